@@ -1,0 +1,108 @@
+"""The `transync` command line: one group, commands in modules by concept."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+
+from sync import __version__
+from sync.config import Settings, env_name, load_settings
+from sync.errors import InputError, TransyncError
+
+EXIT_OK, EXIT_ERROR, EXIT_REJECTED, EXIT_NOTHING = 0, 1, 2, 3
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+log = logging.getLogger("transync")
+
+
+def setting_option(name: str, flag: str, help_text: str, **kw: Any) -> Any:
+    """A global flag that names its TRANSYNC_* variable in --help."""
+    return click.option(flag, name, default=None, help=f"{help_text} [env: {env_name(name)}]", **kw)
+
+
+class Context:
+    def __init__(self, overrides: dict[str, Any]) -> None:
+        self.overrides = overrides
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(**self.overrides)
+        return self._settings
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@setting_option("database_url", "--database-url", "Database URL.")
+@setting_option("languages", "--languages", "Configured languages, e.g. en,tr,ru.")
+@setting_option("source_lang", "--source-lang", "Default source language.")
+@setting_option("locales_dir", "--locales-dir", "Where catalogs are written.")
+@setting_option("broker_url", "--broker-url", "Celery broker URL.")
+@click.option("--debug", is_flag=True, help="Log tracebacks. [env: TRANSYNC_DEBUG]")
+@click.version_option(__version__, prog_name="transync")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, **overrides: Any) -> None:
+    """transync keeps the language versions of your posts in sync.
+
+    Settings come from flags, then TRANSYNC_* variables, then ./transync.toml.
+    """
+    debug = debug or os.environ.get("TRANSYNC_DEBUG", "") in {"1", "true"}
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = Context(overrides)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False))
+
+
+def fail(exc: BaseException) -> int:
+    """Print an error and its causes on one screen; the traceback only at debug level."""
+    log.debug("error", exc_info=exc)
+    lines = [str(exc) or type(exc).__name__]
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and len(lines) < 6:
+        lines.append(f"caused by: {type(cause).__name__}: {cause}")
+        cause = cause.__cause__ or cause.__context__
+    err.print(f"[bold red]error:[/] {lines[0]}", markup=True, highlight=False)
+    for line in lines[1:]:
+        err.print(f"  {line}", markup=False)
+    return EXIT_ERROR
+
+
+COMMAND_MODULES = ("tracker",)
+
+
+def main(argv: list[str] | None = None) -> None:
+    import importlib
+
+    for module in COMMAND_MODULES:  # each registers its commands on `cli`
+        importlib.import_module(f"sync.cli.{module}")
+
+    try:
+        code = cli.main(args=argv, prog_name="transync", standalone_mode=False)
+    except click.exceptions.Abort:
+        err.print("aborted")
+        code = EXIT_ERROR
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except InputError as exc:
+        code = fail(exc)
+    except TransyncError as exc:
+        code = fail(exc)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence prints, not a traceback
+        if os.environ.get("TRANSYNC_DEBUG"):
+            raise
+        code = fail(exc)
+    sys.exit(code if isinstance(code, int) else 0)

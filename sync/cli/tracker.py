@@ -1,0 +1,267 @@
+"""Tracker commands: init, scan, status, diff, ack, log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from typing import Any
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from sync.cli import (
+    EXIT_OK,
+    EXIT_REJECTED,
+    Context,
+    cli,
+    err,
+    out,
+    pass_ctx,
+    print_json,
+)
+from sync.db.migrate import upgrade
+from sync.db.session import transaction
+from sync.history import acknowledge, events, translation_diff
+from sync.scanning import run_scan
+from sync.state import State
+from sync.status import Filters, load_rows, status_document
+
+STYLE = {
+    "source": "bold white on blue",
+    "current": "black on green",
+    "stale": "black on yellow",
+    "missing": "white on red",
+    "orphaned": "white on magenta",
+}
+
+
+@cli.command()
+@pass_ctx
+def init(ctx: Context) -> None:
+    """Create or upgrade the database schema (safe to run again)."""
+    before, after = upgrade(ctx.settings.database_url)
+    if before == after:
+        out.print(f"database is up to date (schema {after})")
+    else:
+        out.print(f"database schema {before or 'none'} → {after}")
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--as", "actor", default="scan", help="Who is scanning (for the log).")
+@pass_ctx
+def scan(ctx: Context, sources: tuple[str, ...], as_json: bool, actor: str) -> int:
+    """Read SOURCES (fs:PATH or PATH, wxr:FILE, wp:URL; default TRANSYNC_SOURCES) and
+    record new posts, revisions and deletions, then plan tasks."""
+    settings = ctx.settings
+    if sys.stderr.isatty() and not as_json:
+        with Progress(
+            SpinnerColumn(), TextColumn("scanning"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("files"), console=err, transient=True,
+        ) as bar:
+            job = bar.add_task("scan", total=None)
+            report = run_scan(settings, sources, actor=actor,
+                              progress=lambda n: bar.advance(job, n))
+    else:
+        report = run_scan(settings, sources, actor=actor)
+    assert report is not None
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        out.print(
+            f"scanned {', '.join(report.sources)}: {report.files} files "
+            f"({report.unchanged} unchanged), {report.new_posts} new posts, "
+            f"{report.new_versions} new versions, {report.new_revisions} new revisions, "
+            f"{report.deleted} deleted, {report.restored} restored, "
+            f"{report.state_changes} state changes, {len(report.problems)} errors"
+        )
+        for p in report.problems:
+            err.print(f"[red]rejected[/] {p}", markup=True, highlight=False)
+    return EXIT_REJECTED if report.problems else EXIT_OK
+
+
+def age(since: dt.datetime | None) -> str:
+    if since is None:
+        return ""
+    delta = dt.datetime.now(dt.UTC) - since
+    if delta.days:
+        return f"{delta.days}d"
+    hours = delta.seconds // 3600
+    return f"{hours}h" if hours else f"{delta.seconds // 60}m"
+
+
+def cell_text(cell: Any) -> str:
+    v = cell.version
+    state = cell.state
+    if state is State.SOURCE:
+        text = f"source r{v.revision}"
+    elif state is State.STALE:
+        text = (f"stale ~{v.changed_segments} +{v.added_segments} -{v.removed_segments} "
+                f"{age(v.stale_since)}")
+    else:
+        text = str(state)
+    if v is not None and v.draft and state is not State.MISSING:
+        text += " (draft)"
+    if cell.task is not None:
+        who = f" {cell.task.assignee}" if cell.task.assignee else ""
+        text += f" [#{cell.task.id} {cell.task.state}{who}]"
+    return text
+
+
+def filter_options(fn: Any) -> Any:
+    fn = click.option("--lang", "langs", multiple=True, help="Only these languages.")(fn)
+    fn = click.option("--state", "states", multiple=True,
+                      type=click.Choice([str(s) for s in State]),
+                      help="Only posts with a language in this state.")(fn)
+    fn = click.option("--post", help="Only posts whose key matches (glob or substring).")(fn)
+    return fn
+
+
+@cli.command()
+@filter_options
+@click.option("--translator", help="Only posts with an open task of this translator.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the documented contract).")
+@click.option("--page", type=click.IntRange(1), default=None, help="Page number (with --per-page).")
+@click.option("--per-page", type=click.IntRange(1, 10000), default=None, help="Posts per page.")
+@pass_ctx
+def status(ctx: Context, langs: tuple[str, ...], states: tuple[str, ...], post: str | None,
+           translator: str | None, as_json: bool, page: int | None, per_page: int | None) -> None:
+    """The status matrix: posts × languages."""
+    settings = ctx.settings
+    filters = Filters(langs=tuple(langs), states=tuple(states), post=post, translator=translator)
+    if per_page and not page:
+        page = 1
+    if page and not per_page:
+        per_page = 50
+    with transaction(settings.database_url) as session:
+        rows = load_rows(session, settings)
+        doc = status_document(rows, settings, filters, page=page, per_page=per_page)
+        if as_json:
+            print_json(doc)
+            return
+        shown_langs = [lang for lang in settings.languages if not langs or lang in langs]
+        by_key = {r.post.key: r for r in rows}
+        table = Table(show_lines=False, header_style="bold")
+        table.add_column("post")
+        table.add_column("title", max_width=40, overflow="ellipsis", no_wrap=True)
+        for lang in shown_langs:
+            table.add_column(lang)
+        for p in doc["posts"]:
+            row = by_key[p["key"]]
+            cells = []
+            for lang in shown_langs:
+                cell = row.cells[lang]
+                cells.append(f"[{STYLE[str(cell.state)]}]{escape(cell_text(cell))}[/]")
+            table.add_row(escape(p["key"]), escape(p["title"]), *cells)
+        out.print(table)
+        for lang in settings.languages:
+            counts = doc["summary"][lang]
+            total = sum(counts.values()) - counts["source"]
+            done = counts["current"]
+            pct = f"{100 * done / total:.0f}%" if total else "-"
+            parts = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+            out.print(f"{lang}: {parts or 'no posts'} — {pct} current")
+        if "total" in doc:
+            out.print(f"page {doc['page']} of {max(1, -(-doc['total'] // doc['per_page']))} "
+                      f"({doc['total']} posts)")
+
+
+@cli.command()
+@click.argument("key")
+@click.argument("lang")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def diff(ctx: Context, key: str, lang: str, as_json: bool) -> None:
+    """What changed in KEY's source since LANG's translation was made, segment by segment."""
+    settings = ctx.settings
+    with transaction(settings.database_url) as session:
+        d = translation_diff(session, settings, key, lang)
+    if as_json:
+        print_json(d)
+        return
+    out.print(
+        f"{key} [{lang}] is {d['state']}: source {d['source_lang']} r{d['source_revision']}, "
+        f"translation based on r{d['based_on_revision']}; changed {d['changed_segments']}, "
+        f"added {d['added_segments']}, removed {d['removed_segments']}",
+        markup=False,
+    )
+    for op in d["ops"]:
+        if op["op"] == "equal":
+            continue
+        if op["old"] is not None:
+            out.print(f"[red]- {escape(op['old'])}[/]")
+        if op["new"] is not None:
+            out.print(f"[green]+ {escape(op['new'])}[/]")
+        out.print("")
+
+
+def escape(text: str) -> str:
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+@cli.command()
+@click.argument("key")
+@click.option("--lang", help="Only this translation (default: every stale one).")
+@click.option("--as", "actor", default=None, help="Who acknowledges (for the log).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def ack(ctx: Context, key: str, lang: str | None, actor: str | None, as_json: bool) -> None:
+    """Acknowledge KEY's latest source change as minor: its translations become current."""
+    settings = ctx.settings
+    actor = actor or _user()
+    with transaction(settings.database_url) as session:
+        acked = acknowledge(session, settings, key, lang, actor)
+        from sync.planning import plan_tasks
+
+        post_ids = _post_ids(session, [key])
+        plan_tasks(session, settings, post_ids, actor=actor)
+    if as_json:
+        print_json({"post": key, "acknowledged": acked})
+    elif acked:
+        for a in acked:
+            out.print(f"{key} [{a['lang']}]: based on r{a['previous']} → r{a['based_on_revision']}"
+                      " (current)")
+    else:
+        out.print(f"{key}: no stale translation to acknowledge")
+
+
+def _post_ids(session: Any, keys: list[str]) -> set[int]:
+    from sqlalchemy import select
+
+    from sync.db.models import Post
+
+    return set(session.execute(select(Post.id).where(Post.key.in_(keys))).scalars())
+
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001
+        return "editor"
+
+
+@cli.command(name="log")
+@click.argument("key", required=False)
+@click.option("--limit", type=click.IntRange(1, 100000), default=50, show_default=True)
+@click.option("--before", type=int, default=None, help="Page back: events older than this id.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def log_cmd(ctx: Context, key: str | None, limit: int, before: int | None, as_json: bool) -> None:
+    """History: revisions, state changes, acknowledgements and task changes (newest first)."""
+    settings = ctx.settings
+    with transaction(settings.database_url) as session:
+        evs = events(session, key, limit=limit, before=before)
+    if as_json:
+        print_json({"events": evs})
+        return
+    for e in evs:
+        details = ", ".join(f"{k}={v}" for k, v in e["details"].items())
+        lang = f" [{e['lang']}]" if e["lang"] else ""
+        out.print(f"#{e['id']} {e['at']} {e['actor']}: {e['kind']} {e['post'] or ''}{lang} "
+                  f"{details}", markup=False)

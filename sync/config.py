@@ -1,0 +1,123 @@
+"""Settings, read in one place: TRANSYNC_* variables win over transync.toml, which wins over defaults.
+
+Every setting below has a variable named TRANSYNC_<NAME>; in transync.toml the
+same name is written in lower case (``database_url = "sqlite:///x.db"``),
+at the top level or under a ``[transync]`` table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sync.errors import ConfigError
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.replace(",", " ").split() if v.strip())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Every setting with its default; see docs in README.md#configuration."""
+
+    database_url: str = "sqlite:///transync.db"
+    languages: tuple[str, ...] = ("en", "tr", "ru")
+    source_lang: str = "en"
+    locales_dir: str = "locales"
+    broker_url: str = "sqla+sqlite:///transync-broker.db"
+    sources: tuple[str, ...] = ()
+    plan_drafts: bool = False
+    lease_hours: float = 48.0
+    review: bool = False
+    scan_interval: int = 300
+    export_interval: int = 600
+    max_upload_bytes: int = 5_000_000
+    secure_cookies: bool = False
+    secret_key: str = ""
+    wp_user: str = ""
+    wp_app_password: str = field(default="", repr=False)
+    wp_reconcile_hours: float = 24.0
+    wp_post_types: tuple[str, ...] = ("post", "page")
+    wp_publish: bool = False
+    wp_locale_map: str = ""
+    tm_min_score: float = 75.0
+
+    @property
+    def sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+ENV_PREFIX = "TRANSYNC_"
+FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+
+
+def env_name(name: str) -> str:
+    """The variable that sets a field: ``env_name("database_url") == "TRANSYNC_DATABASE_URL"``."""
+    return ENV_PREFIX + name.upper()
+
+
+def _coerce(name: str, value: Any) -> Any:
+    default = FIELDS[name].default
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(f"expected true or false, found {value!r}")
+        if isinstance(default, tuple):
+            if isinstance(value, (list, tuple)):
+                return tuple(str(v) for v in value)
+            return _split(str(value))
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+        return str(value)
+    except ValueError as exc:
+        raise ConfigError(f"{env_name(name)}: {exc}; see README.md#configuration") from exc
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Read settings: keyword overrides (CLI flags) > environment > transync.toml > defaults."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    path = config_file or Path(environ.get("TRANSYNC_CONFIG", "transync.toml"))
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}; fix the file or remove it") from exc
+        data = {**data, **data.pop("transync", {})}
+        for key, value in data.items():
+            if key not in FIELDS:
+                raise ConfigError(f"{path}: unknown setting {key!r}; known: {', '.join(FIELDS)}")
+            values[key] = _coerce(key, value)
+    for name in FIELDS:
+        if env_name(name) in environ:
+            values[name] = _coerce(name, environ[env_name(name)])
+    for name, value in overrides.items():
+        if value is not None:
+            values[name] = _coerce(name, value)
+    settings = Settings(**values)
+    if not settings.languages:
+        raise ConfigError("TRANSYNC_LANGUAGES is empty; list the languages, e.g. en,tr,ru")
+    if settings.source_lang not in settings.languages:
+        raise ConfigError(
+            f"TRANSYNC_SOURCE_LANG={settings.source_lang} is not one of "
+            f"TRANSYNC_LANGUAGES={','.join(settings.languages)}"
+        )
+    return settings

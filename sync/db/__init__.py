@@ -1,0 +1,1 @@
+"""Database adapter: the typed ORM schema, engine and sessions, and Alembic migrations."""

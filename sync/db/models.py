@@ -1,0 +1,283 @@
+"""The schema, in SQLAlchemy 2 typed ORM: posts, versions, revisions, segments, events,
+users, tasks, suggestions, the outbox and source cursors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+OPEN_TASK_STATES = ("queued", "claimed", "submitted")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Post(Base):
+    """One article in all its languages, identified by a stable key."""
+
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    source_lang: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    versions: Mapped[list[Version]] = relationship(back_populates="post")
+
+
+class Version(Base):
+    """One language edition of a post, with its origin and current revision."""
+
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("post_id", "lang"), Index("ix_versions_source", "source"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(1024))
+    origin: Mapped[str] = mapped_column(String(2048))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text, default="")
+    draft: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    raw_hash: Mapped[str] = mapped_column(String(64), default="")
+    segment_count: Mapped[int] = mapped_column(Integer, default=0)
+    date: Mapped[dt.datetime | None] = mapped_column()
+    declared_source_lang: Mapped[str | None] = mapped_column(String(16))
+    front_matter: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    due: Mapped[dt.date | None] = mapped_column(Date)
+    # translations only: the source revision this version matches, and how far behind it is
+    based_on_revision: Mapped[int | None] = mapped_column(Integer)
+    stale_since: Mapped[dt.datetime | None] = mapped_column()
+    changed_segments: Mapped[int] = mapped_column(Integer, default=0)
+    added_segments: Mapped[int] = mapped_column(Integer, default=0)
+    removed_segments: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    post: Mapped[Post] = relationship(back_populates="versions")
+
+
+class Revision(Base):
+    """A version's content at one revision number; its segments are kept for diffs."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("version_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text, default="")
+    segment_count: Mapped[int] = mapped_column(Integer, default=0)
+    # for a translation revision: the source revision it was made from, when known
+    source_revision: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Segment(Base):
+    """One block of a revision. For translations made through transync, source_text
+    records the exact source segment it translates."""
+
+    __tablename__ = "segments"
+    __table_args__ = (Index("ix_segments_revision", "revision_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    source_text: Mapped[str | None] = mapped_column(Text)
+
+
+class Event(Base):
+    """History: a new revision, a state change, an acknowledgement, a task change."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_post", "post_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    lang: Mapped[str | None] = mapped_column(String(16))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class User(Base):
+    """A person: admin, editor or translator (translators have languages)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default="translator")
+    langs: Mapped[str] = mapped_column(String(255), default="")
+    token_hash: Mapped[str | None] = mapped_column(String(255))
+    token_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    ui_lang: Mapped[str | None] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @property
+    def languages(self) -> list[str]:
+        return [x for x in self.langs.split(",") if x]
+
+
+class Task(Base):
+    """One unit of translation work: (post, target language, source revision)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index(
+            "uq_tasks_open_post_lang",
+            "post_id",
+            "lang",
+            unique=True,
+            sqlite_where=text("state IN ('queued', 'claimed', 'submitted')"),
+            postgresql_where=text("state IN ('queued', 'claimed', 'submitted')"),
+        ),
+        Index("ix_tasks_queue", "lang", "state", "priority", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    kind: Mapped[str] = mapped_column(String(16), default="new")
+    source_revision: Mapped[int] = mapped_column(Integer)
+    claimed_revision: Mapped[int | None] = mapped_column(Integer)
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column()
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    due: Mapped[dt.date | None] = mapped_column(Date)
+    source_changed: Mapped[bool] = mapped_column(Boolean, default=False)
+    prefilled_revision: Mapped[int | None] = mapped_column(Integer)
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    progress: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    submission: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column()
+    finished_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Suggestion(Base):
+    """A translation-memory match for one segment of a task."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (UniqueConstraint("task_id", "position", "text"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    source_text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    origin: Mapped[str] = mapped_column(String(512))
+
+
+class Outbox(Base):
+    """A message to publish to Celery, written in the same transaction as the change."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "done_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_name: Mapped[str] = mapped_column(String(128))
+    args: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    queue: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Memory(Base):
+    """Translation memory: a source segment and its translation in one language pair."""
+
+    __tablename__ = "memory"
+    __table_args__ = (
+        UniqueConstraint("source_lang", "target_lang", "source_hash", "target_hash"),
+        Index("ix_memory_lookup", "source_lang", "target_lang", "source_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_lang: Mapped[str] = mapped_column(String(16))
+    target_lang: Mapped[str] = mapped_column(String(16))
+    source_hash: Mapped[str] = mapped_column(String(16))
+    target_hash: Mapped[str] = mapped_column(String(16))
+    source_text: Mapped[str] = mapped_column(Text)
+    target_text: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(512))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SourceState(Base):
+    """Per source: the incremental cursor, the last reconciliation and the last scan."""
+
+    __tablename__ = "source_states"
+
+    source: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(String(255))
+    reconciled_at: Mapped[dt.datetime | None] = mapped_column()
+    last_scan_at: Mapped[dt.datetime | None] = mapped_column()
+    scans: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,183 @@
+"""Front matter: split a document file into its metadata (YAML or TOML) and its body.
+
+Pure: takes bytes, returns values; no file access.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+from sync.errors import FrontMatterError, InputError
+from sync.text import normalize_newlines
+
+_BOM = b"\xef\xbb\xbf"
+_DELIMITERS = {"---": "YAML", "+++": "TOML"}
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+
+class AliasRefused(yaml.MarkedYAMLError):
+    """The YAML uses an anchor or alias, which front matter never needs."""
+
+
+class FrontMatterLoader(_SafeLoader):
+    """Safe YAML loader that refuses anchors and aliases outright, so alias bombs cannot run.
+
+    The stream is scanned for events first (linear even for an alias bomb); only building
+    the values could explode, and that never starts when an anchor or alias is present.
+    """
+
+    def __init__(self, stream: str | bytes | Any) -> None:
+        if not isinstance(stream, str | bytes):
+            stream = stream.read()
+        for event in yaml.parse(stream, Loader=_SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise AliasRefused(
+                    problem="YAML anchors and aliases (&name, *name) are not allowed",
+                    problem_mark=event.start_mark,
+                )
+        super().__init__(stream)
+
+
+def load_yaml(text: str, *, origin: str, first_line: int = 1) -> Any:
+    """Load YAML with :class:`FrontMatterLoader`; errors name ``origin`` and the file line.
+
+    ``first_line`` is the file line where ``text`` starts.
+    """
+    try:
+        return yaml.load(text, Loader=FrontMatterLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = first_line + mark.line if mark is not None else first_line
+        if isinstance(exc, AliasRefused):
+            message = (
+                "YAML anchors and aliases (&name, *name) are not allowed in front matter; "
+                "write the values out"
+            )
+        else:
+            problem = getattr(exc, "problem", None) or str(exc)
+            message = (
+                f"front matter is not valid YAML: {problem}; fix the YAML between the --- lines"
+            )
+        raise FrontMatterError(message, path=origin, line=line) from exc
+
+
+def _decode(raw: bytes, origin: str) -> str:
+    """Decode strict UTF-8, dropping one leading BOM; say where the first bad byte is."""
+    skip = len(_BOM) if raw.startswith(_BOM) else 0
+    try:
+        return raw[skip:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = skip + exc.start
+        raise InputError(
+            f"not valid UTF-8 (byte offset {offset}); save the file as UTF-8",
+            path=origin,
+            line=raw.count(b"\n", 0, offset) + 1,
+        ) from exc
+
+
+def _load_toml(text: str, *, origin: str, first_line: int, end_line: int) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_LINE.search(str(exc))
+        line = first_line + int(found.group(1)) - 1 if found else end_line
+        raise FrontMatterError(
+            f"front matter is not valid TOML: {exc}; fix the TOML between the +++ lines",
+            path=origin,
+            line=line,
+        ) from exc
+
+
+def parse_document(raw: bytes, *, origin: str) -> tuple[dict[str, Any], str, int]:
+    """Split a file into (front matter, body, 1-based file line where the body starts).
+
+    Front matter is YAML between ``---`` lines, TOML between ``+++`` lines, or absent.
+    Line endings of the returned body are LF.
+    """
+    text = normalize_newlines(_decode(raw, origin))
+    lines = text.split("\n")
+    opener = lines[0].rstrip()
+    if opener not in _DELIMITERS:
+        return {}, text, 1
+    try:
+        close = next(i for i in range(1, len(lines)) if lines[i].rstrip() == opener)
+    except StopIteration:
+        raise FrontMatterError(
+            f"{_DELIMITERS[opener]} front matter opened with {opener} is never closed; "
+            f"add a line with {opener} after it",
+            path=origin,
+            line=1,
+        ) from None
+    block = "\n".join(lines[1:close])
+    if opener == "+++":
+        data: Any = _load_toml(block, origin=origin, first_line=2, end_line=close + 1)
+    else:
+        data = load_yaml(block, origin=origin, first_line=2)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise FrontMatterError(
+            f"front matter must be a mapping of keys to values, found {type(data).__name__}",
+            path=origin,
+            line=2,
+        )
+    return data, "\n".join(lines[close + 1 :]), close + 2
+
+
+def render_document(front_matter: dict[str, Any], body: str) -> str:
+    """YAML front matter between ``---`` lines, then the body, ending with a newline."""
+    meta = yaml.safe_dump(front_matter, allow_unicode=True, sort_keys=False) if front_matter else ""
+    if body and not body.endswith("\n"):
+        body += "\n"
+    return f"---\n{meta}---\n{body}"
+
+
+def to_datetime(value: object) -> datetime | None:
+    """An aware UTC datetime from a datetime, date or ISO 8601 string (naive means UTC).
+
+    Anything else, including an unparsable string, gives None.
+
+    >>> to_datetime("2024-03-01T12:00:00+03:00").isoformat()
+    '2024-03-01T09:00:00+00:00'
+    """
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return None
+
+
+def json_safe(d: dict[Any, Any]) -> dict[str, Any]:
+    """A copy of front matter with dates and times as ISO strings, for JSON columns and APIs."""
+    return {_json_key(k): _json_value(v) for k, v in d.items()}
+
+
+def _json_key(key: object) -> Any:
+    return key.isoformat() if isinstance(key, date | time) else key
+
+
+def _json_value(value: object) -> Any:
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return json_safe(value)
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    return value

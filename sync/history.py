@@ -1,0 +1,122 @@
+"""History and editor acts on it: the event log, acknowledging minor changes, and diffs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from sync.config import Settings
+from sync.db.models import Event, Post, Version, utcnow
+from sync.errors import ConflictError, InputError, NotFound
+from sync.segments import diff_segments
+from sync.state import State
+from sync.status import iso, load_rows
+from sync.tracker import load_segments
+
+
+def record(session: Session, kind: str, actor: str, post_id: int | None, lang: str | None,
+           **details: Any) -> None:
+    session.execute(
+        insert(Event).values(at=utcnow(), actor=actor, kind=kind, post_id=post_id, lang=lang,
+                             details=details)
+    )
+
+
+def get_post(session: Session, key: str) -> Post:
+    post = session.execute(select(Post).where(Post.key == key)).scalar_one_or_none()
+    if post is None:
+        raise NotFound(f"no post with key {key!r}; `transync status` lists the keys", key=key)
+    return post
+
+
+def events(
+    session: Session, key: str | None = None, *, limit: int = 100, before: int | None = None
+) -> list[dict[str, Any]]:
+    """Newest first; `before` is the id to page back from."""
+    q = select(Event, Post.key).outerjoin(Post, Post.id == Event.post_id)
+    if key is not None:
+        q = q.where(Event.post_id == get_post(session, key).id)
+    if before is not None:
+        q = q.where(Event.id < before)
+    q = q.order_by(Event.id.desc()).limit(limit)
+    return [
+        {
+            "id": e.id,
+            "at": iso(e.at),
+            "actor": e.actor,
+            "kind": e.kind,
+            "post": k,
+            "lang": e.lang,
+            "details": e.details,
+        }
+        for e, k in session.execute(q)
+    ]
+
+
+def acknowledge(
+    session: Session, settings: Settings, key: str, lang: str | None, actor: str
+) -> list[dict[str, Any]]:
+    """Mark the source's latest change as minor: stale translations become current. Logged."""
+    if lang is not None and lang not in settings.languages:
+        raise InputError(f"language {lang!r} is not configured ({','.join(settings.languages)})")
+    post = get_post(session, key)
+    (row,) = load_rows(session, settings, [key])
+    if row.source is None or row.source.deleted:
+        raise ConflictError(f"post {key!r} has no live source version; nothing to acknowledge")
+    if lang is not None and lang == post.source_lang:
+        raise InputError(f"{lang} is the source language of {key!r}; name a translation")
+    acked = []
+    for code, cell in row.cells.items():
+        if (lang is not None and code != lang) or cell.state is not State.STALE:
+            continue
+        v: Version = cell.version
+        previous = v.based_on_revision
+        v.based_on_revision = row.source.revision
+        v.stale_since = None
+        v.changed_segments = v.added_segments = v.removed_segments = 0
+        v.updated_at = utcnow()
+        record(session, "ack", actor, post.id, code, previous=previous,
+               based_on_revision=row.source.revision)
+        record(session, "state", actor, post.id, code, previous="stale", state="current")
+        acked.append({"lang": code, "previous": previous, "based_on_revision": v.based_on_revision})
+    if not acked and lang is not None:
+        raise ConflictError(
+            f"{key} in {lang} is {row.cells[lang].state}, not stale; nothing to acknowledge"
+        )
+    session.flush()
+    return acked
+
+
+def translation_diff(session: Session, settings: Settings, key: str, lang: str) -> dict[str, Any]:
+    """What changed in the source since the translation's based-on revision, segment by segment."""
+    if lang not in settings.languages:
+        raise InputError(f"language {lang!r} is not configured ({','.join(settings.languages)})")
+    get_post(session, key)
+    (row,) = load_rows(session, settings, [key])
+    src = row.source
+    cell = row.cells[lang]
+    if src is None:
+        raise ConflictError(f"post {key!r} has no source version")
+    if cell.state is State.SOURCE:
+        raise InputError(f"{lang} is the source language of {key!r}; name a translation")
+    base = cell.version.based_on_revision if cell.version is not None else None
+    since = base if base is not None else 0
+    segs = load_segments(session, [(src.id, since), (src.id, src.revision)])
+    d = diff_segments(segs.get((src.id, since), ()), segs.get((src.id, src.revision), ()))
+    return {
+        "post": key,
+        "lang": lang,
+        "state": str(cell.state),
+        "source_lang": row.post.source_lang,
+        "source_revision": src.revision,
+        "based_on_revision": base,
+        "changed_segments": d.changed,
+        "added_segments": d.added,
+        "removed_segments": d.removed,
+        "ops": [
+            {"op": op.tag, "old": op.old_text, "new": op.new_text}
+            for op in d.ops
+        ],
+    }

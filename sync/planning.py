@@ -1,0 +1,124 @@
+"""Planning: every missing or stale translation gets exactly one open task.
+
+The database enforces "at most one open task per (post, language)" with a partial
+unique index; inserts use ON CONFLICT DO NOTHING on it, so concurrent planners
+never create a duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from sync.config import Settings
+from sync.db.models import Event, Task, utcnow
+from sync.outbox import enqueue_prefill
+from sync.state import State
+from sync.status import load_rows
+
+OPEN_WHERE = text("state IN ('queued', 'claimed', 'submitted')")
+
+
+def insert_ignoring_open_duplicates(session: Session, rows: list[dict[str, Any]]) -> list[Any]:
+    """Insert tasks; a row whose (post, language) already has an open task is skipped."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(Task)
+    stmt = ins.on_conflict_do_nothing(
+        index_elements=["post_id", "lang"], index_where=OPEN_WHERE
+    ).returning(Task.id, Task.post_id, Task.lang)
+    created = []
+    for row in rows:  # RETURNING with ON CONFLICT is per-row on SQLite's executemany
+        created.extend(session.execute(stmt.values(**row)).all())
+    return created
+
+
+def plan_tasks(
+    session: Session, settings: Settings, post_ids: Collection[int], *, actor: str = "planner"
+) -> dict[str, int]:
+    """Create, move, flag or cancel tasks for the given posts. Returns counts."""
+    counts = {"created": 0, "moved": 0, "flagged": 0, "cancelled": 0}
+    if not post_ids:
+        return counts
+    now = utcnow()
+    new_rows: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for row in load_rows(session, settings, post_ids=post_ids):
+        src = row.source
+        for lang, cell in row.cells.items():
+            task = cell.task
+            wanted = cell.state in (State.MISSING, State.STALE) and src is not None and (
+                not src.deleted and (settings.plan_drafts or not src.draft)
+            )
+            if task is None and wanted:
+                new_rows.append(
+                    {
+                        "post_id": row.post.id,
+                        "lang": lang,
+                        "state": "queued",
+                        "kind": "new" if cell.state is State.MISSING else "update",
+                        "source_revision": src.revision,
+                        "priority": src.priority or 0,
+                        "due": src.due,
+                        "created_at": now,
+                        "updated_at": now,
+                        "progress": {},
+                        "source_changed": False,
+                    }
+                )
+            elif task is not None and not wanted:
+                reason = "source deleted" if src is None or src.deleted else f"now {cell.state}"
+                if cell.state in (State.MISSING, State.STALE):
+                    continue  # a draft source: leave the open task alone
+                task.state = "cancelled"
+                task.finished_at = task.updated_at = now
+                counts["cancelled"] += 1
+                events.append(_event(now, actor, "task", row.post.id, lang, task=task.id,
+                                     state="cancelled", reason=reason))
+            elif task is not None and task.source_revision != src.revision:
+                if task.state == "queued":
+                    previous = task.source_revision
+                    task.source_revision = src.revision
+                    task.kind = "new" if cell.state is State.MISSING else "update"
+                    task.priority = max(task.priority, src.priority or 0)
+                    task.due = task.due or src.due
+                    task.prefilled_revision = None
+                    task.updated_at = now
+                    counts["moved"] += 1
+                    events.append(_event(now, actor, "task", row.post.id, lang, task=task.id,
+                                         moved_from=previous, source_revision=src.revision))
+                    new_rows.append({"_prefill": (task.id, lang)})
+                elif not task.source_changed:
+                    task.source_changed = True
+                    task.updated_at = now
+                    counts["flagged"] += 1
+                    events.append(_event(now, actor, "task", row.post.id, lang, task=task.id,
+                                         source_changed=True, source_revision=src.revision))
+    prefill = [r["_prefill"] for r in new_rows if "_prefill" in r]
+    created = insert_ignoring_open_duplicates(
+        session, [r for r in new_rows if "_prefill" not in r]
+    )
+    counts["created"] = len(created)
+    for task_id, post_id, lang in created:
+        events.append(_event(now, actor, "task", post_id, lang, task=task_id, state="queued"))
+        prefill.append((task_id, lang))
+    session.flush()
+    if events:
+        session.execute(Event.__table__.insert(), events)
+    enqueue_prefill(session, prefill)
+    return counts
+
+
+def _event(now: Any, actor: str, kind: str, post_id: int, lang: str, **details: Any) -> dict:
+    return {"at": now, "actor": actor, "kind": kind, "post_id": post_id, "lang": lang,
+            "details": details}
+
+
+def touch(session: Session, task: Task) -> None:
+    session.execute(update(Task).where(Task.id == task.id).values(updated_at=utcnow()))

@@ -1,0 +1,100 @@
+"""Running a scan: open the sources, hold the per-source lock, scan, plan, all in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from sync.config import Settings
+from sync.db.models import SourceState, utcnow
+from sync.db.session import transaction
+from sync.errors import ConfigError
+from sync.sources import open_source
+from sync.tracker import Progress, ScanReport, scan_sources
+
+
+def source_lock_id(uri: str) -> int:
+    """A stable 63-bit id for PostgreSQL advisory locks, one per source."""
+    return zlib.crc32(b"transync-scan:" + uri.encode()) & 0x7FFFFFFF
+
+
+def lock_sources(session: Session, uris: Sequence[str], *, wait: bool = True) -> bool:
+    """Hold each source's scan lock until the transaction ends.
+
+    PostgreSQL: transaction-level advisory locks, released on commit, rollback or a
+    dropped connection, so a dead scanner never leaves a lock behind. SQLite: the
+    scan's IMMEDIATE transaction already excludes every other writer.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    fn = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    for uri in sorted(uris):
+        got = session.execute(text(f"SELECT {fn}(:k)"), {"k": source_lock_id(uri)}).scalar()
+        if not wait and not got:
+            return False
+    return True
+
+
+def mark_scanned(session: Session, uris: Sequence[str], now: dt.datetime) -> None:
+    for uri in uris:
+        state = session.get(SourceState, uri)
+        if state is None:
+            state = SourceState(source=uri, scans=0)
+            session.add(state)
+        state.last_scan_at = now
+        state.scans = (state.scans or 0) + 1
+    session.flush()
+
+
+def recently_scanned(session: Session, uri: str, within: dt.timedelta) -> bool:
+    last = session.execute(
+        select(SourceState.last_scan_at).where(SourceState.source == uri)
+    ).scalar_one_or_none()
+    return last is not None and utcnow() - last < within
+
+
+def resolve_specs(settings: Settings, specs: Sequence[str]) -> list[str]:
+    specs = list(specs) or list(settings.sources)
+    if not specs:
+        raise ConfigError(
+            "no source to scan: name one (transync scan content/) or set TRANSYNC_SOURCES"
+        )
+    return specs
+
+
+def run_scan(
+    settings: Settings,
+    specs: Sequence[str],
+    *,
+    actor: str = "scan",
+    progress: Progress | None = None,
+    plan: bool = True,
+    scheduled: bool = False,
+) -> ScanReport | None:
+    """Scan and plan in one transaction. A scheduled scan skips a source scanned (or being
+    scanned) within half an interval, so two beat processes never scan twice."""
+    sources: list[Any] = [open_source(s, settings) for s in resolve_specs(settings, specs)]
+    for s in sources:
+        if hasattr(s, "check"):
+            s.check()
+    uris = [s.uri for s in sources]
+    with transaction(settings.database_url) as session:
+        if not lock_sources(session, uris, wait=not scheduled):
+            return None
+        if scheduled:
+            window = dt.timedelta(seconds=settings.scan_interval / 2)
+            sources = [s for s in sources if not recently_scanned(session, s.uri, window)]
+            if not sources:
+                return None
+        report = scan_sources(session, settings, sources, actor=actor, progress=progress)
+        if plan:
+            from sync.planning import plan_tasks
+
+            plan_tasks(session, settings, report.touched_posts, actor=actor)
+        mark_scanned(session, [s.uri for s in sources], utcnow())
+    return report

@@ -1,0 +1,55 @@
+"""What every source yields: documents (one language version each) and problems."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True, kw_only=True)
+class Document:
+    """One language version of a post as read from a source."""
+
+    source: str  # the source URI it came from, e.g. "fs:/srv/content"
+    origin: str  # where inside the source: relative path or URL
+    key: str  # post key (translationKey, path without language, WP group)
+    lang: str
+    title: str
+    body: str
+    body_format: Literal["markdown", "html"] = "markdown"
+    date: dt.datetime | None = None
+    draft: bool = False
+    source_lang: str | None = None  # declared by `source_lang:` front matter
+    source_hash: str | None = None  # declared by `source_hash:` front matter
+    priority: int = 0
+    due: dt.date | None = None
+    front_matter: dict[str, Any] = field(default_factory=dict)
+    raw_hash: str = ""  # sha256 of the raw bytes (a cheap "unchanged" test)
+    external_id: str | None = None  # e.g. WordPress post id
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem:
+    """An input a source rejected: it names the place and says what to do."""
+
+    origin: str
+    reason: str
+    line: int | None = None
+    key: str | None = None
+    lang: str | None = None
+    fatal: bool = False  # the whole source is unreadable: nothing of it may be applied
+
+    def __str__(self) -> str:
+        where = f"{self.origin}:{self.line}" if self.line else self.origin
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """A file whose raw bytes are what the tracker already recorded: nothing to parse."""
+
+    origin: str
+
+
+Item = Document | Problem | Unchanged

@@ -1,0 +1,197 @@
+"""The status matrix: posts × languages, loaded in one pass and filtered in memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defer
+
+from sync.config import Settings
+from sync.db.models import OPEN_TASK_STATES, Post, Task, Version
+from sync.state import STATES, State, translation_state
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """RFC 3339 UTC with a Z: ``2026-11-28T07:00:00Z``."""
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class Cell:
+    state: State
+    version: Any | None  # a Version row (or None when missing)
+    task: Any | None = None
+
+    def as_dict(self, source: Any | None) -> dict[str, Any]:
+        out: dict[str, Any] = {"state": str(self.state)}
+        v = self.version
+        if v is not None and self.state is not State.MISSING:
+            out["revision"] = v.revision
+            if self.state is not State.SOURCE:
+                out["based_on_revision"] = v.based_on_revision
+                if self.state is State.STALE:
+                    out["changed_segments"] = v.changed_segments
+                    out["added_segments"] = v.added_segments
+                    out["removed_segments"] = v.removed_segments
+                if source is not None:
+                    out["total_segments"] = source.segment_count
+                if self.state is State.STALE:
+                    out["stale_since"] = iso(v.stale_since)
+            out["draft"] = v.draft
+            out["origin"] = v.origin
+        if self.task is not None:
+            out["task"] = {
+                "id": self.task.id,
+                "state": self.task.state,
+                "assignee": self.task.assignee,
+            }
+        return out
+
+
+@dataclass
+class Row:
+    post: Any
+    source: Any | None
+    cells: dict[str, Cell] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        if self.source is not None:
+            return self.source.title
+        for cell in self.cells.values():
+            if cell.version is not None:
+                return cell.version.title
+        return self.post.key
+
+    def as_dict(self) -> dict[str, Any]:
+        src = self.source
+        return {
+            "key": self.post.key,
+            "source_lang": self.post.source_lang,
+            "source_revision": src.revision if src else None,
+            "source_hash": src.content_hash[:16] if src else None,
+            "title": self.title,
+            "draft": bool(src.draft) if src else False,
+            "versions": {lang: c.as_dict(src) for lang, c in self.cells.items()},
+        }
+
+
+def cell_state(post: Any, lang: str, v: Any | None, src: Any | None) -> State:
+    alive = v is not None and not v.deleted
+    if lang == post.source_lang and alive:
+        return State.SOURCE
+    return translation_state(
+        version_alive=alive,
+        source_alive=src is not None and not src.deleted,
+        based_on=v.based_on_revision if v is not None else None,
+        source_revision=src.revision if src is not None else None,
+    )
+
+
+def load_rows(
+    session: Session,
+    settings: Settings,
+    keys: Sequence[str] | None = None,
+    *,
+    post_ids: Collection[int] | None = None,
+) -> list[Row]:
+    """Every post (or the ones named) with its versions and open tasks, in three queries."""
+    post_q = select(Post).order_by(Post.key)
+    if keys is not None:
+        post_q = post_q.where(Post.key.in_(list(keys)))
+    if post_ids is not None:
+        post_q = post_q.where(Post.id.in_(list(post_ids)))
+        keys = ()  # restrict the other queries too
+    posts = session.execute(post_q).scalars().all()
+    ids = {p.id for p in posts}
+    versions: dict[int, dict[str, Any]] = {}
+    vq = select(Version).options(defer(Version.front_matter))
+    if keys is not None:
+        vq = vq.where(Version.post_id.in_(ids))
+    for v in session.execute(vq).scalars():
+        versions.setdefault(v.post_id, {})[v.lang] = v
+    tasks: dict[tuple[int, str], Any] = {}
+    tq = select(Task).where(Task.state.in_(OPEN_TASK_STATES))
+    if keys is not None:
+        tq = tq.where(Task.post_id.in_(ids))
+    for t in session.execute(tq).scalars():
+        tasks[(t.post_id, t.lang)] = t
+    rows = []
+    for p in posts:
+        vs = versions.get(p.id, {})
+        src = vs.get(p.source_lang) if p.source_lang else None
+        row = Row(post=p, source=src)
+        for lang in settings.languages:
+            v = vs.get(lang)
+            row.cells[lang] = Cell(cell_state(p, lang, v, src), v, tasks.get((p.id, lang)))
+        rows.append(row)
+    return rows
+
+
+@dataclass(frozen=True, kw_only=True)
+class Filters:
+    langs: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
+    post: str | None = None
+    text: str | None = None
+    translator: str | None = None
+
+    def keep(self, row: Row, langs: Sequence[str]) -> bool:
+        if self.post and not (
+            fnmatch.fnmatchcase(row.post.key, self.post) or self.post in row.post.key
+        ):
+            return False
+        if self.text and self.text.casefold() not in (row.post.key + " " + row.title).casefold():
+            return False
+        cells = [row.cells[lang] for lang in langs]
+        if self.states and not any(str(c.state) in self.states for c in cells):
+            return False
+        if self.translator and not any(
+            c.task is not None and c.task.assignee == self.translator for c in cells
+        ):
+            return False
+        return True
+
+
+def summarize(rows: Sequence[Row], langs: Sequence[str]) -> dict[str, dict[str, int]]:
+    summary = {lang: {str(s): 0 for s in STATES} for lang in langs}
+    for row in rows:
+        for lang in langs:
+            summary[lang][str(row.cells[lang].state)] += 1
+    return summary
+
+
+def status_document(
+    rows: Sequence[Row],
+    settings: Settings,
+    filters: Filters = Filters(),
+    *,
+    page: int | None = None,
+    per_page: int | None = None,
+) -> dict[str, Any]:
+    """The object `transync status --json` prints and GET /api/v1/status returns."""
+    langs = [lang for lang in settings.languages if not filters.langs or lang in filters.langs]
+    kept = [r for r in rows if filters.keep(r, langs)]
+    shown = kept
+    doc: dict[str, Any] = {"languages": list(settings.languages)}
+    if page is not None and per_page is not None:
+        start = (page - 1) * per_page
+        shown = kept[start : start + per_page]
+    posts = []
+    for r in shown:
+        d = r.as_dict()
+        if filters.langs:
+            d["versions"] = {k: v for k, v in d["versions"].items() if k in langs}
+        posts.append(d)
+    doc["posts"] = posts
+    doc["summary"] = summarize(kept, settings.languages)
+    if page is not None and per_page is not None:
+        doc.update(page=page, per_page=per_page, total=len(kept))
+    return doc

@@ -1,0 +1,70 @@
+"""Text normalization and hashing: what counts as the same text for revisions and segments.
+
+Pure: no database, no I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+#: No-break spaces are typography, not layout (French « guillemets », Russian initials,
+#: thousands separators), so normalization keeps them: NBSP, FIGURE SPACE, NARROW NBSP.
+NO_BREAK_SPACES = "\u00a0\u2007\u202f"
+
+# Any white space Python knows (str.isspace) except the no-break spaces.
+_BREAKING_WS = re.compile(rf"[^\S{NO_BREAK_SPACES}]+")
+_TRAILING_WS = re.compile(rf"[^\S{NO_BREAK_SPACES}\n]+$", re.MULTILINE)
+_NEWLINES = re.compile(r"\r\n?")
+
+
+def normalize_newlines(text: str) -> str:
+    """Turn CRLF and lone CR line endings into LF.
+
+    >>> normalize_newlines("a\\r\\nb\\rc")
+    'a\\nb\\nc'
+    """
+    return _NEWLINES.sub("\n", text)
+
+
+def normalize_inline(text: str) -> str:
+    """NFC, every run of breaking white space (newlines included) to one space, stripped.
+
+    No-break spaces (U+00A0, U+2007, U+202F) are kept as they are.
+
+    >>> normalize_inline("  Merhaba\\r\\n  dünya\\t! ")
+    'Merhaba dünya !'
+    >>> normalize_inline("Bonjour\\u00a0!") == "Bonjour\\u00a0!"
+    True
+    """
+    text = unicodedata.normalize("NFC", text)
+    return _BREAKING_WS.sub(" ", text).strip(" ")
+
+
+def strip_trailing_whitespace(text: str) -> str:
+    """Remove breaking white space at the end of every line (no-break spaces stay)."""
+    return _TRAILING_WS.sub("", text)
+
+
+def normalize_block(text: str) -> str:
+    """Normalize a code block: NFC, LF line endings, no trailing spaces, no blank edge lines.
+
+    Indentation is kept: in code it is meaning, not layout.
+
+    >>> normalize_block("\\n\\n  x = 1  \\r\\n  y = 2\\n\\n")
+    '  x = 1\\n  y = 2'
+    """
+    text = strip_trailing_whitespace(normalize_newlines(unicodedata.normalize("NFC", text)))
+    return text.strip("\n")
+
+
+def sha256_hex(data: bytes | str) -> str:
+    """SHA-256 hex digest; text is hashed as UTF-8.
+
+    >>> sha256_hex("")[:16]
+    'e3b0c44298fc1c14'
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()

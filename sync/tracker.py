@@ -1,0 +1,548 @@
+"""The tracker: applies what sources read to posts, versions, revisions and segments.
+
+A scan loads a snapshot of every version in one query, computes in memory, and
+writes back in bulk inside the caller's transaction: if it dies, nothing of it
+is applied. Files whose bytes hash as recorded are not even parsed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from sync.config import Settings
+from sync.db.models import Event, Post, Revision, Version, utcnow
+from sync.db.models import Segment as SegmentRow
+from sync.frontmatter import json_safe
+from sync.htmlsegments import analyze_html
+from sync.segments import Analysis, Segment, analyze_markdown, diff_segments
+from sync.sources.base import Document, Problem, Unchanged
+from sync.state import State, translation_state
+
+Progress = Callable[[int], None]
+CHUNK = 500
+
+
+@dataclass
+class ScanReport:
+    """What a scan read and changed."""
+
+    sources: list[str] = field(default_factory=list)
+    files: int = 0
+    unchanged: int = 0
+    new_posts: int = 0
+    new_versions: int = 0
+    new_revisions: int = 0
+    deleted: int = 0
+    restored: int = 0
+    state_changes: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    touched_posts: set[int] = field(default_factory=set)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sources": self.sources,
+            "files": self.files,
+            "unchanged": self.unchanged,
+            "new_posts": self.new_posts,
+            "new_versions": self.new_versions,
+            "new_revisions": self.new_revisions,
+            "deleted": self.deleted,
+            "restored": self.restored,
+            "state_changes": self.state_changes,
+            "errors": [
+                {"origin": p.origin, "line": p.line, "reason": p.reason} for p in self.problems
+            ],
+        }
+
+
+@dataclass(eq=False)
+class VRow:
+    """A version as the scan sees it: loaded from the snapshot or new, changed in memory."""
+
+    id: int | None
+    post_id: int
+    lang: str
+    source: str
+    origin: str
+    title: str = ""
+    draft: bool = False
+    deleted: bool = False
+    revision: int = 0
+    content_hash: str = ""
+    raw_hash: str = ""
+    segment_count: int = 0
+    date: dt.datetime | None = None
+    declared_source_lang: str | None = None
+    front_matter: dict[str, Any] = field(default_factory=dict)
+    priority: int = 0
+    due: dt.date | None = None
+    external_id: str | None = None
+    based_on_revision: int | None = None
+    stale_since: dt.datetime | None = None
+    changed_segments: int = 0
+    added_segments: int = 0
+    removed_segments: int = 0
+    # scan-local
+    dirty: bool = False
+    new_segments: tuple[Segment, ...] | None = None
+    declared_source_hash: str | None = None
+    first_seen: bool = False
+
+    @property
+    def alive(self) -> bool:
+        return not self.deleted and self.revision > 0
+
+
+VERSION_COLUMNS = (
+    "id post_id lang source origin title draft deleted revision content_hash raw_hash "
+    "segment_count date declared_source_lang front_matter priority due external_id "
+    "based_on_revision stale_since changed_segments added_segments removed_segments"
+).split()
+
+
+def analyze(doc: Document) -> Analysis:
+    if doc.body_format == "html":
+        return analyze_html(doc.title, doc.body)
+    return analyze_markdown(doc.title, doc.body)
+
+
+class Snapshot:
+    """All posts and versions, loaded once."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.posts: dict[str, int] = {}
+        self.source_lang: dict[int, str | None] = {}
+        self.versions: dict[tuple[int, str], VRow] = {}
+        for pid, key, src in session.execute(select(Post.id, Post.key, Post.source_lang)):
+            self.posts[key] = pid
+            self.source_lang[pid] = src
+        cols = [getattr(Version, c) for c in VERSION_COLUMNS]
+        for row in session.execute(select(*cols)):
+            v = VRow(**dict(zip(VERSION_COLUMNS, row, strict=True)))
+            self.versions[(v.post_id, v.lang)] = v
+
+    def by_origin(self, source: str) -> dict[str, VRow]:
+        return {v.origin: v for v in self.versions.values() if v.source == source}
+
+
+def source_version(snap: Snapshot, post_id: int) -> VRow | None:
+    lang = snap.source_lang.get(post_id)
+    return snap.versions.get((post_id, lang)) if lang else None
+
+
+def state_of(snap: Snapshot, post_id: int, lang: str) -> State:
+    """Derived state of one language of a post, from the snapshot."""
+    src_lang = snap.source_lang.get(post_id)
+    v = snap.versions.get((post_id, lang))
+    if lang == src_lang and v is not None and v.alive:
+        return State.SOURCE
+    src = source_version(snap, post_id)
+    return translation_state(
+        version_alive=v is not None and v.alive,
+        source_alive=src is not None and src.alive,
+        based_on=v.based_on_revision if v else None,
+        source_revision=src.revision if src else None,
+    )
+
+
+def choose_source_lang(
+    versions: Iterable[VRow], current: str | None, settings: Settings
+) -> str | None:
+    """The post's source language: declared > kept > TRANSYNC_SOURCE_LANG > earliest date."""
+    live = [v for v in versions if v.alive]
+    declared = sorted({v.declared_source_lang for v in live if v.declared_source_lang})
+    if declared:
+        if current in declared:
+            return current
+        return declared[0]
+    if current is not None:
+        return current
+    if not live:
+        return None
+    langs = {v.lang for v in live}
+    if settings.source_lang in langs:
+        return settings.source_lang
+    order = {lang: i for i, lang in enumerate(settings.languages)}
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return min(live, key=lambda v: (v.date or far, order.get(v.lang, 99))).lang
+
+
+class Scan:
+    """One scan of some sources inside one transaction."""
+
+    def __init__(self, session: Session, settings: Settings, actor: str = "scan") -> None:
+        self.session = session
+        self.settings = settings
+        self.actor = actor
+        self.now = utcnow()
+        self.report = ScanReport()
+        self.snap = Snapshot(session)
+        self.events: list[dict[str, Any]] = []
+        self.before: dict[tuple[int, str], State] = {}
+        self.remembered: set[int] = set()
+
+    # -- reading ---------------------------------------------------------------
+
+    def read_source(self, source: Any, progress: Progress | None = None) -> None:
+        """Read one source; documents are staged, problems reported, deletions found."""
+        self.report.sources.append(source.uri)
+        existing = self.snap.by_origin(source.uri)
+        known = {o: v.raw_hash for o, v in existing.items() if not v.deleted}
+        docs: list[Document] = []
+        kept: set[str] = set()
+        problems: list[Problem] = []
+        for item in source.read(known):
+            if progress:
+                progress(1)
+            if isinstance(item, Unchanged):
+                self.report.files += 1
+                self.report.unchanged += 1
+                kept.add(item.origin)
+            elif isinstance(item, Problem):
+                problems.append(item)
+                if item.fatal:
+                    break
+                kept.add(item.origin)
+            else:
+                self.report.files += 1
+                docs.append(item)
+        self.report.problems.extend(problems)
+        if any(p.fatal for p in problems):
+            return  # nothing of an unreadable source is applied, nothing is deleted
+        docs = self.reject_duplicates(docs, existing, kept)
+        claimed = {d.origin for d in docs} | kept
+        for doc in docs:
+            self.stage(doc, existing.get(doc.origin))
+        for origin, v in existing.items():
+            if origin not in claimed and not v.deleted:
+                self.remember(v)
+                v.deleted = True
+                v.dirty = True
+                self.report.deleted += 1
+                self.report.touched_posts.add(v.post_id)
+                self.event("deleted", v.post_id, v.lang, origin=origin, revision=v.revision)
+
+    def reject_duplicates(
+        self, docs: list[Document], existing: dict[str, VRow], kept: set[str]
+    ) -> list[Document]:
+        """Two files may not claim one (post, language); each such file is reported."""
+        by_slot: dict[tuple[str, str], list[Document]] = defaultdict(list)
+        for d in docs:
+            by_slot[(d.key, d.lang)].append(d)
+        held = {}
+        for origin in kept:  # unchanged files keep their slot
+            v = existing.get(origin)
+            if v is not None:
+                held[(v.post_id, v.lang)] = origin
+        accepted = []
+        for (key, lang), group in by_slot.items():
+            pid = self.snap.posts.get(key)
+            holder = held.get((pid, lang)) if pid is not None else None
+            if len(group) == 1 and holder in (None, group[0].origin):
+                accepted.append(group[0])
+                continue
+            others = sorted({d.origin for d in group} | ({holder} if holder else set()))
+            for d in group:
+                self.report.problems.append(
+                    Problem(
+                        origin=d.origin,
+                        key=key,
+                        lang=lang,
+                        reason=f"post {key!r} in {lang} is claimed by {len(others)} files "
+                        f"({', '.join(others)}); give each a distinct translationKey",
+                    )
+                )
+                kept.add(d.origin)
+        return sorted(accepted, key=lambda d: d.origin)
+
+    def stage(self, doc: Document, at_origin: VRow | None) -> None:
+        """Apply one parsed document to the in-memory snapshot."""
+        pid = self.snap.posts.get(doc.key)
+        if pid is None:
+            pid = self.session.execute(
+                insert(Post).values(key=doc.key, created_at=self.now).returning(Post.id)
+            ).scalar_one()
+            self.snap.posts[doc.key] = pid
+            self.snap.source_lang[pid] = None
+            self.report.new_posts += 1
+        if at_origin is not None and (at_origin.post_id, at_origin.lang) != (pid, doc.lang):
+            # the file now belongs to another post or language: the old version is gone
+            if not at_origin.deleted:
+                self.remember(at_origin)
+                at_origin.deleted = True
+                at_origin.dirty = True
+                self.report.deleted += 1
+                self.report.touched_posts.add(at_origin.post_id)
+                self.event("deleted", at_origin.post_id, at_origin.lang, origin=doc.origin)
+        v = self.snap.versions.get((pid, doc.lang))
+        if v is None:
+            v = VRow(id=None, post_id=pid, lang=doc.lang, source=doc.source, origin=doc.origin)
+            v.first_seen = True
+            self.snap.versions[(pid, doc.lang)] = v
+            self.report.new_versions += 1
+        else:
+            self.remember(v)
+        analysis = analyze(doc)
+        if v.deleted or v.revision == 0:
+            if v.revision:
+                self.report.restored += 1
+                self.event("restored", pid, doc.lang, origin=doc.origin)
+            v.first_seen = True
+        if analysis.content_hash != v.content_hash:
+            v.revision += 1
+            v.content_hash = analysis.content_hash
+            v.new_segments = analysis.segments
+            v.segment_count = len(analysis.segments)
+            self.report.new_revisions += 1
+            self.event(
+                "revision", pid, doc.lang, revision=v.revision, hash=analysis.short_hash,
+                origin=doc.origin,
+            )
+        if v.draft != doc.draft and not v.first_seen:
+            self.event("draft" if doc.draft else "undraft", pid, doc.lang)
+        v.deleted = False
+        v.source, v.origin = doc.source, doc.origin
+        v.title, v.draft, v.raw_hash, v.date = doc.title, doc.draft, doc.raw_hash, doc.date
+        v.declared_source_lang = doc.source_lang
+        # a declared source_hash counts when it is new: an ack later is not undone by an edit
+        if doc.source_hash and (v.first_seen or doc.source_hash != v.front_matter.get("source_hash")):
+            v.declared_source_hash = doc.source_hash
+        v.front_matter = json_safe(doc.front_matter)
+        v.priority, v.due, v.external_id = doc.priority, doc.due, doc.external_id
+        v.dirty = True
+        self.report.touched_posts.add(pid)
+
+    def remember(self, v: VRow) -> None:
+        """Note a post's states before this scan changes it, once."""
+        pid = v.post_id
+        if pid in self.remembered:
+            return
+        self.remembered.add(pid)
+        for lang in self.settings.languages:
+            self.before[(pid, lang)] = state_of(self.snap, pid, lang)
+
+    def event(self, kind: str, post_id: int | None, lang: str | None, **details: Any) -> None:
+        self.events.append(
+            {
+                "at": self.now,
+                "actor": self.actor,
+                "kind": kind,
+                "post_id": post_id,
+                "lang": lang,
+                "details": details,
+            }
+        )
+
+    # -- deciding --------------------------------------------------------------
+
+    def settle(self) -> None:
+        """Source languages, based-on revisions and stale counts of every touched post."""
+        touched = sorted(self.report.touched_posts)
+        by_post: dict[int, list[VRow]] = defaultdict(list)
+        for (pid, _lang), v in self.snap.versions.items():
+            if pid in self.report.touched_posts:
+                by_post[pid].append(v)
+        hashes = self.source_revision_hashes(by_post)
+        for pid in touched:
+            versions = by_post[pid]
+            old = self.snap.source_lang.get(pid)
+            new = choose_source_lang(versions, old, self.settings)
+            if new != old:
+                self.snap.source_lang[pid] = new
+                self.session.execute(update(Post).where(Post.id == pid).values(source_lang=new))
+                if old is not None:
+                    self.event("source_lang", pid, new, previous=old)
+            src = source_version(self.snap, pid)
+            for v in versions:
+                if v is src or src is None:
+                    if v is src and v.based_on_revision is not None:
+                        v.based_on_revision = None
+                        v.dirty = True
+                    continue
+                if not v.alive:
+                    continue
+                declared = v.declared_source_hash
+                matched = hashes.get((src.id, declared[:16])) if declared and src.id else None
+                if declared and src.new_segments is not None and (
+                    src.content_hash[:16] == declared[:16]
+                ):
+                    matched = src.revision
+                if matched is not None:
+                    if matched != v.based_on_revision:
+                        v.based_on_revision = matched
+                        v.dirty = True
+                elif v.first_seen or v.based_on_revision is None or new != old:
+                    if v.based_on_revision != src.revision:
+                        v.based_on_revision = src.revision
+                        v.dirty = True
+        self.count_changes(touched)
+
+    def source_revision_hashes(self, by_post: dict[int, list[VRow]]) -> dict[tuple[int, str], int]:
+        """(source version id, short hash) → revision number, for translations that declare one."""
+        wanted = set()
+        for pid, versions in by_post.items():
+            if any(v.declared_source_hash for v in versions):
+                src = source_version(self.snap, pid)
+                if src is None:
+                    src_lang = choose_source_lang(versions, self.snap.source_lang.get(pid),
+                                                  self.settings)
+                    src = self.snap.versions.get((pid, src_lang)) if src_lang else None
+                if src is not None and src.id is not None:
+                    wanted.add(src.id)
+        found: dict[tuple[int, str], int] = {}
+        for chunk in chunks(sorted(wanted)):
+            rows = self.session.execute(
+                select(Revision.version_id, Revision.content_hash, Revision.number).where(
+                    Revision.version_id.in_(chunk)
+                )
+            )
+            for vid, h, n in rows:
+                found[(vid, h[:16])] = n
+        return found
+
+    def count_changes(self, post_ids: Sequence[int]) -> None:
+        """changed/added/removed since each stale translation's based-on revision."""
+        needs: list[tuple[VRow, VRow]] = []
+        for pid in post_ids:
+            src = source_version(self.snap, pid)
+            for lang in self.settings.languages:
+                v = self.snap.versions.get((pid, lang))
+                if v is None or src is None or v is src:
+                    continue
+                state = state_of(self.snap, pid, lang)
+                if state is State.STALE:
+                    needs.append((v, src))
+                    if v.stale_since is None:
+                        v.stale_since = self.now
+                        v.dirty = True
+                elif v.stale_since is not None or v.changed_segments or v.added_segments or (
+                    v.removed_segments
+                ):
+                    v.stale_since = None
+                    v.changed_segments = v.added_segments = v.removed_segments = 0
+                    v.dirty = True
+        wanted = {(src.id, v.based_on_revision) for v, src in needs}
+        wanted |= {(src.id, src.revision) for v, src in needs if src.new_segments is None}
+        segs = load_segments(self.session, wanted)
+        for v, src in needs:
+            new = src.new_segments if src.new_segments is not None else segs.get(
+                (src.id, src.revision), ()
+            )
+            old = segs.get((src.id, v.based_on_revision), ())
+            d = diff_segments(old, new)
+            counts = (d.changed, d.added, d.removed)
+            if counts != (v.changed_segments, v.added_segments, v.removed_segments):
+                v.changed_segments, v.added_segments, v.removed_segments = counts
+                v.dirty = True
+
+    # -- writing ---------------------------------------------------------------
+
+    def write(self) -> ScanReport:
+        """Write every dirty version, new revisions with their segments, and the events."""
+        dirty = [v for v in self.snap.versions.values() if v.dirty]
+        new = [v for v in dirty if v.id is None]
+        old = [v for v in dirty if v.id is not None]
+        for chunk in chunks(new):
+            ids = self.session.execute(
+                insert(Version).returning(Version.id, sort_by_parameter_order=True),
+                [self.version_values(v) for v in chunk],
+            ).scalars()
+            for v, vid in zip(chunk, ids, strict=True):
+                v.id = vid
+        for chunk in chunks(old):
+            self.session.execute(
+                update(Version), [{"id": v.id, **self.version_values(v)} for v in chunk]
+            )
+        revised = [v for v in dirty if v.new_segments is not None]
+        for chunk in chunks(revised):
+            src_rev = {}
+            for v in chunk:
+                src = source_version(self.snap, v.post_id)
+                src_rev[v.id] = v.based_on_revision if src is not v else None
+            rev_ids = self.session.execute(
+                insert(Revision).returning(Revision.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "version_id": v.id,
+                        "number": v.revision,
+                        "content_hash": v.content_hash,
+                        "title": v.title,
+                        "segment_count": v.segment_count,
+                        "source_revision": src_rev[v.id],
+                        "created_at": self.now,
+                    }
+                    for v in chunk
+                ],
+            ).scalars()
+            rows = []
+            for v, rid in zip(chunk, rev_ids, strict=True):
+                for pos, s in enumerate(v.new_segments or ()):
+                    rows.append({"revision_id": rid, "position": pos, "kind": s.kind,
+                                 "text": s.text})
+            if rows:
+                self.session.execute(insert(SegmentRow), rows)
+        self.state_events()
+        if self.events:
+            for chunk in chunks(self.events, 2000):
+                self.session.execute(insert(Event), chunk)
+        return self.report
+
+    def state_events(self) -> None:
+        for (pid, lang), before in sorted(self.before.items()):
+            after = state_of(self.snap, pid, lang)
+            if after != before:
+                self.report.state_changes += 1
+                self.event("state", pid, lang, previous=str(before), state=str(after))
+
+    @staticmethod
+    def version_values(v: VRow) -> dict[str, Any]:
+        values = {c: getattr(v, c) for c in VERSION_COLUMNS if c != "id"}
+        values["updated_at"] = utcnow()
+        return values
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def load_segments(
+    session: Session, wanted: Iterable[tuple[int | None, int | None]]
+) -> dict[tuple[int, int], tuple[Segment, ...]]:
+    """Segments of (version id, revision number) pairs, in one query per chunk."""
+    pairs = sorted({(v, n) for v, n in wanted if v is not None and n is not None})
+    out: dict[tuple[int, int], list[Segment]] = defaultdict(list)
+    for chunk in chunks(pairs, 300):
+        rows = session.execute(
+            select(Revision.version_id, Revision.number, SegmentRow.kind, SegmentRow.text)
+            .join(SegmentRow, SegmentRow.revision_id == Revision.id)
+            .where(tuple_(Revision.version_id, Revision.number).in_(list(chunk)))
+            .order_by(Revision.version_id, Revision.number, SegmentRow.position)
+        )
+        for vid, n, kind, text in rows:
+            out[(vid, n)].append(Segment(kind=kind, text=text))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def scan_sources(
+    session: Session,
+    settings: Settings,
+    sources: Sequence[Any],
+    *,
+    actor: str = "scan",
+    progress: Progress | None = None,
+) -> ScanReport:
+    """Read the sources and apply them in the caller's transaction."""
+    scan = Scan(session, settings, actor)
+    for source in sources:
+        scan.read_source(source, progress)
+    scan.settle()
+    return scan.write()

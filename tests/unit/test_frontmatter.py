@@ -1,0 +1,208 @@
+"""Tests for sync.frontmatter: decoding, YAML/TOML front matter, dates, rendering."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+import pytest
+import yaml
+
+from sync.errors import FrontMatterError, InputError
+from sync.frontmatter import (
+    FrontMatterLoader,
+    json_safe,
+    parse_document,
+    render_document,
+    to_datetime,
+)
+
+BOM = b"\xef\xbb\xbf"
+
+YAML_DOC = """\
+---
+title: "İstanbul'da bir gün"
+date: 2024-03-01
+lastmod: 2024-03-02T10:30:00+03:00
+translationKey: istanbul-gunu
+tags: [gezi, şehir]
+---
+İlk paragraf.
+"""
+
+
+def test_yaml_front_matter_body_and_start_line() -> None:
+    meta, body, line = parse_document(YAML_DOC.encode(), origin="content/tr/gun.md")
+    assert meta == {
+        "title": "İstanbul'da bir gün",
+        "date": date(2024, 3, 1),
+        "lastmod": datetime(2024, 3, 2, 10, 30, tzinfo=timezone(timedelta(hours=3))),
+        "translationKey": "istanbul-gunu",
+        "tags": ["gezi", "şehir"],
+    }
+    assert body == "İlk paragraf.\n"
+    assert line == 8
+
+
+def test_bom_is_removed_and_crlf_becomes_lf() -> None:
+    raw = BOM + YAML_DOC.replace("\n", "\r\n").encode()
+    meta, body, line = parse_document(raw, origin="a.md")
+    assert meta["title"] == "İstanbul'da bir gün"
+    assert body == "İlk paragraf.\n"
+    assert line == 8
+
+
+def test_no_front_matter() -> None:
+    raw = "# Заголовок\n\nТекст.\n".encode()
+    assert parse_document(raw, origin="a.md") == ({}, "# Заголовок\n\nТекст.\n", 1)
+    assert parse_document(BOM + raw, origin="a.md") == ({}, "# Заголовок\n\nТекст.\n", 1)
+    assert parse_document(b"", origin="a.md") == ({}, "", 1)
+
+
+def test_empty_front_matter_is_an_empty_mapping() -> None:
+    assert parse_document(b"---\n---\nMetin.\n", origin="a.md") == ({}, "Metin.\n", 3)
+
+
+def test_toml_front_matter() -> None:
+    raw = (
+        '+++\ntitle = "Москва"\ndate = 2024-01-02T03:04:05Z\ndraft = false\n+++\n\nТекст.\n'
+    ).encode()
+    meta, body, line = parse_document(raw, origin="content/ru/moskva.md")
+    assert meta == {
+        "title": "Москва",
+        "date": datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
+        "draft": False,
+    }
+    assert body == "\nТекст.\n"
+    assert line == 6
+
+
+def test_invalid_toml_names_the_file_line() -> None:
+    raw = b'+++\ntitle = "x"\ndraft = yes\n+++\nbody\n'
+    with pytest.raises(FrontMatterError) as info:
+        parse_document(raw, origin="b.md")
+    assert info.value.path == "b.md"
+    assert info.value.line == 3
+    assert str(info.value).startswith("b.md:3: ")
+
+
+def test_invalid_utf8_reports_byte_offset_and_line() -> None:
+    raw = "---\ntitle: Şehir\n---\nBir satır\nİki".encode() + b"\xff\n"
+    with pytest.raises(InputError) as info:
+        parse_document(raw, origin="posts/bozuk.md")
+    offset = raw.index(b"\xff")
+    assert info.value.path == "posts/bozuk.md"
+    assert info.value.line == 5
+    assert info.value.message == (f"not valid UTF-8 (byte offset {offset}); save the file as UTF-8")
+    assert not isinstance(info.value, FrontMatterError)
+
+
+def test_invalid_utf8_offset_counts_the_bom() -> None:
+    with pytest.raises(InputError) as info:
+        parse_document(BOM + b"ok\n\xc3(", origin="a.md")
+    assert "byte offset 6" in info.value.message
+    assert info.value.line == 2
+
+
+def test_invalid_yaml_line_is_the_file_line() -> None:
+    raw = b"---\ntitle: Tamam\ntags: [a, b\ndate: 2024-01-01\n---\nbody\n"
+    with pytest.raises(FrontMatterError) as info:
+        parse_document(raw, origin="c.md")
+    assert info.value.path == "c.md"
+    assert info.value.line == 4
+    assert "not valid YAML" in info.value.message
+
+
+def test_bad_indentation_line_is_the_file_line() -> None:
+    raw = b"---\ntitle: x\n  extra: y\n---\n"
+    with pytest.raises(FrontMatterError) as info:
+        parse_document(raw, origin="c.md")
+    assert info.value.line == 3
+
+
+def test_alias_bomb_is_refused_before_construction() -> None:
+    lines = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    raw = ("---\n" + "\n".join(lines) + "\n---\nbody\n").encode()
+    with pytest.raises(FrontMatterError) as info:
+        parse_document(raw, origin="bomb.md")
+    assert info.value.path == "bomb.md"
+    assert info.value.line == 2
+    assert "aliases" in info.value.message
+
+
+def test_single_alias_and_lone_anchor_are_refused() -> None:
+    with pytest.raises(FrontMatterError) as info:
+        parse_document(b"---\nbase: x\ncopy: *base\n---\n", origin="d.md")
+    assert info.value.line == 3
+    assert "not allowed" in info.value.message
+    with pytest.raises(FrontMatterError):
+        parse_document(b"---\ntitle: &t Merhaba\n---\n", origin="d.md")
+
+
+def test_loader_itself_refuses_aliases() -> None:
+    with pytest.raises(yaml.YAMLError):
+        yaml.load("a: &x 1\nb: *x\n", Loader=FrontMatterLoader)  # noqa: S506
+    assert yaml.load("a: 1\n", Loader=FrontMatterLoader) == {"a": 1}  # noqa: S506
+
+
+def test_unsafe_tags_are_refused() -> None:
+    with pytest.raises(FrontMatterError):
+        parse_document(b"---\nx: !!python/object/apply:os.system [ls]\n---\n", origin="e.md")
+
+
+def test_front_matter_must_be_a_mapping() -> None:
+    with pytest.raises(FrontMatterError) as info:
+        parse_document(b"---\n- a\n- b\n---\nbody\n", origin="f.md")
+    assert "mapping" in info.value.message
+
+
+def test_unclosed_front_matter() -> None:
+    with pytest.raises(FrontMatterError) as info:
+        parse_document(b"---\ntitle: x\nbody\n", origin="g.md")
+    assert info.value.line == 1
+    assert "never closed" in info.value.message
+
+
+def test_render_document_round_trips() -> None:
+    meta = {"title": "Ön söz: «Москва»", "date": date(2024, 1, 2), "tags": ["a", "b"]}
+    text = render_document(meta, "Metin.")
+    assert text == (
+        "---\ntitle: 'Ön söz: «Москва»'\ndate: 2024-01-02\ntags:\n- a\n- b\n---\nMetin.\n"
+    )
+    assert parse_document(text.encode(), origin="r.md") == (meta, "Metin.\n", 8)
+
+
+def test_render_document_empty_front_matter_and_body() -> None:
+    assert render_document({}, "") == "---\n---\n"
+    assert parse_document(render_document({}, "x\n").encode(), origin="r.md") == ({}, "x\n", 3)
+
+
+def test_to_datetime() -> None:
+    utc_noon = datetime(2024, 3, 1, 12, tzinfo=UTC)
+    assert to_datetime(datetime(2024, 3, 1, 12)) == utc_noon
+    assert to_datetime(datetime(2024, 3, 1, 15, tzinfo=timezone(timedelta(hours=3)))) == utc_noon
+    assert to_datetime(date(2024, 3, 1)) == datetime(2024, 3, 1, tzinfo=UTC)
+    assert to_datetime("2024-03-01T12:00:00Z") == utc_noon
+    assert to_datetime("2024-03-01 15:00:00+03:00") == utc_noon
+    assert to_datetime("2024-03-01") == datetime(2024, 3, 1, tzinfo=UTC)
+    assert to_datetime("2024-03-01T15:00:00+03:00").tzinfo is UTC
+    assert to_datetime("dün") is None
+    assert to_datetime(None) is None
+    assert to_datetime(20240301) is None
+
+
+def test_json_safe_converts_dates_recursively() -> None:
+    meta = {
+        "date": date(2024, 3, 1),
+        "nested": {"at": datetime(2024, 3, 1, 12, tzinfo=UTC), "list": [time(9, 30), 1]},
+        date(2024, 1, 1): "date key",
+        "title": "Başlık",
+    }
+    assert json_safe(meta) == {
+        "date": "2024-03-01",
+        "nested": {"at": "2024-03-01T12:00:00+00:00", "list": ["09:30:00", 1]},
+        "2024-01-01": "date key",
+        "title": "Başlık",
+    }
+    assert meta["date"] == date(2024, 3, 1)
