@@ -11,6 +11,7 @@ bytes) and the result passes ``msgfmt --check``.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import re
 import struct
@@ -20,6 +21,7 @@ from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import polib
@@ -239,7 +241,7 @@ def render_mo(catalog: polib.POFile) -> bytes:
             original = entry.msgctxt + "\x04" + original
         pairs.append((original.encode("utf-8"), translation.encode("utf-8")))
     pairs.sort(key=lambda pair: pair[0])
-    for (a, _), (b, _) in zip(pairs, pairs[1:], strict=False):
+    for (a, _), (b, _) in pairwise(pairs):
         if a.split(b"\0", 1)[0] == b.split(b"\0", 1)[0]:
             context, _, msgid = a.split(b"\0", 1)[0].rpartition(b"\x04")
             raise ValueError(
@@ -296,10 +298,8 @@ def write_atomic(path: Path, data: bytes) -> bool:
         os.chmod(tmp_name, mode)
         os.replace(tmp_name, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
         raise
     _fsync_dir(path.parent)
     return True
@@ -459,7 +459,9 @@ class _Lines:
         return self._lines
 
 
-_UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_UTF16_32_BOMS = (
+    codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE,
+)
 
 
 def _refuse_binary(data: bytes, name: str) -> None:

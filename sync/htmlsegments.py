@@ -81,6 +81,7 @@ _SOFT_RUN = re.compile(rf"(?:{_WS}*{_SOFT}{_WS}*)+")
 _SOFT_BR = re.compile(rf"(?:<br>)?{_SOFT}(?:<br>)?")
 _EDGE_BR = re.compile(rf"^(?:<br>|{_WS})+|(?:<br>|{_WS})+$")
 _TAG = re.compile(r"<[^>]*>")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # lxml refuses them
 _BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:")
 _SHORTCODES_ONLY = re.compile(r"(?:\[/?[A-Za-z_][\w-]*(?:\s[^\[\]]*)?\]\s*)+")
 _CAPTION_SHORTCODE = re.compile(r"\[caption([^\]]*)\](.*?)\[/caption\]", re.DOTALL | re.I)
@@ -94,9 +95,7 @@ def hash_segments(segments: Iterable[Segment]) -> str:
     >>> hash_segments([Segment(kind="title", text="A")]) == sha256_hex("title\\x1fA")
     True
     """
-    return sha256_hex(
-        RECORD_SEPARATOR.join(f"{s.kind}{UNIT_SEPARATOR}{s.text}" for s in segments)
-    )
+    return sha256_hex(RECORD_SEPARATOR.join(f"{s.kind}{UNIT_SEPARATOR}{s.text}" for s in segments))
 
 
 def analyze_html(title: str, html_text: str, *, autop: bool | None = None) -> Analysis:
@@ -117,7 +116,7 @@ def html_segments(html_text: str, *, autop: bool | None = None) -> list[Segment]
     """The body's segments in document order (no title)."""
     if autop is None:
         autop = _BLOCK_COMMENT.search(html_text) is None
-    html_text = _CAPTION_SHORTCODE.sub(_caption_as_figure, html_text)
+    html_text = _CAPTION_SHORTCODE.sub(_caption_as_figure, _NOT_XML.sub(" ", html_text))
     if not html_text.strip():
         return []
     root = lxml.html.fragment_fromstring(html_text, create_parent="div")
@@ -132,7 +131,7 @@ def canonical_html(fragment: str, *, autop: bool = False) -> str:
     >>> canonical_html('<a title="t" class="c" href="/x">a&nbsp;b</a> <br />  c')
     '<a href="/x" title="t">a\\xa0b</a><br>c'
     """
-    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    root = lxml.html.fragment_fromstring(_NOT_XML.sub(" ", fragment), create_parent="div")
     walker = _Walker(autop=autop)
     return walker.finish(walker.inner(root, []), preformatted=False)
 

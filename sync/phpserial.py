@@ -35,9 +35,7 @@ _REFUSED = {
 }
 
 
-def loads(
-    text: str | bytes, *, max_depth: int = MAX_DEPTH, max_length: int = MAX_LENGTH
-) -> object:
+def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH, max_length: int = MAX_LENGTH) -> object:
     """Parse one PHP-serialized value; raise InputError (with the byte offset) if it is not one."""
     data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
     if len(data) > max_length:
@@ -122,6 +120,7 @@ class _Parser:
         self.fail("one of a: s: i: d: b: N;")
 
     def string(self) -> str:
+        begin = self.pos
         self.literal(b"s:", "'s:'")
         size = int(self.match(_COUNT, "a byte length after 's:'"))
         self.literal(b':"', "':\"' after the string length")
@@ -131,8 +130,8 @@ class _Parser:
             self.fail(
                 f"'\";' after {size} bytes of string",
                 at=min(end, len(self.data)),
-                why=f"a string declared as {size} bytes does not end with '\";' there"
-                " (the length counts UTF-8 bytes)",
+                why=f"the string at byte {begin} is declared as {size} bytes but does not end"
+                " with '\";' there (the length counts UTF-8 bytes)",
             )
         try:
             text = self.data[start:end].decode("utf-8")

@@ -92,6 +92,10 @@ def run_scan(
             if not sources:
                 return None
         report = scan_sources(session, settings, sources, actor=actor, progress=progress)
+        if report.touched_posts:
+            from sync.memory import learn_versions
+
+            learn_versions(session, settings, report.touched_posts)
         if plan:
             from sync.planning import plan_tasks
 

@@ -103,7 +103,7 @@ def load_rows(
     post_ids: Collection[int] | None = None,
 ) -> list[Row]:
     """Every post (or the ones named) with its versions and open tasks, in three queries."""
-    post_q = select(Post).order_by(Post.key)
+    post_q = select(Post).order_by(Post.key).execution_options(populate_existing=True)
     if keys is not None:
         post_q = post_q.where(Post.key.in_(list(keys)))
     if post_ids is not None:
@@ -112,13 +112,17 @@ def load_rows(
     posts = session.execute(post_q).scalars().all()
     ids = {p.id for p in posts}
     versions: dict[int, dict[str, Any]] = {}
-    vq = select(Version).options(defer(Version.front_matter))
+    vq = select(Version).options(defer(Version.front_matter)).execution_options(
+        populate_existing=True
+    )
     if keys is not None:
         vq = vq.where(Version.post_id.in_(ids))
     for v in session.execute(vq).scalars():
         versions.setdefault(v.post_id, {})[v.lang] = v
     tasks: dict[tuple[int, str], Any] = {}
-    tq = select(Task).where(Task.state.in_(OPEN_TASK_STATES))
+    tq = select(Task).where(Task.state.in_(OPEN_TASK_STATES)).execution_options(
+        populate_existing=True
+    )
     if keys is not None:
         tq = tq.where(Task.post_id.in_(ids))
     for t in session.execute(tq).scalars():

@@ -94,6 +94,7 @@ class VRow:
     new_segments: tuple[Segment, ...] | None = None
     declared_source_hash: str | None = None
     first_seen: bool = False
+    source_texts: Sequence[str | None] | None = None  # per new segment: the source it translates
 
     @property
     def alive(self) -> bool:
@@ -116,16 +117,22 @@ def analyze(doc: Document) -> Analysis:
 class Snapshot:
     """All posts and versions, loaded once."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, keys: Sequence[str] | None = None) -> None:
         self.session = session
         self.posts: dict[str, int] = {}
         self.source_lang: dict[int, str | None] = {}
         self.versions: dict[tuple[int, str], VRow] = {}
-        for pid, key, src in session.execute(select(Post.id, Post.key, Post.source_lang)):
+        post_q = select(Post.id, Post.key, Post.source_lang)
+        if keys is not None:
+            post_q = post_q.where(Post.key.in_(list(keys)))
+        for pid, key, src in session.execute(post_q):
             self.posts[key] = pid
             self.source_lang[pid] = src
         cols = [getattr(Version, c) for c in VERSION_COLUMNS]
-        for row in session.execute(select(*cols)):
+        version_q = select(*cols)
+        if keys is not None:
+            version_q = version_q.where(Version.post_id.in_(list(self.posts.values())))
+        for row in session.execute(version_q):
             v = VRow(**dict(zip(VERSION_COLUMNS, row, strict=True)))
             self.versions[(v.post_id, v.lang)] = v
 
@@ -178,13 +185,19 @@ def choose_source_lang(
 class Scan:
     """One scan of some sources inside one transaction."""
 
-    def __init__(self, session: Session, settings: Settings, actor: str = "scan") -> None:
+    def __init__(
+        self,
+        session: Session,
+        settings: Settings,
+        actor: str = "scan",
+        keys: Sequence[str] | None = None,
+    ) -> None:
         self.session = session
         self.settings = settings
         self.actor = actor
         self.now = utcnow()
         self.report = ScanReport()
-        self.snap = Snapshot(session)
+        self.snap = Snapshot(session, keys)
         self.events: list[dict[str, Any]] = []
         self.before: dict[tuple[int, str], State] = {}
         self.remembered: set[int] = set()
@@ -263,7 +276,12 @@ class Scan:
                 kept.add(d.origin)
         return sorted(accepted, key=lambda d: d.origin)
 
-    def stage(self, doc: Document, at_origin: VRow | None) -> None:
+    def stage(
+        self,
+        doc: Document,
+        at_origin: VRow | None,
+        source_texts: Sequence[str | None] | None = None,
+    ) -> VRow:
         """Apply one parsed document to the in-memory snapshot."""
         pid = self.snap.posts.get(doc.key)
         if pid is None:
@@ -301,6 +319,8 @@ class Scan:
             v.content_hash = analysis.content_hash
             v.new_segments = analysis.segments
             v.segment_count = len(analysis.segments)
+            if source_texts is not None and len(source_texts) == len(analysis.segments):
+                v.source_texts = source_texts
             self.report.new_revisions += 1
             self.event(
                 "revision", pid, doc.lang, revision=v.revision, hash=analysis.short_hash,
@@ -319,6 +339,7 @@ class Scan:
         v.priority, v.due, v.external_id = doc.priority, doc.due, doc.external_id
         v.dirty = True
         self.report.touched_posts.add(pid)
+        return v
 
     def remember(self, v: VRow) -> None:
         """Note a post's states before this scan changes it, once."""
@@ -484,9 +505,11 @@ class Scan:
             ).scalars()
             rows = []
             for v, rid in zip(chunk, rev_ids, strict=True):
+                texts = v.source_texts or ()
                 for pos, s in enumerate(v.new_segments or ()):
                     rows.append({"revision_id": rid, "position": pos, "kind": s.kind,
-                                 "text": s.text})
+                                 "text": s.text,
+                                 "source_text": texts[pos] if pos < len(texts) else None})
             if rows:
                 self.session.execute(insert(SegmentRow), rows)
         self.state_events()

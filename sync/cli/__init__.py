@@ -80,7 +80,7 @@ def fail(exc: BaseException) -> int:
     return EXIT_ERROR
 
 
-COMMAND_MODULES = ("tracker",)
+COMMAND_MODULES = ("tracker", "tasks")
 
 
 def main(argv: list[str] | None = None) -> None:

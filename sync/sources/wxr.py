@@ -43,6 +43,27 @@ WPML_LANGUAGE = "_wpml_import_language_code"
 WPML_SOURCE_LANGUAGE = "_wpml_import_source_language_code"
 WPML_GROUP = "_wpml_import_translation_group"
 _WPML_META = frozenset({WPML_LANGUAGE, WPML_SOURCE_LANGUAGE, WPML_GROUP})
+_WXR_VERSIONS = ("1.0", "1.1", "1.2")
+#: Item child tag -> _Item field, for every WXR version's namespace.
+_ITEM_FIELDS: dict[str, str] = {
+    "title": "title",
+    "link": "link",
+    "guid": "guid",
+    "category": "category",
+    f"{{{CONTENT_NAMESPACE}}}encoded": "content",
+    **{
+        f"{{{WP_NAMESPACE}{version}/}}{tag}": name
+        for version in _WXR_VERSIONS
+        for tag, name in (
+            ("post_id", "post_id"),
+            ("status", "status"),
+            ("post_type", "post_type"),
+            ("post_name", "slug"),
+            ("post_date_gmt", "date_gmt"),
+            ("postmeta", "postmeta"),
+        )
+    },
+}
 
 
 def read_wxr(
@@ -150,11 +171,13 @@ class _WxrReader:
                 while element.getprevious() is not None:
                     del parent[0]
         except etree.XMLSyntaxError as exc:
+            line, column = exc.position if exc.position else (exc.lineno, 0)
+            what = (exc.msg or "not well-formed XML").splitlines()[0].strip()
             yield Problem(
                 origin=self.file,
-                line=exc.lineno or None,
-                reason=f"malformed WXR: {exc.msg}; the export is truncated or broken, "
-                "nothing from it was applied: export it again",
+                line=line or None,
+                reason=f"malformed WXR: {what} (line {line}, column {column}); the export is "
+                "truncated or broken, so nothing from it may be applied: export it again",
                 fatal=True,
             )
 
@@ -193,9 +216,7 @@ class _WxrReader:
         self.groups[slug] = members
         return None
 
-    def term_problem(
-        self, element: etree._Element, taxonomy: str, slug: str, why: str
-    ) -> Problem:
+    def term_problem(self, element: etree._Element, taxonomy: str, slug: str, why: str) -> Problem:
         what = "translation group" if taxonomy == "post_translations" else "language"
         return Problem(
             origin=f"{self.file}#term {slug}",
@@ -302,9 +323,7 @@ class _WxrReader:
                         return spelling
         return None
 
-    def unknown_language(
-        self, origin: str, item: _Item, key: str, code: str, what: str
-    ) -> Problem:
+    def unknown_language(self, origin: str, item: _Item, key: str, code: str, what: str) -> Problem:
         return Problem(
             origin=origin,
             line=item.line,
@@ -318,42 +337,24 @@ class _WxrReader:
 def _read_item(element: etree._Element) -> _Item:
     item = _Item(line=element.sourceline)
     for child in element:
-        tag = child.tag
-        if not isinstance(tag, str):
+        name = _ITEM_FIELDS.get(child.tag)
+        if name is None:
             continue
-        name = _local(tag)
-        text = child.text or ""
-        if tag == "title":
-            item.title = text
-        elif tag == "link":
-            item.link = text.strip()
-        elif tag == "guid":
-            item.guid = text.strip()
-        elif tag == "category":
+        if name == "category":
             domain = child.get("domain")
             if domain == "language":
                 item.pll_language = (child.get("nicename") or "").strip() or None
             elif domain == "post_translations":
                 item.pll_group = (child.get("nicename") or "").strip() or None
-        elif name == "encoded" and tag.startswith("{" + CONTENT_NAMESPACE):
-            item.content = text
-        elif not _is_wp(tag):
-            continue
-        elif name == "post_id":
-            item.post_id = text.strip()
-        elif name == "status":
-            item.status = text.strip()
-        elif name == "post_type":
-            item.post_type = text.strip()
-        elif name == "post_name":
-            item.slug = text.strip()
-        elif name == "post_date_gmt":
-            item.date_gmt = text.strip()
         elif name == "postmeta":
-            meta = {_local(m.tag): (m.text or "") for m in child if isinstance(m.tag, str)}
+            meta = {_local(m.tag): (m.text or "") for m in child}
             meta_key = meta.get("meta_key", "").strip()
             if meta_key in _WPML_META:
                 item.meta[meta_key] = meta.get("meta_value", "")
+        elif name in ("title", "content"):
+            setattr(item, name, child.text or "")
+        else:
+            setattr(item, name, (child.text or "").strip())
     return item
 
 
@@ -378,6 +379,7 @@ def _is_id(value: object) -> bool:
 def _gmt_datetime(text: str) -> dt.datetime | None:
     """``2024-03-01 09:30:00`` as aware UTC; None for drafts' ``0000-00-00 00:00:00``."""
     try:
-        return dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
+        parsed = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)

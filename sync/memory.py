@@ -1,0 +1,182 @@
+"""Translation memory: learn segment pairs, and pre-fill tasks with exact and fuzzy matches.
+
+Exact matches are looked up by the hash of the normalized source segment; fuzzy ones
+(similarity ≥ TRANSYNC_TM_MIN_SCORE, default 75) are scored with rapidfuzz's
+``fuzz.ratio`` over the language pair's memory, loaded once per batch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from sync.config import Settings
+from sync.db.models import Memory, Post, Suggestion, Task, Version, utcnow
+from sync.segments import Segment, align
+from sync.text import sha256_hex
+from sync.tracker import load_segments
+
+MAX_SUGGESTIONS = 3
+
+
+def seg_hash(text: str) -> str:
+    return sha256_hex(text)[:16]
+
+
+def learn(
+    session: Session, source_lang: str, target_lang: str,
+    pairs: Iterable[tuple[str, str, str]],
+) -> int:
+    """Store (source text, target text, origin) pairs; duplicates are ignored."""
+    now = utcnow()
+    rows = {}
+    for src, tgt, origin in pairs:
+        if not src.strip() or not tgt.strip():
+            continue
+        key = (seg_hash(src), seg_hash(tgt))
+        rows[key] = {
+            "source_lang": source_lang, "target_lang": target_lang,
+            "source_hash": key[0], "target_hash": key[1],
+            "source_text": src, "target_text": tgt, "origin": origin, "updated_at": now,
+        }
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(Memory)
+    stmt = ins.on_conflict_do_nothing(
+        index_elements=["source_lang", "target_lang", "source_hash", "target_hash"]
+    )
+    values = list(rows.values())
+    for i in range(0, len(values), 500):
+        session.execute(stmt, values[i : i + 500])
+    return len(values)
+
+
+def learn_versions(session: Session, settings: Settings, post_ids: Iterable[int]) -> int:
+    """Learn from current translations of these posts, lined up with their source segments."""
+    from sync.status import load_rows
+    from sync.state import State
+
+    wanted: list[tuple[Any, Any, str, str]] = []
+    for row in load_rows(session, settings, post_ids=set(post_ids)):
+        src = row.source
+        if src is None:
+            continue
+        for lang, cell in row.cells.items():
+            if cell.state is State.CURRENT and cell.version is not None:
+                wanted.append((src, cell.version, row.post.key, lang))
+    segs = load_segments(
+        session,
+        [(s.id, v.based_on_revision) for s, v, _, _ in wanted]
+        + [(v.id, v.revision) for _, v, _, _ in wanted],
+    )
+    by_pair: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
+    for src, v, key, lang in wanted:
+        source = segs.get((src.id, v.based_on_revision), ())
+        target = segs.get((v.id, v.revision), ())
+        for s, t in zip(source, align(source, target), strict=True):
+            if t is not None:
+                by_pair[(src.lang, lang)].append((s.text, t, f"{key} [{lang}]"))
+    return sum(learn(session, a, b, pairs) for (a, b), pairs in by_pair.items())
+
+
+def prefill(session: Session, settings: Settings, task_ids: Sequence[int]) -> dict[str, int]:
+    """Suggestions for every segment of these tasks. Idempotent: a task already pre-filled
+    for its current source revision is skipped, and a redo replaces its rows."""
+    counts = {"tasks": 0, "skipped": 0, "suggestions": 0}
+    rows = session.execute(
+        select(Task, Post.key, Post.source_lang, Version.id)
+        .join(Post, Post.id == Task.post_id)
+        .join(Version, (Version.post_id == Post.id) & (Version.lang == Post.source_lang))
+        .where(Task.id.in_(list(task_ids)), Task.state.in_(("queued", "claimed")))
+    ).all()
+    todo = []
+    for task, key, src_lang, src_vid in rows:
+        if task.prefilled_revision == task.source_revision:
+            counts["skipped"] += 1
+            continue
+        todo.append((task, key, src_lang, src_vid))
+    if not todo:
+        return counts
+    segs = load_segments(session, [(vid, t.source_revision) for t, _, _, vid in todo])
+    by_pair: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for item in todo:
+        by_pair[(item[2], item[0].lang)].append(item)
+    new_rows: list[dict[str, Any]] = []
+    for (src_lang, tgt_lang), items in by_pair.items():
+        memory = Matcher(session, src_lang, tgt_lang, settings.tm_min_score)
+        for task, key, _, vid in items:
+            for pos, seg in enumerate(segs.get((vid, task.source_revision), ())):
+                for text, score, origin in memory.lookup(seg.text):
+                    new_rows.append({"task_id": task.id, "position": pos,
+                                     "source_text": seg.text, "text": text,
+                                     "score": score, "origin": origin})
+            task.prefilled_revision = task.source_revision
+            counts["tasks"] += 1
+    done_ids = [t.id for t, _, _, _ in todo]
+    session.execute(delete(Suggestion).where(Suggestion.task_id.in_(done_ids)))
+    if new_rows:
+        session.execute(Suggestion.__table__.insert(), new_rows)
+    counts["suggestions"] = len(new_rows)
+    return counts
+
+
+class Matcher:
+    """One language pair's memory, loaded once: exact by hash, fuzzy with rapidfuzz."""
+
+    def __init__(self, session: Session, source_lang: str, target_lang: str,
+                 min_score: float) -> None:
+        self.min_score = min_score
+        self.exact: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self.texts: list[str] = []
+        self.targets: list[list[tuple[str, str]]] = []
+        index: dict[str, int] = {}
+        for sh, st, tt, origin in session.execute(
+            select(Memory.source_hash, Memory.source_text, Memory.target_text, Memory.origin)
+            .where(Memory.source_lang == source_lang, Memory.target_lang == target_lang)
+            .order_by(Memory.id)
+        ):
+            self.exact[sh].append((tt, origin))
+            if st not in index:
+                index[st] = len(self.texts)
+                self.texts.append(st)
+                self.targets.append([])
+            self.targets[index[st]].append((tt, origin))
+
+    def lookup(self, text: str) -> list[tuple[str, float, str]]:
+        """Up to three suggestions, best first: exact (100.0) before fuzzy."""
+        out: list[tuple[str, float, str]] = []
+        seen: set[str] = set()
+        for target, origin in self.exact.get(seg_hash(text), []):
+            if target not in seen:
+                out.append((target, 100.0, origin))
+                seen.add(target)
+        if len(out) < MAX_SUGGESTIONS and self.texts:
+            for _match, score, idx in process.extract(
+                text, self.texts, scorer=fuzz.ratio, score_cutoff=self.min_score,
+                limit=MAX_SUGGESTIONS * 2,
+            ):
+                if score >= 100.0:
+                    continue
+                for target, origin in self.targets[idx]:
+                    if target not in seen:
+                        out.append((target, round(float(score), 1), origin))
+                        seen.add(target)
+        return sorted(out, key=lambda s: -s[1])[:MAX_SUGGESTIONS]
+
+
+def suggestions_for(session: Session, task_id: int) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for s in session.execute(
+        select(Suggestion).where(Suggestion.task_id == task_id)
+        .order_by(Suggestion.position, Suggestion.score.desc(), Suggestion.id)
+    ).scalars():
+        out[s.position].append({"text": s.text, "score": s.score, "origin": s.origin})
+    return dict(out)

@@ -1,0 +1,255 @@
+"""The task queue: claiming with leases, releasing, renewing, expiring, assigning, listing.
+
+Claims take one statement: on PostgreSQL ``UPDATE … WHERE id = (SELECT … FOR UPDATE
+SKIP LOCKED LIMIT 1) RETURNING``, on SQLite the same UPDATE … RETURNING inside an
+IMMEDIATE transaction. No task is ever given to two claimers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.orm import Session
+
+from sync.config import Settings
+from sync.db.models import OPEN_TASK_STATES, Event, Post, Task, utcnow
+from sync.errors import ConflictError, InputError, NotFound, PermissionDenied
+from sync.history import record
+from sync.people import get_user, require_lang, require_role
+from sync.status import iso
+
+TASK_STATES = ("queued", "claimed", "submitted", "done", "cancelled")
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """``48h``, ``30m``, ``2d``, ``1w`` or a number of hours."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text or "")
+    if not m:
+        raise InputError(f"lease {text!r}: write it like 48h, 90m, 2d or 1w")
+    value, unit = float(m.group(1)), m.group(2) or "h"
+    seconds = value * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit]
+    if not 60 <= seconds <= 90 * 86400:
+        raise InputError(f"lease {text!r}: between 1 minute and 90 days")
+    return dt.timedelta(seconds=seconds)
+
+
+def task_dict(task: Task, key: str) -> dict[str, Any]:
+    """The task object of the contract (tasks --json, claim --json, task ID --json, API)."""
+    return {
+        "id": task.id,
+        "post": key,
+        "lang": task.lang,
+        "state": task.state,
+        "kind": task.kind,
+        "source_revision": task.source_revision,
+        "assignee": task.assignee,
+        "lease_expires_at": iso(task.lease_expires_at),
+        "priority": task.priority,
+        "due": task.due.isoformat() if task.due else None,
+        "source_changed": task.source_changed,
+        "created_at": iso(task.created_at),
+    }
+
+
+def get_task(session: Session, task_id: int, *, lock: bool = False) -> tuple[Task, str]:
+    q = select(Task, Post.key).join(Post, Post.id == Task.post_id).where(Task.id == task_id)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(of=Task)
+    row = session.execute(q).first()
+    if row is None:
+        raise NotFound(f"no task #{task_id}; `transync tasks` lists them", task=task_id)
+    return row[0], row[1]
+
+
+def list_tasks(
+    session: Session,
+    *,
+    lang: str | None = None,
+    states: Sequence[str] = (),
+    assignee: str | None = None,
+    post: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[tuple[Task, str]]:
+    q = select(Task, Post.key).join(Post, Post.id == Task.post_id)
+    if lang:
+        q = q.where(Task.lang == lang)
+    if states:
+        bad = [s for s in states if s not in TASK_STATES]
+        if bad:
+            raise InputError(f"task state {bad[0]!r}: use one of {', '.join(TASK_STATES)}")
+        q = q.where(Task.state.in_(list(states)))
+    if assignee:
+        q = q.where(Task.assignee == assignee)
+    if post:
+        q = q.where(Post.key == post)
+    q = q.order_by(Task.lang, Task.priority.desc(), Task.due.asc().nulls_last(), Task.created_at,
+                   Task.id).offset(offset)
+    if limit:
+        q = q.limit(limit)
+    return [(t, k) for t, k in session.execute(q)]
+
+
+def claim(
+    session: Session, settings: Settings, name: str, lang: str, lease: dt.timedelta | None = None
+) -> tuple[Task, str] | None:
+    """Give the next queued task in `lang` to `name` (priority, earliest due, oldest first)."""
+    user = get_user(session, name)
+    require_lang(user, lang)
+    now = utcnow()
+    lease = lease or dt.timedelta(hours=settings.lease_hours)
+    pick = (
+        select(Task.id)
+        .where(Task.lang == lang, Task.state == "queued")
+        .order_by(Task.priority.desc(), Task.due.asc().nulls_last(), Task.created_at, Task.id)
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = (
+        update(Task)
+        .where(Task.id == pick.scalar_subquery(), Task.state == "queued")
+        .values(
+            state="claimed",
+            assignee=user.name,
+            lease_expires_at=now + lease,
+            claimed_at=now,
+            claimed_revision=Task.source_revision,
+            source_changed=False,
+            updated_at=now,
+        )
+        .returning(Task.id)
+        .execution_options(synchronize_session=False)
+    )
+    task_id = session.execute(stmt).scalar_one_or_none()
+    if task_id is None:
+        return None
+    task, key = get_task(session, task_id)
+    session.refresh(task)
+    record(session, "task", user.name, task.post_id, lang, task=task.id, state="claimed",
+           lease_expires_at=iso(task.lease_expires_at))
+    return task, key
+
+
+def _own_claim(session: Session, task_id: int, name: str, action: str) -> tuple[Task, str]:
+    user = get_user(session, name)
+    task, key = get_task(session, task_id, lock=True)
+    if task.state != "claimed":
+        raise ConflictError(f"task #{task_id} is {task.state}, not claimed; cannot {action} it")
+    if task.assignee != user.name:
+        raise PermissionDenied(
+            f"task #{task_id} is claimed by {task.assignee}, not {user.name}; "
+            f"only they (or an editor assigning it) can {action} it"
+        )
+    return task, key
+
+
+def release(session: Session, task_id: int, name: str) -> tuple[Task, str]:
+    task, key = _own_claim(session, task_id, name, "release")
+    _requeue(task)
+    record(session, "task", name, task.post_id, task.lang, task=task.id, state="queued",
+           reason="released")
+    return task, key
+
+
+def renew(
+    session: Session, settings: Settings, task_id: int, name: str,
+    lease: dt.timedelta | None = None,
+) -> tuple[Task, str]:
+    task, key = _own_claim(session, task_id, name, "renew")
+    task.lease_expires_at = utcnow() + (lease or dt.timedelta(hours=settings.lease_hours))
+    task.updated_at = utcnow()
+    record(session, "task", name, task.post_id, task.lang, task=task.id, state="claimed",
+           renewed_until=iso(task.lease_expires_at))
+    return task, key
+
+
+def _requeue(task: Task) -> None:
+    task.state = "queued"
+    task.assignee = None
+    task.lease_expires_at = None
+    task.claimed_at = None
+    task.updated_at = utcnow()
+
+
+def expire(session: Session, now: dt.datetime | None = None) -> list[int]:
+    """Return every claimed task whose lease has ended to the queue (one statement)."""
+    now = now or utcnow()
+    rows = session.execute(
+        update(Task)
+        .where(and_(Task.state == "claimed", Task.lease_expires_at < now))
+        .values(state="queued", assignee=None, lease_expires_at=None, claimed_at=None,
+                updated_at=now)
+        .returning(Task.id, Task.post_id, Task.lang)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if rows:
+        session.execute(
+            Event.__table__.insert(),
+            [
+                {"at": now, "actor": "expire", "kind": "task", "post_id": pid, "lang": lang,
+                 "details": {"task": tid, "state": "queued", "reason": "lease expired"}}
+                for tid, pid, lang in rows
+            ],
+        )
+    return sorted(r[0] for r in rows)
+
+
+def assign(
+    session: Session, settings: Settings, task_id: int, editor: str, name: str,
+    lease: dt.timedelta | None = None,
+) -> tuple[Task, str]:
+    """An editor gives an open task to a translator (claimed for them, with a lease)."""
+    require_role(get_user(session, editor), "editor")
+    user = get_user(session, name)
+    task, key = get_task(session, task_id, lock=True)
+    require_lang(user, task.lang)
+    if task.state not in ("queued", "claimed"):
+        raise ConflictError(f"task #{task_id} is {task.state}; only queued or claimed tasks "
+                            "can be assigned")
+    now = utcnow()
+    task.state = "claimed"
+    task.assignee = user.name
+    task.claimed_at = now
+    task.claimed_revision = task.source_revision
+    task.lease_expires_at = now + (lease or dt.timedelta(hours=settings.lease_hours))
+    task.updated_at = now
+    record(session, "task", editor, task.post_id, task.lang, task=task.id, state="claimed",
+           assigned_to=user.name)
+    return task, key
+
+
+def update_task(
+    session: Session, task_id: int, editor: str, *, priority: int | None = None,
+    due: dt.date | None | str = "keep",
+) -> tuple[Task, str]:
+    require_role(get_user(session, editor), "editor")
+    task, key = get_task(session, task_id, lock=True)
+    if task.state not in OPEN_TASK_STATES:
+        raise ConflictError(f"task #{task_id} is {task.state}; it can no longer be changed")
+    changes: dict[str, Any] = {}
+    if priority is not None:
+        task.priority = priority
+        changes["priority"] = priority
+    if due != "keep":
+        task.due = due  # type: ignore[assignment]
+        changes["due"] = due.isoformat() if isinstance(due, dt.date) else None
+    task.updated_at = utcnow()
+    record(session, "task", editor, task.post_id, task.lang, task=task.id, **changes)
+    return task, key
+
+
+def cancel(session: Session, task_id: int, editor: str, reason: str = "") -> tuple[Task, str]:
+    require_role(get_user(session, editor), "editor")
+    task, key = get_task(session, task_id, lock=True)
+    if task.state not in OPEN_TASK_STATES:
+        raise ConflictError(f"task #{task_id} is already {task.state}")
+    task.state = "cancelled"
+    task.finished_at = task.updated_at = utcnow()
+    record(session, "task", editor, task.post_id, task.lang, task=task.id, state="cancelled",
+           reason=reason or "cancelled by an editor")
+    return task, key

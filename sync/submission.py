@@ -1,0 +1,176 @@
+"""Submitting translations: checks, review (approve/reject) and applying through write-back.
+
+A submission is all-or-nothing: every problem is listed and nothing changes unless
+all checks pass.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sync.config import Settings
+from sync.db.models import Revision, Task, Version, utcnow
+from sync.errors import ConflictError, InputError, PermissionDenied, SubmissionError
+from sync.frontmatter import parse_document
+from sync.history import record
+from sync.memory import learn
+from sync.outbox import EXPORT, enqueue
+from sync.people import get_user, require_lang, require_role
+from sync.queue import get_task
+from sync.segments import align, analyze_markdown
+from sync.sources.fs import LANG_CODE
+from sync.tracker import load_segments
+from sync.writeback import write_translation
+
+
+def task_source(session: Session, task: Task) -> tuple[Version, Revision]:
+    """The source version of the task's post and the revision the task translates."""
+    from sync.db.models import Post
+
+    src_lang = session.execute(select(Post.source_lang).where(Post.id == task.post_id)).scalar()
+    row = session.execute(
+        select(Version, Revision)
+        .join(Revision, Revision.version_id == Version.id)
+        .where(Version.post_id == task.post_id, Version.lang == src_lang,
+               Revision.number == task.source_revision)
+    ).first()
+    if row is None:
+        raise ConflictError(f"task #{task.id}: its source revision r{task.source_revision} is gone")
+    return row[0], row[1]
+
+
+def parse_markdown_submission(data: bytes, *, name: str, lang: str) -> tuple[str, str]:
+    """Title and body of a submitted Markdown file, or every reason it is refused."""
+    meta, body, _ = parse_document(data, origin=name)
+    problems = []
+    title = meta.get("title")
+    if not isinstance(title, str) or not title.strip():
+        problems.append("the front matter has no title: add `title: …` between the --- lines")
+    if not body.strip():
+        problems.append("the body is empty: paste the translated text below the front matter")
+    declared = meta.get("lang") or meta.get("language")
+    if declared is not None and str(declared) != lang:
+        problems.append(f"the file says language {declared!r} but the task is for {lang!r}")
+    stem = PurePosixPath(name).name.rsplit(".", 1)[0]
+    if "." in stem and LANG_CODE.match(suffix := stem.rsplit(".", 1)[1]) and suffix != lang:
+        problems.append(f"the file name says language {suffix!r} but the task is for {lang!r}")
+    if problems:
+        raise SubmissionError("the translation was refused; nothing was applied", path=name,
+                              problems=problems)
+    return str(title).strip(), body
+
+
+def check_claim(session: Session, task_id: int, name: str) -> tuple[Task, str]:
+    user = get_user(session, name)
+    task, key = get_task(session, task_id, lock=True)
+    require_lang(user, task.lang)
+    if task.state != "claimed":
+        raise ConflictError(f"task #{task_id} is {task.state}; only a claimed task can be "
+                            "submitted (claim it first)")
+    if task.assignee != user.name:
+        raise PermissionDenied(f"task #{task_id} is claimed by {task.assignee}, not {user.name}")
+    return task, key
+
+
+def submit_markdown(
+    session: Session, settings: Settings, task_id: int, name: str, filename: str, data: bytes
+) -> dict[str, Any]:
+    """Submit a translated Markdown file for a claimed task."""
+    if len(data) > settings.max_upload_bytes:
+        raise SubmissionError(
+            f"the file is {len(data)} bytes, over TRANSYNC_MAX_UPLOAD_BYTES="
+            f"{settings.max_upload_bytes}", path=filename)
+    task, key = check_claim(session, task_id, name)
+    title, body = parse_markdown_submission(data, name=filename, lang=task.lang)
+    src, rev = task_source(session, task)
+    source_segments = load_segments(session, [(src.id, rev.number)]).get((src.id, rev.number), ())
+    translated = analyze_markdown(title, body).segments
+    lined = align(source_segments, translated)
+    source_texts = None
+    if [s.kind for s in source_segments] == [s.kind for s in translated]:
+        source_texts = [s.text for s in source_segments]
+    submission = {
+        "format": "markdown", "title": title, "body": body, "source_texts": source_texts,
+        "source_revision": rev.number, "source_hash": rev.content_hash[:16],
+        "submitted_by": name, "aligned": sum(1 for x in lined if x is not None),
+    }
+    return finish(session, settings, task, key, submission, name)
+
+
+def finish(session: Session, settings: Settings, task: Task, key: str,
+           submission: dict[str, Any], actor: str) -> dict[str, Any]:
+    """Review or apply a checked submission."""
+    now = utcnow()
+    task.submission = submission
+    task.updated_at = now
+    if settings.review:
+        task.state = "submitted"
+        task.lease_expires_at = None
+        record(session, "task", actor, task.post_id, task.lang, task=task.id, state="submitted")
+        return {"task": task.id, "state": "submitted", "applied": False}
+    apply(session, settings, task, key, actor)
+    return {"task": task.id, "state": task.state, "applied": True}
+
+
+def apply(session: Session, settings: Settings, task: Task, key: str, actor: str) -> None:
+    """Write the submission back, record the version as current, mark the task done."""
+    sub = task.submission or {}
+    src, rev = task_source(session, task)
+    v = write_translation(
+        session, settings, key=key, lang=task.lang, title=sub["title"], body=sub["body"],
+        source_hash=sub["source_hash"], actor=actor, source_texts=sub.get("source_texts"),
+    )
+    texts = sub.get("source_texts")
+    if texts and v.new_segments is not None:
+        learn(session, src.lang, task.lang,
+              ((s, t.text, f"{key} [{task.lang}]") for s, t in zip(texts, v.new_segments,
+                                                                   strict=False) if s))
+    now = utcnow()
+    task.state = "done"
+    task.finished_at = task.updated_at = now
+    task.lease_expires_at = None
+    record(session, "task", actor, task.post_id, task.lang, task=task.id, state="done",
+           revision=v.revision, based_on_revision=v.based_on_revision)
+    enqueue(session, EXPORT, {"langs": [task.lang]})
+    # the source may have moved on while the task was open: plan the next round now
+    from sync.planning import plan_tasks
+
+    session.flush()
+    plan_tasks(session, settings, [task.post_id], actor=actor)
+
+
+def approve(session: Session, settings: Settings, task_id: int, editor: str) -> dict[str, Any]:
+    require_role(get_user(session, editor), "editor")
+    task, key = get_task(session, task_id, lock=True)
+    if task.state != "submitted":
+        raise ConflictError(f"task #{task_id} is {task.state}; only a submitted task can be "
+                            "approved")
+    record(session, "review", editor, task.post_id, task.lang, task=task.id, verdict="approved")
+    apply(session, settings, task, key, editor)
+    return {"task": task.id, "state": task.state, "applied": True}
+
+
+def reject(session: Session, settings: Settings, task_id: int, editor: str,
+           reason: str) -> dict[str, Any]:
+    """Send a submission back to the same translator, with the reason, under a new lease."""
+    import datetime as dt
+
+    require_role(get_user(session, editor), "editor")
+    if not reason.strip():
+        raise InputError("give a reason, so the translator knows what to fix")
+    task, key = get_task(session, task_id, lock=True)
+    if task.state != "submitted":
+        raise ConflictError(f"task #{task_id} is {task.state}; only a submitted task can be "
+                            "rejected")
+    now = utcnow()
+    task.state = "claimed"
+    task.reject_reason = reason.strip()
+    task.lease_expires_at = now + dt.timedelta(hours=settings.lease_hours)
+    task.updated_at = now
+    record(session, "review", editor, task.post_id, task.lang, task=task.id, verdict="rejected",
+           reason=reason.strip(), assignee=task.assignee)
+    return {"task": task.id, "state": task.state, "applied": False}
