@@ -39,7 +39,59 @@ transync status
 step "transync diff energy-security tr"
 transync diff energy-security tr
 
-if [ -f examples/demo-more.sh ]; then
-  source examples/demo-more.sh
-fi
+step "start a Celery worker on the embedded broker (SQLite transport)"
+transync worker --pool solo --loglevel warning > "$DEMO/worker.log" 2>&1 &
+WORKER=$!
+trap 'kill $WORKER 2>/dev/null || true' EXIT
+transync dispatch
+sleep 3
+step "transync tasks  (the queue; pre-fill ran on the worker)"
+transync tasks
+
+step "register translators"
+transync translators add ayse --langs tr
+transync translators add ivan --langs ru
+transync translators list
+
+step "ayse claims the next Turkish task (highest priority first) and submits a Markdown file"
+transync claim --as ayse --lang tr
+transync submit 1 --as ayse examples/translations/digital-public-services.tr.md
+step "ivan claims the next Russian task and submits"
+transync claim --as ivan --lang ru
+transync submit 2 --as ivan examples/translations/grain-corridor.ru.md
+transync status
+
+step "transync export: every language as a gettext catalog"
+transync export
+for lang in en tr ru; do
+  printf '%s: ' "$lang"; msgfmt --check --statistics -o /dev/null "$DEMO/locales/$lang/LC_MESSAGES/posts.po"
+done
+step "the stale paragraph is fuzzy in the Russian catalog, with the old source as #| msgid"
+grep -B3 -A6 '^#, fuzzy' "$DEMO/locales/ru/LC_MESSAGES/posts.po" | head -24
+
+step "ayse does the stale energy-security task in a PO editor: transync po → translate → transync submit"
+TASK=$(transync claim --as ayse --lang tr --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+transync task "$TASK" | head -12
+transync po "$TASK" -o "$DEMO/energy-security.tr.po"
+python3 - "$DEMO/energy-security.tr.po" examples/translations/energy-security.tr.md <<'PY'
+# A translator's PO editor, played by polib: fill every entry from a finished translation.
+import sys, polib
+from sync.frontmatter import parse_document
+from sync.segments import analyze_markdown
+po = polib.pofile(sys.argv[1])
+meta, body, _ = parse_document(open(sys.argv[2], "rb").read(), origin=sys.argv[2])
+done = [s.text for s in analyze_markdown(meta["title"], body).segments]
+for entry, text in zip(po, done):
+    entry.msgstr = text
+    if "fuzzy" in entry.flags:
+        entry.flags.remove("fuzzy")
+po.save()
+print(f"translated {len(done)} entries in {sys.argv[1]}")
+PY
+transync submit "$TASK" --as ayse "$DEMO/energy-security.tr.po"
+transync export
+for lang in en tr ru; do
+  printf '%s: ' "$lang"; msgfmt --check --statistics -o /dev/null "$DEMO/locales/$lang/LC_MESSAGES/posts.po"
+done
+transync status
 step "done: the scratch copy is in $DEMO/"

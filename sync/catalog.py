@@ -71,7 +71,9 @@ class CatalogEntry:
 
     ``key`` becomes msgctxt; ``previous_msgid`` is the old source text of a stale
     segment (``#| msgid``); ``comments`` are ``#.`` lines; ``occurrences`` are
-    ``#:`` references (paths or URLs; white space is written as ``%20``).
+    ``#:`` references (paths or URLs; white space, ``*``, ``\\`` and control
+    characters are percent-encoded, e.g. ``my%20post.md``, so that each stays one
+    word for polib and gettext; ``urllib.parse.unquote`` gives the original back).
     """
 
     key: str
@@ -85,14 +87,12 @@ class CatalogEntry:
     def __post_init__(self) -> None:
         if not self.msgid:
             raise ValueError(f"post {self.key!r}: a catalog entry needs a non-empty msgid")
-        if "\x04" in self.key:
-            raise ValueError(f"post key {self.key!r} contains U+0004, the MO context separator")
         for name in ("key", "msgid", "msgstr", "previous_msgid"):
             value = getattr(self, name)
-            if value is not None and ("\x00" in value or _has_surrogate(value)):
+            if value is not None and ("\x00" in value or "\x04" in value or _has_surrogate(value)):
                 raise ValueError(
-                    f"post {self.key!r}: {name} contains a NUL or a lone surrogate, "
-                    "which a PO file cannot hold"
+                    f"post {self.key!r}: {name} contains NUL, U+0004 (the context separator) "
+                    "or a lone surrogate, which a PO file cannot hold"
                 )
 
 
@@ -152,7 +152,8 @@ def build_catalog(
     catalog.metadata = _headers(lang, revision_date, version, extra_headers or {})
     seen: dict[tuple[str, str], polib.POEntry] = {}
     for entry in entries:
-        comments = [line for c in entry.comments for line in c.splitlines() if line.strip()]
+        comments = [_comment(line) for c in entry.comments for line in c.splitlines()]
+        comments = [line for line in comments if line]
         occurrences = [_occurrence(o) for o in entry.occurrences if o.strip()]
         existing = seen.get((entry.key, entry.msgid))
         if existing is not None:
@@ -221,13 +222,14 @@ def render_po(catalog: polib.POFile) -> bytes:
 def render_mo(catalog: polib.POFile) -> bytes:
     """The catalog as a GNU MO file (little-endian, no hash table), in linear time.
 
-    Like msgfmt, leaves out obsolete, fuzzy and untranslated entries (and a fuzzy
-    header); keys are ``msgctxt + "\\x04" + msgid`` sorted by their UTF-8 bytes.
+    Like msgfmt, leaves out obsolete, fuzzy and untranslated entries (the header
+    stays even when marked fuzzy, as msgfmt keeps it); keys are
+    ``msgctxt + "\\x04" + msgid`` sorted by their UTF-8 bytes.
     polib's ``save_as_mofile`` concatenates bytes in a loop and is quadratic.
     """
     pairs: list[tuple[bytes, bytes]] = []
     header = catalog.metadata_as_entry().msgstr
-    if header and not catalog.metadata_is_fuzzy:
+    if header:
         pairs.append((b"", header.encode("utf-8")))
     for entry in catalog:
         if entry.obsolete or _FUZZY in entry.flags or not _first_msgstr(entry):
@@ -327,6 +329,13 @@ def read_po(data: bytes, *, name: str, max_bytes: int) -> polib.POFile:
         text = data.decode(charset)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        if exc.end >= len(data) and exc.reason == "unexpected end of data":
+            raise CatalogError(
+                "the file ends in the middle of a character, so it is truncated; "
+                "upload the whole file",
+                path=name,
+                line=line,
+            ) from exc
         raise CatalogError(
             f"byte 0x{data[exc.start]:02x} on line {line} is not valid {charset}, the "
             f"charset the header declares (line {charset_line or '-'}); save the file as "
@@ -400,14 +409,27 @@ def _headers(
     return headers
 
 
-def _occurrence(reference: str) -> str:
-    """A ``#:`` reference as one word: white space, ``*`` and controls percent-encoded.
+def _comment(line: str) -> str:
+    """A ``#.`` line: white space collapsed (as polib reads it back), no word-final backslash.
 
-    polib splits ``#:`` lines on white space and, when wrapping, turns ``*`` into ``-``.
+    gettext joins a line ending in a backslash with the next one, which would swallow
+    the ``#, fuzzy`` flag; lines are wrapped between words, so no word may end with one.
+    """
+    return _WORD_FINAL_BACKSLASH.sub("%5C", " ".join(line.split()))
+
+
+_WORD_FINAL_BACKSLASH = re.compile(r"\\(?=\s|\Z)")
+
+
+def _occurrence(reference: str) -> str:
+    """A ``#:`` reference as one word: white space, ``*``, ``\\`` and controls percent-encoded.
+
+    polib splits ``#:`` lines on white space and, when wrapping, turns ``*`` into ``-``;
+    gettext joins a line ending in a backslash with the next one.
     """
     out = []
     for char in reference.strip():
-        if char.isspace() or char == "*" or ord(char) < 0x20 or ord(char) == 0x7F:
+        if char.isspace() or char in "*\\" or ord(char) < 0x20 or ord(char) == 0x7F:
             out.append("".join(f"%{b:02X}" for b in char.encode("utf-8")))
         else:
             out.append(char)

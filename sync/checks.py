@@ -54,7 +54,7 @@ _URL = re.compile(
 )
 _LINK_TARGET = re.compile(r"\]\(\s*(?:<([^<>\n]*)>|((?:[^\s()]|\([^\s()]*\))+))")
 _URL_TRAILING = ".,;:!?"
-_CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 _ESCAPED = re.compile(r"\\[\\`*_{}\[\]()#+\-.!%<>]")
 _SPACE_GROUPED = re.compile(r"(?<!\d)\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?!\d)")
 _NUMBER = re.compile(r"\d+(?:[.,'\u2019]\d+)*")
@@ -137,7 +137,7 @@ def _check_printf(msgid: str, msgstr: str) -> list[str]:
         if plain_source != plain_target:
             problems.append(
                 f"placeholders {' '.join(plain_source)} are in another order "
-                f"({' '.join(plain_target)}); unnamed placeholders must keep their order"
+                f"({' '.join(plain_target)}); unnamed placeholders must keep the source's order"
             )
     return problems
 

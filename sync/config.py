@@ -1,4 +1,5 @@
-"""Settings, read in one place: TRANSYNC_* variables win over transync.toml, which wins over defaults.
+"""Settings, read in one place: TRANSYNC_* variables win over transync.toml, which wins
+over the defaults.
 
 Every setting below has a variable named TRANSYNC_<NAME>; in transync.toml the
 same name is written in lower case (``database_url = "sqlite:///x.db"``),

@@ -62,7 +62,7 @@ def acknowledge(
     if lang is not None and lang not in settings.languages:
         raise InputError(f"language {lang!r} is not configured ({','.join(settings.languages)})")
     post = get_post(session, key)
-    (row,) = load_rows(session, settings, [key])
+    (row,) = load_rows(session, settings, [key], for_update=True)
     if row.source is None or row.source.deleted:
         raise ConflictError(f"post {key!r} has no live source version; nothing to acknowledge")
     if lang is not None and lang == post.source_lang:

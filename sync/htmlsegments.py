@@ -8,7 +8,8 @@ form, so markup WordPress adds by itself does not count as an edit: ``class``,
 ``id``, ``style``, ``data-*``, ``rel`` and image sizing attributes are dropped, the
 rest are sorted, entities become characters, ``<br />`` becomes ``<br>`` with no
 white space around it, and white space is collapsed. Gutenberg block comments,
-``script`` and ``style`` are not text. Content without block comments is classic
+``script`` and ``style`` are not text; code blocks are not segments but count in the
+content hash. Content without block comments is classic
 editor content, read the way ``wpautop`` renders it: blank lines separate
 paragraphs and single newlines are line breaks.
 
@@ -30,7 +31,7 @@ import lxml.html
 from lxml import etree
 
 from sync.segments import Analysis, Segment
-from sync.text import NO_BREAK_SPACES, normalize_inline, sha256_hex
+from sync.text import NO_BREAK_SPACES, normalize_block, normalize_inline, sha256_hex
 
 __all__ = ["analyze_html", "canonical_html", "hash_segments"]
 
@@ -73,6 +74,7 @@ _DROPPED_ATTRIBUTES = {
 }  # fmt: skip
 
 _WS = rf"[^\S{NO_BREAK_SPACES}]"  # breaking white space, as normalize_inline sees it
+_WS_RUN = re.compile(rf"{_WS}+")
 _BLANK_LINE = re.compile(rf"\n[^\S\n{NO_BREAK_SPACES}]*\n{_WS}*")
 _NEWLINE_AS_BR = re.compile(rf"(?:<br>)?[^\S\n{NO_BREAK_SPACES}]*\n{_WS}*")
 _AROUND_BR = re.compile(rf"{_WS}*<br>{_WS}*")
@@ -101,28 +103,44 @@ def hash_segments(segments: Iterable[Segment]) -> str:
 def analyze_html(title: str, html_text: str, *, autop: bool | None = None) -> Analysis:
     """Segments and content hash of a WordPress post (title plus HTML body).
 
-    ``autop`` says whether the body is read as ``wpautop`` renders it (newlines are
-    line breaks); by default it is when the body has no Gutenberg block comments.
+    The hash covers the segments and, like the Markdown one, code blocks (which are not
+    segments: there is nothing to translate in them, but changing them is an edit).
+    ``autop`` says whether the body is read as ``wpautop`` renders it (newlines are line
+    breaks); by default it is when the body has no Gutenberg block comments.
     """
-    segments: list[Segment] = []
-    title_text = normalize_inline(html.unescape(title))
+    head: list[Segment] = []
+    title_text = normalize_inline(html.unescape(_NOT_XML.sub(" ", title)))
     if title_text:
-        segments.append(Segment(kind="title", text=title_text))
-    segments.extend(html_segments(html_text, autop=autop))
-    return Analysis(segments=tuple(segments), content_hash=hash_segments(segments))
+        head.append(Segment(kind="title", text=title_text))
+    walker = _walk(html_text, autop=autop)
+    return Analysis(
+        segments=(*head, *walker.segments),
+        content_hash=hash_segments([*head, *walker.records]),
+    )
 
 
 def html_segments(html_text: str, *, autop: bool | None = None) -> list[Segment]:
     """The body's segments in document order (no title)."""
+    return _walk(html_text, autop=autop).segments
+
+
+def _walk(html_text: str, *, autop: bool | None) -> _Walker:
     if autop is None:
         autop = _BLOCK_COMMENT.search(html_text) is None
-    html_text = _CAPTION_SHORTCODE.sub(_caption_as_figure, _NOT_XML.sub(" ", html_text))
-    if not html_text.strip():
-        return []
-    root = lxml.html.fragment_fromstring(html_text, create_parent="div")
+    html_text = _CAPTION_SHORTCODE.sub(_caption_as_figure, html_text)
     walker = _Walker(autop=autop)
-    walker.container(root, in_quote=False)
-    return walker.segments
+    if html_text.strip():
+        walker.container(_parse(html_text), in_quote=False)
+    return walker
+
+
+def _parse(fragment: str) -> etree._Element:
+    """The body holding an HTML fragment (lxml's fragment helpers drop leading NBSP text)."""
+    document = lxml.html.document_fromstring(
+        f"<html><body>{_NOT_XML.sub(' ', fragment)}</body></html>"
+    )
+    body = document.find("body")
+    return document if body is None else body
 
 
 def canonical_html(fragment: str, *, autop: bool = False) -> str:
@@ -131,15 +149,15 @@ def canonical_html(fragment: str, *, autop: bool = False) -> str:
     >>> canonical_html('<a title="t" class="c" href="/x">a&nbsp;b</a> <br />  c')
     '<a href="/x" title="t">a\\xa0b</a><br>c'
     """
-    root = lxml.html.fragment_fromstring(_NOT_XML.sub(" ", fragment), create_parent="div")
     walker = _Walker(autop=autop)
-    return walker.finish(walker.inner(root, []), preformatted=False)
+    return walker.finish(walker.inner(_parse(fragment), []), preformatted=False)
 
 
 class _Walker:
     def __init__(self, *, autop: bool) -> None:
         self.autop = autop
         self.segments: list[Segment] = []
+        self.records: list[Segment] = []  # what the hash covers: segments and code blocks
 
     # -- blocks ---------------------------------------------------------------------------
 
@@ -191,6 +209,9 @@ class _Walker:
             kind = "quote"
         if tag == "pre":
             if _is_code(element):
+                code = normalize_block(element.text_content())
+                if code:
+                    self.records.append(Segment(kind="code-block", text=code))
                 return
             deferred: list[etree._Element] = []
             self.add(kind, self.finish(self.inner(element, deferred), preformatted=True))
@@ -213,7 +234,9 @@ class _Walker:
             return
         if kind in ("paragraph", "quote") and _SHORTCODES_ONLY.fullmatch(text):
             return  # a gallery or embed shortcode: rendered by WordPress, not text
-        self.segments.append(Segment(kind=kind, text=text))
+        segment = Segment(kind=kind, text=text)
+        self.segments.append(segment)
+        self.records.append(segment)
 
     # -- inline content -------------------------------------------------------------------
 
@@ -276,7 +299,7 @@ def _is_code(element: etree._Element) -> bool:
 
 def _canonical_attributes(element: etree._Element) -> str:
     kept = sorted(
-        (name.lower(), " ".join(value.split()))
+        (name.lower(), _WS_RUN.sub(" ", value).strip(" "))
         for name, value in element.attrib.items()
         if name.lower() not in _DROPPED_ATTRIBUTES and not name.lower().startswith("data-")
     )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from sync.config import Settings
 from sync.db.models import Memory, Post, Suggestion, Task, Version, utcnow
-from sync.segments import Segment, align
+from sync.segments import align
 from sync.text import sha256_hex
 from sync.tracker import load_segments
 
@@ -61,8 +61,8 @@ def learn(
 
 def learn_versions(session: Session, settings: Settings, post_ids: Iterable[int]) -> int:
     """Learn from current translations of these posts, lined up with their source segments."""
-    from sync.status import load_rows
     from sync.state import State
+    from sync.status import load_rows
 
     wanted: list[tuple[Any, Any, str, str]] = []
     for row in load_rows(session, settings, post_ids=set(post_ids)):
@@ -112,7 +112,7 @@ def prefill(session: Session, settings: Settings, task_ids: Sequence[int]) -> di
     new_rows: list[dict[str, Any]] = []
     for (src_lang, tgt_lang), items in by_pair.items():
         memory = Matcher(session, src_lang, tgt_lang, settings.tm_min_score)
-        for task, key, _, vid in items:
+        for task, _key, _, vid in items:
             for pos, seg in enumerate(segs.get((vid, task.source_revision), ())):
                 for text, score, origin in memory.lookup(seg.text):
                     new_rows.append({"task_id": task.id, "position": pos,

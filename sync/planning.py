@@ -52,7 +52,7 @@ def plan_tasks(
     for row in load_rows(session, settings, post_ids=post_ids):
         src = row.source
         for lang, cell in row.cells.items():
-            task = cell.task
+            task = cell.task  # a light row; changes go through session.get below
             wanted = cell.state in (State.MISSING, State.STALE) and src is not None and (
                 not src.deleted and (settings.plan_drafts or not src.draft)
             )
@@ -76,12 +76,14 @@ def plan_tasks(
                 reason = "source deleted" if src is None or src.deleted else f"now {cell.state}"
                 if cell.state in (State.MISSING, State.STALE):
                     continue  # a draft source: leave the open task alone
+                task = session.get(Task, task.id)
                 task.state = "cancelled"
                 task.finished_at = task.updated_at = now
                 counts["cancelled"] += 1
                 events.append(_event(now, actor, "task", row.post.id, lang, task=task.id,
                                      state="cancelled", reason=reason))
             elif task is not None and task.source_revision != src.revision:
+                task = session.get(Task, task.id)
                 if task.state == "queued":
                     previous = task.source_revision
                     task.source_revision = src.revision

@@ -1,4 +1,5 @@
-"""Running a scan: open the sources, hold the per-source lock, scan, plan, all in one transaction."""
+"""Running a scan: open the sources, hold the per-source lock, scan and plan, all in one
+transaction."""
 
 from __future__ import annotations
 
@@ -92,10 +93,6 @@ def run_scan(
             if not sources:
                 return None
         report = scan_sources(session, settings, sources, actor=actor, progress=progress)
-        if report.touched_posts:
-            from sync.memory import learn_versions
-
-            learn_versions(session, settings, report.touched_posts)
         if plan:
             from sync.planning import plan_tasks
 

@@ -95,44 +95,59 @@ def cell_state(post: Any, lang: str, v: Any | None, src: Any | None) -> State:
     )
 
 
+def _columns(model: Any, skip: tuple[str, ...] = ()) -> list[Any]:
+    return [c for c in model.__table__.columns if c.name not in skip]
+
+
 def load_rows(
     session: Session,
     settings: Settings,
     keys: Sequence[str] | None = None,
     *,
     post_ids: Collection[int] | None = None,
+    for_update: bool = False,
 ) -> list[Row]:
-    """Every post (or the ones named) with its versions and open tasks, in three queries."""
-    post_q = select(Post).order_by(Post.key).execution_options(populate_existing=True)
+    """Every post (or the ones named) with its versions and open tasks, in three queries.
+
+    Read-only callers get light rows (plain column tuples: fast at 100,000 posts);
+    `for_update=True` gives ORM objects that the caller may change.
+    """
+    restrict = keys is not None or post_ids is not None
+    if for_update:
+        post_q = select(Post)
+        version_q = select(Version).options(defer(Version.front_matter))
+        task_q = select(Task)
+    else:
+        post_q = select(Post.id, Post.key, Post.source_lang)
+        version_q = select(*_columns(Version, ("front_matter",)))
+        task_q = select(*_columns(Task, ("progress", "submission")))
+    post_q = post_q.order_by(Post.key)
     if keys is not None:
         post_q = post_q.where(Post.key.in_(list(keys)))
     if post_ids is not None:
         post_q = post_q.where(Post.id.in_(list(post_ids)))
-        keys = ()  # restrict the other queries too
-    posts = session.execute(post_q).scalars().all()
-    ids = {p.id for p in posts}
+    fresh = {"populate_existing": True}
+    posts = session.execute(post_q.execution_options(**fresh))
+    posts = posts.scalars().all() if for_update else posts.all()
+    ids = [p.id for p in posts]
+    version_q = version_q.where(Version.post_id.in_(ids)) if restrict else version_q
+    task_q = task_q.where(Task.state.in_(OPEN_TASK_STATES))
+    task_q = task_q.where(Task.post_id.in_(ids)) if restrict else task_q
     versions: dict[int, dict[str, Any]] = {}
-    vq = select(Version).options(defer(Version.front_matter)).execution_options(
-        populate_existing=True
-    )
-    if keys is not None:
-        vq = vq.where(Version.post_id.in_(ids))
-    for v in session.execute(vq).scalars():
+    result = session.execute(version_q.execution_options(**fresh))
+    for v in result.scalars() if for_update else result:
         versions.setdefault(v.post_id, {})[v.lang] = v
     tasks: dict[tuple[int, str], Any] = {}
-    tq = select(Task).where(Task.state.in_(OPEN_TASK_STATES)).execution_options(
-        populate_existing=True
-    )
-    if keys is not None:
-        tq = tq.where(Task.post_id.in_(ids))
-    for t in session.execute(tq).scalars():
+    result = session.execute(task_q.execution_options(**fresh))
+    for t in result.scalars() if for_update else result:
         tasks[(t.post_id, t.lang)] = t
     rows = []
+    langs = settings.languages
     for p in posts:
         vs = versions.get(p.id, {})
         src = vs.get(p.source_lang) if p.source_lang else None
         row = Row(post=p, source=src)
-        for lang in settings.languages:
+        for lang in langs:
             v = vs.get(lang)
             row.cells[lang] = Cell(cell_state(p, lang, v, src), v, tasks.get((p.id, lang)))
         rows.append(row)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from sync.config import Settings
@@ -21,7 +21,7 @@ from sync.db.models import Event, Post, Revision, Version, utcnow
 from sync.db.models import Segment as SegmentRow
 from sync.frontmatter import json_safe
 from sync.htmlsegments import analyze_html
-from sync.segments import Analysis, Segment, analyze_markdown, diff_segments
+from sync.segments import Analysis, Segment, align, analyze_markdown, diff_segments
 from sync.sources.base import Document, Problem, Unchanged
 from sync.state import State, translation_state
 
@@ -80,7 +80,8 @@ class VRow:
     segment_count: int = 0
     date: dt.datetime | None = None
     declared_source_lang: str | None = None
-    front_matter: dict[str, Any] = field(default_factory=dict)
+    declared_hash: str | None = None  # the source_hash the file declares (column above)
+    front_matter: dict[str, Any] | None = None  # not in the snapshot; set when a file is read
     priority: int = 0
     due: dt.date | None = None
     external_id: str | None = None
@@ -95,6 +96,8 @@ class VRow:
     declared_source_hash: str | None = None
     first_seen: bool = False
     source_texts: Sequence[str | None] | None = None  # per new segment: the source it translates
+    body: str = ""
+    body_format: str = "markdown"
 
     @property
     def alive(self) -> bool:
@@ -103,12 +106,14 @@ class VRow:
 
 VERSION_COLUMNS = (
     "id post_id lang source origin title draft deleted revision content_hash raw_hash "
-    "segment_count date declared_source_lang front_matter priority due external_id "
+    "segment_count date declared_source_lang priority due external_id "
     "based_on_revision stale_since changed_segments added_segments removed_segments"
 ).split()
 
 
 def analyze(doc: Document) -> Analysis:
+    if doc.analysis is not None:
+        return doc.analysis
     if doc.body_format == "html":
         return analyze_html(doc.title, doc.body)
     return analyze_markdown(doc.title, doc.body)
@@ -129,11 +134,11 @@ class Snapshot:
             self.posts[key] = pid
             self.source_lang[pid] = src
         cols = [getattr(Version, c) for c in VERSION_COLUMNS]
-        version_q = select(*cols)
+        version_q = select(*cols, Version.declared_source_hash)
         if keys is not None:
             version_q = version_q.where(Version.post_id.in_(list(self.posts.values())))
-        for row in session.execute(version_q):
-            v = VRow(**dict(zip(VERSION_COLUMNS, row, strict=True)))
+        for *row, declared in session.execute(version_q):
+            v = VRow(**dict(zip(VERSION_COLUMNS, row, strict=True)), declared_hash=declared)
             self.versions[(v.post_id, v.lang)] = v
 
     def by_origin(self, source: str) -> dict[str, VRow]:
@@ -231,6 +236,7 @@ class Scan:
         if any(p.fatal for p in problems):
             return  # nothing of an unreadable source is applied, nothing is deleted
         docs = self.reject_duplicates(docs, existing, kept)
+        self.create_posts(sorted({d.key for d in docs} - self.snap.posts.keys()))
         claimed = {d.origin for d in docs} | kept
         for doc in docs:
             self.stage(doc, existing.get(doc.origin))
@@ -242,6 +248,19 @@ class Scan:
                 self.report.deleted += 1
                 self.report.touched_posts.add(v.post_id)
                 self.event("deleted", v.post_id, v.lang, origin=origin, revision=v.revision)
+
+    def create_posts(self, keys: Sequence[str]) -> None:
+        """Insert new posts in bulk, ids returned in order."""
+        table = Post.__table__
+        for chunk in chunks(keys):
+            ids = self.session.execute(
+                table.insert().returning(table.c.id, sort_by_parameter_order=True),
+                [{"key": k, "created_at": self.now} for k in chunk],
+            ).scalars()
+            for key, pid in zip(chunk, ids, strict=True):
+                self.snap.posts[key] = pid
+                self.snap.source_lang[pid] = None
+                self.report.new_posts += 1
 
     def reject_duplicates(
         self, docs: list[Document], existing: dict[str, VRow], kept: set[str]
@@ -283,14 +302,9 @@ class Scan:
         source_texts: Sequence[str | None] | None = None,
     ) -> VRow:
         """Apply one parsed document to the in-memory snapshot."""
-        pid = self.snap.posts.get(doc.key)
-        if pid is None:
-            pid = self.session.execute(
-                insert(Post).values(key=doc.key, created_at=self.now).returning(Post.id)
-            ).scalar_one()
-            self.snap.posts[doc.key] = pid
-            self.snap.source_lang[pid] = None
-            self.report.new_posts += 1
+        if doc.key not in self.snap.posts:
+            self.create_posts([doc.key])
+        pid = self.snap.posts[doc.key]
         if at_origin is not None and (at_origin.post_id, at_origin.lang) != (pid, doc.lang):
             # the file now belongs to another post or language: the old version is gone
             if not at_origin.deleted:
@@ -319,6 +333,7 @@ class Scan:
             v.content_hash = analysis.content_hash
             v.new_segments = analysis.segments
             v.segment_count = len(analysis.segments)
+            v.body, v.body_format = doc.body, doc.body_format
             if source_texts is not None and len(source_texts) == len(analysis.segments):
                 v.source_texts = source_texts
             self.report.new_revisions += 1
@@ -333,8 +348,9 @@ class Scan:
         v.title, v.draft, v.raw_hash, v.date = doc.title, doc.draft, doc.raw_hash, doc.date
         v.declared_source_lang = doc.source_lang
         # a declared source_hash counts when it is new: an ack later is not undone by an edit
-        if doc.source_hash and (v.first_seen or doc.source_hash != v.front_matter.get("source_hash")):
+        if doc.source_hash and (v.first_seen or doc.source_hash != v.declared_hash):
             v.declared_source_hash = doc.source_hash
+        v.declared_hash = doc.source_hash
         v.front_matter = json_safe(doc.front_matter)
         v.priority, v.due, v.external_id = doc.priority, doc.due, doc.external_id
         v.dirty = True
@@ -372,13 +388,14 @@ class Scan:
             if pid in self.report.touched_posts:
                 by_post[pid].append(v)
         hashes = self.source_revision_hashes(by_post)
+        lang_changes: list[dict[str, Any]] = []
         for pid in touched:
             versions = by_post[pid]
             old = self.snap.source_lang.get(pid)
             new = choose_source_lang(versions, old, self.settings)
             if new != old:
                 self.snap.source_lang[pid] = new
-                self.session.execute(update(Post).where(Post.id == pid).values(source_lang=new))
+                lang_changes.append({"_id": pid, "source_lang": new})
                 if old is not None:
                     self.event("source_lang", pid, new, previous=old)
             src = source_version(self.snap, pid)
@@ -404,6 +421,9 @@ class Scan:
                     if v.based_on_revision != src.revision:
                         v.based_on_revision = src.revision
                         v.dirty = True
+        posts = Post.__table__
+        for chunk in chunks(lang_changes):
+            self.session.execute(posts.update().where(posts.c.id == bindparam("_id")), chunk)
         self.count_changes(touched)
 
     def source_revision_hashes(self, by_post: dict[int, list[VRow]]) -> dict[tuple[int, str], int]:
@@ -471,31 +491,38 @@ class Scan:
         dirty = [v for v in self.snap.versions.values() if v.dirty]
         new = [v for v in dirty if v.id is None]
         old = [v for v in dirty if v.id is not None]
+        versions = Version.__table__
         for chunk in chunks(new):
             ids = self.session.execute(
-                insert(Version).returning(Version.id, sort_by_parameter_order=True),
+                versions.insert().returning(versions.c.id, sort_by_parameter_order=True),
                 [self.version_values(v) for v in chunk],
             ).scalars()
             for v, vid in zip(chunk, ids, strict=True):
                 v.id = vid
-        for chunk in chunks(old):
-            self.session.execute(
-                update(Version), [{"id": v.id, **self.version_values(v)} for v in chunk]
-            )
+        by_id = versions.update().where(versions.c.id == bindparam("_id"))
+        for read in (True, False):  # versions whose file was read also update front matter
+            group = [v for v in old if (v.front_matter is not None) is read]
+            for chunk in chunks(group):
+                self.session.execute(
+                    by_id, [{"_id": v.id, **self.version_values(v)} for v in chunk]
+                )
         revised = [v for v in dirty if v.new_segments is not None]
         for chunk in chunks(revised):
             src_rev = {}
             for v in chunk:
                 src = source_version(self.snap, v.post_id)
                 src_rev[v.id] = v.based_on_revision if src is not v else None
+            revisions = Revision.__table__
             rev_ids = self.session.execute(
-                insert(Revision).returning(Revision.id, sort_by_parameter_order=True),
+                revisions.insert().returning(revisions.c.id, sort_by_parameter_order=True),
                 [
                     {
                         "version_id": v.id,
                         "number": v.revision,
                         "content_hash": v.content_hash,
                         "title": v.title,
+                        "body": v.body,
+                        "body_format": v.body_format,
                         "segment_count": v.segment_count,
                         "source_revision": src_rev[v.id],
                         "created_at": self.now,
@@ -511,12 +538,38 @@ class Scan:
                                  "text": s.text,
                                  "source_text": texts[pos] if pos < len(texts) else None})
             if rows:
-                self.session.execute(insert(SegmentRow), rows)
+                self.session.execute(SegmentRow.__table__.insert(), rows)
         self.state_events()
         if self.events:
             for chunk in chunks(self.events, 2000):
-                self.session.execute(insert(Event), chunk)
+                self.session.execute(Event.__table__.insert(), chunk)
         return self.report
+
+    def memory_pairs(self) -> tuple[dict[tuple[str, str], list[tuple[str, str, str]]], set[int]]:
+        """Translation-memory pairs from what this scan holds in memory: (source, translation)
+        segments of every current translation that got a new revision or a new based-on.
+        Posts whose segments are not in memory are returned for a database pass."""
+        keys = {pid: key for key, pid in self.snap.posts.items()}
+        pairs: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
+        fallback: set[int] = set()
+        for pid in self.report.touched_posts:
+            src = source_version(self.snap, pid)
+            if src is None or not src.alive:
+                continue
+            for lang in self.settings.languages:
+                v = self.snap.versions.get((pid, lang))
+                if v is None or v is src or state_of(self.snap, pid, lang) is not State.CURRENT:
+                    continue
+                if v.new_segments is None and src.new_segments is None:
+                    continue  # nothing new to learn from this pair
+                if v.new_segments is None or src.new_segments is None:
+                    fallback.add(pid)
+                    continue
+                source, target = src.new_segments, v.new_segments
+                for s, t in zip(source, align(source, target), strict=True):
+                    if t is not None:
+                        pairs[(src.lang, lang)].append((s.text, t, f"{keys[pid]} [{lang}]"))
+        return pairs, fallback
 
     def state_events(self) -> None:
         for (pid, lang), before in sorted(self.before.items()):
@@ -528,6 +581,11 @@ class Scan:
     @staticmethod
     def version_values(v: VRow) -> dict[str, Any]:
         values = {c: getattr(v, c) for c in VERSION_COLUMNS if c != "id"}
+        values["declared_source_hash"] = v.declared_hash
+        if v.front_matter is not None:
+            values["front_matter"] = v.front_matter
+        elif v.id is None:
+            values["front_matter"] = {}
         values["updated_at"] = utcnow()
         return values
 
@@ -568,4 +626,12 @@ def scan_sources(
     for source in sources:
         scan.read_source(source, progress)
     scan.settle()
-    return scan.write()
+    report = scan.write()
+    from sync.memory import learn, learn_versions
+
+    pairs, fallback = scan.memory_pairs()
+    for (source_lang, target_lang), items in pairs.items():
+        learn(session, source_lang, target_lang, items)
+    if fallback:
+        learn_versions(session, settings, fallback)
+    return report

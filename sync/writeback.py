@@ -78,7 +78,13 @@ def write_translation(
     )
     front: dict[str, Any] = {}
     front["title"] = title
-    for k, v in src.front_matter.items():
+    from sqlalchemy import select
+
+    from sync.db.models import Version
+
+    source_front = session.execute(
+        select(Version.front_matter).where(Version.id == src.id)).scalar() or {}
+    for k, v in source_front.items():
         if k not in ("title", "source_hash", "source_lang", "priority", "due"):
             front[k] = v
     front["source_hash"] = source_hash

@@ -63,7 +63,9 @@ def cli(ctx: click.Context, debug: bool, **overrides: Any) -> None:
 
 
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False))
+    """Indented for a person at a terminal; compact (and fast: the C encoder) for scripts."""
+    indent = 2 if sys.stdout.isatty() else None
+    click.echo(json.dumps(data, ensure_ascii=False, indent=indent))
 
 
 def fail(exc: BaseException) -> int:
@@ -80,7 +82,7 @@ def fail(exc: BaseException) -> int:
     return EXIT_ERROR
 
 
-COMMAND_MODULES = ("tracker", "tasks")
+COMMAND_MODULES = ("tracker", "tasks", "catalogs")
 
 
 def main(argv: list[str] | None = None) -> None:

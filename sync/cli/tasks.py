@@ -104,7 +104,8 @@ def tasks(ctx: Context, lang: str | None, states: tuple[str, ...], assignee: str
         table.add_column(col)
     for t in items:
         table.add_row(str(t["id"]), escape(t["post"]), t["lang"], t["kind"],
-                      f"r{t['source_revision']}", t["state"] + (" ⚠" if t["source_changed"] else ""),
+                      f"r{t['source_revision']}",
+                      t["state"] + (" ⚠" if t["source_changed"] else ""),
                       t["assignee"] or "", t["lease_expires_at"] or "", str(t["priority"]),
                       t["due"] or "")
     out.print(table)

@@ -20,7 +20,6 @@ from sync.cli import (
     pass_ctx,
     print_json,
 )
-from sync.db.migrate import upgrade
 from sync.db.session import transaction
 from sync.history import acknowledge, events, translation_diff
 from sync.scanning import run_scan
@@ -40,6 +39,8 @@ STYLE = {
 @pass_ctx
 def init(ctx: Context) -> None:
     """Create or upgrade the database schema (safe to run again)."""
+    from sync.db.migrate import upgrade  # Alembic is slow to import: only here
+
     before, after = upgrade(ctx.settings.database_url)
     if before == after:
         out.print(f"database is up to date (schema {after})")

@@ -100,6 +100,7 @@ class Version(Base):
     segment_count: Mapped[int] = mapped_column(Integer, default=0)
     date: Mapped[dt.datetime | None] = mapped_column()
     declared_source_lang: Mapped[str | None] = mapped_column(String(16))
+    declared_source_hash: Mapped[str | None] = mapped_column(String(64))
     front_matter: Mapped[dict[str, Any]] = mapped_column(default=dict)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     due: Mapped[dt.date | None] = mapped_column(Date)
@@ -125,6 +126,8 @@ class Revision(Base):
     number: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")  # raw body: the template for write-back
+    body_format: Mapped[str] = mapped_column(String(16), default="markdown")
     segment_count: Mapped[int] = mapped_column(Integer, default=0)
     # for a translation revision: the source revision it was made from, when known
     source_revision: Mapped[int | None] = mapped_column(Integer)

@@ -27,6 +27,7 @@ class Document:
     front_matter: dict[str, Any] = field(default_factory=dict)
     raw_hash: str = ""  # sha256 of the raw bytes (a cheap "unchanged" test)
     external_id: str | None = None  # e.g. WordPress post id
+    analysis: Any = None  # segments and hash, when the source computed them already
 
 
 @dataclass(frozen=True, kw_only=True)

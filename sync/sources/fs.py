@@ -8,18 +8,23 @@ language (TRANSYNC_SOURCE_LANG).
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path, PurePosixPath
 
 from sync.errors import InputError
 from sync.frontmatter import parse_document, to_datetime
+from sync.segments import analyze_markdown
 from sync.sources.base import Document, Item, Problem, Unchanged
 
 EXTENSIONS = (".md", ".markdown")
 LANG_CODE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
 MAX_FILE_BYTES = 10_000_000
+PARALLEL_MIN = 200  # fewer changed files than this are parsed in-process
+PARALLEL_BATCH = 4000  # files held in memory at once while waiting to be parsed
 KEY_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\\]")
 
 
@@ -104,10 +109,14 @@ class ContentTree:
         return lang, key
 
     def read(self, known: Mapping[str, str]) -> Iterator[Item]:
-        """Every file as a Document, a Problem, or Unchanged when its bytes hash as recorded."""
+        """Every file as a Document, a Problem, or Unchanged when its bytes hash as recorded.
+
+        Changed files are parsed and segmented in parallel processes when there are many.
+        """
         self.check()
         folders = self.folder_layout()
         root_real = os.path.realpath(self.root)
+        changed: list[tuple[str, bytes, str]] = []
         for rel in list_files(self.root):
             full = self.root / rel
             if full.is_symlink():
@@ -131,9 +140,32 @@ class ContentTree:
             if known.get(rel) == raw_hash:
                 yield Unchanged(rel)
                 continue
-            yield self.parse(rel, raw, raw_hash, folders)
+            changed.append((rel, raw, raw_hash))
+            if len(changed) >= PARALLEL_BATCH:
+                yield from self.parse_many(changed, folders)
+                changed = []
+        yield from self.parse_many(changed, folders)
 
-    def parse(self, rel: str, raw: bytes, raw_hash: str, folders: bool) -> Document | Problem:
+    def parse_many(
+        self, items: list[tuple[str, bytes, str]], folders: bool
+    ) -> Iterator[Document | Problem]:
+        workers = min(os.cpu_count() or 1, 4)
+        if len(items) < PARALLEL_MIN or workers < 2:
+            for rel, raw, raw_hash in items:
+                yield self.parse(rel, raw, raw_hash, folders, analyze=True)
+            return
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            chunk = max(8, len(items) // (workers * 4))
+            yield from pool.map(
+                _parse_in_worker,
+                [(self, rel, raw, raw_hash, folders) for rel, raw, raw_hash in items],
+                chunksize=chunk,
+            )
+
+    def parse(
+        self, rel: str, raw: bytes, raw_hash: str, folders: bool, analyze: bool = False
+    ) -> Document | Problem:
         place = self.locate(rel, folders)
         if isinstance(place, Problem):
             return place
@@ -164,12 +196,13 @@ class ContentTree:
         except (TypeError, ValueError) as exc:
             return Problem(origin=rel, key=key, lang=lang, reason=f"bad date: {exc}")
         title = meta.get("title")
+        title = "" if title is None else str(title)
         return Document(
             source=self.uri,
             origin=rel,
             key=key,
             lang=lang,
-            title="" if title is None else str(title),
+            title=title,
             body=body,
             date=date,
             draft=bool(meta.get("draft", False)),
@@ -179,4 +212,10 @@ class ContentTree:
             due=due_dt.date() if due_dt else None,
             front_matter=meta,
             raw_hash=raw_hash,
+            analysis=analyze_markdown(title, body) if analyze else None,
         )
+
+
+def _parse_in_worker(args: tuple[ContentTree, str, bytes, str, bool]) -> Document | Problem:
+    tree, rel, raw, raw_hash, folders = args
+    return tree.parse(rel, raw, raw_hash, folders, analyze=True)

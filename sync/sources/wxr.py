@@ -15,9 +15,11 @@ The post key is the Polylang group slug, ``wpml-<group>`` for WPML, or
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -44,6 +46,7 @@ WPML_SOURCE_LANGUAGE = "_wpml_import_source_language_code"
 WPML_GROUP = "_wpml_import_translation_group"
 _WPML_META = frozenset({WPML_LANGUAGE, WPML_SOURCE_LANGUAGE, WPML_GROUP})
 _WXR_VERSIONS = ("1.0", "1.1", "1.2")
+_LXML_POSITION = re.compile(r",? line \d+, column \d+$")
 #: Item child tag -> _Item field, for every WXR version's namespace.
 _ITEM_FIELDS: dict[str, str] = {
     "title": "title",
@@ -146,7 +149,7 @@ class _WxrReader:
         self.locales: dict[str, str] = {}  # Polylang language slug -> locale (tr -> tr_TR)
         self.seen: set[tuple[str, str]] = set()  # (key, lang) already yielded
 
-    def read(self, stream: object) -> Iterator[Document | Problem]:
+    def read(self, stream: BinaryIO) -> Iterator[Document | Problem]:
         events = etree.iterparse(
             stream,
             events=("end",),
@@ -173,11 +176,13 @@ class _WxrReader:
         except etree.XMLSyntaxError as exc:
             line, column = exc.position if exc.position else (exc.lineno, 0)
             what = (exc.msg or "not well-formed XML").splitlines()[0].strip()
+            what = _LXML_POSITION.sub("", what)
+            where = f" (line {line}, column {column})" if line else ""
             yield Problem(
                 origin=self.file,
                 line=line or None,
-                reason=f"malformed WXR: {what} (line {line}, column {column}); the export is "
-                "truncated or broken, so nothing from it may be applied: export it again",
+                reason=f"malformed WXR: {what}{where}; the export is truncated or broken, "
+                "so nothing from it may be applied: export it again",
                 fatal=True,
             )
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from sync.htmlsegments import analyze_html, canonical_html, hash_segments
@@ -218,7 +218,7 @@ def test_classic_caption_shortcode_is_a_caption() -> None:
     html = (
         '[caption id="attachment_40" align="aligncenter" width="300"]'
         '<img src="galata.jpg" alt="" width="300" height="200" /> Akşamüstü Galata Kulesi.'
-        "[/caption]\n\n[gallery ids=\"40,41\"]\n\nMetin"
+        '[/caption]\n\n[gallery ids="40,41"]\n\nMetin'
     )
     assert pairs("", html) == [("caption", "Akşamüstü Galata Kulesi."), ("paragraph", "Metin")]
 
@@ -251,7 +251,7 @@ def test_rendered_block_content_hashes_like_the_raw_content() -> None:
     "variant",
     [
         # attribute order, quoting, class/id/style/data-* and rel added by the editor
-        "<p class='x' id=\"p1\">Bir <a title=\"t\" href=\"/x\">bağlantı</a>’lı cümle.<br>"
+        '<p class=\'x\' id="p1">Bir <a title="t" href="/x">bağlantı</a>’lı cümle.<br>'
         "İkinci satır</p>",
         '<p style="text-align:left" data-block="1">Bir <a href="/x" title="t" '
         'rel="noopener noreferrer">bağlantı</a>&#8217;lı cümle.<br />İkinci satır</p>',
@@ -267,7 +267,9 @@ def test_rendered_block_content_hashes_like_the_raw_content() -> None:
     ],
 )
 def test_wordpress_cosmetic_markup_does_not_change_the_hash(variant: str) -> None:
-    base = analyze_html("Başlık", '<p>Bir <a href="/x" title="t">bağlantı</a>’lı cümle.<br>İkinci satır</p>')
+    base = analyze_html(
+        "Başlık", '<p>Bir <a href="/x" title="t">bağlantı</a>’lı cümle.<br>İkinci satır</p>'
+    )
     assert analyze_html("Başlık", variant).content_hash == base.content_hash
 
 
@@ -290,6 +292,10 @@ def test_image_attributes_wordpress_adds_do_not_change_the_hash() -> None:
         ('<p><a href="/a">bağlantı</a></p>', '<p><a href="/b">bağlantı</a></p>'),
         ("<p>Servis</p>", "<h3>Servis</h3>"),
         ("<p>Bir</p><p>iki</p>", "<p>Bir iki</p>"),
+        (
+            '<p>Kod:</p><pre class="wp-block-code"><code>çay = 1</code></pre>',
+            '<p>Kod:</p><pre class="wp-block-code"><code>çay = 2</code></pre>',
+        ),
     ],
 )
 def test_an_edit_changes_the_hash(before: str, after: str) -> None:
@@ -349,6 +355,7 @@ def test_any_text_can_be_segmented(text: str) -> None:
 
 @given(HTMLISH)
 def test_segment_texts_are_fixed_points_of_canonical_html(html: str) -> None:
+    assume(html.count("<a ") < 2)  # a link inside a link is invalid HTML and reparses apart
     for segment in analyze_html("", html, autop=False).segments:
         if segment.kind != "title":
             assert canonical_html(segment.text) == segment.text

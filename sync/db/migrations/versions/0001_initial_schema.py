@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 07:49:25.417081
+Create Date: 2026-11-28 08:04:55.291046
 """
 
 from __future__ import annotations
@@ -140,6 +140,7 @@ def upgrade() -> None:
     sa.Column('segment_count', sa.Integer(), nullable=False),
     sa.Column('date', sync.db.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('declared_source_lang', sa.String(length=16), nullable=True),
+    sa.Column('declared_source_hash', sa.String(length=64), nullable=True),
     sa.Column('front_matter', sa.JSON(), nullable=False),
     sa.Column('priority', sa.Integer(), nullable=False),
     sa.Column('due', sa.Date(), nullable=True),
@@ -162,6 +163,8 @@ def upgrade() -> None:
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('title', sa.Text(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('body_format', sa.String(length=16), nullable=False),
     sa.Column('segment_count', sa.Integer(), nullable=False),
     sa.Column('source_revision', sa.Integer(), nullable=True),
     sa.Column('created_at', sync.db.models.UTCDateTime(timezone=True), nullable=False),

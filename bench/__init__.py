@@ -1,0 +1,1 @@
+"""transync's benchmark suite: `make bench` (or `python -m bench --help`)."""

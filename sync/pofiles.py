@@ -1,0 +1,235 @@
+"""A task as a PO file, and submitting translations segment by segment (PO or browser).
+
+All or nothing: every problem is collected, with the entry's msgctxt/msgid and line,
+and nothing is applied if any check fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sync import __version__
+from sync.catalog import CatalogEntry, build_catalog, read_po, render_po
+from sync.checks import check_entry
+from sync.config import Settings
+from sync.db.models import Revision, Task
+from sync.errors import ConflictError, SubmissionError
+from sync.history import record
+from sync.queue import get_task
+from sync.submission import check_claim, finish, task_source
+from sync.taskview import task_detail
+
+TASK_HEADER = "X-Transync-Task"
+HASH_HEADER = "X-Transync-Source-Hash"
+
+
+def task_po(session: Session, settings: Settings, task_id: int) -> bytes:
+    """The task's segments as a PO file: current translation, else a translation-memory
+    suggestion marked fuzzy with its score, else empty."""
+    detail = task_detail(session, settings, task_id)
+    task, key = get_task(session, task_id)
+    _, rev = task_source(session, task)
+    entries = []
+    for seg in detail["segments"]:
+        comments = [f"segment {seg['position']}: {seg['kind']}"]
+        msgstr, fuzzy, previous = seg["translation"] or "", False, None
+        if seg["change"] == "changed" and msgstr:
+            fuzzy, previous = True, seg["previous_source"]
+            comments.append("the source changed since this translation")
+        elif seg["change"] == "added":
+            comments.append("new in the source")
+        if not msgstr and seg["suggestions"]:
+            best = seg["suggestions"][0]
+            msgstr, fuzzy = best["text"], True
+            comments.append(f"translation memory: {best['score']:.0f}% from {best['origin']}")
+        entries.append(CatalogEntry(key=key, msgid=seg["source"], msgstr=msgstr, fuzzy=fuzzy,
+                                    previous_msgid=previous, comments=tuple(comments)))
+    catalog = build_catalog(
+        task.lang, entries, revision_date=task.updated_at, version=__version__,
+        extra_headers={TASK_HEADER: str(task.id), HASH_HEADER: rev.content_hash[:16]},
+    )
+    return render_po(catalog)
+
+
+def _lang_of(header: str) -> str:
+    return header.strip().replace("-", "_").split("_", 1)[0].lower()
+
+
+def source_revisions(session: Session, version_id: int) -> dict[str, int]:
+    """short hash → revision number, for every revision of a source version."""
+    return {
+        h[:16]: n for h, n in session.execute(
+            select(Revision.content_hash, Revision.number).where(
+                Revision.version_id == version_id))
+    }
+
+
+def submit_po(
+    session: Session, settings: Settings, task_id: int, name: str, filename: str, data: bytes,
+    *, accept_fuzzy: bool = False, partial: bool = False,
+) -> dict[str, Any]:
+    """Check a translator's PO file for a claimed task and apply it (or store progress)."""
+    catalog = read_po(data, name=filename, max_bytes=settings.max_upload_bytes)
+    task, key = check_claim(session, task_id, name)
+    src, rev = task_source(session, task)
+    problems: list[str] = []
+    meta = catalog.metadata
+    lang = meta.get("Language", "")
+    if _lang_of(lang) != task.lang:
+        problems.append(f"header Language is {lang or 'missing'!r}, but task #{task.id} is for "
+                        f"{task.lang!r}: download the PO for this task with `transync po "
+                        f"{task.id}`")
+    named = meta.get(TASK_HEADER, "").strip()
+    if named and named != str(task.id):
+        problems.append(f"header {TASK_HEADER} is {named}, not {task.id}: this PO is for "
+                        "another task")
+    declared = meta.get(HASH_HEADER, "").strip()[:16]
+    revisions = source_revisions(session, src.id)
+    revision = rev.number
+    if declared and declared != rev.content_hash[:16]:
+        if declared not in revisions:
+            problems.append(f"header {HASH_HEADER} {declared} is not a revision of post "
+                            f"{key!r}'s source; download a fresh PO with `transync po {task.id}`")
+        else:
+            revision = revisions[declared]
+    if problems:
+        raise SubmissionError("the PO file was refused; nothing was applied", path=filename,
+                              problems=problems)
+    translations: dict[str, str] = {}
+    for entry in catalog:
+        if entry.obsolete:
+            continue
+        where = f"line {entry.linenum}: msgctxt {entry.msgctxt!r} msgid {_short(entry.msgid)!r}"
+        if entry.msgctxt != key:
+            problems.append(f"{where}: not an entry of task #{task.id} (post {key!r})")
+            continue
+        if not entry.msgstr or ("fuzzy" in entry.flags and not accept_fuzzy):
+            continue
+        for p in check_entry(entry.msgid, entry.msgstr):
+            problems.append(f"{where}: {p}")
+        translations[entry.msgid] = entry.msgstr
+    detail = task_detail(session, settings, task.id)
+    texts = [s["source"] for s in detail["segments"]]
+    if revision != rev.number:
+        old = _segment_texts(session, src.id, revision)
+        unknown = [t for t in translations if t not in old]
+        partial = True  # an older PO: keep what still applies, the task stays open
+    else:
+        unknown = [t for t in translations if t not in texts]
+    for t in unknown:
+        problems.append(f"msgid {_short(t)!r}: not a segment of task #{task.id}")
+    if problems:
+        raise SubmissionError("the PO file was refused; nothing was applied", path=filename,
+                              problems=problems)
+    by_position = {i: translations[t] for i, t in enumerate(texts) if t in translations}
+    result = apply_segments(session, settings, task, key, by_position, name, partial=partial,
+                            filename=filename)
+    if revision != rev.number:
+        result.setdefault("warnings", []).append(
+            f"the PO was made from source r{revision}; kept the {len(by_position)} segments "
+            f"still present in r{rev.number}, the task stays open for the rest")
+    return result
+
+
+def import_po(session: Session, settings: Settings, name: str, filename: str, data: bytes,
+              **kw: Any) -> dict[str, Any]:
+    """`transync import FILE.po`: the task comes from the X-Transync-Task header."""
+    catalog = read_po(data, name=filename, max_bytes=settings.max_upload_bytes)
+    value = catalog.metadata.get(TASK_HEADER, "").strip()
+    if not value.isdigit():
+        raise SubmissionError(f"no {TASK_HEADER} header: use `transync submit TASK_ID --as "
+                              f"{name} {filename}`", path=filename)
+    return submit_po(session, settings, int(value), name, filename, data, **kw)
+
+
+def submit_segments(
+    session: Session, settings: Settings, task_id: int, name: str,
+    translations: Mapping[int, str], *, partial: bool,
+) -> dict[str, Any]:
+    """The browser editor's save (partial) and submit: the same checks as a PO file."""
+    task, key = check_claim(session, task_id, name)
+    detail = task_detail(session, settings, task.id)
+    segments = detail["segments"]
+    problems = []
+    clean: dict[int, str] = {}
+    for pos, text in translations.items():
+        if not 0 <= pos < len(segments):
+            problems.append(f"segment {pos}: not a segment of task #{task.id}")
+            continue
+        if not text or not text.strip():
+            continue
+        for p in check_entry(segments[pos]["source"], text):
+            problems.append(f"segment {pos}: {p}")
+        clean[pos] = text
+    if problems:
+        raise SubmissionError("the translation was refused; nothing was applied",
+                              problems=problems)
+    return apply_segments(session, settings, task, key, clean, name, partial=partial)
+
+
+def apply_segments(
+    session: Session, settings: Settings, task: Task, key: str, by_position: Mapping[int, str],
+    actor: str, *, partial: bool, filename: str = "",
+) -> dict[str, Any]:
+    """Store progress, or (when every segment is translated) render and submit the post."""
+    src, rev = task_source(session, task)
+    source = _segment_texts(session, src.id, rev.number)
+    progress = {**(task.progress or {}), **{str(k): v for k, v in by_position.items()}}
+    missing = [i for i in range(len(source)) if str(i) not in progress]
+    if missing and not partial:
+        raise SubmissionError(
+            f"{len(missing)} of {len(source)} segments are still untranslated (first: segment "
+            f"{missing[0]} {_short(source[missing[0]])!r}); translate them, or submit with "
+            "--partial to save progress and keep the claim", path=filename or None)
+    if missing:
+        task.progress = progress
+        record(session, "task", actor, task.post_id, task.lang, task=task.id, state="claimed",
+               progress=len(progress), of=len(source))
+        return {"task": task.id, "state": task.state, "applied": False,
+                "translated": len(progress), "segments": len(source)}
+    from sync.htmlsegments import render_html
+    from sync.segments import render_markdown
+
+    kinds = _segment_kinds(session, src.id, rev.number)
+    texts = [progress[str(i)] for i in range(len(source))]
+    has_title = bool(kinds) and kinds[0] == "title"
+    title = texts[0] if has_title else rev.title
+    body_texts = texts[1:] if has_title else texts
+    render = render_html if rev.body_format == "html" else render_markdown
+    try:
+        body = render(rev.body, body_texts)
+    except ValueError as exc:
+        raise ConflictError(f"task #{task.id}: could not rebuild the post from its segments: "
+                            f"{exc}") from exc
+    task.progress = progress
+    submission = {
+        "format": "segments", "title": title, "body": body, "source_texts": source,
+        "source_revision": rev.number, "source_hash": rev.content_hash[:16],
+        "submitted_by": actor,
+    }
+    return finish(session, settings, task, key, submission, actor)
+
+
+def _segment_texts(session: Session, version_id: int, number: int) -> list[str]:
+    from sync.tracker import load_segments
+
+    return [s.text for s in load_segments(session, [(version_id, number)]).get(
+        (version_id, number), ())]
+
+
+def _segment_kinds(session: Session, version_id: int, number: int) -> list[str]:
+    from sync.tracker import load_segments
+
+    return [s.kind for s in load_segments(session, [(version_id, number)]).get(
+        (version_id, number), ())]
+
+
+def _short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+__all__ = ["apply_segments", "import_po", "submit_po", "submit_segments", "task_po"]

@@ -1,0 +1,271 @@
+"""The JSON API under /api/v1: status, posts, events, scan, export, users and the caller's
+own account. The same JSON shapes as the CLI's ``--json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from sync.config import Settings
+from sync.db.models import Post, User
+from sync.db.session import transaction
+from sync.errors import ConflictError, InputError, NotFound
+from sync.history import acknowledge, events, get_post, translation_diff
+from sync.people import ROLES, add_user, find_user, issue_token, list_users, set_password, user_dict
+from sync.queue import list_tasks, task_dict
+from sync.state import STATES
+from sync.status import Filters, load_rows, status_document
+from sync.web.auth import Actor, api_actor, api_admin, api_editor
+from sync.web.state import nudge, web
+
+router = APIRouter(prefix="/api/v1")
+
+MAX_PER_PAGE = 1000
+
+
+def _split(values: list[str]) -> tuple[str, ...]:
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+def status_filters(settings: Settings, lang: list[str], state: list[str], post: str | None,
+                   text: str | None, translator: str | None) -> Filters:
+    langs, states = _split(lang), _split(state)
+    bad = [x for x in langs if x not in settings.languages]
+    if bad:
+        raise InputError(f"language {bad[0]!r} is not configured "
+                         f"({','.join(settings.languages)})")
+    bad = [x for x in states if x not in {str(s) for s in STATES}]
+    if bad:
+        raise InputError(f"state {bad[0]!r}: use one of {', '.join(str(s) for s in STATES)}")
+    return Filters(langs=langs, states=states, post=post or None, text=text or None,
+                   translator=translator or None)
+
+
+LangQuery = Query([], description="Only these languages (repeat, or comma-separated).")
+StateQuery = Query([], description="Only posts with a shown language in this state.")
+
+
+@router.get("/status", tags=["status"], summary="The status matrix (as `status --json`)")
+def status(
+    request: Request,
+    lang: list[str] = LangQuery,
+    state: list[str] = StateQuery,
+    post: str | None = Query(None, description="Post key: glob or substring."),
+    text: str | None = Query(None, description="Words in the key or title."),
+    translator: str | None = Query(None, description="Posts with an open task of this person."),
+    page: int | None = Query(None, ge=1),
+    per_page: int | None = Query(None, ge=1, le=MAX_PER_PAGE),
+    actor: Actor = Depends(api_actor),
+) -> dict[str, Any]:
+    """Every post × language, as `transync status --json`; with `page`/`per_page` the
+    object also carries `page`, `per_page` and `total`."""
+    settings = web(request).settings
+    filters = status_filters(settings, lang, state, post, text, translator)
+    if per_page and not page:
+        page = 1
+    if page and not per_page:
+        per_page = 50
+    with transaction(settings.database_url) as session:
+        return status_document(load_rows(session, settings), settings, filters, page=page,
+                               per_page=per_page)
+
+
+@router.get("/status/summary", tags=["status"], summary="Per-language counts only")
+def status_summary(
+    request: Request,
+    lang: list[str] = LangQuery,
+    state: list[str] = StateQuery,
+    post: str | None = None,
+    text: str | None = None,
+    translator: str | None = None,
+    actor: Actor = Depends(api_actor),
+) -> dict[str, Any]:
+    """`{"languages", "summary", "total"}`: the summary of `status --json` for the posts the
+    filters keep, without the posts."""
+    settings = web(request).settings
+    filters = status_filters(settings, lang, state, post, text, translator)
+    with transaction(settings.database_url) as session:
+        doc = status_document(load_rows(session, settings), settings, filters, page=1,
+                              per_page=1)
+    return {"languages": doc["languages"], "summary": doc["summary"], "total": doc["total"]}
+
+
+@router.get("/posts/{key:path}/diff/{lang}", tags=["posts"],
+            summary="What changed since the translation (as `diff --json`)")
+def post_diff(request: Request, key: str, lang: str,
+              actor: Actor = Depends(api_editor)) -> dict[str, Any]:
+    settings = web(request).settings
+    with transaction(settings.database_url) as session:
+        return translation_diff(session, settings, key, lang)
+
+
+class AckBody(BaseModel):
+    lang: str | None = Field(None, description="Only this translation (default: every stale "
+                                               "one).")
+
+
+@router.post("/posts/{key:path}/ack", tags=["posts"],
+             summary="Acknowledge the latest source change as minor (as `ack --json`)")
+def post_ack(request: Request, key: str, body: AckBody, background: BackgroundTasks,
+             actor: Actor = Depends(api_editor)) -> dict[str, Any]:
+    from sync.planning import plan_tasks
+
+    settings = web(request).settings
+    with transaction(settings.database_url) as session:
+        acked = acknowledge(session, settings, key, body.lang, actor.name)
+        post_id = session.execute(select(Post.id).where(Post.key == key)).scalar_one()
+        plan_tasks(session, settings, {post_id}, actor=actor.name)
+    background.add_task(nudge, settings)
+    return {"post": key, "acknowledged": acked}
+
+
+@router.get("/posts/{key:path}", tags=["posts"], summary="One post, its versions and tasks")
+def post_detail(request: Request, key: str, actor: Actor = Depends(api_editor)) -> dict[str, Any]:
+    """The post's object from `status --json`, plus `tasks`: every task it ever had."""
+    settings = web(request).settings
+    with transaction(settings.database_url) as session:
+        get_post(session, key)
+        (row,) = load_rows(session, settings, [key])
+        doc = row.as_dict()
+        doc["tasks"] = [task_dict(t, k) for t, k in list_tasks(session, post=key)]
+    return doc
+
+
+@router.get("/events", tags=["posts"], summary="History, newest first (as `log --json`)")
+def list_events(
+    request: Request,
+    post: str | None = Query(None, description="Only this post's events."),
+    limit: int = Query(50, ge=1, le=1000),
+    before: int | None = Query(None, description="Page back: events older than this id."),
+    actor: Actor = Depends(api_editor),
+) -> dict[str, Any]:
+    settings = web(request).settings
+    with transaction(settings.database_url) as session:
+        return {"events": events(session, post, limit=limit, before=before)}
+
+
+class ScanBody(BaseModel):
+    sources: list[str] | None = Field(
+        None, description="Some of the configured TRANSYNC_SOURCES (default: all of them).")
+
+
+@router.post("/scan", tags=["operations"], summary="Scan the configured sources and plan")
+def scan(request: Request, background: BackgroundTasks, body: ScanBody | None = None,
+         actor: Actor = Depends(api_editor)) -> dict[str, Any]:
+    """Only sources named in TRANSYNC_SOURCES can be scanned from the web: a request cannot
+    make the server read an arbitrary path or URL."""
+    from sync.scanning import run_scan
+
+    settings = web(request).settings
+    if not settings.sources:
+        raise ConflictError("no source is configured: set TRANSYNC_SOURCES, or scan from the "
+                            "command line with `transync scan PATH`")
+    wanted = list(body.sources) if body and body.sources else list(settings.sources)
+    unknown = [s for s in wanted if s not in settings.sources]
+    if unknown:
+        raise InputError(f"source {unknown[0]!r} is not configured; configured: "
+                         f"{', '.join(settings.sources)}")
+    report = run_scan(settings, wanted, actor=actor.name)
+    background.add_task(nudge, settings)
+    return report.as_dict() if report is not None else {"skipped": True}
+
+
+class ExportBody(BaseModel):
+    langs: list[str] | None = Field(None, description="Only these languages (default: all).")
+
+
+@router.post("/export", tags=["operations"], summary="Write the gettext catalogs now")
+def export(request: Request, body: ExportBody | None = None,
+           actor: Actor = Depends(api_editor)) -> dict[str, Any]:
+    from sync.export import export_catalogs
+
+    settings = web(request).settings
+    return export_catalogs(settings, body.langs if body else None)
+
+
+# -- people ---------------------------------------------------------------------------------------
+
+
+@router.get("/users", tags=["users"], summary="Everyone (as `users list --json`)")
+def users(request: Request, actor: Actor = Depends(api_admin)) -> dict[str, Any]:
+    with transaction(web(request).settings.database_url) as session:
+        return {"users": [user_dict(u) for u in list_users(session)]}
+
+
+class UserBody(BaseModel):
+    name: str
+    role: str = Field("translator", description=" | ".join(ROLES))
+    langs: list[str] = Field(default_factory=list)
+    password: str | None = Field(None, description="An initial password for the web login.")
+
+
+@router.post("/users", tags=["users"], status_code=201, summary="Add a user (or change one)")
+def create_user(request: Request, body: UserBody,
+                actor: Actor = Depends(api_admin)) -> dict[str, Any]:
+    """No token is returned: a token is shown only to its owner (`transync users add`, or
+    the owner's account page)."""
+    settings = web(request).settings
+    with transaction(settings.database_url) as session:
+        user, _ = add_user(session, settings, body.name, role=body.role, langs=body.langs)
+        user.role = body.role
+        if body.password:
+            set_password(user, body.password)
+        return user_dict(user)
+
+
+@router.delete("/users/{name}", tags=["users"], summary="Deactivate a user")
+def deactivate_user(request: Request, name: str,
+                    actor: Actor = Depends(api_admin)) -> dict[str, Any]:
+    settings = web(request).settings
+    if name == actor.name:
+        raise ConflictError("you cannot deactivate yourself; ask another admin")
+    with transaction(settings.database_url) as session:
+        user = find_user(session, name)
+        if user is None:
+            raise NotFound(f"no user named {name!r}", user=name)
+        user.active = False
+        user.token_hash = None
+        user.token_id = None
+        return user_dict(user)
+
+
+def me_dict(user: User) -> dict[str, Any]:
+    return {**user_dict(user), "ui_lang": user.ui_lang}
+
+
+@router.get("/me", tags=["users"], summary="Who the token belongs to")
+def me(request: Request, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+    with transaction(web(request).settings.database_url) as session:
+        user = session.get(User, actor.id)
+        assert user is not None
+        return me_dict(user)
+
+
+class MeBody(BaseModel):
+    ui_lang: str | None = Field(None, description="UI language: en, tr or ru (null: from the "
+                                                  "browser).")
+
+
+@router.patch("/me", tags=["users"], summary="Change your UI language")
+def update_me(request: Request, body: MeBody, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+    state = web(request)
+    if body.ui_lang is not None and body.ui_lang not in state.renderer.catalogs:
+        raise InputError(f"UI language {body.ui_lang!r}: use one of "
+                         f"{', '.join(state.renderer.ui_languages)}")
+    with transaction(state.settings.database_url) as session:
+        user = session.get(User, actor.id)
+        assert user is not None
+        user.ui_lang = body.ui_lang
+        return me_dict(user)
+
+
+@router.post("/me/token", tags=["users"], summary="Replace your own API token")
+def new_token(request: Request, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+    """The old token stops working at once; the new one is shown only in this answer."""
+    with transaction(web(request).settings.database_url) as session:
+        user = session.get(User, actor.id)
+        assert user is not None
+        return {"token": issue_token(user)}

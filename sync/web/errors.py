@@ -1,0 +1,215 @@
+"""Errors as responses: JSON ``{"detail": …}`` under /api, a friendly page elsewhere, never a
+stack trace. Also the request-size limit and the security headers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sync.errors import (
+    ConfigError,
+    ConflictError,
+    InputError,
+    NotFound,
+    PermissionDenied,
+    SourceError,
+    TransyncError,
+)
+from sync.web.auth import LoginRequired, login_redirect
+from sync.web.i18n import _
+from sync.web.state import web
+
+log = logging.getLogger("transync.web")
+
+STATUS: tuple[tuple[type[TransyncError], int], ...] = (
+    (NotFound, 404),
+    (PermissionDenied, 403),
+    (ConflictError, 409),
+    (InputError, 422),
+    (SourceError, 502),
+    (ConfigError, 503),
+)
+
+
+def status_for(exc: TransyncError) -> int:
+    for cls, code in STATUS:
+        if isinstance(exc, cls):
+            return code
+    return 400
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_body(exc: TransyncError) -> dict[str, Any]:
+    body: dict[str, Any] = {"detail": exc.message}
+    if isinstance(exc, InputError):
+        body["problems"] = list(exc.problems)
+        if exc.path:
+            body["file"] = exc.path
+    return body
+
+
+def error_page(request: Request, status: int, message: str | None = None,
+               problems: list[str] | None = None) -> Response:
+    titles = {
+        400: _("That did not work"),
+        401: _("Please sign in"),
+        403: _("You may not do this"),
+        404: _("Not found"),
+        405: _("That did not work"),
+        409: _("Not possible right now"),
+        413: _("The upload is too large"),
+        422: _("Please check what you sent"),
+        429: _("Too many attempts"),
+        502: _("A source could not be read"),
+        503: _("The service is not ready"),
+    }
+    title = titles.get(status, _("Something went wrong"))
+    try:
+        return web(request).renderer.page(
+            request, "error.html",
+            {"status": status, "title": title, "message": message, "problems": problems or []},
+            status_code=status,
+        )
+    except Exception:  # noqa: BLE001 - the error page itself failed: plain text, no trace
+        log.exception("could not render the error page")
+        return Response(f"{status} {title}", status_code=status, media_type="text/plain")
+
+
+async def transync_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, TransyncError)
+    status = status_for(exc)
+    if is_api(request):
+        return JSONResponse(error_body(exc), status_code=status)
+    problems = list(exc.problems) if isinstance(exc, InputError) else []
+    return error_page(request, status, exc.message, problems)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if is_api(request) or exc.status_code in (204, 304):
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                            headers=exc.headers)
+    message = None
+    if exc.status_code == 404:
+        message = _("There is no page at this address.")
+    elif exc.status_code == 413:
+        message = str(exc.detail)
+    elif exc.status_code == 405:
+        message = _("This address does not accept that kind of request.")
+    return error_page(request, exc.status_code, message)
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if is_api(request):
+        return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+    problems = [
+        f"{'.'.join(str(x) for x in e.get('loc', ())[1:]) or '?'}: {e.get('msg', '')}"
+        for e in exc.errors()
+    ]
+    return error_page(request, 422, _("Some fields are missing or not valid."), problems)
+
+
+async def login_required(request: Request, exc: Exception) -> Response:
+    return login_redirect(request)
+
+
+async def unexpected(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if is_api(request):
+        return JSONResponse({"detail": "internal error; the server log has the details"},
+                            status_code=500)
+    return error_page(request, 500, _("The server could not finish this request. It has been "
+                                      "logged; try again, or tell an admin."))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(TransyncError, transync_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(Exception, unexpected)
+
+
+class BodyLimit:
+    """Refuse request bodies over the upload limit (plus room for form fields) with 413,
+    from Content-Length before reading, or while reading a body sent without it."""
+
+    def __init__(self, app: ASGIApp, limit: int, slack: int = 64 * 1024) -> None:
+        self.app = app
+        self.limit = limit
+        self.allowed = limit + slack
+
+    def too_large(self, size: int) -> HTTPException:
+        return HTTPException(413, detail=(
+            f"the request is {size} bytes; uploads are limited to {self.limit} bytes "
+            "(TRANSYNC_MAX_UPLOAD_BYTES)"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = None
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = None
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            if declared is not None and declared > self.allowed:
+                raise self.too_large(declared)
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.allowed:
+                    raise self.too_large(received)
+            return message
+
+        await self.app(scope, limited, send)
+
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+class SecurityHeaders:
+    """nosniff, no framing, same-origin referrers, and a strict CSP (not on /api/docs,
+    whose Swagger UI comes from a CDN)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        docs = scope.get("path", "").startswith("/api/docs")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"same-origin"),
+                ]
+                if not docs:
+                    headers.append((b"content-security-policy", CSP.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -1,0 +1,172 @@
+"""Editor pages: the tasks of each language (assign, reprioritise, set due dates, cancel)
+and the review queue (approve, or reject with a reason)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.background import BackgroundTask
+
+from sync.db.models import OPEN_TASK_STATES
+from sync.db.session import transaction
+from sync.errors import ConflictError, InputError, NotFound, PermissionDenied
+from sync.queue import TASK_STATES, list_tasks
+from sync.status import load_rows
+from sync.web import queries
+from sync.web.auth import Actor, check_csrf, page_editor, safe_next
+from sync.web.i18n import _
+from sync.web.render import flash
+from sync.web.state import nudge, web
+
+router = APIRouter(include_in_schema=False)
+
+PER_PAGE = 100
+ACT_ERRORS = (ConflictError, InputError, NotFound, PermissionDenied)
+
+
+def titles(session: Any, settings: Any, keys: list[str]) -> dict[str, str]:
+    if not keys:
+        return {}
+    return {r.post.key: r.title for r in load_rows(session, settings, sorted(set(keys)))}
+
+
+@router.get("/tasks")
+def tasks_page(
+    request: Request,
+    lang: str | None = None,
+    state: str = "open",
+    page: int = Query(1, ge=1),
+    actor: Actor = Depends(page_editor),
+) -> Response:
+    web_ = web(request)
+    settings = web_.settings
+    if state not in ("open", "all", *TASK_STATES):
+        raise InputError(f"task state {state!r}: use open, all, or one of "
+                         f"{', '.join(TASK_STATES)}")
+    with transaction(settings.database_url) as session:
+        counts = queries.task_counts(session)
+        if lang not in settings.languages:
+            busy = [x for x in settings.languages
+                    if any(counts.get((x, s)) for s in OPEN_TASK_STATES)]
+            lang = busy[0] if busy else settings.languages[0]
+        states = OPEN_TASK_STATES if state == "open" else (() if state == "all" else (state,))
+        items = list_tasks(session, lang=lang, states=states, limit=PER_PAGE + 1,
+                           offset=(page - 1) * PER_PAGE)
+        names = titles(session, settings, [k for _t, k in items])
+        translators = queries.translators_by_lang(session).get(lang, [])
+    open_counts = {x: sum(counts.get((x, s), 0) for s in OPEN_TASK_STATES)
+                   for x in settings.languages}
+    return web_.renderer.page(request, "tasks.html", {
+        "lang": lang, "state": state, "items": items[:PER_PAGE], "titles": names,
+        "translators": translators, "open_counts": open_counts, "page": page,
+        "more": len(items) > PER_PAGE, "task_states": TASK_STATES,
+        "today": dt.date.today().isoformat(),
+    })
+
+
+def _back(back: str, default: str = "/tasks") -> str:
+    return safe_next(back, default)
+
+
+@router.post("/tasks/{task_id}/assign", dependencies=[Depends(check_csrf)])
+def assign(request: Request, task_id: int, to: str = Form(""), back: str = Form(""),
+           actor: Actor = Depends(page_editor)) -> Response:
+    from sync.queue import assign as run
+
+    settings = web(request).settings
+    try:
+        if not to:
+            raise InputError(_("Choose a translator first."))
+        with transaction(settings.database_url) as session:
+            run(session, settings, task_id, actor.name, to)
+    except ACT_ERRORS as exc:
+        flash(request, "error", exc.message)
+    else:
+        flash(request, "ok", _("Task #%(id)d assigned to %(name)s.") % {"id": task_id,
+                                                                      "name": to})
+    return RedirectResponse(_back(back), 303)
+
+
+@router.post("/tasks/{task_id}/update", dependencies=[Depends(check_csrf)])
+def update(request: Request, task_id: int, priority: str = Form(""), due: str = Form(""),
+           back: str = Form(""), actor: Actor = Depends(page_editor)) -> Response:
+    from sync.queue import update_task
+
+    settings = web(request).settings
+    try:
+        try:
+            prio = int(priority) if priority.strip() else None
+            day = dt.date.fromisoformat(due) if due.strip() else None
+        except ValueError as exc:
+            raise InputError(_("Priority must be a whole number and the due date a date.")) \
+                from exc
+        with transaction(settings.database_url) as session:
+            update_task(session, task_id, actor.name, priority=prio, due=day)
+    except ACT_ERRORS as exc:
+        flash(request, "error", exc.message)
+    else:
+        flash(request, "ok", _("Task #%(id)d updated.") % {"id": task_id})
+    return RedirectResponse(_back(back), 303)
+
+
+@router.post("/tasks/{task_id}/cancel", dependencies=[Depends(check_csrf)])
+def cancel(request: Request, task_id: int, reason: str = Form(""), back: str = Form(""),
+           actor: Actor = Depends(page_editor)) -> Response:
+    from sync.queue import cancel as run
+
+    settings = web(request).settings
+    try:
+        with transaction(settings.database_url) as session:
+            run(session, task_id, actor.name, reason)
+    except ACT_ERRORS as exc:
+        flash(request, "error", exc.message)
+    else:
+        flash(request, "ok", _("Task #%(id)d cancelled.") % {"id": task_id})
+    return RedirectResponse(_back(back), 303)
+
+
+@router.get("/review")
+def review_page(request: Request, lang: str | None = None,
+                actor: Actor = Depends(page_editor)) -> Response:
+    web_ = web(request)
+    settings = web_.settings
+    with transaction(settings.database_url) as session:
+        items = list_tasks(session, lang=lang or None, states=["submitted"])
+        names = titles(session, settings, [k for _t, k in items])
+    return web_.renderer.page(request, "review.html", {
+        "items": items, "titles": names, "lang": lang, "review_on": settings.review})
+
+
+@router.post("/review/{task_id}/approve", dependencies=[Depends(check_csrf)])
+def approve(request: Request, task_id: int, actor: Actor = Depends(page_editor)) -> Response:
+    from sync.submission import approve as run
+
+    settings = web(request).settings
+    try:
+        with transaction(settings.database_url) as session:
+            run(session, settings, task_id, actor.name)
+    except ACT_ERRORS as exc:
+        flash(request, "error", exc.message)
+    else:
+        flash(request, "ok", _("Task #%(id)d approved: the translation is written back.") % {
+            "id": task_id})
+    return RedirectResponse("/review", 303, background=BackgroundTask(nudge, settings))
+
+
+@router.post("/review/{task_id}/reject", dependencies=[Depends(check_csrf)])
+def reject(request: Request, task_id: int, reason: str = Form(""),
+           actor: Actor = Depends(page_editor)) -> Response:
+    from sync.submission import reject as run
+
+    settings = web(request).settings
+    try:
+        with transaction(settings.database_url) as session:
+            run(session, settings, task_id, actor.name, reason)
+    except ACT_ERRORS as exc:
+        flash(request, "error", exc.message)
+    else:
+        flash(request, "ok", _("Task #%(id)d sent back to its translator.") % {"id": task_id})
+    return RedirectResponse("/review", 303)

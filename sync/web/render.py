@@ -1,0 +1,143 @@
+"""Pages from Jinja2 templates: autoescaped, translated (jinja2.ext.i18n), with the
+signed-in user, the CSRF token and flash messages in every context."""
+
+from __future__ import annotations
+
+import difflib
+import gettext as gettext_module
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+
+from sync import __version__
+from sync.config import Settings
+from sync.web import i18n
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+STATE_ORDER = ("current", "stale", "missing", "orphaned")
+
+
+def word_diff(old: str | None, new: str | None) -> list[tuple[str, str]]:
+    """Runs of ('equal' | 'del' | 'ins', text) between two texts, word by word.
+
+    >>> word_diff("a big cat", "a small cat")
+    [('equal', 'a '), ('del', 'big'), ('ins', 'small'), ('equal', ' cat')]
+    """
+    a = re.findall(r"\s+|[^\s]+", old or "")
+    b = re.findall(r"\s+|[^\s]+", new or "")
+    out: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out.append(("equal", "".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(("del", "".join(a[i1:i2])))
+        if j2 > j1:
+            out.append(("ins", "".join(b[j1:j2])))
+    return out
+
+
+def web_link(url: str | None) -> str | None:
+    """Only http(s) URLs become links; anything else (``javascript:``, paths) stays text."""
+    if url and re.match(r"^https?://[^\s\"'<>]+$", url, re.IGNORECASE):
+        return url
+    return None
+
+
+def flash(request: Request, kind: str, text: str) -> None:
+    """A message for the next page this session sees (kind: ok, error, info)."""
+    messages = list(request.session.get("flash", []))[-4:]
+    messages.append([kind, text])
+    request.session["flash"] = messages
+
+
+def query(params: Mapping[str, Any], **changes: Any) -> str:
+    """A query string from `params` with `changes` applied (None removes a key)."""
+    merged = {**params, **changes}
+    pairs: list[tuple[str, str]] = []
+    for key, value in merged.items():
+        if value is None or value == "" or value == []:
+            continue
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            pairs.append((key, str(v)))
+    return ("?" + urlencode(pairs)) if pairs else "?"
+
+
+def percent(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+class Renderer:
+    def __init__(self, settings: Settings, catalogs: Mapping[str, gettext_module.NullTranslations],
+                 templates: Path = TEMPLATES) -> None:
+        self.settings = settings
+        self.catalogs = dict(catalogs)
+        self.env = Environment(
+            loader=FileSystemLoader(str(templates)),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.install_gettext_callables(  # type: ignore[attr-defined]
+            gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+        )
+        self.env.filters.update(
+            when=i18n.when, relative=i18n.relative, duration=i18n.duration,
+            lang_name=i18n.language_name, word_diff=word_diff, web_link=web_link,
+        )
+        self.env.globals.update(
+            version=__version__, native_name=i18n.native_name, query=query, percent=percent,
+            STATE_ORDER=STATE_ORDER,
+        )
+
+    @property
+    def ui_languages(self) -> list[str]:
+        return sorted(self.catalogs, key=lambda c: (c != i18n.DEFAULT, c))
+
+    def choose(self, request: Request, actor: Any | None) -> str:
+        """The user's setting, else this session's choice, else Accept-Language, else English."""
+        for candidate in (getattr(actor, "ui_lang", None), request.session.get("ui_lang")):
+            if candidate in self.catalogs:
+                return str(candidate)
+        return i18n.negotiate(request.headers.get("accept-language"), self.catalogs) or i18n.DEFAULT
+
+    def activate(self, request: Request, actor: Any | None) -> str:
+        lang = self.choose(request, actor)
+        i18n.activate(lang, self.catalogs)
+        request.state.ui_lang = lang
+        return lang
+
+    def render(self, request: Request, name: str, context: Mapping[str, Any]) -> str:
+        from sync.web.auth import csrf_token
+
+        actor = getattr(request.state, "actor", None)
+        ui_lang = self.activate(request, actor)
+        flashes = request.session.pop("flash", []) if "flash" in request.session else []
+        base = {
+            "request": request,
+            "actor": actor,
+            "csrf_token": csrf_token(request),
+            "flashes": flashes,
+            "ui_lang": ui_lang,
+            "ui_languages": self.ui_languages,
+            "languages": list(self.settings.languages),
+            "path": request.url.path,
+            "here": str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
+        }
+        return self.env.get_template(name).render({**base, **context})
+
+    def page(self, request: Request, name: str, context: Mapping[str, Any] | None = None, *,
+             status_code: int = 200, headers: Mapping[str, str] | None = None) -> HTMLResponse:
+        html = self.render(request, name, context or {})
+        response = HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
+        response.headers["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,259 @@
+"""Translator pages: my tasks, "claim next" per language, and the task page with its
+side-by-side editor, PO download and upload. Every problem is shown beside its segment."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+
+from sync.db.session import transaction
+from sync.errors import (
+    ConflictError,
+    InputError,
+    NotFound,
+    PermissionDenied,
+)
+from sync.queue import get_task, list_tasks
+from sync.web import queries
+from sync.web.api_tasks import may_see, po_filename
+from sync.web.auth import Actor, check_csrf, page_actor
+from sync.web.i18n import _, language_name
+from sync.web.manage import titles
+from sync.web.render import flash
+from sync.web.state import nudge, read_upload, web
+
+router = APIRouter(include_in_schema=False)
+
+ACT_ERRORS = (ConflictError, InputError, NotFound, PermissionDenied)
+SEGMENT_PROBLEM = re.compile(r"^segment (\d+): (.*)$", re.DOTALL)
+FIELD = re.compile(r"^t(\d{1,5})$")
+
+
+@router.get("/my")
+def my_tasks(request: Request, actor: Actor = Depends(page_actor)) -> Response:
+    state = web(request)
+    settings = state.settings
+    with transaction(settings.database_url) as session:
+        mine = list_tasks(session, assignee=actor.name)
+        waiting = queries.queued(session)
+        names = titles(session, settings, [k for _t, k in mine])
+    current = [(t, k) for t, k in mine if t.state in ("claimed", "submitted")]
+    done = sorted(((t, k) for t, k in mine if t.state == "done"),
+                  key=lambda item: item[0].finished_at or item[0].updated_at, reverse=True)[:10]
+    langs = actor.languages or (list(settings.languages) if actor.is_editor else [])
+    return state.renderer.page(request, "my.html", {
+        "current": current, "done": done, "titles": names,
+        "claimable": [(lang, waiting.get(lang, 0)) for lang in langs],
+    })
+
+
+@router.post("/my/claim", dependencies=[Depends(check_csrf)])
+def claim_next(request: Request, lang: str = Form(""),
+               actor: Actor = Depends(page_actor)) -> Response:
+    from sync.queue import claim
+
+    settings = web(request).settings
+    try:
+        if lang not in settings.languages:
+            raise InputError(_("Choose one of your languages."))
+        with transaction(settings.database_url) as session:
+            got = claim(session, settings, actor.name, lang)
+            task_id = got[0].id if got else None
+    except ACT_ERRORS as exc:
+        flash(request, "error", exc.message)
+        return RedirectResponse("/my", 303)
+    if task_id is None:
+        flash(request, "info", _("Nothing to claim in %(lang)s right now.") % {
+            "lang": language_name(lang)})
+        return RedirectResponse("/my", 303)
+    flash(request, "ok", _("Task #%(id)d is yours. The lease runs for %(hours)g hours; renew "
+                           "it if you need longer.") % {"id": task_id,
+                                                         "hours": settings.lease_hours})
+    return RedirectResponse(f"/tasks/{task_id}", 303)
+
+
+def split_problems(problems: list[str]) -> tuple[dict[int, list[str]], list[str]]:
+    """Problems named "segment N: …" by position, and the others."""
+    by_position: dict[int, list[str]] = {}
+    other = []
+    for problem in problems:
+        m = SEGMENT_PROBLEM.match(problem)
+        if m:
+            by_position.setdefault(int(m.group(1)), []).append(m.group(2))
+        else:
+            other.append(problem)
+    return by_position, other
+
+
+def render_task(request: Request, actor: Actor, task_id: int, *,
+                entered: dict[int, str] | None = None,
+                problems: dict[int, list[str]] | None = None,
+                errors: list[str] | None = None, po_errors: list[str] | None = None,
+                status_code: int = 200) -> Response:
+    from sync.taskview import task_detail
+
+    state = web(request)
+    settings = state.settings
+    with transaction(settings.database_url) as session:
+        task, _key = get_task(session, task_id)
+        if not may_see(actor, task):
+            raise PermissionDenied(_("Task #%(id)d is not yours.") % {"id": task_id})
+        detail = task_detail(session, settings, task_id)
+    for seg in detail["segments"]:
+        if entered and seg["position"] in entered:
+            seg["translation"] = entered[seg["position"]]
+    editable = task.state == "claimed" and task.assignee == actor.name
+    translated = sum(1 for s in detail["segments"] if s["translation"])
+    return state.renderer.page(request, "task.html", {
+        "task": detail, "editable": editable, "problems": problems or {},
+        "errors": errors or [], "po_errors": po_errors or [], "translated": translated,
+        "review_on": settings.review,
+    }, status_code=status_code)
+
+
+@router.get("/tasks/{task_id}")
+def task_page(request: Request, task_id: int, actor: Actor = Depends(page_actor)) -> Response:
+    return render_task(request, actor, task_id)
+
+
+def _save(request: Request, actor: Actor, task_id: int, translations: dict[int, str],
+          submit: bool) -> Response:
+    from sync.errors import SubmissionError
+
+    settings = web(request).settings
+    try:
+        from sync.pofiles import submit_segments
+    except ImportError:
+        flash(request, "error", _("Saving from the browser is not available on this server; "
+                                  "download the PO file instead."))
+        return RedirectResponse(f"/tasks/{task_id}", 303)
+    try:
+        with transaction(settings.database_url) as session:
+            result = submit_segments(session, settings, task_id, actor.name, translations,
+                                     partial=not submit)
+    except SubmissionError as exc:
+        by_position, other = split_problems(exc.problems)
+        return render_task(request, actor, task_id, entered=translations, problems=by_position,
+                           errors=[exc.message, *other], status_code=422)
+    except ACT_ERRORS as exc:
+        flash(request, "error", exc.message)
+        return RedirectResponse(f"/tasks/{task_id}", 303)
+    flash(request, "ok", outcome(result, task_id))
+    target = f"/tasks/{task_id}" if result.get("state") == "claimed" else "/my"
+    return RedirectResponse(target, 303, background=BackgroundTask(nudge, settings))
+
+
+def outcome(result: dict[str, Any], task_id: int) -> str:
+    """What a submission did, in the UI language."""
+    if result.get("state") == "claimed":
+        if "segments" in result:
+            return _("Progress saved: %(done)d of %(total)d segments translated.") % {
+                "done": result.get("translated", 0), "total": result.get("segments", 0)}
+        return _("Progress saved; the task stays yours.")
+    if result.get("state") == "submitted":
+        return _("Task #%(id)d submitted; an editor will review it.") % {"id": task_id}
+    return _("Task #%(id)d is done: the translation is written back and current.") % {
+        "id": task_id}
+
+
+@router.post("/tasks/{task_id}/translations", dependencies=[Depends(check_csrf)])
+async def save_translations(request: Request, task_id: int,
+                            actor: Actor = Depends(page_actor)) -> Response:
+    """The editor's form: fields t0…tN (one per segment) and action=save|submit."""
+    form = await request.form()
+    translations: dict[int, str] = {}
+    for name, value in form.multi_items():
+        m = FIELD.match(name)
+        if m and isinstance(value, str):
+            translations[int(m.group(1))] = value.replace("\r\n", "\n")
+    submit = form.get("action") == "submit"
+    return await run_in_threadpool(_save, request, actor, task_id, translations, submit)
+
+
+@router.get("/tasks/{task_id}/po")
+def download_po(request: Request, task_id: int, actor: Actor = Depends(page_actor)) -> Response:
+    from sync.pofiles import task_po
+
+    settings = web(request).settings
+    with transaction(settings.database_url) as session:
+        task, key = get_task(session, task_id)
+        if not may_see(actor, task):
+            raise PermissionDenied(_("Task #%(id)d is not yours.") % {"id": task_id})
+        data = task_po(session, settings, task_id)
+    return Response(data, media_type="text/x-gettext-translation; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{po_filename(key, task.lang, task_id)}"'})
+
+
+@router.post("/tasks/{task_id}/po", dependencies=[Depends(check_csrf)])
+def upload(
+    request: Request,
+    task_id: int,
+    file: UploadFile = File(...),
+    accept_fuzzy: bool = Form(False),
+    partial: bool = Form(False),
+    actor: Actor = Depends(page_actor),
+) -> Response:
+    """A PO file (or Markdown with front matter) for a claimed task: all or nothing."""
+    from sync.errors import CatalogError, SubmissionError
+
+    settings = web(request).settings
+    name = file.filename or "upload.po"
+    data = read_upload(file.file, settings.max_upload_bytes, name)
+    result: dict[str, Any]
+    try:
+        with transaction(settings.database_url) as session:
+            if name.lower().endswith((".md", ".markdown")):
+                from sync.submission import submit_markdown
+
+                result = submit_markdown(session, settings, task_id, actor.name, name, data)
+            else:
+                from sync.pofiles import submit_po
+
+                result = submit_po(session, settings, task_id, actor.name, name, data,
+                                   accept_fuzzy=accept_fuzzy, partial=partial)
+    except (SubmissionError, CatalogError) as exc:
+        return render_task(request, actor, task_id, po_errors=[str(exc.message), *exc.problems],
+                           status_code=422)
+    except ACT_ERRORS as exc:
+        flash(request, "error", exc.message)
+        return RedirectResponse(f"/tasks/{task_id}", 303)
+    for warning in result.get("warnings", []):
+        flash(request, "info", warning)
+    flash(request, "ok", outcome(result, task_id))
+    target = f"/tasks/{task_id}" if result.get("state") == "claimed" else "/my"
+    return RedirectResponse(target, 303, background=BackgroundTask(nudge, settings))
+
+
+@router.post("/tasks/{task_id}/release", dependencies=[Depends(check_csrf)])
+def release(request: Request, task_id: int, actor: Actor = Depends(page_actor)) -> Response:
+    from sync.queue import release as run
+
+    try:
+        with transaction(web(request).settings.database_url) as session:
+            run(session, task_id, actor.name)
+    except ACT_ERRORS as exc:
+        flash(request, "error", exc.message)
+        return RedirectResponse(f"/tasks/{task_id}", 303)
+    flash(request, "ok", _("Task #%(id)d is back in the queue.") % {"id": task_id})
+    return RedirectResponse("/my", 303)
+
+
+@router.post("/tasks/{task_id}/renew", dependencies=[Depends(check_csrf)])
+def renew(request: Request, task_id: int, actor: Actor = Depends(page_actor)) -> Response:
+    from sync.queue import renew as run
+
+    settings = web(request).settings
+    try:
+        with transaction(settings.database_url) as session:
+            run(session, settings, task_id, actor.name)
+    except ACT_ERRORS as exc:
+        flash(request, "error", exc.message)
+    else:
+        flash(request, "ok", _("Lease renewed for %(hours)g hours.") % {
+            "hours": settings.lease_hours})
+    return RedirectResponse(f"/tasks/{task_id}", 303)

@@ -1,0 +1,1 @@
+"""Test helpers: real service processes (redis-server, Celery workers and beat) and probes."""

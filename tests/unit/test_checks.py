@@ -1,0 +1,250 @@
+"""Tests for sync.checks: what a translation must carry over from its source segment."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sync.checks import check_entry
+
+# -- ordinary prose: no problems ----------------------------------------------
+
+TURKISH = [
+    ("50% off everything", "Her şeyde %50 indirim"),
+    ("Save 50%-60% today", "Bugün %50-%60 tasarruf edin"),
+    ("I am 100% sure.", "%100 eminim."),
+    ("In 2024, 100 people came.", "2024'te 100 kişi geldi."),
+    ("It costs 1,000 lira and 3.5 kuruş.", "Fiyatı 1.000 lira ve 3,5 kuruş."),
+    ("It is 10:30 on 3/4.", "Saat 10.30, 3.4'te."),
+    ("The 1st and the 2nd.", "1. ve 2."),
+    ("İstanbul is warm.", "İstanbul ılık; ISPARTA'da ıslak ılık İğdır."),
+    (
+        "We walked to the [Galata Bridge](https://example.com/galata) early.",
+        "Sabah erkenden [Galata Köprüsü](https://example.com/galata)'ne yürüdük.",
+    ),
+    (
+        '<abbr title="Republic of Türkiye">TC</abbr> flag, see the note.[^1]',
+        '<abbr title="Türkiye Cumhuriyeti">TC</abbr> bayrağı, nota bakın.[^1]',
+    ),
+    ("A *day* in **Istanbul** with `code`", "**İstanbul**'da bir *gün*, `kod` ile"),
+    ("Visit https://example.com/a_b.", "https://example.com/a_b'yi ziyaret edin."),
+    ("snake_case and __init__", "snake_case ve __init__"),
+]
+RUSSIAN = [
+    ('He said "hello" to 3 friends.', "Он сказал «привет» трём друзьям: их было 3."),
+    ("It costs 1,000,000 rubles.", "Это стоит 1 000 000 рублей."),
+    ("It costs 1000 rubles.", "Это стоит 1\u00a0000 рублей."),
+    ("Pi is 3.14159.", "Число пи равно 3,14159."),
+    ("We walked 5 km in 2 hours.", "Мы прошли 5 км за 2 часа."),
+    ("«Quote» — dash", "«Цитата» — тире, „ещё“ и 'так'"),
+    ("Price: $5.99", "Цена: 5,99 $"),
+    ("Ё and й with combining e\u0301", "Ёлка и йод, и\u0306 с комбинирующим знаком"),
+]
+
+
+@pytest.mark.parametrize(("msgid", "msgstr"), TURKISH + RUSSIAN)
+def test_ordinary_translations_pass(msgid: str, msgstr: str) -> None:
+    assert check_entry(msgid, msgstr) == []
+
+
+def test_an_untranslated_entry_has_no_problems() -> None:
+    assert check_entry("Hello %(name)s", "") == []
+
+
+# -- placeholders -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("msgid", "msgstr", "problems"),
+    [
+        ("Hello %(name)s", "Merhaba", ["placeholder %(name)s is missing"]),
+        (
+            "Hello %(name)s",
+            "Merhaba %(isim)s",
+            ["placeholder %(name)s is missing", "extra placeholder %(isim)s"],
+        ),
+        ("%d posts", "%d yazı, %s", ["extra placeholder %s"]),
+        ("%s posts by %s", "%s yazı", ["placeholder %s is missing"]),
+        ("%1$s by %2$s", "%2$s tarafından %1$s", []),
+        ("%d%% done", "%%%d tamamlandı", []),
+        ("%.2f kg", "%.2f kg", []),
+        ("%-5s|", "%-5s|", []),
+        ("%d of %s", "%d'in %s'i", []),
+        ("Hello {name}", "Merhaba {isim}", ["placeholder {name} is missing",
+                                            "extra placeholder {isim}"]),
+        ("{0} of {1}", "{1} içinde {0}", []),
+        ("{count} posts", "{count} yazı {0}", ["extra placeholder {0}"]),
+        ("{{literal}} and {x}", "{{literal}} ve", ["placeholder {x} is missing"]),
+    ],
+)
+def test_placeholders(msgid: str, msgstr: str, problems: list[str]) -> None:
+    assert check_entry(msgid, msgstr) == problems
+
+
+def test_unnamed_placeholders_keep_their_order() -> None:
+    assert check_entry("%s has %d posts", "%d yazısı var: %s") == [
+        "placeholders %s %d are in another order (%d %s); unnamed placeholders must keep "
+        "the source's order"
+    ]
+
+
+def test_percent_in_prose_is_not_a_placeholder() -> None:
+    # Not a format string: "%o" in "%on" (ten percent) is prose.
+    assert check_entry("Ten percent, 10%", "Yüzde on, %on ve %10") == []
+    assert check_entry("Up to 10% off", "%10'a varan indirim") == []
+    assert check_entry("Save 5% now", "Şimdi %5 tasarruf") == []
+
+
+# -- HTML ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("msgid", "msgstr", "problems"),
+    [
+        (
+            '<abbr title="HyperText">HTML</abbr> is fun',
+            '<abbr title="HyperText">HTML eğlencelidir',
+            ["HTML tag <abbr> is not closed"],
+        ),
+        ("<b>bold</b> text", "kalın metin", ["HTML tag <b> is missing"]),
+        ("plain text", "<em>düz</em> metin", ["extra HTML tag <em>"]),
+        ("<b>x</b> and <i>y</i>", "<b>x</b> ve <b>y</b>",
+         ["HTML tag <i> is missing", "extra HTML tag <b>"]),
+        ("<b><i>x</i></b>", "<b><i>x</b></i>",
+         ["HTML tag <i> is not closed before </b>", "closing tag </i> has no opening tag"]),
+        ("Line<br>break", "Satır<br/>sonu", []),
+        ("<B>Loud</B>", "<b>Yüksek</b>", []),
+        ("<details>", "<details>", []),  # a block split over segments
+        ("</details>", "", []),
+        ("</details>", "metin", ["closing tag </details> is missing"]),
+        ("a < b and c > d", "a < b ve c > d", []),
+        ("Mail <ali@example.com>", "E-posta <ali@example.com>", []),
+        ("Use `<div>` here", "Burada `<div>` kullanın", []),
+    ],
+)
+def test_html_tags(msgid: str, msgstr: str, problems: list[str]) -> None:
+    assert check_entry(msgid, msgstr) == problems
+
+
+# -- footnotes, URLs, numbers -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("msgid", "msgstr", "problems"),
+    [
+        ("See note[^1] and [2].", "Nota[^1] bakın.", ["footnote marker [2] is missing"]),
+        ("A claim.[^source]", "Bir iddia.[^kaynak]",
+         ["footnote marker [^source] is missing", "extra footnote marker [^kaynak]"]),
+        ("Read the [docs][1].", "Belgeleri [okuyun][1].", []),
+        (
+            "Visit [our site](https://example.com/a) or https://x.org/a.",
+            "[Sitemizi](https://example.com/a) ziyaret edin.",
+            ["URL https://x.org/a is missing"],
+        ),
+        (
+            "See [the post](/en/posts/x).",
+            "[Yazıya](/tr/posts/x) bakın.",
+            ["URL /en/posts/x is missing", "extra URL /tr/posts/x"],
+        ),
+        ("(see https://x.org/a)", "(bkz. «https://x.org/a»)", []),
+        (
+            "[Wiki](https://en.wikipedia.org/wiki/Foo_(bar))",
+            "[Viki](https://en.wikipedia.org/wiki/Foo_(bar))",
+            [],
+        ),
+        ("In 2024, 100 people", "2023'te 100 kişi", ["number 2024 is missing",
+                                                   "extra number 2023"]),
+        ("We walked 5 km in two hours.", "Мы прошли 5 км за 2 часа.", ["extra number 2"]),
+        ("It costs 1000 dollars", "Стоит 1 000 долларов", []),
+        ("It costs 1,000 dollars", "Стоит 1 001 доллар", ["number 1,000 is missing",
+                                                         "extra number 1 001"]),
+        ("Chapter 3", "Глава ٣", []),  # Arabic-Indic digit three
+        # digits inside tags, URLs and placeholders are not numbers
+        ("Open <h2> at https://x.org/2024/5 with {0}", "<h2>, https://x.org/2024/5, {0}", []),
+    ],
+)
+def test_footnotes_urls_numbers(msgid: str, msgstr: str, problems: list[str]) -> None:
+    assert check_entry(msgid, msgstr) == problems
+
+
+# -- Markdown and white space -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("msgid", "msgstr", "problems"),
+    [
+        (
+            "This is *very* **important** and `code`",
+            "Bu çok **önemli** ve kod",
+            [
+                "Markdown emphasis marker * is missing: 2 in the source, 0 in the translation",
+                "Markdown code marker ` is missing: 2 in the source, 0 in the translation",
+            ],
+        ),
+        ("Plain", "**Kalın**",
+         ["Markdown bold marker ** is extra: 0 in the source, 2 in the translation"]),
+        ("an _emphasis_", "bir vurgu",
+         ["Markdown emphasis marker _ is missing: 2 in the source, 0 in the translation"]),
+        ("2 * 3 = 6", "2 × 3 = 6", []),
+        (r"A \*literal\* star", "Gerçek bir yıldız", []),
+        (" leading", "başta", ["leading white space ' ' is missing"]),
+        ("trailing\n", "sonda", ["trailing white space '\\n' is missing"]),
+        ("none", "hiç ", ["extra trailing white space ' '"]),
+        ("\tx", "  x", ["leading white space differs: '\\t' in the source, '  ' in the "
+                         "translation"]),
+    ],
+)
+def test_markdown_and_white_space(msgid: str, msgstr: str, problems: list[str]) -> None:
+    assert check_entry(msgid, msgstr) == problems
+
+
+def test_every_problem_is_reported_together() -> None:
+    problems = check_entry(
+        " <b>Hello</b> %(name)s, see [^1] and https://x.org: 5 items",
+        "Merhaba, 6 öğe",
+    )
+    assert problems == [
+        "leading white space ' ' is missing",
+        "placeholder %(name)s is missing",
+        "HTML tag <b> is missing",
+        "footnote marker [^1] is missing",
+        "URL https://x.org is missing",
+        "number 5 is missing",
+        "extra number 6",
+    ]
+
+
+# -- properties ---------------------------------------------------------------
+
+PIECES = st.sampled_from([
+    "%s", "%(name)s", "%d", "%%", "%50", "{0}", "{name}", "{{x}}", "<b>", "</b>", "<br>",
+    "<a href='https://x.org/a'>", "</a>", "[^1]", "[2]", "https://example.com/a_(b)",
+    "](/tr/x)", "1,000", "3.5", "1 000", "*", "**", "_", "__", "`", "\\*", " ", "\n", "\t",
+    "«", "»", "İ", "ı", "ё", "e\u0301", "'", '"', "<", ">", "(", ")", "[", "]",
+])
+TEXT = st.lists(st.one_of(PIECES, st.text(max_size=8)), max_size=20).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_a_text_is_a_perfect_translation_of_itself(text: str) -> None:
+    assert check_entry(text, text) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, TEXT)
+def test_problems_are_sentences(msgid: str, msgstr: str) -> None:
+    problems = check_entry(msgid, msgstr)
+    assert all(isinstance(p, str) and p for p in problems)
+    if msgstr == "":
+        assert problems == []
+
+
+def test_pathological_input() -> None:
+    """Unclosed quotes, backticks and brackets: no catastrophic regex backtracking."""
+    nasty = ("<a \"" * 2000) + ("`" * 2001) + ("[" * 2000) + ("%(" * 2000) + ("1," * 2000)
+    assert check_entry(nasty, nasty) == []
+    assert "Markdown code marker ` is missing: 2001 in the source, 0 in the translation" in (
+        check_entry(nasty, nasty.replace("`", ""))
+    )
