@@ -208,15 +208,30 @@ def count_entries(catalog: polib.POFile) -> CatalogCounts:
 
 
 def render_po(catalog: polib.POFile) -> bytes:
-    """The catalog as UTF-8 PO bytes, wrapped at 79 columns: same entries, same bytes."""
-    parts: list[str] = []
+    """The catalog as UTF-8 PO bytes: same entries, same bytes.
+
+    Strings are wrapped at 79 columns after a space, and after each ``\\n``, as
+    msgcat does; ``#.`` comments are one line each. This is polib's layout, but
+    written here because polib's ``__unicode__`` (textwrap) is slower than msgcat on
+    catalogs of real paragraphs.
+    """
+    out: list[str] = []
     for line in catalog.header.split("\n") if catalog.header else ():
-        parts.append(f"# {line}".rstrip() + "\n")
-    body = [catalog.metadata_as_entry().__unicode__(WRAP_WIDTH)]
-    body += [e.__unicode__(WRAP_WIDTH) for e in catalog if not e.obsolete]
-    body += [e.__unicode__(WRAP_WIDTH) for e in catalog if e.obsolete]
-    parts.append("\n".join(body))
-    return "".join(parts).encode("utf-8")
+        out.append(f"# {line}".rstrip())
+    if catalog.metadata_is_fuzzy:
+        out.append("#, fuzzy")
+    _field(out, "", "msgid", "")
+    _field(out, "", "msgstr", catalog.metadata_as_entry().msgstr)
+    for entry in catalog:
+        if not entry.obsolete:
+            out.append("")
+            _entry(out, entry)
+    for entry in catalog:
+        if entry.obsolete:
+            out.append("")
+            _entry(out, entry)
+    out.append("")
+    return "\n".join(out).encode("utf-8")
 
 
 def render_mo(catalog: polib.POFile) -> bytes:
@@ -362,6 +377,86 @@ def read_po(data: bytes, *, name: str, max_bytes: int) -> polib.POFile:
     catalog[:] = [entry for entry in catalog if not entry.obsolete]
     _refuse_duplicates(catalog, name)
     return catalog
+
+
+# -- PO rendering ---------------------------------------------------------------
+
+_ESCAPES = str.maketrans({
+    "\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r",
+    "\v": "\\v", "\b": "\\b", "\f": "\\f",
+})
+# A line of at most N characters: the rest if it fits, else up to the last space that
+# fits, else one long word. Escapes hold no space, so they are never split.
+_WRAP_CACHE: dict[int, re.Pattern[str]] = {}
+
+
+def _wrapper(width: int) -> re.Pattern[str]:
+    pattern = _WRAP_CACHE.get(width)
+    if pattern is None:
+        pattern = re.compile(rf".{{1,{width}}}\Z|.{{0,{width - 1}}} |[^ ]+ ?")
+        _WRAP_CACHE[width] = pattern
+    return pattern
+
+
+def _field(out: list[str], prefix: str, keyword: str, text: str) -> None:
+    """Append ``keyword "text"`` lines, wrapped as msgcat does."""
+    if "\n" in text[:-1]:
+        lines = text.split("\n")
+        pieces = [(line + "\n").translate(_ESCAPES) for line in lines[:-1]]
+        if lines[-1]:
+            pieces.append(lines[-1].translate(_ESCAPES))
+    else:
+        pieces = [text.translate(_ESCAPES)]
+    if len(pieces) == 1 and len(prefix) + len(keyword) + 3 + len(pieces[0]) <= WRAP_WIDTH:
+        out.append(f'{prefix}{keyword} "{pieces[0]}"')
+        return
+    out.append(f'{prefix}{keyword} ""')
+    width = WRAP_WIDTH - len(prefix) - 2
+    wrap = _wrapper(width)
+    for piece in pieces:
+        if len(piece) <= width:
+            out.append(f'{prefix}"{piece}"')
+        else:
+            out.extend(f'{prefix}"{line}"' for line in wrap.findall(piece))
+
+
+def _entry(out: list[str], entry: polib.POEntry) -> None:
+    prefix = "#~ " if entry.obsolete else ""
+    if entry.tcomment:
+        out.extend(f"# {line}".rstrip() for line in entry.tcomment.split("\n"))
+    if entry.comment and not entry.obsolete:
+        out.extend(f"#. {line}" for line in entry.comment.split("\n") if line)
+    if entry.occurrences and not entry.obsolete:
+        _occurrence_lines(out, entry.occurrences)
+    if entry.flags:
+        out.append("#, " + ", ".join(entry.flags))
+    previous = "#~| " if entry.obsolete else "#| "
+    if entry.previous_msgctxt is not None:
+        _field(out, previous, "msgctxt", entry.previous_msgctxt)
+    if entry.previous_msgid is not None:
+        _field(out, previous, "msgid", entry.previous_msgid)
+    if entry.previous_msgid_plural is not None:
+        _field(out, previous, "msgid_plural", entry.previous_msgid_plural)
+    if entry.msgctxt is not None:
+        _field(out, prefix, "msgctxt", entry.msgctxt)
+    _field(out, prefix, "msgid", entry.msgid)
+    if entry.msgid_plural:
+        _field(out, prefix, "msgid_plural", entry.msgid_plural)
+        for index in sorted(entry.msgstr_plural):
+            _field(out, prefix, f"msgstr[{index}]", entry.msgstr_plural[index])
+    else:
+        _field(out, prefix, "msgstr", entry.msgstr)
+
+
+def _occurrence_lines(out: list[str], occurrences: list[tuple[str, str]]) -> None:
+    line = "#:"
+    for path, number in occurrences:
+        word = f"{path}:{number}" if number else path
+        if len(line) > 2 and len(line) + 1 + len(word) > WRAP_WIDTH:
+            out.append(line)
+            line = "#:"
+        line += " " + word
+    out.append(line)
 
 
 # -- helpers -----------------------------------------------------------------

@@ -92,7 +92,13 @@ def run_scan(
             sources = [s for s in sources if not recently_scanned(session, s.uri, window)]
             if not sources:
                 return None
+        for s in sources:  # incremental sources (WordPress) keep a cursor per source
+            if hasattr(s, "load_state"):
+                s.load_state(session)
         report = scan_sources(session, settings, sources, actor=actor, progress=progress)
+        for s in sources:
+            if hasattr(s, "save_state"):
+                s.save_state(session)
         if plan:
             from sync.planning import plan_tasks
 

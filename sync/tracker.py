@@ -22,7 +22,7 @@ from sync.db.models import Segment as SegmentRow
 from sync.frontmatter import json_safe
 from sync.htmlsegments import analyze_html
 from sync.segments import Analysis, Segment, align, analyze_markdown, diff_segments
-from sync.sources.base import Document, Problem, Unchanged
+from sync.sources.base import Deleted, Document, Problem, Unchanged
 from sync.state import State, translation_state
 
 Progress = Callable[[int], None]
@@ -217,10 +217,13 @@ class Scan:
         docs: list[Document] = []
         kept: set[str] = set()
         problems: list[Problem] = []
+        gone: set[str] = set()
         for item in source.read(known):
             if progress:
                 progress(1)
-            if isinstance(item, Unchanged):
+            if isinstance(item, Deleted):
+                gone.add(item.origin)
+            elif isinstance(item, Unchanged):
                 self.report.files += 1
                 self.report.unchanged += 1
                 kept.add(item.origin)
@@ -240,14 +243,16 @@ class Scan:
         claimed = {d.origin for d in docs} | kept
         for doc in docs:
             self.stage(doc, existing.get(doc.origin))
+        complete = getattr(source, "complete", True)  # an incremental read lists only changes
         for origin, v in existing.items():
-            if origin not in claimed and not v.deleted:
-                self.remember(v)
-                v.deleted = True
-                v.dirty = True
-                self.report.deleted += 1
-                self.report.touched_posts.add(v.post_id)
-                self.event("deleted", v.post_id, v.lang, origin=origin, revision=v.revision)
+            if origin in claimed or v.deleted or (not complete and origin not in gone):
+                continue
+            self.remember(v)
+            v.deleted = True
+            v.dirty = True
+            self.report.deleted += 1
+            self.report.touched_posts.add(v.post_id)
+            self.event("deleted", v.post_id, v.lang, origin=origin, revision=v.revision)
 
     def create_posts(self, keys: Sequence[str]) -> None:
         """Insert new posts in bulk, ids returned in order."""

@@ -82,7 +82,7 @@ def fail(exc: BaseException) -> int:
     return EXIT_ERROR
 
 
-COMMAND_MODULES = ("tracker", "tasks", "catalogs")
+COMMAND_MODULES = ("tracker", "tasks", "catalogs", "web")
 
 
 def main(argv: list[str] | None = None) -> None:

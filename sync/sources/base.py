@@ -53,4 +53,11 @@ class Unchanged:
     origin: str
 
 
-Item = Document | Problem | Unchanged
+@dataclass(frozen=True, slots=True)
+class Deleted:
+    """A source says this origin is gone (an incremental read that cannot list everything)."""
+
+    origin: str
+
+
+Item = Document | Problem | Unchanged | Deleted

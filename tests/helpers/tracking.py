@@ -121,7 +121,6 @@ def transync(settings: Settings, *args: str) -> tuple[int, str, str]:
     """Run the `transync` command in this process with these settings' environment;
     returns (exit code, stdout, stderr)."""
     from sync.cli import main
-
     from tests.helpers.processes import settings_env
 
     stdout, stderr = io.StringIO(), io.StringIO()

@@ -195,8 +195,8 @@ def test_fuzzy_entry_with_previous_msgid_comments_and_occurrences() -> None:
         'msgstr "Sabah erkenden Galata Köprüsü\'ne yürüdük."\n'
     ) in text
     assert (
-        "#. state: stale; source: en r3; based on r2; changed 1, added 0, removed 0;\n"
-        "#. task #7 claimed by ayse until 2026-11-30\n"
+        "#. state: stale; source: en r3; based on r2; changed 1, added 0, removed 0; "
+        "task #7 claimed by ayse until 2026-11-30\n"
         "#: content/my%20posts/istanbul.md https://example.com/2024/istanbul\n"
         'msgctxt "2024/istanbul"\n'
     ) in text

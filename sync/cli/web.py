@@ -1,0 +1,107 @@
+"""Web commands: serve (the dashboard and JSON API), users add / passwd / list."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from sync.cli import Context, cli, err, out, pass_ctx, print_json
+from sync.db.session import transaction
+from sync.people import ROLES, add_user, get_user, list_users, set_password, user_dict
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--proxy-headers", is_flag=True,
+              help="Trust X-Forwarded-* from --forwarded-allow-ips (behind a reverse proxy).")
+@click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True)
+@pass_ctx
+def serve(ctx: Context, host: str, port: int, proxy_headers: bool,
+          forwarded_allow_ips: str) -> None:
+    """Serve the web dashboard and the JSON API (docs at /api/docs).
+
+    Sessions are signed with TRANSYNC_SECRET_KEY; cookies are Secure when
+    TRANSYNC_SECURE_COOKIES=true (serve over HTTPS then)."""
+    import uvicorn
+
+    from sync.web import create_app
+
+    settings = ctx.settings
+    if not settings.secret_key:
+        err.print("warning: TRANSYNC_SECRET_KEY is not set; logins end when the server stops",
+                  markup=False)
+    app = create_app(settings)
+    out.print(f"transync web on http://{host}:{port}/ (API docs: /api/docs)", markup=False)
+    uvicorn.run(app, host=host, port=port, proxy_headers=proxy_headers,
+                forwarded_allow_ips=forwarded_allow_ips, log_level="info")
+
+
+@cli.group()
+def users() -> None:
+    """Accounts for the web and the API: admins, editors and translators."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), default=None,
+              help="admin, editor or translator [default: translator; an existing user keeps "
+                   "theirs]")
+@click.option("--langs", default="", help="Languages they translate into, e.g. tr,ru.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def users_add(ctx: Context, name: str, role: str | None, langs: str, as_json: bool) -> None:
+    """Add a user (or change an existing one's role and languages) and print a new one-time
+    API token; an existing token stops working."""
+    settings = ctx.settings
+    with transaction(settings.database_url) as session:
+        user, token = add_user(session, settings, name, role=role or "translator",
+                               langs=[x.strip() for x in langs.split(",") if x.strip()],
+                               with_token=True)
+        if role is not None:
+            user.role = role
+        data = user_dict(user)
+    if as_json:
+        print_json({**data, "token": token})
+        return
+    out.print(f"{data['role']} {name}" + (f": {', '.join(data['langs'])}" if data["langs"]
+                                           else ""), markup=False)
+    out.print(f"API token (shown once, keep it secret): {token}", markup=False)
+    out.print(f"set a web password with: transync users passwd {name}", markup=False)
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_ctx
+def users_passwd(ctx: Context, name: str, password_stdin: bool) -> None:
+    """Set NAME's password for the web login (asks twice)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("new password", hide_input=True, confirmation_prompt=True)
+    settings = ctx.settings
+    with transaction(settings.database_url) as session:
+        set_password(get_user(session, name), password)
+    out.print(f"password set for {name}", markup=False)
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def users_list(ctx: Context, as_json: bool) -> None:
+    """Everyone, with role and languages (never a token or a hash)."""
+    settings = ctx.settings
+    with transaction(settings.database_url) as session:
+        people = [{**user_dict(u), "password": bool(u.password_hash),
+                   "token": bool(u.token_hash)} for u in list_users(session)]
+    if as_json:
+        print_json({"users": [{k: v for k, v in p.items() if k not in ("password", "token")}
+                              for p in people]})
+        return
+    for p in people:
+        flags = [x for x in ("password", "token") if p[x]]
+        state = "" if p["active"] else " (deactivated)"
+        out.print(f"{p['name']} ({p['role']}){state}: {', '.join(p['langs']) or '-'}"
+                  f"  [{', '.join(flags) or 'no login'}]", markup=False)
