@@ -11,6 +11,7 @@ bytes) and the result passes ``msgfmt --check``.
 from __future__ import annotations
 
 import codecs
+import functools
 import contextlib
 import os
 import re
@@ -211,10 +212,11 @@ def render_po(catalog: polib.POFile) -> bytes:
     """The catalog as UTF-8 PO bytes: same entries, same bytes.
 
     Strings are wrapped at 79 columns after a space, and after each ``\\n``, as
-    msgcat does; ``#.`` comments are one line each. This is polib's layout, but
-    written here because polib's ``__unicode__`` (textwrap) is slower than msgcat on
-    catalogs of real paragraphs.
+    msgcat does (msgcat leaves such a file of prose unchanged); ``#.`` comments are
+    one line each. Written here rather than with polib's ``__unicode__``, whose
+    textwrap is slower than msgcat on catalogs of real paragraphs.
     """
+    _require_utf8(catalog)
     out: list[str] = []
     for line in catalog.header.split("\n") if catalog.header else ():
         out.append(f"# {line}".rstrip())
@@ -242,6 +244,7 @@ def render_mo(catalog: polib.POFile) -> bytes:
     ``msgctxt + "\\x04" + msgid`` sorted by their UTF-8 bytes.
     polib's ``save_as_mofile`` concatenates bytes in a loop and is quadratic.
     """
+    _require_utf8(catalog)
     pairs: list[tuple[bytes, bytes]] = []
     header = catalog.metadata_as_entry().msgstr
     if header:
@@ -381,10 +384,19 @@ def read_po(data: bytes, *, name: str, max_bytes: int) -> polib.POFile:
 
 # -- PO rendering ---------------------------------------------------------------
 
-_ESCAPES = str.maketrans({
+_ESCAPE_MAP = {
     "\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r",
     "\v": "\\v", "\b": "\\b", "\f": "\\f",
-})
+}
+_NEEDS_ESCAPE = re.compile(r'[\\"\n\t\r\v\b\f]')
+
+
+def _escape(text: str) -> str:
+    """PO string escapes; most prose needs none, and re.sub is fast on what does
+    (str.translate with a dict walks every character in Python)."""
+    if not _NEEDS_ESCAPE.search(text):
+        return text
+    return _NEEDS_ESCAPE.sub(lambda m: _ESCAPE_MAP[m.group()], text)
 # A line of at most N characters: the rest if it fits, else up to the last space that
 # fits, else one long word. Escapes hold no space, so they are never split.
 _WRAP_CACHE: dict[int, re.Pattern[str]] = {}
@@ -402,11 +414,11 @@ def _field(out: list[str], prefix: str, keyword: str, text: str) -> None:
     """Append ``keyword "text"`` lines, wrapped as msgcat does."""
     if "\n" in text[:-1]:
         lines = text.split("\n")
-        pieces = [(line + "\n").translate(_ESCAPES) for line in lines[:-1]]
+        pieces = [_escape(line + "\n") for line in lines[:-1]]
         if lines[-1]:
-            pieces.append(lines[-1].translate(_ESCAPES))
+            pieces.append(_escape(lines[-1]))
     else:
-        pieces = [text.translate(_ESCAPES)]
+        pieces = [_escape(text)]
     if len(pieces) == 1 and len(prefix) + len(keyword) + 3 + len(pieces[0]) <= WRAP_WIDTH:
         out.append(f'{prefix}{keyword} "{pieces[0]}"')
         return
@@ -446,6 +458,16 @@ def _entry(out: list[str], entry: polib.POEntry) -> None:
             _field(out, prefix, f"msgstr[{index}]", entry.msgstr_plural[index])
     else:
         _field(out, prefix, "msgstr", entry.msgstr)
+
+
+def _require_utf8(catalog: polib.POFile) -> None:
+    """Both renderers write UTF-8; a header declaring another charset would lie."""
+    match = re.search(r"charset=([\w.:-]+)", catalog.metadata.get("Content-Type", ""))
+    if match and match.group(1).upper() not in ("UTF-8", "UTF8", "CHARSET"):
+        raise ValueError(
+            f"the catalog declares charset={match.group(1)}; set Content-Type to "
+            "'text/plain; charset=UTF-8' before rendering (transync writes UTF-8 only)"
+        )
 
 
 def _occurrence_lines(out: list[str], occurrences: list[tuple[str, str]]) -> None:
@@ -516,14 +538,21 @@ def _comment(line: str) -> str:
 _WORD_FINAL_BACKSLASH = re.compile(r"\\(?=\s|\Z)")
 
 
+_PLAIN_REFERENCE = re.compile(r"[^\s*\\\x00-\x1f\x7f]*\Z")
+
+
+@functools.lru_cache(maxsize=4096)
 def _occurrence(reference: str) -> str:
     """A ``#:`` reference as one word: white space, ``*``, ``\\`` and controls percent-encoded.
 
     polib splits ``#:`` lines on white space and, when wrapping, turns ``*`` into ``-``;
     gettext joins a line ending in a backslash with the next one.
     """
+    reference = reference.strip()
+    if _PLAIN_REFERENCE.match(reference):
+        return reference
     out = []
-    for char in reference.strip():
+    for char in reference:
         if char.isspace() or char in "*\\" or ord(char) < 0x20 or ord(char) == 0x7F:
             out.append("".join(f"%{b:02X}" for b in char.encode("utf-8")))
         else:

@@ -7,11 +7,14 @@ false alarms on ordinary prose:
 - printf (``%s``, ``%(name)s``, ``%1$s``) and brace (``{name}``, ``{0}``)
   placeholders are checked only when the source uses that style, so ``%50`` (Turkish
   for 50 %) or a stray brace in prose is never a placeholder; ``%`` followed by a
-  digit is always a number and ``%%`` is ignored;
-- HTML tags: the same tag names; closed in the translation when the source closes them;
+  digit is always a number and ``%%`` is ignored; unnamed printf placeholders keep
+  their order;
+- HTML tags: the same tag names, closed in the translation when the source closes
+  them (``<https://…>`` autolinks and tags inside `code spans` do not count);
 - footnote markers ``[^1]``, ``[^note]`` and ``[1]``: the same ones;
 - numbers: the same digit sequences; ``1,000`` = ``1.000`` = ``1 000`` = ``1000`` and
-  ``3.5`` = ``3,5``; ``%`` may move (``50%`` = ``%50``);
+  ``3.5`` = ``3,5``; ``%`` may move (``50%`` = ``%50``); digits inside URLs, tags,
+  HTML entities, placeholders and footnote markers are not numbers;
 - URLs (http/https and Markdown link targets): the same set;
 - Markdown: the same number of ``**``, ``__``, ``*``, ``_`` emphasis markers and backticks;
 - the same leading and trailing white space.
@@ -47,6 +50,7 @@ _VOID_TAGS = frozenset({
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
     "source", "track", "wbr",
 })
+_ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
 _FOOTNOTE = re.compile(r"\[\^[^\]\s]+\]|\[\d+\]")
 _URL = re.compile(
     r"https?://(?:[^\s<>()\[\]{}\"'`\u00ab\u00bb\u201c\u201d\u2018\u2019]|\([^\s()<>]*\))+",
@@ -225,8 +229,8 @@ def _check_urls(msgid: str, msgstr: str) -> list[str]:
 
 
 def _strip_non_numbers(text: str) -> str:
-    """Remove what other checks own (URLs, tags, placeholders, footnotes) before numbers."""
-    for pattern in (_URL, _LINK_TARGET, _TAG, _PRINTF, _BRACE, _FOOTNOTE):
+    """Remove what other checks own (URLs, tags, entities, placeholders, footnotes)."""
+    for pattern in (_URL, _LINK_TARGET, _TAG, _ENTITY, _PRINTF, _BRACE, _FOOTNOTE):
         text = pattern.sub(" ", text)
     return text
 

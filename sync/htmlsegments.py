@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import lxml.html
 from lxml import etree
@@ -323,3 +325,659 @@ def _caption_as_figure(match: re.Match[str]) -> str:
         named = _CAPTION_ATTRIBUTE.search(attributes)
         caption = html.unescape(named.group(1) or named.group(2)) if named else ""
     return f"<figure>{image}<figcaption>{caption}</figcaption></figure>"
+
+
+# -- rendering translations -------------------------------------------------------------------
+#
+# render_html splices translations into the source text, so everything around the segments
+# (block comments, attributes, white space, entities, shortcodes) stays byte for byte. To know
+# where a segment's text is in the source, the source is tokenized here with offsets, every
+# start tag gets a data attribute naming its token (data-* attributes are not canonical, so
+# segmentation is unchanged) and the lxml tree of that marked-up copy is walked by _Locator,
+# a _Walker that also keeps, for each character of a segment's text, the source span it came
+# from. The segments it finds must equal html_segments(); otherwise rendering is refused.
+
+__all__ += ["render_html"]
+
+_MARK = "data-transync-at"
+_MARKED_COMMENT = re.compile(rf"{_MARK}=([0-9]+)")
+#: Elements whose content libxml2 reads as text, up to their end tag.
+_RAW_TEXT = {"iframe", "noembed", "noframes", "script", "style", "textarea", "title", "xmp"}
+_HTML_VOID = {
+    "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img",
+    "input", "keygen", "link", "meta", "param", "source", "track", "wbr",
+}  # fmt: skip
+_TAG_SPACE = " \t\n\f\r"
+_CHARREF = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
+_START_TAG_TEXT = re.compile(r"""<[a-zA-Z](?:"[^"]*"|'[^']*'|[^'">])*>""")
+
+
+@dataclass(slots=True)
+class _Token:
+    """A tag or comment of the source: start, end, comment, or drop (libxml2 keeps nothing)."""
+
+    kind: str
+    start: int
+    end: int
+    name: str = ""
+    closed: bool = False  # a start tag with no content: void, or written "<x/>"
+    mark_at: int = 0  # where a start tag's marking attribute goes
+
+
+def _scan_tag(text: str, i: int) -> tuple[int, int, bool] | None:
+    """(end, marking offset, self-closing) of the tag at text[i] ("<" then a letter)."""
+    n = len(text)
+    j = i + 2
+    while j < n and text[j] not in _TAG_SPACE and text[j] not in "/>":
+        j += 1
+    while j < n:
+        c = text[j]
+        if c in _TAG_SPACE:
+            j += 1
+        elif c == ">":
+            return j + 1, j, False
+        elif c == "/":
+            if text.startswith(">", j + 1):
+                return j + 2, j, True
+            j += 1
+        else:  # an attribute: name, then maybe = and a value
+            j += 1
+            while j < n and text[j] not in _TAG_SPACE and text[j] not in "/>=":
+                j += 1
+            k = j
+            while k < n and text[k] in _TAG_SPACE:
+                k += 1
+            if k < n and text[k] == "=":
+                k += 1
+                while k < n and text[k] in _TAG_SPACE:
+                    k += 1
+                if k < n and text[k] in "\"'":
+                    close = text.find(text[k], k + 1)
+                    if close < 0:
+                        return None
+                    j = close + 1
+                else:
+                    while k < n and text[k] not in _TAG_SPACE and text[k] != ">":
+                        k += 1
+                    j = k
+    return None
+
+
+def _token_at(text: str, i: int) -> _Token | None:
+    """The token starting at text[i] == "<", or None when that "<" is text."""
+    n = len(text)
+    nxt = text[i + 1 : i + 2]
+    if text.startswith("<!--", i):
+        if text.startswith(">", i + 4) or text.startswith("->", i + 4):
+            return _Token("comment", i, text.index(">", i) + 1)
+        ends = [e for e in (text.find("-->", i + 4), text.find("--!>", i + 4)) if e >= 0]
+        if not ends:
+            return _Token("comment", i, n)
+        end = min(ends)
+        return _Token("comment", i, end + (3 if text.startswith("-->", end) else 4))
+    if nxt in ("!", "?") or (nxt == "/" and text[i + 2 : i + 3] not in ("", ">")):
+        if nxt == "/" and text[i + 2 : i + 3].isascii() and text[i + 2 : i + 3].isalpha():
+            scanned = _scan_tag(text, i + 1)
+            if scanned is None:
+                return _Token("drop", i, n)
+            j = i + 2
+            while j < n and text[j] not in _TAG_SPACE and text[j] not in "/>":
+                j += 1
+            return _Token("end", i, scanned[0], name=text[i + 2 : j].lower())
+        close = text.find(">", i + 2)
+        end = n if close < 0 else close + 1
+        if nxt == "!" and text[i + 2 : i + 9].lower() == "doctype":
+            return _Token("drop", i, end)  # libxml2 drops a doctype inside the body
+        return _Token("comment", i, end)  # bogus comment: <!x>, <?php ?>, </ x>
+    if text.startswith("</>", i):
+        return _Token("drop", i, i + 3)
+    if nxt.isascii() and nxt.isalpha():
+        scanned = _scan_tag(text, i)
+        if scanned is None:
+            return _Token("drop", i, n)
+        end, mark_at, self_closing = scanned
+        j = i + 1
+        while j < n and text[j] not in _TAG_SPACE and text[j] not in "/>":
+            j += 1
+        name = text[i + 1 : j].lower()
+        closed = self_closing or name in _HTML_VOID
+        return _Token("start", i, end, name=name, closed=closed, mark_at=mark_at)
+    return None
+
+
+def _tokenize(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    i = text.find("<")
+    while 0 <= i:
+        token = _token_at(text, i)
+        if token is None:
+            i = text.find("<", i + 1)
+            continue
+        tokens.append(token)
+        i = token.end
+        if token.kind == "start" and not token.closed:
+            if token.name == "plaintext":
+                break
+            if token.name in _RAW_TEXT:
+                close = re.compile(rf"</{token.name}[{_TAG_SPACE}/>]", re.I).search(text, i)
+                i = close.start() if close else len(text)
+        i = text.find("<", i)
+    return tokens
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """A stretch of the figure-expanded text: copied from the source, or written for it
+    (then only its two ends map to the source: ``<figure>`` starts where ``[caption]`` does)."""
+
+    start: int  # in the expanded text
+    end: int
+    source_start: int
+    source_end: int
+    copied: bool
+    attribute: tuple[int, int] | None = None  # a caption taken from caption="...": its value
+
+
+def _expand_captions(text: str) -> tuple[str, list[_Piece]]:
+    """``_CAPTION_SHORTCODE.sub(_caption_as_figure, text)``, with where each part came from."""
+    out: list[str] = []
+    pieces: list[_Piece] = []
+    at = 0
+
+    def put(value: str, source: tuple[int, int], attribute: Any = None) -> None:
+        nonlocal at
+        copied = value == text[source[0] : source[1]] and attribute is None
+        pieces.append(_Piece(at, at + len(value), *source, copied, attribute))
+        out.append(value)
+        at += len(value)
+
+    last = 0
+    for match in _CAPTION_SHORTCODE.finditer(text):
+        put(text[last : match.start()], (last, match.start()))
+        content_start = match.start(2)
+        media = _CAPTION_MEDIA.match(match.group(2))
+        if media:
+            put("<figure>", (match.start(), content_start + media.start(1)))
+            put(media.group(1), (content_start + media.start(1), content_start + media.end(1)))
+            caption = (content_start + media.start(2), match.end(2))
+        else:
+            put("<figure>", (match.start(), content_start))
+            caption = (content_start, match.end(2))
+        put("<figcaption>", (caption[0], caption[0]))
+        if text[caption[0] : caption[1]].strip():
+            put(text[caption[0] : caption[1]], caption)
+        else:
+            named = _CAPTION_ATTRIBUTE.search(match.group(1))
+            if named:
+                group = 1 if named.group(1) else 2
+                value = (match.start(1) + named.start(group), match.start(1) + named.end(group))
+                put(html.unescape(named.group(group) or ""), caption, value)
+        put("</figcaption></figure>", (caption[1], match.end()))
+        last = match.end()
+    put(text[last:], (last, len(text)))
+    return "".join(out), pieces
+
+
+@dataclass(slots=True)
+class _Span:
+    """Where a segment's text is in the expanded text, and what inside it must stay."""
+
+    start: int
+    end: int
+    kept: list[tuple[int, int]]  # comments, ignored elements, nested lists...: kept, moved after
+    tags: list[tuple[tuple[int, int], str]]  # inline start tags and their canonical form
+
+
+class _Document:
+    """The expanded text, its tokens, and the marked-up lxml tree, with source offsets."""
+
+    def __init__(self, text: str) -> None:
+        expanded, self.pieces = _expand_captions(text)
+        if expanded != _CAPTION_SHORTCODE.sub(_caption_as_figure, text):
+            raise ValueError("render_html: caption shortcodes expanded differently")
+        self.text = _NOT_XML.sub(" ", expanded)  # as _parse does it; offsets do not move
+        self.tokens = _tokenize(self.text)
+        self.token_at = {token.start: token for token in self.tokens}
+        marked: list[str] = []
+        last = 0
+        for index, token in enumerate(self.tokens):
+            if token.kind == "start":
+                marked += [self.text[last : token.mark_at], f' {_MARK}="{index}"']
+                last = token.mark_at
+            elif token.kind in ("comment", "drop"):
+                marked.append(self.text[last : token.start])
+                if token.kind == "comment":
+                    marked.append(f"<!--{_MARK}={index}-->")
+                last = token.end
+        marked.append(self.text[last:])
+        self.root = _parse("".join(marked))
+        self.elements: dict[int, etree._Element] = {}
+        for node in self.root.iter():
+            if node is self.root:
+                continue
+            if isinstance(node.tag, str):
+                if (index := node.get(_MARK)) is not None:
+                    self.elements[int(index)] = node
+        self.closing: dict[int, tuple[int, int]] = {}
+        self._match_end_tags()
+
+    def _match_end_tags(self) -> None:
+        """Find where each element ends, as libxml2 built the tree (implied ends included)."""
+        stack: list[tuple[int, etree._Element]] = []
+        for index, token in enumerate(self.tokens):
+            if token.kind == "start" and (element := self.elements.get(index)) is not None:
+                if token.closed:
+                    self.closing[index] = (token.end, token.end)
+                    continue
+                parent = element.getparent()
+                if parent is not self.root and all(e is not parent for _, e in stack):
+                    raise ValueError("render_html: cannot follow the document's structure")
+                while stack and stack[-1][1] is not parent:
+                    self.closing[stack.pop()[0]] = (token.start, token.start)
+                stack.append((index, element))
+            elif token.kind == "end":
+                for depth in range(len(stack) - 1, -1, -1):
+                    if _tag(stack[depth][1]) == token.name:
+                        while len(stack) > depth + 1:
+                            self.closing[stack.pop()[0]] = (token.start, token.start)
+                        self.closing[stack.pop()[0]] = (token.start, token.end)
+                        break
+        while stack:
+            self.closing[stack.pop()[0]] = (len(self.text), len(self.text))
+
+    # -- offsets of nodes ---------------------------------------------------------------------
+
+    def _index(self, node: etree._Element) -> int:
+        if isinstance(node.tag, str):
+            index = node.get(_MARK)
+        else:
+            found = _MARKED_COMMENT.search(node.text or "")
+            index = found.group(1) if found else None
+        if index is None:
+            raise ValueError("render_html: an element the source does not spell out")
+        return int(index)
+
+    def outer(self, node: etree._Element) -> tuple[int, int]:
+        index = self._index(node)
+        token = self.tokens[index]
+        return token.start, self.closing[index][1] if token.kind == "start" else token.end
+
+    def start_tag(self, node: etree._Element) -> tuple[int, int]:
+        token = self.tokens[self._index(node)]
+        return token.start, token.end
+
+    def end_tag(self, node: etree._Element) -> tuple[int, int]:
+        return self.closing[self._index(node)]
+
+    def _inner(self, node: etree._Element) -> tuple[int, int]:
+        if node is self.root:
+            return 0, len(self.text)
+        return self.start_tag(node)[1], self.end_tag(node)[0]
+
+    def text_of(self, element: etree._Element) -> tuple[str, list[tuple[int, int]]]:
+        """An element's text with the source span of each character."""
+        start, end = self._inner(element)
+        if len(element):
+            end = self.outer(element[0])[0]
+        return self._decode(start, end, element.text or "")
+
+    def tail_of(self, node: etree._Element) -> tuple[str, list[tuple[int, int]]]:
+        parent = node.getparent()
+        following = node.getnext()
+        end = self.outer(following)[0] if following is not None else self._inner(parent)[1]
+        return self._decode(self.outer(node)[1], end, node.tail or "")
+
+    def _decode(self, start: int, end: int, expected: str) -> tuple[str, list[tuple[int, int]]]:
+        chars: list[str] = []
+        spans: list[tuple[int, int]] = []
+        text = self.text
+        i = start
+        while i < end:
+            token = self.token_at.get(i)
+            if token is not None:  # a stray end tag or a tag libxml2 dropped
+                i = token.end
+                continue
+            c = text[i]
+            step = 1
+            if c == "&" and (ref := _CHARREF.match(text, i, end)):
+                c, step = html.unescape(ref.group()), ref.end() - i
+            elif c == "\r":
+                c, step = "\n", 2 if text.startswith("\n", i + 1) else 1
+            chars.append(c)
+            spans += [(i, i + step)] * len(c)
+            i += step
+        decoded = "".join(chars)
+        if decoded != expected:
+            raise ValueError("render_html: cannot locate a text in the source")
+        return decoded, spans
+
+    # -- from the expanded text to the source -------------------------------------------------
+
+    def to_source(self, start: int, end: int) -> tuple[int, int, bool]:
+        """Source offsets of an expanded range; True when it is a caption attribute's value."""
+        first = last = None
+        for piece in self.pieces:
+            if piece.attribute and piece.start <= start and end <= piece.end:
+                return piece.attribute[0], piece.attribute[1], True
+            if piece.start <= start < piece.end and (piece.copied or start == piece.start):
+                first = piece.source_start + (start - piece.start if piece.copied else 0)
+            if piece.start < end <= piece.end and (piece.copied or end == piece.end):
+                last = piece.source_end - (piece.end - end if piece.copied else 0)
+        if first is None or last is None or last < first:
+            raise ValueError("render_html: a segment inside a rewritten shortcode")
+        return first, last, False
+
+
+class _Chars:
+    """A segment's text as _Walker builds it, with the source span of every character."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.spans: list[tuple[int, int]] = []
+        self.trim: list[bool] = []  # white space or a block boundary: cut from the edges
+        self.opaque: list[bool] = []  # not from a text node (markup, whole inline elements)
+        self.pairs: list[tuple[int, int]] = []  # block boundaries of a flattened element
+        self.kept: list[tuple[int, int]] = []
+        self.tags: list[tuple[tuple[int, int], str]] = []
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def joined(self) -> str:
+        return "".join(self.parts)
+
+    def add_text(self, text: str, spans: list[tuple[int, int]]) -> None:
+        for char, span in zip(text, spans, strict=True):
+            escaped = _escape_text(char)
+            self.parts.append(escaped)
+            space = char.isspace() and char not in NO_BREAK_SPACES
+            for _ in escaped:
+                self.spans.append(span)
+                self.trim.append(space)
+                self.opaque.append(False)
+
+    def add_opaque(self, text: str, span: tuple[int, int], *, trim: bool = False) -> None:
+        self.parts.append(text)
+        for _ in text:
+            self.spans.append(span)
+            self.trim.append(trim)
+            self.opaque.append(True)
+
+    def locate(self, low: int = 0, high: int | None = None) -> _Span | None:
+        """The source span of characters low..high, less the white space at its edges."""
+        start, end = low, len(self) if high is None else high
+        while start < end and self.trim[start]:
+            start += 1
+        while end > start and self.trim[end - 1]:
+            end -= 1
+        if start == end:
+            return None
+        changed = True
+        while changed:  # never cut through a flattened element: take it whole
+            changed = False
+            for open_at, close_at in self.pairs:
+                if open_at < start <= close_at < end:
+                    start, changed = open_at, True
+                elif start <= open_at < end <= close_at:
+                    end, changed = close_at + 1, True
+        first, last = self.spans[start][0], self.spans[end - 1][1]
+        return _Span(
+            first,
+            last,
+            [k for k in self.kept if first <= k[0] and k[1] <= last],
+            [t for t in self.tags if first <= t[0][0] and t[0][1] <= last],
+        )
+
+
+class _Locator(_Walker):
+    """_Walker that also records where each segment's text is (see _Chars and _Span)."""
+
+    def __init__(self, document: _Document, *, autop: bool) -> None:
+        super().__init__(autop=autop)
+        self.document = document
+        self.spans: list[_Span | None] = []
+
+    def emit(
+        self, kind: str, text: str, chars: _Chars, low: int = 0, high: int | None = None
+    ) -> None:
+        count = len(self.segments)
+        self.add(kind, text)
+        if len(self.segments) > count:
+            self.spans.append(chars.locate(low, high))
+
+    def container(self, element: etree._Element, *, in_quote: bool) -> None:
+        in_quote = in_quote or element.tag == "blockquote"
+        loose_kind = "quote" if in_quote else "paragraph"
+        run: list[tuple[str, etree._Element, str]] = []
+        if element.text:
+            run.append(("text", element, ""))
+        for child in element:
+            tag = _tag(child)
+            if tag is None or tag in _IGNORED:
+                run.append(("kept", child, ""))
+            elif tag in _SEGMENT_KINDS:
+                self.loose(run, loose_kind)
+                run = []
+                self.block(child, tag, in_quote=in_quote)
+            elif tag in _CONTAINERS:
+                self.loose(run, loose_kind)
+                run = []
+                self.container(child, in_quote=in_quote)
+            else:
+                deferred: list[etree._Element] = []
+                run.append(("inline", child, self.inline(child, deferred)))
+                for nested in deferred:
+                    self.container(nested, in_quote=in_quote)
+            if child.tail:
+                run.append(("tail", child, ""))
+        self.loose(run, loose_kind)
+
+    def loose(self, run: Any, kind: str) -> None:
+        chars = _Chars()
+        for what, node, serialized in run:
+            if what == "kept":
+                chars.kept.append(self.document.outer(node))
+            elif what == "inline":
+                self.opaque_element(node, serialized, chars)
+            else:
+                document = self.document
+                text, spans = document.text_of(node) if what == "text" else document.tail_of(node)
+                at = 0
+                for blank in _BLANK_LINE.finditer(text):
+                    chars.add_text(text[at : blank.start()], spans[at : blank.start()])
+                    self.emit(kind, chars.joined(), chars)
+                    chars = _Chars()
+                    at = blank.end()
+                chars.add_text(text[at:], spans[at:])
+        self.emit(kind, chars.joined(), chars)
+
+    def block(self, element: etree._Element, tag: str, *, in_quote: bool) -> None:
+        kind = _SEGMENT_KINDS[tag]
+        if tag == "p" and in_quote:
+            kind = "quote"
+        if tag == "pre" and _is_code(element):
+            return
+        deferred: list[etree._Element] = []
+        chars = _Chars()
+        self.chars_inner(element, chars, deferred)
+        text = chars.joined()
+        if text != self.inner(element, []):
+            raise ValueError("render_html: cannot follow a block's text")
+        if tag == "pre":
+            self.emit(kind, self.finish(text, preformatted=True), chars)
+        elif tag == "p" and self.autop:
+            at = 0
+            for blank in [*_BLANK_LINE.finditer(text), None]:
+                end = blank.start() if blank else len(text)
+                if blank and any(chars.opaque[blank.start() : blank.end()]):
+                    raise ValueError("render_html: a blank line inside inline markup")
+                self.emit(kind, self.finish(text[at:end], preformatted=False), chars, at, end)
+                at = blank.end() if blank else at
+        else:
+            self.emit(kind, self.finish(text, preformatted=False), chars)
+        for nested in deferred:
+            self.container(nested, in_quote=in_quote)
+
+    def chars_inner(self, element: etree._Element, chars: _Chars, deferred: list[Any]) -> None:
+        """What inner() does, character by character."""
+        if element.text:
+            chars.add_text(*self.document.text_of(element))
+        for child in element:
+            self.chars_inline(child, chars, deferred)
+            if child.tail:
+                chars.add_text(*self.document.tail_of(child))
+
+    def chars_inline(self, element: etree._Element, chars: _Chars, deferred: list[Any]) -> None:
+        tag = _tag(element)
+        if tag is None or tag in _IGNORED:
+            chars.kept.append(self.document.outer(element))
+        elif tag in _OWN_SEGMENTS:
+            deferred.append(element)
+            outer = self.document.outer(element)
+            chars.add_opaque(_SOFT, outer, trim=True)
+            chars.kept.append(outer)
+        elif tag in _SEGMENT_KINDS or tag in _CONTAINERS:
+            open_at = len(chars)
+            chars.add_opaque(_SOFT, self.document.start_tag(element), trim=True)
+            self.chars_inner(element, chars, deferred)
+            chars.add_opaque(_SOFT, self.document.end_tag(element), trim=True)
+            chars.pairs.append((open_at, len(chars) - 1))
+        else:
+            self.opaque_element(element, self.inline(element, deferred), chars)
+
+    def opaque_element(self, element: etree._Element, serialized: str, chars: _Chars) -> None:
+        """An inline element, whole: its text, what inside it must stay, its start tags."""
+        chars.add_opaque(serialized, self.document.outer(element))
+        pending = [element]
+        while pending:
+            node = pending.pop()
+            tag = _tag(node)
+            if node is not element and (tag is None or tag in _IGNORED or tag in _OWN_SEGMENTS):
+                chars.kept.append(self.document.outer(node))
+                continue
+            if tag not in _SEGMENT_KINDS and tag not in _CONTAINERS and tag != "br":
+                attributes = _canonical_attributes(node)
+                if attributes or tag != "span":
+                    chars.tags.append((self.document.start_tag(node), f"<{tag}{attributes}>"))
+            pending.extend(node)
+
+
+@dataclass(slots=True)
+class _Edit:
+    start: int
+    end: int
+    text: str
+    kept: list[tuple[int, int]]
+    done: bool = False
+
+
+def _canonical_start_tag(tag_text: str) -> str | None:
+    root = lxml.html.fragment_fromstring(tag_text, create_parent="div")
+    if len(root) == 0 or _tag(root[0]) is None:
+        return None
+    return f"<{_tag(root[0])}{_canonical_attributes(root[0])}>"
+
+
+def _restore_tags(translation: str, document: _Document, span: _Span) -> str:
+    """Give the translation's inline tags back the attributes canonical HTML drops (class,
+    rel, srcset...): a tag whose canonical form equals a source tag's becomes that tag."""
+    pool = []
+    for (start, end), canonical in span.tags:
+        original = document.text[start:end]
+        if original != canonical:
+            pool.append((canonical, original))
+    if not pool:
+        return translation
+
+    def swap(match: re.Match[str]) -> str:
+        canonical = _canonical_start_tag(match.group())
+        for position, (candidate, original) in enumerate(pool):
+            if candidate == canonical:
+                del pool[position]
+                return original
+        return match.group()
+
+    return _START_TAG_TEXT.sub(swap, translation)
+
+
+def _splice(source: str, edits: list[_Edit]) -> str:
+    edits.sort(key=lambda e: (e.start, -e.end))
+
+    def render(low: int, high: int) -> str:
+        out: list[str] = []
+        at = low
+        for edit in edits:
+            if edit.start < at or edit.start < low or edit.end > high or edit.done:
+                continue
+            edit.done = True
+            out += [source[at : edit.start], edit.text]
+            out += [render(start, end) for start, end in edit.kept]
+            at = edit.end
+        out.append(source[at:high])
+        return "".join(out)
+
+    result = render(0, len(source))
+    if not all(edit.done for edit in edits):
+        raise ValueError("render_html: segments overlap in the source")
+    return result
+
+
+def render_html(
+    html_text: str, translations: Sequence[str | None], *, autop: bool | None = None
+) -> str:
+    """The post body with each segment's inner HTML replaced by its translation.
+
+    ``translations[i]`` belongs to the i-th segment of ``analyze_html("", html_text)`` (the
+    body's segments) and is inner HTML itself, written with its white space collapsed;
+    ``None`` or a blank string keeps the source text.
+    Only the segment's text changes: the block element, its attributes, Gutenberg block
+    comments, non-text blocks, shortcodes and white space between blocks stay as written.
+    Classic (``wpautop``) content is split at blank lines, as ``analyze_html`` splits it.
+    Comments, scripts or nested lists that sat inside a translated text are kept, right
+    after the translation; inline start tags the translation spells as the source's
+    canonical form get their dropped attributes (``class``, ``rel``, ``srcset``...) back.
+
+    The result is checked: ``analyze_html`` must find the same segments, with the
+    translations' canonical HTML as texts. ValueError is raised when the counts differ, when
+    the source's markup is too broken to tell where a text is, or when a translation would
+    not stay one segment in its place (a ``<p>`` in it, a list moved out of an inline
+    element...): nothing is guessed.
+
+    >>> render_html('<!-- wp:paragraph --><p class="x">Merhaba</p><!-- /wp:paragraph -->',
+    ...             ["Привет, <em>мир</em>"])
+    '<!-- wp:paragraph --><p class="x">Привет, <em>мир</em></p><!-- /wp:paragraph -->'
+    """
+    if autop is None:
+        autop = _BLOCK_COMMENT.search(html_text) is None
+    expected = html_segments(html_text, autop=autop)
+    if len(translations) != len(expected):
+        raise ValueError(f"{len(translations)} translations for {len(expected)} segments")
+    if not any(normalize_inline(t or "").strip() for t in translations):
+        return html_text
+    document = _Document(html_text)
+    locator = _Locator(document, autop=autop)
+    locator.container(document.root, in_quote=False)
+    if locator.segments != expected:
+        raise ValueError("render_html: cannot follow the document's segments")
+    edits: list[_Edit] = []
+    want = [segment.text for segment in expected]  # what analyze_html must find afterwards
+    for index, (span, translation) in enumerate(zip(locator.spans, translations, strict=True)):
+        text = normalize_inline(translation or "").strip()
+        if not text or span is None:
+            continue
+        want[index] = canonical_html(text, autop=autop)
+        start, end, in_attribute = document.to_source(span.start, span.end)
+        if in_attribute:  # caption="..." of a classic [caption]: the value is HTML, escaped
+            text = html.escape(text, quote=True)
+        else:
+            text = _restore_tags(text, document, span)
+        kept = [document.to_source(*k)[:2] for k in span.kept]
+        edits.append(_Edit(start, end, text, kept))
+    result = _splice(html_text, edits)
+    found = html_segments(result, autop=autop)
+    for index, (segment, text) in enumerate(zip(expected, want, strict=True)):
+        if index >= len(found) or found[index] != Segment(kind=segment.kind, text=text):
+            raise ValueError(f"render_html: segment {index} would not keep its place")
+    if len(found) != len(expected):
+        raise ValueError("render_html: the translations add segments")
+    return result

@@ -7,12 +7,13 @@ Exact matches are looked up by the hash of the normalized source segment; fuzzy 
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -111,7 +112,7 @@ def prefill(session: Session, settings: Settings, task_ids: Sequence[int]) -> di
         by_pair[(item[2], item[0].lang)].append(item)
     new_rows: list[dict[str, Any]] = []
     for (src_lang, tgt_lang), items in by_pair.items():
-        memory = Matcher(session, src_lang, tgt_lang, settings.tm_min_score)
+        memory = matcher(session, src_lang, tgt_lang, settings.tm_min_score)
         for task, _key, _, vid in items:
             for pos, seg in enumerate(segs.get((vid, task.source_revision), ())):
                 for text, score, origin in memory.lookup(seg.text):
@@ -128,27 +129,70 @@ def prefill(session: Session, settings: Settings, task_ids: Sequence[int]) -> di
     return counts
 
 
-class Matcher:
-    """One language pair's memory, loaded once: exact by hash, fuzzy with rapidfuzz."""
+BRUTE_FORCE = 5000  # up to this many memory entries, fuzzy search scans them all
+CANDIDATES = 64  # above it, rapidfuzz scores the entries sharing the most rare words
+WORD = re.compile(r"\w{3,}")
+_MATCHERS: dict[tuple[str, str, str], Matcher] = {}
 
-    def __init__(self, session: Session, source_lang: str, target_lang: str,
-                 min_score: float) -> None:
-        self.min_score = min_score
+
+def matcher(session: Session, source_lang: str, target_lang: str, min_score: float) -> Matcher:
+    """The language pair's matcher, cached per process and topped up with new entries."""
+    url = str(session.get_bind().url)
+    key = (url, source_lang, target_lang)
+    m = _MATCHERS.get(key)
+    if m is None or m.min_score != min_score:
+        m = _MATCHERS[key] = Matcher(source_lang, target_lang, min_score)
+    m.refresh(session)
+    return m
+
+
+class Matcher:
+    """One language pair's memory: exact matches by hash; fuzzy ones scored with rapidfuzz's
+    ratio, over every entry for a small memory, else over the entries that share the most
+    rare words with the query (an inverted word index, so a query never scans the corpus)."""
+
+    def __init__(self, source_lang: str, target_lang: str, min_score: float) -> None:
+        self.source_lang, self.target_lang, self.min_score = source_lang, target_lang, min_score
+        self.last_id = 0
         self.exact: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self.texts: list[str] = []
         self.targets: list[list[tuple[str, str]]] = []
-        index: dict[str, int] = {}
-        for sh, st, tt, origin in session.execute(
-            select(Memory.source_hash, Memory.source_text, Memory.target_text, Memory.origin)
-            .where(Memory.source_lang == source_lang, Memory.target_lang == target_lang)
+        self.index: dict[str, int] = {}
+        self.postings: dict[str, list[int]] = defaultdict(list)
+
+    def refresh(self, session: Session) -> None:
+        top = session.execute(select(func.max(Memory.id))).scalar() or 0
+        if top < self.last_id:  # a different database at the same URL: start again
+            self.__init__(self.source_lang, self.target_lang, self.min_score)  # type: ignore[misc]
+        for mid, sh, st, tt, origin in session.execute(
+            select(Memory.id, Memory.source_hash, Memory.source_text, Memory.target_text,
+                   Memory.origin)
+            .where(Memory.source_lang == self.source_lang,
+                   Memory.target_lang == self.target_lang, Memory.id > self.last_id)
             .order_by(Memory.id)
         ):
+            self.last_id = max(self.last_id, mid)
             self.exact[sh].append((tt, origin))
-            if st not in index:
-                index[st] = len(self.texts)
+            idx = self.index.get(st)
+            if idx is None:
+                idx = self.index[st] = len(self.texts)
                 self.texts.append(st)
                 self.targets.append([])
-            self.targets[index[st]].append((tt, origin))
+                for word in set(WORD.findall(st.casefold())):
+                    self.postings[word].append(idx)
+            self.targets[idx].append((tt, origin))
+
+    def candidates(self, text: str) -> list[int]:
+        n = len(self.texts)
+        if n <= BRUTE_FORCE:
+            return list(range(n))
+        common = max(50, n // 50)  # words in more than 2% of entries say nothing
+        counts: Counter[int] = Counter()
+        for word in set(WORD.findall(text.casefold())):
+            posting = self.postings.get(word)
+            if posting and len(posting) <= common:
+                counts.update(posting)
+        return [idx for idx, _ in counts.most_common(CANDIDATES)]
 
     def lookup(self, text: str) -> list[tuple[str, float, str]]:
         """Up to three suggestions, best first: exact (100.0) before fuzzy."""
@@ -158,14 +202,16 @@ class Matcher:
             if target not in seen:
                 out.append((target, 100.0, origin))
                 seen.add(target)
-        if len(out) < MAX_SUGGESTIONS and self.texts:
-            for _match, score, idx in process.extract(
-                text, self.texts, scorer=fuzz.ratio, score_cutoff=self.min_score,
+        ids = self.candidates(text) if len(out) < MAX_SUGGESTIONS else []
+        if ids:
+            choices = [self.texts[i] for i in ids]
+            for _match, score, pos in process.extract(
+                text, choices, scorer=fuzz.ratio, score_cutoff=self.min_score,
                 limit=MAX_SUGGESTIONS * 2,
             ):
                 if score >= 100.0:
                     continue
-                for target, origin in self.targets[idx]:
+                for target, origin in self.targets[ids[pos]]:
                     if target not in seen:
                         out.append((target, round(float(score), 1), origin))
                         seen.add(target)

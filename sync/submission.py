@@ -123,6 +123,7 @@ def apply(session: Session, settings: Settings, task: Task, key: str, actor: str
     v = write_translation(
         session, settings, key=key, lang=task.lang, title=sub["title"], body=sub["body"],
         source_hash=sub["source_hash"], actor=actor, source_texts=sub.get("source_texts"),
+        body_format="markdown" if sub.get("format") == "markdown" else None,
     )
     texts = sub.get("source_texts")
     if texts and v.new_segments is not None:

@@ -245,7 +245,8 @@ class Scan:
             self.stage(doc, existing.get(doc.origin))
         complete = getattr(source, "complete", True)  # an incremental read lists only changes
         for origin, v in existing.items():
-            if origin in claimed or v.deleted or (not complete and origin not in gone):
+            moved = v.origin != origin  # read again under a new origin (renamed, new permalink)
+            if origin in claimed or v.deleted or moved or (not complete and origin not in gone):
                 continue
             self.remember(v)
             v.deleted = True

@@ -55,6 +55,7 @@ def write_translation(
     source_hash: str,
     actor: str,
     source_texts: Sequence[str | None] | None = None,
+    body_format: str | None = None,
 ) -> VRow:
     """Write a translation of post `key` and record it as the tracker's new version."""
     scan = Scan(session, settings, actor, keys=[key])
@@ -68,7 +69,8 @@ def write_translation(
         site = open_source(src.source, settings)
         return site.write_translation(session, scan, src=src, key=key, lang=lang, title=title,
                                       body=body, source_hash=source_hash,
-                                      source_texts=source_texts)
+                                      source_texts=source_texts,
+                                      body_format=body_format or "html")
     root = Path(src.source[3:])
     existing = scan.snap.versions.get((pid, lang))
     origin = (

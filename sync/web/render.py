@@ -30,8 +30,8 @@ def word_diff(old: str | None, new: str | None) -> list[tuple[str, str]]:
     >>> word_diff("a big cat", "a small cat")
     [('equal', 'a '), ('del', 'big'), ('ins', 'small'), ('equal', ' cat')]
     """
-    a = re.findall(r"\s+|[^\s]+", old or "")
-    b = re.findall(r"\s+|[^\s]+", new or "")
+    a = re.findall(r"\s+|\w+|[^\w\s]+", old or "")
+    b = re.findall(r"\s+|\w+|[^\w\s]+", new or "")
     out: list[tuple[str, str]] = []
     matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -83,10 +83,14 @@ def install() -> None:
 
     def scan_sources(*args, **kwargs):  # type: ignore[no-untyped-def]
         emit("scan-start")
-        report = real_scan_sources(*args, **kwargs)
-        time.sleep(float(os.environ.get("TRANSYNC_TEST_SCAN_HOLD", "0")))
-        emit("scan-end")
-        return report
+        ok = False
+        try:
+            report = real_scan_sources(*args, **kwargs)
+            time.sleep(float(os.environ.get("TRANSYNC_TEST_SCAN_HOLD", "0")))
+            ok = True
+            return report
+        finally:
+            emit("scan-end", ok=ok)
 
     def run_scan(*args, **kwargs):  # type: ignore[no-untyped-def]
         report = real_run_scan(*args, **kwargs)

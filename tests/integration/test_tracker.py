@@ -218,3 +218,12 @@ def test_scan_is_all_or_nothing(settings: Settings, content: Path, monkeypatch) 
 def test_make_settings_languages(db_url: str) -> None:
     s = make_settings(db_url, languages="en,tr", source_lang="tr")
     assert s.languages == ("en", "tr") and s.source_lang == "tr"
+
+
+def test_renamed_file_keeps_its_version(settings: Settings, content: Path) -> None:
+    scan(settings, content)
+    (content / "tr/posts/energy-security.md").rename(content / "tr/posts/enerji.md")
+    report = scan(settings, content)
+    assert report.deleted == 0 and report.new_revisions == 0
+    v = post(status(settings), "energy-security")["versions"]["tr"]
+    assert v["state"] == "current" and v["origin"] == "tr/posts/enerji.md"

@@ -269,6 +269,26 @@ def test_msgfmt_check_and_statistics_agree(lang: str, tmp_path: Path) -> None:
     assert (counts.translated, counts.fuzzy, counts.untranslated) == expected
 
 
+def test_a_backslash_at_a_line_end_cannot_swallow_the_fuzzy_flag(tmp_path: Path) -> None:
+    """gettext joins a line ending in a backslash with the next one (the ``#, fuzzy``)."""
+    entries = [
+        CatalogEntry(key="p", msgid="a", msgstr="b", fuzzy=True, comments=("ends with \\",),
+                     occurrences=("C:\\posts\\",)),
+    ]
+    path = tmp_path / "tr.po"
+    path.write_bytes(render_po(build_catalog("tr", entries, revision_date=None, version="1")))
+    assert msgfmt_statistics(path) == (0, 1, 0)
+    assert "#: C:%5Cposts%5C\n" in path.read_text()
+
+
+def test_msgcat_leaves_a_rendered_catalog_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "ru.po"
+    path.write_bytes(render_po(sample_catalog("ru")))
+    result = run_tool("msgcat", str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == path.read_text()
+
+
 # -- MO -----------------------------------------------------------------------
 
 
@@ -502,6 +522,10 @@ def test_read_po_decodes_the_declared_charset(tmp_path: Path) -> None:
     catalog = read_po(write(tmp_path, "t.po", text.encode("iso-8859-9")), name="t.po",
                       max_bytes=LIMIT)
     assert catalog[1].msgstr == "İstanbul'da bir gün"
+    with pytest.raises(ValueError, match="charset=ISO-8859-9"):
+        render_mo(catalog)  # it would write UTF-8 under a header that says otherwise
+    catalog.metadata["Content-Type"] = "text/plain; charset=UTF-8"
+    assert b"\xc4\xb0stanbul'da" in render_po(catalog)
 
 
 def refused(data: bytes, *, max_bytes: int = LIMIT) -> CatalogError:
@@ -618,7 +642,11 @@ TEXT = st.lists(
     ),
     max_size=12,
 ).map("".join)
-NO_EOT = TEXT.map(lambda s: s.replace("\x04", ""))
+WORDS = st.sampled_from(
+    [" ", "  ", "a", "kelime", "слово", "x" * 90, '"', "\\", "\t", "\n", "\n\n", "-", "İı"]
+)
+LONG_TEXT = st.lists(WORDS, min_size=10, max_size=60).map("".join)  # wrapped over lines
+NO_EOT = st.one_of(TEXT, LONG_TEXT).map(lambda s: s.replace("\x04", ""))
 ENTRY = st.builds(
     CatalogEntry,
     key=NO_EOT.filter(bool),
@@ -629,10 +657,10 @@ ENTRY = st.builds(
     comments=st.lists(TEXT, max_size=2).map(tuple),
     occurrences=st.lists(TEXT, max_size=2).map(tuple),
 )
-ENTRIES = st.lists(ENTRY, max_size=8, unique_by=lambda e: (e.key, e.msgid))
+ENTRIES = st.lists(ENTRY, max_size=6, unique_by=lambda e: (e.key, e.msgid))
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(ENTRIES)
 def test_render_po_then_read_po_gives_back_the_text(entries: list[CatalogEntry]) -> None:
     data = render_po(build_catalog("tr", entries, revision_date=None, version="1"))
@@ -642,6 +670,10 @@ def test_render_po_then_read_po_gives_back_the_text(entries: list[CatalogEntry])
     ]
     assert [e.previous_msgid for e in catalog] == [e.previous_msgid for e in entries]
     assert render_po(catalog) == data
+    for line in data.decode().split("\n"):  # longer than 79 only for one long word
+        if len(line) > 79 and not line.startswith(("#.", "#:", "# ")):
+            content = line[line.index('"') + 1: -1]
+            assert " " not in content.rstrip(" "), line
 
 
 @settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow], deadline=None)

@@ -160,6 +160,7 @@ def test_html_tags(msgid: str, msgstr: str, problems: list[str]) -> None:
         ("It costs 1,000 dollars", "Стоит 1 001 доллар", ["number 1,000 is missing",
                                                          "extra number 1 001"]),
         ("Chapter 3", "Глава ٣", []),  # Arabic-Indic digit three
+        ("A&#8212;B &amp; 2", "A — B ve 2", []),  # entities are not numbers
         # digits inside tags, URLs and placeholders are not numbers
         ("Open <h2> at https://x.org/2024/5 with {0}", "<h2>, https://x.org/2024/5, {0}", []),
     ],

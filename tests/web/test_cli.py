@@ -1,0 +1,58 @@
+"""`transync users add / passwd / list` and `transync serve --help`, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+import sync.cli.web  # noqa: F401 - registers the commands
+from sync.cli import cli
+from sync.db.session import transaction
+from sync.people import check_password, find_user, user_for_token
+
+
+@pytest.fixture
+def run(sqlite_url: str):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> tuple[int, str]:
+        result = runner.invoke(cli, ["--database-url", sqlite_url, *args], input=input,
+                               catch_exceptions=False)
+        return result.exit_code, result.output
+
+    return invoke
+
+
+def test_users_add_passwd_list(run, sqlite_url: str, fast_hashes: None) -> None:  # type: ignore[no-untyped-def]
+    code, out = run("users", "add", "ayse", "--langs", "tr,ru")
+    assert code == 0
+    token = re.search(r"ts_[0-9a-f]{12}_\S+", out).group(0)  # type: ignore[union-attr]
+    code, out = run("users", "add", "boss", "--role", "admin", "--json")
+    data = json.loads(out)
+    assert data["role"] == "admin" and data["token"].startswith("ts_")
+    code, out = run("users", "passwd", "ayse", input="long password\nlong password\n")
+    assert code == 0 and "password set" in out
+    code, out = run("users", "passwd", "boss", "--password-stdin", input="another one 1\n")
+    assert code == 0
+    with transaction(sqlite_url) as session:
+        assert user_for_token(session, token).name == "ayse"  # type: ignore[union-attr]
+        assert check_password(find_user(session, "ayse"), "long password")
+        assert check_password(find_user(session, "boss"), "another one 1")
+    code, out = run("users", "add", "ayse", "--langs", "tr")  # keeps her role, new token
+    with transaction(sqlite_url) as session:
+        assert user_for_token(session, token) is None
+    code, out = run("users", "list", "--json")
+    listing = json.loads(out)["users"]
+    assert [(u["name"], u["role"], u["langs"]) for u in listing] == [
+        ("ayse", "translator", ["tr"]), ("boss", "admin", [])]
+    assert "token" not in out and "argon2" not in out
+    code, out = run("users", "list")
+    assert "ayse (translator): tr  [password, token]" in out
+
+
+def test_serve_help(run) -> None:  # type: ignore[no-untyped-def]
+    code, out = run("serve", "--help")
+    assert code == 0 and "--port" in out and "--host" in out
