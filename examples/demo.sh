@@ -12,6 +12,16 @@ export TRANSYNC_LOCALES_DIR="$DEMO/locales"
 export TRANSYNC_SOURCES="fs:$DEMO/content"
 export COLUMNS="${COLUMNS:-140}"
 
+stats() {  # msgfmt --statistics for each language, when gettext is installed
+  for lang in en tr ru; do
+    printf '%s: ' "$lang"
+    if command -v msgfmt >/dev/null; then
+      msgfmt --check --statistics -o /dev/null "$DEMO/locales/$lang/LC_MESSAGES/posts.po"
+    else
+      echo "(install gettext for msgfmt --statistics)"
+    fi
+  done
+}
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "transync init"
@@ -63,9 +73,7 @@ transync status
 
 step "transync export: every language as a gettext catalog"
 transync export
-for lang in en tr ru; do
-  printf '%s: ' "$lang"; msgfmt --check --statistics -o /dev/null "$DEMO/locales/$lang/LC_MESSAGES/posts.po"
-done
+stats
 step "the stale paragraph is fuzzy in the Russian catalog, with the old source as #| msgid"
 grep -B3 -A6 '^#, fuzzy' "$DEMO/locales/ru/LC_MESSAGES/posts.po" | head -24
 
@@ -90,8 +98,6 @@ print(f"translated {len(done)} entries in {sys.argv[1]}")
 PY
 transync submit "$TASK" --as ayse "$DEMO/energy-security.tr.po"
 transync export
-for lang in en tr ru; do
-  printf '%s: ' "$lang"; msgfmt --check --statistics -o /dev/null "$DEMO/locales/$lang/LC_MESSAGES/posts.po"
-done
+stats
 transync status
 step "done: the scratch copy is in $DEMO/"

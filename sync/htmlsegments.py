@@ -323,7 +323,7 @@ def _caption_as_figure(match: re.Match[str]) -> str:
     image, caption = (media.group(1), media.group(2)) if media else ("", content)
     if not caption.strip():
         named = _CAPTION_ATTRIBUTE.search(attributes)
-        caption = html.unescape(named.group(1) or named.group(2)) if named else ""
+        caption = html.unescape(named.group(1) or named.group(2) or "") if named else ""
     return f"<figure>{image}<figcaption>{caption}</figcaption></figure>"
 
 

@@ -273,7 +273,8 @@ _HEADING_CLOSER = re.compile(r"(?:^|[ \t])(#+)$")
 _LEADING_TAG = re.compile(r"(<[^<>]*>) ")
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
-_DELIMITER_ROW = re.compile(r"[>\s]*[|:-][|:\s-]*")
+#: A line the table rule may take for the delimiter row under a header (container prefix aside).
+_DELIMITER_ROW = re.compile(r"[>\s]*(?:[|:][|:\s-]|-[|:-])[|:\s-]*")
 _ANY_PIPE = re.compile(r"\\?\|")
 
 
@@ -323,7 +324,7 @@ def _parses_as(source: str, types: list[str], content: str, markup: str = "") ->
 def _escape_block_start(text: str) -> str:
     """Backslash-escape the marker that makes a line start a block other than a paragraph."""
     if number := _ORDERED_MARKER.match(text):
-        return f"{text[: number.end()]}\\{text[number.end():]}"
+        return f"{text[: number.end()]}\\{text[number.end() :]}"
     if text[0] in _ASCII_PUNCTUATION:
         return f"\\{text}"
     return text
@@ -350,7 +351,7 @@ def _heading_line(prefix: str, markup: str, text: str) -> str:
     if not _parses_as(f"{markup} {text}", types, text, markup):
         closer = _HEADING_CLOSER.search(text)
         if closer:
-            text = f"{text[: closer.start(1)]}\\{text[closer.start(1):]}"
+            text = f"{text[: closer.start(1)]}\\{text[closer.start(1) :]}"
     return f"{prefix}{markup} {text}"
 
 
@@ -384,8 +385,10 @@ def render_markdown(body: str, translations: Sequence[str | None]) -> str:
     definitions and blank lines are copied unchanged. A translated block is written on one
     line; table rows are rebuilt as ``| a | b |`` with every unescaped ``|`` written ``\\|``.
     A translation that would start another kind of block has its first marker escaped
-    (``\\#``, ``\\-``, ``1\\.``, ``\\>``), so ``analyze_markdown`` finds the same segment kinds
-    with the translations as texts.
+    (``\\#``, ``\\-``, ``1\\.``, ``\\>``), and a ``|`` in a block right above a ``---``
+    line is written ``&#124;`` (else the two lines are a table), so ``analyze_markdown``
+    finds the same segment kinds with the translations as texts: exactly the translations
+    (whitespace-normalized) when they hold no Markdown block syntax.
 
     >>> render_markdown("## Title\\n\\n- one\\n- two\\n", ["Başlık", None, "# iki"])
     '## Başlık\\n\\n- one\\n- \\\\# iki\\n'

@@ -11,7 +11,18 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from sync import __version__
 from sync.config import Settings
-from sync.web import account, api, api_tasks, auth, errors, manage, ops, pages, workspace
+from sync.web import (
+    account,
+    api,
+    api_tasks,
+    apidocs,
+    auth,
+    errors,
+    manage,
+    ops,
+    pages,
+    workspace,
+)
 from sync.web.auth import LoginThrottle, TokenCache
 from sync.web.i18n import UI_LOCALES, load_catalogs
 from sync.web.render import Renderer
@@ -36,7 +47,7 @@ def create_app(settings: Settings, *, ui_locales: Path = UI_LOCALES) -> FastAPI:
         title="transync",
         version=__version__,
         description=DESCRIPTION,
-        docs_url="/api/docs",
+        docs_url="/api/swagger",
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -59,7 +70,7 @@ def create_app(settings: Settings, *, ui_locales: Path = UI_LOCALES) -> FastAPI:
     app.add_middleware(errors.SecurityHeaders)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (ops.router, api.router, api_tasks.router, auth.router, account.router,
-                   manage.router, workspace.router, pages.router):
+    for router in (ops.router, api.router, api_tasks.router, apidocs.router, auth.router,
+                   account.router, manage.router, workspace.router, pages.router):
         app.include_router(router)
     return app

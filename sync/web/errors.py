@@ -187,7 +187,7 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 
 
 class SecurityHeaders:
-    """nosniff, no framing, same-origin referrers, and a strict CSP (not on /api/docs,
+    """nosniff, no framing, same-origin referrers, and a strict CSP (not on /api/swagger,
     whose Swagger UI comes from a CDN)."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -197,7 +197,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = scope.get("path", "").startswith("/api/docs")
+        docs = scope.get("path", "").startswith("/api/swagger")
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

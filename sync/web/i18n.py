@@ -27,8 +27,9 @@ DOMAIN = "transync"
 DEFAULT = "en"
 UI_LOCALES = Path(__file__).resolve().parents[2] / "locales"
 
-_translations: ContextVar[gettext_module.NullTranslations] = ContextVar(
-    "transync_ui_translations", default=gettext_module.NullTranslations()
+_ENGLISH = gettext_module.NullTranslations()
+_translations: ContextVar[gettext_module.NullTranslations | None] = ContextVar(
+    "transync_ui_translations", default=None
 )
 _locale: ContextVar[str] = ContextVar("transync_ui_locale", default=DEFAULT)
 
@@ -95,7 +96,7 @@ def negotiate(header: str | None, available: Collection[str]) -> str | None:
 
 def activate(lang: str, catalogs: Mapping[str, gettext_module.NullTranslations]) -> None:
     """Make `lang` the language of everything rendered from here in this context."""
-    _translations.set(catalogs.get(lang) or gettext_module.NullTranslations())
+    _translations.set(catalogs.get(lang) or _ENGLISH)
     _locale.set(lang if lang in catalogs else DEFAULT)
 
 
@@ -104,11 +105,11 @@ def current() -> str:
 
 
 def gettext(message: str) -> str:
-    return _translations.get().gettext(message)
+    return (_translations.get() or _ENGLISH).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _translations.get().ngettext(singular, plural, n)
+    return (_translations.get() or _ENGLISH).ngettext(singular, plural, n)
 
 
 _ = gettext

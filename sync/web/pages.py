@@ -155,7 +155,7 @@ def scan(request: Request, actor: Actor = Depends(page_editor)) -> Response:
         flash(request, "ok", _("Scan finished: %(files)d files, %(new)d new revisions, "
                                "%(errors)d errors.") % {
             "files": report.files, "new": report.new_revisions, "errors": len(report.problems)})
-        for problem in report.problems[:5]:
+        for problem in report.problems[:3]:
             flash(request, "error", f"{problem.origin}: {problem.reason}")
     return RedirectResponse("/", 303, background=BackgroundTask(nudge, settings))
 

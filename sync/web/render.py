@@ -54,7 +54,9 @@ def web_link(url: str | None) -> str | None:
 
 def flash(request: Request, kind: str, text: str) -> None:
     """A message for the next page this session sees (kind: ok, error, info)."""
-    messages = list(request.session.get("flash", []))[-4:]
+    messages = list(request.session.get("flash", []))[-3:]
+    if len(text) > 400:  # the session is a cookie: keep it well under 4 KB
+        text = text[:399] + "…"
     messages.append([kind, text])
     request.session["flash"] = messages
 

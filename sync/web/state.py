@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -36,7 +36,6 @@ class WebState:
     renderer: Renderer
     tokens: TokenCache
     throttle: LoginThrottle
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def web(request: Request) -> WebState:

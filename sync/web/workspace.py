@@ -104,11 +104,17 @@ def render_task(request: Request, actor: Actor, task_id: int, *,
         if not may_see(actor, task):
             raise PermissionDenied(_("Task #%(id)d is not yours.") % {"id": task_id})
         detail = task_detail(session, settings, task_id)
+    saved = task.progress or {}
     for seg in detail["segments"]:
-        if entered and seg["position"] in entered:
-            seg["translation"] = entered[seg["position"]]
+        pos = seg["position"]
+        # a changed segment still holding the translation of its old text needs a look
+        seg["needs_review"] = (seg["change"] == "changed" and bool(seg["translation"])
+                               and str(pos) not in saved)
+        if entered and pos in entered:
+            seg["translation"] = entered[pos]
+            seg["needs_review"] = False
     editable = task.state == "claimed" and task.assignee == actor.name
-    translated = sum(1 for s in detail["segments"] if s["translation"])
+    translated = sum(1 for s in detail["segments"] if s["translation"] and not s["needs_review"])
     return state.renderer.page(request, "task.html", {
         "task": detail, "editable": editable, "problems": problems or {},
         "errors": errors or [], "po_errors": po_errors or [], "translated": translated,

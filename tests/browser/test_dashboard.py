@@ -11,6 +11,7 @@ import polib
 import pytest
 
 from sync.db.session import transaction
+from sync.memory import prefill
 from sync.pofiles import task_po
 from sync.queue import get_task, list_tasks, update_task
 from sync.scanning import run_scan
@@ -93,6 +94,7 @@ def test_translator_claims_translates_and_submits(page: Any, live: Live) -> None
         (task, _key), = list_tasks(session, post="energy-security", lang="tr")
         update_task(session, task.id, "ed", priority=10)  # the next one to claim
         task_id = task.id
+        prefill(session, settings, [task_id])  # translation-memory suggestions
     login(page, "ayse")
     assert page.url.endswith("/my")
     page.get_by_role("button", name="Claim next in Turkish").click()
@@ -106,7 +108,8 @@ def test_translator_claims_translates_and_submits(page: Any, live: Live) -> None
     second = changed.nth(1).locator("textarea").input_value().replace(
         "Hiçbir devlet", "Hiçbir hükümet")
     changed.nth(1).locator("textarea").fill(second)
-    page.set_viewport_size({"width": 1360, "height": 1500})
+    page.set_viewport_size({"width": 1360, "height": 1600})
+    page.evaluate("window.scrollTo(0, 0)")
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "task-editor.png"))
     page.get_by_role("button", name="Submit").click()

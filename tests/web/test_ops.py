@@ -10,7 +10,8 @@ from sync.queue import claim
 from sync.submission import submit_markdown
 from tests.web.site import Pristine, Site
 
-SAMPLE = re.compile(r'^([a-z_:][a-z0-9_:]*)(\{([a-z_]+="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+]+|\+Inf)$')
+SAMPLE = re.compile(
+    r'^([a-z_:][a-z0-9_:]*)(\{([a-z_]+="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+]+|\+Inf)$')
 
 
 def metrics(site: Site) -> dict[str, float]:

@@ -4,7 +4,6 @@ prepared database, so no case sees another's changes."""
 
 from __future__ import annotations
 
-import itertools
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,8 +12,8 @@ from typing import Any
 import pytest
 
 import sync.people
-from sync.db.session import dispose_all, get_engine, transaction
 from sync.db.migrate import upgrade
+from sync.db.session import dispose_all, get_engine, transaction
 from sync.queue import assign, claim, get_task
 from sync.scanning import run_scan
 from sync.submission import submit_markdown
@@ -201,7 +200,7 @@ def test_pages(copies: Copies) -> None:
     site = copies.site()
     clients = {who: site.login(who) if who else site.client() for who in ROLES}
     got: dict[str, dict[str | None, int]] = {}
-    for path, expected in PAGE_CASES:
+    for path, _expected in PAGE_CASES:
         got[path] = {}
         for who in ROLES:
             response = clients[who].get(path)
