@@ -1,151 +1,253 @@
-"""Run the benchmarks and print a Markdown table of medians (plus JSON in bench/out/).
+"""transync's benchmark suite: every area in one run, each row beside its reference measured in
+the same run, medians of repeated runs, peak memory, growth with the number of posts.
 
-    python -m bench --scale small     # N=1,000 posts, SQLite, a few minutes
-    python -m bench --posts 10000     # the issue's target size
+    python -m bench --scale small                 # < 5 minutes on 2 cores: 200 and 1,000 posts
+    python -m bench                               # full: 1,000 and 10,000 posts
+    python -m bench --posts 1000 10000 100000     # the long run (100,000 posts on PostgreSQL)
+    python -m bench --only scan,tasks --backends postgresql --repeat 5
+
+Areas: scan, tasks, catalogs, wxr, web (bench/<area>.py). Needs PostgreSQL on --pg, Redis on
+--redis (database 14 by default: it is flushed), msgcat/msgfmt (gettext), pgbench and
+optionally wrk. Writes bench/out/results.json (rows, growth, machine, the exact command) and
+bench/out/results.md, prints the Markdown tables, and draws one plot per operation into
+docs/bench/ (full scale) or bench/out/plots/ (small scale) with matplotlib.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
-import resource
-import shutil
-import statistics
+import shlex
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+import traceback
 from pathlib import Path
 from typing import Any
 
-from bench.generate import change_sources, generate
+from bench import catalogs, growth, scan, tasks, web, wxr
+from bench.common import OUT, ROOT, SCALES, SQLITE_MAX_POSTS, Ctx, fmt_num
 
-OUT = Path(__file__).parent / "out"
-
-
-def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
-
-
-def run_cli(env: dict[str, str], *args: str) -> tuple[float, float]:
-    """Wall time and peak RSS (MB) of one `transync` command in a child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.perf_counter()
-    proc = subprocess.run([str(Path(sys.executable).parent / "transync"), *args], env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    wall = time.perf_counter() - t0
-    if proc.returncode not in (0, 2):
-        raise SystemExit(f"transync {' '.join(args)} failed:\n{proc.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(peak, before) / 1024
+AREAS = {"scan": scan, "tasks": tasks, "catalogs": catalogs, "wxr": wxr, "web": web}
+RSS_LABELS = {
+    "child ru_maxrss": "child",
+    "forked child ru_maxrss": "fork",
+    "self ru_maxrss (largest claimer)": "self",
+    "worker tree ru_maxrss (wait4)": "worker",
+    "server ru_maxrss (wait4), whole run": "server",
+}
 
 
-def sha256sum_baseline(root: Path) -> float:
-    t0 = time.perf_counter()
-    subprocess.run(f"find {root} -name '*.md' -print0 | xargs -0 sha256sum > /dev/null",
-                   shell=True, check=True)
-    return time.perf_counter() - t0
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scale", choices=sorted(SCALES), default="full",
+                   help="small: < 5 minutes; full: 1,000 and 10,000 posts (default)")
+    p.add_argument("--only", default=",".join(AREAS),
+                   help=f"comma-separated areas (default: all): {','.join(AREAS)}")
+    p.add_argument("--posts", type=int, nargs="+", default=None,
+                   help="sizes in posts (default by scale); 100000 is a long run; SQLite is "
+                        f"measured up to {SQLITE_MAX_POSTS:,}")
+    p.add_argument("--repeat", type=int, default=None,
+                   help="runs per measurement, the median is reported (default by scale)")
+    p.add_argument("--backends", default="sqlite,postgresql")
+    p.add_argument("--pg", default=os.environ.get(
+        "TRANSYNC_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL URL whose user may create databases (transync_bench_* are made "
+             "and dropped)")
+    p.add_argument("--redis", default=os.environ.get("TRANSYNC_BENCH_REDIS",
+                                                     "redis://127.0.0.1:6379/14"),
+                   help="Redis database for Celery (flushed before and after)")
+    p.add_argument("--plots", type=Path, default=None,
+                   help="where to write the PNG plots (default: docs/bench at full scale, "
+                        "bench/out/plots at small scale)")
+    p.add_argument("--keep", action="store_true", help="keep the scratch folder and databases")
+    args = p.parse_args(argv)
+    args.only = [a.strip() for a in args.only.split(",") if a.strip()]
+    bad = [a for a in args.only if a not in AREAS]
+    if bad:
+        p.error(f"unknown area {bad[0]!r}; choose from {', '.join(AREAS)}")
+    args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    if any(b not in ("sqlite", "postgresql") for b in args.backends) or not args.backends:
+        p.error("--backends: sqlite, postgresql or both")
+    return args
 
 
-def bench_scan(posts: int, database_url: str | None, work: Path, repeat: int) -> list[dict]:
-    content = work / "content"
-    files = generate(content, posts)
-    db = database_url or f"sqlite:///{work / 'bench.db'}"
-    env = {**os.environ, "TRANSYNC_DATABASE_URL": db,
-           "TRANSYNC_BROKER_URL": f"sqla+sqlite:///{work / 'broker.db'}"}
-    subprocess.run([str(Path(sys.executable).parent / "transync"), "init"], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    rows = []
-    base = statistics.median(sha256sum_baseline(content) for _ in range(max(3, repeat)))
-    rows.append({"op": "sha256sum (baseline)", "posts": posts, "files": files, "seconds": base})
-    wall, rss = run_cli(env, "scan", str(content))
-    rows.append({"op": "scan, initial", "posts": posts, "files": files, "seconds": wall,
-                 "files_per_s": files / wall, "peak_rss_mb": rss})
-    walls = [run_cli(env, "scan", str(content)) for _ in range(repeat)]
-    wall = statistics.median(w for w, _ in walls)
-    rows.append({"op": "scan, no change", "posts": posts, "files": files, "seconds": wall,
-                 "vs_baseline": wall / base, "peak_rss_mb": max(r for _, r in walls)})
-    walls = []
-    for i in range(repeat):
-        change_sources(content, 0.01, seed=100 + i)
-        walls.append(run_cli(env, "scan", str(content)))
-    wall = statistics.median(w for w, _ in walls)
-    rows.append({"op": "scan, 1% changed", "posts": posts, "files": files, "seconds": wall,
-                 "vs_baseline": wall / base, "peak_rss_mb": max(r for _, r in walls)})
-    walls = [run_cli(env, "status", "--json") for _ in range(repeat)]
-    rows.append({"op": "status --json", "posts": posts, "files": files,
-                 "seconds": statistics.median(w for w, _ in walls),
-                 "peak_rss_mb": max(r for _, r in walls)})
-    walls = [run_cli(env, "export", "--dir", str(work / "locales")) for _ in range(repeat)]
-    rows.append({"op": "export (3 catalogs)", "posts": posts, "files": files,
-                 "seconds": statistics.median(w for w, _ in walls),
-                 "peak_rss_mb": max(r for _, r in walls)})
-    return rows
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    scale = SCALES[args.scale]
+    sizes = sorted(set(args.posts or scale.sizes))
+    repeat = args.repeat or scale.repeat
+    command = " ".join([shlex.quote(sys.executable), "-m", "bench",
+                        *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
+    work = Path(tempfile.mkdtemp(prefix="transync-bench-"))
+    ctx = Ctx(scale=args.scale, sizes=sizes, repeat=repeat, backends=args.backends,
+              areas=args.only, pg=args.pg, redis=args.redis, work=work, keep=args.keep)
+    started = time.perf_counter()
+    meta = machine(ctx, command)
+    print(f"transync bench: scale {args.scale}, posts {sizes}, repeat {repeat}, backends "
+          f"{','.join(args.backends)}, areas {','.join(args.only)}; scratch {work}",
+          file=sys.stderr, flush=True)
+    timings: dict[str, float] = {}
+    try:
+        for name in args.only:
+            t0 = time.perf_counter()
+            ctx.log(f"area {name}")
+            try:
+                AREAS[name].run(ctx)
+            except Exception as exc:  # noqa: BLE001 - one area's crash must not lose the rest
+                traceback.print_exc()
+                ctx.fail(name, f"{name} (crashed)", exc)
+            timings[name] = time.perf_counter() - t0
+    except KeyboardInterrupt:
+        ctx.log("interrupted: writing what was measured")
+    finally:
+        ctx.cleanup()
+    items = growth.growth(ctx.rows)
+    plot_dir = args.plots or (ROOT / "docs" / "bench" if args.scale == "full"
+                              else OUT / "plots")
+    written = growth.plots(items, plot_dir)
+    meta["elapsed_s"] = time.perf_counter() - started
+    meta["area_seconds"] = timings
+    meta["load_average_end"] = os.getloadavg()
+    OUT.mkdir(parents=True, exist_ok=True)
+    results = {"meta": meta, "rows": ctx.rows, "growth": items, "plots": written}
+    (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str,
+                                                 ensure_ascii=False))
+    report = markdown(results)
+    (OUT / "results.md").write_text(report)
+    print(report)
+    return 1 if any(r.get("error") for r in ctx.rows) else 0
 
 
-def table(rows: list[dict]) -> str:
-    cols = ["op", "backend", "posts", "files", "seconds", "files_per_s", "vs_baseline",
-            "peak_rss_mb"]
+# -- the report -----------------------------------------------------------------------------
+
+
+def machine(ctx: Ctx, command: str) -> dict[str, Any]:
+    def first_line(argv: list[str]) -> str | None:
+        try:
+            out = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+            return (out.stdout or out.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.SubprocessError):
+            return None
+
+    cpu = None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    except OSError:
+        mem_kb = 0
+    import celery
+    import lxml.etree
+    import polib
+    import sqlalchemy
+
+    return {
+        "command": command,
+        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "scale": ctx.scale_name, "sizes": ctx.sizes, "repeat": ctx.repeat,
+        "backends": ctx.backends, "areas": ctx.areas,
+        "machine": platform.platform(), "cpu": cpu, "cpus": os.cpu_count(),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "load_average_start": os.getloadavg(),
+        "python": platform.python_version(),
+        "postgresql": first_line(["psql", "--version"]),
+        "redis": first_line(["redis-server", "--version"]),
+        "gettext": first_line(["msgcat", "--version"]),
+        "pgbench": first_line(["pgbench", "--version"]),
+        "wrk": first_line(["wrk", "--version"]),
+        "sqlalchemy": sqlalchemy.__version__, "celery": celery.__version__,
+        "polib": polib.__version__, "lxml": ".".join(map(str, lxml.etree.LXML_VERSION)),
+        "commit": first_line(["git", "-C", str(ROOT), "rev-parse", "HEAD"]),
+    }
+
+
+def _size(r: dict[str, Any]) -> str:
+    if r.get("size") is None:
+        return ""
+    return f"{fmt_num(r['size'])} {r.get('size_unit', '')}".strip()
+
+
+def _ratio(r: dict[str, Any]) -> str:
+    if r.get("ratio") is None:
+        return ""
+    return f"{fmt_num(r['ratio'])}× {'time' if r.get('ratio_kind') == 'time' else 'rate'}"
+
+
+def _ref(r: dict[str, Any]) -> str:
+    if r.get("ref_seconds") is not None:
+        return f"{fmt_num(r['ref_seconds'])} s"
+    if r.get("ref_rate") is not None:
+        return f"{fmt_num(r['ref_rate'])} {r.get('rate_unit', '/s')}"
+    return ""
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    cols = ["operation", "backend", "size", "median s", "runs", "rate", "reference",
+            "reference value", "ratio", "peak RSS MB", "target", "notes"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
-        cells = []
-        for c in cols:
-            v = r.get(c, "")
-            cells.append(f"{v:.3f}" if isinstance(v, float) else str(v))
-        lines.append("| " + " | ".join(cells) + " |")
+        rss = ""
+        if r.get("peak_rss_mb") is not None:
+            rss = f"{r['peak_rss_mb']:.0f} ({RSS_LABELS.get(r.get('rss_how'), r.get('rss_how'))})"
+        target = r.get("target") or ""
+        if target and r.get("meets") is not None:
+            target += " ✔" if r["meets"] else " ✘"
+        notes = f"ERROR: {r['error']}" if r.get("error") else (r.get("notes") or "")
+        rate = f"{fmt_num(r['rate'])} {r.get('rate_unit', '')}" if r.get("rate") else ""
+        cells = [r["op"], r.get("backend") or "", _size(r), fmt_num(r.get("seconds")),
+                 str(len(r["runs"])) if r.get("runs") else "", rate, r.get("reference") or "",
+                 _ref(r), _ratio(r), rss, target, notes]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--scale", choices=["small", "full"], default="full")
-    parser.add_argument("--posts", type=int, nargs="*", default=None)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--pg", default=os.environ.get(
-        "TRANSYNC_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/transync_bench"))
-    parser.add_argument("--backends", default="sqlite,postgresql")
-    args = parser.parse_args()
-    sizes = args.posts or ([1000] if args.scale == "small" else [1000, 10000])
-    rows: list[dict] = []
-    for posts in sizes:
-        for backend in args.backends.split(","):
-            work = Path(tempfile.mkdtemp(prefix=f"transync-bench-{posts}-"))
-            try:
-                url = None
-                if backend == "postgresql":
-                    url = fresh_pg(args.pg)
-                for r in bench_scan(posts, url, work, args.repeat):
-                    r["backend"] = backend
-                    rows.append(r)
-                    print(table([r]).splitlines()[-1], flush=True)
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
-    OUT.mkdir(exist_ok=True)
-    meta = {"machine": platform.platform(), "cpus": os.cpu_count(),
-            "python": platform.python_version(), "command": " ".join(sys.argv)}
-    (OUT / "results.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
-    print()
-    print(table(rows))
-
-
-def fresh_pg(url: str) -> str:
-    import psycopg
-
-    admin = url.rsplit("/", 1)[0].replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url
+def markdown(results: dict[str, Any]) -> str:
+    meta, rows = results["meta"], results["rows"]
+    out = ["# transync benchmark results", "",
+           f"- command: `{meta['command']}`",
+           f"- machine: {meta['cpu']}, {meta['cpus']} CPUs, {meta['memory_gb']} GB; "
+           f"{meta['machine']}; Python {meta['python']}",
+           f"- services: {meta['postgresql']}; {meta['redis']}; {meta['gettext']}; "
+           f"{meta['pgbench']}; wrk: {meta['wrk'] or 'not installed'}",
+           f"- load average at start {tuple(round(x, 2) for x in meta['load_average_start'])}, "
+           f"at end {tuple(round(x, 2) for x in meta['load_average_end'])}; took "
+           f"{meta['elapsed_s']:.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in meta['area_seconds'].items())})",  # noqa: E501
+           "- every time is the median of the runs counted in `runs`; ratio is median / "
+           "reference for times (lower is better) and rate / reference rate for rates (higher "
+           "is better); peak RSS: child = the subprocess's own ru_maxrss (os.wait4), fork = "
+           "an in-process step run in a forked child, self = ru_maxrss inside the process, "
+           "worker/server = the Celery worker's or uvicorn's process tree (wait4)", ""]
+    for area in AREAS:
+        mine = [r for r in rows if r["area"] == area]
+        if mine:
+            out += [f"## {area}", "", table(mine), ""]
+    items = [g for g in results["growth"] if len(g["points"]) >= 2]
+    if items:
+        out += ["## growth", "", "Exponent 1 is linear; above "
+                f"{growth.SUPERLINEAR} is flagged (small sizes are dominated by fixed costs "
+                "such as starting Python, so their exponents read low).", "",
+                growth.growth_table(items), ""]
+    if results["plots"]:
+        out += ["Plots: " + ", ".join(f"`{Path(p).relative_to(ROOT)}`" if Path(p).is_relative_to(
+            ROOT) else f"`{p}`" for p in results["plots"]), ""]
+    targets = [r for r in rows if r.get("target") and r.get("meets") is not None]
+    if targets:
+        out += ["## targets", ""]
+        for r in targets:
+            mark = "met" if r["meets"] else "MISSED"
+            out.append(f"- {mark}: {r['area']} / {r['op']} ({r.get('backend') or '-'}, "
+                       f"{_size(r)}): {r['target']}")
+        out.append("")
+    return "\n".join(out)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

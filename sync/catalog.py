@@ -11,8 +11,8 @@ bytes) and the result passes ``msgfmt --check``.
 from __future__ import annotations
 
 import codecs
-import functools
 import contextlib
+import functools
 import os
 import re
 import struct

@@ -17,6 +17,7 @@ translation of the old text and ``#| msgid`` the old text; a new segment is empt
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -274,27 +275,32 @@ def export_catalogs(
             raise InputError(f"language {lang!r} is not configured "
                              f"({','.join(settings.languages)})")
     directory = Path(directory or settings.locales_dir)
-    with transaction(settings.database_url) as session:
+    with transaction(settings.database_url, readonly=True) as session:
         if debounce_outbox is not None and _already_exported(session, debounce_outbox):
             return {"skipped": True, "catalogs": []}
         started = utcnow()
         rows = load_rows(session, settings)
         catalogs = build_views(session, settings, rows, langs)
     written, differing = [], []
-    for lang in langs:
-        po_bytes, mo_bytes, counts = render_language(catalogs[lang])
-        po, mo = catalog_paths(directory, lang)
-        if check:
-            same = po.is_file() and po.read_bytes() == po_bytes
-            same = same and mo.is_file() and mo.read_bytes() == mo_bytes
-            if not same:
-                differing.append(str(po))
-            written.append(Written(lang=lang, po=po, mo=mo, changed=not same, counts=counts))
-            continue
-        changed_po = write_atomic(po, po_bytes)
-        changed_mo = write_atomic(mo, mo_bytes)
-        written.append(Written(lang=lang, po=po, mo=mo, changed=changed_po or changed_mo,
-                               counts=counts))
+    with contextlib.ExitStack() as stack:
+        if not check:
+            stack.enter_context(export_lock(directory))
+        for lang in langs:
+            po_bytes, mo_bytes, counts = render_language(catalogs[lang])
+            po, mo = catalog_paths(directory, lang)
+            if check:
+                same = po.is_file() and po.read_bytes() == po_bytes
+                same = same and mo.is_file() and mo.read_bytes() == mo_bytes
+                if not same:
+                    differing.append(str(po))
+                written.append(Written(lang=lang, po=po, mo=mo, changed=not same,
+                                       counts=counts))
+                continue
+            remove_leftovers(po.parent)
+            changed_po = write_atomic(po, po_bytes)
+            changed_mo = write_atomic(mo, mo_bytes)
+            written.append(Written(lang=lang, po=po, mo=mo, changed=changed_po or changed_mo,
+                                   counts=counts))
     if not check:
         with transaction(settings.database_url) as session:
             state = session.get(SourceState, "catalogs")
@@ -305,6 +311,27 @@ def export_catalogs(
             state.scans = (state.scans or 0) + 1
     return {"skipped": False, "catalogs": [w.as_dict() for w in written],
             "differing": differing}
+
+
+def export_lock(directory: Path) -> Any:
+    """One export at a time per directory (a flock, released when the process dies)."""
+    import fcntl
+
+    directory.mkdir(parents=True, exist_ok=True)
+    handle = open(directory / ".transync-export.lock", "w")  # noqa: SIM115 - held until closed
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Temporary files of an export that was killed mid-write (we hold the export lock, so
+    no live export owns them)."""
+    removed = []
+    if folder.is_dir():
+        for tmp in folder.glob(f".{DOMAIN}.*.tmp"):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
 
 
 def _already_exported(session: Session, outbox_id: int) -> bool:
@@ -321,6 +348,6 @@ def _already_exported(session: Session, outbox_id: int) -> bool:
 def language_counts(settings: Settings, lang: str) -> CatalogCounts:
     """The tracker's translated / fuzzy / untranslated segment counts for one language,
     computed by the same rule the export uses (what msgfmt --statistics must report)."""
-    with transaction(settings.database_url) as session:
+    with transaction(settings.database_url, readonly=True) as session:
         catalogs = build_views(session, settings, load_rows(session, settings), [lang])
     return render_language(catalogs[lang])[2]

@@ -92,12 +92,16 @@ def prefill(session: Session, settings: Settings, task_ids: Sequence[int]) -> di
     """Suggestions for every segment of these tasks. Idempotent: a task already pre-filled
     for its current source revision is skipped, and a redo replaces its rows."""
     counts = {"tasks": 0, "skipped": 0, "suggestions": 0}
-    rows = session.execute(
+    q = (
         select(Task, Post.key, Post.source_lang, Version.id)
         .join(Post, Post.id == Task.post_id)
         .join(Version, (Version.post_id == Post.id) & (Version.lang == Post.source_lang))
         .where(Task.id.in_(list(task_ids)), Task.state.in_(("queued", "claimed")))
-    ).all()
+        .order_by(Task.id)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(of=Task)  # a planner moving these tasks waits for us
+    rows = session.execute(q).all()
     todo = []
     for task, key, src_lang, src_vid in rows:
         if task.prefilled_revision == task.source_revision:
@@ -154,6 +158,7 @@ class Matcher:
     def __init__(self, source_lang: str, target_lang: str, min_score: float) -> None:
         self.source_lang, self.target_lang, self.min_score = source_lang, target_lang, min_score
         self.last_id = 0
+        self.loaded = 0
         self.exact: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self.texts: list[str] = []
         self.targets: list[list[tuple[str, str]]] = []
@@ -161,16 +166,20 @@ class Matcher:
         self.postings: dict[str, list[int]] = defaultdict(list)
 
     def refresh(self, session: Session) -> None:
-        top = session.execute(select(func.max(Memory.id))).scalar() or 0
-        if top < self.last_id:  # a different database at the same URL: start again
+        """Load entries added since the last call. Rows become visible at commit, not in id
+        order, so the pair's row count (memory is never deleted) decides when to reload."""
+        pair = (Memory.source_lang == self.source_lang) & (Memory.target_lang == self.target_lang)
+        total = session.execute(select(func.count()).select_from(Memory).where(pair)).scalar_one()
+        if total == self.loaded:
+            return
+        query = (select(Memory.id, Memory.source_hash, Memory.source_text, Memory.target_text,
+                        Memory.origin).where(pair).order_by(Memory.id))
+        rows = session.execute(query.where(Memory.id > self.last_id)).all()
+        if self.loaded + len(rows) != total:  # committed out of id order, or another database
             self.__init__(self.source_lang, self.target_lang, self.min_score)  # type: ignore[misc]
-        for mid, sh, st, tt, origin in session.execute(
-            select(Memory.id, Memory.source_hash, Memory.source_text, Memory.target_text,
-                   Memory.origin)
-            .where(Memory.source_lang == self.source_lang,
-                   Memory.target_lang == self.target_lang, Memory.id > self.last_id)
-            .order_by(Memory.id)
-        ):
+            rows = session.execute(query).all()
+        self.loaded += len(rows)
+        for mid, sh, st, tt, origin in rows:
             self.last_id = max(self.last_id, mid)
             self.exact[sh].append((tt, origin))
             idx = self.index.get(st)

@@ -62,7 +62,8 @@ def pending(session: Session, *, older_than: dt.timedelta | None = None,
     if older_than is not None:
         cutoff = utcnow() - older_than
         q = q.where((Outbox.published_at.is_(None)) | (Outbox.published_at < cutoff))
-    return session.execute(q.order_by(Outbox.id).limit(limit)).scalars().all()
+    # fewest attempts first: messages that keep failing never starve newer ones
+    return session.execute(q.order_by(Outbox.attempts, Outbox.id).limit(limit)).scalars().all()
 
 
 def publish(settings: Settings, rows: Sequence[Outbox]) -> int:

@@ -56,30 +56,41 @@ def add_user(
     settings: Settings,
     name: str,
     *,
-    role: str = "translator",
+    role: str | None = None,
     langs: Sequence[str] = (),
     with_token: bool = False,
 ) -> tuple[User, str | None]:
-    """Create a user (or update role and languages of an existing one). Returns (user, token)."""
+    """Create a user (or update an existing one: a given role is set as is, None keeps the
+    current role; languages are replaced when given). Returns (user, one-time token)."""
     if not NAME.match(name):
         raise InputError(
             f"user name {name!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a "
             "letter or digit"
         )
-    if role not in ROLES:
+    if role is not None and role not in ROLES:
         raise InputError(f"role {role!r}: use one of {', '.join(ROLES)}")
     langs = check_langs(settings, langs)
     user = find_user(session, name)
     if user is None:
-        user = User(name=name, role=role, langs=",".join(langs), created_at=utcnow(), active=True)
+        user = User(name=name, role=role or "translator", langs=",".join(langs),
+                    created_at=utcnow(), active=True)
         session.add(user)
     else:
-        user.role = role if role != "translator" or user.role == "translator" else user.role
+        user.role = role or user.role
         user.langs = ",".join(langs) if langs else user.langs
         user.active = True
     session.flush()
     token = issue_token(user) if with_token else None
     return user, token
+
+
+def deactivate_user(session: Session, name: str) -> User:
+    """A user who leaves: no more logins, the token stops working; their history stays."""
+    user = find_user(session, name)
+    if user is None:
+        raise NotFound(f"no user named {name!r}", user=name)
+    user.active, user.token_hash, user.token_id = False, None, None
+    return user
 
 
 def issue_token(user: User) -> str:

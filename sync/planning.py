@@ -73,8 +73,9 @@ def plan_tasks(
                     }
                 )
             elif task is not None and not wanted:
-                reason = "source deleted" if src is None or src.deleted else f"now {cell.state}"
-                if cell.state in (State.MISSING, State.STALE):
+                gone = src is None or src.deleted
+                reason = "source deleted" if gone else f"now {cell.state}"
+                if not gone and cell.state in (State.MISSING, State.STALE):
                     continue  # a draft source: leave the open task alone
                 task = session.get(Task, task.id)
                 task.state = "cancelled"
@@ -115,6 +116,34 @@ def plan_tasks(
         session.execute(Event.__table__.insert(), events)
     enqueue_prefill(session, prefill)
     return counts
+
+
+def requeued(session: Session, task_ids: Collection[int], *, actor: str = "planner") -> int:
+    """Tasks back in the queue whose source moved on while claimed go to its current revision."""
+    from sqlalchemy import select
+
+    from sync.db.models import Post, Version
+
+    if not task_ids:
+        return 0
+    rows = session.execute(
+        select(Task, Version.revision).join(Post, Post.id == Task.post_id)
+        .join(Version, (Version.post_id == Task.post_id) & (Version.lang == Post.source_lang))
+        .where(Task.id.in_(list(task_ids)), Task.state == "queued",
+               Version.deleted.is_(False), Task.source_revision != Version.revision)
+        .execution_options(populate_existing=True)).all()
+    now, events, moved = utcnow(), [], []
+    for task, revision in rows:
+        events.append(_event(now, actor, "task", task.post_id, task.lang, task=task.id,
+                             moved_from=task.source_revision, source_revision=revision))
+        task.source_revision, task.source_changed = revision, False
+        task.prefilled_revision, task.updated_at = None, now
+        moved.append((task.id, task.lang))
+    session.flush()
+    if events:
+        session.execute(Event.__table__.insert(), events)
+    enqueue_prefill(session, moved)
+    return len(moved)
 
 
 def _event(now: Any, actor: str, kind: str, post_id: int, lang: str, **details: Any) -> dict:

@@ -148,9 +148,10 @@ def import_po(session: Session, settings: Settings, name: str, filename: str, da
 
 def submit_segments(
     session: Session, settings: Settings, task_id: int, name: str,
-    translations: Mapping[int, str], *, partial: bool,
+    translations: Mapping[int, str], *, partial: bool, save_only: bool = False,
 ) -> dict[str, Any]:
-    """The browser editor's save (partial) and submit: the same checks as a PO file."""
+    """The browser editor's save and submit: the same checks as a PO file. `save_only`
+    stores progress and keeps the claim even when every segment is filled."""
     task, key = check_claim(session, task_id, name)
     detail = task_detail(session, settings, task.id)
     segments = detail["segments"]
@@ -168,12 +169,13 @@ def submit_segments(
     if problems:
         raise SubmissionError("the translation was refused; nothing was applied",
                               problems=problems)
-    return apply_segments(session, settings, task, key, clean, name, partial=partial)
+    return apply_segments(session, settings, task, key, clean, name, partial=partial,
+                          save_only=save_only)
 
 
 def apply_segments(
     session: Session, settings: Settings, task: Task, key: str, by_position: Mapping[int, str],
-    actor: str, *, partial: bool, filename: str = "",
+    actor: str, *, partial: bool, filename: str = "", save_only: bool = False,
 ) -> dict[str, Any]:
     """Store progress, or (when every segment is translated) render and submit the post."""
     src, rev = task_source(session, task)
@@ -185,7 +187,7 @@ def apply_segments(
             f"{len(missing)} of {len(source)} segments are still untranslated (first: segment "
             f"{missing[0]} {_short(source[missing[0]])!r}); translate them, or submit with "
             "--partial to save progress and keep the claim", path=filename or None)
-    if missing:
+    if missing or save_only:
         task.progress = progress
         record(session, "task", actor, task.post_id, task.lang, task=task.id, state="claimed",
                progress=len(progress), of=len(source))

@@ -153,6 +153,10 @@ def release(session: Session, task_id: int, name: str) -> tuple[Task, str]:
     _requeue(task)
     record(session, "task", name, task.post_id, task.lang, task=task.id, state="queued",
            reason="released")
+    from sync.planning import requeued
+
+    session.flush()
+    requeued(session, [task.id], actor=name)
     return task, key
 
 
@@ -196,6 +200,9 @@ def expire(session: Session, now: dt.datetime | None = None) -> list[int]:
                 for tid, pid, lang in rows
             ],
         )
+        from sync.planning import requeued
+
+        requeued(session, [r[0] for r in rows], actor="expire")
     return sorted(r[0] for r in rows)
 
 

@@ -56,7 +56,7 @@ def pg_database() -> Iterator[str]:
         admin = _pg_admin()
     except Exception as exc:  # noqa: BLE001
         service_missing("PostgreSQL at 127.0.0.1:5432", exc)
-    template = "transync_test_template"
+    template = f"transync_test_template_{os.getpid()}"  # concurrent sessions never share one
     with admin:
         if not _template_ready:
             admin.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
@@ -110,3 +110,16 @@ def content(tmp_path: Path) -> Path:
     dest = tmp_path / "content"
     shutil.copytree(EXAMPLES / "content", dest)
     return dest
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop this session's PostgreSQL template database."""
+    if not _template_ready:
+        return
+    dispose_all()
+    try:
+        with _pg_admin() as admin:
+            admin.execute(
+                f'DROP DATABASE IF EXISTS "transync_test_template_{os.getpid()}" WITH (FORCE)')
+    except Exception:  # noqa: BLE001 - cleanup only
+        pass

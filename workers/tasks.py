@@ -94,3 +94,9 @@ def sweep(self: TransyncTask) -> int:
     from sync.outbox import sweep as run
 
     return dispatch(self.settings) + run(self.settings)
+
+
+@shared_task(bind=True, base=TransyncTask, name="transync.noop")
+def noop(self: TransyncTask, n: int = 0) -> None:
+    """Does nothing: the benchmark's reference for one Celery message's round trip."""
+    return None

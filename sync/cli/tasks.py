@@ -39,7 +39,7 @@ def translators_add(ctx: Context, name: str, langs: str, as_json: bool) -> None:
     """Add a translator (or change their languages)."""
     settings = ctx.settings
     with transaction(settings.database_url) as session:
-        user, _ = add_user(session, settings, name, role="translator",
+        user, _ = add_user(session, settings, name, role=None,
                            langs=[x.strip() for x in langs.split(",") if x.strip()])
         data = user_dict(user)
     if as_json:

@@ -68,6 +68,9 @@ def scan(ctx: Context, sources: tuple[str, ...], as_json: bool, actor: str) -> i
     else:
         report = run_scan(settings, sources, actor=actor)
     assert report is not None
+    from sync.cli.tasks import nudge
+
+    nudge(settings)  # publish the pre-fill messages the scan committed to the outbox
     if as_json:
         print_json(report.as_dict())
     else:
@@ -136,7 +139,7 @@ def status(ctx: Context, langs: tuple[str, ...], states: tuple[str, ...], post: 
         page = 1
     if page and not per_page:
         per_page = 50
-    with transaction(settings.database_url) as session:
+    with transaction(settings.database_url, readonly=True) as session:
         rows = load_rows(session, settings)
         doc = status_document(rows, settings, filters, page=page, per_page=per_page)
         if as_json:
@@ -177,7 +180,7 @@ def status(ctx: Context, langs: tuple[str, ...], states: tuple[str, ...], post: 
 def diff(ctx: Context, key: str, lang: str, as_json: bool) -> None:
     """What changed in KEY's source since LANG's translation was made, segment by segment."""
     settings = ctx.settings
-    with transaction(settings.database_url) as session:
+    with transaction(settings.database_url, readonly=True) as session:
         d = translation_diff(session, settings, key, lang)
     if as_json:
         print_json(d)
@@ -256,7 +259,7 @@ def _user() -> str:
 def log_cmd(ctx: Context, key: str | None, limit: int, before: int | None, as_json: bool) -> None:
     """History: revisions, state changes, acknowledgements and task changes (newest first)."""
     settings = ctx.settings
-    with transaction(settings.database_url) as session:
+    with transaction(settings.database_url, readonly=True) as session:
         evs = events(session, key, limit=limit, before=before)
     if as_json:
         print_json({"events": evs})

@@ -25,11 +25,15 @@ _ENGINES: dict[str, Engine] = {}
 _SESSIONMAKERS: dict[str, sessionmaker[Session]] = {}
 
 
-def get_engine(url: str) -> Engine:
-    """One engine per URL per process; SQLite gets WAL, foreign keys and immediate transactions."""
+def get_engine(url: str, *, readonly: bool = False) -> Engine:
+    """One engine per URL per process; SQLite gets WAL, foreign keys and immediate
+    transactions (`readonly` ones begin deferred, so readers never wait for each other)."""
     url = normalize_url(url)
-    if url in _ENGINES:
-        return _ENGINES[url]
+    if readonly and not url.startswith("sqlite"):
+        readonly = False  # PostgreSQL readers never block anyway
+    cache_key = url + ("#readonly" if readonly else "")
+    if cache_key in _ENGINES:
+        return _ENGINES[cache_key]
     try:
         parsed = make_url(url)
     except Exception as exc:  # noqa: BLE001 - SQLAlchemy raises several types here
@@ -44,12 +48,12 @@ def get_engine(url: str) -> Engine:
         kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
-        _sqlite_setup(engine)
-    _ENGINES[url] = engine
+        _sqlite_setup(engine, "BEGIN" if readonly else "BEGIN IMMEDIATE")
+    _ENGINES[cache_key] = engine
     return engine
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _sqlite_setup(engine: Engine, begin: str) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
@@ -64,20 +68,22 @@ def _sqlite_setup(engine: Engine) -> None:
     def _begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front: two writers never deadlock on upgrade,
         # and a claim's UPDATE … RETURNING runs alone.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(begin)
 
 
-def get_sessionmaker(url: str) -> sessionmaker[Session]:
-    url = normalize_url(url)
-    if url not in _SESSIONMAKERS:
-        _SESSIONMAKERS[url] = sessionmaker(get_engine(url), expire_on_commit=False)
-    return _SESSIONMAKERS[url]
+def get_sessionmaker(url: str, *, readonly: bool = False) -> sessionmaker[Session]:
+    key = normalize_url(url) + ("#readonly" if readonly else "")
+    if key not in _SESSIONMAKERS:
+        _SESSIONMAKERS[key] = sessionmaker(get_engine(url, readonly=readonly),
+                                           expire_on_commit=False)
+    return _SESSIONMAKERS[key]
 
 
 @contextmanager
-def transaction(url: str) -> Iterator[Session]:
-    """A session in one transaction: committed on success, rolled back on any error."""
-    with get_sessionmaker(url)() as session, session.begin():
+def transaction(url: str, *, readonly: bool = False) -> Iterator[Session]:
+    """A session in one transaction: committed on success, rolled back on any error.
+    `readonly=True` promises no writes (on SQLite it begins DEFERRED)."""
+    with get_sessionmaker(url, readonly=readonly)() as session, session.begin():
         yield session
 
 
@@ -87,3 +93,13 @@ def dispose_all() -> None:
         engine.dispose()
     _ENGINES.clear()
     _SESSIONMAKERS.clear()
+
+
+def dispose(url: str) -> None:
+    """Close every pooled connection to one database (both SQLite engines), e.g. before the
+    file is replaced."""
+    base = normalize_url(url)
+    for key in (base, base + "#readonly"):
+        engine = _ENGINES.get(key)
+        if engine is not None:
+            engine.dispose()

@@ -13,7 +13,7 @@ from sync.people import (
     ROLES,
     add_user,
     check_password,
-    find_user,
+    deactivate_user,
     issue_token,
     list_users,
     set_password,
@@ -139,12 +139,7 @@ def deactivate(request: Request, name: str, actor: Actor = Depends(page_admin)) 
         return RedirectResponse("/users", 303)
     try:
         with transaction(state.settings.database_url) as session:
-            user = find_user(session, name)
-            if user is None:
-                raise NotFound(f"no user named {name!r}")
-            user.active = False
-            user.token_hash = None
-            user.token_id = None
+            deactivate_user(session, name)
     except NotFound as exc:
         flash(request, "error", exc.message)
     else:

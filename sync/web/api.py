@@ -12,9 +12,19 @@ from sqlalchemy import select
 from sync.config import Settings
 from sync.db.models import Post, User
 from sync.db.session import transaction
-from sync.errors import ConflictError, InputError, NotFound
+from sync.errors import ConflictError, InputError
 from sync.history import acknowledge, events, get_post, translation_diff
-from sync.people import ROLES, add_user, find_user, issue_token, list_users, set_password, user_dict
+from sync.people import (
+    ROLES,
+    add_user,
+    issue_token,
+    list_users,
+    set_password,
+    user_dict,
+)
+from sync.people import (
+    deactivate_user as deactivate,
+)
 from sync.queue import list_tasks, task_dict
 from sync.state import STATES
 from sync.status import Filters, load_rows, status_document
@@ -223,13 +233,7 @@ def deactivate_user(request: Request, name: str,
     if name == actor.name:
         raise ConflictError("you cannot deactivate yourself; ask another admin")
     with transaction(settings.database_url) as session:
-        user = find_user(session, name)
-        if user is None:
-            raise NotFound(f"no user named {name!r}", user=name)
-        user.active = False
-        user.token_hash = None
-        user.token_id = None
-        return user_dict(user)
+        return user_dict(deactivate(session, name))
 
 
 def me_dict(user: User) -> dict[str, Any]:

@@ -306,16 +306,16 @@ def login(
                                    headers={"Retry-After": str(int(wait) + 1)})
     with transaction(state.settings.database_url) as session:
         user = find_user(session, name.strip()) if name.strip() else None
-        ok = check_password(user, password)
-        if ok and user is not None:
-            uid, mark, role = user.id, password_mark(user), user.role
-    if not ok:
+        ok = check_password(user, password)  # as slow for unknown names as for known ones
+        signed_in = (user.id, password_mark(user), user.role) if ok and user else None
+    if signed_in is None:
         state.throttle.failed(key)
         ctx["error"] = _("Wrong name or password.")
         return state.renderer.page(request, "login.html", ctx, status_code=401)
+    uid, mark, role = signed_in
     state.throttle.succeeded(key)
     ui_lang = request.session.get("ui_lang")
-    request.session.clear()
+    request.session.clear()  # a new session (and CSRF token) at every sign-in: no fixation
     request.session.update(uid=uid, pw=mark, csrf=secrets.token_urlsafe(32))
     if ui_lang:
         request.session["ui_lang"] = ui_lang

@@ -12,6 +12,7 @@ import datetime as dt
 import gettext as gettext_module
 import io
 import logging
+import sys
 from collections.abc import Collection, Mapping
 from contextvars import ContextVar
 from pathlib import Path
@@ -25,7 +26,16 @@ log = logging.getLogger(__name__)
 
 DOMAIN = "transync"
 DEFAULT = "en"
-UI_LOCALES = Path(__file__).resolve().parents[2] / "locales"
+def _ui_locales() -> Path:
+    """The repository's locales/ (editable installs) or the copy `pip install .` puts in
+    <prefix>/share/transync/locales (pyproject's data-files)."""
+    here = Path(__file__).resolve().parents[2] / "locales"
+    if here.is_dir():
+        return here
+    return Path(sys.prefix) / "share" / "transync" / "locales"
+
+
+UI_LOCALES = _ui_locales()
 
 _ENGLISH = gettext_module.NullTranslations()
 _translations: ContextVar[gettext_module.NullTranslations | None] = ContextVar(

@@ -140,8 +140,10 @@ def _save(request: Request, actor: Actor, task_id: int, translations: dict[int, 
         return RedirectResponse(f"/tasks/{task_id}", 303)
     try:
         with transaction(settings.database_url) as session:
+            if not submit:
+                translations = edited_only(session, settings, task_id, translations)
             result = submit_segments(session, settings, task_id, actor.name, translations,
-                                     partial=not submit)
+                                     partial=not submit, save_only=not submit)
     except SubmissionError as exc:
         by_position, other = split_problems(exc.problems)
         return render_task(request, actor, task_id, entered=translations, problems=by_position,
@@ -152,6 +154,18 @@ def _save(request: Request, actor: Actor, task_id: int, translations: dict[int, 
     flash(request, "ok", outcome(result, task_id))
     target = f"/tasks/{task_id}" if result.get("state") == "claimed" else "/my"
     return RedirectResponse(target, 303, background=BackgroundTask(nudge, settings))
+
+
+def edited_only(session: Any, settings: Any, task_id: int,
+                translations: dict[int, str]) -> dict[int, str]:
+    """For "save progress": only what differs from what the editor showed. An update task
+    comes pre-filled with the old translations, which are not the translator's progress
+    (a changed segment's old text would be saved as if it were done)."""
+    from sync.taskview import task_detail
+
+    shown = {s["position"]: s["translation"] or ""
+             for s in task_detail(session, settings, task_id)["segments"]}
+    return {pos: text for pos, text in translations.items() if text != shown.get(pos, "")}
 
 
 def outcome(result: dict[str, Any], task_id: int) -> str:

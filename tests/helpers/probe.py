@@ -9,8 +9,9 @@ behaves like ``transync worker --pool solo`` and, driven by environment variable
   ``prefill-committed`` (after the Celery task's transaction committed), ``scan-start`` /
   ``scan-end`` around reading the sources (the scan's lock is held all along), and
   ``run-scan`` with whether the scan ran or was skipped;
-- ``TRANSYNC_TEST_GATE=FILE``: pre-fill stops after it has read its tasks and their segments
-  and waits (up to 60 s) for FILE to exist, so a test can act while a pre-fill is mid-way;
+- ``TRANSYNC_TEST_GATE=FILE``: pre-fill stops after it has read its tasks and their segments,
+  before it looks anything up in the memory, and waits (up to 60 s) for FILE to exist, so a
+  test can act while a pre-fill is mid-way;
 - ``TRANSYNC_TEST_SCAN_HOLD=SECONDS``: a scan keeps its lock that much longer, which widens
   the window in which two scans of one source would overlap if the lock failed.
 
@@ -57,7 +58,7 @@ def install() -> None:
     from sync.db.models import Task
 
     real_prefill = sync.memory.prefill
-    real_matcher_init = sync.memory.Matcher.__init__
+    real_matcher = sync.memory.matcher
     real_scan_sources = sync.scanning.scan_sources
     real_run_scan = sync.scanning.run_scan
 
@@ -71,7 +72,7 @@ def install() -> None:
         emit("prefill-start", task_ids=list(task_ids), computing=due)
         return real_prefill(session, settings, task_ids)
 
-    def matcher_init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def matcher(*args, **kwargs):  # type: ignore[no-untyped-def]
         gate = os.environ.get("TRANSYNC_TEST_GATE")
         if gate:
             emit("gate-wait")
@@ -79,7 +80,7 @@ def install() -> None:
             while not os.path.exists(gate) and time.monotonic() < deadline:
                 time.sleep(0.05)
             emit("gate-pass")
-        real_matcher_init(self, *args, **kwargs)
+        return real_matcher(*args, **kwargs)
 
     def scan_sources(*args, **kwargs):  # type: ignore[no-untyped-def]
         emit("scan-start")
@@ -105,7 +106,7 @@ def install() -> None:
             _local.computing = []
 
     sync.memory.prefill = prefill
-    sync.memory.Matcher.__init__ = matcher_init  # type: ignore[method-assign]
+    sync.memory.matcher = matcher
     sync.scanning.scan_sources = scan_sources
     sync.scanning.run_scan = run_scan
     task_postrun.connect(postrun, weak=False)

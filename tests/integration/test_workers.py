@@ -17,11 +17,12 @@ import pytest
 import redis
 from sqlalchemy import select, update
 
+import sync.memory
 from sync.config import Settings
 from sync.db.models import Memory, Outbox, SourceState, Suggestion, Task, utcnow
 from sync.db.session import get_sessionmaker, transaction
 from sync.frontmatter import parse_document
-from sync.memory import prefill
+from sync.memory import learn, prefill
 from sync.outbox import dispatch, sweep
 from tests.conftest import make_settings, service_missing
 from tests.helpers.probe import read_events
@@ -102,6 +103,7 @@ def open_ids(settings: Settings) -> list[int]:
 
 def recomputed(settings: Settings, task_id: int) -> list[tuple[Any, ...]]:
     """The suggestions a fresh pre-fill of the task would store now (rolled back)."""
+    sync.memory._MATCHERS.clear()  # fresh: not this process's cached view of the memory
     session = get_sessionmaker(settings.database_url)()
     try:
         with session.begin():
@@ -308,6 +310,53 @@ def test_prefill_racing_a_source_change_keeps_current_suggestions(
                alive=(slow, quick))
     digest = open_task(wsettings, DIGEST, "tr")
     assert digest is not None and digest["source_revision"] == 2
+    assert_prefilled_once_and_right(wsettings)
+
+
+def add_post(content: Path, key: str, *paragraphs: str) -> None:
+    body = "\n\n".join(paragraphs)
+    (content / "en/posts" / f"{key}.md").write_text(
+        f"---\ntitle: {key}\ntranslationKey: {key}\n---\n\n{body}\n", encoding="utf-8")
+
+
+def test_prefill_sees_memory_committed_out_of_id_order(wsettings: Settings, content: Path,
+                                                       services: Services) -> None:
+    """Memory rows are numbered when inserted but become visible when committed: a row that
+    a longer transaction (a submission, a scan) committed after a newer one must still reach
+    a worker that has pre-filled in between."""
+    url = wsettings.database_url
+    scan(wsettings, content)
+    worker = services.worker("worker", wsettings)
+    dispatch(wsettings)
+    wait_until(lambda: not pending(wsettings), 30, "the first pre-fill", alive=(worker,))
+
+    late = "Port authorities along the coast will publish a shared schedule of repairs."
+    late_tr = "Kıyıdaki liman idareleri ortak bir onarım takvimi yayımlayacak."
+    slow = get_sessionmaker(url)()
+    try:
+        with slow.begin():
+            learn(slow, "en", "tr", [(late, late_tr, "manual [tr]")])
+            slow.flush()  # numbered, not yet committed
+            with transaction(url) as s:
+                learn(s, "en", "tr", [("A sentence learned a moment later, and committed.",
+                                       "Biraz sonra öğrenilen ve kaydedilen bir cümle.",
+                                       "manual [tr]")])
+            add_post(content, "first-news", "Nothing in this post is in the memory yet.")
+            scan(wsettings, content)
+            dispatch(wsettings)
+            wait_until(lambda: not pending(wsettings), 30, "a pre-fill in between",
+                       alive=(worker,))
+    finally:
+        slow.close()
+
+    add_post(content, "late-news", late)
+    scan(wsettings, content)
+    dispatch(wsettings)
+    wait_until(lambda: not pending(wsettings), 30, "the last pre-fill", alive=(worker,))
+    t = open_task(wsettings, "late-news", "tr")
+    assert t is not None
+    assert (1, late_tr, 100.0, "manual [tr]") in suggestion_rows(wsettings, t["id"]), (
+        "the worker never saw the memory row committed after a newer one")
     assert_prefilled_once_and_right(wsettings)
 
 

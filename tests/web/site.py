@@ -164,9 +164,9 @@ class Pristine:
         shutil.copytree(content, self.saved / "content")
 
     def _release(self) -> None:
-        from sync.db.session import get_engine
+        from sync.db.session import dispose
 
-        get_engine(self.site.settings.database_url).dispose()
+        dispose(self.site.settings.database_url)
         for suffix in ("-wal", "-shm"):
             Path(f"{self.db}{suffix}").unlink(missing_ok=True)
 

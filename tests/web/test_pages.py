@@ -235,6 +235,32 @@ def test_translator_editor_problems_progress_submit(site: Site) -> None:
         assert get_task(session, task_id)[0].state == "done"
 
 
+def test_saving_a_prefilled_update_task_keeps_it(site: Site) -> None:
+    """An update task shows the old translation in every field; "save progress" with one
+    field edited stores that field and keeps the claim (it does not submit)."""
+    change_energy_source(site.content)
+    run_scan(site.settings, [f"fs:{site.content}"])
+    with transaction(site.settings.database_url) as session:
+        from sync.queue import list_tasks, update_task
+
+        (task, _key), = list_tasks(session, post="energy-security", lang="tr")
+        update_task(session, task.id, "ed", priority=10)
+    ayse = site.login("ayse")
+    task_id = _claim(ayse)
+    assert task_id == task.id
+    page = ayse.get(f"/tasks/{task_id}").text
+    assert "9 of 11 segments translated" in page  # two hold the old text
+    fields = dict(re.findall(r'name="(t\d+)"[^>]*>([^<]*)</textarea>', page))
+    data = {k: html.unescape(v) for k, v in fields.items()}
+    data["t0"] = "Karadeniz'de Enerji Güvenliği (yeni)"
+    r = ayse.post(f"/tasks/{task_id}/translations",
+                  data={**data, "csrf_token": csrf(ayse, "/my"), "action": "save"})
+    assert r.status_code == 303 and r.headers["location"] == f"/tasks/{task_id}"
+    with transaction(site.settings.database_url) as session:
+        saved = get_task(session, task_id)[0]
+        assert saved.state == "claimed" and saved.progress == {"0": data["t0"]}
+
+
 def test_po_upload_on_the_task_page(site: Site) -> None:
     ayse = site.login("ayse")
     task_id = _claim(ayse)

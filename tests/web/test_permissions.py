@@ -13,7 +13,7 @@ import pytest
 
 import sync.people
 from sync.db.migrate import upgrade
-from sync.db.session import dispose_all, get_engine, transaction
+from sync.db.session import dispose, dispose_all, transaction
 from sync.queue import assign, claim, get_task
 from sync.scanning import run_scan
 from sync.submission import submit_markdown
@@ -134,7 +134,7 @@ class Copies:
         self.current = Site(settings=settings, content=site.content, tokens=site.tokens)
 
     def site(self) -> Site:
-        get_engine(self.current.settings.database_url).dispose()
+        dispose(self.current.settings.database_url)
         for suffix in ("-wal", "-shm"):
             Path(f"{self.db}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(self.template["db"], self.db)
