@@ -262,8 +262,8 @@ class Scale:
 
 SCALES = {
     "small": Scale(sizes=[200, 1000], repeat=2, history_rounds=3, history_sizes=[200],
-                   claims=3000, pgbench_seconds=5, catalog_entries=20_000,
-                   polib_sizes=[2500, 5000, 10_000], wxr_items=[1000, 3000], web_sizes=[1000],
+                   claims=2000, pgbench_seconds=5, catalog_entries=20_000,
+                   polib_sizes=[2500, 5000, 10_000], wxr_items=[500, 1500], web_sizes=[1000],
                    web_seconds=10, submit_entries=5000, prefill_sizes=[1000]),
     "full": Scale(sizes=[1000, 10_000], repeat=3, history_rounds=5, history_sizes=None,
                   claims=20_000, pgbench_seconds=10, catalog_entries=100_000,

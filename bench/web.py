@@ -116,7 +116,7 @@ def one(ctx: Ctx, posts: int) -> None:
             raise BenchError(f"/api/v1/status/summary gave {summary.status_code}: "
                              f"{summary.text[:200]}")
         seconds = ctx.scale.web_seconds
-        results["login"] = load(ctx, base + "/login", {}, seconds)
+        results["login"] = load(ctx, base + "/login", {}, max(5, seconds // 2))
         results["matrix"] = load(ctx, base + "/?per_page=100",
                                  {"Cookie": f"transync_session={cookie}"}, seconds)
         results["api"] = load(ctx, base + "/api/v1/status/summary", auth, seconds)

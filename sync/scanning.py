@@ -103,5 +103,6 @@ def run_scan(
             from sync.planning import plan_tasks
 
             plan_tasks(session, settings, report.touched_posts, actor=actor)
-        mark_scanned(session, [s.uri for s in sources], utcnow())
+        mark_scanned(session, [s.uri for s in sources if s.uri not in report.failed_sources],
+                     utcnow())
     return report

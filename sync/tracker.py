@@ -44,6 +44,7 @@ class ScanReport:
     state_changes: int = 0
     problems: list[Problem] = field(default_factory=list)
     touched_posts: set[int] = field(default_factory=set)
+    failed_sources: set[str] = field(default_factory=set)  # unreadable: nothing applied
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -237,6 +238,7 @@ class Scan:
                 docs.append(item)
         self.report.problems.extend(problems)
         if any(p.fatal for p in problems):
+            self.report.failed_sources.add(source.uri)
             return  # nothing of an unreadable source is applied, nothing is deleted
         docs = self.reject_duplicates(docs, existing, kept)
         self.create_posts(sorted({d.key for d in docs} - self.snap.posts.keys()))

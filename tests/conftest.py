@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +31,13 @@ def service_missing(what: str, exc: BaseException) -> None:
     pytest.skip(message)
 
 
+TEST_BROKER = f"sqla+sqlite:///{tempfile.gettempdir()}/transync-test-broker-{os.getpid()}.db"
+
+
 def make_settings(database_url: str, **overrides: object) -> Settings:
+    """Settings for a test: nothing from the environment or a transync.toml; the embedded
+    broker in a temporary file (never the working directory)."""
+    overrides.setdefault("broker_url", TEST_BROKER)
     return load_settings(environ={}, config_file=Path("/nonexistent/transync.toml"),
                          database_url=database_url, **overrides)
 

@@ -498,6 +498,8 @@ def make_claimable(url: str, count: int, claimers: list[str]) -> set[int]:
 @pytest.mark.parametrize(("backend", "claimers", "count"), [
     ("postgresql", 16, 1000),
     ("sqlite", 4, 100),
+    pytest.param("postgresql", 32, 2000, marks=pytest.mark.faults, id="faults-pg-32x2000"),
+    pytest.param("sqlite", 4, 2000, marks=pytest.mark.faults, id="faults-sqlite-4x2000"),
 ])
 def test_concurrent_claimers_never_share_a_task(request: pytest.FixtureRequest, tmp_path: Path,
                                                 backend: str, claimers: int,
