@@ -122,14 +122,13 @@ def claim(
             source_changed=False,
             updated_at=now,
         )
-        .returning(Task.id)
-        .execution_options(synchronize_session=False)
+        .returning(Task)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    task_id = session.execute(stmt).scalar_one_or_none()
-    if task_id is None:
+    task = session.execute(stmt).scalar_one_or_none()
+    if task is None:
         return None
-    task, key = get_task(session, task_id)
-    session.refresh(task)
+    key = session.execute(select(Post.key).where(Post.id == task.post_id)).scalar_one()
     record(session, "task", user.name, task.post_id, lang, task=task.id, state="claimed",
            lease_expires_at=iso(task.lease_expires_at))
     return task, key

@@ -12,6 +12,9 @@ behaves like ``transync worker --pool solo`` and, driven by environment variable
 - ``TRANSYNC_TEST_GATE=FILE``: pre-fill stops after it has read its tasks and their segments,
   before it looks anything up in the memory, and waits (up to 60 s) for FILE to exist, so a
   test can act while a pre-fill is mid-way;
+- ``TRANSYNC_TEST_DIE_ON_EXPORT=FILE``: the first time an export is about to rename a new
+  ``posts.po`` into place (its temporary file written), the worker creates FILE and kills
+  itself with SIGKILL: the worst moment for an export to die;
 - ``TRANSYNC_TEST_SCAN_HOLD=SECONDS``: a scan keeps its lock that much longer, which widens
   the window in which two scans of one source would overlap if the lock failed.
 
@@ -49,7 +52,26 @@ def read_events(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def install_export_killer() -> None:
+    marker = os.environ.get("TRANSYNC_TEST_DIE_ON_EXPORT")
+    if not marker:
+        return
+    import signal
+
+    real_replace = os.replace
+
+    def replace(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
+        if str(dst).endswith("posts.po") and not os.path.exists(marker):
+            Path(marker).touch()
+            emit("export-killed")
+            os.kill(os.getpid(), signal.SIGKILL)
+        real_replace(src, dst, *args, **kwargs)
+
+    os.replace = replace  # type: ignore[assignment]
+
+
 def install() -> None:
+    install_export_killer()
     from celery.signals import task_postrun
     from sqlalchemy import select
 
