@@ -4,9 +4,11 @@ throwaway databases and the generated content trees ("corpora") that areas reuse
 Memory is measured in one of three ways, and every row says which (`rss_how`):
 
 - ``child ru_maxrss``: peak resident set of a subprocess (and of the processes it waited
-  for), from ``os.wait4`` on that one child, so earlier children never leak into it;
-- ``forked child ru_maxrss``: an in-process step run in a forked child; the row also gives
-  how much of the peak was inherited from the parent (the input data);
+  for), from ``os.wait4`` in a small launcher process (see LAUNCHER), so neither earlier
+  children nor this large process leak into it;
+- ``forked child ru_maxrss``: an in-process step run in a forked child whose high-water mark
+  is reset first (/proc/self/clear_refs); the row also gives how much of the peak was
+  already resident when it started (pages shared with the parent: the input data);
 - ``self ru_maxrss``: ``resource.getrusage(RUSAGE_SELF)`` inside a worker process.
 """
 
@@ -17,7 +19,6 @@ import json
 import math
 import os
 import re
-import resource
 import shutil
 import signal
 import sqlite3
@@ -106,35 +107,96 @@ class Proc:
     """One finished subprocess: wall time, peak RSS of its tree (wait4), exit code, output."""
 
     seconds: float
-    rss_mb: float
+    rss_mb: float | None
     returncode: int
     stdout: str
     stderr: str
 
 
+# Every measured subprocess is started through this small launcher, which forks and execs
+# the command and reports the child's wall time and wait4 rusage. Started directly from
+# this (large) process, a child's ru_maxrss would start at this process's RSS: Linux keeps
+# the high-water mark of the address space a child had before execve (with vfork, ours).
+LAUNCHER = """
+import json, os, signal, sys, time
+report, argv = sys.argv[1], sys.argv[2:]
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(argv[0], argv)
+    finally:
+        os._exit(127)
+for sig in (signal.SIGTERM, signal.SIGINT):  # the group's signal reaches the child itself
+    signal.signal(sig, lambda *_: None)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - t0
+with open(report, "w") as f:
+    json.dump({"seconds": wall, "maxrss_kb": usage.ru_maxrss, "status": status}, f)
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"""
+
+
+class Launched:
+    """A command started through LAUNCHER, in its own process group."""
+
+    def __init__(self, argv: Sequence[str], *, env: dict[str, str] | None = None,
+                 cwd: Path | None = None, stdout: Any = None, stderr: Any = None) -> None:
+        fd, report = tempfile.mkstemp(prefix="rusage-", suffix=".json")
+        os.close(fd)
+        self.report = Path(report)
+        self.argv = list(map(str, argv))
+        self.proc = subprocess.Popen([sys.executable, "-S", "-c", LAUNCHER, report,
+                                      *self.argv], env=env, cwd=cwd, stdout=stdout,
+                                     stderr=stderr, stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def poll(self) -> int | None:
+        return self.proc.poll()
+
+    def wait(self, timeout: float | None = None) -> int:
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.signal(signal.SIGKILL)
+            return self.proc.wait()
+
+    def signal(self, sig: int) -> None:
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def usage(self) -> tuple[float | None, float | None]:
+        """(wall seconds, peak RSS in MB) of the command, once it has ended."""
+        try:
+            data = json.loads(self.report.read_text() or "{}")
+        except (OSError, ValueError):
+            data = {}
+        finally:
+            self.report.unlink(missing_ok=True)
+        rss = data.get("maxrss_kb")
+        return data.get("seconds"), (rss / 1024 if rss is not None else None)
+
+
 def run_measured(argv: Sequence[str], *, env: dict[str, str] | None = None,
                  cwd: Path | None = None, ok: Sequence[int] = (0,),
                  timeout: float | None = None) -> Proc:
-    """Run argv to completion; its wall time and its own ru_maxrss (os.wait4 on that pid)."""
+    """Run argv to completion: its wall time and its own peak RSS (ru_maxrss from wait4)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(list(argv), env=env, cwd=cwd, stdout=out, stderr=err,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-        deadline = None if timeout is None else t0 + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG if deadline else 0)
-            if pid:
-                break
-            if time.perf_counter() > deadline:  # type: ignore[operator]
-                os.killpg(proc.pid, signal.SIGKILL)
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.05)
+        launched = Launched(argv, env=env, cwd=cwd, stdout=out, stderr=err)
+        code = launched.wait(timeout)
         wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds, rss = launched.usage()
         out.seek(0)
         err.seek(0)
-        result = Proc(wall, usage.ru_maxrss / 1024, proc.returncode,
+        result = Proc(seconds if seconds is not None else wall, rss, code,
                       out.read().decode(errors="replace"), err.read().decode(errors="replace"))
     if result.returncode not in ok:
         tail = (result.stderr or result.stdout).strip().splitlines()[-6:]
@@ -148,19 +210,21 @@ def transync(env: dict[str, str], *args: str, ok: Sequence[int] = (0,)) -> Proc:
 
 
 def fork_measure(fn: Callable[[], Any]) -> dict[str, float]:
-    """Run fn in a forked child: its wall time, its peak RSS (ru_maxrss) and the RSS it
-    started with (inherited from this process), in MB."""
+    """Run fn in a forked child: its wall time, its peak RSS (VmHWM, reset when the child
+    starts) and the RSS it started with (pages shared with this process), in MB."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
         os.close(read_fd)
         code = 0
         try:
+            with open("/proc/self/clear_refs", "w") as f:  # peak RSS := current RSS
+                f.write("5")
             start = _vm_rss_mb()
             t0 = time.perf_counter()
             fn()
             wall = time.perf_counter() - t0
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            peak = _vm_rss_mb("VmHWM:")
             payload = {"seconds": wall, "peak_mb": peak, "start_mb": start}
         except BaseException as exc:  # noqa: BLE001 - reported to the parent
             payload, code = {"error": repr(exc)}, 1
@@ -177,9 +241,9 @@ def fork_measure(fn: Callable[[], Any]) -> dict[str, float]:
     return payload
 
 
-def _vm_rss_mb() -> float:
+def _vm_rss_mb(field: str = "VmRSS:") -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -195,36 +259,16 @@ def msgcat_seconds(po: Path, out: Path) -> float:
     return run_measured(["msgcat", str(po), "-o", str(out)]).seconds
 
 
-def stop_process(proc: subprocess.Popen[bytes], timeout: float = 20.0) -> float:
-    """SIGTERM the process group (then SIGKILL); returns the tree's peak RSS in MB."""
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            break
-        if time.monotonic() > deadline:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            pid, status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            break
-        time.sleep(0.1)
-    try:  # pool children left behind by a dead parent
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    return usage.ru_maxrss / 1024
+def stop_process(proc: Launched, timeout: float = 30.0) -> float | None:
+    """SIGTERM the process group (then SIGKILL); returns the command's peak RSS in MB."""
+    proc.signal(signal.SIGTERM)
+    proc.wait(timeout)
+    proc.signal(signal.SIGKILL)  # pool children left behind by a dead parent
+    return proc.usage()[1]
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float, what: str,
-             proc: subprocess.Popen[bytes] | None = None, log: Path | None = None,
+             proc: Launched | None = None, log: Path | None = None,
              interval: float = 0.05) -> Any:
     deadline = time.monotonic() + timeout
     while True:
@@ -233,7 +277,7 @@ def wait_for(predicate: Callable[[], Any], timeout: float, what: str,
             return value
         if proc is not None and proc.poll() is not None:
             tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
-            raise BenchError(f"process exited ({proc.returncode}) while waiting for {what}: "
+            raise BenchError(f"process exited ({proc.poll()}) while waiting for {what}: "
                              f"{tail}")
         if time.monotonic() > deadline:
             raise BenchError(f"timed out after {timeout:.0f} s waiting for {what}")
@@ -262,8 +306,8 @@ class Scale:
 
 SCALES = {
     "small": Scale(sizes=[200, 1000], repeat=2, history_rounds=3, history_sizes=[200],
-                   claims=2000, pgbench_seconds=5, catalog_entries=20_000,
-                   polib_sizes=[2500, 5000, 10_000], wxr_items=[500, 1500], web_sizes=[1000],
+                   claims=2000, pgbench_seconds=4, catalog_entries=10_000,
+                   polib_sizes=[2000, 4000, 8000], wxr_items=[300, 1000], web_sizes=[1000],
                    web_seconds=10, submit_entries=5000, prefill_sizes=[1000]),
     "full": Scale(sizes=[1000, 10_000], repeat=3, history_rounds=5, history_sizes=None,
                   claims=20_000, pgbench_seconds=10, catalog_entries=100_000,
@@ -456,7 +500,7 @@ class Corpus:
         shutil.copytree(self.content, self.pristine)
         self.live_url = ctx.new_db(self.backend, f"{self.backend}{self.posts}")
         env = ctx.env(self.live_url)
-        transync(env, "init")
+        migrate(self.live_url)
         self.initial = transync(env, "scan", str(self.content), ok=(0, 2))
         if self.backend == "sqlite":
             self.template = self.live_url[len("sqlite:///"):] + ".template"
@@ -483,6 +527,15 @@ class Corpus:
         if content:
             self.restore_content()
         return self.ctx.new_db(self.backend, f"{tag}{self.posts}", template=self.template)
+
+
+def migrate(url: str) -> None:
+    """`transync init`, in this process (Alembic is slow to start in a new one)."""
+    from sync.db.migrate import upgrade
+    from sync.db.session import dispose_all
+
+    upgrade(url)
+    dispose_all()
 
 
 def sqlalchemy_engine(url: str) -> Any:

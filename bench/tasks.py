@@ -5,19 +5,23 @@ Celery + Redis beside a no-op Celery task on the same Redis and worker."""
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
+import json
 import os
 import re
-import resource
+import shutil
+import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from bench.common import (
+    ROOT,
     TRANSYNC,
     BenchError,
     Ctx,
+    Launched,
     median,
     row,
     run_measured,
@@ -177,21 +181,30 @@ def claims(ctx: Ctx) -> None:
     plan = explain(url, CLAIM_SQL.format(table="tasks"))  # the pick at a full queue
     pick_ms = _execution_ms(plan)
     shape = _plan_shape(plan)
-    dispose_all()  # no connection may cross the fork
-
-    mp = multiprocessing.get_context("fork")
-    barrier = mp.Barrier(CLAIMERS + 1)
-    results = mp.Queue()
-    procs = [mp.Process(target=_claimer, args=(url, f"claimer{c:02d}", barrier, results))
-             for c in range(CLAIMERS)]
-    for p in procs:
-        p.start()
-    barrier.wait(timeout=120)
-    t0 = time.perf_counter()
-    got = [results.get(timeout=3600) for _ in procs]
-    elapsed = time.perf_counter() - t0
-    for p in procs:
-        p.join(30)
+    dispose_all()
+    workdir = ctx.work / "claimers"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    names = [f"claimer{c:02d}" for c in range(CLAIMERS)]
+    log = ctx.work / "claimers.log"
+    with open(log, "ab") as logf:
+        zygote = Launched([sys.executable, "-m", "bench.claimers", url, str(workdir), *names],
+                          env=ctx.env(url, PYTHONPATH=str(ROOT)), stdout=logf, stderr=logf)
+    try:
+        wait_for(lambda: all((workdir / f"ready-{x}").exists() for x in names), 120,
+                 "the claimers to connect", zygote, log)
+        t0 = time.perf_counter()
+        (workdir / "go").touch()
+        zygote.wait(3600)
+        elapsed = time.perf_counter() - t0
+    finally:
+        zygote.signal(signal.SIGKILL)
+    _, tree_rss = zygote.usage()
+    got = []
+    for name in names:
+        path = workdir / f"{name}.json"
+        got.append(json.loads(path.read_text()) if path.exists()
+                   else {"name": name, "ids": [], "error": f"{name} wrote nothing"})
     errors = [g["error"] for g in got if g.get("error")]
     if errors:
         raise BenchError(f"a claimer failed: {errors[0]}")
@@ -210,14 +223,14 @@ def claims(ctx: Ctx) -> None:
     ok = doubles == 0 and not_claimed == 0 and wrong_owner == 0 and twice == 0 and (
         len(set(claimed)) == n)
     ref = pgbench(ctx, url, n, proposed=False)
-    fixed = pgbench(ctx, url, max(n, 300_000), proposed=True)
+    fixed = pgbench(ctx, url, max(n, 30_000 * ctx.scale.pgbench_seconds), proposed=True)
     rate = len(claimed) / elapsed
     ctx.add(row(AREA, f"claim, {CLAIMERS} processes (sync.queue.claim)", backend="postgresql",
                 size=n, size_unit="queued tasks", seconds=elapsed, n=len(claimed),
                 unit="claims", rate=rate, rate_unit="claims/s",
                 reference=f"pgbench -c {CLAIMERS}, same statement, look-alike table",
                 ref_rate=ref["rate"], peak_rss_mb=max(g["maxrss_mb"] for g in got),
-                rss_how="self ru_maxrss (largest claimer)",
+                rss_how="self ru_maxrss (largest claimer)", tree_rss_mb=tree_rss,
                 target="≥ 1,000 claims/s, zero double claims", meets=ok and rate >= 1000,
                 checks_ok=ok,
                 notes=f"double claims {doubles}, unclaimed {not_claimed}, wrong assignee "
@@ -236,35 +249,6 @@ def claims(ctx: Ctx) -> None:
                       f"pick: {fixed['shape']}, {fixed['pick_ms']} ms; {fixed['left']:,} left "
                       "queued"))
     ctx.drop_db(url)
-
-
-def _claimer(url: str, name: str, barrier: Any, results: Any) -> None:
-    """One claimer process: claim in its own transaction until the queue is empty."""
-    out: dict[str, Any] = {"name": name, "ids": []}
-    try:
-        from pathlib import Path
-
-        from sqlalchemy import text
-
-        from sync.config import load_settings
-        from sync.db.session import transaction
-        from sync.queue import claim
-
-        settings = load_settings(environ={}, config_file=Path("/nonexistent/transync.toml"),
-                                 database_url=url)
-        with transaction(url) as s:
-            s.execute(text("SELECT 1"))
-        barrier.wait(timeout=120)
-        while True:
-            with transaction(url) as s:
-                got = claim(s, settings, name, "tr")
-                if got is None:
-                    break
-                out["ids"].append(got[0].id)
-    except Exception as exc:  # noqa: BLE001 - reported to the parent
-        out["error"] = f"{name}: {type(exc).__name__}: {exc}"[:500]
-    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    results.put(out)
 
 
 def pgbench_binary() -> str:
@@ -410,10 +394,9 @@ def prefill_pipeline(ctx: Ctx, url: str, posts: int) -> None:
     log = ctx.work / f"worker-{posts}.log"
     env = ctx.env(url, TRANSYNC_BROKER_URL=ctx.redis)
     with open(log, "ab") as logf:
-        worker = subprocess.Popen([TRANSYNC, "worker", "-c", "2", "-l", "info",
-                                   "-n", f"bench{posts}-{os.getpid()}@%h"],
-                                  env=env, stdout=logf, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        worker = Launched([TRANSYNC, "worker", "-c", "2", "-l", "info",
+                           "-n", f"bench{posts}-{os.getpid()}@%h"],
+                          env=env, stdout=logf, stderr=subprocess.STDOUT)
     worker_rss = None
     try:
         wait_for(lambda: re.search(r"@\S+ ready", log.read_text(errors="replace")), 120,

@@ -16,7 +16,7 @@ import subprocess
 import time
 from typing import Any
 
-from bench.common import TRANSYNC, BenchError, Ctx, row, stop_process, wait_for
+from bench.common import TRANSYNC, BenchError, Ctx, Launched, row, stop_process, wait_for
 
 AREA = "web"
 CLIENTS = 20
@@ -84,9 +84,8 @@ def one(ctx: Ctx, posts: int) -> None:
     env = ctx.env(url, TRANSYNC_SECRET_KEY="bench-" + "x" * 40,
                   TRANSYNC_BROKER_URL=ctx.redis)
     with open(log, "ab") as logf:
-        server = subprocess.Popen([TRANSYNC, "serve", "--port", str(port)], env=env,
-                                  stdout=logf, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        server = Launched([TRANSYNC, "serve", "--port", str(port)], env=env, stdout=logf,
+                          stderr=subprocess.STDOUT)
     results: dict[str, dict[str, Any]] = {}
     rss = None
     try:

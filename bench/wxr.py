@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from bench.common import BenchError, Ctx, median, row, run_measured, transync
+from bench.common import BenchError, Ctx, median, migrate, row, run_measured, transync
 from bench.generate import write_wxr
 
 AREA = "wxr"
@@ -45,7 +45,7 @@ def one(ctx: Ctx, backend: str, items: int) -> None:
     url = ctx.new_db(backend, f"wxr{items}")
     env = ctx.env(url)
     try:
-        transync(env, "init")
+        migrate(url)
         scan = transync(env, "scan", f"wxr:{path}", ok=(0, 2))
         rescan = transync(env, "scan", f"wxr:{path}", ok=(0, 2))
     finally:

@@ -58,6 +58,7 @@ import httpx
 from sync import __version__
 from sync.errors import ConfigError, ConflictError, SourceError
 from sync.sources.base import Deleted, Document, Problem, Unchanged
+from sync.sources.wxr import is_post_id as _is_id
 from sync.sources.wxr import parse_locale_map
 from sync.text import sha256_hex
 
@@ -817,14 +818,6 @@ def _gmt(value: object) -> dt.datetime | None:
     except ValueError:
         return None
     return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
-
-
-def _is_id(value: object) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return value > 0
-    return isinstance(value, str) and value.isascii() and value.isdigit() and int(value) > 0
 
 
 def _int(value: object, default: int) -> int:

@@ -210,7 +210,7 @@ class _WxrReader:
             return None
         members: dict[str, str] = {}
         for lang, post_id in value.items():
-            if not isinstance(lang, str) or not _is_id(post_id):
+            if not isinstance(lang, str) or not is_post_id(post_id):
                 return self.term_problem(
                     element,
                     taxonomy,
@@ -240,7 +240,7 @@ class _WxrReader:
         if item.status in SKIPPED_STATUSES:
             return None
         origin = f"{self.file}#item {item.post_id or '?'}"
-        if not _is_id(item.post_id):
+        if not is_post_id(item.post_id):
             return Problem(
                 origin=origin,
                 line=item.line,
@@ -372,7 +372,7 @@ def _is_wp(tag: str) -> bool:
     return tag.startswith("{" + WP_NAMESPACE) and "/excerpt/" not in tag
 
 
-def _is_id(value: object) -> bool:
+def is_post_id(value: object) -> bool:
     """Whether a value is a WordPress post id: a positive integer, or its decimal digits."""
     if isinstance(value, bool):
         return False
