@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import threading
 import time
 from collections import Counter
@@ -277,6 +278,35 @@ def test_flushall_then_the_sweeper_gets_every_job_done(wsettings: Settings, cont
     with transaction(wsettings.database_url) as s:
         attempts = s.execute(select(Outbox.attempts)).scalars().all()
     assert attempts == [2, 2]
+
+
+@pytest.mark.faults
+def test_redis_restarted_with_jobs_pending(wsettings: Settings, content: Path,
+                                           services: Services, redis_url: str) -> None:
+    """Redis dies with the messages in it and comes back empty on the same port while a
+    worker is running: the worker reconnects and the sweeper gets every job done."""
+    add_digest(content)
+    scan(wsettings, content)
+    rows = outbox_ids(wsettings)
+    assert dispatch(wsettings) == len(rows) == 2
+    server = next(s for s in services.started if s.name == "redis")
+    port = redis_url.rsplit(":", 1)[1].split("/")[0]
+    server.kill()  # the queued messages die with it (no persistence)
+    worker = services.worker("worker", wsettings, ready=False)
+    time.sleep(2.0)  # the worker is up, retrying its connection
+    again = services.start("redis-again", [server.argv[0], "--port", port, "--bind",
+                                           "127.0.0.1", "--save", "", "--appendonly", "no"],
+                           dict(os.environ))
+    again.wait_for_log(r"Ready to accept connections", timeout=10)
+    worker.wait_for_log(r"ready", timeout=60)
+    assert pending(wsettings) == rows
+    with transaction(wsettings.database_url) as s:
+        s.execute(update(Outbox).values(published_at=utcnow() - dt.timedelta(minutes=2)))
+    code, out, err = transync(wsettings, "dispatch", "--sweep")
+    assert code == 0 and "2 messages published" in out, (out, err)
+    wait_until(lambda: not pending(wsettings), 60, "the swept messages to be done",
+               alive=(worker,))
+    assert_prefilled_once_and_right(wsettings)
 
 
 def test_prefill_racing_a_source_change_keeps_current_suggestions(
