@@ -28,8 +28,12 @@ system-deps:
 test: $(STAMP) services system-deps
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# `make bench SCALE=small` (< 5 minutes); BENCH_ARGS passes more, e.g. BENCH_ARGS="--only scan".
 bench: $(STAMP) services
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench $(if $(SCALE),--scale $(SCALE),)
+	@test -f $(VENV)/.bench-$(shell cksum pyproject.toml | cut -d' ' -f1) || \
+	  { $(BIN)/python -m pip install -q -e '.[test,bench]' && \
+	    touch $(VENV)/.bench-$(shell cksum pyproject.toml | cut -d' ' -f1); }
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench $(if $(SCALE),--scale $(SCALE),) $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check sync workers tests bench

@@ -52,8 +52,10 @@ def one(ctx: Ctx, backend: str, posts: int) -> None:
     ctx.add(row(AREA, "scan, 1% of sources changed", runs=[p.seconds for p in procs],
                 peak_rss_mb=max(p.rss_mb for p in procs), growth=True, **common, **ref))
     procs = [transync(env, "status", "--json") for _ in range(ctx.repeat)]
+    floor = median(transync(env, "--version").seconds for _ in range(ctx.repeat))
     ctx.add(row(AREA, "status --json", runs=[p.seconds for p in procs],
-                peak_rss_mb=max(p.rss_mb for p in procs), growth=True, **common))
+                peak_rss_mb=max(p.rss_mb for p in procs), growth=True,
+                reference="CLI start-up (transync --version)", ref_seconds=floor, **common))
     if posts in ctx.pick(ctx.scale.history_sizes, fallback="min"):
         history(ctx, posts, env, corpus, common, ref)
 

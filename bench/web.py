@@ -127,7 +127,7 @@ def one(ctx: Ctx, posts: int) -> None:
                     ("api", "GET /api/v1/status/summary (Bearer)")):
         r = results[key]
         ctx.add(row(AREA, f"{op}, {CLIENTS} clients", backend="postgresql", size=posts,
-                    size_unit="posts", seconds=r["seconds"], n=r["requests"], unit="requests",
+                    size_unit="posts", duration_s=r["seconds"], n=r["requests"], unit="requests",
                     rate=r["rps"], rate_unit="req/s", p50_ms=r["p50_ms"], p95_ms=r["p95_ms"],
                     errors=r["errors"], reference="GET /login (no database), same load",
                     ref_rate=ref["rps"], target="p95 ≤ 50 ms",

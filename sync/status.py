@@ -214,3 +214,31 @@ def status_document(
     if page is not None and per_page is not None:
         doc.update(page=page, per_page=per_page, total=len(kept))
     return doc
+
+
+_SNAPSHOTS: dict[tuple[str, tuple[str, ...]], tuple[int, float, list[Row]]] = {}
+SNAPSHOT_TTL = 5.0  # seconds: a safety net for events committed out of id order
+
+
+def snapshot_rows(session: Session, settings: Settings) -> list[Row]:
+    """All rows, shared between requests of one process until the next event.
+
+    Every change the matrix shows (a revision, a state, a task) writes an event, so the
+    newest event id says whether the last snapshot still holds; the web serves many
+    requests from one load instead of loading 10,000 posts per request.
+    """
+    import time
+
+    from sqlalchemy import func
+
+    from sync.db.models import Event
+
+    newest = session.execute(select(func.max(Event.id))).scalar() or 0
+    key = (str(session.get_bind().url), tuple(settings.languages))
+    cached = _SNAPSHOTS.get(key)
+    now = time.monotonic()
+    if cached is not None and cached[0] == newest and now - cached[1] < SNAPSHOT_TTL:
+        return cached[2]
+    rows = load_rows(session, settings)
+    _SNAPSHOTS[key] = (newest, now, rows)
+    return rows

@@ -351,6 +351,8 @@ class Scan:
             )
         if v.draft != doc.draft and not v.first_seen:
             self.event("draft" if doc.draft else "undraft", pid, doc.lang)
+        if not v.first_seen and v.origin != doc.origin:
+            self.event("moved", pid, doc.lang, previous=v.origin, origin=doc.origin)
         v.deleted = False
         v.source, v.origin = doc.source, doc.origin
         v.title, v.draft, v.raw_hash, v.date = doc.title, doc.draft, doc.raw_hash, doc.date

@@ -27,7 +27,7 @@ from sync.people import (
 )
 from sync.queue import list_tasks, task_dict
 from sync.state import STATES
-from sync.status import Filters, load_rows, status_document
+from sync.status import Filters, load_rows, snapshot_rows, status_document
 from sync.web.auth import Actor, api_actor, api_admin, api_editor
 from sync.web.state import nudge, web
 
@@ -79,7 +79,7 @@ def status(
     if page and not per_page:
         per_page = 50
     with transaction(settings.database_url) as session:
-        return status_document(load_rows(session, settings), settings, filters, page=page,
+        return status_document(snapshot_rows(session, settings), settings, filters, page=page,
                                per_page=per_page)
 
 
@@ -98,7 +98,7 @@ def status_summary(
     settings = web(request).settings
     filters = status_filters(settings, lang, state, post, text, translator)
     with transaction(settings.database_url) as session:
-        doc = status_document(load_rows(session, settings), settings, filters, page=1,
+        doc = status_document(snapshot_rows(session, settings), settings, filters, page=1,
                               per_page=1)
     return {"languages": doc["languages"], "summary": doc["summary"], "total": doc["total"]}
 

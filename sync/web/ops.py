@@ -16,7 +16,7 @@ from sync.config import Settings
 from sync.db.session import transaction
 from sync.queue import TASK_STATES
 from sync.state import STATES
-from sync.status import load_rows, summarize
+from sync.status import snapshot_rows, summarize
 from sync.web import queries
 from sync.web.state import web
 
@@ -101,7 +101,7 @@ def exposition(settings: Settings) -> str:
     """The Prometheus text format (0.0.4), written by hand: a few gauges and histograms."""
     langs = list(settings.languages)
     with transaction(settings.database_url) as session:
-        summary = summarize(load_rows(session, settings), langs)
+        summary = summarize(snapshot_rows(session, settings), langs)
         counts = queries.task_counts(session)
         finished = queries.finished_tasks(session)
         pending = queries.outbox_pending(session)

@@ -15,7 +15,7 @@ from sync.errors import ConflictError, InputError, TransyncError
 from sync.history import acknowledge, events, get_post, translation_diff
 from sync.queue import list_tasks
 from sync.state import State
-from sync.status import load_rows, status_document
+from sync.status import load_rows, snapshot_rows, status_document
 from sync.web import queries
 from sync.web.api import status_filters
 from sync.web.auth import Actor, check_csrf, page_actor, page_editor
@@ -60,7 +60,7 @@ def matrix(
     settings = state_.settings
     filters = status_filters(settings, lang, state, None, text.strip(), translator)
     with transaction(settings.database_url) as session:
-        rows = load_rows(session, settings)
+        rows = snapshot_rows(session, settings)
         doc = status_document(rows, settings, filters, page=page, per_page=per_page)
         people = queries.assignees(session)
     by_key = {r.post.key: r for r in rows}
