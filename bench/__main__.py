@@ -2,15 +2,18 @@
 the same run, medians of repeated runs, peak memory, growth with the number of posts.
 
     python -m bench --scale small                 # < 5 minutes on 2 cores: 200 and 1,000 posts
-    python -m bench                               # full: 1,000 and 10,000 posts
-    python -m bench --posts 1000 10000 100000     # the long run (100,000 posts on PostgreSQL)
+    python -m bench                               # full (about an hour): 1,000 and 10,000 posts
+    python -m bench --posts 1000 10000 100000     # the long run: adds 100,000 posts (hours;
+                                                  # PostgreSQL only, SQLite stops at 10,000)
     python -m bench --only scan,tasks --backends postgresql --repeat 5
 
-Areas: scan, tasks, catalogs, wxr, web (bench/<area>.py). Needs PostgreSQL on --pg, Redis on
---redis (database 14 by default: it is flushed), msgcat/msgfmt (gettext), pgbench and
-optionally wrk. Writes bench/out/results.json (rows, growth, machine, the exact command) and
-bench/out/results.md, prints the Markdown tables, and draws one plot per operation into
-docs/bench/ (full scale) or bench/out/plots/ (small scale) with matplotlib.
+Areas (bench/<area>.py): scan, tasks, catalogs, wxr, web. Needs PostgreSQL (--pg, a user that
+may create databases: transync_bench_* are created and dropped), Redis (--redis, database 14
+by default: it is flushed), gettext's msgcat/msgfmt, pgbench, and wrk if installed (else an
+httpx load generator). Writes bench/out/results.json (rows, growth, machine, the exact
+command) and bench/out/results.md, prints the Markdown tables, and draws one plot per
+operation (matplotlib, `pip install -e '.[bench]'`) into docs/bench/ at full scale, or
+bench/out/plots/ at small scale.
 """
 
 from __future__ import annotations

@@ -72,6 +72,12 @@ def median(values: Iterable[float]) -> float:
     return statistics.median(list(values))
 
 
+def peak(values: Iterable[float | None]) -> float | None:
+    """The largest of the peak RSS values that were measured (None when none was)."""
+    known = [v for v in values if v is not None]
+    return max(known) if known else None
+
+
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
     """Run fn `repeat` times; every wall time, and the last result."""
     runs, result = [], None
@@ -309,7 +315,8 @@ SCALES = {
                    claims=2000, pgbench_seconds=4, catalog_entries=10_000,
                    polib_sizes=[2000, 4000, 8000], wxr_items=[300, 1000], web_sizes=[1000],
                    web_seconds=10, submit_entries=5000, prefill_sizes=[1000]),
-    "full": Scale(sizes=[1000, 10_000], repeat=3, history_rounds=5, history_sizes=None,
+    "full": Scale(sizes=[1000, 10_000], repeat=3, history_rounds=4,
+                  history_sizes=[1000, 10_000],
                   claims=20_000, pgbench_seconds=10, catalog_entries=100_000,
                   polib_sizes=[5000, 10_000, 20_000], wxr_items=[2000, 20_000], web_sizes=None,
                   web_seconds=30, submit_entries=5000, prefill_sizes=None),

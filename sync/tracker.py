@@ -7,9 +7,10 @@ is applied. Files whose bytes hash as recorded are not even parsed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from sync.frontmatter import json_safe
 from sync.htmlsegments import analyze_html
 from sync.segments import Analysis, Segment, align, analyze_markdown, diff_segments
 from sync.sources.base import Deleted, Document, Problem, Unchanged
+from sync.spill import Spill
 from sync.state import State, translation_state
 
 Progress = Callable[[int], None]
@@ -93,16 +95,41 @@ class VRow:
     removed_segments: int = 0
     # scan-local
     dirty: bool = False
-    new_segments: tuple[Segment, ...] | None = None
     declared_source_hash: str | None = None
     first_seen: bool = False
-    source_texts: Sequence[str | None] | None = None  # per new segment: the source it translates
-    body: str = ""
     body_format: str = "markdown"
+    spill: Spill | None = field(default=None, repr=False)  # where a new revision's content is
+    slot: int = -1
 
     @property
     def alive(self) -> bool:
         return not self.deleted and self.revision > 0
+
+    def content(self) -> tuple[tuple[Segment, ...], str, Sequence[str | None] | None] | None:
+        """(segments, body, source texts) of the new revision this scan made, if any."""
+        return None if self.spill is None else self.spill.get(self.slot)
+
+    @property
+    def new_segments(self) -> tuple[Segment, ...] | None:
+        content = self.content()
+        return None if content is None else content[0]
+
+    @property
+    def revised(self) -> bool:
+        return self.spill is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Spilled:
+    """A document's analysis, its content kept in the scan's spill (Document.analysis)."""
+
+    content_hash: str
+    slot: int
+    segment_count: int
+
+    @property
+    def short_hash(self) -> str:
+        return self.content_hash[:16]
 
 
 VERSION_COLUMNS = (
@@ -207,6 +234,13 @@ class Scan:
         self.events: list[dict[str, Any]] = []
         self.before: dict[tuple[int, str], State] = {}
         self.remembered: set[int] = set()
+        self.spill = Spill()
+
+    def keep(self, doc: Document) -> Spilled:
+        """Analyze a document and put its content in the spill: only metadata stays."""
+        analysis = analyze(doc)
+        slot = self.spill.put((analysis.segments, doc.body, None))
+        return Spilled(analysis.content_hash, slot, len(analysis.segments))
 
     # -- reading ---------------------------------------------------------------
 
@@ -235,7 +269,7 @@ class Scan:
                 kept.add(item.origin)
             else:
                 self.report.files += 1
-                docs.append(item)
+                docs.append(dataclasses.replace(item, body="", analysis=self.keep(item)))
         self.report.problems.extend(problems)
         if any(p.fatal for p in problems):
             self.report.failed_sources.add(source.uri)
@@ -330,7 +364,11 @@ class Scan:
             self.report.new_versions += 1
         else:
             self.remember(v)
-        analysis = analyze(doc)
+        analysis = doc.analysis if isinstance(doc.analysis, Spilled) else self.keep(doc)
+        if source_texts is not None:  # write-back: the source each segment translates
+            segments, body, _ = self.spill.get(analysis.slot)
+            if len(source_texts) == len(segments):
+                self.spill.memory[analysis.slot] = (segments, body, tuple(source_texts))
         if v.deleted or v.revision == 0:
             if v.revision:
                 self.report.restored += 1
@@ -339,11 +377,9 @@ class Scan:
         if analysis.content_hash != v.content_hash:
             v.revision += 1
             v.content_hash = analysis.content_hash
-            v.new_segments = analysis.segments
-            v.segment_count = len(analysis.segments)
-            v.body, v.body_format = doc.body, doc.body_format
-            if source_texts is not None and len(source_texts) == len(analysis.segments):
-                v.source_texts = source_texts
+            v.spill, v.slot = self.spill, analysis.slot
+            v.segment_count = analysis.segment_count
+            v.body_format = doc.body_format
             self.report.new_revisions += 1
             self.event(
                 "revision", pid, doc.lang, revision=v.revision, hash=analysis.short_hash,
@@ -419,7 +455,7 @@ class Scan:
                     continue
                 declared = v.declared_source_hash
                 matched = hashes.get((src.id, declared[:16])) if declared and src.id else None
-                if declared and src.new_segments is not None and (
+                if declared and src.revised and (
                     src.content_hash[:16] == declared[:16]
                 ):
                     matched = src.revision
@@ -481,10 +517,10 @@ class Scan:
                     v.changed_segments = v.added_segments = v.removed_segments = 0
                     v.dirty = True
         wanted = {(src.id, v.based_on_revision) for v, src in needs}
-        wanted |= {(src.id, src.revision) for v, src in needs if src.new_segments is None}
+        wanted |= {(src.id, src.revision) for v, src in needs if not src.revised}
         segs = load_segments(self.session, wanted)
         for v, src in needs:
-            new = src.new_segments if src.new_segments is not None else segs.get(
+            new = src.new_segments if src.revised else segs.get(
                 (src.id, src.revision), ()
             )
             old = segs.get((src.id, v.based_on_revision), ())
@@ -516,7 +552,7 @@ class Scan:
                 self.session.execute(
                     by_id, [{"_id": v.id, **self.version_values(v)} for v in chunk]
                 )
-        revised = [v for v in dirty if v.new_segments is not None]
+        revised = [v for v in dirty if v.revised]
         for chunk in chunks(revised):
             src_rev = {}
             for v in chunk:
@@ -531,7 +567,7 @@ class Scan:
                         "number": v.revision,
                         "content_hash": v.content_hash,
                         "title": v.title,
-                        "body": v.body,
+                        "body": v.content()[1],  # type: ignore[index]
                         "body_format": v.body_format,
                         "segment_count": v.segment_count,
                         "source_revision": src_rev[v.id],
@@ -542,8 +578,9 @@ class Scan:
             ).scalars()
             rows = []
             for v, rid in zip(chunk, rev_ids, strict=True):
-                texts = v.source_texts or ()
-                for pos, s in enumerate(v.new_segments or ()):
+                segments, _body, texts = v.content()  # type: ignore[misc]
+                texts = texts or ()
+                for pos, s in enumerate(segments):
                     rows.append({"revision_id": rid, "position": pos, "kind": s.kind,
                                  "text": s.text,
                                  "source_text": texts[pos] if pos < len(texts) else None})
@@ -555,14 +592,14 @@ class Scan:
                 self.session.execute(Event.__table__.insert(), chunk)
         return self.report
 
-    def memory_pairs(self) -> tuple[dict[tuple[str, str], list[tuple[str, str, str]]], set[int]]:
-        """Translation-memory pairs from what this scan holds in memory: (source, translation)
+    def memory_pairs(
+        self, fallback: set[int]
+    ) -> Iterator[tuple[tuple[str, str], tuple[str, str, str]]]:
+        """Translation-memory pairs from this scan's new content: (source, translation)
         segments of every current translation that got a new revision or a new based-on.
-        Posts whose segments are not in memory are returned for a database pass."""
+        Posts whose segments are not in the spill are added to `fallback` (a database pass)."""
         keys = {pid: key for key, pid in self.snap.posts.items()}
-        pairs: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
-        fallback: set[int] = set()
-        for pid in self.report.touched_posts:
+        for pid in sorted(self.report.touched_posts):
             src = source_version(self.snap, pid)
             if src is None or not src.alive:
                 continue
@@ -570,16 +607,15 @@ class Scan:
                 v = self.snap.versions.get((pid, lang))
                 if v is None or v is src or state_of(self.snap, pid, lang) is not State.CURRENT:
                     continue
-                if v.new_segments is None and src.new_segments is None:
+                if not v.revised and not src.revised:
                     continue  # nothing new to learn from this pair
-                if v.new_segments is None or src.new_segments is None:
+                if not v.revised or not src.revised:
                     fallback.add(pid)
                     continue
-                source, target = src.new_segments, v.new_segments
+                source, target = src.new_segments or (), v.new_segments or ()
                 for s, t in zip(source, align(source, target), strict=True):
                     if t is not None:
-                        pairs[(src.lang, lang)].append((s.text, t, f"{keys[pid]} [{lang}]"))
-        return pairs, fallback
+                        yield (src.lang, lang), (s.text, t, f"{keys[pid]} [{lang}]")
 
     def state_events(self) -> None:
         for (pid, lang), before in sorted(self.before.items()):
@@ -639,9 +675,17 @@ def scan_sources(
     report = scan.write()
     from sync.memory import learn, learn_versions
 
-    pairs, fallback = scan.memory_pairs()
-    for (source_lang, target_lang), items in pairs.items():
+    fallback: set[int] = set()
+    batch: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
+    for n, (pair, item) in enumerate(scan.memory_pairs(fallback), 1):
+        batch[pair].append(item)
+        if n % 5000 == 0:  # learn as we go: memory stays bounded
+            for (source_lang, target_lang), items in batch.items():
+                learn(session, source_lang, target_lang, items)
+            batch.clear()
+    for (source_lang, target_lang), items in batch.items():
         learn(session, source_lang, target_lang, items)
+    scan.spill.close()
     if fallback:
         learn_versions(session, settings, fallback)
     return report

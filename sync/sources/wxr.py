@@ -14,6 +14,7 @@ The post key is the Polylang group slug, ``wpml-<group>`` for WPML, or
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -25,7 +26,7 @@ from lxml import etree
 
 from sync.errors import InputError, SourceError
 from sync.phpserial import loads as php_loads
-from sync.sources.base import Document, Problem
+from sync.sources.base import Document, Problem, Unchanged
 from sync.sources.fs import valid_key
 from sync.text import sha256_hex
 
@@ -411,12 +412,23 @@ class WxrFile:
             raise InputError("no such WXR file; give the path of a WordPress export (.xml)",
                              path=str(self.path))
 
-    def read(self, known: Mapping[str, str]) -> Iterator[Document | Problem]:
+    def read(self, known: Mapping[str, str]) -> Iterator[Document | Problem | Unchanged]:
+        """Every item; one whose content, language, group, status and date are as recorded
+        is Unchanged (not analyzed again)."""
         s = self.settings
-        yield from read_wxr(
+        for item in read_wxr(
             self.path,
             source=self.uri,
             languages=s.languages,  # type: ignore[attr-defined]
             post_types=s.wp_post_types,  # type: ignore[attr-defined]
             locale_map=parse_locale_map(s.wp_locale_map),  # type: ignore[attr-defined]
-        )
+        ):
+            if isinstance(item, Document):
+                fingerprint = sha256_hex("\x1f".join(map(str, (
+                    item.raw_hash, item.key, item.lang, item.draft, item.source_lang,
+                    item.date, item.external_id))))
+                if known.get(item.origin) == fingerprint:
+                    yield Unchanged(item.origin)
+                    continue
+                item = dataclasses.replace(item, raw_hash=fingerprint)
+            yield item
