@@ -274,6 +274,10 @@ class _Walker:
 
     def finish(self, text: str, *, preformatted: bool) -> str:
         """Canonical line breaks and block boundaries, then normalize_inline."""
+        if "<br" not in text and _SOFT not in text and (
+            "\n" not in text or not (preformatted or self.autop)
+        ):
+            return normalize_inline(text)  # most paragraphs: nothing for the regexes to do
         if preformatted or self.autop:
             text = _NEWLINE_AS_BR.sub("<br>", text)
         text = _AROUND_BR.sub("<br>", text)

@@ -39,6 +39,8 @@ def normalize_inline(text: str) -> str:
     True
     """
     text = unicodedata.normalize("NFC", text)
+    if "\u00a0" not in text and "\u2007" not in text and "\u202f" not in text:
+        return " ".join(text.split())  # the same result, several times faster than the regex
     return _BREAKING_WS.sub(" ", text).strip(" ")
 
 
