@@ -1,7 +1,8 @@
 """transync's benchmark suite: every area in one run, each row beside its reference measured in
 the same run, medians of repeated runs, peak memory, growth with the number of posts.
 
-    python -m bench --scale small                 # < 5 minutes on 2 cores: 200 and 1,000 posts
+    python -m bench --scale small                 # < 5 minutes on 2 cores: 200 and 1,000
+                                                  # posts (SQLite: 200)
     python -m bench                               # full (about an hour): 1,000 and 10,000 posts
     python -m bench --posts 1000 10000 100000     # the long run: adds 100,000 posts (hours;
                                                   # PostgreSQL only, SQLite stops at 10,000)
@@ -54,7 +55,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                    help=f"comma-separated areas (default: all): {','.join(AREAS)}")
     p.add_argument("--posts", type=int, nargs="+", default=None,
                    help="sizes in posts (default by scale); 100000 is a long run; SQLite is "
-                        f"measured up to {SQLITE_MAX_POSTS:,}")
+                        f"measured up to {SQLITE_MAX_POSTS:,} posts (200 at small scale)")
     p.add_argument("--repeat", type=int, default=None,
                    help="runs per measurement, the median is reported (default by scale)")
     p.add_argument("--backends", default="sqlite,postgresql")

@@ -308,13 +308,16 @@ class Scale:
     web_seconds: int
     submit_entries: int
     prefill_sizes: list[int] | None  # None: every PostgreSQL size
+    sqlite_max: int = SQLITE_MAX_POSTS  # SQLite is measured up to this many posts
+    submit_backends: int = 2  # 1: only PostgreSQL (or the first backend)
 
 
 SCALES = {
     "small": Scale(sizes=[200, 1000], repeat=2, history_rounds=3, history_sizes=[200],
                    claims=2000, pgbench_seconds=4, catalog_entries=10_000,
                    polib_sizes=[2000, 4000, 8000], wxr_items=[300, 1000], web_sizes=[1000],
-                   web_seconds=10, submit_entries=5000, prefill_sizes=[1000]),
+                   web_seconds=10, submit_entries=5000, prefill_sizes=[1000], sqlite_max=200,
+                   submit_backends=1),
     "full": Scale(sizes=[1000, 10_000], repeat=3, history_rounds=4,
                   history_sizes=[1000, 10_000],
                   claims=20_000, pgbench_seconds=10, catalog_entries=100_000,
@@ -370,7 +373,7 @@ class Ctx:
         print(f"· {message}", file=sys.stderr, flush=True)
 
     def backends_for(self, posts: int) -> list[str]:
-        return [b for b in self.backends if b != "sqlite" or posts <= SQLITE_MAX_POSTS]
+        return [b for b in self.backends if b != "sqlite" or posts <= self.scale.sqlite_max]
 
     def pick(self, option: list[int] | None, *, fallback: str = "max") -> list[int]:
         """The sizes an area measures: every size of the run when `option` is None, else
@@ -470,9 +473,13 @@ class Ctx:
             corpus = Corpus(self, backend, posts)
             try:
                 corpus.build()
-            except BenchError as exc:
-                self.corpora[key] = exc
-                raise
+            except Exception as exc:  # noqa: BLE001 - every area that needs it says so
+                error = exc if isinstance(exc, BenchError) else BenchError(
+                    f"building the corpus failed: {type(exc).__name__}: {exc}")
+                self.corpora[key] = error
+                if error is exc:
+                    raise
+                raise error from exc
             self.corpora[key] = found = corpus
         return found
 

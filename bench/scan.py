@@ -6,7 +6,6 @@ number of files, not with revisions and events)."""
 from __future__ import annotations
 
 from bench.common import (
-    BenchError,
     Corpus,
     Ctx,
     count_rows,
@@ -26,7 +25,7 @@ def run(ctx: Ctx) -> None:
         for backend in ctx.backends_for(posts):
             try:
                 one(ctx, backend, posts)
-            except BenchError as exc:
+            except Exception as exc:  # noqa: BLE001 - recorded; the other steps go on
                 ctx.fail(AREA, "scan (setup)", exc, backend=backend, size=posts,
                          size_unit="posts")
 

@@ -40,21 +40,21 @@ def run(ctx: Ctx) -> None:
         for backend in ctx.backends_for(posts):
             try:
                 url = planning(ctx, backend, posts)
-            except BenchError as exc:
+            except Exception as exc:  # noqa: BLE001 - recorded; the other steps go on
                 ctx.fail(AREA, "plan_tasks, every source changed", exc, backend=backend,
                          size=posts, size_unit="posts")
                 continue
             if backend == "postgresql" and posts in prefill_sizes:
                 try:
                     prefill_pipeline(ctx, url, posts)
-                except BenchError as exc:
+                except Exception as exc:  # noqa: BLE001 - recorded; the other steps go on
                     ctx.fail(AREA, "pre-fill pipeline", exc, backend=backend, size=posts,
                              size_unit="posts")
             ctx.drop_db(url)
     if "postgresql" in ctx.backends:
         try:
             claims(ctx)
-        except BenchError as exc:
+        except Exception as exc:  # noqa: BLE001 - recorded; the other steps go on
             ctx.fail(AREA, f"claim, {CLAIMERS} processes", exc, backend="postgresql")
 
 

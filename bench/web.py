@@ -54,7 +54,7 @@ def run(ctx: Ctx) -> None:
     for posts in ctx.pick(ctx.scale.web_sizes):
         try:
             one(ctx, posts)
-        except BenchError as exc:
+        except Exception as exc:  # noqa: BLE001 - recorded; the other steps go on
             ctx.fail(AREA, "GET / (matrix)", exc, backend="postgresql", size=posts,
                      size_unit="posts")
 

@@ -30,7 +30,7 @@ def run(ctx: Ctx) -> None:
     for items in ctx.scale.wxr_items:
         try:
             one(ctx, backend, items)
-        except BenchError as exc:
+        except Exception as exc:  # noqa: BLE001 - recorded; the other steps go on
             ctx.fail(AREA, "scan wxr:FILE", exc, backend=backend, size=items,
                      size_unit="items")
 

@@ -133,7 +133,7 @@ def prefill(session: Session, settings: Settings, task_ids: Sequence[int]) -> di
     return counts
 
 
-BRUTE_FORCE = 5000  # up to this many memory entries, fuzzy search scans them all
+BRUTE_FORCE = 64  # up to this many memory entries, fuzzy search scans them all
 CANDIDATES = 64  # above it, rapidfuzz scores the entries sharing the most rare words
 WORD = re.compile(r"\w{3,}")
 _MATCHERS: dict[tuple[str, str, str], Matcher] = {}

@@ -105,7 +105,8 @@ def claim(
     pick = (
         select(Task.id)
         .where(Task.lang == lang, Task.state == "queued")
-        .order_by(Task.priority.desc(), Task.due.asc().nulls_last(), Task.created_at, Task.id)
+        # the order of ix_tasks_claim_order: priority, earliest due (none last), oldest
+        .order_by(Task.priority.desc(), Task.due.is_(None), Task.due, Task.created_at, Task.id)
         .limit(1)
     )
     if session.get_bind().dialect.name == "postgresql":

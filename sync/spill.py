@@ -13,7 +13,7 @@ import sqlite3
 import tempfile
 from typing import Any
 
-IN_MEMORY = 2000
+IN_MEMORY = 500
 
 
 class Spill:

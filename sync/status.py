@@ -112,6 +112,11 @@ def load_rows(
     Read-only callers get light rows (plain column tuples: fast at 100,000 posts);
     `for_update=True` gives ORM objects that the caller may change.
     """
+    if post_ids is not None and len(post_ids) > 5000:
+        # many ids: one pass over everything beats binding 65,535+ parameters
+        wanted = set(post_ids)
+        return [r for r in load_rows(session, settings, keys, for_update=for_update)
+                if r.post.id in wanted]
     restrict = keys is not None or post_ids is not None
     if for_update:
         post_q = select(Post)

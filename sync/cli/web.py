@@ -17,9 +17,11 @@ from sync.people import ROLES, add_user, get_user, list_users, set_password, use
 @click.option("--proxy-headers", is_flag=True,
               help="Trust X-Forwarded-* from --forwarded-allow-ips (behind a reverse proxy).")
 @click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Server processes (each one serves pages and the API).")
 @pass_ctx
 def serve(ctx: Context, host: str, port: int, proxy_headers: bool,
-          forwarded_allow_ips: str) -> None:
+          forwarded_allow_ips: str, workers: int) -> None:
     """Serve the web dashboard and the JSON API (docs at /api/docs).
 
     Sessions are signed with TRANSYNC_SECRET_KEY; cookies are Secure when
@@ -32,9 +34,28 @@ def serve(ctx: Context, host: str, port: int, proxy_headers: bool,
     if not settings.secret_key:
         err.print("warning: TRANSYNC_SECRET_KEY is not set; logins end when the server stops",
                   markup=False)
-    app = create_app(settings)
     out.print(f"transync web on http://{host}:{port}/ (API docs: /api/docs)", markup=False)
-    uvicorn.run(app, host=host, port=port, proxy_headers=proxy_headers,
+    if workers > 1:
+        # each process builds the app from the environment: hand it our settings that way,
+        # with one session secret for all of them
+        import dataclasses
+        import os
+        import secrets
+
+        from sync.config import env_name
+
+        for f in dataclasses.fields(settings):
+            value = getattr(settings, f.name)
+            if isinstance(value, tuple):
+                value = ",".join(value)
+            os.environ[env_name(f.name)] = str(value).lower() if isinstance(value, bool) else (
+                str(value))
+        os.environ["TRANSYNC_SECRET_KEY"] = settings.secret_key or secrets.token_urlsafe(32)
+        uvicorn.run("sync.web.app:app_from_environment", factory=True, workers=workers,
+                    host=host, port=port, proxy_headers=proxy_headers,
+                    forwarded_allow_ips=forwarded_allow_ips, log_level="info")
+        return
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=proxy_headers,
                 forwarded_allow_ips=forwarded_allow_ips, log_level="info")
 
 

@@ -198,7 +198,19 @@ class Task(Base):
             sqlite_where=text("state IN ('queued', 'claimed', 'submitted')"),
             postgresql_where=text("state IN ('queued', 'claimed', 'submitted')"),
         ),
-        Index("ix_tasks_queue", "lang", "state", "priority", "id"),
+        # the claim's order, queued tasks only: a claim reads one index entry, not the queue
+        Index(
+            "ix_tasks_claim_order",
+            "lang",
+            text("priority DESC"),
+            text("(due IS NULL)"),  # = due ASC NULLS LAST, in a form SQLite can index
+            "due",
+            "created_at",
+            "id",
+            sqlite_where=text("state = 'queued'"),
+            postgresql_where=text("state = 'queued'"),
+        ),
+        Index("ix_tasks_post", "post_id", "lang"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

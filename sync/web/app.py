@@ -74,3 +74,10 @@ def create_app(settings: Settings, *, ui_locales: Path = UI_LOCALES) -> FastAPI:
                    account.router, manage.router, workspace.router, pages.router):
         app.include_router(router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for each process of `transync serve --workers N` (settings from TRANSYNC_*)."""
+    from sync.config import load_settings
+
+    return create_app(load_settings())

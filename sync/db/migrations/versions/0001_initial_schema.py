@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 08:04:55.291046
+Create Date (regenerated while nothing had landed): 2026-11-28 09:38:09.258271
 """
 
 from __future__ import annotations
@@ -121,7 +121,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks'))
     )
     with op.batch_alter_table('tasks', schema=None) as batch_op:
-        batch_op.create_index('ix_tasks_queue', ['lang', 'state', 'priority', 'id'], unique=False)
+        batch_op.create_index('ix_tasks_post', ['post_id', 'lang'], unique=False)
+        # the claim's order over queued tasks only (expressions: autogenerate does not see it)
+        batch_op.create_index(
+            'ix_tasks_claim_order',
+            ['lang', sa.text('priority DESC'), sa.text('(due IS NULL)'), 'due', 'created_at',
+             'id'],
+            unique=False,
+            sqlite_where=sa.text("state = 'queued'"),
+            postgresql_where=sa.text("state = 'queued'"),
+        )
         batch_op.create_index('uq_tasks_open_post_lang', ['post_id', 'lang'], unique=True, sqlite_where=sa.text("state IN ('queued', 'claimed', 'submitted')"), postgresql_where=sa.text("state IN ('queued', 'claimed', 'submitted')"))
 
     op.create_table('versions',
@@ -214,7 +223,8 @@ def downgrade() -> None:
     op.drop_table('versions')
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.drop_index('uq_tasks_open_post_lang', sqlite_where=sa.text("state IN ('queued', 'claimed', 'submitted')"), postgresql_where=sa.text("state IN ('queued', 'claimed', 'submitted')"))
-        batch_op.drop_index('ix_tasks_queue')
+        batch_op.drop_index('ix_tasks_claim_order')
+        batch_op.drop_index('ix_tasks_post')
 
     op.drop_table('tasks')
     with op.batch_alter_table('events', schema=None) as batch_op:
