@@ -105,4 +105,18 @@ def run_scan(
             plan_tasks(session, settings, report.touched_posts, actor=actor)
         mark_scanned(session, [s.uri for s in sources if s.uri not in report.failed_sources],
                      utcnow())
+    if settings.sqlite and report.new_revisions + report.deleted > 100:
+        checkpoint(settings.database_url)
     return report
+
+
+def checkpoint(url: str) -> None:
+    """Fold SQLite's write-ahead log into the database now: the scan that wrote pays for it,
+    not the next reader (a no-change rescan would otherwise checkpoint a large scan's log)."""
+    from sync.db.session import get_engine
+
+    raw = get_engine(url).raw_connection()  # outside any transaction, as the pragma needs
+    try:
+        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        raw.close()
