@@ -75,11 +75,13 @@ step "transync export: every language as a gettext catalog"
 transync export
 stats
 step "the stale paragraph is fuzzy in the Russian catalog, with the old source as #| msgid"
-grep -B3 -A6 '^#, fuzzy' "$DEMO/locales/ru/LC_MESSAGES/posts.po" | head -24
+grep -B3 -A6 '^#, fuzzy' "$DEMO/locales/ru/LC_MESSAGES/posts.po" > "$DEMO/fuzzy.txt" || true
+head -24 "$DEMO/fuzzy.txt"
 
 step "ayse does the stale energy-security task in a PO editor: transync po → translate → transync submit"
 TASK=$(transync claim --as ayse --lang tr --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-transync task "$TASK" | head -12
+transync task "$TASK" > "$DEMO/task.txt"  # (no pipe into head: pipefail would stop the demo)
+head -12 "$DEMO/task.txt"
 transync po "$TASK" -o "$DEMO/energy-security.tr.po"
 python3 - "$DEMO/energy-security.tr.po" examples/translations/energy-security.tr.md <<'PY'
 # A translator's PO editor, played by polib: fill every entry from a finished translation.
