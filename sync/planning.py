@@ -49,6 +49,7 @@ def plan_tasks(
     now = utcnow()
     new_rows: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
+    declined = editor_cancelled(session, post_ids)
     for row in load_rows(session, settings, post_ids=post_ids):
         src = row.source
         for lang, cell in row.cells.items():
@@ -56,7 +57,7 @@ def plan_tasks(
             wanted = cell.state in (State.MISSING, State.STALE) and src is not None and (
                 not src.deleted and (settings.plan_drafts or not src.draft)
             )
-            if task is None and wanted:
+            if task is None and wanted and (row.post.id, lang, src.revision) not in declined:
                 new_rows.append(
                     {
                         "post_id": row.post.id,
@@ -116,6 +117,18 @@ def plan_tasks(
         session.execute(Event.__table__.insert(), events)
     enqueue_prefill(session, prefill)
     return counts
+
+
+def editor_cancelled(session: Session, post_ids: Collection[int]) -> set[tuple[int, str, int]]:
+    """(post, language, source revision) an editor cancelled: not planned again until the
+    source has a new revision."""
+    from sqlalchemy import select
+
+    query = select(Task.post_id, Task.lang, Task.source_revision).where(
+        Task.state == "cancelled", Task.cancelled_by_editor.is_(True))
+    if len(post_ids) <= 5000:
+        query = query.where(Task.post_id.in_(list(post_ids)))
+    return {tuple(r) for r in session.execute(query)}  # type: ignore[misc]
 
 
 def requeued(session: Session, task_ids: Collection[int], *, actor: str = "planner") -> int:

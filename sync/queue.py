@@ -256,6 +256,7 @@ def cancel(session: Session, task_id: int, editor: str, reason: str = "") -> tup
     if task.state not in OPEN_TASK_STATES:
         raise ConflictError(f"task #{task_id} is already {task.state}")
     task.state = "cancelled"
+    task.cancelled_by_editor = True
     task.finished_at = task.updated_at = utcnow()
     record(session, "task", editor, task.post_id, task.lang, task=task.id, state="cancelled",
            reason=reason or "cancelled by an editor")

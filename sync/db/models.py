@@ -225,6 +225,8 @@ class Task(Base):
     priority: Mapped[int] = mapped_column(Integer, default=0)
     due: Mapped[dt.date | None] = mapped_column(Date)
     source_changed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # an editor's cancel: no new task for this (post, language) until the source changes
+    cancelled_by_editor: Mapped[bool] = mapped_column(Boolean, default=False)
     prefilled_revision: Mapped[int | None] = mapped_column(Integer)
     reject_reason: Mapped[str | None] = mapped_column(Text)
     progress: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -109,6 +109,7 @@ def upgrade() -> None:
     sa.Column('priority', sa.Integer(), nullable=False),
     sa.Column('due', sa.Date(), nullable=True),
     sa.Column('source_changed', sa.Boolean(), nullable=False),
+    sa.Column('cancelled_by_editor', sa.Boolean(), nullable=False),
     sa.Column('prefilled_revision', sa.Integer(), nullable=True),
     sa.Column('reject_reason', sa.Text(), nullable=True),
     sa.Column('progress', sa.JSON(), nullable=False),
