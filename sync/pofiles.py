@@ -20,6 +20,7 @@ from sync.db.models import Revision, Task
 from sync.errors import ConflictError, SubmissionError
 from sync.history import record
 from sync.queue import get_task
+from sync.segments import Segment
 from sync.submission import check_claim, finish, task_source
 from sync.taskview import task_detail
 
@@ -112,8 +113,7 @@ def submit_po(
         for p in check_entry(entry.msgid, entry.msgstr):
             problems.append(f"{where}: {p}")
         translations[entry.msgid] = entry.msgstr
-    detail = task_detail(session, settings, task.id)
-    texts = [s["source"] for s in detail["segments"]]
+    texts = _segment_texts(session, src.id, rev.number)
     if revision != rev.number:
         old = _segment_texts(session, src.id, revision)
         unknown = [t for t in translations if t not in old]
@@ -153,8 +153,8 @@ def submit_segments(
     """The browser editor's save and submit: the same checks as a PO file. `save_only`
     stores progress and keeps the claim even when every segment is filled."""
     task, key = check_claim(session, task_id, name)
-    detail = task_detail(session, settings, task.id)
-    segments = detail["segments"]
+    src, rev = task_source(session, task)
+    segments = _segment_texts(session, src.id, rev.number)
     problems = []
     clean: dict[int, str] = {}
     for pos, text in translations.items():
@@ -163,7 +163,7 @@ def submit_segments(
             continue
         if not text or not text.strip():
             continue
-        for p in check_entry(segments[pos]["source"], text):
+        for p in check_entry(segments[pos], text):
             problems.append(f"segment {pos}: {p}")
         clean[pos] = text
     if problems:
@@ -179,7 +179,8 @@ def apply_segments(
 ) -> dict[str, Any]:
     """Store progress, or (when every segment is translated) render and submit the post."""
     src, rev = task_source(session, task)
-    source = _segment_texts(session, src.id, rev.number)
+    segments = _segments(session, src.id, rev.number)  # one load for texts and kinds
+    source = [seg.text for seg in segments]
     progress = {**(task.progress or {}), **{str(k): v for k, v in by_position.items()}}
     missing = [i for i in range(len(source)) if str(i) not in progress]
     if missing and not partial:
@@ -196,7 +197,7 @@ def apply_segments(
     from sync.htmlsegments import render_html
     from sync.segments import render_markdown
 
-    kinds = _segment_kinds(session, src.id, rev.number)
+    kinds = [seg.kind for seg in segments]
     texts = [progress[str(i)] for i in range(len(source))]
     has_title = bool(kinds) and kinds[0] == "title"
     title = texts[0] if has_title else rev.title
@@ -216,18 +217,14 @@ def apply_segments(
     return finish(session, settings, task, key, submission, actor)
 
 
+def _segments(session: Session, version_id: int, number: int) -> tuple[Segment, ...]:
+    from sync.tracker import load_segments
+
+    return load_segments(session, [(version_id, number)]).get((version_id, number), ())
+
+
 def _segment_texts(session: Session, version_id: int, number: int) -> list[str]:
-    from sync.tracker import load_segments
-
-    return [s.text for s in load_segments(session, [(version_id, number)]).get(
-        (version_id, number), ())]
-
-
-def _segment_kinds(session: Session, version_id: int, number: int) -> list[str]:
-    from sync.tracker import load_segments
-
-    return [s.kind for s in load_segments(session, [(version_id, number)]).get(
-        (version_id, number), ())]
+    return [s.text for s in _segments(session, version_id, number)]
 
 
 def _short(text: str, n: int = 60) -> str:
