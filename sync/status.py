@@ -23,7 +23,7 @@ def iso(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     state: State
     version: Any | None  # a Version row (or None when missing)
@@ -55,7 +55,7 @@ class Cell:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     post: Any
     source: Any | None
@@ -95,6 +95,9 @@ def cell_state(post: Any, lang: str, v: Any | None, src: Any | None) -> State:
     )
 
 
+LIGHT_VERSION_SKIP = ("front_matter", "date", "updated_at")
+
+
 def _columns(model: Any, skip: tuple[str, ...] = ()) -> list[Any]:
     return [c for c in model.__table__.columns if c.name not in skip]
 
@@ -124,7 +127,9 @@ def load_rows(
         task_q = select(Task)
     else:
         post_q = select(Post.id, Post.key, Post.source_lang)
-        version_q = select(*_columns(Version, ("front_matter",)))
+        # light rows leave out what no reader of them uses (and what costs most to load:
+        # JSON documents, and datetimes, which SQLite returns as text to parse)
+        version_q = select(*_columns(Version, LIGHT_VERSION_SKIP))
         task_q = select(*_columns(Task, ("progress", "submission")))
     post_q = post_q.order_by(Post.key)
     if keys is not None:
@@ -140,11 +145,11 @@ def load_rows(
     task_q = task_q.where(Task.post_id.in_(ids)) if restrict else task_q
     versions: dict[int, dict[str, Any]] = {}
     result = session.execute(version_q.execution_options(**fresh))
-    for v in result.scalars() if for_update else result:
+    for v in result.scalars().all() if for_update else result.all():
         versions.setdefault(v.post_id, {})[v.lang] = v
     tasks: dict[tuple[int, str], Any] = {}
     result = session.execute(task_q.execution_options(**fresh))
-    for t in result.scalars() if for_update else result:
+    for t in result.scalars().all() if for_update else result.all():
         tasks[(t.post_id, t.lang)] = t
     rows = []
     langs = settings.languages

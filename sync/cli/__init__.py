@@ -41,8 +41,41 @@ class Context:
 
 pass_ctx = click.make_pass_decorator(Context)
 
+# Which module defines each top-level command: a command's module is imported only when
+# that command runs, so `transync status` does not pay for Celery, FastAPI or the parsers.
+# tests/acceptance/test_cli.py checks this map against what the modules register.
+COMMANDS = {
+    "tracker": ("init", "scan", "status", "diff", "ack", "log"),
+    "tasks": ("translators", "tasks", "task", "claim", "release", "renew", "expire", "submit",
+              "approve", "reject", "assign", "worker", "beat", "dispatch"),
+    "catalogs": ("export", "po", "import"),
+    "web": ("serve", "users"),
+}
+COMMAND_MODULES = tuple(COMMANDS)
+_MODULE_OF = {name: module for module, names in COMMANDS.items() for name in names}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+def load_commands(*modules: str) -> None:
+    """Import command modules (each registers its commands on `cli`); all by default."""
+    import importlib
+
+    for module in modules or COMMAND_MODULES:
+        importlib.import_module(f"sync.cli.{module}")
+
+
+class LazyGroup(click.Group):
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in _MODULE_OF:
+            load_commands(_MODULE_OF[cmd_name])
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        load_commands()
+        return super().list_commands(ctx)
+
+
+@click.group(cls=LazyGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @setting_option("database_url", "--database-url", "Database URL.")
 @setting_option("languages", "--languages", "Configured languages, e.g. en,tr,ru.")
 @setting_option("source_lang", "--source-lang", "Default source language.")
@@ -82,15 +115,7 @@ def fail(exc: BaseException) -> int:
     return EXIT_ERROR
 
 
-COMMAND_MODULES = ("tracker", "tasks", "catalogs", "web")
-
-
 def main(argv: list[str] | None = None) -> None:
-    import importlib
-
-    for module in COMMAND_MODULES:  # each registers its commands on `cli`
-        importlib.import_module(f"sync.cli.{module}")
-
     try:
         code = cli.main(args=argv, prog_name="transync", standalone_mode=False)
     except click.exceptions.Abort:

@@ -21,8 +21,6 @@ from sync.cli import (
     print_json,
 )
 from sync.db.session import transaction
-from sync.history import acknowledge, events, translation_diff
-from sync.scanning import run_scan
 from sync.state import State
 from sync.status import Filters, load_rows, status_document
 
@@ -56,6 +54,8 @@ def init(ctx: Context) -> None:
 def scan(ctx: Context, sources: tuple[str, ...], as_json: bool, actor: str) -> int:
     """Read SOURCES (fs:PATH or PATH, wxr:FILE, wp:URL; default TRANSYNC_SOURCES) and
     record new posts, revisions and deletions, then plan tasks."""
+    from sync.scanning import run_scan  # the parsers load only for a scan
+
     settings = ctx.settings
     if sys.stderr.isatty() and not as_json:
         with Progress(
@@ -179,6 +179,8 @@ def status(ctx: Context, langs: tuple[str, ...], states: tuple[str, ...], post: 
 @pass_ctx
 def diff(ctx: Context, key: str, lang: str, as_json: bool) -> None:
     """What changed in KEY's source since LANG's translation was made, segment by segment."""
+    from sync.history import translation_diff
+
     settings = ctx.settings
     with transaction(settings.database_url, readonly=True) as session:
         d = translation_diff(session, settings, key, lang)
@@ -215,6 +217,8 @@ def escape(text: str) -> str:
 @pass_ctx
 def ack(ctx: Context, key: str, lang: str | None, actor: str | None, as_json: bool) -> None:
     """Acknowledge KEY's latest source change as minor: its translations become current."""
+    from sync.history import acknowledge
+
     settings = ctx.settings
     actor = actor or _user()
     with transaction(settings.database_url) as session:
@@ -258,6 +262,8 @@ def _user() -> str:
 @pass_ctx
 def log_cmd(ctx: Context, key: str | None, limit: int, before: int | None, as_json: bool) -> None:
     """History: revisions, state changes, acknowledgements and task changes (newest first)."""
+    from sync.history import events
+
     settings = ctx.settings
     with transaction(settings.database_url, readonly=True) as session:
         evs = events(session, key, limit=limit, before=before)

@@ -67,3 +67,18 @@ def test_dockerfile_runs_as_non_root() -> None:
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
     assert users and users[-1] not in ("root", "0")
+
+
+def test_lazy_command_map_matches_what_modules_register() -> None:
+    """`transync X` imports only X's module: the name → module map must be complete and
+    right, or a command would vanish from the CLI."""
+    import importlib
+
+    from sync.cli import COMMANDS, cli
+
+    for module, names in COMMANDS.items():
+        mod = importlib.import_module(f"sync.cli.{module}")
+        registered = {name for name, cmd in cli.commands.items()
+                      if cmd.callback is not None and cmd.callback.__module__ == mod.__name__}
+        assert registered == set(names), (module, registered ^ set(names))
+    assert set(cli.commands) == {n for names in COMMANDS.values() for n in names}
