@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-from collections.abc import Collection, Sequence
+import threading
+import time
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,7 +114,8 @@ def load_rows(
 ) -> list[Row]:
     """Every post (or the ones named) with its versions and open tasks, in three queries.
 
-    Read-only callers get light rows (plain column tuples: fast at 100,000 posts);
+    Read-only callers get light rows (plain column tuples: fast at 100,000 posts; without
+    `date` and `updated_at` when every post is loaded);
     `for_update=True` gives ORM objects that the caller may change.
     """
     if post_ids is not None and len(post_ids) > 5000:
@@ -127,9 +130,11 @@ def load_rows(
         task_q = select(Task)
     else:
         post_q = select(Post.id, Post.key, Post.source_lang)
-        # light rows leave out what no reader of them uses (and what costs most to load:
-        # JSON documents, and datetimes, which SQLite returns as text to parse)
-        version_q = select(*_columns(Version, LIGHT_VERSION_SKIP))
+        # light rows of the whole matrix leave out what no reader of it uses and what costs
+        # most to load at 100,000 posts: JSON documents, and datetimes (SQLite returns them
+        # as text to parse); rows of named posts (a post page) have every column but those
+        skip = ("front_matter",) if restrict else LIGHT_VERSION_SKIP
+        version_q = select(*_columns(Version, skip))
         task_q = select(*_columns(Task, ("progress", "submission")))
     post_q = post_q.order_by(Post.key)
     if keys is not None:
@@ -226,19 +231,51 @@ def status_document(
     return doc
 
 
-_SNAPSHOTS: dict[tuple[str, tuple[str, ...]], tuple[int, float, list[Row]]] = {}
-SNAPSHOT_TTL = 5.0  # seconds: a safety net for events committed out of id order
+SNAPSHOT_TTL = 15.0  # seconds: a safety net for events committed out of id order
+MEMO_SIZE = 512  # derived values kept per snapshot (rendered pages, filtered documents)
 
 
-def snapshot_rows(session: Session, settings: Settings) -> list[Row]:
-    """All rows, shared between requests of one process until the next event.
+class Snapshot:
+    """Every row, as of the newest event id, plus values derived from them (memo)."""
+
+    __slots__ = ("newest", "loaded_at", "rows", "_memo", "_lock")
+
+    def __init__(self, newest: int, rows: list[Row]) -> None:
+        self.newest = newest
+        self.loaded_at = time.monotonic()
+        self.rows = rows
+        self._memo: dict[Any, Any] = {}
+        self._lock = threading.Lock()
+
+    def memo(self, key: Any, make: Callable[[], Any]) -> Any:
+        """`make()` once per snapshot and key (a racing thread may compute it twice: it is
+        a pure function of the rows, so either result is right)."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        value = make()
+        with self._lock:
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = value
+        return value
+
+
+_SNAPSHOTS: dict[tuple[str, tuple[str, ...]], Snapshot] = {}
+_LOADING: dict[tuple[str, tuple[str, ...]], threading.Lock] = {}
+_LOADING_GUARD = threading.Lock()
+
+
+def snapshot(session: Session, settings: Settings) -> Snapshot:
+    """All rows, shared between the requests of one process until the next event.
 
     Every change the matrix shows (a revision, a state, a task) writes an event, so the
     newest event id says whether the last snapshot still holds; the web serves many
-    requests from one load instead of loading 10,000 posts per request.
+    requests from one load instead of loading 10,000 posts per request. One thread loads
+    at a time: after a new event the others wait for it; when only the age limit passed,
+    they go on with the previous snapshot meanwhile.
     """
-    import time
-
     from sqlalchemy import func
 
     from sync.db.models import Event
@@ -246,9 +283,25 @@ def snapshot_rows(session: Session, settings: Settings) -> list[Row]:
     newest = session.execute(select(func.max(Event.id))).scalar() or 0
     key = (str(session.get_bind().url), tuple(settings.languages))
     cached = _SNAPSHOTS.get(key)
-    now = time.monotonic()
-    if cached is not None and cached[0] == newest and now - cached[1] < SNAPSHOT_TTL:
-        return cached[2]
-    rows = load_rows(session, settings)
-    _SNAPSHOTS[key] = (newest, now, rows)
-    return rows
+    if cached is not None and cached.newest == newest:
+        if time.monotonic() - cached.loaded_at < SNAPSHOT_TTL:
+            return cached
+    with _LOADING_GUARD:
+        lock = _LOADING.setdefault(key, threading.Lock())
+    expired_only = cached is not None and cached.newest == newest
+    if not lock.acquire(blocking=not expired_only):
+        return cached  # type: ignore[return-value]  # another thread is refreshing it
+    try:
+        again = _SNAPSHOTS.get(key)
+        if again is not None and again is not cached and again.newest >= newest:
+            return again  # loaded by the thread this one waited for
+        snap = Snapshot(newest, load_rows(session, settings))
+        _SNAPSHOTS[key] = snap
+        return snap
+    finally:
+        lock.release()
+
+
+def snapshot_rows(session: Session, settings: Settings) -> list[Row]:
+    """The rows of `snapshot()`."""
+    return snapshot(session, settings).rows

@@ -3,9 +3,10 @@ own account. The same JSON shapes as the CLI's ``--json``."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -27,13 +28,19 @@ from sync.people import (
 )
 from sync.queue import list_tasks, task_dict
 from sync.state import STATES
-from sync.status import Filters, load_rows, snapshot_rows, status_document
+from sync.status import Filters, load_rows, snapshot, status_document
 from sync.web.auth import Actor, api_actor, api_admin, api_editor
 from sync.web.state import nudge, web
 
 router = APIRouter(prefix="/api/v1")
 
 MAX_PER_PAGE = 1000
+
+
+def json_bytes(data: Any) -> bytes:
+    """A JSON body as FastAPI would send it (UTF-8, compact), made once and shared: the
+    status documents are plain dicts of str/int/bool/None, ready for the C encoder."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _split(values: list[str]) -> tuple[str, ...]:
@@ -58,7 +65,8 @@ LangQuery = Query([], description="Only these languages (repeat, or comma-separa
 StateQuery = Query([], description="Only posts with a shown language in this state.")
 
 
-@router.get("/status", tags=["status"], summary="The status matrix (as `status --json`)")
+@router.get("/status", tags=["status"], summary="The status matrix (as `status --json`)",
+            response_model=dict[str, Any])
 def status(
     request: Request,
     lang: list[str] = LangQuery,
@@ -69,7 +77,7 @@ def status(
     page: int | None = Query(None, ge=1),
     per_page: int | None = Query(None, ge=1, le=MAX_PER_PAGE),
     actor: Actor = Depends(api_actor),
-) -> dict[str, Any]:
+) -> Response:
     """Every post × language, as `transync status --json`; with `page`/`per_page` the
     object also carries `page`, `per_page` and `total`."""
     settings = web(request).settings
@@ -79,11 +87,14 @@ def status(
     if page and not per_page:
         per_page = 50
     with transaction(settings.database_url) as session:
-        return status_document(snapshot_rows(session, settings), settings, filters, page=page,
-                               per_page=per_page)
+        snap = snapshot(session, settings)
+    body = snap.memo(("api status", filters, page, per_page), lambda: json_bytes(
+        status_document(snap.rows, settings, filters, page=page, per_page=per_page)))
+    return Response(body, media_type="application/json")
 
 
-@router.get("/status/summary", tags=["status"], summary="Per-language counts only")
+@router.get("/status/summary", tags=["status"], summary="Per-language counts only",
+            response_model=dict[str, Any])
 def status_summary(
     request: Request,
     lang: list[str] = LangQuery,
@@ -92,15 +103,20 @@ def status_summary(
     text: str | None = None,
     translator: str | None = None,
     actor: Actor = Depends(api_actor),
-) -> dict[str, Any]:
+) -> Response:
     """`{"languages", "summary", "total"}`: the summary of `status --json` for the posts the
     filters keep, without the posts."""
     settings = web(request).settings
     filters = status_filters(settings, lang, state, post, text, translator)
     with transaction(settings.database_url) as session:
-        doc = status_document(snapshot_rows(session, settings), settings, filters, page=1,
-                              per_page=1)
-    return {"languages": doc["languages"], "summary": doc["summary"], "total": doc["total"]}
+        snap = snapshot(session, settings)
+
+    def summary() -> bytes:
+        doc = status_document(snap.rows, settings, filters, page=1, per_page=1)
+        return json_bytes({"languages": doc["languages"], "summary": doc["summary"],
+                           "total": doc["total"]})
+
+    return Response(snap.memo(("api summary", filters), summary), media_type="application/json")
 
 
 @router.get("/posts/{key:path}/diff/{lang}", tags=["posts"],

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from starlette.background import BackgroundTask
 
 from sync.db.session import transaction
@@ -15,7 +16,7 @@ from sync.errors import ConflictError, InputError, TransyncError
 from sync.history import acknowledge, events, get_post, translation_diff
 from sync.queue import list_tasks
 from sync.state import State
-from sync.status import load_rows, snapshot_rows, status_document
+from sync.status import load_rows, snapshot, status_document
 from sync.web import queries
 from sync.web.api import status_filters
 from sync.web.auth import Actor, check_csrf, page_actor, page_editor
@@ -59,23 +60,38 @@ def matrix(
     state_ = web(request)
     settings = state_.settings
     filters = status_filters(settings, lang, state, None, text.strip(), translator)
-    with transaction(settings.database_url) as session:
-        rows = snapshot_rows(session, settings)
-        doc = status_document(rows, settings, filters, page=page, per_page=per_page)
-        people = queries.assignees(session)
-    by_key = {r.post.key: r for r in rows}
     shown_langs = [x for x in settings.languages if not filters.langs or x in filters.langs]
-    pages = max(1, math.ceil(doc["total"] / per_page))
     params = {"lang": list(filters.langs), "state": list(filters.states), "text": text.strip(),
               "translator": translator, "per_page": per_page if per_page != 50 else None}
+    with transaction(settings.database_url) as session:
+        snap = snapshot(session, settings)
+        people = snap.memo("assignees", lambda: queries.assignees(session))
+
+    def document() -> tuple[dict[str, Any], Markup]:
+        doc = status_document(snap.rows, settings, filters, page=page, per_page=per_page)
+        by_key = {r.post.key: r for r in snap.rows} if doc["posts"] else {}
+        table = state_.renderer.fragment("matrix_table.html", {
+            "rows": [by_key[p["key"]] for p in doc["posts"]],
+            "shown_langs": shown_langs,
+            "actor": {"is_editor": actor.is_editor},
+            "page": page,
+            "pages": max(1, math.ceil(doc["total"] / per_page)),
+            "params": params,
+        })
+        return {"summary": doc["summary"], "total": doc["total"]}, table
+
+    # the rows, the pager and the counts depend on the snapshot, the filters, the page, the
+    # role and the UI language only: rendered once, then shared by every such request
+    ui_lang = getattr(request.state, "ui_lang", None)
+    doc, table = snap.memo(("matrix", filters, page, per_page, actor.is_editor, ui_lang),
+                           document)
     return state_.renderer.page(request, "matrix.html", {
-        "rows": [by_key[p["key"]] for p in doc["posts"]],
+        "table": table,
         "shown_langs": shown_langs,
         "bars": progress_bars(doc["summary"], shown_langs),
         "filters": filters,
         "params": params,
         "page": page,
-        "pages": pages,
         "per_page": per_page,
         "per_page_choices": PER_PAGE,
         "total": doc["total"],

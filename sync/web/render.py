@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 
 from sync import __version__
@@ -136,6 +137,11 @@ class Renderer:
             "here": str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
         }
         return self.env.get_template(name).render({**base, **context})
+
+    def fragment(self, name: str, context: Mapping[str, Any]) -> Markup:
+        """A template rendered on its own (no request, user or CSRF token in its context),
+        for HTML that many requests share."""
+        return Markup(self.env.get_template(name).render(context))
 
     def page(self, request: Request, name: str, context: Mapping[str, Any] | None = None, *,
              status_code: int = 200, headers: Mapping[str, str] | None = None) -> HTMLResponse:

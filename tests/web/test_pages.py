@@ -135,12 +135,12 @@ def test_errors_are_friendly_pages_without_traces(site: Site,
     def boom(*args: object, **kw: object) -> None:
         raise RuntimeError("secret internals /etc/passwd")
 
-    monkeypatch.setattr("sync.web.pages.snapshot_rows", boom)
+    monkeypatch.setattr("sync.web.pages.snapshot", boom)
     r = ed.get("/")
     assert r.status_code == 500
     assert "secret internals" not in r.text and "Traceback" not in r.text
     assert "Something went wrong" in r.text
-    monkeypatch.setattr("sync.web.api.snapshot_rows", boom)
+    monkeypatch.setattr("sync.web.api.snapshot", boom)
     r = site.api("ed", raise_server_exceptions=False).get("/api/v1/status")
     assert r.status_code == 500 and "secret" not in r.text and r.json()["detail"]
 
