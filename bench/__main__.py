@@ -3,9 +3,10 @@ the same run, medians of repeated runs, peak memory, growth with the number of p
 
     python -m bench --scale small                 # < 5 minutes on 2 cores: 200 and 1,000
                                                   # posts (SQLite: 200)
-    python -m bench                               # full (about an hour): 1,000 and 10,000 posts
-    python -m bench --posts 1000 10000 100000     # the long run: adds 100,000 posts (hours;
-                                                  # PostgreSQL only, SQLite stops at 10,000)
+    python -m bench                               # full: 1,000, 10,000 and 100,000 posts
+                                                  # (SQLite stops at 10,000; one run each
+                                                  # at 100,000)
+    python -m bench --posts 1000 10000            # the same without the 100,000-post run
     python -m bench --only scan,tasks --backends postgresql --repeat 5
 
 Areas (bench/<area>.py): scan, tasks, catalogs, wxr, web. Needs PostgreSQL (--pg, a user that
@@ -50,7 +51,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--scale", choices=sorted(SCALES), default="full",
-                   help="small: < 5 minutes; full: 1,000 and 10,000 posts (default)")
+                   help="small: < 5 minutes; full: 1,000, 10,000 and 100,000 posts (default)")
     p.add_argument("--only", default=",".join(AREAS),
                    help=f"comma-separated areas (default: all): {','.join(AREAS)}")
     p.add_argument("--posts", type=int, nargs="+", default=None,
@@ -97,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{','.join(args.backends)}, areas {','.join(args.only)}; scratch {work}",
           file=sys.stderr, flush=True)
     timings: dict[str, float] = {}
+    plot_dir = args.plots or (ROOT / "docs" / "bench" if args.scale == "full"
+                              else OUT / "plots")
     try:
         for name in args.only:
             t0 = time.perf_counter()
@@ -107,16 +110,25 @@ def main(argv: list[str] | None = None) -> int:
                 traceback.print_exc()
                 ctx.fail(name, f"{name} (crashed)", exc)
             timings[name] = time.perf_counter() - t0
+            # what is measured so far, written after each area: a long run that is stopped
+            # (or runs out of time) still leaves its results
+            write_results(ctx, meta, started, timings, None)
     except KeyboardInterrupt:
         ctx.log("interrupted: writing what was measured")
     finally:
         ctx.cleanup()
+    report = write_results(ctx, meta, started, timings, plot_dir)
+    print(report)
+    return 1 if any(r.get("error") for r in ctx.rows) else 0
+
+
+def write_results(ctx: Ctx, meta: dict[str, Any], started: float, timings: dict[str, float],
+                  plot_dir: Path | None) -> str:
+    """bench/out/results.json and results.md (and the plots, when `plot_dir` is given)."""
     items = growth.growth(ctx.rows)
-    plot_dir = args.plots or (ROOT / "docs" / "bench" if args.scale == "full"
-                              else OUT / "plots")
-    written = growth.plots(items, plot_dir)
+    written = growth.plots(items, plot_dir) if plot_dir is not None else []
     meta["elapsed_s"] = time.perf_counter() - started
-    meta["area_seconds"] = timings
+    meta["area_seconds"] = dict(timings)
     meta["load_average_end"] = os.getloadavg()
     OUT.mkdir(parents=True, exist_ok=True)
     results = {"meta": meta, "rows": ctx.rows, "growth": items, "plots": written}
@@ -124,8 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  ensure_ascii=False))
     report = markdown(results)
     (OUT / "results.md").write_text(report)
-    print(report)
-    return 1 if any(r.get("error") for r in ctx.rows) else 0
+    return report
 
 
 # -- the report -----------------------------------------------------------------------------

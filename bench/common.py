@@ -37,6 +37,7 @@ BIN = Path(sys.executable).parent
 TRANSYNC = str(BIN / "transync")
 NO_CONFIG = "/nonexistent/transync.toml"
 SQLITE_MAX_POSTS = 10_000  # SQLite is measured up to this many posts (issue 8)
+ONE_RUN_FROM = 100_000  # from this many posts a measurement runs once (each takes minutes)
 
 
 class BenchError(Exception):
@@ -318,7 +319,7 @@ SCALES = {
                    polib_sizes=[2000, 4000, 8000], wxr_items=[300, 1000], web_sizes=[1000],
                    web_seconds=10, submit_entries=5000, prefill_sizes=[1000], sqlite_max=200,
                    submit_backends=1),
-    "full": Scale(sizes=[1000, 10_000], repeat=3, history_rounds=4,
+    "full": Scale(sizes=[1000, 10_000, 100_000], repeat=3, history_rounds=4,
                   history_sizes=[1000, 10_000],
                   claims=20_000, pgbench_seconds=10, catalog_entries=100_000,
                   polib_sizes=[5000, 10_000, 20_000], wxr_items=[2000, 20_000], web_sizes=None,
@@ -371,6 +372,11 @@ class Ctx:
 
     def log(self, message: str) -> None:
         print(f"· {message}", file=sys.stderr, flush=True)
+
+    def runs_at(self, posts: int) -> int:
+        """How many runs a measurement at `posts` posts gets: the run's repeat, or one from
+        ONE_RUN_FROM posts up (where a single scan or export takes minutes)."""
+        return 1 if posts >= ONE_RUN_FROM else self.repeat
 
     def backends_for(self, posts: int) -> list[str]:
         return [b for b in self.backends if b != "sqlite" or posts <= self.scale.sqlite_max]
