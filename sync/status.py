@@ -231,17 +231,18 @@ def status_document(
     return doc
 
 
-SNAPSHOT_TTL = 15.0  # seconds: a safety net for events committed out of id order
+SNAPSHOT_TTL = 15.0  # seconds: how long a snapshot that may miss a late commit is trusted
 MEMO_SIZE = 512  # derived values kept per snapshot (rendered pages, filtered documents)
 
 
 class Snapshot:
     """Every row, as of the newest event id, plus values derived from them (memo)."""
 
-    __slots__ = ("newest", "loaded_at", "rows", "_memo", "_lock")
+    __slots__ = ("newest", "exact", "loaded_at", "rows", "_memo", "_lock")
 
-    def __init__(self, newest: int, rows: list[Row]) -> None:
+    def __init__(self, newest: int, exact: bool, rows: list[Row]) -> None:
         self.newest = newest
+        self.exact = exact
         self.loaded_at = time.monotonic()
         self.rows = rows
         self._memo: dict[Any, Any] = {}
@@ -267,35 +268,53 @@ _LOADING: dict[tuple[str, tuple[str, ...]], threading.Lock] = {}
 _LOADING_GUARD = threading.Lock()
 
 
-def snapshot(session: Session, settings: Settings) -> Snapshot:
-    """All rows, shared between the requests of one process until the next event.
+def newest_event(session: Session) -> tuple[int, bool]:
+    """The newest event id, and whether it is exact: whether no transaction that could
+    still commit an older id was running.
 
-    Every change the matrix shows (a revision, a state, a task) writes an event, so the
-    newest event id says whether the last snapshot still holds; the web serves many
-    requests from one load instead of loading 10,000 posts per request. One thread loads
-    at a time: after a new event the others wait for it; when only the age limit passed,
-    they go on with the previous snapshot meanwhile.
+    Every change the matrix shows writes an event, so an unchanged newest id means an
+    unchanged matrix, except for a transaction that took its event ids before and commits
+    after (ids are handed out at insert, not at commit). SQLite runs one writer at a time,
+    so its ids commit in order; on PostgreSQL, a transaction in progress at this moment
+    (pg_snapshot_xip) could be one, and then the snapshot is trusted for SNAPSHOT_TTL only.
     """
-    from sqlalchemy import func
+    from sqlalchemy import func, text
 
     from sync.db.models import Event
 
-    newest = session.execute(select(func.max(Event.id))).scalar() or 0
+    if session.get_bind().dialect.name == "postgresql":
+        newest, running = session.execute(text(
+            "SELECT (SELECT max(id) FROM events), "
+            "(SELECT count(*) FROM pg_snapshot_xip(pg_current_snapshot()))")).one()
+        return newest or 0, running == 0
+    return session.execute(select(func.max(Event.id))).scalar() or 0, True
+
+
+def snapshot(session: Session, settings: Settings) -> Snapshot:
+    """All rows, shared between the requests of one process until the next event.
+
+    The web serves many requests from one load instead of loading 10,000 posts per
+    request (see newest_event for when a snapshot holds). One thread loads at a time:
+    after a new event the others wait for it; when only the age limit passed, they go on
+    with the previous snapshot meanwhile.
+    """
+    newest, exact = newest_event(session)
     key = (str(session.get_bind().url), tuple(settings.languages))
     cached = _SNAPSHOTS.get(key)
-    if cached is not None and cached.newest == newest:
-        if time.monotonic() - cached.loaded_at < SNAPSHOT_TTL:
+    same = cached is not None and cached.newest == newest
+    if cached is not None and same:
+        if cached.exact or time.monotonic() - cached.loaded_at < SNAPSHOT_TTL:
             return cached
     with _LOADING_GUARD:
         lock = _LOADING.setdefault(key, threading.Lock())
-    expired_only = cached is not None and cached.newest == newest
-    if not lock.acquire(blocking=not expired_only):
-        return cached  # type: ignore[return-value]  # another thread is refreshing it
+    if not lock.acquire(blocking=not same):
+        assert cached is not None
+        return cached  # another thread is refreshing it
     try:
         again = _SNAPSHOTS.get(key)
         if again is not None and again is not cached and again.newest >= newest:
             return again  # loaded by the thread this one waited for
-        snap = Snapshot(newest, load_rows(session, settings))
+        snap = Snapshot(newest, exact, load_rows(session, settings))
         _SNAPSHOTS[key] = snap
         return snap
     finally:
