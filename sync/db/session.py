@@ -22,6 +22,7 @@ def normalize_url(url: str) -> str:
 
 
 _ENGINES: dict[str, Engine] = {}
+POOL_SIZE, POOL_OVERFLOW = 20, 10  # PostgreSQL connections kept open, and extra ones
 _SESSIONMAKERS: dict[str, sessionmaker[Session]] = {}
 
 
@@ -45,7 +46,10 @@ def get_engine(url: str, *, readonly: bool = False) -> Engine:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 60}
     else:
-        kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
+        # a web process runs up to 40 requests at once in its thread pool (AnyIO's default);
+        # a pool smaller than that opens and closes a PostgreSQL connection (a backend
+        # process) per request under load, which cost the dashboard most of its time
+        kwargs.update(pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         _sqlite_setup(engine, "BEGIN" if readonly else "BEGIN IMMEDIATE")
