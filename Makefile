@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test bench lint services system-deps clean
+.PHONY: demo test bench bench-deps lint services system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,15 @@ test: $(STAMP) services system-deps
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # `make bench SCALE=small` (< 5 minutes); BENCH_ARGS passes more, e.g. BENCH_ARGS="--only scan".
-bench: $(STAMP) services
+# wrk drives the web benchmark's load (an httpx load generator, which needs a core of its own,
+# stands in without it); pgbench comes with PostgreSQL.
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || \
+	  { command -v apt-get >/dev/null 2>&1 && (apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+	    || echo "warning: could not install wrk; the web benchmark uses httpx instead"; }
+
+bench: $(STAMP) services system-deps bench-deps
 	@test -f $(VENV)/.bench-$(shell cksum pyproject.toml | cut -d' ' -f1) || \
 	  { $(BIN)/python -m pip install -q -e '.[test,bench]' && \
 	    touch $(VENV)/.bench-$(shell cksum pyproject.toml | cut -d' ' -f1); }
