@@ -13,32 +13,40 @@ How translation text lines up with source segments (the same rule everywhere):
 
 A segment whose source text changed since the translation is fuzzy, its msgstr the
 translation of the old text and ``#| msgid`` the old text; a new segment is empty.
+
+Order and memory: posts are listed in byte order of their key + U+0004 (UTF-8; the order
+of MO keys, see :class:`sync.catalog.CatalogStream`), on SQLite and PostgreSQL alike,
+whatever the database's collation, so both give the same bytes; a post's entries follow
+its segments. The export reads :data:`POST_BATCH` posts at a time, in one database
+snapshot, and writes their entries straight to temporary files: its memory does not grow
+with the number of posts.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
 from sync import __version__
 from sync.catalog import (
     CatalogCounts,
     CatalogEntry,
+    CatalogStream,
     build_catalog,
     count_entries,
     render_mo,
     render_po,
-    write_atomic,
 )
 from sync.config import Settings
-from sync.db.models import Revision, SourceState, utcnow
+from sync.db.models import Post, Revision, SourceState, utcnow
 from sync.db.models import Segment as SegmentRow
 from sync.db.session import transaction
 from sync.segments import Segment, align, diff_segments
@@ -47,6 +55,8 @@ from sync.status import Row, load_rows
 
 UNALIGNED = "transync: the translation could not be lined up with this segment"
 DOMAIN = "posts"
+#: Posts read (and their entries built) at a time: the export's memory is bounded by this.
+POST_BATCH = 500
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -172,12 +182,39 @@ def line_up(base: Sequence[Segment], translated: list[tuple[str, str, str | None
     return align(base, [Segment(kind=k, text=t) for k, t, _ in translated])
 
 
-def build_views(session: Session, settings: Settings, rows: Sequence[Row],
-                langs: Sequence[str]) -> dict[str, LanguageCatalog]:
-    """Every language's entries, loading segments in a few bulk queries."""
+def context_order(key: str) -> bytes:
+    """The sort key of a post in a catalog: the UTF-8 bytes of its key + U+0004 (its
+    entries' MO keys all start with these bytes)."""
+    return (key + "\x04").encode("utf-8")
+
+
+def post_batches(session: Session, settings: Settings, size: int = POST_BATCH
+                 ) -> Iterator[list[Row]]:
+    """Every post's row (as :func:`sync.status.load_rows` gives them), ``size`` posts at a
+    time, in :func:`context_order` over all batches.
+
+    One query streams the post ids sorted by the database (a cursor, not a list of every
+    post): ``key || U+0004`` in byte order, the "C" collation on PostgreSQL, SQLite's
+    default BINARY; each batch's rows are then loaded by id.
+    """
+    size = max(1, min(size, 5000))  # load_rows loads every post for more ids than that
+    order = Post.key + literal("\x04")
+    if session.get_bind().dialect.name == "postgresql":
+        order = order.collate("C")
+    ids = session.execute(select(Post.id).order_by(order).execution_options(yield_per=size))
+    for part in ids.partitions(size):
+        rows = load_rows(session, settings, post_ids=[post_id for (post_id,) in part])
+        rows.sort(key=lambda r: context_order(r.post.key))
+        yield rows
+
+
+def post_views(session: Session, rows: Sequence[Row], langs: Sequence[str]
+               ) -> Iterator[tuple[str, PostView, tuple[dt.datetime | None, ...]]]:
+    """(lang, view, the times of the changes it includes) of each live post in ``rows`` for
+    each language but its source's, in the order of ``rows``; segments are loaded in a few
+    bulk queries over all of ``rows``."""
     from sync.tracker import load_segments
 
-    catalogs = {lang: LanguageCatalog(lang) for lang in langs}
     live = [r for r in rows if r.source is not None and not r.source.deleted]
     wanted: set[tuple[int, int]] = set()
     translations = []
@@ -206,17 +243,16 @@ def build_views(session: Session, settings: Settings, rows: Sequence[Row],
             if lang == r.post.source_lang:
                 continue
             cell = r.cells[lang]
-            cat = catalogs[lang]
             v = cell.version if cell.state in (State.CURRENT, State.STALE) else None
             base: Sequence[Segment] = ()
             lined: list[str | None] = []
+            changes = [created.get(src.id)]
             if v is not None:
                 base = segs.get((src.id, v.based_on_revision or src.revision), ())
                 lined = line_up(base, translated.get(v.id, []))
-                cat.note_change(created.get(v.id))
-            cat.note_change(created.get(src.id))
+                changes.append(created.get(v.id))
             if cell.task is not None:
-                cat.note_change(cell.task.updated_at)
+                changes.append(cell.task.updated_at)
             view = PostView(
                 key=r.post.key, lang=lang, state=str(cell.state),
                 source_lang=r.post.source_lang or "", source_revision=src.revision,
@@ -228,8 +264,42 @@ def build_views(session: Session, settings: Settings, rows: Sequence[Row],
                 if v is not None else (0, 0, 0),
                 task=task_note(cell.task), draft=src.draft,
             )
-            cat.entries.extend(entries_for_post(view))
+            yield lang, view, tuple(changes)
+
+
+def build_views(session: Session, settings: Settings, rows: Sequence[Row],
+                langs: Sequence[str]) -> dict[str, LanguageCatalog]:
+    """Every language's entries of ``rows``, in memory (the export streams instead: see
+    :func:`stream_catalogs`)."""
+    catalogs = {lang: LanguageCatalog(lang) for lang in langs}
+    for lang, view, changes in post_views(session, rows, langs):
+        cat = catalogs[lang]
+        for when in changes:
+            cat.note_change(when)
+        cat.entries.extend(entries_for_post(view))
     return catalogs
+
+
+def stream_catalogs(session: Session, settings: Settings, langs: Sequence[str],
+                    add: Any) -> dict[str, dt.datetime | None]:
+    """Call ``add(lang, entries)`` with each post's entries in each language, posts in
+    :func:`context_order`, :data:`POST_BATCH` at a time; returns each language's latest
+    change (its PO-Revision-Date)."""
+    latest = {lang: LanguageCatalog(lang) for lang in langs}
+    for rows in post_batches(session, settings, POST_BATCH):
+        for lang, view, changes in post_views(session, rows, langs):
+            for when in changes:
+                latest[lang].note_change(when)
+            add(lang, entries_for_post(view))
+    return {lang: cat.latest for lang, cat in latest.items()}
+
+
+def _one_snapshot(session: Session) -> None:
+    """Read every batch from one snapshot: REPEATABLE READ on PostgreSQL (a read-only
+    transaction there never fails to serialize); SQLite's transaction already is one.
+    Call first in the transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -266,7 +336,16 @@ def export_catalogs(
     check: bool = False,
     debounce_outbox: int | None = None,
 ) -> dict[str, Any]:
-    """Write (or with check=True only compare) every language's catalog. Atomic per file."""
+    """Write (or with check=True only compare) every language's catalog. Atomic per file.
+
+    Streams: posts are read :data:`POST_BATCH` at a time from one database snapshot and
+    their entries written to temporary files (beside the catalogs; with check=True in a
+    temporary folder, compared and removed), so memory does not grow with the number of
+    posts; the disk holds a catalog's new PO and MO files (and the MO strings once more)
+    until they are renamed into place. The export lock is held from before the database is
+    read until the export is recorded, so a waiting export reads what the one before it
+    wrote, and its debounce sees that one.
+    """
     from sync.errors import InputError
 
     langs = list(langs or settings.languages)
@@ -275,40 +354,49 @@ def export_catalogs(
             raise InputError(f"language {lang!r} is not configured "
                              f"({','.join(settings.languages)})")
     directory = Path(directory or settings.locales_dir)
-    with transaction(settings.database_url, readonly=True) as session:
-        if debounce_outbox is not None and _already_exported(session, debounce_outbox):
-            return {"skipped": True, "catalogs": []}
-        started = utcnow()
-        rows = load_rows(session, settings)
-        catalogs = build_views(session, settings, rows, langs)
     written, differing = [], []
     with contextlib.ExitStack() as stack:
-        if not check:
+        temp_dir: Path | None = None
+        if check:  # compare without writing: the new catalogs go to a temporary folder
+            temp_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(
+                prefix="transync-check-")))
+        else:
             stack.enter_context(export_lock(directory))
+        started = utcnow()
+        with transaction(settings.database_url, readonly=True) as session:
+            _one_snapshot(session)
+            if debounce_outbox is not None and _already_exported(session, debounce_outbox):
+                return {"skipped": True, "catalogs": []}
+            streams: dict[str, CatalogStream] = {}
+            for lang in langs:
+                po, mo = catalog_paths(directory, lang)
+                if not check:
+                    remove_leftovers(po.parent)
+                streams[lang] = stack.enter_context(
+                    CatalogStream(lang, po, mo, version=__version__, temp_dir=temp_dir))
+            latest = stream_catalogs(session, settings, langs,
+                                     lambda lang, entries: streams[lang].add_group(entries))
         for lang in langs:
-            po_bytes, mo_bytes, counts = render_language(catalogs[lang])
-            po, mo = catalog_paths(directory, lang)
+            stream = streams[lang]
+            counts = stream.finish(latest[lang])
             if check:
-                same = po.is_file() and po.read_bytes() == po_bytes
-                same = same and mo.is_file() and mo.read_bytes() == mo_bytes
+                same = stream.matches()
                 if not same:
-                    differing.append(str(po))
-                written.append(Written(lang=lang, po=po, mo=mo, changed=not same,
-                                       counts=counts))
-                continue
-            remove_leftovers(po.parent)
-            changed_po = write_atomic(po, po_bytes)
-            changed_mo = write_atomic(mo, mo_bytes)
-            written.append(Written(lang=lang, po=po, mo=mo, changed=changed_po or changed_mo,
-                                   counts=counts))
-    if not check:
-        with transaction(settings.database_url) as session:
-            state = session.get(SourceState, "catalogs")
-            if state is None:
-                state = SourceState(source="catalogs", scans=0)
-                session.add(state)
-            state.last_scan_at = started
-            state.scans = (state.scans or 0) + 1
+                    differing.append(str(stream.po_path))
+                changed = not same
+            else:
+                changed = stream.commit()
+            written.append(Written(lang=lang, po=stream.po_path, mo=stream.mo_path,
+                                   changed=changed, counts=counts))
+            stream.close()
+        if not check:  # still holding the lock: a waiting export's debounce sees this one
+            with transaction(settings.database_url) as session:
+                state = session.get(SourceState, "catalogs")
+                if state is None:
+                    state = SourceState(source="catalogs", scans=0)
+                    session.add(state)
+                state.last_scan_at = started
+                state.scans = (state.scans or 0) + 1
     return {"skipped": False, "catalogs": [w.as_dict() for w in written],
             "differing": differing}
 
@@ -348,6 +436,16 @@ def _already_exported(session: Session, outbox_id: int) -> bool:
 def language_counts(settings: Settings, lang: str) -> CatalogCounts:
     """The tracker's translated / fuzzy / untranslated segment counts for one language,
     computed by the same rule the export uses (what msgfmt --statistics must report)."""
+    tally = [0, 0, 0]
+
+    def add(lang: str, entries: Iterable[CatalogEntry]) -> None:
+        counts = count_entries(build_catalog(lang, entries, revision_date=None,
+                                             version=__version__))
+        tally[0] += counts.translated
+        tally[1] += counts.fuzzy
+        tally[2] += counts.untranslated
+
     with transaction(settings.database_url, readonly=True) as session:
-        catalogs = build_views(session, settings, load_rows(session, settings), [lang])
-    return render_language(catalogs[lang])[2]
+        _one_snapshot(session)
+        stream_catalogs(session, settings, [lang], add)
+    return CatalogCounts(translated=tally[0], fuzzy=tally[1], untranslated=tally[2])
