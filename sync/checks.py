@@ -64,6 +64,13 @@ _SPACE_GROUPED = re.compile(r"(?<!\d)\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?!\d
 _NUMBER = re.compile(r"\d+(?:[.,'\u2019]\d+)*")
 _DIGITS = re.compile(r"\d+")
 _INTRAWORD_UNDERSCORE = re.compile(r"(?<=[^\W_])_+(?=[^\W_])")
+_STAR = re.compile(r"\*(?!\s)|(?<!\s)\*")
+# Each pattern _strip_non_numbers removes, with a string every match of it contains: when
+# the string is absent the pattern cannot match, so the substitution is skipped.
+_NON_NUMBERS = (
+    (_URL, "://"), (_LINK_TARGET, "]("), (_TAG, "<"), (_ENTITY, "&"), (_PRINTF, "%"),
+    (_BRACE, "{"), (_FOOTNOTE, "["),
+)
 
 
 def check_entry(msgid: str, msgstr: str) -> list[str]:
@@ -78,18 +85,29 @@ def check_entry(msgid: str, msgstr: str) -> list[str]:
     """
     if not msgstr:
         return []
-    problems: list[str] = []
-    problems += _check_whitespace(msgid, msgstr)
-    problems += _check_printf(msgid, msgstr)
-    problems += _check_braces(msgid, msgstr)
+    # Every check below is skipped when the characters it looks for are absent (it would
+    # find nothing in either text): the problems and their order are the same.
+    problems: list[str] = _check_whitespace(msgid, msgstr)
+    if "%" in msgid:
+        problems += _check_printf(msgid, msgstr)
+    if "{" in msgid:
+        problems += _check_braces(msgid, msgstr)
     source, target = _without_code(msgid), _without_code(msgstr)
-    problems += _check_tags(source, target)
-    problems += _check_multiset(
-        _FOOTNOTE.findall(msgid), _FOOTNOTE.findall(msgstr), "footnote marker"
-    )
+    if "<" in source or "<" in target:
+        problems += _check_tags(source, target)
+    if "[" in msgid or "[" in msgstr:
+        problems += _check_multiset(
+            _FOOTNOTE.findall(msgid), _FOOTNOTE.findall(msgstr), "footnote marker"
+        )
     problems += _check_urls(msgid, msgstr)
-    problems += _check_numbers(msgid, msgstr)
-    problems += _check_markdown(msgid, msgstr)
+    # Both remaining checks drop what other checks own; the markdown one from the text
+    # without code spans, which is the text itself when it has no backslash or backtick.
+    stripped_id, stripped_str = _strip_non_numbers(msgid), _strip_non_numbers(msgstr)
+    problems += _check_numbers(stripped_id, stripped_str)
+    problems += _check_markdown(
+        stripped_id if source == msgid else _strip_non_numbers(source),
+        stripped_str if target == msgstr else _strip_non_numbers(target),
+    )
     return problems
 
 
@@ -158,7 +176,11 @@ def _check_braces(msgid: str, msgstr: str) -> list[str]:
 
 def _without_code(text: str) -> str:
     """The text with the contents of Markdown code spans removed (backticks kept)."""
-    return _CODE_SPAN.sub(lambda m: m.group(1) * 2, _ESCAPED.sub(" ", text))
+    if "\\" in text:
+        text = _ESCAPED.sub(" ", text)
+    if "`" in text:
+        text = _CODE_SPAN.sub(lambda m: m.group(1) * 2, text)
+    return text
 
 
 def _tags(text: str) -> list[tuple[bool, str, bool]]:
@@ -213,7 +235,9 @@ def _check_tags(msgid: str, msgstr: str) -> list[str]:
 
 
 def _urls(text: str) -> set[str]:
-    found = {m.rstrip(_URL_TRAILING) for m in _URL.findall(text)}
+    found = {m.rstrip(_URL_TRAILING) for m in _URL.findall(text)} if "://" in text else set()
+    if "](" not in text:
+        return found
     for angled, bare in _LINK_TARGET.findall(text):
         target = (angled or bare).strip()
         if target:
@@ -223,6 +247,8 @@ def _urls(text: str) -> set[str]:
 
 def _check_urls(msgid: str, msgstr: str) -> list[str]:
     source, target = _urls(msgid), _urls(msgstr)
+    if source == target:
+        return []
     return [f"URL {u} is missing" for u in sorted(source - target)] + [
         f"extra URL {u}" for u in sorted(target - source)
     ]
@@ -230,8 +256,9 @@ def _check_urls(msgid: str, msgstr: str) -> list[str]:
 
 def _strip_non_numbers(text: str) -> str:
     """Remove what other checks own (URLs, tags, entities, placeholders, footnotes)."""
-    for pattern in (_URL, _LINK_TARGET, _TAG, _ENTITY, _PRINTF, _BRACE, _FOOTNOTE):
-        text = pattern.sub(" ", text)
+    for pattern, trigger in _NON_NUMBERS:
+        if trigger in text:
+            text = pattern.sub(" ", text)
     return text
 
 
@@ -242,6 +269,8 @@ def _digits(number: str) -> str:
 def _numbers(text: str) -> list[tuple[str, str]]:
     """(written form, digits) for each number, thousands and decimal separators dropped."""
     found: list[tuple[str, str]] = []
+    if not _DIGITS.search(text):  # both patterns below need a digit
+        return found
 
     def take(match: re.Match[str]) -> str:
         found.append((match.group(0), _digits(match.group(0))))
@@ -252,9 +281,11 @@ def _numbers(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def _check_numbers(msgid: str, msgstr: str) -> list[str]:
-    source_text, target_text = _strip_non_numbers(msgid), _strip_non_numbers(msgstr)
+def _check_numbers(source_text: str, target_text: str) -> list[str]:
+    """Arguments: msgid and msgstr through ``_strip_non_numbers``."""
     source, target = _numbers(source_text), _numbers(target_text)
+    if not source and not target:
+        return []
     if Counter(d for _, d in source) == Counter(d for _, d in target):
         return []
     # Grouped differently ("1000" against "1 000") but the same digit runs: still fine.
@@ -272,15 +303,15 @@ def _check_numbers(msgid: str, msgstr: str) -> list[str]:
 # -- Markdown -----------------------------------------------------------------
 
 
-def _markdown_markers(text: str) -> Counter[str]:
-    text = _strip_non_numbers(_without_code(text))
-    counts: Counter[str] = Counter()
-    counts["`"] = text.count("`")
+def _markdown_markers(text: str) -> dict[str, int]:
+    """Marker counts of a text already through ``_without_code`` and ``_strip_non_numbers``."""
+    counts = {"`": text.count("`")}
     for marker in ("**", "__"):
-        counts[marker] = text.count(marker)
-        text = text.replace(marker, " ")
-    counts["*"] = len(re.findall(r"\*(?!\s)|(?<!\s)\*", text))
-    counts["_"] = _INTRAWORD_UNDERSCORE.sub("", text).count("_")
+        counts[marker] = n = text.count(marker)
+        if n:
+            text = text.replace(marker, " ")
+    counts["*"] = len(_STAR.findall(text)) if "*" in text else 0
+    counts["_"] = _INTRAWORD_UNDERSCORE.sub("", text).count("_") if "_" in text else 0
     return counts
 
 
@@ -294,7 +325,10 @@ _MARKER_NAMES = {
 
 
 def _check_markdown(msgid: str, msgstr: str) -> list[str]:
+    """Arguments: msgid and msgstr through ``_without_code`` and ``_strip_non_numbers``."""
     source, target = _markdown_markers(msgid), _markdown_markers(msgstr)
+    if source == target:
+        return []
     problems: list[str] = []
     for marker, label in _MARKER_NAMES.items():
         if source[marker] != target[marker]:
@@ -310,6 +344,8 @@ def _check_markdown(msgid: str, msgstr: str) -> list[str]:
 
 
 def _check_multiset(source: list[str], target: list[str], what: str) -> list[str]:
+    if not source and not target:
+        return []
     wanted, found = Counter(source), Counter(target)
     problems = [f"{what} {item} is missing" for item in _ordered(source, wanted - found)]
     problems += [f"extra {what} {item}" for item in _ordered(target, found - wanted)]

@@ -6,7 +6,9 @@ and nothing is applied if any check fails.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import gc
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -16,7 +18,7 @@ from sync import __version__
 from sync.catalog import CatalogEntry, build_catalog, read_po, render_po
 from sync.checks import check_entry
 from sync.config import Settings
-from sync.db.models import Revision, Task
+from sync.db.models import Revision, Task, Version
 from sync.errors import ConflictError, SubmissionError
 from sync.history import record
 from sync.queue import get_task
@@ -69,11 +71,39 @@ def source_revisions(session: Session, version_id: int) -> dict[str, int]:
     }
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one submission.
+
+    Reading, checking and rendering a large task allocates hundreds of thousands of objects
+    that live until the end (PO entries, Markdown tokens, rows), and the collector traverses
+    them again and again while finding almost no garbage: a fifth of the time of a
+    5,000-entry submission. Reference counting still frees what is not in a cycle; cycles
+    wait for the next collection. Re-enabled only if it was enabled before.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def submit_po(
     session: Session, settings: Settings, task_id: int, name: str, filename: str, data: bytes,
     *, accept_fuzzy: bool = False, partial: bool = False,
 ) -> dict[str, Any]:
     """Check a translator's PO file for a claimed task and apply it (or store progress)."""
+    with _gc_paused():
+        return _submit_po(session, settings, task_id, name, filename, data,
+                          accept_fuzzy=accept_fuzzy, partial=partial)
+
+
+def _submit_po(
+    session: Session, settings: Settings, task_id: int, name: str, filename: str, data: bytes,
+    *, accept_fuzzy: bool, partial: bool,
+) -> dict[str, Any]:
     catalog = read_po(data, name=filename, max_bytes=settings.max_upload_bytes)
     task, key = check_claim(session, task_id, name)
     src, rev = task_source(session, task)
@@ -104,22 +134,25 @@ def submit_po(
     for entry in catalog:
         if entry.obsolete:
             continue
-        where = f"line {entry.linenum}: msgctxt {entry.msgctxt!r} msgid {_short(entry.msgid)!r}"
         if entry.msgctxt != key:
-            problems.append(f"{where}: not an entry of task #{task.id} (post {key!r})")
+            problems.append(f"{_where(entry)}: not an entry of task #{task.id} (post {key!r})")
             continue
         if not entry.msgstr or ("fuzzy" in entry.flags and not accept_fuzzy):
             continue
-        for p in check_entry(entry.msgid, entry.msgstr):
-            problems.append(f"{where}: {p}")
+        found = check_entry(entry.msgid, entry.msgstr)
+        if found:
+            where = _where(entry)
+            problems += [f"{where}: {p}" for p in found]
         translations[entry.msgid] = entry.msgstr
-    texts = _segment_texts(session, src.id, rev.number)
+    segments = _segments(session, src.id, rev.number)
+    texts = [s.text for s in segments]
     if revision != rev.number:
-        old = _segment_texts(session, src.id, revision)
+        old = set(_segment_texts(session, src.id, revision))
         unknown = [t for t in translations if t not in old]
         partial = True  # an older PO: keep what still applies, the task stays open
     else:
-        unknown = [t for t in translations if t not in texts]
+        known = set(texts)
+        unknown = [t for t in translations if t not in known]
     for t in unknown:
         problems.append(f"msgid {_short(t)!r}: not a segment of task #{task.id}")
     if problems:
@@ -127,7 +160,7 @@ def submit_po(
                               problems=problems)
     by_position = {i: translations[t] for i, t in enumerate(texts) if t in translations}
     result = apply_segments(session, settings, task, key, by_position, name, partial=partial,
-                            filename=filename)
+                            filename=filename, loaded=(src, rev, segments))
     if revision != rev.number:
         result.setdefault("warnings", []).append(
             f"the PO was made from source r{revision}; kept the {len(by_position)} segments "
@@ -154,7 +187,8 @@ def submit_segments(
     stores progress and keeps the claim even when every segment is filled."""
     task, key = check_claim(session, task_id, name)
     src, rev = task_source(session, task)
-    segments = _segment_texts(session, src.id, rev.number)
+    loaded = _segments(session, src.id, rev.number)
+    segments = [s.text for s in loaded]
     problems = []
     clean: dict[int, str] = {}
     for pos, text in translations.items():
@@ -170,16 +204,23 @@ def submit_segments(
         raise SubmissionError("the translation was refused; nothing was applied",
                               problems=problems)
     return apply_segments(session, settings, task, key, clean, name, partial=partial,
-                          save_only=save_only)
+                          save_only=save_only, loaded=(src, rev, loaded))
 
 
 def apply_segments(
     session: Session, settings: Settings, task: Task, key: str, by_position: Mapping[int, str],
     actor: str, *, partial: bool, filename: str = "", save_only: bool = False,
+    loaded: tuple[Version, Revision, Sequence[Segment]] | None = None,
 ) -> dict[str, Any]:
-    """Store progress, or (when every segment is translated) render and submit the post."""
-    src, rev = task_source(session, task)
-    segments = _segments(session, src.id, rev.number)  # one load for texts and kinds
+    """Store progress, or (when every segment is translated) render and submit the post.
+
+    ``loaded``: the task's source version, revision and segments when the caller has
+    already loaded them in this transaction (else they are loaded here)."""
+    if loaded is None:
+        src, rev = task_source(session, task)
+        segments: Sequence[Segment] = _segments(session, src.id, rev.number)
+    else:
+        src, rev, segments = loaded
     source = [seg.text for seg in segments]
     progress = {**(task.progress or {}), **{str(k): v for k, v in by_position.items()}}
     missing = [i for i in range(len(source)) if str(i) not in progress]
@@ -225,6 +266,11 @@ def _segments(session: Session, version_id: int, number: int) -> tuple[Segment, 
 
 def _segment_texts(session: Session, version_id: int, number: int) -> list[str]:
     return [s.text for s in _segments(session, version_id, number)]
+
+
+def _where(entry: Any) -> str:
+    """An entry's place in the PO file, for problem messages."""
+    return f"line {entry.linenum}: msgctxt {entry.msgctxt!r} msgid {_short(entry.msgid)!r}"
 
 
 def _short(text: str, n: int = 60) -> str:
