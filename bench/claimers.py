@@ -4,8 +4,12 @@
 
 transync is imported once, then one process is forked per NAME. Each connects, touches
 WORKDIR/ready-NAME, waits for WORKDIR/go (so that all start at once), claims the next
-queued task in `tr` in its own transaction (as `transync claim` does) until none is left,
-and writes WORKDIR/NAME.json: the ids it got, its peak RSS, or the error."""
+queued task in `tr` with sync.queue.claim, each claim in its own committed transaction (as
+`transync claim` does) until none is left, and writes WORKDIR/NAME.json: the ids it got,
+its peak RSS, or the error.
+
+A claimer keeps one connection for all its claims (as a web worker's pool does): a
+Session per claim bound to it, no pool checkout and pre-ping (a SELECT 1) per claim."""
 
 from __future__ import annotations
 
@@ -17,9 +21,10 @@ import time
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from sync.config import load_settings
-from sync.db.session import transaction
+from sync.db.session import get_engine
 from sync.queue import claim
 
 
@@ -28,19 +33,22 @@ def claimer(url: str, workdir: Path, name: str) -> None:
     try:
         settings = load_settings(environ={}, config_file=Path("/nonexistent/transync.toml"),
                                  database_url=url)
-        with transaction(url) as s:
-            s.execute(text("SELECT 1"))
-        (workdir / f"ready-{name}").touch()
-        go = workdir / "go"
-        while not go.exists():
-            time.sleep(0.002)
-        ids: list[int] = []
-        while True:
-            with transaction(url) as s:
-                got = claim(s, settings, name, "tr")
-                if got is None:
-                    break
-                ids.append(got[0].id)
+        with get_engine(url).connect() as conn:
+            conn.execute(text("SELECT 1"))
+            conn.rollback()  # no transaction open: each session below begins and commits one
+            (workdir / f"ready-{name}").touch()
+            go = workdir / "go"
+            while not go.exists():
+                time.sleep(0.002)
+            ids: list[int] = []
+            while True:
+                with Session(bind=conn, expire_on_commit=False) as s, s.begin():
+                    got = claim(s, settings, name, "tr")
+                    if got is None:
+                        break
+                    ids.append(got[0].id)
+                if conn.in_transaction():  # the claim must be committed, not left open
+                    raise RuntimeError("the claim's transaction was not committed")
         out["ids"] = ids
     except Exception as exc:  # noqa: BLE001 - reported to the benchmark
         out["error"] = f"{name}: {type(exc).__name__}: {exc}"[:500]

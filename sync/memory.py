@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -90,47 +90,77 @@ def learn_versions(session: Session, settings: Settings, post_ids: Iterable[int]
 
 def prefill(session: Session, settings: Settings, task_ids: Sequence[int]) -> dict[str, int]:
     """Suggestions for every segment of these tasks. Idempotent: a task already pre-filled
-    for its current source revision is skipped, and a redo replaces its rows."""
+    for its current source revision is skipped, and a redo replaces its rows.
+
+    One batch is a handful of statements whatever its size: the tasks (locked), their
+    segments, one DELETE, one INSERT of every suggestion and one UPDATE of the tasks."""
     counts = {"tasks": 0, "skipped": 0, "suggestions": 0}
+    pg = session.get_bind().dialect.name == "postgresql"
     q = (
-        select(Task, Post.key, Post.source_lang, Version.id)
+        select(Task.id, Task.lang, Task.source_revision, Task.prefilled_revision,
+               Post.source_lang, Version.id)
         .join(Post, Post.id == Task.post_id)
         .join(Version, (Version.post_id == Post.id) & (Version.lang == Post.source_lang))
         .where(Task.id.in_(list(task_ids)), Task.state.in_(("queued", "claimed")))
         .order_by(Task.id)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if pg:
         q = q.with_for_update(of=Task)  # a planner moving these tasks waits for us
-    rows = session.execute(q).all()
     todo = []
-    for task, key, src_lang, src_vid in rows:
-        if task.prefilled_revision == task.source_revision:
+    for task_id, lang, revision, prefilled, src_lang, src_vid in session.execute(q):
+        if prefilled == revision:
             counts["skipped"] += 1
             continue
-        todo.append((task, key, src_lang, src_vid))
+        todo.append((task_id, lang, revision, src_lang, src_vid))
     if not todo:
         return counts
-    segs = load_segments(session, [(vid, t.source_revision) for t, _, _, vid in todo])
+    segs = load_segments(session, [(vid, rev) for _, _, rev, _, vid in todo])
     by_pair: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for item in todo:
-        by_pair[(item[2], item[0].lang)].append(item)
-    new_rows: list[dict[str, Any]] = []
+        by_pair[(item[3], item[1])].append(item)
+    new_rows: list[tuple[int, int, str, str, float, str]] = []
     for (src_lang, tgt_lang), items in by_pair.items():
         memory = matcher(session, src_lang, tgt_lang, settings.tm_min_score)
-        for task, _key, _, vid in items:
-            for pos, seg in enumerate(segs.get((vid, task.source_revision), ())):
-                for text, score, origin in memory.lookup(seg.text):
-                    new_rows.append({"task_id": task.id, "position": pos,
-                                     "source_text": seg.text, "text": text,
-                                     "score": score, "origin": origin})
-            task.prefilled_revision = task.source_revision
+        found: dict[str, list[tuple[str, float, str]]] = {}  # one lookup per distinct text
+        for task_id, _, revision, _, vid in items:
+            for pos, seg in enumerate(segs.get((vid, revision), ())):
+                source = seg.text
+                hits = found.get(source)
+                if hits is None:
+                    hits = found[source] = memory.lookup(source)
+                for target, score, origin in hits:
+                    new_rows.append((task_id, pos, source, target, score, origin))
             counts["tasks"] += 1
-    done_ids = [t.id for t, _, _, _ in todo]
+    done_ids = [t[0] for t in todo]
     session.execute(delete(Suggestion).where(Suggestion.task_id.in_(done_ids)))
     if new_rows:
-        session.execute(Suggestion.__table__.insert(), new_rows)
+        _insert_suggestions(session, new_rows, pg)
+    session.execute(
+        update(Task).where(Task.id.in_(done_ids))
+        .values(prefilled_revision=Task.source_revision)
+        .execution_options(synchronize_session="fetch")
+    )
     counts["suggestions"] = len(new_rows)
     return counts
+
+
+_COLUMNS = ("task_id", "position", "source_text", "text", "score", "origin")
+
+
+def _insert_suggestions(session: Session, rows: list[tuple[int, int, str, str, float, str]],
+                        pg: bool) -> None:
+    """Every row in one COPY on PostgreSQL with psycopg (in the session's transaction; rows
+    get their ids in list order, as with an executemany); an executemany elsewhere."""
+    bind = session.get_bind()
+    if pg and bind.dialect.driver == "psycopg":
+        driver = session.connection().connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(
+                f"COPY suggestions ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row(r)
+        return
+    session.execute(Suggestion.__table__.insert(), [dict(zip(_COLUMNS, r, strict=True))
+                                                    for r in rows])
 
 
 BRUTE_FORCE = 64  # up to this many memory entries, fuzzy search scans them all
@@ -164,6 +194,7 @@ class Matcher:
         self.targets: list[list[tuple[str, str]]] = []
         self.index: dict[str, int] = {}
         self.postings: dict[str, list[int]] = defaultdict(list)
+        self._rare: dict[str, list[int]] | None = None  # postings of the words that count
 
     def refresh(self, session: Session) -> None:
         """Load entries added since the last call. Rows become visible at commit, not in id
@@ -179,6 +210,8 @@ class Matcher:
             self.__init__(self.source_lang, self.target_lang, self.min_score)  # type: ignore[misc]
             rows = session.execute(query).all()
         self.loaded += len(rows)
+        if rows:
+            self._rare = None
         for mid, sh, st, tt, origin in rows:
             self.last_id = max(self.last_id, mid)
             self.exact[sh].append((tt, origin))
@@ -191,16 +224,30 @@ class Matcher:
                     self.postings[word].append(idx)
             self.targets[idx].append((tt, origin))
 
+    def rare(self) -> dict[str, list[int]]:
+        """The postings of the words in at most 2% of the entries (at least 50): the others
+        say nothing. Computed once per refresh that loaded something, not once per query."""
+        if self._rare is None:
+            common = max(50, len(self.texts) // 50)
+            self._rare = {w: p for w, p in self.postings.items() if len(p) <= common}
+        return self._rare
+
     def candidates(self, text: str) -> list[int]:
         n = len(self.texts)
         if n <= BRUTE_FORCE:
             return list(range(n))
-        common = max(50, n // 50)  # words in more than 2% of entries say nothing
-        counts: Counter[int] = Counter()
+        rare = self.rare()
+        if not rare:  # every word is common: no entry stands out
+            return []
+        counts: Counter[int] | None = None  # made only when a rare word is there
         for word in set(WORD.findall(text.casefold())):
-            posting = self.postings.get(word)
-            if posting and len(posting) <= common:
+            posting = rare.get(word)
+            if posting:
+                if counts is None:
+                    counts = Counter()
                 counts.update(posting)
+        if counts is None:
+            return []
         return [idx for idx, _ in counts.most_common(CANDIDATES)]
 
     def lookup(self, text: str) -> list[tuple[str, float, str]]:

@@ -1,8 +1,10 @@
 """The task queue: claiming with leases, releasing, renewing, expiring, assigning, listing.
 
-Claims take one statement: on PostgreSQL ``UPDATE … WHERE id = (SELECT … FOR UPDATE
-SKIP LOCKED LIMIT 1) RETURNING``, on SQLite the same UPDATE … RETURNING inside an
-IMMEDIATE transaction. No task is ever given to two claimers.
+A claim on PostgreSQL is one statement, one round trip: CTEs check the claimer, pick the
+next queued task ``FOR UPDATE SKIP LOCKED`` in the claim order, UPDATE it with the lease,
+INSERT the event and return the task with its post's key. On SQLite it is ``UPDATE … WHERE
+id = (SELECT … LIMIT 1) RETURNING`` inside an IMMEDIATE transaction. No task is ever given
+to two claimers.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import String, and_, bindparam, column, select, text, update
 from sqlalchemy.orm import Session
 
 from sync.config import Settings
-from sync.db.models import OPEN_TASK_STATES, Event, Post, Task, utcnow
+from sync.db.models import OPEN_TASK_STATES, Event, Post, Task, UTCDateTime, utcnow
 from sync.errors import ConflictError, InputError, NotFound, PermissionDenied
 from sync.history import record
 from sync.people import get_user, require_lang, require_role
@@ -94,14 +96,72 @@ def list_tasks(
     return [(t, k) for t, k in session.execute(q)]
 
 
+# The PostgreSQL claim, one round trip: check the claimer (active; an editor or admin, or a
+# translator of the language: the same tests as get_user and require_lang), pick the next
+# queued task in the claim order (that of ix_tasks_claim_order) skipping rows other claimers
+# hold, claim it with its lease, log the event, and return the task with its post's key.
+# The event's details are built with jsonb_build_object: its text is what json.dumps writes
+# for the same dict ({"task": 1, "state": "claimed", "lease_expires_at": "…"}, in that
+# order, as jsonb orders keys by length), the same bytes `record` stores.
+_CLAIM_PG = text("""
+WITH claimer AS (
+    SELECT name FROM users
+    WHERE name = :name AND active
+      AND (role IN ('admin', 'editor') OR CAST(:lang AS VARCHAR) = ANY(string_to_array(langs, ',')))
+), pick AS (
+    SELECT id FROM tasks
+    WHERE lang = :lang AND state = 'queued' AND EXISTS (SELECT 1 FROM claimer)
+    ORDER BY priority DESC, due IS NULL, due, created_at, id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE tasks SET state = 'claimed', assignee = (SELECT name FROM claimer),
+        lease_expires_at = :lease_expires_at, claimed_at = :now,
+        claimed_revision = tasks.source_revision, source_changed = false, updated_at = :now
+    FROM pick
+    WHERE tasks.id = pick.id AND tasks.state = 'queued'
+    RETURNING tasks.*
+), logged AS (
+    INSERT INTO events (at, actor, kind, post_id, lang, details)
+    SELECT :now, claimed.assignee, 'task', claimed.post_id, claimed.lang,
+           CAST(jsonb_build_object('task', claimed.id, 'state', 'claimed',
+                                   'lease_expires_at', CAST(:lease_iso AS TEXT)) AS JSON)
+    FROM claimed
+)
+SELECT claimed.*, posts.key AS post_key FROM claimed JOIN posts ON posts.id = claimed.post_id
+""").bindparams(
+    bindparam("now", type_=UTCDateTime()), bindparam("lease_expires_at", type_=UTCDateTime())
+).columns(*Task.__table__.columns, column("post_key", String))
+_CLAIM_PG_ORM = (
+    select(Task, _CLAIM_PG.selected_columns.post_key)
+    .from_statement(_CLAIM_PG)
+    .execution_options(populate_existing=True)
+)
+
+
 def claim(
     session: Session, settings: Settings, name: str, lang: str, lease: dt.timedelta | None = None
 ) -> tuple[Task, str] | None:
-    """Give the next queued task in `lang` to `name` (priority, earliest due, oldest first)."""
-    user = get_user(session, name)
-    require_lang(user, lang)
+    """Give the next queued task in `lang` to `name` (priority, earliest due, oldest first).
+
+    On PostgreSQL one statement checks the claimer, claims and logs; only when it returns
+    nothing is the claimer looked up again, to say why (no such user, not their language)
+    or that the queue is empty. Elsewhere (SQLite, inside its IMMEDIATE transaction): the
+    user, one UPDATE … RETURNING, the post's key and the event."""
     now = utcnow()
     lease = lease or dt.timedelta(hours=settings.lease_hours)
+    pg = session.get_bind().dialect.name == "postgresql"
+    if pg and lang and "," not in lang:
+        expires = now + lease
+        row = session.execute(_CLAIM_PG_ORM, {
+            "name": name, "lang": lang, "now": now, "lease_expires_at": expires,
+            "lease_iso": iso(expires)}).first()
+        if row is not None:
+            return row[0], row[1]
+    user = get_user(session, name)
+    require_lang(user, lang)
+    if pg and lang and "," not in lang:
+        return None  # the claimer may claim: the queue was empty
     pick = (
         select(Task.id)
         .where(Task.lang == lang, Task.state == "queued")
@@ -109,7 +169,7 @@ def claim(
         .order_by(Task.priority.desc(), Task.due.is_(None), Task.due, Task.created_at, Task.id)
         .limit(1)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if pg:
         pick = pick.with_for_update(skip_locked=True)
     stmt = (
         update(Task)
