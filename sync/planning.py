@@ -21,6 +21,7 @@ from sync.outbox import enqueue_prefill
 from sync.state import State
 from sync.status import load_rows
 
+PLAN_CHUNK = 1000  # tasks per INSERT statement
 OPEN_WHERE = text("state IN ('queued', 'claimed', 'submitted')")
 
 
@@ -30,12 +31,19 @@ def insert_ignoring_open_duplicates(session: Session, rows: list[dict[str, Any]]
         return []
     dialect = session.get_bind().dialect.name
     ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(Task)
-    stmt = ins.on_conflict_do_nothing(
-        index_elements=["post_id", "lang"], index_where=OPEN_WHERE
-    ).returning(Task.id, Task.post_id, Task.lang)
     created = []
-    for row in rows:  # RETURNING with ON CONFLICT is per-row on SQLite's executemany
-        created.extend(session.execute(stmt.values(**row)).all())
+    # one multi-row INSERT … VALUES … ON CONFLICT DO NOTHING RETURNING per chunk: it returns
+    # exactly the rows it inserted (an executemany's RETURNING would be per row on SQLite);
+    # chunks keep SQLite under its 32,766 bound parameters
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_shape.setdefault(tuple(row), []).append(row)
+    for same in by_shape.values():
+        for i in range(0, len(same), PLAN_CHUNK):
+            stmt = ins.values(same[i : i + PLAN_CHUNK]).on_conflict_do_nothing(
+                index_elements=["post_id", "lang"], index_where=OPEN_WHERE
+            ).returning(Task.id, Task.post_id, Task.lang)
+            created.extend(session.execute(stmt).all())
     return created
 
 

@@ -497,7 +497,7 @@ def make_claimable(url: str, count: int, claimers: list[str]) -> set[int]:
 
 @pytest.mark.parametrize(("backend", "claimers", "count"), [
     ("postgresql", 16, 1000),
-    ("sqlite", 4, 100),
+    ("sqlite", 4, 500),  # enough work that a late starter under load still gets some
     pytest.param("postgresql", 32, 2000, marks=pytest.mark.faults, id="faults-pg-32x2000"),
     pytest.param("sqlite", 4, 2000, marks=pytest.mark.faults, id="faults-sqlite-4x2000"),
 ])
