@@ -96,11 +96,12 @@ def planning(ctx: Ctx, backend: str, posts: int) -> str:
     with maker() as s:
         ids = list(s.execute(select(Post.id)).scalars())
     pg = backend == "postgresql"
+    runs_n = ctx.runs_at(posts)
     sql = text(INSERT_SELECT.format(progress="'{}'::json" if pg else "'{}'",
                                     false="false" if pg else "0"))
     now = dt.datetime.now(dt.UTC)
     ref_runs, ref_rows = [], 0
-    for _ in range(ctx.repeat):
+    for _ in range(runs_n):
         with maker() as s:
             s.begin()
             t0 = time.perf_counter()
@@ -110,14 +111,14 @@ def planning(ctx: Ctx, backend: str, posts: int) -> str:
     runs: list[float] = []
     counts: dict[str, int] = {}
     try:
-        for i in range(ctx.repeat):
+        for i in range(runs_n):
             with maker() as s:
                 s.begin()
                 t0 = time.perf_counter()
                 counts = plan_tasks(s, settings, ids, actor="bench")
                 s.flush()
                 runs.append(time.perf_counter() - t0)
-                if i == ctx.repeat - 1:
+                if i == runs_n - 1:
                     s.commit()
                 else:
                     s.rollback()
@@ -424,7 +425,7 @@ def prefill_pipeline(ctx: Ctx, url: str, posts: int) -> None:
         wait_for(lambda: pending(warm) == 0, 600, "the warm-up pre-fill", worker, log, 0.05)
         runs = []
         messages = 0
-        for _ in range(ctx.repeat):
+        for _ in range(ctx.runs_at(posts)):
             with transaction(url) as s:
                 s.execute(update(Task).values(prefilled_revision=None))
                 s.execute(Suggestion.__table__.delete())
@@ -448,7 +449,7 @@ def prefill_pipeline(ctx: Ctx, url: str, posts: int) -> None:
 
         app = get_app(settings)
         noop_runs = []
-        for _ in range(ctx.repeat):
+        for _ in range(ctx.runs_at(posts)):
             t0 = time.perf_counter()
             with app.producer_or_acquire() as producer:
                 for i in range(posts):
