@@ -50,7 +50,9 @@ def learn(
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
-    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(Memory)
+    # the table, not the entity: a Core executemany, without the ORM's bulk-insert layer
+    # (a third of an initial scan's time at 10,000 posts went there)
+    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(Memory.__table__)
     stmt = ins.on_conflict_do_nothing(
         index_elements=["source_lang", "target_lang", "source_hash", "target_hash"]
     )

@@ -1,8 +1,13 @@
 """Scan-local storage for new revisions' content (segments, body, source texts).
 
 A scan may read hundreds of thousands of documents; it keeps only their metadata in
-memory. Content stays in a dict up to a limit, then goes to a temporary SQLite file
-(pickled), so a scan's memory is bounded whatever the size of the source.
+memory. Content is pickled as it is put: the pickles stay in memory up to a byte budget
+(IN_MEMORY_BYTES), then the whole buffer goes to a temporary SQLite file in one batch and
+the buffer starts again, so a scan's memory is bounded whatever the size of the source
+(a budget in bytes, not documents: one post may be a few kilobytes or several megabytes).
+
+``memory`` holds values set directly (write-back replaces a document's content with one
+that carries source texts): they are not pickled and are looked up first.
 """
 
 from __future__ import annotations
@@ -11,25 +16,58 @@ import os
 import pickle
 import sqlite3
 import tempfile
+from array import array
 from typing import Any
 
-IN_MEMORY = 500
+#: Pickled content kept in memory before a scan spills it to its temporary file.
+IN_MEMORY_BYTES = 4 << 20
 
 
 class Spill:
-    def __init__(self, limit: int = IN_MEMORY) -> None:
-        self.limit = limit
-        self.memory: dict[int, Any] = {}
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = IN_MEMORY_BYTES if limit is None else limit  # bytes of pickles in memory
+        self.memory: dict[int, Any] = {}  # values set directly, not pickled
+        self.buffer: dict[int, bytes] = {}  # pickles not yet in the file
+        self.buffered = 0  # their bytes
+        self.sizes = array("Q")  # slot -> bytes of its pickle (4-8 bytes a document)
         self.db: sqlite3.Connection | None = None
         self.path: str | None = None
-        self.next = 0
+
+    @property
+    def next(self) -> int:
+        return len(self.sizes)
 
     def put(self, value: Any) -> int:
-        slot = self.next
-        self.next += 1
-        if self.db is None and len(self.memory) < self.limit:
-            self.memory[slot] = value
-            return slot
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        slot = len(self.sizes)
+        self.sizes.append(len(data))
+        self.buffer[slot] = data
+        self.buffered += len(data)
+        if self.buffered > self.limit:
+            self.flush()
+        return slot
+
+    def size(self, slot: int) -> int:
+        """Bytes of a slot's pickled content: a measure of how much memory it takes back."""
+        return self.sizes[slot]
+
+    def get(self, slot: int) -> Any:
+        if slot in self.memory:
+            return self.memory[slot]
+        data = self.buffer.get(slot)
+        if data is None:
+            if self.db is None or not 0 <= slot < len(self.sizes):
+                raise KeyError(slot)
+            row = self.db.execute("SELECT value FROM spill WHERE slot = ?", (slot,)).fetchone()
+            if row is None:
+                raise KeyError(slot)
+            data = row[0]
+        return pickle.loads(data)
+
+    def flush(self) -> None:
+        """Move the buffered pickles to the temporary file, in one transaction."""
+        if not self.buffer:
+            return
         if self.db is None:
             fd, self.path = tempfile.mkstemp(prefix="transync-scan-", suffix=".spill")
             os.close(fd)
@@ -37,16 +75,11 @@ class Spill:
             self.db.execute("PRAGMA journal_mode=OFF")
             self.db.execute("PRAGMA synchronous=OFF")
             self.db.execute("CREATE TABLE spill (slot INTEGER PRIMARY KEY, value BLOB)")
-        self.db.execute("INSERT INTO spill VALUES (?, ?)",
-                        (slot, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
-        return slot
-
-    def get(self, slot: int) -> Any:
-        if slot in self.memory:
-            return self.memory[slot]
-        assert self.db is not None
-        row = self.db.execute("SELECT value FROM spill WHERE slot = ?", (slot,)).fetchone()
-        return pickle.loads(row[0])
+        self.db.execute("BEGIN")
+        self.db.executemany("INSERT INTO spill VALUES (?, ?)", self.buffer.items())
+        self.db.execute("COMMIT")
+        self.buffer.clear()
+        self.buffered = 0
 
     def close(self) -> None:
         if self.db is not None:
@@ -56,6 +89,8 @@ class Spill:
             os.unlink(self.path)
             self.path = None
         self.memory.clear()
+        self.buffer.clear()
+        self.buffered = 0
 
     def __del__(self) -> None:  # a scan that died still removes its file
         try:

@@ -25,7 +25,7 @@ def normalize_newlines(text: str) -> str:
     >>> normalize_newlines("a\\r\\nb\\rc")
     'a\\nb\\nc'
     """
-    return _NEWLINES.sub("\n", text)
+    return _NEWLINES.sub("\n", text) if "\r" in text else text
 
 
 def normalize_inline(text: str) -> str:
@@ -45,8 +45,30 @@ def normalize_inline(text: str) -> str:
 
 
 def strip_trailing_whitespace(text: str) -> str:
-    """Remove breaking white space at the end of every line (no-break spaces stay)."""
-    return _TRAILING_WS.sub("", text)
+    """Remove breaking white space at the end of every line (no-break spaces stay).
+
+    The same as ``_TRAILING_WS.sub("", text)``, an order of magnitude faster on long texts:
+    the regular expression tries a match at every character, this looks at line ends only.
+
+    >>> strip_trailing_whitespace("a \\t\\nb\\u00a0 \\n c")
+    'a\\nb\\xa0\\n c'
+    """
+    lines = text.split("\n")
+    changed = False
+    for i, line in enumerate(lines):
+        if line and line[-1].isspace():
+            lines[i] = _strip_line_end(line)
+            changed = True
+    return "\n".join(lines) if changed else text
+
+
+def _strip_line_end(line: str) -> str:
+    """The line without its trailing run of breaking white space (str.isspace, as the
+    regular expression's ``\\s``, less the no-break spaces)."""
+    stripped = line.rstrip()  # every white space character, no-break ones included
+    tail = line[len(stripped) :]
+    keep = max(tail.rfind(c) for c in NO_BREAK_SPACES)  # the last no-break space ends it
+    return line[: len(stripped) + keep + 1] if keep >= 0 else stripped
 
 
 def normalize_block(text: str) -> str:

@@ -21,7 +21,6 @@ from sync.config import Settings
 from sync.db.models import Event, Post, Revision, Version, utcnow
 from sync.db.models import Segment as SegmentRow
 from sync.frontmatter import json_safe
-from sync.htmlsegments import analyze_html
 from sync.segments import Analysis, Segment, align, analyze_markdown, diff_segments
 from sync.sources.base import Deleted, Document, Problem, Unchanged
 from sync.spill import Spill
@@ -29,6 +28,11 @@ from sync.state import State, translation_state
 
 Progress = Callable[[int], None]
 CHUNK = 500
+#: Content (pickled bytes) in one batch of new revisions and their segments.
+WRITE_BYTES = 2 << 20
+#: Version rows in one statement: 25 columns each, one bind parameter per value (a batch of
+#: 500 made the scan's peak memory, in the driver's query conversion).
+VERSION_CHUNK = 100
 
 
 @dataclass
@@ -65,9 +69,13 @@ class ScanReport:
         }
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # tens of thousands per scan: no __dict__ each
 class VRow:
-    """A version as the scan sees it: loaded from the snapshot or new, changed in memory."""
+    """A version as the scan sees it: loaded from the snapshot or new, changed in memory.
+
+    The fields up to ``declared_hash`` are VERSION_COLUMNS and declared_source_hash, in that
+    order: the snapshot builds rows positionally (checked below the class).
+    """
 
     id: int | None
     post_id: int
@@ -83,8 +91,6 @@ class VRow:
     segment_count: int = 0
     date: dt.datetime | None = None
     declared_source_lang: str | None = None
-    declared_hash: str | None = None  # the source_hash the file declares (column above)
-    front_matter: dict[str, Any] | None = None  # not in the snapshot; set when a file is read
     priority: int = 0
     due: dt.date | None = None
     external_id: str | None = None
@@ -93,6 +99,8 @@ class VRow:
     changed_segments: int = 0
     added_segments: int = 0
     removed_segments: int = 0
+    declared_hash: str | None = None  # the source_hash the file declares (column above)
+    front_matter: dict[str, Any] | None = None  # not in the snapshot; set when a file is read
     # scan-local
     dirty: bool = False
     declared_source_hash: str | None = None
@@ -137,12 +145,18 @@ VERSION_COLUMNS = (
     "segment_count date declared_source_lang priority due external_id "
     "based_on_revision stale_since changed_segments added_segments removed_segments"
 ).split()
+if [f.name for f in dataclasses.fields(VRow)][: len(VERSION_COLUMNS) + 1] != [
+    *VERSION_COLUMNS, "declared_hash"
+]:
+    raise AssertionError("VRow's first fields must be VERSION_COLUMNS, then declared_hash")
 
 
 def analyze(doc: Document) -> Analysis:
     if doc.analysis is not None:
         return doc.analysis
     if doc.body_format == "html":
+        from sync.htmlsegments import analyze_html  # lxml loads only for HTML documents
+
         return analyze_html(doc.title, doc.body)
     return analyze_markdown(doc.title, doc.body)
 
@@ -165,12 +179,28 @@ class Snapshot:
         version_q = select(*cols, Version.declared_source_hash)
         if keys is not None:
             version_q = version_q.where(Version.post_id.in_(list(self.posts.values())))
-        for *row, declared in session.execute(version_q):
-            v = VRow(**dict(zip(VERSION_COLUMNS, row, strict=True)), declared_hash=declared)
-            self.versions[(v.post_id, v.lang)] = v
+        versions = self.versions
+        for row in session.execute(version_q):  # positional: a row is VRow's first fields
+            v = VRow(*row)
+            versions[(v.post_id, v.lang)] = v
 
     def by_origin(self, source: str) -> dict[str, VRow]:
         return {v.origin: v for v in self.versions.values() if v.source == source}
+
+
+def known_hashes(session: Session, source: str) -> dict[str, str]:
+    """origin → raw hash of a source's live versions: what ``Snapshot.by_origin`` gives
+    (one version per origin, the last loaded; ordered by id, as SQLite loads the snapshot),
+    without loading the snapshot."""
+    found: dict[str, tuple[str, bool]] = {}
+    rows = session.execute(
+        select(Version.origin, Version.raw_hash, Version.deleted)
+        .where(Version.source == source)
+        .order_by(Version.id)
+    )
+    for origin, raw_hash, deleted in rows:
+        found[origin] = (raw_hash, deleted)
+    return {o: h for o, (h, deleted) in found.items() if not deleted}
 
 
 def source_version(snap: Snapshot, post_id: int) -> VRow | None:
@@ -230,11 +260,25 @@ class Scan:
         self.actor = actor
         self.now = utcnow()
         self.report = ScanReport()
-        self.snap = Snapshot(session, keys)
+        self.keys = keys
+        self._snap: Snapshot | None = None
         self.events: list[dict[str, Any]] = []
         self.before: dict[tuple[int, str], State] = {}
         self.remembered: set[int] = set()
         self.spill = Spill()
+
+    @property
+    def snap(self) -> Snapshot:
+        """Every post and version, loaded at first use: a rescan that finds every file
+        unchanged never needs it (see read_source)."""
+        if self._snap is None:
+            self._snap = Snapshot(self.session, self.keys)
+        return self._snap
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the snapshot was loaded; until it is, nothing can have changed."""
+        return self._snap is not None
 
     def keep(self, doc: Document) -> Spilled:
         """Analyze a document and put its content in the spill: only metadata stays."""
@@ -247,8 +291,11 @@ class Scan:
     def read_source(self, source: Any, progress: Progress | None = None) -> None:
         """Read one source; documents are staged, problems reported, deletions found."""
         self.report.sources.append(source.uri)
-        existing = self.snap.by_origin(source.uri)
-        known = {o: v.raw_hash for o, v in existing.items() if not v.deleted}
+        if self.loaded or self.keys is not None:
+            existing = self.snap.by_origin(source.uri)
+            known = {o: v.raw_hash for o, v in existing.items() if not v.deleted}
+        else:  # two columns instead of the snapshot: a rescan usually finds nothing new
+            known = known_hashes(self.session, source.uri)
         docs: list[Document] = []
         kept: set[str] = set()
         problems: list[Problem] = []
@@ -274,6 +321,9 @@ class Scan:
         if any(p.fatal for p in problems):
             self.report.failed_sources.add(source.uri)
             return  # nothing of an unreadable source is applied, nothing is deleted
+        if not docs and not problems and not gone and kept == known.keys():
+            return  # every file unchanged, none gone: nothing to stage, nothing deleted
+        existing = self.snap.by_origin(source.uri)
         docs = self.reject_duplicates(docs, existing, kept)
         self.create_posts(sorted({d.key for d in docs} - self.snap.posts.keys()))
         claimed = {d.origin for d in docs} | kept
@@ -538,7 +588,7 @@ class Scan:
         new = [v for v in dirty if v.id is None]
         old = [v for v in dirty if v.id is not None]
         versions = Version.__table__
-        for chunk in chunks(new):
+        for chunk in chunks(new, VERSION_CHUNK):
             ids = self.session.execute(
                 versions.insert().returning(versions.c.id, sort_by_parameter_order=True),
                 [self.version_values(v) for v in chunk],
@@ -548,16 +598,18 @@ class Scan:
         by_id = versions.update().where(versions.c.id == bindparam("_id"))
         for read in (True, False):  # versions whose file was read also update front matter
             group = [v for v in old if (v.front_matter is not None) is read]
-            for chunk in chunks(group):
+            for chunk in chunks(group, VERSION_CHUNK):
                 self.session.execute(
                     by_id, [{"_id": v.id, **self.version_values(v)} for v in chunk]
                 )
         revised = [v for v in dirty if v.revised]
-        for chunk in chunks(revised):
+        insert_segments = segment_inserter(self.session)
+        for chunk in content_chunks(revised):  # bounded in bytes, not only in rows
             src_rev = {}
             for v in chunk:
                 src = source_version(self.snap, v.post_id)
                 src_rev[v.id] = v.based_on_revision if src is not v else None
+            contents = [v.content() for v in chunk]  # once each: a spilled one is unpickled
             revisions = Revision.__table__
             rev_ids = self.session.execute(
                 revisions.insert().returning(revisions.c.id, sort_by_parameter_order=True),
@@ -567,25 +619,27 @@ class Scan:
                         "number": v.revision,
                         "content_hash": v.content_hash,
                         "title": v.title,
-                        "body": v.content()[1],  # type: ignore[index]
+                        "body": content[1],  # type: ignore[index]
                         "body_format": v.body_format,
                         "segment_count": v.segment_count,
                         "source_revision": src_rev[v.id],
                         "created_at": self.now,
                     }
-                    for v in chunk
+                    for v, content in zip(chunk, contents, strict=True)
                 ],
             ).scalars()
-            rows = []
-            for v, rid in zip(chunk, rev_ids, strict=True):
-                segments, _body, texts = v.content()  # type: ignore[misc]
-                texts = texts or ()
-                for pos, s in enumerate(segments):
-                    rows.append({"revision_id": rid, "position": pos, "kind": s.kind,
-                                 "text": s.text,
-                                 "source_text": texts[pos] if pos < len(texts) else None})
+            rows: list[tuple[int, int, str, str, str | None]] = []
+            for content, rid in zip(contents, rev_ids, strict=True):
+                segments, _body, texts = content  # type: ignore[misc]
+                if texts:
+                    n = len(texts)
+                    rows.extend((rid, pos, s.kind, s.text, texts[pos] if pos < n else None)
+                                for pos, s in enumerate(segments))
+                else:
+                    rows.extend((rid, pos, s.kind, s.text, None)
+                                for pos, s in enumerate(segments))
             if rows:
-                self.session.execute(SegmentRow.__table__.insert(), rows)
+                insert_segments(rows)
         self.state_events()
         if self.events:
             for chunk in chunks(self.events, 2000):
@@ -603,6 +657,7 @@ class Scan:
             src = source_version(self.snap, pid)
             if src is None or not src.alive:
                 continue
+            source_segments: tuple[Segment, ...] | None = None  # read from the spill once
             for lang in self.settings.languages:
                 v = self.snap.versions.get((pid, lang))
                 if v is None or v is src or state_of(self.snap, pid, lang) is not State.CURRENT:
@@ -612,7 +667,9 @@ class Scan:
                 if not v.revised or not src.revised:
                     fallback.add(pid)
                     continue
-                source, target = src.new_segments or (), v.new_segments or ()
+                if source_segments is None:
+                    source_segments = src.new_segments or ()
+                source, target = source_segments, v.new_segments or ()
                 for s, t in zip(source, align(source, target), strict=True):
                     if t is not None:
                         yield (src.lang, lang), (s.text, t, f"{keys[pid]} [{lang}]")
@@ -634,6 +691,53 @@ class Scan:
             values["front_matter"] = {}
         values["updated_at"] = utcnow()
         return values
+
+
+SEGMENT_FIELDS = ("revision_id", "position", "kind", "text", "source_text")
+
+
+def segment_inserter(
+    session: Session,
+) -> Callable[[Sequence[tuple[int, int, str, str, str | None]]], None]:
+    """A function inserting segment rows given as tuples in SEGMENT_FIELDS order.
+
+    A scan inserts about twenty segments per new revision. On SQLite they go straight to the
+    driver's executemany (plain ints and strs: no type needs SQLAlchemy's bind processing),
+    which skips SQLAlchemy's per-row parameter building, several times the cost of the
+    insert itself; other backends keep the Core insert (batched multi-row VALUES).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        sql = (f"INSERT INTO {SegmentRow.__tablename__} ({', '.join(SEGMENT_FIELDS)}) "
+               f"VALUES ({', '.join('?' * len(SEGMENT_FIELDS))})")
+        connection = session.connection()
+
+        def insert_raw(rows: Sequence[tuple[int, int, str, str, str | None]]) -> None:
+            connection.exec_driver_sql(sql, list(rows))
+
+        return insert_raw
+    statement = SegmentRow.__table__.insert()
+
+    def insert_core(rows: Sequence[tuple[int, int, str, str, str | None]]) -> None:
+        session.execute(statement, [dict(zip(SEGMENT_FIELDS, r, strict=True)) for r in rows])
+
+    return insert_core
+
+
+def content_chunks(
+    versions: Sequence[VRow], size: int = CHUNK, budget: int = WRITE_BYTES
+) -> Iterator[Sequence[VRow]]:
+    """Revised versions in batches of at most `size` whose content (its pickled size in the
+    spill) is at most about `budget` bytes: a batch's rows, bodies and segments are all in
+    memory at once, whether posts are a few kilobytes or several megabytes."""
+    start = weight = 0
+    for i, v in enumerate(versions):
+        w = v.spill.size(v.slot) if v.spill is not None else 0
+        if i > start and (i - start >= size or weight + w > budget):
+            yield versions[start:i]
+            start, weight = i, 0
+        weight += w
+    if start < len(versions):
+        yield versions[start:]
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -671,8 +775,14 @@ def scan_sources(
     scan = Scan(session, settings, actor)
     for source in sources:
         scan.read_source(source, progress)
+    if not scan.loaded:  # every file unchanged: nothing staged, nothing to settle or write
+        scan.spill.close()
+        return scan.report
     scan.settle()
     report = scan.write()
+    if not report.touched_posts:  # nothing new to learn (a no-change rescan): skip the
+        scan.spill.close()  # translation memory's imports (rapidfuzz and more) too
+        return report
     from sync.memory import learn, learn_versions
 
     fallback: set[int] = set()

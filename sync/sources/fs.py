@@ -42,8 +42,16 @@ def valid_key(key: str) -> str | None:
 
 def list_files(root: Path) -> Iterator[str]:
     """Relative POSIX paths of the Markdown files under root, sorted, hidden entries skipped."""
+    for path, _symlink in tree_files(root):
+        yield path
+
+
+def tree_files(root: Path) -> list[tuple[str, bool]]:
+    """(relative POSIX path, is a symlink) of the Markdown files under root, sorted by path,
+    hidden entries skipped. Whether an entry is a symlink comes with the directory listing,
+    so a scan spends no system call per file on it."""
     stack = [""]
-    found: list[str] = []
+    found: list[tuple[str, bool]] = []
     while stack:
         rel = stack.pop()
         with os.scandir(root / rel if rel else root) as entries:
@@ -53,11 +61,23 @@ def list_files(root: Path) -> Iterator[str]:
                 path = f"{rel}/{entry.name}" if rel else entry.name
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(path)
-                elif entry.name.endswith(EXTENSIONS) and (
-                    entry.is_file(follow_symlinks=False) or entry.is_symlink()
-                ):
-                    found.append(path)
-    yield from sorted(found)
+                elif entry.name.endswith(EXTENSIONS):
+                    symlink = entry.is_symlink()
+                    if symlink or entry.is_file(follow_symlinks=False):
+                        found.append((path, symlink))
+    found.sort()
+    return found
+
+
+def read_file(path: str) -> bytes | None:
+    """A file's bytes, or None when it is larger than MAX_FILE_BYTES (not read then).
+
+    One open, one fstat and the reads: a no-change rescan does this for every file.
+    """
+    with open(path, "rb", buffering=0) as f:
+        if os.fstat(f.fileno()).st_size > MAX_FILE_BYTES:
+            return None
+        return f.read()
 
 
 class ContentTree:
@@ -117,9 +137,10 @@ class ContentTree:
         folders = self.folder_layout()
         root_real = os.path.realpath(self.root)
         changed: list[tuple[str, bytes, str]] = []
-        for rel in list_files(self.root):
-            full = self.root / rel
-            if full.is_symlink():
+        root = os.fspath(self.root)
+        for rel, symlink in tree_files(self.root):
+            full = os.path.join(root, rel)
+            if symlink:
                 target = os.path.realpath(full)
                 if os.path.commonpath([root_real, target]) != root_real:
                     yield Problem(
@@ -129,12 +150,12 @@ class ContentTree:
                     )
                     continue
             try:
-                if full.stat().st_size > MAX_FILE_BYTES:
-                    yield Problem(origin=rel, reason=f"is larger than {MAX_FILE_BYTES} bytes")
-                    continue
-                raw = full.read_bytes()
+                raw = read_file(full)
             except OSError as exc:
                 yield Problem(origin=rel, reason=f"cannot be read: {exc.strerror}")
+                continue
+            if raw is None:
+                yield Problem(origin=rel, reason=f"is larger than {MAX_FILE_BYTES} bytes")
                 continue
             raw_hash = hashlib.sha256(raw).hexdigest()
             if known.get(rel) == raw_hash:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,8 @@ WPML_SOURCE_LANGUAGE = "_wpml_import_source_language_code"
 WPML_GROUP = "_wpml_import_translation_group"
 _WPML_META = frozenset({WPML_LANGUAGE, WPML_SOURCE_LANGUAGE, WPML_GROUP})
 _WXR_VERSIONS = ("1.0", "1.1", "1.2")
+#: _Item fields with a few distinct values (publish, post, page…), kept in front matter.
+_REPEATED = frozenset({"status", "post_type"})
 _LXML_POSITION = re.compile(r",? line \d+, column \d+$")
 #: Item child tag -> _Item field, for every WXR version's namespace.
 _ITEM_FIELDS: dict[str, str] = {
@@ -359,6 +362,8 @@ def _read_item(element: etree._Element) -> _Item:
                 item.meta[meta_key] = meta.get("meta_value", "")
         elif name in ("title", "content"):
             setattr(item, name, child.text or "")
+        elif name in _REPEATED:  # one string per value, not one per item: kept per version
+            setattr(item, name, sys.intern((child.text or "").strip()))
         else:
             setattr(item, name, (child.text or "").strip())
     return item
