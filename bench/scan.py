@@ -35,24 +35,25 @@ def one(ctx: Ctx, backend: str, posts: int) -> None:
     assert corpus.initial is not None
     content, files = corpus.content, corpus.files
     env = corpus.env(corpus.live_url)
-    base = median(sha256sum_seconds(content) for _ in range(max(3, ctx.repeat)))
+    runs = ctx.runs_at(posts)
+    base = median(sha256sum_seconds(content) for _ in range(max(3, runs)))
     ref = {"reference": "sha256sum (same files)", "ref_seconds": base}
     common = {"backend": backend, "size": posts, "size_unit": "posts", "n": files,
               "unit": "files", "rss_how": "child ru_maxrss"}
     ctx.add(row(AREA, "scan, initial", runs=[corpus.initial.seconds],
                 peak_rss_mb=corpus.initial.rss_mb, growth=True, **common, **ref,
                 notes="one run (it needs an empty database)"))
-    procs = [transync(env, "scan", str(content), ok=(0, 2)) for _ in range(ctx.repeat)]
+    procs = [transync(env, "scan", str(content), ok=(0, 2)) for _ in range(runs)]
     ctx.add(row(AREA, "scan, no change", runs=[p.seconds for p in procs],
                 peak_rss_mb=peak(p.rss_mb for p in procs), growth=True, **common, **ref))
     procs = []
-    for i in range(ctx.repeat):
+    for i in range(runs):
         change_sources(content, 0.01, seed=100 + i)
         procs.append(transync(env, "scan", str(content), ok=(0, 2)))
     ctx.add(row(AREA, "scan, 1% of sources changed", runs=[p.seconds for p in procs],
                 peak_rss_mb=peak(p.rss_mb for p in procs), growth=True, **common, **ref))
-    procs = [transync(env, "status", "--json") for _ in range(ctx.repeat)]
-    floor = median(transync(env, "--version").seconds for _ in range(ctx.repeat))
+    procs = [transync(env, "status", "--json") for _ in range(runs)]
+    floor = median(transync(env, "--version").seconds for _ in range(max(3, runs)))
     ctx.add(row(AREA, "status --json", runs=[p.seconds for p in procs],
                 peak_rss_mb=peak(p.rss_mb for p in procs), growth=True,
                 reference="CLI start-up (transync --version)", ref_seconds=floor, **common))

@@ -6,6 +6,7 @@ Pure: takes bytes, returns values; no file access.
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -170,6 +171,8 @@ def json_safe(d: dict[Any, Any]) -> dict[str, Any]:
 
 
 def _json_key(key: object) -> Any:
+    if isinstance(key, str):
+        return sys.intern(key)  # one "title" for every post a scan holds, not one each
     return key.isoformat() if isinstance(key, date | time) else key
 
 
