@@ -71,6 +71,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                    help="where to write the PNG plots (default: docs/bench at full scale, "
                         "bench/out/plots at small scale)")
     p.add_argument("--keep", action="store_true", help="keep the scratch folder and databases")
+    p.add_argument("--include", type=Path, action="append", default=[],
+                   help="rows of an earlier run's results.json to report with this run's "
+                        "(growth and plots span both): e.g. the 100,000-post run made "
+                        "separately from the 1,000 and 10,000-post one")
     args = p.parse_args(argv)
     args.only = [a.strip() for a in args.only.split(",") if a.strip()]
     bad = [a for a in args.only if a not in AREAS]
@@ -94,6 +98,12 @@ def main(argv: list[str] | None = None) -> int:
               areas=args.only, pg=args.pg, redis=args.redis, work=work, keep=args.keep)
     started = time.perf_counter()
     meta = machine(ctx, command)
+    meta["included"] = []
+    for path in args.include:
+        earlier = json.loads(path.read_text())
+        meta["included"].append({"file": str(path), "command": earlier["meta"]["command"],
+                                 "started_at": earlier["meta"]["started_at"]})
+        ctx.rows.extend({**r, "run": earlier["meta"]["command"]} for r in earlier["rows"])
     print(f"transync bench: scale {args.scale}, posts {sizes}, repeat {repeat}, backends "
           f"{','.join(args.backends)}, areas {','.join(args.only)}; scratch {work}",
           file=sys.stderr, flush=True)
@@ -216,6 +226,8 @@ def table(rows: list[dict[str, Any]]) -> str:
         if target and r.get("meets") is not None:
             target += " ✔" if r["meets"] else " ✘"
         notes = f"ERROR: {r['error']}" if r.get("error") else (r.get("notes") or "")
+        if r.get("run"):
+            notes = f"(earlier run) {notes}"
         rate = f"{fmt_num(r['rate'])} {r.get('rate_unit', '')}" if r.get("rate") else ""
         cells = [r["op"], r.get("backend") or "", _size(r), fmt_num(r.get("seconds")),
                  str(len(r["runs"])) if r.get("runs") else "", rate, r.get("reference") or "",
@@ -228,6 +240,8 @@ def markdown(results: dict[str, Any]) -> str:
     meta, rows = results["meta"], results["rows"]
     out = ["# transync benchmark results", "",
            f"- command: `{meta['command']}`",
+           *[f"- with the rows of an earlier run: `{inc['command']}` ({inc['started_at']})"
+             for inc in meta.get("included", [])],
            f"- machine: {meta['cpu']}, {meta['cpus']} CPUs, {meta['memory_gb']} GB; "
            f"{meta['machine']}; Python {meta['python']}",
            f"- services: {meta['postgresql']}; {meta['redis']}; {meta['gettext']}; "
