@@ -33,6 +33,8 @@ REVISION = dt.datetime(2026, 11, 28, 7, 0, tzinfo=dt.UTC)
 
 def run(ctx: Ctx) -> None:
     steps = [("one catalog", one_catalog), ("export", exports), ("submit", submits)]
+    if ctx.only_large:
+        steps = [("export", exports)]  # the others do not depend on the number of posts
     for name, step in steps:
         try:
             step(ctx)

@@ -378,6 +378,12 @@ class Ctx:
         ONE_RUN_FROM posts up (where a single scan or export takes minutes)."""
         return 1 if posts >= ONE_RUN_FROM else self.repeat
 
+    @property
+    def only_large(self) -> bool:
+        """Only sizes from ONE_RUN_FROM up (the long run made on its own): measurements
+        that do not depend on the number of posts are left to the other run."""
+        return all(s >= ONE_RUN_FROM for s in self.sizes)
+
     def backends_for(self, posts: int) -> list[str]:
         return [b for b in self.backends if b != "sqlite" or posts <= self.scale.sqlite_max]
 

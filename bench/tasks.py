@@ -35,7 +35,7 @@ CLAIMERS = 16
 
 
 def run(ctx: Ctx) -> None:
-    prefill_sizes = ctx.pick(ctx.scale.prefill_sizes)
+    prefill_sizes = [s for s in ctx.sizes if s in (ctx.scale.prefill_sizes or ctx.sizes)]
     for posts in ctx.sizes:
         for backend in ctx.backends_for(posts):
             try:
@@ -51,7 +51,7 @@ def run(ctx: Ctx) -> None:
                     ctx.fail(AREA, "pre-fill pipeline", exc, backend=backend, size=posts,
                              size_unit="posts")
             ctx.drop_db(url)
-    if "postgresql" in ctx.backends:
+    if "postgresql" in ctx.backends and not ctx.only_large:  # claims: a queue of fixed size
         try:
             claims(ctx)
         except Exception as exc:  # noqa: BLE001 - recorded; the other steps go on
