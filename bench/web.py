@@ -144,11 +144,17 @@ def one(ctx: Ctx, posts: int) -> None:
                           f"{ref['p95_ms']:.1f} ms"))
 
 
+WARM_UP = 3  # seconds of the same load before each measured run, not counted
+
+
 def load(ctx: Ctx, url: str, headers: dict[str, str], seconds: int) -> dict[str, Any]:
-    ctx.log(f"load: {CLIENTS} clients × {seconds} s on {url}")
-    if shutil.which("wrk"):
-        return wrk(ctx, url, headers, seconds)
-    return asyncio.run(httpx_load(url, headers, seconds))
+    """The load, measured after a short warm-up under the same load (every server process
+    has then loaded its snapshot and verified the token once), as load tests are run."""
+    ctx.log(f"load: {CLIENTS} clients × {seconds} s on {url} (after {WARM_UP} s warm-up)")
+    run = wrk if shutil.which("wrk") else (
+        lambda _ctx, u, h, s: asyncio.run(httpx_load(u, h, s)))
+    run(ctx, url, headers, WARM_UP)
+    return run(ctx, url, headers, seconds)
 
 
 def wrk(ctx: Ctx, url: str, headers: dict[str, str], seconds: int) -> dict[str, Any]:
