@@ -57,7 +57,7 @@ def one(ctx: Ctx, backend: str, posts: int) -> None:
     ctx.add(row(AREA, "status --json", runs=[p.seconds for p in procs],
                 peak_rss_mb=peak(p.rss_mb for p in procs), growth=True,
                 reference="CLI start-up (transync --version)", ref_seconds=floor, **common))
-    if posts in ctx.pick(ctx.scale.history_sizes, fallback="min"):
+    if posts in ctx.pick(ctx.scale.history_sizes, fallback="min") and not ctx.only_large:
         history(ctx, posts, env, corpus, common, ref)
 
 

@@ -119,8 +119,10 @@ def one(ctx: Ctx, posts: int) -> None:
                              f"{summary.text[:200]}")
         seconds = ctx.scale.web_seconds
         results["login"] = load(ctx, base + "/login", {}, max(5, seconds // 2))
+        # a server process loads its snapshot on its first request: seconds at 100,000 posts
+        warm = max(WARM_UP, posts // 10_000)
         results["matrix"] = load(ctx, base + "/?per_page=100",
-                                 {"Cookie": f"transync_session={cookie}"}, seconds)
+                                 {"Cookie": f"transync_session={cookie}"}, seconds, warm)
         results["api"] = load(ctx, base + "/api/v1/status/summary", auth, seconds)
     finally:
         rss = stop_process(server)
@@ -147,13 +149,14 @@ def one(ctx: Ctx, posts: int) -> None:
 WARM_UP = 3  # seconds of the same load before each measured run, not counted
 
 
-def load(ctx: Ctx, url: str, headers: dict[str, str], seconds: int) -> dict[str, Any]:
+def load(ctx: Ctx, url: str, headers: dict[str, str], seconds: int,
+         warm_up: int = WARM_UP) -> dict[str, Any]:
     """The load, measured after a short warm-up under the same load (every server process
     has then loaded its snapshot and verified the token once), as load tests are run."""
-    ctx.log(f"load: {CLIENTS} clients × {seconds} s on {url} (after {WARM_UP} s warm-up)")
+    ctx.log(f"load: {CLIENTS} clients × {seconds} s on {url} (after {warm_up} s warm-up)")
     run = wrk if shutil.which("wrk") else (
         lambda _ctx, u, h, s: asyncio.run(httpx_load(u, h, s)))
-    run(ctx, url, headers, WARM_UP)
+    run(ctx, url, headers, warm_up)
     return run(ctx, url, headers, seconds)
 
 
