@@ -87,8 +87,11 @@ def one(ctx: Ctx, posts: int) -> None:
                   TRANSYNC_BROKER_URL=ctx.redis)
     with open(log, "ab") as logf:
         # one server process per core, as docs/operations.md recommends for production
+        # and no access log: behind a proxy the proxy logs requests, and a line per request
+        # written from the event loop stalls every request when the disk is busy
         server = Launched([TRANSYNC, "serve", "--port", str(port), "--workers",
-                           str(WORKERS)], env=env, stdout=logf, stderr=subprocess.STDOUT)
+                           str(WORKERS), "--no-access-log"], env=env, stdout=logf,
+                          stderr=subprocess.STDOUT)
     results: dict[str, dict[str, Any]] = {}
     rss = None
     try:
@@ -142,7 +145,7 @@ def one(ctx: Ctx, posts: int) -> None:
                     rss_how="server ru_maxrss (wait4), whole run" if key == "matrix" else None,
                     notes=f"p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, p99 "
                           f"{r['p99_ms']:.0f} ms, {r['errors']} errors ({r['tool']}, "
-                          f"`transync serve --workers {WORKERS}`); reference p95 "
+                          f"`transync serve --workers {WORKERS} --no-access-log`); reference p95 "
                           f"{ref['p95_ms']:.1f} ms"))
 
 

@@ -19,9 +19,12 @@ from sync.people import ROLES, add_user, get_user, list_users, set_password, use
 @click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Server processes (each one serves pages and the API).")
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="A line per request on standard output (behind a proxy that logs "
+                   "requests, turn it off: it is written from the event loop).")
 @pass_ctx
 def serve(ctx: Context, host: str, port: int, proxy_headers: bool,
-          forwarded_allow_ips: str, workers: int) -> None:
+          forwarded_allow_ips: str, workers: int, access_log: bool) -> None:
     """Serve the web dashboard and the JSON API (docs at /api/docs).
 
     Sessions are signed with TRANSYNC_SECRET_KEY; cookies are Secure when
@@ -53,10 +56,11 @@ def serve(ctx: Context, host: str, port: int, proxy_headers: bool,
         os.environ["TRANSYNC_SECRET_KEY"] = settings.secret_key or secrets.token_urlsafe(32)
         uvicorn.run("sync.web.app:app_from_environment", factory=True, workers=workers,
                     host=host, port=port, proxy_headers=proxy_headers,
-                    forwarded_allow_ips=forwarded_allow_ips, log_level="info")
+                    forwarded_allow_ips=forwarded_allow_ips, log_level="info",
+                    access_log=access_log)
         return
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=proxy_headers,
-                forwarded_allow_ips=forwarded_allow_ips, log_level="info")
+                forwarded_allow_ips=forwarded_allow_ips, log_level="info", access_log=access_log)
 
 
 @cli.group()
