@@ -103,7 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         earlier = json.loads(path.read_text())
         meta["included"].append({"file": str(path), "command": earlier["meta"]["command"],
                                  "started_at": earlier["meta"]["started_at"]})
-        ctx.rows.extend({**r, "run": earlier["meta"]["command"]} for r in earlier["rows"])
+        ctx.rows.extend({**r, "run": r.get("run") or earlier["meta"]["command"]}
+                        for r in earlier["rows"])
+        meta["included"].extend(i for i in earlier["meta"].get("included", [])
+                                if i not in meta["included"])
     print(f"transync bench: scale {args.scale}, posts {sizes}, repeat {repeat}, backends "
           f"{','.join(args.backends)}, areas {','.join(args.only)}; scratch {work}",
           file=sys.stderr, flush=True)
