@@ -323,7 +323,7 @@ SCALES = {
                   history_sizes=[1000, 10_000],
                   claims=20_000, pgbench_seconds=10, catalog_entries=100_000,
                   polib_sizes=[5000, 10_000, 20_000], wxr_items=[2000, 20_000], web_sizes=None,
-                  web_seconds=30, submit_entries=5000, prefill_sizes=[1000, 10_000]),
+                  web_seconds=30, submit_entries=5000, prefill_sizes=None),
 }
 
 

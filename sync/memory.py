@@ -1,19 +1,21 @@
 """Translation memory: learn segment pairs, and pre-fill tasks with exact and fuzzy matches.
 
-Exact matches are looked up by the hash of the normalized source segment; fuzzy ones
+Exact matches are looked up in the database by the hash of the source segment; fuzzy ones
 (similarity ≥ TRANSYNC_TM_MIN_SCORE, default 75) are scored with rapidfuzz's
-``fuzz.ratio`` over the language pair's memory, loaded once per batch.
+``fuzz.ratio`` over the entries that share the most rare words with the segment, found
+through a per-process word index of memory ids (see ``Matcher``).
 """
 
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ARRAY, any_, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -22,7 +24,7 @@ from sync.config import Settings
 from sync.db.models import Memory, Post, Suggestion, Task, Version, utcnow
 from sync.segments import align
 from sync.text import sha256_hex
-from sync.tracker import load_segments
+from sync.tracker import chunks, load_segments
 
 MAX_SUGGESTIONS = 3
 
@@ -123,15 +125,13 @@ def prefill(session: Session, settings: Settings, task_ids: Sequence[int]) -> di
     new_rows: list[tuple[int, int, str, str, float, str]] = []
     for (src_lang, tgt_lang), items in by_pair.items():
         memory = matcher(session, src_lang, tgt_lang, settings.tm_min_score)
-        found: dict[str, list[tuple[str, float, str]]] = {}  # one lookup per distinct text
+        found = memory.lookup_many(session, {
+            seg.text for _, _, revision, _, vid in items for seg in segs.get((vid, revision), ())
+        })  # one lookup per distinct text, a few statements per batch
         for task_id, _, revision, _, vid in items:
             for pos, seg in enumerate(segs.get((vid, revision), ())):
-                source = seg.text
-                hits = found.get(source)
-                if hits is None:
-                    hits = found[source] = memory.lookup(source)
-                for target, score, origin in hits:
-                    new_rows.append((task_id, pos, source, target, score, origin))
+                for target, score, origin in found[seg.text]:
+                    new_rows.append((task_id, pos, seg.text, target, score, origin))
             counts["tasks"] += 1
     done_ids = [t[0] for t in todo]
     session.execute(delete(Suggestion).where(Suggestion.task_id.in_(done_ids)))
@@ -165,8 +165,9 @@ def _insert_suggestions(session: Session, rows: list[tuple[int, int, str, str, f
                                                     for r in rows])
 
 
-BRUTE_FORCE = 64  # up to this many memory entries, fuzzy search scans them all
-CANDIDATES = 64  # above it, rapidfuzz scores the entries sharing the most rare words
+BRUTE_FORCE = 64  # up to this many memory entries, fuzzy search scores them all
+CANDIDATES = 16  # above it, rapidfuzz scores the entries sharing the most rare words
+PRUNE_EVERY = 50_000  # loaded entries between two passes that drop the common words
 WORD = re.compile(r"\w{3,}")
 _MATCHERS: dict[tuple[str, str, str], Matcher] = {}
 
@@ -183,97 +184,142 @@ def matcher(session: Session, source_lang: str, target_lang: str, min_score: flo
 
 
 class Matcher:
-    """One language pair's memory: exact matches by hash; fuzzy ones scored with rapidfuzz's
-    ratio, over every entry for a small memory, else over the entries that share the most
-    rare words with the query (an inverted word index, so a query never scans the corpus)."""
+    """One language pair's memory. Exact matches are looked up in the database by the
+    indexed source hash. Fuzzy ones are scored with rapidfuzz's ratio over the entries that
+    share the most rare words with the query; the process keeps only that word index
+    (memory ids in 4-byte arrays, for the words in at most 2% of the entries), never the
+    texts, which are read for the candidates of a whole batch at once.
+
+    A word found in more than 2% of the entries (and more than 50) is dropped for good, so
+    the index holds rare words only: it grows with the entries, about 4 bytes per rare word
+    of each, not with the size of the texts (docs/benchmarks.md has the measurements)."""
 
     def __init__(self, source_lang: str, target_lang: str, min_score: float) -> None:
         self.source_lang, self.target_lang, self.min_score = source_lang, target_lang, min_score
         self.last_id = 0
         self.loaded = 0
-        self.exact: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        self.texts: list[str] = []
-        self.targets: list[list[tuple[str, str]]] = []
-        self.index: dict[str, int] = {}
-        self.postings: dict[str, list[int]] = defaultdict(list)
-        self._rare: dict[str, list[int]] | None = None  # postings of the words that count
+        self.postings: dict[str, array[int]] = {}
+        self.common: set[str] = set()
+        self.few: array[int] | None = array("I")  # every id, while there are few entries
+
+    def pair(self) -> Any:
+        return (Memory.source_lang == self.source_lang) & (Memory.target_lang == self.target_lang)
 
     def refresh(self, session: Session) -> None:
-        """Load entries added since the last call. Rows become visible at commit, not in id
-        order, so the pair's row count (memory is never deleted) decides when to reload."""
-        pair = (Memory.source_lang == self.source_lang) & (Memory.target_lang == self.target_lang)
-        total = session.execute(select(func.count()).select_from(Memory).where(pair)).scalar_one()
+        """Index entries added since the last call. Rows become visible at commit, not in
+        id order, so the pair's row count (memory is never deleted) decides when to reload."""
+        total = session.execute(
+            select(func.count()).select_from(Memory).where(self.pair())
+        ).scalar_one()
         if total == self.loaded:
             return
-        query = (select(Memory.id, Memory.source_hash, Memory.source_text, Memory.target_text,
-                        Memory.origin).where(pair).order_by(Memory.id))
-        rows = session.execute(query.where(Memory.id > self.last_id)).all()
-        if self.loaded + len(rows) != total:  # committed out of id order, or another database
+        self._load(session, self.last_id)
+        if self.loaded != total:
+            # committed out of id order, or another database: index everything again
             self.__init__(self.source_lang, self.target_lang, self.min_score)  # type: ignore[misc]
-            rows = session.execute(query).all()
-        self.loaded += len(rows)
-        if rows:
-            self._rare = None
-        for mid, sh, st, tt, origin in rows:
-            self.last_id = max(self.last_id, mid)
-            self.exact[sh].append((tt, origin))
-            idx = self.index.get(st)
-            if idx is None:
-                idx = self.index[st] = len(self.texts)
-                self.texts.append(st)
-                self.targets.append([])
-                for word in set(WORD.findall(st.casefold())):
-                    self.postings[word].append(idx)
-            self.targets[idx].append((tt, origin))
+            self._load(session, 0)
 
-    def rare(self) -> dict[str, list[int]]:
-        """The postings of the words in at most 2% of the entries (at least 50): the others
-        say nothing. Computed once per refresh that loaded something, not once per query."""
-        if self._rare is None:
-            common = max(50, len(self.texts) // 50)
-            self._rare = {w: p for w, p in self.postings.items() if len(p) <= common}
-        return self._rare
+    def _load(self, session: Session, after: int) -> int:
+        rows = session.execute(
+            select(Memory.id, Memory.source_text).where(self.pair(), Memory.id > after)
+            .order_by(Memory.id).execution_options(yield_per=10_000)
+        )
+        postings, common, base, n, mid = self.postings, self.common, self.loaded, 0, after
+        for mid, text in rows:
+            n += 1
+            for word in set(WORD.findall(text.casefold())):
+                if word not in common:
+                    posting = postings.get(word)
+                    if posting is None:
+                        posting = postings[word] = array("I")
+                    posting.append(mid)
+            if self.few is not None:
+                self.few.append(mid)
+            if n % PRUNE_EVERY == 0:
+                self.loaded = base + n
+                self._prune()
+        self.loaded, self.last_id = base + n, max(self.last_id, mid)
+        self._prune()
+        return n
+
+    def _prune(self) -> None:
+        if self.few is not None and len(self.few) > BRUTE_FORCE:
+            self.few = None
+        common = max(50, self.loaded // 50)
+        for word in [w for w, p in self.postings.items() if len(p) > common]:
+            del self.postings[word]
+            self.common.add(word)
 
     def candidates(self, text: str) -> list[int]:
-        n = len(self.texts)
-        if n <= BRUTE_FORCE:
-            return list(range(n))
-        rare = self.rare()
-        if not rare:  # every word is common: no entry stands out
+        """Memory ids worth scoring: all of a small memory, else the entries that share the
+        most rare words with the text."""
+        if self.few is not None:
+            return list(self.few)
+        if not self.postings:  # every word is common: no entry stands out
             return []
         counts: Counter[int] | None = None  # made only when a rare word is there
         for word in set(WORD.findall(text.casefold())):
-            posting = rare.get(word)
+            posting = self.postings.get(word)
             if posting:
                 if counts is None:
                     counts = Counter()
                 counts.update(posting)
         if counts is None:
             return []
-        return [idx for idx, _ in counts.most_common(CANDIDATES)]
+        return [mid for mid, _ in counts.most_common(CANDIDATES)]
 
-    def lookup(self, text: str) -> list[tuple[str, float, str]]:
-        """Up to three suggestions, best first: exact (100.0) before fuzzy."""
-        out: list[tuple[str, float, str]] = []
-        seen: set[str] = set()
-        for target, origin in self.exact.get(seg_hash(text), []):
-            if target not in seen:
-                out.append((target, 100.0, origin))
-                seen.add(target)
-        ids = self.candidates(text) if len(out) < MAX_SUGGESTIONS else []
-        if ids:
-            choices = [self.texts[i] for i in ids]
-            for _match, score, pos in process.extract(
-                text, choices, scorer=fuzz.ratio, score_cutoff=self.min_score,
-                limit=MAX_SUGGESTIONS * 2,
-            ):
-                if score >= 100.0:
-                    continue
-                for target, origin in self.targets[ids[pos]]:
-                    if target not in seen:
-                        out.append((target, round(float(score), 1), origin))
+    def lookup_many(self, session: Session,
+                    texts: Iterable[str]) -> dict[str, list[tuple[str, float, str]]]:
+        """Up to three suggestions per text, best first: exact (100.0) before fuzzy."""
+        by_hash = {seg_hash(t): t for t in texts}
+        exact: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for sh, target, origin in _where_in(
+            session, select(Memory.source_hash, Memory.target_text, Memory.origin)
+            .where(self.pair()).order_by(Memory.id), Memory.source_hash, list(by_hash)
+        ):
+            exact[by_hash[sh]].append((target, origin))
+        wanted: dict[str, list[int]] = {}
+        for text in by_hash.values():
+            if len({t for t, _ in exact.get(text, ())}) < MAX_SUGGESTIONS:
+                ids = self.candidates(text)
+                if ids:
+                    wanted[text] = ids
+        entries = {mid: (source, target, origin) for mid, source, target, origin in _where_in(
+            session, select(Memory.id, Memory.source_text, Memory.target_text, Memory.origin),
+            Memory.id, sorted({i for ids in wanted.values() for i in ids}),
+        )}
+        out = {}
+        for text in by_hash.values():
+            hits: list[tuple[str, float, str]] = []
+            seen: set[str] = set()
+            for target, origin in exact.get(text, ()):
+                if target not in seen:
+                    hits.append((target, 100.0, origin))
+                    seen.add(target)
+            ids = [i for i in wanted.get(text, ()) if i in entries]
+            if ids:
+                for _match, score, pos in process.extract(
+                    text, [entries[i][0] for i in ids], scorer=fuzz.ratio,
+                    score_cutoff=self.min_score, limit=MAX_SUGGESTIONS * 2,
+                ):
+                    _, target, origin = entries[ids[pos]]
+                    if score < 100.0 and target not in seen:
+                        hits.append((target, round(float(score), 1), origin))
                         seen.add(target)
-        return sorted(out, key=lambda s: -s[1])[:MAX_SUGGESTIONS]
+            out[text] = sorted(hits, key=lambda s: -s[1])[:MAX_SUGGESTIONS]
+        return out
+
+
+def _where_in(session: Session, query: Any, column: Any, values: list[Any]) -> Iterable[Any]:
+    """Rows of `query` whose `column` is one of `values`: one statement with an array
+    parameter on PostgreSQL (no thousand placeholders to render), chunks of IN elsewhere."""
+    if not values:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        param = bindparam("values", values, type_=ARRAY(column.type))
+        return session.execute(query.where(column == any_(param))).all()
+    return [row for chunk in chunks(values, 1000)
+            for row in session.execute(query.where(column.in_(chunk)))]
 
 
 def suggestions_for(session: Session, task_id: int) -> dict[int, list[dict[str, Any]]]:

@@ -1,0 +1,90 @@
+"""The translation memory's matcher: exact matches from the database, fuzzy ones through a
+word index of memory ids that keeps rare words only and never the texts."""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import update
+
+import sync.memory
+from sync.db.models import Memory
+from sync.db.session import transaction
+from sync.memory import BRUTE_FORCE, Matcher, learn, matcher
+
+FILLER = "policy energy water market region report trade analysis growth".split()
+
+
+def sentence(rng: random.Random, rare: list[str]) -> str:
+    words = rng.choices(FILLER, k=30) + rare
+    rng.shuffle(words)
+    return " ".join(words).capitalize() + "."
+
+
+def fill(url: str, n: int, seed: int = 3) -> list[tuple[str, str]]:
+    """n entries made of common words and three rare words each; returns (source, target)."""
+    rng = random.Random(seed)
+    pairs = []
+    for i in range(n):
+        src = sentence(rng, [f"rare{i}a", f"rare{i}b", f"rare{i}c"])
+        pairs.append((src, f"[tr] {src}"))
+    with transaction(url) as s:
+        learn(s, "en", "tr", [(a, b, f"post-{i} [tr]") for i, (a, b) in enumerate(pairs)])
+    return pairs
+
+
+def test_large_memory_exact_and_fuzzy_with_rare_words_only(db_url: str) -> None:
+    pairs = fill(db_url, 600)
+    sync.memory._MATCHERS.clear()
+    with transaction(db_url) as s:
+        m = matcher(s, "en", "tr", 75)
+        assert m.loaded == 600 and m.few is None, "a large memory is searched by its index"
+        # the filler words are in every entry: dropped; the rare ones kept, one id each
+        assert set(FILLER) <= m.common and not set(FILLER) & set(m.postings)
+        assert len(m.postings) == 1800 and all(len(p) == 1 for p in m.postings.values())
+        edited = pairs[42][0].replace("rare42c", "rare42x")
+        unknown = sentence(random.Random(9), ["nothing", "shared", "here"])
+        found = m.lookup_many(s, [pairs[7][0], edited, unknown])
+    assert found[pairs[7][0]] == [(pairs[7][1], 100.0, "post-7 [tr]")]
+    (target, score, origin), = found[edited]
+    assert (target, origin) == (pairs[42][1], "post-42 [tr]") and 75 <= score < 100
+    assert found[unknown] == []
+
+
+def test_small_memory_is_scored_whole(db_url: str) -> None:
+    """Below BRUTE_FORCE entries there is no rarity to speak of: every entry is a candidate."""
+    pairs = fill(db_url, 10)
+    sync.memory._MATCHERS.clear()
+    with transaction(db_url) as s:
+        m = matcher(s, "en", "tr", 75)
+        assert m.few is not None and len(m.few) == 10 <= BRUTE_FORCE
+        # no rare word in common: only the whole-memory scoring can find this one
+        text = pairs[3][0]
+        for w in ("rare3a", "rare3b", "rare3c"):
+            text = text.replace(w, "zzz")
+        (target, score, _), = m.lookup_many(s, [text])[text]
+    assert target == pairs[3][1] and 75 <= score < 100
+
+
+def test_refresh_adds_new_entries_and_reloads_after_an_out_of_order_commit(
+        db_url: str) -> None:
+    fill(db_url, 100)
+    with transaction(db_url) as s:  # leave id 5 free, below the highest id
+        s.execute(update(Memory).where(Memory.id == 5).values(id=5000))
+    m = Matcher("en", "tr", 75)
+    with transaction(db_url) as s:
+        m.refresh(s)
+    assert (m.loaded, m.last_id) == (100, 5000)
+    more = fill(db_url, 50, seed=4)
+    with transaction(db_url) as s:
+        m.refresh(s)
+        assert m.loaded == 150
+        assert m.lookup_many(s, [more[0][0]])[more[0][0]][0][1] == 100.0
+    # an entry that becomes visible with an id below what was indexed: the count tells
+    with transaction(db_url) as s:
+        learn(s, "en", "tr", [("Zebra quagga okapi.", "[tr] zebra", "late [tr]")])
+        s.execute(update(Memory).where(Memory.source_text == "Zebra quagga okapi.")
+                  .values(id=5))
+    with transaction(db_url) as s:
+        m.refresh(s)
+        assert m.loaded == 151 and "quagga" in m.postings
