@@ -155,6 +155,18 @@ def write_results(ctx: Ctx, meta: dict[str, Any], started: float, timings: dict[
 # -- the report -----------------------------------------------------------------------------
 
 
+def cpu_loop() -> float:
+    """Seconds for 20,000,000 additions in a Python loop, the best of three: how fast this
+    machine's CPU was at the start of the run (a shared machine varies from day to day)."""
+    best = float("inf")
+    for _ in range(3):
+        t0, total = time.perf_counter(), 0
+        for i in range(20_000_000):
+            total += i
+        best = min(best, time.perf_counter() - t0)
+    return round(best, 2)
+
+
 def machine(ctx: Ctx, command: str) -> dict[str, Any]:
     def first_line(argv: list[str]) -> str | None:
         try:
@@ -185,6 +197,7 @@ def machine(ctx: Ctx, command: str) -> dict[str, Any]:
         "machine": platform.platform(), "cpu": cpu, "cpus": os.cpu_count(),
         "memory_gb": round(mem_kb / 1024 / 1024, 1),
         "load_average_start": os.getloadavg(),
+        "cpu_loop_s": cpu_loop(),
         "python": platform.python_version(),
         "postgresql": first_line(["psql", "--version"]),
         "redis": first_line(["redis-server", "--version"]),
@@ -246,7 +259,8 @@ def markdown(results: dict[str, Any]) -> str:
            *[f"- with the rows of an earlier run: `{inc['command']}` ({inc['started_at']})"
              for inc in meta.get("included", [])],
            f"- machine: {meta['cpu']}, {meta['cpus']} CPUs, {meta['memory_gb']} GB; "
-           f"{meta['machine']}; Python {meta['python']}",
+           f"{meta['machine']}; Python {meta['python']}; CPU check (a Python loop of "
+           f"20,000,000 additions, best of 3): {meta.get('cpu_loop_s', '?')} s",
            f"- services: {meta['postgresql']}; {meta['redis']}; {meta['gettext']}; "
            f"{meta['pgbench']}; wrk: {meta['wrk'] or 'not installed'}",
            f"- load average at start {tuple(round(x, 2) for x in meta['load_average_start'])}, "
