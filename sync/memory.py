@@ -9,6 +9,7 @@ through a per-process word index of memory ids (see ``Matcher``).
 from __future__ import annotations
 
 import re
+import time
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -16,6 +17,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import ARRAY, any_, bindparam, delete, func, select, update
+from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -110,6 +112,10 @@ def prefill(session: Session, settings: Settings, task_ids: Sequence[int]) -> di
     )
     if pg:
         q = q.with_for_update(of=Task)  # a planner moving these tasks waits for us
+        # plan each statement for its own values: psycopg prepares a statement after five
+        # runs, and a generic plan made while `suggestions` was nearly empty kept scanning
+        # the whole table for every DELETE as it grew (8.8 s a batch at 100,000 posts)
+        session.execute(sql("SET LOCAL plan_cache_mode = force_custom_plan"))
     todo = []
     for task_id, lang, revision, prefilled, src_lang, src_vid in session.execute(q):
         if prefilled == revision:
@@ -167,6 +173,7 @@ def _insert_suggestions(session: Session, rows: list[tuple[int, int, str, str, f
 
 BRUTE_FORCE = 64  # up to this many memory entries, fuzzy search scores them all
 CANDIDATES = 16  # above it, rapidfuzz scores the entries sharing the most rare words
+RECOUNT = 60.0  # seconds between two counts of a pair's entries (see Matcher.refresh)
 PRUNE_EVERY = 50_000  # loaded entries between two passes that drop the common words
 WORD = re.compile(r"\w{3,}")
 _MATCHERS: dict[tuple[str, str, str], Matcher] = {}
@@ -201,30 +208,40 @@ class Matcher:
         self.postings: dict[str, array[int]] = {}
         self.common: set[str] = set()
         self.few: array[int] | None = array("I")  # every id, while there are few entries
+        self.counted_at = -float("inf")
 
     def pair(self) -> Any:
         return (Memory.source_lang == self.source_lang) & (Memory.target_lang == self.target_lang)
 
     def refresh(self, session: Session) -> None:
-        """Index entries added since the last call. Rows become visible at commit, not in
-        id order, so the pair's row count (memory is never deleted) decides when to reload."""
+        """Index entries added since the last call: those above the highest id indexed, at
+        once. Rows become visible at commit, not in id order, so every RECOUNT seconds the
+        pair's row count (memory is never deleted) is compared too, and the index is built
+        again if rows appeared below that id. Counting 2,000,000 rows takes about half a
+        second, too much for every batch; exact matches never wait for it (they are read
+        from the table)."""
+        newest = session.execute(
+            select(func.max(Memory.id)).where(self.pair())
+        ).scalar_one() or 0
+        if newest > self.last_id:
+            self._load(session, self.last_id)
+        if time.monotonic() - self.counted_at < RECOUNT:
+            return
         total = session.execute(
             select(func.count()).select_from(Memory).where(self.pair())
         ).scalar_one()
-        if total == self.loaded:
-            return
-        self._load(session, self.last_id)
-        if self.loaded != total:
-            # committed out of id order, or another database: index everything again
+        if total != self.loaded:  # committed out of id order, or another database
             self.__init__(self.source_lang, self.target_lang, self.min_score)  # type: ignore[misc]
-            self._load(session, 0)
+            self._load(session, None)
+        self.counted_at = time.monotonic()
 
-    def _load(self, session: Session, after: int) -> int:
-        rows = session.execute(
-            select(Memory.id, Memory.source_text).where(self.pair(), Memory.id > after)
-            .order_by(Memory.id).execution_options(yield_per=10_000)
-        )
-        postings, common, base, n, mid = self.postings, self.common, self.loaded, 0, after
+    def _load(self, session: Session, after: int | None) -> int:
+        """Index the pair's entries above id `after` (all of them for None)."""
+        query = select(Memory.id, Memory.source_text).where(self.pair())
+        if after is not None:
+            query = query.where(Memory.id > after)
+        rows = session.execute(query.order_by(Memory.id).execution_options(yield_per=10_000))
+        postings, common, base, n, mid = self.postings, self.common, self.loaded, 0, self.last_id
         for mid, text in rows:
             n += 1
             for word in set(WORD.findall(text.casefold())):

@@ -241,7 +241,8 @@ class Suggestion(Base):
     """A translation-memory match for one segment of a task."""
 
     __tablename__ = "suggestions"
-    __table_args__ = (UniqueConstraint("task_id", "position", "text"),)
+    # not unique over the text: a B-tree entry holds at most about 2,700 bytes (0002)
+    __table_args__ = (Index("ix_suggestions_task", "task_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))

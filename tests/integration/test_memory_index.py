@@ -4,13 +4,17 @@ word index of memory ids that keeps rare words only and never the texts."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import select, update
 
 import sync.memory
-from sync.db.models import Memory
+from sync.config import Settings
+from sync.db.models import Memory, Suggestion
 from sync.db.session import transaction
-from sync.memory import BRUTE_FORCE, Matcher, learn, matcher
+from sync.memory import BRUTE_FORCE, Matcher, learn, matcher, prefill
+from tests.helpers.tracking import open_task, scan
 
 FILLER = "policy energy water market region report trade analysis growth".split()
 
@@ -67,14 +71,12 @@ def test_small_memory_is_scored_whole(db_url: str) -> None:
 
 
 def test_refresh_adds_new_entries_and_reloads_after_an_out_of_order_commit(
-        db_url: str) -> None:
+        db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fill(db_url, 100)
-    with transaction(db_url) as s:  # leave id 5 free, below the highest id
-        s.execute(update(Memory).where(Memory.id == 5).values(id=5000))
     m = Matcher("en", "tr", 75)
     with transaction(db_url) as s:
         m.refresh(s)
-    assert (m.loaded, m.last_id) == (100, 5000)
+    assert m.loaded == 100
     more = fill(db_url, 50, seed=4)
     with transaction(db_url) as s:
         m.refresh(s)
@@ -84,7 +86,34 @@ def test_refresh_adds_new_entries_and_reloads_after_an_out_of_order_commit(
     with transaction(db_url) as s:
         learn(s, "en", "tr", [("Zebra quagga okapi.", "[tr] zebra", "late [tr]")])
         s.execute(update(Memory).where(Memory.source_text == "Zebra quagga okapi.")
-                  .values(id=5))
+                  .values(id=0))
     with transaction(db_url) as s:
+        m.refresh(s)  # counted less than RECOUNT seconds ago: not seen yet
+        assert m.loaded == 150 and "quagga" not in m.postings
+        monkeypatch.setattr(sync.memory, "RECOUNT", 0.0)
         m.refresh(s)
         assert m.loaded == 151 and "quagga" in m.postings
+
+
+def test_prefill_suggests_a_paragraph_longer_than_an_index_entry(
+        settings: Settings, content: Path) -> None:
+    """A B-tree entry holds about 2,700 bytes: suggestions must not be indexed by text."""
+    scan(settings, content)
+    rng = random.Random(5)
+    long = " ".join(f"{rng.choice(FILLER)}{rng.randrange(10**6)}" for _ in range(900)) + "."
+    assert len(long.encode()) > 8000
+    path = content / "en" / "posts" / "energy-security.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + long + "\n", encoding="utf-8")
+    with transaction(settings.database_url) as s:
+        learn(s, "en", "tr", [(long, "[tr] " + long, "elsewhere [tr]")])
+    scan(settings, content)
+    t = open_task(settings, "energy-security", "tr")
+    assert t is not None
+    sync.memory._MATCHERS.clear()
+    with transaction(settings.database_url) as s:
+        counts = prefill(s, settings, [t["id"]])
+    assert counts["tasks"] == 1
+    with transaction(settings.database_url) as s:
+        rows = s.execute(select(Suggestion.text, Suggestion.score)
+                         .where(Suggestion.task_id == t["id"])).all()
+    assert ("[tr] " + long, 100.0) in rows

@@ -19,4 +19,37 @@ def test_migrations_match_the_models(db_url: str) -> None:
         with get_engine(db_url).connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
-    assert upgrade(db_url) == ("0001", "0001")  # idempotent
+    assert upgrade(db_url) == ("0002", "0002")  # idempotent
+
+
+def test_0002_keeps_suggestions_and_takes_long_texts(db_url: str) -> None:
+    """A database at 0001 with suggestions upgrades in place: the rows stay, and a
+    suggestion longer than a B-tree entry (refused by 0001's unique index) now fits."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from sync.db.migrate import alembic_config
+
+    engine = get_engine(db_url)
+    with engine.begin() as conn:
+        cfg = alembic_config(db_url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+    long = " ".join(str(i * 7919 % 100003) for i in range(2000))
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO posts (id, key, source_lang, created_at) "
+            "VALUES (1, 'p', 'en', CURRENT_TIMESTAMP)"))
+        conn.execute(text(
+            "INSERT INTO tasks (id, post_id, lang, state, kind, source_revision, priority, "
+            "created_at, updated_at, progress, source_changed, cancelled_by_editor) VALUES "
+            "(1, 1, 'tr', 'queued', 'new', 1, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '{}', "
+            "false, false)"))
+        conn.execute(text("INSERT INTO suggestions (task_id, position, source_text, text, "
+                          "score, origin) VALUES (1, 0, 's', 'kept', 100, 'o')"))
+    assert upgrade(db_url) == ("0001", "0002")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO suggestions (task_id, position, source_text, text, "
+                          "score, origin) VALUES (1, 1, 's', :t, 100, 'o')"), {"t": long})
+        texts = conn.execute(text("SELECT text FROM suggestions ORDER BY position")).scalars()
+        assert list(texts) == ["kept", long]
