@@ -99,7 +99,8 @@ def prefill(session: Session, settings: Settings, task_ids: Sequence[int]) -> di
     for its current source revision is skipped, and a redo replaces its rows.
 
     One batch is a handful of statements whatever its size: the tasks (locked), their
-    segments, one DELETE, one INSERT of every suggestion and one UPDATE of the tasks."""
+    segments, one DELETE (only if some task has older suggestions), one INSERT of every
+    suggestion and one UPDATE of the tasks."""
     counts = {"tasks": 0, "skipped": 0, "suggestions": 0}
     pg = session.get_bind().dialect.name == "postgresql"
     q = (
@@ -116,12 +117,14 @@ def prefill(session: Session, settings: Settings, task_ids: Sequence[int]) -> di
         # runs, and a generic plan made while `suggestions` was nearly empty kept scanning
         # the whole table for every DELETE as it grew (8.8 s a batch at 100,000 posts)
         session.execute(sql("SET LOCAL plan_cache_mode = force_custom_plan"))
-    todo = []
+    todo, redo = [], []
     for task_id, lang, revision, prefilled, src_lang, src_vid in session.execute(q):
         if prefilled == revision:
             counts["skipped"] += 1
             continue
         todo.append((task_id, lang, revision, src_lang, src_vid))
+        if prefilled is not None:
+            redo.append(task_id)  # suggestions of an older revision to replace
     if not todo:
         return counts
     segs = load_segments(session, [(vid, rev) for _, _, rev, _, vid in todo])
@@ -140,7 +143,8 @@ def prefill(session: Session, settings: Settings, task_ids: Sequence[int]) -> di
                     new_rows.append((task_id, pos, seg.text, target, score, origin))
             counts["tasks"] += 1
     done_ids = [t[0] for t in todo]
-    session.execute(delete(Suggestion).where(Suggestion.task_id.in_(done_ids)))
+    if redo:  # a new task has none: no DELETE, whose cost grew with the table (issue 8)
+        session.execute(delete(Suggestion).where(Suggestion.task_id.in_(redo)))
     if new_rows:
         _insert_suggestions(session, new_rows, pg)
     session.execute(

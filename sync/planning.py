@@ -100,8 +100,7 @@ def plan_tasks(
                     task.kind = "new" if cell.state is State.MISSING else "update"
                     task.priority = max(task.priority, src.priority or 0)
                     task.due = task.due or src.due
-                    task.prefilled_revision = None
-                    task.updated_at = now
+                    task.updated_at = now  # prefilled_revision now differs: pre-fill again
                     counts["moved"] += 1
                     events.append(_event(now, actor, "task", row.post.id, lang, task=task.id,
                                          moved_from=previous, source_revision=src.revision))
@@ -158,7 +157,7 @@ def requeued(session: Session, task_ids: Collection[int], *, actor: str = "plann
         events.append(_event(now, actor, "task", task.post_id, task.lang, task=task.id,
                              moved_from=task.source_revision, source_revision=revision))
         task.source_revision, task.source_changed = revision, False
-        task.prefilled_revision, task.updated_at = None, now
+        task.updated_at = now  # prefilled_revision now differs: pre-fill again
         moved.append((task.id, task.lang))
     session.flush()
     if events:

@@ -227,6 +227,8 @@ class Task(Base):
     source_changed: Mapped[bool] = mapped_column(Boolean, default=False)
     # an editor's cancel: no new task for this (post, language) until the source changes
     cancelled_by_editor: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the source revision the task's stored suggestions were made for; None: it has none.
+    # A task is due a pre-fill while this differs from source_revision.
     prefilled_revision: Mapped[int | None] = mapped_column(Integer)
     reject_reason: Mapped[str | None] = mapped_column(Text)
     progress: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -7,12 +7,12 @@ import random
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 import sync.memory
 from sync.config import Settings
 from sync.db.models import Memory, Suggestion
-from sync.db.session import transaction
+from sync.db.session import get_engine, transaction
 from sync.memory import BRUTE_FORCE, Matcher, learn, matcher, prefill
 from tests.helpers.tracking import open_task, scan
 
@@ -117,3 +117,55 @@ def test_prefill_suggests_a_paragraph_longer_than_an_index_entry(
         rows = s.execute(select(Suggestion.text, Suggestion.score)
                          .where(Suggestion.task_id == t["id"])).all()
     assert ("[tr] " + long, 100.0) in rows
+
+
+def test_a_new_task_is_prefilled_without_a_delete_and_a_moved_one_replaces_its_rows(
+        settings: Settings, content: Path) -> None:
+    """A task keeps the revision its suggestions were made for: a new task has none to
+    delete (a DELETE per batch grew with the table at 100,000 posts), a moved one has."""
+    rng = random.Random(11)
+    first, second = (" ".join(rng.choices(FILLER, k=12) + [f"{w}{rng.randrange(10**6)}"
+                                                           for w in ("alpha", "beta", "gamma")])
+                     + "." for _ in range(2))
+    path = content / "en" / "posts" / "energy-security.md"
+    original = path.read_text(encoding="utf-8")
+    scan(settings, content)
+    with transaction(settings.database_url) as s:
+        learn(s, "en", "tr", [(first, "[tr] first", "a [tr]"), (second, "[tr] second", "b [tr]")])
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    def prefilled(task_id: int) -> list[tuple[str, float]]:
+        sync.memory._MATCHERS.clear()
+        statements.clear()
+        engine = get_engine(settings.database_url)
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            with transaction(settings.database_url) as s:
+                assert prefill(s, settings, [task_id])["tasks"] == 1
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        with transaction(settings.database_url) as s:
+            return [tuple(r) for r in s.execute(  # type: ignore[misc]
+                select(Suggestion.text, Suggestion.score).where(
+                    Suggestion.task_id == task_id,  # not the article's own, from the scan
+                    Suggestion.source_text.in_((first, second))).order_by(Suggestion.id))]
+
+    def deletes() -> int:
+        return sum(s.lstrip().upper().startswith("DELETE FROM SUGGESTIONS") for s in statements)
+
+    path.write_text(original + "\n" + first + "\n", encoding="utf-8")
+    scan(settings, content)
+    task = open_task(settings, "energy-security", "tr")
+    assert task is not None
+    assert prefilled(task["id"]) == [("[tr] first", 100.0)]
+    assert deletes() == 0, statements
+
+    path.write_text(original + "\n" + second + "\n", encoding="utf-8")
+    scan(settings, content)
+    moved = open_task(settings, "energy-security", "tr")
+    assert moved is not None and moved["id"] == task["id"], "the queued task moves in place"
+    assert prefilled(task["id"]) == [("[tr] second", 100.0)], "the older row is replaced"
+    assert deletes() == 1, statements

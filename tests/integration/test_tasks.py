@@ -237,7 +237,8 @@ def test_queued_task_moves_to_the_new_revision_in_place(settings: Settings,
     assert moved is not None and moved["id"] == queued["id"]
     assert (moved["state"], moved["kind"], moved["source_revision"]) == ("queued", "new", 2)
     assert not moved["source_changed"]
-    assert task_row(settings, queued["id"]).prefilled_revision is None
+    # it keeps the revision its stored suggestions were made for: due a pre-fill again
+    assert task_row(settings, queued["id"]).prefilled_revision == 1
     assert len(tasks(settings, post="grain-corridor", lang="ru")) == 1
     assert any(e.get("moved_from") == 1 and e.get("source_revision") == 2
                for e in task_events(settings, queued["id"]))

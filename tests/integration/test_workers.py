@@ -109,7 +109,7 @@ def recomputed(settings: Settings, task_id: int) -> list[tuple[Any, ...]]:
     try:
         with session.begin():
             session.execute(update(Task).where(Task.id == task_id)
-                            .values(prefilled_revision=None))
+                            .values(prefilled_revision=-1))  # stale: redo and replace
             prefill(session, settings, [task_id])
             rows = [tuple(r) for r in session.execute(
                 select(Suggestion.position, Suggestion.text, Suggestion.score,
