@@ -102,6 +102,16 @@ def dispatch(settings: Settings) -> int:
     return publish(settings, rows)
 
 
+def nudge(settings: Settings) -> None:
+    """Publish what the last transaction queued, after its commit (a command's end, a web
+    response's background task). Never fails the caller: if the broker or the database is
+    unreachable, the outbox keeps the work and the sweeper publishes it later."""
+    try:
+        dispatch(settings)
+    except Exception as exc:  # noqa: BLE001 - the outbox keeps the work
+        log.info("outbox dispatch deferred: %s", exc)
+
+
 def sweep(settings: Settings, older_than: dt.timedelta = dt.timedelta(seconds=60)) -> int:
     """Republish messages not done within `older_than` of their last publication."""
     with transaction(settings.database_url) as session:

@@ -70,8 +70,9 @@ def po(ctx: Context, task_id: int, output: Path | None) -> None:
 def import_cmd(ctx: Context, file: Path, name: str, accept_fuzzy: bool, partial: bool,
                as_json: bool) -> None:
     """Submit a PO file; the task comes from its X-Transync-Task header."""
-    from sync.cli.tasks import nudge, report
+    from sync.cli.tasks import report
     from sync.db.session import transaction
+    from sync.outbox import nudge
     from sync.pofiles import import_po
 
     with transaction(ctx.settings.database_url) as session:

@@ -13,16 +13,8 @@ from rich.table import Table
 
 from sync.cli import EXIT_NOTHING, Context, cli, out, pass_ctx, print_json
 from sync.db.session import transaction
-from sync.outbox import dispatch
+from sync.outbox import dispatch, nudge
 from sync.people import add_user, list_users, user_dict
-
-
-def nudge(settings: Any) -> None:
-    """Publish what the last transaction queued; if the broker is down the sweeper will."""
-    try:
-        dispatch(settings)
-    except Exception:  # noqa: BLE001 - the outbox keeps it; never fail the user's command
-        pass
 
 
 @cli.group()

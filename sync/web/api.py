@@ -15,6 +15,7 @@ from sync.db.models import Post, User
 from sync.db.session import transaction
 from sync.errors import ConflictError, InputError
 from sync.history import acknowledge, events, get_post, translation_diff
+from sync.outbox import nudge
 from sync.people import (
     ROLES,
     add_user,
@@ -30,7 +31,7 @@ from sync.queue import list_tasks, task_dict
 from sync.state import STATES
 from sync.status import Filters, load_rows, snapshot, status_document
 from sync.web.auth import Actor, api_actor, api_admin, api_editor
-from sync.web.state import nudge, web
+from sync.web.state import web
 
 router = APIRouter(prefix="/api/v1")
 

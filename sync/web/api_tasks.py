@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 from sync.db.models import Task
 from sync.db.session import transaction
 from sync.errors import InputError, PermissionDenied
+from sync.outbox import nudge
 from sync.queue import TASK_STATES, get_task, list_tasks, parse_duration, task_dict
 from sync.web.auth import Actor, api_actor, api_editor
-from sync.web.state import nudge, read_upload, web
+from sync.web.state import read_upload, web
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 

@@ -13,13 +13,14 @@ from starlette.background import BackgroundTask
 from sync.db.models import OPEN_TASK_STATES
 from sync.db.session import transaction
 from sync.errors import ConflictError, InputError, NotFound, PermissionDenied
+from sync.outbox import nudge
 from sync.queue import TASK_STATES, list_tasks
 from sync.status import load_rows
 from sync.web import queries
 from sync.web.auth import Actor, check_csrf, page_editor, safe_next
 from sync.web.i18n import _
 from sync.web.render import flash
-from sync.web.state import nudge, web
+from sync.web.state import web
 
 router = APIRouter(include_in_schema=False)
 

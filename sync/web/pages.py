@@ -14,6 +14,7 @@ from starlette.background import BackgroundTask
 from sync.db.session import transaction
 from sync.errors import ConflictError, InputError, TransyncError
 from sync.history import acknowledge, events, get_post, translation_diff
+from sync.outbox import nudge
 from sync.queue import list_tasks
 from sync.state import State
 from sync.status import load_rows, snapshot, status_document
@@ -22,7 +23,7 @@ from sync.web.api import status_filters
 from sync.web.auth import Actor, check_csrf, page_actor, page_editor
 from sync.web.i18n import _, ngettext
 from sync.web.render import STATE_ORDER, flash, percent
-from sync.web.state import nudge, web
+from sync.web.state import web
 
 router = APIRouter(include_in_schema=False)
 

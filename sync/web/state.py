@@ -42,17 +42,6 @@ def web(request: Request) -> WebState:
     return request.app.state.web  # type: ignore[no-any-return]
 
 
-def nudge(settings: Settings) -> None:
-    """Publish what the last transaction queued (runs after the response); if the broker is
-    down the outbox sweeper publishes it later."""
-    from sync.outbox import dispatch
-
-    try:
-        dispatch(settings)
-    except Exception as exc:  # noqa: BLE001 - the outbox keeps the work; never fail a request
-        log.info("outbox dispatch deferred: %s", exc)
-
-
 def read_upload(fileobj: Any, limit: int, name: str = "") -> bytes:
     """At most `limit` bytes of an upload, or 413 saying the limit."""
     from starlette.exceptions import HTTPException

@@ -18,6 +18,7 @@ from sync.errors import (
     NotFound,
     PermissionDenied,
 )
+from sync.outbox import nudge
 from sync.queue import get_task, list_tasks
 from sync.web import queries
 from sync.web.api_tasks import may_see, po_filename
@@ -25,7 +26,7 @@ from sync.web.auth import Actor, check_csrf, page_actor
 from sync.web.i18n import _, language_name
 from sync.web.manage import titles
 from sync.web.render import flash
-from sync.web.state import nudge, read_upload, web
+from sync.web.state import read_upload, web
 
 router = APIRouter(include_in_schema=False)
 
