@@ -7,10 +7,39 @@ import warnings
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import Connection, Engine, text
 
 from sync.db.migrate import upgrade
 from sync.db.models import Base
 from sync.db.session import get_engine
+
+
+def downgraded(db_url: str, revision: str) -> Engine:
+    """The test database taken back to `revision` (its data goes with the tables)."""
+    from alembic import command
+
+    from sync.db.migrate import alembic_config
+
+    engine = get_engine(db_url)
+    with engine.begin() as conn:
+        cfg = alembic_config(db_url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+    return engine
+
+
+def insert_task(conn: Connection, task_id: int, lang: str, prefilled: int | None) -> None:
+    """A queued task of post 1 at source revision 2, in raw SQL (the models are newer)."""
+    conn.execute(text(
+        "INSERT INTO tasks (id, post_id, lang, state, kind, source_revision, priority, "
+        "created_at, updated_at, progress, source_changed, cancelled_by_editor, "
+        "prefilled_revision) VALUES (:id, 1, :lang, 'queued', 'new', 2, 0, "
+        "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '{}', false, false, :p)"),
+        {"id": task_id, "lang": lang, "p": prefilled})
+
+
+POST = text("INSERT INTO posts (id, key, source_lang, created_at) "
+            "VALUES (1, 'p', 'en', CURRENT_TIMESTAMP)")
 
 
 def test_migrations_match_the_models(db_url: str) -> None:
@@ -25,26 +54,11 @@ def test_migrations_match_the_models(db_url: str) -> None:
 def test_0002_keeps_suggestions_and_takes_long_texts(db_url: str) -> None:
     """A database at 0001 with suggestions upgrades in place: the rows stay, and a
     suggestion longer than a B-tree entry (refused by 0001's unique index) now fits."""
-    from alembic import command
-    from sqlalchemy import text
-
-    from sync.db.migrate import alembic_config
-
-    engine = get_engine(db_url)
-    with engine.begin() as conn:
-        cfg = alembic_config(db_url)
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0001")
+    engine = downgraded(db_url, "0001")
     long = " ".join(str(i * 7919 % 100003) for i in range(2000))
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO posts (id, key, source_lang, created_at) "
-            "VALUES (1, 'p', 'en', CURRENT_TIMESTAMP)"))
-        conn.execute(text(
-            "INSERT INTO tasks (id, post_id, lang, state, kind, source_revision, priority, "
-            "created_at, updated_at, progress, source_changed, cancelled_by_editor, "
-            "prefilled_revision) VALUES (1, 1, 'tr', 'queued', 'new', 1, 0, "
-            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '{}', false, false, 1)"))
+        conn.execute(POST)
+        insert_task(conn, 1, "tr", 2)
         conn.execute(text("INSERT INTO suggestions (task_id, position, source_text, text, "
                           "score, origin) VALUES (1, 0, 's', 'kept', 100, 'o')"))
     assert upgrade(db_url) == ("0001", "0003")
@@ -58,27 +72,11 @@ def test_0002_keeps_suggestions_and_takes_long_texts(db_url: str) -> None:
 def test_0003_drops_only_the_suggestions_of_tasks_moved_before_the_upgrade(db_url: str) -> None:
     """Before 0003 a moved task had prefilled_revision None and its older suggestions until
     the next pre-fill; now None means it has none, so those rows go and the rest stay."""
-    from alembic import command
-    from sqlalchemy import text
-
-    from sync.db.migrate import alembic_config
-
-    engine = get_engine(db_url)
+    engine = downgraded(db_url, "0002")
     with engine.begin() as conn:
-        cfg = alembic_config(db_url)
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0002")
-    with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO posts (id, key, source_lang, created_at) "
-            "VALUES (1, 'p', 'en', CURRENT_TIMESTAMP)"))
+        conn.execute(POST)
         for task_id, lang, prefilled in ((1, "tr", 1), (2, "ru", None)):
-            conn.execute(text(
-                "INSERT INTO tasks (id, post_id, lang, state, kind, source_revision, priority, "
-                "created_at, updated_at, progress, source_changed, cancelled_by_editor, "
-                "prefilled_revision) VALUES (:id, 1, :lang, 'queued', 'new', 2, 0, "
-                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '{}', false, false, :p)"),
-                {"id": task_id, "lang": lang, "p": prefilled})
+            insert_task(conn, task_id, lang, prefilled)
             conn.execute(text("INSERT INTO suggestions (task_id, position, source_text, text, "
                               "score, origin) VALUES (:id, 0, 's', :t, 100, 'o')"),
                          {"id": task_id, "t": f"task {task_id}"})
