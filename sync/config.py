@@ -48,6 +48,19 @@ class Settings:
     wp_publish: bool = False
     wp_locale_map: str = ""
     tm_min_score: float = 75.0
+    # adopting real sites (issue 14) and bounded inputs (issue 15)
+    history: str = "auto"  # auto: take first baselines from git when the tree is in a work tree
+    front_matter_fields: tuple[str, ...] = ("title", "description", "summary", "linkTitle")
+    ignore: str = ""  # space-separated gitignore-style patterns, relative to a tree's root
+    stub_fields: tuple[str, ...] = ("untranslated",)
+    source_langs: tuple[str, ...] = ()  # empty: every configured language may be a source
+    shortcode_text_params: tuple[str, ...] = ("text", "title", "alt", "caption")
+    max_document_bytes: int = 10_000_000
+
+    @property
+    def possible_sources(self) -> tuple[str, ...]:
+        """The languages a post's source may be in (TRANSYNC_SOURCE_LANGS, else all)."""
+        return self.source_langs or self.languages
 
     @property
     def sqlite(self) -> bool:
@@ -121,4 +134,14 @@ def load_settings(
             f"TRANSYNC_SOURCE_LANG={settings.source_lang} is not one of "
             f"TRANSYNC_LANGUAGES={','.join(settings.languages)}"
         )
+    if settings.history not in ("auto", "off"):
+        raise ConfigError(f"TRANSYNC_HISTORY={settings.history}: use auto or off")
+    unknown = [lang for lang in settings.source_langs if lang not in settings.languages]
+    if unknown:
+        raise ConfigError(
+            f"TRANSYNC_SOURCE_LANGS names {','.join(unknown)}, which is not in "
+            f"TRANSYNC_LANGUAGES={','.join(settings.languages)}"
+        )
+    if settings.max_document_bytes < 1:
+        raise ConfigError("TRANSYNC_MAX_DOCUMENT_BYTES must be a positive number of bytes")
     return settings
