@@ -18,6 +18,10 @@ TransyncError
 
 from __future__ import annotations
 
+#: A refusal lists at most this many problems, then how many more there are (a PO file of
+#: 90,000 bad entries must not print 90,000 lines); ``InputError.problems`` keeps them all.
+MAX_SHOWN_PROBLEMS = 50
+
 
 class TransyncError(Exception):
     """transync failed."""
@@ -45,20 +49,50 @@ class InputError(TransyncError):
         path: str | None = None,
         line: int | None = None,
         problems: list[str] | None = None,
+        problem_count: int | None = None,
         **context: object,
     ) -> None:
         super().__init__(message, **context)
         self.path = path
         self.line = line
+        #: Every problem found (a producer that stops collecting early passes problem_count).
         self.problems = list(problems or [])
+        self._problem_count = problem_count or 0
+
+    @property
+    def problem_count(self) -> int:
+        """How many problems there are in all, listed or not."""
+        return max(self._problem_count, len(self.problems))
+
+    @property
+    def shown_problems(self) -> list[str]:
+        """The problems a person is shown: the first :data:`MAX_SHOWN_PROBLEMS`."""
+        return self.problems[:MAX_SHOWN_PROBLEMS]
+
+    @property
+    def more_problems(self) -> str | None:
+        """The line that stands for the problems not shown, or None when all are."""
+        hidden = self.problem_count - len(self.shown_problems)
+        if hidden <= 0:
+            return None
+        return (f"… and {hidden:,} more problem{'s' if hidden > 1 else ''} "
+                f"({self.problem_count:,} in all); fix these and try again to see the rest")
+
+    def problem_lines(self) -> list[str]:
+        """What a person reads: the shown problems, then how many more there are."""
+        more = self.more_problems
+        return self.shown_problems + ([more] if more else [])
 
     def __str__(self) -> str:
         where = ""
         if self.path:
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
         text = where + self.message
-        if self.problems:
-            text += "\n" + "\n".join(f"  - {p}" for p in self.problems)
+        lines = [f"  - {p}" for p in self.shown_problems]
+        if self.more_problems:
+            lines.append(f"  {self.more_problems}")
+        if lines:
+            text += "\n" + "\n".join(lines)
         return text
 
 

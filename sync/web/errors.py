@@ -50,11 +50,16 @@ def is_api(request: Request) -> bool:
 
 
 def error_body(exc: TransyncError) -> dict[str, Any]:
+    """``detail``; for a refused input also ``problems`` (the first 50), ``problem_count`` (all
+    of them), and ``file`` and ``line`` when known."""
     body: dict[str, Any] = {"detail": exc.message}
     if isinstance(exc, InputError):
-        body["problems"] = list(exc.problems)
+        body["problems"] = exc.shown_problems
+        body["problem_count"] = exc.problem_count
         if exc.path:
             body["file"] = exc.path
+        if exc.line:
+            body["line"] = exc.line
     return body
 
 
@@ -90,7 +95,7 @@ async def transync_error(request: Request, exc: Exception) -> Response:
     status = status_for(exc)
     if is_api(request):
         return JSONResponse(error_body(exc), status_code=status)
-    problems = list(exc.problems) if isinstance(exc, InputError) else []
+    problems = exc.problem_lines() if isinstance(exc, InputError) else []
     return error_page(request, status, exc.message, problems)
 
 
