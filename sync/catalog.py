@@ -31,7 +31,7 @@ import polib
 from babel.core import UnknownLocaleError
 from babel.messages.plurals import get_plural
 
-from sync.errors import CatalogError
+from sync.errors import MAX_SHOWN_PROBLEMS, CatalogError
 
 __all__ = [
     "CatalogCounts",
@@ -669,9 +669,12 @@ def read_po(data: bytes, *, name: str, max_bytes: int) -> polib.POFile:
     """Parse an uploaded PO file, refusing anything that is not a complete PO catalog.
 
     Accepts what PO editors write: a UTF-8 BOM, CRLF line endings, rewrapped and
-    reordered entries, Poedit's extra headers. Obsolete (``#~``) entries are
-    dropped from the result. Every refusal is a :class:`CatalogError` with
-    ``path=name`` and the line, when there is one.
+    reordered entries, Poedit's extra headers, any ASCII-compatible charset the
+    header declares (UTF-8 when it declares none). Refuses a charset that does not
+    fit the bytes, among them UTF-8 text under a header naming another charset,
+    which would otherwise read as mojibake (see :func:`_decode`). Obsolete (``#~``)
+    entries are dropped from the result. Every refusal is a :class:`CatalogError`
+    with ``path=name`` and the line, when there is one.
     """
     if len(data) > max_bytes:
         raise CatalogError(
@@ -682,28 +685,7 @@ def read_po(data: bytes, *, name: str, max_bytes: int) -> polib.POFile:
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
     _refuse_binary(data, name)
-    charset, charset_line = _declared_charset(data, name)
-    try:
-        text = data.decode(charset)
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        if exc.end >= len(data) and exc.reason == "unexpected end of data":
-            raise CatalogError(
-                "the file ends in the middle of a character, so it is truncated; "
-                "upload the whole file",
-                path=name,
-                line=line,
-            ) from exc
-        raise CatalogError(
-            f"byte 0x{data[exc.start]:02x} on line {line} is not valid {charset}, the "
-            f"charset the header declares (line {charset_line or '-'}); save the file as "
-            "UTF-8 and declare 'charset=UTF-8' in the Content-Type header",
-            path=name,
-            line=line,
-        ) from exc
-    text = text.replace("\r\n", "\n")
-    if "\n" not in text:
-        text = text.replace("\r", "\n")
+    text, charset = _decode(_unix_newlines(data), name)
     lines = text.split("\n")
     _check_syntax(lines, name)
     try:
@@ -972,31 +954,171 @@ def _refuse_binary(data: bytes, name: str) -> None:
         )
 
 
-_CHARSET = re.compile(rb'^[ \t]*"Content-Type:[^\n]*?charset=([A-Za-z0-9_.:\-]+)', re.MULTILINE)
+def _unix_newlines(data: bytes) -> bytes:
+    """CRLF as LF, and CR as LF in a file with no LF at all (old Mac editors), before decoding:
+    every charset read here is ASCII-compatible, so no multi-byte character holds these bytes."""
+    data = data.replace(b"\r\n", b"\n")
+    if b"\n" not in data:
+        data = data.replace(b"\r", b"\n")
+    return data
 
 
-def _declared_charset(data: bytes, name: str) -> tuple[str, int | None]:
-    match = _CHARSET.search(data)
-    if match is None:
-        return "utf-8", None
-    line = data[: match.start()].count(b"\n") + 1
-    declared = match.group(1).decode("ascii")
-    if declared.upper() == "CHARSET":  # the template placeholder: read as UTF-8
-        return "utf-8", line
+def _line_at(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+_HEADER_MSGID = re.compile(rb'[ \t]*msgid[ \t]*""[ \t]*\Z')
+_HEADER_CHARSET = re.compile(
+    rb'[ \t]*(?:msgstr[ \t]*)?"Content-Type:[^"\n]*?charset=([A-Za-z0-9_.:\-]+)'
+)
+
+
+def _header_charset(data: bytes) -> tuple[str | None, int | None]:
+    """The charset the header's Content-Type line declares, and that line's number; None for
+    both when the file has no header entry or its Content-Type names no charset.
+
+    The header is the first entry, with ``msgid ""`` and no msgctxt: a Content-Type line in
+    the msgstr of another entry (a post about HTTP) declares nothing.
+    """
+    start, number, in_header = 0, 0, False
+    while start < len(data):
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        line, start, number = data[start:end], end + 1, number + 1
+        stripped = line.strip()
+        if not in_header:
+            if not stripped or stripped.startswith(b"#"):
+                continue
+            if not _HEADER_MSGID.match(line):
+                return None, None
+            in_header = True
+            continue
+        if not (stripped.startswith(b'"') or stripped.startswith(b"msgstr")):
+            return None, None
+        match = _HEADER_CHARSET.match(line)
+        if match is not None:
+            return match.group(1).decode("ascii"), number
+    return None, None
+
+
+#: Printable ASCII, tab and newline: a charset a PO file can be in reads them as ASCII does
+#: (which rules out UTF-16, UTF-7, EBCDIC and Python's rot13, base64, unicode_escape …).
+_ASCII_PROBE = bytes(range(0x20, 0x7F)) + b"\t\n"
+_UTF8_NAMES = frozenset({"utf-8", "utf-8-sig"})
+
+
+def _codec(declared: str, name: str, line: int) -> str:
+    """The Python codec for a declared charset, refusing one that is unknown or that a PO
+    file cannot be in."""
     try:
-        return codecs.lookup(declared).name, line
+        codec = codecs.lookup(declared).name
     except LookupError:
         raise CatalogError(
-            f"the header declares an unknown charset {declared!r}; save the file as UTF-8 "
-            "with 'charset=UTF-8' in the Content-Type header",
+            f"the header declares charset={declared} on line {line}, an encoding transync "
+            "does not know; save the file as UTF-8 and set 'charset=UTF-8' in the "
+            "Content-Type header",
             path=name,
             line=line,
         ) from None
+    try:
+        usable = _ASCII_PROBE.decode(codec) == _ASCII_PROBE.decode("ascii")
+    except (LookupError, UnicodeError, ValueError):
+        usable = False
+    if not usable:
+        raise CatalogError(
+            f"the header declares charset={declared} on line {line}, which a PO file cannot "
+            "be in (it does not read plain ASCII as ASCII); save the file as UTF-8 and set "
+            "'charset=UTF-8' in the Content-Type header",
+            path=name,
+            line=line,
+        )
+    return "utf-8" if codec in _UTF8_NAMES else codec
+
+
+def _decode(data: bytes, name: str) -> tuple[str, str]:
+    """The text of a PO file (BOM gone, LF line ends) and the codec that read it.
+
+    The charset is the one the header declares, else UTF-8. ``charset=CHARSET``, the
+    placeholder a POT file carries, reads as UTF-8, as gettext reads it as ASCII-compatible
+    bytes; if the bytes are not UTF-8 the refusal says the placeholder was never set.
+    A file whose header names another charset, but whose bytes are valid UTF-8 with
+    multi-byte sequences, is refused: a single-byte charset (KOI8-R, CP1251, Latin-1)
+    decodes any bytes, so it would read as mojibake, while text really in such a charset is
+    almost never valid UTF-8 (its letters would have to come in lead-and-continuation
+    byte patterns, e.g. KOI8-R's lowercase Cyrillic followed by box-drawing characters).
+    """
+    declared, header_line = _header_charset(data)
+    if declared is None or declared.upper() == "CHARSET":
+        codec = "utf-8"
+    else:
+        assert header_line is not None
+        codec = _codec(declared, name, header_line)
+        if codec != "utf-8":
+            _refuse_utf8_under_another_name(data, declared, codec, name, header_line)
+    try:
+        return data.decode(codec), codec
+    except UnicodeDecodeError as exc:
+        raise _undecodable(data, exc, declared, header_line, name) from exc
+
+
+def _refuse_utf8_under_another_name(
+    data: bytes, declared: str, codec: str, name: str, header_line: int
+) -> None:
+    if data.isascii():
+        return
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    at = next(i for i, char in enumerate(text) if ord(char) > 0x7F)
+    start = max(at - 20, *(text.rfind(c, 0, at) + 1 for c in ' \t\n"'))
+    ends = [i for i in (text.find(c, at) for c in ' \t\n"') if i >= 0]
+    word = text[start:min([*ends, len(text), start + 40])]
+    misread = word.encode("utf-8").decode(codec, errors="replace")
+    line = text.count("\n", 0, at) + 1
+    as_declared = (f"{declared} cannot read it" if "\ufffd" in misread
+                   else f"{misread!r} as {declared}")
+    raise CatalogError(
+        f"the header declares charset={declared} on line {header_line}, but the file is "
+        f"UTF-8: line {line} reads {word!r} as UTF-8 and {as_declared}; "
+        f"change line {header_line} to charset=UTF-8 (the editor saved UTF-8 and kept an "
+        "old header) and upload again",
+        path=name,
+        line=header_line,
+        text_line=line,
+    )
+
+
+def _undecodable(data: bytes, exc: UnicodeDecodeError, declared: str | None,
+                 header_line: int | None, name: str) -> CatalogError:
+    """The refusal of bytes that the charset read does not decode."""
+    line = _line_at(data, exc.start)
+    if exc.end >= len(data) and exc.reason == "unexpected end of data":
+        return CatalogError(
+            "the file ends in the middle of a character, so it is truncated; "
+            "upload the whole file",
+            path=name,
+            line=line,
+        )
+    byte = f"byte 0x{data[exc.start]:02x} on line {line}"
+    if declared is None:
+        why = f"{byte} is not valid UTF-8 (the header declares no charset, so UTF-8 is read)"
+    elif declared.upper() == "CHARSET":
+        why = (f"{byte} is not valid UTF-8, and the header still has the template's "
+               f"placeholder charset=CHARSET on line {header_line}")
+    else:
+        why = (f"{byte} is not valid {declared}, the charset the header declares on line "
+               f"{header_line}")
+    return CatalogError(
+        f"{why}; save the file as UTF-8 and set 'charset=UTF-8' in the Content-Type header",
+        path=name,
+        line=line,
+        header_line=header_line,
+    )
 
 
 _KEYWORD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr\[\d+\]|msgstr)(?:\s+|(?=\"))(.*)\Z")
 _STRING_PREFIX = re.compile(r'"(?:[^"\\]|\\.)*')
-_MAX_SYNTAX_PROBLEMS = 20
 
 
 def _string_problem(literal: str) -> str | None:
@@ -1014,8 +1136,20 @@ def _string_problem(literal: str) -> str | None:
 
 
 def _check_syntax(lines: list[str], name: str) -> None:
-    """Check line by line what polib lets through: unterminated strings, a missing msgstr."""
-    problems: list[tuple[int, str]] = []
+    """Check line by line what polib lets through: unterminated strings, a missing msgstr.
+
+    Every line is checked, so the refusal gives the total; only the problems a person is
+    shown are kept (a 5 MB file of garbage would otherwise make millions of them).
+    """
+    problems: list[tuple[int, str]] = []  # (line, problem): the first MAX_SHOWN_PROBLEMS
+    found = 0
+
+    def note(number: int, text: str) -> None:
+        nonlocal found
+        found += 1
+        if len(problems) < MAX_SHOWN_PROBLEMS:
+            problems.append((number, text))
+
     pending: tuple[int, str] | None = None  # (line, keyword) waiting for its msgstr
     entries = 0
     for number, raw in enumerate(lines, start=1):
@@ -1037,35 +1171,31 @@ def _check_syntax(lines: list[str], name: str) -> None:
         elif line.startswith('"'):
             keyword, literal = None, line
         else:
-            problems.append((number, "not PO syntax: expected msgctxt, msgid, msgstr, a "
-                                     "\"string\" or a # comment"))
+            note(number, "not PO syntax: expected msgctxt, msgid, msgstr, a \"string\" or "
+                         "a # comment")
             continue
         problem = _string_problem(literal)
         if problem:
-            problems.append((number, problem))
+            note(number, problem)
         if previous or keyword is None:
             continue
         if keyword.startswith("msgstr"):
             pending = None
         elif keyword in ("msgctxt", "msgid"):
             if pending is not None and not (pending[1] == "msgctxt" and keyword == "msgid"):
-                problems.append((pending[0], f"{pending[1]} without a msgstr"))
+                note(pending[0], f"{pending[1]} without a msgstr")
             pending = (number, keyword)
             entries += keyword == "msgid"
-        if len(problems) >= _MAX_SYNTAX_PROBLEMS:
-            break
-    if pending is not None and len(problems) < _MAX_SYNTAX_PROBLEMS:
-        problems.append((pending[0], f"{pending[1]} without a msgstr: the file ends early "
-                                     "(truncated?)"))
+    if pending is not None:
+        note(pending[0], f"{pending[1]} without a msgstr: the file ends early (truncated?)")
     if problems:
-        first = problems[0][0]
         raise CatalogError(
-            f"not a valid PO file ({len(problems)} problem{'s' if len(problems) > 1 else ''}"
-            f"{' or more' if len(problems) >= _MAX_SYNTAX_PROBLEMS else ''}); fix the lines "
-            "listed, or save the file again from a PO editor",
+            f"not a valid PO file ({found:,} problem{'s' if found > 1 else ''}); fix the "
+            "lines listed, or save the file again from a PO editor",
             path=name,
-            line=first,
+            line=problems[0][0],
             problems=[f"line {n}: {text}" for n, text in problems],
+            problem_count=found,
         )
     if entries == 0:
         raise CatalogError(

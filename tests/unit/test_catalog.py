@@ -603,8 +603,9 @@ def test_read_po_refuses_what_is_not_po(tmp_path: Path, content: str, line: int 
 def test_read_po_refuses_content_in_another_encoding(tmp_path: Path) -> None:
     data = TASK_PO.encode("utf-8").replace("İstanbul'da".encode(), "İstanbul'da".encode("cp1254"))
     error = refused(write(tmp_path, "t.po", data))
-    assert error.line == 30
-    assert "UTF-8" in error.message and "utf-8" in error.message
+    assert error.line == 30 and error.context["header_line"] == 11
+    assert "not valid UTF-8" in error.message and "on line 11" in error.message
+    assert "save the file as UTF-8" in error.message
 
 
 def test_read_po_refuses_an_unknown_charset(tmp_path: Path) -> None:
