@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -136,10 +137,23 @@ def _walk(html_text: str, *, autop: bool | None) -> _Walker:
     return walker
 
 
+_PARSERS = threading.local()
+
+
+def _html_parser() -> lxml.html.HTMLParser:
+    """This thread's HTML parser. ``huge_tree``: libxml2 otherwise drops a text node over
+    10 MB without an error (a long paragraph would vanish); posts are bounded before this
+    by TRANSYNC_MAX_DOCUMENT_BYTES. One per thread: an lxml parser serializes its users."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = lxml.html.HTMLParser(huge_tree=True)
+    return parser
+
+
 def _parse(fragment: str) -> etree._Element:
     """The body holding an HTML fragment (lxml's fragment helpers drop leading NBSP text)."""
     document = lxml.html.document_fromstring(
-        f"<html><body>{_NOT_XML.sub(' ', fragment)}</body></html>"
+        f"<html><body>{_NOT_XML.sub(' ', fragment)}</body></html>", parser=_html_parser()
     )
     body = document.find("body")
     return document if body is None else body
@@ -876,7 +890,7 @@ class _Edit:
 
 
 def _canonical_start_tag(tag_text: str) -> str | None:
-    root = lxml.html.fragment_fromstring(tag_text, create_parent="div")
+    root = lxml.html.fragment_fromstring(tag_text, create_parent="div", parser=_html_parser())
     if len(root) == 0 or _tag(root[0]) is None:
         return None
     return f"<{_tag(root[0])}{_canonical_attributes(root[0])}>"
