@@ -1001,10 +1001,20 @@ def _header_charset(data: bytes) -> tuple[str | None, int | None]:
     return None, None
 
 
-#: Printable ASCII, tab and newline: a charset a PO file can be in reads them as ASCII does
-#: (which rules out UTF-16, UTF-7, EBCDIC and Python's rot13, base64, unicode_escape …).
-_ASCII_PROBE = bytes(range(0x20, 0x7F)) + b"\t\n"
+#: Printable ASCII, tab, newline and what PO strings hold: a charset a PO file can be in
+#: reads them as ASCII does. This rules out UTF-16, UTF-7, EBCDIC, HZ and Python codecs
+#: that are no charsets: rot13, base64, unicode_escape (``\\n``), idna (``xn--``) …
+_ASCII_PROBE = (bytes(b for b in range(0x20, 0x7F) if b != 0x5C) + b"\t\n"
+                + rb'msgstr "\n\t\\ \"\u0434\" xn--d1a.xn--p1ai ~{ +AGEA-"')
 _UTF8_NAMES = frozenset({"utf-8", "utf-8-sig"})
+
+
+@functools.lru_cache(maxsize=64)
+def _reads_ascii(codec: str) -> bool:
+    try:
+        return _ASCII_PROBE.decode(codec) == _ASCII_PROBE.decode("ascii")
+    except (LookupError, UnicodeError, ValueError):
+        return False
 
 
 def _codec(declared: str, name: str, line: int) -> str:
@@ -1020,11 +1030,7 @@ def _codec(declared: str, name: str, line: int) -> str:
             path=name,
             line=line,
         ) from None
-    try:
-        usable = _ASCII_PROBE.decode(codec) == _ASCII_PROBE.decode("ascii")
-    except (LookupError, UnicodeError, ValueError):
-        usable = False
-    if not usable:
+    if not _reads_ascii(codec):
         raise CatalogError(
             f"the header declares charset={declared} on line {line}, which a PO file cannot "
             "be in (it does not read plain ASCII as ASCII); save the file as UTF-8 and set "
