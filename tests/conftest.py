@@ -15,6 +15,9 @@ from sync.config import Settings, load_settings
 from sync.db.migrate import upgrade
 from sync.db.session import dispose_all
 
+# the shared-services guard, and the private PostgreSQL fixtures (private_pg, private_pg_url)
+pytest_plugins = ["tests.helpers.shared_services", "tests.helpers.postgres"]
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 EXAMPLES = ROOT / "examples"
