@@ -1067,16 +1067,23 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
         raise _undecodable(data, exc, declared, header_line, name) from exc
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def _refuse_utf8_under_another_name(
     data: bytes, declared: str, codec: str, name: str, header_line: int
 ) -> None:
+    """Refuse bytes that are valid UTF-8 with non-ASCII text under another charset's name,
+    showing the first such word as UTF-8 reads it and as the declared charset would."""
     if data.isascii():
         return
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return
-    at = next(i for i, char in enumerate(text) if ord(char) > 0x7F)
+    first = _NON_ASCII.search(text)
+    assert first is not None
+    at = first.start()
     start = max(at - 20, *(text.rfind(c, 0, at) + 1 for c in ' \t\n"'))
     ends = [i for i in (text.find(c, at) for c in ' \t\n"') if i >= 0]
     word = text[start:min([*ends, len(text), start + 40])]
