@@ -1,6 +1,11 @@
 """PostgreSQL restarted in the middle of a scan run by a Celery worker: the scan fails
 cleanly (nothing half-applied), the task retries, and the final state equals that of an
-undisturbed scan."""
+undisturbed scan.
+
+The server restarted is the test's own (tests/helpers/postgres.py), never the machine's
+shared cluster; the session guard (tests/helpers/shared_services.py) fails any run in which
+a shared service was restarted, and the last test here shows that it does.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -20,20 +27,19 @@ from sync.db.models import SourceState
 from sync.db.session import dispose_all, transaction
 from sync.scanning import run_scan
 from sync.status import load_rows, status_document
-from tests.conftest import IN_CI, make_settings
-from tests.helpers.processes import Services, wait_until
+from tests.conftest import make_settings, service_missing
+from tests.helpers.postgres import PrivatePostgres
+from tests.helpers.processes import ROOT, Services, wait_until
 
 pytestmark = pytest.mark.faults
 
 
-def restart_postgres() -> None:
-    if shutil.which("pg_ctlcluster") is None or not Path("/etc/postgresql").is_dir():
-        if IN_CI:
-            pytest.fail("pg_ctlcluster is needed to restart PostgreSQL")
-        pytest.skip("cannot restart PostgreSQL here (no pg_ctlcluster)")
-    version = sorted(os.listdir("/etc/postgresql"))[0]
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart",
-                    "-m", "fast"], check=True, timeout=120)
+def private_redis(services: Services) -> str:
+    try:
+        return services.redis()[1]
+    except FileNotFoundError as exc:
+        service_missing("redis-server (for a private Redis)", exc)
+        raise
 
 
 def comparable(settings: Any) -> dict[str, Any]:
@@ -47,7 +53,9 @@ def comparable(settings: Any) -> dict[str, Any]:
     return doc
 
 
-def test_postgres_restart_during_a_scan(pg_url: str, tmp_path: Path) -> None:
+def test_postgres_restart_during_a_scan(private_pg: PrivatePostgres, private_pg_url: str,
+                                        tmp_path: Path) -> None:
+    pg_url = private_pg_url  # transync, migrated, on a server of this test's own
     tree = tmp_path / "content"
     generate(tree, 1500)
     settings = make_settings(pg_url, sources=f"fs:{tree}")
@@ -58,7 +66,7 @@ def test_postgres_restart_during_a_scan(pg_url: str, tmp_path: Path) -> None:
 
     services = Services(tmp_path)
     try:
-        _redis, broker = services.redis()
+        broker = private_redis(services)
         worker_settings = make_settings(pg_url, sources=f"fs:{tree}", broker_url=broker)
         worker = services.worker("scanner", worker_settings)
         from workers.app import get_app
@@ -66,8 +74,10 @@ def test_postgres_restart_during_a_scan(pg_url: str, tmp_path: Path) -> None:
         get_app(worker_settings).send_task("transync.scan", kwargs={}, queue="default")
         worker.wait_for_log(r"transync\.scan\[.*\] received", timeout=60)
         time.sleep(1.0)
-        restart_postgres()
+        started = private_pg.start_time()
+        private_pg.restart("fast")  # what `pg_ctl restart -m fast` does
         dispose_all()
+        assert private_pg.start_time() != started
 
         def scanned_twice() -> bool:
             try:
@@ -97,3 +107,75 @@ def test_postgres_restart_during_a_scan(pg_url: str, tmp_path: Path) -> None:
     shutil.copytree(tree, ref_tree)
     run_scan(reference, [str(ref_tree)])
     assert comparable(settings)["posts"] == comparable(reference)["posts"]
+
+
+GUARDED_SESSION = '''
+import os
+import time
+from pathlib import Path
+
+
+def test_waits_while_the_services_are_restarted():
+    here = Path(os.environ["GUARD_DEMO_DIR"])
+    (here / "started").touch()
+    deadline = time.monotonic() + 60
+    while not (here / "go").exists():
+        assert time.monotonic() < deadline, "nobody said go"
+        time.sleep(0.05)
+'''
+
+
+def guarded_session(tmp: Path, pg_url: str, redis_url: str,
+                    during: Any = None) -> subprocess.CompletedProcess[str]:
+    """A pytest session of one test, with the shared-services guard pointed at `pg_url` and
+    `redis_url`; `during()` runs while its test is running."""
+    tmp.mkdir()
+    (tmp / "pytest.ini").write_text("[pytest]\n")
+    (tmp / "test_guarded.py").write_text(textwrap.dedent(GUARDED_SESSION))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRANSYNC_", "PYTEST_"))}
+    env.update(TRANSYNC_TEST_PG=pg_url, TRANSYNC_TEST_REDIS=redis_url, GUARD_DEMO_DIR=str(tmp),
+               PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             "-p", "tests.helpers.shared_services", "test_guarded.py"],
+                            cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        wait_until(lambda: (tmp / "started").exists() or proc.poll() is not None, 60,
+                   "the guarded session to start")
+        if during is not None:
+            during()
+        (tmp / "go").touch()
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, "")
+
+
+def test_the_guard_fails_a_session_that_restarted_a_shared_service(
+        private_pg: PrivatePostgres, tmp_path: Path) -> None:
+    """The guard, pointed at a private PostgreSQL and a private Redis standing in for the
+    shared ones: an undisturbed session passes; one during which PostgreSQL is restarted and
+    Redis is stopped fails, naming both."""
+    services = Services(tmp_path)
+    try:
+        redis_url = private_redis(services)
+        calm = guarded_session(tmp_path / "calm", private_pg.url(), redis_url)
+        assert calm.returncode == 0, calm.stdout
+        assert "SHARED SERVICES" not in calm.stdout
+
+        def break_them() -> None:
+            private_pg.restart("fast")
+            next(s for s in services.started if s.name == "redis").stop()
+
+        broken = guarded_session(tmp_path / "broken", private_pg.url(), redis_url, break_them)
+    finally:
+        services.stop_all()
+    out = broken.stdout
+    assert broken.returncode == 1, out
+    assert "SHARED SERVICES RESTARTED" in out, out
+    assert re.search(r"the shared PostgreSQL \(127\.0\.0\.1:\d+/postgres\) was restarted", out), out
+    assert re.search(r"the shared Redis \(127\.0\.0\.1:\d+/0\) was reachable when the "
+                     r"session started and is not any more", out), out
+    assert re.search(r"1 passed, 1 error", out), out
