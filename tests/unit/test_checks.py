@@ -127,6 +127,112 @@ def test_html_tags(msgid: str, msgstr: str, problems: list[str]) -> None:
     assert check_entry(msgid, msgstr) == problems
 
 
+# -- HTML attributes ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("msgid", "msgstr"),
+    [
+        ('<abbr title="Custom Resource Definition">CRD</abbr>',
+         '<abbr title="Определение пользовательского ресурса">CRD</abbr>'),
+        ('<img src="/images/pod.svg" alt="A Pod with two containers" width="200">',
+         '<img width="200" alt="İki konteynerli bir Pod" src="/images/pod.svg">'),
+        ('<a href="https://kubernetes.io/docs/" class="btn" target="_blank">Docs</a>',
+         "<a target='_blank' class=btn href=\"https://kubernetes.io/docs/\">Belgeler</a>"),
+        ('<a href="/a?x=1&amp;y=2">A</a>', '<a href="/a?x=1&y=2">Б</a>'),  # entities decoded
+        ('<details open><summary>More</summary>', "<details open><summary>Ещё</summary>"),
+        ('<span style="color: red" onclick="toggle()">Hot</span>',
+         '<span onclick="toggle()" style="color: red">Горячо</span>'),  # the source's own
+        ('<img src="data:image/png;base64,iVBORw0K" alt="dot">',
+         '<img src="data:image/png;base64,iVBORw0K" alt="точка">'),
+        ("Use `<a onclick=x>` in code", "В коде: `<a onclick=y>`"),  # code spans do not count
+    ],
+)
+def test_html_attributes_that_pass(msgid: str, msgstr: str) -> None:
+    assert check_entry(msgid, msgstr) == []
+
+
+@pytest.mark.parametrize(
+    ("msgid", "msgstr", "problems"),
+    [
+        ('<span class="term">Pod</span>', '<span class="terim">Pod</span>',
+         ['HTML tag <span>: attribute class changed from "term" to "terim"; only title and alt '
+          "may be translated"]),
+        ('<img src="/images/pod.svg" alt="Pod" width="200">',
+         '<img src="/images/pod.svg" alt="Под">',
+         ["HTML tag <img>: attribute width is missing"]),
+        ("<b>Pods</b> run", '<b class="x">Поды</b> работают',
+         ['HTML tag <b>: extra attribute class="x"']),
+        ('A <b>x</b> and <b class="y">z</b>', 'A <b class="y">x</b> ve <b>z</b>',
+         ['HTML tag <b> (number 1): extra attribute class="y"',
+          "HTML tag <b> (number 2): attribute class is missing"]),
+        ('<a href="/docs/">Docs</a>', '<a href="/docs/" onclick="steal()">Документы</a>',
+         ["HTML tag <a>: attribute onclick is not allowed unless the source has it, with the "
+          "same value"]),
+        ('<a href="/docs/" onclick="open()">Docs</a>',
+         '<a href="/docs/" onclick="steal()">Документы</a>',
+         ["HTML tag <a>: attribute onclick is not allowed unless the source has it, with the "
+          "same value"]),
+        ('<span>Hot</span>', '<span style="position:fixed;top:0">Горячо</span>',
+         ["HTML tag <span>: attribute style is not allowed unless the source has it, with the "
+          "same value"]),
+        ("<iframe>", '<iframe srcdoc="&lt;script&gt;x()&lt;/script&gt;">',
+         ["HTML tag <iframe>: attribute srcdoc is not allowed unless the source has it, with "
+          "the same value"]),
+        ("<button>Go</button>", '<button formaction="https://evil.example">Git</button>',
+         ["HTML tag <button>: attribute formaction is not allowed unless the source has it, "
+          "with the same value"]),
+        ('<a href="/docs/">Docs</a>', '<a href="javascript:alert(1)">Документы</a>',
+         ["HTML tag <a>: attribute href holds a javascript: URL that the source does not "
+          "have"]),
+        ('<a href="/docs/">Docs</a>', '<a href="jav&#x61;script:alert(1)">Документы</a>',
+         ["HTML tag <a>: attribute href holds a javascript: URL that the source does not "
+          "have"]),
+        ('<a href="/docs/">Docs</a>', '<a href="java\tscript:alert(1)">Документы</a>',
+         ["HTML tag <a>: attribute href holds a javascript: URL that the source does not "
+          "have"]),
+        ('<a href="/docs/">Docs</a>', '<a href=" VBScript&colon;msgbox(1)">Документы</a>',
+         ["HTML tag <a>: attribute href holds a vbscript: URL that the source does not "
+          "have"]),
+        ('<img src="/images/pod.svg" alt="Pod">',
+         '<img src="data:image/svg+xml;base64,PHN2Zz4=" alt="Под">',
+         ["HTML tag <img>: attribute src holds a data: URL that the source does not have"]),
+        # a tag the source does not have is refused, and its danger named
+        ("Click", '<a href="javascript:go()">Нажмите</a>',
+         ["extra HTML tag <a>",
+          "HTML tag <a>: attribute href holds a javascript: URL that the source does not "
+          "have"]),
+    ],
+)
+def test_html_attribute_refusals(msgid: str, msgstr: str, problems: list[str]) -> None:
+    assert check_entry(msgid, msgstr) == problems
+
+
+@pytest.mark.parametrize(
+    ("msgid", "msgstr", "problem"),
+    [
+        ("[Docs](/docs/)", "[Документы](javascript:alert(1))",
+         "URL javascript:alert(1) is not allowed: a translation may not add javascript: links"),
+        ("[Docs](/docs/)", "[Документы](JaVa&#x53;cript:alert(1))",
+         "URL JaVa&#x53;cript:alert(1) is not allowed: a translation may not add javascript: "
+         "links"),
+        ("![Logo](/logo.png)", "![Логотип](<data:text/html;base64,PGI+>)",
+         "URL data:text/html;base64,PGI+ is not allowed: a translation may not add data: "
+         "links"),
+        ("See the docs", "Belgelere bakın <vbscript:msgbox(1)>",
+         "URL vbscript:msgbox(1) is not allowed: a translation may not add vbscript: links"),
+    ],
+)
+def test_dangerous_markdown_links_are_refused(msgid: str, msgstr: str, problem: str) -> None:
+    assert problem in check_entry(msgid, msgstr)
+
+
+def test_a_dangerous_link_the_source_has_is_not_the_translators_doing() -> None:
+    assert check_entry("[Run](javascript:run())", "[Запустить](javascript:run())") == []
+    assert check_entry('<a href="javascript:run()">Run</a>',
+                       '<a href="javascript:run()">Запустить</a>') == []
+
+
 # -- footnotes, URLs, numbers -------------------------------------------------
 
 
@@ -223,6 +329,9 @@ PIECES = st.sampled_from([
     "<a href='https://x.org/a'>", "</a>", "[^1]", "[2]", "https://example.com/a_(b)",
     "](/tr/x)", "1,000", "3.5", "1 000", "*", "**", "_", "__", "`", "\\*", " ", "\n", "\t",
     "«", "»", "İ", "ı", "ё", "e\u0301", "'", '"', "<", ">", "(", ")", "[", "]",
+    "{{< note >}}", "{{< /note >}}", "{{% capture overview %}}", "{{</* x */>}}", "{{<", ">}}",
+    '{{< glossary_tooltip text="a 1" term_id="b_2" >}}', "{{< tab />}}", "/ru", "](/",
+    "<a onclick='x()' style=a>", '<img src="java&#x61;script:x" alt=y>', "javascript:", "=",
 ])
 TEXT = st.lists(st.one_of(PIECES, st.text(max_size=8)), max_size=20).map("".join)
 
