@@ -1,0 +1,409 @@
+"""Which source revision a translation was made from, read in bulk from git history.
+
+A translation was made from the source as it was in the commit that last changed the
+translation's content. `GitHistory.baselines` answers that for thousands of (translation,
+source) pairs with four git processes in all, whatever the number of pairs: one `git log` over
+the tree's whole history, one `git ls-tree` of HEAD, one `git status` and one `git cat-file
+--batch` for the source texts. It returns plain data; the tracker compares and hashes.
+
+How each case is decided (paths are followed by blob ids, not by file names alone):
+
+- The translation's last change is the newest commit, in topological order, whose diff gave the
+  translation's path the blob it has at HEAD with different content. A pure rename (same blob,
+  R100) or a mode change is followed back to the old path and is not a change.
+- Merges take part as combined diffs: a merge counts as the change only when the translation
+  differs from every parent (a conflict resolution or an edit made in the merge). A translation
+  merged late from a branch is therefore dated by the branch commit that made it, and the source
+  is read in that commit: the old source the translator saw. `git log` simplifies history for
+  the tree's path as it does by default: a merge identical to one parent for the whole tree is
+  followed through that parent only, so work a merge discarded (`-s ours`) is never evidence.
+- The source is read at the translation commit under the name it had then: every name the
+  source has had along its history from HEAD is tried, newest first.
+- `source_commit` is the commit that gave the source that blob at or before the translation
+  commit; `next_source_commit` is the source change that followed it on the source's history
+  from HEAD. When that history does not pass through `source_commit` (the translation was made
+  on a branch from a source version that never reached HEAD), it is the oldest source change
+  committed after the translation, by committer time. On a branch, the next change can be
+  older than the translation: the branch did not have it.
+- A translation with uncommitted changes, or untracked, counts as made now (`uncommitted`).
+  An untracked file in a tree that has never been committed is no evidence: nothing says when
+  it was made.
+- A shallow clone says only what it holds: a change found in a boundary commit (whose parents
+  are missing, so every file looks added there) is no evidence, and yields no `source_commit`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sync.errors import SourceError
+
+logger = logging.getLogger(__name__)
+
+Pair = tuple[str, str]
+
+# Settings that would change git's output, pinned whatever the user's configuration says.
+_CONFIG = ("-c", "core.quotepath=off", "-c", "color.ui=never", "-c", "log.showSignature=false",
+           "-c", "log.showRoot=true", "-c", "diff.noprefix=false")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Evidence:
+    """What history says about one translation: when it was last changed and from which source."""
+
+    uncommitted: bool
+    """The translation has uncommitted changes or is untracked: it counts as made now, from the
+    source as it is on disk now (the other history fields are then None)."""
+    translation_commit: str | None
+    """Full hash of the last commit that changed the translation's content (renames followed)."""
+    translation_time: datetime | None
+    """That commit's committer time, aware UTC."""
+    source_blob: bytes | None
+    """The source's bytes as of translation_commit; None if it did not exist then."""
+    source_path: str | None = None
+    """The source's path (relative to the tree) as of translation_commit, when it existed."""
+    source_commit: str | None
+    """The commit that last changed the source at or before translation_commit, if known."""
+    next_source_commit: str | None
+    """The first source change after the version the translation was made from, if any."""
+    next_source_time: datetime | None
+    """That commit's committer time, aware UTC."""
+    source_dirty: bool
+    """The source has uncommitted changes now (or is untracked)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One diff entry that gave a path its blob, in the commit at topological index `at`:
+    from `old_path`/`old_blob` (None when added). `content` is False for a pure rename or a
+    mode change, True when the bytes changed."""
+
+    at: int
+    old_path: str | None
+    old_blob: str | None
+    content: bool
+
+
+class _Log:
+    """The tree's history from one `git log`: commits newest first (topological order) and,
+    for each (path, blob), the steps that produced it, oldest commit last."""
+
+    def __init__(self) -> None:
+        self.commits: list[str] = []
+        self.times: list[int] = []
+        self.boundary: set[int] = set()
+        self.steps: dict[tuple[str, str], list[_Step]] = {}
+
+    @classmethod
+    def parse(cls, data: bytes, shallow: frozenset[str]) -> _Log:
+        """Read `git log -z --raw --no-abbrev -c --combined-all-paths --format='%H %ct'`."""
+        log = cls()
+        tokens = data.split(b"\0")
+        i, end = 0, len(tokens)
+        at = -1
+        while i < end:
+            token = tokens[i].lstrip(b"\n")
+            i += 1
+            if not token:
+                continue
+            if not token.startswith(b":"):
+                commit, stamp = token.split(b" ")[:2]
+                at += 1
+                log.commits.append(commit.decode("ascii"))
+                log.times.append(int(stamp))
+                if log.commits[-1] in shallow:
+                    log.boundary.add(at)
+                continue
+            if at < 0:
+                raise SourceError("git log printed a change before any commit")
+            parents = len(token) - len(token.lstrip(b":"))
+            fields = token[parents:].split(b" ")
+            blobs = [b.decode("ascii") for b in fields[parents + 1:2 * parents + 2]]
+            status = fields[-1][:1]
+            count = parents + 1 if parents > 1 else (2 if status in (b"R", b"C") else 1)
+            paths = [os.fsdecode(p) for p in tokens[i:i + count]]
+            i += count
+            new_blob = blobs[-1]
+            if _null(new_blob):
+                continue  # a deletion gives no path a blob
+            if parents == 1:
+                old_blob = None if status == b"A" or _null(blobs[0]) else blobs[0]
+                step = _Step(at, paths[0] if old_blob else None, old_blob, old_blob != new_blob)
+            else:
+                sides = list(zip(paths[:-1], blobs[:-1], strict=True))
+                same = next(((p, b) for p, b in sides if b == new_blob), None)
+                if same:  # renamed in the merge, bytes kept from that parent
+                    step = _Step(at, same[0], same[1], False)
+                else:  # differs from every parent: the merge itself changed it
+                    path, blob = sides[0]
+                    kept = not _null(blob)
+                    step = _Step(at, path if kept else None, blob if kept else None, True)
+            log.steps.setdefault((paths[-1], new_blob), []).append(step)
+        return log
+
+    def lineage(self, path: str, blob: str, after: int = -1) -> Iterator[_Step]:
+        """The steps that led to `path` holding `blob`, newest first: the step that produced
+        it in a commit older than index `after`, then the step that produced its old version,
+        and so on back to the file's creation."""
+        while True:
+            step = next((s for s in self.steps.get((path, blob), ()) if s.at > after), None)
+            if step is None:
+                return
+            yield step
+            if step.old_path is None or step.old_blob is None:
+                return
+            path, blob, after = step.old_path, step.old_blob, step.at
+
+    def last_change(self, path: str, blob: str, after: int = -1) -> _Step | None:
+        """The newest step that changed the content `path` holds as `blob` (renames followed)."""
+        return next((s for s in self.lineage(path, blob, after) if s.content), None)
+
+    def when(self, at: int) -> datetime:
+        return datetime.fromtimestamp(self.times[at], UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class _SourceLine:
+    """A source's history from HEAD: the names it has had (newest first) and the topological
+    indexes of the commits that changed its content (newest first, boundary excluded)."""
+
+    paths: tuple[str, ...]
+    changes: tuple[int, ...]
+
+
+class GitHistory:
+    """The git history of one content tree, read as of the HEAD it had when opened."""
+
+    def __init__(self, root: Path, *, top: Path, prefix: str, head: str,
+                 shallow: frozenset[str], git: str = "git") -> None:
+        self.root = root
+        self.top = top
+        self.prefix = prefix
+        self.head = head
+        self.shallow = shallow
+        self.git = git
+        self._parsed: tuple[_Log, dict[str, str]] | None = None
+
+    # --- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, root: Path, *, git: str = "git") -> GitHistory | None:
+        """The history of the tree at `root`, or None when git cannot give one (git missing,
+        not a work tree, no commits, git refusing the repository); `why_not` says why."""
+        history, reason = cls.probe(root, git=git)
+        if history is None:
+            logger.info("no git history for %s: %s", root, reason)
+        return history
+
+    @classmethod
+    def why_not(cls, root: Path, *, git: str = "git") -> str | None:
+        """Why `open(root)` gives None, as a sentence to log; None when it gives a history."""
+        history, reason = cls.probe(root, git=git)
+        return None if history is not None else reason
+
+    @classmethod
+    def probe(cls, root: Path, *, git: str = "git") -> tuple[GitHistory | None, str]:
+        """The history or None, and a sentence saying which and why. Never raises for a
+        missing git or a folder git will not read."""
+        argv = [git, "-C", str(root), "rev-parse", "--show-toplevel", "--show-prefix",
+                "--git-path", "shallow", "--verify", "-q", "HEAD^{commit}"]
+        try:
+            done = subprocess.run(argv, capture_output=True, stdin=subprocess.DEVNULL, env=_env())
+        except OSError as exc:
+            return None, f"git is not available ({git}: {exc.strerror or exc})"
+        lines = done.stdout.decode("utf-8", "surrogateescape").splitlines()
+        if done.returncode == 1 and len(lines) == 3:
+            return None, f"the repository at {lines[0]} has no commits yet"
+        if done.returncode != 0 or len(lines) != 4:
+            message = _message(done.stderr) or f"git rev-parse exited {done.returncode}"
+            if "not a git repository" in message:
+                return None, f"{root} is not inside a git work tree"
+            return None, f"git refused to read {root}: {message}"
+        top, prefix, shallow_file, head = lines
+        shallow_path = Path(shallow_file)
+        if not shallow_path.is_absolute():
+            shallow_path = Path(root) / shallow_path
+        try:
+            shallow = frozenset(shallow_path.read_text("ascii").split())
+        except FileNotFoundError:
+            shallow = frozenset()
+        except OSError as exc:
+            return None, f"cannot read {shallow_path}: {exc.strerror or exc}"
+        history = cls(Path(root), top=Path(top), prefix=prefix, head=head, shallow=shallow,
+                      git=git)
+        what = "a shallow clone" if shallow else "a repository"
+        return history, f"{root} is in {what} at {top}, HEAD {head[:12]}"
+
+    # --- answers ---------------------------------------------------------------------------
+
+    def baselines(self, pairs: Sequence[Pair]) -> dict[Pair, Evidence]:
+        """Evidence for each (translation, source) pair where history says something; paths
+        are POSIX and relative to the tree. Pairs without evidence are absent."""
+        log, tree = self._history()
+        changed = self._status()
+        out: dict[Pair, Evidence] = {}
+        committed: list[tuple[Pair, str, _Step, bool]] = []
+        for pair in dict.fromkeys(pairs):
+            translation, source = self.prefix + pair[0], self.prefix + pair[1]
+            source_dirty = source in changed
+            if translation in changed:
+                if log.commits:
+                    out[pair] = Evidence(
+                        uncommitted=True, translation_commit=None, translation_time=None,
+                        source_blob=None, source_commit=None, next_source_commit=None,
+                        next_source_time=None, source_dirty=source_dirty)
+                continue
+            blob = tree.get(translation)
+            if blob is None:
+                continue  # not in HEAD and not in status: ignored
+            step = log.last_change(translation, blob)
+            if step is None or step.at in log.boundary:
+                continue
+            committed.append((pair, source, step, source_dirty))
+
+        lines = {source: self._source_line(log, tree, source) for _, source, _, _ in committed}
+        texts = self._read(list(dict.fromkeys(
+            (log.commits[step.at], path)
+            for _, source, step, _ in committed for path in lines[source].paths)))
+        for pair, source, step, source_dirty in committed:
+            commit = log.commits[step.at]
+            line = lines[source]
+            then = next((path for path in line.paths if (commit, path) in texts), None)
+            source_blob = source_at = None
+            source_step = None
+            if then is not None:
+                oid, source_blob = texts[(commit, then)]
+                source_at = then[len(self.prefix):]
+                source_step = log.last_change(then, oid, after=step.at - 1)
+                if source_step is not None and source_step.at in log.boundary:
+                    source_step = None
+            following = _following(log, line, source_step, step)
+            out[pair] = Evidence(
+                uncommitted=False, translation_commit=commit, translation_time=log.when(step.at),
+                source_blob=source_blob, source_path=source_at,
+                source_commit=log.commits[source_step.at] if source_step else None,
+                next_source_commit=log.commits[following] if following is not None else None,
+                next_source_time=log.when(following) if following is not None else None,
+                source_dirty=source_dirty)
+        return out
+
+    # --- git -------------------------------------------------------------------------------
+
+    def _git(self, *args: str, input: bytes | None = None) -> bytes:
+        argv = [self.git, "-C", str(self.root), *_CONFIG, *args]
+        try:
+            done = subprocess.run(argv, input=input, capture_output=True, env=_env(),
+                                  stdin=None if input is not None else subprocess.DEVNULL)
+        except OSError as exc:
+            raise SourceError(f"git is not available ({self.git}: {exc.strerror or exc})",
+                              root=str(self.root)) from exc
+        if done.returncode != 0:
+            raise SourceError(f"git {args[0]} failed in {self.root}: "
+                              f"{_message(done.stderr) or f'exit status {done.returncode}'}",
+                              root=str(self.root), command=args[0])
+        return done.stdout
+
+    def _history(self) -> tuple[_Log, dict[str, str]]:
+        """The parsed log and HEAD's blob for each file of the tree, read once per instance."""
+        if self._parsed is None:
+            data = self._git("log", "-z", "--raw", "--no-abbrev", "-M", "-c",
+                             "--combined-all-paths", "--topo-order", "--no-color",
+                             "--format=%H %ct", self.head, "--", ".")
+            log = _Log.parse(data, self.shallow)
+            tree: dict[str, str] = {}
+            for entry in self._git("ls-tree", "-r", "-z", "--full-name", self.head,
+                                   "--", ".").split(b"\0"):
+                meta, _, path = entry.partition(b"\t")
+                kind = meta.split(b" ")
+                if len(kind) == 3 and kind[1] == b"blob":
+                    tree[os.fsdecode(path)] = kind[2].decode("ascii")
+            self._parsed = (log, tree)
+        return self._parsed
+
+    def _status(self) -> set[str]:
+        """Repository paths under the tree with uncommitted changes, untracked ones included."""
+        data = self._git("status", "--porcelain=v1", "-z", "--untracked-files=all",
+                         "--no-renames", "--", ".")
+        return {os.fsdecode(entry[3:]) for entry in data.split(b"\0") if len(entry) > 3}
+
+    def _source_line(self, log: _Log, tree: dict[str, str], source: str) -> _SourceLine:
+        paths = [source]
+        changes: list[int] = []
+        blob = tree.get(source)
+        if blob is not None:
+            for step in log.lineage(source, blob):
+                if step.at in log.boundary:
+                    break
+                if step.content:
+                    changes.append(step.at)
+                if step.old_path is not None and step.old_path not in paths:
+                    paths.append(step.old_path)
+        return _SourceLine(tuple(paths), tuple(changes))
+
+    def _read(self, requests: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, bytes]]:
+        """`commit:path` → (blob id, bytes) for each request naming a file; one cat-file run."""
+        if not requests:
+            return {}
+        names = [os.fsencode(f"{commit}:{path}") for commit, path in requests]
+        data = self._git("cat-file", "--batch", "-z", input=b"\0".join(names) + b"\0")
+        found: dict[tuple[str, str], tuple[str, bytes]] = {}
+        contents: dict[str, bytes] = {}
+        pos = 0
+        try:
+            for request, name in zip(requests, names, strict=True):
+                missing = name + b" missing\n"
+                if data.startswith(missing, pos):
+                    pos += len(missing)
+                    continue
+                eol = data.index(b"\n", pos)
+                oid, kind, size = data[pos:eol].split(b" ")
+                start = eol + 1
+                pos = start + int(size) + 1
+                if kind == b"blob":
+                    key = oid.decode("ascii")
+                    found[request] = (key, contents.setdefault(key, data[start:pos - 1]))
+        except ValueError as exc:
+            raise SourceError(f"git cat-file printed something unexpected at byte {pos}",
+                              root=str(self.root)) from exc
+        return found
+
+
+def _following(log: _Log, line: _SourceLine, source_step: _Step | None,
+               translation: _Step) -> int | None:
+    """The index of the first source change after the version the translation was made from:
+    the change after `source_step` on the source's history from HEAD, or else the oldest one
+    committed after the translation."""
+    if source_step is not None and source_step.at in line.changes:
+        j = line.changes.index(source_step.at)
+        return line.changes[j - 1] if j > 0 else None
+    later = [at for at in line.changes if log.times[at] > log.times[translation.at]]
+    return later[-1] if later else None
+
+
+def _null(oid: str) -> bool:
+    return not oid.strip("0")
+
+
+def _message(stderr: bytes) -> str:
+    """git's complaint in one line: the last `fatal:`/`error:` line, or the last line."""
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()
+             if line.strip()]
+    for line in reversed(lines):
+        if line.startswith(("fatal:", "error:")):
+            return line
+    return lines[-1] if lines else ""
+
+
+def _env() -> dict[str, str]:
+    """The caller's environment, with git told not to prompt or take optional locks (status
+    would otherwise rewrite the index of a work tree others are using)."""
+    env = dict(os.environ)
+    env["GIT_OPTIONAL_LOCKS"] = "0"
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    return env
