@@ -52,6 +52,9 @@ PASSING = [
         "Write `{{</* note */>}}` to open a note.",
         "Чтобы открыть примечание, напишите `{{</* note */>}}`.",
     ),
+    # parameters over several lines
+    ('{{< figure\n    src="/images/x.png"\n    alt="A diagram"\n>}}',
+     '{{< figure\n    src="/images/x.png"\n    alt="Диаграмма"\n>}}'),
     # Go templates are not shortcodes
     ("The title is {{ .Title }}.", "Başlık {{ .Title }}."),
 ]
