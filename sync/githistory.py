@@ -263,8 +263,8 @@ class GitHistory:
             if blob is None:
                 continue  # not in HEAD and not in status: ignored
             step = log.last_change(translation, blob)
-            if step is None or step.at in log.boundary:
-                continue
+            if step is None or step.at in log.boundary or "\n" in source:
+                continue  # no history, only the shallow boundary, or a source cat-file can't name
             committed.append((pair, source, step, source_dirty))
 
         lines = {source: self._source_line(log, tree, source) for _, source, _, _ in committed}
@@ -347,11 +347,13 @@ class GitHistory:
         return _SourceLine(tuple(paths), tuple(changes))
 
     def _read(self, requests: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, bytes]]:
-        """`commit:path` → (blob id, bytes) for each request naming a file; one cat-file run."""
+        """`commit:path` → (blob id, bytes) for each request naming a file; one cat-file run.
+        Requests are lines (cat-file's -z needs git 2.38): a path with a newline is not read."""
+        requests = [r for r in requests if "\n" not in r[1]]
         if not requests:
             return {}
         names = [os.fsencode(f"{commit}:{path}") for commit, path in requests]
-        data = self._git("cat-file", "--batch", "-z", input=b"\0".join(names) + b"\0")
+        data = self._git("cat-file", "--batch", "--buffer", input=b"\n".join(names) + b"\n")
         found: dict[tuple[str, str], tuple[str, bytes]] = {}
         contents: dict[str, bytes] = {}
         pos = 0
