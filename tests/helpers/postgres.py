@@ -4,8 +4,9 @@ Such a test must never touch the machine's shared cluster (127.0.0.1:5432), whic
 test sessions and people use at the same time. `PrivatePostgres` runs `initdb` into a
 temporary folder (trust auth, fsync off, UTF-8 with the C.UTF-8 locale like the shared
 cluster) and `postgres` itself as a subprocess on a free port of 127.0.0.1, with its unix
-socket in that folder. It starts in about a second and is stopped and removed at the end
-whatever the test did.
+socket in that folder. Commits stay synchronous, so a killed server keeps what was
+committed. It starts in about a second and is stopped and removed at the end whatever the
+test did.
 
 PostgreSQL refuses to run as root; when the tests run as root the server runs as the
 `postgres` system user (or `nobody`; `TRANSYNC_TEST_PG_USER` chooses), which owns the folder.
@@ -16,7 +17,8 @@ Fixtures (registered by tests/conftest.py):
 
 - `private_pg`: a running `PrivatePostgres`; `.url(db)` for transync, `.restart()`,
   `.stop(mode)`, `.start()`, `.kill()`, `.start_time()`, `.create_database(name, migrate=True)`;
-- `private_pg_url`: the URL of a migrated, empty transync database on it.
+- `private_pg_url`: the URL of a migrated, empty transync database on it;
+- `private_pg_template` (session): the one initdb the servers of a session are copied from.
 
 Outside CI a missing PostgreSQL installation skips the test; with CI=true it fails.
 """
@@ -42,10 +44,12 @@ SUPERUSER = "postgres"
 PREFIX = "transync-pg-"
 # what a shutdown mode sends to the postmaster (as `pg_ctl stop -m MODE` does)
 SHUTDOWN_SIGNALS = {"smart": signal.SIGTERM, "fast": signal.SIGINT, "immediate": signal.SIGQUIT}
+# fsync off: only an operating-system crash could lose data, never a killed server. Not
+# synchronous_commit off: a killed server would lose its last commits, which a crash test
+# would then take for a transync bug.
 SETTINGS = {
     "listen_addresses": "'127.0.0.1'",
     "fsync": "off",
-    "synchronous_commit": "off",
     "full_page_writes": "off",
     "max_connections": "100",
     "shared_buffers": "32MB",
@@ -166,9 +170,24 @@ class PrivatePostgres:
         return subprocess.Popen(argv, env=env, cwd=self.dir, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True, **kwargs)
 
-    def init(self) -> PrivatePostgres:
-        """initdb: trust authentication, superuser `postgres`, UTF-8, no fsync."""
+    def init(self, template: Path | None = None) -> PrivatePostgres:
+        """initdb: trust authentication, superuser `postgres`, UTF-8, no fsync; or a copy of
+        `template`, the data folder of a server that was initialized and never started
+        (`cp -a`, faster than initdb)."""
         log_path = self.dir / "initdb.log"
+        if template is not None:
+            with open(log_path, "wb") as log:
+                code = self._popen(["cp", "-a", str(template), str(self.data_dir)],
+                                   log).wait(120)
+            if code != 0:
+                raise RuntimeError(f"copying {template} failed ({code}):\n"
+                                   f"{log_path.read_text(errors='replace')}")
+        else:
+            self._initdb(log_path)
+        self._configure()
+        return self
+
+    def _initdb(self, log_path: Path) -> None:
         for locale in (["--locale=C.UTF-8"], ["--no-locale"]):
             with open(log_path, "wb") as log:
                 proc = self._popen([str(self.bindir / "initdb"), "-D", str(self.data_dir),
@@ -176,16 +195,16 @@ class PrivatePostgres:
                                     *locale], log)
                 code = proc.wait(120)
             if code == 0:
-                break
+                return
             shutil.rmtree(self.data_dir, ignore_errors=True)
-        else:
-            raise RuntimeError(f"initdb failed ({code}):\n{log_path.read_text(errors='replace')}")
+        raise RuntimeError(f"initdb failed ({code}):\n{log_path.read_text(errors='replace')}")
+
+    def _configure(self) -> None:
         with open(self.data_dir / "postgresql.conf", "a") as conf:
             conf.write("\n# transync tests: a private, disposable server\n")
             conf.write(f"unix_socket_directories = '{self.socket_dir}'\n")
             for key, value in SETTINGS.items():
                 conf.write(f"{key} = {value}\n")
-        return self
 
     def start(self, timeout: float = 30.0) -> PrivatePostgres:
         """Start the server (on a new free port the first time, on the same port after) and
@@ -313,19 +332,18 @@ class PrivatePostgres:
 
 
 @contextlib.contextmanager
-def private_postgres(base: Path | None = None) -> Iterator[PrivatePostgres]:
+def private_postgres(base: Path | None = None,
+                     template: Path | None = None) -> Iterator[PrivatePostgres]:
     """A started private server, destroyed on the way out."""
     server = PrivatePostgres(base)
     try:
-        yield server.init().start()
+        yield server.init(template).start()
     finally:
         server.destroy()
 
 
-@pytest.fixture
-def private_pg() -> Iterator[PrivatePostgres]:
-    """A private PostgreSQL server of this test's own, to restart, stop or kill at will."""
-    from sync.db.session import dispose_all
+def _require_postgres() -> bool:
+    """Whether a private server can run here; outside CI the test is skipped if not."""
     from tests.conftest import IN_CI
 
     try:
@@ -333,7 +351,27 @@ def private_pg() -> Iterator[PrivatePostgres]:
         _run_as()
     except PostgresMissing as exc:  # CI fails, elsewhere the test is skipped
         (pytest.fail if IN_CI else pytest.skip)(f"a private PostgreSQL is needed: {exc}")
-    with private_postgres() as server:
+    return True
+
+
+@pytest.fixture(scope="session")
+def private_pg_template() -> Iterator[Path]:
+    """One initdb per session: the data folder each `private_pg` starts from a copy of."""
+    _require_postgres()
+    template = PrivatePostgres()
+    try:
+        template._initdb(template.dir / "initdb.log")
+        yield template.data_dir
+    finally:
+        template.destroy()
+
+
+@pytest.fixture
+def private_pg(private_pg_template: Path) -> Iterator[PrivatePostgres]:
+    """A private PostgreSQL server of this test's own, to restart, stop or kill at will."""
+    from sync.db.session import dispose_all
+
+    with private_postgres(template=private_pg_template) as server:
         try:
             yield server
         finally:
