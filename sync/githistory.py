@@ -244,7 +244,9 @@ class GitHistory:
 
     def baselines(self, pairs: Sequence[Pair]) -> dict[Pair, Evidence]:
         """Evidence for each (translation, source) pair where history says something; paths
-        are POSIX and relative to the tree. Pairs without evidence are absent."""
+        are POSIX and relative to the tree. Pairs without evidence are absent. The log is read
+        once per instance, the work tree's status on every call; raises SourceError when git
+        fails midway, and the caller falls back to assumed baselines."""
         log, tree = self._history()
         changed = self._status()
         out: dict[Pair, Evidence] = {}
