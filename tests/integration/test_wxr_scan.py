@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import polib
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from sync.config import Settings
 from sync.db.models import Post, Revision
 from sync.db.session import transaction
 from sync.export import export_catalogs
 from sync.scanning import run_scan
-from tests.conftest import DATA
+from tests.conftest import DATA, make_settings
 from tests.integration.test_tracker import status
 
 WXR = DATA / "wxr"
+ISTANBUL = "pll_65e1a3c2b7d4e"
 
 
 def test_polylang_export_tracked_and_exported(settings: Settings, tmp_path: Path) -> None:
@@ -57,3 +61,132 @@ def test_broken_maps_and_languages_reported_rest_scanned(settings: Settings) -> 
         assert report.files == read  # every other item was read
     report = run_scan(settings, [f"wxr:{WXR / 'no-group.xml'}"])
     assert any(p["key"].startswith("wp-") for p in status(settings)["posts"])
+
+
+# -- a rejected item keeps what was recorded; a rejected file changes nothing -------------
+
+TR_ISTANBUL = "https://example.org/tr/istanbulda-bir-gun/"  # post 14's link: its origin
+#: Every table a scan or its planning writes.
+TABLES = ("posts", "versions", "revisions", "segments", "events", "tasks", "outbox")
+
+
+def snapshot(settings: Settings) -> dict[str, Any]:
+    """Every row a scan could touch, and every post's states."""
+    with transaction(settings.database_url) as s:
+        rows = {t: sorted((tuple(r) for r in s.execute(text(f"SELECT * FROM {t}"))), key=repr)
+                for t in TABLES}
+    states = {(p["key"], lang): v["state"] for p in status(settings)["posts"]
+              for lang, v in p["versions"].items()}
+    return {"rows": rows, "states": states}
+
+
+def break_item(text_: str, post_id: int, old: str, new: str) -> str:
+    """The export with ``old`` replaced by ``new`` inside one item only."""
+    at = text_.index(f"<wp:post_id>{post_id}</wp:post_id>")
+    start = text_.rindex("<item>", 0, at)
+    end = text_.index("</item>", at)
+    block = text_[start:end]
+    assert old in block, old
+    return text_[:start] + block.replace(old, new, 1) + text_[end:]
+
+
+ENTITY_DOCTYPE = '<!DOCTYPE rss [<!ENTITY ext SYSTEM "file:///etc/hostname">]>\n<rss '
+#: name -> (what changes in item 14, what its problem says)
+BREAKS: dict[str, tuple[Callable[[str], str], str]] = {
+    "unknown language": (
+        lambda t: break_item(t, 14, 'nicename="tr"', 'nicename="xx"'), "unknown language 'xx'"),
+    "bad post key": (
+        lambda t: break_item(t, 14, 'nicename="pll_65e1a3c2b7d4e"', 'nicename="../x"'),
+        "post key '../x'"),
+    "too large": (
+        lambda t: break_item(t, 14, "<content:encoded><![CDATA[",
+                             "<content:encoded><![CDATA[<p>" + "çay " * 8000 + "</p>"),
+        "over the 20,000 of TRANSYNC_MAX_DOCUMENT_BYTES"),
+    "exception": (
+        lambda t: break_item(t, 14, "2024-03-01 09:30:00]]></wp:post_date_gmt>",
+                             "2024-03-01 09:30:01]]></wp:post_date_gmt>"),
+        "could not be read (RuntimeError: boom)"),
+    "external entity": (
+        lambda t: break_item(t.replace("<rss ", ENTITY_DOCTYPE, 1), 14,
+                             "<title><![CDATA[İstanbul’da Bir Gün]]></title>",
+                             "<title>İstanbul’da Bir Gün &ext;</title>"),
+        "external entity &ext;"),
+    "markup in the title": (
+        lambda t: break_item(t, 14, "<title><![CDATA[İstanbul’da Bir Gün]]></title>",
+                             "<title>İstanbul’da <b>Bir</b> Gün</title>"),
+        "holds the element <b>"),
+}
+
+
+def boom_on_one_date(real: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(text_: str) -> Any:
+        if text_ == "2024-03-01 09:30:01":
+            raise RuntimeError("boom")
+        return real(text_)
+    return parse
+
+
+@pytest.mark.parametrize("how", BREAKS)
+def test_a_rejected_item_keeps_its_recorded_version(
+    db_url: str, tmp_path: Path, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(db_url, max_document_bytes=20_000)
+    path = tmp_path / "export.xml"
+    good = (WXR / "polylang.xml").read_text(encoding="utf-8")
+    path.write_text(good, encoding="utf-8")
+    first = run_scan(settings, [f"wxr:{path}"])
+    assert first is not None and not first.problems
+    before = snapshot(settings)
+    assert before["states"][(ISTANBUL, "tr")] == "current"
+    assert any(r for r in before["rows"]["tasks"])  # planning ran: TEA's ru is missing
+
+    change, says = BREAKS[how]
+    path.write_text(change(good), encoding="utf-8")
+    import sync.sources.wxr as wxr
+
+    monkeypatch.setattr(wxr, "_gmt_datetime", boom_on_one_date(wxr._gmt_datetime))
+    again = run_scan(settings, [f"wxr:{path}"])
+    assert again is not None
+    [problem] = again.problems
+    assert problem.origin == TR_ISTANBUL and not problem.fatal
+    broken = change(good)
+    item_at = broken.rindex("<item>", 0, broken.index("<wp:post_id>14<"))
+    assert problem.line == broken.count("\n", 0, item_at) + 1  # its <item> line
+    assert f"of {path} (wp:post_id 14)" in problem.reason and says in problem.reason
+    assert again.deleted == 0 and again.new_revisions == 0
+    assert snapshot(settings) == before  # versions, states, tasks, events: as they were
+
+    path.write_text(good, encoding="utf-8")  # mended: read again, still nothing changes
+    mended = run_scan(settings, [f"wxr:{path}"])
+    assert mended is not None and not mended.problems
+    assert snapshot(settings) == before
+
+
+#: name -> what turns the export into one that cannot be read as a whole
+UNREADABLE: dict[str, Callable[[str], str]] = {
+    "truncated": lambda t: t[: t.index("<wp:post_id>20</wp:post_id>")],
+    "unknown namespace": lambda t: t.replace("http://wordpress.org/export/1.2/",
+                                             "http://wordpress.org/export/1.3/"),
+    "not rss": lambda t: t.replace("<rss ", "<feed ", 1).replace("</rss>", "</feed>"),
+    "external DTD": lambda t: t.replace("<rss ", '<!DOCTYPE rss SYSTEM "rss.dtd">\n<rss ', 1),
+    "attachments only": lambda t: t.replace("<wp:post_type><![CDATA[post]]>",
+                                            "<wp:post_type><![CDATA[attachment]]>").replace(
+        "<wp:post_type><![CDATA[page]]>", "<wp:post_type><![CDATA[attachment]]>"),
+}
+
+
+@pytest.mark.parametrize("how", UNREADABLE)
+def test_an_unreadable_export_changes_nothing(db_url: str, tmp_path: Path, how: str) -> None:
+    settings = make_settings(db_url)
+    path = tmp_path / "export.xml"
+    good = (WXR / "polylang.xml").read_text(encoding="utf-8")
+    path.write_text(good, encoding="utf-8")
+    run_scan(settings, [f"wxr:{path}"])
+    before = snapshot(settings)
+    path.write_text(UNREADABLE[how](good), encoding="utf-8")
+    again = run_scan(settings, [f"wxr:{path}"])
+    assert again is not None
+    [problem] = again.problems
+    assert problem.fatal and problem.origin == str(path), problem
+    assert again.deleted == 0
+    assert snapshot(settings) == before
