@@ -320,6 +320,9 @@ class _WxrReader:
         except OSError as exc:
             yield self.fatal(f"cannot read the file: {exc.strerror or exc}; check the disk "
                              "and the file, and scan again")
+        except (LookupError, ValueError) as exc:  # expat's encoding handler: Python's codecs
+            yield self.fatal(f"malformed WXR: the declared encoding cannot be read ({exc}): "
+                             "convert the file to UTF-8 (iconv -t UTF-8) and scan again", 1)
 
     def new_parser(self) -> expat.XMLParserType:
         parser = expat.ParserCreate(namespace_separator=_SEP, intern=self.intern)
@@ -340,7 +343,8 @@ class _WxrReader:
         return parser
 
     def check_progress(self, fed: int) -> None:
-        """What expat holds unparsed must stay bounded: one token, one DOCTYPE."""
+        """What expat holds unparsed must stay bounded: one token (a token that fits in
+        the piece just read is parsed at once and never held), one DOCTYPE."""
         assert self.parser is not None
         at = self.parser.CurrentByteIndex
         if at >= 0 and fed - at > self.max_bytes:
