@@ -427,7 +427,7 @@ class _WxrReader:
         if depth >= MAX_DEPTH:
             raise _Fatal(f"elements nested over {MAX_DEPTH} deep; a WordPress export nests "
                          "five: export the site again", line)
-        if len(self.intern) > MAX_NAMES:
+        if len(self.intern) > MAX_NAMES:  # expat keeps every distinct name it meets
             raise _Fatal(f"over {MAX_NAMES:,} distinct element and attribute names; a "
                          "WordPress export has about 70: export the site again", line)
         stack.append((name, line))
@@ -607,6 +607,10 @@ class _WxrReader:
 
     def record_field(self, record: _Record, key: str, name: str, line: int) -> None:
         local = self.local(key)
+        if local == "meta_value" and "meta_key" in record.texts and (
+            record.get("meta_key") not in _WPML_META
+        ):
+            return  # another plugin's meta (WordPress writes the key first): not read
         if local in _TERM_FIELDS or local in _META_FIELDS:
             self.capture_text(record, local, SMALL_FIELD_BYTES, name, line,
                               depth=len(self.stack) - 1)

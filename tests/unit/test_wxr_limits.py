@@ -319,6 +319,12 @@ def test_markup_inside_a_field_rejects_the_item(tmp_path: Path) -> None:
     ("many names", lambda t: t.replace(
         "<channel>", "<channel>" + "".join(f"<n{i}/>" for i in range(10_001)), 1),
      "over 10,000 distinct element and attribute names"),
+    ("many names, deep", lambda t: t.replace("<channel>", "<channel><a><b><c>" + "".join(
+        f"<n{i}/>" for i in range(10_001)) + "</c></b></a>", 1),
+     "over 10,000 distinct element and attribute names"),
+    ("many attribute names", lambda t: t.replace("<channel>", "<channel>" + "".join(
+        f'<a n{i}="1"/>' for i in range(10_001)), 1),
+     "over 10,000 distinct element and attribute names"),
     ("a huge DOCTYPE", lambda t: t.replace("<rss ", "<!DOCTYPE rss [" + "".join(
         f'<!ENTITY e{i} "{"v" * 1000}">' for i in range(1100)) + "]>\n<rss ", 1),
      "the DOCTYPE is over 1,048,576 bytes"),
