@@ -42,8 +42,12 @@ _DELIMITERS = {"---": "YAML", "+++": "TOML"}
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _STR_TAG = "tag:yaml.org,2002:str"
 _MISSING: Any = object()
-# line breaks to YAML (and so to ruamel's line marks) but not to a line split on LF
-_ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
+# characters only a double-quoted YAML string holds (as escapes)
+_NEEDS_ESCAPES = re.compile(
+    "[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029\ufeff]"
+)
+# how carefully new strings are quoted, tried in turn until the result reads back: see _text
+_CARE = (0, 1, 2)
 
 
 # --- string leaves -------------------------------------------------------------------------
@@ -257,8 +261,8 @@ class _Representer(RoundTripRepresenter):
 
     ruamel.yaml writes YAML 1.2, where ``yes``, ``on``, ``0777`` or ``1:30`` are plain
     strings; PyYAML (parse_document) and Hugo read them as booleans or numbers, so such
-    strings are quoted. Multi-line strings ask for a literal block (the emitter falls back
-    to quotes where a block cannot hold the text).
+    strings are quoted, and new floats are written with a dot. Multi-line strings ask for a
+    literal block (the emitter falls back to quotes where a block cannot hold the text).
     """
 
     def represent_text(self, data: str) -> Any:
@@ -270,6 +274,18 @@ class _Representer(RoundTripRepresenter):
         elif _PYYAML_RESOLVER.resolve(yaml.ScalarNode, data, (True, False)) != _STR_TAG:
             style = "'"
         return self.represent_scalar(_STR_TAG, data, style=style)
+
+
+    def represent_plain_float(self, data: float) -> Any:
+        if math.isnan(data):
+            value = ".nan"
+        elif math.isinf(data):
+            value = ".inf" if data > 0 else "-.inf"
+        else:  # PyYAML's form: YAML 1.1 floats need a dot (1.0e-05, not 1e-05)
+            value = repr(data).lower()
+            if "." not in value and "e" in value:
+                value = value.replace("e", ".0e", 1)
+        return self.represent_scalar("tag:yaml.org,2002:float", value)
 
 
 class _NewText(ScalarString):
@@ -286,6 +302,7 @@ class _QuotedText(_NewText):
 
 
 _Representer.add_representer(str, _Representer.represent_text)
+_Representer.add_representer(float, _Representer.represent_plain_float)
 _Representer.add_representer(_NewText, _Representer.represent_text)
 _Representer.add_representer(_QuotedText, _Representer.represent_text)
 
@@ -307,44 +324,67 @@ def _yaml(indent: tuple[int, int, int] | None = None) -> YAML:
 def _dump(data: Any, indent: tuple[int, int, int] | None) -> str:
     stream = io.StringIO()
     _yaml(indent).dump(data, stream)
-    return stream.getvalue()
+    text = stream.getvalue()
+    # ruamel ends the document after a keep-chomped block scalar (|+); front matter has no use
+    # for the "..." marker (and the closing line follows)
+    return text[:-4] if text.endswith("\n...\n") else text
 
 
-def _to_yaml(value: Any, safe: bool = False) -> Any:
-    """A JSON-like value as ruamel's round-trip types (block style); strings as _NewText,
-    or _QuotedText when ``safe``."""
+def _text(value: str, care: int) -> str:
+    """A new string as _QuotedText if ``care`` says it must be double-quoted, else _NewText.
+
+    Care 0 quotes only text with characters no other style holds (controls, CR, NEL, BOM);
+    1 also text ending in a line break (a block scalar that ends the front matter loses it,
+    as parse_document reads the block without its last line break); 2 quotes everything.
+    """
+    if care >= 2 or _NEEDS_ESCAPES.search(value) or (care == 1 and value.endswith("\n")):
+        return _QuotedText(value)
+    return _NewText(value)
+
+
+def _to_yaml(value: Any, care: int = 0) -> Any:
+    """A JSON-like value as ruamel's round-trip types (block style), strings as :func:`_text`."""
     if isinstance(value, Mapping):
         node = CommentedMap()
         for k, v in value.items():
-            node[_QuotedText(k) if safe and isinstance(k, str) else k] = _to_yaml(v, safe)
+            node[_text(k, care) if isinstance(k, str) else k] = _to_yaml(v, care)
         return node
     if isinstance(value, list | tuple):
-        return CommentedSeq(_to_yaml(v, safe) for v in value)
+        return CommentedSeq(_to_yaml(v, care) for v in value)
     if isinstance(value, str):
-        return _QuotedText(value) if safe else _NewText(value)
+        return _text(value, care)
     return value
 
 
 def _yaml_new_block(values: Mapping[str, Any], origin: str) -> list[str]:
     """Front-matter lines for a document that had none."""
-    for safe in (False, True):
+    last = list(values)[-1]
+    for care in _CARE:
+        node = CommentedMap()
+        for k, v in values.items():
+            node[_text(k, _key_care(care, k, last))] = _to_yaml(v, _key_care(care, k, last))
         try:
-            return _kept_yaml(_dump(_to_yaml(values, safe), None).split("\n")[:-1], values,
-                              origin)
-        except _NotKept as exc:
+            return _kept_yaml(_dump(node, None).split("\n")[:-1], values, origin)
+        except (_NotKept, RuamelError) as exc:
             problem = str(exc)
     raise ValueError(f"{origin}: front matter would not read back as set: {problem}")
 
 
-def _restyle(old: str, new: str, safe: bool) -> str:
+def _key_care(care: int, key: Any, last: Any) -> int:
+    """The care for a top-level key's value: care 1 matters only for the last key."""
+    return 0 if care == 1 and key != last else care
+
+
+def _restyle(old: str, new: str, care: int) -> str:
     """``new`` written the way ``old`` was (quotes, block style) where that can hold it."""
-    if safe:
-        return _QuotedText(new)
+    fresh = _text(new, care)
+    if isinstance(fresh, _QuotedText):
+        return fresh
     if isinstance(old, LiteralScalarString):
         return LiteralScalarString(new)
     if "\n" in new:
         return _NewText(new)  # the representer asks for a literal block
-    if isinstance(old, FoldedScalarString):
+    if isinstance(old, FoldedScalarString) and "\a" not in new:  # (ruamel's fold mark)
         return FoldedScalarString(new)
     if isinstance(old, SingleQuotedScalarString):
         return SingleQuotedScalarString(new)
@@ -353,22 +393,22 @@ def _restyle(old: str, new: str, safe: bool) -> str:
     return _NewText(new)
 
 
-def _merge_yaml(old: Any, old_value: Any, new: Any, safe: bool) -> Any:
+def _merge_yaml(old: Any, old_value: Any, new: Any, care: int) -> Any:
     """``new`` grafted onto the loaded node ``old``, keeping nodes (and their comments and
     styles) that already read as the new value; ``old_value`` is what parse_document read."""
     if old_value is not _MISSING and _same(old_value, new):
         return old
     if isinstance(new, str) and isinstance(old, str):
-        return _restyle(old, new, safe)
+        return _restyle(old, new, care)
     if isinstance(new, Mapping) and isinstance(old, CommentedMap):
         before = old_value if isinstance(old_value, Mapping) else {}
         for k in [k for k in old if k not in new]:
             del old[k]
         for k, v in new.items():
             if k in old:
-                _set(old, k, _merge_yaml(old[k], before.get(k, _MISSING), v, safe))
+                _set(old, k, _merge_yaml(old[k], before.get(k, _MISSING), v, care))
             else:
-                old[_QuotedText(k) if safe and isinstance(k, str) else k] = _to_yaml(v, safe)
+                old[_text(k, care) if isinstance(k, str) else k] = _to_yaml(v, care)
         return old
     if isinstance(new, list | tuple) and isinstance(old, CommentedSeq):
         before = old_value if isinstance(old_value, list) and len(old_value) == len(old) else None
@@ -377,11 +417,11 @@ def _merge_yaml(old: Any, old_value: Any, new: Any, safe: bool) -> Any:
         for i, v in enumerate(new):
             if i < len(old):
                 was = before[i] if before is not None else _MISSING
-                _set(old, i, _merge_yaml(old[i], was, v, safe))
+                _set(old, i, _merge_yaml(old[i], was, v, care))
             else:
-                old.append(_to_yaml(v, safe))
+                old.append(_to_yaml(v, care))
         return old
-    return _to_yaml(new, safe)
+    return _to_yaml(new, care)
 
 
 @dataclass(frozen=True)
@@ -395,8 +435,8 @@ class _Span:
 
 
 def _key_spans(lines: list[str], data: Any) -> list[_Span] | None:
-    """Line spans of the top-level keys of block mapping ``data``; None when keys share a
-    line, start at different columns or the mapping is in flow style."""
+    """Line spans of the top-level keys of block mapping ``data`` loaded from ``lines``;
+    None when keys share a line, start at different columns or the mapping is in flow style."""
     if not isinstance(data, CommentedMap) or data.fa.flow_style():
         return None
     try:
@@ -406,7 +446,9 @@ def _key_spans(lines: list[str], data: Any) -> list[_Span] | None:
     if not marks:
         return []
     column = marks[0][1]
-    starts = [line for line, _ in marks]
+    starts = [line for line, _ in marks]  # (ruamel counts LF lines; NEL, LS, PS do not count)
+    if any(line >= len(lines) for line in starts):
+        return None
     if any(col != column for _, col in marks) or any(
         b <= a for a, b in zip(starts, starts[1:], strict=False)
     ):
@@ -459,13 +501,13 @@ def _guess_indent(lines: list[str]) -> tuple[int, int, int] | None:
 
 def _edit_yaml(raw: list[str], original: Mapping[str, Any], set_values: Mapping[str, Any],
                removing: Collection[str], *, origin: str) -> list[str]:
-    """The front-matter lines edited: first with new strings in the styles they would get by
-    hand, then, if that does not read back as asked, with every new string double-quoted."""
+    """The front-matter lines edited: new strings in the styles a person would give them,
+    and where that does not read back as asked, more and more of them double-quoted."""
     lines = [_strip_ending(line) for line in raw]
     text = "".join(line + "\n" for line in lines)
     expected = _expected(original, set_values, removing)
     problem = ""
-    for safe in (False, True):
+    for care in _CARE:
         try:
             data = _yaml().load(text)
         except (RuamelError, ValueError, TypeError) as exc:
@@ -477,22 +519,29 @@ def _edit_yaml(raw: list[str], original: Mapping[str, Any], set_values: Mapping[
             ) from exc
         if data is None:
             data = CommentedMap()
-        spans = None if _ODD_BREAKS.search(text) else _key_spans(lines, data)
+        spans = _key_spans(lines, data)
         keys = list(data)
         indent = None
         if spans is not None:
             chosen = [line for k, s in zip(keys, spans, strict=True) if k in set_values
                       for line in lines[s.start : s.end]]
             indent = _guess_indent(chosen) or _guess_indent(lines)
+        order = [k for k in data if k not in removing] + [k for k in set_values if k not in data]
+        last = order[-1] if order else None
         for k, v in set_values.items():
+            key_care = _key_care(care, k, last)
             if k in data:
-                _set(data, k, _merge_yaml(data[k], original.get(k, _MISSING), v, safe))
+                _set(data, k, _merge_yaml(data[k], original.get(k, _MISSING), v, key_care))
             else:
-                data[_QuotedText(k) if safe else k] = _to_yaml(v, safe)
+                data[_text(k, key_care)] = _to_yaml(v, key_care)
         for k in removing:
             if k in data:
                 del data[k]
-        dumped = _dump(data, indent)
+        try:
+            dumped = _dump(data, indent)
+        except RuamelError as exc:
+            problem = str(exc)
+            continue
         if spans is not None and len(spans) == len(keys):
             try:
                 result = _splice(lines, raw, keys, spans, dumped, set(set_values), set(removing))
@@ -509,8 +558,6 @@ def _edit_yaml(raw: list[str], original: Mapping[str, Any], set_values: Mapping[
 def _splice(lines: list[str], raw: list[str], keys: list[Any], spans: list[_Span],
             dumped: str, setting: set[str], removing: set[str]) -> list[str]:
     """The original lines with the set keys' lines taken from ``dumped`` (ruamel's output)."""
-    if _ODD_BREAKS.search(dumped):
-        raise _NotKept("ruamel.yaml's output has line breaks other than LF")
     out_lines = dumped.split("\n")[:-1]
     try:
         out_data = _yaml().load(dumped)
@@ -624,25 +671,42 @@ def _merge_toml(old: Any, old_value: Any, new: Any) -> Any:
 
 def _edit_toml(raw: list[str], original: Mapping[str, Any], set_values: Mapping[str, Any],
                removing: Collection[str], *, origin: str) -> list[str]:
+    """The front-matter lines edited with tomlkit: values grafted in place; where that does
+    not read back as asked (tomlkit and implicit super-tables), replaced whole, then re-added."""
     text = "".join(_strip_ending(line) + "\n" for line in raw)
-    try:
-        doc = tomlkit.parse(text)
-    except tomlkit.exceptions.ParseError as exc:
-        raise FrontMatterError(
-            f"front matter cannot be edited as TOML: {exc}; fix the TOML between the +++ lines",
-            path=origin, line=1 + exc.line,
-        ) from exc
-    for k, v in set_values.items():
-        value = _toml_value(v)
-        _set(doc, k, _merge_toml(doc[k], original.get(k, _MISSING), value) if k in doc else value)
-    for k in removing:
-        if k in doc:
-            del doc[k]
-    result = tomlkit.dumps(doc)
-    found = tomllib.loads(result)
-    if not _same(found, _expected(original, set_values, removing)):
-        raise ValueError(f"{origin}: TOML front matter would not read back as set")
-    return result.split("\n")[:-1]
+    values = {k: _toml_value(v) for k, v in set_values.items()}
+    expected = _expected(original, set_values, removing)
+    problem = ""
+    for way in ("graft", "replace", "re-add"):
+        try:
+            doc = tomlkit.parse(text)
+        except tomlkit.exceptions.ParseError as exc:
+            raise FrontMatterError(
+                f"front matter cannot be edited as TOML: {exc}; "
+                "fix the TOML between the +++ lines",
+                path=origin, line=1 + exc.line,
+            ) from exc
+        try:
+            for k in removing:
+                if k in doc:
+                    del doc[k]
+            for k, value in values.items():
+                if k not in doc:
+                    doc[k] = value
+                elif way == "graft":
+                    _set(doc, k, _merge_toml(doc[k], original.get(k, _MISSING), value))
+                elif way == "replace":
+                    doc[k] = value
+                else:
+                    del doc[k]
+                    doc[k] = value
+            result = tomlkit.dumps(doc)
+            if _same(tomllib.loads(result), expected):
+                return result.split("\n")[:-1]
+            problem = "values differ"
+        except (tomlkit.exceptions.TOMLKitError, tomllib.TOMLDecodeError, KeyError) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+    raise ValueError(f"{origin}: TOML front matter would not read back as set: {problem}")
 
 
 # --- key_lines -----------------------------------------------------------------------------

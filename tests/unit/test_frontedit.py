@@ -223,6 +223,29 @@ def test_empty_and_comment_only_front_matter() -> None:
     assert after == "---\n# only a comment\na: x\n---\nBody\n"
 
 
+def test_numbers_read_back_as_numbers() -> None:
+    values = {"ratio": 1e-05, "big": 1e20, "n": 10**20, "inf": float("inf"), "neg": -0.5}
+    after = edit_document("---\ntitle: A\n---\n", set_values=values)
+    assert parse(after) == {"title": "A", **values}
+    assert "ratio: 1.0e-05\n" in after  # YAML 1.1 readers need the dot
+
+
+def test_only_the_last_value_pays_for_a_final_line_break() -> None:
+    text = "---\ntitle: A\nsummary: B\n---\nBody\n"
+    value = "Birinci satır\n\nikinci paragraf\n"
+    after = edit_document(text, set_values={"title": value, "summary": value})
+    assert "title: |\n  Birinci satır\n\n  ikinci paragraf\nsummary: " in after
+    assert 'summary: "Birinci satır\\n\\nikinci paragraf\\n"\n---\n' in after
+    assert parse(after) == {"title": value, "summary": value}
+
+
+def test_yaml_line_breaks_other_than_lf_in_untouched_values() -> None:
+    text = '---\na: "x\u2028y"  # LS inside\nb: \'z\x85w\'\nc: 1\n---\nBody\n'
+    after = edit_document(text, set_values={"c": 2, "d": "\u2028"})
+    assert after.startswith('---\na: "x\u2028y"  # LS inside\nb: \'z\x85w\'\nc: 2\n')
+    assert parse(after) == {**parse(text), "c": 2, "d": "\u2028"}
+
+
 # --- TOML ----------------------------------------------------------------------------------
 
 
@@ -253,6 +276,13 @@ def test_toml_translation_keeps_everything_else() -> None:
 def test_toml_has_no_null() -> None:
     with pytest.raises(ValueError, match="TOML has no null"):
         edit_document(TOML_POST, set_values={"title": None})
+
+
+def test_toml_implicit_tables() -> None:
+    text = "+++\ntitle = 'A'\n[site.params]\nx = 1\n[site.menu]\ny = 2\n+++\nBody\n"
+    set_values = {"site": {"params": {"x": 3}}, "title": "B"}
+    after = edit_document(text, set_values=set_values)
+    assert parse(after) == set_values
 
 
 def test_toml_other_shapes() -> None:
