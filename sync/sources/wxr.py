@@ -215,16 +215,13 @@ class _Record:
             self.failure = why
 
     def get(self, name: str) -> str:
-        """A field's text ('' when absent or too long), stripped unless it is post text."""
+        """A field's text, stripped unless it is post text; '' when absent, too long or
+        not read whole."""
         text = self.texts.get(name)
-        if text is None or text.over:
+        if text is None or text.over or text.error is not None:
             return ""
         value = text.value()
         return value if name in _POST_TEXT else value.strip()
-
-    def usable(self, name: str) -> str:
-        """A field's text if it was read whole and is not empty, else ''."""
-        return "" if self.too_long(name) else self.get(name)
 
     def too_long(self, name: str) -> bool:
         text = self.texts.get(name)
@@ -323,6 +320,9 @@ class _WxrReader:
         except (LookupError, ValueError) as exc:  # expat's encoding handler: Python's codecs
             yield self.fatal(f"malformed WXR: the declared encoding cannot be read ({exc}): "
                              "convert the file to UTF-8 (iconv -t UTF-8) and scan again", 1)
+        except Exception as exc:  # noqa: BLE001 - whatever else stops the parser stops the file
+            yield self.fatal(f"the export could not be read ({type(exc).__name__}: {exc}); "
+                             "nothing from it is applied: check the file and scan again")
 
     def new_parser(self) -> expat.XMLParserType:
         parser = expat.ParserCreate(namespace_separator=_SEP, intern=self.intern)
@@ -547,6 +547,8 @@ class _WxrReader:
             record = self.meta or self.item or self.term
             if record is not None:
                 record.fail(why)
+            if self.capture.error is None:  # its text is incomplete: not an identity either
+                self.capture.error = why
 
     def not_standalone(self) -> int:
         raise _Fatal(
@@ -665,7 +667,11 @@ class _WxrReader:
         term, self.term = self.term, None
         if term is None:
             return
-        found = self.term_result(term)
+        try:
+            found = self.term_result(term)
+        except Exception as exc:  # noqa: BLE001 - any trouble rejects this term alone
+            found = self.term_problem(term, term.get("term_taxonomy"), term.get("term_slug"),
+                                      f"it could not be read ({type(exc).__name__}: {exc})")
         if found is not None:
             self.pending.append(found)
 
@@ -675,7 +681,7 @@ class _WxrReader:
             return None
         slug = term.get("term_slug")
         if term.failure is not None:
-            return self.term_problem(term, taxonomy, slug, term.failure)
+            return self.term_problem(term, taxonomy, slug, term.failure, malformed=False)
         description = term.get("term_description")
         try:
             value = php_loads(description)
@@ -703,13 +709,15 @@ class _WxrReader:
         self.groups[slug] = members
         return None
 
-    def term_problem(self, term: _Record, taxonomy: str, slug: str, why: str) -> Problem:
+    def term_problem(self, term: _Record, taxonomy: str, slug: str, why: str, *,
+                     malformed: bool = True) -> Problem:
         what = "translation group" if taxonomy == "post_translations" else "language"
+        lead = "malformed serialized map in the" if malformed else "the"
         return Problem(
             origin=f"{self.file}#term {slug}",
             line=term.line,
             key=slug if taxonomy == "post_translations" else None,
-            reason=f"malformed serialized map in the {taxonomy} term {slug!r} ({what}): {why}; "
+            reason=f"{lead} {taxonomy} term {slug!r} ({what}): {why}; "
             f"resave the {what} in WordPress and export again",
         )
 
@@ -736,17 +744,17 @@ class _WxrReader:
     def identity(self, record: _Record) -> str:
         """The origin of the item's version: its link, else its guid, else FILE#item ID.
         A field too long to read whole is skipped for the next one."""
-        post_id = record.usable("post_id")
+        post_id = record.get("post_id")
         return (
-            record.usable("link")
-            or record.usable("guid")
+            record.get("link")
+            or record.get("guid")
             or f"{self.file}#item {post_id if is_post_id(post_id) else '?'}"
         )
 
     def item_problem(
         self, record: _Record, why: str, *, key: str | None = None, lang: str | None = None
     ) -> Problem:
-        post_id = record.usable("post_id")
+        post_id = record.get("post_id")
         post = f" (wp:post_id {post_id})" if is_post_id(post_id) else ""
         return Problem(
             origin=self.identity(record),

@@ -247,6 +247,25 @@ def test_an_exception_while_making_the_document_rejects_that_item_alone(
     assert not any(p.fatal for p in problems(found))
 
 
+def test_an_exception_in_a_term_rejects_that_term_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = wxr.php_loads
+
+    def loads(text: str) -> object:
+        if "i:12;" in text:
+            raise RecursionError("deep")
+        return real(text)
+
+    monkeypatch.setattr(wxr, "php_loads", loads)
+    path = write(tmp_path, POLYLANG)
+    found = read(path)
+    [problem] = problems(found)
+    assert problem.origin == f"{path}#term {ISTANBUL}" and problem.key == ISTANBUL
+    assert "RecursionError: deep" in problem.reason and not problem.fatal
+    assert summary(found) == EXPECTED  # the items carry their own group
+
+
 # -- sizes -----------------------------------------------------------------------------------
 
 
@@ -398,6 +417,14 @@ def test_external_entities_are_never_loaded(tmp_path: Path, listener: Listener) 
     assert [d.external_id for d in documents(found)] == ["12", "20", "21", "30"]
     assert not any("TOP SECRET" in d.title + d.body for d in documents(found))
     assert not listener.connected()
+
+
+def test_an_external_entity_in_the_link_falls_back_to_the_guid(tmp_path: Path) -> None:
+    text = POLYLANG.replace("<rss ", '<!DOCTYPE rss [<!ENTITY x SYSTEM "x.txt">]>\n<rss ', 1)
+    text = in_item(text, 14, "istanbulda-bir-gun/</link>", "istanbulda-bir-gun/&x;</link>")
+    [problem] = problems(read(write(tmp_path, text)))
+    assert problem.origin == "https://example.org/?p=14"
+    assert "external entity &x;" in problem.reason
 
 
 def test_an_external_entity_in_text_that_is_not_read_does_not_matter(tmp_path: Path) -> None:
