@@ -503,6 +503,7 @@ def _edit_yaml(raw: list[str], original: Mapping[str, Any], set_values: Mapping[
                removing: Collection[str], *, origin: str) -> list[str]:
     """The front-matter lines edited: new strings in the styles a person would give them,
     and where that does not read back as asked, more and more of them double-quoted."""
+    raw = _drop_shadowed(raw)
     lines = [_strip_ending(line) for line in raw]
     text = "".join(line + "\n" for line in lines)
     expected = _expected(original, set_values, removing)
@@ -553,6 +554,33 @@ def _edit_yaml(raw: list[str], original: Mapping[str, Any], set_values: Mapping[
         except _NotKept as exc:
             problem = str(exc)
     raise ValueError(f"{origin}: front matter would not read back as set: {problem}")
+
+
+def _drop_shadowed(raw: list[str]) -> list[str]:
+    """``raw`` without the earlier lines of a top-level key written twice.
+
+    PyYAML (parse_document) takes the last value of a repeated key, ruamel.yaml keeps the
+    first; dropping the ones nobody reads makes both agree and changes no value.
+    """
+    text = "".join(_strip_ending(line) + "\n" for line in raw)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return raw
+    if not isinstance(node, yaml.MappingNode):
+        return raw
+    keys = [(k.tag, k.value) if isinstance(k, yaml.ScalarNode) else id(k) for k, _ in node.value]
+    if len(set(keys)) == len(keys):
+        return raw
+    starts = [text.count("\n", 0, k.start_mark.index) for k, _ in node.value]
+    dropped: set[int] = set()
+    for i, key in enumerate(keys):
+        if key in keys[i + 1 :]:
+            end = starts[i + 1]
+            while end > starts[i] + 1 and _is_gap_line(raw[end - 1], 0):
+                end -= 1
+            dropped.update(range(starts[i], end))
+    return [line for i, line in enumerate(raw) if i not in dropped]
 
 
 def _splice(lines: list[str], raw: list[str], keys: list[Any], spans: list[_Span],

@@ -246,6 +246,14 @@ def test_yaml_line_breaks_other_than_lf_in_untouched_values() -> None:
     assert parse(after) == {**parse(text), "c": 2, "d": "\u2028"}
 
 
+def test_a_repeated_key_keeps_the_value_parse_document_reads() -> None:
+    text = "---\naliases:\n  - /a/\ntitle: A\naliases: [/b/]\n---\nBody\n"
+    after = edit_document(text, set_values={"title": "B"})
+    assert after == "---\ntitle: B\naliases: [/b/]\n---\nBody\n"
+    after = edit_document(text, set_values={"aliases": ["/c/"]})
+    assert parse(after) == {"title": "A", "aliases": ["/c/"]}
+
+
 # --- TOML ----------------------------------------------------------------------------------
 
 
