@@ -202,7 +202,7 @@ def edit_document(
     else:
         lines = _edit_yaml(parts.block, original, changing, removing, origin=origin)
     closer = parts.closer
-    if body is not None and new_body and not _ending(closer):
+    if body is not None and not _ending(closer):  # a new body starts on its own line
         closer += nl
     out_block = "".join(line if _ending(line) else line + nl for line in lines)
     return parts.bom + parts.opener + out_block + closer + new_body
@@ -274,7 +274,6 @@ class _Representer(RoundTripRepresenter):
         elif _PYYAML_RESOLVER.resolve(yaml.ScalarNode, data, (True, False)) != _STR_TAG:
             style = "'"
         return self.represent_scalar(_STR_TAG, data, style=style)
-
 
     def represent_plain_float(self, data: float) -> Any:
         if math.isnan(data):

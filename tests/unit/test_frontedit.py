@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import sync.frontedit
 from sync.errors import FrontMatterError
 from sync.frontedit import edit_document, key_lines, replace_leaves, string_leaves
 from sync.frontmatter import parse_document
@@ -320,6 +322,7 @@ def test_body_replaced_with_exactly_one_final_newline() -> None:
             assert parse(after) == parse(text)
         assert body_of(edit_document(text, body="")) == ""
     assert edit_document("---\na: 1\n---", body="B") == "---\na: 1\n---\nB\n"
+    assert edit_document("---\na: 1\n---", body="") == "---\na: 1\n---\n"
 
 
 @pytest.mark.parametrize("kind", ["yaml", "toml", "plain"])
@@ -369,6 +372,10 @@ def test_unreadable_front_matter_raises_with_its_line(text: str, line: int) -> N
 def test_a_key_both_set_and_removed_is_refused() -> None:
     with pytest.raises(ValueError, match="both set and removed"):
         edit_document(YAML_POST, set_values={"title": "A"}, remove=["title"])
+
+
+def test_docstring_examples() -> None:
+    assert doctest.testmod(sync.frontedit).failed == 0
 
 
 # --- string leaves -------------------------------------------------------------------------
