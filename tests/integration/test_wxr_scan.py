@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from sync.db.session import transaction
 from sync.export import export_catalogs
 from sync.scanning import run_scan
 from tests.conftest import DATA, make_settings
+from tests.helpers.tracking import transync
 from tests.integration.test_tracker import status
 
 WXR = DATA / "wxr"
@@ -134,8 +136,7 @@ def test_a_rejected_item_keeps_its_recorded_version(
     path = tmp_path / "export.xml"
     good = (WXR / "polylang.xml").read_text(encoding="utf-8")
     path.write_text(good, encoding="utf-8")
-    first = run_scan(settings, [f"wxr:{path}"])
-    assert first is not None and not first.problems
+    assert transync(settings, "scan", f"wxr:{path}")[0] == 0  # the CLI: it nudges the outbox
     before = snapshot(settings)
     assert before["states"][(ISTANBUL, "tr")] == "current"
     assert any(r for r in before["rows"]["tasks"])  # planning ran: TEA's ru is missing
@@ -145,20 +146,21 @@ def test_a_rejected_item_keeps_its_recorded_version(
     import sync.sources.wxr as wxr
 
     monkeypatch.setattr(wxr, "_gmt_datetime", boom_on_one_date(wxr._gmt_datetime))
-    again = run_scan(settings, [f"wxr:{path}"])
-    assert again is not None
-    [problem] = again.problems
-    assert problem.origin == TR_ISTANBUL and not problem.fatal
+    code, out, err = transync(settings, "scan", "--json", f"wxr:{path}")
+    assert code == 2, (out, err)  # finished, some input rejected
+    again = json.loads(out)
+    [problem] = again["errors"]
+    assert problem["origin"] == TR_ISTANBUL
     broken = change(good)
     item_at = broken.rindex("<item>", 0, broken.index("<wp:post_id>14<"))
-    assert problem.line == broken.count("\n", 0, item_at) + 1  # its <item> line
-    assert f"of {path} (wp:post_id 14)" in problem.reason and says in problem.reason
-    assert again.deleted == 0 and again.new_revisions == 0
+    assert problem["line"] == broken.count("\n", 0, item_at) + 1  # its <item> line
+    assert f"item 3 at line {problem['line']} of {path} (wp:post_id 14)" in problem["reason"]
+    assert says in problem["reason"]
+    assert again["deleted"] == 0 and again["new_revisions"] == 0
     assert snapshot(settings) == before  # versions, states, tasks, events: as they were
 
     path.write_text(good, encoding="utf-8")  # mended: read again, still nothing changes
-    mended = run_scan(settings, [f"wxr:{path}"])
-    assert mended is not None and not mended.problems
+    assert transync(settings, "scan", f"wxr:{path}")[0] == 0
     assert snapshot(settings) == before
 
 
