@@ -24,6 +24,11 @@ processing instruction (which expat must hold whole) larger than the same limit,
 DOCTYPE over 1 MiB, nesting deeper than 256 elements or more than 10,000 distinct
 element and attribute names end the file with a fatal problem: no WordPress export
 has any of them.
+
+Entities: the internal ones a DOCTYPE declares are expanded in full; an item that uses an
+external entity is rejected (it is never loaded); a DOCTYPE with an external DTD or a
+parameter entity is refused as a whole, since the entities it would declare cannot be
+known (in an attribute expat would drop them without a word).
 """
 
 from __future__ import annotations
