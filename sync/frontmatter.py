@@ -5,6 +5,9 @@ Pure: takes bytes, returns values; no file access.
 
 from __future__ import annotations
 
+import base64
+import email.utils
+import math
 import re
 import sys
 import tomllib
@@ -30,12 +33,24 @@ class AliasRefused(yaml.MarkedYAMLError):
     """The YAML uses an anchor or alias, which front matter never needs."""
 
 
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
 class FrontMatterLoader(_SafeLoader):
     """Safe YAML loader that refuses anchors and aliases outright, so alias bombs cannot run.
 
     The stream is scanned for events first (linear even for an alias bomb); only building
     the values could explode, and that never starts when an anchor or alias is present.
+
+    Dates stay the strings they are written as (no implicit timestamps): ``date:
+    2024-02-30`` is then a value the scan rejects with its line, not an exception inside
+    the YAML library, and a date is written back exactly as the author wrote it.
     """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP]
+        for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+    }
 
     def __init__(self, stream: str | bytes | Any) -> None:
         if not isinstance(stream, str | bytes):
@@ -56,6 +71,15 @@ def load_yaml(text: str, *, origin: str, first_line: int = 1) -> Any:
     """
     try:
         return yaml.load(text, Loader=FrontMatterLoader)
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # a value the constructor cannot build (an explicit !!timestamp that is no date,
+        # nesting too deep): not a YAMLError, but still this file's front matter
+        raise FrontMatterError(
+            f"front matter has a value that cannot be read ({type(exc).__name__}: {exc}); "
+            "fix the YAML between the --- lines",
+            path=origin,
+            line=first_line,
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = first_line + mark.line if mark is not None else first_line
@@ -143,6 +167,32 @@ def render_document(front_matter: dict[str, Any], body: str) -> str:
     return f"---\n{meta}---\n{body}"
 
 
+def parse_date(value: object, *, field: str = "date") -> datetime | None:
+    """An aware UTC datetime from front matter: a date or datetime (TOML gives those), or a
+    string in ISO 8601 (``2024-03-01``, ``2024-03-01T10:00:00Z``) or RFC 2822 form. None for
+    an absent or empty value; ValueError, saying what to write, for anything else.
+
+    >>> parse_date("2024-03-01T12:00:00+03:00").isoformat()
+    '2024-03-01T09:00:00+00:00'
+    >>> parse_date("2024-02-30")
+    Traceback (most recent call last):
+    ValueError: date '2024-02-30' is not a date: write it as 2024-03-01 or 2024-03-01T10:00:00Z
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    found = to_datetime(value)
+    if found is None and isinstance(value, str):
+        try:
+            found = to_datetime(email.utils.parsedate_to_datetime(value.strip()))
+        except (TypeError, ValueError, IndexError):
+            found = None
+    if found is None:
+        shown = value if isinstance(value, str) else type(value).__name__
+        raise ValueError(f"{field} {shown!r} is not a date: write it as 2024-03-01 or "
+                         "2024-03-01T10:00:00Z")
+    return found
+
+
 def to_datetime(value: object) -> datetime | None:
     """An aware UTC datetime from a datetime, date or ISO 8601 string (naive means UTC).
 
@@ -166,21 +216,36 @@ def to_datetime(value: object) -> datetime | None:
 
 
 def json_safe(d: dict[Any, Any]) -> dict[str, Any]:
-    """A copy of front matter with dates and times as ISO strings, for JSON columns and APIs."""
+    """A copy of front matter that every database's JSON column takes: dates and times as
+    ISO strings, keys as strings, sets as lists, bytes as base64, non-finite numbers and
+    anything else as text. (A YAML ``!!set`` or ``.inf`` must not fail a scan's commit.)"""
     return {_json_key(k): _json_value(v) for k, v in d.items()}
 
 
-def _json_key(key: object) -> Any:
+def _json_key(key: object) -> str:
     if isinstance(key, str):
         return sys.intern(key)  # one "title" for every post a scan holds, not one each
-    return key.isoformat() if isinstance(key, date | time) else key
+    if isinstance(key, date | time):
+        return key.isoformat()
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
 
 
 def _json_value(value: object) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
     if isinstance(value, date | time):
         return value.isoformat()
     if isinstance(value, dict):
         return json_safe(value)
-    if isinstance(value, list | tuple):
-        return [_json_value(v) for v in value]
-    return value
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_json_value(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return str(value)

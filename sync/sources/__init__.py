@@ -21,6 +21,7 @@ def open_source(spec: str, settings: Settings) -> Any:
             Path(rest).expanduser().resolve(),
             languages=settings.languages,
             default_lang=settings.source_lang,
+            settings=settings,
         )
     if kind == "wxr":
         from sync.sources.wxr import WxrFile

@@ -28,6 +28,10 @@ class Document:
     raw_hash: str = ""  # sha256 of the raw bytes (a cheap "unchanged" test)
     external_id: str | None = None  # e.g. WordPress post id
     analysis: Any = None  # segments and hash, when the source computed them already
+    #: translatable front-matter fields other than the title, as (field, text) segments in
+    #: order (TRANSYNC_FRONT_MATTER_FIELDS): a list or mapping gives every string inside it
+    fields: tuple[tuple[str, str], ...] = ()
+    stub: bool = False  # a placeholder the site keeps so the page exists (TRANSYNC_STUB_FIELDS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,10 +58,22 @@ class Unchanged:
 
 
 @dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file the source does not read, counted by reason: ``not_content`` (not a content
+    file), ``ignored`` (TRANSYNC_IGNORE), ``unconfigured_language``, ``headless``, ``hidden``."""
+
+    origin: str
+    reason: str
+
+
+SKIP_REASONS = ("not_content", "ignored", "unconfigured_language", "headless", "hidden")
+
+
+@dataclass(frozen=True, slots=True)
 class Deleted:
     """A source says this origin is gone (an incremental read that cannot list everything)."""
 
     origin: str
 
 
-Item = Document | Problem | Unchanged | Deleted
+Item = Document | Problem | Unchanged | Deleted | Skipped

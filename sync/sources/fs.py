@@ -1,31 +1,49 @@
-"""The content-tree source: a Hugo-style tree of Markdown files with front matter.
+"""The content-tree source: a Hugo-style tree of content files with front matter.
 
 Two layouts, as Hugo has them: a folder per language (``en/posts/x.md``) and a
 language suffix (``posts/x.tr.md``). A file with neither is in the default
-language (TRANSYNC_SOURCE_LANG).
+language (TRANSYNC_SOURCE_LANG). Markdown (``.md``, ``.markdown``, ``.mdown``) and
+HTML (``.html``, ``.htm``) content files are read; every other file, a language that
+is not configured, a TRANSYNC_IGNORE pattern and a headless bundle are skipped and
+counted by reason. One file's failure, whatever it is, rejects that file alone.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import hashlib
 import multiprocessing
 import os
 import re
+import signal
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
 from sync.errors import InputError
-from sync.frontmatter import parse_document, to_datetime
-from sync.segments import analyze_markdown
-from sync.sources.base import Document, Item, Problem, Unchanged
+from sync.frontmatter import parse_date, parse_document
+from sync.segments import analyze_document
+from sync.sources.base import Document, Item, Problem, Skipped, Unchanged
 
-EXTENSIONS = (".md", ".markdown")
+if TYPE_CHECKING:
+    from sync.config import Settings
+
+#: Content files by suffix, and how their body is read.
+FORMATS = {".md": "markdown", ".markdown": "markdown", ".mdown": "markdown",
+           ".html": "html", ".htm": "html"}
+EXTENSIONS = tuple(FORMATS)
 LANG_CODE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
-MAX_FILE_BYTES = 10_000_000
+MAX_FILE_BYTES = 10_000_000  # TRANSYNC_MAX_DOCUMENT_BYTES's default
+MAX_ORIGIN_CHARS = 2048  # versions.origin
+PRIORITY_RANGE = (-1_000_000, 1_000_000)
+SOURCE_HASH = re.compile(r"^[0-9a-fA-F]{8,64}$")
 PARALLEL_MIN = 200  # fewer changed files than this are parsed in-process
 PARALLEL_BATCH = 4000  # files held in memory at once while waiting to be parsed
 KEY_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\\]")
+TRUE_WORDS = frozenset({"true", "yes", "on", "1", "y"})
 
 
 def valid_key(key: str) -> str | None:
@@ -40,54 +58,154 @@ def valid_key(key: str) -> str | None:
     return None
 
 
+def shown_path(rel: str) -> str:
+    """A path as it can be printed and stored: bytes that are not UTF-8 (a file name from
+    another system) as ``\\xNN`` escapes.
+
+    >>> shown_path("posts/caf\\udce9.md")
+    'posts/caf\\\\xe9.md'
+    """
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
+@functools.cache
+def known_language(code: str) -> bool:
+    """Whether a code names a language (CLDR): ``de`` and ``pt-br`` do, ``doc`` and ``api``
+    do not. A file ``x.doc.md`` is then in the default language, ``x.de.md`` in German."""
+    from babel import Locale
+
+    try:
+        Locale.parse(code.replace("-", "_"))
+    except Exception:  # noqa: BLE001 - babel raises several types for unknown codes
+        return False
+    return True
+
+
+def truthy(value: object) -> bool:
+    """A front-matter flag's truth: ``true``, ``1``, ``"yes"``; not ``0``, ``"false"``, ``""``."""
+    if isinstance(value, str):
+        return value.strip().lower() in TRUE_WORDS
+    if isinstance(value, bool | int | float):
+        return bool(value)
+    return False
+
+
+class Listing:
+    """A tree's files: content files to read, and every skipped entry with its reason."""
+
+    def __init__(self) -> None:
+        self.files: list[tuple[str, bool]] = []  # (relative path, is a symlink)
+        self.skipped: list[Skipped] = []
+        self.problems: list[Problem] = []
+
+
+def list_tree(root: Path, ignore: Any = None) -> Listing:
+    """Walk a tree once: content files (sorted), skipped entries, unreadable names.
+
+    Hidden entries (a leading dot, as Hugo has it) are skipped and not descended into; a
+    folder that an ignore pattern matches counts once. Whether an entry is a symlink or a
+    regular file comes with the directory listing: no system call per file. FIFOs, devices
+    and sockets are never opened.
+    """
+    listing = Listing()
+    stack = [""]
+    while stack:
+        rel = stack.pop()
+        try:
+            with os.scandir(root / rel if rel else root) as it:
+                entries = list(it)
+        except OSError as exc:
+            listing.problems.append(Problem(origin=shown_path(rel or "."),
+                                            reason=f"folder cannot be read: {exc.strerror}"))
+            continue
+        for entry in entries:
+            path = f"{rel}/{entry.name}" if rel else entry.name
+            if entry.name.startswith("."):
+                listing.skipped.append(Skipped(shown_path(path), "hidden"))
+                continue
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                if ignore is not None and ignore.match_file(path + "/" if is_dir else path):
+                    listing.skipped.append(Skipped(shown_path(path), "ignored"))
+                    continue
+                if is_dir:
+                    stack.append(path)
+                    continue
+                if not entry.name.lower().endswith(EXTENSIONS):
+                    listing.skipped.append(Skipped(shown_path(path), "not_content"))
+                    continue
+                symlink = entry.is_symlink()
+                if symlink or entry.is_file(follow_symlinks=False):
+                    listing.files.append((path, symlink))
+                else:
+                    listing.problems.append(Problem(
+                        origin=shown_path(path),
+                        reason="is not a regular file (a FIFO, socket or device); "
+                        "it is never opened: remove it from the tree or ignore it "
+                        "(TRANSYNC_IGNORE)"))
+            except OSError as exc:
+                listing.problems.append(Problem(origin=shown_path(path),
+                                                reason=f"cannot be read: {exc.strerror}"))
+    listing.files.sort()
+    return listing
+
+
 def list_files(root: Path) -> Iterator[str]:
-    """Relative POSIX paths of the Markdown files under root, sorted, hidden entries skipped."""
-    for path, _symlink in tree_files(root):
+    """Relative POSIX paths of the content files under root, sorted, hidden entries skipped."""
+    for path, _symlink in list_tree(root).files:
         yield path
 
 
-def tree_files(root: Path) -> list[tuple[str, bool]]:
-    """(relative POSIX path, is a symlink) of the Markdown files under root, sorted by path,
-    hidden entries skipped. Whether an entry is a symlink comes with the directory listing,
-    so a scan spends no system call per file on it."""
-    stack = [""]
-    found: list[tuple[str, bool]] = []
-    while stack:
-        rel = stack.pop()
-        with os.scandir(root / rel if rel else root) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                path = f"{rel}/{entry.name}" if rel else entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(path)
-                elif entry.name.endswith(EXTENSIONS):
-                    symlink = entry.is_symlink()
-                    if symlink or entry.is_file(follow_symlinks=False):
-                        found.append((path, symlink))
-    found.sort()
-    return found
+def read_file(path: str, max_bytes: int = MAX_FILE_BYTES) -> bytes | None:
+    """A regular file's bytes, or None when it is larger than `max_bytes` (not read then).
 
-
-def read_file(path: str) -> bytes | None:
-    """A file's bytes, or None when it is larger than MAX_FILE_BYTES (not read then).
-
-    One open, one fstat and the reads: a no-change rescan does this for every file.
+    One open, one fstat and the reads: a no-change rescan does this for every file. The
+    open never blocks (a FIFO put in place of a file would hang a plain open), and anything
+    but a regular file is refused before a byte is read.
     """
-    with open(path, "rb", buffering=0) as f:
-        if os.fstat(f.fileno()).st_size > MAX_FILE_BYTES:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb", buffering=0) as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(0, "is not a regular file (a FIFO, socket or device)")
+        if info.st_size > max_bytes:
             return None
         return f.read()
+
+
+def _die_with_parent() -> None:
+    """Pool process initializer: get SIGKILL when the scanning process dies, so a killed
+    scan leaves no parser process behind (Linux; elsewhere the pool's own EOF handling)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 class ContentTree:
     """Reads ``fs:PATH``."""
 
-    def __init__(self, root: Path, *, languages: Sequence[str], default_lang: str) -> None:
+    def __init__(self, root: Path, *, languages: Sequence[str], default_lang: str,
+                 settings: Settings | None = None) -> None:
         self.root = root
         self.uri = f"fs:{root}"
         self.languages = tuple(languages)
         self.default_lang = default_lang
+        if settings is None:
+            from sync.config import Settings
+
+            settings = Settings(languages=self.languages, source_lang=default_lang)
+        self.fields = tuple(f for f in settings.front_matter_fields if f != "title")
+        self.stub_fields = tuple(settings.stub_fields)
+        self.ignore_patterns = settings.ignore.split()
+        self.max_bytes = settings.max_document_bytes
 
     def check(self) -> None:
         if not self.root.is_dir():
@@ -98,47 +216,81 @@ class ContentTree:
     def folder_layout(self) -> bool:
         return any((self.root / lang).is_dir() for lang in self.languages)
 
-    def locate(self, rel: str, folders: bool) -> tuple[str, str] | Problem:
+    def ignore_spec(self) -> Any:
+        if not self.ignore_patterns:
+            return None
+        import pathspec
+
+        return pathspec.GitIgnoreSpec.from_lines(self.ignore_patterns)
+
+    def language_of(self, code: str) -> str | None | bool:
+        """A configured language, False for a language that is not configured, None for a
+        code that names no language (then it is part of the name)."""
+        if code in self.languages:
+            return code
+        return False if known_language(code) else None
+
+    def locate(self, rel: str, folders: bool) -> tuple[str, str] | Problem | Skipped:
         """(language, key from path) for a relative path, or why it cannot be placed."""
         path = PurePosixPath(rel)
         parts = list(path.parts)
         stem = path.name.rsplit(".", 1)[0]
-        lang = None
-        if "." in stem and LANG_CODE.match(stem.rsplit(".", 1)[1]):
-            stem, lang = stem.rsplit(".", 1)
+        lang: str | None = None
+        if "." in stem and LANG_CODE.match(suffix := stem.rsplit(".", 1)[1]):
+            found = self.language_of(suffix)
+            if found is False:
+                return Skipped(rel, "unconfigured_language")
+            if found:
+                stem, lang = stem.rsplit(".", 1)[0], found
         if folders and len(parts) > 1 and LANG_CODE.match(parts[0]):
-            lang = lang or parts[0]
+            # in a folder-per-language tree every such top folder is a language's content
+            found = parts[0] if parts[0] in self.languages else False
+            if found is False:
+                return Skipped(rel, "unconfigured_language")
+            if lang is not None and lang != found:
+                return Problem(origin=rel, lang=lang,
+                               reason=f"the folder says language {found!r} but the name says "
+                               f"{lang!r}; rename the file or move it")
+            lang = found
             parts = parts[1:]
         elif folders and len(parts) > 1 and lang is None:
-            return Problem(
-                origin=rel,
-                reason=f"cannot tell the language: put the file under a language folder "
-                f"({', '.join(self.languages)}) or name it {stem}.<lang>.md",
-            )
+            return self.no_language(rel, stem)
         lang = lang or self.default_lang
-        if lang not in self.languages:
-            return Problem(
-                origin=rel,
-                lang=lang,
-                reason=f"language {lang!r} is not configured (TRANSYNC_LANGUAGES="
-                f"{','.join(self.languages)}); add it or move the file",
-            )
         key = "/".join([*parts[:-1], stem])
         if key.endswith("/index") or key.endswith("/_index"):
             key = key.rsplit("/", 1)[0]
         return lang, key
 
-    def read(self, known: Mapping[str, str]) -> Iterator[Item]:
-        """Every file as a Document, a Problem, or Unchanged when its bytes hash as recorded.
+    def no_language(self, rel: str, stem: str) -> Problem:
+        return Problem(
+            origin=rel,
+            reason=f"cannot tell the language: put the file under a language folder "
+            f"({', '.join(self.languages)}) or name it {stem}.<lang>.md, or ignore it "
+            "(TRANSYNC_IGNORE)",
+        )
 
-        Changed files are parsed and segmented in parallel processes when there are many.
-        """
+    def read(self, known: Mapping[str, str]) -> Iterator[Item]:
+        """Every file as a Document, a Problem, Skipped, or Unchanged when its bytes hash as
+        recorded. Changed files are parsed and segmented in parallel processes when there
+        are many."""
         self.check()
         folders = self.folder_layout()
         root_real = os.path.realpath(self.root)
+        listing = list_tree(self.root, self.ignore_spec())
+        yield from listing.skipped
+        yield from listing.problems
         changed: list[tuple[str, bytes, str]] = []
         root = os.fspath(self.root)
-        for rel, symlink in tree_files(self.root):
+        for rel, symlink in listing.files:
+            shown = shown_path(rel)
+            if shown != rel:
+                yield Problem(origin=shown, reason="the file name is not UTF-8; rename the "
+                              "file (transync names files in its database and catalogs)")
+                continue
+            if len(rel) > MAX_ORIGIN_CHARS:
+                yield Problem(origin=rel[:200] + "…", reason=f"the path is longer than "
+                              f"{MAX_ORIGIN_CHARS} characters; shorten it")
+                continue
             full = os.path.join(root, rel)
             if symlink:
                 target = os.path.realpath(full)
@@ -150,12 +302,13 @@ class ContentTree:
                     )
                     continue
             try:
-                raw = read_file(full)
+                raw = read_file(full, self.max_bytes)
             except OSError as exc:
-                yield Problem(origin=rel, reason=f"cannot be read: {exc.strerror}")
+                yield Problem(origin=rel, reason=f"cannot be read: {exc.strerror or exc}")
                 continue
             if raw is None:
-                yield Problem(origin=rel, reason=f"is larger than {MAX_FILE_BYTES} bytes")
+                yield Problem(origin=rel, reason=f"is larger than {self.max_bytes} bytes "
+                              "(TRANSYNC_MAX_DOCUMENT_BYTES); split it or raise the limit")
                 continue
             raw_hash = hashlib.sha256(raw).hexdigest()
             if known.get(rel) == raw_hash:
@@ -169,14 +322,15 @@ class ContentTree:
 
     def parse_many(
         self, items: list[tuple[str, bytes, str]], folders: bool
-    ) -> Iterator[Document | Problem]:
+    ) -> Iterator[Document | Problem | Skipped]:
         workers = min(os.cpu_count() or 1, 4)
         if len(items) < PARALLEL_MIN or workers < 2:
             for rel, raw, raw_hash in items:
                 yield self.parse(rel, raw, raw_hash, folders, analyze=True)
             return
         ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                 initializer=_die_with_parent) as pool:
             chunk = max(8, len(items) // (workers * 4))
             yield from pool.map(
                 _parse_in_worker,
@@ -186,38 +340,67 @@ class ContentTree:
 
     def parse(
         self, rel: str, raw: bytes, raw_hash: str, folders: bool, analyze: bool = False
-    ) -> Document | Problem:
+    ) -> Document | Problem | Skipped:
+        """One file as a Document, or why it is skipped or rejected: whatever goes wrong
+        reading it rejects this file alone."""
+        try:
+            return self._parse(rel, raw, raw_hash, folders, analyze)
+        except InputError as exc:
+            return Problem(origin=rel, line=exc.line, reason=exc.message)
+        except Exception as exc:  # noqa: BLE001 - one file's failure is that file's problem
+            return Problem(origin=rel, reason=f"could not be read ({type(exc).__name__}: "
+                           f"{exc}); fix the file or ignore it (TRANSYNC_IGNORE)")
+
+    def _parse(
+        self, rel: str, raw: bytes, raw_hash: str, folders: bool, analyze: bool
+    ) -> Document | Problem | Skipped:
         place = self.locate(rel, folders)
-        if isinstance(place, Problem):
+        if isinstance(place, Problem | Skipped):
             return place
         lang, path_key = place
-        try:
-            meta, body, _ = parse_document(raw, origin=rel)
-        except InputError as exc:
-            return Problem(origin=rel, line=exc.line, reason=exc.message, lang=lang)
-        key = meta.get("translationKey") or meta.get("translationkey") or path_key
-        key = str(key)
+        nul = raw.find(b"\x00")
+        if nul >= 0:
+            return Problem(origin=rel, lang=lang, line=raw.count(b"\n", 0, nul) + 1,
+                           reason="contains a NUL byte, which no database stores as text; "
+                           "remove it")
+        meta, body, _ = parse_document(raw, origin=rel)
+
+        def problem(field: str, reason: str, key: str | None = None) -> Problem:
+            return Problem(origin=rel, line=field_line(raw, field), key=key, lang=lang,
+                           reason=reason)
+
+        if truthy(meta.get("headless")):
+            return Skipped(rel, "headless")
+        key = meta.get("translationKey")
+        if key is None:
+            key = meta.get("translationkey")
+        key = path_key if key is None else str(key)
         if why := valid_key(key):
-            return Problem(origin=rel, reason=f"translationKey {key!r}: {why}", lang=lang)
+            return problem("translationKey", f"translationKey {key!r}: {why}")
         declared = meta.get("source_lang")
         if declared is not None and str(declared) not in self.languages:
-            return Problem(
-                origin=rel,
-                reason=f"source_lang {declared!r} is not a configured language",
-                key=key,
-                lang=lang,
-            )
+            return problem("source_lang", f"source_lang {declared!r} is not a configured "
+                           f"language ({', '.join(self.languages)})", key)
+        declared_hash = meta.get("source_hash")
+        if declared_hash is not None and not SOURCE_HASH.match(str(declared_hash)):
+            return problem("source_hash", f"source_hash {str(declared_hash)[:80]!r} is not "
+                           "a hash: write the 16 hex digits `status --json` reports", key)
         try:
-            priority = int(meta.get("priority") or 0)
-        except (TypeError, ValueError):
-            return Problem(origin=rel, key=key, lang=lang, reason="priority must be a number")
+            priority = whole_number(meta.get("priority"))
+        except ValueError as exc:
+            return problem("priority", str(exc), key)
         try:
-            date = to_datetime(meta.get("date"))
-            due_dt = to_datetime(meta.get("due"))
-        except (TypeError, ValueError) as exc:
-            return Problem(origin=rel, key=key, lang=lang, reason=f"bad date: {exc}")
+            date = parse_date(meta.get("date"))
+        except ValueError as exc:
+            return problem("date", str(exc), key)
+        try:
+            due_dt = parse_date(meta.get("due"), field="due")
+        except ValueError as exc:
+            return problem("due", str(exc), key)
         title = meta.get("title")
         title = "" if title is None else str(title)
+        fields = self.field_segments(meta)
+        body_format = FORMATS[PurePosixPath(rel).suffix.lower()]
         return Document(
             source=self.uri,
             origin=rel,
@@ -225,18 +408,70 @@ class ContentTree:
             lang=lang,
             title=title,
             body=body,
+            body_format=body_format,  # type: ignore[arg-type]
             date=date,
-            draft=bool(meta.get("draft", False)),
+            draft=truthy(meta.get("draft", False)),
             source_lang=None if declared is None else str(declared),
-            source_hash=None if meta.get("source_hash") is None else str(meta["source_hash"]),
+            source_hash=None if declared_hash is None else str(declared_hash),
             priority=priority,
             due=due_dt.date() if due_dt else None,
             front_matter=meta,
             raw_hash=raw_hash,
-            analysis=analyze_markdown(title, body) if analyze else None,
+            analysis=analyze_document(title, body, body_format=body_format, fields=fields,
+                                      autop=False) if analyze else None,
+            fields=fields,
+            stub=any(truthy(meta.get(f)) for f in self.stub_fields),
         )
 
+    def field_segments(self, meta: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+        """(field, text) for every string under a translatable front-matter field."""
+        from sync.frontedit import string_leaves
 
-def _parse_in_worker(args: tuple[ContentTree, str, bytes, str, bool]) -> Document | Problem:
+        found: list[tuple[str, str]] = []
+        for name in self.fields:
+            value = meta.get(name)
+            if value is not None:
+                found.extend((name, text) for text in string_leaves(value))
+        return tuple(found)
+
+
+def whole_number(value: object) -> int:
+    """A priority: a whole number in PRIORITY_RANGE (0 when absent).
+
+    >>> whole_number("3"), whole_number(None)
+    (3, 0)
+    """
+    if value is None or value == "":
+        return 0
+    low, high = PRIORITY_RANGE
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d{1,12}\s*", value):
+        number = int(value)
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    if number is None or not low <= number <= high:
+        raise ValueError(f"priority must be a whole number from {low} to {high}, "
+                         f"found {str(value)[:40]!r}")
+    return number
+
+
+def field_line(raw: bytes, field: str) -> int | None:
+    """The file line where a top-level front-matter field is written, if it is."""
+    from sync.frontedit import key_lines
+
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    try:
+        return key_lines(text).get(field)
+    except Exception:  # noqa: BLE001 - a line number is a courtesy, never a new failure
+        return None
+
+
+def _parse_in_worker(args: tuple[ContentTree, str, bytes, str, bool]
+                     ) -> Document | Problem | Skipped:
     tree, rel, raw, raw_hash, folders = args
     return tree.parse(rel, raw, raw_hash, folders, analyze=True)

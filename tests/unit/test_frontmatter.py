@@ -11,6 +11,7 @@ from sync.errors import FrontMatterError, InputError
 from sync.frontmatter import (
     FrontMatterLoader,
     json_safe,
+    parse_date,
     parse_document,
     render_document,
     to_datetime,
@@ -34,8 +35,8 @@ def test_yaml_front_matter_body_and_start_line() -> None:
     meta, body, line = parse_document(YAML_DOC.encode(), origin="content/tr/gun.md")
     assert meta == {
         "title": "İstanbul'da bir gün",
-        "date": date(2024, 3, 1),
-        "lastmod": datetime(2024, 3, 2, 10, 30, tzinfo=timezone(timedelta(hours=3))),
+        "date": "2024-03-01",  # dates stay as written; parse_date reads them
+        "lastmod": "2024-03-02T10:30:00+03:00",
         "translationKey": "istanbul-gunu",
         "tags": ["gezi", "şehir"],
     }
@@ -170,7 +171,45 @@ def test_render_document_round_trips() -> None:
     assert text == (
         "---\ntitle: 'Ön söz: «Москва»'\ndate: 2024-01-02\ntags:\n- a\n- b\n---\nMetin.\n"
     )
-    assert parse_document(text.encode(), origin="r.md") == (meta, "Metin.\n", 8)
+    assert parse_document(text.encode(), origin="r.md") == (
+        {**meta, "date": "2024-01-02"}, "Metin.\n", 8)
+
+
+def test_dates_stay_strings_and_parse_date_reads_them() -> None:
+    """A YAML date is the text its author wrote; an impossible one is a value the scan
+    rejects with its line, never an exception from inside the YAML library."""
+    meta, _, _ = parse_document(b"---\ndate: 2024-02-30\nlastmod: 2019-29-11\n---\nx\n",
+                                origin="d.md")
+    assert meta == {"date": "2024-02-30", "lastmod": "2019-29-11"}
+    with pytest.raises(ValueError, match="'2024-02-30' is not a date"):
+        parse_date(meta["date"])
+    assert parse_date("2024-03-02T10:30:00+03:00") == datetime(2024, 3, 2, 7, 30,
+                                                               tzinfo=UTC)
+    assert parse_date(date(2024, 1, 2)) == datetime(2024, 1, 2, tzinfo=UTC)
+    assert parse_date("Tue, 05 Mar 2019 10:00:00 +0000") == datetime(2019, 3, 5, 10,
+                                                                     tzinfo=UTC)
+    assert parse_date(None) is None and parse_date(" ") is None
+    with pytest.raises(ValueError):
+        parse_date(12)
+
+
+def test_explicit_timestamp_that_is_no_date_is_a_front_matter_error() -> None:
+    with pytest.raises(FrontMatterError) as info:
+        parse_document(b"---\ntitle: x\ndate: !!timestamp 2024-02-30\n---\n", origin="t.md")
+    assert info.value.path == "t.md" and "cannot be read" in info.value.message
+
+
+def test_json_safe_takes_what_yaml_can_build() -> None:
+    """Sets, bytes, infinities and odd keys become JSON every database column accepts."""
+    import json
+
+    meta, _, _ = parse_document(
+        b"---\nw: .inf\ns: !!set {b: null, a: null}\nbin: !!binary aGk=\n1: one\n"
+        b"~: none\nfalse: no\n---\n", origin="j.md")
+    safe = json_safe(meta)
+    assert safe == {"w": "inf", "s": ["a", "b"], "bin": "aGk=", "1": "one", "null": "none",
+                    "false": False}
+    json.dumps(safe, allow_nan=False)
 
 
 def test_render_document_empty_front_matter_and_body() -> None:
