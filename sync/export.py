@@ -49,7 +49,7 @@ from sync.config import Settings
 from sync.db.models import Post, Revision, SourceState, utcnow
 from sync.db.models import Segment as SegmentRow
 from sync.db.session import transaction
-from sync.segments import Segment, align, diff_segments
+from sync.segments import FIELD_KIND, Segment, align, diff_segments, segment_label
 from sync.state import State
 from sync.status import Row, load_rows
 
@@ -116,6 +116,8 @@ def entries_for_post(view: PostView) -> list[CatalogEntry]:
             comments.append(state_comment(view))
         if i in unaligned:
             comments.append(UNALIGNED)
+        if seg.kind.startswith(FIELD_KIND):
+            comments.append(segment_label(seg.kind))
         entries.append(
             CatalogEntry(
                 key=view.key,
@@ -223,7 +225,8 @@ def post_views(session: Session, rows: Sequence[Row], langs: Sequence[str]
         for lang in langs:
             cell = r.cells[lang]
             if cell.state in (State.CURRENT, State.STALE) and cell.version is not None:
-                wanted.add((r.source.id, cell.version.based_on_revision or r.source.revision))
+                base = cell.version.based_on_revision
+                wanted.add((r.source.id, r.source.revision if base is None else base))
                 translations.append(cell.version)
     segs = load_segments(session, wanted)
     translated = translated_segments(session, translations)
@@ -248,7 +251,8 @@ def post_views(session: Session, rows: Sequence[Row], langs: Sequence[str]
             lined: list[str | None] = []
             changes = [created.get(src.id)]
             if v is not None:
-                base = segs.get((src.id, v.based_on_revision or src.revision), ())
+                base = segs.get((src.id, src.revision if v.based_on_revision is None
+                                 else v.based_on_revision), ())
                 lined = line_up(base, translated.get(v.id, []))
                 changes.append(created.get(v.id))
             if cell.task is not None:

@@ -58,7 +58,9 @@ def events(
 def acknowledge(
     session: Session, settings: Settings, key: str, lang: str | None, actor: str
 ) -> list[dict[str, Any]]:
-    """Mark the source's latest change as minor: stale translations become current. Logged."""
+    """Mark the source's latest change as minor: stale translations become current; a
+    translation assumed current (first seen with no evidence) is confirmed. Logged; the
+    baseline becomes ``recorded`` (an editor saw it)."""
     if lang is not None and lang not in settings.languages:
         raise InputError(f"language {lang!r} is not configured ({','.join(settings.languages)})")
     post = get_post(session, key)
@@ -69,11 +71,22 @@ def acknowledge(
         raise InputError(f"{lang} is the source language of {key!r}; name a translation")
     acked = []
     for code, cell in row.cells.items():
-        if (lang is not None and code != lang) or cell.state is not State.STALE:
+        if lang is not None and code != lang:
             continue
         v: Version = cell.version
+        if cell.state is State.CURRENT and (v.baseline or "assumed") == "assumed":
+            v.baseline = "recorded"
+            v.updated_at = utcnow()
+            record(session, "ack", actor, post.id, code, confirmed=True, previous="assumed",
+                   based_on_revision=v.based_on_revision)
+            acked.append({"lang": code, "previous": v.based_on_revision,
+                          "based_on_revision": v.based_on_revision, "confirmed": True})
+            continue
+        if cell.state is not State.STALE:
+            continue
         previous = v.based_on_revision
         v.based_on_revision = row.source.revision
+        v.baseline = "recorded"
         v.stale_since = None
         v.changed_segments = v.added_segments = v.removed_segments = 0
         v.updated_at = utcnow()
@@ -83,7 +96,8 @@ def acknowledge(
         acked.append({"lang": code, "previous": previous, "based_on_revision": v.based_on_revision})
     if not acked and lang is not None:
         raise ConflictError(
-            f"{key} in {lang} is {row.cells[lang].state}, not stale; nothing to acknowledge"
+            f"{key} in {lang} is {row.cells[lang].state}, neither stale nor assumed current; "
+            "nothing to acknowledge"
         )
     session.flush()
     return acked

@@ -16,13 +16,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from sync.config import Settings
-from sync.db.models import Event, Task, utcnow
+from sync.db.models import OPEN_STATES_SQL, Event, Task, utcnow
 from sync.outbox import enqueue_prefill
 from sync.state import State
 from sync.status import load_rows
 
 PLAN_CHUNK = 1000  # tasks per INSERT statement
-OPEN_WHERE = text("state IN ('queued', 'claimed', 'submitted')")
+OPEN_WHERE = text(OPEN_STATES_SQL)
 
 
 def insert_ignoring_open_duplicates(session: Session, rows: list[dict[str, Any]]) -> list[Any]:
@@ -48,10 +48,20 @@ def insert_ignoring_open_duplicates(session: Session, rows: list[dict[str, Any]]
 
 
 def plan_tasks(
-    session: Session, settings: Settings, post_ids: Collection[int], *, actor: str = "planner"
+    session: Session,
+    settings: Settings,
+    post_ids: Collection[int],
+    *,
+    actor: str = "planner",
+    changed: Collection[tuple[int, str]] = (),
 ) -> dict[str, int]:
-    """Create, move, flag or cancel tasks for the given posts. Returns counts."""
-    counts = {"created": 0, "moved": 0, "flagged": 0, "cancelled": 0}
+    """Create, move, flag or cancel tasks for the given posts. Returns counts.
+
+    ``changed``: (post, language) of versions a scan saw appear, change or go. Submitted
+    work is never cancelled: a submitted task whose translation changed on disk, or that
+    is no longer needed, goes to ``conflict`` for an editor, its text kept. A task in
+    conflict is left alone until an editor resolves it."""
+    counts = {"created": 0, "moved": 0, "flagged": 0, "cancelled": 0, "conflict": 0}
     if not post_ids:
         return counts
     now = utcnow()
@@ -64,7 +74,26 @@ def plan_tasks(
             task = cell.task  # a light row; changes go through session.get below
             wanted = cell.state in (State.MISSING, State.STALE) and src is not None and (
                 not src.deleted and (settings.plan_drafts or not src.draft)
+                and src.segment_count > 0  # nothing to translate: no task
             )
+            if task is not None and task.state == "conflict":
+                continue  # an editor decides
+            if task is not None and task.state == "submitted" and (
+                not wanted or (row.post.id, lang) in changed
+            ):
+                task = session.get(Task, task.id)
+                why = ("the translation changed on disk while the submission waited for "
+                       "review") if (row.post.id, lang) in changed else f"now {cell.state}"
+                task.state = "conflict"
+                task.conflict = {"reason": "changed" if (row.post.id, lang) in changed
+                                 else "not_needed", "message": why,
+                                 "path": cell.version.origin if cell.version else None,
+                                 "detected_at": now.isoformat()}
+                task.updated_at = now
+                counts["conflict"] += 1
+                events.append(_event(now, actor, "task", row.post.id, lang, task=task.id,
+                                     state="conflict", reason=why))
+                continue
             if task is None and wanted and (row.post.id, lang, src.revision) not in declined:
                 new_rows.append(
                     {

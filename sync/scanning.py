@@ -102,7 +102,8 @@ def run_scan(
         if plan:
             from sync.planning import plan_tasks
 
-            plan_tasks(session, settings, report.touched_posts, actor=actor)
+            plan_tasks(session, settings, report.touched_posts, actor=actor,
+                       changed=report.revised)
         mark_scanned(session, [s.uri for s in sources if s.uri not in report.failed_sources],
                      utcnow())
     if settings.sqlite and report.new_revisions + report.deleted > 100:

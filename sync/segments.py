@@ -260,6 +260,77 @@ def analyze_markdown(title: str, body: str) -> Analysis:
     return Analysis(segments=_Segments(segments), content_hash=sha256_hex(payload))
 
 
+#: A front-matter field's segments have this kind prefix, then the field: ``meta:description``.
+FIELD_KIND = "meta:"
+
+
+def with_fields(analysis: Analysis, fields: Sequence[tuple[str, str]]) -> Analysis:
+    """The analysis with translatable front-matter fields as segments after the title.
+
+    ``fields`` are (field, text) pairs in order; a field holding a list or mapping gives one
+    pair per string inside it. The texts are normalized like titles and empty ones dropped.
+    Without fields the analysis is returned as it is (its hash unchanged); with fields, the
+    hash covers them too, so a changed description makes the translations stale.
+
+    >>> a = with_fields(analyze_markdown("T", "Body."), [("description", " A  note ")])
+    >>> [(s.kind, s.text) for s in a.segments]
+    [('title', 'T'), ('meta:description', 'A note'), ('paragraph', 'Body.')]
+    """
+    extra = [Segment(kind=FIELD_KIND + name, text=text)
+             for name, raw in fields if (text := normalize_inline(raw))]
+    if not extra:
+        return analysis
+    segments = list(analysis.segments)
+    at = 1 if segments and segments[0].kind == "title" else 0
+    payload = json.dumps([HASH_FORMAT + "+fields", analysis.content_hash,
+                          [[s.kind, s.text] for s in extra]],
+                         ensure_ascii=False, separators=(",", ":"))
+    return Analysis(segments=_Segments([*segments[:at], *extra, *segments[at:]]),
+                    content_hash=sha256_hex(payload))
+
+
+def segment_label(kind: str) -> str:
+    """How a catalog comment names a segment's kind.
+
+    >>> segment_label("meta:linkTitle"), segment_label("paragraph")
+    ('front-matter field linkTitle', 'paragraph')
+    """
+    return f"front-matter field {kind[len(FIELD_KIND):]}" if kind.startswith(FIELD_KIND) else kind
+
+
+def split_fields(kinds: Sequence[str]) -> tuple[int, int]:
+    """(title count, field count) at the head of a version's segment kinds: texts[:t] are the
+    title, texts[t:t + f] the front-matter fields, the rest the body.
+
+    >>> split_fields(["title", "meta:summary", "meta:cards", "paragraph"])
+    (1, 2)
+    """
+    t = 1 if kinds and kinds[0] == "title" else 0
+    f = 0
+    while t + f < len(kinds) and kinds[t + f].startswith(FIELD_KIND):
+        f += 1
+    return t, f
+
+
+def analyze_document(
+    title: str,
+    body: str,
+    *,
+    body_format: str = "markdown",
+    fields: Sequence[tuple[str, str]] = (),
+    autop: bool | None = None,
+) -> Analysis:
+    """Segments and hash of a version: title, translatable front-matter fields, then the
+    body as Markdown or HTML (``autop`` as :func:`sync.htmlsegments.analyze_html` takes it)."""
+    if body_format == "html":
+        from sync.htmlsegments import analyze_html  # lxml loads only for HTML documents
+
+        analysis = analyze_html(title, body, autop=autop)
+    else:
+        analysis = analyze_markdown(title, body)
+    return with_fields(analysis, fields) if fields else analysis
+
+
 def diff_segments(old: Sequence[Segment], new: Sequence[Segment]) -> SegmentDiff:
     """Compare two revisions' segments by text (difflib, no autojunk).
 

@@ -34,10 +34,14 @@ class Cell:
     def as_dict(self, source: Any | None) -> dict[str, Any]:
         out: dict[str, Any] = {"state": str(self.state)}
         v = self.version
+        if v is not None and self.state is State.MISSING and v.stub and not v.deleted:
+            out["detail"] = "stub"  # a placeholder file the site keeps: missing all the same
+            out["origin"] = v.origin
         if v is not None and self.state is not State.MISSING:
             out["revision"] = v.revision
             if self.state is not State.SOURCE:
                 out["based_on_revision"] = v.based_on_revision
+                out["baseline"] = v.baseline or "assumed"
                 if self.state is State.STALE:
                     out["changed_segments"] = v.changed_segments
                     out["added_segments"] = v.added_segments
@@ -86,12 +90,12 @@ class Row:
 
 
 def cell_state(post: Any, lang: str, v: Any | None, src: Any | None) -> State:
-    alive = v is not None and not v.deleted
+    alive = v is not None and not v.deleted and not v.stub
     if lang == post.source_lang and alive:
         return State.SOURCE
     return translation_state(
         version_alive=alive,
-        source_alive=src is not None and not src.deleted,
+        source_alive=src is not None and not src.deleted and not src.stub,
         based_on=v.based_on_revision if v is not None else None,
         source_revision=src.revision if src is not None else None,
     )
@@ -176,6 +180,7 @@ class Filters:
     post: str | None = None
     text: str | None = None
     translator: str | None = None
+    baselines: tuple[str, ...] = ()
 
     def keep(self, row: Row, langs: Sequence[str]) -> bool:
         if self.post and not (
@@ -191,14 +196,32 @@ class Filters:
             c.task is not None and c.task.assignee == self.translator for c in cells
         ):
             return False
+        if self.baselines and not any(baseline_of(c) in self.baselines for c in cells):
+            return False
         return True
 
 
+BASELINES = ("recorded", "declared", "history", "assumed")
+
+
+def baseline_of(cell: Cell) -> str | None:
+    """How a translation's based-on revision is known; None for a source or a missing one."""
+    if cell.version is None or cell.state in (State.SOURCE, State.MISSING):
+        return None
+    return cell.version.baseline or "assumed"
+
+
 def summarize(rows: Sequence[Row], langs: Sequence[str]) -> dict[str, dict[str, int]]:
-    summary = {lang: {str(s): 0 for s in STATES} for lang in langs}
+    """Per language: how many posts are in each state, and how many translations have an
+    assumed baseline (first seen with no evidence of the source they were made from)."""
+    summary = {lang: {**{str(s): 0 for s in STATES}, "assumed": 0} for lang in langs}
     for row in rows:
         for lang in langs:
-            summary[lang][str(row.cells[lang].state)] += 1
+            cell = row.cells[lang]
+            counts = summary[lang]
+            counts[str(cell.state)] += 1
+            if baseline_of(cell) == "assumed":
+                counts["assumed"] += 1
     return summary
 
 

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 from sync.config import Settings
 from sync.db.models import Event, Post, Revision, Version, utcnow
 from sync.db.models import Segment as SegmentRow
+from sync.errors import SourceError
 from sync.frontmatter import json_safe
-from sync.segments import Analysis, Segment, align, analyze_markdown, diff_segments
-from sync.sources.base import Deleted, Document, Problem, Unchanged
+from sync.segments import Analysis, Segment, align, analyze_document, diff_segments
+from sync.sources.base import SKIP_REASONS, Deleted, Document, Problem, Skipped, Unchanged
 from sync.spill import Spill
 from sync.state import State, translation_state
 
@@ -34,6 +35,9 @@ WRITE_BYTES = 2 << 20
 #: Version rows in one statement: 25 columns each, one bind parameter per value (a batch of
 #: 500 made the scan's peak memory, in the driver's query conversion).
 VERSION_CHUNK = 100
+#: Translations whose history is asked at once (the source files' past contents are in
+#: memory together).
+HISTORY_BATCH = 1000
 
 
 @dataclass
@@ -52,6 +56,11 @@ class ScanReport:
     problems: list[Problem] = field(default_factory=list)
     touched_posts: set[int] = field(default_factory=set)
     failed_sources: set[str] = field(default_factory=set)  # unreadable: nothing applied
+    #: (post, language) of versions that appeared, changed or went away in this scan
+    revised: set[tuple[int, str]] = field(default_factory=set)
+    skipped: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SKIP_REASONS, 0))
+    #: how the based-on revisions of translations first seen in this scan are known
+    baselines: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +73,8 @@ class ScanReport:
             "deleted": self.deleted,
             "restored": self.restored,
             "state_changes": self.state_changes,
+            "skipped": dict(self.skipped),
+            "baselines": dict(sorted(self.baselines.items())),
             "errors": [
                 {"origin": p.origin, "line": p.line, "reason": p.reason} for p in self.problems
             ],
@@ -100,12 +111,15 @@ class VRow:
     changed_segments: int = 0
     added_segments: int = 0
     removed_segments: int = 0
+    baseline: str | None = None
+    stub: bool = False
     declared_hash: str | None = None  # the source_hash the file declares (column above)
     front_matter: dict[str, Any] | None = None  # not in the snapshot; set when a file is read
     # scan-local
     dirty: bool = False
     declared_source_hash: str | None = None
     first_seen: bool = False
+    forced_baseline: str | None = None  # write-back: the task recorded what it was made from
     body_format: str = "markdown"
     spill: Spill | None = field(default=None, repr=False)  # where a new revision's content is
     slot: int = -1
@@ -113,6 +127,11 @@ class VRow:
     @property
     def alive(self) -> bool:
         return not self.deleted and self.revision > 0
+
+    @property
+    def live(self) -> bool:
+        """Alive and not a stub: a version that counts (a stub translation is missing)."""
+        return not self.deleted and self.revision > 0 and not self.stub
 
     def content(self) -> tuple[tuple[Segment, ...], str, Sequence[str | None] | None] | None:
         """(segments, body, source texts) of the new revision this scan made, if any."""
@@ -144,7 +163,8 @@ class Spilled:
 VERSION_COLUMNS = (
     "id post_id lang source origin title draft deleted revision content_hash raw_hash "
     "segment_count date declared_source_lang priority due external_id "
-    "based_on_revision stale_since changed_segments added_segments removed_segments"
+    "based_on_revision stale_since changed_segments added_segments removed_segments "
+    "baseline stub"
 ).split()
 if [f.name for f in dataclasses.fields(VRow)][: len(VERSION_COLUMNS) + 1] != [
     *VERSION_COLUMNS, "declared_hash"
@@ -155,11 +175,47 @@ if [f.name for f in dataclasses.fields(VRow)][: len(VERSION_COLUMNS) + 1] != [
 def analyze(doc: Document) -> Analysis:
     if doc.analysis is not None:
         return doc.analysis
-    if doc.body_format == "html":
-        from sync.htmlsegments import analyze_html  # lxml loads only for HTML documents
+    return analyze_document(doc.title, doc.body, body_format=doc.body_format, fields=doc.fields)
 
-        return analyze_html(doc.title, doc.body)
-    return analyze_markdown(doc.title, doc.body)
+
+MAX_ORIGIN = 2048  # versions.origin
+MAX_TITLE = 10_000
+
+
+def unstorable(doc: Document) -> str | None:
+    """Why a document from any source cannot be stored as it is, or None: the database must
+    never be the one to refuse it (PostgreSQL takes no NUL in text; columns have sizes)."""
+    if len(doc.origin) > MAX_ORIGIN:
+        return f"its origin is longer than {MAX_ORIGIN} characters"
+    for name, text in (("title", doc.title), ("body", doc.body), ("post key", doc.key),
+                       ("origin", doc.origin)):
+        if "\x00" in text:
+            return f"the {name} contains a NUL character, which no database stores as text; " \
+                "remove it"
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return f"the {name} holds a lone surrogate (broken UTF-16 in the source); " \
+                    "fix the text"
+    for name, text in doc.fields:
+        if "\x00" in text:
+            return f"front-matter field {name} contains a NUL character; remove it"
+    if len(doc.title) > MAX_TITLE:
+        return f"the title is longer than {MAX_TITLE:,} characters"
+    if len(doc.lang) > 16 or (doc.external_id is not None and len(doc.external_id) > 64):
+        return "its language code or id is too long"
+    if not -2**31 < doc.priority < 2**31:
+        return f"priority {doc.priority} is out of range"
+    return None
+
+
+def is_stub(doc: Document, analysis: Spilled | Analysis) -> bool:
+    """A placeholder: declared by a stub field, or with no text at all (no title, no
+    translatable field, an empty body)."""
+    segments = (analysis.segment_count if isinstance(analysis, Spilled)
+                else len(analysis.segments))
+    return doc.stub or (segments == 0 and not doc.body.strip())
 
 
 class Snapshot:
@@ -213,12 +269,12 @@ def state_of(snap: Snapshot, post_id: int, lang: str) -> State:
     """Derived state of one language of a post, from the snapshot."""
     src_lang = snap.source_lang.get(post_id)
     v = snap.versions.get((post_id, lang))
-    if lang == src_lang and v is not None and v.alive:
+    if lang == src_lang and v is not None and v.live:
         return State.SOURCE
     src = source_version(snap, post_id)
     return translation_state(
-        version_alive=v is not None and v.alive,
-        source_alive=src is not None and src.alive,
+        version_alive=v is not None and v.live,
+        source_alive=src is not None and src.live,
         based_on=v.based_on_revision if v else None,
         source_revision=src.revision if src else None,
     )
@@ -227,14 +283,20 @@ def state_of(snap: Snapshot, post_id: int, lang: str) -> State:
 def choose_source_lang(
     versions: Iterable[VRow], current: str | None, settings: Settings
 ) -> str | None:
-    """The post's source language: declared > kept > TRANSYNC_SOURCE_LANG > earliest date."""
-    live = [v for v in versions if v.alive]
-    declared = sorted({v.declared_source_lang for v in live if v.declared_source_lang})
+    """The post's source language: declared > kept > TRANSYNC_SOURCE_LANG > earliest date,
+    among the languages that may be a source (TRANSYNC_SOURCE_LANGS) and versions that are
+    not stubs. None when no version qualifies: the post then has no source (its versions
+    are orphaned, no task is planned). A source that is deleted stays the source: its
+    translations are orphaned, never promoted to be translated from."""
+    allowed = settings.possible_sources
+    live = [v for v in versions if v.live and v.lang in allowed]
+    declared = sorted({v.declared_source_lang for v in live
+                       if v.declared_source_lang and v.declared_source_lang in allowed})
     if declared:
         if current in declared:
             return current
         return declared[0]
-    if current is not None:
+    if current is not None and current in allowed:
         return current
     if not live:
         return None
@@ -269,6 +331,10 @@ class Scan:
         self.before: dict[tuple[int, str], State] = {}
         self.remembered: set[int] = set()
         self.spill = Spill()
+        self.sources: dict[str, Any] = {}  # uri → source object, for history look-ups
+        # source revisions found in history and not yet recorded: (post, number) → slot
+        self.historical: dict[tuple[int, int], int] = {}
+        self.historical_rows: list[tuple[VRow, int, str, str, int, int, dt.datetime, str]] = []
 
     @property
     def snap(self) -> Snapshot:
@@ -294,6 +360,7 @@ class Scan:
     def read_source(self, source: Any, progress: Progress | None = None) -> None:
         """Read one source; documents are staged, problems reported, deletions found."""
         self.report.sources.append(source.uri)
+        self.sources[source.uri] = source
         if self.loaded or self.keys is not None:
             existing = self.snap.by_origin(source.uri)
             known = {o: v.raw_hash for o, v in existing.items() if not v.deleted}
@@ -306,7 +373,9 @@ class Scan:
         for item in source.read(known):
             if progress:
                 progress(1)
-            if isinstance(item, Deleted):
+            if isinstance(item, Skipped):
+                self.report.skipped[item.reason] = self.report.skipped.get(item.reason, 0) + 1
+            elif isinstance(item, Deleted):
                 gone.add(item.origin)
             elif isinstance(item, Unchanged):
                 self.report.files += 1
@@ -317,9 +386,23 @@ class Scan:
                 if item.fatal:
                     break
                 kept.add(item.origin)
+            elif (why := unstorable(item)) is not None:
+                self.report.files += 1
+                problems.append(Problem(origin=item.origin[:MAX_ORIGIN], key=item.key,
+                                        lang=item.lang, reason=why))
+                kept.add(item.origin)
             else:
                 self.report.files += 1
-                docs.append(dataclasses.replace(item, body="", analysis=self.keep(item)))
+                try:
+                    spilled = self.keep(item)
+                except Exception as exc:  # noqa: BLE001 - one document's failure is its own
+                    problems.append(Problem(origin=item.origin, key=item.key, lang=item.lang,
+                                            reason=f"could not be read ({type(exc).__name__}: "
+                                            f"{exc}); fix it or leave it out of the source"))
+                    kept.add(item.origin)
+                    continue
+                docs.append(dataclasses.replace(item, body="", analysis=spilled,
+                                                stub=is_stub(item, spilled)))
         self.report.problems.extend(problems)
         if any(p.fatal for p in problems):
             self.report.failed_sources.add(source.uri)
@@ -328,6 +411,7 @@ class Scan:
             return  # every file unchanged, none gone: nothing to stage, nothing deleted
         existing = self.snap.by_origin(source.uri)
         docs = self.reject_duplicates(docs, existing, kept)
+        docs = self.reject_other_origins(docs, source.uri, kept)
         self.create_posts(sorted({d.key for d in docs} - self.snap.posts.keys()))
         claimed = {d.origin for d in docs} | kept
         for doc in docs:
@@ -390,13 +474,36 @@ class Scan:
                 kept.add(d.origin)
         return sorted(accepted, key=lambda d: d.origin)
 
+    def reject_other_origins(self, docs: list[Document], uri: str, kept: set[str]
+                             ) -> list[Document]:
+        """A (post, language) that another source holds (a live version read from elsewhere)
+        is not taken over: the document is rejected with both origins named, and what was
+        recorded stays. Scanning two exports of the same post never alternates."""
+        accepted = []
+        for d in docs:
+            pid = self.snap.posts.get(d.key)
+            holder = self.snap.versions.get((pid, d.lang)) if pid is not None else None
+            if holder is not None and holder.source != uri and holder.alive:
+                self.report.problems.append(Problem(
+                    origin=d.origin, key=d.key, lang=d.lang,
+                    reason=f"post {d.key!r} in {d.lang} is already read from "
+                    f"{holder.source} ({holder.origin}); one origin per post and language: "
+                    "remove one of them, or give this one another key"))
+                kept.add(d.origin)
+                continue
+            accepted.append(d)
+        return accepted
+
     def stage(
         self,
         doc: Document,
         at_origin: VRow | None,
         source_texts: Sequence[str | None] | None = None,
+        *,
+        baseline: str | None = None,
     ) -> VRow:
-        """Apply one parsed document to the in-memory snapshot."""
+        """Apply one parsed document to the in-memory snapshot. ``baseline``: write-back
+        says how the translation's based-on revision is known (``recorded``)."""
         if doc.key not in self.snap.posts:
             self.create_posts([doc.key])
         pid = self.snap.posts[doc.key]
@@ -453,6 +560,12 @@ class Scan:
         v.declared_hash = doc.source_hash
         v.front_matter = json_safe(doc.front_matter)
         v.priority, v.due, v.external_id = doc.priority, doc.due, doc.external_id
+        was_stub = v.stub and v.revision > 1
+        v.stub = doc.stub or (analysis.segment_count == 0 and not doc.body.strip()
+                              and not isinstance(doc.analysis, Spilled))
+        if was_stub and not v.stub:
+            v.first_seen = True  # a placeholder became a translation: judged as new
+        v.forced_baseline = baseline
         v.dirty = True
         self.report.touched_posts.add(pid)
         return v
@@ -468,65 +581,79 @@ class Scan:
 
     def event(self, kind: str, post_id: int | None, lang: str | None, **details: Any) -> None:
         self.events.append((kind, post_id, lang, details))
+        if kind in ("revision", "deleted", "restored") and post_id is not None and lang:
+            self.report.revised.add((post_id, lang))
 
     # -- deciding --------------------------------------------------------------
 
     def settle(self) -> None:
-        """Source languages, based-on revisions and stale counts of every touched post."""
+        """Source languages, based-on revisions (and how they are known) and stale counts of
+        every touched post."""
         touched = sorted(self.report.touched_posts)
         by_post: dict[int, list[VRow]] = defaultdict(list)
         for (pid, _lang), v in self.snap.versions.items():
             if pid in self.report.touched_posts:
                 by_post[pid].append(v)
-        hashes = self.source_revision_hashes(by_post)
         lang_changes: list[dict[str, Any]] = []
+        changed_source: set[int] = set()
         for pid in touched:
-            versions = by_post[pid]
             old = self.snap.source_lang.get(pid)
-            new = choose_source_lang(versions, old, self.settings)
+            new = choose_source_lang(by_post[pid], old, self.settings)
             if new != old:
                 self.snap.source_lang[pid] = new
                 lang_changes.append({"_id": pid, "source_lang": new})
+                changed_source.add(pid)
                 if old is not None:
                     self.event("source_lang", pid, new, previous=old)
+        evidence = self.history_evidence(touched, by_post)
+        hashes = self.source_revision_hashes(touched, by_post, evidence)
+        found = self.historical_revisions(evidence, hashes)
+        for pid in touched:
             src = source_version(self.snap, pid)
-            for v in versions:
+            for v in by_post[pid]:
                 if v is src or src is None:
-                    if v is src and v.based_on_revision is not None:
-                        v.based_on_revision = None
+                    if v is src and (v.based_on_revision is not None or v.baseline is not None):
+                        v.based_on_revision = v.baseline = None
                         v.dirty = True
                     continue
-                if not v.alive:
+                if not v.live:  # gone, or a stub: missing, made from nothing
                     continue
                 declared = v.declared_source_hash
-                matched = hashes.get((src.id, declared[:16])) if declared and src.id else None
-                if declared and src.revised and (
-                    src.content_hash[:16] == declared[:16]
-                ):
+                matched = (hashes.get((src.id, declared[:16]))
+                           if declared and src.id is not None else None)
+                if declared and src.revised and src.content_hash[:16] == declared[:16]:
                     matched = src.revision
                 if matched is not None:
-                    if matched != v.based_on_revision:
-                        v.based_on_revision = matched
-                        v.dirty = True
-                elif v.first_seen or v.based_on_revision is None or new != old:
-                    if v.based_on_revision != src.revision:
-                        v.based_on_revision = src.revision
-                        v.dirty = True
+                    self.set_base(v, matched, v.forced_baseline or "declared")
+                elif v.first_seen and id(v) in found:
+                    self.set_base(v, found[id(v)], "history")
+                elif v.first_seen or v.based_on_revision is None or pid in changed_source:
+                    self.set_base(v, src.revision, v.forced_baseline or "assumed")
+                elif v.forced_baseline:
+                    self.set_base(v, v.based_on_revision, v.forced_baseline)
+                if v.first_seen and v.baseline:
+                    self.report.baselines[v.baseline] = self.report.baselines.get(
+                        v.baseline, 0) + 1
         posts = Post.__table__
         for chunk in chunks(lang_changes):
             self.session.execute(posts.update().where(posts.c.id == bindparam("_id")), chunk)
         self.count_changes(touched)
 
-    def source_revision_hashes(self, by_post: dict[int, list[VRow]]) -> dict[tuple[int, str], int]:
-        """(source version id, short hash) → revision number, for translations that declare one."""
-        wanted = set()
-        for pid, versions in by_post.items():
-            if any(v.declared_source_hash for v in versions):
+    @staticmethod
+    def set_base(v: VRow, revision: int, baseline: str) -> None:
+        if (v.based_on_revision, v.baseline) != (revision, baseline):
+            v.based_on_revision, v.baseline = revision, baseline
+            v.dirty = True
+
+    def source_revision_hashes(
+        self, touched: Sequence[int], by_post: dict[int, list[VRow]], evidence: dict[int, Any]
+    ) -> dict[tuple[int, str], int]:
+        """(source version id, hash) → revision number for the sources of translations that
+        declare a source_hash or have history: the short (16) and the full hash both."""
+        wanted = {src.id for _v, src, _ev in evidence.values() if src.id is not None}
+        for pid in touched:
+            if any(v.declared_source_hash for v in by_post[pid]):
                 src = source_version(self.snap, pid)
-                if src is None:
-                    src_lang = choose_source_lang(versions, self.snap.source_lang.get(pid),
-                                                  self.settings)
-                    src = self.snap.versions.get((pid, src_lang)) if src_lang else None
                 if src is not None and src.id is not None:
                     wanted.add(src.id)
         found: dict[tuple[int, str], int] = {}
@@ -538,7 +665,136 @@ class Scan:
             )
             for vid, h, n in rows:
                 found[(vid, h[:16])] = n
+                found[(vid, h)] = n
         return found
+
+    # -- history ---------------------------------------------------------------
+
+    def history_evidence(self, touched: Sequence[int], by_post: dict[int, list[VRow]]
+                         ) -> dict[int, tuple[VRow, VRow, Any]]:
+        """id(translation) → (translation, source, Evidence) for translations seen for the
+        first time whose source is a file of the same tree, when git history says which
+        source they were made from (TRANSYNC_HISTORY=auto). One history per tree, asked in
+        batches."""
+        if self.settings.history == "off":
+            return {}
+        wanted: dict[str, list[tuple[VRow, VRow]]] = defaultdict(list)
+        for pid in touched:
+            src = source_version(self.snap, pid)
+            if src is None or not src.live or not src.source.startswith("fs:"):
+                continue
+            for v in by_post[pid]:
+                if (v is not src and v.first_seen and v.live and v.source == src.source
+                        and not v.declared_source_hash and not v.forced_baseline):
+                    wanted[v.source].append((v, src))
+        found: dict[int, tuple[VRow, VRow, Any]] = {}
+        for uri, pairs in wanted.items():
+            history = self.git_history(uri)
+            if history is None:
+                continue
+            for batch in chunks(pairs, HISTORY_BATCH):
+                try:
+                    answers = history.baselines([(v.origin, src.origin) for v, src in batch])
+                except SourceError as exc:  # git failed midway: no evidence, say so once
+                    self.report.problems.append(Problem(
+                        origin=uri, reason=f"git history could not be read ({exc}); the "
+                        "translations first seen in this scan are assumed current"))
+                    break
+                for v, src in batch:
+                    ev = answers.get((v.origin, src.origin))
+                    if ev is not None:
+                        found[id(v)] = (v, src, ev)
+        return found
+
+    def git_history(self, uri: str) -> Any:
+        """The git history of a content tree, or None (not a work tree, no git)."""
+        cache = self.__dict__.setdefault("_histories", {})
+        if uri not in cache:
+            from pathlib import Path
+
+            from sync.githistory import GitHistory
+
+            cache[uri] = GitHistory.open(Path(uri[3:]))
+        return cache[uri]
+
+    def historical_revisions(self, evidence: dict[int, tuple[VRow, VRow, Any]],
+                             hashes: dict[tuple[int, str], int]) -> dict[int, int]:
+        """id(translation) → the source revision history says it was made from.
+
+        The source's content at the translation's commit is analyzed like any file of the
+        tree. When it is the current content, the translation is current; when a recorded
+        revision has that content, it is that one; otherwise it is stored as a revision of
+        its own (so diffs and the catalogs' previous msgids work). A source first seen in
+        this scan numbers its history from r1 in the order the translations were made, its
+        current content last; a source recorded before gets numbers below its first
+        recorded revision (history older than transync's first look)."""
+        decided: list[tuple[VRow, VRow, Any, int | None]] = []  # None: the current revision
+        pending: dict[int, list[tuple[VRow, Any, Analysis, Document]]] = defaultdict(list)
+        sources: dict[int, VRow] = {}
+        for v, src, ev in evidence.values():
+            if ev.uncommitted:
+                decided.append((v, src, ev, None))
+                continue
+            doc = self.historical_document(src, ev.source_blob)
+            if doc is None:
+                continue
+            h = doc.analysis.content_hash
+            if h == src.content_hash:
+                decided.append((v, src, ev, None))
+            elif src.id is not None and (src.id, h) in hashes:
+                decided.append((v, src, ev, hashes[(src.id, h)]))
+            else:
+                pending[id(src)].append((v, ev, doc.analysis, doc))
+                sources[id(src)] = src
+        for sid, items in pending.items():
+            src = sources[sid]
+            first: dict[str, dt.datetime] = {}
+            for _v, ev, analysis, _doc in items:
+                when = ev.translation_time or self.now
+                h = analysis.content_hash
+                first[h] = min(first.get(h, when), when)
+            ranked = sorted(first, key=lambda h: (first[h], h))
+            if src.id is None and src.revision == 1:  # new: history first, then the current
+                numbers = {h: i for i, h in enumerate(ranked, 1)}
+                self.renumber(src, len(ranked) + 1)
+            else:
+                lowest = min([n for (vid, _h), n in hashes.items() if vid == src.id] or [1])
+                numbers = {h: lowest - len(ranked) + i for i, h in enumerate(ranked)}
+            for v, ev, analysis, doc in items:
+                h = analysis.content_hash
+                number = numbers[h]
+                if (src.post_id, number) not in self.historical:
+                    slot = self.spill.put((analysis.segments, doc.body, None))
+                    self.historical[(src.post_id, number)] = slot
+                    self.historical_rows.append(
+                        (src, number, h, doc.title, slot, len(analysis.segments),
+                         first[h], doc.body_format))
+                decided.append((v, src, ev, number))
+        based: dict[int, int] = {}
+        for v, src, ev, number in decided:
+            based[id(v)] = src.revision if number is None else number
+            if number is not None and number != src.revision:
+                v.stale_since = ev.next_source_time or self.now
+            self.event("baseline", v.post_id, v.lang, baseline="history",
+                       based_on_revision=based[id(v)], translation_commit=ev.translation_commit,
+                       source_commit=ev.source_commit, next_source_commit=ev.next_source_commit,
+                       uncommitted=ev.uncommitted)
+        return based
+
+    def historical_document(self, src: VRow, raw: bytes | None) -> Document | None:
+        """A past version of a source file, read by its tree as the file would be now."""
+        tree = self.sources.get(src.source)
+        if raw is None or tree is None or not hasattr(tree, "parse"):
+            return None
+        doc = tree.parse(src.origin, raw, "", tree.folder_layout(), analyze=True)
+        return doc if isinstance(doc, Document) and doc.analysis is not None else None
+
+    def renumber(self, src: VRow, number: int) -> None:
+        """A source first seen in this scan gets revision `number` (its history comes first)."""
+        for kind, pid, lang, details in self.events:
+            if kind == "revision" and pid == src.post_id and lang == src.lang:
+                details["revision"] = number
+        src.revision = number
 
     def count_changes(self, post_ids: Sequence[int]) -> None:
         """changed/added/removed since each stale translation's based-on revision."""
@@ -568,7 +824,11 @@ class Scan:
             new = src.new_segments if src.revised else segs.get(
                 (src.id, src.revision), ()
             )
-            old = segs.get((src.id, v.based_on_revision), ())
+            slot = self.historical.get((src.post_id, v.based_on_revision))
+            if slot is not None:  # a source revision found in history in this scan
+                old = self.spill.get(slot)[0]
+            else:
+                old = segs.get((src.id, v.based_on_revision), ())
             d = diff_segments(old, new)
             counts = (d.changed, d.added, d.removed)
             if counts != (v.changed_segments, v.added_segments, v.removed_segments):
@@ -635,6 +895,7 @@ class Scan:
                                 for pos, s in enumerate(segments))
             if rows:
                 insert_segments(rows)
+        self.write_historical(insert_segments)
         self.state_events()
         if self.events:
             for chunk in chunks(self.events, 2000):
@@ -643,6 +904,41 @@ class Scan:
                      "lang": lang, "details": details}
                     for kind, post_id, lang, details in chunk])
         return self.report
+
+    def written(self) -> None:
+        """Forget what this scan wrote, so that more can be staged and written in the same
+        transaction (write-back records a hand edit, then the translation over it)."""
+        for v in self.snap.versions.values():
+            if v.dirty or v.spill is not None:
+                v.dirty, v.spill, v.first_seen, v.forced_baseline = False, None, False, None
+        self.events.clear()
+        self.before.clear()
+        self.remembered.clear()
+        self.historical.clear()
+        self.historical_rows.clear()
+        self.report.touched_posts.clear()
+
+    def write_historical(
+        self, insert_segments: Callable[[Sequence[tuple[int, int, str, str, str | None]]], None]
+    ) -> None:
+        """Source revisions found in git history: rows and segments like any revision."""
+        revisions = Revision.__table__
+        for chunk in chunks(self.historical_rows, 200):
+            contents = [self.spill.get(row[4]) for row in chunk]
+            ids = self.session.execute(
+                revisions.insert().returning(revisions.c.id, sort_by_parameter_order=True),
+                [{"version_id": src.id, "number": number, "content_hash": h, "title": title,
+                  "body": content[1], "body_format": body_format, "segment_count": count,
+                  "source_revision": None, "created_at": when}
+                 for (src, number, h, title, _slot, count, when, body_format), content
+                 in zip(chunk, contents, strict=True)],
+            ).scalars()
+            rows: list[tuple[int, int, str, str, str | None]] = []
+            for content, rid in zip(contents, ids, strict=True):
+                rows.extend((rid, pos, seg.kind, seg.text, None)
+                            for pos, seg in enumerate(content[0]))
+            if rows:
+                insert_segments(rows)
 
     def memory_pairs(
         self, fallback: set[int]

@@ -81,9 +81,29 @@ def scan(ctx: Context, sources: tuple[str, ...], as_json: bool, actor: str) -> i
             f"{report.deleted} deleted, {report.restored} restored, "
             f"{report.state_changes} state changes, {len(report.problems)} errors"
         )
-        for p in report.problems:
-            err.print(f"[red]rejected[/] {p}", markup=True, highlight=False)
+        skipped = {k: v for k, v in report.skipped.items() if v}
+        if skipped:
+            out.print("skipped: " + ", ".join(f"{v} {k.replace('_', ' ')}"
+                                              for k, v in skipped.items()), markup=False)
+        if report.baselines:
+            out.print("translations seen for the first time: " + ", ".join(
+                f"{n} {BASELINE_WORDS[k]}" for k, n in report.baselines.items()), markup=False)
+        for p in report.problems[:SHOWN_PROBLEMS]:
+            err.print(f"[red]rejected[/] {escape(str(p))}", markup=True, highlight=False)
+        if len(report.problems) > SHOWN_PROBLEMS:
+            err.print(f"… and {len(report.problems) - SHOWN_PROBLEMS:,} more rejected "
+                      f"({len(report.problems):,} in all; `scan --json` lists every one)",
+                      markup=False)
     return EXIT_REJECTED if report.problems else EXIT_OK
+
+
+SHOWN_PROBLEMS = 50  # a scan's text report names this many rejected inputs, then counts
+BASELINE_WORDS = {
+    "recorded": "recorded",
+    "declared": "declared by source_hash",
+    "history": "dated by git history",
+    "assumed": "assumed current (no evidence)",
+}
 
 
 def age(since: dt.datetime | None) -> str:
@@ -104,8 +124,12 @@ def cell_text(cell: Any) -> str:
     elif state is State.STALE:
         text = (f"stale ~{v.changed_segments} +{v.added_segments} -{v.removed_segments} "
                 f"{age(v.stale_since)}")
+    elif state is State.MISSING and v is not None and v.stub and not v.deleted:
+        text = "missing (stub)"
     else:
         text = str(state)
+    if state in (State.CURRENT, State.STALE) and (v.baseline or "assumed") == "assumed":
+        text += " (assumed)"
     if v is not None and v.draft and state is not State.MISSING:
         text += " (draft)"
     if cell.task is not None:
@@ -126,15 +150,21 @@ def filter_options(fn: Any) -> Any:
 @cli.command()
 @filter_options
 @click.option("--translator", help="Only posts with an open task of this translator.")
+@click.option("--baseline", "baselines", multiple=True,
+              type=click.Choice(["recorded", "declared", "history", "assumed"]),
+              help="Only posts with a translation whose based-on revision is known this way.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (the documented contract).")
 @click.option("--page", type=click.IntRange(1), default=None, help="Page number (with --per-page).")
 @click.option("--per-page", type=click.IntRange(1, 10000), default=None, help="Posts per page.")
 @pass_ctx
 def status(ctx: Context, langs: tuple[str, ...], states: tuple[str, ...], post: str | None,
-           translator: str | None, as_json: bool, page: int | None, per_page: int | None) -> None:
-    """The status matrix: posts × languages."""
+           translator: str | None, baselines: tuple[str, ...], as_json: bool,
+           page: int | None, per_page: int | None) -> None:
+    """The status matrix: posts × languages. "(assumed)" marks a translation first seen
+    with no evidence of the source it was made from (`ack` confirms one)."""
     settings = ctx.settings
-    filters = Filters(langs=tuple(langs), states=tuple(states), post=post, translator=translator)
+    filters = Filters(langs=tuple(langs), states=tuple(states), post=post, translator=translator,
+                      baselines=tuple(baselines))
     if per_page and not page:
         page = 1
     if page and not per_page:
@@ -162,11 +192,12 @@ def status(ctx: Context, langs: tuple[str, ...], states: tuple[str, ...], post: 
         out.print(table)
         for lang in settings.languages:
             counts = doc["summary"][lang]
-            total = sum(counts.values()) - counts["source"]
+            total = sum(counts[str(s)] for s in State) - counts["source"]
             done = counts["current"]
             pct = f"{100 * done / total:.0f}%" if total else "-"
-            parts = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
-            out.print(f"{lang}: {parts or 'no posts'} — {pct} current")
+            parts = ", ".join(f"{s} {counts[str(s)]}" for s in State if counts[str(s)])
+            assumed = f" ({counts['assumed']} assumed)" if counts.get("assumed") else ""
+            out.print(f"{lang}: {parts or 'no posts'} — {pct} current{assumed}")
         if "total" in doc:
             out.print(f"page {doc['page']} of {max(1, -(-doc['total'] // doc['per_page']))} "
                       f"({doc['total']} posts)")
@@ -231,8 +262,12 @@ def ack(ctx: Context, key: str, lang: str | None, actor: str | None, as_json: bo
         print_json({"post": key, "acknowledged": acked})
     elif acked:
         for a in acked:
-            out.print(f"{key} [{a['lang']}]: based on r{a['previous']} → r{a['based_on_revision']}"
-                      " (current)")
+            if a.get("confirmed"):
+                out.print(f"{key} [{a['lang']}]: confirmed current at r{a['based_on_revision']}"
+                          " (was assumed)", markup=False)
+            else:
+                out.print(f"{key} [{a['lang']}]: based on r{a['previous']} → "
+                          f"r{a['based_on_revision']} (current)", markup=False)
     else:
         out.print(f"{key}: no stale translation to acknowledge")
 

@@ -32,7 +32,10 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-OPEN_TASK_STATES = ("queued", "claimed", "submitted")
+#: A task in one of these states is open: at most one per (post, language). A ``conflict``
+#: task waits for an editor (write-back found text it had not seen); it keeps its slot.
+OPEN_TASK_STATES = ("queued", "claimed", "submitted", "conflict")
+OPEN_STATES_SQL = "state IN ('queued', 'claimed', 'submitted', 'conflict')"
 
 
 def utcnow() -> dt.datetime:
@@ -110,6 +113,12 @@ class Version(Base):
     changed_segments: Mapped[int] = mapped_column(Integer, default=0)
     added_segments: Mapped[int] = mapped_column(Integer, default=0)
     removed_segments: Mapped[int] = mapped_column(Integer, default=0)
+    # translations only: how based_on_revision is known: recorded (transync saw it, or a task
+    # made it), declared (source_hash), history (git), assumed (first seen, no evidence)
+    baseline: Mapped[str | None] = mapped_column(String(16))
+    # a placeholder the site keeps so the page exists (TRANSYNC_STUB_FIELDS, or no text at
+    # all): a translation that is a stub is missing
+    stub: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     post: Mapped[Post] = relationship(back_populates="versions")
@@ -144,7 +153,7 @@ class Segment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(64))  # "meta:<field>" for front-matter fields
     text: Mapped[str] = mapped_column(Text)
     source_text: Mapped[str | None] = mapped_column(Text)
 
@@ -195,8 +204,8 @@ class Task(Base):
             "post_id",
             "lang",
             unique=True,
-            sqlite_where=text("state IN ('queued', 'claimed', 'submitted')"),
-            postgresql_where=text("state IN ('queued', 'claimed', 'submitted')"),
+            sqlite_where=text(OPEN_STATES_SQL),
+            postgresql_where=text(OPEN_STATES_SQL),
         ),
         # the claim's order, queued tasks only: a claim reads one index entry, not the queue
         Index(
@@ -231,6 +240,9 @@ class Task(Base):
     # A task is due a pre-fill while this differs from source_revision.
     prefilled_revision: Mapped[int | None] = mapped_column(Integer)
     reject_reason: Mapped[str | None] = mapped_column(Text)
+    # state conflict: why write-back wrote nothing (the file changed on disk, is a symlink…),
+    # and what was found there; cleared when an editor resolves it
+    conflict: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     progress: Mapped[dict[str, Any]] = mapped_column(default=dict)
     submission: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

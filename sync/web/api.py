@@ -29,7 +29,7 @@ from sync.people import (
 )
 from sync.queue import list_tasks, task_dict
 from sync.state import STATES
-from sync.status import Filters, load_rows, snapshot, status_document
+from sync.status import BASELINES, Filters, load_rows, snapshot, status_document
 from sync.web.auth import Actor, api_actor, api_admin, api_editor
 from sync.web.state import web
 
@@ -49,8 +49,12 @@ def _split(values: list[str]) -> tuple[str, ...]:
 
 
 def status_filters(settings: Settings, lang: list[str], state: list[str], post: str | None,
-                   text: str | None, translator: str | None) -> Filters:
-    langs, states = _split(lang), _split(state)
+                   text: str | None, translator: str | None,
+                   baseline: list[str] | None = None) -> Filters:
+    langs, states, baselines = _split(lang), _split(state), _split(baseline or [])
+    bad = [x for x in baselines if x not in BASELINES]
+    if bad:
+        raise InputError(f"baseline {bad[0]!r}: use one of {', '.join(BASELINES)}")
     bad = [x for x in langs if x not in settings.languages]
     if bad:
         raise InputError(f"language {bad[0]!r} is not configured "
@@ -59,11 +63,13 @@ def status_filters(settings: Settings, lang: list[str], state: list[str], post: 
     if bad:
         raise InputError(f"state {bad[0]!r}: use one of {', '.join(str(s) for s in STATES)}")
     return Filters(langs=langs, states=states, post=post or None, text=text or None,
-                   translator=translator or None)
+                   translator=translator or None, baselines=baselines)
 
 
 LangQuery = Query([], description="Only these languages (repeat, or comma-separated).")
 StateQuery = Query([], description="Only posts with a shown language in this state.")
+BaselineQuery = Query([], description="Only posts with a shown translation whose based-on "
+                      "revision is known this way: recorded, declared, history, assumed.")
 
 
 @router.get("/status", tags=["status"], summary="The status matrix (as `status --json`)",
@@ -75,6 +81,7 @@ def status(
     post: str | None = Query(None, description="Post key: glob or substring."),
     text: str | None = Query(None, description="Words in the key or title."),
     translator: str | None = Query(None, description="Posts with an open task of this person."),
+    baseline: list[str] = BaselineQuery,
     page: int | None = Query(None, ge=1),
     per_page: int | None = Query(None, ge=1, le=MAX_PER_PAGE),
     actor: Actor = Depends(api_actor),
@@ -82,7 +89,7 @@ def status(
     """Every post × language, as `transync status --json`; with `page`/`per_page` the
     object also carries `page`, `per_page` and `total`."""
     settings = web(request).settings
-    filters = status_filters(settings, lang, state, post, text, translator)
+    filters = status_filters(settings, lang, state, post, text, translator, baseline)
     if per_page and not page:
         page = 1
     if page and not per_page:
@@ -103,12 +110,13 @@ def status_summary(
     post: str | None = None,
     text: str | None = None,
     translator: str | None = None,
+    baseline: list[str] = BaselineQuery,
     actor: Actor = Depends(api_actor),
 ) -> Response:
     """`{"languages", "summary", "total"}`: the summary of `status --json` for the posts the
     filters keep, without the posts."""
     settings = web(request).settings
-    filters = status_filters(settings, lang, state, post, text, translator)
+    filters = status_filters(settings, lang, state, post, text, translator, baseline)
     with transaction(settings.database_url) as session:
         snap = snapshot(session, settings)
 

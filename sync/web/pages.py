@@ -54,16 +54,18 @@ def matrix(
     state: list[str] = Query([]),
     text: str = "",
     translator: str = "",
+    baseline: list[str] = Query([]),
     page: int = Query(1, ge=1),
     per_page: int = Query(50, ge=1, le=500),
     actor: Actor = Depends(page_actor),
 ) -> Response:
     state_ = web(request)
     settings = state_.settings
-    filters = status_filters(settings, lang, state, None, text.strip(), translator)
+    filters = status_filters(settings, lang, state, None, text.strip(), translator, baseline)
     shown_langs = [x for x in settings.languages if not filters.langs or x in filters.langs]
     params = {"lang": list(filters.langs), "state": list(filters.states), "text": text.strip(),
-              "translator": translator, "per_page": per_page if per_page != 50 else None}
+              "translator": translator, "baseline": list(filters.baselines),
+              "per_page": per_page if per_page != 50 else None}
     with transaction(settings.database_url) as session:
         snap = snapshot(session, settings)
         people = snap.memo("assignees", lambda: queries.assignees(session))

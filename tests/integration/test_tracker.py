@@ -69,8 +69,11 @@ def test_first_scan_states_and_contract(settings: Settings, content: Path) -> No
     summary = doc["summary"]
     assert set(summary) == {"en", "tr", "ru"}
     for counts in summary.values():
-        assert set(counts) == {"source", "current", "stale", "missing", "orphaned"}
-    assert summary["tr"] == {"source": 1, "current": 5, "stale": 0, "missing": 1, "orphaned": 0}
+        assert set(counts) == {"source", "current", "stale", "missing", "orphaned", "assumed"}
+    # no git history and no source_hash in the demo tree: every translation is assumed
+    assert summary["tr"] == {"source": 1, "current": 5, "stale": 0, "missing": 1, "orphaned": 0,
+                             "assumed": 5}
+    assert es["versions"]["tr"]["baseline"] == "assumed"
 
 
 def test_rescan_without_change_creates_nothing(settings: Settings, content: Path) -> None:
@@ -189,7 +192,9 @@ def test_bad_inputs_reported_and_nothing_else_changes(settings: Settings, tmp_pa
     assert "en/posts/bad-yaml.md" in reasons
     assert any(p.origin == "en/posts/bad-yaml.md" and p.line == 4 for p in report.problems)
     assert "alias" in reasons["en/posts/alias-bomb.md"].lower()
-    assert "not configured" in reasons["xx/posts/unknown-lang.md"]
+    # a language folder that is not configured is skipped and counted, not an error
+    assert "xx/posts/unknown-lang.md" not in reasons
+    assert report.skipped["unconfigured_language"] == 1
     assert "outside" in reasons["en/posts/escape.md"]
     assert "en/posts/dup-one.md" in reasons and "en/posts/dup-two.md" in reasons
     doc = status(settings)
