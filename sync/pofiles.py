@@ -22,8 +22,8 @@ from sync.db.models import Revision, Task, Version
 from sync.errors import ConflictError, SubmissionError
 from sync.history import record
 from sync.queue import get_task
-from sync.segments import Segment
-from sync.submission import check_claim, finish, task_source
+from sync.segments import Segment, segment_label, split_fields
+from sync.submission import check_claim, fields_by_name, finish, task_source
 from sync.taskview import task_detail
 
 TASK_HEADER = "X-Transync-Task"
@@ -38,7 +38,7 @@ def task_po(session: Session, settings: Settings, task_id: int) -> bytes:
     _, rev = task_source(session, task)
     entries = []
     for seg in detail["segments"]:
-        comments = [f"segment {seg['position']}: {seg['kind']}"]
+        comments = [f"segment {seg['position']}: {segment_label(seg['kind'])}"]
         msgstr, fuzzy, previous = seg["translation"] or "", False, None
         if seg["change"] == "changed" and msgstr:
             fuzzy, previous = True, seg["previous_source"]
@@ -139,7 +139,8 @@ def _submit_po(
             continue
         if not entry.msgstr or ("fuzzy" in entry.flags and not accept_fuzzy):
             continue
-        found = check_entry(entry.msgid, entry.msgstr)
+        found = check_entry(entry.msgid, entry.msgstr, lang=task.lang,
+                            text_params=settings.shortcode_text_params)
         if found:
             where = _where(entry)
             problems += [f"{where}: {p}" for p in found]
@@ -197,7 +198,8 @@ def submit_segments(
             continue
         if not text or not text.strip():
             continue
-        for p in check_entry(segments[pos], text):
+        for p in check_entry(segments[pos], text, lang=task.lang,
+                             text_params=settings.shortcode_text_params):
             problems.append(f"segment {pos}: {p}")
         clean[pos] = text
     if problems:
@@ -240,9 +242,9 @@ def apply_segments(
 
     kinds = [seg.kind for seg in segments]
     texts = [progress[str(i)] for i in range(len(source))]
-    has_title = bool(kinds) and kinds[0] == "title"
-    title = texts[0] if has_title else rev.title
-    body_texts = texts[1:] if has_title else texts
+    heads, n_fields = split_fields(kinds)
+    title = texts[0] if heads else rev.title
+    body_texts = texts[heads + n_fields:]
     render = render_html if rev.body_format == "html" else render_markdown
     try:
         body = render(rev.body, body_texts)
@@ -252,6 +254,7 @@ def apply_segments(
     task.progress = progress
     submission = {
         "format": "segments", "title": title, "body": body, "source_texts": source,
+        "fields": fields_by_name(kinds, texts),
         "source_revision": rev.number, "source_hash": rev.content_hash[:16],
         "submitted_by": actor,
     }

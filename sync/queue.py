@@ -24,7 +24,7 @@ from sync.history import record
 from sync.people import get_user, require_lang, require_role
 from sync.status import iso
 
-TASK_STATES = ("queued", "claimed", "submitted", "done", "cancelled")
+TASK_STATES = ("queued", "claimed", "submitted", "conflict", "done", "cancelled")
 
 
 def parse_duration(text: str) -> dt.timedelta:
@@ -54,7 +54,7 @@ def task_dict(task: Task, key: str) -> dict[str, Any]:
         "due": task.due.isoformat() if task.due else None,
         "source_changed": task.source_changed,
         "created_at": iso(task.created_at),
-    }
+    } | ({"conflict": task.conflict} if task.state == "conflict" else {})
 
 
 def get_task(session: Session, task_id: int, *, lock: bool = False) -> tuple[Task, str]:

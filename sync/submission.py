@@ -6,25 +6,28 @@ all checks pass.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sync.checks import check_entry, shortcode_problems
 from sync.config import Settings
 from sync.db.models import Revision, Task, Version, utcnow
 from sync.errors import ConflictError, InputError, PermissionDenied, SubmissionError
+from sync.frontedit import string_leaves
 from sync.frontmatter import parse_document
 from sync.history import record
 from sync.memory import learn
 from sync.outbox import EXPORT, enqueue
 from sync.people import get_user, require_lang, require_role
 from sync.queue import get_task
-from sync.segments import align, analyze_markdown
+from sync.segments import FIELD_KIND, align, analyze_markdown, with_fields
 from sync.sources.fs import LANG_CODE
 from sync.tracker import load_segments
-from sync.writeback import write_translation
+from sync.writeback import WriteConflict, write_translation
 
 
 def task_source(session: Session, task: Task) -> tuple[Version, Revision]:
@@ -43,8 +46,10 @@ def task_source(session: Session, task: Task) -> tuple[Version, Revision]:
     return row[0], row[1]
 
 
-def parse_markdown_submission(data: bytes, *, name: str, lang: str) -> tuple[str, str]:
-    """Title and body of a submitted Markdown file, or every reason it is refused."""
+def parse_markdown_submission(data: bytes, *, name: str, lang: str
+                              ) -> tuple[str, str, dict[str, Any]]:
+    """Title, body and front matter of a submitted Markdown file, or every reason it is
+    refused."""
     meta, body, _ = parse_document(data, origin=name)
     problems = []
     title = meta.get("title")
@@ -61,7 +66,20 @@ def parse_markdown_submission(data: bytes, *, name: str, lang: str) -> tuple[str
     if problems:
         raise SubmissionError("the translation was refused; nothing was applied", path=name,
                               problems=problems)
-    return str(title).strip(), body
+    return str(title).strip(), body, meta
+
+
+def fields_by_name(kinds: Sequence[str], texts: Sequence[str]) -> dict[str, list[str]]:
+    """Front-matter field translations grouped by field, from segment kinds and texts.
+
+    >>> fields_by_name(["title", "meta:cards", "meta:cards", "paragraph"], ["T", "a", "b", "p"])
+    {'cards': ['a', 'b']}
+    """
+    out: dict[str, list[str]] = {}
+    for kind, text in zip(kinds, texts, strict=True):
+        if kind.startswith(FIELD_KIND):
+            out.setdefault(kind[len(FIELD_KIND):], []).append(text)
+    return out
 
 
 def check_claim(session: Session, task_id: int, name: str) -> tuple[Task, str]:
@@ -85,16 +103,33 @@ def submit_markdown(
             f"the file is {len(data)} bytes, over TRANSYNC_MAX_UPLOAD_BYTES="
             f"{settings.max_upload_bytes}", path=filename)
     task, key = check_claim(session, task_id, name)
-    title, body = parse_markdown_submission(data, name=filename, lang=task.lang)
+    title, body, meta = parse_markdown_submission(data, name=filename, lang=task.lang)
     src, rev = task_source(session, task)
     source_segments = load_segments(session, [(src.id, rev.number)]).get((src.id, rev.number), ())
-    translated = analyze_markdown(title, body).segments
+    names = tuple(f for f in settings.front_matter_fields if f != "title")
+    fields = tuple((name, text) for name in names if meta.get(name) is not None
+                   for text in string_leaves(meta[name]))
+    translated = with_fields(analyze_markdown(title, body), fields).segments
     lined = align(source_segments, translated)
+    problems: list[str] = []
+    if [s.kind for s in source_segments] == [s.kind for s in translated]:
+        # the same blocks in the same order: each pair is certain, so each is checked as a
+        # PO entry would be (when the structure differs, the pairing is a guess)
+        problems += [f"segment {pos} ({seg.kind}): {p}"
+                     for pos, (seg, text) in enumerate(zip(source_segments, lined, strict=True))
+                     if text is not None
+                     for p in check_entry(seg.text, text, lang=task.lang,
+                                          text_params=settings.shortcode_text_params)]
+    problems += shortcode_problems(rev.body, body, text_params=settings.shortcode_text_params)
+    if problems:
+        raise SubmissionError("the translation was refused; nothing was applied",
+                              path=filename, problems=problems)
     source_texts = None
     if [s.kind for s in source_segments] == [s.kind for s in translated]:
         source_texts = [s.text for s in source_segments]
     submission = {
         "format": "markdown", "title": title, "body": body, "source_texts": source_texts,
+        "fields": fields_by_name([s.kind for s in translated], [s.text for s in translated]),
         "source_revision": rev.number, "source_hash": rev.content_hash[:16],
         "submitted_by": name, "aligned": sum(1 for x in lined if x is not None),
     }
@@ -113,18 +148,31 @@ def finish(session: Session, settings: Settings, task: Task, key: str,
         record(session, "task", actor, task.post_id, task.lang, task=task.id, state="submitted")
         return {"task": task.id, "state": "submitted", "applied": False}
     apply(session, settings, task, key, actor)
-    return {"task": task.id, "state": task.state, "applied": True}
+    return outcome(session, settings, task, key)
 
 
-def apply(session: Session, settings: Settings, task: Task, key: str, actor: str) -> None:
-    """Write the submission back, record the version as current, mark the task done."""
+def apply(session: Session, settings: Settings, task: Task, key: str, actor: str,
+          *, force: bool = False) -> None:
+    """Write the submission back, record the version as current, mark the task done; or,
+    when the target is not what the last scan recorded, leave the task in ``conflict``
+    with both texts kept (``force``: an editor chose the submission over the disk)."""
     sub = task.submission or {}
     src, rev = task_source(session, task)
     v = write_translation(
         session, settings, key=key, lang=task.lang, title=sub["title"], body=sub["body"],
         source_hash=sub["source_hash"], actor=actor, source_texts=sub.get("source_texts"),
         body_format="markdown" if sub.get("format") == "markdown" else None,
+        fields=sub.get("fields"), force=force,
     )
+    if isinstance(v, WriteConflict):
+        now = utcnow()
+        task.state = "conflict"
+        task.conflict = {**v.as_dict(), "detected_at": now.isoformat()}
+        task.lease_expires_at = None
+        task.updated_at = now
+        record(session, "task", actor, task.post_id, task.lang, task=task.id, state="conflict",
+               reason=v.reason, path=v.path)
+        return
     texts = sub.get("source_texts")
     if texts and v.new_segments is not None:
         learn(session, src.lang, task.lang,
@@ -152,7 +200,52 @@ def approve(session: Session, settings: Settings, task_id: int, editor: str) -> 
                             "approved")
     record(session, "review", editor, task.post_id, task.lang, task=task.id, verdict="approved")
     apply(session, settings, task, key, editor)
-    return {"task": task.id, "state": task.state, "applied": True}
+    return outcome(session, settings, task, key)
+
+
+def outcome(session: Session, settings: Settings, task: Task, key: str) -> dict[str, Any]:
+    """What applying a submission left: the task's state and, when written, the state of
+    the translation (``current``, or ``stale`` when the source moved on meanwhile)."""
+    result: dict[str, Any] = {"task": task.id, "state": task.state,
+                              "applied": task.state == "done"}
+    if task.state == "conflict":
+        result["conflict"] = task.conflict
+    else:
+        from sync.status import load_rows
+
+        session.flush()
+        (row,) = load_rows(session, settings, [key])
+        result["translation"] = str(row.cells[task.lang].state)
+    return result
+
+
+def resolve(session: Session, settings: Settings, task_id: int, editor: str,
+            keep: str) -> dict[str, Any]:
+    """An editor settles a conflict: ``submitted`` writes the submission over what is on
+    disk (which was recorded first), ``disk`` keeps the file and closes the task (the
+    submission stays in the task). Logged either way."""
+    require_role(get_user(session, editor), "editor")
+    if keep not in ("submitted", "disk"):
+        raise InputError(f"--keep {keep!r}: use submitted or disk")
+    task, key = get_task(session, task_id, lock=True)
+    if task.state != "conflict":
+        raise ConflictError(f"task #{task_id} is {task.state}; only a task in conflict can be "
+                            "resolved")
+    record(session, "resolve", editor, task.post_id, task.lang, task=task.id, keep=keep,
+           conflict=task.conflict)
+    if keep == "submitted":
+        task.state = "submitted"
+        apply(session, settings, task, key, editor, force=True)
+    else:
+        now = utcnow()
+        task.state = "cancelled"
+        task.cancelled_by_editor = True  # not planned again until the source changes
+        task.finished_at = task.updated_at = now
+        record(session, "task", editor, task.post_id, task.lang, task=task.id,
+               state="cancelled", reason="kept what is on disk")
+    if task.state != "conflict":
+        task.conflict = None
+    return outcome(session, settings, task, key)
 
 
 def reject(session: Session, settings: Settings, task_id: int, editor: str,

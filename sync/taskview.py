@@ -91,6 +91,10 @@ def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str,
         reject_reason=task.reject_reason,
         segments=segments,
     )
+    if task.state == "conflict" and task.submission:
+        detail["submitted"] = {"title": task.submission.get("title"),
+                               "body": task.submission.get("body"),
+                               "submitted_by": task.submission.get("submitted_by")}
     if task.source_changed and src is not None and task.claimed_revision:
         since = diff_segments(list(segs.get((src.id, task.claimed_revision), ())),
                               list(segs.get((src.id, src.revision), ())))

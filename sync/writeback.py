@@ -1,27 +1,60 @@
 """Write-back: a finished translation goes into the source it belongs to.
 
 For a content tree the translation is written next to its source in the same
-layout (language folder or language suffix), keeping the source's front matter
-other than the title, adding ``source_hash``, atomically. The tracker then records
-the new version from the very document written, so the next scan sees it unchanged.
+layout (language folder or language suffix), atomically. Its front matter is the
+existing translation's, edited in place (other keys, their order and comments kept),
+or for a new file the source's, with the title, the translatable fields and
+``source_hash`` set and stub flags removed. The tracker then records the new version
+from the very document written, so the next scan sees it unchanged.
+
+transync never overwrites text it has not seen: before replacing a file it compares
+the file's bytes with what the last scan recorded. A hand edit, a file that appeared
+or went away, a symlink, anything but a regular file: nothing is written and the
+caller gets a :class:`WriteConflict` (the task becomes ``conflict``); what is on disk
+is recorded first, so both texts are kept. Nothing is ever written outside the tree
+or through a symlink.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Sequence
+import os
+import stat
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sync.catalog import write_atomic
 from sync.config import Settings
+from sync.db.models import Version
 from sync.errors import ConflictError
-from sync.frontmatter import render_document
 from sync.sources.base import Document
-from sync.sources.fs import LANG_CODE
+from sync.sources.fs import LANG_CODE, ContentTree, read_file
+from sync.text import normalize_inline
 from sync.tracker import Scan, VRow
+
+#: Source front-matter keys a new translation does not take over.
+NOT_COPIED = ("source_hash", "source_lang", "priority", "due")
+
+
+@dataclass(frozen=True, kw_only=True)
+class WriteConflict:
+    """Why write-back wrote nothing: the target is not what the last scan recorded."""
+
+    reason: str  # changed | appeared | deleted | symlink | not_a_file
+    message: str
+    path: str  # the translation's origin in its source
+    found_hash: str | None = None  # sha256 of the bytes on disk now
+    recorded_hash: str | None = None  # what the last scan recorded
+    disk_text: str | None = None  # the text on disk, when no version could record it
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
 def translation_origin(source_origin: str, source_lang: str, lang: str) -> str:
@@ -44,6 +77,34 @@ def translation_origin(source_origin: str, source_lang: str, lang: str) -> str:
     return str(path.with_name(f"{stem}.{lang}.{ext}"))
 
 
+def field_values(source_front: Mapping[str, Any], fields: Mapping[str, Sequence[str]]
+                 ) -> dict[str, Any]:
+    """New front-matter values: each field's source value with its texts translated.
+
+    ``fields`` maps a field to the translations of its segments in order: one per
+    non-empty string inside the source's value (as the scan made segments of them).
+
+    >>> field_values({"cards": [{"title": "A", "icon": ""}, "B"]}, {"cards": ["Â", "Ƀ"]})
+    {'cards': [{'title': 'Â', 'icon': ''}, 'Ƀ']}
+    """
+    from sync.frontedit import replace_leaves, string_leaves
+
+    out: dict[str, Any] = {}
+    for name, texts in fields.items():
+        if name not in source_front:
+            continue
+        leaves = string_leaves(source_front[name])
+        it = iter(texts)
+        try:
+            out[name] = replace_leaves(source_front[name],
+                                       [next(it) if normalize_inline(leaf) else leaf
+                                        for leaf in leaves])
+        except StopIteration:
+            raise ConflictError(f"front-matter field {name!r}: {len(texts)} translations for "
+                                "more texts in the source; download the task again") from None
+    return out
+
+
 def write_translation(
     session: Session,
     settings: Settings,
@@ -56,8 +117,13 @@ def write_translation(
     actor: str,
     source_texts: Sequence[str | None] | None = None,
     body_format: str | None = None,
-) -> VRow:
-    """Write a translation of post `key` and record it as the tracker's new version."""
+    fields: Mapping[str, Sequence[str]] | None = None,
+    force: bool = False,
+) -> VRow | WriteConflict:
+    """Write a translation of post `key` and record it as the tracker's new version, or
+    return why nothing was written. ``force`` (an editor resolving a conflict in favour
+    of the submission) writes over what is on disk, after recording it; a symlink is then
+    replaced by a file, its target left alone."""
     scan = Scan(session, settings, actor, keys=[key])
     pid = scan.snap.posts[key]
     src = scan.snap.versions.get((pid, scan.snap.source_lang[pid] or ""))
@@ -70,42 +136,190 @@ def write_translation(
         return site.write_translation(session, scan, src=src, key=key, lang=lang, title=title,
                                       body=body, source_hash=source_hash,
                                       source_texts=source_texts,
-                                      body_format=body_format or "html")
+                                      body_format=body_format or "html", force=force)
     root = Path(src.source[3:])
+    tree = ContentTree(root, languages=settings.languages, default_lang=settings.source_lang,
+                       settings=settings)
     existing = scan.snap.versions.get((pid, lang))
     origin = (
         existing.origin
         if existing is not None and existing.source == src.source
         else translation_origin(src.origin, src.lang, lang)
     )
-    front: dict[str, Any] = {}
-    front["title"] = title
-    from sqlalchemy import select
-
-    from sync.db.models import Version
-
-    source_front = session.execute(
-        select(Version.front_matter).where(Version.id == src.id)).scalar() or {}
-    for k, v in source_front.items():
-        if k not in ("title", "source_hash", "source_lang", "priority", "due"):
-            front[k] = v
-    front["source_hash"] = source_hash
-    text = render_document(front, body.strip() + "\n")
+    target = place(root, origin)
+    recorded = _recorded(scan, src.source, origin)
+    found, why = _on_disk(target)
+    if not force and (why or found != recorded):
+        return conflict(scan, tree, origin, target, found, recorded, why)
+    if force and found is not None and found != recorded and not why:
+        _record_disk(scan, tree, origin, target)  # the hand edit becomes a revision first
+    source_front, source_text = _source_front(session, src, root)
+    base = None if why or found is None else _read_text(target)
+    values: dict[str, Any] = {"title": title} if title or "title" in source_front else {}
+    values.update(field_values(source_front, fields or {}))
+    values["source_hash"] = source_hash
+    remove = [k for k in settings.stub_fields if k not in values]
+    text = _render(base, source_text, source_front, values, remove, body, origin)
     raw = text.encode("utf-8")
-    target = (root / origin).resolve()
-    if root.resolve() not in target.parents:
-        raise ConflictError(f"refusing to write {origin!r} outside the content tree {root}")
-    write_atomic(target, raw)
-    doc = Document(
-        source=src.source, origin=origin, key=key, lang=lang, title=title, body=body,
-        date=src.date, draft=src.draft, source_hash=source_hash, front_matter=front,
-        raw_hash=hashlib.sha256(raw).hexdigest(),
-    )
+    doc = tree.parse(origin, raw, hashlib.sha256(raw).hexdigest(), tree.folder_layout())
+    if not isinstance(doc, Document) or (doc.key, doc.lang) != (key, lang):
+        why = doc.reason if not isinstance(doc, Document) else (
+            f"it would be read as post {doc.key!r} in {doc.lang}")
+        raise ConflictError(f"the translation of {key!r} in {lang} cannot be written to "
+                            f"{origin}: {why}; nothing was written", key=key, lang=lang)
+    write_file(root, target, raw)
     at_origin = next(
         (v for v in scan.snap.versions.values() if v.source == src.source and v.origin == origin),
         None,
     )
-    v = scan.stage(doc, at_origin, source_texts)
+    v = scan.stage(doc, at_origin, source_texts, baseline="recorded")
     scan.settle()
     scan.write()
     return v
+
+
+def place(root: Path, origin: str) -> Path:
+    """The path to write `origin` to: its folder resolved (it must be inside the tree, and
+    a folder symlink must not lead out of it), its name not (a symlinked file is replaced,
+    never written through)."""
+    root_real = Path(os.path.realpath(root))
+    target = root / origin
+    parent = Path(os.path.realpath(target.parent))
+    if parent != root_real and root_real not in parent.parents:
+        raise ConflictError(f"refusing to write {origin!r}: its folder is outside the content "
+                            f"tree {root}")
+    return parent / target.name
+
+
+def _recorded(scan: Scan, source: str, origin: str) -> str | None:
+    """The raw hash the last scan recorded for a file, None if it recorded none there."""
+    for v in scan.snap.versions.values():
+        if v.source == source and v.origin == origin and not v.deleted:
+            return v.raw_hash or None
+    return None
+
+
+def _on_disk(target: Path) -> tuple[str | None, str | None]:
+    """(sha256 of the file's bytes or None when absent, why it cannot be compared)."""
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return None, None
+    if stat.S_ISLNK(info.st_mode):
+        return None, "symlink"
+    if not stat.S_ISREG(info.st_mode):
+        return None, "not_a_file"
+    raw = read_file(os.fspath(target), max_bytes=1 << 62)
+    return hashlib.sha256(raw or b"").hexdigest(), None
+
+
+MESSAGES = {
+    "changed": "{path} changed on disk since the last scan (a hand edit?)",
+    "appeared": "{path} appeared on disk since the last scan",
+    "deleted": "{path} was deleted since the last scan",
+    "symlink": "{path} is a symlink; transync never writes through one",
+    "not_a_file": "{path} is not a regular file",
+}
+
+
+def conflict(scan: Scan, tree: ContentTree, origin: str, target: Path, found: str | None,
+             recorded: str | None, why: str | None) -> WriteConflict:
+    """Record what is on disk (a regular file becomes a revision like any scan would make
+    it) and say why nothing was written."""
+    reason = why or ("appeared" if recorded is None else "deleted" if found is None
+                     else "changed")
+    disk_text = None
+    if reason in ("changed", "appeared"):
+        if not _record_disk(scan, tree, origin, target):
+            disk_text = _read_text(target)
+    message = MESSAGES[reason].format(path=origin) + (
+        "; nothing was written: the task is in conflict until an editor keeps the submitted "
+        "translation or what is on disk")
+    return WriteConflict(reason=reason, message=message, path=origin, found_hash=found,
+                         recorded_hash=recorded, disk_text=disk_text)
+
+
+def _record_disk(scan: Scan, tree: ContentTree, origin: str, target: Path) -> bool:
+    """Record the file on disk as the scan would; False when it cannot be read as a version
+    (then the caller keeps its text elsewhere)."""
+    try:
+        raw = read_file(os.fspath(target), max_bytes=tree.max_bytes)
+    except OSError:
+        return False
+    if raw is None:
+        return False
+    doc = tree.parse(origin, raw, hashlib.sha256(raw).hexdigest(), tree.folder_layout(),
+                     analyze=True)
+    if not isinstance(doc, Document):
+        return False
+    at_origin = next((v for v in scan.snap.versions.values()
+                      if v.source == doc.source and v.origin == origin), None)
+    scan.stage(doc, at_origin)
+    scan.settle()
+    scan.write()
+    scan.written()  # the write-back's own staging starts afresh
+    return True
+
+
+def _read_text(target: Path) -> str | None:
+    try:
+        return target.read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def _source_front(session: Session, src: VRow, root: Path) -> tuple[dict[str, Any], str | None]:
+    """The source's front matter (as recorded) and its file's text, for a new translation's
+    front matter in the source's own form (YAML or TOML, order, comments)."""
+    front = session.execute(select(Version.front_matter).where(Version.id == src.id)).scalar()
+    text = None
+    with contextlib.suppress(OSError, UnicodeDecodeError, ValueError):
+        raw = read_file(os.fspath(place(root, src.origin)))
+        text = raw.decode("utf-8-sig") if raw is not None else None
+    return dict(front or {}), text
+
+
+def _render(base: str | None, source_text: str | None, source_front: Mapping[str, Any],
+            values: Mapping[str, Any], remove: Sequence[str], body: str, origin: str) -> str:
+    """The translation file: the existing translation's text edited in place, else the
+    source's front matter edited, else fresh YAML front matter."""
+    from sync.errors import FrontMatterError
+    from sync.frontedit import edit_document
+    from sync.frontmatter import render_document
+
+    new_body = body.strip() + "\n"
+    for start, drop in ((base, list(remove)), (source_text, [*remove, *NOT_COPIED])):
+        if start is None:
+            continue
+        try:
+            return edit_document(start, set_values=values,
+                                 remove=[k for k in drop if k not in values], body=new_body,
+                                 origin=origin)
+        except (FrontMatterError, ValueError):
+            continue
+    front = {k: v for k, v in source_front.items() if k not in (*NOT_COPIED, *remove)}
+    front.update(values)
+    return render_document(front, new_body)
+
+
+def write_file(root: Path, target: Path, data: bytes) -> None:
+    """Write through a temporary file renamed into place: readers see the old file or the
+    new one. A symlink at the target is replaced by the file (its target untouched)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    place(root, os.path.relpath(target, os.path.realpath(root)))  # still inside the tree
+    try:
+        mode = os.lstat(target).st_mode & 0o7777 if not os.path.islink(target) else 0o644
+    except FileNotFoundError:
+        mode = 0o644
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

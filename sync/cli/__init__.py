@@ -40,6 +40,7 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context)
+_context: Context | None = None  # the running command's, for error messages
 
 # Which module defines each top-level command: a command's module is imported only when
 # that command runs, so `transync status` does not pay for Celery, FastAPI or the parsers.
@@ -47,7 +48,7 @@ pass_ctx = click.make_pass_decorator(Context)
 COMMANDS = {
     "tracker": ("init", "scan", "status", "diff", "ack", "log"),
     "tasks": ("translators", "tasks", "task", "claim", "release", "renew", "expire", "submit",
-              "approve", "reject", "assign", "worker", "beat", "dispatch"),
+              "approve", "reject", "resolve", "assign", "worker", "beat", "dispatch"),
     "catalogs": ("export", "po", "import"),
     "web": ("serve", "users"),
 }
@@ -93,6 +94,8 @@ def cli(ctx: click.Context, debug: bool, **overrides: Any) -> None:
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     ctx.obj = Context(overrides)
+    global _context
+    _context = ctx.obj
 
 
 def print_json(data: Any) -> None:
@@ -109,10 +112,34 @@ def fail(exc: BaseException) -> int:
     while cause is not None and len(lines) < 6:
         lines.append(f"caused by: {type(cause).__name__}: {cause}")
         cause = cause.__cause__ or cause.__context__
-    err.print(f"[bold red]error:[/] {lines[0]}", markup=True, highlight=False)
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(lines[0])}", markup=True, highlight=False)
     for line in lines[1:]:
         err.print(f"  {line}", markup=False)
     return EXIT_ERROR
+
+
+def schema_error(exc: BaseException) -> TransyncError | None:
+    """A database error that means the schema is missing or older than this transync: the
+    error then says to run `transync init` (instead of "no such table: posts")."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    if not isinstance(exc, OperationalError | ProgrammingError):
+        return None
+    text = str(exc).lower()
+    if not any(w in text for w in ("no such table", "no such column", "does not exist",
+                                   "undefinedtable", "undefinedcolumn")):
+        return None
+    from sync.db.migrate import schema_problem
+    from sync.errors import ConfigError
+
+    try:
+        url = (_context.settings if _context is not None else load_settings()).database_url
+    except TransyncError:
+        return None
+    why = schema_problem(url)
+    return ConfigError(why) if why else None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -131,5 +158,5 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - the last line of defence prints, not a traceback
         if os.environ.get("TRANSYNC_DEBUG"):
             raise
-        code = fail(exc)
+        code = fail(schema_error(exc) or exc)
     sys.exit(code if isinstance(code, int) else 0)

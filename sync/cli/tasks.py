@@ -11,7 +11,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from sync.cli import EXIT_NOTHING, Context, cli, out, pass_ctx, print_json
+from sync.cli import EXIT_NOTHING, EXIT_OK, EXIT_REJECTED, Context, cli, out, pass_ctx, print_json
 from sync.db.session import transaction
 from sync.outbox import dispatch, nudge
 from sync.people import add_user, list_users, user_dict
@@ -215,7 +215,7 @@ def expire_cmd(ctx: Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def submit(ctx: Context, task_id: int, file: Path, name: str, accept_fuzzy: bool, partial: bool,
-           as_json: bool) -> None:
+           as_json: bool) -> int:
     """Submit FILE (Markdown with front matter, or a PO file) for a claimed task."""
     settings = ctx.settings
     data = file.read_bytes()
@@ -230,19 +230,35 @@ def submit(ctx: Context, task_id: int, file: Path, name: str, accept_fuzzy: bool
 
             result = submit_markdown(session, settings, task_id, name, str(file), data)
     nudge(settings)
-    report(result, as_json)
+    return report(result, as_json)
 
 
-def report(result: dict[str, Any], as_json: bool) -> None:
+def report(result: dict[str, Any], as_json: bool) -> int:
+    """Print what a submission, approval or resolution left; exit 2 for a conflict (the
+    input was not applied), 0 otherwise."""
     if as_json:
         print_json(result)
-        return
-    applied = "written back, translation current" if result.get("applied") else "awaiting review"
-    if result.get("state") == "claimed":
+        return EXIT_REJECTED if result.get("state") == "conflict" else EXIT_OK
+    state = result.get("state")
+    if state == "conflict":
+        conflict = result.get("conflict") or {}
+        out.print(f"task #{result['task']}: conflict: {conflict.get('message', '')}",
+                  markup=False)
+        out.print(f"  an editor resolves it: transync resolve {result['task']} --keep "
+                  "submitted|disk --as NAME", markup=False)
+        return EXIT_REJECTED
+    if result.get("applied"):
+        applied = f"written back, translation {result.get('translation', 'current')}"
+    elif state == "claimed":
         applied = "progress saved, still claimed"
-    out.print(f"task #{result['task']}: {result['state']} ({applied})", markup=False)
+    elif state == "cancelled":
+        applied = "closed, what is on disk kept"
+    else:
+        applied = "awaiting review"
+    out.print(f"task #{result['task']}: {state} ({applied})", markup=False)
     for w in result.get("warnings", []):
         out.print(f"  warning: {w}", markup=False)
+    return EXIT_OK
 
 
 @cli.command()
@@ -250,14 +266,32 @@ def report(result: dict[str, Any], as_json: bool) -> None:
 @click.option("--as", "editor", required=True, help="The editor approving.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def approve(ctx: Context, task_id: int, editor: str, as_json: bool) -> None:
+def approve(ctx: Context, task_id: int, editor: str, as_json: bool) -> int:
     """Approve a submitted task: its translation is written back."""
     from sync.submission import approve as run
 
     with transaction(ctx.settings.database_url) as session:
         result = run(session, ctx.settings, task_id, editor)
     nudge(ctx.settings)
-    report(result, as_json)
+    return report(result, as_json)
+
+
+@cli.command()
+@click.argument("task_id", type=int)
+@click.option("--keep", type=click.Choice(["submitted", "disk"]), required=True,
+              help="submitted: write the submission over the file (what is on disk was "
+              "recorded first); disk: keep the file and close the task.")
+@click.option("--as", "editor", required=True, help="The editor resolving.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def resolve(ctx: Context, task_id: int, keep: str, editor: str, as_json: bool) -> int:
+    """Resolve a task in conflict (write-back found text it had not seen)."""
+    from sync.submission import resolve as run
+
+    with transaction(ctx.settings.database_url) as session:
+        result = run(session, ctx.settings, task_id, editor, keep)
+    nudge(ctx.settings)
+    return report(result, as_json)
 
 
 @cli.command()
@@ -266,13 +300,13 @@ def approve(ctx: Context, task_id: int, editor: str, as_json: bool) -> None:
 @click.option("--reason", required=True, help="What the translator should fix.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def reject(ctx: Context, task_id: int, editor: str, reason: str, as_json: bool) -> None:
+def reject(ctx: Context, task_id: int, editor: str, reason: str, as_json: bool) -> int:
     """Send a submitted task back to its translator with a reason."""
     from sync.submission import reject as run
 
     with transaction(ctx.settings.database_url) as session:
         result = run(session, ctx.settings, task_id, editor, reason)
-    report(result, as_json)
+    return report(result, as_json)
 
 
 @cli.command()

@@ -20,11 +20,21 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+#: PostgreSQL advisory lock key held while the schema is created or upgraded.
+MIGRATION_LOCK = 0x7472616E  # "tran"
+
+
 def upgrade(url: str) -> tuple[str | None, str | None]:
-    """Bring the database to the latest schema; returns (revision before, revision after)."""
+    """Bring the database to the latest schema; returns (revision before, revision after).
+
+    Safe to run twice at once: on PostgreSQL the whole upgrade runs in one transaction under
+    an advisory lock, so a second `transync init` waits, then finds the schema up to date
+    (SQLite's immediate transaction already lets one writer in at a time)."""
     engine = get_engine(url)
     cfg = alembic_config(url)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         before = _current(conn)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
@@ -36,3 +46,26 @@ def _current(conn) -> str | None:  # type: ignore[no-untyped-def]
     if not inspect(conn).has_table("alembic_version"):
         return None
     return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def head() -> str:
+    """The newest schema revision this transync knows."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() or ""
+
+
+def schema_problem(url: str) -> str | None:
+    """Why the database cannot be used as it is (no schema, or an older one), or None."""
+    try:
+        with get_engine(url).connect() as conn:
+            current = _current(conn)
+    except Exception:  # noqa: BLE001 - unreachable databases are reported elsewhere
+        return None
+    if current is None:
+        return "the database has no transync schema yet: run `transync init`"
+    newest = head()
+    if current != newest:
+        return (f"the database schema is {current}, this transync needs {newest}: run "
+                "`transync init` to upgrade it")
+    return None

@@ -90,6 +90,14 @@ class _MaybeApplied(SourceError):
     """A write may or may not have reached WordPress (timeout, dropped connection, 5xx)."""
 
 
+class _EditedInWordPress(Exception):  # noqa: N818 - a signal, not an error for users
+    """The translation post is not what the last scan recorded: nothing may be written."""
+
+    def __init__(self, post: dict[str, Any], reason: str, why: str) -> None:
+        super().__init__(why)
+        self.post, self.reason, self.why = post, reason, why
+
+
 @dataclass
 class _Listing:
     """What one read collected: posts by id, and whether the listing held still."""
@@ -119,6 +127,7 @@ class WordPressSite:
         self.locale_map = parse_locale_map(settings.wp_locale_map or "")
         self.languages: tuple[str, ...] = tuple(settings.languages)
         self.complete = False
+        self.force = False  # write-back: an editor chose the submission over WordPress
         # state kept in SourceState, loaded and saved around a scan
         self._cursor: dt.datetime | None = None
         self._reconciled_at: dt.datetime | None = None
@@ -389,7 +398,8 @@ class WordPressSite:
             draft=status != PUBLISHED,
             source_hash=source_hash,
             front_matter={"wp_post_id": post_id, "type": post_type, "status": status,
-                          "slug": slug, "link": link},
+                          "slug": slug, "link": link,
+                          "modified_gmt": item.get("modified_gmt")},
             raw_hash=sha256_hex(json.dumps(raw, ensure_ascii=False)),
             external_id=str(post_id),
         )
@@ -427,8 +437,11 @@ class WordPressSite:
         source_hash: str,
         source_texts: Sequence[str | None] | None = None,
         body_format: str = "html",
+        force: bool = False,
     ) -> Any:
-        """Create or update the `lang` translation of the source post, then record it.
+        """Create or update the `lang` translation of the source post, then record it; or,
+        when the translation was edited in WordPress since the last scan (and ``force`` is
+        not given), record that and return a WriteConflict, writing nothing.
 
         Polylang: ``lang`` and ``translations`` link it to the source; a new translation
         is a draft unless ``TRANSYNC_WP_PUBLISH``; an existing one keeps its status. Each
@@ -447,9 +460,13 @@ class WordPressSite:
             body = MarkdownIt("commonmark").render(body)
         post_type = self._source_type(session, src)
         rest_base = self._rest_base(post_type)
-        with self._open():
-            written = self._upsert(scan, src=src, key=key, lang=lang, title=title, body=body,
-                                   rest_base=rest_base)
+        self.force = force
+        try:
+            with self._open():
+                written = self._upsert(scan, src=src, key=key, lang=lang, title=title,
+                                       body=body, rest_base=rest_base)
+        except _EditedInWordPress as edited:
+            return self._conflict(session, scan, edited, key)
         doc = self._document(written, key, source_hash=source_hash)
         if isinstance(doc, Problem) or doc.lang != lang:
             why = doc.reason if isinstance(doc, Problem) else f"WordPress reports its language " \
@@ -523,6 +540,8 @@ class WordPressSite:
                     target = int(known.external_id)
         if target is None:
             target = self._find_by_slug(rest_base, marker, code)
+        elif not self.force:
+            self._check_unchanged(scan, src, lang, rest_base, target)
         others = {k: v for k, v in links.items() if k != code}
         payload: dict[str, Any] = {"title": title, "content": body, "lang": code}
         if target is None:
@@ -542,6 +561,52 @@ class WordPressSite:
                               f"to post {src_id} as its {code!r} translation; link them in "
                               "WordPress (Polylang's languages box)", key=key, lang=lang)
         return written
+
+    def _check_unchanged(self, scan: Any, src: Any, lang: str, rest_base: str,
+                         target: int) -> None:
+        """Raise _EditedInWordPress when the translation post is not what the last scan
+        recorded: edited in WordPress since (its ``modified_gmt`` moved and its title or
+        content differ), or a linked translation transync never recorded."""
+        from sqlalchemy import select
+
+        from sync.db.models import Version
+        from sync.htmlsegments import analyze_html
+
+        found = self._get_post(rest_base, target)
+        if found is None:
+            return
+        known = scan.snap.versions.get((src.post_id, lang))
+        if known is None or known.deleted or known.source != self.uri or (
+                str(known.external_id) != str(target)):
+            raise _EditedInWordPress(found, "appeared", f"post {target} is linked as the "
+                                     f"{lang} translation but was never scanned")
+        front = scan.session.execute(
+            select(Version.front_matter).where(Version.id == known.id)).scalar() or {}
+        if front.get("modified_gmt") and front.get("modified_gmt") == found.get("modified_gmt"):
+            return
+        title = (found.get("title") or {}).get("raw") or ""
+        content = (found.get("content") or {}).get("raw") or ""
+        if analyze_html(str(title), str(content)).content_hash != known.content_hash:
+            raise _EditedInWordPress(found, "changed", f"post {target} was edited in "
+                                     f"WordPress (modified {found.get('modified_gmt')}) since "
+                                     "the last scan")
+
+    def _conflict(self, session: Any, scan: Any, edited: _EditedInWordPress, key: str) -> Any:
+        """Record the post as WordPress has it now and say why nothing was written."""
+        from sync.writeback import WriteConflict
+
+        doc = self._document(edited.post, key)
+        if isinstance(doc, Document):
+            at_origin = next((v for v in scan.snap.versions.values()
+                              if v.source == self.uri and v.origin == doc.origin), None)
+            scan.stage(doc, at_origin)
+            scan.settle()
+            scan.write()
+        origin = doc.origin
+        return WriteConflict(
+            reason=edited.reason, path=origin,
+            message=f"{edited.why}; nothing was written: the task is in conflict until an "
+            "editor keeps the submitted translation or what is in WordPress")
 
     def _get_post(self, rest_base: str, post_id: int) -> dict[str, Any] | None:
         """One post in edit context, or None if WordPress has no such post."""

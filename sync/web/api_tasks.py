@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import (
     APIRouter,
@@ -226,6 +226,25 @@ def approve(request: Request, task_id: int, background: BackgroundTasks,
     settings = web(request).settings
     with transaction(settings.database_url) as session:
         result = run(session, settings, task_id, actor.name)
+    background.add_task(nudge, settings)
+    return result
+
+
+class ResolveBody(BaseModel):
+    keep: Literal["submitted", "disk"] = Field(
+        description="submitted: write the submission over what is on disk (which is recorded "
+        "first); disk: keep the file (or the WordPress post) and close the task.")
+
+
+@router.post("/{task_id}/resolve", summary="Resolve a task in conflict (editor)")
+def resolve(request: Request, task_id: int, body: ResolveBody, background: BackgroundTasks,
+            actor: Actor = Depends(api_editor)) -> dict[str, Any]:
+    """As `transync resolve TASK --keep submitted|disk`: logged either way."""
+    from sync.submission import resolve as run
+
+    settings = web(request).settings
+    with transaction(settings.database_url) as session:
+        result = run(session, settings, task_id, actor.name, body.keep)
     background.add_task(nudge, settings)
     return result
 

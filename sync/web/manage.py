@@ -148,13 +148,41 @@ def approve(request: Request, task_id: int, actor: Actor = Depends(page_editor))
     settings = web(request).settings
     try:
         with transaction(settings.database_url) as session:
-            run(session, settings, task_id, actor.name)
+            result = run(session, settings, task_id, actor.name)
     except ACT_ERRORS as exc:
         flash(request, "error", exc.message)
     else:
-        flash(request, "ok", _("Task #%(id)d approved: the translation is written back.") % {
-            "id": task_id})
+        if result["state"] == "conflict":
+            flash(request, "error", _("Task #%(id)d is in conflict: the file changed since the "
+                                      "last scan, so nothing was written. Choose which text "
+                                      "to keep on the task page.") % {"id": task_id})
+        else:
+            flash(request, "ok", _("Task #%(id)d approved: the translation is written back.")
+                  % {"id": task_id})
     return RedirectResponse("/review", 303, background=BackgroundTask(nudge, settings))
+
+
+@router.post("/tasks/{task_id}/resolve", dependencies=[Depends(check_csrf)])
+def resolve(request: Request, task_id: int, keep: str = Form(""),
+            actor: Actor = Depends(page_editor)) -> Response:
+    from sync.submission import resolve as run
+
+    settings = web(request).settings
+    try:
+        with transaction(settings.database_url) as session:
+            result = run(session, settings, task_id, actor.name, keep)
+    except ACT_ERRORS as exc:
+        flash(request, "error", exc.message)
+    else:
+        if result["state"] == "done":
+            flash(request, "ok", _("Task #%(id)d is done: the translation is written back.")
+                  % {"id": task_id})
+        elif result["state"] == "cancelled":
+            flash(request, "ok", _("Task #%(id)d is closed; what is on disk stays.")
+                  % {"id": task_id})
+        else:
+            flash(request, "error", _("Task #%(id)d is still in conflict.") % {"id": task_id})
+    return RedirectResponse(f"/tasks/{task_id}", 303, background=BackgroundTask(nudge, settings))
 
 
 @router.post("/review/{task_id}/reject", dependencies=[Depends(check_csrf)])

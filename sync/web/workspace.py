@@ -238,8 +238,8 @@ def upload(
                 result = submit_po(session, settings, task_id, actor.name, name, data,
                                    accept_fuzzy=accept_fuzzy, partial=partial)
     except (SubmissionError, CatalogError) as exc:
-        return render_task(request, actor, task_id, po_errors=[str(exc.message), *exc.problems],
-                           status_code=422)
+        return render_task(request, actor, task_id,
+                           po_errors=[str(exc.message), *exc.problem_lines()], status_code=422)
     except ACT_ERRORS as exc:
         flash(request, "error", exc.message)
         return RedirectResponse(f"/tasks/{task_id}", 303)

@@ -136,7 +136,7 @@ def test_planning_one_task_per_missing_or_stale_translation(settings: Settings,
     with transaction(settings.database_url) as s:
         ids = list(s.execute(select(Post.id)).scalars())
         assert plan_tasks(s, settings, ids) == {"created": 0, "moved": 0, "flagged": 0,
-                                                "cancelled": 0}
+                                                "cancelled": 0, "conflict": 0}
     assert db_snapshot(settings) == before
     with transaction(settings.database_url) as s:
         created = [d for (d,) in s.execute(select(Event.details).where(Event.kind == "task"))
@@ -581,7 +581,8 @@ def test_review_submit_reject_approve(db_url: str, content: Path) -> None:
     submit_file(settings, mine["id"], "ivan", translation)
     with transaction(settings.database_url) as s:
         assert approve(s, settings, mine["id"], EDITOR) == {
-            "task": mine["id"], "state": "done", "applied": True}
+            "task": mine["id"], "state": "done", "applied": True,
+                         "translation": "current"}
     assert task(settings, mine["id"])["state"] == "done"
     assert written.exists()
     assert cell(settings, "grain-corridor", "ru")["state"] == "current"
@@ -636,7 +637,8 @@ def test_write_back_folder_layout(settings: Settings, content: Path, tmp_path: P
         mine = take(settings, who, lang)
         assert mine["post"] == key
         result = submit_file(settings, mine["id"], who, TRANSLATIONS / f"{key}.{lang}.md")
-        assert result == {"task": mine["id"], "state": "done", "applied": True}
+        assert result == {"task": mine["id"], "state": "done", "applied": True,
+                         "translation": "current"}
         path = content / lang / "posts" / f"{key}.md"
         assert path.exists(), f"nothing written at {path}"
         done[(key, lang)] = path

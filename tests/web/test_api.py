@@ -124,7 +124,8 @@ def test_markdown_submission_writes_back(site: Site) -> None:
     r = ayse.post(f"/api/v1/tasks/{task['id']}/submit",
                   files={"file": ("digital.tr.md", text.encode(), "text/markdown")})
     assert r.status_code == 200, r.text
-    assert r.json() == {"task": task["id"], "state": "done", "applied": True}
+    assert r.json() == {"task": task["id"], "state": "done", "applied": True,
+                         "translation": "current"}
     written = site.content / "tr/posts/digital-public-services.md"
     assert "Dijital Kamu Hizmetleri" in written.read_text(encoding="utf-8")
     doc = site.api("ed").get("/api/v1/posts/digital-public-services").json()
@@ -198,7 +199,8 @@ def test_review_approve_and_reject(review_site: Site) -> None:
     assert ayse.get(f"/api/v1/tasks/{task['id']}").json()["reject_reason"] == "Başlık eksik"
     ayse.post(f"/api/v1/tasks/{task['id']}/submit", files={"file": ("t.md", md)})
     r = ed.post(f"/api/v1/tasks/{task['id']}/approve")
-    assert r.json() == {"task": task["id"], "state": "done", "applied": True}
+    assert r.json() == {"task": task["id"], "state": "done", "applied": True,
+                         "translation": "current"}
     assert ed.post(f"/api/v1/tasks/{task['id']}/approve").status_code == 409
 
 
