@@ -229,7 +229,14 @@ class WordPressSite:
             if status == "trash":
                 yield Deleted(self._origins.get(post_id) or str(item.get("link") or ""))
                 continue
-            found = self._document(item, keys[post_id])
+            try:
+                found = self._document(item, keys[post_id])
+            except Exception as exc:  # noqa: BLE001 - one post's failure is that post's
+                origin = self._origins.get(post_id) or str(item.get("link") or "") or (
+                    f"{self.base}/?p={post_id}")
+                found = Problem(origin=origin, key=keys.get(post_id),
+                                reason=f"post {post_id} could not be read "
+                                f"({type(exc).__name__}: {exc}); fix it in WordPress")
             if isinstance(found, Document) and known.get(found.origin) == found.raw_hash:
                 yield Unchanged(found.origin)
             else:
@@ -541,7 +548,7 @@ class WordPressSite:
         if target is None:
             target = self._find_by_slug(rest_base, marker, code)
         elif not self.force:
-            self._check_unchanged(scan, src, lang, rest_base, target)
+            self._check_unchanged(scan, src, lang, rest_base, target, marker)
         others = {k: v for k, v in links.items() if k != code}
         payload: dict[str, Any] = {"title": title, "content": body, "lang": code}
         if target is None:
@@ -563,10 +570,11 @@ class WordPressSite:
         return written
 
     def _check_unchanged(self, scan: Any, src: Any, lang: str, rest_base: str,
-                         target: int) -> None:
+                         target: int, marker: str) -> None:
         """Raise _EditedInWordPress when the translation post is not what the last scan
         recorded: edited in WordPress since (its ``modified_gmt`` moved and its title or
-        content differ), or a linked translation transync never recorded."""
+        content differ), or a linked translation transync never recorded and did not make
+        (an earlier attempt's post carries the slug marker)."""
         from sqlalchemy import select
 
         from sync.db.models import Version
@@ -578,6 +586,8 @@ class WordPressSite:
         known = scan.snap.versions.get((src.post_id, lang))
         if known is None or known.deleted or known.source != self.uri or (
                 str(known.external_id) != str(target)):
+            if str(found.get("slug") or "").startswith(marker):
+                return  # made by an earlier attempt of this write-back
             raise _EditedInWordPress(found, "appeared", f"post {target} is linked as the "
                                      f"{lang} translation but was never scanned")
         front = scan.session.execute(

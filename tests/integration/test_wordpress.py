@@ -182,7 +182,9 @@ def test_first_scan_polylang(settings: Settings, wp: Callable[..., Site]) -> Non
         assert state is not None and state.reconciled_at is not None
     assert rows[0][2] == {"wp_post_id": ids["energy-tr"], "type": "post", "status": "publish",
                           "slug": "karadeniz-enerji",
-                          "link": f"{site.stub.url}/tr/karadeniz-enerji/"}
+                          "link": f"{site.stub.url}/tr/karadeniz-enerji/",
+                          "modified_gmt": rows[0][2]["modified_gmt"]}
+    assert rows[0][2]["modified_gmt"]  # kept for the write-back's conflict check
     listed = site.stub.listings()
     assert {r.path for r in listed} == {"/wp-json/wp/v2/posts", "/wp-json/wp/v2/pages"}
     for r in listed:
