@@ -99,6 +99,7 @@ class _Log:
         self.times: list[int] = []
         self.boundary: set[int] = set()
         self.steps: dict[tuple[str, str], list[_Step]] = {}
+        self.deleted: set[str] = set()  # paths some commit deleted (or renamed away)
 
     @classmethod
     def parse(cls, data: bytes, shallow: frozenset[str]) -> _Log:
@@ -130,7 +131,11 @@ class _Log:
             paths = [os.fsdecode(p) for p in tokens[i:i + count]]
             i += count
             new_blob = blobs[-1]
+            if parents == 1 and status == b"R":
+                log.deleted.add(paths[0])
             if _null(new_blob):
+                if parents == 1:
+                    log.deleted.add(paths[0])
                 continue  # a deletion gives no path a blob
             if parents == 1:
                 old_blob = None if status == b"A" or _null(blobs[0]) else blobs[0]
@@ -294,6 +299,18 @@ class GitHistory:
                 next_source_time=log.when(following) if following is not None else None,
                 source_dirty=source_dirty)
         return out
+
+    def deleted(self, paths: Sequence[str]) -> set[str]:
+        """The paths (relative to the tree) that were committed once and are gone now: not at
+        HEAD and not in the work tree. A translation whose source-language counterpart is
+        among them lost its original; it is not a source of its own."""
+        log, tree = self._history()
+        gone = set()
+        for path in paths:
+            full = self.prefix + path
+            if full in log.deleted and full not in tree and not (self.root / path).exists():
+                gone.add(path)
+        return gone
 
     # --- git -------------------------------------------------------------------------------
 

@@ -596,6 +596,12 @@ class Scan:
                 by_post[pid].append(v)
         lang_changes: list[dict[str, Any]] = []
         changed_source: set[int] = set()
+        for pid, path in self.lost_originals(touched, by_post).items():
+            lang = self.settings.source_lang
+            self.snap.source_lang[pid] = lang  # its original is gone: the rest are orphans
+            lang_changes.append({"_id": pid, "source_lang": lang})
+            changed_source.add(pid)
+            self.event("source_lang", pid, lang, previous=None, deleted_original=path)
         for pid in touched:
             old = self.snap.source_lang.get(pid)
             new = choose_source_lang(by_post[pid], old, self.settings)
@@ -638,6 +644,47 @@ class Scan:
         for chunk in chunks(lang_changes):
             self.session.execute(posts.update().where(posts.c.id == bindparam("_id")), chunk)
         self.count_changes(touched)
+
+    def lost_originals(self, touched: Sequence[int], by_post: dict[int, list[VRow]]
+                       ) -> dict[int, str]:
+        """post → path, for posts seen without a source yet, none of whose versions is in
+        TRANSYNC_SOURCE_LANG, when git history shows a file there that was deleted: a page
+        left in Russian after its English original was deleted is an orphan, not a
+        Russian source to translate into English."""
+        if self.settings.history == "off":
+            return {}
+        from sync.sources.fs import translation_origin
+
+        lang = self.settings.source_lang
+        wanted: dict[str, dict[int, list[str]]] = defaultdict(dict)
+        for pid in touched:
+            if self.snap.source_lang.get(pid) is not None:
+                continue
+            live = [v for v in by_post[pid] if v.live and v.source.startswith("fs:")]
+            if not live or any(v.lang == lang for v in by_post[pid] if v.live):
+                continue
+            v = live[0]
+            try:
+                there = translation_origin(v.origin, v.lang, lang)
+            except ValueError:
+                continue
+            # the default language may also be written with no suffix: posts/x.md
+            plain = there.replace(f".{lang}.", ".", 1) if f".{lang}." in there else there
+            wanted[v.source][pid] = list(dict.fromkeys((there, plain)))
+        lost: dict[int, str] = {}
+        for uri, candidates in wanted.items():
+            history = self.git_history(uri)
+            if history is None:
+                continue
+            try:
+                gone = history.deleted([p for paths in candidates.values() for p in paths])
+            except SourceError:
+                continue
+            for pid, paths in candidates.items():
+                found = next((p for p in paths if p in gone), None)
+                if found is not None:
+                    lost[pid] = found
+        return lost
 
     @staticmethod
     def set_base(v: VRow, revision: int, baseline: str) -> None:

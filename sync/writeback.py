@@ -24,7 +24,7 @@ import stat
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -34,7 +34,7 @@ from sync.config import Settings
 from sync.db.models import Version
 from sync.errors import ConflictError
 from sync.sources.base import Document
-from sync.sources.fs import LANG_CODE, ContentTree, read_file
+from sync.sources.fs import ContentTree, read_file, translation_origin
 from sync.text import normalize_inline
 from sync.tracker import Scan, VRow
 
@@ -55,26 +55,6 @@ class WriteConflict:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
-
-
-def translation_origin(source_origin: str, source_lang: str, lang: str) -> str:
-    """Where a translation of `source_origin` lives, in the same Hugo layout.
-
-    >>> translation_origin("en/posts/energy.md", "en", "tr")
-    'tr/posts/energy.md'
-    >>> translation_origin("posts/energy.en.md", "en", "ru")
-    'posts/energy.ru.md'
-    >>> translation_origin("posts/energy.md", "en", "ru")
-    'posts/energy.ru.md'
-    """
-    path = PurePosixPath(source_origin)
-    parts = list(path.parts)
-    if len(parts) > 1 and parts[0] == source_lang:
-        return str(PurePosixPath(lang, *parts[1:]))
-    stem, ext = path.name.rsplit(".", 1)
-    if "." in stem and LANG_CODE.match(stem.rsplit(".", 1)[1]):
-        stem = stem.rsplit(".", 1)[0]
-    return str(path.with_name(f"{stem}.{lang}.{ext}"))
 
 
 def field_values(source_front: Mapping[str, Any], fields: Mapping[str, Sequence[str]]

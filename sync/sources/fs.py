@@ -58,6 +58,26 @@ def valid_key(key: str) -> str | None:
     return None
 
 
+def translation_origin(source_origin: str, source_lang: str, lang: str) -> str:
+    """Where a translation of `source_origin` lives, in the same Hugo layout.
+
+    >>> translation_origin("en/posts/energy.md", "en", "tr")
+    'tr/posts/energy.md'
+    >>> translation_origin("posts/energy.en.md", "en", "ru")
+    'posts/energy.ru.md'
+    >>> translation_origin("posts/energy.md", "en", "ru")
+    'posts/energy.ru.md'
+    """
+    path = PurePosixPath(source_origin)
+    parts = list(path.parts)
+    if len(parts) > 1 and parts[0] == source_lang:
+        return str(PurePosixPath(lang, *parts[1:]))
+    stem, ext = path.name.rsplit(".", 1)
+    if "." in stem and LANG_CODE.match(stem.rsplit(".", 1)[1]):
+        stem = stem.rsplit(".", 1)[0]
+    return str(path.with_name(f"{stem}.{lang}.{ext}"))
+
+
 def shown_path(rel: str) -> str:
     """A path as it can be printed and stored: bytes that are not UTF-8 (a file name from
     another system) as ``\\xNN`` escapes.
