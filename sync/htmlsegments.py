@@ -8,8 +8,12 @@ form, so markup WordPress adds by itself does not count as an edit: ``class``,
 ``id``, ``style``, ``data-*``, ``rel`` and image sizing attributes are dropped, the
 rest are sorted, entities become characters, ``<br />`` becomes ``<br>`` with no
 white space around it, and white space is collapsed. Gutenberg block comments,
-``script`` and ``style`` are not text; code blocks are not segments but count in the
-content hash. Content without block comments is classic
+``script`` and ``style`` are not text, except the texts a block keeps in its comment's
+JSON attributes (``label``, ``title``, ``text``, ``alt``, ``caption``, ``content``, at any
+depth, holding letters and not an address): each is an ``attribute`` segment where the
+comment stands (``alt`` and ``title``
+are plain text, shown escaped; the others are rich text, HTML). Code blocks are not
+segments but count in the content hash. Content without block comments is classic
 editor content, read the way ``wpautop`` renders it: blank lines separate
 paragraphs and single newlines are line breaks.
 
@@ -24,6 +28,7 @@ Pure: no database, no I/O.
 from __future__ import annotations
 
 import html
+import json
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -92,6 +97,17 @@ _SHORTCODES_ONLY = re.compile(r"(?:\[/?[A-Za-z_][\w-]*(?:\s[^\[\]]*)?\]\s*)+")
 _CAPTION_SHORTCODE = re.compile(r"\[caption([^\]]*)\](.*?)\[/caption\]", re.DOTALL | re.I)
 _CAPTION_MEDIA = re.compile(r"\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)", re.DOTALL)
 _CAPTION_ATTRIBUTE = re.compile(r"""\bcaption=(?:"([^"]*)"|'([^']*)')""")
+
+
+#: Block attributes that hold text a reader sees, and whether each is rich text (HTML).
+BLOCK_TEXT_ATTRIBUTES = {"label": True, "text": True, "content": True, "caption": True,
+                         "alt": False, "title": False}
+_BLOCK_OPENER = re.compile(r"\s*wp:[a-z][a-z0-9_-]*(?:/[a-z][a-z0-9_-]*)?\s+(?=\{)")
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_JSON_WS = re.compile(r"[ \t\n\r]*")
+_ADDRESS = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*:|/|#)\S*")  # a URL, path or anchor: no text
+_JSON_ESCAPES = {'"': "\\u0022", "\\": "\\\\", "<": "\\u003c", ">": "\\u003e",
+                 "&": "\\u0026"}
 
 
 def hash_segments(segments: Iterable[Segment]) -> str:
@@ -186,7 +202,12 @@ class _Walker:
             run.append((True, element.text))
         for child in element:
             tag = _tag(child)
-            if tag is None or tag in _IGNORED:
+            if tag is None and (texts := _comment_texts(child.text)):
+                self.loose(run, loose_kind)
+                run = []
+                for text in texts:
+                    self.add("attribute", text.segment)
+            elif tag is None or tag in _IGNORED:
                 pass
             elif tag in _SEGMENT_KINDS:
                 self.loose(run, loose_kind)
@@ -343,6 +364,112 @@ def _caption_as_figure(match: re.Match[str]) -> str:
         named = _CAPTION_ATTRIBUTE.search(attributes)
         caption = html.unescape(named.group(1) or named.group(2) or "") if named else ""
     return f"<figure>{image}<figcaption>{caption}</figcaption></figure>"
+
+
+# -- Gutenberg block attributes -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _AttributeText:
+    """A text in a block comment's JSON: its segment text, whether it is rich text, and
+    where its JSON string (quotes included) is in the comment's text."""
+
+    segment: str
+    rich: bool
+    start: int
+    end: int
+
+
+def _comment_texts(comment: str | None) -> list[_AttributeText]:
+    """The texts a block comment (``<!-- wp:name {...} /-->``'s inner text) holds in its
+    attributes, in order; none when it is no block comment or its JSON is not valid."""
+    if not comment or "{" not in comment:
+        return []
+    opener = _BLOCK_OPENER.match(comment)
+    if opener is None:
+        return []
+    found: list[tuple[str, str, int, int]] = []
+    try:
+        end = _json_value(comment, opener.end(), None, found)
+    except (ValueError, IndexError):
+        return []
+    if comment[end:].strip() not in ("", "/"):
+        return []
+    texts = []
+    for key, value, start, stop in found:
+        rich = BLOCK_TEXT_ATTRIBUTES[key]
+        text = canonical_html(value) if rich else _escape_text(normalize_inline(value))
+        visible = html.unescape(_TAG.sub("", text)).strip()
+        if any(c.isalpha() for c in visible) and not _ADDRESS.fullmatch(visible):
+            texts.append(_AttributeText(text, rich, start, stop))
+    return texts
+
+
+def _json_value(text: str, i: int, key: str | None,
+                found: list[tuple[str, str, int, int]]) -> int:
+    """Parse the JSON value at text[i]; note every string under a text attribute's key
+    (with its span); return where the value ends. ValueError if it is not JSON."""
+    c = text[i]
+    if c == "{":
+        i = _JSON_WS.match(text, i + 1).end()  # type: ignore[union-attr]
+        if text[i] == "}":
+            return i + 1
+        while True:
+            if text[i] != '"':
+                raise ValueError("a key")
+            name, i = json.decoder.scanstring(text, i + 1)
+            i = _JSON_WS.match(text, i).end()  # type: ignore[union-attr]
+            if text[i] != ":":
+                raise ValueError("a colon")
+            i = _JSON_WS.match(text, i + 1).end()  # type: ignore[union-attr]
+            i = _JSON_WS.match(text, _json_value(text, i, name, found)).end()  # type: ignore[union-attr]
+            if text[i] == "}":
+                return i + 1
+            if text[i] != ",":
+                raise ValueError("a comma")
+            i = _JSON_WS.match(text, i + 1).end()  # type: ignore[union-attr]
+    if c == "[":
+        i = _JSON_WS.match(text, i + 1).end()  # type: ignore[union-attr]
+        if text[i] == "]":
+            return i + 1
+        while True:
+            i = _JSON_WS.match(text, _json_value(text, i, key, found)).end()  # type: ignore[union-attr]
+            if text[i] == "]":
+                return i + 1
+            if text[i] != ",":
+                raise ValueError("a comma")
+            i = _JSON_WS.match(text, i + 1).end()  # type: ignore[union-attr]
+    if c == '"':
+        value, end = json.decoder.scanstring(text, i + 1)
+        if key in BLOCK_TEXT_ATTRIBUTES:
+            found.append((key, value, i, end))
+        return end
+    for literal in ("true", "false", "null"):
+        if text.startswith(literal, i):
+            return i + len(literal)
+    number = _JSON_NUMBER.match(text, i)
+    if number is None or number.end() == i:
+        raise ValueError("a value")
+    return number.end()
+
+
+def _block_json_string(value: str) -> str:
+    """A JSON string as WordPress writes block attributes (serialize_block_attributes):
+    ``"``, ``<``, ``>``, ``&`` and ``--`` as ``\\u`` escapes, so the comment stays a comment
+    and kses leaves it alone; other characters as they are.
+
+    >>> _block_json_string('Tom & "Jerry" -- <b>')
+    '"Tom \\\\u0026 \\\\u0022Jerry\\\\u0022 \\\\u002d\\\\u002d \\\\u003cb\\\\u003e"'
+    """
+    out = []
+    for c in value:
+        if c in _JSON_ESCAPES:
+            out.append(_JSON_ESCAPES[c])
+        elif c < " " or c in "\u2028\u2029":
+            out.append(f"\\u{ord(c):04x}")
+        else:
+            out.append(c)
+    return '"' + "".join(out).replace("--", "\\u002d\\u002d") + '"'
 
 
 # -- rendering translations -------------------------------------------------------------------
@@ -753,7 +880,7 @@ class _Locator(_Walker):
     def __init__(self, document: _Document, *, autop: bool) -> None:
         super().__init__(autop=autop)
         self.document = document
-        self.spans: list[_Span | None] = []
+        self.spans: list[_Span | _AttributeText | None] = []
 
     def emit(
         self, kind: str, text: str, chars: _Chars, low: int = 0, high: int | None = None
@@ -771,7 +898,15 @@ class _Locator(_Walker):
             run.append(("text", element, ""))
         for child in element:
             tag = _tag(child)
-            if tag is None or tag in _IGNORED:
+            if tag is None and (texts := self.attribute_texts(child)):
+                self.loose(run, loose_kind)
+                run = []
+                for text in texts:
+                    count = len(self.segments)
+                    self.add("attribute", text.segment)
+                    if len(self.segments) > count:
+                        self.spans.append(text)
+            elif tag is None or tag in _IGNORED:
                 run.append(("kept", child, ""))
             elif tag in _SEGMENT_KINDS:
                 self.loose(run, loose_kind)
@@ -789,6 +924,19 @@ class _Locator(_Walker):
             if child.tail:
                 run.append(("tail", child, ""))
         self.loose(run, loose_kind)
+
+    def attribute_texts(self, comment: etree._Element) -> list[_AttributeText]:
+        """A block comment's texts, with spans in the expanded text (the tree holds only
+        a marker where each comment was)."""
+        if not isinstance(comment, etree._Comment):
+            return []
+        start, end = self.document.outer(comment)
+        written = self.document.text[start:end]
+        if not written.startswith("<!--"):
+            return []
+        inner = written[4:].removesuffix("-->")
+        return [_AttributeText(t.segment, t.rich, start + 4 + t.start, start + 4 + t.end)
+                for t in _comment_texts(inner)]
 
     def loose(self, run: Any, kind: str) -> None:
         chars = _Chars()
@@ -951,6 +1099,9 @@ def render_html(
     Only the segment's text changes: the block element, its attributes, Gutenberg block
     comments, non-text blocks, shortcodes and white space between blocks stay as written.
     Classic (``wpautop``) content is split at blank lines, as ``analyze_html`` splits it.
+    A block attribute's text (an ``attribute`` segment) is written into the same attribute
+    of the block comment, as WordPress escapes block JSON (a plain-text attribute such as
+    ``alt`` gets the translation's text, entities decoded); the rest of the comment stays.
     Comments, scripts or nested lists that sat inside a translated text are kept, right
     after the translation; inline start tags the translation spells as the source's
     canonical form get their dropped attributes (``class``, ``rel``, ``srcset``...) back.
@@ -982,6 +1133,12 @@ def render_html(
     for index, (span, translation) in enumerate(zip(locator.spans, translations, strict=True)):
         text = normalize_inline(translation or "").strip()
         if not text or span is None:
+            continue
+        if isinstance(span, _AttributeText):  # a block attribute: a JSON string, rewritten
+            start, end, _ = document.to_source(span.start, span.end)
+            value = text if span.rich else normalize_inline(html.unescape(text))
+            want[index] = canonical_html(value) if span.rich else _escape_text(value)
+            edits.append(_Edit(start, end, _block_json_string(value), []))
             continue
         want[index] = canonical_html(text, autop=autop)
         start, end, in_attribute = document.to_source(span.start, span.end)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from sync.htmlsegments import analyze_html, canonical_html, hash_segments
+from sync.htmlsegments import analyze_html, canonical_html, hash_segments, render_html
 from sync.segments import Segment
 from sync.text import normalize_inline
 
@@ -359,3 +360,110 @@ def test_segment_texts_are_fixed_points_of_canonical_html(html: str) -> None:
     for segment in analyze_html("", html, autop=False).segments:
         if segment.kind != "title":
             assert canonical_html(segment.text) == segment.text
+
+
+# -- Gutenberg block attributes ---------------------------------------------------------------
+
+BLOCKS = """<!-- wp:navigation {"ref":4} -->
+<!-- wp:navigation-link {"label":"Enerji \\u0026 limanlar","url":"/enerji/","kind":"custom"} /-->
+<!-- wp:navigation-link {"label":"Hakkımızda","title":"Kurum hakkında","url":"/hakkinda/"} /-->
+<!-- /wp:navigation -->
+
+<!-- wp:paragraph -->
+<p>Karadeniz’de enerji güvenliği.</p>
+<!-- /wp:paragraph -->
+
+<!-- wp:image {"id":5,"alt":"Terminalde bir tanker","sizeSlug":"large"} -->
+<figure class="wp-block-image size-large"><img src="tanker.jpg" alt="" class="wp-image-5"/></figure>
+<!-- /wp:image -->
+
+<!-- wp:acme/cta {"title":"Отчёт","text":"Скачать \\u003cstrong\\u003ePDF\\u003c/strong\\u003e",\
+"cards":[{"caption":"Первая"},{"caption":"https://example.org/"}],"width":1.5,"wide":true} /-->
+
+<!-- wp:acme/quote {"content":"Deniz \\u003cem\\u003eher şeydir\\u003c/em\\u003e",\
+"style":{"x":null}} -->
+<div class="wp-block-acme-quote"></div>
+<!-- /wp:acme/quote -->"""
+
+
+def test_block_attributes_that_hold_text_are_segments() -> None:
+    """label, title, text, alt, caption and content, at any depth, where the comment is;
+    rich text as HTML, alt and title as plain text (escaped); a URL or number is no text."""
+    assert pairs("", BLOCKS) == [
+        ("attribute", "Enerji &amp; limanlar"),
+        ("attribute", "Hakkımızda"),
+        ("attribute", "Kurum hakkında"),
+        ("paragraph", "Karadeniz’de enerji güvenliği."),
+        ("attribute", "Terminalde bir tanker"),
+        ("attribute", "Отчёт"),
+        ("attribute", "Скачать <strong>PDF</strong>"),
+        ("attribute", "Первая"),
+        ("attribute", "Deniz <em>her şeydir</em>"),
+    ]
+
+
+@pytest.mark.parametrize("comment", [
+    '<!-- wp:acme/cta {"title":"Broken",} /-->',  # not JSON
+    '<!-- wp:acme/cta {"title":"Broken" /-->',
+    '<!-- wp:acme/cta {"title":"Trailing"} junk /-->',
+    '<!-- not a block {"title":"Nope"} -->',
+    '<!-- wp:acme/cta {"url":"https://example.org","id":7} /-->',  # no text attribute
+    '<!-- wp:acme/cta {"title":"   ","alt":"2024"} /-->',  # nothing a reader reads
+])
+def test_comments_without_readable_block_texts_are_not_text(comment: str) -> None:
+    assert pairs("", f"{comment}<p>Metin</p>") == [("paragraph", "Metin")]
+
+
+def test_a_block_attribute_change_is_an_edit() -> None:
+    before = analyze_html("T", BLOCKS)
+    after = analyze_html("T", BLOCKS.replace("Hakkımızda", "Biz kimiz"))
+    assert before.content_hash != after.content_hash
+    reordered = BLOCKS.replace('"url":"/hakkinda/"}', '"url":"/hakkinda/","rel":"x"}')
+    assert analyze_html("T", reordered).content_hash == before.content_hash
+
+
+def block_attributes(html: str) -> list[dict[str, object]]:
+    """Every block comment's attributes, read with json (WordPress's parse_blocks reads
+    the same JSON)."""
+    return [json.loads(m.group(1)) for m in re.finditer(r"<!-- wp:\S+ (\{.*?\}) /?-->", html)]
+
+
+def test_block_attribute_translations_go_into_the_same_attribute() -> None:
+    translations = ["Energy & ports", "About us", "About the institute", "",
+                    "A tanker at the terminal, \"Aurora\"", "Report -- 2024",
+                    "Download the <strong>PDF</strong>", "First <b>card</b>",
+                    "The sea <em>is everything</em>"]
+    out = render_html(BLOCKS, translations)
+    assert [t for _, t in pairs("", out)] == [
+        "Energy &amp; ports", "About us", "About the institute", "Karadeniz’de enerji güvenliği.",
+        "A tanker at the terminal, \"Aurora\"", "Report -- 2024",
+        "Download the <strong>PDF</strong>", "First <b>card</b>", "The sea <em>is everything</em>",
+    ]
+    attributes = block_attributes(out)
+    assert attributes[1] == {"label": "Energy & ports", "url": "/enerji/", "kind": "custom"}
+    assert attributes[3]["alt"] == 'A tanker at the terminal, "Aurora"'
+    assert attributes[4] == {"title": "Report -- 2024", "text": "Download the <strong>PDF</strong>",
+                             "cards": [{"caption": "First <b>card</b>"},
+                                       {"caption": "https://example.org/"}],
+                             "width": 1.5, "wide": True}
+    # written as WordPress writes block JSON: the comment stays one comment
+    assert '"alt":"A tanker at the terminal, \\u0022Aurora\\u0022"' in out
+    assert '"title":"Report \\u002d\\u002d 2024"' in out
+    assert '"text":"Download the \\u003cstrong\\u003ePDF\\u003c/strong\\u003e"' in out
+    # everything else as it was, byte for byte
+    assert out.replace("About us", "Hakkımızda").count("<!--") == BLOCKS.count("<!--")
+    assert '{"ref":4}' in out and "<p>Karadeniz’de enerji güvenliği.</p>" in out  # "": kept
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40))
+def test_any_attribute_translation_keeps_the_block_json_valid(text: str) -> None:
+    assume(any(c.isalpha() for c in text))
+    source = '<!-- wp:image {"alt":"Bir tanker","id":5} --><figure></figure><!-- /wp:image -->'
+    try:
+        out = render_html(source, [text])
+    except ValueError:
+        return  # refused (a translation that would not stay one segment): nothing written
+    (attributes,) = block_attributes(out)
+    assert attributes["id"] == 5
+    assert attributes["alt"] == normalize_inline(__import__("html").unescape(text)).strip()
+    assert out.count("-->") == 2 and "--" not in out[4:out.index("-->")]
