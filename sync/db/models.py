@@ -1,5 +1,5 @@
 """The schema, in SQLAlchemy 2 typed ORM: posts, versions, revisions, segments, events,
-users, tasks, suggestions, the outbox and source cursors."""
+users and their web sessions, tasks, suggestions, the outbox and source cursors."""
 
 from __future__ import annotations
 
@@ -192,6 +192,20 @@ class User(Base):
     @property
     def languages(self) -> list[str]:
         return [x for x in self.langs.split(",") if x]
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random id, the table its SHA-256. Deleting the
+    rows of a user signs them out everywhere at once (logout, password or role change,
+    deactivation); a replayed cookie finds no row."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 class Task(Base):
