@@ -87,6 +87,7 @@ class CatalogEntry:
     previous_msgid: str | None = None
     comments: tuple[str, ...] = ()
     occurrences: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()  # more ``#,`` flags (``keep-source``)
 
     def __post_init__(self) -> None:
         if not self.msgid:
@@ -182,7 +183,7 @@ def _add_entry(
         msgctxt=entry.key,
         msgid=entry.msgid,
         msgstr=entry.msgstr,
-        flags=[_FUZZY] if fuzzy else [],
+        flags=[*([_FUZZY] if fuzzy else []), *entry.flags],
         previous_msgid=entry.previous_msgid,
         comment="\n".join(_unique(comments)),
         occurrences=[(o, "") for o in _unique(occurrences)],

@@ -49,7 +49,11 @@ from collections.abc import Collection, Iterable, Sequence
 from difflib import SequenceMatcher
 from typing import NamedTuple
 
-__all__ = ["check_entry", "shortcode_problems"]
+__all__ = ["KEEP_SOURCE", "check_entry", "check_segment", "shortcode_problems"]
+
+#: The PO flag (``#, keep-source``) a translator sets on an entry whose translation is the
+#: source text on purpose (a name, a brand): it is not refused as untranslated.
+KEEP_SOURCE = "keep-source"
 
 # The shortcode parameters whose values are prose (TRANSYNC_SHORTCODE_TEXT_PARAMS' default).
 _TEXT_PARAMS = ("text", "title", "alt", "caption")
@@ -182,16 +186,69 @@ def check_entry(
     return problems
 
 
+def check_segment(
+    msgid: str,
+    msgstr: str,
+    *,
+    kind: str = "paragraph",
+    lang: str | None = None,
+    text_params: Collection[str] = _TEXT_PARAMS,
+    keep_source: bool = False,
+) -> list[str]:
+    """:func:`check_entry` plus what depends on the segment: a title is one line, and a
+    translation that is the source text unchanged is refused unless the source has nothing
+    to translate (a number, code, a URL) or the translator marked it (``keep_source``: a
+    proper name that stays as it is).
+
+    >>> check_segment("Kubernetes", "Kubernetes")
+    ['the translation is the source text unchanged: translate it, or mark it as a name that stays as it is (PO flag #, keep-source; "same as source" in the browser)']
+    >>> check_segment("Kubernetes", "Kubernetes", keep_source=True)
+    []
+    >>> check_segment("2024", "2024"), check_segment("`kubectl get pods`", "`kubectl get pods`")
+    ([], [])
+    >>> check_segment("Başlık", "Заголовок\\nещё", kind="title")
+    ['a title must be one line: remove the line break']
+    """  # noqa: E501
+    if not msgstr:
+        return []
+    problems = check_entry(msgid, msgstr, lang=lang, text_params=text_params)
+    if kind == "title" and any(c in msgstr for c in "\n\r\u2028\u2029\x85"):
+        problems.append("a title must be one line: remove the line break")
+    if not keep_source and _unchanged(msgid, msgstr):
+        problems.append("the translation is the source text unchanged: translate it, or mark "
+                        "it as a name that stays as it is (PO flag #, keep-source; \"same as "
+                        "source\" in the browser)")
+    return problems
+
+
+_WORDISH = re.compile(r"[^\W\d_]{2,}")
+
+
+def _unchanged(msgid: str, msgstr: str) -> bool:
+    """The translation is the source (white space aside) and the source has words to
+    translate once code spans, URLs, markup, shortcodes and numbers are set aside."""
+    if " ".join(msgid.split()) != " ".join(msgstr.split()):
+        return False
+    prose = _strip_non_numbers(_without_tags(_without_code(msgid)))
+    if "{{" in prose:
+        prose = _without_shortcodes(prose, _shortcodes(prose), ())
+    prose = _LINK_TARGET.sub(" ", prose)
+    return bool(_WORDISH.search(prose))
+
+
 def shortcode_problems(
     source_text: str,
     translated_text: str,
     *,
     text_params: Collection[str] = _TEXT_PARAMS,
+    first_lines: tuple[int, int] = (1, 1),
 ) -> list[str]:
     """Shortcode problems of a whole translated document (a Markdown file submitted whole).
 
     The same rules as :func:`check_entry`'s across the document, with broken nesting named
     as such and line numbers: ``(line N)`` in the translation, ``(source line N)``.
+    ``first_lines`` are the file lines where the source and the translated texts start (a
+    body after its front matter).
 
     >>> shortcode_problems("{{< note >}}\\nHi\\n{{< /note >}}\\n", "{{< note >}}\\nSelam\\n")
     ['shortcode {{< /note >}} is missing (source line 3)']
@@ -200,7 +257,7 @@ def shortcode_problems(
         return []
     return _compare_shortcodes(
         _shortcodes(source_text), _shortcodes(translated_text), text_params,
-        texts=(source_text, translated_text),
+        texts=(source_text, translated_text), first_lines=first_lines,
     )
 
 
@@ -354,13 +411,15 @@ def _compare_shortcodes(
     text_params: Collection[str],
     *,
     texts: tuple[str, str] | None = None,
+    first_lines: tuple[int, int] = (1, 1),
 ) -> list[str]:
     """Shortcode problems; with ``texts`` (whole documents), each says on which line."""
 
     def at(code: _Shortcode, in_source: bool = False) -> str:
         if texts is None:
             return ""
-        line = texts[0 if in_source else 1].count("\n", 0, code.start) + 1
+        side = 0 if in_source else 1
+        line = texts[side].count("\n", 0, code.start) + first_lines[side]
         return f" (source line {line})" if in_source else f" (line {line})"
 
     source_keys, target_keys = [c.key for c in source], [c.key for c in target]

@@ -36,6 +36,7 @@ class Settings:
     plan_drafts: bool = False
     lease_hours: float = 48.0
     review: bool = False
+    four_eyes: str = ""  # true | false; empty: as TRANSYNC_REVIEW
     scan_interval: int = 300
     export_interval: int = 600
     max_upload_bytes: int = 5_000_000
@@ -47,6 +48,7 @@ class Settings:
     wp_post_types: tuple[str, ...] = ("post", "page")
     wp_publish: bool = False
     wp_locale_map: str = ""
+    wp_default_lang: str = ""  # the language of WordPress posts that have none (wp:, wxr:)
     tm_min_score: float = 75.0
     # adopting real sites (issue 14) and bounded inputs (issue 15)
     history: str = "auto"  # auto: take first baselines from git when the tree is in a work tree
@@ -56,6 +58,14 @@ class Settings:
     source_langs: tuple[str, ...] = ()  # empty: every configured language may be a source
     shortcode_text_params: tuple[str, ...] = ("text", "title", "alt", "caption")
     max_document_bytes: int = 10_000_000
+
+    @property
+    def four_eyes_on(self) -> bool:
+        """Whether an approver must not be the submitter (TRANSYNC_FOUR_EYES; by default
+        whenever submissions are reviewed)."""
+        if self.four_eyes.strip() == "":
+            return self.review
+        return self.four_eyes.strip().lower() in {"1", "true", "yes", "on"}
 
     @property
     def possible_sources(self) -> tuple[str, ...]:
@@ -134,6 +144,9 @@ def load_settings(
             f"TRANSYNC_SOURCE_LANG={settings.source_lang} is not one of "
             f"TRANSYNC_LANGUAGES={','.join(settings.languages)}"
         )
+    if settings.four_eyes.strip().lower() not in ("", "1", "0", "true", "false", "yes", "no",
+                                                   "on", "off"):
+        raise ConfigError(f"TRANSYNC_FOUR_EYES={settings.four_eyes}: use true or false")
     if settings.history not in ("auto", "off"):
         raise ConfigError(f"TRANSYNC_HISTORY={settings.history}: use auto or off")
     unknown = [lang for lang in settings.source_langs if lang not in settings.languages]

@@ -145,7 +145,8 @@ def parse_document(raw: bytes, *, origin: str) -> tuple[dict[str, Any], str, int
         ) from None
     block = "\n".join(lines[1:close])
     if opener == "+++":
-        data: Any = _load_toml(block, origin=origin, first_line=2, end_line=close + 1)
+        # a final newline, so that a string left open on the last line is reported there
+        data: Any = _load_toml(block + "\n", origin=origin, first_line=2, end_line=close + 1)
     else:
         data = load_yaml(block, origin=origin, first_line=2)
     if data is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from sync import __version__
 from sync.catalog import CatalogEntry, build_catalog, read_po, render_po
-from sync.checks import check_entry
+from sync.checks import KEEP_SOURCE, check_segment
 from sync.config import Settings
 from sync.db.models import Revision, Task, Version
 from sync.errors import ConflictError, SubmissionError
@@ -40,6 +40,9 @@ def task_po(session: Session, settings: Settings, task_id: int) -> bytes:
     for seg in detail["segments"]:
         comments = [f"segment {seg['position']}: {segment_label(seg['kind'])}"]
         msgstr, fuzzy, previous = seg["translation"] or "", False, None
+        flags: tuple[str, ...] = ()
+        if msgstr and msgstr == seg["source"] and seg["change"] != "changed":
+            flags = (KEEP_SOURCE,)  # accepted as it is before (a name): not untranslated
         if seg["change"] == "changed" and msgstr:
             fuzzy, previous = True, seg["previous_source"]
             comments.append("the source changed since this translation")
@@ -50,7 +53,8 @@ def task_po(session: Session, settings: Settings, task_id: int) -> bytes:
             msgstr, fuzzy = best["text"], True
             comments.append(f"translation memory: {best['score']:.0f}% from {best['origin']}")
         entries.append(CatalogEntry(key=key, msgid=seg["source"], msgstr=msgstr, fuzzy=fuzzy,
-                                    previous_msgid=previous, comments=tuple(comments)))
+                                    previous_msgid=previous, comments=tuple(comments),
+                                    flags=flags))
     catalog = build_catalog(
         task.lang, entries, revision_date=task.updated_at, version=__version__,
         extra_headers={TASK_HEADER: str(task.id), HASH_HEADER: rev.content_hash[:16]},
@@ -131,6 +135,8 @@ def _submit_po(
         raise SubmissionError("the PO file was refused; nothing was applied", path=filename,
                               problems=problems)
     translations: dict[str, str] = {}
+    segments = _segments(session, src.id, rev.number)
+    kinds = {s.text: s.kind for s in reversed(segments)}  # the first segment with a text
     for entry in catalog:
         if entry.obsolete:
             continue
@@ -139,13 +145,13 @@ def _submit_po(
             continue
         if not entry.msgstr or ("fuzzy" in entry.flags and not accept_fuzzy):
             continue
-        found = check_entry(entry.msgid, entry.msgstr, lang=task.lang,
-                            text_params=settings.shortcode_text_params)
+        found = check_segment(entry.msgid, entry.msgstr, kind=kinds.get(entry.msgid, ""),
+                              lang=task.lang, text_params=settings.shortcode_text_params,
+                              keep_source=KEEP_SOURCE in entry.flags)
         if found:
             where = _where(entry)
             problems += [f"{where}: {p}" for p in found]
         translations[entry.msgid] = entry.msgstr
-    segments = _segments(session, src.id, rev.number)
     texts = [s.text for s in segments]
     if revision != rev.number:
         old = set(_segment_texts(session, src.id, revision))
@@ -183,6 +189,7 @@ def import_po(session: Session, settings: Settings, name: str, filename: str, da
 def submit_segments(
     session: Session, settings: Settings, task_id: int, name: str,
     translations: Mapping[int, str], *, partial: bool, save_only: bool = False,
+    keep_source: Collection[int] = (),
 ) -> dict[str, Any]:
     """The browser editor's save and submit: the same checks as a PO file. `save_only`
     stores progress and keeps the claim even when every segment is filled."""
@@ -192,14 +199,22 @@ def submit_segments(
     segments = [s.text for s in loaded]
     problems = []
     clean: dict[int, str] = {}
+    if any(0 <= pos < len(segments) and text == segments[pos]
+           for pos, text in translations.items()):
+        # a translation accepted before as the source text itself (a name) stays accepted
+        carried = task_detail(session, settings, task_id)["segments"]
+        keep_source = {*keep_source, *(i for i, seg in enumerate(carried)
+                                      if seg["translation"] == seg["source"]
+                                      and seg["change"] != "changed")}
     for pos, text in translations.items():
         if not 0 <= pos < len(segments):
             problems.append(f"segment {pos}: not a segment of task #{task.id}")
             continue
         if not text or not text.strip():
             continue
-        for p in check_entry(segments[pos], text, lang=task.lang,
-                             text_params=settings.shortcode_text_params):
+        for p in check_segment(segments[pos], text, kind=loaded[pos].kind, lang=task.lang,
+                               text_params=settings.shortcode_text_params,
+                               keep_source=pos in keep_source):
             problems.append(f"segment {pos}: {p}")
         clean[pos] = text
     if problems:

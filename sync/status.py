@@ -41,7 +41,8 @@ class Cell:
             out["revision"] = v.revision
             if self.state is not State.SOURCE:
                 out["based_on_revision"] = v.based_on_revision
-                out["baseline"] = v.baseline or "assumed"
+                if self.state in (State.CURRENT, State.STALE):
+                    out["baseline"] = v.baseline or "assumed"
                 if self.state is State.STALE:
                     out["changed_segments"] = v.changed_segments
                     out["added_segments"] = v.added_segments
@@ -205,8 +206,9 @@ BASELINES = ("recorded", "declared", "history", "assumed")
 
 
 def baseline_of(cell: Cell) -> str | None:
-    """How a translation's based-on revision is known; None for a source or a missing one."""
-    if cell.version is None or cell.state in (State.SOURCE, State.MISSING):
+    """How a translation's based-on revision is known; None unless it is current or stale
+    (a source, a missing or an orphaned translation is judged against nothing)."""
+    if cell.version is None or cell.state not in (State.CURRENT, State.STALE):
         return None
     return cell.version.baseline or "assumed"
 

@@ -7,13 +7,13 @@ all checks pass.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sync.checks import check_entry, shortcode_problems
+from sync.checks import check_entry, check_segment, shortcode_problems
 from sync.config import Settings
 from sync.db.models import Revision, Task, Version, utcnow
 from sync.errors import ConflictError, InputError, PermissionDenied, SubmissionError
@@ -24,7 +24,7 @@ from sync.memory import learn
 from sync.outbox import EXPORT, enqueue
 from sync.people import get_user, require_lang, require_role
 from sync.queue import get_task
-from sync.segments import FIELD_KIND, align, analyze_markdown, with_fields
+from sync.segments import FIELD_KIND, align, analyze_document, analyze_markdown, with_fields
 from sync.sources.fs import LANG_CODE
 from sync.tracker import load_segments
 from sync.writeback import WriteConflict, write_translation
@@ -47,14 +47,16 @@ def task_source(session: Session, task: Task) -> tuple[Version, Revision]:
 
 
 def parse_markdown_submission(data: bytes, *, name: str, lang: str
-                              ) -> tuple[str, str, dict[str, Any]]:
-    """Title, body and front matter of a submitted Markdown file, or every reason it is
-    refused."""
-    meta, body, _ = parse_document(data, origin=name)
+                              ) -> tuple[str, str, dict[str, Any], int]:
+    """Title, body, front matter and the file line where the body starts, of a submitted
+    Markdown file; or every reason it is refused."""
+    meta, body, body_line = parse_document(data, origin=name)
     problems = []
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
         problems.append("the front matter has no title: add `title: …` between the --- lines")
+    elif any(c in title.strip() for c in "\n\r\u2028\u2029\x85"):
+        problems.append("the title must be one line: remove the line break")
     if not body.strip():
         problems.append("the body is empty: paste the translated text below the front matter")
     declared = meta.get("lang") or meta.get("language")
@@ -66,7 +68,19 @@ def parse_markdown_submission(data: bytes, *, name: str, lang: str
     if problems:
         raise SubmissionError("the translation was refused; nothing was applied", path=name,
                               problems=problems)
-    return str(title).strip(), body, meta
+    return str(title).strip(), body, meta, body_line
+
+
+def source_body_line(src: Version) -> int:
+    """The file line where the source's body starts (its front matter counted), for problems
+    that name source lines; 1 when the source's file cannot be read."""
+    if not src.source.startswith("fs:"):
+        return 1
+    try:
+        raw = (Path(src.source[3:]) / src.origin).read_bytes()
+        return parse_document(raw, origin=src.origin)[2]
+    except Exception:  # noqa: BLE001 - a line number is a courtesy
+        return 1
 
 
 def fields_by_name(kinds: Sequence[str], texts: Sequence[str]) -> dict[str, list[str]]:
@@ -103,7 +117,8 @@ def submit_markdown(
             f"the file is {len(data)} bytes, over TRANSYNC_MAX_UPLOAD_BYTES="
             f"{settings.max_upload_bytes}", path=filename)
     task, key = check_claim(session, task_id, name)
-    title, body, meta = parse_markdown_submission(data, name=filename, lang=task.lang)
+    title, body, meta, body_line = parse_markdown_submission(data, name=filename,
+                                                             lang=task.lang)
     src, rev = task_source(session, task)
     source_segments = load_segments(session, [(src.id, rev.number)]).get((src.id, rev.number), ())
     names = tuple(f for f in settings.front_matter_fields if f != "title")
@@ -118,9 +133,10 @@ def submit_markdown(
         problems += [f"segment {pos} ({seg.kind}): {p}"
                      for pos, (seg, text) in enumerate(zip(source_segments, lined, strict=True))
                      if text is not None
-                     for p in check_entry(seg.text, text, lang=task.lang,
-                                          text_params=settings.shortcode_text_params)]
-    problems += shortcode_problems(rev.body, body, text_params=settings.shortcode_text_params)
+                     for p in check_segment(seg.text, text, kind=seg.kind, lang=task.lang,
+                                            text_params=settings.shortcode_text_params)]
+    problems += shortcode_problems(rev.body, body, text_params=settings.shortcode_text_params,
+                                   first_lines=(source_body_line(src), body_line))
     if problems:
         raise SubmissionError("the translation was refused; nothing was applied",
                               path=filename, problems=problems)
@@ -158,6 +174,10 @@ def apply(session: Session, settings: Settings, task: Task, key: str, actor: str
     with both texts kept (``force``: an editor chose the submission over the disk)."""
     sub = task.submission or {}
     src, rev = task_source(session, task)
+    problems = recheck(settings, task, rev, sub)
+    if problems:
+        raise SubmissionError(f"task #{task.id}: the submission does not pass the checks; "
+                              "nothing was written", problems=problems)
     v = write_translation(
         session, settings, key=key, lang=task.lang, title=sub["title"], body=sub["body"],
         source_hash=sub["source_hash"], actor=actor, source_texts=sub.get("source_texts"),
@@ -192,12 +212,42 @@ def apply(session: Session, settings: Settings, task: Task, key: str, actor: str
     plan_tasks(session, settings, [task.post_id], actor=actor)
 
 
+def recheck(settings: Settings, task: Task, rev: Revision, sub: dict[str, Any]) -> list[str]:
+    """The checks once more, on exactly what is about to be written: the stored submission
+    (it may have waited for review, or come from an older transync), segment by segment
+    against the source texts it translates, and its shortcodes against the source's."""
+    texts = sub.get("source_texts")
+    problems: list[str] = []
+    if texts:
+        fields = [(k, t) for k, values in (sub.get("fields") or {}).items() for t in values]
+        body_format = "markdown" if sub.get("format") == "markdown" else rev.body_format
+        translated = analyze_document(sub.get("title") or "", sub.get("body") or "",
+                                      body_format=body_format, fields=fields,
+                                      autop=False).segments
+        if len(translated) == len(texts):
+            problems += [f"segment {pos}: {p}" for pos, (source, seg)
+                         in enumerate(zip(texts, translated, strict=True)) if source
+                         for p in check_entry(source, seg.text, lang=task.lang,
+                                              text_params=settings.shortcode_text_params)]
+    if sub.get("format") == "markdown" or rev.body_format == "markdown":
+        problems += shortcode_problems(rev.body, sub.get("body") or "",
+                                       text_params=settings.shortcode_text_params)
+    return problems
+
+
 def approve(session: Session, settings: Settings, task_id: int, editor: str) -> dict[str, Any]:
     require_role(get_user(session, editor), "editor")
     task, key = get_task(session, task_id, lock=True)
+    if task.state == "conflict":
+        raise ConflictError(f"task #{task_id} is in conflict: {(task.conflict or {}).get('message', 'the file changed on disk')}. "  # noqa: E501
+                            "An editor keeps one text: `transync resolve` or the task page")
     if task.state != "submitted":
         raise ConflictError(f"task #{task_id} is {task.state}; only a submitted task can be "
                             "approved")
+    submitter = (task.submission or {}).get("submitted_by")
+    if settings.four_eyes_on and submitter == editor:
+        raise PermissionDenied(f"task #{task_id} was submitted by {editor}; with "
+                               "TRANSYNC_FOUR_EYES another editor approves it")
     record(session, "review", editor, task.post_id, task.lang, task=task.id, verdict="approved")
     apply(session, settings, task, key, editor)
     return outcome(session, settings, task, key)

@@ -265,21 +265,23 @@ def _render(base: str | None, source_text: str | None, source_front: Mapping[str
     source's front matter edited, else fresh YAML front matter."""
     from sync.errors import FrontMatterError
     from sync.frontedit import edit_document
-    from sync.frontmatter import render_document
+    from sync.frontmatter import parse_document, render_document
 
-    new_body = body.strip() + "\n"
     for start, drop in ((base, list(remove)), (source_text, [*remove, *NOT_COPIED])):
         if start is None:
             continue
         try:
+            # the blank lines between the front matter and the body stay as the file had them
+            old_body = parse_document(start.encode("utf-8", "surrogatepass"), origin=origin)[1]
+            gap = "\n" * (len(old_body) - len(old_body.lstrip("\n")))
             return edit_document(start, set_values=values,
-                                 remove=[k for k in drop if k not in values], body=new_body,
-                                 origin=origin)
+                                 remove=[k for k in drop if k not in values],
+                                 body=gap + body.strip() + "\n", origin=origin)
         except (FrontMatterError, ValueError):
             continue
     front = {k: v for k, v in source_front.items() if k not in (*NOT_COPIED, *remove)}
     front.update(values)
-    return render_document(front, new_body)
+    return render_document(front, body.strip() + "\n")
 
 
 def write_file(root: Path, target: Path, data: bytes) -> None:

@@ -301,7 +301,11 @@ class ContentTree:
         yield from listing.problems
         changed: list[tuple[str, bytes, str]] = []
         root = os.fspath(self.root)
+        headless = self.headless_bundles(listing.files)
         for rel, symlink in listing.files:
+            if headless and any(rel.startswith(folder) for folder in headless):
+                yield Skipped(rel, "headless")  # the bundle and every page resource in it
+                continue
             shown = shown_path(rel)
             if shown != rel:
                 yield Problem(origin=shown, reason="the file name is not UTF-8; rename the "
@@ -339,6 +343,27 @@ class ContentTree:
                 yield from self.parse_many(changed, folders)
                 changed = []
         yield from self.parse_many(changed, folders)
+
+    def headless_bundles(self, files: Sequence[tuple[str, bool]]) -> tuple[str, ...]:
+        """Folders (with a trailing /) of leaf bundles whose index file says ``headless:
+        true``: Hugo publishes nothing of them, page resources included. Only index files
+        that mention the word are parsed."""
+        found = []
+        root = os.fspath(self.root)
+        for rel, _symlink in files:
+            name = PurePosixPath(rel).name
+            if not name.startswith("index.") or "/" not in rel:
+                continue
+            try:
+                raw = read_file(os.path.join(root, rel), self.max_bytes)
+                if raw is None or b"headless" not in raw:
+                    continue
+                meta = parse_document(raw, origin=rel)[0]
+            except Exception:  # noqa: BLE001 - the main pass reports what is wrong with it
+                continue
+            if truthy(meta.get("headless")):
+                found.append(rel.rsplit("/", 1)[0] + "/")
+        return tuple(found)
 
     def parse_many(
         self, items: list[tuple[str, bytes, str]], folders: bool

@@ -226,7 +226,9 @@ def test_translator_editor_problems_progress_submit(site: Site) -> None:
     assert "1 of" in ayse.get(f"/tasks/{task_id}").text
     data = {"csrf_token": token, "action": "submit"}
     for i, src in enumerate(sources):
-        data[f"t{i}"] = html.unescape(src).strip()  # "translated" as the source itself
+        # "translated": the source with a word in front (the source itself is refused as
+        # untranslated), so every marker, number and link is kept
+        data[f"t{i}"] = "Çeviri: " + html.unescape(src).strip()
     data["t0"] = "Dijital Kamu Hizmetleri"
     r = ayse.post(f"/tasks/{task_id}/translations", data=data)
     assert r.status_code == 303 and r.headers["location"] == "/my", r.text[:3000]
