@@ -1,5 +1,6 @@
-"""A task as a translator sees it: each source segment, what changed, the current
-translation, and translation-memory suggestions."""
+"""A task as a translator sees it (each source segment, what changed, the current
+translation, translation-memory suggestions) and as its reviewer sees it (the submitted
+translation beside the previous one, with the checks' warnings)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync.config import Settings
-from sync.db.models import Post, Revision, Segment, Version
-from sync.memory import suggestions_for
+from sync.db.models import Post, Revision, Segment, Suggestion, Task, Version
 from sync.queue import get_task, task_dict
 from sync.segments import align, diff_segments
 from sync.tracker import load_segments
+
+
+def suggestions_for(session: Session, task_id: int) -> dict[int, list[dict[str, Any]]]:
+    """Position → the task's translation-memory suggestions, best first, each with the
+    source text it translates (to show how that differs from the segment)."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for s in session.execute(
+        select(Suggestion).where(Suggestion.task_id == task_id)
+        .order_by(Suggestion.position, Suggestion.score.desc(), Suggestion.id)
+    ).scalars():
+        out.setdefault(s.position, []).append({"text": s.text, "score": s.score,
+                                               "origin": s.origin,
+                                               "source_text": s.source_text})
+    return out
 
 
 def translation_segments(session: Session, version: Version | None,
@@ -80,6 +94,7 @@ def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str,
             "change": tag,
             "previous_source": previous,
             "translation": progress.get(str(i), carried[i] if i < len(carried) else None),
+            "previous_translation": carried[i] if i < len(carried) else None,
             "suggestions": suggestions.get(i, []),
         })
     detail = task_dict(task, key)
@@ -102,4 +117,66 @@ def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str,
             {"op": op.tag, "old": op.old_text, "new": op.new_text}
             for op in since.ops if op.tag != "equal"
         ]
+    return detail
+
+
+def submitted_texts(session: Session, settings: Settings, task: Task,
+                    source: list[Any]) -> list[str | None]:
+    """The submitted translation lined up with the task's source segments: the browser's
+    and the PO file's per segment, a Markdown file's segmented and aligned like a scan."""
+    from sync.segments import Segment as Seg
+    from sync.segments import analyze_document
+    from sync.submission import task_source
+
+    sub = task.submission or {}
+    progress = task.progress or {}
+    if sub.get("format") == "segments" and all(str(i) in progress for i in range(len(source))):
+        return [progress[str(i)] for i in range(len(source))]
+    if not isinstance(sub.get("title"), str) or not isinstance(sub.get("body"), str):
+        return [None] * len(source)
+    if sub.get("format") == "markdown":
+        body_format = "markdown"
+    else:
+        body_format = task_source(session, task)[1].body_format
+    given = sub.get("fields") or {}
+    fields = [(name, text) for name in settings.front_matter_fields if name != "title"
+              for text in given.get(name, [])]
+    try:
+        analysis = analyze_document(sub["title"], sub["body"], body_format=body_format,
+                                    fields=fields)
+    except ValueError:
+        return [None] * len(source)
+    return align([Seg(kind=s["kind"], text=s["source"]) for s in source], analysis.segments)
+
+
+def review_detail(session: Session, settings: Settings, task_id: int) -> dict[str, Any]:
+    """A submitted task for its reviewer: per segment, the source (and for an update the
+    source it replaced), the previous translation, the submitted one, and what the checks
+    say about the submitted one (warnings: the submission passed the checks it had then)."""
+    from sync.checks import check_entry
+
+    detail = task_detail(session, settings, task_id)
+    task, _key = get_task(session, task_id)
+    segments = detail["segments"]
+    texts = submitted_texts(session, settings, task, segments)
+    for seg, text in zip(segments, texts, strict=True):
+        seg["submitted"] = text
+        seg["warnings"] = (check_entry(seg["source"], text, lang=task.lang,
+                                       text_params=settings.shortcode_text_params)
+                           if text is not None else [])
+        seg["same"] = (seg["change"] in (None, "equal") and text is not None
+                       and text == seg["previous_translation"])
+    runs: list[dict[str, Any]] = []  # unchanged segments in runs (shown folded)
+    for seg in segments:
+        if not runs or runs[-1]["same"] != seg["same"]:
+            runs.append({"same": seg["same"], "segments": []})
+        runs[-1]["segments"].append(seg)
+    sub = task.submission or {}
+    detail.update(
+        runs=runs,
+        submitted_by=sub.get("submitted_by") or task.assignee,
+        submitted_at=task.updated_at,
+        warnings=sum(len(s["warnings"]) for s in segments),
+        unaligned=sum(1 for t in texts if t is None),
+    )
     return detail

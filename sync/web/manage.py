@@ -25,6 +25,7 @@ from sync.web.state import web
 router = APIRouter(include_in_schema=False)
 
 PER_PAGE = 100
+REVIEW_PER_PAGE = 25
 ACT_ERRORS = (ConflictError, InputError, NotFound, PermissionDenied)
 
 
@@ -72,6 +73,16 @@ def _back(back: str, default: str = "/tasks") -> str:
     return safe_next(back, default)
 
 
+def confirm_page(request: Request, *, action: str, heading: str, question: str, yes: str,
+                 back: str, fields: dict[str, str] | None = None, reason: str | None = None,
+                 reason_value: str = "") -> Response:
+    """The second step of an act sent without ``confirm=yes``: a page asking for it."""
+    return web(request).renderer.page(request, "confirm.html", {
+        "action": action, "heading": heading, "question": question, "yes": yes,
+        "back": back, "fields": fields or {}, "reason": reason, "reason_value": reason_value,
+    })
+
+
 @router.post("/tasks/{task_id}/assign", dependencies=[Depends(check_csrf)])
 def assign(request: Request, task_id: int, to: str = Form(""), back: str = Form(""),
            actor: Actor = Depends(page_editor)) -> Response:
@@ -115,10 +126,19 @@ def update(request: Request, task_id: int, priority: str = Form(""), due: str = 
 
 @router.post("/tasks/{task_id}/cancel", dependencies=[Depends(check_csrf)])
 def cancel(request: Request, task_id: int, reason: str = Form(""), back: str = Form(""),
-           actor: Actor = Depends(page_editor)) -> Response:
+           confirm: str = Form(""), actor: Actor = Depends(page_editor)) -> Response:
     from sync.queue import cancel as run
 
     settings = web(request).settings
+    if confirm != "yes":
+        return confirm_page(
+            request, action=f"/tasks/{task_id}/cancel",
+            heading=_("Cancel task"),
+            question=_("Cancel task #%(id)d? Its translator can no longer submit it, and it "
+                       "is not planned again until the source changes.") % {"id": task_id},
+            yes=_("Yes, cancel task #%(id)d") % {"id": task_id}, back=_back(back),
+            fields={"back": back},
+            reason=_("Reason (optional)"), reason_value=reason)
     try:
         with transaction(settings.database_url) as session:
             run(session, task_id, actor.name, reason)
@@ -130,19 +150,32 @@ def cancel(request: Request, task_id: int, reason: str = Form(""), back: str = F
 
 
 @router.get("/review")
-def review_page(request: Request, lang: str | None = None,
+def review_page(request: Request, lang: str | None = None, page: int = Query(1, ge=1),
                 actor: Actor = Depends(page_editor)) -> Response:
+    """What waits for review, per language, a page at a time; each task's own page shows
+    the submission beside the previous translation."""
     web_ = web(request)
     settings = web_.settings
+    if lang and lang not in settings.languages:
+        lang = None
     with transaction(settings.database_url) as session:
-        items = list_tasks(session, lang=lang or None, states=["submitted"])
+        counts = queries.task_counts(session)
+        waiting = {x: counts.get((x, "submitted"), 0) for x in settings.languages}
+        items = list_tasks(session, lang=lang, states=["submitted"], limit=REVIEW_PER_PAGE,
+                           offset=(page - 1) * REVIEW_PER_PAGE)
         names = titles(session, settings, [k for _t, k in items])
+    total = waiting[lang] if lang else sum(waiting.values())
     return web_.renderer.page(request, "review.html", {
-        "items": items, "titles": names, "lang": lang, "review_on": settings.review})
+        "items": items, "titles": names, "lang": lang, "review_on": settings.review,
+        "waiting": waiting, "total": total, "page": page,
+        "pages": max(1, -(-total // REVIEW_PER_PAGE)),
+        "params": {"lang": lang},
+    })
 
 
 @router.post("/review/{task_id}/approve", dependencies=[Depends(check_csrf)])
-def approve(request: Request, task_id: int, actor: Actor = Depends(page_editor)) -> Response:
+def approve(request: Request, task_id: int, back: str = Form(""),
+            actor: Actor = Depends(page_editor)) -> Response:
     from sync.submission import approve as run
 
     settings = web(request).settings
@@ -151,15 +184,17 @@ def approve(request: Request, task_id: int, actor: Actor = Depends(page_editor))
             result = run(session, settings, task_id, actor.name)
     except ACT_ERRORS as exc:
         flash(request, "error", exc.message)
-    else:
-        if result["state"] == "conflict":
-            flash(request, "error", _("Task #%(id)d is in conflict: the file changed since the "
-                                      "last scan, so nothing was written. Choose which text "
-                                      "to keep on the task page.") % {"id": task_id})
-        else:
-            flash(request, "ok", _("Task #%(id)d approved: the translation is written back.")
-                  % {"id": task_id})
-    return RedirectResponse("/review", 303, background=BackgroundTask(nudge, settings))
+        return RedirectResponse(f"/tasks/{task_id}", 303)
+    if result["state"] == "conflict":
+        flash(request, "error", _("Task #%(id)d is in conflict: the file changed since the "
+                                  "last scan, so nothing was written. Choose which text "
+                                  "to keep on the task page.") % {"id": task_id})
+        return RedirectResponse(f"/tasks/{task_id}", 303,
+                                background=BackgroundTask(nudge, settings))
+    flash(request, "ok", _("Task #%(id)d approved: the translation is written back.")
+          % {"id": task_id})
+    return RedirectResponse(_back(back, "/review"), 303,
+                            background=BackgroundTask(nudge, settings))
 
 
 @router.post("/tasks/{task_id}/resolve", dependencies=[Depends(check_csrf)])
@@ -186,7 +221,7 @@ def resolve(request: Request, task_id: int, keep: str = Form(""),
 
 
 @router.post("/review/{task_id}/reject", dependencies=[Depends(check_csrf)])
-def reject(request: Request, task_id: int, reason: str = Form(""),
+def reject(request: Request, task_id: int, reason: str = Form(""), back: str = Form(""),
            actor: Actor = Depends(page_editor)) -> Response:
     from sync.submission import reject as run
 
@@ -196,6 +231,6 @@ def reject(request: Request, task_id: int, reason: str = Form(""),
             run(session, settings, task_id, actor.name, reason)
     except ACT_ERRORS as exc:
         flash(request, "error", exc.message)
-    else:
-        flash(request, "ok", _("Task #%(id)d sent back to its translator.") % {"id": task_id})
-    return RedirectResponse("/review", 303)
+        return RedirectResponse(f"/tasks/{task_id}#decision", 303)
+    flash(request, "ok", _("Task #%(id)d sent back to its translator.") % {"id": task_id})
+    return RedirectResponse(_back(back, "/review"), 303)

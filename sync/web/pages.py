@@ -3,8 +3,11 @@ acknowledging a minor change, starting a scan or an export."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -13,7 +16,7 @@ from starlette.background import BackgroundTask
 
 from sync.db.session import transaction
 from sync.errors import ConflictError, InputError, TransyncError
-from sync.history import acknowledge, events, get_post, translation_diff
+from sync.history import acknowledge, events, get_post
 from sync.outbox import nudge
 from sync.queue import list_tasks
 from sync.state import State
@@ -21,13 +24,40 @@ from sync.status import load_rows, snapshot, status_document
 from sync.web import queries
 from sync.web.api import status_filters
 from sync.web.auth import Actor, check_csrf, page_actor, page_editor
-from sync.web.i18n import _, ngettext
+from sync.web.i18n import _, language_name, ngettext
+from sync.web.i18n import _time as i18n_time
+from sync.web.manage import confirm_page
 from sync.web.render import STATE_ORDER, flash, percent
 from sync.web.state import web
 
 router = APIRouter(include_in_schema=False)
 
 PER_PAGE = (25, 50, 100, 200)
+SORTS = ("key", "-key", "title", "-title", "stale", "-stale")
+
+
+def stale_since(row: Any, langs: Sequence[str]) -> dt.datetime | None:
+    """When the longest-stale of these translations went stale (None: none is stale)."""
+    times = [i18n_time(c.version.stale_since) for lang in langs
+             if (c := row.cells[lang]).state is State.STALE and c.version is not None
+             and c.version.stale_since is not None]
+    return min((t for t in times if t is not None), default=None)
+
+
+def sort_rows(rows: Sequence[Any], sort: str, langs: Sequence[str]) -> list[Any]:
+    """The matrix in the order asked for: by key (as loaded), title, or stale age over
+    the shown languages (``stale``: longest stale first; posts with nothing stale last)."""
+    if sort == "key":
+        return list(rows)
+    if sort == "-key":
+        return list(reversed(rows))
+    if sort in ("title", "-title"):
+        return sorted(rows, key=lambda r: (r.title.casefold(), r.post.key),
+                      reverse=sort == "-title")
+    ages = {r.post.key: stale_since(r, langs) for r in rows}
+    stale = [r for r in rows if ages[r.post.key] is not None]
+    stale.sort(key=lambda r: (ages[r.post.key], r.post.key), reverse=sort == "-stale")
+    return stale + [r for r in rows if ages[r.post.key] is None]
 
 
 def progress_bars(summary: dict[str, dict[str, int]], langs: list[str]) -> list[dict[str, Any]]:
@@ -57,21 +87,27 @@ def matrix(
     baseline: list[str] = Query([]),
     page: int = Query(1, ge=1),
     per_page: int = Query(50, ge=1, le=500),
+    sort: str = "key",
     actor: Actor = Depends(page_actor),
 ) -> Response:
     state_ = web(request)
     settings = state_.settings
     filters = status_filters(settings, lang, state, None, text.strip(), translator, baseline)
+    if sort not in SORTS:
+        raise InputError(_("Sort by one of: %(sorts)s.") % {"sorts": ", ".join(SORTS)})
     shown_langs = [x for x in settings.languages if not filters.langs or x in filters.langs]
     params = {"lang": list(filters.langs), "state": list(filters.states), "text": text.strip(),
               "translator": translator, "baseline": list(filters.baselines),
-              "per_page": per_page if per_page != 50 else None}
+              "per_page": per_page if per_page != 50 else None,
+              "sort": sort if sort != "key" else None}
     with transaction(settings.database_url) as session:
         snap = snapshot(session, settings)
         people = snap.memo("assignees", lambda: queries.assignees(session))
 
     def document() -> tuple[dict[str, Any], Markup]:
-        doc = status_document(snap.rows, settings, filters, page=page, per_page=per_page)
+        rows = snap.memo(("sorted", sort, tuple(shown_langs)),
+                         lambda: sort_rows(snap.rows, sort, shown_langs))
+        doc = status_document(rows, settings, filters, page=page, per_page=per_page)
         by_key = {r.post.key: r for r in snap.rows} if doc["posts"] else {}
         table = state_.renderer.fragment("matrix_table.html", {
             "rows": [by_key[p["key"]] for p in doc["posts"]],
@@ -80,13 +116,15 @@ def matrix(
             "page": page,
             "pages": max(1, math.ceil(doc["total"] / per_page)),
             "params": params,
+            "sort": sort,
         })
         return {"summary": doc["summary"], "total": doc["total"]}, table
 
-    # the rows, the pager and the counts depend on the snapshot, the filters, the page, the
-    # role and the UI language only: rendered once, then shared by every such request
+    # the rows, the pager and the counts depend on the snapshot, the filters, the order, the
+    # page, the role and the UI language only: rendered once, then shared by every such
+    # request (stale ages are counted again per request: see render.live_ages)
     ui_lang = getattr(request.state, "ui_lang", None)
-    doc, table = snap.memo(("matrix", filters, page, per_page, actor.is_editor, ui_lang),
+    doc, table = snap.memo(("matrix", filters, sort, page, per_page, actor.is_editor, ui_lang),
                            document)
     return state_.renderer.page(request, "matrix.html", {
         "table": table,
@@ -100,17 +138,45 @@ def matrix(
         "total": doc["total"],
         "people": people,
         "states": [str(s) for s in State],
+        "sort": sort,
     })
 
 
-def _diffs(session: Any, settings: Any, key: str, row: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for lang, cell in row.cells.items():
-        if cell.state is State.STALE:
-            try:
-                out[lang] = translation_diff(session, settings, key, lang)
-            except TransyncError:
-                continue
+def side_by_side(session: Any, row: Any) -> dict[str, dict[str, Any]]:
+    """Per stale translation: what changed in the source since it was translated, as runs
+    of changed segments (old source, new source, the translation of the old) between runs
+    of unchanged ones (source and translation), for the post page's three columns."""
+    from sync.segments import diff_segments
+    from sync.taskview import translation_segments
+    from sync.tracker import load_segments
+
+    src = row.source
+    stale = {lang: c.version for lang, c in row.cells.items()
+             if c.state is State.STALE and c.version is not None}
+    if src is None or not stale:
+        return {}
+    bases = {v.based_on_revision or 0 for v in stale.values()}
+    segs = load_segments(session, [(src.id, n) for n in (*bases, src.revision)])
+    new = list(segs.get((src.id, src.revision), ()))
+    out: dict[str, dict[str, Any]] = {}
+    for lang, version in stale.items():
+        old = list(segs.get((src.id, version.based_on_revision or 0), ()))
+        translated = translation_segments(session, version, old)
+        diff = diff_segments(old, new)
+        runs: list[dict[str, Any]] = []
+        for op in diff.ops:
+            kind = "same" if op.tag == "equal" else "changes"
+            if not runs or runs[-1]["kind"] != kind:
+                runs.append({"kind": kind, "items": []})
+            at = new[op.new_index] if op.new_index is not None else old[op.old_index or 0]
+            runs[-1]["items"].append({
+                "op": op.tag, "segment": at.kind, "old": op.old_text, "new": op.new_text,
+                "translation": translated[op.old_index] if op.old_index is not None else None,
+            })
+        out[lang] = {"based_on_revision": version.based_on_revision,
+                     "source_revision": src.revision, "changed_segments": diff.changed,
+                     "added_segments": diff.added, "removed_segments": diff.removed,
+                     "runs": runs}
     return out
 
 
@@ -123,7 +189,7 @@ def post_page(request: Request, key: str, actor: Actor = Depends(page_editor)) -
         (row,) = load_rows(session, settings, [key])
         versions = [c.version for c in row.cells.values() if c.version is not None]
         revs = queries.revisions(session, [v.id for v in versions])
-        diffs = _diffs(session, settings, key, row)
+        diffs = side_by_side(session, row)
         tasks = list_tasks(session, post=key)
         history = events(session, key, limit=100)
     return state_.renderer.page(request, "post.html", {
@@ -133,12 +199,22 @@ def post_page(request: Request, key: str, actor: Actor = Depends(page_editor)) -
 
 
 @router.post("/posts/{key:path}/ack", dependencies=[Depends(check_csrf)])
-def post_ack(request: Request, key: str, lang: str = Form(""),
+def post_ack(request: Request, key: str, lang: str = Form(""), confirm: str = Form(""),
              actor: Actor = Depends(page_editor)) -> Response:
     from sync.planning import plan_tasks
 
     settings = web(request).settings
-    back = "/posts/" + key
+    back = "/posts/" + quote(key)
+    if confirm != "yes":
+        return confirm_page(
+            request, action=back + "/ack",
+            heading=_("Acknowledge as a minor change"),
+            question=_("Acknowledge the source change as minor? The %(lang)s translation "
+                       "becomes current without new work and any open task for it is "
+                       "cancelled; this is logged.") % {
+                "lang": language_name(lang) if lang
+                else ", ".join(language_name(x) for x in settings.languages)},
+            yes=_("Yes, acknowledge"), back=back, fields={"lang": lang})
     try:
         with transaction(settings.database_url) as session:
             post = get_post(session, key)

@@ -3,6 +3,7 @@ signed-in user, the CSRF token and flash messages in every context."""
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import gettext as gettext_module
 import re
@@ -44,6 +45,38 @@ def word_diff(old: str | None, new: str | None) -> list[tuple[str, str]]:
         if j2 > j1:
             out.append(("ins", "".join(b[j1:j2])))
     return out
+
+
+def now() -> dt.datetime:
+    """The time stale ages are counted to (a function, so tests can move it)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def stale_age(since: dt.datetime | str | None) -> Markup:
+    """``for 3 days`` as a ``<time>`` element, counted to now. Shared HTML (the matrix,
+    made once per snapshot) goes through :func:`live_ages` on each request, so the age
+    never freezes at the time the HTML was made."""
+    stamp = i18n._time(since)
+    if stamp is None:
+        return Markup("")
+    stamp = stamp.astimezone(dt.UTC).replace(microsecond=0)
+    text = i18n.gettext("for %(time)s") % {"time": i18n.duration(stamp, now())}
+    return Markup('<time class="since" datetime="{}" title="{}">{}</time>').format(
+        stamp.isoformat().replace("+00:00", "Z"), i18n.when(stamp), text)
+
+
+# what stale_age writes; posts' text is escaped, so only stale_age can write "<time"
+_AGE = re.compile(r'<time class="since" datetime="([0-9T:Z-]{20})" title="[^"<>]*">[^<>]*</time>')
+
+
+def live_ages(html: str) -> Markup:
+    """HTML with every age :func:`stale_age` wrote counted again to now, in the request's
+    UI language.
+
+    >>> live_ages(stale_age("2026-01-01T00:00:00Z")) == stale_age("2026-01-01T00:00:00Z")
+    True
+    """
+    return Markup(_AGE.sub(lambda m: str(stale_age(m.group(1))), str(html)))
 
 
 def web_link(url: str | None) -> str | None:
@@ -96,6 +129,7 @@ class Renderer:
         self.env.filters.update(
             when=i18n.when, relative=i18n.relative, duration=i18n.duration,
             lang_name=i18n.language_name, word_diff=word_diff, web_link=web_link,
+            stale_age=stale_age, live_ages=live_ages,
         )
         self.env.globals.update(
             version=__version__, native_name=i18n.native_name, query=query, percent=percent,

@@ -24,7 +24,7 @@ from sync.web import queries
 from sync.web.api_tasks import may_see, po_filename
 from sync.web.auth import Actor, check_csrf, page_actor
 from sync.web.i18n import _, language_name
-from sync.web.manage import titles
+from sync.web.manage import confirm_page, titles
 from sync.web.render import flash
 from sync.web.state import read_upload, web
 
@@ -96,7 +96,7 @@ def render_task(request: Request, actor: Actor, task_id: int, *,
                 problems: dict[int, list[str]] | None = None,
                 errors: list[str] | None = None, po_errors: list[str] | None = None,
                 status_code: int = 200) -> Response:
-    from sync.taskview import task_detail
+    from sync.taskview import review_detail, task_detail
 
     state = web(request)
     settings = state.settings
@@ -104,7 +104,9 @@ def render_task(request: Request, actor: Actor, task_id: int, *,
         task, _key = get_task(session, task_id)
         if not may_see(actor, task):
             raise PermissionDenied(_("Task #%(id)d is not yours.") % {"id": task_id})
-        detail = task_detail(session, settings, task_id)
+        # an editor looking at a submission reviews it: what it changes, and the checks
+        reviewing = task.state == "submitted" and actor.is_editor
+        detail = (review_detail if reviewing else task_detail)(session, settings, task_id)
     saved = task.progress or {}
     for seg in detail["segments"]:
         pos = seg["position"]
@@ -119,7 +121,7 @@ def render_task(request: Request, actor: Actor, task_id: int, *,
     return state.renderer.page(request, "task.html", {
         "task": detail, "editable": editable, "problems": problems or {},
         "errors": errors or [], "po_errors": po_errors or [], "translated": translated,
-        "review_on": settings.review,
+        "review_on": settings.review, "reviewing": reviewing,
     }, status_code=status_code)
 
 
@@ -251,9 +253,17 @@ def upload(
 
 
 @router.post("/tasks/{task_id}/release", dependencies=[Depends(check_csrf)])
-def release(request: Request, task_id: int, actor: Actor = Depends(page_actor)) -> Response:
+def release(request: Request, task_id: int, confirm: str = Form(""),
+            actor: Actor = Depends(page_actor)) -> Response:
     from sync.queue import release as run
 
+    if confirm != "yes":
+        return confirm_page(
+            request, action=f"/tasks/{task_id}/release",
+            heading=_("Give back"),
+            question=_("Give task #%(id)d back to the queue? Anyone may claim it then; what "
+                       "you saved stays with the task.") % {"id": task_id},
+            yes=_("Yes, give it back"), back=f"/tasks/{task_id}")
     try:
         with transaction(web(request).settings.database_url) as session:
             run(session, task_id, actor.name)

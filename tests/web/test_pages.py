@@ -170,10 +170,20 @@ def test_post_page_shows_diff_and_ack(site: Site) -> None:
     run_scan(site.settings, [f"fs:{site.content}"])
     ed = site.login("ed")
     page = ed.get("/posts/energy-security").text
-    assert "<del>is</del><ins>is, by far,</ins>" in page or "<ins>" in page
-    assert "<del>state</del><ins>government</ins>" in page
+    # old source, new source and the current translation side by side, not interleaved
+    rows = re.findall(r'<div class="side-row op-changed".*?\n      </div>\n', page, re.S)
+    assert len(rows) == 4  # two changed paragraphs, tr and ru
+    old, new, translated = re.findall(r'<div class="text"[^>]*>(.*?)</div>', rows[1])
+    assert "<del>state</del>" in old and "<ins>" not in old
+    assert "<ins>government</ins>" in new and "<del>" not in new
+    assert "Hiçbir" in translated or "devlet" in translated, translated
+    assert page.count('<details class="sides-same">') >= 2  # unchanged ones fold away
+    token = csrf(ed, "/posts/energy-security")
+    r = ed.post("/posts/energy-security/ack", data={"lang": "ru", "csrf_token": token})
+    assert r.status_code == 200 and 'name="confirm" value="yes"' in r.text  # asks first
+    assert "stale" in ed.get("/?lang=ru&state=stale").text.split("<tbody>")[1]
     r = ed.post("/posts/energy-security/ack",
-                data={"lang": "ru", "csrf_token": csrf(ed, "/posts/energy-security")})
+                data={"lang": "ru", "confirm": "yes", "csrf_token": token})
     assert r.status_code == 303
     page = ed.get(r.headers["location"]).text
     assert "current again" in page
@@ -191,7 +201,12 @@ def test_editor_assigns_reprioritises_cancels(site: Site) -> None:
     ed.post("/tasks/2/update", data={"priority": "9", "due": "2027-02-01", "csrf_token": token})
     r = ed.post("/tasks/2/update", data={"priority": "high", "due": "", "csrf_token": token})
     assert "whole number" in ed.get("/tasks?lang=ru").text
-    ed.post("/tasks/2/cancel", data={"csrf_token": token})
+    r = ed.post("/tasks/2/cancel", data={"csrf_token": token, "reason": "wait"})
+    assert r.status_code == 200 and "Cancel task #2?" in r.text  # a second step, no change
+    assert 'name="reason" value="wait"' in r.text
+    with transaction(site.settings.database_url) as session:
+        assert get_task(session, 2)[0].state == "claimed"
+    ed.post("/tasks/2/cancel", data={"csrf_token": token, "confirm": "yes"})
     with transaction(site.settings.database_url) as session:
         task, _ = get_task(session, 2)
         assert (task.assignee, task.priority, str(task.due), task.state) == (
@@ -298,10 +313,15 @@ def test_review_page(review_site: Site) -> None:
     site.api("ayse").post(f"/api/v1/tasks/{task_id}/submit", files={"file": ("t.md", md)})
     ed = site.login("ed")
     page = ed.get("/review").text
-    assert f'id="review-{task_id}"' in page and "&lt;script&gt;x()" in page
+    assert f'id="review-{task_id}"' in page and "Dijital" not in page  # a list, not bodies
+    assert re.search(r'Turkish <span class="count">1</span>', page)
+    page = ed.get(f"/tasks/{task_id}").text  # the review screen
+    assert "&lt;script&gt;x()" in page and "<script>x()" not in page
+    assert f'action="/review/{task_id}/approve"' in page and 'name="reason"' in page
     token = csrf(ed, "/review")
-    ed.post(f"/review/{task_id}/reject", data={"csrf_token": token, "reason": ""})
-    assert "give a reason" in ed.get("/review").text
+    r = ed.post(f"/review/{task_id}/reject", data={"csrf_token": token, "reason": ""})
+    assert r.headers["location"] == f"/tasks/{task_id}#decision"
+    assert "give a reason" in ed.get(f"/tasks/{task_id}").text
     ed.post(f"/review/{task_id}/reject", data={"csrf_token": token, "reason": "Başlık?"})
     assert "Başlık?" in ayse.get("/my").text
     site.api("ayse").post(f"/api/v1/tasks/{task_id}/submit", files={"file": ("t.md", md)})
@@ -318,6 +338,8 @@ def test_release_and_renew_from_the_page(site: Site) -> None:
     assert ayse.post(f"/tasks/{task_id}/renew", data={"csrf_token": token}).status_code == 303
     assert "Lease renewed" in ayse.get(f"/tasks/{task_id}").text
     r = ayse.post(f"/tasks/{task_id}/release", data={"csrf_token": token})
+    assert r.status_code == 200 and f"Give task #{task_id} back" in r.text  # asks first
+    r = ayse.post(f"/tasks/{task_id}/release", data={"csrf_token": token, "confirm": "yes"})
     assert r.headers["location"] == "/my"
     assert "back in the queue" in ayse.get("/my").text
     r = ayse.post("/my/claim", data={"lang": "ru", "csrf_token": token})
