@@ -2,6 +2,11 @@
 
 Tokens and passwords are stored only as slow salted hashes (argon2id). A token is
 ``ts_<id>_<secret>``: the id finds the row, the secret is verified against its hash.
+
+Creating a user is not changing one: :func:`create_user` refuses a name that exists (active
+or not), :func:`edit_user` changes role, languages, active flag or password, each only when
+asked. A new password, a new role or deactivation signs the user out of every web session
+(:func:`end_sessions`), and the last active admin can be neither demoted nor deactivated.
 """
 
 from __future__ import annotations
@@ -13,17 +18,26 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, object_session
 
 from sync.config import Settings
-from sync.db.models import User, utcnow
-from sync.errors import InputError, NotFound, PermissionDenied
+from sync.db.models import User, WebSession, utcnow
+from sync.errors import ConflictError, InputError, NotFound, PermissionDenied
 from sync.status import iso
 
 ROLES = ("admin", "editor", "translator")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+MIN_PASSWORD = 8
 _hasher = PasswordHasher()
+
+
+class UserExists(ConflictError):
+    """A user of that name exists already (perhaps deactivated): change them instead."""
+
+
+class LastAdmin(ConflictError):
+    """This is the last active admin: make another user admin first."""
 
 
 def check_langs(settings: Settings, langs: Sequence[str]) -> list[str]:
@@ -51,6 +65,21 @@ def get_user(session: Session, name: str) -> User:
     return user
 
 
+def check_name(name: str) -> str:
+    if not NAME.match(name):
+        raise InputError(
+            f"user name {name!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a "
+            "letter or digit"
+        )
+    return name
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise InputError(f"role {role!r}: use one of {', '.join(ROLES)}")
+    return role
+
+
 def add_user(
     session: Session,
     settings: Settings,
@@ -60,36 +89,137 @@ def add_user(
     langs: Sequence[str] = (),
     with_token: bool = False,
 ) -> tuple[User, str | None]:
-    """Create a user (or update an existing one: a given role is set as is, None keeps the
-    current role; languages are replaced when given). Returns (user, one-time token)."""
-    if not NAME.match(name):
-        raise InputError(
-            f"user name {name!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a "
-            "letter or digit"
-        )
-    if role is not None and role not in ROLES:
-        raise InputError(f"role {role!r}: use one of {', '.join(ROLES)}")
+    """Create a user, or update an active one (`transync translators add`: a given role is
+    set as is, None keeps the current role; languages are replaced when given). A
+    deactivated user is not brought back this way (:func:`edit_user` does that, explicitly).
+    Returns (user, one-time token)."""
+    check_name(name)
+    if role is not None:
+        check_role(role)
     langs = check_langs(settings, langs)
     user = find_user(session, name)
     if user is None:
         user = User(name=name, role=role or "translator", langs=",".join(langs),
                     created_at=utcnow(), active=True)
         session.add(user)
+    elif not user.active:
+        raise UserExists(f"{name} exists but is deactivated; an admin can bring them back "
+                         f"with `transync users edit {name} --active`", user=name)
     else:
-        user.role = role or user.role
+        if role is not None and role != user.role:
+            edit_user(session, settings, name, role=role)
         user.langs = ",".join(langs) if langs else user.langs
-        user.active = True
     session.flush()
     token = issue_token(user) if with_token else None
     return user, token
 
 
-def deactivate_user(session: Session, name: str) -> User:
-    """A user who leaves: no more logins, the token stops working; their history stays."""
+def create_user(
+    session: Session,
+    settings: Settings,
+    name: str,
+    *,
+    role: str = "translator",
+    langs: Sequence[str] = (),
+    password: str | None = None,
+    with_token: bool = False,
+) -> tuple[User, str | None]:
+    """A new user; a name that exists, active or not, is :class:`UserExists` (nothing is
+    changed). Returns (user, one-time token when `with_token`)."""
+    check_name(name)
+    check_role(role)
+    langs = check_langs(settings, langs)
+    if password is not None:
+        check_password_rules(password)
+    if find_user(session, name) is not None:
+        raise UserExists(f"a user named {name!r} exists already; change them with "
+                         f"`transync users edit {name}` or PATCH /api/v1/users/{name}",
+                         user=name)
+    user = User(name=name, role=role, langs=",".join(langs), created_at=utcnow(), active=True)
+    session.add(user)
+    if password:
+        set_password(user, password)
+    session.flush()
+    token = issue_token(user) if with_token else None
+    return user, token
+
+
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Refuse to demote or deactivate `user` if no other active admin would be left. The
+    active admins' rows are locked first (PostgreSQL), so two admins demoting each other at
+    once cannot both succeed."""
+    admins = session.execute(
+        select(User.id).where(User.role == "admin", User.active.is_(True))
+        .order_by(User.id).with_for_update()
+    ).scalars().all()
+    if not set(admins) - {user.id}:
+        raise LastAdmin(f"{user.name} is the last active admin; make another user admin "
+                        "first", user=user.name)
+
+
+def edit_user(
+    session: Session,
+    settings: Settings,
+    name: str,
+    *,
+    role: str | None = None,
+    langs: Sequence[str] | None = None,
+    active: bool | None = None,
+    password: str | None = None,
+) -> User:
+    """Change what is given (None leaves it as it is), all or nothing. A new role, a new
+    password or deactivation ends every web session of the user; deactivation also ends
+    their API token. Returns the user."""
+    if role is not None:
+        check_role(role)
+    new_langs = check_langs(settings, langs) if langs is not None else None
+    if password is not None:
+        check_password_rules(password)
     user = find_user(session, name)
     if user is None:
         raise NotFound(f"no user named {name!r}", user=name)
+    was_admin = user.role == "admin" and user.active
+    demoted = role is not None and role != "admin"
+    if was_admin and (demoted or active is False):
+        _keep_an_admin(session, user)
+    signed_out = False
+    if role is not None and role != user.role:
+        user.role = role
+        signed_out = True
+    if new_langs is not None:
+        user.langs = ",".join(new_langs)
+    if active is not None and active != user.active:
+        user.active = active
+        if not active:
+            user.token_hash, user.token_id = None, None
+            signed_out = True
+    if password is not None:
+        set_password(user, password)  # ends the sessions itself
+    elif signed_out:
+        end_sessions(user)
+    session.flush()
+    return user
+
+
+def end_sessions(user: User) -> int:
+    """Sign the user out of every web session at once; how many there were."""
+    session = object_session(user)
+    if session is None or user.id is None:
+        return 0
+    result = session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def deactivate_user(session: Session, name: str) -> User:
+    """A user who leaves: every web session ends, the token stops working, no more logins;
+    their history stays. The last active admin cannot be deactivated."""
+    user = find_user(session, name)
+    if user is None:
+        raise NotFound(f"no user named {name!r}", user=name)
+    if user.role == "admin" and user.active:
+        _keep_an_admin(session, user)
     user.active, user.token_hash, user.token_id = False, None, None
+    end_sessions(user)
     return user
 
 
@@ -115,10 +245,17 @@ def user_for_token(session: Session, token: str) -> User | None:
     return user
 
 
+def check_password_rules(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InputError(f"a password needs at least {MIN_PASSWORD} characters")
+    return password
+
+
 def set_password(user: User, password: str) -> None:
-    if len(password) < 8:
-        raise InputError("a password needs at least 8 characters")
+    """A new password (never a new role): every web session of the user ends."""
+    check_password_rules(password)
     user.password_hash = _hasher.hash(password)
+    end_sessions(user)
 
 
 def check_password(user: User | None, password: str) -> bool:

@@ -1,4 +1,4 @@
-"""Web commands: serve (the dashboard and JSON API), users add / passwd / list."""
+"""Web commands: serve (the dashboard and JSON API), users add / edit / passwd / list."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ import click
 
 from sync.cli import Context, cli, err, out, pass_ctx, print_json
 from sync.db.session import transaction
-from sync.people import ROLES, add_user, get_user, list_users, set_password, user_dict
+from sync.people import (
+    ROLES,
+    create_user,
+    edit_user,
+    get_user,
+    issue_token,
+    list_users,
+    set_password,
+    user_dict,
+)
 
 
 @cli.command()
@@ -54,6 +63,7 @@ def serve(ctx: Context, host: str, port: int, proxy_headers: bool,
             os.environ[env_name(f.name)] = str(value).lower() if isinstance(value, bool) else (
                 str(value))
         os.environ["TRANSYNC_SECRET_KEY"] = settings.secret_key or secrets.token_urlsafe(32)
+        os.environ["TRANSYNC_SERVE_WORKERS"] = str(workers)  # they share the cores
         uvicorn.run("sync.web.app:app_from_environment", factory=True, workers=workers,
                     host=host, port=port, proxy_headers=proxy_headers,
                     forwarded_allow_ips=forwarded_allow_ips, log_level="info",
@@ -70,22 +80,17 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(ROLES), default=None,
-              help="admin, editor or translator [default: translator; an existing user keeps "
-                   "theirs]")
+@click.option("--role", type=click.Choice(ROLES), default="translator", show_default=True)
 @click.option("--langs", default="", help="Languages they translate into, e.g. tr,ru.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def users_add(ctx: Context, name: str, role: str | None, langs: str, as_json: bool) -> None:
-    """Add a user (or change an existing one's role and languages) and print a new one-time
-    API token; an existing token stops working."""
+def users_add(ctx: Context, name: str, role: str, langs: str, as_json: bool) -> None:
+    """Add a new user and print their one-time API token. A name that exists (even
+    deactivated) is an error: change a user with `transync users edit NAME`."""
     settings = ctx.settings
     with transaction(settings.database_url) as session:
-        user, token = add_user(session, settings, name, role=role or "translator",
-                               langs=[x.strip() for x in langs.split(",") if x.strip()],
-                               with_token=True)
-        if role is not None:
-            user.role = role
+        user, token = create_user(session, settings, name, role=role, langs=_langs(langs),
+                                  with_token=True)
         data = user_dict(user)
     if as_json:
         print_json({**data, "token": token})
@@ -96,12 +101,54 @@ def users_add(ctx: Context, name: str, role: str | None, langs: str, as_json: bo
     out.print(f"set a web password with: transync users passwd {name}", markup=False)
 
 
+def _langs(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+@users.command("edit")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), default=None, help="A new role.")
+@click.option("--langs", default=None,
+              help="Their languages, replacing the ones they have (e.g. tr,ru; '' for none).")
+@click.option("--active/--inactive", default=None,
+              help="Bring back, or deactivate (sessions and token end at once).")
+@click.option("--new-token", is_flag=True,
+              help="Make a new API token and print it once (the old one stops working).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def users_edit(ctx: Context, name: str, role: str | None, langs: str | None,
+               active: bool | None, new_token: bool, as_json: bool) -> None:
+    """Change an existing user: only what is given changes. A new role or deactivation
+    signs them out of every web session; the last active admin can be neither demoted nor
+    deactivated."""
+    settings = ctx.settings
+    if role is None and langs is None and active is None and not new_token:
+        raise click.UsageError("nothing to change: give --role, --langs, --active/--inactive "
+                               "or --new-token")
+    with transaction(settings.database_url) as session:
+        user = edit_user(session, settings, name, role=role,
+                         langs=_langs(langs) if langs is not None else None, active=active)
+        if new_token and not user.active:
+            raise click.UsageError(f"{name} is deactivated: a token would not work; add "
+                                   "--active to bring them back")
+        token = issue_token(user) if new_token else None
+        data = user_dict(user)
+    if as_json:
+        print_json({**data, **({"token": token} if token else {})})
+        return
+    state = "" if data["active"] else " (deactivated)"
+    out.print(f"{data['role']} {name}{state}: {', '.join(data['langs']) or '-'}", markup=False)
+    if token:
+        out.print(f"API token (shown once, keep it secret): {token}", markup=False)
+
+
 @users.command("passwd")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @pass_ctx
 def users_passwd(ctx: Context, name: str, password_stdin: bool) -> None:
-    """Set NAME's password for the web login (asks twice)."""
+    """Set NAME's password for the web login (asks twice); their role stays, and every web
+    session of theirs ends."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:

@@ -4,33 +4,26 @@ own account. The same JSON shapes as the CLI's ``--json``."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from sync import people
 from sync.config import Settings
 from sync.db.models import Post, User
 from sync.db.session import transaction
 from sync.errors import ConflictError, InputError
 from sync.history import acknowledge, events, get_post, translation_diff
 from sync.outbox import nudge
-from sync.people import (
-    ROLES,
-    add_user,
-    issue_token,
-    list_users,
-    set_password,
-    user_dict,
-)
-from sync.people import (
-    deactivate_user as deactivate,
-)
+from sync.people import edit_user, issue_token, list_users, user_dict
 from sync.queue import list_tasks, task_dict
 from sync.state import STATES
 from sync.status import BASELINES, Filters, load_rows, snapshot, status_document
+from sync.web import schemas as S
 from sync.web.auth import Actor, api_actor, api_admin, api_editor
+from sync.web.schemas import answers
 from sync.web.state import web
 
 router = APIRouter(prefix="/api/v1")
@@ -73,7 +66,7 @@ BaselineQuery = Query([], description="Only posts with a shown translation whose
 
 
 @router.get("/status", tags=["status"], summary="The status matrix (as `status --json`)",
-            response_model=dict[str, Any])
+            **answers(S.StatusDocument))
 def status(
     request: Request,
     lang: list[str] = LangQuery,
@@ -102,7 +95,7 @@ def status(
 
 
 @router.get("/status/summary", tags=["status"], summary="Per-language counts only",
-            response_model=dict[str, Any])
+            **answers(S.StatusSummary))
 def status_summary(
     request: Request,
     lang: list[str] = LangQuery,
@@ -129,7 +122,8 @@ def status_summary(
 
 
 @router.get("/posts/{key:path}/diff/{lang}", tags=["posts"],
-            summary="What changed since the translation (as `diff --json`)")
+            summary="What changed since the translation (as `diff --json`)",
+            **answers(S.PostDiff, 404, 409))
 def post_diff(request: Request, key: str, lang: str,
               actor: Actor = Depends(api_editor)) -> dict[str, Any]:
     settings = web(request).settings
@@ -143,7 +137,8 @@ class AckBody(BaseModel):
 
 
 @router.post("/posts/{key:path}/ack", tags=["posts"],
-             summary="Acknowledge the latest source change as minor (as `ack --json`)")
+             summary="Acknowledge the latest source change as minor (as `ack --json`)",
+             **answers(S.AckResult, 404, 409))
 def post_ack(request: Request, key: str, body: AckBody, background: BackgroundTasks,
              actor: Actor = Depends(api_editor)) -> dict[str, Any]:
     from sync.planning import plan_tasks
@@ -157,7 +152,8 @@ def post_ack(request: Request, key: str, body: AckBody, background: BackgroundTa
     return {"post": key, "acknowledged": acked}
 
 
-@router.get("/posts/{key:path}", tags=["posts"], summary="One post, its versions and tasks")
+@router.get("/posts/{key:path}", tags=["posts"], summary="One post, its versions and tasks",
+            **answers(S.PostDetail, 404))
 def post_detail(request: Request, key: str, actor: Actor = Depends(api_editor)) -> dict[str, Any]:
     """The post's object from `status --json`, plus `tasks`: every task it ever had."""
     settings = web(request).settings
@@ -169,7 +165,8 @@ def post_detail(request: Request, key: str, actor: Actor = Depends(api_editor)) 
     return doc
 
 
-@router.get("/events", tags=["posts"], summary="History, newest first (as `log --json`)")
+@router.get("/events", tags=["posts"], summary="History, newest first (as `log --json`)",
+            **answers(S.EventList, 404))
 def list_events(
     request: Request,
     post: str | None = Query(None, description="Only this post's events."),
@@ -187,7 +184,10 @@ class ScanBody(BaseModel):
         None, description="Some of the configured TRANSYNC_SOURCES (default: all of them).")
 
 
-@router.post("/scan", tags=["operations"], summary="Scan the configured sources and plan")
+@router.post("/scan", tags=["operations"], summary="Scan the configured sources and plan",
+             **answers(S.ScanResult, 409, 502, notes={
+                 409: "No source is configured (TRANSYNC_SOURCES).",
+                 502: "A source could not be read (network, WordPress, path)."}))
 def scan(request: Request, background: BackgroundTasks, body: ScanBody | None = None,
          actor: Actor = Depends(api_editor)) -> dict[str, Any]:
     """Only sources named in TRANSYNC_SOURCES can be scanned from the web: a request cannot
@@ -212,7 +212,8 @@ class ExportBody(BaseModel):
     langs: list[str] | None = Field(None, description="Only these languages (default: all).")
 
 
-@router.post("/export", tags=["operations"], summary="Write the gettext catalogs now")
+@router.post("/export", tags=["operations"], summary="Write the gettext catalogs now",
+             **answers(S.ExportResult))
 def export(request: Request, body: ExportBody | None = None,
            actor: Actor = Depends(api_editor)) -> dict[str, Any]:
     from sync.export import export_catalogs
@@ -224,48 +225,82 @@ def export(request: Request, body: ExportBody | None = None,
 # -- people ---------------------------------------------------------------------------------------
 
 
-@router.get("/users", tags=["users"], summary="Everyone (as `users list --json`)")
+@router.get("/users", tags=["users"], summary="Everyone (as `users list --json`)",
+            **answers(S.UserList))
 def users(request: Request, actor: Actor = Depends(api_admin)) -> dict[str, Any]:
     with transaction(web(request).settings.database_url) as session:
         return {"users": [user_dict(u) for u in list_users(session)]}
 
 
 class UserBody(BaseModel):
-    name: str
-    role: str = Field("translator", description=" | ".join(ROLES))
-    langs: list[str] = Field(default_factory=list)
-    password: str | None = Field(None, description="An initial password for the web login.")
+    name: str = Field(description="1-64 letters, digits, '.', '_' or '-'.")
+    role: Literal["admin", "editor", "translator"] = "translator"
+    langs: list[str] = Field(default_factory=list, description="Languages they translate "
+                                                               "into.")
+    password: str | None = Field(None, min_length=8,
+                                 description="An initial password for the web login.")
 
 
-@router.post("/users", tags=["users"], status_code=201, summary="Add a user (or change one)")
+@router.post("/users", tags=["users"], status_code=201, summary="Add a new user",
+             **answers(S.UserOut, 409, status=201, description="Created.", notes={
+                 409: "A user of that name exists (perhaps deactivated): nothing changed."}))
 def create_user(request: Request, body: UserBody,
                 actor: Actor = Depends(api_admin)) -> dict[str, Any]:
-    """No token is returned: a token is shown only to its owner (`transync users add`, or
-    the owner's account page)."""
+    """A name that exists, active or deactivated, is 409 and nothing changes: change a user
+    with `PATCH /api/v1/users/{name}`. No token is returned: a token is shown only to its
+    owner (`transync users add`, or the owner's account page)."""
     settings = web(request).settings
     with transaction(settings.database_url) as session:
-        user, _ = add_user(session, settings, body.name, role=body.role, langs=body.langs)
-        user.role = body.role
-        if body.password:
-            set_password(user, body.password)
+        user, _ = people.create_user(session, settings, body.name, role=body.role, langs=body.langs,
+                           password=body.password)
         return user_dict(user)
 
 
-@router.delete("/users/{name}", tags=["users"], summary="Deactivate a user")
+class UserChange(BaseModel):
+    role: Literal["admin", "editor", "translator"] | None = None
+    langs: list[str] | None = Field(None, description="Replaces their languages.")
+    active: bool | None = Field(None, description="false: deactivate (sessions and token "
+                                                  "end); true: bring back.")
+    password: str | None = Field(None, min_length=8, description="A new web password (the "
+                                                                 "role stays as it is).")
+
+
+@router.patch("/users/{name}", tags=["users"], summary="Change a user: only the fields sent",
+              **answers(S.UserOut, 404, 409, notes={
+                  409: "The last active admin cannot be demoted or deactivated; nobody "
+                       "deactivates themselves."}))
+def update_user(request: Request, name: str, body: UserChange,
+                actor: Actor = Depends(api_admin)) -> dict[str, Any]:
+    """A field left out (or null) stays as it is. A new role or password, or `active:
+    false`, ends every web session of the user; `active: false` also ends their token. The
+    last active admin can be neither demoted nor deactivated (409), and nobody deactivates
+    themselves."""
+    settings = web(request).settings
+    if name == actor.name and body.active is False:
+        raise ConflictError("you cannot deactivate yourself; ask another admin")
+    with transaction(settings.database_url) as session:
+        return user_dict(edit_user(session, settings, name, role=body.role, langs=body.langs,
+                                   active=body.active, password=body.password))
+
+
+@router.delete("/users/{name}", tags=["users"], summary="Deactivate a user",
+               **answers(S.UserOut, 404, 409, notes={
+                   409: "Yourself, or the last active admin."}))
 def deactivate_user(request: Request, name: str,
                     actor: Actor = Depends(api_admin)) -> dict[str, Any]:
+    """As `PATCH` with `active: false`."""
     settings = web(request).settings
     if name == actor.name:
         raise ConflictError("you cannot deactivate yourself; ask another admin")
     with transaction(settings.database_url) as session:
-        return user_dict(deactivate(session, name))
+        return user_dict(people.deactivate_user(session, name))
 
 
 def me_dict(user: User) -> dict[str, Any]:
     return {**user_dict(user), "ui_lang": user.ui_lang}
 
 
-@router.get("/me", tags=["users"], summary="Who the token belongs to")
+@router.get("/me", tags=["users"], summary="Who the token belongs to", **answers(S.Me))
 def me(request: Request, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
     with transaction(web(request).settings.database_url) as session:
         user = session.get(User, actor.id)
@@ -278,7 +313,7 @@ class MeBody(BaseModel):
                                                   "browser).")
 
 
-@router.patch("/me", tags=["users"], summary="Change your UI language")
+@router.patch("/me", tags=["users"], summary="Change your UI language", **answers(S.Me))
 def update_me(request: Request, body: MeBody, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
     state = web(request)
     if body.ui_lang is not None and body.ui_lang not in state.renderer.catalogs:
@@ -291,9 +326,13 @@ def update_me(request: Request, body: MeBody, actor: Actor = Depends(api_actor))
         return me_dict(user)
 
 
-@router.post("/me/token", tags=["users"], summary="Replace your own API token")
-def new_token(request: Request, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
-    """The old token stops working at once; the new one is shown only in this answer."""
+@router.post("/me/token", tags=["users"], summary="Replace your own API token",
+             **answers(S.NewToken))
+def new_token(request: Request, response: Response,
+              actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+    """The old token stops working at once; the new one is shown only in this answer
+    (`Cache-Control: no-store`)."""
+    response.headers["Cache-Control"] = "no-store"
     with transaction(web(request).settings.database_url) as session:
         user = session.get(User, actor.id)
         assert user is not None

@@ -27,10 +27,19 @@ from sync.db.session import transaction
 from sync.errors import InputError, PermissionDenied
 from sync.outbox import nudge
 from sync.queue import TASK_STATES, get_task, list_tasks, parse_duration, task_dict
+from sync.web import schemas as S
 from sync.web.auth import Actor, api_actor, api_editor
+from sync.web.schemas import answers, error_responses
 from sync.web.state import read_upload, web
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
+
+NOT_YOURS = "The task is not claimed by you (or not in your languages)."
+OTHERS = "A translator asking for a task assigned to someone else."
+
+
+def with_more(kwargs: dict[str, Any], responses: dict[int | str, Any]) -> dict[str, Any]:
+    return {**kwargs, "responses": {**kwargs["responses"], **responses}}
 
 
 def may_see(actor: Actor, task: Task) -> bool:
@@ -54,7 +63,8 @@ def po_filename(key: str, lang: str, task_id: int) -> str:
     return f"{stem}.{lang}.task{task_id}.po"
 
 
-@router.get("", summary="List tasks (as `tasks --json`)")
+@router.get("", summary="List tasks (as `tasks --json`)", **answers(S.TaskList, 403, notes={
+    403: "A translator asked for someone else's tasks."}))
 def tasks(
     request: Request,
     lang: str | None = None,
@@ -85,7 +95,9 @@ class ClaimBody(BaseModel):
 
 
 @router.post("/claim", summary="Claim the next queued task (204 when there is none)",
-             responses={204: {"description": "Nothing to claim in this language."}})
+             **with_more(answers(S.TaskOut, 403, 409, notes={
+                 403: "A translator claiming outside their languages."}),
+                 {204: {"description": "Nothing to claim in this language."}}))
 def claim(request: Request, body: ClaimBody, actor: Actor = Depends(api_actor)) -> Any:
     from sync.queue import claim as run
 
@@ -101,7 +113,8 @@ def claim(request: Request, body: ClaimBody, actor: Actor = Depends(api_actor)) 
     return data
 
 
-@router.get("/{task_id}", summary="One task with its segments (as `task ID --json`)")
+@router.get("/{task_id}", summary="One task with its segments (as `task ID --json`)",
+            **answers(S.TaskDetail, 403, 404, notes={403: OTHERS}))
 def task(request: Request, task_id: int, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
     from sync.taskview import task_detail
 
@@ -115,7 +128,8 @@ class LeaseBody(BaseModel):
     lease: str | None = Field(None, description="e.g. 48h (default TRANSYNC_LEASE_HOURS)")
 
 
-@router.post("/{task_id}/release", summary="Give a claimed task back to the queue")
+@router.post("/{task_id}/release", summary="Give a claimed task back to the queue",
+             **answers(S.TaskOut, 403, 404, 409, notes={403: NOT_YOURS}))
 def release(request: Request, task_id: int, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
     from sync.queue import release as run
 
@@ -123,7 +137,8 @@ def release(request: Request, task_id: int, actor: Actor = Depends(api_actor)) -
         return task_dict(*run(session, task_id, actor.name))
 
 
-@router.post("/{task_id}/renew", summary="Extend the lease on your claimed task")
+@router.post("/{task_id}/renew", summary="Extend the lease on your claimed task",
+             **answers(S.TaskOut, 403, 404, 409, notes={403: NOT_YOURS}))
 def renew(request: Request, task_id: int, body: LeaseBody | None = None,
           actor: Actor = Depends(api_actor)) -> dict[str, Any]:
     from sync.queue import renew as run
@@ -136,7 +151,10 @@ def renew(request: Request, task_id: int, body: LeaseBody | None = None,
 
 @router.get("/{task_id}/po", summary="The task as a PO file (as `transync po ID`)",
             response_class=Response,
-            responses={200: {"content": {"text/x-gettext-translation": {}}}})
+            responses={200: {"description": "The PO file (an attachment).",
+                             "content": {"text/x-gettext-translation": {
+                                 "schema": {"type": "string"}}}},
+                       **error_responses(403, 404, notes={403: OTHERS})})
 def download_po(request: Request, task_id: int, actor: Actor = Depends(api_actor)) -> Response:
     from sync.pofiles import task_po
 
@@ -148,7 +166,8 @@ def download_po(request: Request, task_id: int, actor: Actor = Depends(api_actor
         "Content-Disposition": f'attachment; filename="{po_filename(key, task.lang, task_id)}"'})
 
 
-@router.post("/{task_id}/po", summary="Submit a PO file for your claimed task")
+@router.post("/{task_id}/po", summary="Submit a PO file for your claimed task",
+             **answers(S.SubmissionResult, 403, 404, 409, notes={403: NOT_YOURS}))
 def upload_po(
     request: Request,
     task_id: int,
@@ -171,7 +190,8 @@ def upload_po(
     return result
 
 
-@router.post("/{task_id}/submit", summary="Submit a Markdown or PO file (as `transync submit`)")
+@router.post("/{task_id}/submit", summary="Submit a Markdown or PO file (as `transync submit`)",
+             **answers(S.SubmissionResult, 403, 404, 409, notes={403: NOT_YOURS}))
 def submit(
     request: Request,
     task_id: int,
@@ -204,7 +224,8 @@ class TranslationsBody(BaseModel):
 
 
 @router.post("/{task_id}/translations",
-             summary="Submit translations segment by segment (the browser editor's way)")
+             summary="Submit translations segment by segment (the browser editor's way)",
+             **answers(S.SubmissionResult, 403, 404, 409, notes={403: NOT_YOURS}))
 def submit_translations(request: Request, task_id: int, body: TranslationsBody,
                         background: BackgroundTasks,
                         actor: Actor = Depends(api_actor)) -> dict[str, Any]:
@@ -218,7 +239,8 @@ def submit_translations(request: Request, task_id: int, body: TranslationsBody,
     return result
 
 
-@router.post("/{task_id}/approve", summary="Approve a submitted task: it is written back")
+@router.post("/{task_id}/approve", summary="Approve a submitted task: it is written back",
+             **answers(S.SubmissionResult, 404, 409, 422))
 def approve(request: Request, task_id: int, background: BackgroundTasks,
             actor: Actor = Depends(api_editor)) -> dict[str, Any]:
     from sync.submission import approve as run
@@ -236,7 +258,8 @@ class ResolveBody(BaseModel):
         "first); disk: keep the file (or the WordPress post) and close the task.")
 
 
-@router.post("/{task_id}/resolve", summary="Resolve a task in conflict (editor)")
+@router.post("/{task_id}/resolve", summary="Resolve a task in conflict (editor)",
+             **answers(S.SubmissionResult, 404, 409))
 def resolve(request: Request, task_id: int, body: ResolveBody, background: BackgroundTasks,
             actor: Actor = Depends(api_editor)) -> dict[str, Any]:
     """As `transync resolve TASK --keep submitted|disk`: logged either way."""
@@ -253,7 +276,8 @@ class RejectBody(BaseModel):
     reason: str = Field(min_length=1, description="What the translator should fix.")
 
 
-@router.post("/{task_id}/reject", summary="Send a submitted task back with a reason")
+@router.post("/{task_id}/reject", summary="Send a submitted task back with a reason",
+             **answers(S.SubmissionResult, 404, 409))
 def reject(request: Request, task_id: int, body: RejectBody,
            actor: Actor = Depends(api_editor)) -> dict[str, Any]:
     from sync.submission import reject as run
@@ -268,7 +292,9 @@ class AssignBody(BaseModel):
     lease: str | None = None
 
 
-@router.post("/{task_id}/assign", summary="Give an open task to a translator")
+@router.post("/{task_id}/assign", summary="Give an open task to a translator",
+             **answers(S.TaskOut, 404, 409, notes={
+                 404: "No such task, or no such translator."}))
 def assign(request: Request, task_id: int, body: AssignBody,
            actor: Actor = Depends(api_editor)) -> dict[str, Any]:
     from sync.queue import assign as run
@@ -284,7 +310,8 @@ class TaskChange(BaseModel):
     due: dt.date | None = Field(None, description="YYYY-MM-DD; null clears it.")
 
 
-@router.patch("/{task_id}", summary="Change priority or due date")
+@router.patch("/{task_id}", summary="Change priority or due date",
+              **answers(S.TaskOut, 404, 409))
 def update(request: Request, task_id: int, body: TaskChange,
            actor: Actor = Depends(api_editor)) -> dict[str, Any]:
     from sync.queue import update_task
@@ -299,7 +326,8 @@ class CancelBody(BaseModel):
     reason: str = ""
 
 
-@router.post("/{task_id}/cancel", summary="Cancel an open task")
+@router.post("/{task_id}/cancel", summary="Cancel an open task",
+             **answers(S.TaskOut, 404, 409))
 def cancel(request: Request, task_id: int, body: CancelBody | None = None,
            actor: Actor = Depends(api_editor)) -> dict[str, Any]:
     from sync.queue import cancel as run

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -23,22 +24,40 @@ from sync.web import (
     pages,
     workspace,
 )
-from sync.web.auth import LoginThrottle, TokenCache
+from sync.web.auth import SESSION_DAYS, LoginThrottle, TokenCache, cores
 from sync.web.i18n import UI_LOCALES, load_catalogs
 from sync.web.render import Renderer
 from sync.web.state import WebState, session_secret
 
 STATIC = Path(__file__).with_name("static")
-SESSION_DAYS = 7
+#: set by `transync serve --workers N` for its processes: they share the cores
+WORKERS_VARIABLE = "TRANSYNC_SERVE_WORKERS"
 
 DESCRIPTION = """\
 The JSON API of transync. Authenticate with `Authorization: Bearer TOKEN` (a token from
 `transync users add NAME`, or made on your account page). Objects have the same shapes as
-the command line's `--json`. Errors are `{"detail": …}`: 401 without a valid token, 403 when
-your role or languages do not allow it, 404 for an unknown post or task, 409 when the
-task's state does not allow it, 422 for a malformed body or a refused submission (with
-`problems`).
+the command line's `--json`. Each operation says the role it needs: **admin**, **editor**
+(editors and admins) or **translator** (anyone with a token; translators act on their own
+languages and tasks).
+
+Every error has one shape (`ErrorBody`): `{"status", "error", "detail", "problems",
+"problem_count"}`, plus `file`, `line` or `fields` when known. 401 without a valid token,
+403 when your role or languages do not allow it, 404 for an unknown post, task or user,
+409 when the state does not allow it, 413 for an upload over the limit, 422 for a malformed
+request (each field in `problems` and `fields`) or a refused submission (each problem in
+`problems`), 503 while the database cannot be reached. Answers that carry a token are sent
+with `Cache-Control: no-store`.
 """
+
+
+def password_slots() -> int:
+    """Password checks at once in this process: one per core, shared by the processes of
+    `serve --workers N`."""
+    try:
+        workers = max(1, int(os.environ.get(WORKERS_VARIABLE, "1")))
+    except ValueError:
+        workers = 1
+    return max(1, cores() // workers)
 
 
 def create_app(settings: Settings, *, ui_locales: Path = UI_LOCALES) -> FastAPI:
@@ -47,16 +66,17 @@ def create_app(settings: Settings, *, ui_locales: Path = UI_LOCALES) -> FastAPI:
         title="transync",
         version=__version__,
         description=DESCRIPTION,
-        docs_url="/api/swagger",
+        docs_url=None,  # Swagger UI is apidocs' own, served from this site
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
+    apidocs.install(app)
     app.state.web = WebState(
         settings=settings,
         secret=secret,
         renderer=Renderer(settings, load_catalogs(ui_locales)),
         tokens=TokenCache(secret),
-        throttle=LoginThrottle(),
+        throttle=LoginThrottle(slots=password_slots()),
     )
     app.add_middleware(errors.BodyLimit, limit=settings.max_upload_bytes)
     app.add_middleware(

@@ -1,10 +1,14 @@
-"""Who is asking: API tokens (``Authorization: Bearer``), session cookies for pages, CSRF
-tokens on every form, a login throttle, and the login and logout routes."""
+"""Who is asking: API tokens (``Authorization: Bearer``), server-side sessions for pages
+(the cookie carries a random id; the ``web_sessions`` table says whose it is), CSRF tokens
+on every form, the login throttle, and the login and logout routes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
+import ipaddress
+import os
 import secrets
 import threading
 import time
@@ -15,11 +19,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from sync.db.models import User
+from sync.config import Settings
+from sync.db.models import User, WebSession, utcnow
 from sync.db.session import transaction
 from sync.errors import PermissionDenied
 from sync.people import check_password, find_user, require_role, user_for_token
@@ -27,6 +33,7 @@ from sync.web.i18n import _
 from sync.web.state import web
 
 ROLES = ("admin", "editor", "translator")
+SESSION_DAYS = 7
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,11 +63,6 @@ class Actor:
 def actor_for(user: User) -> Actor:
     return Actor(id=user.id, name=user.name, role=user.role, langs=tuple(user.languages),
                  ui_lang=user.ui_lang)
-
-
-def password_mark(user: User) -> str:
-    """A short fingerprint of the password hash: changing the password ends other sessions."""
-    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
 
 
 # -- API tokens -----------------------------------------------------------------------------
@@ -143,7 +145,7 @@ def api_actor(
         raise unauthorized("no token: send `Authorization: Bearer TOKEN` (see `transync users "
                            "add NAME`)")
     state = web(request)
-    with transaction(state.settings.database_url) as session:
+    with transaction(state.settings.database_url, readonly=True) as session:
         user = state.tokens.lookup(session, cred.credentials)
         actor = actor_for(user) if user is not None else None
     if actor is None:
@@ -170,20 +172,59 @@ class LoginRequired(Exception):
     """A page needs a signed-in user: the handler redirects to /login?next=…"""
 
 
+def _sid_hash(sid: str) -> str:
+    return hashlib.sha256(sid.encode()).hexdigest()
+
+
+def _fresh_cookie(request: Request, **values: Any) -> None:
+    """Empty the cookie session (keeping only the UI language) and put `values` in it."""
+    ui_lang = request.session.get("ui_lang")
+    request.session.clear()
+    if ui_lang:
+        request.session["ui_lang"] = ui_lang
+    request.session.update(values)
+
+
+def start_session(request: Request, settings: Settings, user_id: int) -> None:
+    """A new server-side session for this browser, and a new cookie (and CSRF token) to go
+    with it: no fixation. Expired sessions of anyone are swept on the way."""
+    sid = secrets.token_urlsafe(32)
+    now = utcnow()
+    with transaction(settings.database_url) as session:
+        session.execute(delete(WebSession).where(WebSession.expires_at < now))
+        session.add(WebSession(id_hash=_sid_hash(sid), user_id=user_id, created_at=now,
+                               expires_at=now + dt.timedelta(days=SESSION_DAYS)))
+    _fresh_cookie(request, sid=sid, csrf=secrets.token_urlsafe(32))
+
+
+def end_session(request: Request, settings: Settings) -> None:
+    """This browser's session ends on the server: its cookie, replayed, opens nothing."""
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        with transaction(settings.database_url) as session:
+            session.execute(delete(WebSession).where(WebSession.id_hash == _sid_hash(sid)))
+    _fresh_cookie(request)
+
+
 def session_actor(request: Request) -> Actor | None:
-    """The user of the session cookie, or None (and a stale session is cleared)."""
-    uid = request.session.get("uid")
-    if not isinstance(uid, int):
+    """The user of the session cookie, or None (and a cookie whose session ended is
+    cleared): one indexed read per request, so an ended session is refused at once."""
+    sid = request.session.get("sid")
+    if not isinstance(sid, str):
+        if "uid" in request.session:  # a cookie from before server-side sessions
+            _fresh_cookie(request)
+        request.state.actor = None
         return None
     state = web(request)
-    with transaction(state.settings.database_url) as session:
-        user = session.get(User, uid)
-        if user is None or not user.active or request.session.get("pw") != password_mark(user):
-            actor = None
-        else:
-            actor = actor_for(user)
+    with transaction(state.settings.database_url, readonly=True) as session:
+        user = session.execute(
+            select(User).join(WebSession, WebSession.user_id == User.id)
+            .where(WebSession.id_hash == _sid_hash(sid), WebSession.expires_at > utcnow(),
+                   User.active.is_(True))
+        ).scalar_one_or_none()
+        actor = actor_for(user) if user is not None else None
     if actor is None:
-        request.session.clear()
+        _fresh_cookie(request)
     request.state.actor = actor
     return actor
 
@@ -246,45 +287,154 @@ async def check_csrf(request: Request) -> None:
 # -- login throttle -----------------------------------------------------------------------------
 
 
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def client_key(host: str | None) -> str:
+    """The address a login is counted against: IPv4 as is, IPv6 by its /64 (one host
+    usually holds a whole /64)."""
+    if not host:
+        return "?"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in admitted to a password check: counted already, settled by ``finish``."""
+
+    account: str
+    address: str
+    minute: int
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A sign-in refused before any password check: wait `seconds`; `busy` when the
+    password checks were all taken, else too many recent failures."""
+
+    seconds: float
+    busy: bool
+
+
 class LoginThrottle:
-    """Failed logins per (name, client address): each failure costs a short, growing pause,
-    and after FREE failures the next attempt must wait 2^(n-FREE) seconds (at most CAP),
-    even with the right password. Forgotten after WINDOW seconds without failures."""
+    """Sign-in attempts, counted *before* the password is checked, so N attempts at once
+    count as N: per account name (from any address), per client address (any name) and
+    overall. After FREE failures of an account (ADDRESS_FREE of an address) the next
+    attempt must wait 2^(n-FREE) seconds after the last (at most CAP); failures are
+    forgotten WINDOW seconds after the last one. Overall, at most PER_MINUTE attempts that
+    did not succeed are admitted per minute.
+
+    Password checks (argon2, 64 MiB each) run at most `slots` at a time (one per core);
+    an attempt past that is refused at once, never queued and never put to sleep in a
+    worker thread. Counts live in this process (each process of `serve --workers N` keeps
+    its own, with `slots` shared out)."""
 
     FREE = 3
+    ADDRESS_FREE = 20
+    PER_MINUTE = 120
     CAP = 300.0
     WINDOW = 900.0
+    MAX_KEYS = 50_000
 
-    def __init__(self, pause: float = 0.1) -> None:
-        self.pause = pause
-        self._fails: dict[tuple[str, str], tuple[int, float]] = {}
+    def __init__(self, slots: int | None = None,
+                 clock: Any = time.monotonic) -> None:
+        self.slots = max(1, slots if slots is not None else cores())
+        self._clock = clock
+        self._accounts: dict[str, tuple[int, float]] = {}
+        self._addresses: dict[str, tuple[int, float]] = {}
+        self._minute: tuple[int, int] = (0, 0)  # (minute, attempts not succeeded)
+        self._checking = 0
         self._lock = threading.Lock()
 
-    def wait(self, key: tuple[str, str], now: float | None = None) -> float:
-        """Seconds before this key may try again (0 when it may)."""
-        now = time.monotonic() if now is None else now
-        count, last = self._fails.get(key, (0, 0.0))
-        if count == 0 or now - last > self.WINDOW:
+    def _wait(self, table: dict[str, tuple[int, float]], key: str, free: int,
+              now: float) -> float:
+        count, last = table.get(key, (0, 0.0))
+        if count < free or now - last > self.WINDOW:
             return 0.0
-        if count < self.FREE:
-            return 0.0
-        delay = min(2.0 ** (count - self.FREE), self.CAP)
+        delay = min(2.0 ** (count - free), self.CAP)
         return max(0.0, last + delay - now)
 
-    def failed(self, key: tuple[str, str]) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._fails) > 10_000:
-                self._fails = {k: v for k, v in self._fails.items() if now - v[1] < self.WINDOW}
-            count, last = self._fails.get(key, (0, 0.0))
-            if now - last > self.WINDOW:
-                count = 0
-            self._fails[key] = (count + 1, now)
-        time.sleep(min(self.pause * (count + 1), 1.0))
+    @staticmethod
+    def _add(table: dict[str, tuple[int, float]], key: str, now: float, window: float) -> None:
+        count, last = table.get(key, (0, 0.0))
+        if now - last > window:
+            count = 0
+        table[key] = (count + 1, now)
 
-    def succeeded(self, key: tuple[str, str]) -> None:
+    def _prune(self, now: float) -> None:
+        for table in (self._accounts, self._addresses):
+            if len(table) > self.MAX_KEYS:
+                live = {k: v for k, v in table.items() if now - v[1] <= self.WINDOW}
+                if len(live) > self.MAX_KEYS:  # a flood of names: keep the ones that limit
+                    live = {k: v for k, v in live.items() if v[0] >= self.FREE}
+                table.clear()
+                table.update(live)
+
+    def admit(self, account: str, address: str) -> Attempt | Refused:
+        """Count an attempt and admit it to a password check, or refuse it at once."""
+        now = self._clock()
+        minute = int(now // 60)
         with self._lock:
-            self._fails.pop(key, None)
+            self._prune(now)
+            wait = max(self._wait(self._accounts, account, self.FREE, now),
+                       self._wait(self._addresses, address, self.ADDRESS_FREE, now))
+            this_minute, used = self._minute
+            if this_minute != minute:
+                self._minute = (minute, 0)
+                used = 0
+            if used >= self.PER_MINUTE:
+                wait = max(wait, (minute + 1) * 60 - now)
+            if wait > 0:
+                return Refused(seconds=wait, busy=False)
+            if self._checking >= self.slots:
+                return Refused(seconds=1.0, busy=True)
+            self._checking += 1
+            self._add(self._accounts, account, now, self.WINDOW)
+            self._add(self._addresses, address, now, self.WINDOW)
+            self._minute = (minute, used + 1)
+            return Attempt(account=account, address=address, minute=minute)
+
+    def finish(self, attempt: Attempt, outcome: str) -> None:
+        """``failed``: the attempt stays counted. ``ok``: the account's failures are
+        forgotten and this attempt no longer counts. ``void`` (no answer, e.g. the
+        database was down): it no longer counts."""
+        with self._lock:
+            self._checking -= 1
+            if outcome == "failed":
+                return
+            if outcome == "ok":
+                self._accounts.pop(attempt.account, None)
+            else:
+                self._undo(self._accounts, attempt.account)
+            self._undo(self._addresses, attempt.address)
+            minute, used = self._minute
+            if minute == attempt.minute and used:
+                self._minute = (minute, used - 1)
+
+    @staticmethod
+    def _undo(table: dict[str, tuple[int, float]], key: str) -> None:
+        count, last = table.get(key, (0, 0.0))
+        if count <= 1:
+            table.pop(key, None)
+        else:
+            table[key] = (count - 1, last)
+
+    @property
+    def checking(self) -> int:
+        """Password checks running now."""
+        return self._checking
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -309,48 +459,59 @@ def login_page(
     return state.renderer.page(request, "login.html", {"next": safe_next(next, "")})
 
 
+def _check_login(settings: Settings, name: str, password: str) -> tuple[int, str] | None:
+    """(user id, role) when the password is right. The user is read in a short read-only
+    transaction; argon2 runs after it, holding no database lock."""
+    with transaction(settings.database_url, readonly=True) as session:
+        user = find_user(session, name) if name else None
+    if not check_password(user, password):  # as slow for unknown names as for known ones
+        return None
+    assert user is not None
+    return user.id, user.role
+
+
 @router.post("/login", dependencies=[Depends(optional_actor), Depends(check_csrf)])
-def login(
+async def login(
     request: Request,
     name: str = Form(""),
     password: str = Form(""),
     next: str = Form(""),
 ) -> Response:
+    """Async on purpose: a refused attempt is answered from the event loop, so a flood of
+    logins never occupies the worker threads that serve pages and the API."""
     state = web(request)
-    client = request.client.host if request.client else "?"
-    key = (name.strip().casefold(), client)
+    name = name.strip()
     ctx: dict[str, Any] = {"next": safe_next(next, ""), "name": name}
-    wait = state.throttle.wait(key)
-    if wait > 0:
-        ctx["error"] = _("Too many failed attempts. Wait %(seconds)d seconds and try again.") % {
-            "seconds": int(wait) + 1}
+    verdict = state.throttle.admit(name.casefold(),
+                                   client_key(request.client.host if request.client else None))
+    if isinstance(verdict, Refused):
+        seconds = int(verdict.seconds) + 1
+        if verdict.busy:
+            ctx["error"] = _("Many sign-ins are being checked right now. Try again in a "
+                             "moment.")
+        else:
+            ctx["error"] = _("Too many failed attempts. Wait %(seconds)d seconds and try "
+                             "again.") % {"seconds": seconds}
         return state.renderer.page(request, "login.html", ctx, status_code=429,
-                                   headers={"Retry-After": str(int(wait) + 1)})
-    with transaction(state.settings.database_url) as session:
-        user = find_user(session, name.strip()) if name.strip() else None
-        ok = check_password(user, password)  # as slow for unknown names as for known ones
-        signed_in = (user.id, password_mark(user), user.role) if ok and user else None
+                                   headers={"Retry-After": str(seconds)})
+    outcome = "void"
+    try:
+        signed_in = await run_in_threadpool(_check_login, state.settings, name, password)
+        outcome = "ok" if signed_in else "failed"
+    finally:
+        state.throttle.finish(verdict, outcome)
     if signed_in is None:
-        state.throttle.failed(key)
         ctx["error"] = _("Wrong name or password.")
         return state.renderer.page(request, "login.html", ctx, status_code=401)
-    uid, mark, role = signed_in
-    state.throttle.succeeded(key)
-    ui_lang = request.session.get("ui_lang")
-    request.session.clear()  # a new session (and CSRF token) at every sign-in: no fixation
-    request.session.update(uid=uid, pw=mark, csrf=secrets.token_urlsafe(32))
-    if ui_lang:
-        request.session["ui_lang"] = ui_lang
+    uid, role = signed_in
+    await run_in_threadpool(start_session, request, state.settings, uid)
     default = "/my" if role == "translator" else "/"
     return RedirectResponse(safe_next(next, default), 303)
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
 def logout(request: Request) -> Response:
-    ui_lang = request.session.get("ui_lang")
-    request.session.clear()
-    if ui_lang:
-        request.session["ui_lang"] = ui_lang
+    end_session(request, web(request).settings)
     return RedirectResponse("/login", 303)
 
 

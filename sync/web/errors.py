@@ -1,5 +1,7 @@
-"""Errors as responses: JSON ``{"detail": …}`` under /api, a friendly page elsewhere, never a
-stack trace. Also the request-size limit and the security headers."""
+"""Errors as responses: under /api one JSON shape for every error (:class:`ErrorBody`:
+``status``, ``error``, ``detail``, ``problems``, ``problem_count``, and ``file``, ``line``,
+``fields`` when known), a friendly page elsewhere, never a stack trace; a database that
+cannot be reached is 503, not 500. Also the request-size limit and the security headers."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -47,6 +51,50 @@ def status_for(exc: TransyncError) -> int:
 
 def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
+
+
+CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
+    429: "too_many_requests", 500: "internal", 502: "source_unavailable",
+    503: "unavailable",
+}
+
+
+class FieldProblem(BaseModel):
+    loc: list[str | int] = Field(description="Where: body, query, path or header, then the "
+                                             "field.")
+    msg: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers (4xx and 5xx) has this shape."""
+
+    status: int = Field(description="The HTTP status again.")
+    error: str = Field(description="A stable code: " + ", ".join(
+        f"{k} {v}" for k, v in CODES.items()) + ".")
+    detail: str = Field(description="What went wrong and what to do, for a person.")
+    problems: list[str] = Field(description="Each problem of a refused input (a submission's "
+                                            "checks, the fields of a malformed request): the "
+                                            "first 50.")
+    problem_count: int = Field(description="How many problems there are in all.")
+    file: str | None = Field(None, description="The uploaded file a problem is in.")
+    line: int | None = Field(None, description="Its line.")
+    fields: list[FieldProblem] | None = Field(
+        None, description="For a malformed request (422): each field's problem.")
+
+
+def json_error(status: int, detail: str, *, problems: list[str] | None = None,
+               problem_count: int | None = None, headers: dict[str, str] | None = None,
+               **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {
+        "status": status, "error": CODES.get(status, "error"), "detail": detail,
+        "problems": list(problems or []),
+        "problem_count": problem_count if problem_count is not None else len(problems or []),
+    }
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def error_body(exc: TransyncError) -> dict[str, Any]:
@@ -94,16 +142,23 @@ async def transync_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, TransyncError)
     status = status_for(exc)
     if is_api(request):
-        return JSONResponse(error_body(exc), status_code=status)
+        body = error_body(exc)
+        return json_error(status, body.pop("detail"), **body)
     problems = exc.problem_lines() if isinstance(exc, InputError) else []
     return error_page(request, status, exc.message, problems)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    if is_api(request) or exc.status_code in (204, 304):
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
-                            headers=exc.headers)
+    if exc.status_code in (204, 304):
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    if is_api(request):
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "there is nothing at this address; the API is described at /api/docs"
+        elif exc.status_code == 405:
+            detail = f"{request.method} is not allowed here; see /api/docs"
+        return json_error(exc.status_code, detail, headers=exc.headers)
     message = None
     if exc.status_code == 404:
         message = _("There is no page at this address.")
@@ -117,12 +172,45 @@ async def http_error(request: Request, exc: Exception) -> Response:
 async def validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     if is_api(request):
-        return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+        errors = jsonable_encoder(exc.errors())
+        problems = [f"{'.'.join(str(x) for x in e.get('loc', ())) or '?'}: {e.get('msg', '')}"
+                    for e in errors]
+        fields = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")),
+                   "type": str(e.get("type", ""))} for e in errors]
+        detail = "the request is not valid: " + "; ".join(problems[:3]) + (
+            f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
+        return json_error(422, detail, problems=problems[:50], problem_count=len(problems),
+                          fields=fields[:50])
     problems = [
         f"{'.'.join(str(x) for x in e.get('loc', ())[1:]) or '?'}: {e.get('msg', '')}"
         for e in exc.errors()
     ]
     return error_page(request, 422, _("Some fields are missing or not valid."), problems)
+
+
+def unreachable(exc: BaseException) -> bool:
+    """A database error that means "not reachable now" (down, restarting, pool exhausted,
+    locked), not a bug."""
+    if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and bool(exc.connection_invalidated)
+
+
+DATABASE_DOWN = "the database cannot be reached; try again in a minute (/healthz says more)"
+
+
+async def database_error(request: Request, exc: Exception) -> Response:
+    """503 with the error shape (or the error page) while the database cannot be reached."""
+    if not unreachable(exc):
+        return await unexpected(request, exc)
+    log.warning("database unreachable on %s %s: %s", request.method, request.url.path,
+                str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    if is_api(request):
+        return json_error(503, DATABASE_DOWN, headers={"Retry-After": "10"})
+    response = error_page(request, 503, _("The database cannot be reached. Try again in a "
+                                          "minute."))
+    response.headers["Retry-After"] = "10"
+    return response
 
 
 async def login_required(request: Request, exc: Exception) -> Response:
@@ -132,8 +220,7 @@ async def login_required(request: Request, exc: Exception) -> Response:
 async def unexpected(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if is_api(request):
-        return JSONResponse({"detail": "internal error; the server log has the details"},
-                            status_code=500)
+        return json_error(500, "internal error; the server log has the details")
     return error_page(request, 500, _("The server could not finish this request. It has been "
                                       "logged; try again, or tell an admin."))
 
@@ -142,6 +229,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(TransyncError, transync_error)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(sa_exc.DBAPIError, database_error)
+    app.add_exception_handler(sa_exc.TimeoutError, database_error)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(Exception, unexpected)
 
@@ -192,8 +281,8 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 
 
 class SecurityHeaders:
-    """nosniff, no framing, same-origin referrers, and a strict CSP (not on /api/swagger,
-    whose Swagger UI comes from a CDN)."""
+    """nosniff, no framing, same-origin referrers, and the strict CSP on every response,
+    Swagger UI included (its assets are served from this site)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -202,8 +291,6 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = scope.get("path", "").startswith("/api/swagger")
-
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
@@ -211,9 +298,8 @@ class SecurityHeaders:
                     (b"x-content-type-options", b"nosniff"),
                     (b"x-frame-options", b"DENY"),
                     (b"referrer-policy", b"same-origin"),
+                    (b"content-security-policy", CSP.encode()),
                 ]
-                if not docs:
-                    headers.append((b"content-security-policy", CSP.encode()))
                 message["headers"] = headers
             await send(message)
 

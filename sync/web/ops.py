@@ -1,4 +1,5 @@
-"""Operations: /healthz (database and broker reachable) and /metrics (Prometheus text)."""
+"""Operations: /healthz (database and broker reachable) and /metrics (Prometheus text; 503
+in plain text while the database cannot be reached)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def _short(exc: BaseException) -> str:
 
 def check_database(settings: Settings) -> dict[str, Any]:
     try:
-        with transaction(settings.database_url) as session:
+        # read-only: on SQLite it takes no write lock, so it answers while others write
+        with transaction(settings.database_url, readonly=True) as session:
             session.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         return {"ok": False, "error": _short(exc)}
@@ -64,7 +66,10 @@ def _bounded(fn: Any, settings: Settings) -> dict[str, Any]:
         pool.shutdown(wait=False)
 
 
-@router.get("/healthz", summary="Database and broker reachable")
+@router.get("/healthz", summary="Database and broker reachable", responses={
+    200: {"description": "The database answers (`status`: ok, or degraded when only the "
+                         "broker does not)."},
+    503: {"description": "The database does not answer (`status`: down)."}})
 def healthz(request: Request) -> JSONResponse:
     """200 when the database answers (the broker only degrades: the outbox keeps the work),
     503 when it does not."""
@@ -100,7 +105,7 @@ def _histogram(lines: list[str], name: str, help_text: str,
 def exposition(settings: Settings) -> str:
     """The Prometheus text format (0.0.4), written by hand: a few gauges and histograms."""
     langs = list(settings.languages)
-    with transaction(settings.database_url) as session:
+    with transaction(settings.database_url, readonly=True) as session:
         summary = summarize(snapshot_rows(session, settings), langs)
         counts = queries.task_counts(session)
         finished = queries.finished_tasks(session)
@@ -137,8 +142,22 @@ def exposition(settings: Settings) -> str:
     return "\n".join(lines) + "\n"
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response, responses={
+    200: {"description": "The Prometheus text format 0.0.4.",
+          "content": {"text/plain": {"schema": {"type": "string"}}}},
+    503: {"description": "The database cannot be reached: one comment line, in plain text "
+                         "(a scrape fails; `up` stays 1).",
+          "content": {"text/plain": {"schema": {"type": "string"}}}}})
 def metrics(request: Request) -> Response:
-    return Response(exposition(web(request).settings),
-                    media_type="text/plain; version=0.0.4; charset=utf-8",
+    from sync.web.errors import DATABASE_DOWN, unreachable
+
+    try:
+        text = exposition(web(request).settings)
+    except Exception as exc:
+        if not unreachable(exc):
+            raise
+        return Response(f"# {DATABASE_DOWN}\n", status_code=503,
+                        media_type="text/plain; version=0.0.4; charset=utf-8",
+                        headers={"Cache-Control": "no-store", "Retry-After": "10"})
+    return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8",
                     headers={"Cache-Control": "no-store"})

@@ -57,7 +57,12 @@ def test_bad_filters_are_422_with_detail(site: Site) -> None:
     r = api.get("/api/v1/status", params={"state": "fresh"})
     assert r.status_code == 422 and "fresh" in r.json()["detail"]
     r = api.get("/api/v1/status", params={"page": 0})
-    assert r.status_code == 422 and isinstance(r.json()["detail"], list)
+    assert r.status_code == 422
+    body = r.json()  # a malformed request has the one error shape too, field by field
+    assert body["status"] == 422 and body["error"] == "invalid"
+    assert "query.page" in body["detail"] and body["problem_count"] == 1
+    assert body["problems"] == ["query.page: Input should be greater than or equal to 1"]
+    assert body["fields"][0]["loc"] == ["query", "page"]
 
 
 def test_no_token_bad_token_unknown_things(site: Site) -> None:

@@ -1,4 +1,4 @@
-"""`transync users add / passwd / list` and `transync serve --help`, as a user runs them."""
+"""`transync users add / edit / passwd / list` and `transync serve --help`, as a user runs them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from click.testing import CliRunner
 import sync.cli.web  # noqa: F401 - registers the commands
 from sync.cli import cli
 from sync.db.session import transaction
-from sync.people import check_password, find_user, user_for_token
+from sync.people import UserExists, check_password, find_user, user_for_token
 
 
 @pytest.fixture
@@ -41,7 +41,10 @@ def test_users_add_passwd_list(run, sqlite_url: str, fast_hashes: None) -> None:
         assert user_for_token(session, token).name == "ayse"  # type: ignore[union-attr]
         assert check_password(find_user(session, "ayse"), "long password")
         assert check_password(find_user(session, "boss"), "another one 1")
-    code, out = run("users", "add", "ayse", "--langs", "tr")  # keeps her role, new token
+    with pytest.raises(UserExists):  # adding is not changing: nothing changes
+        run("users", "add", "ayse", "--role", "admin")
+    code, out = run("users", "edit", "ayse", "--langs", "tr", "--new-token")  # her role stays
+    assert code == 0 and "translator ayse: tr" in out and "ts_" in out
     with transaction(sqlite_url) as session:
         assert user_for_token(session, token) is None
     code, out = run("users", "list", "--json")
