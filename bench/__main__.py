@@ -9,7 +9,9 @@ the same run, medians of repeated runs, peak memory, growth with the number of p
     python -m bench --posts 1000 10000            # the same without the 100,000-post run
     python -m bench --only scan,tasks --backends postgresql --repeat 5
 
-Areas (bench/<area>.py): scan, tasks, catalogs, wxr, web. Needs PostgreSQL (--pg, a user that
+Areas (bench/<area>.py): scan, tasks, catalogs, wxr, web, adoption (the first scan of a git
+work tree, issue 14: 1,000 posts × 3 languages and 20 commits whatever the sizes, 200 × 3 and
+10 commits at small scale). Needs PostgreSQL (--pg, a user that
 may create databases: transync_bench_* are created and dropped), Redis (--redis, database 14
 by default: it is flushed), gettext's msgcat/msgfmt, pgbench, and wrk if installed (else an
 httpx load generator). Writes bench/out/results.json (rows, growth, machine, the exact
@@ -34,10 +36,11 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench import catalogs, growth, scan, tasks, web, wxr
+from bench import adoption, catalogs, growth, scan, tasks, web, wxr
 from bench.common import OUT, ROOT, SCALES, SQLITE_MAX_POSTS, Ctx, fmt_num
 
-AREAS = {"scan": scan, "tasks": tasks, "catalogs": catalogs, "wxr": wxr, "web": web}
+AREAS = {"scan": scan, "tasks": tasks, "catalogs": catalogs, "wxr": wxr, "web": web,
+         "adoption": adoption}
 RSS_LABELS = {
     "child ru_maxrss": "child",
     "forked child ru_maxrss": "fork",
