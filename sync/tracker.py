@@ -76,7 +76,8 @@ class ScanReport:
             "skipped": dict(self.skipped),
             "baselines": dict(sorted(self.baselines.items())),
             "errors": [
-                {"origin": p.origin, "line": p.line, "reason": p.reason} for p in self.problems
+                {"origin": p.origin, "line": p.line, "reason": p.reason, "source": p.source}
+                for p in self.problems
             ],
         }
 
@@ -403,7 +404,8 @@ class Scan:
                     continue
                 docs.append(dataclasses.replace(item, body="", analysis=spilled,
                                                 stub=is_stub(item, spilled)))
-        self.report.problems.extend(problems)
+        self.report.problems.extend(dataclasses.replace(p, source=p.source or source.uri)
+                                    for p in problems)
         if any(p.fatal for p in problems):
             self.report.failed_sources.add(source.uri)
             return  # nothing of an unreadable source is applied, nothing is deleted
@@ -485,8 +487,8 @@ class Scan:
             holder = self.snap.versions.get((pid, d.lang)) if pid is not None else None
             if holder is not None and holder.source != uri and holder.alive:
                 self.report.problems.append(Problem(
-                    origin=d.origin, key=d.key, lang=d.lang,
-                    reason=f"post {d.key!r} in {d.lang} is already read from "
+                    origin=d.origin, key=d.key, lang=d.lang, source=uri,
+                    reason=f"in {uri}: post {d.key!r} in {d.lang} is already read from "
                     f"{holder.source} ({holder.origin}); one origin per post and language: "
                     "remove one of them, or give this one another key"))
                 kept.add(d.origin)

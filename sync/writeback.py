@@ -128,9 +128,15 @@ def write_translation(
     )
     target = place(root, origin)
     recorded = _recorded(scan, src.source, origin)
-    found, why = _on_disk(target)
+    linked = symlinked_folder(root, origin)
+    found, why = (None, "symlinked_folder") if linked else _on_disk(target)
+    if linked and force:
+        raise ConflictError(f"{linked} is a symlink to a folder: writing {origin} there would "
+                            "write into another folder; make it a real folder first, then "
+                            "resolve again", key=key, lang=lang)
     if not force and (why or found != recorded):
-        return conflict(scan, tree, origin, target, found, recorded, why)
+        return conflict(scan, tree, origin, target, found, recorded, why,
+                        detail=linked and f"{linked} is a symlink to a folder")
     if force and found is not None and found != recorded and not why:
         _record_disk(scan, tree, origin, target)  # the hand edit becomes a revision first
     source_front, source_text = _source_front(session, src, root)
@@ -171,6 +177,16 @@ def place(root: Path, origin: str) -> Path:
     return parent / target.name
 
 
+def symlinked_folder(root: Path, origin: str) -> str | None:
+    """The first folder on the way from the tree's root to `origin` that is a symlink, if
+    any: writing there would write into the folder it points to (another language's)."""
+    parts = origin.split("/")[:-1]
+    for i in range(1, len(parts) + 1):
+        if os.path.islink(root.joinpath(*parts[:i])):
+            return "/".join(parts[:i])
+    return None
+
+
 def _recorded(scan: Scan, source: str, origin: str) -> str | None:
     """The raw hash the last scan recorded for a file, None if it recorded none there."""
     for v in scan.snap.versions.values():
@@ -198,12 +214,15 @@ MESSAGES = {
     "appeared": "{path} appeared on disk since the last scan",
     "deleted": "{path} was deleted since the last scan",
     "symlink": "{path} is a symlink; transync never writes through one",
+    "symlinked_folder": "{path} is in a folder that is a symlink ({detail}); transync never "
+                        "writes through one",
     "not_a_file": "{path} is not a regular file",
 }
 
 
 def conflict(scan: Scan, tree: ContentTree, origin: str, target: Path, found: str | None,
-             recorded: str | None, why: str | None) -> WriteConflict:
+             recorded: str | None, why: str | None, detail: str | None = None
+             ) -> WriteConflict:
     """Record what is on disk (a regular file becomes a revision like any scan would make
     it) and say why nothing was written."""
     reason = why or ("appeared" if recorded is None else "deleted" if found is None
@@ -212,7 +231,7 @@ def conflict(scan: Scan, tree: ContentTree, origin: str, target: Path, found: st
     if reason in ("changed", "appeared"):
         if not _record_disk(scan, tree, origin, target):
             disk_text = _read_text(target)
-    message = MESSAGES[reason].format(path=origin) + (
+    message = MESSAGES[reason].format(path=origin, detail=detail or "") + (
         "; nothing was written: the task is in conflict until an editor keeps the submitted "
         "translation or what is on disk")
     return WriteConflict(reason=reason, message=message, path=origin, found_hash=found,

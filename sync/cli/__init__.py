@@ -40,6 +40,7 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context)
+LONG_RUNNING = ("serve", "worker", "beat")  # refuse to start on a database with no schema
 _context: Context | None = None  # the running command's, for error messages
 
 # Which module defines each top-level command: a command's module is imported only when
@@ -96,6 +97,16 @@ def cli(ctx: click.Context, debug: bool, **overrides: Any) -> None:
     ctx.obj = Context(overrides)
     global _context
     _context = ctx.obj
+    if ctx.invoked_subcommand in LONG_RUNNING and not any(
+            a in ("-h", "--help") for a in sys.argv[1:]):
+        # a server started on a database without the schema would answer "ok" and fail on
+        # every request: it says what to do instead, as every other command does
+        from sync.db.migrate import schema_problem
+        from sync.errors import ConfigError
+
+        why = schema_problem(ctx.obj.settings.database_url)
+        if why:
+            raise ConfigError(why)
 
 
 def print_json(data: Any) -> None:

@@ -44,6 +44,7 @@ class Problem:
     key: str | None = None
     lang: str | None = None
     fatal: bool = False  # the whole source is unreadable: nothing of it may be applied
+    source: str | None = None  # the source read (filled in by the scan)
 
     def __str__(self) -> str:
         where = f"{self.origin}:{self.line}" if self.line else self.origin

@@ -325,6 +325,16 @@ class ContentTree:
                         "copy the file into the tree instead",
                     )
                     continue
+                try:
+                    regular = stat.S_ISREG(os.stat(full).st_mode)
+                except OSError as exc:
+                    yield Problem(origin=rel, reason=f"is a broken symlink ({exc.strerror})")
+                    continue
+                if not regular:  # never opened: a FIFO would block, a device read forever
+                    yield Problem(origin=rel, reason="is a symlink to something that is not "
+                                  "a regular file (a FIFO, socket or device); it is never "
+                                  "opened: remove it or ignore it (TRANSYNC_IGNORE)")
+                    continue
             try:
                 raw = read_file(full, self.max_bytes)
             except OSError as exc:
@@ -416,6 +426,10 @@ class ContentTree:
 
         if truthy(meta.get("headless")):
             return Skipped(rel, "headless")
+        for name, value in meta.items():  # an escaped NUL ("\0", \u0000) in any value
+            if _has_nul(name) or _has_nul(value):
+                return problem(str(name), f"front-matter field {name!s} contains a NUL "
+                               "character, which no database stores as text; remove it")
         key = meta.get("translationKey")
         if key is None:
             key = meta.get("translationkey")
@@ -478,6 +492,16 @@ class ContentTree:
             if value is not None:
                 found.extend((name, text) for text in string_leaves(value))
         return tuple(found)
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def whole_number(value: object) -> int:
