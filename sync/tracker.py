@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -780,11 +781,20 @@ class Scan:
         decided: list[tuple[VRow, VRow, Any, int | None]] = []  # None: the current revision
         pending: dict[int, list[tuple[VRow, Any, Analysis, Document]]] = defaultdict(list)
         sources: dict[int, VRow] = {}
+        parsed: dict[tuple[int, str], Document | None] = {}  # one parse per past text
         for v, src, ev in evidence.values():
             if ev.uncommitted:
                 decided.append((v, src, ev, None))
                 continue
-            doc = self.historical_document(src, ev.source_blob)
+            if ev.source_blob is None:
+                continue
+            blob_hash = hashlib.sha256(ev.source_blob).hexdigest()
+            if blob_hash == src.raw_hash:  # the very bytes on disk now: current, no parse
+                decided.append((v, src, ev, None))
+                continue
+            if (id(src), blob_hash) not in parsed:
+                parsed[(id(src), blob_hash)] = self.historical_document(src, ev.source_blob)
+            doc = parsed[(id(src), blob_hash)]
             if doc is None:
                 continue
             h = doc.analysis.content_hash
