@@ -161,14 +161,15 @@ def review_page(request: Request, lang: str | None = None, page: int = Query(1, 
     with transaction(settings.database_url) as session:
         counts = queries.task_counts(session)
         waiting = {x: counts.get((x, "submitted"), 0) for x in settings.languages}
+        total = waiting[lang] if lang else sum(waiting.values())
+        pages = max(1, -(-total // REVIEW_PER_PAGE))
+        page = min(page, pages)  # past the end (the queue got shorter): its last page
         items = list_tasks(session, lang=lang, states=["submitted"], limit=REVIEW_PER_PAGE,
                            offset=(page - 1) * REVIEW_PER_PAGE)
         names = titles(session, settings, [k for _t, k in items])
-    total = waiting[lang] if lang else sum(waiting.values())
     return web_.renderer.page(request, "review.html", {
         "items": items, "titles": names, "lang": lang, "review_on": settings.review,
-        "waiting": waiting, "total": total, "page": page,
-        "pages": max(1, -(-total // REVIEW_PER_PAGE)),
+        "waiting": waiting, "total": total, "page": page, "pages": pages,
         "params": {"lang": lang},
     })
 

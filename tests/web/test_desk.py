@@ -115,11 +115,11 @@ def test_approve_from_the_task_page(review_site: Site) -> None:
     assert r.headers["location"] == f"/tasks/{task_id}"  # not submitted any more: said there
 
 
-def add_submitted(site: Site, n: int, lang: str = "ru") -> None:
+def add_submitted(site: Site, n: int, lang: str = "ru", start: int = 0) -> None:
     """n posts with a submitted task each (rows only: the queue's pages read nothing else)."""
     now = dt.datetime.now(dt.UTC)
     with transaction(site.settings.database_url) as session:
-        for i in range(n):
+        for i in range(start, start + n):
             post = Post(key=f"bulk-{i:04d}", source_lang="en")
             session.add(post)
             session.flush()
@@ -131,20 +131,25 @@ def add_submitted(site: Site, n: int, lang: str = "ru") -> None:
 
 
 def test_review_queue_has_tabs_counts_and_pages(review_site: Site) -> None:
+    """1,000 submissions (3 KB each) make pages of 25, not one page of megabytes."""
     site = review_site
-    add_submitted(site, 60)
+    add_submitted(site, 1000)
+    add_submitted(site, 3, lang="tr", start=1000)
     ed = site.login("ed")
     page = ed.get("/review").text
-    assert re.search(r'All languages <span class="count">60</span>', page)
-    assert re.search(r'Russian <span class="count">60</span>', page)
-    assert re.search(r'Turkish <span class="count">0</span>', page)
-    assert "60 submissions wait for review." in page
+    assert re.search(r'All languages <span class="count">1003</span>', page)
+    assert re.search(r'Russian <span class="count">1000</span>', page)
+    assert re.search(r'Turkish <span class="count">3</span>', page)
+    assert "1003 submissions wait for review." in page
     assert page.count('id="review-') == 25 and len(page) < 60_000  # no bodies on the list
-    assert 'aria-current="page">1<' in page
-    last = ed.get("/review?lang=ru&page=3").text
-    assert last.count('id="review-') == 10 and 'aria-current="page">3<' in last
+    assert 'aria-current="page">1<' in page and ">41</a>" in page
+    last = ed.get("/review?lang=ru&page=40").text
+    assert last.count('id="review-') == 25 and 'aria-current="page">40<' in last
     assert "lang=ru" in re.search(r'<a href="([^"]+)"[^>]*rel="prev"', last).group(1)
-    assert "Nothing waits for review." in ed.get("/review?lang=tr").text
+    assert ed.get("/review?lang=ru&page=41").text.count('aria-current="page">40<') == 1
+    turkish = ed.get("/review?lang=tr").text
+    assert turkish.count('id="review-') == 3 and "3 submissions wait" in turkish
+    assert "Nothing waits for review." in ed.get("/review?lang=en").text
 
 
 def test_matrix_sorts(site: Site) -> None:
