@@ -26,9 +26,18 @@ def stale_site(live: Live) -> None:
     run_scan(live.site.settings, [f"fs:{live.site.content}"])
 
 
+def console_errors(page: Any) -> list[str]:
+    """Console errors from here on (a script or style the CSP refused would be one)."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
 def test_review_screen(page: Any, live: Live) -> None:
     site = live.reset(review=True)
     task_id = submit_update(site)
+    errors = console_errors(page)
     login(page, "ed")
     page.get_by_role("link", name="Review", exact=True).click()
     tabs = page.locator("nav.tabs a")
@@ -74,10 +83,12 @@ def test_review_screen(page: Any, live: Live) -> None:
     assert "approved" in page.get_by_role("status").first.inner_text()
     text = (site.content / "tr/posts/energy-security.md").read_text(encoding="utf-8")
     assert "açık ara" in text and "Hiçbir hükümet" in text
+    assert errors == []
 
 
 def test_post_page_side_by_side(page: Any, live: Live) -> None:
     stale_site(live)
+    errors = console_errors(page)
     login(page, "ed")
     page.goto("/posts/energy-security")
     tr = page.locator("section.translation", has=page.get_by_role("heading", name="Turkish"))
@@ -107,6 +118,7 @@ def test_post_page_side_by_side(page: Any, live: Live) -> None:
     assert "new revision" in history.inner_text()
     assert "based_on_revision" not in history.inner_text()
     shot(page, "post-side-by-side.png")
+    assert errors == []
 
 
 def test_sorting_the_matrix_and_live_ages(page: Any, live: Live,
