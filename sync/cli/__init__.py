@@ -16,6 +16,7 @@ from sync.config import Settings, env_name, load_settings
 from sync.errors import InputError, TransyncError
 
 EXIT_OK, EXIT_ERROR, EXIT_REJECTED, EXIT_NOTHING = 0, 1, 2, 3
+EXIT_USAGE = 64  # EX_USAGE (sysexits.h): a wrong command line; 2 means "inputs rejected"
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -159,6 +160,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         err.print("aborted")
         code = EXIT_ERROR
+    except click.UsageError as exc:
+        exc.show()
+        code = EXIT_USAGE
     except click.ClickException as exc:
         exc.show()
         code = exc.exit_code

@@ -93,7 +93,7 @@ def tasks(ctx: Context, lang: str | None, states: tuple[str, ...], assignee: str
     table = Table(header_style="bold")
     for col in ("id", "post", "lang", "kind", "rev", "state", "assignee", "lease until",
                 "priority", "due"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # wrap, never cut a key or a state
     for t in items:
         table.add_row(str(t["id"]), escape(t["post"]), t["lang"], t["kind"],
                       f"r{t['source_revision']}",

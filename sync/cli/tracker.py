@@ -178,10 +178,13 @@ def status(ctx: Context, langs: tuple[str, ...], states: tuple[str, ...], post: 
         shown_langs = [lang for lang in settings.languages if not langs or lang in langs]
         by_key = {r.post.key: r for r in rows}
         table = Table(show_lines=False, header_style="bold")
-        table.add_column("post")
-        table.add_column("title", max_width=40, overflow="ellipsis", no_wrap=True)
+        # keys and states are never cut: at narrow widths the title gives way first, then
+        # everything wraps (a key folds at the column edge rather than losing letters)
+        keys = [len(p["key"]) for p in doc["posts"]] or [4]
+        table.add_column("post", overflow="fold", min_width=min(max(keys), 24))
+        table.add_column("title", max_width=40, overflow="fold", ratio=1, min_width=6)
         for lang in shown_langs:
-            table.add_column(lang)
+            table.add_column(lang, overflow="fold", min_width=9)
         for p in doc["posts"]:
             row = by_key[p["key"]]
             cells = []
@@ -190,6 +193,10 @@ def status(ctx: Context, langs: tuple[str, ...], states: tuple[str, ...], post: 
                 cells.append(f"[{STYLE[str(cell.state)]}]{escape(cell_text(cell))}[/]")
             table.add_row(escape(p["key"]), escape(p["title"]), *cells)
         out.print(table)
+        if any(row.cells[lang].state is State.STALE for p in doc["posts"]
+               for row in (by_key[p["key"]],) for lang in shown_langs):
+            out.print("stale: ~changed +added -removed segments, and how long ago the source "
+                      "changed", markup=False)
         for lang in settings.languages:
             counts = doc["summary"][lang]
             total = sum(counts[str(s)] for s in State) - counts["source"]
