@@ -1,10 +1,16 @@
-"""WordPress through its REST API (tests/wpstub.py stands in for the site): Polylang and
-WPML scans, incremental reads, reconciliation, retries and errors, write-back, and the
-posts shown in status, catalogs and the task flow."""
+"""WordPress through its REST API and its exports, against a real WordPress (Debian's
+package on PHP's built-in server and a private MariaDB, tests/wordpress/): Polylang Pro,
+WPML's REST add-on, the community WP REST - Polylang fields and free Polylang; first and
+incremental scans, trash and reconciliation, write-back (a linked draft, then updates, a
+retry after a dropped connection, a conflict when WordPress changed first), Gutenberg block
+attributes, and WordPress's own export scanned to the same matrix as the REST API.
+
+tests/wpstub.py, a stand-in written in Python, stays for the faults a real server does not
+make on demand: 429 with Retry-After, 500 and 503, answers that come too late, and
+markup a different theme would render."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime as dt
 import json
@@ -13,6 +19,7 @@ import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import polib
@@ -20,7 +27,7 @@ import pytest
 from sqlalchemy import select, update
 
 from sync.config import Settings
-from sync.db.models import SourceState, Version
+from sync.db.models import SourceState, Task, Version
 from sync.db.session import transaction
 from sync.errors import ConfigError, ConflictError, SourceError
 from sync.export import export_catalogs
@@ -29,11 +36,13 @@ from sync.queue import claim
 from sync.scanning import run_scan
 from sync.sources import open_source
 from sync.sources.wordpress import WordPressSite
+from sync.submission import resolve
 from sync.taskview import task_detail
 from sync.tracker import Scan
 from sync.writeback import write_translation
 from tests.conftest import make_settings
-from tests.helpers.tracking import add_people, open_task, status, transync
+from tests.helpers.tracking import EDITOR, add_people, open_task, status, transync
+from tests.wordpress.harness import WordPress
 from tests.wpstub import WordPressStub
 
 ENERGY_EN = """<!-- wp:paragraph -->
@@ -83,6 +92,706 @@ DIGITAL_TR = ["Dijital kamu hizmetleri",
               "Vatandaşlar belgeleri <em>e-imza</em> ile imzalıyor."]
 
 
+# -- helpers ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lite(sqlite_url: str) -> Settings:
+    return make_settings(sqlite_url, languages="en,tr,ru")
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Backoff waits, recorded instead of slept."""
+    waited: list[float] = []
+    monkeypatch.setattr(WordPressSite, "sleep", staticmethod(waited.append))
+    return waited
+
+
+def post(settings: Settings, key: str) -> dict[str, Any]:
+    return next(p for p in status(settings)["posts"] if p["key"] == key)
+
+
+def keys(settings: Settings) -> list[str]:
+    return [p["key"] for p in status(settings)["posts"]]
+
+
+def source_hash(settings: Settings, key: str) -> str:
+    return str(post(settings, key)["source_hash"])
+
+
+def write(settings: Settings, key: str, lang: str, title: str, body: str) -> Any:
+    with transaction(settings.database_url) as s:
+        return write_translation(s, settings, key=key, lang=lang, title=title, body=body,
+                                 source_hash=source_hash(settings, key), actor="test")
+
+
+def matrix(settings: Settings) -> dict[str, Any]:
+    """The status matrix by source title: source language and hash, and per language the
+    state, draft flag, origin and segment count; what two reads of one site must agree on."""
+    out = {}
+    for p in status(settings)["posts"]:
+        out[p["title"]] = (p["source_lang"], p["source_hash"], {
+            lang: (v["state"], v.get("draft"), v.get("origin"), v.get("total_segments"))
+            for lang, v in sorted(p["versions"].items())})
+    return out
+
+
+# -- the real WordPress -------------------------------------------------------------------------
+
+NAMES = ("energy", "energy-tr", "energy-ru", "grain", "grain-tr", "digital")
+
+
+def build_real(site: WordPress, **options: Any) -> dict[str, int]:
+    """The site of these tests, made through WordPress's PHP API: energy (en, tr, a ru
+    draft), the grain page (en, tr; classic editor), digital (en only); written two hours
+    before the test, so an incremental read sees only what a test changes."""
+    created = site.php(
+        {"op": "create", "title": "Energy security in the Black Sea", "content": ENERGY_EN,
+         "lang": "en", "slug": "energy-security"},
+        {"op": "create", "title": "Karadeniz'de enerji güvenliği", "content": ENERGY_TR,
+         "lang": "tr", "slug": "karadeniz-enerji", "translation_of": "#0"},
+        {"op": "create", "title": "Энергетическая безопасность в Черноморском регионе",
+         "content": ENERGY_RU, "lang": "ru", "slug": "energeticheskaya", "status": "draft",
+         "translation_of": "#0"},
+        {"op": "create", "title": "About the grain corridor", "content": GRAIN_EN,
+         "lang": "en", "type": "page", "slug": "grain-corridor"},
+        {"op": "create", "title": "Tahıl koridoru hakkında", "content": GRAIN_TR, "lang": "tr",
+         "type": "page", "slug": "tahil-koridoru", "translation_of": "#3"},
+        {"op": "create", "title": "Digital public services", "content": DIGITAL_EN,
+         "lang": "en", "slug": "digital-services"},
+        {"op": "age", "hours": 2},
+    )
+    return dict(zip(NAMES, created, strict=False))
+
+
+def on_wp(settings: Settings, site: WordPress, *, auth: bool = True, **overrides: Any
+          ) -> Settings:
+    values: dict[str, Any] = {"languages": ("en", "tr", "ru")}
+    if auth:
+        values.update(wp_user=site.user, wp_app_password=site.password)
+    return dataclasses.replace(settings, **{**values, **overrides})
+
+
+def listings(site: WordPress) -> list[tuple[str, dict[str, str]]]:
+    """The GET listings WordPress answered since the test began: path and query."""
+    out = []
+    for method, target in site.proxy.requests:
+        parts = urlsplit(target)
+        if method == "GET" and parts.path.rstrip("/").endswith(("/posts", "/pages")):
+            out.append((parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()}))
+    return out
+
+
+def posts_in(site: WordPress, lang: str, post_type: str | None = None) -> list[dict[str, Any]]:
+    (found,) = site.php({"op": "posts"})
+    return [p for p in found if p["lang"] == lang and post_type in (None, p["type"])]
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def test_first_scan_polylang_pro(settings: Settings, real_wp: WordPress) -> None:
+    ids = build_real(real_wp)
+    settings = on_wp(settings, real_wp)
+    spec = f"wp:{real_wp.url}"
+    report = run_scan(settings, [spec])
+    assert report is not None and not report.problems, report and report.problems
+    assert sorted(keys(settings)) == sorted(f"wp-{ids[k]}" for k in ("energy", "grain", "digital"))
+    energy = post(settings, f"wp-{ids['energy']}")
+    assert energy["source_lang"] == "en" and energy["title"] == "Energy security in the Black Sea"
+    versions = energy["versions"]
+    assert versions["en"]["origin"] == f"{real_wp.url}/energy-security/"
+    assert versions["tr"]["state"] == "current" and not versions["tr"]["draft"]
+    assert versions["ru"]["draft"]
+    assert versions["ru"]["origin"] == f"{real_wp.url}/?p={ids['energy-ru']}"
+    grain = post(settings, f"wp-{ids['grain']}")["versions"]
+    assert grain["tr"]["state"] == "current" and grain["ru"]["state"] == "missing"
+    assert post(settings, f"wp-{ids['digital']}")["versions"]["tr"]["state"] == "missing"
+    (tr,) = real_wp.php({"op": "get", "id": ids["energy-tr"]})
+    with transaction(settings.database_url) as s:
+        front = s.execute(select(Version.front_matter)
+                          .where(Version.external_id == str(ids["energy-tr"]))).scalar_one()
+        state = s.get(SourceState, spec)
+        assert state is not None and state.reconciled_at is not None
+    assert front == {"wp_post_id": ids["energy-tr"], "type": "post", "status": "publish",
+                     "slug": "karadeniz-enerji", "link": f"{real_wp.url}/karadeniz-enerji/",
+                     "modified_gmt": tr["modified_gmt"].replace(" ", "T")}
+    listed = listings(real_wp)
+    assert {path for path, _ in listed} == {"/wp-json/wp/v2/posts", "/wp-json/wp/v2/pages"}
+    for _, params in listed:
+        assert params["context"] == "edit" and params["orderby"] == "id"
+        assert params["per_page"] == "100" and "trash" in params["status"].split(",")
+    again = run_scan(settings, [spec])
+    assert again is not None and again.new_revisions == again.new_versions == 0
+    assert again.files == 0 and again.deleted == 0  # nothing changed since: nothing listed
+
+
+def test_an_edit_in_wordpress_then_an_incremental_scan(lite: Settings, real_wp: WordPress) -> None:
+    ids = build_real(real_wp)
+    settings = on_wp(lite, real_wp)
+    spec = f"wp:{real_wp.url}"
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    run_scan(settings, [spec])
+    real_wp.proxy.requests.clear()
+    real_wp.php({"op": "update", "id": ids["energy"],
+                 "content": ENERGY_EN.replace("biggest new asset", "biggest asset")})
+    report = run_scan(settings, [spec])
+    assert report is not None and report.files == 1 and report.new_revisions == 1
+    listed = listings(real_wp)
+    assert [path for path, _ in listed] == ["/wp-json/wp/v2/posts", "/wp-json/wp/v2/pages"]
+    for _, params in listed:
+        assert params["orderby"] == "modified" and params["order"] == "asc"
+        since = dt.datetime.fromisoformat(params["modified_after"].replace("Z", "+00:00"))
+        # the first read's server time, less a minute of overlap
+        assert before - dt.timedelta(seconds=62) <= since <= before - dt.timedelta(seconds=55)
+    versions = post(settings, f"wp-{ids['energy']}")["versions"]
+    assert versions["en"]["revision"] == 2
+    assert versions["tr"]["state"] == "stale" and versions["tr"]["changed_segments"] == 1
+    assert post(settings, f"wp-{ids['grain']}")["versions"]["tr"]["state"] == "current"
+
+
+def test_trash_and_reconciliation(lite: Settings, real_wp: WordPress) -> None:
+    """A trashed translation is seen by the next read (trash is listed); a post deleted for
+    good only by a reconciliation, a full pass in id order."""
+    ids = build_real(real_wp)
+    settings = on_wp(lite, real_wp)
+    spec = f"wp:{real_wp.url}"
+    run_scan(settings, [spec])
+    real_wp.php({"op": "trash", "id": ids["grain-tr"]})
+    report = run_scan(settings, [spec])
+    assert report is not None and report.deleted == 1
+    assert post(settings, f"wp-{ids['grain']}")["versions"]["tr"]["state"] == "missing"
+    real_wp.php({"op": "delete", "id": ids["energy-tr"]})  # emptied from the trash at once
+    report = run_scan(settings, [spec])
+    assert report is not None and report.deleted == 0  # an incremental read cannot see it
+    assert post(settings, f"wp-{ids['energy']}")["versions"]["tr"]["state"] == "current"
+    with transaction(settings.database_url) as s:
+        s.execute(update(SourceState).values(
+            reconciled_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)))
+    real_wp.proxy.requests.clear()
+    report = run_scan(settings, [spec])
+    assert report is not None and report.deleted == 1
+    assert all(p["orderby"] == "id" and "modified_after" not in p for _, p in listings(real_wp))
+    assert post(settings, f"wp-{ids['energy']}")["versions"]["tr"]["state"] == "missing"
+    assert post(settings, f"wp-{ids['energy']}")["versions"]["ru"]["draft"]
+    # restored from the trash: the translation is back, current as before
+    real_wp.php({"op": "untrash", "id": ids["grain-tr"]}, {"op": "update", "id": ids["grain-tr"],
+                                                            "status": "publish"})
+    report = run_scan(settings, [spec])
+    assert report is not None and not report.problems
+    assert post(settings, f"wp-{ids['grain']}")["versions"]["tr"]["state"] == "current"
+
+
+def test_published_draft_keeps_its_version(lite: Settings, real_wp: WordPress) -> None:
+    """Publishing the ru draft changes its link (?p=… → /slug/): the same version."""
+    ids = build_real(real_wp)
+    settings = on_wp(lite, real_wp, wp_reconcile_hours=0.0)
+    run_scan(settings, [f"wp:{real_wp.url}"])
+    real_wp.php({"op": "update", "id": ids["energy-ru"], "status": "publish"})
+    report = run_scan(settings, [f"wp:{real_wp.url}"])
+    assert report is not None and report.deleted == 0 and report.new_versions == 0
+    ru = post(settings, f"wp-{ids['energy']}")["versions"]["ru"]
+    assert ru["state"] == "current" and ru["origin"] == f"{real_wp.url}/energeticheskaya/"
+    assert not ru["draft"] and ru["revision"] == 1
+
+
+def test_wpml_rest_add_on(lite: Settings, real_wp: WordPress) -> None:
+    """wpml_translations leave out the post itself and the ru draft, and WPML lists one
+    language at a time: still one post, every language listed."""
+    real_wp.php({"op": "mode", "mode": "wpml"})
+    ids = build_real(real_wp)
+    settings = on_wp(lite, real_wp)
+    report = run_scan(settings, [f"wp:{real_wp.url}"])
+    assert report is not None and not report.problems, report and report.problems
+    assert sorted(keys(settings)) == sorted(f"wp-{ids[k]}" for k in ("energy", "grain", "digital"))
+    versions = post(settings, f"wp-{ids['energy']}")["versions"]
+    assert versions["ru"]["draft"] and versions["ru"]["state"] == "current"
+    assert versions["tr"]["state"] == "current"
+    assert {p.get("lang") for _, p in listings(real_wp)} >= {"en", "tr", "ru"}
+    real_wp.php({"op": "update", "id": ids["energy-ru"], "status": "publish"})
+    run_scan(settings, [f"wp:{real_wp.url}"])
+    assert len(keys(settings)) == 3
+    assert not post(settings, f"wp-{ids['energy']}")["versions"]["ru"]["draft"]
+    with pytest.raises(ConflictError, match="write-back is not available for WPML"):
+        write(settings, f"wp-{ids['digital']}", "tr", DIGITAL_TR[0], "<p>x</p>")
+    assert not [m for m, _ in real_wp.proxy.requests if m == "POST"]
+
+
+def test_community_fields_and_free_polylang(lite: Settings, sqlite_url: str,
+                                            real_wp: WordPress, tmp_path: Path) -> None:
+    """The same site read through Polylang Pro's fields, the community plugin's
+    (polylang_current_lang, polylang_translations) and free Polylang's (none: reported
+    once, by URL, nothing recorded), and its export read with wxr: all one matrix."""
+    build_real(real_wp)
+    pro = on_wp(lite, real_wp)
+    run_scan(pro, [f"wp:{real_wp.url}"])
+    expected = matrix(pro)
+    assert len(expected) == 3
+
+    real_wp.php({"op": "mode", "mode": "community"})
+    community = on_wp(make_settings(f"sqlite:///{tmp_path / 'community.db'}"), real_wp)
+    from sync.db.migrate import upgrade
+
+    upgrade(community.database_url)
+    report = run_scan(community, [f"wp:{real_wp.url}"])
+    assert report is not None and not report.problems, report and report.problems
+    assert matrix(community) == expected
+    key = keys(community)[0]
+    with pytest.raises(ConflictError, match="read-only"):
+        write(community, key, "ru", "x", "<p>x</p>")
+
+    real_wp.php({"op": "mode", "mode": "free"})
+    free = on_wp(make_settings(f"sqlite:///{tmp_path / 'free.db'}"), real_wp)
+    upgrade(free.database_url)
+    report = run_scan(free, [f"wp:{real_wp.url}"])
+    assert report is not None and len(report.problems) == 1
+    (problem,) = report.problems
+    assert problem.fatal and problem.origin == f"{real_wp.url}/wp-json/wp/v2/posts"
+    for needle in ("gives no post a language", "Polylang Pro", "wpml-rest-api",
+                   "WP REST - Polylang", "wxr:FILE", "TRANSYNC_WP_DEFAULT_LANG"):
+        assert needle in problem.reason, problem.reason
+    assert keys(free) == []
+    code, out, err = transync(free, "scan", f"wp:{real_wp.url}")
+    assert code == 2 and err.count("gives no post a language") == 1, (out, err)
+    # what free Polylang keeps is in its export: wxr: reads it
+    real_wp.php({"op": "export", "path": str(tmp_path / "free.xml")})
+    exported = on_wp(make_settings(f"sqlite:///{tmp_path / 'wxr.db'}"), real_wp)
+    upgrade(exported.database_url)
+    report = run_scan(exported, [f"wxr:{tmp_path / 'free.xml'}"])
+    assert report is not None and not report.problems, report and report.problems
+    assert matrix(exported) == expected
+
+
+def test_a_site_in_one_language(lite: Settings, real_wp: WordPress, tmp_path: Path) -> None:
+    """No language plugin: TRANSYNC_WP_DEFAULT_LANG gives every post its language, through
+    the REST API and in the export; a Polylang site's post without a language takes it too."""
+    real_wp.php(
+        {"op": "mode", "mode": "free"},
+        {"op": "create", "title": "Annual report", "content": "<p>The year in review.</p>"},
+        {"op": "create", "title": "Contact", "content": "<p>Write to us.</p>", "type": "page"},
+        {"op": "age", "hours": 2},
+    )
+    settings = on_wp(lite, real_wp, wp_default_lang="en")
+    report = run_scan(settings, [f"wp:{real_wp.url}"])
+    assert report is not None and not report.problems and report.new_versions == 2
+    rows = status(settings)["posts"]
+    assert sorted(p["title"] for p in rows) == ["Annual report", "Contact"]
+    assert all(p["source_lang"] == "en" and p["versions"]["tr"]["state"] == "missing"
+               for p in rows)
+    real_wp.php({"op": "export", "path": str(tmp_path / "one.xml")})
+    for default, problems in (("en", 0), ("", 2)):
+        other = make_settings(f"sqlite:///{tmp_path / f'one-{default}.db'}",
+                              wp_default_lang=default)
+        from sync.db.migrate import upgrade
+
+        upgrade(other.database_url)
+        report = run_scan(other, [f"wxr:{tmp_path / 'one.xml'}"])
+        assert report is not None and len(report.problems) == problems
+        if problems:
+            assert all("has no language" in p.reason for p in report.problems)
+        else:
+            assert matrix(other) == matrix(settings)
+    with pytest.raises(ConfigError, match="TRANSYNC_WP_DEFAULT_LANG=de"):
+        run_scan(on_wp(lite, real_wp, wp_default_lang="de"), [f"wp:{real_wp.url}"])
+    # Polylang Pro, one post left without a language: the default, or a problem of its own
+    real_wp.php({"op": "mode", "mode": "polylang-pro"})
+    plain = on_wp(make_settings(f"sqlite:///{tmp_path / 'pro.db'}"), real_wp)
+    from sync.db.migrate import upgrade
+
+    upgrade(plain.database_url)
+    report = run_scan(plain, [f"wp:{real_wp.url}"])
+    assert report is not None and len(report.problems) == 2
+    assert all(not p.fatal and "has no language" in p.reason for p in report.problems)
+
+
+def test_errors_name_the_url_and_never_the_password(
+    lite: Settings, real_wp: WordPress, sleeps: list[float], caplog: pytest.LogCaptureFixture,
+) -> None:
+    build_real(real_wp)
+    spec = f"wp:{real_wp.url}"
+    caplog.set_level(logging.DEBUG)
+    secret = "wrong PASS 9999 zzzz"
+    wrong = on_wp(lite, real_wp, wp_app_password=secret)
+    right = on_wp(lite, real_wp)
+    port = unused_port()
+    cases = [
+        # WordPress 6.1 answers a wrong application password as it answers a visitor: the
+        # statuses transync asks for are "forbidden" (400 rest_invalid_param)
+        (wrong, spec, ["400", "rest_invalid_param", "did not accept the credentials",
+                       "TRANSYNC_WP_APP_PASSWORD"]),
+        # WordPress redirects an address it does not know to a post it guesses
+        (right, f"wp:{real_wp.url}/blog", ["301", "no WordPress REST API", "/blog/wp-json/",
+                                            "redirected to"]),
+        (right, f"wp:http://127.0.0.1:{port}", ["could not be sent", f"127.0.0.1:{port}"]),
+    ]
+    errors = []
+    for settings, target, needles in cases:
+        with pytest.raises(SourceError) as caught:
+            run_scan(settings, [target])
+        text = str(caught.value)
+        assert target[3:] in text, text
+        for needle in needles:
+            assert needle in text, text
+        errors.append(caught.value)
+    (subscriber_password,) = real_wp.php({"op": "user", "login": "reader", "role": "subscriber"})
+    reader = on_wp(lite, real_wp, wp_user="reader", wp_app_password=subscriber_password)
+    with pytest.raises(SourceError) as caught:
+        run_scan(reader, [spec])
+    assert "may not edit posts" in str(caught.value) and "Editor role" in str(caught.value)
+    errors.append(caught.value)
+    half = on_wp(lite, real_wp, wp_app_password="")
+    with pytest.raises(ConfigError, match="TRANSYNC_WP_APP_PASSWORD is empty"):
+        run_scan(half, [spec])
+    shown = [repr(open_source(spec, wrong)), caplog.text]
+    for exc in errors:
+        cause: BaseException | None = exc
+        while cause is not None:
+            shown += [str(cause), repr(cause), repr(getattr(cause, "args", ""))]
+            cause = cause.__cause__ or cause.__context__
+    for password in (secret, real_wp.password, subscriber_password):
+        for text in shown:
+            assert password not in text and password.replace(" ", "") not in text
+
+
+# -- write-back ---------------------------------------------------------------------------------
+
+
+def test_write_back_creates_a_linked_draft_then_updates_it(
+    settings: Settings, real_wp: WordPress
+) -> None:
+    ids = build_real(real_wp)
+    settings = on_wp(settings, real_wp)
+    spec = f"wp:{real_wp.url}"
+    run_scan(settings, [spec])
+    key = f"wp-{ids['digital']}"
+    body = DIGITAL_EN.replace("Most public services can now be used online.", DIGITAL_TR[1])
+    body = body.replace("Citizens sign documents with an <em>e-signature</em>.", DIGITAL_TR[2])
+    v = write(settings, key, "tr", DIGITAL_TR[0], body)
+    created_id = int(v.external_id)
+    (created, source) = real_wp.php({"op": "get", "id": created_id},
+                                    {"op": "get", "id": ids["digital"]})
+    assert created["status"] == "draft" and created["lang"] == "tr"
+    assert created["content"] == body and created["title"] == DIGITAL_TR[0]
+    assert source["translations"] == created["translations"] == {"en": ids["digital"],
+                                                                  "tr": created_id}
+    assert v.origin == f"{real_wp.url}/?p={created_id}"
+    versions = post(settings, key)["versions"]
+    assert versions["tr"]["state"] == "current" and versions["tr"]["draft"]
+    report = run_scan(settings, [spec])  # the overlap reads it again: unchanged
+    assert report is not None and report.new_revisions == 0 and report.new_versions == 0
+    assert post(settings, key)["versions"]["tr"]["state"] == "current"
+    # written again (a corrected translation): the same post is updated, its status kept
+    write(settings, key, "tr", DIGITAL_TR[0] + " (2024)", body)
+    (again,) = real_wp.php({"op": "get", "id": created_id})
+    assert again["title"].endswith("(2024)") and again["status"] == "draft"
+    assert [p["id"] for p in posts_in(real_wp, "tr", "post")] == [ids["energy-tr"], created_id]
+    # with TRANSYNC_WP_PUBLISH the translation goes live, under its permalink
+    v = write(dataclasses.replace(settings, wp_publish=True), key, "tr", DIGITAL_TR[0], body)
+    (live,) = real_wp.php({"op": "get", "id": created_id})
+    assert live["status"] == "publish" and v.origin == f"{real_wp.url}/digital-services-tr/"
+    report = run_scan(settings, [spec])
+    assert report is not None and report.deleted == report.new_revisions == 0
+    assert not post(settings, key)["versions"]["tr"]["draft"]
+
+
+def test_write_back_renders_a_markdown_submission(lite: Settings, real_wp: WordPress) -> None:
+    """A translation submitted as Markdown is posted as HTML (body_format="markdown")."""
+    ids = build_real(real_wp)
+    settings = on_wp(lite, real_wp)
+    run_scan(settings, [f"wp:{real_wp.url}"])
+    key = f"wp-{ids['digital']}"
+    markdown = f"{DIGITAL_TR[1]}\n\nVatandaşlar belgeleri **e-imza** ile imzalıyor.\n"
+    declared = source_hash(settings, key)
+    with transaction(settings.database_url) as s:
+        scan = Scan(s, settings, "test", keys=[key])
+        src = scan.snap.versions[(scan.snap.posts[key], "en")]
+        target = open_source(f"wp:{real_wp.url}", settings)
+        v = target.write_translation(s, scan, src=src, key=key, lang="tr", title=DIGITAL_TR[0],
+                                     body=markdown, source_hash=declared,
+                                     body_format="markdown")
+    (created,) = real_wp.php({"op": "get", "id": int(v.external_id)})
+    signed = "<p>Vatandaşlar belgeleri <strong>e-imza</strong> ile imzalıyor.</p>\n"
+    assert created["content"] == f"<p>{DIGITAL_TR[1]}</p>\n{signed}"
+    assert post(settings, key)["versions"]["tr"]["state"] == "current"
+
+
+def test_write_back_retried_after_a_dropped_connection_creates_one_post(
+    lite: Settings, real_wp: WordPress, sleeps: list[float]
+) -> None:
+    """WordPress saves the post, the connection drops before the answer: the retry finds
+    the post (linked by then) and updates it; the same when an update's answer is lost."""
+    ids = build_real(real_wp)
+    settings = on_wp(lite, real_wp)
+    run_scan(settings, [f"wp:{real_wp.url}"])
+    key = f"wp-{ids['grain']}"
+    real_wp.proxy.requests.clear()
+    real_wp.proxy.drop_next("POST")
+    v = write(settings, key, "ru", "О зерновом коридоре",
+              "Коридор снова открылся в августе.\n\nСуда идут у берега под конвоем.")
+    posted = [target for method, target in real_wp.proxy.requests if method == "POST"]
+    assert posted == ["/wp-json/wp/v2/pages", f"/wp-json/wp/v2/pages/{v.external_id}"]
+    assert real_wp.proxy.dropped == 1 and len(sleeps) == 1
+    ru = posts_in(real_wp, "ru", "page")
+    assert [p["id"] for p in ru] == [int(v.external_id)]
+    assert ru[0]["translations"] == {"en": ids["grain"], "tr": ids["grain-tr"], "ru": ru[0]["id"]}
+    assert post(lite, key)["versions"]["ru"]["state"] == "current"
+    real_wp.proxy.drop_next("POST")  # an update whose answer is lost: applied once, recorded
+    v = write(settings, key, "ru", "О зерновом коридоре (2024)",
+              "Коридор снова открылся в августе.\n\nСуда идут у берега под конвоем.")
+    assert getattr(v, "external_id", None) == str(ru[0]["id"]), v
+    assert [p["title"] for p in posts_in(real_wp, "ru", "page")] == ["О зерновом коридоре (2024)"]
+    assert post(lite, key)["versions"]["ru"]["state"] == "current"
+
+
+def translate_task(settings: Settings, key: str, lang: str, texts: list[str],
+                   who: str = "nadia") -> dict[str, Any]:
+    """Claim the open task of (key, lang) and submit its segments in the browser editor."""
+    wanted = open_task(settings, key, lang)
+    assert wanted is not None, f"no open task for {key} [{lang}]"
+    with transaction(settings.database_url) as s:  # first in the queue
+        s.execute(update(Task).where(Task.id == wanted["id"]).values(priority=100))
+    with transaction(settings.database_url) as s:
+        got = claim(s, settings, who, lang)
+        assert got is not None and got[1] == key
+        task_id = got[0].id
+    with transaction(settings.database_url) as s:
+        segments = task_detail(s, settings, task_id)["segments"]
+    assert len(segments) == len(texts), [seg["source"] for seg in segments]
+    with transaction(settings.database_url) as s:
+        return submit_segments(s, settings, task_id, who, dict(enumerate(texts)), partial=False)
+
+
+def test_task_flow_end_to_end(settings: Settings, real_wp: WordPress, tmp_path: Path) -> None:
+    """Missing Turkish → claim → submit in the browser editor → a linked draft in
+    WordPress → the next scan finds it current and plans nothing; status and catalogs show
+    the WordPress posts."""
+    ids = build_real(real_wp)
+    settings = on_wp(settings, real_wp)
+    spec = f"wp:{real_wp.url}"
+    run_scan(settings, [spec])
+    key = f"wp-{ids['digital']}"
+    add_people(settings)
+    assert (open_task(settings, key, "tr") or {}).get("state") == "queued"
+    result = translate_task(settings, key, "tr", DIGITAL_TR, who="ayse")
+    assert result["applied"] and result["state"] == "done"
+    (created,) = posts_in(real_wp, "tr", "post")[1:]
+    assert created["status"] == "draft" and created["title"] == DIGITAL_TR[0]
+    assert "<p>Vatandaşlar belgeleri <em>e-imza</em> ile imzalıyor.</p>" in created["content"]
+    assert "<!-- wp:paragraph -->" in created["content"]  # the source's blocks, kept
+    report = run_scan(settings, [spec])
+    assert report is not None and report.new_revisions == 0
+    assert post(settings, key)["versions"]["tr"]["state"] == "current"
+    assert open_task(settings, key, "tr") is None
+    code, out, err = transync(settings, "status", "--json")
+    assert code == 0, err
+    energy = next(p for p in json.loads(out)["posts"] if p["key"] == f"wp-{ids['energy']}")
+    assert energy["versions"]["tr"]["origin"] == f"{real_wp.url}/karadeniz-enerji/"
+    assert real_wp.password not in out
+    export_catalogs(settings, directory=tmp_path)
+    tr = polib.pofile(str(tmp_path / "tr/LC_MESSAGES/posts.po"))
+    entry = tr.find("Boru hatları ve limanlar", by="msgstr", msgctxt=f"wp-{ids['energy']}")
+    assert entry is not None and entry.msgid == "Pipelines and ports"
+    places = {o for e in tr for o, _ in e.occurrences}
+    assert f"{real_wp.url}/energy-security/" in places
+    assert f"{real_wp.url}/karadeniz-enerji/" in places
+
+
+def test_write_back_refused_when_edited_in_wordpress(lite: Settings, real_wp: WordPress) -> None:
+    """The Turkish translation is edited in WordPress after the last scan: nothing is
+    written, the task is in conflict, both texts are kept (WordPress's as a revision, the
+    submission in the task) until an editor resolves it. A translation linked in WordPress
+    that transync never saw is a conflict too; an edit a scan has seen is not."""
+    ids = build_real(real_wp)
+    settings = on_wp(lite, real_wp)
+    spec = f"wp:{real_wp.url}"
+    run_scan(settings, [spec])
+    add_people(settings)
+    key = f"wp-{ids['energy']}"
+    real_wp.php({"op": "update", "id": ids["energy"],
+                 "content": ENERGY_EN.replace("biggest new asset", "biggest asset")})
+    run_scan(settings, [spec])
+    assert post(settings, key)["versions"]["tr"]["state"] == "stale"
+    hand = ENERGY_TR.replace("en büyük yeni varlığı", "en büyük varlığı (elle)")
+    real_wp.php({"op": "update", "id": ids["energy-tr"], "content": hand})  # not scanned
+    texts = ["Karadeniz'de enerji güvenliği", "Açık deniz gazı, bölgenin en büyük varlığı.",
+             "Boru hatları ve limanlar",
+             "Artık ihracatın <strong>çoğunu</strong> üç terminal karşılıyor."]
+    result = translate_task(settings, key, "tr", texts)
+    assert result["state"] == "conflict" and not result["applied"]
+    assert result["conflict"]["reason"] == "changed", result
+    assert "edited in WordPress" in result["conflict"]["message"]
+    (tr,) = real_wp.php({"op": "get", "id": ids["energy-tr"]})
+    assert tr["content"] == hand  # nothing written
+    tr_version = post(settings, key)["versions"]["tr"]
+    assert tr_version["revision"] == 2  # WordPress's text, recorded
+    with transaction(settings.database_url) as s:
+        task = s.get(Task, result["task"])
+        assert task is not None and task.state == "conflict"
+        assert "bölgenin en büyük varlığı." in task.submission["body"]  # the submission kept
+        task_id = task.id
+    with transaction(settings.database_url) as s:
+        done = resolve(s, settings, task_id, EDITOR, "submitted")
+    assert done["state"] == "done", done
+    (tr,) = real_wp.php({"op": "get", "id": ids["energy-tr"]})
+    assert "bölgenin en büyük varlığı.</p>" in tr["content"] and "(elle)" not in tr["content"]
+    assert post(settings, key)["versions"]["tr"]["state"] == "current"
+
+    # a ru translation made in WordPress, linked, never scanned: "appeared"
+    digital = f"wp-{ids['digital']}"
+    (hand_ru,) = real_wp.php({"op": "create", "title": "Цифровые госуслуги", "lang": "ru",
+                              "content": "<p>Сделано вручную.</p>", "slug": "cifrovye",
+                              "translation_of": ids["digital"]})
+    result = translate_task(settings, digital, "ru", ["Цифровые государственные услуги",
+                                                      "Большинство услуг теперь онлайн.",
+                                                      "Граждане подписывают документы "
+                                                      "<em>электронной подписью</em>."])
+    assert result["state"] == "conflict" and result["conflict"]["reason"] == "appeared"
+    (kept,) = real_wp.php({"op": "get", "id": hand_ru})
+    assert kept["content"] == "<p>Сделано вручную.</p>"
+    assert post(settings, digital)["versions"]["ru"]["origin"] == f"{real_wp.url}/cifrovye/"
+
+    # an edit that a scan has recorded is no conflict: the next submission goes through
+    real_wp.php({"op": "update", "id": ids["energy"], "content": ENERGY_EN})
+    real_wp.php({"op": "update", "id": ids["energy-tr"], "content": ENERGY_TR})
+    run_scan(settings, [spec])
+    assert post(settings, key)["versions"]["tr"]["state"] == "stale"  # the source changed
+    result = translate_task(settings, key, "tr", [
+        "Karadeniz'de enerji güvenliği", "Açık deniz gazı, bölgenin en büyük yeni varlığı.",
+        "Boru hatları ve limanlar", "Artık ihracatın <strong>çoğunu</strong> üç terminal "
+        "karşılıyor."])
+    assert result["state"] == "done", result
+
+
+# -- Gutenberg block attributes --------------------------------------------------------------
+
+BLOCKS_EN = """\
+<!-- wp:navigation-link {"label":"Energy \\u0026 ports","url":"/energy/","kind":"custom"} /-->
+
+<!-- wp:paragraph -->
+<p>Tankers wait at the Bosphorus.</p>
+<!-- /wp:paragraph -->
+
+<!-- wp:image {"id":5,"alt":"A tanker at the terminal","sizeSlug":"large"} -->
+<figure class="wp-block-image size-large"><img src="/tanker.jpg" \
+alt="A tanker at the terminal"/></figure>
+<!-- /wp:image -->
+
+<!-- wp:acme/call-to-action {"title":"Read the report",\
+"text":"Download the \\u003cstrong\\u003ePDF\\u003c/strong\\u003e","url":"/report.pdf"} /-->"""
+BLOCKS_TR = ["Boğaz'da tankerler", "Enerji ve limanlar", "Tankerler Boğaz'da bekliyor.",
+             "Terminalde bir tanker \"Aurora\" & römorkör", "Raporu okuyun",
+             "<strong>PDF</strong> dosyasını indirin"]
+BLOCKS_RU = ["Танкеры у Босфора", "Энергия и порты", "Танкеры ждут у Босфора.",
+             "Танкер у терминала -- «Аврора»", "Прочитайте доклад",
+             "Скачайте <strong>PDF</strong>"]
+
+
+def test_block_attributes_are_translated_and_written_back(
+    lite: Settings, real_wp: WordPress, tmp_path: Path
+) -> None:
+    """Navigation labels, image alt and a plugin block's title and text are segments; the
+    translations land in the same attributes, and WordPress's own parse_blocks reads them."""
+    (source_id, _) = real_wp.php(
+        {"op": "create", "title": "Tankers at the Bosphorus", "content": BLOCKS_EN,
+         "lang": "en", "slug": "tankers"}, {"op": "age", "hours": 2})
+    settings = on_wp(lite, real_wp)
+    run_scan(settings, [f"wp:{real_wp.url}"])
+    key = f"wp-{source_id}"
+    add_people(settings)
+    with transaction(settings.database_url) as s:
+        task = claim(s, settings, "nadia", "tr")
+        assert task is not None
+        segments = task_detail(s, settings, task[0].id)["segments"]
+        s.execute(update(Task).where(Task.id == task[0].id).values(state="queued",
+                                                                  assignee=None))
+    assert [seg["source"] for seg in segments] == [
+        "Tankers at the Bosphorus", "Energy &amp; ports", "Tankers wait at the Bosphorus.",
+        "A tanker at the terminal", "Read the report", "Download the <strong>PDF</strong>"]
+    for lang, texts in (("tr", BLOCKS_TR), ("ru", BLOCKS_RU)):
+        result = translate_task(settings, key, lang, texts)
+        assert result["applied"], result
+    for lang, texts in (("tr", BLOCKS_TR), ("ru", BLOCKS_RU)):
+        (translation,) = posts_in(real_wp, lang)
+        (blocks,) = real_wp.php({"op": "blocks", "id": translation["id"]})
+        attrs = {b["name"]: b["attrs"] for b in blocks}
+        assert attrs["core/navigation-link"] == {"label": texts[1], "url": "/energy/",
+                                                 "kind": "custom"}
+        assert attrs["core/image"] == {"id": 5, "alt": texts[3], "sizeSlug": "large"}
+        assert attrs["acme/call-to-action"] == {"title": texts[4], "text": texts[5],
+                                                "url": "/report.pdf"}
+        assert f"<p>{texts[2]}</p>" in translation["content"]
+    report = run_scan(settings, [f"wp:{real_wp.url}"])
+    assert report is not None and report.new_revisions == 0 and not report.problems
+    versions = post(settings, key)["versions"]
+    assert versions["tr"]["state"] == versions["ru"]["state"] == "current"
+    export_catalogs(settings, directory=tmp_path)
+    ru = polib.pofile(str(tmp_path / "ru/LC_MESSAGES/posts.po"))
+    entry = ru.find("A tanker at the terminal", msgctxt=key)
+    assert entry is not None and entry.msgstr == "Танкер у терминала -- «Аврора»"
+
+
+# -- WordPress's own export -------------------------------------------------------------------
+
+
+def test_the_export_of_the_site_reads_as_the_rest_api_does(
+    lite: Settings, real_wp: WordPress, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """export_wp() of the site, before and after an edit, scanned with wxr:, gives the
+    matrix the REST API gives (stale translation included): Polylang (language and
+    post_translations terms, Polylang Pro's sync map in one group), then WPML (_wpml_import_*
+    meta); and the same export with WordPress.com's https namespace."""
+    from sync.db.migrate import upgrade
+
+    def new_db(name: str) -> Settings:
+        settings = make_settings(f"sqlite:///{tmp_path / name}.db", languages="en,tr,ru")
+        upgrade(settings.database_url)
+        return settings
+
+    for mode in ("polylang-pro", "wpml"):
+        real_wp.php({"op": "reset", "mode": mode})
+        ids = build_real(real_wp)
+        if mode == "polylang-pro":
+            real_wp.php({"op": "sync", "id": ids["energy"], "sync": {"tr": "en"}})
+        rest = on_wp(new_db(f"{mode}-rest"), real_wp)
+        wxr, com = new_db(f"{mode}-wxr"), new_db(f"{mode}-https")
+        for step in ("before", "after"):
+            if step == "after":
+                real_wp.php({"op": "update", "id": ids["energy"],
+                             "content": ENERGY_EN.replace("biggest new asset", "biggest asset")})
+            export = tmp_path / f"{mode}.xml"  # the same wxr: source, exported again
+            real_wp.php({"op": "export", "path": str(export)})
+            text = export.read_text(encoding="utf-8")
+            assert 'xmlns:wp="http://wordpress.org/export/1.2/"' in text
+            https = tmp_path / f"{mode}-https.xml"  # as WordPress.com writes it
+            https.write_text(text.replace("http://wordpress.org/export/",
+                                          "https://wordpress.org/export/"), encoding="utf-8")
+            caplog.clear()
+            with caplog.at_level(logging.WARNING):
+                for settings, spec in ((rest, f"wp:{real_wp.url}"), (wxr, f"wxr:{export}"),
+                                       (com, f"wxr:{https}")):
+                    report = run_scan(settings, [spec])
+                    assert report is not None and not report.problems, (spec, report.problems)
+            assert matrix(wxr) == matrix(rest) == matrix(com), (mode, step)
+        energy = next(p for p in status(wxr)["posts"] if p["title"].startswith("Energy"))
+        assert energy["versions"]["tr"]["state"] == "stale"
+        assert energy["versions"]["tr"]["changed_segments"] == 1
+        if mode == "polylang-pro":
+            assert 's:4:"sync";a:1:{s:2:"tr";s:2:"en";}' in text
+            assert "'sync' × 1" in caplog.text and "ignored" in caplog.text
+        else:
+            assert "_wpml_import_translation_group" in text
+
+
+def unused_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# -- the stand-in: faults a real server does not make on demand -------------------------------
+
+
 @dataclasses.dataclass
 class Site:
     stub: WordPressStub
@@ -113,14 +822,6 @@ def build(stub: WordPressStub) -> Site:
 
 
 @pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Backoff waits, recorded instead of slept."""
-    waited: list[float] = []
-    monkeypatch.setattr(WordPressSite, "sleep", staticmethod(waited.append))
-    return waited
-
-
-@pytest.fixture
 def wp(sleeps: list[float]) -> Iterator[Callable[..., Site]]:
     """WordPress stand-ins holding the three posts above; stopped after the test."""
     stubs: list[WordPressStub] = []
@@ -142,57 +843,6 @@ def with_wp(settings: Settings, stub: WordPressStub, *, auth: bool = True,
         values.update(wp_user=stub.user, wp_app_password=stub.password)
     return dataclasses.replace(settings, **{**values, **overrides})
 
-
-@pytest.fixture
-def lite(sqlite_url: str) -> Settings:
-    return make_settings(sqlite_url, languages="en,tr,ru")
-
-
-def post(settings: Settings, key: str) -> dict[str, Any]:
-    return next(p for p in status(settings)["posts"] if p["key"] == key)
-
-
-def keys(settings: Settings) -> list[str]:
-    return [p["key"] for p in status(settings)["posts"]]
-
-
-# -- reading ------------------------------------------------------------------------------
-
-
-def test_first_scan_polylang(settings: Settings, wp: Callable[..., Site]) -> None:
-    site = wp()
-    settings = with_wp(settings, site.stub)
-    report = run_scan(settings, [site.spec])
-    assert report is not None and not report.problems
-    ids = site.ids
-    assert sorted(keys(settings)) == sorted(f"wp-{ids[k]}" for k in ("energy", "grain", "digital"))
-    energy = post(settings, f"wp-{ids['energy']}")
-    assert energy["source_lang"] == "en" and energy["title"] == "Energy security in the Black Sea"
-    versions = energy["versions"]
-    assert versions["en"]["origin"] == f"{site.stub.url}/energy-security/"
-    assert versions["tr"]["state"] == "current" and not versions["tr"]["draft"]
-    assert versions["ru"]["draft"] and versions["ru"]["origin"].endswith(f"?p={ids['energy-ru']}")
-    grain = post(settings, f"wp-{ids['grain']}")["versions"]
-    assert grain["tr"]["state"] == "current" and grain["ru"]["state"] == "missing"
-    assert post(settings, f"wp-{ids['digital']}")["versions"]["tr"]["state"] == "missing"
-    with transaction(settings.database_url) as s:
-        rows = s.execute(select(Version.lang, Version.external_id, Version.front_matter)
-                         .where(Version.external_id == str(ids["energy-tr"]))).all()
-        state = s.get(SourceState, f"wp:{site.stub.url}")
-        assert state is not None and state.reconciled_at is not None
-    assert rows[0][2] == {"wp_post_id": ids["energy-tr"], "type": "post", "status": "publish",
-                          "slug": "karadeniz-enerji",
-                          "link": f"{site.stub.url}/tr/karadeniz-enerji/",
-                          "modified_gmt": rows[0][2]["modified_gmt"]}
-    assert rows[0][2]["modified_gmt"]  # kept for the write-back's conflict check
-    listed = site.stub.listings()
-    assert {r.path for r in listed} == {"/wp-json/wp/v2/posts", "/wp-json/wp/v2/pages"}
-    for r in listed:
-        assert r.authorized and r.params["context"] == "edit" and r.params["orderby"] == "id"
-        assert r.params["per_page"] == "100" and "trash" in r.params["status"].split(",")
-    again = run_scan(settings, [site.spec])
-    assert again is not None and again.new_revisions == again.new_versions == 0
-    assert again.unchanged == 1 and again.deleted == 0  # the overlap re-read, unchanged
 
 
 @pytest.mark.parametrize("keyed", [False, True], ids=["list", "keyed-by-locale"])
@@ -217,32 +867,6 @@ def test_first_scan_wpml(lite: Settings, wp: Callable[..., Site], keyed: bool) -
     assert not post(settings, f"wp-{ids['energy']}")["versions"]["ru"]["draft"]
 
 
-def test_incremental_scan_asks_only_for_changes(lite: Settings, wp: Callable[..., Site]) -> None:
-    site = wp()
-    stub, ids = site.stub, site.ids
-    settings = with_wp(lite, stub)
-    stub.tick(dt.timedelta(hours=1))  # the posts were written an hour before the first scan
-    run_scan(settings, [site.spec])
-    first_scan_at = stub.now
-    stub.tick(dt.timedelta(hours=1))
-    stub.edit(ids["energy"], content=ENERGY_EN.replace("biggest new asset", "biggest asset"))
-    before = len(stub.requests)
-    report = run_scan(settings, [site.spec])
-    assert report is not None and report.files == 1 and report.new_revisions == 1
-    asked = stub.requests[before:]
-    assert [r.path for r in asked] == ["/wp-json/wp/v2/posts", "/wp-json/wp/v2/pages"]
-    since = (first_scan_at - dt.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    for r in asked:
-        assert r.params["orderby"] == "modified" and r.params["order"] == "asc"
-        assert r.params["modified_after"] == since
-    assert [r.served for r in asked] == [(ids["energy"],), ()]
-    versions = post(settings, f"wp-{ids['energy']}")["versions"]
-    assert versions["en"]["revision"] == 2
-    assert versions["tr"]["state"] == "stale" and versions["tr"]["changed_segments"] == 1
-    # posts not mentioned by an incremental read are kept
-    assert post(settings, f"wp-{ids['grain']}")["versions"]["tr"]["state"] == "current"
-
-
 def test_rendered_only_ignores_markup_noise(lite: Settings, wp: Callable[..., Site]) -> None:
     """Without credentials: content.rendered, and WordPress's own markup changes are no edit."""
     site = wp()
@@ -262,34 +886,6 @@ def test_rendered_only_ignores_markup_noise(lite: Settings, wp: Callable[..., Si
     assert again is not None and again.files == 5 and again.unchanged == 0
     assert again.new_revisions == 0 and again.deleted == 0
     assert post(settings, f"wp-{site.ids['energy']}")["versions"]["tr"]["state"] == "current"
-
-
-def test_deletions_trash_and_reconciliation(lite: Settings, wp: Callable[..., Site]) -> None:
-    site = wp()
-    stub, ids = site.stub, site.ids
-    settings = with_wp(lite, stub)
-    run_scan(settings, [site.spec])
-    stub.trash(ids["grain-tr"])  # its link changes to ?page_id=…: the recorded one is deleted
-    report = run_scan(settings, [site.spec])
-    assert report is not None and report.deleted == 1
-    assert post(settings, f"wp-{ids['grain']}")["versions"]["tr"]["state"] == "missing"
-    stub.delete(ids["digital"])  # gone for good: an incremental read cannot see it
-    report = run_scan(settings, [site.spec])
-    assert report is not None and report.deleted == 0
-    assert post(settings, f"wp-{ids['digital']}")["versions"]["en"]["state"] == "source"
-    with transaction(settings.database_url) as s:
-        s.execute(update(SourceState).values(
-            reconciled_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)))
-    before = len(stub.requests)
-    report = run_scan(settings, [site.spec])
-    assert report is not None and report.deleted == 1
-    assert all(r.params["orderby"] == "id" and "modified_after" not in r.params
-               for r in stub.requests[before:])
-    assert post(settings, f"wp-{ids['digital']}")["versions"]["en"]["state"] == "missing"
-    assert post(settings, f"wp-{ids['energy']}")["versions"]["tr"]["state"] == "current"
-
-
-# -- retries and errors -------------------------------------------------------------------
 
 
 def test_retry_after_429_and_500(lite: Settings, wp: Callable[..., Site],
@@ -320,132 +916,6 @@ def test_retries_give_up_with_a_clear_error(lite: Settings, wp: Callable[..., Si
     assert sleeps == [1.0, 2.0, 4.0, 8.0, 16.0]
 
 
-def unused_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def test_errors_name_the_url_and_never_the_password(
-    lite: Settings, wp: Callable[..., Site], sleeps: list[float],
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    site = wp()
-    stub = site.stub
-    caplog.set_level(logging.DEBUG)
-    secret = "wrong PASS 9999 zzzz"
-    wrong = with_wp(lite, stub, wp_app_password=secret)
-    right = with_wp(lite, stub)
-    port = unused_port()
-    cases = [
-        (wrong, site.spec, ["401", "incorrect_password", "TRANSYNC_WP_APP_PASSWORD"]),
-        (right, f"wp:{stub.url}/blog", ["404", "no WordPress REST API", "/blog/wp-json/"]),
-        (right, f"wp:http://127.0.0.1:{port}", ["could not be sent", f"127.0.0.1:{port}"]),
-    ]
-    errors = []
-    for settings, spec, needles in cases:
-        with pytest.raises(SourceError) as caught:
-            run_scan(settings, [spec])
-        text = str(caught.value)
-        assert spec[3:] in text, text
-        for needle in needles:
-            assert needle in text, text
-        errors.append(caught.value)
-    stub.role = "subscriber"
-    with pytest.raises(SourceError) as caught:
-        run_scan(right, [site.spec])
-    assert "403" in str(caught.value) and "Editor role" in str(caught.value)
-    assert "rest_forbidden_context" in str(caught.value)
-    errors.append(caught.value)
-    half = with_wp(lite, stub, wp_app_password="")
-    with pytest.raises(ConfigError, match="TRANSYNC_WP_APP_PASSWORD is empty"):
-        run_scan(half, [site.spec])
-    with pytest.raises(ConfigError) as bad_url:
-        open_source(f"wp:http://editor:{secret}@127.0.0.1/", wrong)
-    errors.append(bad_url.value)
-    shown = [repr(open_source(site.spec, wrong)), caplog.text]
-    for exc in errors:
-        cause: BaseException | None = exc
-        while cause is not None:
-            shown += [str(cause), repr(cause), repr(getattr(cause, "args", ""))]
-            cause = cause.__cause__ or cause.__context__
-    encoded = base64.b64encode(f"{stub.user}:{secret}".encode()).decode()
-    for password in (secret, stub.password):
-        for text in shown:
-            assert password not in text and encoded not in text
-            assert base64.b64encode(f"{stub.user}:{password}".encode()).decode() not in text
-
-
-# -- write-back -----------------------------------------------------------------------------
-
-
-def source_hash(settings: Settings, key: str) -> str:
-    return str(post(settings, key)["source_hash"])
-
-
-def write(settings: Settings, key: str, lang: str, title: str, body: str) -> Any:
-    with transaction(settings.database_url) as s:
-        return write_translation(s, settings, key=key, lang=lang, title=title, body=body,
-                                 source_hash=source_hash(settings, key), actor="test")
-
-
-def test_write_back_creates_a_linked_draft(settings: Settings, wp: Callable[..., Site]) -> None:
-    site = wp()
-    stub, ids = site.stub, site.ids
-    settings = with_wp(settings, stub)
-    run_scan(settings, [site.spec])
-    key = f"wp-{ids['digital']}"
-    body = DIGITAL_EN.replace("Most public services can now be used online.", DIGITAL_TR[1])
-    body = body.replace("Citizens sign documents with an <em>e-signature</em>.", DIGITAL_TR[2])
-    v = write(settings, key, "tr", DIGITAL_TR[0], body)
-    group = stub.group_of(ids["digital"])
-    assert set(group) == {"en", "tr"}
-    created = stub.posts[group["tr"]]
-    assert created.status == "draft" and created.content == body
-    assert created.title == DIGITAL_TR[0]
-    assert v.external_id == str(created.id) and v.origin == f"{stub.url}/?p={created.id}"
-    versions = post(settings, key)["versions"]
-    assert versions["tr"]["state"] == "current" and versions["tr"]["draft"]
-    report = run_scan(settings, [site.spec])
-    assert report is not None and report.new_revisions == 0 and report.new_versions == 0
-    assert post(settings, key)["versions"]["tr"]["state"] == "current"
-    # written again (a corrected translation): the same post is updated, its status kept
-    write(settings, key, "tr", DIGITAL_TR[0] + " (2024)", body)
-    assert stub.group_of(ids["digital"]) == group
-    assert stub.posts[group["tr"]].title.endswith("(2024)")
-    assert stub.posts[group["tr"]].status == "draft"
-    # with TRANSYNC_WP_PUBLISH the translation goes live, under its permalink
-    v = write(dataclasses.replace(settings, wp_publish=True), key, "tr", DIGITAL_TR[0], body)
-    assert stub.posts[group["tr"]].status == "publish"
-    assert v.origin == f"{stub.url}/tr/digital-services-tr/"
-    report = run_scan(settings, [site.spec])
-    assert report is not None and report.deleted == report.new_revisions == 0
-    assert not post(settings, key)["versions"]["tr"]["draft"]
-
-
-def test_write_back_renders_a_markdown_submission(lite: Settings,
-                                                  wp: Callable[..., Site]) -> None:
-    """A translation submitted as Markdown is posted as HTML (body_format="markdown")."""
-    site = wp()
-    settings = with_wp(lite, site.stub)
-    run_scan(settings, [site.spec])
-    key = f"wp-{site.ids['digital']}"
-    markdown = f"{DIGITAL_TR[1]}\n\nVatandaşlar belgeleri **e-imza** ile imzalıyor.\n"
-    declared = source_hash(settings, key)
-    with transaction(settings.database_url) as s:
-        scan = Scan(s, settings, "test", keys=[key])
-        pid = scan.snap.posts[key]
-        src = scan.snap.versions[(pid, "en")]
-        target = open_source(site.spec, settings)
-        target.write_translation(s, scan, src=src, key=key, lang="tr", title=DIGITAL_TR[0],
-                                 body=markdown, source_hash=declared,
-                                 body_format="markdown")
-    created = site.stub.posts[site.stub.group_of(site.ids["digital"])["tr"]]
-    signed = "<p>Vatandaşlar belgeleri <strong>e-imza</strong> ile imzalıyor.</p>\n"
-    assert created.content == f"<p>{DIGITAL_TR[1]}</p>\n{signed}"
-    assert post(settings, key)["versions"]["tr"]["state"] == "current"
-
-
 def test_write_back_retried_after_a_timeout_creates_one_post(
     lite: Settings, wp: Callable[..., Site], sleeps: list[float], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -465,91 +935,3 @@ def test_write_back_retried_after_a_timeout_creates_one_post(
     ru = [p for p in stub.posts.values() if p.lang == "ru" and p.type == "page"]
     assert len(ru) == 1 and stub.group_of(ids["grain"])["ru"] == ru[0].id
     assert post(lite, f"wp-{ids['grain']}")["versions"]["ru"]["state"] == "current"
-
-
-def test_write_back_is_refused_for_wpml_and_without_credentials(
-    lite: Settings, wp: Callable[..., Site]
-) -> None:
-    site = wp(plugin="wpml")
-    settings = with_wp(lite, site.stub)
-    run_scan(settings, [site.spec])
-    key = f"wp-{site.ids['digital']}"
-    with pytest.raises(ConflictError, match="write-back is not available for WPML"):
-        write(settings, key, "tr", DIGITAL_TR[0], "<p>x</p>")
-    with pytest.raises(ConflictError, match="TRANSYNC_WP_APP_PASSWORD"):
-        write(with_wp(lite, site.stub, auth=False), key, "tr", DIGITAL_TR[0], "<p>x</p>")
-    assert not [r for r in site.stub.requests if r.method == "POST"]
-
-
-# -- shown everywhere ---------------------------------------------------------------------
-
-
-def test_status_json_and_catalogs(lite: Settings, wp: Callable[..., Site],
-                                  tmp_path: Path) -> None:
-    site = wp()
-    settings = with_wp(lite, site.stub)
-    run_scan(settings, [site.spec])
-    code, out, err = transync(settings, "status", "--json")
-    assert code == 0, err
-    doc = json.loads(out)
-    energy = next(p for p in doc["posts"] if p["key"] == f"wp-{site.ids['energy']}")
-    assert energy["versions"]["tr"]["origin"] == f"{site.stub.url}/tr/karadeniz-enerji/"
-    assert site.stub.password not in out
-    export_catalogs(settings, directory=tmp_path)
-    tr = polib.pofile(str(tmp_path / "tr/LC_MESSAGES/posts.po"))
-    entry = tr.find("Boru hatları ve limanlar", by="msgstr",
-                    msgctxt=f"wp-{site.ids['energy']}")
-    assert entry is not None and entry.msgid == "Pipelines and ports"
-    places = {o for e in tr for o, _ in e.occurrences}
-    assert f"{site.stub.url}/energy-security/" in places
-    assert f"{site.stub.url}/tr/karadeniz-enerji/" in places
-    missing = [e for e in tr if e.msgctxt == f"wp-{site.ids['digital']}"]
-    assert missing and all(e.msgstr == "" for e in missing)
-
-
-def test_task_flow_end_to_end(settings: Settings, wp: Callable[..., Site]) -> None:
-    """Missing Turkish → claim → submit in the browser editor → a linked draft in
-    WordPress → the next scan finds it current and plans nothing."""
-    site = wp()
-    stub, ids = site.stub, site.ids
-    settings = with_wp(settings, stub)
-    run_scan(settings, [site.spec])
-    key = f"wp-{ids['digital']}"
-    add_people(settings)
-    queued = open_task(settings, key, "tr")
-    assert queued is not None and queued["state"] == "queued"
-    with transaction(settings.database_url) as s:
-        got = claim(s, settings, "ayse", "tr")
-        assert got is not None
-        task_id = got[0].id
-        assert got[1] == key
-    with transaction(settings.database_url) as s:
-        segments = task_detail(s, settings, task_id)["segments"]
-    assert [seg["source"] for seg in segments][0] == "Digital public services"
-    with transaction(settings.database_url) as s:
-        result = submit_segments(s, settings, task_id, "ayse", dict(enumerate(DIGITAL_TR)),
-                                 partial=False)
-    assert result["applied"] and result["state"] == "done"
-    group = stub.group_of(ids["digital"])
-    created = stub.posts[group["tr"]]
-    assert created.status == "draft" and created.title == DIGITAL_TR[0]
-    assert "<p>Vatandaşlar belgeleri <em>e-imza</em> ile imzalıyor.</p>" in created.content
-    assert "<!-- wp:paragraph -->" in created.content  # the source's blocks, kept
-    report = run_scan(settings, [site.spec])
-    assert report is not None and report.new_revisions == 0
-    assert post(settings, key)["versions"]["tr"]["state"] == "current"
-    assert open_task(settings, key, "tr") is None
-
-
-def test_published_draft_keeps_its_version_on_reconciliation(
-    lite: Settings, wp: Callable[..., Site]
-) -> None:
-    """Publishing the ru draft changes its link (?p=… → /ru/slug/); seen by a full pass."""
-    site = wp()
-    settings = with_wp(lite, site.stub, wp_reconcile_hours=0.0)
-    run_scan(settings, [site.spec])
-    site.stub.edit(site.ids["energy-ru"], status="publish")
-    report = run_scan(settings, [site.spec])
-    assert report is not None and report.deleted == 0
-    ru = post(settings, f"wp-{site.ids['energy']}")["versions"]["ru"]
-    assert ru["state"] == "current" and ru["origin"].endswith("/ru/energeticheskaya/")
