@@ -20,17 +20,22 @@ pending, scheduled and private posts are tracked as drafts, trashed ones as dele
 Without them only published posts are seen and ``content.rendered`` is read; markup that
 WordPress adds by itself is normalized away by the HTML segmenter.
 
-Languages and keys. Polylang (Pro) gives ``lang`` and ``translations`` (language → id,
+Languages and keys. Polylang Pro gives ``lang`` and ``translations`` (language → id,
 the post included); WPML's REST add-on gives ``wpml_current_locale`` and
 ``wpml_translations``, which leave out the post itself and every unpublished
 translation, so a translation absent from a list is not missing: it may be a draft.
+The community "WP REST - Polylang" plugin gives ``polylang_current_lang`` (a locale) and
+``polylang_translations`` (``[{locale, id}]``, the post left out), read like Polylang Pro's.
 WPML lists only one language at a time, so each configured language is also listed with
-``lang=<code>``. Posts that name each other form one translation group. A group's post
+``lang=<code>``. A post with no language takes ``TRANSYNC_WP_DEFAULT_LANG`` when it is
+set (a site in one language); a site whose REST API carries no language field at all (free
+Polylang publishes none) is reported once, by URL, with what to install, and nothing of
+it is applied. Posts that name each other form one translation group. A group's post
 key is the key the tracker already holds for one of its posts (the one most of them
 hold); a new group gets ``wp-<lowest post id in the group>``. So a key never changes when
 a translation is added or a post is published later.
 
-Write-back (Polylang only) creates the translation as a draft, linked with
+Write-back (Polylang Pro only) creates the translation as a draft, linked with
 ``translations``, or updates the linked one; it looks for an earlier attempt's post
 before it creates one, so a retry after a timeout never creates a second post.
 
@@ -58,8 +63,8 @@ import httpx
 from sync import __version__
 from sync.errors import ConfigError, ConflictError, SourceError
 from sync.sources.base import Deleted, Document, Problem, Unchanged
+from sync.sources.wxr import check_default_lang, parse_locale_map
 from sync.sources.wxr import is_post_id as _is_id
-from sync.sources.wxr import parse_locale_map
 from sync.text import sha256_hex
 
 __all__ = ["WordPressSite"]
@@ -77,7 +82,21 @@ SKIPPED_STATUSES = frozenset({"auto-draft", "inherit"})
 REST_BASES = {"post": "posts", "page": "pages"}
 FIELDS = (
     "id,date_gmt,modified_gmt,slug,status,type,link,title,content,"
-    "lang,translations,wpml_current_locale,wpml_translations"
+    "lang,translations,wpml_current_locale,wpml_translations,"
+    "polylang_current_lang,polylang_translations"
+)
+#: Which plugin's REST fields a post carries: the first plugin with a field present.
+PLUGIN_FIELDS = (
+    ("wpml", ("wpml_current_locale", "wpml_translations")),
+    ("polylang", ("lang", "translations")),
+    ("community", ("polylang_current_lang", "polylang_translations")),
+)
+PLUGINS = tuple(name for name, _ in PLUGIN_FIELDS)
+NO_LANGUAGES_HINT = (
+    "install Polylang Pro, WPML with its REST API add-on (wpml-rest-api) or the WP REST - "
+    "Polylang plugin; or scan an export of the site instead (Tools → Export, then "
+    "wxr:FILE), which carries the languages of free Polylang and WPML too; for a site in "
+    "one language, set TRANSYNC_WP_DEFAULT_LANG"
 )
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 CREDENTIALS_HINT = (
@@ -126,6 +145,7 @@ class WordPressSite:
         self._password: str = settings.wp_app_password or ""
         self.locale_map = parse_locale_map(settings.wp_locale_map or "")
         self.languages: tuple[str, ...] = tuple(settings.languages)
+        self.default_lang: str = getattr(settings, "wp_default_lang", "") or ""
         self.complete = False
         self.force = False  # write-back: an editor chose the submission over WordPress
         # state kept in SourceState, loaded and saved around a scan
@@ -155,6 +175,7 @@ class WordPressSite:
         if not self.settings.wp_post_types:
             raise ConfigError("TRANSYNC_WP_POST_TYPES is empty; list the post types to "
                               "track, e.g. post,page")
+        check_default_lang(self.default_lang, self.languages)
 
     # -- state ------------------------------------------------------------------------------
 
@@ -220,6 +241,17 @@ class WordPressSite:
         if listing.started is None:  # no Date header: the latest modification seen
             times = [_gmt(p.get("modified_gmt")) for p in listing.posts.values()]
             listing.started = max((t for t in times if t is not None), default=None)
+        if listing.plugin is None and not self.default_lang and any(
+                str(p.get("status") or "") not in SKIPPED_STATUSES | {"trash"}
+                for p in listing.posts.values()):
+            listed = f"{self.base}/wp-json/wp/v2/{self._rest_base(self.settings.wp_post_types[0])}"
+            yield Problem(origin=listed, fatal=True, reason=(
+                f"the REST API of {self.base} gives no post a language: none of the fields "
+                "of Polylang Pro (lang, translations), WPML's REST add-on "
+                "(wpml_current_locale, wpml_translations) or WP REST - Polylang "
+                "(polylang_current_lang) is there, and free Polylang publishes none; nothing "
+                f"was recorded. To read this site, {NO_LANGUAGES_HINT}"))
+            return
         keys = self._group_keys(listing.posts)
         for post_id in sorted(listing.posts):
             item = listing.posts[post_id]
@@ -258,7 +290,7 @@ class WordPressSite:
             params["status"] = ",".join(EDIT_STATUSES)
         if listing.plugin != "wpml":
             found = self._pages(rest_base, params, listing)
-            if listing.plugin == "polylang" or (listing.plugin is None and found):
+            if listing.plugin in ("polylang", "community") or (listing.plugin is None and found):
                 return  # Polylang (or no plugin) lists every language at once
         for lang in self.languages:  # WPML answers in one language at a time
             self._pages(rest_base, {**params, "lang": self.wp_code(lang)}, listing)
@@ -295,10 +327,7 @@ class WordPressSite:
                 ids.add(post_id)
                 listing.posts[post_id] = item
                 if listing.plugin is None:
-                    if "wpml_current_locale" in item or "wpml_translations" in item:
-                        listing.plugin = "wpml"
-                    elif "lang" in item or "translations" in item:
-                        listing.plugin = "polylang"
+                    listing.plugin = _plugin(item)
             pages = _int(response.headers.get("X-WP-TotalPages"), 1)
             if page >= pages or not items:
                 return bool(ids)
@@ -364,12 +393,12 @@ class WordPressSite:
                   source_hash: str | None = None) -> Document | Problem:
         post_id = int(item["id"])
         link = str(item.get("link") or f"{self.base}/?p={post_id}")
-        code = _language_code(item)
+        code = _language_code(item) or self.default_lang
         if not code:
             return Problem(origin=link, key=key,
-                           reason=f"post {post_id} has no language: the REST answer has no "
-                           "Polylang `lang` or WPML `wpml_current_locale` field; install "
-                           "Polylang Pro or WPML's REST API add-on, or assign a language")
+                           reason=f"post {post_id} has no language: assign it one in "
+                           "WordPress (or set TRANSYNC_WP_DEFAULT_LANG, the language of posts "
+                           "that have none)")
         lang = self.language(code)
         if lang is None:
             return Problem(origin=link, key=key, lang=code,
@@ -529,9 +558,13 @@ class WordPressSite:
                                 "WordPress; the next scan records it", key=key, lang=lang)
         group = source.get("translations")
         if not isinstance(group, dict) or not source.get("lang"):
-            raise ConflictError(f"post {src_id} on {self.base} has no Polylang `lang` and "
-                                "`translations` fields; write-back needs Polylang Pro's REST "
-                                "API", key=key, lang=lang)
+            why = ("WP REST - Polylang's fields (polylang_current_lang) are read-only"
+                   if _plugin(source) == "community" else "it has no Polylang `lang` and "
+                   "`translations` fields")
+            raise ConflictError(f"post {src_id} on {self.base} cannot be linked to a "
+                                f"translation: {why}; write-back needs Polylang Pro's REST API. "
+                                "Download the translation (PO or Markdown) and paste it into "
+                                "WordPress; the next scan records it", key=key, lang=lang)
         links = {str(k): int(v) for k, v in group.items() if _is_id(v)}
         code = self.wp_code(lang)
         marker = f"{source.get('slug') or f'transync-{src_id}'}-{code}"
@@ -548,7 +581,7 @@ class WordPressSite:
         if target is None:
             target = self._find_by_slug(rest_base, marker, code)
         elif not self.force:
-            self._check_unchanged(scan, src, lang, rest_base, target, marker)
+            self._check_unchanged(scan, src, lang, rest_base, target, marker, title, body)
         others = {k: v for k, v in links.items() if k != code}
         payload: dict[str, Any] = {"title": title, "content": body, "lang": code}
         if target is None:
@@ -570,11 +603,12 @@ class WordPressSite:
         return written
 
     def _check_unchanged(self, scan: Any, src: Any, lang: str, rest_base: str,
-                         target: int, marker: str) -> None:
+                         target: int, marker: str, title: str, body: str) -> None:
         """Raise _EditedInWordPress when the translation post is not what the last scan
         recorded: edited in WordPress since (its ``modified_gmt`` moved and its title or
         content differ), or a linked translation transync never recorded and did not make
-        (an earlier attempt's post carries the slug marker)."""
+        (an earlier attempt's post carries the slug marker). A post that already holds the
+        text being written loses nothing: an earlier attempt whose answer was lost."""
         from sqlalchemy import select
 
         from sync.db.models import Version
@@ -582,6 +616,10 @@ class WordPressSite:
 
         found = self._get_post(rest_base, target)
         if found is None:
+            return
+        now = analyze_html(str((found.get("title") or {}).get("raw") or ""),
+                           str((found.get("content") or {}).get("raw") or "")).content_hash
+        if now == analyze_html(title, body).content_hash:
             return
         known = scan.snap.versions.get((src.post_id, lang))
         if known is None or known.deleted or known.source != self.uri or (
@@ -594,9 +632,7 @@ class WordPressSite:
             select(Version.front_matter).where(Version.id == known.id)).scalar() or {}
         if front.get("modified_gmt") and front.get("modified_gmt") == found.get("modified_gmt"):
             return
-        title = (found.get("title") or {}).get("raw") or ""
-        content = (found.get("content") or {}).get("raw") or ""
-        if analyze_html(str(title), str(content)).content_hash != known.content_hash:
+        if now != known.content_hash:
             raise _EditedInWordPress(found, "changed", f"post {target} was edited in "
                                      f"WordPress (modified {found.get('modified_gmt')}) since "
                                      "the last scan")
@@ -730,11 +766,21 @@ class WordPressSite:
         head = f"WordPress at {self.base}: {method} {shown} answered {status} " \
                f"{response.reason_phrase}{said}"
         if 300 <= status < 400:
-            where = response.headers.get("Location", "elsewhere")
-            hint = f"the site redirects to {_without_credentials(where)}; use that address in " \
-                   "the wp: source"
-        elif status == 401 and self.authenticated:
-            hint = f"WordPress refused the credentials: check {CREDENTIALS_HINT}"
+            where = _without_credentials(response.headers.get("Location", "elsewhere"))
+            target = urlsplit(where)._replace(query="", fragment="").geturl()
+            moved, rest_api, _ = target.partition("/wp-json/")
+            if rest_api and moved:  # the REST API is elsewhere: https, another host or path
+                hint = f"the site's REST API is at {moved}/wp-json/; use wp:{moved} as the source"
+            else:  # WordPress redirected to a page it guessed from the address
+                hint = f"no WordPress REST API at {self.base}/wp-json/ (WordPress redirected to " \
+                       f"{target}): check the wp: address (with a sub-directory install " \
+                       "include it, e.g. wp:https://example.org/blog)"
+        elif self.authenticated and (status == 401 or _forbidden_params(response)):
+            # WordPress 6.1 answers a wrong application password as it answers a visitor
+            # (401 rest_forbidden_context, or 400 for the statuses a visitor may not list)
+            hint = (f"WordPress did not accept the credentials, or the user {self.user!r} may "
+                    f"not edit posts: check {CREDENTIALS_HINT}, and give the user the Editor "
+                    "role")
         elif status == 401:
             hint = f"this needs a WordPress user: set {CREDENTIALS_HINT}"
         elif status == 403:
@@ -833,6 +879,19 @@ def _wp_error(response: httpx.Response) -> tuple[str, str]:
     return str(body.get("code") or ""), message
 
 
+def _forbidden_params(response: httpx.Response) -> bool:
+    """A 400 ``rest_invalid_param`` because the user may not ask for a parameter's value
+    (``rest_forbidden_status``: drafts, without the right to edit)."""
+    if response.status_code != 400:
+        return False
+    try:
+        body = response.json()
+        details = body["data"]["details"]
+        return any(str(d.get("code", "")).startswith("rest_forbidden") for d in details.values())
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
 def _retry_after(value: str | None) -> float | None:
     """Seconds to wait from a Retry-After header: a number or an HTTP date."""
     if not value:
@@ -863,7 +922,7 @@ def _server_time(response: httpx.Response) -> dt.datetime | None:
 
 
 def _parse_cursor(text: str | None) -> tuple[dt.datetime | None, str | None]:
-    """The stored cursor: ``{"modified_after": ISO time, "plugin": polylang|wpml}``."""
+    """The stored cursor: ``{"modified_after": ISO time, "plugin": polylang|wpml|community}``."""
     if not text:
         return None, None
     try:
@@ -872,7 +931,7 @@ def _parse_cursor(text: str | None) -> tuple[dt.datetime | None, str | None]:
     except (ValueError, KeyError, TypeError):
         return None, None  # unreadable: a full pass sets it again
     plugin = data.get("plugin")
-    return when.astimezone(dt.UTC), plugin if plugin in ("polylang", "wpml") else None
+    return when.astimezone(dt.UTC), plugin if plugin in PLUGINS else None
 
 
 def _format_cursor(when: dt.datetime | None, plugin: str | None) -> str | None:
@@ -902,8 +961,16 @@ def _int(value: object, default: int) -> int:
         return default
 
 
+def _plugin(item: Mapping[str, Any]) -> str | None:
+    """The plugin whose REST fields a post carries, if any."""
+    for name, fields in PLUGIN_FIELDS:
+        if any(f in item for f in fields):
+            return name
+    return None
+
+
 def _language_code(item: Mapping[str, Any]) -> str | None:
-    for name in ("lang", "wpml_current_locale"):
+    for name in ("lang", "wpml_current_locale", "polylang_current_lang"):
         value = item.get(name)
         if isinstance(value, str) and value.strip():
             return value.strip()
@@ -911,14 +978,17 @@ def _language_code(item: Mapping[str, Any]) -> str | None:
 
 
 def _translation_ids(item: Mapping[str, Any]) -> list[int]:
-    """Ids a post names as its translations: Polylang's map, WPML's list (or keyed dict)."""
+    """Ids a post names as its translations: Polylang's map, WPML's list (or keyed dict),
+    the community plugin's list."""
     found: list[int] = []
     polylang = item.get("translations")
     if isinstance(polylang, dict):
         found += [int(v) for v in polylang.values() if _is_id(v)]
-    wpml = item.get("wpml_translations")
-    entries = wpml.values() if isinstance(wpml, dict) else wpml if isinstance(wpml, list) else ()
-    for entry in entries:
-        if isinstance(entry, dict) and _is_id(entry.get("id")):
-            found.append(int(entry["id"]))
+    for name in ("wpml_translations", "polylang_translations"):
+        listed = item.get(name)
+        entries = (listed.values() if isinstance(listed, dict)
+                   else listed if isinstance(listed, list) else ())
+        for entry in entries:
+            if isinstance(entry, dict) and _is_id(entry.get("id")):
+                found.append(int(entry["id"]))
     return found

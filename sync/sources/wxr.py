@@ -2,10 +2,13 @@
 
 Polylang puts a ``language`` and a ``post_translations`` category on each item, and
 exports each translation group as a ``<wp:term>`` (before the items) whose description
-is a PHP-serialized ``language => post id`` map. WPML's export add-on writes the post
+is a PHP-serialized ``language => post id`` map; entries that are not a post id (the
+``sync`` map Polylang Pro adds for synchronized posts) are ignored, with one warning per
+file. WPML's export add-on writes the post
 meta ``_wpml_import_language_code``, ``_wpml_import_source_language_code`` and
 ``_wpml_import_translation_group``. The post key is the Polylang group slug,
-``wpml-<group>`` for WPML, or ``wp-<post id>`` for an item in no group.
+``wpml-<group>`` for WPML, or ``wp-<post id>`` for an item in no group. An item with no
+language at all takes TRANSYNC_WP_DEFAULT_LANG when it is set (a site in one language).
 
 The file is streamed through expat (the standard library's ``pyexpat``) in 64 KiB
 pieces, and only the fields transync uses are kept while an element is open: nothing
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -43,13 +47,15 @@ from pathlib import Path
 from typing import BinaryIO
 from xml.parsers import expat
 
-from sync.errors import InputError, SourceError
+from sync.errors import ConfigError, InputError, SourceError
 from sync.phpserial import loads as php_loads
 from sync.sources.base import Document, Problem, Unchanged
 from sync.sources.fs import valid_key
 from sync.text import sha256_hex
 
 __all__ = ["DEFAULT_POST_TYPES", "MAX_DOCUMENT_BYTES", "WP_NAMESPACES", "read_wxr"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_POST_TYPES = ("post", "page")
 #: TRANSYNC_MAX_DOCUMENT_BYTES's default: the largest title plus content of one item.
@@ -275,6 +281,7 @@ class _WxrReader:
         self.groups: dict[str, dict[str, str]] = {}  # Polylang group slug -> lang slug -> post id
         self.locales: dict[str, str] = {}  # Polylang language slug -> locale (tr -> tr_TR)
         self.seen: set[tuple[str, str]] = set()  # (key, lang) already yielded
+        self.ignored_entries: Counter[str] = Counter()  # translation-map keys, not languages
         # parsing state
         self.parser: expat.XMLParserType | None = None
         self.intern: dict[str, str] = {}
@@ -315,6 +322,7 @@ class _WxrReader:
                     break
                 self.check_progress(fed)
             self.check_end()
+            self.note_ignored()
         except expat.ExpatError as exc:
             yield self.malformed(exc)
         except _Fatal as exc:
@@ -378,6 +386,13 @@ class _WxrReader:
                 f"tracked types: {', '.join(sorted(self.post_types))}, not trashed); "
                 "export the posts and pages, or set TRANSYNC_WP_POST_TYPES"
             )
+
+    def note_ignored(self) -> None:
+        if self.ignored_entries:
+            found = ", ".join(f"{k!r} × {n}" for k, n in self.ignored_entries.most_common(5))
+            log.warning("%s: translation groups hold entries that are not language => post id "
+                        "(%s); ignored: Polylang Pro writes 'sync' there for synchronized posts",
+                        self.file, found)
 
     def no_namespace(self) -> str:
         found = [ns for ns in self.namespaces if ns]
@@ -703,14 +718,10 @@ class _WxrReader:
             return None
         members: dict[str, str] = {}
         for lang, post_id in value.items():
-            if not isinstance(lang, str) or not is_post_id(post_id):
-                return self.term_problem(
-                    term,
-                    taxonomy,
-                    slug,
-                    f"expected language => post id, found {lang!r} => {post_id!r}",
-                )
-            members[lang] = str(post_id)
+            if isinstance(lang, str) and is_post_id(post_id):
+                members[lang] = str(post_id)
+            else:  # Polylang Pro's 'sync' map, another plugin's entry: not a language
+                self.ignored_entries[str(lang)[:40]] += 1
         self.groups[slug] = members
         return None
 
@@ -931,6 +942,13 @@ def _gmt_datetime(text: str) -> dt.datetime | None:
     return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
 
 
+def check_default_lang(code: str | None, languages: Sequence[str]) -> None:
+    """TRANSYNC_WP_DEFAULT_LANG, when set, must be a configured language."""
+    if code and code not in languages:
+        raise ConfigError(f"TRANSYNC_WP_DEFAULT_LANG={code} is not one of TRANSYNC_LANGUAGES="
+                          f"{','.join(languages)}")
+
+
 def parse_locale_map(text: str) -> dict[str, str]:
     """``TRANSYNC_WP_LOCALE_MAP="pt_BR=pt,zh_CN=zh"`` as a dict."""
     pairs = [p.split("=", 1) for p in text.replace(" ", ",").split(",") if "=" in p]
@@ -951,6 +969,12 @@ class WxrFile:
         if not self.path.is_file():
             raise InputError("no such WXR file; give the path of a WordPress export (.xml)",
                              path=str(self.path))
+        check_default_lang(self.default_lang, self.settings.languages)  # type: ignore[attr-defined]
+
+    @property
+    def default_lang(self) -> str | None:
+        """TRANSYNC_WP_DEFAULT_LANG: the language of items that have none."""
+        return getattr(self.settings, "wp_default_lang", "") or None
 
     def read(self, known: Mapping[str, str]) -> Iterator[Document | Problem | Unchanged]:
         """Every item; one whose content, language, group, status and date are as recorded
@@ -962,6 +986,7 @@ class WxrFile:
             languages=s.languages,  # type: ignore[attr-defined]
             post_types=s.wp_post_types,  # type: ignore[attr-defined]
             locale_map=parse_locale_map(s.wp_locale_map),  # type: ignore[attr-defined]
+            default_lang=self.default_lang,
             max_bytes=s.max_document_bytes,  # type: ignore[attr-defined]
         ):
             if isinstance(item, Document):
