@@ -18,12 +18,22 @@ demo: $(STAMP)
 services:
 	bash scripts/services.sh
 
-# Debian packages the tests drive: Chromium for the browser tests, gettext for msgfmt.
+# Debian packages the tests drive: Chromium for the browser tests, gettext for msgfmt, and a
+# real WordPress (Debian's wordpress on php-cli's built-in server, php-mysql, and MariaDB:
+# the tests start private instances of both, never a system service).
 system-deps:
 	@command -v chromium >/dev/null 2>&1 && command -v msgfmt >/dev/null 2>&1 || \
 	  { command -v apt-get >/dev/null 2>&1 && (apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext >/dev/null) \
 	    || echo "warning: could not install chromium/gettext; browser tests will say so"; }
+	@test -f /usr/share/wordpress/wp-settings.php && command -v php >/dev/null 2>&1 && \
+	  php -r 'exit(function_exists("mysqli_connect") ? 0 : 1);' && \
+	  command -v mariadb-install-db >/dev/null 2>&1 || \
+	  { command -v apt-get >/dev/null 2>&1 && (apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      wordpress php-cli php-mysql mariadb-server >/dev/null) \
+	    || echo "warning: could not install wordpress/php-cli/php-mysql/mariadb-server;" \
+	            "the WordPress tests will say so"; }
 
 test: $(STAMP) services system-deps
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q $(PYTEST_ARGS)
