@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -19,12 +20,21 @@ from sync.web import (
     apidocs,
     auth,
     errors,
+    i18n,
     manage,
     ops,
     pages,
     workspace,
 )
-from sync.web.auth import SESSION_DAYS, LoginThrottle, TokenCache, cores
+from sync.web.auth import (
+    SESSION_DAYS,
+    LoginGuard,
+    LoginThrottle,
+    Refused,
+    TokenCache,
+    cores,
+    refusal_message,
+)
 from sync.web.i18n import UI_LOCALES, load_catalogs
 from sync.web.render import Renderer
 from sync.web.state import WebState, session_secret
@@ -60,6 +70,18 @@ def password_slots() -> int:
     return max(1, cores() // workers)
 
 
+def refusal_page(renderer: Renderer) -> Callable[[Refused, str | None], bytes]:
+    """The page LoginGuard answers with: no session, no form, the browser's language."""
+
+    def page(refused: Refused, accept_language: str | None) -> bytes:
+        lang = i18n.negotiate(accept_language, renderer.catalogs) or i18n.DEFAULT
+        i18n.activate(lang, renderer.catalogs)
+        return renderer.fragment("login_refused.html", {
+            "message": refusal_message(refused), "ui_lang": lang}).encode()
+
+    return page
+
+
 def create_app(settings: Settings, *, ui_locales: Path = UI_LOCALES) -> FastAPI:
     secret = session_secret(settings)
     app = FastAPI(
@@ -87,6 +109,8 @@ def create_app(settings: Settings, *, ui_locales: Path = UI_LOCALES) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    state = app.state.web
+    app.add_middleware(LoginGuard, throttle=state.throttle, page=refusal_page(state.renderer))
     app.add_middleware(errors.SecurityHeaders)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

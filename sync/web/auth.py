@@ -4,14 +4,17 @@ on every form, the login throttle, and the login and logout routes."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
 import ipaddress
 import os
 import secrets
+import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -233,8 +236,13 @@ async def optional_actor(request: Request) -> Actor | None:
     """The signed-in user or None; also makes their UI language current for the request.
 
     Async on purpose: the language is a context variable, and only what is set in the
-    request's own task is seen by the handler that runs next in a worker thread."""
-    actor = await run_in_threadpool(session_actor, request)
+    request's own task is seen by the handler that runs next in a worker thread. Without a
+    session id there is nothing to look up, and no worker thread is taken (a flood of
+    anonymous requests must not queue for them)."""
+    if isinstance(request.session.get("sid"), str):
+        actor = await run_in_threadpool(session_actor, request)
+    else:
+        actor = session_actor(request)
     web(request).renderer.activate(request, actor)
     return actor
 
@@ -294,6 +302,21 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+#: the CPU priority (nice) of password checks: under a flood of logins, pages and the API
+#: keep the processor and the checks take what is left
+CHECK_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Start of a password-check thread: a lower CPU priority for this thread only (on
+    Linux priorities are per thread); the argon2 lanes it starts inherit it."""
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), CHECK_NICENESS)
+        except OSError:
+            pass
+
+
 def client_key(host: str | None) -> str:
     """The address a login is counted against: IPv4 as is, IPv6 by its /64 (one host
     usually holds a whole /64)."""
@@ -336,10 +359,11 @@ class LoginThrottle:
     forgotten WINDOW seconds after the last one. Overall, at most PER_MINUTE attempts that
     did not succeed are admitted per minute.
 
-    Password checks (argon2, 64 MiB each) run at most `slots` at a time (one per core);
-    an attempt past that is refused at once, never queued and never put to sleep in a
-    worker thread. Counts live in this process (each process of `serve --workers N` keeps
-    its own, with `slots` shared out)."""
+    Password checks (argon2, 64 MiB and four lanes each) run at most `slots` at a time (one
+    per core), in threads of their own at a lower CPU priority; an attempt past that is
+    refused at once, never queued and never put to sleep in a worker thread. Counts live
+    in this process (each process of `serve --workers N` keeps its own, with `slots`
+    shared out)."""
 
     FREE = 3
     ADDRESS_FREE = 20
@@ -357,6 +381,17 @@ class LoginThrottle:
         self._minute: tuple[int, int] = (0, 0)  # (minute, attempts not succeeded)
         self._checking = 0
         self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    async def check(self, fn: Any, *args: Any) -> Any:
+        """Run a password check of an admitted attempt in the checks' own threads."""
+        with self._lock:
+            if self._pool is None or self._pool._max_workers < self.slots:
+                self._pool = ThreadPoolExecutor(max_workers=self.slots,
+                                                thread_name_prefix="transync-password",
+                                                initializer=_lower_priority)
+            pool = self._pool
+        return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
 
     def _wait(self, table: dict[str, tuple[int, float]], key: str, free: int,
               now: float) -> float:
@@ -406,6 +441,19 @@ class LoginThrottle:
             self._minute = (minute, used + 1)
             return Attempt(account=account, address=address, minute=minute)
 
+    def quick_refusal(self, address: str) -> Refused | None:
+        """Before a login request is even read: a refusal that does not depend on the name
+        (this address has failed too often, or every password check is taken), or None.
+        Counts nothing; ``admit`` decides for the requests let through."""
+        now = self._clock()
+        with self._lock:
+            wait = self._wait(self._addresses, address, self.ADDRESS_FREE, now)
+            if wait > 0:
+                return Refused(seconds=wait, busy=False)
+            if self._checking >= self.slots:
+                return Refused(seconds=1.0, busy=True)
+        return None
+
     def finish(self, attempt: Attempt, outcome: str) -> None:
         """``failed``: the attempt stays counted. ``ok``: the account's failures are
         forgotten and this attempt no longer counts. ``void`` (no answer, e.g. the
@@ -435,6 +483,47 @@ class LoginThrottle:
     def checking(self) -> int:
         """Password checks running now."""
         return self._checking
+
+
+class LoginGuard:
+    """ASGI middleware: a sign-in that would be refused whatever its name (its address
+    failed too often, or every password check is taken) gets its 429 before the request
+    is read: no form parsing, no session, no template, a page made once per language. A
+    flood of logins then costs the event loop almost nothing, and pages and the API keep
+    their speed."""
+
+    def __init__(self, app: Any, throttle: LoginThrottle, page: Any) -> None:
+        self.app = app
+        self.throttle = throttle
+        self.page = page  # (refused, accept_language) -> bytes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if (scope["type"] != "http" or scope.get("method") != "POST"
+                or scope.get("path") != "/login"):
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        refused = self.throttle.quick_refusal(client_key(client[0] if client else None))
+        if refused is None:
+            await self.app(scope, receive, send)
+            return
+        language = next((v.decode("latin-1") for k, v in scope.get("headers", ())
+                         if k == b"accept-language"), None)
+        body = self.page(refused, language)
+        await send({"type": "http.response.start", "status": 429, "headers": [
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            (b"retry-after", str(int(refused.seconds) + 1).encode()),
+            (b"cache-control", b"no-store"),
+        ]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def refusal_message(refused: Refused) -> str:
+    if refused.busy:
+        return _("Many sign-ins are being checked right now. Try again in a moment.")
+    return _("Too many failed attempts. Wait %(seconds)d seconds and try again.") % {
+        "seconds": int(refused.seconds) + 1}
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -486,17 +575,12 @@ async def login(
                                    client_key(request.client.host if request.client else None))
     if isinstance(verdict, Refused):
         seconds = int(verdict.seconds) + 1
-        if verdict.busy:
-            ctx["error"] = _("Many sign-ins are being checked right now. Try again in a "
-                             "moment.")
-        else:
-            ctx["error"] = _("Too many failed attempts. Wait %(seconds)d seconds and try "
-                             "again.") % {"seconds": seconds}
+        ctx["error"] = refusal_message(verdict)
         return state.renderer.page(request, "login.html", ctx, status_code=429,
                                    headers={"Retry-After": str(seconds)})
     outcome = "void"
     try:
-        signed_in = await run_in_threadpool(_check_login, state.settings, name, password)
+        signed_in = await state.throttle.check(_check_login, state.settings, name, password)
         outcome = "ok" if signed_in else "failed"
     finally:
         state.throttle.finish(verdict, outcome)
