@@ -51,7 +51,7 @@ COMMANDS = {
     "tracker": ("init", "scan", "status", "diff", "ack", "log"),
     "tasks": ("translators", "tasks", "task", "claim", "release", "renew", "expire", "submit",
               "approve", "reject", "resolve", "assign", "worker", "beat", "dispatch"),
-    "catalogs": ("export", "po", "import"),
+    "catalogs": ("export", "po", "import", "xliff", "memory"),
     "web": ("serve", "users"),
 }
 COMMAND_MODULES = tuple(COMMANDS)

@@ -1,4 +1,4 @@
-"""Catalog commands: export, po, import."""
+"""Catalog commands: export, po, import, xliff, memory (TMX)."""
 
 from __future__ import annotations
 
@@ -69,14 +69,110 @@ def po(ctx: Context, task_id: int, output: Path | None) -> None:
 @pass_ctx
 def import_cmd(ctx: Context, file: Path, name: str, accept_fuzzy: bool, partial: bool,
                as_json: bool) -> None:
-    """Submit a PO file; the task comes from its X-Transync-Task header."""
+    """Submit a PO or XLIFF file (recognised from its content); the task comes from its
+    header (X-Transync-Task)."""
     from sync.cli.tasks import report
     from sync.db.session import transaction
+    from sync.interchange.xliff import sniff
     from sync.outbox import nudge
     from sync.pofiles import import_po
 
+    data = file.read_bytes()
     with transaction(ctx.settings.database_url) as session:
-        result = import_po(session, ctx.settings, name, str(file), file.read_bytes(),
-                           accept_fuzzy=accept_fuzzy, partial=partial)
+        if sniff(data) == "xliff":
+            from sync.interchange.tasks import import_xliff
+
+            result = import_xliff(session, ctx.settings, name, str(file), data,
+                                  accept_fuzzy=accept_fuzzy, partial=partial)
+        else:
+            result = import_po(session, ctx.settings, name, str(file), data,
+                               accept_fuzzy=accept_fuzzy, partial=partial)
     nudge(ctx.settings)
     report(result, as_json)
+
+
+@cli.command()
+@click.argument("task_id", type=int)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write here [default: standard output].")
+@click.option("--xliff-version", "version", type=click.Choice(["1.2", "2.0"]), default="1.2",
+              show_default=True, help="XLIFF 1.2 (Trados, memoQ, OmegaT, Okapi, Weblate) or "
+              "2.0.")
+@pass_ctx
+def xliff(ctx: Context, task_id: int, output: Path | None, version: str) -> None:
+    """An XLIFF file for one task, to translate in a CAT tool; submit it back with
+    `transync submit TASK --as NAME FILE.xlf` or `transync import FILE.xlf --as NAME`."""
+    from sync.db.session import transaction
+    from sync.interchange.tasks import task_xliff
+
+    with transaction(ctx.settings.database_url) as session:
+        data = task_xliff(session, ctx.settings, task_id, version)
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        from sync.catalog import write_atomic
+
+        write_atomic(output, data)
+        out.print(f"wrote {output}", markup=False)
+
+
+@cli.group()
+def memory() -> None:
+    """Exchange the translation memory as TMX 1.4b."""
+
+
+@memory.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write here [default: standard output].")
+@click.option("--langs", default=None, help="Only pairs of these languages, e.g. en,tr.")
+@click.option("--json", "as_json", is_flag=True, help="Print the count as JSON (with -o).")
+@pass_ctx
+def memory_export(ctx: Context, output: Path | None, langs: str | None, as_json: bool) -> None:
+    """Write the translation memory as TMX: one <tu> per pair, its post as x-context."""
+    from sync.db.session import transaction
+    from sync.interchange.memory import export_memory, parse_langs
+
+    with transaction(ctx.settings.database_url, readonly=True) as session:
+        if output is None:
+            export_memory(session, sys.stdout.buffer, parse_langs(langs))
+            sys.stdout.buffer.flush()
+            return
+        import os
+        import tempfile
+
+        fd, tmp = tempfile.mkstemp(dir=output.parent or Path("."), prefix=f".{output.name}.")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                n = export_memory(session, f, parse_langs(langs))
+            os.replace(tmp, output)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    if as_json:
+        print_json({"file": str(output), "units": n})
+    else:
+        out.print(f"wrote {output}: {n} units", markup=False)
+
+
+@memory.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "name", default="", help="Who brings it (named in the origin of pairs "
+              "that name no post).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def memory_import(ctx: Context, file: Path, name: str, as_json: bool) -> None:
+    """Add the pairs of a TMX file to the translation memory: all or nothing; duplicates
+    merged; open tasks are pre-filled again from the new entries."""
+    from sync.db.session import transaction
+    from sync.interchange.memory import import_memory
+    from sync.outbox import nudge
+
+    with transaction(ctx.settings.database_url) as session, file.open("rb") as f:
+        counts = import_memory(session, ctx.settings, f, path=str(file), actor=name)
+    nudge(ctx.settings)
+    if as_json:
+        print_json(counts)
+    else:
+        out.print(f"{file}: {counts['units']} units, {counts['pairs']} pairs: "
+                  f"{counts['added']} added, {counts['merged']} merged, {counts['skipped']} "
+                  f"skipped; {counts['prefill']} open tasks to pre-fill again", markup=False)

@@ -216,7 +216,7 @@ def expire_cmd(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def submit(ctx: Context, task_id: int, file: Path, name: str, accept_fuzzy: bool, partial: bool,
            as_json: bool) -> int:
-    """Submit FILE (Markdown with front matter, or a PO file) for a claimed task."""
+    """Submit FILE (Markdown with front matter, a PO file, or XLIFF) for a claimed task."""
     settings = ctx.settings
     data = file.read_bytes()
     with transaction(settings.database_url) as session:
@@ -225,6 +225,11 @@ def submit(ctx: Context, task_id: int, file: Path, name: str, accept_fuzzy: bool
 
             result = submit_po(session, settings, task_id, name, str(file), data,
                                accept_fuzzy=accept_fuzzy, partial=partial)
+        elif file.suffix.lower() in (".xlf", ".xliff"):
+            from sync.interchange.tasks import submit_xliff
+
+            result = submit_xliff(session, settings, task_id, name, str(file), data,
+                                  accept_fuzzy=accept_fuzzy, partial=partial)
         else:
             from sync.submission import submit_markdown
 
