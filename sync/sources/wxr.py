@@ -853,7 +853,8 @@ class _WxrReader:
                 return self.item_problem(
                     record,
                     "it has no language (no Polylang language category, no "
-                    f"{WPML_LANGUAGE} meta); assign one in WordPress and export again",
+                    f"{WPML_LANGUAGE} meta); assign one in WordPress and export again, or, "
+                    "for a site in one language, set TRANSYNC_WP_DEFAULT_LANG",
                     key=key,
                 )
             code = self.default_lang

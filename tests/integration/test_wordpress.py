@@ -35,6 +35,7 @@ from sync.pofiles import submit_segments
 from sync.queue import claim
 from sync.scanning import run_scan
 from sync.sources import open_source
+from sync.sources.base import Document
 from sync.sources.wordpress import WordPressSite
 from sync.submission import resolve
 from sync.taskview import task_detail
@@ -781,6 +782,90 @@ def test_the_export_of_the_site_reads_as_the_rest_api_does(
             assert "'sync' × 1" in caplog.text and "ignored" in caplog.text
         else:
             assert "_wpml_import_translation_group" in text
+
+
+# -- exports written for these tests (tests/data/wxr/) -------------------------------------------
+
+WXR = Path(__file__).resolve().parents[1] / "data" / "wxr"
+
+
+def read_docs(path: Path, **options: Any) -> list[tuple[Any, ...]]:
+    from sync.sources.wxr import read_wxr
+
+    return [(d.key, d.lang, d.title, d.body, d.draft, d.origin) if isinstance(d, Document)
+            else ("problem", d.reason) for d in read_wxr(path, source="wxr:x",
+                                                          languages=("en", "tr", "ru"),
+                                                          **options)]
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1", "1.2"])
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_every_export_namespace_reads_alike(tmp_path: Path, scheme: str, version: str) -> None:
+    """WordPress writes http://wordpress.org/export/1.x/, WordPress.com https://…: the same
+    posts either way, in every WXR version."""
+    expected = read_docs(WXR / "polylang-pro-sync.xml")
+    assert len(expected) == 4 and not [d for d in expected if d[0] == "problem"]
+    assert read_docs(WXR / "polylang-pro-sync-wpcom.xml") == expected
+    text = (WXR / "polylang-pro-sync.xml").read_text(encoding="utf-8")
+    variant = tmp_path / "export.xml"
+    variant.write_text(text.replace("http://wordpress.org/export/1.2/",
+                                    f"{scheme}://wordpress.org/export/{version}/"),
+                       encoding="utf-8")
+    assert read_docs(variant) == expected
+
+
+def test_polylang_pro_sync_map_is_ignored_with_a_note(
+    lite: Settings, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """The group's map holds 'sync' => [...] beside the languages: one post in three
+    languages, no problem, one warning; block attributes tracked in Turkish and Russian."""
+    with caplog.at_level(logging.WARNING):
+        report = run_scan(lite, [f"wxr:{WXR / 'polylang-pro-sync.xml'}"])
+    assert report is not None and not report.problems, report and report.problems
+    notes = [r.getMessage() for r in caplog.records if "not language => post id" in r.getMessage()]
+    assert len(notes) == 1 and "'sync' × 1" in notes[0] and "ignored" in notes[0]
+    tankers = next(p for p in status(lite)["posts"] if p["title"] == "Tankers at the Bosphorus")
+    assert {lang: v["state"] for lang, v in tankers["versions"].items()} == {
+        "en": "source", "tr": "current", "ru": "current"}
+    assert tankers["versions"]["ru"]["draft"] and tankers["versions"]["tr"]["total_segments"] == 6
+    export_catalogs(lite, directory=tmp_path)
+    for lang, pairs in {
+        "tr": {"Energy &amp; ports": "Enerji ve limanlar",
+               "A tanker at the terminal": "Terminalde bir tanker: \"Aurora\" &amp; römorkör",
+               "Download the <strong>PDF</strong>": "<strong>PDF</strong> dosyasını indirin"},
+        "ru": {"Energy &amp; ports": "Энергия и порты",
+               "A tanker at the terminal": "Танкер у терминала -- «Аврора»",
+               "Read the report": "Прочитайте доклад"},
+    }.items():
+        catalog = polib.pofile(str(tmp_path / f"{lang}/LC_MESSAGES/posts.po"))
+        for msgid, msgstr in pairs.items():
+            entry = catalog.find(msgid, msgctxt=tankers["key"])
+            assert entry is not None and entry.msgstr == msgstr, (lang, msgid, entry)
+
+
+def test_a_single_language_export(lite: Settings) -> None:
+    """No language on any item: each is a problem, unless TRANSYNC_WP_DEFAULT_LANG says
+    which language the site is in."""
+    code, out, err = transync(lite, "scan", f"wxr:{WXR / 'single-language.xml'}")
+    assert code == 2 and err.count("has no language") == 2, (out, err)
+    assert "TRANSYNC_WP_DEFAULT_LANG" in err
+    assert keys(lite) == []
+    english = dataclasses.replace(lite, wp_default_lang="en")
+    code, out, err = transync(english, "scan", f"wxr:{WXR / 'single-language.xml'}")
+    assert code == 0, (out, err)
+    rows = status(english)["posts"]
+    assert sorted(p["title"] for p in rows) == ["Annual report 2023", "Contact"]
+    assert all(p["source_lang"] == "en" and p["versions"]["ru"]["state"] == "missing"
+               for p in rows)
+    report = next(p for p in rows if p["title"] == "Annual report 2023")
+    assert report["versions"]["en"]["revision"] == 1
+    with transaction(english.database_url) as s:
+        scan = Scan(s, english, "test", keys=[report["key"]])
+        src = scan.snap.versions[(scan.snap.posts[report["key"]], "en")]
+        assert src.segment_count == 3  # title, paragraph, the button's text attribute
+    code, out, err = transync(dataclasses.replace(lite, wp_default_lang="de"), "scan",
+                              f"wxr:{WXR / 'single-language.xml'}")
+    assert code == 1 and "TRANSYNC_WP_DEFAULT_LANG=de" in err, (out, err)
 
 
 def unused_port() -> int:

@@ -97,7 +97,7 @@ class MariaDB:
         shutil.copytree(_template(), data, symlinks=True)
         log = self.folder / "mariadbd.log"
         self.process = subprocess.Popen(
-            [str(MARIADBD), "--no-defaults", "--user=root", f"--datadir={data}",
+            [str(MARIADBD), "--no-defaults", *_as_root(), f"--datadir={data}",
              f"--socket={self.socket}", "--skip-networking", f"--pid-file={self.folder}/pid",
              f"--log-error={log}", *MARIADB_OPTIONS],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -140,7 +140,7 @@ def _template() -> Path:
         return template
     building = Path(tempfile.mkdtemp(prefix=template.name + ".", dir=template.parent))
     done = subprocess.run(
-        [str(INSTALL_DB), "--no-defaults", "--user=root", f"--datadir={building}/data",
+        [str(INSTALL_DB), "--no-defaults", *_as_root(), f"--datadir={building}/data",
          "--auth-root-authentication-method=normal", "--skip-test-db", *MARIADB_OPTIONS],
         capture_output=True, text=True)
     if done.returncode:
@@ -152,6 +152,11 @@ def _template() -> Path:
         pass
     shutil.rmtree(building, ignore_errors=True)
     return template
+
+
+def _as_root() -> list[str]:
+    """mariadbd refuses to run as root unless told to; as anyone else it runs as itself."""
+    return ["--user=root"] if os.geteuid() == 0 else []
 
 
 def _tail(path: Path, n: int = 5) -> str:

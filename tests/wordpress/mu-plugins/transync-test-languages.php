@@ -119,13 +119,26 @@ function transync_test_link( $post_id, $translations, $sync = null ) {
 	if ( null !== $sync ) {
 		$map['sync'] = $sync; // Polylang Pro: posts whose content is synchronized
 	}
-	$slug = uniqid( 'pll_' );
-	$term = wp_insert_term( $slug, 'post_translations', array( 'slug' => $slug, 'description' => serialize( $map ) ) );
-	if ( is_wp_error( $term ) ) {
-		return $term;
+	// one term per group, as Polylang keeps it: a member's term is reused, emptied ones go
+	$old = wp_get_object_terms( array_values( $group ), 'post_translations', array( 'fields' => 'ids' ) );
+	if ( $old && ! is_wp_error( $old ) ) {
+		$term_id = (int) $old[0];
+		wp_update_term( $term_id, 'post_translations', array( 'description' => serialize( $map ) ) );
+	} else {
+		$slug = uniqid( 'pll_' );
+		$term = wp_insert_term( $slug, 'post_translations', array( 'slug' => $slug, 'description' => serialize( $map ) ) );
+		if ( is_wp_error( $term ) ) {
+			return $term;
+		}
+		$term_id = (int) $term['term_id'];
 	}
 	foreach ( $group as $id ) {
-		wp_set_object_terms( $id, (int) $term['term_id'], 'post_translations' );
+		wp_set_object_terms( $id, $term_id, 'post_translations' );
+	}
+	foreach ( (array) $old as $other ) {
+		if ( (int) $other !== $term_id && ! get_objects_in_term( (int) $other, 'post_translations' ) ) {
+			wp_delete_term( (int) $other, 'post_translations' );
+		}
 	}
 	return true;
 }
