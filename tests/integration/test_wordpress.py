@@ -297,6 +297,28 @@ def test_published_draft_keeps_its_version(lite: Settings, real_wp: WordPress) -
     assert not ru["draft"] and ru["revision"] == 1
 
 
+def test_a_visitor_reads_what_wordpress_renders(lite: Settings, real_wp: WordPress) -> None:
+    """Without credentials: published posts only, content.rendered (wptexturize's quotes,
+    wpautop's paragraphs), titles with their entities decoded."""
+    ids = build_real(real_wp)
+    settings = on_wp(lite, real_wp, auth=False)
+    report = run_scan(settings, [f"wp:{real_wp.url}"])
+    assert report is not None and not report.problems, report and report.problems
+    assert all("context" not in p and "status" not in p for _, p in listings(real_wp))
+    energy = post(settings, f"wp-{ids['energy']}")
+    assert energy["versions"]["ru"]["state"] == "missing"  # a draft is invisible to visitors
+    assert energy["versions"]["tr"]["state"] == "current"
+    grain = post(settings, f"wp-{ids['grain']}")
+    assert grain["versions"]["tr"]["total_segments"] == 3  # title and two autop paragraphs
+    with transaction(settings.database_url) as s:
+        title = s.execute(select(Version.title).where(
+            Version.external_id == str(ids["energy-tr"]))).scalar_one()
+    assert title == "Karadeniz\u2019de enerji güvenliği"  # &#8217; decoded
+    again = run_scan(dataclasses.replace(settings, wp_reconcile_hours=0.0),
+                     [f"wp:{real_wp.url}"])
+    assert again is not None and again.new_revisions == 0 and again.deleted == 0
+
+
 def test_wpml_rest_add_on(lite: Settings, real_wp: WordPress) -> None:
     """wpml_translations leave out the post itself and the ru draft, and WPML lists one
     language at a time: still one post, every language listed."""
