@@ -18,6 +18,7 @@ from sync.queue import assign, claim, get_task
 from sync.scanning import run_scan
 from sync.submission import submit_markdown
 from tests.conftest import EXAMPLES, make_settings
+from tests.web import contract
 from tests.web.site import FAST_HASHER, Site, build_site, change_energy_source, csrf
 
 ROLES = ("root", "ed", "ayse", "ivan", None)  # admin, editor, tr translator, ru translator, anon
@@ -65,6 +66,10 @@ API_CASES: list[tuple[str, str, Any, dict[str | None, int]]] = [
     ("GET", "/api/v1/users", None, ADMIN),
     ("POST", "/api/v1/users", {"name": "zeynep", "langs": ["tr"]}, ADMIN | {"root": 201}),
     ("DELETE", "/api/v1/users/ivan", None, ADMIN),
+    ("POST", "/api/v1/users", {"name": "ed"}, ADMIN | {"root": 409}),
+    ("PATCH", "/api/v1/users/ivan", {"langs": ["ru", "tr"]}, ADMIN),
+    ("PATCH", "/api/v1/users/root", {"role": "editor"}, ADMIN | {"root": 409}),
+    ("PATCH", "/api/v1/users/nobody", {"active": False}, ADMIN | {"root": 404}),
     ("GET", "/api/v1/me", None, ALL),
     ("PATCH", "/api/v1/me", {"ui_lang": "en"}, ALL),
     ("POST", "/api/v1/me/token", None, ALL),
@@ -83,8 +88,10 @@ PAGE_CASES: list[tuple[str, dict[str | None, int]]] = [
     ("/tasks/1", {"root": 200, "ed": 200, "ayse": 200, "ivan": 403, None: 303}),
     ("/tasks/1/po", {"root": 200, "ed": 200, "ayse": 200, "ivan": 403, None: 303}),
     ("/users", ADMIN | LOGIN),
+    ("/users/ayse", ADMIN | LOGIN),
     ("/login", dict.fromkeys(ROLES[:4], 303) | {None: 200}),
     ("/api/docs", OPEN),
+    ("/api/swagger", OPEN),
 ]
 
 
@@ -157,7 +164,7 @@ def copies(all_copies: Copies, monkeypatch: pytest.MonkeyPatch) -> Iterator[Copi
     yield all_copies
 
 
-def send(client: Any, token: str | None, method: str, path: str, body: Any, po: bytes) -> int:
+def send(client: Any, token: str | None, method: str, path: str, body: Any, po: bytes) -> Any:
     kw: dict[str, Any] = {"headers": {"Authorization": f"Bearer {token}"} if token else {}}
     if body == "po":
         kw["files"] = {"file": ("task.po", po, "text/x-gettext-translation")}
@@ -166,7 +173,7 @@ def send(client: Any, token: str | None, method: str, path: str, body: Any, po: 
         kw["files"] = {"file": MARKDOWN}
     elif body is not None:
         kw["json"] = body
-    return client.request(method, path, **kw).status_code
+    return client.request(method, path, **kw)
 
 
 def case_id(method: str, path: str, body: Any) -> str:
@@ -185,12 +192,15 @@ def test_api(copies: Copies, template: dict[str, Any], method: str, path: str, b
     site = copies.site()
     dirty = False
     with site.client() as client:
+        spec = client.get("/api/openapi.json").json()
         for who in order:
             if dirty and expected[who] < 300:
                 copies.site()
                 dirty = False
             token = template["site"].tokens[who] if who else None
-            got[who] = send(client, token, method, path, body, template["po"])
+            response = send(client, token, method, path, body, template["po"])
+            got[who] = response.status_code
+            contract.check(spec, method, path, response)  # declared, in the declared shape
             dirty = dirty or (method != "GET" and got[who] < 300)
     assert got == expected
 
