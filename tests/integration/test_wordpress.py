@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import select, update
 
 from sync.config import Settings
+from sync.db.migrate import upgrade
 from sync.db.models import SourceState, Task, Version
 from sync.db.session import transaction
 from sync.errors import ConfigError, ConflictError, SourceError
@@ -125,6 +126,13 @@ def write(settings: Settings, key: str, lang: str, title: str, body: str) -> Any
     with transaction(settings.database_url) as s:
         return write_translation(s, settings, key=key, lang=lang, title=title, body=body,
                                  source_hash=source_hash(settings, key), actor="test")
+
+
+def fresh(path: Path, **overrides: Any) -> Settings:
+    """Settings on a new, migrated SQLite database at `path`."""
+    settings = make_settings(f"sqlite:///{path}", **{"languages": "en,tr,ru", **overrides})
+    upgrade(settings.database_url)
+    return settings
 
 
 def matrix(settings: Settings) -> dict[str, Any]:
@@ -314,9 +322,29 @@ def test_a_visitor_reads_what_wordpress_renders(lite: Settings, real_wp: WordPre
         title = s.execute(select(Version.title).where(
             Version.external_id == str(ids["energy-tr"]))).scalar_one()
     assert title == "Karadeniz\u2019de enerji güvenliği"  # &#8217; decoded
+    # a visitor's listing has no trash: the trashed translation is found by reconciliation
+    real_wp.php({"op": "trash", "id": ids["grain-tr"]})
+    again = run_scan(settings, [f"wp:{real_wp.url}"])
+    assert again is not None and again.deleted == 0
+    assert post(settings, f"wp-{ids['grain']}")["versions"]["tr"]["state"] == "current"
     again = run_scan(dataclasses.replace(settings, wp_reconcile_hours=0.0),
                      [f"wp:{real_wp.url}"])
-    assert again is not None and again.new_revisions == 0 and again.deleted == 0
+    assert again is not None and again.new_revisions == 0 and again.deleted == 1
+    assert post(settings, f"wp-{ids['grain']}")["versions"]["tr"]["state"] == "missing"
+
+
+def test_pages_of_a_listing(lite: Settings, real_wp: WordPress,
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two posts a page: WordPress's X-WP-TotalPages is followed to the end."""
+    monkeypatch.setattr("sync.sources.wordpress.PER_PAGE", 2)
+    ids = build_real(real_wp)
+    settings = on_wp(lite, real_wp)
+    report = run_scan(settings, [f"wp:{real_wp.url}"])
+    assert report is not None and not report.problems and report.new_versions == 6
+    pages = [(path, p["page"], p["per_page"]) for path, p in listings(real_wp)]
+    assert pages == [("/wp-json/wp/v2/posts", "1", "2"), ("/wp-json/wp/v2/posts", "2", "2"),
+                     ("/wp-json/wp/v2/pages", "1", "2")]
+    assert post(settings, f"wp-{ids['energy']}")["versions"]["ru"]["draft"]
 
 
 def test_wpml_rest_add_on(lite: Settings, real_wp: WordPress) -> None:
@@ -353,10 +381,7 @@ def test_community_fields_and_free_polylang(lite: Settings, sqlite_url: str,
     assert len(expected) == 3
 
     real_wp.php({"op": "mode", "mode": "community"})
-    community = on_wp(make_settings(f"sqlite:///{tmp_path / 'community.db'}"), real_wp)
-    from sync.db.migrate import upgrade
-
-    upgrade(community.database_url)
+    community = on_wp(fresh(tmp_path / "community.db"), real_wp)
     report = run_scan(community, [f"wp:{real_wp.url}"])
     assert report is not None and not report.problems, report and report.problems
     assert matrix(community) == expected
@@ -365,8 +390,7 @@ def test_community_fields_and_free_polylang(lite: Settings, sqlite_url: str,
         write(community, key, "ru", "x", "<p>x</p>")
 
     real_wp.php({"op": "mode", "mode": "free"})
-    free = on_wp(make_settings(f"sqlite:///{tmp_path / 'free.db'}"), real_wp)
-    upgrade(free.database_url)
+    free = on_wp(fresh(tmp_path / "free.db"), real_wp)
     report = run_scan(free, [f"wp:{real_wp.url}"])
     assert report is not None and len(report.problems) == 1
     (problem,) = report.problems
@@ -379,8 +403,7 @@ def test_community_fields_and_free_polylang(lite: Settings, sqlite_url: str,
     assert code == 2 and err.count("gives no post a language") == 1, (out, err)
     # what free Polylang keeps is in its export: wxr: reads it
     real_wp.php({"op": "export", "path": str(tmp_path / "free.xml")})
-    exported = on_wp(make_settings(f"sqlite:///{tmp_path / 'wxr.db'}"), real_wp)
-    upgrade(exported.database_url)
+    exported = fresh(tmp_path / "wxr.db")
     report = run_scan(exported, [f"wxr:{tmp_path / 'free.xml'}"])
     assert report is not None and not report.problems, report and report.problems
     assert matrix(exported) == expected
@@ -404,11 +427,7 @@ def test_a_site_in_one_language(lite: Settings, real_wp: WordPress, tmp_path: Pa
                for p in rows)
     real_wp.php({"op": "export", "path": str(tmp_path / "one.xml")})
     for default, problems in (("en", 0), ("", 2)):
-        other = make_settings(f"sqlite:///{tmp_path / f'one-{default}.db'}",
-                              wp_default_lang=default)
-        from sync.db.migrate import upgrade
-
-        upgrade(other.database_url)
+        other = fresh(tmp_path / f"one-{default}.db", wp_default_lang=default)
         report = run_scan(other, [f"wxr:{tmp_path / 'one.xml'}"])
         assert report is not None and len(report.problems) == problems
         if problems:
@@ -419,10 +438,7 @@ def test_a_site_in_one_language(lite: Settings, real_wp: WordPress, tmp_path: Pa
         run_scan(on_wp(lite, real_wp, wp_default_lang="de"), [f"wp:{real_wp.url}"])
     # Polylang Pro, one post left without a language: the default, or a problem of its own
     real_wp.php({"op": "mode", "mode": "polylang-pro"})
-    plain = on_wp(make_settings(f"sqlite:///{tmp_path / 'pro.db'}"), real_wp)
-    from sync.db.migrate import upgrade
-
-    upgrade(plain.database_url)
+    plain = on_wp(fresh(tmp_path / "pro.db"), real_wp)
     report = run_scan(plain, [f"wp:{real_wp.url}"])
     assert report is not None and len(report.problems) == 2
     assert all(not p.fatal and "has no language" in p.reason for p in report.problems)
@@ -764,20 +780,13 @@ def test_the_export_of_the_site_reads_as_the_rest_api_does(
     matrix the REST API gives (stale translation included): Polylang (language and
     post_translations terms, Polylang Pro's sync map in one group), then WPML (_wpml_import_*
     meta); and the same export with WordPress.com's https namespace."""
-    from sync.db.migrate import upgrade
-
-    def new_db(name: str) -> Settings:
-        settings = make_settings(f"sqlite:///{tmp_path / name}.db", languages="en,tr,ru")
-        upgrade(settings.database_url)
-        return settings
-
     for mode in ("polylang-pro", "wpml"):
         real_wp.php({"op": "reset", "mode": mode})
         ids = build_real(real_wp)
         if mode == "polylang-pro":
             real_wp.php({"op": "sync", "id": ids["energy"], "sync": {"tr": "en"}})
-        rest = on_wp(new_db(f"{mode}-rest"), real_wp)
-        wxr, com = new_db(f"{mode}-wxr"), new_db(f"{mode}-https")
+        rest = on_wp(fresh(tmp_path / f"{mode}-rest.db"), real_wp)
+        wxr, com = fresh(tmp_path / f"{mode}-wxr.db"), fresh(tmp_path / f"{mode}-https.db")
         for step in ("before", "after"):
             if step == "after":
                 real_wp.php({"op": "update", "id": ids["energy"],
