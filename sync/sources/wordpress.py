@@ -482,7 +482,9 @@ class WordPressSite:
         Polylang: ``lang`` and ``translations`` link it to the source; a new translation
         is a draft unless ``TRANSYNC_WP_PUBLISH``; an existing one keeps its status. Each
         attempt first looks for the translation (the source's ``translations`` map, the
-        tracker's version, then the slug marker), so a retry never creates a second post.
+        tracker's version, then the slug marker), so a retry never creates a second post; a
+        translation in the trash is left there with its text, and a new draft takes its
+        place in the group.
         """
         if not self.authenticated:
             raise ConflictError(f"writing a translation to {self.base} needs {CREDENTIALS_HINT}; "
@@ -569,8 +571,10 @@ class WordPressSite:
         code = self.wp_code(lang)
         marker = f"{source.get('slug') or f'transync-{src_id}'}-{code}"
         target = links.get(code)
-        if target is not None and self._get_post(rest_base, target) is None:
-            target = None
+        if target is not None:
+            linked = self._get_post(rest_base, target)
+            if linked is None or linked.get("status") == "trash":
+                target = None  # gone, or in the trash: a new translation takes its place
         if target is None:
             known = scan.snap.versions.get((src.post_id, lang))
             if known is not None and known.source == self.uri and not known.deleted and (

@@ -583,6 +583,36 @@ def test_write_back_retried_after_a_dropped_connection_creates_one_post(
     assert post(lite, key)["versions"]["ru"]["state"] == "current"
 
 
+@pytest.mark.parametrize("scanned", [False, True], ids=["trash-unseen", "trash-scanned"])
+def test_write_back_when_the_translation_is_in_the_trash(
+    lite: Settings, real_wp: WordPress, scanned: bool
+) -> None:
+    """The linked translation was trashed in WordPress: the new translation is a new draft
+    in its place (the trashed post keeps its text, out of the group), never written into
+    the trash."""
+    ids = build_real(real_wp)
+    settings = on_wp(lite, real_wp)
+    spec = f"wp:{real_wp.url}"
+    run_scan(settings, [spec])
+    real_wp.php({"op": "trash", "id": ids["grain-tr"]})
+    if scanned:
+        run_scan(settings, [spec])
+    key = f"wp-{ids['grain']}"
+    v = write(settings, key, "tr", "Tahıl koridoru", "Koridor yeniden açıldı.")
+    assert getattr(v, "external_id", None) not in (None, str(ids["grain-tr"])), v
+    (new, trashed, source) = real_wp.php({"op": "get", "id": int(v.external_id)},
+                                         {"op": "get", "id": ids["grain-tr"]},
+                                         {"op": "get", "id": ids["grain"]})
+    assert new["status"] == "draft" and new["content"] == "Koridor yeniden açıldı."
+    assert trashed["status"] == "trash" and trashed["content"] == GRAIN_TR
+    assert source["translations"] == {"en": ids["grain"], "tr": new["id"]}
+    tr = post(settings, key)["versions"]["tr"]
+    assert tr["state"] == "current" and tr["origin"] == f"{real_wp.url}/?page_id={new['id']}"
+    report = run_scan(dataclasses.replace(settings, wp_reconcile_hours=0.0), [spec])
+    assert report is not None and not report.problems and report.new_versions == 0
+    assert post(settings, key)["versions"]["tr"]["state"] == "current"
+
+
 def translate_task(settings: Settings, key: str, lang: str, texts: list[str],
                    who: str = "nadia") -> dict[str, Any]:
     """Claim the open task of (key, lang) and submit its segments in the browser editor."""
