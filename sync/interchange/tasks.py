@@ -130,8 +130,6 @@ def _submit(session: Session, settings: Settings, task_id: int, name: str, filen
     if named and named != str(task.id):
         problems.append(f"the header's {TASK_META} is {named}, not {task.id}: this file is "
                         "for another task")
-    if doc.original and doc.original != key and named:
-        problems.append(f"the file is for post {doc.original!r}, not {key!r}")
     declared = doc.meta.get(HASH_META, "").strip()[:16]
     revision = rev.number
     if declared and declared != rev.content_hash[:16]:

@@ -677,8 +677,6 @@ def sniff(data: bytes) -> str | None:
         except UnicodeDecodeError:
             return None
     for m in re.finditer(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)", head):
-        name = m.group(2).lower()
-        if name in ("xliff", "tmx"):
-            return name.decode()
-        return None
+        name = m.group(2).lower().decode("ascii", "replace")
+        return name if name in ("xliff", "tmx") else None
     return None
