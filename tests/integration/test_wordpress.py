@@ -236,7 +236,12 @@ def test_first_scan_polylang_pro(settings: Settings, real_wp: WordPress) -> None
     assert again.files == 0 and again.deleted == 0  # nothing changed since: nothing listed
 
 
-def test_an_edit_in_wordpress_then_an_incremental_scan(lite: Settings, real_wp: WordPress) -> None:
+@pytest.mark.parametrize("timezone", ["UTC", "America/Los_Angeles", "Asia/Tokyo"])
+def test_an_edit_in_wordpress_then_an_incremental_scan(lite: Settings, real_wp: WordPress,
+                                                       timezone: str) -> None:
+    """WordPress filters modified_after on its local times: a site east or west of UTC
+    lists the edit all the same."""
+    real_wp.php({"op": "option", "name": "timezone_string", "value": timezone})
     ids = build_real(real_wp)
     settings = on_wp(lite, real_wp)
     spec = f"wp:{real_wp.url}"

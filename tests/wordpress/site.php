@@ -4,7 +4,7 @@
  * wp-cli): `php site.php DOCROOT < ops.json`, where ops.json is a list of
  * {"op": name, ...arguments}; it prints the list of results as JSON.
  *
- * Ops: install, user, reset, mode, create, update, trash, untrash, delete, age, sync,
+ * Ops: install, user, reset, option, mode, create, update, trash, untrash, delete, age, sync,
  * export, get, posts, blocks. A post id may be given as "#N": the id op N of the same run returned.
  */
 
@@ -102,9 +102,16 @@ function op_reset( $a ) {
 	update_option( 'wp_page_for_privacy_policy', 0 );
 	update_option( 'sticky_posts', array() );
 	update_option( 'show_on_front', 'posts' );
+	update_option( 'timezone_string', '' );
+	update_option( 'gmt_offset', 0 );
 	update_option( 'transync_test_languages', $a['mode'] ?? 'polylang-pro' );
 	wp_cache_flush();
 	return true;
+}
+
+/** A site setting, e.g. timezone_string. */
+function op_option( $a ) {
+	return update_option( $a['name'], $a['value'] );
 }
 
 function op_mode( $a ) {
