@@ -2,6 +2,10 @@
 ``/pages``, answered the way WordPress answers (fields, headers, errors), with Polylang
 Pro's or WPML's REST fields, on a threaded HTTP server on 127.0.0.1.
 
+The WordPress tests run against a real WordPress (tests/wordpress/); this stand-in stays
+for what a real server does not do on demand: 429 with Retry-After, 500 and 503, answers
+that come too late, another theme's markup, WPML answers keyed by locale.
+
 Its clock is its own: it starts on 2024-03-01 09:00 UTC and moves 5 minutes with every
 change (or when a test says so), and the ``Date`` header tells it, so cursors are exact.
 Every request is logged; failures can be injected (429 with Retry-After, 500, or a POST
