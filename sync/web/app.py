@@ -16,6 +16,7 @@ from sync.config import Settings
 from sync.web import (
     account,
     api,
+    api_formats,
     api_tasks,
     apidocs,
     auth,
@@ -117,6 +118,7 @@ def create_app(settings: Settings, *, ui_locales: Path = UI_LOCALES) -> FastAPI:
     for router in (ops.router, api.router, api_tasks.router, apidocs.router, auth.router,
                    account.router, manage.router, workspace.router, pages.router):
         app.include_router(router)
+    app.include_router(api_formats.router)  # XLIFF and TMX (issue 20)
     return app
 
 
