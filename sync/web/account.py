@@ -224,13 +224,13 @@ def change_user(request: Request, name: str, role: str = Form(...),
     except (LastAdmin, NotFound, InputError) as exc:
         return _user_page(request, name, 409 if isinstance(exc, LastAdmin) else 422,
                           error=_message(exc))
-    flash(request, "ok", _("Saved %(name)s: %(role)s.") % {"name": name,
-                                                          "role": _role_name(role_now)})
     if name == actor.name:
         if role_now != "admin":
             return RedirectResponse("/login", 303)  # their sessions ended with the role
         if password:
             start_session(request, state.settings, actor.id)  # a new one for this browser
+    flash(request, "ok", _("Saved %(name)s: %(role)s.") % {"name": name,
+                                                          "role": _role_name(role_now)})
     return RedirectResponse(f"/users/{quote(name)}", 303)
 
 

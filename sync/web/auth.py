@@ -446,8 +446,11 @@ class LoginThrottle:
         (this address has failed too often, or every password check is taken), or None.
         Counts nothing; ``admit`` decides for the requests let through."""
         now = self._clock()
+        minute = int(now // 60)
         with self._lock:
             wait = self._wait(self._addresses, address, self.ADDRESS_FREE, now)
+            if self._minute[0] == minute and self._minute[1] >= self.PER_MINUTE:
+                wait = max(wait, (minute + 1) * 60 - now)
             if wait > 0:
                 return Refused(seconds=wait, busy=False)
             if self._checking >= self.slots:

@@ -138,6 +138,20 @@ def test_the_edit_form_shows_the_current_values_and_keeps_the_role(site: Site) -
     assert root.get("/users/nobody").status_code == 404
 
 
+def test_an_admin_setting_their_own_password_stays_signed_in(site: Site) -> None:
+    root = site.login("root")
+    stolen = root.cookies.get("transync_session")
+    r = root.post("/users/root", data={"csrf_token": csrf(root, "/users/root"),
+                                       "role": "admin", "active": "1",
+                                       "password": "a new root pw 1"})
+    assert r.status_code == 303
+    page = root.get("/users/root")
+    assert page.status_code == 200 and "Saved root" in page.text
+    other = site.client()
+    other.cookies.set("transync_session", str(stolen))
+    assert other.get("/users").status_code == 303  # the cookie from before is refused
+
+
 def test_the_edit_form_refuses_to_demote_the_last_admin(site: Site) -> None:
     root = site.login("root")
     token = csrf(root, "/users/root")
