@@ -188,12 +188,25 @@ async def validation_error(request: Request, exc: Exception) -> Response:
     return error_page(request, 422, _("Some fields are missing or not valid."), problems)
 
 
+SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o")
+
+
 def unreachable(exc: BaseException) -> bool:
-    """A database error that means "not reachable now" (down, restarting, pool exhausted,
-    locked), not a bug."""
-    if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
+    """A database error that means "not reachable now" (down, restarting, the pool
+    exhausted, the file locked or gone), not a bug: SQLite's OperationalError also stands
+    for a syntax error or a missing table, which stay 500s."""
+    if isinstance(exc, sa_exc.TimeoutError):
         return True
-    return isinstance(exc, sa_exc.DBAPIError) and bool(exc.connection_invalidated)
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+        return False
+    if type(exc.orig).__module__ == "sqlite3":
+        text = str(exc.orig).lower()
+        return any(word in text for word in SQLITE_UNAVAILABLE)
+    return True  # psycopg: the server is gone, restarting, or refused the connection
 
 
 DATABASE_DOWN = "the database cannot be reached; try again in a minute (/healthz says more)"

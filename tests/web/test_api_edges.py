@@ -179,3 +179,23 @@ def test_the_database_down_is_503_with_a_body(pg_site: Site, private_pg: Any) ->
     dispose_all()
     assert ed.get("/api/v1/status").status_code == 200  # and back once it is
     assert site.client().get("/metrics").status_code == 200
+
+
+def test_what_counts_as_the_database_down() -> None:
+    import sqlite3
+
+    import psycopg
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from sync.web.errors import unreachable
+
+    def wrapped(orig: Exception, cls: Any = OperationalError) -> Exception:
+        return cls("SELECT 1", {}, orig)
+
+    assert unreachable(wrapped(sqlite3.OperationalError("database is locked")))
+    assert unreachable(wrapped(sqlite3.OperationalError("unable to open database file")))
+    assert not unreachable(wrapped(sqlite3.OperationalError("no such table: posts")))
+    assert not unreachable(wrapped(sqlite3.OperationalError('near "SELEC": syntax error')))
+    assert unreachable(wrapped(psycopg.OperationalError("connection refused")))
+    assert not unreachable(wrapped(sqlite3.IntegrityError("UNIQUE"), IntegrityError))
+    assert not unreachable(ValueError("no"))
