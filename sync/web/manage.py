@@ -199,11 +199,14 @@ def approve(request: Request, task_id: int, back: str = Form(""),
 
 
 @router.post("/tasks/{task_id}/resolve", dependencies=[Depends(check_csrf)])
-def resolve(request: Request, task_id: int, keep: str = Form(""),
+def resolve(request: Request, task_id: int, keep: str = Form(""), confirm: str = Form(""),
             actor: Actor = Depends(page_editor)) -> Response:
     from sync.submission import resolve as run
 
     settings = web(request).settings
+    if confirm != "yes":  # both choices change text on disk or close the task: two steps
+        flash(request, "error", _("Choose which text to keep, then confirm."))
+        return RedirectResponse(f"/tasks/{task_id}", 303)
     try:
         with transaction(settings.database_url) as session:
             result = run(session, settings, task_id, actor.name, keep)

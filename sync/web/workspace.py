@@ -122,6 +122,9 @@ def render_task(request: Request, actor: Actor, task_id: int, *,
         "task": detail, "editable": editable, "problems": problems or {},
         "errors": errors or [], "po_errors": po_errors or [], "translated": translated,
         "review_on": settings.review, "reviewing": reviewing,
+        # four eyes: the person who submitted sees the review, not the approve button
+        "may_approve": reviewing and not (settings.four_eyes_on
+                                          and detail.get("submitted_by") == actor.name),
     }, status_code=status_code)
 
 
