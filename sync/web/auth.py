@@ -593,7 +593,8 @@ async def login(
     uid, role = signed_in
     await run_in_threadpool(start_session, request, state.settings, uid)
     default = "/my" if role == "translator" else "/"
-    return RedirectResponse(safe_next(next, default), 303)
+    # it carries the new session's cookie: no cache may keep it
+    return RedirectResponse(safe_next(next, default), 303, headers={"Cache-Control": "no-store"})
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
