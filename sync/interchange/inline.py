@@ -162,9 +162,14 @@ def parse(text: str, *, text_params: tuple[str, ...] | frozenset[str] = TEXT_PAR
     pos = 0
     n = len(text)
     while pos < n:
-        m = _MASTER.search(text, pos)
-        if m is None:
+        t = _TRIGGERS.search(text, pos)  # every alternative starts at one of these: a
+        if t is None:  # cheap search, then one match there, not a search of _MASTER
             break
+        m = _MASTER.match(text, t.start())
+        if m is None:
+            _add_text(stack[-1].children, text[pos:t.start() + 1])
+            pos = t.start() + 1
+            continue
         if m.start() > pos:
             _add_text(stack[-1].children, text[pos:m.start()])
         kind = m.lastgroup
@@ -237,7 +242,7 @@ def parse(text: str, *, text_params: tuple[str, ...] | frozenset[str] = TEXT_PAR
     return nodes
 
 
-_TRIGGERS = re.compile(r"[`\\{<\[\]*_~%]|https?://")
+_TRIGGERS = re.compile(r"[`\\{<\[\]*_~%!]|https?://")
 
 
 def _needs_parsing(text: str) -> bool:

@@ -55,16 +55,15 @@ def task_file(session: Session, settings: Settings, task_id: int) -> TaskFile:
     units = []
     for seg in detail["segments"]:
         source = parse(seg["source"], text_params=params)
-        codes = codes_of(source)
         translation = seg["translation"] or ""
         target, review, suggestion = None, False, None
         keep = bool(translation) and translation == seg["source"] and seg["change"] != "changed"
         if translation:
-            target = align(translation, codes, params)
+            target = align(translation, codes_of(source), params)
             review = seg["change"] == "changed"
         elif seg["suggestions"]:
             best = seg["suggestions"][0]
-            target = align(best["text"], codes, params)
+            target = align(best["text"], codes_of(source), params)
             suggestion = (float(best["score"]), str(best["origin"]), best["text"])
         units.append(UnitOut(
             position=seg["position"], kind=seg["kind"],

@@ -15,6 +15,7 @@ as plain text (the markup as the tracker keeps it).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ def tmx_date(value: dt.datetime) -> str:
     return value.strftime("%Y%m%dT%H%M%SZ")
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_date(text: str) -> dt.datetime | None:
     """A TMX date as an aware UTC datetime; None when it is not one.
 
@@ -149,9 +151,14 @@ class TuIn:
         return f"line {self.line}: <tu> {self.number:,}{tuid}"
 
 
+_LANG = "http://www.w3.org/XML/1998/namespace}lang"  # xml:lang as expat names it
+
+
 class _TmxReader(Guarded):
     """A state machine over expat's events: only ``tmx``, ``header``, ``tu``, ``prop``,
-    ``tuv``, ``seg`` and the inline elements inside a segment matter."""
+    ``tuv``, ``seg`` and the inline elements inside a segment matter. Its handlers are
+    expat's own (not :class:`Guarded`'s renaming ones: a million units are six million
+    events), with the same depth and name guards."""
 
     def __init__(self, path: str) -> None:
         super().__init__(path)
@@ -164,19 +171,32 @@ class _TmxReader(Guarded):
         self.prop_type = ""
         self.seg_depth = 0
         self.count = 0
-        self.parser.CharacterDataHandler = None
+        self.seen: set[str] = set()
+        p = self.parser
+        p.StartElementHandler = self.raw_start
+        p.EndElementHandler = self.raw_end
+        p.CharacterDataHandler = None
 
     def collect(self, data: str) -> None:
         self.buffer.append(data)  # type: ignore[union-attr]
 
-    def start(self, name: str, attrs: dict[str, str], line: int) -> None:
-        local = name.rsplit("}", 1)[-1]
+    def raw_start(self, raw: str, attrs: dict[str, str]) -> None:
+        self.depth += 1
+        if self.depth > self.max_depth:
+            raise self.refuse(f"elements nested over {self.max_depth} deep")
+        if raw not in self.seen:
+            if len(self.seen) >= self.max_names:
+                raise self.refuse(f"over {self.max_names:,} distinct element names; this is "
+                                  "not a TMX file")
+            self.seen.add(raw)
+        local = raw.rsplit("}", 1)[1] if "}" in raw else raw
         if self.seg_depth:
             if local not in _INLINE:
                 raise self.refuse(f"<{local}> inside <seg>: a TMX segment holds text and "
                                   "bpt, ept, ph, it, ut, hi or sub")
             self.seg_depth += 1
             return
+        line = self.parser.CurrentLineNumber
         if not self.root_seen:
             if local != "tmx":
                 raise self.refuse(f"not a TMX file: the root element is <{local}>")
@@ -189,7 +209,7 @@ class _TmxReader(Guarded):
                            creationdate=attrs.get("creationdate", ""),
                            changedate=attrs.get("changedate", ""))
         elif local == "tuv" and self.tu is not None:
-            lang = attrs.get(XML + "lang") or attrs.get("lang", "")
+            lang = attrs.get(_LANG) or attrs.get("lang", "")
             self.tuv = Variant(lang=lang, text=None, line=line)
         elif local == "seg" and self.tuv is not None:
             self.seg_depth = 1
@@ -202,11 +222,12 @@ class _TmxReader(Guarded):
         elif local == "header":
             self.header_srclang = attrs.get("srclang", "")
 
-    def end(self, name: str, line: int) -> None:
+    def raw_end(self, raw: str) -> None:
+        self.depth -= 1
         if self.seg_depth > 1:
             self.seg_depth -= 1
             return
-        local = name.rsplit("}", 1)[-1]
+        local = raw.rsplit("}", 1)[1] if "}" in raw else raw
         if local == "seg" and self.seg_depth == 1:
             self.seg_depth = 0
             self.parser.CharacterDataHandler = None

@@ -58,6 +58,7 @@ NEEDS_REVIEW_12 = frozenset({
 DONE_20 = frozenset({"translated", "reviewed", "final"})
 _KEY_POSITION = re.compile(r"^(.*)#(\d+)$", re.DOTALL)
 _SEGMENT_NOTE = re.compile(r"^segment (\d+):")
+_ATTR_SPECIAL = re.compile('[&<>"\n\r\t\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]')
 _OVERRIDE_REF = re.compile(r"d\d+te?")
 _BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -95,11 +96,18 @@ class TaskFile:
 
 
 def _text(value: str) -> str:
-    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return value.replace("\r", "&#13;")
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    if "<" in value:
+        value = value.replace("<", "&lt;")
+    if ">" in value:
+        value = value.replace(">", "&gt;")
+    return value.replace("\r", "&#13;") if "\r" in value else value
 
 
 def _attr(value: str) -> str:
+    if _ATTR_SPECIAL.search(value) is None:
+        return value
     value = _BAD_XML_CHARS.sub("\ufffd", value)
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return (value.replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
@@ -121,7 +129,9 @@ def _content12(nodes: list[Node], out: list[str]) -> None:
 
 
 def _text12(value: str) -> str:
-    return _text(_BAD_XML_CHARS.sub("\ufffd", value))
+    if _BAD_XML_CHARS.search(value) is not None:
+        value = _BAD_XML_CHARS.sub("\ufffd", value)
+    return _text(value)
 
 
 def _content20(nodes: list[Node], out: list[str], data: dict[str, str], codes: dict[int, Code]
