@@ -36,11 +36,11 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench import adoption, catalogs, growth, scan, tasks, web, wxr
+from bench import adoption, catalogs, formats, growth, scan, tasks, web, wxr
 from bench.common import OUT, ROOT, SCALES, SQLITE_MAX_POSTS, Ctx, fmt_num
 
 AREAS = {"scan": scan, "tasks": tasks, "catalogs": catalogs, "wxr": wxr, "web": web,
-         "adoption": adoption}
+         "adoption": adoption, "formats": formats}
 RSS_LABELS = {
     "child ru_maxrss": "child",
     "forked child ru_maxrss": "fork",
