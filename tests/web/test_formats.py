@@ -80,6 +80,8 @@ def test_openapi_documents_the_formats(site: Site) -> None:
     assert {"get", "post"} <= set(paths["/api/v1/tasks/{task_id}/xliff"])
     assert {"get", "post"} <= set(paths["/api/v1/memory/tmx"])
     assert "/tasks/{task_id}/xliff" not in paths  # the page's download is not the API
+    docs = site.client().get("/api/docs")
+    assert 'id="tag-formats"' in docs.text and "/api/v1/memory/tmx" in docs.text
 
 
 def test_task_page_links_the_xliff_download(site: Site) -> None:
