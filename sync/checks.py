@@ -45,9 +45,11 @@ import html
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from difflib import SequenceMatcher
 from typing import NamedTuple
+
+from sync.i18n import t_
 
 __all__ = ["KEEP_SOURCE", "check_entry", "check_segment", "shortcode_problems"]
 
@@ -213,11 +215,11 @@ def check_segment(
         return []
     problems = check_entry(msgid, msgstr, lang=lang, text_params=text_params)
     if kind == "title" and any(c in msgstr for c in "\n\r\u2028\u2029\x85"):
-        problems.append("a title must be one line: remove the line break")
+        problems.append(t_("a title must be one line: remove the line break"))
     if not keep_source and _unchanged(msgid, msgstr):
-        problems.append("the translation is the source text unchanged: translate it, or mark "
-                        "it as a name that stays as it is (PO flag #, keep-source; \"same as "
-                        "source\" in the browser)")
+        problems.append(t_("the translation is the source text unchanged: translate it, or "
+                           "mark it as a name that stays as it is (PO flag #, keep-source; "
+                           "\"same as source\" in the browser)"))
     return problems
 
 
@@ -272,13 +274,23 @@ def _check_whitespace(msgid: str, msgstr: str) -> list[str]:
     ):
         if source == target:
             continue
-        if not target:
-            problems.append(f"{where} white space {source!r} is missing")
+        if where == "leading":
+            if not target:
+                problems.append(t_("leading white space %(ws)s is missing", ws=repr(source)))
+            elif not source:
+                problems.append(t_("extra leading white space %(ws)s", ws=repr(target)))
+            else:
+                problems.append(t_("leading white space differs: %(source)s in the source, "
+                                   "%(target)s in the translation", source=repr(source),
+                                   target=repr(target)))
+        elif not target:
+            problems.append(t_("trailing white space %(ws)s is missing", ws=repr(source)))
         elif not source:
-            problems.append(f"extra {where} white space {target!r}")
+            problems.append(t_("extra trailing white space %(ws)s", ws=repr(target)))
         else:
-            problems.append(f"{where} white space differs: {source!r} in the source, "
-                            f"{target!r} in the translation")
+            problems.append(t_("trailing white space differs: %(source)s in the source, "
+                               "%(target)s in the translation", source=repr(source),
+                               target=repr(target)))
     return problems
 
 
@@ -307,10 +319,10 @@ def _check_printf(msgid: str, msgstr: str) -> list[str]:
         plain_source = [p for p in source if not p.startswith("%(") and "$" not in p]
         plain_target = [p for p in target if not p.startswith("%(") and "$" not in p]
         if plain_source != plain_target:
-            problems.append(
-                f"placeholders {' '.join(plain_source)} are in another order "
-                f"({' '.join(plain_target)}); unnamed placeholders must keep the source's order"
-            )
+            problems.append(t_(
+                "placeholders %(source)s are in another order (%(target)s); unnamed "
+                "placeholders must keep the source's order", source=" ".join(plain_source),
+                target=" ".join(plain_target)))
     return problems
 
 
@@ -420,7 +432,8 @@ def _compare_shortcodes(
             return ""
         side = 0 if in_source else 1
         line = texts[side].count("\n", 0, code.start) + first_lines[side]
-        return f" (source line {line})" if in_source else f" (line {line})"
+        return t_(" (source line %(line)d)", line=line) if in_source else t_(
+            " (line %(line)d)", line=line)
 
     source_keys, target_keys = [c.key for c in source], [c.key for c in target]
     if source_keys == target_keys:
@@ -438,26 +451,31 @@ def _compare_shortcodes(
         for i, code in enumerate(source):
             if i not in paired_source and missing[code.key] > 0:
                 missing[code.key] -= 1
-                problems.append(f"shortcode {code.label} is missing{at(code, True)}")
+                problems.append(t_("shortcode %(code)s is missing%(where)s", code=code.label,
+                                   where=at(code, True)))
         for j, code in enumerate(target):
             if j not in paired_target and extra[code.key] > 0:
                 extra[code.key] -= 1
-                problems.append(f"extra shortcode {code.label}{at(code)}")
+                problems.append(t_("extra shortcode %(code)s%(where)s", code=code.label,
+                                   where=at(code)))
         if not problems:  # the same shortcodes, moved
             nesting = _nesting(target) if not _nesting(source) else []
             if nesting:
-                problems += [f"{message}{at(code)}" for message, code in nesting]
+                problems += [t_("%(problem)s%(where)s", problem=message, where=at(code))
+                             for message, code in nesting]
             else:
                 i = next(i for i, (a, b) in enumerate(zip(source_keys, target_keys,
                                                           strict=True)) if a != b)
-                problems.append(
-                    f"shortcodes are in another order: {target[i].label}{at(target[i])} is "
-                    f"where the source has {source[i].label}{at(source[i], True)}"
-                )
+                problems.append(t_(
+                    "shortcodes are in another order: %(found)s%(where)s is where the source "
+                    "has %(wanted)s%(source_where)s", found=target[i].label,
+                    where=at(target[i]), wanted=source[i].label,
+                    source_where=at(source[i], True)))
     for old, new in pairs:
         if old.key[0] in ("open", "self"):
             problems += [
-                f"shortcode {old.name}{at(new)}: {p}"
+                t_("shortcode %(name)s%(where)s: %(problem)s", name=old.name, where=at(new),
+                   problem=p)
                 for p in _parameter_problems(old, new, text_params)
             ]
     return problems
@@ -469,24 +487,27 @@ def _parameter_problems(old: _Shortcode, new: _Shortcode,
     if old.positional != new.positional:
         for n, (a, b) in enumerate(zip(old.positional, new.positional, strict=False), start=1):
             if a != b:
-                problems.append(f'positional parameter {n} changed from "{a}" to "{b}"; '
-                                f"positional parameters may not be translated")
+                problems.append(t_('positional parameter %(n)d changed from "%(old)s" to '
+                                   '"%(new)s"; positional parameters may not be translated',
+                                   n=n, old=a, new=b))
         shared = min(len(old.positional), len(new.positional))
-        problems += [f'positional parameter {n} "{v}" is missing'
+        problems += [t_('positional parameter %(n)d "%(value)s" is missing', n=n, value=v)
                      for n, v in enumerate(old.positional[shared:], start=shared + 1)]
-        problems += [f'extra positional parameter {n} "{v}"'
+        problems += [t_('extra positional parameter %(n)d "%(value)s"', n=n, value=v)
                      for n, v in enumerate(new.positional[shared:], start=shared + 1)]
     if old.named == new.named:
         return problems
     for key, value in old.named.items():
         if key not in new.named:
-            problems.append(f"parameter {key} is missing")
+            problems.append(t_("parameter %(key)s is missing", key=key))
         elif new.named[key] != value and key not in text_params:
-            translatable = (f"only {', '.join(text_params)} may be translated" if text_params
-                            else "no parameter may be translated")
-            problems.append(f'parameter {key} changed from "{value}" to "{new.named[key]}"; '
-                            f"{translatable}")
-    problems += [f'extra parameter {key}="{value}"'
+            translatable = (t_("only %(params)s may be translated",
+                               params=", ".join(text_params)) if text_params
+                            else t_("no parameter may be translated"))
+            problems.append(t_('parameter %(key)s changed from "%(old)s" to "%(new)s"; '
+                               "%(translatable)s", key=key, old=value, new=new.named[key],
+                               translatable=translatable))
+    problems += [t_('extra parameter %(key)s="%(value)s"', key=key, value=value)
                  for key, value in new.named.items() if key not in old.named]
     return problems
 
@@ -512,11 +533,12 @@ def _nesting(codes: list[_Shortcode]) -> list[tuple[str, _Shortcode]]:
                     break
             else:
                 if code.name in cut:
-                    problems.append((f"shortcode {code.label} comes after "
-                                     f"{cut.pop(code.name).label}: shortcodes must nest", code))
+                    problems.append((t_("shortcode %(code)s comes after %(other)s: shortcodes "
+                                        "must nest", code=code.label,
+                                        other=cut.pop(code.name).label), code))
                 else:
-                    problems.append((f"closing shortcode {code.label} has no opening "
-                                     f"shortcode", code))
+                    problems.append((t_("closing shortcode %(code)s has no opening shortcode",
+                                        code=code.label), code))
     return problems
 
 
@@ -552,11 +574,12 @@ def _balance(tags: Iterable[tuple[bool, str, bool, str]]) -> list[str]:
             stack.pop()
         elif name in stack:
             while stack[-1] != name:
-                problems.append(f"HTML tag <{stack.pop()}> is not closed before </{name}>")
+                problems.append(t_("HTML tag <%(tag)s> is not closed before </%(closing)s>",
+                                   tag=stack.pop(), closing=name))
             stack.pop()
         else:
-            problems.append(f"closing tag </{name}> has no opening tag")
-    problems += [f"HTML tag <{name}> is not closed" for name in reversed(stack)]
+            problems.append(t_("closing tag </%(tag)s> has no opening tag", tag=name))
+    problems += [t_("HTML tag <%(tag)s> is not closed", tag=name) for name in reversed(stack)]
     return problems
 
 
@@ -622,14 +645,16 @@ def _check_attributes(
     for i, (name, attributes) in enumerate(target):
         for attribute, value in attributes.items():
             if _is_active(attribute) and (name, attribute, value) not in allowed_active:
-                problems.append(f"HTML tag <{name}>: attribute {attribute} is not allowed "
-                                f"unless the source has it, with the same value")
+                problems.append(t_("HTML tag <%(tag)s>: attribute %(attribute)s is not allowed "
+                                   "unless the source has it, with the same value", tag=name,
+                                   attribute=attribute))
                 refused.add((i, attribute))
             elif attribute not in _PROSE_ATTRIBUTES and (url := _dangerous_url(value)) and (
                 url not in allowed_urls
             ):
-                problems.append(f"HTML tag <{name}>: attribute {attribute} holds a "
-                                f"{_scheme(url)}: URL that the source does not have")
+                problems.append(t_("HTML tag <%(tag)s>: attribute %(attribute)s holds a "
+                                   "%(scheme)s: URL that the source does not have", tag=name,
+                                   attribute=attribute, scheme=_scheme(url)))
                 refused.add((i, attribute))
     # Tag by tag, per name; a name whose count differs is the tag check's problem.
     by_name: dict[str, tuple[list[dict[str, str]], list[tuple[int, dict[str, str]]]]] = {}
@@ -643,10 +668,12 @@ def _check_attributes(
         for n, (old, (i, new)) in enumerate(zip(olds, news, strict=True), start=1):
             if old == new:
                 continue
-            tag = f"HTML tag <{name}>" + (f" (number {n})" if len(olds) > 1 else "")
+            tag = (t_("HTML tag <%(tag)s> (number %(n)d)", tag=name, n=n) if len(olds) > 1
+                   else t_("HTML tag <%(tag)s>", tag=name))
             for attribute, value in old.items():
                 if attribute not in new:
-                    problems.append(f"{tag}: attribute {attribute} is missing")
+                    problems.append(t_("%(tag)s: attribute %(attribute)s is missing", tag=tag,
+                                       attribute=attribute))
                     continue
                 changed = new[attribute]
                 if (changed == value or attribute in _PROSE_ATTRIBUTES
@@ -655,13 +682,15 @@ def _check_attributes(
                 if attribute in _LINK_ATTRIBUTES:
                     if lang and _same_link(value, changed, lang):
                         continue
-                    hint = (f"; a link may only gain the language prefix /{lang}" if lang
-                            else "; a link must stay as in the source")
+                    hint = (t_("; a link may only gain the language prefix /%(lang)s", lang=lang)
+                            if lang else t_("; a link must stay as in the source"))
                 else:
-                    hint = "; only title and alt may be translated"
-                problems.append(f'{tag}: attribute {attribute} changed from "{value}" to '
-                                f'"{changed}"{hint}')
-            problems += [f'{tag}: extra attribute {attribute}="{value}"'
+                    hint = t_("; only title and alt may be translated")
+                problems.append(t_('%(tag)s: attribute %(attribute)s changed from "%(old)s" '
+                                   'to "%(new)s"%(hint)s', tag=tag, attribute=attribute,
+                                   old=value, new=changed, hint=hint))
+            problems += [t_('%(tag)s: extra attribute %(attribute)s="%(value)s"', tag=tag,
+                            attribute=attribute, value=value)
                          for attribute, value in new.items()
                          if attribute not in old and (i, attribute) not in refused]
     return problems
@@ -712,12 +741,13 @@ def _check_urls(msgid: str, msgstr: str, lang: str | None) -> list[str]:
             found.add(original)
         else:
             extra.append(url)
-    problems = [f"URL {u} is missing" for u in sorted(source - found)]
+    problems: list[str] = [t_("URL %(url)s is missing", url=u) for u in sorted(source - found)]
     for url in extra:
         dangerous = _dangerous_url(url)
         problems.append(
-            f"URL {url} is not allowed: a translation may not add {_scheme(dangerous)}: links"
-            if dangerous else f"extra URL {url}"
+            t_("URL %(url)s is not allowed: a translation may not add %(scheme)s: links",
+               url=url, scheme=_scheme(dangerous))
+            if dangerous else t_("extra URL %(url)s", url=url)
         )
     return problems
 
@@ -805,8 +835,9 @@ def _check_numbers(source_text: str, target_text: str) -> list[str]:
     written = {d: w for w, d in reversed(target)} | {d: w for w, d in reversed(source)}
     missing = Counter(d for _, d in source) - Counter(d for _, d in target)
     extra = Counter(d for _, d in target) - Counter(d for _, d in source)
-    return [f"number {written[d]} is missing" for d in sorted(missing.elements())] + [
-        f"extra number {written[d]}" for d in sorted(extra.elements())
+    return [t_("number %(number)s is missing", number=written[d])
+            for d in sorted(missing.elements())] + [
+        t_("extra number %(number)s", number=written[d]) for d in sorted(extra.elements())
     ]
 
 
@@ -826,11 +857,11 @@ def _markdown_markers(text: str) -> dict[str, int]:
 
 
 _MARKER_NAMES = {
-    "**": "bold marker **",
-    "__": "bold marker __",
-    "*": "emphasis marker *",
-    "_": "emphasis marker _",
-    "`": "code marker `",
+    "**": t_("bold marker **"),
+    "__": t_("bold marker __"),
+    "*": t_("emphasis marker *"),
+    "_": t_("emphasis marker _"),
+    "`": t_("code marker `"),
 }
 
 
@@ -842,10 +873,13 @@ def _check_markdown(msgid: str, msgstr: str) -> list[str]:
     problems: list[str] = []
     for marker, label in _MARKER_NAMES.items():
         if source[marker] != target[marker]:
-            verb = "is missing" if source[marker] > target[marker] else "is extra"
             problems.append(
-                f"Markdown {label} {verb}: {source[marker]} in the source, "
-                f"{target[marker]} in the translation"
+                t_("Markdown %(marker)s is missing: %(source)d in the source, %(target)d in "
+                   "the translation", marker=label, source=source[marker],
+                   target=target[marker])
+                if source[marker] > target[marker] else
+                t_("Markdown %(marker)s is extra: %(source)d in the source, %(target)d in the "
+                   "translation", marker=label, source=source[marker], target=target[marker])
             )
     return problems
 
@@ -857,9 +891,23 @@ def _check_multiset(source: list[str], target: list[str], what: str) -> list[str
     if not source and not target:
         return []
     wanted, found = Counter(source), Counter(target)
-    problems = [f"{what} {item} is missing" for item in _ordered(source, wanted - found)]
-    problems += [f"extra {what} {item}" for item in _ordered(target, found - wanted)]
+    missing, extra = _MULTISET[what]
+    problems = [missing(item) for item in _ordered(source, wanted - found)]
+    problems += [extra(item) for item in _ordered(target, found - wanted)]
     return problems
+
+
+#: (missing, extra) messages of each kind of thing a translation must carry over.
+_MULTISET: dict[str, tuple[Callable[[str], str], Callable[[str], str]]] = {
+    "placeholder": (lambda x: t_("placeholder %(item)s is missing", item=x),
+                    lambda x: t_("extra placeholder %(item)s", item=x)),
+    "HTML tag": (lambda x: t_("HTML tag %(item)s is missing", item=x),
+                 lambda x: t_("extra HTML tag %(item)s", item=x)),
+    "closing tag": (lambda x: t_("closing tag %(item)s is missing", item=x),
+                    lambda x: t_("extra closing tag %(item)s", item=x)),
+    "footnote marker": (lambda x: t_("footnote marker %(item)s is missing", item=x),
+                        lambda x: t_("extra footnote marker %(item)s", item=x)),
+}
 
 
 def _ordered(order: list[str], counts: Counter[str]) -> list[str]:

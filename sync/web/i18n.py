@@ -16,6 +16,7 @@ import sys
 from collections.abc import Collection, Mapping
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_datetime, format_timedelta
@@ -123,6 +124,14 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 _ = gettext
+
+
+def localized(value: Any) -> Any:
+    """A core message (sync.i18n.Text) in the current UI language, its command-line hint
+    left out; anything else as it is."""
+    from sync.i18n import Text, localize
+
+    return localize(value, gettext, ngettext) if isinstance(value, Text) else value
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"

@@ -87,7 +87,9 @@ def web_link(url: str | None) -> str | None:
 
 
 def flash(request: Request, kind: str, text: str) -> None:
-    """A message for the next page this session sees (kind: ok, error, info)."""
+    """A message for the next page this session sees (kind: ok, error, info), in the
+    request's language (a core message is translated now: the session keeps text)."""
+    text = i18n.localized(text)
     messages = list(request.session.get("flash", []))[-3:]
     if len(text) > 400:  # the session is a cookie: keep it well under 4 KB
         text = text[:399] + "…"
@@ -122,6 +124,9 @@ class Renderer:
             extensions=["jinja2.ext.i18n"],
             trim_blocks=True,
             lstrip_blocks=True,
+            # every value a page shows that is a core message (sync.i18n.Text: a check's
+            # problem, an error) is shown in the reader's language, without CLI hints
+            finalize=i18n.localized,
         )
         self.env.install_gettext_callables(  # type: ignore[attr-defined]
             gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True

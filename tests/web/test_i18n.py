@@ -56,7 +56,8 @@ def test_catalogs_are_in_step_with_the_sources() -> None:
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords={
-            "_": None, "gettext": None, "ngettext": (1, 2), "N_": None}):
+            "_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "t_": None,
+            "nt_": (1, 2)}):
         found.add(message if isinstance(message, str) else tuple(message))
     for lang in ("en", *LANGS):
         ids = message_ids(catalog(lang))
