@@ -119,6 +119,10 @@ class Version(Base):
     # a placeholder the site keeps so the page exists (TRANSYNC_STUB_FIELDS, or no text at
     # all): a translation that is a stub is missing
     stub: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # words of the current revision; for a stale translation, the source words of the changed
+    # and added segments (sync.words)
+    words: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    stale_words: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     post: Mapped[Post] = relationship(back_populates="versions")
@@ -156,6 +160,7 @@ class Segment(Base):
     kind: Mapped[str] = mapped_column(String(64))  # "meta:<field>" for front-matter fields
     text: Mapped[str] = mapped_column(Text)
     source_text: Mapped[str | None] = mapped_column(Text)
+    words: Mapped[int | None] = mapped_column(Integer)  # None: not counted yet (sync.words)
 
 
 class Event(Base):
@@ -258,6 +263,8 @@ class Task(Base):
     # and what was found there; cleared when an editor resolves it
     conflict: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     progress: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # the work in words at source_revision (sync.words), kept once done: throughput reads it
+    words: Mapped[int | None] = mapped_column(Integer)
     submission: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
