@@ -58,6 +58,16 @@ class Settings:
     source_langs: tuple[str, ...] = ()  # empty: every configured language may be a source
     shortcode_text_params: tuple[str, ...] = ("text", "title", "alt", "caption")
     max_document_bytes: int = 10_000_000
+    # notifications (issue 18): mail, links, webhook deliveries, the notify tick
+    smtp_url: str = field(default="", repr=False)  # smtp://, smtps://, smtp+starttls://
+    mail_from: str = "transync@localhost"
+    base_url: str = "http://localhost:8000"  # links in mails and webhook payloads
+    webhook_timeout: float = 10.0  # seconds per delivery attempt
+    webhook_retry_seconds: float = 30.0  # the first retry's delay; doubled each time
+    webhook_retry_hours: float = 24.0  # retries stop this long after the first attempt
+    webhook_disable_days: float = 3.0  # an endpoint failing this long is disabled
+    notify_interval: float = 10.0  # seconds between two notify ticks (beat)
+    digest_hour: int = 7  # the UTC hour daily digests go out
 
     @property
     def four_eyes_on(self) -> bool:
@@ -155,6 +165,15 @@ def load_settings(
             f"TRANSYNC_SOURCE_LANGS names {','.join(unknown)}, which is not in "
             f"TRANSYNC_LANGUAGES={','.join(settings.languages)}"
         )
+    if settings.smtp_url and not settings.smtp_url.startswith(
+            ("smtp://", "smtps://", "smtp+starttls://")):
+        raise ConfigError("TRANSYNC_SMTP_URL: use smtp://, smtps:// or smtp+starttls:// "
+                          "(user:password@host:port)")
+    if not 0 <= settings.digest_hour <= 23:
+        raise ConfigError(f"TRANSYNC_DIGEST_HOUR={settings.digest_hour}: an hour from 0 to 23")
+    if settings.webhook_timeout <= 0 or settings.notify_interval <= 0:
+        raise ConfigError("TRANSYNC_WEBHOOK_TIMEOUT and TRANSYNC_NOTIFY_INTERVAL must be "
+                          "positive numbers of seconds")
     if settings.max_document_bytes < 1:
         raise ConfigError("TRANSYNC_MAX_DOCUMENT_BYTES must be a positive number of bytes")
     return settings
