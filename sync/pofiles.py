@@ -21,6 +21,7 @@ from sync.config import Settings
 from sync.db.models import Revision, Task, Version
 from sync.errors import ConflictError, SubmissionError
 from sync.history import record
+from sync.i18n import t_
 from sync.queue import get_task
 from sync.segments import Segment, segment_label, split_fields
 from sync.submission import check_claim, fields_by_name, finish, task_source
@@ -208,17 +209,18 @@ def submit_segments(
                                       and seg["change"] != "changed")}
     for pos, text in translations.items():
         if not 0 <= pos < len(segments):
-            problems.append(f"segment {pos}: not a segment of task #{task.id}")
+            problems.append(t_("segment %(pos)d: not a segment of task #%(task)d", pos=pos,
+                               task=task.id))
             continue
         if not text or not text.strip():
             continue
         for p in check_segment(segments[pos], text, kind=loaded[pos].kind, lang=task.lang,
                                text_params=settings.shortcode_text_params,
                                keep_source=pos in keep_source):
-            problems.append(f"segment {pos}: {p}")
+            problems.append(t_("segment %(pos)d: %(problem)s", pos=pos, problem=p))
         clean[pos] = text
     if problems:
-        raise SubmissionError("the translation was refused; nothing was applied",
+        raise SubmissionError(t_("the translation was refused; nothing was applied"),
                               problems=problems)
     return apply_segments(session, settings, task, key, clean, name, partial=partial,
                           save_only=save_only, loaded=(src, rev, loaded))

@@ -33,6 +33,7 @@ router = APIRouter(include_in_schema=False)
 ACT_ERRORS = (ConflictError, InputError, NotFound, PermissionDenied)
 SEGMENT_PROBLEM = re.compile(r"^segment (\d+): (.*)$", re.DOTALL)
 FIELD = re.compile(r"^t(\d{1,5})$")
+KEEP = re.compile(r"^same(\d{1,5})$")
 
 
 @router.get("/my")
@@ -83,6 +84,10 @@ def split_problems(problems: list[str]) -> tuple[dict[int, list[str]], list[str]
     by_position: dict[int, list[str]] = {}
     other = []
     for problem in problems:
+        params = getattr(problem, "params", {})
+        if "pos" in params and "problem" in params:  # a core message: keep it translatable
+            by_position.setdefault(int(params["pos"]), []).append(params["problem"])
+            continue
         m = SEGMENT_PROBLEM.match(problem)
         if m:
             by_position.setdefault(int(m.group(1)), []).append(m.group(2))
@@ -134,7 +139,7 @@ def task_page(request: Request, task_id: int, actor: Actor = Depends(page_actor)
 
 
 def _save(request: Request, actor: Actor, task_id: int, translations: dict[int, str],
-          submit: bool) -> Response:
+          submit: bool, keep_source: set[int] | None = None) -> Response:
     from sync.errors import SubmissionError
 
     settings = web(request).settings
@@ -149,7 +154,8 @@ def _save(request: Request, actor: Actor, task_id: int, translations: dict[int, 
             if not submit:
                 translations = edited_only(session, settings, task_id, translations)
             result = submit_segments(session, settings, task_id, actor.name, translations,
-                                     partial=not submit, save_only=not submit)
+                                     partial=not submit, save_only=not submit,
+                                     keep_source=keep_source)
     except SubmissionError as exc:
         by_position, other = split_problems(exc.problems)
         return render_task(request, actor, task_id, entered=translations, problems=by_position,
@@ -193,12 +199,16 @@ async def save_translations(request: Request, task_id: int,
     """The editor's form: fields t0…tN (one per segment) and action=save|submit."""
     form = await request.form()
     translations: dict[int, str] = {}
+    keep_source: set[int] = set()
     for name, value in form.multi_items():
         m = FIELD.match(name)
         if m and isinstance(value, str):
             translations[int(m.group(1))] = value.replace("\r\n", "\n")
+        elif (k := KEEP.match(name)) and value == "yes":
+            keep_source.add(int(k.group(1)))  # "same as source": a name that stays as it is
     submit = form.get("action") == "submit"
-    return await run_in_threadpool(_save, request, actor, task_id, translations, submit)
+    return await run_in_threadpool(_save, request, actor, task_id, translations, submit,
+                                   keep_source)
 
 
 @router.get("/tasks/{task_id}/po")
