@@ -161,17 +161,23 @@ def parse(text: str, *, text_params: tuple[str, ...] | frozenset[str] = TEXT_PAR
     stack = [_Frame("root", "", "")]
     pos = 0
     n = len(text)
+    search, match = _TRIGGERS.search, _MASTER.match
     while pos < n:
-        t = _TRIGGERS.search(text, pos)  # every alternative starts at one of these: a
-        if t is None:  # cheap search, then one match there, not a search of _MASTER
+        t = search(text, pos)  # every alternative starts at one of these: a cheap
+        if t is None:  # search, then one match there, not a search of _MASTER
             break
-        m = _MASTER.match(text, t.start())
+        at = t.start()
+        m = match(text, at)
         if m is None:
-            _add_text(stack[-1].children, text[pos:t.start() + 1])
-            pos = t.start() + 1
+            _add_text(stack[-1].children, text[pos:at + 1])
+            pos = at + 1
             continue
-        if m.start() > pos:
-            _add_text(stack[-1].children, text[pos:m.start()])
+        if at > pos:
+            children = stack[-1].children
+            if children and isinstance(children[-1], str):
+                children[-1] += text[pos:at]
+            else:
+                children.append(text[pos:at])
         kind = m.lastgroup
         end = m.end()
         if kind == "code" or kind == "comment" or kind == "autolink" or kind == "footnote":

@@ -273,13 +273,12 @@ def _write20(task: TaskFile, out: list[str]) -> None:
         keep = ' ts:keep-source="yes"' if u.keep_source else ""
         out.append(f'    <unit id="s{u.position}" name="{_attr(task.key)}#{u.position}" '
                    f'type="ts:{_attr(_nmtoken(u.kind))}"{keep}>\n')
-        codes = codes_of(u.source)
         data: dict[str, str] = {}
         source: list[str] = []
-        _content20(u.source, source, data, codes)
+        _content20(u.source, source, data, {})  # no base: every code is its own
         target: list[str] = []
         if u.target is not None:
-            _content20(u.target, target, data, codes)
+            _content20(u.target, target, data, codes_of(u.source))
         if u.suggestion is not None:
             score, origin, text = u.suggestion
             out.append(f'      <mtc:matches>\n        <mtc:match ref="#s" '
@@ -295,7 +294,7 @@ def _write20(task: TaskFile, out: list[str]) -> None:
         out.append("      </notes>\n")
         if data:
             out.append("      <originalData>\n")
-            for ref, value in sorted(data.items(), key=lambda kv: _data_order(kv[0])):
+            for ref, value in data.items():  # the source's codes in order, then the target's
                 out.append(f'        <data id="{ref}" xml:space="preserve">{_text20(value)}'
                            "</data>\n")
             out.append("      </originalData>\n")
@@ -307,11 +306,6 @@ def _write20(task: TaskFile, out: list[str]) -> None:
             out.append(f'        <target xml:space="preserve">{"".join(target)}</target>\n')
         out.append("      </segment>\n    </unit>\n")
     out.append("  </file>\n</xliff>\n")
-
-
-def _data_order(ref: str) -> tuple[int, str]:
-    digits = "".join(ch for ch in ref if ch.isdigit())
-    return int(digits or 0), ref
 
 
 def _nmtoken(value: str) -> str:
