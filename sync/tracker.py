@@ -28,6 +28,7 @@ from sync.segments import Analysis, Segment, align, analyze_document, diff_segme
 from sync.sources.base import SKIP_REASONS, Deleted, Document, Problem, Skipped, Unchanged
 from sync.spill import Spill
 from sync.state import State, translation_state
+from sync.words import count_words
 
 Progress = Callable[[int], None]
 CHUNK = 500
@@ -115,6 +116,7 @@ class VRow:
     removed_segments: int = 0
     baseline: str | None = None
     stub: bool = False
+    stale_words: int = 0  # a stale translation's work: source words changed and added
     declared_hash: str | None = None  # the source_hash the file declares (column above)
     front_matter: dict[str, Any] | None = None  # not in the snapshot; set when a file is read
     # scan-local
@@ -166,7 +168,7 @@ VERSION_COLUMNS = (
     "id post_id lang source origin title draft deleted revision content_hash raw_hash "
     "segment_count date declared_source_lang priority due external_id "
     "based_on_revision stale_since changed_segments added_segments removed_segments "
-    "baseline stub"
+    "baseline stub stale_words"
 ).split()
 if [f.name for f in dataclasses.fields(VRow)][: len(VERSION_COLUMNS) + 1] != [
     *VERSION_COLUMNS, "declared_hash"
@@ -871,10 +873,11 @@ class Scan:
                         v.stale_since = self.now
                         v.dirty = True
                 elif v.stale_since is not None or v.changed_segments or v.added_segments or (
-                    v.removed_segments
+                    v.removed_segments or v.stale_words
                 ):
                     v.stale_since = None
                     v.changed_segments = v.added_segments = v.removed_segments = 0
+                    v.stale_words = 0
                     v.dirty = True
         wanted = {(src.id, v.based_on_revision) for v, src in needs}
         wanted |= {(src.id, src.revision) for v, src in needs if not src.revised}
@@ -893,6 +896,10 @@ class Scan:
             if counts != (v.changed_segments, v.added_segments, v.removed_segments):
                 v.changed_segments, v.added_segments, v.removed_segments = counts
                 v.dirty = True
+            words = sum(count_words(op.new_text) for op in d.ops
+                        if op.tag in ("changed", "added"))
+            if words != v.stale_words:
+                v.stale_words, v.dirty = words, True
 
     # -- writing ---------------------------------------------------------------
 
@@ -941,7 +948,7 @@ class Scan:
                     }
                     for v, content in zip(chunk, contents, strict=True)
                 ],
-            ).scalars()
+            ).scalars().all()
             rows: list[tuple[int, int, str, str, str | None]] = []
             for content, rid in zip(contents, rev_ids, strict=True):
                 segments, _body, texts = content  # type: ignore[misc]
@@ -952,8 +959,13 @@ class Scan:
                 else:
                     rows.extend((rid, pos, s.kind, s.text, None)
                                 for pos, s in enumerate(segments))
+            words = dict.fromkeys(rev_ids, 0)
             if rows:
-                insert_segments(rows)
+                for row, n in zip(rows, insert_segments(rows), strict=True):
+                    words[row[0]] += n
+            self.session.execute(by_id.values(words=bindparam("_words")), [
+                {"_id": v.id, "_words": words[rid]} for v, rid in zip(chunk, rev_ids,
+                                                                     strict=True)])
         self.write_historical(insert_segments)
         self.state_events()
         if self.events:
@@ -978,7 +990,7 @@ class Scan:
         self.report.touched_posts.clear()
 
     def write_historical(
-        self, insert_segments: Callable[[Sequence[tuple[int, int, str, str, str | None]]], None]
+        self, insert_segments: Callable[[Sequence[tuple[int, int, str, str, str | None]]], Any]
     ) -> None:
         """Source revisions found in git history: rows and segments like any revision."""
         revisions = Revision.__table__
@@ -1046,13 +1058,14 @@ class Scan:
         return values
 
 
-SEGMENT_FIELDS = ("revision_id", "position", "kind", "text", "source_text")
+SEGMENT_FIELDS = ("revision_id", "position", "kind", "text", "source_text", "words")
 
 
 def segment_inserter(
     session: Session,
-) -> Callable[[Sequence[tuple[int, int, str, str, str | None]]], None]:
-    """A function inserting segment rows given as tuples in SEGMENT_FIELDS order.
+) -> Callable[[Sequence[tuple[int, int, str, str, str | None]]], list[int]]:
+    """A function inserting segment rows given as tuples in SEGMENT_FIELDS order, but for
+    the words, which it counts (sync.words) and returns, one per row.
 
     A scan inserts about twenty segments per new revision. On SQLite they go straight to the
     driver's executemany (plain ints and strs: no type needs SQLAlchemy's bind processing),
@@ -1064,14 +1077,20 @@ def segment_inserter(
                f"VALUES ({', '.join('?' * len(SEGMENT_FIELDS))})")
         connection = session.connection()
 
-        def insert_raw(rows: Sequence[tuple[int, int, str, str, str | None]]) -> None:
-            connection.exec_driver_sql(sql, list(rows))
+        def insert_raw(rows: Sequence[tuple[int, int, str, str, str | None]]) -> list[int]:
+            words = [count_words(r[3]) for r in rows]
+            connection.exec_driver_sql(sql, [(*r, n) for r, n in zip(rows, words,
+                                                                     strict=True)])
+            return words
 
         return insert_raw
     statement = SegmentRow.__table__.insert()
 
-    def insert_core(rows: Sequence[tuple[int, int, str, str, str | None]]) -> None:
-        session.execute(statement, [dict(zip(SEGMENT_FIELDS, r, strict=True)) for r in rows])
+    def insert_core(rows: Sequence[tuple[int, int, str, str, str | None]]) -> list[int]:
+        words = [count_words(r[3]) for r in rows]
+        session.execute(statement, [dict(zip(SEGMENT_FIELDS, (*r, n), strict=True))
+                                    for r, n in zip(rows, words, strict=True)])
+        return words
 
     return insert_core
 
