@@ -13,6 +13,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,10 @@ class Settings:
     webhook_disable_days: float = 3.0  # an endpoint failing this long is disabled
     notify_interval: float = 10.0  # seconds between two notify ticks (beat)
     digest_hour: int = 7  # the UTC hour daily digests go out
+    # how much work, and when it will be done (issue 19)
+    word_rate: str = ""  # price of a word: 0.08 for every language, or tr=0.08,ru=0.07
+    currency: str = "EUR"
+    forecast_days: int = 60  # the past window throughput and the forecast are measured over
 
     @property
     def four_eyes_on(self) -> bool:
@@ -83,8 +88,39 @@ class Settings:
         return self.source_langs or self.languages
 
     @property
+    def word_rates(self) -> dict[str, Decimal]:
+        """Language → price of a word (TRANSYNC_WORD_RATE); a language not named has none."""
+        return parse_word_rates(self.word_rate, self.languages)
+
+    @property
     def sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def parse_word_rates(text: str, languages: tuple[str, ...]) -> dict[str, Decimal]:
+    """``0.08`` (every language) or ``tr=0.08,ru=0.07``.
+
+    >>> parse_word_rates("tr=0.08, ru=0.07", ("en", "tr", "ru"))
+    {'tr': Decimal('0.08'), 'ru': Decimal('0.07')}
+    """
+    rates: dict[str, Decimal] = {}
+    for item in _split(text):
+        lang, sep, value = item.rpartition("=")
+        try:
+            rate = Decimal(value.strip())
+        except InvalidOperation:
+            rate = Decimal(-1)
+        if not rate.is_finite() or rate < 0:
+            raise ConfigError(f"TRANSYNC_WORD_RATE: {item!r} is not a price; write 0.08 or "
+                              "tr=0.08,ru=0.07")
+        if not sep:
+            rates.update(dict.fromkeys(languages, rate))
+        elif lang.strip() not in languages:
+            raise ConfigError(f"TRANSYNC_WORD_RATE names {lang.strip()}, which is not in "
+                              f"TRANSYNC_LANGUAGES={','.join(languages)}")
+        else:
+            rates[lang.strip()] = rate
+    return rates
 
 
 ENV_PREFIX = "TRANSYNC_"
@@ -174,6 +210,10 @@ def load_settings(
     if settings.webhook_timeout <= 0 or settings.notify_interval <= 0:
         raise ConfigError("TRANSYNC_WEBHOOK_TIMEOUT and TRANSYNC_NOTIFY_INTERVAL must be "
                           "positive numbers of seconds")
+    settings.word_rates  # noqa: B018 - a bad TRANSYNC_WORD_RATE is refused here, by name
+    if not 1 <= settings.forecast_days <= 3650:
+        raise ConfigError(f"TRANSYNC_FORECAST_DAYS={settings.forecast_days}: a number of days "
+                          "from 1 to 3650")
     if settings.max_document_bytes < 1:
         raise ConfigError("TRANSYNC_MAX_DOCUMENT_BYTES must be a positive number of bytes")
     return settings
