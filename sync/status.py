@@ -31,8 +31,19 @@ class Cell:
     version: Any | None  # a Version row (or None when missing)
     task: Any | None = None
 
+    def words(self, source: Any | None) -> int:
+        """The work in words: a source's own, a stale translation's changed and added source
+        segments, a missing one's whole source; none for the rest (sync.words)."""
+        if self.state is State.SOURCE:
+            return self.version.words or 0
+        if self.state is State.STALE:
+            return self.version.stale_words or 0
+        if self.state is State.MISSING and source is not None and not source.deleted:
+            return source.words or 0
+        return 0
+
     def as_dict(self, source: Any | None) -> dict[str, Any]:
-        out: dict[str, Any] = {"state": str(self.state)}
+        out: dict[str, Any] = {"state": str(self.state), "words": self.words(source)}
         v = self.version
         if v is not None and self.state is State.MISSING and v.stub and not v.deleted:
             out["detail"] = "stub"  # a placeholder file the site keeps: missing all the same
@@ -214,9 +225,11 @@ def baseline_of(cell: Cell) -> str | None:
 
 
 def summarize(rows: Sequence[Row], langs: Sequence[str]) -> dict[str, dict[str, int]]:
-    """Per language: how many posts are in each state, and how many translations have an
-    assumed baseline (first seen with no evidence of the source they were made from)."""
-    summary = {lang: {**{str(s): 0 for s in STATES}, "assumed": 0} for lang in langs}
+    """Per language: how many posts are in each state, how many translations have an
+    assumed baseline (first seen with no evidence of the source they were made from), and
+    the words of the missing and stale ones (``words_pending``)."""
+    summary = {lang: {**{str(s): 0 for s in STATES}, "assumed": 0, "words_pending": 0}
+               for lang in langs}
     for row in rows:
         for lang in langs:
             cell = row.cells[lang]
@@ -224,6 +237,8 @@ def summarize(rows: Sequence[Row], langs: Sequence[str]) -> dict[str, dict[str, 
             counts[str(cell.state)] += 1
             if baseline_of(cell) == "assumed":
                 counts["assumed"] += 1
+            if cell.state in (State.MISSING, State.STALE):
+                counts["words_pending"] += cell.words(row.source)
     return summary
 
 
@@ -251,6 +266,13 @@ def status_document(
         posts.append(d)
     doc["posts"] = posts
     doc["summary"] = summarize(kept, settings.languages)
+    if settings.word_rates:  # the price of the pending words, where a rate is set
+        from sync.words import price
+
+        doc["currency"] = settings.currency
+        for lang, rate in settings.word_rates.items():
+            doc["summary"][lang]["cost_pending"] = price(
+                doc["summary"][lang]["words_pending"], rate)
     if page is not None and per_page is not None:
         doc.update(page=page, per_page=per_page, total=len(kept))
     return doc

@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["changed_words", "count_words", "segments_words"]
+__all__ = ["changed_words", "count_words", "price", "segments_words"]
 
 _SHORTCODE = re.compile(r"\{\{[<%].*?[>%]\}\}", re.DOTALL)
 _WP_SHORTCODE = re.compile(
@@ -131,3 +131,15 @@ def changed_words(old: Sequence[Any], new: Sequence[Any]) -> int:
 
     diff = diff_segments(old, new)
     return sum(count_words(op.new_text) for op in diff.ops if op.tag in ("changed", "added"))
+
+
+def price(words: int, rate: Any) -> float:
+    """What ``words`` cost at ``rate`` a word, to the cent (half up).
+
+    >>> from decimal import Decimal
+    >>> price(1234, Decimal("0.075"))
+    92.55
+    """
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return float((Decimal(words) * Decimal(rate)).quantize(Decimal("0.01"), ROUND_HALF_UP))
