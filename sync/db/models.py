@@ -191,6 +191,10 @@ class User(Base):
     token_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     ui_lang: Mapped[str | None] = mapped_column(String(16))
+    # notifications (0007): where mail goes, and how often (off, daily, immediate)
+    email: Mapped[str | None] = mapped_column(String(320))
+    digest: Mapped[str] = mapped_column(String(16), default="daily",
+                                        server_default=text("'daily'"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -334,3 +338,138 @@ class SourceState(Base):
     reconciled_at: Mapped[dt.datetime | None] = mapped_column()
     last_scan_at: Mapped[dt.datetime | None] = mapped_column()
     scans: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# -- notifications (issue 18): webhooks, deliveries, mail -----------------------------------------
+
+
+class NotifyQueue(Base):
+    """Events not yet fanned out to webhooks and mail. A trigger on ``events`` (migration
+    0007) adds a row in the transaction that writes the event; the fan-out deletes it in the
+    transaction that writes the notifications, so each event is fanned out exactly once."""
+
+    __tablename__ = "notify_queue"
+
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class Webhook(Base):
+    """An endpoint that receives signed deliveries (Standard Webhooks) of chosen events."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    events: Mapped[str] = mapped_column(Text)  # comma-separated types, or "*"
+    secret: Mapped[str] = mapped_column(String(128))  # whsec_…: never shown after creation
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    failing_since: Mapped[dt.datetime | None] = mapped_column()
+    disabled_at: Mapped[dt.datetime | None] = mapped_column()
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Notification(Base):
+    """One event of the vocabulary that someone is told about: its body is made once, so
+    every delivery and retry sends the same bytes. ``key`` makes it once per fact."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_task", "task_id"),
+                      Index("ix_notifications_post", "post_id", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    type: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[int | None] = mapped_column(Integer)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    task_id: Mapped[int | None] = mapped_column(Integer)
+    lang: Mapped[str | None] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Delivery(Base):
+    """A notification to one webhook: pending until delivered (2xx), failed (a final
+    answer, or 24 h of retries) or cancelled (the webhook was removed)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_due", "next_attempt_at", sqlite_where=text("state = 'pending'"),
+              postgresql_where=text("state = 'pending'")),
+        Index("ix_deliveries_webhook", "webhook_id", "id"),
+        Index("ix_deliveries_notification", "notification_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"))
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    first_attempt_at: Mapped[dt.datetime | None] = mapped_column()
+    lease: Mapped[str | None] = mapped_column(String(32))
+    leased_until: Mapped[dt.datetime | None] = mapped_column()
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class DeliveryAttempt(Base):
+    """The delivery log: every attempt with its answer, latency and the next try."""
+
+    __tablename__ = "delivery_attempts"
+    __table_args__ = (Index("ix_delivery_attempts_webhook", "webhook_id", "id"),
+                      Index("ix_delivery_attempts_delivery", "delivery_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    result: Mapped[str] = mapped_column(String(16))  # delivered, retry, failed
+    status: Mapped[int | None] = mapped_column(Integer)  # the HTTP status, if any
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class MailItem(Base):
+    """Something to tell one user by mail, waiting for their next digest (or in one)."""
+
+    __tablename__ = "mail_items"
+    __table_args__ = (Index("ix_mail_items_pending", "user_id", "id",
+                            sqlite_where=text("digest_id IS NULL"),
+                            postgresql_where=text("digest_id IS NULL")),
+                      Index("ix_mail_items_notification", "notification_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    notification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id", ondelete="SET NULL"))
+
+
+class Digest(Base):
+    """One mail to one user for one period: the (user, period) key makes it once, whatever
+    the number of beats or workers; ``sending`` past its lease is taken over."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("user_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="sending")  # sent, empty, failed
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column()
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(Text)

@@ -48,7 +48,7 @@ def test_migrations_match_the_models(db_url: str) -> None:
         with get_engine(db_url).connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
-    assert upgrade(db_url) == ("0006", "0006")  # idempotent
+    assert upgrade(db_url) == ("0007", "0007")  # idempotent
 
 
 def test_0002_keeps_suggestions_and_takes_long_texts(db_url: str) -> None:
@@ -61,7 +61,7 @@ def test_0002_keeps_suggestions_and_takes_long_texts(db_url: str) -> None:
         insert_task(conn, 1, "tr", 2)
         conn.execute(text("INSERT INTO suggestions (task_id, position, source_text, text, "
                           "score, origin) VALUES (1, 0, 's', 'kept', 100, 'o')"))
-    assert upgrade(db_url) == ("0001", "0006")
+    assert upgrade(db_url) == ("0001", "0007")
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO suggestions (task_id, position, source_text, text, "
                           "score, origin) VALUES (1, 1, 's', :t, 100, 'o')"), {"t": long})
@@ -80,7 +80,7 @@ def test_0003_drops_only_the_suggestions_of_tasks_moved_before_the_upgrade(db_ur
             conn.execute(text("INSERT INTO suggestions (task_id, position, source_text, text, "
                               "score, origin) VALUES (:id, 0, 's', :t, 100, 'o')"),
                          {"id": task_id, "t": f"task {task_id}"})
-    assert upgrade(db_url) == ("0002", "0006")
+    assert upgrade(db_url) == ("0002", "0007")
     with engine.begin() as conn:
         rows = conn.execute(text("SELECT task_id, text FROM suggestions")).all()
     assert [tuple(r) for r in rows] == [(1, "task 1")]
