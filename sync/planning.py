@@ -108,6 +108,7 @@ def plan_tasks(
                         "updated_at": now,
                         "progress": {},
                         "source_changed": False,
+                        "words": cell.words(src),
                     }
                 )
             elif task is not None and not wanted:
@@ -129,6 +130,7 @@ def plan_tasks(
                     task.kind = "new" if cell.state is State.MISSING else "update"
                     task.priority = max(task.priority, src.priority or 0)
                     task.due = task.due or src.due
+                    task.words = cell.words(src)
                     task.updated_at = now  # prefilled_revision now differs: pre-fill again
                     counts["moved"] += 1
                     events.append(_event(now, actor, "task", row.post.id, lang, task=task.id,
@@ -140,6 +142,10 @@ def plan_tasks(
                     counts["flagged"] += 1
                     events.append(_event(now, actor, "task", row.post.id, lang, task=task.id,
                                          source_changed=True, source_revision=src.revision))
+            elif task is not None and task.state == "queued" and (
+                task.words != cell.words(src)
+            ):  # the translation changed by hand meanwhile, or words were not counted yet
+                session.get(Task, task.id).words = cell.words(src)
     prefill = [r["_prefill"] for r in new_rows if "_prefill" in r]
     created = insert_ignoring_open_duplicates(
         session, [r for r in new_rows if "_prefill" not in r]
@@ -182,10 +188,14 @@ def requeued(session: Session, task_ids: Collection[int], *, actor: str = "plann
                Version.deleted.is_(False), Task.source_revision != Version.revision)
         .execution_options(populate_existing=True)).all()
     now, events, moved = utcnow(), [], []
+    from sync.workload import pending_words
+
+    words = pending_words(session, [(task.post_id, task.lang) for task, _ in rows])
     for task, revision in rows:
         events.append(_event(now, actor, "task", task.post_id, task.lang, task=task.id,
                              moved_from=task.source_revision, source_revision=revision))
         task.source_revision, task.source_changed = revision, False
+        task.words = words.get((task.post_id, task.lang), task.words)
         task.updated_at = now  # prefilled_revision now differs: pre-fill again
         moved.append((task.id, task.lang))
     session.flush()

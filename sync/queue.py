@@ -25,6 +25,7 @@ from sync.people import get_user, require_lang, require_role
 from sync.status import iso
 
 TASK_STATES = ("queued", "claimed", "submitted", "conflict", "done", "cancelled")
+TASK_SORTS = ("queue", "words")
 
 
 def parse_duration(text: str) -> dt.timedelta:
@@ -54,6 +55,7 @@ def task_dict(task: Task, key: str) -> dict[str, Any]:
         "due": task.due.isoformat() if task.due else None,
         "source_changed": task.source_changed,
         "created_at": iso(task.created_at),
+        "words": task.words,
     } | ({"conflict": task.conflict} if task.state == "conflict" else {})
 
 
@@ -76,7 +78,12 @@ def list_tasks(
     post: str | None = None,
     limit: int | None = None,
     offset: int = 0,
+    sort: str = "queue",
 ) -> list[tuple[Task, str]]:
+    """Tasks in the queue's order (language, priority, due, age) or, with ``sort="words"``,
+    largest first (per language)."""
+    if sort not in TASK_SORTS:
+        raise InputError(f"sort {sort!r}: use one of {', '.join(TASK_SORTS)}")
     q = select(Task, Post.key).join(Post, Post.id == Task.post_id)
     if lang:
         q = q.where(Task.lang == lang)
@@ -89,8 +96,9 @@ def list_tasks(
         q = q.where(Task.assignee == assignee)
     if post:
         q = q.where(Post.key == post)
-    q = q.order_by(Task.lang, Task.priority.desc(), Task.due.asc().nulls_last(), Task.created_at,
-                   Task.id).offset(offset)
+    first = (Task.words.desc().nulls_last(),) if sort == "words" else ()
+    q = q.order_by(Task.lang, *first, Task.priority.desc(), Task.due.asc().nulls_last(),
+                   Task.created_at, Task.id).offset(offset)
     if limit:
         q = q.limit(limit)
     return [(t, k) for t, k in session.execute(q)]
