@@ -116,16 +116,19 @@ def age(since: dt.datetime | None) -> str:
     return f"{hours}h" if hours else f"{delta.seconds // 60}m"
 
 
-def cell_text(cell: Any) -> str:
+def cell_text(cell: Any, source: Any | None = None) -> str:
     v = cell.version
     state = cell.state
+    words = cell.words(source)
     if state is State.SOURCE:
-        text = f"source r{v.revision}"
+        text = f"source r{v.revision} {words}w"
     elif state is State.STALE:
-        text = (f"stale ~{v.changed_segments} +{v.added_segments} -{v.removed_segments} "
-                f"{age(v.stale_since)}")
+        text = (f"stale {words}w ~{v.changed_segments} +{v.added_segments} "
+                f"-{v.removed_segments} {age(v.stale_since)}")
     elif state is State.MISSING and v is not None and v.stub and not v.deleted:
-        text = "missing (stub)"
+        text = f"missing (stub) {words}w"
+    elif state is State.MISSING:
+        text = f"missing {words}w"
     else:
         text = str(state)
     if state in (State.CURRENT, State.STALE) and (v.baseline or "assumed") == "assumed":
@@ -190,13 +193,13 @@ def status(ctx: Context, langs: tuple[str, ...], states: tuple[str, ...], post: 
             cells = []
             for lang in shown_langs:
                 cell = row.cells[lang]
-                cells.append(f"[{STYLE[str(cell.state)]}]{escape(cell_text(cell))}[/]")
+                cells.append(f"[{STYLE[str(cell.state)]}]{escape(cell_text(cell, row.source))}[/]")
             table.add_row(escape(p["key"]), escape(p["title"]), *cells)
         out.print(table)
         if any(row.cells[lang].state is State.STALE for p in doc["posts"]
                for row in (by_key[p["key"]],) for lang in shown_langs):
-            out.print("stale: ~changed +added -removed segments, and how long ago the source "
-                      "changed", markup=False)
+            out.print("stale: words to translate, ~changed +added -removed segments, and how "
+                      "long ago the source changed", markup=False)
         for lang in settings.languages:
             counts = doc["summary"][lang]
             total = sum(counts[str(s)] for s in State) - counts["source"]
@@ -204,7 +207,11 @@ def status(ctx: Context, langs: tuple[str, ...], states: tuple[str, ...], post: 
             pct = f"{100 * done / total:.0f}%" if total else "-"
             parts = ", ".join(f"{s} {counts[str(s)]}" for s in State if counts[str(s)])
             assumed = f" ({counts['assumed']} assumed)" if counts.get("assumed") else ""
-            out.print(f"{lang}: {parts or 'no posts'} — {pct} current{assumed}")
+            pending = f" — {counts['words_pending']} words pending" if counts.get(
+                "words_pending") else ""
+            if "cost_pending" in counts and counts["words_pending"]:
+                pending += f" ({counts['cost_pending']:.2f} {doc['currency']})"
+            out.print(f"{lang}: {parts or 'no posts'} — {pct} current{assumed}{pending}")
         if "total" in doc:
             out.print(f"page {doc['page']} of {max(1, -(-doc['total'] // doc['per_page']))} "
                       f"({doc['total']} posts)")
