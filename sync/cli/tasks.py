@@ -75,31 +75,39 @@ def print_task(data: dict[str, Any]) -> None:
 @click.option("--post", help="Only tasks of this post key.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="At most this many.")
 @click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many (paging).")
+@click.option("--sort", type=click.Choice(["queue", "words"]), default="queue",
+              help="queue: priority, due, age; words: largest first.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def tasks(ctx: Context, lang: str | None, states: tuple[str, ...], assignee: str | None,
-          post: str | None, limit: int | None, offset: int, as_json: bool) -> None:
-    """List tasks (priority first, then earliest due, then oldest)."""
+          post: str | None, limit: int | None, offset: int, sort: str, as_json: bool) -> None:
+    """List tasks (priority first, then earliest due, then oldest), with their words, cost
+    (TRANSYNC_WORD_RATE) and whether they are at risk of missing their due date."""
     from sync.queue import list_tasks, task_dict
+    from sync.workload import annotate_tasks
 
     settings = ctx.settings
     with transaction(settings.database_url) as session:
         items = [task_dict(t, k) for t, k in list_tasks(
             session, lang=lang, states=states, assignee=assignee, post=post, limit=limit,
-            offset=offset)]
+            offset=offset, sort=sort)]
+        annotate_tasks(session, settings, items)
     if as_json:
         print_json({"tasks": items})
         return
     table = Table(header_style="bold")
+    priced = any("cost" in t for t in items)
     for col in ("id", "post", "lang", "kind", "rev", "state", "assignee", "lease until",
-                "priority", "due"):
+                "priority", "due", "words", *(["cost"] if priced else [])):
         table.add_column(col, overflow="fold")  # wrap, never cut a key or a state
     for t in items:
         table.add_row(str(t["id"]), escape(t["post"]), t["lang"], t["kind"],
                       f"r{t['source_revision']}",
                       t["state"] + (" ⚠" if t["source_changed"] else ""),
                       t["assignee"] or "", t["lease_expires_at"] or "", str(t["priority"]),
-                      t["due"] or "")
+                      (t["due"] or "") + (" at risk" if t.get("at_risk") else ""),
+                      "" if t["words"] is None else str(t["words"]),
+                      *([f"{t['cost']:.2f}" if "cost" in t else ""] if priced else []))
     out.print(table)
     out.print(f"{len(items)} tasks")
 
