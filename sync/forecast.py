@@ -121,8 +121,19 @@ class LanguageForecast:
     clear: dt.date | None
     early: dt.date | None
     late: dt.date | None  # None with a rate: beyond the horizon at the slow end
-    reason: str | None  # why there is no forecast, or no range
+    reason: str | None  # no_history (no forecast) or short_history (no range); None: both
     tasks: list[TaskForecast] = field(default_factory=list)
+
+    @property
+    def note(self) -> str | None:
+        """The reason, in a sentence."""
+        days = f"{self.history_days} day{'s' if self.history_days != 1 else ''}"
+        if self.reason == "no_history":
+            return (f"no finished work in {self.lang} in the last {days} by anyone still "
+                    "working in it: no pace to forecast from")
+        if self.reason == "short_history":
+            return f"{days} of history: too little to measure the spread, so no range"
+        return None
 
     @property
     def forecast(self) -> bool:
@@ -137,7 +148,7 @@ class LanguageForecast:
             "spread": None if self.spread is None else round(self.spread, 1),
             "block_days": self.block_days, "blocks": self.blocks,
             "clear": _iso(self.clear), "early": _iso(self.early), "late": _iso(self.late),
-            "reason": self.reason,
+            "reason": self.reason, "note": self.note,
             "tasks": [t.as_dict() for t in self.tasks],
         }
 
@@ -253,15 +264,13 @@ def forecast_language(
                   history_days=days, words_done=total, translators=who, block_days=block,
                   blocks=len(sums))
     if total == 0:
-        reason = (f"no finished work in {lang} in the last {days} days by anyone still "
-                  "working in it: no rate to forecast from")
         return LanguageForecast(
-            **common, rate=None, spread=None, clear=None, early=None, late=None, reason=reason,
+            **common, rate=None, spread=None, clear=None, early=None, late=None,
+            reason="no_history",
             tasks=[_task(t, c, today, None, None, None) for t, c in _cumulative(ordered)])
     rate = total / days
     spread = statistics.stdev(sums) if len(sums) >= 2 else None
-    reason = None if spread is not None else (
-        f"{days} day(s) of history: too little to measure the spread, so no range")
+    reason = None if spread is not None else "short_history"
 
     def date(words: int, side: int) -> dt.date | None:
         if side and spread is None:
