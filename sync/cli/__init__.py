@@ -53,6 +53,7 @@ COMMANDS = {
               "approve", "reject", "resolve", "assign", "worker", "beat", "dispatch"),
     "catalogs": ("export", "po", "import", "xliff", "memory"),
     "web": ("serve", "users"),
+    "forecast": ("forecast",),
 }
 COMMAND_MODULES = tuple(COMMANDS)
 _MODULE_OF = {name: module for module, names in COMMANDS.items() for name in names}
