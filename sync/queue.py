@@ -21,10 +21,20 @@ from sync.config import Settings
 from sync.db.models import OPEN_TASK_STATES, Event, Post, Task, UTCDateTime, utcnow
 from sync.errors import ConflictError, InputError, NotFound, PermissionDenied
 from sync.history import record
+from sync.i18n import t_
 from sync.people import get_user, require_lang, require_role
 from sync.status import iso
 
 TASK_STATES = ("queued", "claimed", "submitted", "conflict", "done", "cancelled")
+
+
+def state_text(state: str) -> str:
+    """A task state as a message names it: the state itself in English, its name in the
+    reader's language on a page."""
+    return {
+        "queued": t_("queued"), "claimed": t_("claimed"), "submitted": t_("submitted"),
+        "conflict": t_("conflict"), "done": t_("done"), "cancelled": t_("cancelled"),
+    }.get(state, state)
 TASK_SORTS = ("queue", "words")
 
 
@@ -32,11 +42,12 @@ def parse_duration(text: str) -> dt.timedelta:
     """``48h``, ``30m``, ``2d``, ``1w`` or a number of hours."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text or "")
     if not m:
-        raise InputError(f"lease {text!r}: write it like 48h, 90m, 2d or 1w")
+        raise InputError(t_("lease %(lease)s: write it like 48h, 90m, 2d or 1w",
+                            lease=repr(text)))
     value, unit = float(m.group(1)), m.group(2) or "h"
     seconds = value * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit]
     if not 60 <= seconds <= 90 * 86400:
-        raise InputError(f"lease {text!r}: between 1 minute and 90 days")
+        raise InputError(t_("lease %(lease)s: between 1 minute and 90 days", lease=repr(text)))
     return dt.timedelta(seconds=seconds)
 
 
@@ -65,7 +76,8 @@ def get_task(session: Session, task_id: int, *, lock: bool = False) -> tuple[Tas
         q = q.with_for_update(of=Task)
     row = session.execute(q).first()
     if row is None:
-        raise NotFound(f"no task #{task_id}; `transync tasks` lists them", task=task_id)
+        raise NotFound(t_("no task #%(id)d", id=task_id, cli="`transync tasks` lists them"),
+                       task=task_id)
     return row[0], row[1]
 
 
@@ -90,7 +102,8 @@ def list_tasks(
     if states:
         bad = [s for s in states if s not in TASK_STATES]
         if bad:
-            raise InputError(f"task state {bad[0]!r}: use one of {', '.join(TASK_STATES)}")
+            raise InputError(t_("task state %(state)s: use one of %(states)s",
+                                state=repr(bad[0]), states=", ".join(TASK_STATES)))
         q = q.where(Task.state.in_(list(states)))
     if assignee:
         q = q.where(Task.assignee == assignee)
@@ -206,13 +219,20 @@ def claim(
 def _own_claim(session: Session, task_id: int, name: str, action: str) -> tuple[Task, str]:
     user = get_user(session, name)
     task, key = get_task(session, task_id, lock=True)
+    state = state_text(task.state)
     if task.state != "claimed":
-        raise ConflictError(f"task #{task_id} is {task.state}, not claimed; cannot {action} it")
+        raise ConflictError(
+            t_("task #%(id)d is %(state)s, not claimed; cannot release it", id=task_id,
+               state=state) if action == "release" else
+            t_("task #%(id)d is %(state)s, not claimed; cannot renew it", id=task_id,
+               state=state))
     if task.assignee != user.name:
+        params = {"id": task_id, "assignee": task.assignee, "name": user.name}
         raise PermissionDenied(
-            f"task #{task_id} is claimed by {task.assignee}, not {user.name}; "
-            f"only they (or an editor assigning it) can {action} it"
-        )
+            t_("task #%(id)d is claimed by %(assignee)s, not %(name)s; only they (or an "
+               "editor assigning it) can release it", **params) if action == "release" else
+            t_("task #%(id)d is claimed by %(assignee)s, not %(name)s; only they (or an "
+               "editor assigning it) can renew it", **params))
     return task, key
 
 
@@ -284,8 +304,8 @@ def assign(
     task, key = get_task(session, task_id, lock=True)
     require_lang(user, task.lang)
     if task.state not in ("queued", "claimed"):
-        raise ConflictError(f"task #{task_id} is {task.state}; only queued or claimed tasks "
-                            "can be assigned")
+        raise ConflictError(t_("task #%(id)d is %(state)s; only queued or claimed tasks can "
+                               "be assigned", id=task_id, state=state_text(task.state)))
     now = utcnow()
     task.state = "claimed"
     task.assignee = user.name
@@ -305,7 +325,8 @@ def update_task(
     require_role(get_user(session, editor), "editor")
     task, key = get_task(session, task_id, lock=True)
     if task.state not in OPEN_TASK_STATES:
-        raise ConflictError(f"task #{task_id} is {task.state}; it can no longer be changed")
+        raise ConflictError(t_("task #%(id)d is %(state)s; it can no longer be changed",
+                               id=task_id, state=state_text(task.state)))
     changes: dict[str, Any] = {}
     if priority is not None:
         task.priority = priority
@@ -322,7 +343,8 @@ def cancel(session: Session, task_id: int, editor: str, reason: str = "") -> tup
     require_role(get_user(session, editor), "editor")
     task, key = get_task(session, task_id, lock=True)
     if task.state not in OPEN_TASK_STATES:
-        raise ConflictError(f"task #{task_id} is already {task.state}")
+        raise ConflictError(t_("task #%(id)d is already %(state)s", id=task_id,
+                               state=state_text(task.state)))
     task.state = "cancelled"
     task.cancelled_by_editor = True
     task.finished_at = task.updated_at = utcnow()
