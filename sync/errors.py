@@ -1,8 +1,9 @@
 """Errors raised by transync.
 
 Every error is a :class:`TransyncError`; a subclass's docstring is its default
-message. Errors carry their context as fields (file, line, post, language) and
-say what to do next.
+message (a :class:`sync.i18n.Text`, so the web shows it in the reader's language:
+babel.cfg's extractor finds the docstrings). Errors carry their context as fields
+(file, line, post, language) and say what to do next.
 
 TransyncError
 ├── ConfigError                 a setting has a value transync cannot use
@@ -18,6 +19,8 @@ TransyncError
 
 from __future__ import annotations
 
+from sync.i18n import Text, default_message, nt_
+
 #: A refusal lists at most this many problems, then how many more there are (a PO file of
 #: 90,000 bad entries must not print 90,000 lines); ``InputError.problems`` keeps them all.
 MAX_SHOWN_PROBLEMS = 50
@@ -27,7 +30,7 @@ class TransyncError(Exception):
     """transync failed."""
 
     def __init__(self, message: str | None = None, **context: object) -> None:
-        self.message = message or (self.__doc__ or "").strip().splitlines()[0]
+        self.message = message or Text(default_message(self.__doc__))
         self.context = context
         super().__init__(self.message)
 
@@ -75,8 +78,10 @@ class InputError(TransyncError):
         hidden = self.problem_count - len(self.shown_problems)
         if hidden <= 0:
             return None
-        return (f"… and {hidden:,} more problem{'s' if hidden > 1 else ''} "
-                f"({self.problem_count:,} in all); fix these and try again to see the rest")
+        return nt_("… and %(hidden)s more problem (%(count)s in all); fix these and try again "
+                   "to see the rest",
+                   "… and %(hidden)s more problems (%(count)s in all); fix these and try again "
+                   "to see the rest", hidden, hidden=f"{hidden:,}", count=f"{self.problem_count:,}")
 
     def problem_lines(self) -> list[str]:
         """What a person reads: the shown problems, then how many more there are."""

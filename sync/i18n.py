@@ -9,15 +9,19 @@ message id and parameters, so the web shows it in the reader's language: the sam
 A message may carry a hint for the command line only (``cli=``): a command to run. The
 command line prints it after the message; the web never shows it (a page has buttons).
 
+An error's default message is its class's docstring (sync.errors); :func:`extract`, the
+extractor babel.cfg names for the core, finds those besides the ``t_``/``nt_`` messages.
+
 Pure: no web framework, no database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+import ast
+from collections.abc import Callable, Iterator, Mapping
+from typing import IO, Any
 
-__all__ = ["Text", "localize", "nt_", "t_"]
+__all__ = ["Text", "extract", "localize", "nt_", "t_"]
 
 
 class Text(str):
@@ -95,3 +99,45 @@ def localize(value: Any, gettext: Callable[[str], str],
         return form % params if params else form
     except (KeyError, TypeError, ValueError):  # a broken translation: the English instead
         return value.web
+
+
+#: The error classes of sync.errors: each, and a class deriving from one of them (or from a
+#: class so derived in the same file), has its docstring's first line as its default message.
+ERROR_BASES = frozenset({
+    "TransyncError", "ConfigError", "InputError", "FrontMatterError", "SubmissionError",
+    "CatalogError", "SourceError", "NotFound", "PermissionDenied", "ConflictError",
+})
+
+
+def default_message(doc: str | None) -> str:
+    """The default message an error class's docstring gives: its first line."""
+    return (doc or "").strip().splitlines()[0] if (doc or "").strip() else ""
+
+
+def extract(fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Any,
+            options: Mapping[str, Any]) -> Iterator[tuple[int, str, Any, list[str]]]:
+    """A babel extractor for the core's modules: what babel's Python extractor finds
+    (``t_``, ``nt_``), and each error class's default message (its docstring's first line),
+    which :class:`sync.errors.TransyncError` shows as a :class:`Text`."""
+    import io
+
+    from babel.messages.extract import extract_python
+
+    data = fileobj.read()
+    yield from extract_python(io.BytesIO(data), keywords, comment_tags, options)
+    try:
+        tree = ast.parse(data)
+    except SyntaxError:
+        return
+    errors = set(ERROR_BASES)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        if node.name not in ERROR_BASES and not any(
+                isinstance(b, ast.Name) and b.id in errors for b in node.bases):
+            continue
+        errors.add(node.name)
+        message = default_message(ast.get_docstring(node))
+        if message:
+            yield node.lineno, "", message, [f"the default message of {node.name}"]
+
