@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, object_session
 from sync.config import Settings
 from sync.db.models import User, WebSession, utcnow
 from sync.errors import ConflictError, InputError, NotFound, PermissionDenied
+from sync.i18n import nt_, t_
 from sync.status import iso
 
 ROLES = ("admin", "editor", "translator")
@@ -40,13 +41,19 @@ class LastAdmin(ConflictError):
     """This is the last active admin: make another user admin first."""
 
 
+def role_text(role: str) -> str:
+    """A role as a message names it: the role itself in English, its name in the reader's
+    language on a page."""
+    return {"admin": t_("admin"), "editor": t_("editor"),
+            "translator": t_("translator")}.get(role, role)
+
+
 def check_langs(settings: Settings, langs: Sequence[str]) -> list[str]:
     bad = [lang for lang in langs if lang not in settings.languages]
     if bad:
-        raise InputError(
-            f"language {', '.join(bad)} is not configured "
-            f"(TRANSYNC_LANGUAGES={','.join(settings.languages)})"
-        )
+        raise InputError(t_("language %(langs)s is not configured "
+                            "(TRANSYNC_LANGUAGES=%(configured)s)", langs=", ".join(bad),
+                            configured=",".join(settings.languages)))
     return list(dict.fromkeys(langs))
 
 
@@ -58,8 +65,8 @@ def get_user(session: Session, name: str) -> User:
     user = find_user(session, name)
     if user is None or not user.active:
         raise NotFound(
-            f"no translator or user named {name!r}; add one with "
-            f"`transync translators add {name} --langs tr`",
+            t_("no translator or user named %(name)s", name=repr(name),
+               cli=f"add one with `transync translators add {name} --langs tr`"),
             user=name,
         )
     return user
@@ -67,16 +74,16 @@ def get_user(session: Session, name: str) -> User:
 
 def check_name(name: str) -> str:
     if not NAME.match(name):
-        raise InputError(
-            f"user name {name!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a "
-            "letter or digit"
-        )
+        raise InputError(t_(
+            "user name %(name)s: use 1-64 letters, digits, '.', '_' or '-', starting with a "
+            "letter or digit", name=repr(name)))
     return name
 
 
 def check_role(role: str) -> str:
     if role not in ROLES:
-        raise InputError(f"role {role!r}: use one of {', '.join(ROLES)}")
+        raise InputError(t_("role %(role)s: use one of %(roles)s", role=repr(role),
+                            roles=", ".join(ROLES)))
     return role
 
 
@@ -103,8 +110,9 @@ def add_user(
                     created_at=utcnow(), active=True)
         session.add(user)
     elif not user.active:
-        raise UserExists(f"{name} exists but is deactivated; an admin can bring them back "
-                         f"with `transync users edit {name} --active`", user=name)
+        raise UserExists(t_("%(name)s exists but is deactivated", name=name,
+                            cli=f"an admin can bring them back with `transync users edit "
+                                f"{name} --active`"), user=name)
     else:
         if role is not None and role != user.role:
             edit_user(session, settings, name, role=role)
@@ -132,9 +140,9 @@ def create_user(
     if password is not None:
         check_password_rules(password)
     if find_user(session, name) is not None:
-        raise UserExists(f"a user named {name!r} exists already; change them with "
-                         f"`transync users edit {name}` or PATCH /api/v1/users/{name}",
-                         user=name)
+        raise UserExists(t_("a user named %(name)s exists already", name=repr(name),
+                            cli=f"change them with `transync users edit {name}` or PATCH "
+                                f"/api/v1/users/{name}"), user=name)
     user = User(name=name, role=role, langs=",".join(langs), created_at=utcnow(), active=True)
     session.add(user)
     if password:
@@ -153,8 +161,8 @@ def _keep_an_admin(session: Session, user: User) -> None:
         .order_by(User.id).with_for_update()
     ).scalars().all()
     if not set(admins) - {user.id}:
-        raise LastAdmin(f"{user.name} is the last active admin; make another user admin "
-                        "first", user=user.name)
+        raise LastAdmin(t_("%(name)s is the last active admin; make another user admin "
+                           "first", name=user.name), user=user.name)
 
 
 def edit_user(
@@ -177,7 +185,7 @@ def edit_user(
         check_password_rules(password)
     user = find_user(session, name)
     if user is None:
-        raise NotFound(f"no user named {name!r}", user=name)
+        raise NotFound(t_("no user named %(name)s", name=repr(name)), user=name)
     was_admin = user.role == "admin" and user.active
     demoted = role is not None and role != "admin"
     if was_admin and (demoted or active is False):
@@ -215,7 +223,7 @@ def deactivate_user(session: Session, name: str) -> User:
     their history stays. The last active admin cannot be deactivated."""
     user = find_user(session, name)
     if user is None:
-        raise NotFound(f"no user named {name!r}", user=name)
+        raise NotFound(t_("no user named %(name)s", name=repr(name)), user=name)
     if user.role == "admin" and user.active:
         _keep_an_admin(session, user)
     user.active, user.token_hash, user.token_id = False, None, None
@@ -247,7 +255,9 @@ def user_for_token(session: Session, token: str) -> User | None:
 
 def check_password_rules(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise InputError(f"a password needs at least {MIN_PASSWORD} characters")
+        raise InputError(nt_("a password needs at least %(n)d character",
+                             "a password needs at least %(n)d characters", MIN_PASSWORD,
+                             n=MIN_PASSWORD))
     return password
 
 
@@ -273,9 +283,10 @@ def require_lang(user: User, lang: str) -> None:
         return
     if lang not in user.languages:
         raise PermissionDenied(
-            f"{user.name} does not translate into {lang} (languages: "
-            f"{', '.join(user.languages) or 'none'}); an admin can add it with "
-            f"`transync translators add {user.name} --langs {','.join([*user.languages, lang])}`",
+            t_("%(name)s does not translate into %(lang)s (languages: %(langs)s)",
+               name=user.name, lang=lang, langs=", ".join(user.languages) or t_("none"),
+               cli=f"an admin can add it with `transync translators add {user.name} --langs "
+                   f"{','.join([*user.languages, lang])}`"),
             user=user.name,
             lang=lang,
         )
@@ -283,7 +294,11 @@ def require_lang(user: User, lang: str) -> None:
 
 def require_role(user: User, *roles: str) -> None:
     if user.role != "admin" and user.role not in roles:
-        raise PermissionDenied(f"{user.name} is a {user.role}; this needs {' or '.join(roles)}")
+        needs = role_text(roles[0]) if len(roles) == 1 else " or ".join(roles)
+        raise PermissionDenied(
+            t_("%(name)s is an editor; this needs %(role)s", name=user.name, role=needs)
+            if user.role == "editor" else
+            t_("%(name)s is a translator; this needs %(role)s", name=user.name, role=needs))
 
 
 def user_dict(user: User) -> dict[str, Any]:
