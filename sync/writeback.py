@@ -22,7 +22,7 @@ import hashlib
 import os
 import stat
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from sync.config import Settings
 from sync.db.models import Version
 from sync.errors import ConflictError
+from sync.i18n import nt_, t_
 from sync.sources.base import Document
 from sync.sources.fs import ContentTree, read_file, translation_origin
 from sync.text import normalize_inline
@@ -47,7 +48,7 @@ class WriteConflict:
     """Why write-back wrote nothing: the target is not what the last scan recorded."""
 
     reason: str  # changed | appeared | deleted | symlink | not_a_file
-    message: str
+    message: str  # why, in English (a Text: the web shows it in the reader's language)
     path: str  # the translation's origin in its source
     found_hash: str | None = None  # sha256 of the bytes on disk now
     recorded_hash: str | None = None  # what the last scan recorded
@@ -80,8 +81,11 @@ def field_values(source_front: Mapping[str, Any], fields: Mapping[str, Sequence[
                                        [next(it) if normalize_inline(leaf) else leaf
                                         for leaf in leaves])
         except StopIteration:
-            raise ConflictError(f"front-matter field {name!r}: {len(texts)} translations for "
-                                "more texts in the source; download the task again") from None
+            raise ConflictError(nt_("front-matter field %(field)s: %(n)d translation for more "
+                                    "texts in the source; download the task again",
+                                    "front-matter field %(field)s: %(n)d translations for more "
+                                    "texts in the source; download the task again",
+                                    len(texts), field=repr(name), n=len(texts))) from None
     return out
 
 
@@ -108,7 +112,8 @@ def write_translation(
     pid = scan.snap.posts[key]
     src = scan.snap.versions.get((pid, scan.snap.source_lang[pid] or ""))
     if src is None or src.deleted:
-        raise ConflictError(f"post {key!r} has no live source to write a translation beside")
+        raise ConflictError(t_("post %(key)s has no live source to write a translation beside",
+                               key=repr(key)))
     if not src.source.startswith("fs:"):
         from sync.sources import open_source
 
@@ -131,12 +136,14 @@ def write_translation(
     linked = symlinked_folder(root, origin)
     found, why = (None, "symlinked_folder") if linked else _on_disk(target)
     if linked and force:
-        raise ConflictError(f"{linked} is a symlink to a folder: writing {origin} there would "
-                            "write into another folder; make it a real folder first, then "
-                            "resolve again", key=key, lang=lang)
+        raise ConflictError(t_("%(folder)s is a symlink to a folder: writing %(path)s there "
+                               "would write into another folder; make it a real folder first, "
+                               "then resolve again", folder=linked, path=origin),
+                            key=key, lang=lang)
     if not force and (why or found != recorded):
         return conflict(scan, tree, origin, target, found, recorded, why,
-                        detail=linked and f"{linked} is a symlink to a folder")
+                        detail=linked and t_("%(folder)s is a symlink to a folder",
+                                             folder=linked))
     if force and found is not None and found != recorded and not why:
         _record_disk(scan, tree, origin, target)  # the hand edit becomes a revision first
     source_front, source_text = _source_front(session, src, root)
@@ -149,10 +156,11 @@ def write_translation(
     raw = text.encode("utf-8")
     doc = tree.parse(origin, raw, hashlib.sha256(raw).hexdigest(), tree.folder_layout())
     if not isinstance(doc, Document) or (doc.key, doc.lang) != (key, lang):
-        why = doc.reason if not isinstance(doc, Document) else (
-            f"it would be read as post {doc.key!r} in {doc.lang}")
-        raise ConflictError(f"the translation of {key!r} in {lang} cannot be written to "
-                            f"{origin}: {why}; nothing was written", key=key, lang=lang)
+        why = doc.reason if not isinstance(doc, Document) else t_(
+            "it would be read as post %(key)s in %(lang)s", key=repr(doc.key), lang=doc.lang)
+        raise ConflictError(t_("the translation of %(key)s in %(lang)s cannot be written to "
+                               "%(path)s: %(why)s; nothing was written", key=repr(key),
+                               lang=lang, path=origin, why=why), key=key, lang=lang)
     write_file(root, target, raw)
     at_origin = next(
         (v for v in scan.snap.versions.values() if v.source == src.source and v.origin == origin),
@@ -172,8 +180,8 @@ def place(root: Path, origin: str) -> Path:
     target = root / origin
     parent = Path(os.path.realpath(target.parent))
     if parent != root_real and root_real not in parent.parents:
-        raise ConflictError(f"refusing to write {origin!r}: its folder is outside the content "
-                            f"tree {root}")
+        raise ConflictError(t_("refusing to write %(path)s: its folder is outside the content "
+                               "tree %(root)s", path=repr(origin), root=str(root)))
     return parent / target.name
 
 
@@ -209,15 +217,41 @@ def _on_disk(target: Path) -> tuple[str | None, str | None]:
     return hashlib.sha256(raw or b"").hexdigest(), None
 
 
-MESSAGES = {
-    "changed": "{path} changed on disk since the last scan (a hand edit?)",
-    "appeared": "{path} appeared on disk since the last scan",
-    "deleted": "{path} was deleted since the last scan",
-    "symlink": "{path} is a symlink; transync never writes through one",
-    "symlinked_folder": "{path} is in a folder that is a symlink ({detail}); transync never "
-                        "writes through one",
-    "not_a_file": "{path} is not a regular file",
+#: Why nothing was written, by reason: (path, detail) → the message.
+MESSAGES: dict[str, Callable[[str, str], str]] = {
+    "changed": lambda path, _d: t_("%(path)s changed on disk since the last scan (a hand "
+                                   "edit?)", path=path),
+    "appeared": lambda path, _d: t_("%(path)s appeared on disk since the last scan", path=path),
+    "deleted": lambda path, _d: t_("%(path)s was deleted since the last scan", path=path),
+    "symlink": lambda path, _d: t_("%(path)s is a symlink; transync never writes through one",
+                                   path=path),
+    "symlinked_folder": lambda path, detail: t_(
+        "%(path)s is in a folder that is a symlink (%(detail)s); transync never writes through "
+        "one", path=path, detail=detail),
+    "not_a_file": lambda path, _d: t_("%(path)s is not a regular file", path=path),
 }
+
+
+def conflict_message(reason: str, path: str, detail: str = "") -> str:
+    """What a conflict of write-back says: why, and that nothing was written."""
+    return t_("%(why)s; nothing was written: the task is in conflict until an editor keeps "
+              "the submitted translation or what is on disk",
+              why=MESSAGES[reason](path, detail))
+
+
+def conflict_text(conflict: Mapping[str, Any] | None) -> str:
+    """A task's recorded conflict as its message: rebuilt from its reason (so a page says it
+    in the reader's language) when that gives the English recorded, else as recorded."""
+    conflict = conflict or {}
+    recorded = conflict.get("message")
+    if not recorded:
+        return t_("the file changed on disk")
+    reason, path = conflict.get("reason"), conflict.get("path")
+    if reason in MESSAGES and isinstance(path, str):
+        rebuilt = conflict_message(reason, path)
+        if rebuilt == recorded:
+            return rebuilt
+    return str(recorded)
 
 
 def conflict(scan: Scan, tree: ContentTree, origin: str, target: Path, found: str | None,
@@ -231,9 +265,7 @@ def conflict(scan: Scan, tree: ContentTree, origin: str, target: Path, found: st
     if reason in ("changed", "appeared"):
         if not _record_disk(scan, tree, origin, target):
             disk_text = _read_text(target)
-    message = MESSAGES[reason].format(path=origin, detail=detail or "") + (
-        "; nothing was written: the task is in conflict until an editor keeps the submitted "
-        "translation or what is on disk")
+    message = conflict_message(reason, origin, detail or "")
     return WriteConflict(reason=reason, message=message, path=origin, found_hash=found,
                          recorded_hash=recorded, disk_text=disk_text)
 
