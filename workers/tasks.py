@@ -100,3 +100,20 @@ def sweep(self: TransyncTask) -> int:
 def noop(self: TransyncTask, n: int = 0) -> None:
     """Does nothing: the benchmark's reference for one Celery message's round trip."""
     return None
+
+
+@shared_task(bind=True, base=TransyncTask, name="transync.notify")
+def notify(self: TransyncTask, outbox_id: int | None = None) -> dict:
+    """The notify tick: fan out events, warn of ending leases, publish due deliveries, send
+    due mail (sync.notify.tick); safe in several processes at once."""
+    from sync.notify import tick
+
+    return tick(self.settings)
+
+
+@shared_task(bind=True, base=TransyncTask, name="transync.deliver")
+def deliver(self: TransyncTask, delivery_ids: list[int], lease: str) -> dict:
+    """Send the webhook deliveries leased to this message (sync.notify.delivery)."""
+    from sync.notify.delivery import deliver as run
+
+    return run(self.settings, delivery_ids, lease)
