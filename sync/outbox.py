@@ -110,6 +110,9 @@ def nudge(settings: Settings) -> None:
         dispatch(settings)
     except Exception as exc:  # noqa: BLE001 - the outbox keeps the work
         log.info("outbox dispatch deferred: %s", exc)
+    from sync.notify import kick  # events to tell: a notify tick now, not at the next beat
+
+    kick(settings)
 
 
 def sweep(settings: Settings, older_than: dt.timedelta = dt.timedelta(seconds=60)) -> int:
