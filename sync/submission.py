@@ -20,14 +20,28 @@ from sync.errors import ConflictError, InputError, PermissionDenied, SubmissionE
 from sync.frontedit import string_leaves
 from sync.frontmatter import parse_document
 from sync.history import record
+from sync.i18n import t_
 from sync.memory import learn
 from sync.outbox import EXPORT, enqueue
 from sync.people import get_user, require_lang, require_role
-from sync.queue import get_task
+from sync.queue import get_task, state_text
 from sync.segments import FIELD_KIND, align, analyze_document, analyze_markdown, with_fields
 from sync.sources.fs import LANG_CODE
 from sync.tracker import load_segments
-from sync.writeback import WriteConflict, write_translation
+from sync.writeback import WriteConflict, conflict_text, write_translation
+
+
+def kind_text(kind: str) -> str:
+    """A segment's kind as a problem names it: the kind itself in English (``paragraph``,
+    ``meta:summary``), its name in the reader's language on a page."""
+    if kind.startswith(FIELD_KIND):
+        return t_("meta:%(field)s", field=kind[len(FIELD_KIND):])
+    return {
+        "title": t_("title"), "heading": t_("heading"), "paragraph": t_("paragraph"),
+        "item": t_("item"), "footnote": t_("footnote"), "quote": t_("quote"),
+        "code": t_("code"), "code-block": t_("code-block"), "table": t_("table"),
+        "cell": t_("cell"), "caption": t_("caption"), "html": t_("html"),
+    }.get(kind, kind)
 
 
 def task_source(session: Session, task: Task) -> tuple[Version, Revision]:
@@ -42,7 +56,8 @@ def task_source(session: Session, task: Task) -> tuple[Version, Revision]:
                Revision.number == task.source_revision)
     ).first()
     if row is None:
-        raise ConflictError(f"task #{task.id}: its source revision r{task.source_revision} is gone")
+        raise ConflictError(t_("task #%(id)d: its source revision r%(revision)d is gone",
+                               id=task.id, revision=task.source_revision))
     return row[0], row[1]
 
 
@@ -54,19 +69,23 @@ def parse_markdown_submission(data: bytes, *, name: str, lang: str
     problems = []
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
-        problems.append("the front matter has no title: add `title: …` between the --- lines")
+        problems.append(t_("the front matter has no title: add `title: …` between the --- "
+                           "lines"))
     elif any(c in title.strip() for c in "\n\r\u2028\u2029\x85"):
-        problems.append("the title must be one line: remove the line break")
+        problems.append(t_("the title must be one line: remove the line break"))
     if not body.strip():
-        problems.append("the body is empty: paste the translated text below the front matter")
+        problems.append(t_("the body is empty: paste the translated text below the front "
+                           "matter"))
     declared = meta.get("lang") or meta.get("language")
     if declared is not None and str(declared) != lang:
-        problems.append(f"the file says language {declared!r} but the task is for {lang!r}")
+        problems.append(t_("the file says language %(found)s but the task is for %(lang)s",
+                           found=repr(declared), lang=repr(lang)))
     stem = PurePosixPath(name).name.rsplit(".", 1)[0]
     if "." in stem and LANG_CODE.match(suffix := stem.rsplit(".", 1)[1]) and suffix != lang:
-        problems.append(f"the file name says language {suffix!r} but the task is for {lang!r}")
+        problems.append(t_("the file name says language %(found)s but the task is for "
+                           "%(lang)s", found=repr(suffix), lang=repr(lang)))
     if problems:
-        raise SubmissionError("the translation was refused; nothing was applied", path=name,
+        raise SubmissionError(t_("the translation was refused; nothing was applied"), path=name,
                               problems=problems)
     return str(title).strip(), body, meta, body_line
 
@@ -101,10 +120,11 @@ def check_claim(session: Session, task_id: int, name: str) -> tuple[Task, str]:
     task, key = get_task(session, task_id, lock=True)
     require_lang(user, task.lang)
     if task.state != "claimed":
-        raise ConflictError(f"task #{task_id} is {task.state}; only a claimed task can be "
-                            "submitted (claim it first)")
+        raise ConflictError(t_("task #%(id)d is %(state)s; only a claimed task can be submitted "
+                               "(claim it first)", id=task_id, state=state_text(task.state)))
     if task.assignee != user.name:
-        raise PermissionDenied(f"task #{task_id} is claimed by {task.assignee}, not {user.name}")
+        raise PermissionDenied(t_("task #%(id)d is claimed by %(assignee)s, not %(name)s",
+                                  id=task_id, assignee=task.assignee, name=user.name))
     return task, key
 
 
@@ -113,9 +133,9 @@ def submit_markdown(
 ) -> dict[str, Any]:
     """Submit a translated Markdown file for a claimed task."""
     if len(data) > settings.max_upload_bytes:
-        raise SubmissionError(
-            f"the file is {len(data)} bytes, over TRANSYNC_MAX_UPLOAD_BYTES="
-            f"{settings.max_upload_bytes}", path=filename)
+        raise SubmissionError(t_("the file is %(size)d bytes, over "
+                                 "TRANSYNC_MAX_UPLOAD_BYTES=%(limit)d", size=len(data),
+                                 limit=settings.max_upload_bytes), path=filename)
     task, key = check_claim(session, task_id, name)
     title, body, meta, body_line = parse_markdown_submission(data, name=filename,
                                                              lang=task.lang)
@@ -130,7 +150,8 @@ def submit_markdown(
     if [s.kind for s in source_segments] == [s.kind for s in translated]:
         # the same blocks in the same order: each pair is certain, so each is checked as a
         # PO entry would be (when the structure differs, the pairing is a guess)
-        problems += [f"segment {pos} ({seg.kind}): {p}"
+        problems += [t_("segment %(pos)d (%(kind)s): %(problem)s", pos=pos,
+                        kind=kind_text(seg.kind), problem=p)
                      for pos, (seg, text) in enumerate(zip(source_segments, lined, strict=True))
                      if text is not None
                      for p in check_segment(seg.text, text, kind=seg.kind, lang=task.lang,
@@ -138,7 +159,7 @@ def submit_markdown(
     problems += shortcode_problems(rev.body, body, text_params=settings.shortcode_text_params,
                                    first_lines=(source_body_line(src), body_line))
     if problems:
-        raise SubmissionError("the translation was refused; nothing was applied",
+        raise SubmissionError(t_("the translation was refused; nothing was applied"),
                               path=filename, problems=problems)
     source_texts = None
     if [s.kind for s in source_segments] == [s.kind for s in translated]:
@@ -176,8 +197,8 @@ def apply(session: Session, settings: Settings, task: Task, key: str, actor: str
     src, rev = task_source(session, task)
     problems = recheck(settings, task, rev, sub)
     if problems:
-        raise SubmissionError(f"task #{task.id}: the submission does not pass the checks; "
-                              "nothing was written", problems=problems)
+        raise SubmissionError(t_("task #%(id)d: the submission does not pass the checks; "
+                                 "nothing was written", id=task.id), problems=problems)
     v = write_translation(
         session, settings, key=key, lang=task.lang, title=sub["title"], body=sub["body"],
         source_hash=sub["source_hash"], actor=actor, source_texts=sub.get("source_texts"),
@@ -225,7 +246,8 @@ def recheck(settings: Settings, task: Task, rev: Revision, sub: dict[str, Any]) 
                                       body_format=body_format, fields=fields,
                                       autop=False).segments
         if len(translated) == len(texts):
-            problems += [f"segment {pos}: {p}" for pos, (source, seg)
+            problems += [t_("segment %(pos)d: %(problem)s", pos=pos, problem=p)
+                         for pos, (source, seg)
                          in enumerate(zip(texts, translated, strict=True)) if source
                          for p in check_entry(source, seg.text, lang=task.lang,
                                               text_params=settings.shortcode_text_params)]
@@ -239,15 +261,17 @@ def approve(session: Session, settings: Settings, task_id: int, editor: str) -> 
     require_role(get_user(session, editor), "editor")
     task, key = get_task(session, task_id, lock=True)
     if task.state == "conflict":
-        raise ConflictError(f"task #{task_id} is in conflict: {(task.conflict or {}).get('message', 'the file changed on disk')}. "  # noqa: E501
-                            "An editor keeps one text: `transync resolve` or the task page")
+        raise ConflictError(t_("task #%(id)d is in conflict: %(why)s. An editor keeps one text "
+                               "on the task page", id=task_id, why=conflict_text(task.conflict),
+                               cli="or with `transync resolve`"))
     if task.state != "submitted":
-        raise ConflictError(f"task #{task_id} is {task.state}; only a submitted task can be "
-                            "approved")
+        raise ConflictError(t_("task #%(id)d is %(state)s; only a submitted task can be "
+                               "approved", id=task_id, state=state_text(task.state)))
     submitter = (task.submission or {}).get("submitted_by")
     if settings.four_eyes_on and submitter == editor:
-        raise PermissionDenied(f"task #{task_id} was submitted by {editor}; with "
-                               "TRANSYNC_FOUR_EYES another editor approves it")
+        raise PermissionDenied(t_("task #%(id)d was submitted by %(name)s; with "
+                                  "TRANSYNC_FOUR_EYES another editor approves it", id=task_id,
+                                  name=editor))
     record(session, "review", editor, task.post_id, task.lang, task=task.id, verdict="approved")
     apply(session, settings, task, key, editor)
     return outcome(session, settings, task, key)
@@ -276,11 +300,11 @@ def resolve(session: Session, settings: Settings, task_id: int, editor: str,
     submission stays in the task). Logged either way."""
     require_role(get_user(session, editor), "editor")
     if keep not in ("submitted", "disk"):
-        raise InputError(f"--keep {keep!r}: use submitted or disk")
+        raise InputError(t_("--keep %(keep)s: use submitted or disk", keep=repr(keep)))
     task, key = get_task(session, task_id, lock=True)
     if task.state != "conflict":
-        raise ConflictError(f"task #{task_id} is {task.state}; only a task in conflict can be "
-                            "resolved")
+        raise ConflictError(t_("task #%(id)d is %(state)s; only a task in conflict can be "
+                               "resolved", id=task_id, state=state_text(task.state)))
     record(session, "resolve", editor, task.post_id, task.lang, task=task.id, keep=keep,
            conflict=task.conflict)
     if keep == "submitted":
@@ -305,11 +329,11 @@ def reject(session: Session, settings: Settings, task_id: int, editor: str,
 
     require_role(get_user(session, editor), "editor")
     if not reason.strip():
-        raise InputError("give a reason, so the translator knows what to fix")
+        raise InputError(t_("give a reason, so the translator knows what to fix"))
     task, key = get_task(session, task_id, lock=True)
     if task.state != "submitted":
-        raise ConflictError(f"task #{task_id} is {task.state}; only a submitted task can be "
-                            "rejected")
+        raise ConflictError(t_("task #%(id)d is %(state)s; only a submitted task can be "
+                               "rejected", id=task_id, state=state_text(task.state)))
     now = utcnow()
     task.state = "claimed"
     task.reject_reason = reason.strip()
