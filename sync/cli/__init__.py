@@ -54,6 +54,7 @@ COMMANDS = {
     "catalogs": ("export", "po", "import", "xliff", "memory"),
     "web": ("serve", "users"),
     "forecast": ("forecast",),
+    "notify": ("webhooks", "notify"),
 }
 COMMAND_MODULES = tuple(COMMANDS)
 _MODULE_OF = {name: module for module, names in COMMANDS.items() for name in names}
