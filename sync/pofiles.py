@@ -21,7 +21,7 @@ from sync.config import Settings
 from sync.db.models import Revision, Task, Version
 from sync.errors import ConflictError, SubmissionError
 from sync.history import record
-from sync.i18n import t_
+from sync.i18n import nt_, t_
 from sync.queue import get_task
 from sync.segments import Segment, segment_label, split_fields
 from sync.submission import check_claim, fields_by_name, finish, task_source
@@ -116,24 +116,29 @@ def _submit_po(
     meta = catalog.metadata
     lang = meta.get("Language", "")
     if _lang_of(lang) != task.lang:
-        problems.append(f"header Language is {lang or 'missing'!r}, but task #{task.id} is for "
-                        f"{task.lang!r}: download the PO for this task with `transync po "
-                        f"{task.id}`")
+        fresh = f"`transync po {task.id}`"
+        problems.append(
+            t_("header Language is %(found)s, but task #%(id)d is for %(lang)s: download the "
+               "PO for this task", found=repr(lang), id=task.id, lang=repr(task.lang),
+               cli=fresh) if lang else
+            t_("header Language is missing, but task #%(id)d is for %(lang)s: download the PO "
+               "for this task", id=task.id, lang=repr(task.lang), cli=fresh))
     named = meta.get(TASK_HEADER, "").strip()
     if named and named != str(task.id):
-        problems.append(f"header {TASK_HEADER} is {named}, not {task.id}: this PO is for "
-                        "another task")
+        problems.append(t_("header %(header)s is %(found)s, not %(id)d: this PO is for another "
+                           "task", header=TASK_HEADER, found=named, id=task.id))
     declared = meta.get(HASH_HEADER, "").strip()[:16]
     revisions = source_revisions(session, src.id)
     revision = rev.number
     if declared and declared != rev.content_hash[:16]:
         if declared not in revisions:
-            problems.append(f"header {HASH_HEADER} {declared} is not a revision of post "
-                            f"{key!r}'s source; download a fresh PO with `transync po {task.id}`")
+            problems.append(t_("header %(header)s %(hash)s is not a revision of post "
+                               "%(key)s's source; download a fresh PO", header=HASH_HEADER,
+                               hash=declared, key=repr(key), cli=f"`transync po {task.id}`"))
         else:
             revision = revisions[declared]
     if problems:
-        raise SubmissionError("the PO file was refused; nothing was applied", path=filename,
+        raise SubmissionError(t_("the PO file was refused; nothing was applied"), path=filename,
                               problems=problems)
     translations: dict[str, str] = {}
     segments = _segments(session, src.id, rev.number)
@@ -142,7 +147,8 @@ def _submit_po(
         if entry.obsolete:
             continue
         if entry.msgctxt != key:
-            problems.append(f"{_where(entry)}: not an entry of task #{task.id} (post {key!r})")
+            problems.append(t_("%(where)s: not an entry of task #%(id)d (post %(key)s)",
+                               where=_where(entry), id=task.id, key=repr(key)))
             continue
         if not entry.msgstr or ("fuzzy" in entry.flags and not accept_fuzzy):
             continue
@@ -151,7 +157,7 @@ def _submit_po(
                               keep_source=KEEP_SOURCE in entry.flags)
         if found:
             where = _where(entry)
-            problems += [f"{where}: {p}" for p in found]
+            problems += [t_("%(where)s: %(problem)s", where=where, problem=p) for p in found]
         translations[entry.msgid] = entry.msgstr
     texts = [s.text for s in segments]
     if revision != rev.number:
@@ -162,17 +168,21 @@ def _submit_po(
         known = set(texts)
         unknown = [t for t in translations if t not in known]
     for t in unknown:
-        problems.append(f"msgid {_short(t)!r}: not a segment of task #{task.id}")
+        problems.append(t_("msgid %(msgid)s: not a segment of task #%(id)d",
+                           msgid=repr(_short(t)), id=task.id))
     if problems:
-        raise SubmissionError("the PO file was refused; nothing was applied", path=filename,
+        raise SubmissionError(t_("the PO file was refused; nothing was applied"), path=filename,
                               problems=problems)
     by_position = {i: translations[t] for i, t in enumerate(texts) if t in translations}
     result = apply_segments(session, settings, task, key, by_position, name, partial=partial,
                             filename=filename, loaded=(src, rev, segments))
     if revision != rev.number:
-        result.setdefault("warnings", []).append(
-            f"the PO was made from source r{revision}; kept the {len(by_position)} segments "
-            f"still present in r{rev.number}, the task stays open for the rest")
+        result.setdefault("warnings", []).append(nt_(
+            "the PO was made from source r%(made)d; kept the %(n)d segment still present in "
+            "r%(now)d, the task stays open for the rest",
+            "the PO was made from source r%(made)d; kept the %(n)d segments still present in "
+            "r%(now)d, the task stays open for the rest",
+            len(by_position), made=revision, n=len(by_position), now=rev.number))
     return result
 
 
@@ -182,8 +192,9 @@ def import_po(session: Session, settings: Settings, name: str, filename: str, da
     catalog = read_po(data, name=filename, max_bytes=settings.max_upload_bytes)
     value = catalog.metadata.get(TASK_HEADER, "").strip()
     if not value.isdigit():
-        raise SubmissionError(f"no {TASK_HEADER} header: use `transync submit TASK_ID --as "
-                              f"{name} {filename}`", path=filename)
+        raise SubmissionError(t_("no %(header)s header", header=TASK_HEADER,
+                                 cli=f"use `transync submit TASK_ID --as {name} {filename}`"),
+                              path=filename)
     return submit_po(session, settings, int(value), name, filename, data, **kw)
 
 
@@ -244,10 +255,15 @@ def apply_segments(
     progress = {**(task.progress or {}), **{str(k): v for k, v in by_position.items()}}
     missing = [i for i in range(len(source)) if str(i) not in progress]
     if missing and not partial:
-        raise SubmissionError(
-            f"{len(missing)} of {len(source)} segments are still untranslated (first: segment "
-            f"{missing[0]} {_short(source[missing[0]])!r}); translate them, or submit with "
-            "--partial to save progress and keep the claim", path=filename or None)
+        raise SubmissionError(nt_(
+            "%(n)d of %(total)d segments is still untranslated (first: segment %(first)d "
+            "%(text)s); translate it",
+            "%(n)d of %(total)d segments are still untranslated (first: segment %(first)d "
+            "%(text)s); translate them",
+            len(missing), n=len(missing), total=len(source), first=missing[0],
+            text=repr(_short(source[missing[0]])),
+            cli="or submit with --partial to save progress and keep the claim"),
+            path=filename or None)
     if missing or save_only:
         task.progress = progress
         record(session, "task", actor, task.post_id, task.lang, task=task.id, state="claimed",
@@ -266,8 +282,8 @@ def apply_segments(
     try:
         body = render(rev.body, body_texts)
     except ValueError as exc:
-        raise ConflictError(f"task #{task.id}: could not rebuild the post from its segments: "
-                            f"{exc}") from exc
+        raise ConflictError(t_("task #%(id)d: could not rebuild the post from its segments: "
+                               "%(problem)s", id=task.id, problem=str(exc))) from exc
     task.progress = progress
     submission = {
         "format": "segments", "title": title, "body": body, "source_texts": source,
@@ -290,7 +306,8 @@ def _segment_texts(session: Session, version_id: int, number: int) -> list[str]:
 
 def _where(entry: Any) -> str:
     """An entry's place in the PO file, for problem messages."""
-    return f"line {entry.linenum}: msgctxt {entry.msgctxt!r} msgid {_short(entry.msgid)!r}"
+    return t_("line %(line)s: msgctxt %(msgctxt)s msgid %(msgid)s", line=entry.linenum,
+              msgctxt=repr(entry.msgctxt), msgid=repr(_short(entry.msgid)))
 
 
 def _short(text: str, n: int = 60) -> str:
