@@ -28,6 +28,9 @@ from sync.i18n import nt_, t_
 from sync.status import iso
 
 ROLES = ("admin", "editor", "translator")
+DIGESTS = ("off", "daily", "immediate")  # how often a user gets mail (sync.notify)
+UI_LANGS = ("en", "tr", "ru")
+EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()
@@ -78,6 +81,30 @@ def check_name(name: str) -> str:
             "user name %(name)s: use 1-64 letters, digits, '.', '_' or '-', starting with a "
             "letter or digit", name=repr(name)))
     return name
+
+
+def check_email(email: str) -> str | None:
+    """An address, or None for "no mail" (an empty string)."""
+    email = email.strip()
+    if not email:
+        return None
+    if len(email) > 320 or not EMAIL.match(email):
+        raise InputError(f"e-mail address {email!r}: write it like name@example.org")
+    return email
+
+
+def check_digest(digest: str) -> str:
+    if digest not in DIGESTS:
+        raise InputError(f"digest {digest!r}: use one of {', '.join(DIGESTS)}")
+    return digest
+
+
+def check_ui_lang(lang: str) -> str | None:
+    if not lang:
+        return None
+    if lang not in UI_LANGS:
+        raise InputError(f"interface language {lang!r}: use one of {', '.join(UI_LANGS)}")
+    return lang
 
 
 def check_role(role: str) -> str:
@@ -174,12 +201,20 @@ def edit_user(
     langs: Sequence[str] | None = None,
     active: bool | None = None,
     password: str | None = None,
+    email: str | None = None,
+    digest: str | None = None,
+    ui_lang: str | None = None,
 ) -> User:
     """Change what is given (None leaves it as it is), all or nothing. A new role, a new
     password or deactivation ends every web session of the user; deactivation also ends
-    their API token. Returns the user."""
+    their API token. ``email=""`` removes the address, ``ui_lang=""`` the language (the
+    browser's is used). Returns the user."""
     if role is not None:
         check_role(role)
+    new_email = check_email(email) if email is not None else None
+    if digest is not None:
+        check_digest(digest)
+    new_ui_lang = check_ui_lang(ui_lang) if ui_lang is not None else None
     new_langs = check_langs(settings, langs) if langs is not None else None
     if password is not None:
         check_password_rules(password)
@@ -196,6 +231,12 @@ def edit_user(
         signed_out = True
     if new_langs is not None:
         user.langs = ",".join(new_langs)
+    if email is not None:
+        user.email = new_email
+    if digest is not None:
+        user.digest = digest
+    if ui_lang is not None:
+        user.ui_lang = new_ui_lang
     if active is not None and active != user.active:
         user.active = active
         if not active:
@@ -309,6 +350,8 @@ def user_dict(user: User) -> dict[str, Any]:
         "langs": user.languages,
         "active": user.active,
         "created_at": iso(user.created_at),
+        "email": user.email,
+        "digest": user.digest or "daily",
     }
 
 

@@ -9,6 +9,7 @@ import click
 from sync.cli import Context, cli, err, out, pass_ctx, print_json
 from sync.db.session import transaction
 from sync.people import (
+    DIGESTS,
     ROLES,
     create_user,
     edit_user,
@@ -114,20 +115,30 @@ def _langs(text: str) -> list[str]:
               help="Bring back, or deactivate (sessions and token end at once).")
 @click.option("--new-token", is_flag=True,
               help="Make a new API token and print it once (the old one stops working).")
+@click.option("--email", default=None,
+              help="Where their mail goes ('' for none): digests and notifications.")
+@click.option("--digest", type=click.Choice(DIGESTS), default=None,
+              help="How often they get mail: off, daily (at TRANSYNC_DIGEST_HOUR) or "
+                   "immediate.")
+@click.option("--ui-lang", default=None,
+              help="Their interface and mail language: en, tr or ru ('' for the browser's).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def users_edit(ctx: Context, name: str, role: str | None, langs: str | None,
-               active: bool | None, new_token: bool, as_json: bool) -> None:
+               active: bool | None, new_token: bool, email: str | None, digest: str | None,
+               ui_lang: str | None, as_json: bool) -> None:
     """Change an existing user: only what is given changes. A new role or deactivation
     signs them out of every web session; the last active admin can be neither demoted nor
     deactivated."""
     settings = ctx.settings
-    if role is None and langs is None and active is None and not new_token:
-        raise click.UsageError("nothing to change: give --role, --langs, --active/--inactive "
-                               "or --new-token")
+    if (role is None and langs is None and active is None and not new_token and email is None
+            and digest is None and ui_lang is None):
+        raise click.UsageError("nothing to change: give --role, --langs, --active/--inactive, "
+                               "--new-token, --email, --digest or --ui-lang")
     with transaction(settings.database_url) as session:
         user = edit_user(session, settings, name, role=role,
-                         langs=_langs(langs) if langs is not None else None, active=active)
+                         langs=_langs(langs) if langs is not None else None, active=active,
+                         email=email, digest=digest, ui_lang=ui_lang)
         if new_token and not user.active:
             raise click.UsageError(f"{name} is deactivated: a token would not work; add "
                                    "--active to bring them back")
@@ -138,6 +149,8 @@ def users_edit(ctx: Context, name: str, role: str | None, langs: str | None,
         return
     state = "" if data["active"] else " (deactivated)"
     out.print(f"{data['role']} {name}{state}: {', '.join(data['langs']) or '-'}", markup=False)
+    if data["email"]:
+        out.print(f"mail to {data['email']}: {data['digest']}", markup=False)
     if token:
         out.print(f"API token (shown once, keep it secret): {token}", markup=False)
 
