@@ -10,10 +10,25 @@ from sqlalchemy.orm import Session
 from sync.config import Settings
 from sync.db.models import Event, Post, Version, utcnow
 from sync.errors import ConflictError, InputError, NotFound
+from sync.i18n import t_
 from sync.segments import diff_segments
 from sync.state import State
 from sync.status import iso, load_rows
 from sync.tracker import load_segments
+
+
+def state_text(state: str) -> str:
+    """A translation's state as a message names it: the state itself in English, its name in
+    the reader's language on a page."""
+    return {
+        "source": t_("source"), "current": t_("current"), "stale": t_("stale"),
+        "missing": t_("missing"), "orphaned": t_("orphaned"),
+    }.get(str(state), str(state))
+
+
+def _unconfigured(settings: Settings, lang: str) -> InputError:
+    return InputError(t_("language %(lang)s is not configured (%(configured)s)", lang=repr(lang),
+                         configured=",".join(settings.languages)))
 
 
 def record(session: Session, kind: str, actor: str, post_id: int | None, lang: str | None,
@@ -27,7 +42,8 @@ def record(session: Session, kind: str, actor: str, post_id: int | None, lang: s
 def get_post(session: Session, key: str) -> Post:
     post = session.execute(select(Post).where(Post.key == key)).scalar_one_or_none()
     if post is None:
-        raise NotFound(f"no post with key {key!r}; `transync status` lists the keys", key=key)
+        raise NotFound(t_("no post with key %(key)s", key=repr(key),
+                          cli="`transync status` lists the keys"), key=key)
     return post
 
 
@@ -62,13 +78,15 @@ def acknowledge(
     translation assumed current (first seen with no evidence) is confirmed. Logged; the
     baseline becomes ``recorded`` (an editor saw it)."""
     if lang is not None and lang not in settings.languages:
-        raise InputError(f"language {lang!r} is not configured ({','.join(settings.languages)})")
+        raise _unconfigured(settings, lang)
     post = get_post(session, key)
     (row,) = load_rows(session, settings, [key], for_update=True)
     if row.source is None or row.source.deleted:
-        raise ConflictError(f"post {key!r} has no live source version; nothing to acknowledge")
+        raise ConflictError(t_("post %(key)s has no live source version; nothing to "
+                               "acknowledge", key=repr(key)))
     if lang is not None and lang == post.source_lang:
-        raise InputError(f"{lang} is the source language of {key!r}; name a translation")
+        raise InputError(t_("%(lang)s is the source language of %(key)s; name a translation",
+                            lang=lang, key=repr(key)))
     acked = []
     for code, cell in row.cells.items():
         if lang is not None and code != lang:
@@ -95,10 +113,9 @@ def acknowledge(
         record(session, "state", actor, post.id, code, previous="stale", state="current")
         acked.append({"lang": code, "previous": previous, "based_on_revision": v.based_on_revision})
     if not acked and lang is not None:
-        raise ConflictError(
-            f"{key} in {lang} is {row.cells[lang].state}, neither stale nor assumed current; "
-            "nothing to acknowledge"
-        )
+        raise ConflictError(t_(
+            "%(key)s in %(lang)s is %(state)s, neither stale nor assumed current; nothing to "
+            "acknowledge", key=key, lang=lang, state=state_text(row.cells[lang].state)))
     session.flush()
     return acked
 
@@ -106,15 +123,16 @@ def acknowledge(
 def translation_diff(session: Session, settings: Settings, key: str, lang: str) -> dict[str, Any]:
     """What changed in the source since the translation's based-on revision, segment by segment."""
     if lang not in settings.languages:
-        raise InputError(f"language {lang!r} is not configured ({','.join(settings.languages)})")
+        raise _unconfigured(settings, lang)
     get_post(session, key)
     (row,) = load_rows(session, settings, [key])
     src = row.source
     cell = row.cells[lang]
     if src is None:
-        raise ConflictError(f"post {key!r} has no source version")
+        raise ConflictError(t_("post %(key)s has no source version", key=repr(key)))
     if cell.state is State.SOURCE:
-        raise InputError(f"{lang} is the source language of {key!r}; name a translation")
+        raise InputError(t_("%(lang)s is the source language of %(key)s; name a translation",
+                            lang=lang, key=repr(key)))
     base = cell.version.based_on_revision if cell.version is not None else None
     since = base if base is not None else 0
     segs = load_segments(session, [(src.id, since), (src.id, src.revision)])
