@@ -11,6 +11,7 @@ import math
 import re
 import sys
 import tomllib
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -22,6 +23,7 @@ except ImportError:  # PyYAML built without libyaml
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 from sync.errors import FrontMatterError, InputError
+from sync.i18n import t_
 from sync.text import normalize_newlines
 
 _BOM = b"\xef\xbb\xbf"
@@ -64,6 +66,44 @@ class FrontMatterLoader(_SafeLoader):
         super().__init__(stream)
 
 
+#: PyYAML's commonest problems (libyaml's words, then the pure-Python loader's), as messages
+#: a page shows in the reader's language.
+_YAML_PROBLEMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"mapping values are not allowed in this context\Z"),
+     lambda m: t_("mapping values are not allowed in this context")),
+    (re.compile(r"mapping values are not allowed here\Z"),
+     lambda m: t_("mapping values are not allowed here")),
+    (re.compile(r"found unexpected end of stream\Z"),
+     lambda m: t_("found unexpected end of stream")),
+    (re.compile(r"found character that cannot start any token\Z"),
+     lambda m: t_("found character that cannot start any token")),
+    (re.compile(r"found character (.+) that cannot start any token\Z"),
+     lambda m: t_("found character %(char)s that cannot start any token", char=m[1])),
+    (re.compile(r"found unknown escape character\Z"),
+     lambda m: t_("found unknown escape character")),
+    (re.compile(r"found unknown escape character (.+)\Z"),
+     lambda m: t_("found unknown escape character %(char)s", char=m[1])),
+    (re.compile(r"did not find expected key\Z"), lambda m: t_("did not find expected key")),
+    (re.compile(r"did not find expected (.+)\Z"),
+     lambda m: t_("did not find expected %(expected)s", expected=m[1])),
+    (re.compile(r"could not find expected ':'\Z"),
+     lambda m: t_("could not find expected ':'")),
+    (re.compile(r"expected (.+), but found (.+)\Z"),
+     lambda m: t_("expected %(expected)s, but found %(found)s", expected=m[1], found=m[2])),
+    (re.compile(r"expected (.+), but got (.+)\Z"),
+     lambda m: t_("expected %(expected)s, but got %(found)s", expected=m[1], found=m[2])),
+)
+
+
+def _yaml_problem(problem: str) -> str:
+    """PyYAML's problem as it says it, a message (Text) when it is a common one."""
+    for pattern, message in _YAML_PROBLEMS:
+        m = pattern.match(problem)
+        if m:
+            return message(m)
+    return problem
+
+
 def load_yaml(text: str, *, origin: str, first_line: int = 1) -> Any:
     """Load YAML with :class:`FrontMatterLoader`; errors name ``origin`` and the file line.
 
@@ -75,8 +115,8 @@ def load_yaml(text: str, *, origin: str, first_line: int = 1) -> Any:
         # a value the constructor cannot build (an explicit !!timestamp that is no date,
         # nesting too deep): not a YAMLError, but still this file's front matter
         raise FrontMatterError(
-            f"front matter has a value that cannot be read ({type(exc).__name__}: {exc}); "
-            "fix the YAML between the --- lines",
+            t_("front matter has a value that cannot be read (%(error)s); fix the YAML between "
+               "the --- lines", error=f"{type(exc).__name__}: {exc}"),
             path=origin,
             line=first_line,
         ) from exc
@@ -84,15 +124,12 @@ def load_yaml(text: str, *, origin: str, first_line: int = 1) -> Any:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = first_line + mark.line if mark is not None else first_line
         if isinstance(exc, AliasRefused):
-            message = (
-                "YAML anchors and aliases (&name, *name) are not allowed in front matter; "
-                "write the values out"
-            )
+            message = t_("YAML anchors and aliases (&name, *name) are not allowed in front "
+                         "matter; write the values out")
         else:
-            problem = getattr(exc, "problem", None) or str(exc)
-            message = (
-                f"front matter is not valid YAML: {problem}; fix the YAML between the --- lines"
-            )
+            problem = _yaml_problem(getattr(exc, "problem", None) or str(exc))
+            message = t_("front matter is not valid YAML: %(problem)s; fix the YAML between the "
+                         "--- lines", problem=problem)
         raise FrontMatterError(message, path=origin, line=line) from exc
 
 
@@ -104,7 +141,7 @@ def _decode(raw: bytes, origin: str) -> str:
     except UnicodeDecodeError as exc:
         offset = skip + exc.start
         raise InputError(
-            f"not valid UTF-8 (byte offset {offset}); save the file as UTF-8",
+            t_("not valid UTF-8 (byte offset %(offset)d); save the file as UTF-8", offset=offset),
             path=origin,
             line=raw.count(b"\n", 0, offset) + 1,
         ) from exc
@@ -117,7 +154,8 @@ def _load_toml(text: str, *, origin: str, first_line: int, end_line: int) -> dic
         found = _TOML_LINE.search(str(exc))
         line = first_line + int(found.group(1)) - 1 if found else end_line
         raise FrontMatterError(
-            f"front matter is not valid TOML: {exc}; fix the TOML between the +++ lines",
+            t_("front matter is not valid TOML: %(problem)s; fix the TOML between the +++ lines",
+               problem=str(exc)),
             path=origin,
             line=line,
         ) from exc
@@ -138,8 +176,8 @@ def parse_document(raw: bytes, *, origin: str) -> tuple[dict[str, Any], str, int
         close = next(i for i in range(1, len(lines)) if lines[i].rstrip() == opener)
     except StopIteration:
         raise FrontMatterError(
-            f"{_DELIMITERS[opener]} front matter opened with {opener} is never closed; "
-            f"add a line with {opener} after it",
+            t_("%(format)s front matter opened with %(delimiter)s is never closed; add a line "
+               "with %(delimiter)s after it", format=_DELIMITERS[opener], delimiter=opener),
             path=origin,
             line=1,
         ) from None
@@ -153,7 +191,8 @@ def parse_document(raw: bytes, *, origin: str) -> tuple[dict[str, Any], str, int
         data = {}
     if not isinstance(data, dict):
         raise FrontMatterError(
-            f"front matter must be a mapping of keys to values, found {type(data).__name__}",
+            t_("front matter must be a mapping of keys to values, found %(found)s",
+               found=type(data).__name__),
             path=origin,
             line=2,
         )
@@ -189,8 +228,8 @@ def parse_date(value: object, *, field: str = "date") -> datetime | None:
             found = None
     if found is None:
         shown = value if isinstance(value, str) else type(value).__name__
-        raise ValueError(f"{field} {shown!r} is not a date: write it as 2024-03-01 or "
-                         "2024-03-01T10:00:00Z")
+        raise ValueError(t_("%(field)s %(value)s is not a date: write it as 2024-03-01 or "
+                            "2024-03-01T10:00:00Z", field=field, value=repr(shown)))
     return found
 
 
