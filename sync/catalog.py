@@ -32,6 +32,7 @@ from babel.core import UnknownLocaleError
 from babel.messages.plurals import get_plural
 
 from sync.errors import MAX_SHOWN_PROBLEMS, CatalogError
+from sync.i18n import nt_, t_
 
 __all__ = [
     "CatalogCounts",
@@ -679,8 +680,9 @@ def read_po(data: bytes, *, name: str, max_bytes: int) -> polib.POFile:
     """
     if len(data) > max_bytes:
         raise CatalogError(
-            f"the file is {len(data):,} bytes, larger than the limit of {max_bytes:,} bytes "
-            "(TRANSYNC_MAX_UPLOAD_BYTES); upload one task's PO file, or raise the limit",
+            t_("the file is %(size)s bytes, larger than the limit of %(limit)s bytes "
+               "(TRANSYNC_MAX_UPLOAD_BYTES); upload one task's PO file, or raise the limit",
+               size=f"{len(data):,}", limit=f"{max_bytes:,}"),
             path=name,
         )
     if data.startswith(codecs.BOM_UTF8):
@@ -694,9 +696,10 @@ def read_po(data: bytes, *, name: str, max_bytes: int) -> polib.POFile:
     except (OSError, ValueError, KeyError, IndexError) as exc:
         match = re.search(r"line (\d+)\)(?::\s*(.*))?", str(exc))
         line = int(match.group(1)) if match else None
-        detail = (match.group(2) if match else None) or "syntax error"
+        detail = (match.group(2) if match else None) or t_("syntax error")
         raise CatalogError(
-            f"not a valid PO file: {detail}; open it in a PO editor (Poedit) and save it again",
+            t_("not a valid PO file: %(detail)s; open it in a PO editor (Poedit) and save it "
+               "again", detail=detail),
             path=name,
             line=line,
         ) from exc
@@ -935,21 +938,21 @@ _UTF16_32_BOMS = (
 
 def _refuse_binary(data: bytes, name: str) -> None:
     if not data.strip():
-        raise CatalogError("the file is empty; upload the PO file of the task", path=name)
+        raise CatalogError(t_("the file is empty; upload the PO file of the task"), path=name)
     if data[:4] in (struct.pack("<I", _MO_MAGIC), struct.pack(">I", _MO_MAGIC)):
         raise CatalogError(
-            "this is a compiled MO file; upload the .po file instead", path=name, line=None
+            t_("this is a compiled MO file; upload the .po file instead"), path=name, line=None
         )
     if data.startswith(_UTF16_32_BOMS):
         raise CatalogError(
-            "the file is saved as UTF-16 or UTF-32; save it as UTF-8", path=name, line=1
+            t_("the file is saved as UTF-16 or UTF-32; save it as UTF-8"), path=name, line=1
         )
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data[:nul].count(b"\n") + 1
         raise CatalogError(
-            f"the file is binary (a NUL byte on line {line}), not a PO text file; "
-            "upload the .po file your PO editor saved",
+            t_("the file is binary (a NUL byte on line %(line)d), not a PO text file; upload "
+               "the .po file your PO editor saved", line=line),
             path=name,
             line=line,
         )
@@ -1025,17 +1028,18 @@ def _codec(declared: str, name: str, line: int) -> str:
         codec = codecs.lookup(declared).name
     except LookupError:
         raise CatalogError(
-            f"the header declares charset={declared} on line {line}, an encoding transync "
-            "does not know; save the file as UTF-8 and set 'charset=UTF-8' in the "
-            "Content-Type header",
+            t_("the header declares charset=%(charset)s on line %(line)d, an encoding transync "
+               "does not know; save the file as UTF-8 and set 'charset=UTF-8' in the "
+               "Content-Type header", charset=declared, line=line),
             path=name,
             line=line,
         ) from None
     if not _reads_ascii(codec):
         raise CatalogError(
-            f"the header declares charset={declared} on line {line}, which a PO file cannot "
-            "be in (it does not read plain ASCII as ASCII); save the file as UTF-8 and set "
-            "'charset=UTF-8' in the Content-Type header",
+            t_("the header declares charset=%(charset)s on line %(line)d, which a PO file "
+               "cannot be in (it does not read plain ASCII as ASCII); save the file as UTF-8 "
+               "and set 'charset=UTF-8' in the Content-Type header", charset=declared,
+               line=line),
             path=name,
             line=line,
         )
@@ -1090,13 +1094,14 @@ def _refuse_utf8_under_another_name(
     word = text[start:min([*ends, len(text), start + 40])]
     misread = word.encode("utf-8").decode(codec, errors="replace")
     line = text.count("\n", 0, at) + 1
-    as_declared = (f"{declared} cannot read it" if "\ufffd" in misread
-                   else f"{misread!r} as {declared}")
+    as_declared = (t_("%(charset)s cannot read it", charset=declared) if "\ufffd" in misread
+                   else t_("%(misread)s as %(charset)s", misread=repr(misread), charset=declared))
     raise CatalogError(
-        f"the header declares charset={declared} on line {header_line}, but the file is "
-        f"UTF-8: line {line} reads {word!r} as UTF-8 and {as_declared}; "
-        f"change line {header_line} to charset=UTF-8 (the editor saved UTF-8 and kept an "
-        "old header) and upload again",
+        t_("the header declares charset=%(charset)s on line %(header_line)d, but the file is "
+           "UTF-8: line %(line)d reads %(word)s as UTF-8 and %(as_declared)s; change line "
+           "%(header_line)d to charset=UTF-8 (the editor saved UTF-8 and kept an old header) "
+           "and upload again", charset=declared, header_line=header_line, line=line,
+           word=repr(word), as_declared=as_declared),
         path=name,
         line=header_line,
         text_line=line,
@@ -1109,22 +1114,26 @@ def _undecodable(data: bytes, exc: UnicodeDecodeError, declared: str | None,
     line = _line_at(data, exc.start)
     if exc.end >= len(data) and exc.reason == "unexpected end of data":
         return CatalogError(
-            "the file ends in the middle of a character, so it is truncated; "
-            "upload the whole file",
+            t_("the file ends in the middle of a character, so it is truncated; upload the "
+               "whole file"),
             path=name,
             line=line,
         )
-    byte = f"byte 0x{data[exc.start]:02x} on line {line}"
+    byte = f"0x{data[exc.start]:02x}"
     if declared is None:
-        why = f"{byte} is not valid UTF-8 (the header declares no charset, so UTF-8 is read)"
+        why = t_("byte %(byte)s on line %(line)d is not valid UTF-8 (the header declares no "
+                 "charset, so UTF-8 is read)", byte=byte, line=line)
     elif declared.upper() == "CHARSET":
-        why = (f"{byte} is not valid UTF-8, and the header still has the template's "
-               f"placeholder charset=CHARSET on line {header_line}")
+        why = t_("byte %(byte)s on line %(line)d is not valid UTF-8, and the header still has "
+                 "the template's placeholder charset=CHARSET on line %(header_line)s", byte=byte,
+                 line=line, header_line=header_line)
     else:
-        why = (f"{byte} is not valid {declared}, the charset the header declares on line "
-               f"{header_line}")
+        why = t_("byte %(byte)s on line %(line)d is not valid %(charset)s, the charset the "
+                 "header declares on line %(header_line)s", byte=byte, line=line,
+                 charset=declared, header_line=header_line)
     return CatalogError(
-        f"{why}; save the file as UTF-8 and set 'charset=UTF-8' in the Content-Type header",
+        t_("%(why)s; save the file as UTF-8 and set 'charset=UTF-8' in the Content-Type header",
+           why=why),
         path=name,
         line=line,
         header_line=header_line,
@@ -1135,17 +1144,23 @@ _KEYWORD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr\[\d+\]|msgstr)(?:\s+|
 _STRING_PREFIX = re.compile(r'"(?:[^"\\]|\\.)*')
 
 
+_NOT_QUOTED = t_("expected a quoted string")
+_UNTERMINATED = t_("unterminated string (the file may be truncated)")
+_AFTER_QUOTE = t_("unescaped double quote or text after the closing quote")
+_NOT_PO = t_('not PO syntax: expected msgctxt, msgid, msgstr, a "string" or a # comment')
+
+
 def _string_problem(literal: str) -> str | None:
     """Why a quoted PO string is malformed, or None when it is fine."""
     if not literal.startswith('"'):
-        return "expected a quoted string"
+        return _NOT_QUOTED
     end = _STRING_PREFIX.match(literal)
     assert end is not None
     rest = literal[end.end():]
     if rest == "":
-        return "unterminated string (the file may be truncated)"
+        return _UNTERMINATED
     if rest != '"':
-        return "unescaped double quote or text after the closing quote"
+        return _AFTER_QUOTE
     return None
 
 
@@ -1185,8 +1200,7 @@ def _check_syntax(lines: list[str], name: str) -> None:
         elif line.startswith('"'):
             keyword, literal = None, line
         else:
-            note(number, "not PO syntax: expected msgctxt, msgid, msgstr, a \"string\" or "
-                         "a # comment")
+            note(number, _NOT_PO)
             continue
         problem = _string_problem(literal)
         if problem:
@@ -1197,23 +1211,27 @@ def _check_syntax(lines: list[str], name: str) -> None:
             pending = None
         elif keyword in ("msgctxt", "msgid"):
             if pending is not None and not (pending[1] == "msgctxt" and keyword == "msgid"):
-                note(pending[0], f"{pending[1]} without a msgstr")
+                note(pending[0], t_("%(keyword)s without a msgstr", keyword=pending[1]))
             pending = (number, keyword)
             entries += keyword == "msgid"
     if pending is not None:
-        note(pending[0], f"{pending[1]} without a msgstr: the file ends early (truncated?)")
+        note(pending[0], t_("%(keyword)s without a msgstr: the file ends early (truncated?)",
+                            keyword=pending[1]))
     if problems:
         raise CatalogError(
-            f"not a valid PO file ({found:,} problem{'s' if found > 1 else ''}); fix the "
-            "lines listed, or save the file again from a PO editor",
+            nt_("not a valid PO file (%(count)s problem); fix the lines listed, or save the "
+                "file again from a PO editor",
+                "not a valid PO file (%(count)s problems); fix the lines listed, or save the "
+                "file again from a PO editor", found, count=f"{found:,}"),
             path=name,
             line=problems[0][0],
-            problems=[f"line {n}: {text}" for n, text in problems],
+            problems=[t_("line %(line)d: %(problem)s", line=n, problem=text)
+                      for n, text in problems],
             problem_count=found,
         )
     if entries == 0:
         raise CatalogError(
-            "the file has no msgid, so it is not a PO catalog; upload the task's .po file",
+            t_("the file has no msgid, so it is not a PO catalog; upload the task's .po file"),
             path=name,
         )
 
@@ -1226,15 +1244,15 @@ def _refuse_duplicates(catalog: polib.POFile, name: str) -> None:
         key = (entry.msgctxt, entry.msgid)
         if key in first_seen:
             first_line = first_line or entry.linenum
-            problems.append(
-                f"line {entry.linenum}: msgctxt {entry.msgctxt!r} msgid {entry.msgid[:60]!r} "
-                f"repeats the entry on line {first_seen[key]}"
-            )
+            problems.append(t_(
+                "line %(line)s: msgctxt %(msgctxt)s msgid %(msgid)s repeats the entry on line "
+                "%(first)s", line=entry.linenum, msgctxt=repr(entry.msgctxt),
+                msgid=repr(entry.msgid[:60]), first=first_seen[key]))
         else:
             first_seen[key] = entry.linenum
     if problems:
         raise CatalogError(
-            "the file has the same entry more than once; keep one of each and upload again",
+            t_("the file has the same entry more than once; keep one of each and upload again"),
             path=name,
             line=first_line,
             problems=problems,
