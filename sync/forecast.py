@@ -17,6 +17,7 @@ a language with no finished work in the window gets no date, and says why.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import statistics
@@ -111,10 +112,12 @@ class LanguageForecast:
     today: dt.date
     pending_words: int
     pending_tasks: int
-    history_days: int  # days the rate is measured over (the window, or less for a new queue)
+    window_days: int
+    history_days: int  # days the rate is measured over: those of the window with work pending
     words_done: int  # by the translators counted, in those days
     translators: tuple[str, ...]  # whose work gives the rate
-    rate: float | None  # words per calendar day; None: no history
+    rate: float | None  # words per day measured; None: no history
+    weekday_rates: tuple[float, ...] | None  # the same per weekday, Monday first
     spread: float | None  # standard deviation of a block's words
     block_days: int
     blocks: int
@@ -129,8 +132,8 @@ class LanguageForecast:
         """The reason, in a sentence."""
         days = f"{self.history_days} day{'s' if self.history_days != 1 else ''}"
         if self.reason == "no_history":
-            return (f"no finished work in {self.lang} in the last {days} by anyone still "
-                    "working in it: no pace to forecast from")
+            return (f"no finished work in {self.lang} in the last {self.window_days} days by "
+                    "anyone still working in it: no pace to forecast from")
         if self.reason == "short_history":
             return f"{days} of history: too little to measure the spread, so no range"
         return None
@@ -145,6 +148,8 @@ class LanguageForecast:
             "pending_tasks": self.pending_tasks, "history_days": self.history_days,
             "words_done": self.words_done, "translators": list(self.translators),
             "words_per_day": None if self.rate is None else round(self.rate, 1),
+            "words_per_weekday": None if self.weekday_rates is None else [
+                round(r, 1) for r in self.weekday_rates],
             "spread": None if self.spread is None else round(self.spread, 1),
             "block_days": self.block_days, "blocks": self.blocks,
             "clear": _iso(self.clear), "early": _iso(self.early), "late": _iso(self.late),
@@ -203,36 +208,56 @@ def block_sums(daily: Sequence[int], block: int) -> list[int]:
     return [sum(daily[start + i * block : start + (i + 1) * block]) for i in range(n)]
 
 
-def days_to_clear(words: float, rate: float, spread: float, block: int, blocks: int,
-                  side: int) -> int | None:
-    """The fewest whole days T in which ``rate``·T + side·Z·S(T) reaches ``words``, where
-    S(T) = spread·√(m·(1 + m/blocks)) with m = T/block: the spread of T days' work, widened
-    for the rate being itself measured from ``blocks`` blocks. side 0 is the point, -1 the
-    slow end, +1 the fast end. None: not within HORIZON_DAYS."""
-    if words <= 0:
-        return 0
-    if side == 0 or spread == 0 or blocks == 0:
-        days = math.ceil(words / rate - 1e-9)
-        return days if days <= HORIZON_DAYS else None
+def weekday_rates(days: Sequence[tuple[dt.date, int]], rate: float) -> list[float]:
+    """Words per day for each weekday (Monday first) over the measured days; a weekday
+    never measured takes the overall rate."""
+    sums, counts = [0] * 7, [0] * 7
+    for day, words in days:
+        sums[day.weekday()] += words
+        counts[day.weekday()] += 1
+    return [sums[w] / counts[w] if counts[w] else rate for w in range(7)]
 
-    def done(t: int) -> float:
-        m = t / block
-        return rate * t + side * Z * spread * math.sqrt(m * (1 + m / blocks))
 
-    # done(t) is not monotonic at the slow end for every spread: search day by day past the
-    # point estimate's neighbourhood with a doubling bound, then bisect on the first crossing
-    low, high = 0, 1
-    while done(high) < words:
-        low, high = high, high * 2
-        if low > HORIZON_DAYS:
+class Curves:
+    """Words expected done by the end of each day ahead: the point (each weekday at its
+    measured rate), and the fast and slow ends, ± Z·S(T) with S(T) = spread·√(m·(1 + m/k))
+    for T days (m = T/block blocks, k blocks measured): the spread of T days' work, widened
+    because the rate itself was measured from only k blocks. Kept non-decreasing (work done
+    is never undone), and computed as far as the slowest end needs."""
+
+    def __init__(self, today: dt.date, rates: Sequence[float], spread: float | None,
+                 block: int, blocks: int, need: int) -> None:
+        self.today = today
+        self.point = [0.0]
+        self.fast: list[float] | None = None if spread is None else [0.0]
+        self.slow: list[float] | None = None if spread is None else [0.0]
+        first = today.weekday() + 1
+        expected = 0.0
+        t = 0
+        while t < HORIZON_DAYS:
+            t += 1
+            expected += rates[(first + t - 1) % 7]
+            self.point.append(expected)
+            if spread is not None and self.fast is not None and self.slow is not None:
+                m = t / block
+                width = Z * spread * math.sqrt(m * (1 + m / blocks))
+                self.fast.append(max(self.fast[-1], expected + width))
+                self.slow.append(max(self.slow[-1], expected - width))
+                if self.slow[-1] >= need:
+                    break
+            elif expected >= need:
+                break
+
+    def date(self, words: int, side: int) -> dt.date | None:
+        """The first day by whose end ``words`` are expected done (side 0: the point, +1:
+        the fast end, -1: the slow end); None: not within HORIZON_DAYS, or no range."""
+        curve = {0: self.point, 1: self.fast, -1: self.slow}[side]
+        if curve is None:
             return None
-    while high - low > 1:
-        mid = (low + high) // 2
-        if done(mid) >= words:
-            high = mid
-        else:
-            low = mid
-    return high if high <= HORIZON_DAYS else None
+        if words <= 0:
+            return self.today
+        t = bisect.bisect_left(curve, words - 1e-9)
+        return None if t >= len(curve) else self.today + dt.timedelta(days=t)
 
 
 def forecast_language(
@@ -244,9 +269,12 @@ def forecast_language(
     tasks: Iterable[OpenTask],
     active: Mapping[str, Collection[str] | None],
     since: dt.date | None = None,
+    busy: Collection[dt.date] | None = None,
 ) -> LanguageForecast:
     """One language's forecast (see docs/forecast.md). ``since``: the day its first task was
-    planned, when that is inside the window (the rate is not diluted by days before it)."""
+    planned, when that is inside the window (the rate is not diluted by days before it).
+    ``busy``: the days some of its work was pending; only those (and days work was finished)
+    are measured, as a day with nothing to do says nothing about the pace. None: every day."""
     today = now.astimezone(dt.UTC).date()
     days = window_days
     if since is not None:
@@ -255,34 +283,35 @@ def forecast_language(
     mine = [w for w in work if w.lang == lang and first <= w.day <= today and counted(w, active)]
     ordered = work_order(t for t in tasks if t.lang == lang and t.state in ("queued", "claimed"))
     pending = sum(t.words for t in ordered)
-    daily = daily_words(mine, today, days)
+    measured = list(zip((first + dt.timedelta(days=i) for i in range(days)),
+                        daily_words(mine, today, days), strict=True))
+    if busy is not None:
+        keep = set(busy) | {w.day for w in mine}
+        measured = [(day, n) for day, n in measured if day in keep]
+    daily = [n for _day, n in measured]
     total = sum(daily)
     who = tuple(sorted({w.translator for w in mine if w.translator}))
-    block = BLOCK_DAYS if days >= 2 * BLOCK_DAYS else 1
+    block = BLOCK_DAYS if len(daily) >= 2 * BLOCK_DAYS else 1
     sums = block_sums(daily, block)
     common = dict(lang=lang, today=today, pending_words=pending, pending_tasks=len(ordered),
-                  history_days=days, words_done=total, translators=who, block_days=block,
-                  blocks=len(sums))
+                  window_days=window_days, history_days=len(daily), words_done=total,
+                  translators=who, block_days=block, blocks=len(sums))
     if total == 0:
         return LanguageForecast(
-            **common, rate=None, spread=None, clear=None, early=None, late=None,
-            reason="no_history",
+            **common, rate=None, weekday_rates=None, spread=None, clear=None, early=None,
+            late=None, reason="no_history",
             tasks=[_task(t, c, today, None, None, None) for t, c in _cumulative(ordered)])
-    rate = total / days
+    rate = total / len(daily)
+    rates = weekday_rates(measured, rate)
     spread = statistics.stdev(sums) if len(sums) >= 2 else None
-    reason = None if spread is not None else "short_history"
-
-    def date(words: int, side: int) -> dt.date | None:
-        if side and spread is None:
-            return None
-        n = days_to_clear(words, rate, spread or 0.0, block, len(sums), side)
-        return None if n is None else today + dt.timedelta(days=n)
-
-    out = [_task(t, c, today, date(c, 0), date(c, 1), date(c, -1))
+    curves = Curves(today, rates, spread, block, len(sums), pending)
+    out = [_task(t, c, today, curves.date(c, 0), curves.date(c, 1), curves.date(c, -1))
            for t, c in _cumulative(ordered)]
-    return LanguageForecast(**common, rate=rate, spread=spread, clear=date(pending, 0),
-                            early=date(pending, 1), late=date(pending, -1), reason=reason,
-                            tasks=out)
+    return LanguageForecast(
+        **common, rate=rate, weekday_rates=tuple(rates), spread=spread,
+        clear=curves.date(pending, 0), early=curves.date(pending, 1),
+        late=curves.date(pending, -1), reason=None if spread is not None else "short_history",
+        tasks=out)
 
 
 def _cumulative(tasks: Sequence[OpenTask]) -> Iterable[tuple[OpenTask, int]]:
@@ -375,6 +404,26 @@ def durations(finished: Iterable[Finished], *, today: dt.date, window_days: int
                    "claimed_to_done": {"median": hours(percentile(works[lang], 50)),
                                        "p90": hours(percentile(works[lang], 90))}}
             for lang in sorted(works)}
+
+
+def busy_days(spans: Iterable[Span], lang: str, *, today: dt.date, days: int) -> set[dt.date]:
+    """The days of the window during which some of the language's work was pending."""
+    first = today - dt.timedelta(days=days - 1)
+    intervals = []
+    for s in spans:
+        if s.lang != lang or s.words <= 0:
+            continue
+        a = max(s.start.astimezone(dt.UTC).date(), first)
+        b = today if s.end is None else min(s.end.astimezone(dt.UTC).date(), today)
+        if a <= b:
+            intervals.append(((a - first).days, (b - first).days))
+    out: set[dt.date] = set()
+    reached = -1  # days up to this offset are in `out` already
+    for a, b in sorted(intervals):
+        for i in range(max(a, reached + 1), b + 1):
+            out.add(first + dt.timedelta(days=i))
+        reached = max(reached, b)
+    return out
 
 
 def pending_history(spans: Iterable[Span], lang: str, *, today: dt.date, days: int
