@@ -26,6 +26,7 @@ from sync.forecast import (
     Span,
     Work,
     Z,
+    busy_days,
     durations,
     forecast_language,
     pending_history,
@@ -146,10 +147,11 @@ def load_history(session: Session, settings: Settings, now: dt.datetime | None =
 
 
 def forecasts(history: History, langs: Sequence[str]) -> dict[str, LanguageForecast]:
-    return {lang: forecast_language(lang, now=history.now, window_days=history.window_days,
-                                    work=history.work, tasks=history.tasks,
-                                    active=history.active, since=history.since.get(lang))
-            for lang in langs}
+    return {lang: forecast_language(
+        lang, now=history.now, window_days=history.window_days, work=history.work,
+        tasks=history.tasks, active=history.active, since=history.since.get(lang),
+        busy=busy_days(history.spans, lang, today=history.today, days=history.window_days))
+        for lang in langs}
 
 
 def target_langs(settings: Settings, lang: str | None = None) -> list[str]:
