@@ -73,19 +73,27 @@ def tasks(
     post: str | None = None,
     limit: int | None = Query(None, ge=1, le=10000),
     offset: int = Query(0, ge=0),
+    sort: Literal["queue", "words"] = Query("queue", description="queue: priority, due, "
+                                            "age; words: largest first"),
     actor: Actor = Depends(api_actor),
 ) -> dict[str, Any]:
-    """`{"tasks": [...]}`, priority first, then earliest due, then oldest. Translators see
-    only their own tasks."""
+    """`{"tasks": [...]}`, priority first, then earliest due, then oldest (or, with
+    `sort=words`, largest first). Translators see only their own tasks. Each task has its
+    `words`, its `cost` where TRANSYNC_WORD_RATE prices its language, and `at_risk`."""
+    from sync.workload import annotate_tasks
+
     if not actor.is_editor:
         if assignee not in (None, actor.name):
             raise PermissionDenied("translators see only their own tasks")
         assignee = actor.name
     states = tuple(s.strip() for value in state for s in value.split(",") if s.strip())
-    with transaction(web(request).settings.database_url) as session:
-        return {"tasks": [task_dict(t, k) for t, k in list_tasks(
+    settings = web(request).settings
+    with transaction(settings.database_url) as session:
+        items = [task_dict(t, k) for t, k in list_tasks(
             session, lang=lang, states=states, assignee=assignee, post=post, limit=limit,
-            offset=offset)]}
+            offset=offset, sort=sort)]
+        annotate_tasks(session, settings, items)
+        return {"tasks": items}
 
 
 class ClaimBody(BaseModel):
