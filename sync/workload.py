@@ -206,18 +206,16 @@ def burndown(history: History, lang: str) -> list[tuple[dt.date, int]]:
                            days=history.window_days)
 
 
-def annotate_tasks(session: Session, settings: Settings, items: Iterable[dict[str, Any]],
-                   *, history: History | None = None) -> None:
-    """Add ``cost`` (where TRANSYNC_WORD_RATE prices the language) and ``at_risk`` (open
-    tasks with a due date: expected to finish after it, or already past it; null when
-    there is nothing to judge by) to task objects of the contract (queue.task_dict)."""
-    items = list(items)
-    if not items:
-        return
-    rates = settings.word_rates
+def task_risks(session: Session, settings: Settings,
+               tasks: Iterable[tuple[int, str, str, dt.date | None]], *,
+               history: History | None = None) -> dict[int, bool | None]:
+    """(id, language, state, due) → at_risk: an open task with a due date that is expected
+    to finish after it at the language's pace, or that is already past it (True); expected
+    by then (False); no due date, or no history to judge by (None)."""
+    tasks = list(tasks)
     risks: dict[int, bool | None] = {}
-    langs = sorted({i["lang"] for i in items if i.get("state") in PENDING_STATES
-                    and i.get("due")})
+    langs = sorted({lang for _i, lang, state, due in tasks
+                    if state in PENDING_STATES and due is not None})
     if langs:
         history = history or load_history(session, settings)
         today = history.today
@@ -225,11 +223,28 @@ def annotate_tasks(session: Session, settings: Settings, items: Iterable[dict[st
             risks.update((t.id, t.at_risk) for t in f.tasks)
     else:
         today = utcnow().date()
+    out: dict[int, bool | None] = {}
+    for task_id, _lang, state, due in tasks:
+        risk = risks.get(task_id)
+        if risk is None and due is not None and state in (
+                "submitted", "conflict", *PENDING_STATES):
+            risk = True if due < today else None
+        out[task_id] = risk
+    return out
+
+
+def annotate_tasks(session: Session, settings: Settings, items: Iterable[dict[str, Any]],
+                   *, history: History | None = None) -> None:
+    """Add ``cost`` (where TRANSYNC_WORD_RATE prices the language) and ``at_risk`` (see
+    task_risks) to task objects of the contract (queue.task_dict)."""
+    items = list(items)
+    if not items:
+        return
+    rates = settings.word_rates
+    risks = task_risks(session, settings, [
+        (i["id"], i["lang"], i["state"], dt.date.fromisoformat(i["due"]) if i.get("due")
+         else None) for i in items], history=history)
     for item in items:
         if item["lang"] in rates and item.get("words") is not None:
             item["cost"] = price(item["words"], rates[item["lang"]])
-        risk = risks.get(item["id"])
-        if risk is None and item.get("due") and item.get("state") in (
-                "submitted", "conflict", *PENDING_STATES):
-            risk = True if dt.date.fromisoformat(item["due"]) < today else None
-        item["at_risk"] = risk
+        item["at_risk"] = risks.get(item["id"])
