@@ -26,6 +26,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sync.i18n import nt_, t_
+
 #: z of the range: the early and late dates are where the predicted words done cross the
 #: backlog at this many standard deviations (1.645: a 90% central interval of a normal;
 #: chosen by the backtest, docs/forecast.md).
@@ -129,13 +131,15 @@ class LanguageForecast:
 
     @property
     def note(self) -> str | None:
-        """The reason, in a sentence."""
-        days = f"{self.history_days} day{'s' if self.history_days != 1 else ''}"
+        """The reason, in a sentence (a core message: the web shows it translated)."""
         if self.reason == "no_history":
-            return (f"no finished work in {self.lang} in the last {self.window_days} days by "
-                    "anyone still working in it: no pace to forecast from")
+            return t_("no finished work in %(lang)s in the last %(days)d days by anyone still "
+                      "working in it: no pace to forecast from", lang=self.lang,
+                      days=self.window_days)
         if self.reason == "short_history":
-            return f"{days} of history: too little to measure the spread, so no range"
+            return nt_("%(num)d day of history: too little to measure the spread, so no range",
+                       "%(num)d days of history: too little to measure the spread, so no range",
+                       self.history_days, num=self.history_days)
         return None
 
     @property

@@ -159,10 +159,11 @@ def target_langs(settings: Settings, lang: str | None = None) -> list[str]:
     or the one asked for."""
     if lang is not None:
         from sync.errors import InputError
+        from sync.i18n import t_
 
         if lang not in settings.languages:
-            raise InputError(f"language {lang!r} is not one of TRANSYNC_LANGUAGES="
-                             f"{','.join(settings.languages)}")
+            raise InputError(t_("language %(lang)s is not configured (%(configured)s)",
+                                lang=repr(lang), configured=",".join(settings.languages)))
         return [lang]
     return list(settings.languages)
 
