@@ -16,6 +16,7 @@ from sync.db.models import Post, User
 from sync.db.session import transaction
 from sync.errors import ConflictError, InputError
 from sync.history import acknowledge, events, get_post, translation_diff
+from sync.i18n import t_
 from sync.outbox import nudge
 from sync.people import edit_user, issue_token, list_users, user_dict
 from sync.queue import list_tasks, task_dict
@@ -47,14 +48,16 @@ def status_filters(settings: Settings, lang: list[str], state: list[str], post: 
     langs, states, baselines = _split(lang), _split(state), _split(baseline or [])
     bad = [x for x in baselines if x not in BASELINES]
     if bad:
-        raise InputError(f"baseline {bad[0]!r}: use one of {', '.join(BASELINES)}")
+        raise InputError(t_("baseline %(baseline)s: use one of %(baselines)s",
+                            baseline=repr(bad[0]), baselines=", ".join(BASELINES)))
     bad = [x for x in langs if x not in settings.languages]
     if bad:
-        raise InputError(f"language {bad[0]!r} is not configured "
-                         f"({','.join(settings.languages)})")
+        raise InputError(t_("language %(lang)s is not configured (%(configured)s)",
+                            lang=repr(bad[0]), configured=",".join(settings.languages)))
     bad = [x for x in states if x not in {str(s) for s in STATES}]
     if bad:
-        raise InputError(f"state {bad[0]!r}: use one of {', '.join(str(s) for s in STATES)}")
+        raise InputError(t_("state %(state)s: use one of %(states)s", state=repr(bad[0]),
+                            states=", ".join(str(s) for s in STATES)))
     return Filters(langs=langs, states=states, post=post or None, text=text or None,
                    translator=translator or None, baselines=baselines)
 
@@ -196,13 +199,13 @@ def scan(request: Request, background: BackgroundTasks, body: ScanBody | None = 
 
     settings = web(request).settings
     if not settings.sources:
-        raise ConflictError("no source is configured: set TRANSYNC_SOURCES, or scan from the "
-                            "command line with `transync scan PATH`")
+        raise ConflictError(t_("no source is configured: set TRANSYNC_SOURCES",
+                               cli="or scan from the command line with `transync scan PATH`"))
     wanted = list(body.sources) if body and body.sources else list(settings.sources)
     unknown = [s for s in wanted if s not in settings.sources]
     if unknown:
-        raise InputError(f"source {unknown[0]!r} is not configured; configured: "
-                         f"{', '.join(settings.sources)}")
+        raise InputError(t_("source %(source)s is not configured; configured: %(sources)s",
+                            source=repr(unknown[0]), sources=", ".join(settings.sources)))
     report = run_scan(settings, wanted, actor=actor.name)
     background.add_task(nudge, settings)
     return report.as_dict() if report is not None else {"skipped": True}
@@ -277,7 +280,7 @@ def update_user(request: Request, name: str, body: UserChange,
     themselves."""
     settings = web(request).settings
     if name == actor.name and body.active is False:
-        raise ConflictError("you cannot deactivate yourself; ask another admin")
+        raise ConflictError(t_("you cannot deactivate yourself; ask another admin"))
     with transaction(settings.database_url) as session:
         return user_dict(edit_user(session, settings, name, role=body.role, langs=body.langs,
                                    active=body.active, password=body.password))
@@ -291,7 +294,7 @@ def deactivate_user(request: Request, name: str,
     """As `PATCH` with `active: false`."""
     settings = web(request).settings
     if name == actor.name:
-        raise ConflictError("you cannot deactivate yourself; ask another admin")
+        raise ConflictError(t_("you cannot deactivate yourself; ask another admin"))
     with transaction(settings.database_url) as session:
         return user_dict(people.deactivate_user(session, name))
 
@@ -317,8 +320,8 @@ class MeBody(BaseModel):
 def update_me(request: Request, body: MeBody, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
     state = web(request)
     if body.ui_lang is not None and body.ui_lang not in state.renderer.catalogs:
-        raise InputError(f"UI language {body.ui_lang!r}: use one of "
-                         f"{', '.join(state.renderer.ui_languages)}")
+        raise InputError(t_("UI language %(lang)s: use one of %(langs)s",
+                            lang=repr(body.ui_lang), langs=", ".join(state.renderer.ui_languages)))
     with transaction(state.settings.database_url) as session:
         user = session.get(User, actor.id)
         assert user is not None

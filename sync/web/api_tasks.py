@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from sync.db.models import Task
 from sync.db.session import transaction
 from sync.errors import InputError, PermissionDenied
+from sync.i18n import t_
 from sync.outbox import nudge
 from sync.queue import TASK_STATES, get_task, list_tasks, parse_duration, task_dict
 from sync.web import schemas as S
@@ -50,7 +51,8 @@ def may_see(actor: Actor, task: Task) -> bool:
 def visible_task(session: Session, actor: Actor, task_id: int) -> tuple[Task, str]:
     task, key = get_task(session, task_id)
     if not may_see(actor, task):
-        raise PermissionDenied(f"task #{task_id} is not yours; translators see their own tasks")
+        raise PermissionDenied(t_("task #%(id)d is not yours; translators see their own tasks",
+                                  id=task_id))
     return task, key
 
 
@@ -84,7 +86,7 @@ def tasks(
 
     if not actor.is_editor:
         if assignee not in (None, actor.name):
-            raise PermissionDenied("translators see only their own tasks")
+            raise PermissionDenied(t_("translators see only their own tasks"))
         assignee = actor.name
     states = tuple(s.strip() for value in state for s in value.split(",") if s.strip())
     settings = web(request).settings
@@ -111,8 +113,8 @@ def claim(request: Request, body: ClaimBody, actor: Actor = Depends(api_actor)) 
 
     settings = web(request).settings
     if body.lang not in settings.languages:
-        raise InputError(f"language {body.lang!r} is not configured "
-                         f"({','.join(settings.languages)})")
+        raise InputError(t_("language %(lang)s is not configured (%(configured)s)",
+                            lang=repr(body.lang), configured=",".join(settings.languages)))
     with transaction(settings.database_url) as session:
         got = run(session, settings, actor.name, body.lang, lease_of(body.lease))
         data = task_dict(*got) if got else None

@@ -26,6 +26,7 @@ from sync.errors import (
     SourceError,
     TransyncError,
 )
+from sync.i18n import t_
 from sync.web.auth import LoginRequired, login_redirect
 from sync.web.i18n import _
 from sync.web.state import web
@@ -113,6 +114,11 @@ def error_body(exc: TransyncError) -> dict[str, Any]:
 
 def error_page(request: Request, status: int, message: str | None = None,
                problems: list[str] | None = None) -> Response:
+    # a request no route took (a 404, a 413) has no language yet: the page's is chosen now
+    try:
+        web(request).renderer.activate(request, getattr(request.state, "actor", None))
+    except Exception:  # noqa: BLE001 - English then; the page below says so
+        log.exception("could not choose the error page's language")
     titles = {
         400: _("That did not work"),
         401: _("Please sign in"),
@@ -161,11 +167,11 @@ async def http_error(request: Request, exc: Exception) -> Response:
         return json_error(exc.status_code, detail, headers=exc.headers)
     message = None
     if exc.status_code == 404:
-        message = _("There is no page at this address.")
+        message = t_("There is no page at this address.")
     elif exc.status_code == 413:
-        message = str(exc.detail)
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     elif exc.status_code == 405:
-        message = _("This address does not accept that kind of request.")
+        message = t_("This address does not accept that kind of request.")
     return error_page(request, exc.status_code, message)
 
 
@@ -182,10 +188,12 @@ async def validation_error(request: Request, exc: Exception) -> Response:
         return json_error(422, detail, problems=problems[:50], problem_count=len(problems),
                           fields=fields[:50])
     problems = [
-        f"{'.'.join(str(x) for x in e.get('loc', ())[1:]) or '?'}: {e.get('msg', '')}"
+        t_("%(field)s: %(problem)s", field=".".join(str(x) for x in e.get("loc", ())[1:]) or "?",
+           problem=t_("a value is required") if e.get("type") == "missing"
+           else t_("the value is not valid"))
         for e in exc.errors()
     ]
-    return error_page(request, 422, _("Some fields are missing or not valid."), problems)
+    return error_page(request, 422, t_("Some fields are missing or not valid."), problems)
 
 
 SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o")
@@ -258,9 +266,9 @@ class BodyLimit:
         self.allowed = limit + slack
 
     def too_large(self, size: int) -> HTTPException:
-        return HTTPException(413, detail=(
-            f"the request is {size} bytes; uploads are limited to {self.limit} bytes "
-            "(TRANSYNC_MAX_UPLOAD_BYTES)"))
+        return HTTPException(413, detail=t_(
+            "the request is %(size)d bytes; uploads are limited to %(limit)d bytes "
+            "(TRANSYNC_MAX_UPLOAD_BYTES)", size=size, limit=self.limit))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -97,6 +97,20 @@ def flash(request: Request, kind: str, text: str) -> None:
     request.session["flash"] = messages
 
 
+def error_text(exc: Exception) -> str:
+    """A refusal for a flash: its message (a core message stays translatable), after the
+    file (and line) it names; never the command-line hints or the problem list."""
+    from sync.i18n import t_
+
+    message = getattr(exc, "message", None) or str(exc)
+    path = getattr(exc, "path", None)
+    if not path:
+        return message
+    line = getattr(exc, "line", None)
+    return t_("%(where)s: %(problem)s", where=f"{path}:{line}" if line else path,
+              problem=message)
+
+
 def query(params: Mapping[str, Any], **changes: Any) -> str:
     """A query string from `params` with `changes` applied (None removes a key)."""
     merged = {**params, **changes}

@@ -46,9 +46,13 @@ def read_upload(fileobj: Any, limit: int, name: str = "") -> bytes:
     """At most `limit` bytes of an upload, or 413 saying the limit."""
     from starlette.exceptions import HTTPException
 
+    from sync.i18n import t_
+
     data = fileobj.read(limit + 1)
     if len(data) > limit:
         raise HTTPException(413, detail=(
-            f"{name or 'the file'} is larger than {limit} bytes, the upload limit "
-            "(TRANSYNC_MAX_UPLOAD_BYTES)"))
+            t_("%(name)s is larger than %(limit)d bytes, the upload limit "
+               "(TRANSYNC_MAX_UPLOAD_BYTES)", name=name, limit=limit) if name else
+            t_("the file is larger than %(limit)d bytes, the upload limit "
+               "(TRANSYNC_MAX_UPLOAD_BYTES)", limit=limit)))
     return bytes(data)
