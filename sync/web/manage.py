@@ -13,6 +13,7 @@ from starlette.background import BackgroundTask
 from sync.db.models import OPEN_TASK_STATES
 from sync.db.session import transaction
 from sync.errors import ConflictError, InputError, NotFound, PermissionDenied
+from sync.i18n import t_
 from sync.outbox import nudge
 from sync.queue import TASK_STATES, list_tasks
 from sync.status import load_rows
@@ -46,8 +47,8 @@ def tasks_page(
     web_ = web(request)
     settings = web_.settings
     if state not in ("open", "all", *TASK_STATES):
-        raise InputError(f"task state {state!r}: use open, all, or one of "
-                         f"{', '.join(TASK_STATES)}")
+        raise InputError(t_("task state %(state)s: use open, all, or one of %(states)s",
+                            state=repr(state), states=", ".join(TASK_STATES)))
     with transaction(settings.database_url) as session:
         counts = queries.task_counts(session)
         if lang not in settings.languages:

@@ -17,6 +17,7 @@ from starlette.background import BackgroundTask
 from sync.db.session import transaction
 from sync.errors import ConflictError, InputError, TransyncError
 from sync.history import acknowledge, events, get_post
+from sync.i18n import t_
 from sync.outbox import nudge
 from sync.queue import list_tasks
 from sync.state import State
@@ -27,7 +28,7 @@ from sync.web.auth import Actor, check_csrf, page_actor, page_editor
 from sync.web.i18n import _, language_name, ngettext
 from sync.web.i18n import _time as i18n_time
 from sync.web.manage import confirm_page
-from sync.web.render import STATE_ORDER, flash, percent
+from sync.web.render import STATE_ORDER, error_text, flash, percent
 from sync.web.state import web
 
 router = APIRouter(include_in_schema=False)
@@ -236,13 +237,13 @@ def scan(request: Request, actor: Actor = Depends(page_editor)) -> Response:
 
     settings = web(request).settings
     if not settings.sources:
-        flash(request, "error", _("No source is configured (TRANSYNC_SOURCES); scan from the "
-                                  "command line instead."))
+        flash(request, "error", _("No source is configured (TRANSYNC_SOURCES): an admin sets "
+                                  "one where transync runs."))
         return RedirectResponse("/", 303)
     try:
         report = run_scan(settings, list(settings.sources), actor=actor.name)
     except TransyncError as exc:
-        flash(request, "error", str(exc))
+        flash(request, "error", error_text(exc))
         return RedirectResponse("/", 303)
     if report is None:
         flash(request, "info", _("A scan is already running; try again in a moment."))
@@ -251,7 +252,8 @@ def scan(request: Request, actor: Actor = Depends(page_editor)) -> Response:
                                "%(errors)d errors.") % {
             "files": report.files, "new": report.new_revisions, "errors": len(report.problems)})
         for problem in report.problems[:3]:
-            flash(request, "error", f"{problem.origin}: {problem.reason}")
+            flash(request, "error", t_("%(where)s: %(problem)s", where=problem.origin,
+                                       problem=problem.reason))
     return RedirectResponse("/", 303, background=BackgroundTask(nudge, settings))
 
 
@@ -263,7 +265,7 @@ def export(request: Request, actor: Actor = Depends(page_editor)) -> Response:
 
         result = export_catalogs(settings)
     except (ImportError, TransyncError) as exc:
-        flash(request, "error", str(exc))
+        flash(request, "error", error_text(exc))
     else:
         changed = sum(1 for c in result.get("catalogs", []) if c.get("changed"))
         flash(request, "ok", _("Catalogs exported: %(n)d languages, %(changed)d changed.") % {

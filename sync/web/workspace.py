@@ -254,7 +254,7 @@ def upload(
                                    accept_fuzzy=accept_fuzzy, partial=partial)
     except (SubmissionError, CatalogError) as exc:
         return render_task(request, actor, task_id,
-                           po_errors=[str(exc.message), *exc.problem_lines()], status_code=422)
+                           po_errors=[exc.message, *exc.problem_lines()], status_code=422)
     except ACT_ERRORS as exc:
         flash(request, "error", exc.message)
         return RedirectResponse(f"/tasks/{task_id}", 303)
