@@ -63,6 +63,14 @@ transync translators add ayse --langs tr
 transync translators add ivan --langs ru
 transync translators list
 
+step "words: what the queue holds (transync tasks --sort words), priced at TRANSYNC_WORD_RATE"
+export TRANSYNC_WORD_RATE="tr=0.08,ru=0.07"
+transync tasks --sort words
+step "sixty days of past work, generated (examples/history.py), so the forecast has a pace"
+python3 examples/history.py
+step "transync forecast  (when each queue clears if nothing new arrives; docs/forecast.md)"
+transync forecast
+
 step "ayse claims the next Turkish task (highest priority first) and submits a Markdown file"
 transync claim --as ayse --lang tr
 transync submit 1 --as ayse examples/translations/digital-public-services.tr.md

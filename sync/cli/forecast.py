@@ -56,7 +56,9 @@ def forecast(ctx: Context, lang: str | None, days: int | None, show_tasks: bool,
         cost = f" · {f['cost_pending']:.2f} {currency}" if "cost_pending" in f else ""
         head = (f"[bold]{code}[/]: {f['pending_words']:,} words pending in "
                 f"{f['pending_tasks']} task{'s' if f['pending_tasks'] != 1 else ''}{cost}")
-        if f["words_per_day"] is None:
+        if f["words_per_day"] is None and not f["pending_tasks"]:
+            out.print(f"[bold]{code}[/]: nothing pending, no finished work in the window")
+        elif f["words_per_day"] is None:
             out.print(f"{head} · [yellow]no forecast[/]: {escape(f['note'])}")
         else:
             who = ", ".join(f["translators"]) or "unassigned work"
