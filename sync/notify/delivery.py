@@ -32,10 +32,16 @@ from sync.notify import signing
 from sync.notify.fanout import DELIVERIES_PER_MESSAGE, QUEUE_LEASE, lease_token
 
 log = logging.getLogger(__name__)
+# httpx logs every request's full URL at INFO; a webhook URL can itself be a secret (chat
+# services put the token in the path), so a worker's log names hosts only (host_of)
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 DELIVER = "transync.deliver"
 MAX_DELAY = dt.timedelta(hours=6)  # no single wait is longer
 RESPONSE_BYTES = 4096  # read at most this much of an answer
+# results are written at least this often: what a killed worker sent but did not record
+# is sent again (same webhook-id), so the window is kept short
+RECORD_EVERY, RECORD_SECONDS = 50, 1.0
 
 
 def host_of(url: str) -> str:
@@ -170,7 +176,7 @@ class Job:
 
 
 def send_lease(settings: Settings) -> dt.timedelta:
-    return dt.timedelta(seconds=2 * settings.webhook_timeout + 20)
+    return dt.timedelta(seconds=2 * settings.webhook_timeout + 5)
 
 
 def take(session: Session, settings: Settings, ids: Sequence[int], lease: str,
@@ -278,7 +284,8 @@ def deliver(settings: Settings, delivery_ids: Sequence[int], lease: str) -> dict
                 counts["deferred"] += len(rest)
                 done += rest
                 break
-            if time.monotonic() - checkpoint > lease_s / 3 and rest:
+            if rest and (len(done) >= RECORD_EVERY or time.monotonic() - checkpoint > min(
+                    lease_s / 3, RECORD_SECONDS)):
                 record(settings, done, mine, extend=[j.id for j in rest])
                 done, checkpoint = [], time.monotonic()
     record(settings, done, mine)

@@ -5,7 +5,9 @@ A period is ``daily:<date>`` (at TRANSYNC_DIGEST_HOUR, UTC) or, for users who ch
 anything is sent and is unique, so two beat processes or two workers send one mail; the
 items are bound to it in the same transaction. A digest left ``sending`` (a worker killed
 mid-send) is taken over after five minutes and sent with the same items and Message-ID.
-A digest with nothing to say is recorded as ``empty`` and not sent.
+A digest with nothing to say is recorded as ``empty`` and not sent. A daily digest waits
+while older events wait to be fanned out, so a tick running beside another's fan-out does
+not send the day's digest without that fan-out's news.
 """
 
 from __future__ import annotations
@@ -20,7 +22,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from sync.config import Settings
-from sync.db.models import OPEN_TASK_STATES, Digest, MailItem, Post, Task, User, utcnow
+from sync.db.models import (
+    OPEN_TASK_STATES,
+    Digest,
+    Event,
+    MailItem,
+    NotifyQueue,
+    Post,
+    Task,
+    User,
+    utcnow,
+)
 from sync.db.session import transaction
 from sync.notify import mail
 from sync.notify.vocabulary import OVERDUE, WEBHOOK_DISABLED
@@ -29,6 +41,7 @@ from sync.status import iso
 log = logging.getLogger(__name__)
 
 SENDING_LEASE = dt.timedelta(minutes=5)
+SETTLE = dt.timedelta(seconds=1)  # events younger than this may wait for tomorrow's digest
 MAX_ATTEMPTS = 10
 OVERDUE_LIMIT = 50
 
@@ -80,6 +93,14 @@ def send_due(settings: Settings, now: dt.datetime | None = None) -> dict[str, in
     return counts
 
 
+def unfanned(session: Session, before: dt.datetime) -> bool:
+    """Whether an event older than `before` waits to be fanned out (on PostgreSQL a fan-out
+    under way still shows its queue rows until it commits)."""
+    return session.execute(
+        select(NotifyQueue.event_id).join(Event, Event.id == NotifyQueue.event_id)
+        .where(Event.at < before).limit(1)).first() is not None
+
+
 def claim(session: Session, user_id: int, period: str, now: dt.datetime) -> int | None:
     """The digest's id if this process is to send it (new, or left sending too long)."""
     dialect = session.get_bind().dialect.name
@@ -103,6 +124,8 @@ def run_digest(settings: Settings, user_id: int, period: str,
     (someone else has it)."""
     now = now or utcnow()
     with transaction(settings.database_url) as session:
+        if period.startswith("daily:") and unfanned(session, now - SETTLE):
+            return "skipped"  # a fan-out is due or under way: its items belong in this mail
         digest_id = claim(session, user_id, period, now)
         if digest_id is None:
             return "skipped"

@@ -141,10 +141,10 @@ def compose(settings: Settings, *, to: str, name: str, lang: str,
     message["To"] = formataddr((name, to))
     message["Date"] = formatdate((now or dt.datetime.now(dt.UTC)).timestamp(), usegmt=True)
     message["Message-ID"] = message_id
-    message["Content-Language"] = lang
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    message["Content-Language"] = lang  # after the content: set_content clears Content-*
     return message
 
 

@@ -161,3 +161,28 @@ def notifications_for(session: Session, *, task_id: int | None = None,
         mails.setdefault(nid, []).append({"user": name, "state": dstate or "waiting"})
     return [{"id": n.id, "type": n.type, "at": iso(n.created_at), "lang": n.lang,
              "webhooks": hooks.get(n.id, []), "mails": mails.get(n.id, [])} for n in notes]
+
+
+def metric_lines(session: Session) -> list[str]:
+    """/metrics: webhook attempts and deliveries by result, digests by outcome."""
+    from sync.db.models import Digest
+
+    attempts = dict(session.execute(select(DeliveryAttempt.result, func.count())
+                                    .group_by(DeliveryAttempt.result)).all())
+    states = dict(session.execute(select(Delivery.state, func.count())
+                                  .group_by(Delivery.state)).all())
+    digests = dict(session.execute(select(Digest.state, func.count())
+                                   .group_by(Digest.state)).all())
+    lines = ["# HELP transync_webhook_attempts_total Webhook delivery attempts by result.",
+             "# TYPE transync_webhook_attempts_total counter"]
+    lines += [f'transync_webhook_attempts_total{{result="{r}"}} {attempts.get(r, 0)}'
+              for r in ("delivered", "retry", "failed")]
+    lines += ["# HELP transync_webhook_deliveries Webhook deliveries by state "
+              "(pending: waiting or retrying).", "# TYPE transync_webhook_deliveries gauge"]
+    lines += [f'transync_webhook_deliveries{{state="{s}"}} {states.get(s, 0)}'
+              for s in ("pending", "delivered", "failed", "cancelled")]
+    lines += ["# HELP transync_mail_digests_total Digests by outcome (empty: nothing to say, "
+              "not sent).", "# TYPE transync_mail_digests_total counter"]
+    lines += [f'transync_mail_digests_total{{state="{s}"}} {digests.get(s, 0)}'
+              for s in ("sent", "empty", "sending", "failed")]
+    return lines

@@ -66,8 +66,10 @@ def _account(request: Request, actor: Actor, **extra: object) -> Response:
         assert user is not None
         has_token = bool(user.token_hash)
         has_password = bool(user.password_hash)
+        mail = {"email": user.email or "", "digest": user.digest or "daily"}
     return state.renderer.page(request, "account.html", {
-        "has_token": has_token, "has_password": has_password, **extra})
+        "has_token": has_token, "has_password": has_password, "mail": mail,
+        "mail_on": bool(state.settings.smtp_url), **extra})
 
 
 @router.get("/account")

@@ -21,10 +21,12 @@ from sync.web import (
     apidocs,
     auth,
     errors,
+    forecast,
     i18n,
     manage,
     ops,
     pages,
+    webhooks,
     workspace,
 )
 from sync.web.auth import (
@@ -119,6 +121,8 @@ def create_app(settings: Settings, *, ui_locales: Path = UI_LOCALES) -> FastAPI:
                    account.router, manage.router, workspace.router, pages.router):
         app.include_router(router)
     app.include_router(api_formats.router)  # XLIFF and TMX (issue 20)
+    app.include_router(forecast.router)  # words, pace and the backlog forecast (issue 19)
+    app.include_router(webhooks.router)  # webhooks and mail settings (issue 18)
     return app
 
 

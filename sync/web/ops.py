@@ -110,6 +110,9 @@ def exposition(settings: Settings) -> str:
         counts = queries.task_counts(session)
         finished = queries.finished_tasks(session)
         pending = queries.outbox_pending(session)
+        from sync.notify.webhooks import metric_lines
+
+        notify = metric_lines(session)  # webhook deliveries and mail (issue 18)
     lines = [
         "# HELP transync_info transync version.",
         "# TYPE transync_info gauge",
@@ -139,6 +142,7 @@ def exposition(settings: Settings) -> str:
                "Done tasks: seconds from planned to done.", lead, langs)
     lines += ["# HELP transync_outbox_pending Outbox messages not done yet.",
               "# TYPE transync_outbox_pending gauge", f"transync_outbox_pending {pending}"]
+    lines += notify
     return "\n".join(lines) + "\n"
 
 

@@ -193,9 +193,12 @@ def post_page(request: Request, key: str, actor: Actor = Depends(page_editor)) -
         diffs = side_by_side(session, row)
         tasks = list_tasks(session, post=key)
         history = events(session, key, limit=100)
+        from sync.notify.webhooks import notifications_for
+
+        told = notifications_for(session, post_id=row.post.id)  # which went out (issue 18)
     return state_.renderer.page(request, "post.html", {
         "row": row, "key": key, "revisions": revs, "diffs": diffs,
-        "tasks": [t for t, _k in tasks], "events": history,
+        "tasks": [t for t, _k in tasks], "events": history, "notifications": told,
     })
 
 

@@ -112,6 +112,9 @@ def render_task(request: Request, actor: Actor, task_id: int, *,
         # an editor looking at a submission reviews it: what it changes, and the checks
         reviewing = task.state == "submitted" and actor.is_editor
         detail = (review_detail if reviewing else task_detail)(session, settings, task_id)
+        from sync.notify.webhooks import notifications_for
+
+        told = notifications_for(session, task_id=task_id)  # which went out (issue 18)
     saved = task.progress or {}
     for seg in detail["segments"]:
         pos = seg["position"]
@@ -126,7 +129,7 @@ def render_task(request: Request, actor: Actor, task_id: int, *,
     return state.renderer.page(request, "task.html", {
         "task": detail, "editable": editable, "problems": problems or {},
         "errors": errors or [], "po_errors": po_errors or [], "translated": translated,
-        "review_on": settings.review, "reviewing": reviewing,
+        "review_on": settings.review, "reviewing": reviewing, "notifications": told,
         # four eyes: the person who submitted sees the review, not the approve button
         "may_approve": reviewing and not (settings.four_eyes_on
                                           and detail.get("submitted_by") == actor.name),
