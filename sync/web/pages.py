@@ -104,6 +104,13 @@ def matrix(
     with transaction(settings.database_url) as session:
         snap = snapshot(session, settings)
         people = snap.memo("assignees", lambda: queries.assignees(session))
+        forecast = None
+        if actor.is_editor:  # the forecast panel (issue 19), once per snapshot, day, language
+            from sync.web.forecast import panel
+
+            forecast = snap.memo(
+                ("forecast panel", state_.renderer.choose(request, actor), dt.date.today()),
+                lambda: panel(request, session, actor))
 
     def document() -> tuple[dict[str, Any], Markup]:
         rows = snap.memo(("sorted", sort, tuple(shown_langs)),
@@ -140,6 +147,8 @@ def matrix(
         "people": people,
         "states": [str(s) for s in State],
         "sort": sort,
+        "forecast_panel": forecast,
+        "currency": settings.currency,
     })
 
 
