@@ -42,10 +42,14 @@ def tasks_page(
     lang: str | None = None,
     state: str = "open",
     page: int = Query(1, ge=1),
+    sort: str = "queue",
     actor: Actor = Depends(page_editor),
 ) -> Response:
+    from sync.workload import task_risks
+
     web_ = web(request)
     settings = web_.settings
+    sort = sort if sort in ("queue", "words") else "queue"
     if state not in ("open", "all", *TASK_STATES):
         raise InputError(t_("task state %(state)s: use open, all, or one of %(states)s",
                             state=repr(state), states=", ".join(TASK_STATES)))
@@ -57,8 +61,10 @@ def tasks_page(
             lang = busy[0] if busy else settings.languages[0]
         states = OPEN_TASK_STATES if state == "open" else (() if state == "all" else (state,))
         items = list_tasks(session, lang=lang, states=states, limit=PER_PAGE + 1,
-                           offset=(page - 1) * PER_PAGE)
+                           offset=(page - 1) * PER_PAGE, sort=sort)
         names = titles(session, settings, [k for _t, k in items])
+        risks = task_risks(session, settings, [(t.id, t.lang, t.state, t.due)
+                                               for t, _k in items[:PER_PAGE]])
         translators = queries.translators_by_lang(session).get(lang, [])
     open_counts = {x: sum(counts.get((x, s), 0) for s in OPEN_TASK_STATES)
                    for x in settings.languages}
@@ -66,6 +72,8 @@ def tasks_page(
         "lang": lang, "state": state, "items": items[:PER_PAGE], "titles": names,
         "translators": translators, "open_counts": open_counts, "page": page,
         "more": len(items) > PER_PAGE, "task_states": TASK_STATES,
+        "sort": sort, "risks": risks, "rate": settings.word_rates.get(lang),
+        "currency": settings.currency,
         "today": dt.date.today().isoformat(),
     })
 
