@@ -61,6 +61,9 @@ class TaskRef(Open):
 
 class VersionState(Open):
     state: str = Field(description="source, current, stale, missing or orphaned")
+    words: int | None = Field(None, description="The work in words: a source's own; stale: "
+                              "the source words of the changed and added segments; missing: "
+                              "the whole source; current and orphaned: 0")
     revision: int | None = None
     based_on_revision: int | None = None
     baseline: str | None = Field(None, description="recorded, declared, history or assumed")
@@ -88,8 +91,11 @@ class PostStatus(Open):
 class StatusDocument(Open):
     languages: list[str]
     posts: list[PostStatus]
-    summary: dict[str, dict[str, int]] = Field(
-        description="Per language: posts in each state, and `assumed` baselines.")
+    summary: dict[str, dict[str, int | float]] = Field(
+        description="Per language: posts in each state, `assumed` baselines, "
+        "`words_pending` (the words of missing and stale translations) and, where "
+        "TRANSYNC_WORD_RATE sets a price, `cost_pending` (in `currency`).")
+    currency: str | None = Field(None, description="Only with TRANSYNC_WORD_RATE set.")
     page: int | None = None
     per_page: int | None = None
     total: int | None = None
@@ -97,7 +103,7 @@ class StatusDocument(Open):
 
 class StatusSummary(Open):
     languages: list[str]
-    summary: dict[str, dict[str, int]]
+    summary: dict[str, dict[str, int | float]]
     total: int | None
 
 
@@ -119,6 +125,13 @@ class TaskOut(Open):
     created_at: str | None
     conflict: dict[str, Any] | None = Field(None, description="Only in conflict: what was "
                                                                "found on disk.")
+    words: int | None = Field(None, description="The task's work in words at its source "
+                              "revision (null: not counted, a task older than word counts)")
+    cost: float | None = Field(None, description="words × the language's TRANSYNC_WORD_RATE "
+                               "(absent without one)")
+    at_risk: bool | None = Field(None, description="Open and expected to finish after its due "
+                                 "date at the language's pace (or already past it); null: no "
+                                 "due date, or no history to forecast from")
 
 
 class TaskList(Open):
