@@ -256,8 +256,10 @@ def upload(
                 result = submit_po(session, settings, task_id, actor.name, name, data,
                                    accept_fuzzy=accept_fuzzy, partial=partial)
     except (SubmissionError, CatalogError) as exc:
+        # the box says the file was refused; a refusal that only says so is not said twice
+        said = [] if isinstance(exc, SubmissionError) and exc.problems else [exc.message]
         return render_task(request, actor, task_id,
-                           po_errors=[exc.message, *exc.problem_lines()], status_code=422)
+                           po_errors=[*said, *exc.problem_lines()], status_code=422)
     except ACT_ERRORS as exc:
         flash(request, "error", exc.message)
         return RedirectResponse(f"/tasks/{task_id}", 303)
