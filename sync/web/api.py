@@ -49,7 +49,8 @@ def status_filters(settings: Settings, lang: list[str], state: list[str], post: 
     bad = [x for x in baselines if x not in BASELINES]
     if bad:
         raise InputError(t_("baseline %(baseline)s: use one of %(baselines)s",
-                            baseline=repr(bad[0]), baselines=", ".join(BASELINES)))
+                            baseline=repr(bad[0]),
+                            baselines=", ".join(repr(b) for b in BASELINES)))
     bad = [x for x in langs if x not in settings.languages]
     if bad:
         raise InputError(t_("language %(lang)s is not configured (%(configured)s)",
@@ -57,7 +58,7 @@ def status_filters(settings: Settings, lang: list[str], state: list[str], post: 
     bad = [x for x in states if x not in {str(s) for s in STATES}]
     if bad:
         raise InputError(t_("state %(state)s: use one of %(states)s", state=repr(bad[0]),
-                            states=", ".join(str(s) for s in STATES)))
+                            states=", ".join(repr(str(s)) for s in STATES)))
     return Filters(langs=langs, states=states, post=post or None, text=text or None,
                    translator=translator or None, baselines=baselines)
 
