@@ -3,7 +3,8 @@
 Pure: no database, no I/O. A word is a run of letters, digits and combining marks in any
 script; an apostrophe or a hyphen inside a run joins it (``İstanbul'da``, ``что-то``,
 ``state-of-the-art`` are one word each), and so do ``. , : /`` between digits, so a number
-is one word (``1,234.56``, ``12:30``, ``3.5%``). Chinese and Japanese characters, written
+is one word (``1,234.56``, ``12:30``, ``3.5%``, and ``1 000`` grouped with a no-break or
+thin space; with a plain space, two). Chinese and Japanese characters, written
 without spaces, count one word each. What a translator does not translate counts as none:
 Hugo shortcodes (``{{< figure … >}}``), WordPress shortcode tags (``[caption id="1"]``),
 HTML tags and comments, link and image targets, autolinks, bare URLs and e-mail addresses,
@@ -47,6 +48,9 @@ _URL = re.compile(r"\b(?:[A-Za-z][A-Za-z0-9+.\-]*://|www\.|mailto:)\S+"
                   r"|[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+", re.IGNORECASE)
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
                   "\U00020000-\U0003134f]")
+# a number grouped with no-break or thin spaces (1 000 000, as Russian and French write it)
+_GROUPED = re.compile("(?<![\\d\u00a0\u202f\u2009])\\d{1,3}(?:[\u00a0\u202f\u2009]\\d{3})+(?!\\d)")
+_GROUP_SPACE = re.compile("[\u00a0\u202f\u2009]")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:(?:['\-]|(?<=\d)[.,:/](?=\d))[A-Za-z0-9]+)*")
 # the passes below, each with a string its matches contain (absent: the pass is skipped)
 _MARKUP = (
@@ -107,6 +111,8 @@ def count_words(text: str | None) -> int:
     if text.isascii():
         return len(_ASCII_WORD.findall(text.replace("_", " ")))
     cjk = 0
+    if "\u00a0" in text or "\u202f" in text or "\u2009" in text:
+        text = _GROUPED.sub(lambda m: _GROUP_SPACE.sub("", m.group()), text)
     if _CJK.search(text):
         text, cjk = _CJK.subn(" ", text)
     return cjk + len(_word().findall(text.replace("_", " ")))
