@@ -119,11 +119,12 @@ class Version(Base):
     # a placeholder the site keeps so the page exists (TRANSYNC_STUB_FIELDS, or no text at
     # all): a translation that is a stub is missing
     stub: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # words of the current revision; for a stale translation, the source words of the changed
-    # and added segments (sync.words)
+    # and added segments (sync.words). Last, as migration 0006 added them: the columns of a
+    # model are in the table's order
     words: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     stale_words: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     post: Mapped[Post] = relationship(back_populates="versions")
 
@@ -267,13 +268,14 @@ class Task(Base):
     # and what was found there; cleared when an editor resolves it
     conflict: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     progress: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    # the work in words at source_revision (sync.words), kept once done: throughput reads it
-    words: Mapped[int | None] = mapped_column(Integer)
     submission: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[dt.datetime | None] = mapped_column()
     finished_at: Mapped[dt.datetime | None] = mapped_column()
+    # the work in words at source_revision (sync.words), kept once done: throughput reads it.
+    # Last, as migration 0006 added it: the claim's RETURNING tasks.* maps columns by place
+    words: Mapped[int | None] = mapped_column(Integer)
 
 
 class Suggestion(Base):

@@ -38,15 +38,14 @@ VERSIONS_AT_ONCE = 200
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('segments') as batch:
-        batch.add_column(sa.Column('words', sa.Integer(), nullable=True))
-    with op.batch_alter_table('versions') as batch:
-        batch.add_column(sa.Column('words', sa.Integer(), server_default=sa.text('0'),
-                                   nullable=False))
-        batch.add_column(sa.Column('stale_words', sa.Integer(), server_default=sa.text('0'),
-                                   nullable=False))
-    with op.batch_alter_table('tasks') as batch:
-        batch.add_column(sa.Column('words', sa.Integer(), nullable=True))
+    # ALTER TABLE ADD COLUMN on every backend, never a batch copy: on SQLite a copy of
+    # versions drops the table, and with foreign keys on, its revisions and segments with it
+    op.add_column('segments', sa.Column('words', sa.Integer(), nullable=True))
+    op.add_column('versions', sa.Column('words', sa.Integer(), server_default='0',
+                                        nullable=False))
+    op.add_column('versions', sa.Column('stale_words', sa.Integer(), server_default='0',
+                                        nullable=False))
+    op.add_column('tasks', sa.Column('words', sa.Integer(), nullable=True))
     conn = op.get_bind()
     count_segments(conn)
     op.execute(sa.text(
@@ -58,13 +57,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('tasks') as batch:
-        batch.drop_column('words')
-    with op.batch_alter_table('versions') as batch:
-        batch.drop_column('stale_words')
-        batch.drop_column('words')
-    with op.batch_alter_table('segments') as batch:
-        batch.drop_column('words')
+    # SQLite drops a column in place (3.35+), for the same reason
+    for table, column in (('tasks', 'words'), ('versions', 'stale_words'),
+                          ('versions', 'words'), ('segments', 'words')):
+        if op.get_bind().dialect.name == 'sqlite':
+            op.execute(sa.text(f'ALTER TABLE {table} DROP COLUMN {column}'))
+        else:
+            op.drop_column(table, column)
 
 
 def count_segments(conn: sa.Connection) -> None:
