@@ -249,3 +249,18 @@ def annotate_tasks(session: Session, settings: Settings, items: Iterable[dict[st
         if item["lang"] in rates and item.get("words") is not None:
             item["cost"] = price(item["words"], rates[item["lang"]])
         item["at_risk"] = risks.get(item["id"])
+
+
+def digest_forecast(session: Session, settings: Settings, now: dt.datetime | None = None
+                    ) -> list[dict[str, Any]]:
+    """Per language with words pending: what an editor's daily digest shows (the queue, its
+    clear date and range or why there is none, the burn-down's past)."""
+    history = load_history(session, settings, now)
+    out = []
+    for lang, f in forecasts(history, target_langs(settings)).items():
+        if f.pending_words:
+            out.append({"lang": lang, "pending_words": f.pending_words, "clear": f.clear,
+                        "early": f.early, "late": f.late, "reason": f.reason,
+                        "note": f.note, "history": burndown(history, lang),
+                        "today": history.today})
+    return out

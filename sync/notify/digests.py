@@ -143,8 +143,12 @@ def run_digest(settings: Settings, user_id: int, period: str,
         items = [dict(i.data or {}, type=i.type) for i in session.execute(
             select(MailItem).where(MailItem.digest_id == digest_id)
             .order_by(MailItem.id)).scalars()]
+        forecast: list[dict[str, Any]] = []
         if period.startswith("daily:") and user.role in ("editor", "admin"):
             items += overdue(session, settings, now)
+            from sync.workload import digest_forecast  # issue 19: when the queues clear
+
+            forecast = digest_forecast(session, settings, now)
         to, name, lang = user.email, user.name, user.ui_lang or "en"
         digest = session.get(Digest, digest_id)
         assert digest is not None
@@ -155,7 +159,7 @@ def run_digest(settings: Settings, user_id: int, period: str,
         attempts = digest.attempts
         msg_id = mail.message_id(settings, digest_id, user_id)
     message = mail.compose(settings, to=to, name=name, lang=lang, items=items, period=period,
-                           message_id=msg_id, now=now)
+                           message_id=msg_id, now=now, forecast=forecast)
     try:
         mail.send(settings, message)
     except mail.MailError as exc:

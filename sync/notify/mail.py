@@ -120,8 +120,10 @@ def sections(items: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Mapping
 
 def compose(settings: Settings, *, to: str, name: str, lang: str,
             items: Sequence[Mapping[str, Any]], period: str, message_id: str,
-            now: dt.datetime | None = None) -> EmailMessage:
-    """A digest as a multipart/alternative mail in `lang` (en, tr or ru)."""
+            now: dt.datetime | None = None,
+            forecast: Sequence[Mapping[str, Any]] = ()) -> EmailMessage:
+    """A digest as a multipart/alternative mail in `lang` (en, tr or ru); ``forecast``
+    (editors' daily digests): each language's queue and when it clears, with its burn-down."""
     from sync.web import i18n
 
     lang = lang if lang in LANGS else "en"
@@ -131,6 +133,10 @@ def compose(settings: Settings, *, to: str, name: str, lang: str,
     context = {"name": name, "sections": sections(items), "count": len(items),
                "base_url": settings.base_url.rstrip("/"), "period": period,
                "daily": period.startswith("daily:"), "lang": lang}
+    if forecast:
+        from sync.web.forecast import mail_view
+
+        context["forecast"] = mail_view([dict(f) for f in forecast])
     text = env.get_template("digest.txt").render(context)
     html = env.get_template("digest.html").render(context)
     subject = env.get_template("subject.txt").render(context).strip()

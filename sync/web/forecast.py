@@ -176,3 +176,25 @@ def panel(request: Request, session: Session, actor: Actor) -> Markup | None:
     if not context["cards"]:
         return None
     return state.renderer.fragment("forecast_panel.html", context)
+
+
+def mail_view(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A digest's forecast (workload.digest_forecast) in the language being written: dates,
+    the reason, and each burn-down as SVG (a mail has no style sheet: attributes only)."""
+    out = []
+    for f in entries:
+        clear, early, late = f["clear"], f["early"], f["late"]
+        name = i18n.language_name(f["lang"])
+        chart = burndown_svg(
+            f["history"], today=f["today"], pending=f["pending_words"], clear=clear,
+            early=early, late=late, width=440, height=150,
+            label=_("Words pending in %(lang)s, last %(days)d days") % {
+                "lang": name, "days": len(f["history"])},
+            forecast_label=_("Forecast: clears on %(date)s") % {"date": day(clear)},
+            range_label=_("Range: %(early)s to %(late)s") % {
+                "early": day(early), "late": day(late) if late else _("beyond 10 years")})
+        out.append({**f, "name": name, "clear_text": day(clear), "early_text": day(early),
+                    "late_text": day(late) if late else None,
+                    "note_text": i18n.localized(f["note"]) if f["note"] else "",
+                    "chart": Markup(chart)})
+    return out
