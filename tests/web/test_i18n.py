@@ -99,3 +99,30 @@ def test_every_page_renders_in(lang: str, site: Site) -> None:
     page = root.get("/").text
     assert {"tr": "Durum", "ru": "Состояние"}[lang] in page
     assert {"tr": "%67 güncel", "ru": "актуально 67%"}[lang] in page  # tr: 4 of 6 current
+
+
+def _error_classes() -> list[type]:
+    import sync.people  # noqa: F401 - its errors (UserExists, LastAdmin) are subclasses too
+    import sync.web.auth  # noqa: F401 - CSRFError
+    from sync.errors import TransyncError
+
+    found, todo = [], [TransyncError]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo += cls.__subclasses__()
+    return [c for c in found if c.__module__.startswith("sync.") and
+            c.__module__.rsplit(".", 1)[0] in ("sync", "sync.web")]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_errors_default_messages_are_translated(lang: str) -> None:
+    """An error raised without a message says its docstring (babel.cfg's extractor finds
+    it), in the reader's language on a page."""
+    from sync.i18n import Text
+
+    ids = message_ids(catalog(lang))
+    for cls in _error_classes():
+        message = cls().message
+        assert isinstance(message, Text), cls
+        assert message.msgid in ids, f"{lang}: {cls.__name__}'s default message"
