@@ -113,3 +113,20 @@ def test_word_rate_settings() -> None:
         load_settings({"TRANSYNC_FORECAST_DAYS": "0"}, config_file=None)
     with pytest.raises(ConfigError, match="TRANSYNC_WORD_RATE"):
         load_settings({"TRANSYNC_WORD_RATE": "tr=x"}, config_file=None)
+
+
+def test_the_fast_path_misses_no_combining_mark() -> None:
+    """Text with nothing in these blocks is counted with a small class of marks: every
+    other mark below U+3000 must be in them (checked against this Python's Unicode)."""
+    import unicodedata
+
+    from sync.words import _BEYOND_GREEK_AND_CYRILLIC
+
+    missed = [hex(c) for c in range(0x300, 0x3000)
+              if unicodedata.category(chr(c)).startswith("M")
+              and not (0x300 <= c <= 0x36F or 0x483 <= c <= 0x489)
+              and not _BEYOND_GREEK_AND_CYRILLIC.match(chr(c))]
+    assert missed == []
+    # the same counts either way
+    assert count_words("«Соба́ка» — друг; “quoted” it’s") == count_words(
+        "«Соба́ка» — друг; “quoted” it’s \u05d0") - 1
