@@ -237,7 +237,8 @@ def upload(
     partial: bool = Form(False),
     actor: Actor = Depends(page_actor),
 ) -> Response:
-    """A PO file (or Markdown with front matter) for a claimed task: all or nothing."""
+    """A PO or XLIFF file (or Markdown with front matter) for a claimed task: all or
+    nothing."""
     from sync.errors import CatalogError, SubmissionError
 
     settings = web(request).settings
@@ -250,6 +251,11 @@ def upload(
                 from sync.submission import submit_markdown
 
                 result = submit_markdown(session, settings, task_id, actor.name, name, data)
+            elif name.lower().endswith((".xlf", ".xliff")):
+                from sync.interchange.tasks import submit_xliff
+
+                result = submit_xliff(session, settings, task_id, actor.name, name, data,
+                                      accept_fuzzy=accept_fuzzy, partial=partial)
             else:
                 from sync.pofiles import submit_po
 

@@ -93,3 +93,28 @@ def test_task_page_links_the_xliff_download(site: Site) -> None:
     assert r.status_code == 200 and b"<xliff" in r.content
     other = site.login("ivan").get(f"/tasks/{task['id']}/xliff")
     assert other.status_code == 403
+
+
+def test_task_page_takes_an_xliff_upload(site: Site) -> None:
+    """The upload box of the task page takes XLIFF as the API does: refused whole with its
+    problems shown, then applied."""
+    from tests.web.site import csrf
+
+    task = claimed(site)
+    browser = site.login("ayse")
+    texts = translation_texts(EXAMPLES / "translations/digital-public-services.tr.md")
+    source = site.api("ayse").get(f"/api/v1/tasks/{task['id']}").json()["segments"][1]["source"]
+    bad = filled_xliff(site.settings, task["id"], {**dict(enumerate(texts)), 1: source})
+    token = csrf(browser, f"/tasks/{task['id']}")
+    r = browser.post(f"/tasks/{task['id']}/po", data={"csrf_token": token},
+                     files={"file": ("t.xlf", bad, "application/xliff+xml")})
+    assert r.status_code == 422 and "source text unchanged" in r.text
+    with transaction(site.settings.database_url) as session:
+        assert session.get(Task, task["id"]).state == "claimed"  # type: ignore[union-attr]
+    good = filled_xliff(site.settings, task["id"], texts)
+    r = browser.post(f"/tasks/{task['id']}/po", data={"csrf_token": token},
+                     files={"file": ("t.xlf", good, "application/xliff+xml")},
+                     follow_redirects=False)
+    assert r.status_code == 303, r.text[:2000]
+    with transaction(site.settings.database_url) as session:
+        assert session.get(Task, task["id"]).state == "done"  # type: ignore[union-attr]
