@@ -58,7 +58,8 @@ def test_first_scan_states_and_contract(settings: Settings, content: Path) -> No
     assert es["versions"]["en"]["state"] == "source"
     assert es["versions"]["tr"]["state"] == "current"
     assert es["versions"]["tr"]["based_on_revision"] == 1
-    assert post(doc, "grain-corridor")["versions"]["ru"] == {"state": "missing", "task": {
+    assert post(doc, "grain-corridor")["versions"]["ru"] == {"state": "missing", "words": 190,
+                                                              "task": {
         "id": post(doc, "grain-corridor")["versions"]["ru"]["task"]["id"],
         "state": "queued", "assignee": None}}
     # the Turkish-source post: en and ru are its translations
@@ -69,10 +70,11 @@ def test_first_scan_states_and_contract(settings: Settings, content: Path) -> No
     summary = doc["summary"]
     assert set(summary) == {"en", "tr", "ru"}
     for counts in summary.values():
-        assert set(counts) == {"source", "current", "stale", "missing", "orphaned", "assumed"}
+        assert set(counts) == {"source", "current", "stale", "missing", "orphaned", "assumed",
+                               "words_pending"}
     # no git history and no source_hash in the demo tree: every translation is assumed
     assert summary["tr"] == {"source": 1, "current": 5, "stale": 0, "missing": 1, "orphaned": 0,
-                             "assumed": 5}
+                             "assumed": 5, "words_pending": 185}
     assert es["versions"]["tr"]["baseline"] == "assumed"
 
 
