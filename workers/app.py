@@ -12,10 +12,20 @@ from __future__ import annotations
 
 from celery import Celery
 from celery.schedules import schedule
+from celery.signals import worker_process_init
 
 from sync.config import Settings, load_settings
 
 _APPS: dict[str, Celery] = {}
+
+
+@worker_process_init.connect
+def _own_connections(**_: object) -> None:
+    """A prefork pool process must not share the parent's database connections (the worker
+    checks the schema before it forks)."""
+    from sync.db.session import forget_inherited
+
+    forget_inherited()
 
 
 def queues_for(settings: Settings) -> list[str]:

@@ -99,6 +99,14 @@ def dispose_all() -> None:
     _SESSIONMAKERS.clear()
 
 
+def forget_inherited() -> None:
+    """In a forked child (a Celery pool process): drop the pooled connections inherited from
+    the parent without closing them (they are the parent's sockets); the child opens its own.
+    Two processes on one connection corrupt both."""
+    for engine in _ENGINES.values():
+        engine.dispose(close=False)
+
+
 def dispose(url: str) -> None:
     """Close every pooled connection to one database (both SQLite engines), e.g. before the
     file is replaced."""
