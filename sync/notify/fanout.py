@@ -43,7 +43,7 @@ from sync.status import iso
 
 log = logging.getLogger(__name__)
 
-EVENTS_PER_FANOUT = 2000
+EVENTS_PER_FANOUT = 500  # per transaction: deliveries of a batch start while the next fans out
 DELIVERIES_PER_MESSAGE = 100  # one Celery message, one kept-alive connection, one commit
 QUEUE_LEASE = dt.timedelta(minutes=5)  # a published message not started by then: republished
 LEASE_WARNING = dt.timedelta(hours=24)  # lease.expiring, once per lease
