@@ -12,7 +12,8 @@ the same run, medians of repeated runs, peak memory, growth with the number of p
 Areas (bench/<area>.py): scan, tasks, catalogs, wxr, web, adoption (the first scan of a git
 work tree, issue 14: 1,000 posts × 3 languages and 20 commits whatever the sizes, 200 × 3 and
 10 commits at small scale), forecast (the backlog forecast's backtest on generated years of
-work, issue 19: no services). Needs PostgreSQL (--pg, a user that
+work, issue 19: no services), notify (webhook fan-out through a worker beside the no-op
+task, issue 18). Needs PostgreSQL (--pg, a user that
 may create databases: transync_bench_* are created and dropped), Redis (--redis, database 14
 by default: it is flushed), gettext's msgcat/msgfmt, pgbench, and wrk if installed (else an
 httpx load generator). Writes bench/out/results.json (rows, growth, machine, the exact
@@ -37,11 +38,22 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench import adoption, catalogs, forecast, formats, growth, scan, tasks, web, wxr
+from bench import (
+    adoption,
+    catalogs,
+    forecast,
+    formats,
+    growth,
+    notify,
+    scan,
+    tasks,
+    web,
+    wxr,
+)
 from bench.common import OUT, ROOT, SCALES, SQLITE_MAX_POSTS, Ctx, fmt_num
 
 AREAS = {"scan": scan, "tasks": tasks, "catalogs": catalogs, "wxr": wxr, "web": web,
-         "adoption": adoption, "formats": formats, "forecast": forecast}
+         "adoption": adoption, "formats": formats, "forecast": forecast, "notify": notify}
 RSS_LABELS = {
     "child ru_maxrss": "child",
     "forked child ru_maxrss": "fork",
