@@ -267,6 +267,11 @@ class UserChange(BaseModel):
                                                   "end); true: bring back.")
     password: str | None = Field(None, min_length=8, description="A new web password (the "
                                                                  "role stays as it is).")
+    email: str | None = Field(None, description="Where their mail goes ('' for none).")
+    digest: Literal["off", "daily", "immediate"] | None = Field(
+        None, description="How often they get mail (sync.notify).")
+    ui_lang: str | None = Field(None, description="Interface and mail language: en, tr, ru "
+                                                  "('' for the browser's).")
 
 
 @router.patch("/users/{name}", tags=["users"], summary="Change a user: only the fields sent",
@@ -284,7 +289,8 @@ def update_user(request: Request, name: str, body: UserChange,
         raise ConflictError(t_("you cannot deactivate yourself; ask another admin"))
     with transaction(settings.database_url) as session:
         return user_dict(edit_user(session, settings, name, role=body.role, langs=body.langs,
-                                   active=body.active, password=body.password))
+                                   active=body.active, password=body.password,
+                                   email=body.email, digest=body.digest, ui_lang=body.ui_lang))
 
 
 @router.delete("/users/{name}", tags=["users"], summary="Deactivate a user",

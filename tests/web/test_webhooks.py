@@ -79,6 +79,15 @@ def test_mail_settings_on_the_account_page_and_in_the_api(site: Site) -> None:
     listed = site.api("root").get("/api/v1/users").json()["users"]
     ivan = next(u for u in listed if u["name"] == "ivan")
     assert (ivan["email"], ivan["digest"]) == ("ivan@example.org", "off")
+    root = site.api("root")
+    changed = root.patch("/api/v1/users/ayse", json={"digest": "daily", "ui_lang": "ru"})
+    contract.check(spec, "PATCH", "/api/v1/users/ayse", changed)
+    assert (changed.json()["email"], changed.json()["digest"]) == ("ayse@example.org", "daily")
+    bad = root.patch("/api/v1/users/ayse", json={"email": "not an address"})
+    contract.check(spec, "PATCH", "/api/v1/users/ayse", bad)
+    assert bad.status_code == 422
+    with transaction(site.settings.database_url) as s:
+        assert s.execute(select(User.ui_lang).where(User.name == "ayse")).scalar_one() == "ru"
 
 
 def test_metrics_count_deliveries(site: Site) -> None:
