@@ -31,7 +31,7 @@ ENDPOINTS = 3
 def run(ctx: Ctx) -> None:
     if "postgresql" not in ctx.backends:
         return
-    events = 10_000 if ctx.scale == "full" else 2_000
+    events = 10_000 if ctx.scale_name == "full" else 2_000
     try:
         fanout(ctx, events)
     except Exception as exc:  # noqa: BLE001 - recorded; the other areas go on
