@@ -54,8 +54,8 @@ def test_scan_status_json_contract(site: Path) -> None:
     post = next(p for p in doc["posts"] if p["key"] == "energy-security")
     assert set(post) >= {"key", "source_lang", "source_revision", "source_hash", "title",
                          "draft", "versions"}
-    assert post["versions"]["en"] == {"state": "source", "revision": 1, "draft": False,
-                                      "origin": "en/posts/energy-security.md"}
+    assert post["versions"]["en"] == {"state": "source", "words": 284, "revision": 1,
+                                      "draft": False, "origin": "en/posts/energy-security.md"}
     assert doc["summary"]["en"]["source"] == 6
     filtered = as_json(run(site, "status", "--json", "--state", "missing", "--lang", "ru"))
     assert [p["key"] for p in filtered["posts"]] == ["grain-corridor"]
