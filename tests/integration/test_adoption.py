@@ -408,7 +408,9 @@ def test_stubs_are_missing_and_their_task_replaces_them(db_url: str, tmp_path: P
         task = open_task(settings, key, lang)
         assert task is not None and (task["kind"], task["state"]) == ("new", "queued")
         assert cell == {"state": "missing", "detail": "stub", "origin": hs.origin(key, lang),
+                        "words": by_key[key]["versions"]["en"]["words"],  # the whole source
                         "task": {"id": task["id"], "state": "queued", "assignee": None}}
+        assert cell["words"] > 0
         tasks[(key, lang)] = task["id"]
     stub_before = site.path(hs.MINIKUBE, "ru").read_text(encoding="utf-8")
     assert "untranslated: 1" in stub_before
@@ -496,8 +498,8 @@ def test_a_page_with_nothing_to_translate_never_gets_a_task(db_url: str, tmp_pat
     scan(settings, site.root)
     post = posts(status(settings))[hs.OPENAPI]
     assert post["versions"]["en"]["state"] == "source"
-    assert post["versions"]["tr"] == {"state": "missing"}  # no task
-    assert post["versions"]["ru"] == {"state": "missing"}
+    assert post["versions"]["tr"] == {"state": "missing", "words": 0}  # no task
+    assert post["versions"]["ru"] == {"state": "missing", "words": 0}
     with transaction(settings.database_url) as s:
         ids = list(s.execute(select(Post.id)).scalars())
         counts = plan_tasks(s, settings, ids)
