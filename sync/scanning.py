@@ -96,10 +96,10 @@ def run_scan(
             if hasattr(s, "load_state"):
                 s.load_state(session)
         report = scan_sources(session, settings, sources, actor=actor, progress=progress)
-        if report.problems:  # in the history, and told as scan.rejected (sync.notify)
+        if report.problems:  # told as scan.rejected while a webhook listens (sync.notify)
             from sync.notify.fanout import record_rejections
 
-            record_rejections(session, report, actor)
+            record_rejections(session, settings, report, actor)
         for s in sources:
             if hasattr(s, "save_state"):
                 s.save_state(session)

@@ -189,9 +189,10 @@ class Made:
 
 
 def write(session: Session, settings: Settings, made: Sequence[Made], hooks: list[Listener],
-          people: list[Reader], *, unique: bool = False) -> Fanned:
-    """Insert notifications with their deliveries (leased to the messages returned) and mail
-    items. `unique`: skip a notification whose key exists (it was told already)."""
+          people: list[Reader], *, unique: bool = False, leased: bool = True) -> Fanned:
+    """Insert notifications with their deliveries (leased to the messages returned, unless
+    not `leased`: then the tick publishes them) and mail items. `unique`: skip a
+    notification whose key exists (it was told already)."""
     result = Fanned()
     chosen = [(m, [h.id for h in hooks if m.type in h.types],
                mail_recipients(m.type, m.data, m.actor, people)) for m in made]
@@ -237,10 +238,12 @@ def write(session: Session, settings: Settings, made: Sequence[Made], hooks: lis
             dids = list(session.execute(
                 insert(Delivery).returning(Delivery.id, sort_by_parameter_order=True),
                 [{"notification_id": n, "webhook_id": hook_id, "state": "pending",
-                  "attempts": 0, "next_attempt_at": now, "lease": token,
-                  "leased_until": until, "created_at": now} for n in chunk]).scalars())
+                  "attempts": 0, "next_attempt_at": now, "lease": token if leased else None,
+                  "leased_until": until if leased else None, "created_at": now}
+                 for n in chunk]).scalars())
             result.deliveries += len(dids)
-            result.messages.append({"delivery_ids": dids, "lease": token})
+            if leased:
+                result.messages.append({"delivery_ids": dids, "lease": token})
     return result
 
 
@@ -372,19 +375,28 @@ def lease_warnings(session: Session, settings: Settings, now: dt.datetime | None
     return write(session, settings, made, hooks, people, unique=True)
 
 
-def record_rejections(session: Session, report: Any, actor: str) -> None:
-    """A scan that rejected inputs writes one ``scan`` event per source (in the scan's
-    transaction): the history shows it, and ``scan.rejected`` is told from it."""
-    from sync.history import record
-
+def record_rejections(session: Session, settings: Settings, report: Any, actor: str) -> Fanned:
+    """``scan.rejected``, one per source whose inputs a scan rejected, written in the scan's
+    transaction while a webhook listens for it (a rejection changes nothing else, so no
+    history row is written: a rescan of a bad tree leaves the database as it was). The
+    deliveries wait for the next tick."""
+    if not getattr(report, "problems", None):
+        return Fanned()
+    hooks = [h for h in listeners(session) if EventType.SCAN_REJECTED in h.types]
+    if not hooks:
+        return Fanned()
     by_source: dict[str, list[Any]] = defaultdict(list)
-    for p in getattr(report, "problems", ()):
+    for p in report.problems:
         by_source[p.source or ""].append(p)
-    for source, problems in sorted(by_source.items()):
-        record(session, "scan", actor, None, None, source=source or None,
-               rejected=len(problems),
-               problems=[{"origin": p.origin, "line": p.line, "reason": p.reason}
-                         for p in problems[:20]])
+    now = utcnow()
+    made = [Made(key=f"scan.rejected:{lease_token()}", type=EventType.SCAN_REJECTED,
+                 event_id=None, post_id=None, lang=None, at=now, actor=actor,
+                 data={"source": source or None, "count": len(problems),
+                       "problems": [{"origin": p.origin, "line": p.line, "reason": p.reason}
+                                    for p in problems[:20]],
+                       "actor": actor, "url": f"{settings.base_url.rstrip('/')}/"})
+            for source, problems in sorted(by_source.items())]
+    return write(session, settings, made, hooks, [], leased=False)
 
 
 def drop_queue(session: Session) -> int:
