@@ -306,3 +306,46 @@ def test_two_digest_runs_send_one_mail(db_url: str) -> None:
     assert first is not None and again == first
     with transaction(settings.database_url) as s:
         assert s.execute(select(Digest.attempts)).scalar_one() == 2
+
+
+def test_an_endpoint_failing_for_days_is_disabled_and_admins_are_told(
+        db_url: str, content: Path) -> None:
+    """In process (the worker's function, a real HTTP receiver answering 503): the attempt
+    is logged, the endpoint disabled after TRANSYNC_WEBHOOK_DISABLE_DAYS of failures, and
+    every admin with an address gets a mail item, whatever their digest setting."""
+    from sync.db.models import DeliveryAttempt, Webhook
+    from sync.notify.delivery import deliver, lease_due
+    from sync.people import add_user
+    from tests.helpers.receivers import Receiver
+
+    receiver = Receiver(scripts={"/down": lambda n: (503, 0.0)}).start()
+    try:
+        settings = notify_settings(db_url, webhook_timeout=2.0)
+        with transaction(settings.database_url) as s:
+            add_user(s, settings, "root", role="admin")
+            hook, _ = add_webhook(s, receiver.url("/down"), "task.queued")
+            hook_id = hook.id
+        set_mail(settings, "root", "root@example.org", "off")
+        scan(settings, content)
+        drain(settings)
+        with transaction(settings.database_url) as s:  # it has failed since four days ago
+            s.execute(update(Webhook).where(Webhook.id == hook_id).values(
+                failing_since=utcnow() - dt.timedelta(days=4)))
+            s.execute(update(Delivery).values(lease=None, leased_until=None))
+        with transaction(settings.database_url) as s:
+            (message, *_) = lease_due(s)
+        counts = deliver(settings, message["delivery_ids"], message["lease"])
+        assert counts["retry"] == 1 and counts["deferred"] == len(message["delivery_ids"]) - 1
+        with transaction(settings.database_url) as s:
+            h = s.get(Webhook, hook_id)
+            assert h is not None and not h.active and h.disabled_at is not None
+            (attempt,) = s.execute(select(DeliveryAttempt)).scalars().all()
+            assert (attempt.result, attempt.status) == ("retry", 503)
+            assert attempt.next_attempt_at is not None and attempt.latency_ms is not None
+            (told,) = s.execute(select(MailItem).where(MailItem.notification_id.is_(None))
+                                ).scalars().all()
+            assert told.type == "webhook.disabled" and told.data["webhook"] == hook_id
+            assert "/down" not in json.dumps(told.data)  # the host, never the path
+            assert lease_due(s) == []  # a disabled endpoint gets nothing more
+    finally:
+        receiver.stop()
