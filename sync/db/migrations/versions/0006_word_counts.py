@@ -11,7 +11,8 @@ translation and every task, as a scan and the planner would have. An open task o
 ``update`` is measured against its translation's based-on revision; a finished or cancelled
 one, whose based-on revision before the work is no longer kept, against the source revision
 stored just before its own (an approximation: exact when the translation followed every
-source revision). Counting takes about a second per 100,000 segments.
+source revision). It takes a few seconds per 100,000 segments (counting a 45-word paragraph
+takes 10-20 µs, then one UPDATE per segment in batches).
 
 Revision ID: 0006
 Revises: 0005
