@@ -349,3 +349,35 @@ def test_an_endpoint_failing_for_days_is_disabled_and_admins_are_told(
             assert lease_due(s) == []  # a disabled endpoint gets nothing more
     finally:
         receiver.stop()
+
+
+def test_immediate_mail_once_and_nothing_for_nothing(db_url: str, content: Path) -> None:
+    """`immediate` readers get what waits at each tick, once (two runs at once send one
+    mail); a daily reader with nothing to say gets no mail at all."""
+    from sync.notify.digests import send_due
+    from tests.helpers.receivers import Mailbox
+
+    box = Mailbox().start()
+    try:
+        settings = notify_settings(db_url, smtp_url=box.url, digest_hour=0)
+        add_people(settings)
+        set_mail(settings, "ayse", "ayse@example.org", "immediate", "tr")
+        set_mail(settings, EDITOR, "edith@example.org", "daily")  # no news for editors here
+        scan(settings, content)
+        drain(settings)
+        runs = [threading.Thread(target=send_due, args=(settings,)) for _ in range(2)]
+        for t in runs:
+            t.start()
+        for t in runs:
+            t.join()
+        send_due(settings)
+        assert len(box.to("ayse@example.org")) == 1
+        assert box.to("edith@example.org") == []
+        (mail,) = box.to("ayse@example.org")
+        assert mail["Content-Language"] == "tr" and "yeni" in str(mail["Subject"])
+        assert box.password not in mail.as_string()
+        with transaction(settings.database_url) as s:
+            assert s.execute(select(func.count()).select_from(MailItem).where(
+                MailItem.digest_id.is_(None))).scalar_one() == 0
+    finally:
+        box.stop()
