@@ -124,6 +124,10 @@ def exposition(settings: Settings) -> str:
         for state in STATES:
             lines.append(f'transync_posts{{lang="{_label(lang)}",state="{state}"}} '
                          f"{summary[lang][str(state)]}")
+    lines += ["# HELP transync_words_pending Words of the missing and stale translations.",
+              "# TYPE transync_words_pending gauge"]
+    lines += [f'transync_words_pending{{lang="{_label(lang)}"}} '
+              f"{summary[lang]['words_pending']}" for lang in langs]
     lines += ["# HELP transync_tasks Tasks per language and state (queued: the queue depth).",
               "# TYPE transync_tasks gauge"]
     for lang in sorted({*langs, *(k[0] for k in counts)}):
