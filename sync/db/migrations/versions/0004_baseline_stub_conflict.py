@@ -31,19 +31,21 @@ NEW_OPEN = "state IN ('queued', 'claimed', 'submitted', 'conflict')"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('versions') as batch:
-        batch.add_column(sa.Column('baseline', sa.String(length=16), nullable=True))
-        batch.add_column(sa.Column('stub', sa.Boolean(), server_default=sa.text('false'),
-                                   nullable=False))
+    # plain ALTER TABLE, never a batch copy: on SQLite a batch drops and recreates the table,
+    # and dropping `versions` would cascade to every revision and segment
+    op.add_column('versions', sa.Column('baseline', sa.String(length=16), nullable=True))
+    op.add_column('versions', sa.Column('stub', sa.Boolean(), server_default=sa.text('false'),
+                                        nullable=False))
+    # segments: a copy is safe (no table refers to it); SQLite cannot widen a column in place
     with op.batch_alter_table('segments') as batch:
         batch.alter_column('kind', existing_type=sa.String(length=16),
                            type_=sa.String(length=64), existing_nullable=False)
-    with op.batch_alter_table('tasks') as batch:
-        batch.add_column(sa.Column('conflict', sa.JSON(), nullable=True))
-        batch.drop_index('uq_tasks_open_post_lang', sqlite_where=sa.text(OLD_OPEN),
-                         postgresql_where=sa.text(OLD_OPEN))
-        batch.create_index('uq_tasks_open_post_lang', ['post_id', 'lang'], unique=True,
-                           sqlite_where=sa.text(NEW_OPEN), postgresql_where=sa.text(NEW_OPEN))
+    # tasks: plain statements too (a copy would cascade to suggestions)
+    op.add_column('tasks', sa.Column('conflict', sa.JSON(), nullable=True))
+    op.drop_index('uq_tasks_open_post_lang', table_name='tasks',
+                  sqlite_where=sa.text(OLD_OPEN), postgresql_where=sa.text(OLD_OPEN))
+    op.create_index('uq_tasks_open_post_lang', 'tasks', ['post_id', 'lang'], unique=True,
+                    sqlite_where=sa.text(NEW_OPEN), postgresql_where=sa.text(NEW_OPEN))
     translations = (
         "versions.lang <> COALESCE((SELECT source_lang FROM posts "
         "WHERE posts.id = versions.post_id), '')")
@@ -60,16 +62,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): a batch copy of versions or tasks
+    # would cascade to revisions, segments and suggestions
     op.execute(sa.text("UPDATE tasks SET state = 'submitted' WHERE state = 'conflict'"))
-    with op.batch_alter_table('tasks') as batch:
-        batch.drop_index('uq_tasks_open_post_lang', sqlite_where=sa.text(NEW_OPEN),
-                         postgresql_where=sa.text(NEW_OPEN))
-        batch.create_index('uq_tasks_open_post_lang', ['post_id', 'lang'], unique=True,
-                           sqlite_where=sa.text(OLD_OPEN), postgresql_where=sa.text(OLD_OPEN))
-        batch.drop_column('conflict')
+    op.drop_index('uq_tasks_open_post_lang', table_name='tasks',
+                  sqlite_where=sa.text(NEW_OPEN), postgresql_where=sa.text(NEW_OPEN))
+    op.create_index('uq_tasks_open_post_lang', 'tasks', ['post_id', 'lang'], unique=True,
+                    sqlite_where=sa.text(OLD_OPEN), postgresql_where=sa.text(OLD_OPEN))
+    op.drop_column('tasks', 'conflict')
     with op.batch_alter_table('segments') as batch:
         batch.alter_column('kind', existing_type=sa.String(length=64),
                            type_=sa.String(length=16), existing_nullable=False)
-    with op.batch_alter_table('versions') as batch:
-        batch.drop_column('stub')
-        batch.drop_column('baseline')
+    op.drop_column('versions', 'stub')
+    op.drop_column('versions', 'baseline')
