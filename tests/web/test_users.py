@@ -61,7 +61,7 @@ def test_api_patch_changes_only_what_is_sent(site: Site) -> None:
     r = root.patch("/api/v1/users/ayse", json={"langs": ["tr", "ru"]})
     assert r.json() | {"created_at": None} == {
         "name": "ayse", "role": "translator", "langs": ["tr", "ru"], "active": True,
-        "created_at": None}
+        "created_at": None, "email": None, "digest": "daily"}
     r = root.patch("/api/v1/users/ayse", json={"role": "editor", "langs": []})
     assert (r.json()["role"], r.json()["langs"]) == ("editor", [])
     assert root.patch("/api/v1/users/nobody", json={"role": "editor"}).status_code == 404
