@@ -74,3 +74,22 @@ def test_upgrading_a_filled_0003_database_keeps_every_row(db_url: str) -> None:
     assert {t: after[t] for t in before} == before
     migrate(get_engine(db_url), db_url, "0003", down=True)
     assert counts(get_engine(db_url)) == before
+
+
+def test_the_newest_migrations_keep_every_row_too(db_url: str) -> None:
+    """From 0005 (web sessions) on: a session, a user and the rest survive every step."""
+    engine = get_engine(db_url)
+    migrate(engine, db_url, "0005", down=True)
+    with engine.begin() as conn:
+        for statement in ROWS_0003:
+            conn.execute(text(statement))
+        conn.execute(text("INSERT INTO web_sessions (id_hash, user_id, created_at, expires_at) "
+                          "VALUES ('s', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+    before = counts(engine)
+    assert all(before.values()), before
+    dispose_all()
+    assert upgrade(db_url)[1] == head()
+    after = counts(get_engine(db_url))
+    assert {t: after[t] for t in before} == before
+    migrate(get_engine(db_url), db_url, "0005", down=True)
+    assert counts(get_engine(db_url)) == before

@@ -69,10 +69,10 @@ def drop_trigger() -> None:
 
 def upgrade() -> None:
     ts = sync.db.models.UTCDateTime(timezone=True)
-    with op.batch_alter_table('users') as batch:
-        batch.add_column(sa.Column('email', sa.String(length=320), nullable=True))
-        batch.add_column(sa.Column('digest', sa.String(length=16),
-                                   server_default=sa.text("'daily'"), nullable=False))
+    # plain ALTER TABLE: a batch copy of users would cascade to their web sessions
+    op.add_column('users', sa.Column('email', sa.String(length=320), nullable=True))
+    op.add_column('users', sa.Column('digest', sa.String(length=16),
+                                     server_default=sa.text("'daily'"), nullable=False))
     op.create_table(
         'notify_queue',
         sa.Column('event_id', sa.Integer(), autoincrement=False, nullable=False),
@@ -212,6 +212,5 @@ def downgrade() -> None:
     op.drop_table('notifications')
     op.drop_table('webhooks')
     op.drop_table('notify_queue')
-    with op.batch_alter_table('users') as batch:
-        batch.drop_column('digest')
-        batch.drop_column('email')
+    op.drop_column('users', 'digest')
+    op.drop_column('users', 'email')
