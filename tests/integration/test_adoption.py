@@ -469,7 +469,7 @@ def test_a_page_whose_original_was_deleted_is_orphaned_with_source_langs(
     assert post["versions"]["ru"]["state"] == "orphaned"
     assert post["versions"]["ru"]["origin"] == hs.origin(hs.DOCKERSHIM, "ru")
     assert {lang: post["versions"][lang] for lang in ("en", "tr")} == {
-        "en": {"state": "missing"}, "tr": {"state": "missing"}}
+        "en": {"state": "missing", "words": 0}, "tr": {"state": "missing", "words": 0}}
     with transaction(settings.database_url) as s:
         ids = list(s.execute(select(Post.id)).scalars())
         plan_tasks(s, settings, ids)
