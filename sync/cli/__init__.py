@@ -9,7 +9,6 @@ import sys
 from typing import Any
 
 import click
-from rich.console import Console
 
 from sync import __version__
 from sync.config import Settings, env_name, load_settings
@@ -18,8 +17,24 @@ from sync.errors import InputError, TransyncError
 EXIT_OK, EXIT_ERROR, EXIT_REJECTED, EXIT_NOTHING = 0, 1, 2, 3
 EXIT_USAGE = 64  # EX_USAGE (sysexits.h): a wrong command line; 2 means "inputs rejected"
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+class _Console:
+    """A rich Console made at first use: `transync --help` or a JSON listing never loads
+    rich (a tenth of a second at every start)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+out: Any = _Console(highlight=False, soft_wrap=True)
+err: Any = _Console(stderr=True, highlight=False, soft_wrap=True)
 log = logging.getLogger("transync")
 
 
@@ -57,6 +72,65 @@ COMMANDS = {
     "notify": ("webhooks", "notify"),
 }
 COMMAND_MODULES = tuple(COMMANDS)
+#: Each command's help, first paragraph: `transync --help` lists the commands from here, so
+#: it imports none of their modules (tests/acceptance/test_cli.py checks it is in step).
+SUMMARIES = {
+    'init': 'Create or upgrade the database schema (safe to run again).',
+    'scan': (
+        'Read SOURCES (fs:PATH or PATH, wxr:FILE, wp:URL; default TRANSYNC_SOURCES) and '
+        'record new posts, revisions and deletions, then plan tasks.'
+    ),
+    'status': (
+        'The status matrix: posts × languages. "(assumed)" marks a translation first seen'
+        ' with no evidence of the source it was made from (`ack` confirms one).'
+    ),
+    'diff': "What changed in KEY's source since LANG's translation was made, segment by segment.",
+    'ack': "Acknowledge KEY's latest source change as minor: its translations become current.",
+    'log': 'History: revisions, state changes, acknowledgements and task changes (newest first).',
+    'translators': 'Register translators and their languages.',
+    'tasks': (
+        'List tasks (priority first, then earliest due, then oldest), with their words, '
+        'cost (TRANSYNC_WORD_RATE) and whether they are at risk of missing their due '
+        'date.'
+    ),
+    'task': 'One task: its state, what changed in the source, and translation-memory suggestions.',
+    'claim': 'Claim the next queued task in LANG. Exits 3 when there is nothing to claim.',
+    'release': 'Give a claimed task back to the queue.',
+    'renew': 'Extend the lease on a claimed task.',
+    'expire': 'Return every task whose lease has ended to the queue.',
+    'submit': 'Submit FILE (Markdown with front matter, a PO file, or XLIFF) for a claimed task.',
+    'approve': 'Approve a submitted task: its translation is written back.',
+    'reject': 'Send a submitted task back to its translator with a reason.',
+    'resolve': 'Resolve a task in conflict (write-back found text it had not seen).',
+    'assign': "Assign an open task to a translator (an editor's act).",
+    'worker': 'Start a Celery worker (pre-fill, exports, scheduled scans, lease expiry).',
+    'beat': 'Start Celery beat: scheduled scans, lease expiry, outbox sweeps, exports.',
+    'dispatch': 'Publish pending outbox messages to the broker now.',
+    'export': "Write every language's catalog: DIR/<lang>/LC_MESSAGES/posts.po and posts.mo.",
+    'po': 'A PO file for one task, to translate in Poedit, Lokalize or any PO editor.',
+    'import': (
+        'Submit a PO or XLIFF file (recognised from its content); the task comes from its'
+        ' header (X-Transync-Task).'
+    ),
+    'xliff': (
+        'An XLIFF file for one task, to translate in a CAT tool; submit it back with '
+        '`transync submit TASK --as NAME FILE.xlf` or `transync import FILE.xlf --as '
+        'NAME`.'
+    ),
+    'memory': 'Exchange the translation memory as TMX 1.4b.',
+    'serve': 'Serve the web dashboard and the JSON API (docs at /api/docs).',
+    'users': 'Accounts for the web and the API: admins, editors and translators.',
+    'forecast': (
+        "When each language's queue clears at its translators' real pace, if nothing new "
+        "arrives: pending words, words per day, the date with a range, each open task's "
+        'expected finish (at risk when after its due date). No history, no forecast.'
+    ),
+    'webhooks': 'Endpoints that receive signed events (Standard Webhooks), and their delivery log.',
+    'notify': (
+        'Run one notify tick now: fan out waiting events, publish due webhook deliveries '
+        '(a worker sends them), warn of ending leases and send due mail.'
+    ),
+}
 _MODULE_OF = {name: module for module, names in COMMANDS.items() for name in names}
 
 
@@ -75,8 +149,24 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        load_commands()
-        return super().list_commands(ctx)
+        return sorted({*self.commands, *_MODULE_OF})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands and their summaries, without importing a command's module."""
+        from click.utils import make_default_short_help
+
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            loaded = self.commands.get(name)
+            if loaded is not None and loaded.hidden:
+                continue
+            summary = (loaded.get_short_help_str(limit) if loaded is not None
+                       else make_default_short_help(SUMMARIES.get(name, ""), limit))
+            rows.append((name, summary))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup,
