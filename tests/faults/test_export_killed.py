@@ -23,13 +23,13 @@ pytestmark = pytest.mark.faults
 # written to its temporary file but not yet renamed into place: the worst moment.
 KILLER = """
 import os, signal, sys
-import sync.catalog
+import sync.catalog.atomic
 real_replace = os.replace
 def replace(src, dst):
     if str(dst).endswith("posts.po"):
         os.kill(os.getpid(), signal.SIGKILL)
     return real_replace(src, dst)
-sync.catalog.os.replace = replace
+sync.catalog.atomic.os.replace = replace
 from sync.config import load_settings
 from sync.export import export_catalogs
 export_catalogs(load_settings(), directory=sys.argv[1])
