@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sync.checks import (
+from sync.checks.grammar import (
     _BRACE,
     _PRINTF,
     _SHORTCODE,
