@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sync.frontedit
+import sync.frontedit.keylines
+import sync.frontedit.leaves
 from sync.errors import FrontMatterError
 from sync.frontedit import edit_document, key_lines, replace_leaves, string_leaves
 from sync.frontmatter import parse_document
@@ -375,7 +376,8 @@ def test_a_key_both_set_and_removed_is_refused() -> None:
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(sync.frontedit).failed == 0
+    for module in (sync.frontedit.leaves, sync.frontedit.keylines):
+        assert doctest.testmod(module).failed == 0, module.__name__
 
 
 # --- string leaves -------------------------------------------------------------------------
