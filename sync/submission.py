@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sync.analysis import analyze_document
 from sync.checks import check_entry, check_segment, shortcode_problems
 from sync.config import Settings
 from sync.db.models import Revision, Task, Version, utcnow
@@ -25,7 +26,7 @@ from sync.memory import learn
 from sync.outbox import EXPORT, enqueue
 from sync.people import get_user, require_lang, require_role
 from sync.queue import get_task, state_text
-from sync.segments import FIELD_KIND, align, analyze_document, analyze_markdown, with_fields
+from sync.segments import FIELD_KIND, align, analyze_markdown, with_fields
 from sync.sources.fs import LANG_CODE
 from sync.tracker import load_segments
 from sync.writeback import WriteConflict, conflict_text, write_translation
@@ -35,12 +36,20 @@ def kind_text(kind: str) -> str:
     """A segment's kind as a problem names it: the kind itself in English (``paragraph``,
     ``meta:summary``), its name in the reader's language on a page."""
     if kind.startswith(FIELD_KIND):
-        return t_("meta:%(field)s", field=kind[len(FIELD_KIND):])
+        return t_("meta:%(field)s", field=kind[len(FIELD_KIND) :])
     return {
-        "title": t_("title"), "heading": t_("heading"), "paragraph": t_("paragraph"),
-        "item": t_("item"), "footnote": t_("footnote"), "quote": t_("quote"),
-        "code": t_("code"), "code-block": t_("code-block"), "table": t_("table"),
-        "cell": t_("cell"), "caption": t_("caption"), "html": t_("html"),
+        "title": t_("title"),
+        "heading": t_("heading"),
+        "paragraph": t_("paragraph"),
+        "item": t_("item"),
+        "footnote": t_("footnote"),
+        "quote": t_("quote"),
+        "code": t_("code"),
+        "code-block": t_("code-block"),
+        "table": t_("table"),
+        "cell": t_("cell"),
+        "caption": t_("caption"),
+        "html": t_("html"),
     }.get(kind, kind)
 
 
@@ -52,41 +61,59 @@ def task_source(session: Session, task: Task) -> tuple[Version, Revision]:
     row = session.execute(
         select(Version, Revision)
         .join(Revision, Revision.version_id == Version.id)
-        .where(Version.post_id == task.post_id, Version.lang == src_lang,
-               Revision.number == task.source_revision)
+        .where(
+            Version.post_id == task.post_id,
+            Version.lang == src_lang,
+            Revision.number == task.source_revision,
+        )
     ).first()
     if row is None:
-        raise ConflictError(t_("task #%(id)d: its source revision r%(revision)d is gone",
-                               id=task.id, revision=task.source_revision))
+        raise ConflictError(
+            t_(
+                "task #%(id)d: its source revision r%(revision)d is gone",
+                id=task.id,
+                revision=task.source_revision,
+            )
+        )
     return row[0], row[1]
 
 
-def parse_markdown_submission(data: bytes, *, name: str, lang: str
-                              ) -> tuple[str, str, dict[str, Any], int]:
+def parse_markdown_submission(
+    data: bytes, *, name: str, lang: str
+) -> tuple[str, str, dict[str, Any], int]:
     """Title, body, front matter and the file line where the body starts, of a submitted
     Markdown file; or every reason it is refused."""
     meta, body, body_line = parse_document(data, origin=name)
     problems = []
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
-        problems.append(t_("the front matter has no title: add `title: …` between the --- "
-                           "lines"))
+        problems.append(t_("the front matter has no title: add `title: …` between the --- lines"))
     elif any(c in title.strip() for c in "\n\r\u2028\u2029\x85"):
         problems.append(t_("the title must be one line: remove the line break"))
     if not body.strip():
-        problems.append(t_("the body is empty: paste the translated text below the front "
-                           "matter"))
+        problems.append(t_("the body is empty: paste the translated text below the front matter"))
     declared = meta.get("lang") or meta.get("language")
     if declared is not None and str(declared) != lang:
-        problems.append(t_("the file says language %(found)s but the task is for %(lang)s",
-                           found=repr(declared), lang=repr(lang)))
+        problems.append(
+            t_(
+                "the file says language %(found)s but the task is for %(lang)s",
+                found=repr(declared),
+                lang=repr(lang),
+            )
+        )
     stem = PurePosixPath(name).name.rsplit(".", 1)[0]
     if "." in stem and LANG_CODE.match(suffix := stem.rsplit(".", 1)[1]) and suffix != lang:
-        problems.append(t_("the file name says language %(found)s but the task is for "
-                           "%(lang)s", found=repr(suffix), lang=repr(lang)))
+        problems.append(
+            t_(
+                "the file name says language %(found)s but the task is for %(lang)s",
+                found=repr(suffix),
+                lang=repr(lang),
+            )
+        )
     if problems:
-        raise SubmissionError(t_("the translation was refused; nothing was applied"), path=name,
-                              problems=problems)
+        raise SubmissionError(
+            t_("the translation was refused; nothing was applied"), path=name, problems=problems
+        )
     return str(title).strip(), body, meta, body_line
 
 
@@ -111,7 +138,7 @@ def fields_by_name(kinds: Sequence[str], texts: Sequence[str]) -> dict[str, list
     out: dict[str, list[str]] = {}
     for kind, text in zip(kinds, texts, strict=True):
         if kind.startswith(FIELD_KIND):
-            out.setdefault(kind[len(FIELD_KIND):], []).append(text)
+            out.setdefault(kind[len(FIELD_KIND) :], []).append(text)
     return out
 
 
@@ -120,11 +147,22 @@ def check_claim(session: Session, task_id: int, name: str) -> tuple[Task, str]:
     task, key = get_task(session, task_id, lock=True)
     require_lang(user, task.lang)
     if task.state != "claimed":
-        raise ConflictError(t_("task #%(id)d is %(state)s; only a claimed task can be submitted "
-                               "(claim it first)", id=task_id, state=state_text(task.state)))
+        raise ConflictError(
+            t_(
+                "task #%(id)d is %(state)s; only a claimed task can be submitted (claim it first)",
+                id=task_id,
+                state=state_text(task.state),
+            )
+        )
     if task.assignee != user.name:
-        raise PermissionDenied(t_("task #%(id)d is claimed by %(assignee)s, not %(name)s",
-                                  id=task_id, assignee=task.assignee, name=user.name))
+        raise PermissionDenied(
+            t_(
+                "task #%(id)d is claimed by %(assignee)s, not %(name)s",
+                id=task_id,
+                assignee=task.assignee,
+                name=user.name,
+            )
+        )
     return task, key
 
 
@@ -133,48 +171,83 @@ def submit_markdown(
 ) -> dict[str, Any]:
     """Submit a translated Markdown file for a claimed task."""
     if len(data) > settings.max_upload_bytes:
-        raise SubmissionError(t_("the file is %(size)d bytes, over "
-                                 "TRANSYNC_MAX_UPLOAD_BYTES=%(limit)d", size=len(data),
-                                 limit=settings.max_upload_bytes), path=filename)
+        raise SubmissionError(
+            t_(
+                "the file is %(size)d bytes, over TRANSYNC_MAX_UPLOAD_BYTES=%(limit)d",
+                size=len(data),
+                limit=settings.max_upload_bytes,
+            ),
+            path=filename,
+        )
     task, key = check_claim(session, task_id, name)
-    title, body, meta, body_line = parse_markdown_submission(data, name=filename,
-                                                             lang=task.lang)
+    title, body, meta, body_line = parse_markdown_submission(data, name=filename, lang=task.lang)
     src, rev = task_source(session, task)
     source_segments = load_segments(session, [(src.id, rev.number)]).get((src.id, rev.number), ())
     names = tuple(f for f in settings.front_matter_fields if f != "title")
-    fields = tuple((name, text) for name in names if meta.get(name) is not None
-                   for text in string_leaves(meta[name]))
+    fields = tuple(
+        (name, text)
+        for name in names
+        if meta.get(name) is not None
+        for text in string_leaves(meta[name])
+    )
     translated = with_fields(analyze_markdown(title, body), fields).segments
     lined = align(source_segments, translated)
     problems: list[str] = []
     if [s.kind for s in source_segments] == [s.kind for s in translated]:
         # the same blocks in the same order: each pair is certain, so each is checked as a
         # PO entry would be (when the structure differs, the pairing is a guess)
-        problems += [t_("segment %(pos)d (%(kind)s): %(problem)s", pos=pos,
-                        kind=kind_text(seg.kind), problem=p)
-                     for pos, (seg, text) in enumerate(zip(source_segments, lined, strict=True))
-                     if text is not None
-                     for p in check_segment(seg.text, text, kind=seg.kind, lang=task.lang,
-                                            text_params=settings.shortcode_text_params)]
-    problems += shortcode_problems(rev.body, body, text_params=settings.shortcode_text_params,
-                                   first_lines=(source_body_line(src), body_line))
+        problems += [
+            t_(
+                "segment %(pos)d (%(kind)s): %(problem)s",
+                pos=pos,
+                kind=kind_text(seg.kind),
+                problem=p,
+            )
+            for pos, (seg, text) in enumerate(zip(source_segments, lined, strict=True))
+            if text is not None
+            for p in check_segment(
+                seg.text,
+                text,
+                kind=seg.kind,
+                lang=task.lang,
+                text_params=settings.shortcode_text_params,
+            )
+        ]
+    problems += shortcode_problems(
+        rev.body,
+        body,
+        text_params=settings.shortcode_text_params,
+        first_lines=(source_body_line(src), body_line),
+    )
     if problems:
-        raise SubmissionError(t_("the translation was refused; nothing was applied"),
-                              path=filename, problems=problems)
+        raise SubmissionError(
+            t_("the translation was refused; nothing was applied"), path=filename, problems=problems
+        )
     source_texts = None
     if [s.kind for s in source_segments] == [s.kind for s in translated]:
         source_texts = [s.text for s in source_segments]
     submission = {
-        "format": "markdown", "title": title, "body": body, "source_texts": source_texts,
+        "format": "markdown",
+        "title": title,
+        "body": body,
+        "source_texts": source_texts,
         "fields": fields_by_name([s.kind for s in translated], [s.text for s in translated]),
-        "source_revision": rev.number, "source_hash": rev.content_hash[:16],
-        "submitted_by": name, "aligned": sum(1 for x in lined if x is not None),
+        "source_revision": rev.number,
+        "source_hash": rev.content_hash[:16],
+        "submitted_by": name,
+        "aligned": sum(1 for x in lined if x is not None),
     }
     return finish(session, settings, task, key, submission, name)
 
 
-def finish(session: Session, settings: Settings, task: Task, key: str,
-           submission: dict[str, Any], actor: str) -> dict[str, Any]:
+def finish(
+    session: Session,
+    settings: Settings,
+    task: Task,
+    key: str,
+    submission: dict[str, Any],
+    actor: str,
+) -> dict[str, Any]:
     """Review or apply a checked submission."""
     now = utcnow()
     task.submission = submission
@@ -188,8 +261,9 @@ def finish(session: Session, settings: Settings, task: Task, key: str,
     return outcome(session, settings, task, key)
 
 
-def apply(session: Session, settings: Settings, task: Task, key: str, actor: str,
-          *, force: bool = False) -> None:
+def apply(
+    session: Session, settings: Settings, task: Task, key: str, actor: str, *, force: bool = False
+) -> None:
     """Write the submission back, record the version as current, mark the task done; or,
     when the target is not what the last scan recorded, leave the task in ``conflict``
     with both texts kept (``force``: an editor chose the submission over the disk)."""
@@ -197,13 +271,26 @@ def apply(session: Session, settings: Settings, task: Task, key: str, actor: str
     src, rev = task_source(session, task)
     problems = recheck(settings, task, rev, sub)
     if problems:
-        raise SubmissionError(t_("task #%(id)d: the submission does not pass the checks; "
-                                 "nothing was written", id=task.id), problems=problems)
+        raise SubmissionError(
+            t_(
+                "task #%(id)d: the submission does not pass the checks; nothing was written",
+                id=task.id,
+            ),
+            problems=problems,
+        )
     v = write_translation(
-        session, settings, key=key, lang=task.lang, title=sub["title"], body=sub["body"],
-        source_hash=sub["source_hash"], actor=actor, source_texts=sub.get("source_texts"),
+        session,
+        settings,
+        key=key,
+        lang=task.lang,
+        title=sub["title"],
+        body=sub["body"],
+        source_hash=sub["source_hash"],
+        actor=actor,
+        source_texts=sub.get("source_texts"),
         body_format="markdown" if sub.get("format") == "markdown" else None,
-        fields=sub.get("fields"), force=force,
+        fields=sub.get("fields"),
+        force=force,
     )
     if isinstance(v, WriteConflict):
         now = utcnow()
@@ -211,20 +298,45 @@ def apply(session: Session, settings: Settings, task: Task, key: str, actor: str
         task.conflict = {**v.as_dict(), "detected_at": now.isoformat()}
         task.lease_expires_at = None
         task.updated_at = now
-        record(session, "task", actor, task.post_id, task.lang, task=task.id, state="conflict",
-               reason=v.reason, path=v.path)
+        record(
+            session,
+            "task",
+            actor,
+            task.post_id,
+            task.lang,
+            task=task.id,
+            state="conflict",
+            reason=v.reason,
+            path=v.path,
+        )
         return
     texts = sub.get("source_texts")
     if texts and v.new_segments is not None:
-        learn(session, src.lang, task.lang,
-              ((s, t.text, f"{key} [{task.lang}]") for s, t in zip(texts, v.new_segments,
-                                                                   strict=False) if s))
+        learn(
+            session,
+            src.lang,
+            task.lang,
+            (
+                (s, t.text, f"{key} [{task.lang}]")
+                for s, t in zip(texts, v.new_segments, strict=False)
+                if s
+            ),
+        )
     now = utcnow()
     task.state = "done"
     task.finished_at = task.updated_at = now
     task.lease_expires_at = None
-    record(session, "task", actor, task.post_id, task.lang, task=task.id, state="done",
-           revision=v.revision, based_on_revision=v.based_on_revision)
+    record(
+        session,
+        "task",
+        actor,
+        task.post_id,
+        task.lang,
+        task=task.id,
+        state="done",
+        revision=v.revision,
+        based_on_revision=v.based_on_revision,
+    )
     enqueue(session, EXPORT, {"langs": [task.lang]})
     # the source may have moved on while the task was open: plan the next round now
     from sync.planning import plan_tasks
@@ -242,18 +354,26 @@ def recheck(settings: Settings, task: Task, rev: Revision, sub: dict[str, Any]) 
     if texts:
         fields = [(k, t) for k, values in (sub.get("fields") or {}).items() for t in values]
         body_format = "markdown" if sub.get("format") == "markdown" else rev.body_format
-        translated = analyze_document(sub.get("title") or "", sub.get("body") or "",
-                                      body_format=body_format, fields=fields,
-                                      autop=False).segments
+        translated = analyze_document(
+            sub.get("title") or "",
+            sub.get("body") or "",
+            body_format=body_format,
+            fields=fields,
+            autop=False,
+        ).segments
         if len(translated) == len(texts):
-            problems += [t_("segment %(pos)d: %(problem)s", pos=pos, problem=p)
-                         for pos, (source, seg)
-                         in enumerate(zip(texts, translated, strict=True)) if source
-                         for p in check_entry(source, seg.text, lang=task.lang,
-                                              text_params=settings.shortcode_text_params)]
+            problems += [
+                t_("segment %(pos)d: %(problem)s", pos=pos, problem=p)
+                for pos, (source, seg) in enumerate(zip(texts, translated, strict=True))
+                if source
+                for p in check_entry(
+                    source, seg.text, lang=task.lang, text_params=settings.shortcode_text_params
+                )
+            ]
     if sub.get("format") == "markdown" or rev.body_format == "markdown":
-        problems += shortcode_problems(rev.body, sub.get("body") or "",
-                                       text_params=settings.shortcode_text_params)
+        problems += shortcode_problems(
+            rev.body, sub.get("body") or "", text_params=settings.shortcode_text_params
+        )
     return problems
 
 
@@ -261,17 +381,32 @@ def approve(session: Session, settings: Settings, task_id: int, editor: str) -> 
     require_role(get_user(session, editor), "editor")
     task, key = get_task(session, task_id, lock=True)
     if task.state == "conflict":
-        raise ConflictError(t_("task #%(id)d is in conflict: %(why)s. An editor keeps one text "
-                               "on the task page", id=task_id, why=conflict_text(task.conflict),
-                               cli="or with `transync resolve`"))
+        raise ConflictError(
+            t_(
+                "task #%(id)d is in conflict: %(why)s. An editor keeps one text on the task page",
+                id=task_id,
+                why=conflict_text(task.conflict),
+                cli="or with `transync resolve`",
+            )
+        )
     if task.state != "submitted":
-        raise ConflictError(t_("task #%(id)d is %(state)s; only a submitted task can be "
-                               "approved", id=task_id, state=state_text(task.state)))
+        raise ConflictError(
+            t_(
+                "task #%(id)d is %(state)s; only a submitted task can be approved",
+                id=task_id,
+                state=state_text(task.state),
+            )
+        )
     submitter = (task.submission or {}).get("submitted_by")
     if settings.four_eyes_on and submitter == editor:
-        raise PermissionDenied(t_("task #%(id)d was submitted by %(name)s; with "
-                                  "TRANSYNC_FOUR_EYES another editor approves it", id=task_id,
-                                  name=editor))
+        raise PermissionDenied(
+            t_(
+                "task #%(id)d was submitted by %(name)s; with "
+                "TRANSYNC_FOUR_EYES another editor approves it",
+                id=task_id,
+                name=editor,
+            )
+        )
     record(session, "review", editor, task.post_id, task.lang, task=task.id, verdict="approved")
     apply(session, settings, task, key, editor)
     return outcome(session, settings, task, key)
@@ -280,8 +415,7 @@ def approve(session: Session, settings: Settings, task_id: int, editor: str) -> 
 def outcome(session: Session, settings: Settings, task: Task, key: str) -> dict[str, Any]:
     """What applying a submission left: the task's state and, when written, the state of
     the translation (``current``, or ``stale`` when the source moved on meanwhile)."""
-    result: dict[str, Any] = {"task": task.id, "state": task.state,
-                              "applied": task.state == "done"}
+    result: dict[str, Any] = {"task": task.id, "state": task.state, "applied": task.state == "done"}
     if task.state == "conflict":
         result["conflict"] = task.conflict
     else:
@@ -293,8 +427,9 @@ def outcome(session: Session, settings: Settings, task: Task, key: str) -> dict[
     return result
 
 
-def resolve(session: Session, settings: Settings, task_id: int, editor: str,
-            keep: str) -> dict[str, Any]:
+def resolve(
+    session: Session, settings: Settings, task_id: int, editor: str, keep: str
+) -> dict[str, Any]:
     """An editor settles a conflict: ``submitted`` writes the submission over what is on
     disk (which was recorded first), ``disk`` keeps the file and closes the task (the
     submission stays in the task). Logged either way."""
@@ -303,10 +438,23 @@ def resolve(session: Session, settings: Settings, task_id: int, editor: str,
         raise InputError(t_("--keep %(keep)s: use submitted or disk", keep=repr(keep)))
     task, key = get_task(session, task_id, lock=True)
     if task.state != "conflict":
-        raise ConflictError(t_("task #%(id)d is %(state)s; only a task in conflict can be "
-                               "resolved", id=task_id, state=state_text(task.state)))
-    record(session, "resolve", editor, task.post_id, task.lang, task=task.id, keep=keep,
-           conflict=task.conflict)
+        raise ConflictError(
+            t_(
+                "task #%(id)d is %(state)s; only a task in conflict can be resolved",
+                id=task_id,
+                state=state_text(task.state),
+            )
+        )
+    record(
+        session,
+        "resolve",
+        editor,
+        task.post_id,
+        task.lang,
+        task=task.id,
+        keep=keep,
+        conflict=task.conflict,
+    )
     if keep == "submitted":
         task.state = "submitted"
         apply(session, settings, task, key, editor, force=True)
@@ -315,15 +463,24 @@ def resolve(session: Session, settings: Settings, task_id: int, editor: str,
         task.state = "cancelled"
         task.cancelled_by_editor = True  # not planned again until the source changes
         task.finished_at = task.updated_at = now
-        record(session, "task", editor, task.post_id, task.lang, task=task.id,
-               state="cancelled", reason="kept what is on disk")
+        record(
+            session,
+            "task",
+            editor,
+            task.post_id,
+            task.lang,
+            task=task.id,
+            state="cancelled",
+            reason="kept what is on disk",
+        )
     if task.state != "conflict":
         task.conflict = None
     return outcome(session, settings, task, key)
 
 
-def reject(session: Session, settings: Settings, task_id: int, editor: str,
-           reason: str) -> dict[str, Any]:
+def reject(
+    session: Session, settings: Settings, task_id: int, editor: str, reason: str
+) -> dict[str, Any]:
     """Send a submission back to the same translator, with the reason, under a new lease."""
     import datetime as dt
 
@@ -332,13 +489,27 @@ def reject(session: Session, settings: Settings, task_id: int, editor: str,
         raise InputError(t_("give a reason, so the translator knows what to fix"))
     task, key = get_task(session, task_id, lock=True)
     if task.state != "submitted":
-        raise ConflictError(t_("task #%(id)d is %(state)s; only a submitted task can be "
-                               "rejected", id=task_id, state=state_text(task.state)))
+        raise ConflictError(
+            t_(
+                "task #%(id)d is %(state)s; only a submitted task can be rejected",
+                id=task_id,
+                state=state_text(task.state),
+            )
+        )
     now = utcnow()
     task.state = "claimed"
     task.reject_reason = reason.strip()
     task.lease_expires_at = now + dt.timedelta(hours=settings.lease_hours)
     task.updated_at = now
-    record(session, "review", editor, task.post_id, task.lang, task=task.id, verdict="rejected",
-           reason=reason.strip(), assignee=task.assignee)
+    record(
+        session,
+        "review",
+        editor,
+        task.post_id,
+        task.lang,
+        task=task.id,
+        verdict="rejected",
+        reason=reason.strip(),
+        assignee=task.assignee,
+    )
     return {"task": task.id, "state": task.state, "applied": False}

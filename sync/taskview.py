@@ -21,17 +21,19 @@ def suggestions_for(session: Session, task_id: int) -> dict[int, list[dict[str, 
     source text it translates (to show how that differs from the segment)."""
     out: dict[int, list[dict[str, Any]]] = {}
     for s in session.execute(
-        select(Suggestion).where(Suggestion.task_id == task_id)
+        select(Suggestion)
+        .where(Suggestion.task_id == task_id)
         .order_by(Suggestion.position, Suggestion.score.desc(), Suggestion.id)
     ).scalars():
-        out.setdefault(s.position, []).append({"text": s.text, "score": s.score,
-                                               "origin": s.origin,
-                                               "source_text": s.source_text})
+        out.setdefault(s.position, []).append(
+            {"text": s.text, "score": s.score, "origin": s.origin, "source_text": s.source_text}
+        )
     return out
 
 
-def translation_segments(session: Session, version: Version | None,
-                         source: list[Any]) -> list[str | None]:
+def translation_segments(
+    session: Session, version: Version | None, source: list[Any]
+) -> list[str | None]:
     """The existing translation lined up with `source`: exact where transync recorded
     the source text of each segment, else by position (see `segments.align`)."""
     if version is None or version.deleted:
@@ -54,8 +56,8 @@ def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str,
     task, key = get_task(session, task_id)
     post = session.execute(select(Post).where(Post.id == task.post_id)).scalar_one()
     versions = {
-        v.lang: v for v in session.execute(
-            select(Version).where(Version.post_id == post.id)).scalars()
+        v.lang: v
+        for v in session.execute(select(Version).where(Version.post_id == post.id)).scalars()
     }
     src = versions.get(post.source_lang or "")
     mine = versions.get(task.lang)
@@ -87,16 +89,18 @@ def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str,
     segments = []
     for i, seg in enumerate(source):
         tag, previous = change.get(i, ("equal" if based_on else None, None))
-        segments.append({
-            "position": i,
-            "kind": seg.kind,
-            "source": seg.text,
-            "change": tag,
-            "previous_source": previous,
-            "translation": progress.get(str(i), carried[i] if i < len(carried) else None),
-            "previous_translation": carried[i] if i < len(carried) else None,
-            "suggestions": suggestions.get(i, []),
-        })
+        segments.append(
+            {
+                "position": i,
+                "kind": seg.kind,
+                "source": seg.text,
+                "change": tag,
+                "previous_source": previous,
+                "translation": progress.get(str(i), carried[i] if i < len(carried) else None),
+                "previous_translation": carried[i] if i < len(carried) else None,
+                "suggestions": suggestions.get(i, []),
+            }
+        )
     detail = task_dict(task, key)
     detail.update(
         title=src.title if src else key,
@@ -107,25 +111,31 @@ def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str,
         segments=segments,
     )
     if task.state == "conflict" and task.submission:
-        detail["submitted"] = {"title": task.submission.get("title"),
-                               "body": task.submission.get("body"),
-                               "submitted_by": task.submission.get("submitted_by")}
+        detail["submitted"] = {
+            "title": task.submission.get("title"),
+            "body": task.submission.get("body"),
+            "submitted_by": task.submission.get("submitted_by"),
+        }
     if task.source_changed and src is not None and task.claimed_revision:
-        since = diff_segments(list(segs.get((src.id, task.claimed_revision), ())),
-                              list(segs.get((src.id, src.revision), ())))
+        since = diff_segments(
+            list(segs.get((src.id, task.claimed_revision), ())),
+            list(segs.get((src.id, src.revision), ())),
+        )
         detail["changes_since_claim"] = [
             {"op": op.tag, "old": op.old_text, "new": op.new_text}
-            for op in since.ops if op.tag != "equal"
+            for op in since.ops
+            if op.tag != "equal"
         ]
     return detail
 
 
-def submitted_texts(session: Session, settings: Settings, task: Task,
-                    source: list[Any]) -> list[str | None]:
+def submitted_texts(
+    session: Session, settings: Settings, task: Task, source: list[Any]
+) -> list[str | None]:
     """The submitted translation lined up with the task's source segments: the browser's
     and the PO file's per segment, a Markdown file's segmented and aligned like a scan."""
+    from sync.analysis import analyze_document
     from sync.segments import Segment as Seg
-    from sync.segments import analyze_document
     from sync.submission import task_source
 
     sub = task.submission or {}
@@ -139,11 +149,16 @@ def submitted_texts(session: Session, settings: Settings, task: Task,
     else:
         body_format = task_source(session, task)[1].body_format
     given = sub.get("fields") or {}
-    fields = [(name, text) for name in settings.front_matter_fields if name != "title"
-              for text in given.get(name, [])]
+    fields = [
+        (name, text)
+        for name in settings.front_matter_fields
+        if name != "title"
+        for text in given.get(name, [])
+    ]
     try:
-        analysis = analyze_document(sub["title"], sub["body"], body_format=body_format,
-                                    fields=fields)
+        analysis = analyze_document(
+            sub["title"], sub["body"], body_format=body_format, fields=fields
+        )
     except ValueError:
         return [None] * len(source)
     return align([Seg(kind=s["kind"], text=s["source"]) for s in source], analysis.segments)
@@ -161,11 +176,18 @@ def review_detail(session: Session, settings: Settings, task_id: int) -> dict[st
     texts = submitted_texts(session, settings, task, segments)
     for seg, text in zip(segments, texts, strict=True):
         seg["submitted"] = text
-        seg["warnings"] = (check_entry(seg["source"], text, lang=task.lang,
-                                       text_params=settings.shortcode_text_params)
-                           if text is not None else [])
-        seg["same"] = (seg["change"] in (None, "equal") and text is not None
-                       and text == seg["previous_translation"])
+        seg["warnings"] = (
+            check_entry(
+                seg["source"], text, lang=task.lang, text_params=settings.shortcode_text_params
+            )
+            if text is not None
+            else []
+        )
+        seg["same"] = (
+            seg["change"] in (None, "equal")
+            and text is not None
+            and text == seg["previous_translation"]
+        )
     runs: list[dict[str, Any]] = []  # unchanged segments in runs (shown folded)
     for seg in segments:
         if not runs or runs[-1]["same"] != seg["same"]:

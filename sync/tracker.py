@@ -19,12 +19,13 @@ from typing import Any
 from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
+from sync.analysis import analyze_document
 from sync.config import Settings
 from sync.db.models import Event, Post, Revision, Version, utcnow
 from sync.db.models import Segment as SegmentRow
 from sync.errors import SourceError
 from sync.frontmatter import json_safe
-from sync.segments import Analysis, Segment, align, analyze_document, diff_segments
+from sync.segments import Analysis, Segment, align, diff_segments
 from sync.sources.base import SKIP_REASONS, Deleted, Document, Problem, Skipped, Unchanged
 from sync.spill import Spill
 from sync.state import State, translation_state

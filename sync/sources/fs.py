@@ -23,17 +23,22 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from sync.analysis import analyze_document
 from sync.errors import InputError
 from sync.frontmatter import parse_date, parse_document
-from sync.segments import analyze_document
 from sync.sources.base import Document, Item, Problem, Skipped, Unchanged
 
 if TYPE_CHECKING:
     from sync.config import Settings
 
 #: Content files by suffix, and how their body is read.
-FORMATS = {".md": "markdown", ".markdown": "markdown", ".mdown": "markdown",
-           ".html": "html", ".htm": "html"}
+FORMATS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".mdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+}
 EXTENSIONS = tuple(FORMATS)
 LANG_CODE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
 MAX_FILE_BYTES = 10_000_000  # TRANSYNC_MAX_DOCUMENT_BYTES's default
@@ -139,8 +144,11 @@ def list_tree(root: Path, ignore: Any = None) -> Listing:
             with os.scandir(root / rel if rel else root) as it:
                 entries = list(it)
         except OSError as exc:
-            listing.problems.append(Problem(origin=shown_path(rel or "."),
-                                            reason=f"folder cannot be read: {exc.strerror}"))
+            listing.problems.append(
+                Problem(
+                    origin=shown_path(rel or "."), reason=f"folder cannot be read: {exc.strerror}"
+                )
+            )
             continue
         for entry in entries:
             path = f"{rel}/{entry.name}" if rel else entry.name
@@ -162,14 +170,18 @@ def list_tree(root: Path, ignore: Any = None) -> Listing:
                 if symlink or entry.is_file(follow_symlinks=False):
                     listing.files.append((path, symlink))
                 else:
-                    listing.problems.append(Problem(
-                        origin=shown_path(path),
-                        reason="is not a regular file (a FIFO, socket or device); "
-                        "it is never opened: remove it from the tree or ignore it "
-                        "(TRANSYNC_IGNORE)"))
+                    listing.problems.append(
+                        Problem(
+                            origin=shown_path(path),
+                            reason="is not a regular file (a FIFO, socket or device); "
+                            "it is never opened: remove it from the tree or ignore it "
+                            "(TRANSYNC_IGNORE)",
+                        )
+                    )
             except OSError as exc:
-                listing.problems.append(Problem(origin=shown_path(path),
-                                                reason=f"cannot be read: {exc.strerror}"))
+                listing.problems.append(
+                    Problem(origin=shown_path(path), reason=f"cannot be read: {exc.strerror}")
+                )
     listing.files.sort()
     return listing
 
@@ -212,8 +224,14 @@ def _die_with_parent() -> None:
 class ContentTree:
     """Reads ``fs:PATH``."""
 
-    def __init__(self, root: Path, *, languages: Sequence[str], default_lang: str,
-                 settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        languages: Sequence[str],
+        default_lang: str,
+        settings: Settings | None = None,
+    ) -> None:
         self.root = root
         self.uri = f"fs:{root}"
         self.languages = tuple(languages)
@@ -268,9 +286,12 @@ class ContentTree:
             if found is False:
                 return Skipped(rel, "unconfigured_language")
             if lang is not None and lang != found:
-                return Problem(origin=rel, lang=lang,
-                               reason=f"the folder says language {found!r} but the name says "
-                               f"{lang!r}; rename the file or move it")
+                return Problem(
+                    origin=rel,
+                    lang=lang,
+                    reason=f"the folder says language {found!r} but the name says "
+                    f"{lang!r}; rename the file or move it",
+                )
             lang = found
             parts = parts[1:]
         elif folders and len(parts) > 1 and lang is None:
@@ -308,12 +329,17 @@ class ContentTree:
                 continue
             shown = shown_path(rel)
             if shown != rel:
-                yield Problem(origin=shown, reason="the file name is not UTF-8; rename the "
-                              "file (transync names files in its database and catalogs)")
+                yield Problem(
+                    origin=shown,
+                    reason="the file name is not UTF-8; rename the "
+                    "file (transync names files in its database and catalogs)",
+                )
                 continue
             if len(rel) > MAX_ORIGIN_CHARS:
-                yield Problem(origin=rel[:200] + "…", reason=f"the path is longer than "
-                              f"{MAX_ORIGIN_CHARS} characters; shorten it")
+                yield Problem(
+                    origin=rel[:200] + "…",
+                    reason=f"the path is longer than {MAX_ORIGIN_CHARS} characters; shorten it",
+                )
                 continue
             full = os.path.join(root, rel)
             if symlink:
@@ -331,9 +357,12 @@ class ContentTree:
                     yield Problem(origin=rel, reason=f"is a broken symlink ({exc.strerror})")
                     continue
                 if not regular:  # never opened: a FIFO would block, a device read forever
-                    yield Problem(origin=rel, reason="is a symlink to something that is not "
-                                  "a regular file (a FIFO, socket or device); it is never "
-                                  "opened: remove it or ignore it (TRANSYNC_IGNORE)")
+                    yield Problem(
+                        origin=rel,
+                        reason="is a symlink to something that is not "
+                        "a regular file (a FIFO, socket or device); it is never "
+                        "opened: remove it or ignore it (TRANSYNC_IGNORE)",
+                    )
                     continue
             try:
                 raw = read_file(full, self.max_bytes)
@@ -341,8 +370,11 @@ class ContentTree:
                 yield Problem(origin=rel, reason=f"cannot be read: {exc.strerror or exc}")
                 continue
             if raw is None:
-                yield Problem(origin=rel, reason=f"is larger than {self.max_bytes} bytes "
-                              "(TRANSYNC_MAX_DOCUMENT_BYTES); split it or raise the limit")
+                yield Problem(
+                    origin=rel,
+                    reason=f"is larger than {self.max_bytes} bytes "
+                    "(TRANSYNC_MAX_DOCUMENT_BYTES); split it or raise the limit",
+                )
                 continue
             raw_hash = hashlib.sha256(raw).hexdigest()
             if known.get(rel) == raw_hash:
@@ -384,8 +416,9 @@ class ContentTree:
                 yield self.parse(rel, raw, raw_hash, folders, analyze=True)
             return
         ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                 initializer=_die_with_parent) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_die_with_parent
+        ) as pool:
             chunk = max(8, len(items) // (workers * 4))
             yield from pool.map(
                 _parse_in_worker,
@@ -403,8 +436,11 @@ class ContentTree:
         except InputError as exc:
             return Problem(origin=rel, line=exc.line, reason=exc.message)
         except Exception as exc:  # noqa: BLE001 - one file's failure is that file's problem
-            return Problem(origin=rel, reason=f"could not be read ({type(exc).__name__}: "
-                           f"{exc}); fix the file or ignore it (TRANSYNC_IGNORE)")
+            return Problem(
+                origin=rel,
+                reason=f"could not be read ({type(exc).__name__}: "
+                f"{exc}); fix the file or ignore it (TRANSYNC_IGNORE)",
+            )
 
     def _parse(
         self, rel: str, raw: bytes, raw_hash: str, folders: bool, analyze: bool
@@ -415,21 +451,28 @@ class ContentTree:
         lang, path_key = place
         nul = raw.find(b"\x00")
         if nul >= 0:
-            return Problem(origin=rel, lang=lang, line=raw.count(b"\n", 0, nul) + 1,
-                           reason="contains a NUL byte, which no database stores as text; "
-                           "remove it")
+            return Problem(
+                origin=rel,
+                lang=lang,
+                line=raw.count(b"\n", 0, nul) + 1,
+                reason="contains a NUL byte, which no database stores as text; remove it",
+            )
         meta, body, _ = parse_document(raw, origin=rel)
 
         def problem(field: str, reason: str, key: str | None = None) -> Problem:
-            return Problem(origin=rel, line=field_line(raw, field), key=key, lang=lang,
-                           reason=reason)
+            return Problem(
+                origin=rel, line=field_line(raw, field), key=key, lang=lang, reason=reason
+            )
 
         if truthy(meta.get("headless")):
             return Skipped(rel, "headless")
         for name, value in meta.items():  # an escaped NUL ("\0", \u0000) in any value
             if _has_nul(name) or _has_nul(value):
-                return problem(str(name), f"front-matter field {name!s} contains a NUL "
-                               "character, which no database stores as text; remove it")
+                return problem(
+                    str(name),
+                    f"front-matter field {name!s} contains a NUL "
+                    "character, which no database stores as text; remove it",
+                )
         key = meta.get("translationKey")
         if key is None:
             key = meta.get("translationkey")
@@ -438,12 +481,20 @@ class ContentTree:
             return problem("translationKey", f"translationKey {key!r}: {why}")
         declared = meta.get("source_lang")
         if declared is not None and str(declared) not in self.languages:
-            return problem("source_lang", f"source_lang {declared!r} is not a configured "
-                           f"language ({', '.join(self.languages)})", key)
+            return problem(
+                "source_lang",
+                f"source_lang {declared!r} is not a configured "
+                f"language ({', '.join(self.languages)})",
+                key,
+            )
         declared_hash = meta.get("source_hash")
         if declared_hash is not None and not SOURCE_HASH.match(str(declared_hash)):
-            return problem("source_hash", f"source_hash {str(declared_hash)[:80]!r} is not "
-                           "a hash: write the 16 hex digits `status --json` reports", key)
+            return problem(
+                "source_hash",
+                f"source_hash {str(declared_hash)[:80]!r} is not "
+                "a hash: write the 16 hex digits `status --json` reports",
+                key,
+            )
         try:
             priority = whole_number(meta.get("priority"))
         except ValueError as exc:
@@ -476,8 +527,11 @@ class ContentTree:
             due=due_dt.date() if due_dt else None,
             front_matter=meta,
             raw_hash=raw_hash,
-            analysis=analyze_document(title, body, body_format=body_format, fields=fields,
-                                      autop=False) if analyze else None,
+            analysis=analyze_document(
+                title, body, body_format=body_format, fields=fields, autop=False
+            )
+            if analyze
+            else None,
             fields=fields,
             stub=any(truthy(meta.get(f)) for f in self.stub_fields),
         )
@@ -521,8 +575,9 @@ def whole_number(value: object) -> int:
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
     if number is None or not low <= number <= high:
-        raise ValueError(f"priority must be a whole number from {low} to {high}, "
-                         f"found {str(value)[:40]!r}")
+        raise ValueError(
+            f"priority must be a whole number from {low} to {high}, found {str(value)[:40]!r}"
+        )
     return number
 
 
@@ -540,7 +595,8 @@ def field_line(raw: bytes, field: str) -> int | None:
         return None
 
 
-def _parse_in_worker(args: tuple[ContentTree, str, bytes, str, bool]
-                     ) -> Document | Problem | Skipped:
+def _parse_in_worker(
+    args: tuple[ContentTree, str, bytes, str, bool],
+) -> Document | Problem | Skipped:
     tree, rel, raw, raw_hash, folders = args
     return tree.parse(rel, raw, raw_hash, folders, analyze=True)
