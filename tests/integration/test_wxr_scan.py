@@ -143,9 +143,9 @@ def test_a_rejected_item_keeps_its_recorded_version(
 
     change, says = BREAKS[how]
     path.write_text(change(good), encoding="utf-8")
-    import sync.sources.wxr as wxr
+    import sync.sources.wxr.items as wxr_items
 
-    monkeypatch.setattr(wxr, "_gmt_datetime", boom_on_one_date(wxr._gmt_datetime))
+    monkeypatch.setattr(wxr_items, "_gmt_datetime", boom_on_one_date(wxr_items._gmt_datetime))
     code, out, err = transync(settings, "scan", "--json", f"wxr:{path}")
     assert code == 2, (out, err)  # finished, some input rejected
     again = json.loads(out)

@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 
 from sync.htmlsegments import analyze_html
-from sync.sources import wxr
 from sync.sources.base import Document, Problem
 from sync.sources.wxr import WP_NAMESPACES, read_wxr
+from sync.sources.wxr import items as wxr_items
+from sync.sources.wxr import reader as wxr_reader
+from sync.sources.wxr import records as wxr_records
 
 ROOT = Path(__file__).resolve().parents[2]
 WXR = ROOT / "tests" / "data" / "wxr"
@@ -196,15 +198,15 @@ def test_an_item_without_a_link_is_known_by_its_guid(tmp_path: Path) -> None:
 def test_an_exception_while_parsing_an_item_rejects_that_item_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = wxr._WxrReader.item_field
+    real = wxr_reader._WxrReader.item_field
 
-    def item_field(self: wxr._WxrReader, what: str, *args: object) -> None:
+    def item_field(self: wxr_reader._WxrReader, what: str, *args: object) -> None:
         assert self.item is not None
         if what == "guid" and self.item.number == 3:
             raise KeyError("surprise")
         real(self, what, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(wxr._WxrReader, "item_field", item_field)
+    monkeypatch.setattr(wxr_reader._WxrReader, "item_field", item_field)
     path = write(tmp_path, POLYLANG)
     found = read(path)
     [problem] = problems(found)
@@ -221,12 +223,12 @@ def test_an_exception_in_the_text_of_an_item_rejects_that_item_alone(
         def isascii(self) -> bool:
             raise ValueError("odd text")
 
-    real = wxr._Text.add
+    real = wxr_records._Text.add
 
-    def add(self: wxr._Text, text: str) -> None:
+    def add(self: wxr_records._Text, text: str) -> None:
         real(self, Odd(text) if "Bir Gün" in text else text)
 
-    monkeypatch.setattr(wxr._Text, "add", add)
+    monkeypatch.setattr(wxr_records._Text, "add", add)
     found = read(write(tmp_path, POLYLANG))
     [problem] = problems(found)
     assert problem.origin == "https://example.org/tr/istanbulda-bir-gun/"
@@ -240,7 +242,7 @@ def test_an_exception_while_making_the_document_rejects_that_item_alone(
     def gmt(text: str) -> None:
         raise MemoryError("pretend")
 
-    monkeypatch.setattr(wxr, "_gmt_datetime", gmt)
+    monkeypatch.setattr(wxr_items, "_gmt_datetime", gmt)
     found = read(write(tmp_path, POLYLANG))
     assert len(problems(found)) == 6 and documents(found) == []
     assert all("MemoryError: pretend" in p.reason for p in problems(found))
@@ -250,14 +252,14 @@ def test_an_exception_while_making_the_document_rejects_that_item_alone(
 def test_an_exception_in_a_term_rejects_that_term_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = wxr.php_loads
+    real = wxr_items.php_loads
 
     def loads(text: str) -> object:
         if "i:12;" in text:
             raise RecursionError("deep")
         return real(text)
 
-    monkeypatch.setattr(wxr, "php_loads", loads)
+    monkeypatch.setattr(wxr_items, "php_loads", loads)
     path = write(tmp_path, POLYLANG)
     found = read(path)
     [problem] = problems(found)

@@ -1,0 +1,332 @@
+"""Polylang and WPML in a WordPress export: what its terms and items become.
+
+Polylang's ``<wp:term>``s (before the items) give the translation groups (a PHP-serialized
+``language => post id`` map) and each language's locale; an item's Polylang categories or
+WPML's ``_wpml_import_*`` post meta give its language, source language and group, hence its
+post key. Each tracked item becomes one Document, or a Problem that names it; items that
+are not tracked posts are counted by what they are. No XML here: the reader hands over
+records read whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from collections import Counter
+
+from sync.errors import InputError
+from sync.phpserial import loads as php_loads
+from sync.sources.base import Document, Problem
+from sync.sources.fs import valid_key
+from sync.sources.wpcommon import is_post_id
+from sync.sources.wxr.records import _Item, _Record
+from sync.sources.wxr.schema import (
+    _POST_TEXT,
+    PUBLISHED,
+    SKIPPED_STATUSES,
+    SKIPPED_TYPES,
+    WPML_GROUP,
+    WPML_LANGUAGE,
+    WPML_SOURCE_LANGUAGE,
+)
+from sync.text import sha256_hex
+
+log = logging.getLogger("sync.sources.wxr")  # the name logs had before the split
+
+
+class _Posts:
+    """The terms and items of one export as they are read: Polylang's groups and locales
+    are kept for the items after them, and each (post key, language) is taken once."""
+
+    def __init__(
+        self,
+        file: str,
+        *,
+        source: str,
+        languages: tuple[str, ...],
+        post_types: frozenset[str],
+        locale_map: dict[str, str],
+        default_lang: str | None,
+        max_bytes: int,
+    ) -> None:
+        self.file = file
+        self.source = source
+        self.languages = languages
+        self.post_types = post_types
+        self.locale_map = locale_map
+        self.default_lang = default_lang
+        self.max_bytes = max_bytes
+        self.groups: dict[str, dict[str, str]] = {}  # Polylang group slug -> lang slug -> post id
+        self.locales: dict[str, str] = {}  # Polylang language slug -> locale (tr -> tr_TR)
+        self.seen: set[tuple[str, str]] = set()  # (key, lang) already yielded
+        self.ignored_entries: Counter[str] = Counter()  # translation-map keys, not languages
+        # what the items gave
+        self.documents = 0
+        self.item_problems = 0
+        self.skipped: Counter[str] = Counter()
+
+    def note_ignored(self) -> None:
+        if self.ignored_entries:
+            found = ", ".join(f"{k!r} × {n}" for k, n in self.ignored_entries.most_common(5))
+            log.warning(
+                "%s: translation groups hold entries that are not language => post id "
+                "(%s); ignored: Polylang Pro writes 'sync' there for synchronized posts",
+                self.file,
+                found,
+            )
+
+    # -- terms ----------------------------------------------------------------------------
+
+    def term(self, term: _Record) -> Problem | None:
+        """What a ``<wp:term>`` read whole gives: a Problem, or nothing (a translation
+        group or a language's locale is kept for the items after it)."""
+        try:
+            return self.term_result(term)
+        except Exception as exc:  # noqa: BLE001 - any trouble rejects this term alone
+            return self.term_problem(
+                term,
+                term.get("term_taxonomy"),
+                term.get("term_slug"),
+                f"it could not be read ({type(exc).__name__}: {exc})",
+            )
+
+    def term_result(self, term: _Record) -> Problem | None:
+        taxonomy = term.get("term_taxonomy")
+        if taxonomy not in ("post_translations", "language"):
+            return None
+        slug = term.get("term_slug")
+        if term.failure is not None:
+            return self.term_problem(term, taxonomy, slug, term.failure, malformed=False)
+        description = term.get("term_description")
+        try:
+            value = php_loads(description)
+        except InputError as exc:
+            return self.term_problem(term, taxonomy, slug, str(exc))
+        if not isinstance(value, dict):
+            return self.term_problem(
+                term, taxonomy, slug, f"expected a serialized array, found {value!r}"
+            )
+        if taxonomy == "language":
+            locale = value.get("locale")
+            if isinstance(locale, str) and locale:
+                self.locales[slug] = locale
+            return None
+        members: dict[str, str] = {}
+        for lang, post_id in value.items():
+            if isinstance(lang, str) and is_post_id(post_id):
+                members[lang] = str(post_id)
+            else:  # Polylang Pro's 'sync' map, another plugin's entry: not a language
+                self.ignored_entries[str(lang)[:40]] += 1
+        self.groups[slug] = members
+        return None
+
+    def term_problem(
+        self, term: _Record, taxonomy: str, slug: str, why: str, *, malformed: bool = True
+    ) -> Problem:
+        what = "translation group" if taxonomy == "post_translations" else "language"
+        lead = "malformed serialized map in the" if malformed else "the"
+        return Problem(
+            origin=f"{self.file}#term {slug}",
+            line=term.line,
+            key=slug if taxonomy == "post_translations" else None,
+            reason=f"{lead} {taxonomy} term {slug!r} ({what}): {why}; "
+            f"resave the {what} in WordPress and export again",
+        )
+
+    # -- items ----------------------------------------------------------------------------
+
+    def item(self, record: _Record) -> Document | Problem | None:
+        """What an ``<item>`` read whole gives: a Document, a Problem, or nothing (an item
+        that is not a tracked post, counted by what it is)."""
+        try:
+            found = self.item_result(record)
+        except Exception as exc:  # noqa: BLE001 - any trouble rejects this item alone
+            found = self.item_problem(
+                record,
+                f"it could not be read ({type(exc).__name__}: {exc}); check the post "
+                "in WordPress and export again",
+            )
+        if isinstance(found, Document):
+            self.documents += 1
+        elif isinstance(found, Problem):
+            self.item_problems += 1
+        return found
+
+    def identity(self, record: _Record) -> str:
+        """The origin of the item's version: its link, else its guid, else FILE#item ID.
+        A field too long to read whole is skipped for the next one."""
+        post_id = record.get("post_id")
+        return (
+            record.get("link")
+            or record.get("guid")
+            or f"{self.file}#item {post_id if is_post_id(post_id) else '?'}"
+        )
+
+    def item_problem(
+        self, record: _Record, why: str, *, key: str | None = None, lang: str | None = None
+    ) -> Problem:
+        post_id = record.get("post_id")
+        post = f" (wp:post_id {post_id})" if is_post_id(post_id) else ""
+        return Problem(
+            origin=self.identity(record),
+            line=record.line,
+            key=key,
+            lang=lang,
+            reason=f"item {record.number} at line {record.line} of {self.file}{post}: {why}",
+        )
+
+    def item_result(self, record: _Record) -> Document | Problem | None:
+        for name in ("post_type", "status"):
+            if record.too_long(name):
+                return self.item_problem(record, record.failure or f"its {name} is too long")
+        post_type = sys.intern(record.get("post_type"))
+        status = sys.intern(record.get("status"))
+        if not post_type:
+            return self.item_problem(
+                record,
+                "it has no <wp:post_type>, so it is not known to be a post; export "
+                "it again with Tools → Export",
+            )
+        if post_type in SKIPPED_TYPES or post_type not in self.post_types:
+            self.skip(f"{post_type} items")
+            return None
+        if status in SKIPPED_STATUSES:
+            self.skip(f"{status} {post_type}s")
+            return None
+        if record.failure is not None:
+            return self.item_problem(record, record.failure)
+        size = sum(record.texts[n].size for n in _POST_TEXT if n in record.texts)
+        if size > self.max_bytes:
+            return self.item_problem(
+                record,
+                f"its title and content are {size:,} bytes, over the "
+                f"{self.max_bytes:,} of TRANSYNC_MAX_DOCUMENT_BYTES; the version recorded "
+                "for it is kept as it was: shorten the post, or raise the limit",
+            )
+        item = _Item(
+            line=record.line,
+            post_id=record.get("post_id"),
+            title=record.get("title"),
+            link=record.get("link"),
+            guid=record.get("guid"),
+            content=record.get("content"),
+            status=status,
+            post_type=post_type,
+            slug=record.get("slug"),
+            date_gmt=record.get("date_gmt"),
+            pll_language=record.pll_language,
+            pll_group=record.pll_group,
+            meta=record.meta,
+        )
+        return self.document(record, item)
+
+    def skip(self, what: str) -> None:
+        if what in self.skipped or len(self.skipped) < 20:
+            self.skipped[what] += 1
+        else:
+            self.skipped["other items"] += 1
+
+    def document(self, record: _Record, item: _Item) -> Document | Problem:
+        if not is_post_id(item.post_id):
+            return self.item_problem(
+                record, f"it has no usable wp:post_id ({item.post_id!r}); export it again"
+            )
+        group_id = item.meta.get(WPML_GROUP, "").strip()
+        if item.pll_group:
+            key = item.pll_group
+        elif group_id:
+            key = f"wpml-{group_id}"
+        else:
+            key = f"wp-{item.post_id}"
+        if why := valid_key(key):
+            return self.item_problem(record, f"post key {key!r}: {why}")
+
+        code = item.pll_language or item.meta.get(WPML_LANGUAGE, "").strip()
+        if not code and item.pll_group:
+            members = self.groups.get(item.pll_group, {})
+            code = next((lang for lang, pid in members.items() if pid == item.post_id), "")
+        if not code:
+            if self.default_lang is None:
+                return self.item_problem(
+                    record,
+                    "it has no language (no Polylang language category, no "
+                    f"{WPML_LANGUAGE} meta); assign one in WordPress and export again, or, "
+                    "for a site in one language, set TRANSYNC_WP_DEFAULT_LANG",
+                    key=key,
+                )
+            code = self.default_lang
+        lang = self.language(code)
+        if lang is None:
+            return self.unknown_language(record, key, code, "language")
+
+        source_lang = None
+        source_code = item.meta.get(WPML_SOURCE_LANGUAGE, "").strip()
+        if source_code:
+            source_lang = self.language(source_code)
+            if source_lang is None:
+                return self.unknown_language(record, key, source_code, "source language")
+
+        if (key, lang) in self.seen:
+            return self.item_problem(
+                record,
+                f"a second {lang!r} version in translation group {key!r}; "
+                "keep one post per language in the group",
+                key=key,
+                lang=lang,
+            )
+        self.seen.add((key, lang))
+        return Document(
+            source=self.source,
+            origin=self.identity(record),
+            key=key,
+            lang=lang,
+            title=item.title,
+            body=item.content,
+            body_format="html",
+            date=_gmt_datetime(item.date_gmt),
+            draft=item.status != PUBLISHED,
+            source_lang=source_lang,
+            front_matter={
+                "wp_post_id": int(item.post_id),
+                "post_type": item.post_type,
+                "status": item.status,
+                "slug": item.slug,
+            },
+            raw_hash=sha256_hex(item.title + item.content),
+            external_id=item.post_id,
+        )
+
+    def language(self, code: str) -> str | None:
+        """The configured language for a WordPress language slug, locale or WPML code."""
+        candidates = [code]
+        if code in self.locales:
+            candidates.append(self.locales[code])
+        for candidate in candidates:
+            if candidate in self.locale_map:
+                mapped = self.locale_map[candidate]
+                return mapped if mapped in self.languages else None
+        for candidate in candidates:
+            for form in (candidate, candidate.split("_", 1)[0]):
+                for spelling in (form, form.lower()):
+                    if spelling in self.languages:
+                        return spelling
+        return None
+
+    def unknown_language(self, record: _Record, key: str, code: str, what: str) -> Problem:
+        return self.item_problem(
+            record,
+            f"unknown {what} {code!r} (configured: {', '.join(self.languages)}); "
+            "add it to TRANSYNC_LANGUAGES or map its locale",
+            key=key,
+            lang=code,
+        )
+
+
+def _gmt_datetime(text: str) -> dt.datetime | None:
+    """``2024-03-01 09:30:00`` as aware UTC; None for drafts' ``0000-00-00 00:00:00``."""
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
