@@ -23,7 +23,6 @@ import os
 import stat
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,28 +33,13 @@ from sync.config import Settings
 from sync.db.models import Version
 from sync.errors import ConflictError
 from sync.i18n import nt_, t_
-from sync.sources.base import Document
+from sync.sources.base import Document, WriteConflict
 from sync.sources.fs import ContentTree, read_file, translation_origin
 from sync.text import normalize_inline
 from sync.tracker import Scan, VRow
 
 #: Source front-matter keys a new translation does not take over.
 NOT_COPIED = ("source_hash", "source_lang", "priority", "due")
-
-
-@dataclass(frozen=True, kw_only=True)
-class WriteConflict:
-    """Why write-back wrote nothing: the target is not what the last scan recorded."""
-
-    reason: str  # changed | appeared | deleted | symlink | not_a_file
-    message: str  # why, in English (a Text: the web shows it in the reader's language)
-    path: str  # the translation's origin in its source
-    found_hash: str | None = None  # sha256 of the bytes on disk now
-    recorded_hash: str | None = None  # what the last scan recorded
-    disk_text: str | None = None  # the text on disk, when no version could record it
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
 def field_values(source_front: Mapping[str, Any], fields: Mapping[str, Sequence[str]]

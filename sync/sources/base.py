@@ -1,4 +1,6 @@
-"""What every source yields: documents (one language version each) and problems."""
+"""What every source yields: documents (one language version each) and problems; and
+what write-back into a source answers when it wrote nothing (a WriteConflict), kept here so
+write-back and the sources that write need not import each other."""
 
 from __future__ import annotations
 
@@ -78,3 +80,18 @@ class Deleted:
 
 
 Item = Document | Problem | Unchanged | Deleted | Skipped
+
+
+@dataclass(frozen=True, kw_only=True)
+class WriteConflict:
+    """Why write-back wrote nothing: the target is not what the last scan recorded."""
+
+    reason: str  # changed | appeared | deleted | symlink | not_a_file
+    message: str  # why, in English (a Text: the web shows it in the reader's language)
+    path: str  # the translation's origin in its source
+    found_hash: str | None = None  # sha256 of the bytes on disk now
+    recorded_hash: str | None = None  # what the last scan recorded
+    disk_text: str | None = None  # the text on disk, when no version could record it
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}

@@ -62,9 +62,9 @@ import httpx
 
 from sync import __version__
 from sync.errors import ConfigError, ConflictError, SourceError
-from sync.sources.base import Deleted, Document, Problem, Unchanged
-from sync.sources.wxr import check_default_lang, parse_locale_map
-from sync.sources.wxr import is_post_id as _is_id
+from sync.sources.base import Deleted, Document, Problem, Unchanged, WriteConflict
+from sync.sources.wpcommon import check_default_lang, parse_locale_map
+from sync.sources.wpcommon import is_post_id as _is_id
 from sync.text import sha256_hex
 
 __all__ = ["WordPressSite"]
@@ -643,8 +643,6 @@ class WordPressSite:
 
     def _conflict(self, session: Any, scan: Any, edited: _EditedInWordPress, key: str) -> Any:
         """Record the post as WordPress has it now and say why nothing was written."""
-        from sync.writeback import WriteConflict
-
         doc = self._document(edited.post, key)
         if isinstance(doc, Document):
             at_origin = next((v for v in scan.snap.versions.values()
