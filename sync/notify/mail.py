@@ -47,15 +47,21 @@ def parse_smtp_url(url: str) -> SmtpTarget:
     parts = urlsplit(url)
     defaults = {"smtp": 25, "smtps": 465, "smtp+starttls": 587}
     if parts.scheme not in defaults or not parts.hostname:
-        raise ConfigError("TRANSYNC_SMTP_URL: use smtp://, smtps:// or smtp+starttls://"
-                          "[user:password@]host[:port]")
+        raise ConfigError(
+            "TRANSYNC_SMTP_URL: use smtp://, smtps:// or smtp+starttls://"
+            "[user:password@]host[:port]"
+        )
     try:
         port = parts.port or defaults[parts.scheme]
     except ValueError as exc:
         raise ConfigError("TRANSYNC_SMTP_URL: the port is not a number") from exc
-    return SmtpTarget(scheme=parts.scheme, host=parts.hostname, port=port,
-                      user=unquote(parts.username) if parts.username else None,
-                      password=unquote(parts.password) if parts.password else None)
+    return SmtpTarget(
+        scheme=parts.scheme,
+        host=parts.hostname,
+        port=port,
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
 
 
 class MailError(Exception):
@@ -66,8 +72,9 @@ def send(settings: Settings, message: EmailMessage) -> None:
     target = parse_smtp_url(settings.smtp_url)
     try:
         if target.scheme == "smtps":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(target.host, target.port, timeout=TIMEOUT,
-                                                    context=ssl.create_default_context())
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                target.host, target.port, timeout=TIMEOUT, context=ssl.create_default_context()
+            )
         else:
             client = smtplib.SMTP(target.host, target.port, timeout=TIMEOUT)
         with client:
@@ -93,22 +100,35 @@ def environment() -> Any:
     if _ENV is None:
         from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-        from sync.web import i18n
+        from sync import locales as i18n
 
-        env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
-                          extensions=["jinja2.ext.i18n"],
-                          autoescape=select_autoescape(["html"]),
-                          trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        env = Environment(
+            loader=FileSystemLoader(str(TEMPLATES)),
+            extensions=["jinja2.ext.i18n"],
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
         env.install_gettext_callables(  # type: ignore[attr-defined]
-            gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True)
+            gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+        )
         env.globals.update(lang_name=i18n.language_name, when=i18n.when)
         _ENV = env
     return _ENV
 
 
 #: the order of a digest's sections
-SECTIONS = ("webhook.disabled", "task.rejected", "task.source_changed", "lease.expiring",
-            "task.queued", "task.submitted", "translation.stale", "task.overdue")
+SECTIONS = (
+    "webhook.disabled",
+    "task.rejected",
+    "task.source_changed",
+    "lease.expiring",
+    "task.queued",
+    "task.submitted",
+    "translation.stale",
+    "task.overdue",
+)
 
 
 def sections(items: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Mapping[str, Any]]]]:
@@ -118,23 +138,37 @@ def sections(items: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Mapping
     return [(s, grouped[s]) for s in SECTIONS if s in grouped]
 
 
-def compose(settings: Settings, *, to: str, name: str, lang: str,
-            items: Sequence[Mapping[str, Any]], period: str, message_id: str,
-            now: dt.datetime | None = None,
-            forecast: Sequence[Mapping[str, Any]] = ()) -> EmailMessage:
+def compose(
+    settings: Settings,
+    *,
+    to: str,
+    name: str,
+    lang: str,
+    items: Sequence[Mapping[str, Any]],
+    period: str,
+    message_id: str,
+    now: dt.datetime | None = None,
+    forecast: Sequence[Mapping[str, Any]] = (),
+) -> EmailMessage:
     """A digest as a multipart/alternative mail in `lang` (en, tr or ru); ``forecast``
     (editors' daily digests): each language's queue and when it clears, with its burn-down."""
-    from sync.web import i18n
+    from sync import locales as i18n
 
     lang = lang if lang in LANGS else "en"
     catalogs = _catalogs()
     i18n.activate(lang, catalogs)
     env = environment()
-    context = {"name": name, "sections": sections(items), "count": len(items),
-               "base_url": settings.base_url.rstrip("/"), "period": period,
-               "daily": period.startswith("daily:"), "lang": lang}
+    context = {
+        "name": name,
+        "sections": sections(items),
+        "count": len(items),
+        "base_url": settings.base_url.rstrip("/"),
+        "period": period,
+        "daily": period.startswith("daily:"),
+        "lang": lang,
+    }
     if forecast:
-        from sync.web.forecast import mail_view
+        from sync.forecastview import mail_view
 
         context["forecast"] = mail_view([dict(f) for f in forecast])
     text = env.get_template("digest.txt").render(context)
@@ -159,7 +193,7 @@ _CATALOGS: dict[str, Any] = {}
 
 def _catalogs() -> Any:
     if not _CATALOGS:
-        from sync.web.i18n import load_catalogs
+        from sync.locales import load_catalogs
 
         _CATALOGS.update(load_catalogs())
     return _CATALOGS
