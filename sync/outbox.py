@@ -43,21 +43,26 @@ def enqueue_prefill(session: Session, tasks: Iterable[tuple[int, str]]) -> list[
     ids = []
     for lang, task_ids in sorted(by_lang.items()):
         for i in range(0, len(task_ids), BATCH):
-            ids.append(enqueue(session, PREFILL, {"task_ids": task_ids[i : i + BATCH]},
-                               queue=f"prefill.{lang}"))
+            ids.append(
+                enqueue(
+                    session, PREFILL, {"task_ids": task_ids[i : i + BATCH]}, queue=f"prefill.{lang}"
+                )
+            )
     return ids
 
 
 def complete(session: Session, outbox_id: int | None) -> None:
     if outbox_id is not None:
         session.execute(
-            update(Outbox).where(Outbox.id == outbox_id, Outbox.done_at.is_(None))
+            update(Outbox)
+            .where(Outbox.id == outbox_id, Outbox.done_at.is_(None))
             .values(done_at=utcnow())
         )
 
 
-def pending(session: Session, *, older_than: dt.timedelta | None = None,
-            limit: int = 1000) -> Sequence[Outbox]:
+def pending(
+    session: Session, *, older_than: dt.timedelta | None = None, limit: int = 1000
+) -> Sequence[Outbox]:
     q = select(Outbox).where(Outbox.done_at.is_(None))
     if older_than is not None:
         cutoff = utcnow() - older_than
@@ -89,7 +94,8 @@ def publish(settings: Settings, rows: Sequence[Outbox]) -> int:
     if sent:
         with transaction(settings.database_url) as session:
             session.execute(
-                update(Outbox).where(Outbox.id.in_(sent))
+                update(Outbox)
+                .where(Outbox.id.in_(sent))
                 .values(published_at=utcnow(), attempts=Outbox.attempts + 1)
             )
     return len(sent)
@@ -100,19 +106,6 @@ def dispatch(settings: Settings) -> int:
     with transaction(settings.database_url) as session:
         rows = [r for r in pending(session) if r.published_at is None]
     return publish(settings, rows)
-
-
-def nudge(settings: Settings) -> None:
-    """Publish what the last transaction queued, after its commit (a command's end, a web
-    response's background task). Never fails the caller: if the broker or the database is
-    unreachable, the outbox keeps the work and the sweeper publishes it later."""
-    try:
-        dispatch(settings)
-    except Exception as exc:  # noqa: BLE001 - the outbox keeps the work
-        log.info("outbox dispatch deferred: %s", exc)
-    from sync.notify import kick  # events to tell: a notify tick now, not at the next beat
-
-    kick(settings)
 
 
 def sweep(settings: Settings, older_than: dt.timedelta = dt.timedelta(seconds=60)) -> int:

@@ -11,15 +11,22 @@ from sync.cli import EXIT_ERROR, Context, cli, err, out, pass_ctx, print_json
 
 
 @cli.command()
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Where to write [default: TRANSYNC_LOCALES_DIR].")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write [default: TRANSYNC_LOCALES_DIR].",
+)
 @click.option("--lang", "langs", multiple=True, help="Only this language (repeatable).")
-@click.option("--check", is_flag=True,
-              help="Write nothing; exit 1 listing catalogs on disk that differ.")
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 listing catalogs on disk that differ."
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def export(ctx: Context, directory: Path | None, langs: tuple[str, ...], check: bool,
-           as_json: bool) -> int:
+def export(
+    ctx: Context, directory: Path | None, langs: tuple[str, ...], check: bool, as_json: bool
+) -> int:
     """Write every language's catalog: DIR/<lang>/LC_MESSAGES/posts.po and posts.mo."""
     from sync.export import export_catalogs
 
@@ -28,10 +35,16 @@ def export(ctx: Context, directory: Path | None, langs: tuple[str, ...], check: 
         print_json(result)
     else:
         for c in result["catalogs"]:
-            verb = ("differs" if c["changed"] else "up to date") if check else (
-                "written" if c["changed"] else "unchanged")
-            out.print(f"{c['po']}: {verb} — {c['translated']} translated, {c['fuzzy']} fuzzy, "
-                      f"{c['untranslated']} untranslated", markup=False)
+            verb = (
+                ("differs" if c["changed"] else "up to date")
+                if check
+                else ("written" if c["changed"] else "unchanged")
+            )
+            out.print(
+                f"{c['po']}: {verb} — {c['translated']} translated, {c['fuzzy']} fuzzy, "
+                f"{c['untranslated']} untranslated",
+                markup=False,
+            )
     if check and result["differing"]:
         for path in result["differing"]:
             err.print(f"out of date: {path}", markup=False)
@@ -41,8 +54,13 @@ def export(ctx: Context, directory: Path | None, langs: tuple[str, ...], check: 
 
 @cli.command()
 @click.argument("task_id", type=int)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write here [default: standard output].")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write here [default: standard output].",
+)
 @pass_ctx
 def po(ctx: Context, task_id: int, output: Path | None) -> None:
     """A PO file for one task, to translate in Poedit, Lokalize or any PO editor."""
@@ -67,14 +85,15 @@ def po(ctx: Context, task_id: int, output: Path | None) -> None:
 @click.option("--partial", is_flag=True, help="Store progress and keep the claim.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def import_cmd(ctx: Context, file: Path, name: str, accept_fuzzy: bool, partial: bool,
-               as_json: bool) -> None:
+def import_cmd(
+    ctx: Context, file: Path, name: str, accept_fuzzy: bool, partial: bool, as_json: bool
+) -> None:
     """Submit a PO or XLIFF file (recognised from its content); the task comes from its
     header (X-Transync-Task)."""
     from sync.cli.tasks import report
     from sync.db.session import transaction
     from sync.interchange.xliff import sniff
-    from sync.outbox import nudge
+    from sync.nudge import nudge
     from sync.pofiles import import_po
 
     data = file.read_bytes()
@@ -82,22 +101,46 @@ def import_cmd(ctx: Context, file: Path, name: str, accept_fuzzy: bool, partial:
         if sniff(data) == "xliff":
             from sync.interchange.tasks import import_xliff
 
-            result = import_xliff(session, ctx.settings, name, str(file), data,
-                                  accept_fuzzy=accept_fuzzy, partial=partial)
+            result = import_xliff(
+                session,
+                ctx.settings,
+                name,
+                str(file),
+                data,
+                accept_fuzzy=accept_fuzzy,
+                partial=partial,
+            )
         else:
-            result = import_po(session, ctx.settings, name, str(file), data,
-                               accept_fuzzy=accept_fuzzy, partial=partial)
+            result = import_po(
+                session,
+                ctx.settings,
+                name,
+                str(file),
+                data,
+                accept_fuzzy=accept_fuzzy,
+                partial=partial,
+            )
     nudge(ctx.settings)
     report(result, as_json)
 
 
 @cli.command()
 @click.argument("task_id", type=int)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write here [default: standard output].")
-@click.option("--xliff-version", "version", type=click.Choice(["1.2", "2.0"]), default="1.2",
-              show_default=True, help="XLIFF 1.2 (Trados, memoQ, OmegaT, Okapi, Weblate) or "
-              "2.0.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write here [default: standard output].",
+)
+@click.option(
+    "--xliff-version",
+    "version",
+    type=click.Choice(["1.2", "2.0"]),
+    default="1.2",
+    show_default=True,
+    help="XLIFF 1.2 (Trados, memoQ, OmegaT, Okapi, Weblate) or 2.0.",
+)
 @pass_ctx
 def xliff(ctx: Context, task_id: int, output: Path | None, version: str) -> None:
     """An XLIFF file for one task, to translate in a CAT tool; submit it back with
@@ -122,8 +165,13 @@ def memory() -> None:
 
 
 @memory.command("export")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write here [default: standard output].")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write here [default: standard output].",
+)
 @click.option("--langs", default=None, help="Only pairs of these languages, e.g. en,tr.")
 @click.option("--json", "as_json", is_flag=True, help="Print the count as JSON (with -o).")
 @pass_ctx
@@ -156,8 +204,12 @@ def memory_export(ctx: Context, output: Path | None, langs: str | None, as_json:
 
 @memory.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--as", "name", default="", help="Who brings it (named in the origin of pairs "
-              "that name no post).")
+@click.option(
+    "--as",
+    "name",
+    default="",
+    help="Who brings it (named in the origin of pairs that name no post).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def memory_import(ctx: Context, file: Path, name: str, as_json: bool) -> None:
@@ -165,7 +217,7 @@ def memory_import(ctx: Context, file: Path, name: str, as_json: bool) -> None:
     merged; open tasks are pre-filled again from the new entries."""
     from sync.db.session import transaction
     from sync.interchange.memory import import_memory
-    from sync.outbox import nudge
+    from sync.nudge import nudge
 
     with transaction(ctx.settings.database_url) as session, file.open("rb") as f:
         counts = import_memory(session, ctx.settings, f, path=str(file), actor=name)
@@ -173,6 +225,9 @@ def memory_import(ctx: Context, file: Path, name: str, as_json: bool) -> None:
     if as_json:
         print_json(counts)
     else:
-        out.print(f"{file}: {counts['units']} units, {counts['pairs']} pairs: "
-                  f"{counts['added']} added, {counts['merged']} merged, {counts['skipped']} "
-                  f"skipped; {counts['prefill']} open tasks to pre-fill again", markup=False)
+        out.print(
+            f"{file}: {counts['units']} units, {counts['pairs']} pairs: "
+            f"{counts['added']} added, {counts['merged']} merged, {counts['skipped']} "
+            f"skipped; {counts['prefill']} open tasks to pre-fill again",
+            markup=False,
+        )

@@ -13,7 +13,8 @@ from rich.table import Table
 
 from sync.cli import EXIT_NOTHING, EXIT_OK, EXIT_REJECTED, Context, cli, out, pass_ctx, print_json
 from sync.db.session import transaction
-from sync.outbox import dispatch, nudge
+from sync.nudge import nudge
+from sync.outbox import dispatch
 from sync.people import add_user, list_users, user_dict
 
 
@@ -31,8 +32,13 @@ def translators_add(ctx: Context, name: str, langs: str, as_json: bool) -> None:
     """Add a translator (or change their languages)."""
     settings = ctx.settings
     with transaction(settings.database_url) as session:
-        user, _ = add_user(session, settings, name, role=None,
-                           langs=[x.strip() for x in langs.split(",") if x.strip()])
+        user, _ = add_user(
+            session,
+            settings,
+            name,
+            role=None,
+            langs=[x.strip() for x in langs.split(",") if x.strip()],
+        )
         data = user_dict(user)
     if as_json:
         print_json(data)
@@ -56,16 +62,22 @@ def translators_list(ctx: Context, as_json: bool) -> None:
 
 
 def lease_option(fn: Any) -> Any:
-    return click.option("--lease", default=None,
-                        help="Lease length, e.g. 48h, 90m, 2d [default: TRANSYNC_LEASE_HOURS]")(fn)
+    return click.option(
+        "--lease",
+        default=None,
+        help="Lease length, e.g. 48h, 90m, 2d [default: TRANSYNC_LEASE_HOURS]",
+    )(fn)
 
 
 def print_task(data: dict[str, Any]) -> None:
     lease = f", lease until {data['lease_expires_at']}" if data["lease_expires_at"] else ""
     who = f" by {data['assignee']}" if data["assignee"] else ""
     flag = " (source changed since claim)" if data["source_changed"] else ""
-    out.print(f"#{data['id']} {data['post']} [{data['lang']}] {data['kind']} r"
-              f"{data['source_revision']}: {data['state']}{who}{lease}{flag}", markup=False)
+    out.print(
+        f"#{data['id']} {data['post']} [{data['lang']}] {data['kind']} r"
+        f"{data['source_revision']}: {data['state']}{who}{lease}{flag}",
+        markup=False,
+    )
 
 
 @cli.command()
@@ -75,12 +87,25 @@ def print_task(data: dict[str, Any]) -> None:
 @click.option("--post", help="Only tasks of this post key.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="At most this many.")
 @click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many (paging).")
-@click.option("--sort", type=click.Choice(["queue", "words"]), default="queue",
-              help="queue: priority, due, age; words: largest first.")
+@click.option(
+    "--sort",
+    type=click.Choice(["queue", "words"]),
+    default="queue",
+    help="queue: priority, due, age; words: largest first.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def tasks(ctx: Context, lang: str | None, states: tuple[str, ...], assignee: str | None,
-          post: str | None, limit: int | None, offset: int, sort: str, as_json: bool) -> None:
+def tasks(
+    ctx: Context,
+    lang: str | None,
+    states: tuple[str, ...],
+    assignee: str | None,
+    post: str | None,
+    limit: int | None,
+    offset: int,
+    sort: str,
+    as_json: bool,
+) -> None:
     """List tasks (priority first, then earliest due, then oldest), with their words, cost
     (TRANSYNC_WORD_RATE) and whether they are at risk of missing their due date."""
     from sync.queue import list_tasks, task_dict
@@ -88,26 +113,55 @@ def tasks(ctx: Context, lang: str | None, states: tuple[str, ...], assignee: str
 
     settings = ctx.settings
     with transaction(settings.database_url) as session:
-        items = [task_dict(t, k) for t, k in list_tasks(
-            session, lang=lang, states=states, assignee=assignee, post=post, limit=limit,
-            offset=offset, sort=sort)]
+        items = [
+            task_dict(t, k)
+            for t, k in list_tasks(
+                session,
+                lang=lang,
+                states=states,
+                assignee=assignee,
+                post=post,
+                limit=limit,
+                offset=offset,
+                sort=sort,
+            )
+        ]
         annotate_tasks(session, settings, items)
     if as_json:
         print_json({"tasks": items})
         return
     table = Table(header_style="bold")
     priced = any("cost" in t for t in items)
-    for col in ("id", "post", "lang", "kind", "rev", "state", "assignee", "lease until",
-                "priority", "due", "words", *(["cost"] if priced else [])):
+    for col in (
+        "id",
+        "post",
+        "lang",
+        "kind",
+        "rev",
+        "state",
+        "assignee",
+        "lease until",
+        "priority",
+        "due",
+        "words",
+        *(["cost"] if priced else []),
+    ):
         table.add_column(col, overflow="fold")  # wrap, never cut a key or a state
     for t in items:
-        table.add_row(str(t["id"]), escape(t["post"]), t["lang"], t["kind"],
-                      f"r{t['source_revision']}",
-                      t["state"] + (" ⚠" if t["source_changed"] else ""),
-                      t["assignee"] or "", t["lease_expires_at"] or "", str(t["priority"]),
-                      (t["due"] or "") + (" at risk" if t.get("at_risk") else ""),
-                      "" if t["words"] is None else str(t["words"]),
-                      *([f"{t['cost']:.2f}" if "cost" in t else ""] if priced else []))
+        table.add_row(
+            str(t["id"]),
+            escape(t["post"]),
+            t["lang"],
+            t["kind"],
+            f"r{t['source_revision']}",
+            t["state"] + (" ⚠" if t["source_changed"] else ""),
+            t["assignee"] or "",
+            t["lease_expires_at"] or "",
+            str(t["priority"]),
+            (t["due"] or "") + (" at risk" if t.get("at_risk") else ""),
+            "" if t["words"] is None else str(t["words"]),
+            *([f"{t['cost']:.2f}" if "cost" in t else ""] if priced else []),
+        )
     out.print(table)
     out.print(f"{len(items)} tasks")
 
@@ -135,8 +189,10 @@ def task(ctx: Context, task_id: int, as_json: bool) -> None:
         if seg.get("previous_source"):
             out.print(f"    [red]was: {escape(seg['previous_source'])}[/]")
         for s in seg["suggestions"]:
-            out.print(f"    [cyan]{s['score']:.0f}%[/] {escape(s['text'])}  "
-                      f"[dim]({escape(s['origin'])})[/]")
+            out.print(
+                f"    [cyan]{s['score']:.0f}%[/] {escape(s['text'])}  "
+                f"[dim]({escape(s['origin'])})[/]"
+            )
 
 
 @cli.command()
@@ -194,8 +250,9 @@ def renew_cmd(ctx: Context, task_id: int, name: str, lease: str | None, as_json:
     from sync.queue import parse_duration, renew, task_dict
 
     with transaction(ctx.settings.database_url) as session:
-        data = task_dict(*renew(session, ctx.settings, task_id, name,
-                                parse_duration(lease) if lease else None))
+        data = task_dict(
+            *renew(session, ctx.settings, task_id, name, parse_duration(lease) if lease else None)
+        )
     print_json(data) if as_json else print_task(data)
 
 
@@ -222,8 +279,15 @@ def expire_cmd(ctx: Context, as_json: bool) -> None:
 @click.option("--partial", is_flag=True, help="PO: store progress and keep the claim.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def submit(ctx: Context, task_id: int, file: Path, name: str, accept_fuzzy: bool, partial: bool,
-           as_json: bool) -> int:
+def submit(
+    ctx: Context,
+    task_id: int,
+    file: Path,
+    name: str,
+    accept_fuzzy: bool,
+    partial: bool,
+    as_json: bool,
+) -> int:
     """Submit FILE (Markdown with front matter, a PO file, or XLIFF) for a claimed task."""
     settings = ctx.settings
     data = file.read_bytes()
@@ -231,13 +295,29 @@ def submit(ctx: Context, task_id: int, file: Path, name: str, accept_fuzzy: bool
         if file.suffix.lower() in (".po", ".pot"):
             from sync.pofiles import submit_po
 
-            result = submit_po(session, settings, task_id, name, str(file), data,
-                               accept_fuzzy=accept_fuzzy, partial=partial)
+            result = submit_po(
+                session,
+                settings,
+                task_id,
+                name,
+                str(file),
+                data,
+                accept_fuzzy=accept_fuzzy,
+                partial=partial,
+            )
         elif file.suffix.lower() in (".xlf", ".xliff"):
             from sync.interchange.tasks import submit_xliff
 
-            result = submit_xliff(session, settings, task_id, name, str(file), data,
-                                  accept_fuzzy=accept_fuzzy, partial=partial)
+            result = submit_xliff(
+                session,
+                settings,
+                task_id,
+                name,
+                str(file),
+                data,
+                accept_fuzzy=accept_fuzzy,
+                partial=partial,
+            )
         else:
             from sync.submission import submit_markdown
 
@@ -255,10 +335,12 @@ def report(result: dict[str, Any], as_json: bool) -> int:
     state = result.get("state")
     if state == "conflict":
         conflict = result.get("conflict") or {}
-        out.print(f"task #{result['task']}: conflict: {conflict.get('message', '')}",
-                  markup=False)
-        out.print(f"  an editor resolves it: transync resolve {result['task']} --keep "
-                  "submitted|disk --as NAME", markup=False)
+        out.print(f"task #{result['task']}: conflict: {conflict.get('message', '')}", markup=False)
+        out.print(
+            f"  an editor resolves it: transync resolve {result['task']} --keep "
+            "submitted|disk --as NAME",
+            markup=False,
+        )
         return EXIT_REJECTED
     if result.get("applied"):
         applied = f"written back, translation {result.get('translation', 'current')}"
@@ -291,9 +373,13 @@ def approve(ctx: Context, task_id: int, editor: str, as_json: bool) -> int:
 
 @cli.command()
 @click.argument("task_id", type=int)
-@click.option("--keep", type=click.Choice(["submitted", "disk"]), required=True,
-              help="submitted: write the submission over the file (what is on disk was "
-              "recorded first); disk: keep the file and close the task.")
+@click.option(
+    "--keep",
+    type=click.Choice(["submitted", "disk"]),
+    required=True,
+    help="submitted: write the submission over the file (what is on disk was "
+    "recorded first); disk: keep the file and close the task.",
+)
 @click.option("--as", "editor", required=True, help="The editor resolving.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
@@ -329,35 +415,57 @@ def reject(ctx: Context, task_id: int, editor: str, reason: str, as_json: bool) 
 @lease_option
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def assign(ctx: Context, task_id: int, name: str, editor: str, lease: str | None,
-           as_json: bool) -> None:
+def assign(
+    ctx: Context, task_id: int, name: str, editor: str, lease: str | None, as_json: bool
+) -> None:
     """Assign an open task to a translator (an editor's act)."""
     from sync.queue import assign as run
     from sync.queue import parse_duration, task_dict
 
     with transaction(ctx.settings.database_url) as session:
-        data = task_dict(*run(session, ctx.settings, task_id, editor, name,
-                              parse_duration(lease) if lease else None))
+        data = task_dict(
+            *run(
+                session,
+                ctx.settings,
+                task_id,
+                editor,
+                name,
+                parse_duration(lease) if lease else None,
+            )
+        )
     print_json(data) if as_json else print_task(data)
 
 
 @cli.command()
-@click.option("--queues", "-Q", default=None,
-              help="Comma-separated queues [default: default and prefill.<lang> for each lang].")
+@click.option(
+    "--queues",
+    "-Q",
+    default=None,
+    help="Comma-separated queues [default: default and prefill.<lang> for each lang].",
+)
 @click.option("--concurrency", "-c", type=int, default=None, help="Worker processes.")
 @click.option("--loglevel", "-l", default="info")
 @click.option("--pool", default=None, help="Celery pool (prefork, solo, threads).")
 @click.option("--hostname", "-n", default=None)
 @pass_ctx
-def worker(ctx: Context, queues: str | None, concurrency: int | None, loglevel: str,
-           pool: str | None, hostname: str | None) -> None:
+def worker(
+    ctx: Context,
+    queues: str | None,
+    concurrency: int | None,
+    loglevel: str,
+    pool: str | None,
+    hostname: str | None,
+) -> None:
     """Start a Celery worker (pre-fill, exports, scheduled scans, lease expiry)."""
     from workers.app import get_app, queues_for
 
     settings = ctx.settings
     app = get_app(settings)
-    argv = ["worker", f"--loglevel={loglevel}",
-            f"--queues={queues or ','.join(queues_for(settings))}"]
+    argv = [
+        "worker",
+        f"--loglevel={loglevel}",
+        f"--queues={queues or ','.join(queues_for(settings))}",
+    ]
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
     if pool:

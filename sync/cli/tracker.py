@@ -68,7 +68,7 @@ def scan(ctx: Context, sources: tuple[str, ...], as_json: bool, actor: str) -> i
     else:
         report = run_scan(settings, sources, actor=actor)
     assert report is not None
-    from sync.outbox import nudge
+    from sync.nudge import nudge
 
     nudge(settings)  # publish the pre-fill messages the scan committed to the outbox
     if as_json:

@@ -17,7 +17,7 @@ from sync.db.session import transaction
 from sync.errors import ConflictError, InputError
 from sync.history import acknowledge, events, get_post, translation_diff
 from sync.i18n import t_
-from sync.outbox import nudge
+from sync.nudge import nudge
 from sync.people import edit_user, issue_token, list_users, user_dict
 from sync.queue import list_tasks, task_dict
 from sync.state import STATES

@@ -26,7 +26,7 @@ from sync.db.models import Task
 from sync.db.session import transaction
 from sync.errors import InputError, PermissionDenied
 from sync.i18n import t_
-from sync.outbox import nudge
+from sync.nudge import nudge
 from sync.queue import TASK_STATES, get_task, list_tasks, parse_duration, task_dict
 from sync.web import schemas as S
 from sync.web.auth import Actor, api_actor, api_editor
@@ -51,8 +51,9 @@ def may_see(actor: Actor, task: Task) -> bool:
 def visible_task(session: Session, actor: Actor, task_id: int) -> tuple[Task, str]:
     task, key = get_task(session, task_id)
     if not may_see(actor, task):
-        raise PermissionDenied(t_("task #%(id)d is not yours; translators see their own tasks",
-                                  id=task_id))
+        raise PermissionDenied(
+            t_("task #%(id)d is not yours; translators see their own tasks", id=task_id)
+        )
     return task, key
 
 
@@ -65,8 +66,11 @@ def po_filename(key: str, lang: str, task_id: int) -> str:
     return f"{stem}.{lang}.task{task_id}.po"
 
 
-@router.get("", summary="List tasks (as `tasks --json`)", **answers(S.TaskList, 403, notes={
-    403: "A translator asked for someone else's tasks."}))
+@router.get(
+    "",
+    summary="List tasks (as `tasks --json`)",
+    **answers(S.TaskList, 403, notes={403: "A translator asked for someone else's tasks."}),
+)
 def tasks(
     request: Request,
     lang: str | None = None,
@@ -75,8 +79,9 @@ def tasks(
     post: str | None = None,
     limit: int | None = Query(None, ge=1, le=10000),
     offset: int = Query(0, ge=0),
-    sort: Literal["queue", "words"] = Query("queue", description="queue: priority, due, "
-                                            "age; words: largest first"),
+    sort: Literal["queue", "words"] = Query(
+        "queue", description="queue: priority, due, age; words: largest first"
+    ),
     actor: Actor = Depends(api_actor),
 ) -> dict[str, Any]:
     """`{"tasks": [...]}`, priority first, then earliest due, then oldest (or, with
@@ -91,30 +96,48 @@ def tasks(
     states = tuple(s.strip() for value in state for s in value.split(",") if s.strip())
     settings = web(request).settings
     with transaction(settings.database_url) as session:
-        items = [task_dict(t, k) for t, k in list_tasks(
-            session, lang=lang, states=states, assignee=assignee, post=post, limit=limit,
-            offset=offset, sort=sort)]
+        items = [
+            task_dict(t, k)
+            for t, k in list_tasks(
+                session,
+                lang=lang,
+                states=states,
+                assignee=assignee,
+                post=post,
+                limit=limit,
+                offset=offset,
+                sort=sort,
+            )
+        ]
         annotate_tasks(session, settings, items)
         return {"tasks": items}
 
 
 class ClaimBody(BaseModel):
     lang: str = Field(description="Claim the next queued task in this language.")
-    lease: str | None = Field(None, description="e.g. 48h, 90m, 2d (default "
-                                                "TRANSYNC_LEASE_HOURS)")
+    lease: str | None = Field(None, description="e.g. 48h, 90m, 2d (default TRANSYNC_LEASE_HOURS)")
 
 
-@router.post("/claim", summary="Claim the next queued task (204 when there is none)",
-             **with_more(answers(S.TaskOut, 403, 409, notes={
-                 403: "A translator claiming outside their languages."}),
-                 {204: {"description": "Nothing to claim in this language."}}))
+@router.post(
+    "/claim",
+    summary="Claim the next queued task (204 when there is none)",
+    **with_more(
+        answers(S.TaskOut, 403, 409, notes={403: "A translator claiming outside their languages."}),
+        {204: {"description": "Nothing to claim in this language."}},
+    ),
+)
 def claim(request: Request, body: ClaimBody, actor: Actor = Depends(api_actor)) -> Any:
     from sync.queue import claim as run
 
     settings = web(request).settings
     if body.lang not in settings.languages:
-        raise InputError(t_("language %(lang)s is not configured (%(configured)s)",
-                            lang=repr(body.lang), configured=",".join(settings.languages)))
+        raise InputError(
+            t_(
+                "language %(lang)s is not configured (%(configured)s)",
+                lang=repr(body.lang),
+                configured=",".join(settings.languages),
+            )
+        )
     with transaction(settings.database_url) as session:
         got = run(session, settings, actor.name, body.lang, lease_of(body.lease))
         data = task_dict(*got) if got else None
@@ -123,8 +146,11 @@ def claim(request: Request, body: ClaimBody, actor: Actor = Depends(api_actor)) 
     return data
 
 
-@router.get("/{task_id}", summary="One task with its segments (as `task ID --json`)",
-            **answers(S.TaskDetail, 403, 404, notes={403: OTHERS}))
+@router.get(
+    "/{task_id}",
+    summary="One task with its segments (as `task ID --json`)",
+    **answers(S.TaskDetail, 403, 404, notes={403: OTHERS}),
+)
 def task(request: Request, task_id: int, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
     from sync.taskview import task_detail
 
@@ -138,8 +164,11 @@ class LeaseBody(BaseModel):
     lease: str | None = Field(None, description="e.g. 48h (default TRANSYNC_LEASE_HOURS)")
 
 
-@router.post("/{task_id}/release", summary="Give a claimed task back to the queue",
-             **answers(S.TaskOut, 403, 404, 409, notes={403: NOT_YOURS}))
+@router.post(
+    "/{task_id}/release",
+    summary="Give a claimed task back to the queue",
+    **answers(S.TaskOut, 403, 404, 409, notes={403: NOT_YOURS}),
+)
 def release(request: Request, task_id: int, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
     from sync.queue import release as run
 
@@ -147,24 +176,35 @@ def release(request: Request, task_id: int, actor: Actor = Depends(api_actor)) -
         return task_dict(*run(session, task_id, actor.name))
 
 
-@router.post("/{task_id}/renew", summary="Extend the lease on your claimed task",
-             **answers(S.TaskOut, 403, 404, 409, notes={403: NOT_YOURS}))
-def renew(request: Request, task_id: int, body: LeaseBody | None = None,
-          actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+@router.post(
+    "/{task_id}/renew",
+    summary="Extend the lease on your claimed task",
+    **answers(S.TaskOut, 403, 404, 409, notes={403: NOT_YOURS}),
+)
+def renew(
+    request: Request, task_id: int, body: LeaseBody | None = None, actor: Actor = Depends(api_actor)
+) -> dict[str, Any]:
     from sync.queue import renew as run
 
     settings = web(request).settings
     with transaction(settings.database_url) as session:
-        return task_dict(*run(session, settings, task_id, actor.name,
-                              lease_of(body.lease if body else None)))
+        return task_dict(
+            *run(session, settings, task_id, actor.name, lease_of(body.lease if body else None))
+        )
 
 
-@router.get("/{task_id}/po", summary="The task as a PO file (as `transync po ID`)",
-            response_class=Response,
-            responses={200: {"description": "The PO file (an attachment).",
-                             "content": {"text/x-gettext-translation": {
-                                 "schema": {"type": "string"}}}},
-                       **error_responses(403, 404, notes={403: OTHERS})})
+@router.get(
+    "/{task_id}/po",
+    summary="The task as a PO file (as `transync po ID`)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The PO file (an attachment).",
+            "content": {"text/x-gettext-translation": {"schema": {"type": "string"}}},
+        },
+        **error_responses(403, 404, notes={403: OTHERS}),
+    },
+)
 def download_po(request: Request, task_id: int, actor: Actor = Depends(api_actor)) -> Response:
     from sync.pofiles import task_po
 
@@ -172,12 +212,20 @@ def download_po(request: Request, task_id: int, actor: Actor = Depends(api_actor
     with transaction(settings.database_url) as session:
         task, key = visible_task(session, actor, task_id)
         data = task_po(session, settings, task_id)
-    return Response(data, media_type="text/x-gettext-translation; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{po_filename(key, task.lang, task_id)}"'})
+    return Response(
+        data,
+        media_type="text/x-gettext-translation; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{po_filename(key, task.lang, task_id)}"'
+        },
+    )
 
 
-@router.post("/{task_id}/po", summary="Submit a PO file for your claimed task",
-             **answers(S.SubmissionResult, 403, 404, 409, notes={403: NOT_YOURS}))
+@router.post(
+    "/{task_id}/po",
+    summary="Submit a PO file for your claimed task",
+    **answers(S.SubmissionResult, 403, 404, 409, notes={403: NOT_YOURS}),
+)
 def upload_po(
     request: Request,
     task_id: int,
@@ -194,14 +242,25 @@ def upload_po(
     name = file.filename or "upload.po"
     data = read_upload(file.file, settings.max_upload_bytes, name)
     with transaction(settings.database_url) as session:
-        result = submit_po(session, settings, task_id, actor.name, name, data,
-                           accept_fuzzy=accept_fuzzy, partial=partial)
+        result = submit_po(
+            session,
+            settings,
+            task_id,
+            actor.name,
+            name,
+            data,
+            accept_fuzzy=accept_fuzzy,
+            partial=partial,
+        )
     background.add_task(nudge, settings)
     return result
 
 
-@router.post("/{task_id}/submit", summary="Submit a Markdown or PO file (as `transync submit`)",
-             **answers(S.SubmissionResult, 403, 404, 409, notes={403: NOT_YOURS}))
+@router.post(
+    "/{task_id}/submit",
+    summary="Submit a Markdown or PO file (as `transync submit`)",
+    **answers(S.SubmissionResult, 403, 404, 409, notes={403: NOT_YOURS}),
+)
 def submit(
     request: Request,
     task_id: int,
@@ -218,8 +277,16 @@ def submit(
         if name.lower().endswith((".po", ".pot")):
             from sync.pofiles import submit_po
 
-            result = submit_po(session, settings, task_id, actor.name, name, data,
-                               accept_fuzzy=accept_fuzzy, partial=partial)
+            result = submit_po(
+                session,
+                settings,
+                task_id,
+                actor.name,
+                name,
+                data,
+                accept_fuzzy=accept_fuzzy,
+                partial=partial,
+            )
         else:
             from sync.submission import submit_markdown
 
@@ -233,26 +300,37 @@ class TranslationsBody(BaseModel):
     partial: bool = Field(False, description="Store progress and keep the claim.")
 
 
-@router.post("/{task_id}/translations",
-             summary="Submit translations segment by segment (the browser editor's way)",
-             **answers(S.SubmissionResult, 403, 404, 409, notes={403: NOT_YOURS}))
-def submit_translations(request: Request, task_id: int, body: TranslationsBody,
-                        background: BackgroundTasks,
-                        actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+@router.post(
+    "/{task_id}/translations",
+    summary="Submit translations segment by segment (the browser editor's way)",
+    **answers(S.SubmissionResult, 403, 404, 409, notes={403: NOT_YOURS}),
+)
+def submit_translations(
+    request: Request,
+    task_id: int,
+    body: TranslationsBody,
+    background: BackgroundTasks,
+    actor: Actor = Depends(api_actor),
+) -> dict[str, Any]:
     from sync.pofiles import submit_segments
 
     settings = web(request).settings
     with transaction(settings.database_url) as session:
-        result = submit_segments(session, settings, task_id, actor.name, body.translations,
-                                 partial=body.partial)
+        result = submit_segments(
+            session, settings, task_id, actor.name, body.translations, partial=body.partial
+        )
     background.add_task(nudge, settings)
     return result
 
 
-@router.post("/{task_id}/approve", summary="Approve a submitted task: it is written back",
-             **answers(S.SubmissionResult, 404, 409, 422))
-def approve(request: Request, task_id: int, background: BackgroundTasks,
-            actor: Actor = Depends(api_editor)) -> dict[str, Any]:
+@router.post(
+    "/{task_id}/approve",
+    summary="Approve a submitted task: it is written back",
+    **answers(S.SubmissionResult, 404, 409, 422),
+)
+def approve(
+    request: Request, task_id: int, background: BackgroundTasks, actor: Actor = Depends(api_editor)
+) -> dict[str, Any]:
     from sync.submission import approve as run
 
     settings = web(request).settings
@@ -265,13 +343,22 @@ def approve(request: Request, task_id: int, background: BackgroundTasks,
 class ResolveBody(BaseModel):
     keep: Literal["submitted", "disk"] = Field(
         description="submitted: write the submission over what is on disk (which is recorded "
-        "first); disk: keep the file (or the WordPress post) and close the task.")
+        "first); disk: keep the file (or the WordPress post) and close the task."
+    )
 
 
-@router.post("/{task_id}/resolve", summary="Resolve a task in conflict (editor)",
-             **answers(S.SubmissionResult, 404, 409))
-def resolve(request: Request, task_id: int, body: ResolveBody, background: BackgroundTasks,
-            actor: Actor = Depends(api_editor)) -> dict[str, Any]:
+@router.post(
+    "/{task_id}/resolve",
+    summary="Resolve a task in conflict (editor)",
+    **answers(S.SubmissionResult, 404, 409),
+)
+def resolve(
+    request: Request,
+    task_id: int,
+    body: ResolveBody,
+    background: BackgroundTasks,
+    actor: Actor = Depends(api_editor),
+) -> dict[str, Any]:
     """As `transync resolve TASK --keep submitted|disk`: logged either way."""
     from sync.submission import resolve as run
 
@@ -286,10 +373,14 @@ class RejectBody(BaseModel):
     reason: str = Field(min_length=1, description="What the translator should fix.")
 
 
-@router.post("/{task_id}/reject", summary="Send a submitted task back with a reason",
-             **answers(S.SubmissionResult, 404, 409))
-def reject(request: Request, task_id: int, body: RejectBody,
-           actor: Actor = Depends(api_editor)) -> dict[str, Any]:
+@router.post(
+    "/{task_id}/reject",
+    summary="Send a submitted task back with a reason",
+    **answers(S.SubmissionResult, 404, 409),
+)
+def reject(
+    request: Request, task_id: int, body: RejectBody, actor: Actor = Depends(api_editor)
+) -> dict[str, Any]:
     from sync.submission import reject as run
 
     settings = web(request).settings
@@ -302,17 +393,21 @@ class AssignBody(BaseModel):
     lease: str | None = None
 
 
-@router.post("/{task_id}/assign", summary="Give an open task to a translator",
-             **answers(S.TaskOut, 404, 409, notes={
-                 404: "No such task, or no such translator."}))
-def assign(request: Request, task_id: int, body: AssignBody,
-           actor: Actor = Depends(api_editor)) -> dict[str, Any]:
+@router.post(
+    "/{task_id}/assign",
+    summary="Give an open task to a translator",
+    **answers(S.TaskOut, 404, 409, notes={404: "No such task, or no such translator."}),
+)
+def assign(
+    request: Request, task_id: int, body: AssignBody, actor: Actor = Depends(api_editor)
+) -> dict[str, Any]:
     from sync.queue import assign as run
 
     settings = web(request).settings
     with transaction(settings.database_url) as session:
-        return task_dict(*run(session, settings, task_id, actor.name, body.to,
-                              lease_of(body.lease)))
+        return task_dict(
+            *run(session, settings, task_id, actor.name, body.to, lease_of(body.lease))
+        )
 
 
 class TaskChange(BaseModel):
@@ -320,26 +415,30 @@ class TaskChange(BaseModel):
     due: dt.date | None = Field(None, description="YYYY-MM-DD; null clears it.")
 
 
-@router.patch("/{task_id}", summary="Change priority or due date",
-              **answers(S.TaskOut, 404, 409))
-def update(request: Request, task_id: int, body: TaskChange,
-           actor: Actor = Depends(api_editor)) -> dict[str, Any]:
+@router.patch("/{task_id}", summary="Change priority or due date", **answers(S.TaskOut, 404, 409))
+def update(
+    request: Request, task_id: int, body: TaskChange, actor: Actor = Depends(api_editor)
+) -> dict[str, Any]:
     from sync.queue import update_task
 
     due: Any = body.due if "due" in body.model_fields_set else "keep"
     with transaction(web(request).settings.database_url) as session:
-        return task_dict(*update_task(session, task_id, actor.name, priority=body.priority,
-                                      due=due))
+        return task_dict(
+            *update_task(session, task_id, actor.name, priority=body.priority, due=due)
+        )
 
 
 class CancelBody(BaseModel):
     reason: str = ""
 
 
-@router.post("/{task_id}/cancel", summary="Cancel an open task",
-             **answers(S.TaskOut, 404, 409))
-def cancel(request: Request, task_id: int, body: CancelBody | None = None,
-           actor: Actor = Depends(api_editor)) -> dict[str, Any]:
+@router.post("/{task_id}/cancel", summary="Cancel an open task", **answers(S.TaskOut, 404, 409))
+def cancel(
+    request: Request,
+    task_id: int,
+    body: CancelBody | None = None,
+    actor: Actor = Depends(api_editor),
+) -> dict[str, Any]:
     from sync.queue import cancel as run
 
     with transaction(web(request).settings.database_url) as session:

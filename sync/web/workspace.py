@@ -18,7 +18,7 @@ from sync.errors import (
     NotFound,
     PermissionDenied,
 )
-from sync.outbox import nudge
+from sync.nudge import nudge
 from sync.queue import get_task, list_tasks
 from sync.web import queries
 from sync.web.api_tasks import may_see, po_filename
@@ -45,18 +45,28 @@ def my_tasks(request: Request, actor: Actor = Depends(page_actor)) -> Response:
         waiting = queries.queued(session)
         names = titles(session, settings, [k for _t, k in mine])
     current = [(t, k) for t, k in mine if t.state in ("claimed", "submitted")]
-    done = sorted(((t, k) for t, k in mine if t.state == "done"),
-                  key=lambda item: item[0].finished_at or item[0].updated_at, reverse=True)[:10]
+    done = sorted(
+        ((t, k) for t, k in mine if t.state == "done"),
+        key=lambda item: item[0].finished_at or item[0].updated_at,
+        reverse=True,
+    )[:10]
     langs = actor.languages or (list(settings.languages) if actor.is_editor else [])
-    return state.renderer.page(request, "my.html", {
-        "current": current, "done": done, "titles": names,
-        "claimable": [(lang, waiting.get(lang, 0)) for lang in langs],
-    })
+    return state.renderer.page(
+        request,
+        "my.html",
+        {
+            "current": current,
+            "done": done,
+            "titles": names,
+            "claimable": [(lang, waiting.get(lang, 0)) for lang in langs],
+        },
+    )
 
 
 @router.post("/my/claim", dependencies=[Depends(check_csrf)])
-def claim_next(request: Request, lang: str = Form(""),
-               actor: Actor = Depends(page_actor)) -> Response:
+def claim_next(
+    request: Request, lang: str = Form(""), actor: Actor = Depends(page_actor)
+) -> Response:
     from sync.queue import claim
 
     settings = web(request).settings
@@ -70,12 +80,18 @@ def claim_next(request: Request, lang: str = Form(""),
         flash(request, "error", exc.message)
         return RedirectResponse("/my", 303)
     if task_id is None:
-        flash(request, "info", _("Nothing to claim in %(lang)s right now.") % {
-            "lang": language_name(lang)})
+        flash(
+            request,
+            "info",
+            _("Nothing to claim in %(lang)s right now.") % {"lang": language_name(lang)},
+        )
         return RedirectResponse("/my", 303)
-    flash(request, "ok", _("Task #%(id)d is yours. The lease runs for %(hours)g hours; renew "
-                           "it if you need longer.") % {"id": task_id,
-                                                         "hours": settings.lease_hours})
+    flash(
+        request,
+        "ok",
+        _("Task #%(id)d is yours. The lease runs for %(hours)g hours; renew it if you need longer.")
+        % {"id": task_id, "hours": settings.lease_hours},
+    )
     return RedirectResponse(f"/tasks/{task_id}", 303)
 
 
@@ -96,11 +112,17 @@ def split_problems(problems: list[str]) -> tuple[dict[int, list[str]], list[str]
     return by_position, other
 
 
-def render_task(request: Request, actor: Actor, task_id: int, *,
-                entered: dict[int, str] | None = None,
-                problems: dict[int, list[str]] | None = None,
-                errors: list[str] | None = None, po_errors: list[str] | None = None,
-                status_code: int = 200) -> Response:
+def render_task(
+    request: Request,
+    actor: Actor,
+    task_id: int,
+    *,
+    entered: dict[int, str] | None = None,
+    problems: dict[int, list[str]] | None = None,
+    errors: list[str] | None = None,
+    po_errors: list[str] | None = None,
+    status_code: int = 200,
+) -> Response:
     from sync.taskview import review_detail, task_detail
 
     state = web(request)
@@ -119,21 +141,33 @@ def render_task(request: Request, actor: Actor, task_id: int, *,
     for seg in detail["segments"]:
         pos = seg["position"]
         # a changed segment still holding the translation of its old text needs a look
-        seg["needs_review"] = (seg["change"] == "changed" and bool(seg["translation"])
-                               and str(pos) not in saved)
+        seg["needs_review"] = (
+            seg["change"] == "changed" and bool(seg["translation"]) and str(pos) not in saved
+        )
         if entered and pos in entered:
             seg["translation"] = entered[pos]
             seg["needs_review"] = False
     editable = task.state == "claimed" and task.assignee == actor.name
     translated = sum(1 for s in detail["segments"] if s["translation"] and not s["needs_review"])
-    return state.renderer.page(request, "task.html", {
-        "task": detail, "editable": editable, "problems": problems or {},
-        "errors": errors or [], "po_errors": po_errors or [], "translated": translated,
-        "review_on": settings.review, "reviewing": reviewing, "notifications": told,
-        # four eyes: the person who submitted sees the review, not the approve button
-        "may_approve": reviewing and not (settings.four_eyes_on
-                                          and detail.get("submitted_by") == actor.name),
-    }, status_code=status_code)
+    return state.renderer.page(
+        request,
+        "task.html",
+        {
+            "task": detail,
+            "editable": editable,
+            "problems": problems or {},
+            "errors": errors or [],
+            "po_errors": po_errors or [],
+            "translated": translated,
+            "review_on": settings.review,
+            "reviewing": reviewing,
+            "notifications": told,
+            # four eyes: the person who submitted sees the review, not the approve button
+            "may_approve": reviewing
+            and not (settings.four_eyes_on and detail.get("submitted_by") == actor.name),
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/tasks/{task_id}")
@@ -141,28 +175,54 @@ def task_page(request: Request, task_id: int, actor: Actor = Depends(page_actor)
     return render_task(request, actor, task_id)
 
 
-def _save(request: Request, actor: Actor, task_id: int, translations: dict[int, str],
-          submit: bool, keep_source: set[int] | None = None) -> Response:
+def _save(
+    request: Request,
+    actor: Actor,
+    task_id: int,
+    translations: dict[int, str],
+    submit: bool,
+    keep_source: set[int] | None = None,
+) -> Response:
     from sync.errors import SubmissionError
 
     settings = web(request).settings
     try:
         from sync.pofiles import submit_segments
     except ImportError:
-        flash(request, "error", _("Saving from the browser is not available on this server; "
-                                  "download the PO file instead."))
+        flash(
+            request,
+            "error",
+            _(
+                "Saving from the browser is not available on this server; "
+                "download the PO file instead."
+            ),
+        )
         return RedirectResponse(f"/tasks/{task_id}", 303)
     try:
         with transaction(settings.database_url) as session:
             if not submit:
                 translations = edited_only(session, settings, task_id, translations)
-            result = submit_segments(session, settings, task_id, actor.name, translations,
-                                     partial=not submit, save_only=not submit,
-                                     keep_source=keep_source)
+            result = submit_segments(
+                session,
+                settings,
+                task_id,
+                actor.name,
+                translations,
+                partial=not submit,
+                save_only=not submit,
+                keep_source=keep_source,
+            )
     except SubmissionError as exc:
         by_position, other = split_problems(exc.problems)
-        return render_task(request, actor, task_id, entered=translations, problems=by_position,
-                           errors=[exc.message, *other], status_code=422)
+        return render_task(
+            request,
+            actor,
+            task_id,
+            entered=translations,
+            problems=by_position,
+            errors=[exc.message, *other],
+            status_code=422,
+        )
     except ACT_ERRORS as exc:
         flash(request, "error", exc.message)
         return RedirectResponse(f"/tasks/{task_id}", 303)
@@ -171,15 +231,18 @@ def _save(request: Request, actor: Actor, task_id: int, translations: dict[int, 
     return RedirectResponse(target, 303, background=BackgroundTask(nudge, settings))
 
 
-def edited_only(session: Any, settings: Any, task_id: int,
-                translations: dict[int, str]) -> dict[int, str]:
+def edited_only(
+    session: Any, settings: Any, task_id: int, translations: dict[int, str]
+) -> dict[int, str]:
     """For "save progress": only what differs from what the editor showed. An update task
     comes pre-filled with the old translations, which are not the translator's progress
     (a changed segment's old text would be saved as if it were done)."""
     from sync.taskview import task_detail
 
-    shown = {s["position"]: s["translation"] or ""
-             for s in task_detail(session, settings, task_id)["segments"]}
+    shown = {
+        s["position"]: s["translation"] or ""
+        for s in task_detail(session, settings, task_id)["segments"]
+    }
     return {pos: text for pos, text in translations.items() if text != shown.get(pos, "")}
 
 
@@ -188,17 +251,19 @@ def outcome(result: dict[str, Any], task_id: int) -> str:
     if result.get("state") == "claimed":
         if "segments" in result:
             return _("Progress saved: %(done)d of %(total)d segments translated.") % {
-                "done": result.get("translated", 0), "total": result.get("segments", 0)}
+                "done": result.get("translated", 0),
+                "total": result.get("segments", 0),
+            }
         return _("Progress saved; the task stays yours.")
     if result.get("state") == "submitted":
         return _("Task #%(id)d submitted; an editor will review it.") % {"id": task_id}
-    return _("Task #%(id)d is done: the translation is written back and current.") % {
-        "id": task_id}
+    return _("Task #%(id)d is done: the translation is written back and current.") % {"id": task_id}
 
 
 @router.post("/tasks/{task_id}/translations", dependencies=[Depends(check_csrf)])
-async def save_translations(request: Request, task_id: int,
-                            actor: Actor = Depends(page_actor)) -> Response:
+async def save_translations(
+    request: Request, task_id: int, actor: Actor = Depends(page_actor)
+) -> Response:
     """The editor's form: fields t0…tN (one per segment) and action=save|submit."""
     form = await request.form()
     translations: dict[int, str] = {}
@@ -210,8 +275,9 @@ async def save_translations(request: Request, task_id: int,
         elif (k := KEEP.match(name)) and value == "yes":
             keep_source.add(int(k.group(1)))  # "same as source": a name that stays as it is
     submit = form.get("action") == "submit"
-    return await run_in_threadpool(_save, request, actor, task_id, translations, submit,
-                                   keep_source)
+    return await run_in_threadpool(
+        _save, request, actor, task_id, translations, submit, keep_source
+    )
 
 
 @router.get("/tasks/{task_id}/po")
@@ -224,8 +290,13 @@ def download_po(request: Request, task_id: int, actor: Actor = Depends(page_acto
         if not may_see(actor, task):
             raise PermissionDenied(_("Task #%(id)d is not yours.") % {"id": task_id})
         data = task_po(session, settings, task_id)
-    return Response(data, media_type="text/x-gettext-translation; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{po_filename(key, task.lang, task_id)}"'})
+    return Response(
+        data,
+        media_type="text/x-gettext-translation; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{po_filename(key, task.lang, task_id)}"'
+        },
+    )
 
 
 @router.post("/tasks/{task_id}/po", dependencies=[Depends(check_csrf)])
@@ -254,18 +325,35 @@ def upload(
             elif name.lower().endswith((".xlf", ".xliff")):
                 from sync.interchange.tasks import submit_xliff
 
-                result = submit_xliff(session, settings, task_id, actor.name, name, data,
-                                      accept_fuzzy=accept_fuzzy, partial=partial)
+                result = submit_xliff(
+                    session,
+                    settings,
+                    task_id,
+                    actor.name,
+                    name,
+                    data,
+                    accept_fuzzy=accept_fuzzy,
+                    partial=partial,
+                )
             else:
                 from sync.pofiles import submit_po
 
-                result = submit_po(session, settings, task_id, actor.name, name, data,
-                                   accept_fuzzy=accept_fuzzy, partial=partial)
+                result = submit_po(
+                    session,
+                    settings,
+                    task_id,
+                    actor.name,
+                    name,
+                    data,
+                    accept_fuzzy=accept_fuzzy,
+                    partial=partial,
+                )
     except (SubmissionError, CatalogError) as exc:
         # the box says the file was refused; a refusal that only says so is not said twice
         said = [] if isinstance(exc, SubmissionError) and exc.problems else [exc.message]
-        return render_task(request, actor, task_id,
-                           po_errors=[*said, *exc.problem_lines()], status_code=422)
+        return render_task(
+            request, actor, task_id, po_errors=[*said, *exc.problem_lines()], status_code=422
+        )
     except ACT_ERRORS as exc:
         flash(request, "error", exc.message)
         return RedirectResponse(f"/tasks/{task_id}", 303)
@@ -277,17 +365,24 @@ def upload(
 
 
 @router.post("/tasks/{task_id}/release", dependencies=[Depends(check_csrf)])
-def release(request: Request, task_id: int, confirm: str = Form(""),
-            actor: Actor = Depends(page_actor)) -> Response:
+def release(
+    request: Request, task_id: int, confirm: str = Form(""), actor: Actor = Depends(page_actor)
+) -> Response:
     from sync.queue import release as run
 
     if confirm != "yes":
         return confirm_page(
-            request, action=f"/tasks/{task_id}/release",
+            request,
+            action=f"/tasks/{task_id}/release",
             heading=_("Give back"),
-            question=_("Give task #%(id)d back to the queue? Anyone may claim it then; what "
-                       "you saved stays with the task.") % {"id": task_id},
-            yes=_("Yes, give it back"), back=f"/tasks/{task_id}")
+            question=_(
+                "Give task #%(id)d back to the queue? Anyone may claim it then; what "
+                "you saved stays with the task."
+            )
+            % {"id": task_id},
+            yes=_("Yes, give it back"),
+            back=f"/tasks/{task_id}",
+        )
     try:
         with transaction(web(request).settings.database_url) as session:
             run(session, task_id, actor.name)
@@ -309,6 +404,7 @@ def renew(request: Request, task_id: int, actor: Actor = Depends(page_actor)) ->
     except ACT_ERRORS as exc:
         flash(request, "error", exc.message)
     else:
-        flash(request, "ok", _("Lease renewed for %(hours)g hours.") % {
-            "hours": settings.lease_hours})
+        flash(
+            request, "ok", _("Lease renewed for %(hours)g hours.") % {"hours": settings.lease_hours}
+        )
     return RedirectResponse(f"/tasks/{task_id}", 303)
