@@ -341,7 +341,7 @@ def test_a_visitor_reads_what_wordpress_renders(lite: Settings, real_wp: WordPre
 def test_pages_of_a_listing(lite: Settings, real_wp: WordPress,
                             monkeypatch: pytest.MonkeyPatch) -> None:
     """Two posts a page: WordPress's X-WP-TotalPages is followed to the end."""
-    monkeypatch.setattr("sync.sources.wordpress.PER_PAGE", 2)
+    monkeypatch.setattr("sync.sources.wordpress.listing.PER_PAGE", 2)
     ids = build_real(real_wp)
     settings = on_wp(lite, real_wp)
     report = run_scan(settings, [f"wp:{real_wp.url}"])

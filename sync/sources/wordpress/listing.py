@@ -1,0 +1,273 @@
+"""Reading a WordPress site: full passes and incremental reads, the cursor between
+scans, and the pages of each listing.
+
+An incremental read asks for what was modified since the cursor (less CURSOR_OVERLAP); a
+full pass (the first scan, then every TRANSYNC_WP_RECONCILE_HOURS) lists every post in id
+order and is the only read that is ``complete``. A listing that moves while it is read
+keeps the old cursor (see the package's docstring).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sync.errors import SourceError
+from sync.sources.base import Deleted, Document, Problem, Unchanged
+from sync.sources.wordpress.posts import (
+    EDIT_STATUSES,
+    FIELDS,
+    PLUGINS,
+    SKIPPED_STATUSES,
+    _gmt,
+    _plugin,
+    _Posts,
+)
+from sync.sources.wordpress.rest import (
+    PER_PAGE,
+    _int,
+    _json,
+    _RestClient,
+    _server_time,
+    _shown,
+    _wp_error,
+)
+from sync.sources.wpcommon import is_post_id as _is_id
+
+log = logging.getLogger("sync.sources.wordpress")  # the name logs had before the split
+
+#: Each incremental read asks from this long before the cursor (saves in flight, same second).
+CURSOR_OVERLAP = dt.timedelta(seconds=60)
+NO_LANGUAGES_HINT = (
+    "install Polylang Pro, WPML with its REST API add-on (wpml-rest-api) or the WP REST - "
+    "Polylang plugin; or scan an export of the site instead (Tools → Export, then "
+    "wxr:FILE), which carries the languages of free Polylang and WPML too; for a site in "
+    "one language, set TRANSYNC_WP_DEFAULT_LANG"
+)
+
+
+@dataclass
+class _Listing:
+    """What one read collected: posts by id, and whether the listing held still."""
+
+    posts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    consistent: bool = True
+    started: dt.datetime | None = None  # the server's clock at the first answer
+    plugin: str | None = None
+
+
+class _Reading(_Posts, _RestClient):
+    """The reading half of WordPressSite: the state kept between scans, and the read."""
+
+    # set by WordPressSite.__init__
+    settings: Any
+    complete: bool
+    _cursor: dt.datetime | None
+    _reconciled_at: dt.datetime | None
+    _plugin: str | None
+    _origins: dict[int, str]
+    _result: tuple[_Listing, bool] | None
+
+    # -- state ------------------------------------------------------------------------------
+
+    def load_state(self, session: Any) -> None:
+        """The cursor, the last reconciliation, and the keys and origins the tracker holds."""
+        from sqlalchemy import select
+
+        from sync.db.models import Post, SourceState, Version
+
+        state = session.get(SourceState, self.uri)
+        if state is not None:
+            self._reconciled_at = state.reconciled_at
+            self._cursor, self._plugin = _parse_cursor(state.cursor)
+        rows = session.execute(
+            select(Version.external_id, Version.origin, Post.key)
+            .join(Post, Post.id == Version.post_id)
+            .where(Version.source == self.uri, Version.external_id.is_not(None))
+        )
+        for external_id, origin, key in rows:
+            if external_id and external_id.isdigit():
+                self._keys[int(external_id)] = key
+                self._origins[int(external_id)] = origin
+
+    def save_state(self, session: Any) -> None:
+        """Move the cursor (and the reconciliation time) only after a read that held still."""
+        from sync.db.models import SourceState, utcnow
+
+        if self._result is None:
+            return
+        listing, full = self._result
+        if not listing.consistent:
+            log.info("%s: the listing changed while it was read; the cursor stays", self.uri)
+            return
+        state = session.get(SourceState, self.uri)
+        if state is None:
+            state = SourceState(source=self.uri, scans=0)
+            session.add(state)
+        cursor = listing.started or self._cursor
+        state.cursor = _format_cursor(cursor, listing.plugin or self._plugin)
+        if full:
+            state.reconciled_at = utcnow()
+        session.flush()
+
+    def _full_pass_due(self) -> bool:
+        if self._cursor is None or self._reconciled_at is None:
+            return True
+        hours = float(self.settings.wp_reconcile_hours)
+        age = dt.datetime.now(dt.UTC) - self._reconciled_at
+        return age >= dt.timedelta(hours=hours)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def read(self, known: Mapping[str, str]) -> Iterator[Document | Problem | Unchanged | Deleted]:
+        """Every post that changed (or every post, on a full pass), grouped into posts."""
+        self.complete = False
+        self._result = None
+        full = self._full_pass_due()
+        listing = _Listing(plugin=self._plugin)
+        with self._open():
+            for post_type in self.settings.wp_post_types:
+                rest_base = self._rest_base(post_type)
+                self._list_all(rest_base, full, listing)
+        if listing.started is None:  # no Date header: the latest modification seen
+            times = [_gmt(p.get("modified_gmt")) for p in listing.posts.values()]
+            listing.started = max((t for t in times if t is not None), default=None)
+        if (
+            listing.plugin is None
+            and not self.default_lang
+            and any(
+                str(p.get("status") or "") not in SKIPPED_STATUSES | {"trash"}
+                for p in listing.posts.values()
+            )
+        ):
+            listed = f"{self.base}/wp-json/wp/v2/{self._rest_base(self.settings.wp_post_types[0])}"
+            yield Problem(
+                origin=listed,
+                fatal=True,
+                reason=(
+                    f"the REST API of {self.base} gives no post a language: none of the fields "
+                    "of Polylang Pro (lang, translations), WPML's REST add-on "
+                    "(wpml_current_locale, wpml_translations) or WP REST - Polylang "
+                    "(polylang_current_lang) is there, and free Polylang publishes none; nothing "
+                    f"was recorded. To read this site, {NO_LANGUAGES_HINT}"
+                ),
+            )
+            return
+        keys = self._group_keys(listing.posts)
+        for post_id in sorted(listing.posts):
+            item = listing.posts[post_id]
+            status = str(item.get("status") or "")
+            if status in SKIPPED_STATUSES:
+                continue
+            if status == "trash":
+                yield Deleted(self._origins.get(post_id) or str(item.get("link") or ""))
+                continue
+            try:
+                found = self._document(item, keys[post_id])
+            except Exception as exc:  # noqa: BLE001 - one post's failure is that post's
+                origin = (
+                    self._origins.get(post_id)
+                    or str(item.get("link") or "")
+                    or (f"{self.base}/?p={post_id}")
+                )
+                found = Problem(
+                    origin=origin,
+                    key=keys.get(post_id),
+                    reason=f"post {post_id} could not be read "
+                    f"({type(exc).__name__}: {exc}); fix it in WordPress",
+                )
+            if isinstance(found, Document) and known.get(found.origin) == found.raw_hash:
+                yield Unchanged(found.origin)
+            else:
+                yield found
+        self._result = (listing, full)
+        self.complete = full and listing.consistent
+
+    def _list_all(self, rest_base: str, full: bool, listing: _Listing) -> None:
+        """One post type: unfiltered, and per language where WPML filters by language."""
+        params: dict[str, Any] = {"per_page": PER_PAGE, "order": "asc", "_fields": FIELDS}
+        if full:
+            params["orderby"] = "id"  # ids do not move while the pages are read
+        else:
+            params["orderby"] = "modified"
+            assert self._cursor is not None
+            params["modified_after"] = _iso_z(self._cursor - CURSOR_OVERLAP)
+        if self.authenticated:
+            params["context"] = "edit"
+            params["status"] = ",".join(EDIT_STATUSES)
+        if listing.plugin != "wpml":
+            found = self._pages(rest_base, params, listing)
+            if listing.plugin in ("polylang", "community") or (listing.plugin is None and found):
+                return  # Polylang (or no plugin) lists every language at once
+        for lang in self.languages:  # WPML answers in one language at a time
+            self._pages(rest_base, {**params, "lang": self.wp_code(lang)}, listing)
+
+    def _pages(self, rest_base: str, params: dict[str, Any], listing: _Listing) -> bool:
+        """Read every page of one listing into `listing`; whether it had any post."""
+        url = f"{self.base}/wp-json/wp/v2/{rest_base}"
+        total: str | None = None
+        ids: set[int] = set()
+        for page in itertools.count(1):
+            response = self._request(
+                "GET", url, params={**params, "page": page}, allow=(400,) if page > 1 else ()
+            )
+            if response.status_code == 400:
+                if _wp_error(response)[0] != "rest_post_invalid_page_number":
+                    raise self._refused("GET", _shown(url, params), response)
+                listing.consistent = False  # posts went away between pages
+                return bool(ids)
+            items = _json(response, url)
+            if not isinstance(items, list):
+                raise SourceError(
+                    f"WordPress at {self.base}: {url} did not answer with a list "
+                    "of posts; is this the site's address?",
+                    url=url,
+                )
+            if listing.started is None:
+                listing.started = _server_time(response)
+            if page == 1:
+                total = response.headers.get("X-WP-Total")
+            elif response.headers.get("X-WP-Total") != total:
+                listing.consistent = False  # posts came or went between pages
+            for item in items:
+                if not isinstance(item, dict) or not _is_id(item.get("id")):
+                    continue
+                post_id = int(item["id"])
+                if post_id in ids:
+                    listing.consistent = False  # it moved to a later page while we read
+                ids.add(post_id)
+                listing.posts[post_id] = item
+                if listing.plugin is None:
+                    listing.plugin = _plugin(item)
+            pages = _int(response.headers.get("X-WP-TotalPages"), 1)
+            if page >= pages or not items:
+                return bool(ids)
+        return bool(ids)  # pragma: no cover - itertools.count never ends
+
+
+def _parse_cursor(text: str | None) -> tuple[dt.datetime | None, str | None]:
+    """The stored cursor: ``{"modified_after": ISO time, "plugin": polylang|wpml|community}``."""
+    if not text:
+        return None, None
+    try:
+        data = json.loads(text)
+        when = dt.datetime.fromisoformat(str(data["modified_after"]).replace("Z", "+00:00"))
+    except (ValueError, KeyError, TypeError):
+        return None, None  # unreadable: a full pass sets it again
+    plugin = data.get("plugin")
+    return when.astimezone(dt.UTC), plugin if plugin in PLUGINS else None
+
+
+def _format_cursor(when: dt.datetime | None, plugin: str | None) -> str | None:
+    if when is None:
+        return None
+    return json.dumps({"modified_after": _iso_z(when), "plugin": plugin})
+
+
+def _iso_z(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
