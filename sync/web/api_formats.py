@@ -15,7 +15,7 @@ from starlette.background import BackgroundTask
 
 from sync.db.session import transaction
 from sync.errors import PermissionDenied
-from sync.outbox import nudge
+from sync.nudge import nudge
 from sync.queue import get_task
 from sync.web import schemas as S
 from sync.web.api_tasks import NOT_YOURS, OTHERS, may_see, visible_task
@@ -42,21 +42,33 @@ class MemoryImport(S.Open):
 def _xliff_response(data: bytes, key: str, lang: str, task_id: int, version: str) -> Response:
     from sync.interchange.tasks import xliff_filename
 
-    return Response(data, media_type=f"{XLIFF_TYPE}; charset=utf-8", headers={
-        "Content-Disposition":
-            f'attachment; filename="{xliff_filename(key, lang, task_id, version)}"'})
+    filename = xliff_filename(key, lang, task_id, version)
+    return Response(
+        data,
+        media_type=f"{XLIFF_TYPE}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
-@router.get("/api/v1/tasks/{task_id}/xliff",
-            summary="The task as XLIFF 1.2 or 2.0 (as `transync xliff ID`)",
-            response_class=Response,
-            responses={200: {"description": "The XLIFF file (an attachment): one unit per "
-                             "segment, markup as protected inline codes.",
-                             "content": {XLIFF_TYPE: {"schema": {"type": "string"}}}},
-                       **error_responses(403, 404, notes={403: OTHERS})})
-def download_xliff(request: Request, task_id: int,
-                   version: Version = Query("1.2", description="XLIFF version."),
-                   actor: Actor = Depends(api_actor)) -> Response:
+@router.get(
+    "/api/v1/tasks/{task_id}/xliff",
+    summary="The task as XLIFF 1.2 or 2.0 (as `transync xliff ID`)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The XLIFF file (an attachment): one unit per "
+            "segment, markup as protected inline codes.",
+            "content": {XLIFF_TYPE: {"schema": {"type": "string"}}},
+        },
+        **error_responses(403, 404, notes={403: OTHERS}),
+    },
+)
+def download_xliff(
+    request: Request,
+    task_id: int,
+    version: Version = Query("1.2", description="XLIFF version."),
+    actor: Actor = Depends(api_actor),
+) -> Response:
     from sync.interchange.tasks import task_xliff
 
     settings = web(request).settings
@@ -66,16 +78,21 @@ def download_xliff(request: Request, task_id: int,
     return _xliff_response(data, key, task.lang, task_id, version)
 
 
-@router.post("/api/v1/tasks/{task_id}/xliff",
-             summary="Submit an XLIFF file (1.2 or 2.0) for your claimed task",
-             **answers(S.SubmissionResult, 403, 404, 409, 413, notes={403: NOT_YOURS}))
+@router.post(
+    "/api/v1/tasks/{task_id}/xliff",
+    summary="Submit an XLIFF file (1.2 or 2.0) for your claimed task",
+    **answers(S.SubmissionResult, 403, 404, 409, 413, notes={403: NOT_YOURS}),
+)
 def upload_xliff(
     request: Request,
     task_id: int,
     background: BackgroundTasks,
     file: UploadFile = File(description="The translated XLIFF file."),
-    accept_fuzzy: bool = Form(False, description="Count targets marked for review (1.2 "
-                              "needs-* states, 2.0 state initial) as translated."),
+    accept_fuzzy: bool = Form(
+        False,
+        description="Count targets marked for review (1.2 "
+        "needs-* states, 2.0 state initial) as translated.",
+    ),
     partial: bool = Form(False, description="Store progress and keep the claim."),
     actor: Actor = Depends(api_actor),
 ) -> dict[str, Any]:
@@ -87,43 +104,71 @@ def upload_xliff(
     name = file.filename or "upload.xlf"
     data = read_upload(file.file, settings.max_upload_bytes, name)
     with transaction(settings.database_url) as session:
-        result = submit_xliff(session, settings, task_id, actor.name, name, data,
-                              accept_fuzzy=accept_fuzzy, partial=partial)
+        result = submit_xliff(
+            session,
+            settings,
+            task_id,
+            actor.name,
+            name,
+            data,
+            accept_fuzzy=accept_fuzzy,
+            partial=partial,
+        )
     background.add_task(nudge, settings)
     return result
 
 
-@router.get("/api/v1/memory/tmx", summary="The translation memory as TMX 1.4b (editor)",
-            response_class=FileResponse,
-            responses={200: {"description": "The TMX file (an attachment): one <tu> per pair, "
-                             "its post as the property x-context.",
-                             "content": {TMX_TYPE: {"schema": {"type": "string"}}}},
-                       **error_responses(403)})
-def export_tmx(request: Request,
-               langs: str | None = Query(None, description="Only pairs of these languages, "
-                                         "e.g. en,tr."),
-               actor: Actor = Depends(api_editor)) -> FileResponse:
+@router.get(
+    "/api/v1/memory/tmx",
+    summary="The translation memory as TMX 1.4b (editor)",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "description": "The TMX file (an attachment): one <tu> per pair, "
+            "its post as the property x-context.",
+            "content": {TMX_TYPE: {"schema": {"type": "string"}}},
+        },
+        **error_responses(403),
+    },
+)
+def export_tmx(
+    request: Request,
+    langs: str | None = Query(None, description="Only pairs of these languages, e.g. en,tr."),
+    actor: Actor = Depends(api_editor),
+) -> FileResponse:
     """As `transync memory export`; written to a temporary file first, then streamed."""
     from sync.interchange.memory import export_memory, parse_langs
 
     settings = web(request).settings
     fd, path = tempfile.mkstemp(prefix="transync-memory-", suffix=".tmx")
     try:
-        with os.fdopen(fd, "wb") as out, transaction(settings.database_url,
-                                                     readonly=True) as session:
+        with (
+            os.fdopen(fd, "wb") as out,
+            transaction(settings.database_url, readonly=True) as session,
+        ):
             export_memory(session, out, parse_langs(langs))
     except BaseException:
         os.unlink(path)
         raise
-    return FileResponse(path, media_type=TMX_TYPE, filename="transync-memory.tmx",
-                        background=BackgroundTask(os.unlink, path))
+    return FileResponse(
+        path,
+        media_type=TMX_TYPE,
+        filename="transync-memory.tmx",
+        background=BackgroundTask(os.unlink, path),
+    )
 
 
-@router.post("/api/v1/memory/tmx", summary="Add a TMX file's pairs to the memory (editor)",
-             **answers(MemoryImport, 403, 413, 422))
-def import_tmx(request: Request, background: BackgroundTasks,
-               file: UploadFile = File(description="A TMX 1.4 file."),
-               actor: Actor = Depends(api_editor)) -> dict[str, Any]:
+@router.post(
+    "/api/v1/memory/tmx",
+    summary="Add a TMX file's pairs to the memory (editor)",
+    **answers(MemoryImport, 403, 413, 422),
+)
+def import_tmx(
+    request: Request,
+    background: BackgroundTasks,
+    file: UploadFile = File(description="A TMX 1.4 file."),
+    actor: Actor = Depends(api_editor),
+) -> dict[str, Any]:
     """As `transync memory import`: every unit validated (dates, languages, segments),
     all or nothing, 422 naming each bad unit; duplicates merged; open tasks pre-filled
     again. The upload limit is TRANSYNC_MAX_UPLOAD_BYTES: import larger memories with the
@@ -139,8 +184,9 @@ def import_tmx(request: Request, background: BackgroundTasks,
 
 
 @router.get("/tasks/{task_id}/xliff", include_in_schema=False)
-def page_download_xliff(request: Request, task_id: int, version: Version = "1.2",
-                        actor: Actor = Depends(page_actor)) -> Response:
+def page_download_xliff(
+    request: Request, task_id: int, version: Version = "1.2", actor: Actor = Depends(page_actor)
+) -> Response:
     """The task page's "Download XLIFF"."""
     from sync.interchange.tasks import task_xliff
     from sync.web.i18n import _
