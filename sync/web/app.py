@@ -29,18 +29,12 @@ from sync.web import (
     webhooks,
     workspace,
 )
-from sync.web.auth import (
-    SESSION_DAYS,
-    LoginGuard,
-    LoginThrottle,
-    Refused,
-    TokenCache,
-    cores,
-    refusal_message,
-)
+from sync.web.auth import SESSION_DAYS
 from sync.web.i18n import UI_LOCALES, load_catalogs
 from sync.web.render import Renderer
 from sync.web.state import WebState, session_secret
+from sync.web.throttle import LoginGuard, LoginThrottle, Refused, cores, refusal_message
+from sync.web.tokens import TokenCache
 
 STATIC = Path(__file__).with_name("static")
 #: set by `transync serve --workers N` for its processes: they share the cores
@@ -79,8 +73,9 @@ def refusal_page(renderer: Renderer) -> Callable[[Refused, str | None], bytes]:
     def page(refused: Refused, accept_language: str | None) -> bytes:
         lang = i18n.negotiate(accept_language, renderer.catalogs) or i18n.DEFAULT
         i18n.activate(lang, renderer.catalogs)
-        return renderer.fragment("login_refused.html", {
-            "message": refusal_message(refused), "ui_lang": lang}).encode()
+        return renderer.fragment(
+            "login_refused.html", {"message": refusal_message(refused), "ui_lang": lang}
+        ).encode()
 
     return page
 
@@ -117,8 +112,17 @@ def create_app(settings: Settings, *, ui_locales: Path = UI_LOCALES) -> FastAPI:
     app.add_middleware(errors.SecurityHeaders)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (ops.router, api.router, api_tasks.router, apidocs.router, auth.router,
-                   account.router, manage.router, workspace.router, pages.router):
+    for router in (
+        ops.router,
+        api.router,
+        api_tasks.router,
+        apidocs.router,
+        auth.router,
+        account.router,
+        manage.router,
+        workspace.router,
+        pages.router,
+    ):
         app.include_router(router)
     app.include_router(api_formats.router)  # XLIFF and TMX (issue 20)
     app.include_router(forecast.router)  # words, pace and the backlog forecast (issue 19)

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from sync import __version__
 from sync.config import Settings
 from sync.web import i18n
+from sync.web.csrf import csrf_token
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -62,7 +63,8 @@ def stale_age(since: dt.datetime | str | None) -> Markup:
     stamp = stamp.astimezone(dt.UTC).replace(microsecond=0)
     text = i18n.gettext("for %(time)s") % {"time": i18n.duration(stamp, now())}
     return Markup('<time class="since" datetime="{}" title="{}">{}</time>').format(
-        stamp.isoformat().replace("+00:00", "Z"), i18n.when(stamp), text)
+        stamp.isoformat().replace("+00:00", "Z"), i18n.when(stamp), text
+    )
 
 
 # what stale_age writes; posts' text is escaped, so only stale_age can write "<time"
@@ -107,8 +109,7 @@ def error_text(exc: Exception) -> str:
     if not path:
         return message
     line = getattr(exc, "line", None)
-    return t_("%(where)s: %(problem)s", where=f"{path}:{line}" if line else path,
-              problem=message)
+    return t_("%(where)s: %(problem)s", where=f"{path}:{line}" if line else path, problem=message)
 
 
 def query(params: Mapping[str, Any], **changes: Any) -> str:
@@ -128,8 +129,12 @@ def percent(part: int, whole: int) -> float:
 
 
 class Renderer:
-    def __init__(self, settings: Settings, catalogs: Mapping[str, gettext_module.NullTranslations],
-                 templates: Path = TEMPLATES) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        catalogs: Mapping[str, gettext_module.NullTranslations],
+        templates: Path = TEMPLATES,
+    ) -> None:
         self.settings = settings
         self.catalogs = dict(catalogs)
         self.env = Environment(
@@ -146,12 +151,20 @@ class Renderer:
             gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
         )
         self.env.filters.update(
-            when=i18n.when, relative=i18n.relative, duration=i18n.duration,
-            lang_name=i18n.language_name, word_diff=word_diff, web_link=web_link,
-            stale_age=stale_age, live_ages=live_ages,
+            when=i18n.when,
+            relative=i18n.relative,
+            duration=i18n.duration,
+            lang_name=i18n.language_name,
+            word_diff=word_diff,
+            web_link=web_link,
+            stale_age=stale_age,
+            live_ages=live_ages,
         )
         self.env.globals.update(
-            version=__version__, native_name=i18n.native_name, query=query, percent=percent,
+            version=__version__,
+            native_name=i18n.native_name,
+            query=query,
+            percent=percent,
             STATE_ORDER=STATE_ORDER,
         )
 
@@ -173,8 +186,6 @@ class Renderer:
         return lang
 
     def render(self, request: Request, name: str, context: Mapping[str, Any]) -> str:
-        from sync.web.auth import csrf_token
-
         actor = getattr(request.state, "actor", None)
         ui_lang = self.activate(request, actor)
         flashes = request.session.pop("flash", []) if "flash" in request.session else []
@@ -196,8 +207,15 @@ class Renderer:
         for HTML that many requests share."""
         return Markup(self.env.get_template(name).render(context))
 
-    def page(self, request: Request, name: str, context: Mapping[str, Any] | None = None, *,
-             status_code: int = 200, headers: Mapping[str, str] | None = None) -> HTMLResponse:
+    def page(
+        self,
+        request: Request,
+        name: str,
+        context: Mapping[str, Any] | None = None,
+        *,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> HTMLResponse:
         html = self.render(request, name, context or {})
         response = HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
         response.headers["Cache-Control"] = "no-store"

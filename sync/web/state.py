@@ -13,8 +13,9 @@ from starlette.requests import Request
 from sync.config import Settings
 
 if TYPE_CHECKING:
-    from sync.web.auth import LoginThrottle, TokenCache
     from sync.web.render import Renderer
+    from sync.web.throttle import LoginThrottle
+    from sync.web.tokens import TokenCache
 
 log = logging.getLogger("transync.web")
 
@@ -24,8 +25,10 @@ def session_secret(settings: Settings) -> str:
     and several processes behind one address do not share logins)."""
     if settings.secret_key:
         return settings.secret_key
-    log.warning("TRANSYNC_SECRET_KEY is not set: using a random key for this process; web "
-                "logins end when it stops. Set it (e.g. `openssl rand -hex 32`) in production.")
+    log.warning(
+        "TRANSYNC_SECRET_KEY is not set: using a random key for this process; web "
+        "logins end when it stops. Set it (e.g. `openssl rand -hex 32`) in production."
+    )
     return secrets.token_urlsafe(48)
 
 
@@ -50,9 +53,21 @@ def read_upload(fileobj: Any, limit: int, name: str = "") -> bytes:
 
     data = fileobj.read(limit + 1)
     if len(data) > limit:
-        raise HTTPException(413, detail=(
-            t_("%(name)s is larger than %(limit)d bytes, the upload limit "
-               "(TRANSYNC_MAX_UPLOAD_BYTES)", name=name, limit=limit) if name else
-            t_("the file is larger than %(limit)d bytes, the upload limit "
-               "(TRANSYNC_MAX_UPLOAD_BYTES)", limit=limit)))
+        raise HTTPException(
+            413,
+            detail=(
+                t_(
+                    "%(name)s is larger than %(limit)d bytes, the upload limit "
+                    "(TRANSYNC_MAX_UPLOAD_BYTES)",
+                    name=name,
+                    limit=limit,
+                )
+                if name
+                else t_(
+                    "the file is larger than %(limit)d bytes, the upload limit "
+                    "(TRANSYNC_MAX_UPLOAD_BYTES)",
+                    limit=limit,
+                )
+            ),
+        )
     return bytes(data)

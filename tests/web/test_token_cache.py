@@ -11,25 +11,26 @@ import pytest
 
 from sync.db.session import get_sessionmaker, transaction
 from sync.people import add_user
-from sync.web import auth
-from sync.web.auth import TokenCache
+from sync.web import tokens
+from sync.web.tokens import TokenCache
 from tests.conftest import make_settings
 
 
 def test_concurrent_requests_with_a_new_token_verify_it_once(
-        sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = make_settings(sqlite_url)
     with transaction(sqlite_url) as s:
         _, token = add_user(s, settings, "ed", role="editor", with_token=True)
     calls = []
-    real = auth.user_for_token
+    real = tokens.user_for_token
 
     def slow_verify(session: Any, tok: str) -> Any:
         calls.append(tok)
         time.sleep(0.2)  # argon2 takes a while: the others arrive meanwhile
         return real(session, tok)
 
-    monkeypatch.setattr(auth, "user_for_token", slow_verify)
+    monkeypatch.setattr(tokens, "user_for_token", slow_verify)
     cache = TokenCache("secret")
     maker = get_sessionmaker(sqlite_url, readonly=True)
     names: list[str | None] = []
