@@ -163,8 +163,13 @@ def translated_segments(
     numbers = {v.id: v.revision for v in versions}
     for i in range(0, len(ids), 500):
         rows = session.execute(
-            select(Revision.version_id, Revision.number, SegmentRow.kind, SegmentRow.text,
-                   SegmentRow.source_text)
+            select(
+                Revision.version_id,
+                Revision.number,
+                SegmentRow.kind,
+                SegmentRow.text,
+                SegmentRow.source_text,
+            )
             .join(SegmentRow, SegmentRow.revision_id == Revision.id)
             .where(Revision.version_id.in_(ids[i : i + 500]))
             .order_by(Revision.version_id, SegmentRow.position)
@@ -175,8 +180,9 @@ def translated_segments(
     return out
 
 
-def line_up(base: Sequence[Segment], translated: list[tuple[str, str, str | None]]
-            ) -> list[str | None]:
+def line_up(
+    base: Sequence[Segment], translated: list[tuple[str, str, str | None]]
+) -> list[str | None]:
     """The translation for each `base` segment: exact by recorded source text, else align()."""
     if translated and all(src is not None for _, _, src in translated):
         by_source = {src: text for _, text, src in translated}
@@ -190,8 +196,9 @@ def context_order(key: str) -> bytes:
     return (key + "\x04").encode("utf-8")
 
 
-def post_batches(session: Session, settings: Settings, size: int = POST_BATCH
-                 ) -> Iterator[list[Row]]:
+def post_batches(
+    session: Session, settings: Settings, size: int = POST_BATCH
+) -> Iterator[list[Row]]:
     """Every post's row (as :func:`sync.status.load_rows` gives them), ``size`` posts at a
     time, in :func:`context_order` over all batches.
 
@@ -210,12 +217,13 @@ def post_batches(session: Session, settings: Settings, size: int = POST_BATCH
         yield rows
 
 
-def post_views(session: Session, rows: Sequence[Row], langs: Sequence[str]
-               ) -> Iterator[tuple[str, PostView, tuple[dt.datetime | None, ...]]]:
+def post_views(
+    session: Session, rows: Sequence[Row], langs: Sequence[str]
+) -> Iterator[tuple[str, PostView, tuple[dt.datetime | None, ...]]]:
     """(lang, view, the times of the changes it includes) of each live post in ``rows`` for
     each language but its source's, in the order of ``rows``; segments are loaded in a few
     bulk queries over all of ``rows``."""
-    from sync.tracker import load_segments
+    from sync.revisions import load_segments
 
     live = [r for r in rows if r.source is not None and not r.source.deleted]
     wanted: set[tuple[int, int]] = set()
@@ -251,28 +259,38 @@ def post_views(session: Session, rows: Sequence[Row], langs: Sequence[str]
             lined: list[str | None] = []
             changes = [created.get(src.id)]
             if v is not None:
-                base = segs.get((src.id, src.revision if v.based_on_revision is None
-                                 else v.based_on_revision), ())
+                base = segs.get(
+                    (src.id, src.revision if v.based_on_revision is None else v.based_on_revision),
+                    (),
+                )
                 lined = line_up(base, translated.get(v.id, []))
                 changes.append(created.get(v.id))
             if cell.task is not None:
                 changes.append(cell.task.updated_at)
             view = PostView(
-                key=r.post.key, lang=lang, state=str(cell.state),
-                source_lang=r.post.source_lang or "", source_revision=src.revision,
-                source_origin=src.origin, source=source,
+                key=r.post.key,
+                lang=lang,
+                state=str(cell.state),
+                source_lang=r.post.source_lang or "",
+                source_revision=src.revision,
+                source_origin=src.origin,
+                source=source,
                 based_on_revision=v.based_on_revision if v is not None else None,
-                base=base, translation=lined,
+                base=base,
+                translation=lined,
                 translation_origin=v.origin if v is not None else None,
                 diff_counts=(v.changed_segments, v.added_segments, v.removed_segments)
-                if v is not None else (0, 0, 0),
-                task=task_note(cell.task), draft=src.draft,
+                if v is not None
+                else (0, 0, 0),
+                task=task_note(cell.task),
+                draft=src.draft,
             )
             yield lang, view, tuple(changes)
 
 
-def build_views(session: Session, settings: Settings, rows: Sequence[Row],
-                langs: Sequence[str]) -> dict[str, LanguageCatalog]:
+def build_views(
+    session: Session, settings: Settings, rows: Sequence[Row], langs: Sequence[str]
+) -> dict[str, LanguageCatalog]:
     """Every language's entries of ``rows``, in memory (the export streams instead: see
     :func:`stream_catalogs`)."""
     catalogs = {lang: LanguageCatalog(lang) for lang in langs}
@@ -284,8 +302,9 @@ def build_views(session: Session, settings: Settings, rows: Sequence[Row],
     return catalogs
 
 
-def stream_catalogs(session: Session, settings: Settings, langs: Sequence[str],
-                    add: Any) -> dict[str, dt.datetime | None]:
+def stream_catalogs(
+    session: Session, settings: Settings, langs: Sequence[str], add: Any
+) -> dict[str, dt.datetime | None]:
     """Call ``add(lang, entries)`` with each post's entries in each language, posts in
     :func:`context_order`, :data:`POST_BATCH` at a time; returns each language's latest
     change (its PO-Revision-Date)."""
@@ -316,8 +335,12 @@ class Written:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "lang": self.lang, "po": str(self.po), "mo": str(self.mo), "changed": self.changed,
-            "translated": self.counts.translated, "fuzzy": self.counts.fuzzy,
+            "lang": self.lang,
+            "po": str(self.po),
+            "mo": str(self.mo),
+            "changed": self.changed,
+            "translated": self.counts.translated,
+            "fuzzy": self.counts.fuzzy,
             "untranslated": self.counts.untranslated,
         }
 
@@ -355,15 +378,17 @@ def export_catalogs(
     langs = list(langs or settings.languages)
     for lang in langs:
         if lang not in settings.languages:
-            raise InputError(f"language {lang!r} is not configured "
-                             f"({','.join(settings.languages)})")
+            raise InputError(
+                f"language {lang!r} is not configured ({','.join(settings.languages)})"
+            )
     directory = Path(directory or settings.locales_dir)
     written, differing = [], []
     with contextlib.ExitStack() as stack:
         temp_dir: Path | None = None
         if check:  # compare without writing: the new catalogs go to a temporary folder
-            temp_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(
-                prefix="transync-check-")))
+            temp_dir = Path(
+                stack.enter_context(tempfile.TemporaryDirectory(prefix="transync-check-"))
+            )
         else:
             stack.enter_context(export_lock(directory))
         started = utcnow()
@@ -377,9 +402,11 @@ def export_catalogs(
                 if not check:
                     remove_leftovers(po.parent)
                 streams[lang] = stack.enter_context(
-                    CatalogStream(lang, po, mo, version=__version__, temp_dir=temp_dir))
-            latest = stream_catalogs(session, settings, langs,
-                                     lambda lang, entries: streams[lang].add_group(entries))
+                    CatalogStream(lang, po, mo, version=__version__, temp_dir=temp_dir)
+                )
+            latest = stream_catalogs(
+                session, settings, langs, lambda lang, entries: streams[lang].add_group(entries)
+            )
         for lang in langs:
             stream = streams[lang]
             counts = stream.finish(latest[lang])
@@ -390,8 +417,11 @@ def export_catalogs(
                 changed = not same
             else:
                 changed = stream.commit()
-            written.append(Written(lang=lang, po=stream.po_path, mo=stream.mo_path,
-                                   changed=changed, counts=counts))
+            written.append(
+                Written(
+                    lang=lang, po=stream.po_path, mo=stream.mo_path, changed=changed, counts=counts
+                )
+            )
             stream.close()
         if not check:  # still holding the lock: a waiting export's debounce sees this one
             with transaction(settings.database_url) as session:
@@ -401,8 +431,7 @@ def export_catalogs(
                     session.add(state)
                 state.last_scan_at = started
                 state.scans = (state.scans or 0) + 1
-    return {"skipped": False, "catalogs": [w.as_dict() for w in written],
-            "differing": differing}
+    return {"skipped": False, "catalogs": [w.as_dict() for w in written], "differing": differing}
 
 
 def export_lock(directory: Path) -> Any:
@@ -443,8 +472,9 @@ def language_counts(settings: Settings, lang: str) -> CatalogCounts:
     tally = [0, 0, 0]
 
     def add(lang: str, entries: Iterable[CatalogEntry]) -> None:
-        counts = count_entries(build_catalog(lang, entries, revision_date=None,
-                                             version=__version__))
+        counts = count_entries(
+            build_catalog(lang, entries, revision_date=None, version=__version__)
+        )
         tally[0] += counts.translated
         tally[1] += counts.fuzzy
         tally[2] += counts.untranslated

@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 
 from sync.config import Settings
 from sync.db.models import Memory, Post, Suggestion, Task, Version, utcnow
+from sync.revisions import chunks, load_segments
 from sync.segments import align
 from sync.text import sha256_hex
-from sync.tracker import chunks, load_segments
 
 MAX_SUGGESTIONS = 3
 
@@ -36,7 +36,9 @@ def seg_hash(text: str) -> str:
 
 
 def learn(
-    session: Session, source_lang: str, target_lang: str,
+    session: Session,
+    source_lang: str,
+    target_lang: str,
     pairs: Iterable[tuple[str, str, str]],
 ) -> int:
     """Store (source text, target text, origin) pairs; duplicates are ignored."""
@@ -47,9 +49,14 @@ def learn(
             continue
         key = (seg_hash(src), seg_hash(tgt))
         rows[key] = {
-            "source_lang": source_lang, "target_lang": target_lang,
-            "source_hash": key[0], "target_hash": key[1],
-            "source_text": src, "target_text": tgt, "origin": origin, "updated_at": now,
+            "source_lang": source_lang,
+            "target_lang": target_lang,
+            "source_hash": key[0],
+            "target_hash": key[1],
+            "source_text": src,
+            "target_text": tgt,
+            "origin": origin,
+            "updated_at": now,
         }
     if not rows:
         return 0
@@ -104,8 +111,14 @@ def prefill(session: Session, settings: Settings, task_ids: Sequence[int]) -> di
     counts = {"tasks": 0, "skipped": 0, "suggestions": 0}
     pg = session.get_bind().dialect.name == "postgresql"
     q = (
-        select(Task.id, Task.lang, Task.source_revision, Task.prefilled_revision,
-               Post.source_lang, Version.id)
+        select(
+            Task.id,
+            Task.lang,
+            Task.source_revision,
+            Task.prefilled_revision,
+            Post.source_lang,
+            Version.id,
+        )
         .join(Post, Post.id == Task.post_id)
         .join(Version, (Version.post_id == Post.id) & (Version.lang == Post.source_lang))
         .where(Task.id.in_(list(task_ids)), Task.state.in_(("queued", "claimed")))
@@ -134,9 +147,10 @@ def prefill(session: Session, settings: Settings, task_ids: Sequence[int]) -> di
     new_rows: list[tuple[int, int, str, str, float, str]] = []
     for (src_lang, tgt_lang), items in by_pair.items():
         memory = matcher(session, src_lang, tgt_lang, settings.tm_min_score)
-        found = memory.lookup_many(session, {
-            seg.text for _, _, revision, _, vid in items for seg in segs.get((vid, revision), ())
-        })  # one lookup per distinct text, a few statements per batch
+        found = memory.lookup_many(
+            session,
+            {seg.text for _, _, revision, _, vid in items for seg in segs.get((vid, revision), ())},
+        )  # one lookup per distinct text, a few statements per batch
         for task_id, _, revision, _, vid in items:
             for pos, seg in enumerate(segs.get((vid, revision), ())):
                 for target, score, origin in found[seg.text]:
@@ -148,7 +162,8 @@ def prefill(session: Session, settings: Settings, task_ids: Sequence[int]) -> di
     if new_rows:
         _insert_suggestions(session, new_rows, pg)
     session.execute(
-        update(Task).where(Task.id.in_(done_ids))
+        update(Task)
+        .where(Task.id.in_(done_ids))
         .values(prefilled_revision=Task.source_revision)
         .execution_options(synchronize_session="fetch")
     )
@@ -159,20 +174,24 @@ def prefill(session: Session, settings: Settings, task_ids: Sequence[int]) -> di
 _COLUMNS = ("task_id", "position", "source_text", "text", "score", "origin")
 
 
-def _insert_suggestions(session: Session, rows: list[tuple[int, int, str, str, float, str]],
-                        pg: bool) -> None:
+def _insert_suggestions(
+    session: Session, rows: list[tuple[int, int, str, str, float, str]], pg: bool
+) -> None:
     """Every row in one COPY on PostgreSQL with psycopg (in the session's transaction; rows
     get their ids in list order, as with an executemany); an executemany elsewhere."""
     bind = session.get_bind()
     if pg and bind.dialect.driver == "psycopg":
         driver = session.connection().connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(
-                f"COPY suggestions ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY suggestions ({', '.join(_COLUMNS)}) FROM STDIN") as copy,
+        ):
             for r in rows:
                 copy.write_row(r)
         return
-    session.execute(Suggestion.__table__.insert(), [dict(zip(_COLUMNS, r, strict=True))
-                                                    for r in rows])
+    session.execute(
+        Suggestion.__table__.insert(), [dict(zip(_COLUMNS, r, strict=True)) for r in rows]
+    )
 
 
 BRUTE_FORCE = 64  # up to this many memory entries, fuzzy search scores them all
@@ -224,9 +243,7 @@ class Matcher:
         again if rows appeared below that id. Counting 2,000,000 rows takes about half a
         second, too much for every batch; exact matches never wait for it (they are read
         from the table)."""
-        newest = session.execute(
-            select(func.max(Memory.id)).where(self.pair())
-        ).scalar_one() or 0
+        newest = session.execute(select(func.max(Memory.id)).where(self.pair())).scalar_one() or 0
         if newest > self.last_id:
             self._load(session, self.last_id)
         if time.monotonic() - self.counted_at < RECOUNT:
@@ -289,14 +306,19 @@ class Matcher:
             return []
         return [mid for mid, _ in counts.most_common(CANDIDATES)]
 
-    def lookup_many(self, session: Session,
-                    texts: Iterable[str]) -> dict[str, list[tuple[str, float, str]]]:
+    def lookup_many(
+        self, session: Session, texts: Iterable[str]
+    ) -> dict[str, list[tuple[str, float, str]]]:
         """Up to three suggestions per text, best first: exact (100.0) before fuzzy."""
         by_hash = {seg_hash(t): t for t in texts}
         exact: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for sh, target, origin in _where_in(
-            session, select(Memory.source_hash, Memory.target_text, Memory.origin)
-            .where(self.pair()).order_by(Memory.id), Memory.source_hash, list(by_hash)
+            session,
+            select(Memory.source_hash, Memory.target_text, Memory.origin)
+            .where(self.pair())
+            .order_by(Memory.id),
+            Memory.source_hash,
+            list(by_hash),
         ):
             exact[by_hash[sh]].append((target, origin))
         wanted: dict[str, list[int]] = {}
@@ -305,10 +327,15 @@ class Matcher:
                 ids = self.candidates(text)
                 if ids:
                     wanted[text] = ids
-        entries = {mid: (source, target, origin) for mid, source, target, origin in _where_in(
-            session, select(Memory.id, Memory.source_text, Memory.target_text, Memory.origin),
-            Memory.id, sorted({i for ids in wanted.values() for i in ids}),
-        )}
+        entries = {
+            mid: (source, target, origin)
+            for mid, source, target, origin in _where_in(
+                session,
+                select(Memory.id, Memory.source_text, Memory.target_text, Memory.origin),
+                Memory.id,
+                sorted({i for ids in wanted.values() for i in ids}),
+            )
+        }
         out = {}
         for text in by_hash.values():
             hits: list[tuple[str, float, str]] = []
@@ -320,8 +347,11 @@ class Matcher:
             ids = [i for i in wanted.get(text, ()) if i in entries]
             if ids:
                 for _match, score, pos in process.extract(
-                    text, [entries[i][0] for i in ids], scorer=fuzz.ratio,
-                    score_cutoff=self.min_score, limit=MAX_SUGGESTIONS * 2,
+                    text,
+                    [entries[i][0] for i in ids],
+                    scorer=fuzz.ratio,
+                    score_cutoff=self.min_score,
+                    limit=MAX_SUGGESTIONS * 2,
                 ):
                     _, target, origin = entries[ids[pos]]
                     if score < 100.0 and target not in seen:
@@ -339,14 +369,18 @@ def _where_in(session: Session, query: Any, column: Any, values: list[Any]) -> I
     if session.get_bind().dialect.name == "postgresql":
         param = bindparam("values", values, type_=ARRAY(column.type))
         return session.execute(query.where(column == any_(param))).all()
-    return [row for chunk in chunks(values, 1000)
-            for row in session.execute(query.where(column.in_(chunk)))]
+    return [
+        row
+        for chunk in chunks(values, 1000)
+        for row in session.execute(query.where(column.in_(chunk)))
+    ]
 
 
 def suggestions_for(session: Session, task_id: int) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for s in session.execute(
-        select(Suggestion).where(Suggestion.task_id == task_id)
+        select(Suggestion)
+        .where(Suggestion.task_id == task_id)
         .order_by(Suggestion.position, Suggestion.score.desc(), Suggestion.id)
     ).scalars():
         out[s.position].append({"text": s.text, "score": s.score, "origin": s.origin})

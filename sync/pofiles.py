@@ -53,11 +53,22 @@ def task_po(session: Session, settings: Settings, task_id: int) -> bytes:
             best = seg["suggestions"][0]
             msgstr, fuzzy = best["text"], True
             comments.append(f"translation memory: {best['score']:.0f}% from {best['origin']}")
-        entries.append(CatalogEntry(key=key, msgid=seg["source"], msgstr=msgstr, fuzzy=fuzzy,
-                                    previous_msgid=previous, comments=tuple(comments),
-                                    flags=flags))
+        entries.append(
+            CatalogEntry(
+                key=key,
+                msgid=seg["source"],
+                msgstr=msgstr,
+                fuzzy=fuzzy,
+                previous_msgid=previous,
+                comments=tuple(comments),
+                flags=flags,
+            )
+        )
     catalog = build_catalog(
-        task.lang, entries, revision_date=task.updated_at, version=__version__,
+        task.lang,
+        entries,
+        revision_date=task.updated_at,
+        version=__version__,
         extra_headers={TASK_HEADER: str(task.id), HASH_HEADER: rev.content_hash[:16]},
     )
     return render_po(catalog)
@@ -70,9 +81,10 @@ def _lang_of(header: str) -> str:
 def source_revisions(session: Session, version_id: int) -> dict[str, int]:
     """short hash → revision number, for every revision of a source version."""
     return {
-        h[:16]: n for h, n in session.execute(
-            select(Revision.content_hash, Revision.number).where(
-                Revision.version_id == version_id))
+        h[:16]: n
+        for h, n in session.execute(
+            select(Revision.content_hash, Revision.number).where(Revision.version_id == version_id)
+        )
     }
 
 
@@ -96,18 +108,40 @@ def _gc_paused() -> Iterator[None]:
 
 
 def submit_po(
-    session: Session, settings: Settings, task_id: int, name: str, filename: str, data: bytes,
-    *, accept_fuzzy: bool = False, partial: bool = False,
+    session: Session,
+    settings: Settings,
+    task_id: int,
+    name: str,
+    filename: str,
+    data: bytes,
+    *,
+    accept_fuzzy: bool = False,
+    partial: bool = False,
 ) -> dict[str, Any]:
     """Check a translator's PO file for a claimed task and apply it (or store progress)."""
     with _gc_paused():
-        return _submit_po(session, settings, task_id, name, filename, data,
-                          accept_fuzzy=accept_fuzzy, partial=partial)
+        return _submit_po(
+            session,
+            settings,
+            task_id,
+            name,
+            filename,
+            data,
+            accept_fuzzy=accept_fuzzy,
+            partial=partial,
+        )
 
 
 def _submit_po(
-    session: Session, settings: Settings, task_id: int, name: str, filename: str, data: bytes,
-    *, accept_fuzzy: bool, partial: bool,
+    session: Session,
+    settings: Settings,
+    task_id: int,
+    name: str,
+    filename: str,
+    data: bytes,
+    *,
+    accept_fuzzy: bool,
+    partial: bool,
 ) -> dict[str, Any]:
     catalog = read_po(data, name=filename, max_bytes=settings.max_upload_bytes)
     task, key = check_claim(session, task_id, name)
@@ -118,28 +152,54 @@ def _submit_po(
     if _lang_of(lang) != task.lang:
         fresh = f"`transync po {task.id}`"
         problems.append(
-            t_("header Language is %(found)s, but task #%(id)d is for %(lang)s: download the "
-               "PO for this task", found=repr(lang), id=task.id, lang=repr(task.lang),
-               cli=fresh) if lang else
-            t_("header Language is missing, but task #%(id)d is for %(lang)s: download the PO "
-               "for this task", id=task.id, lang=repr(task.lang), cli=fresh))
+            t_(
+                "header Language is %(found)s, but task #%(id)d is for %(lang)s: download the "
+                "PO for this task",
+                found=repr(lang),
+                id=task.id,
+                lang=repr(task.lang),
+                cli=fresh,
+            )
+            if lang
+            else t_(
+                "header Language is missing, but task #%(id)d is for %(lang)s: download the PO "
+                "for this task",
+                id=task.id,
+                lang=repr(task.lang),
+                cli=fresh,
+            )
+        )
     named = meta.get(TASK_HEADER, "").strip()
     if named and named != str(task.id):
-        problems.append(t_("header %(header)s is %(found)s, not %(id)d: this PO is for another "
-                           "task", header=TASK_HEADER, found=named, id=task.id))
+        problems.append(
+            t_(
+                "header %(header)s is %(found)s, not %(id)d: this PO is for another task",
+                header=TASK_HEADER,
+                found=named,
+                id=task.id,
+            )
+        )
     declared = meta.get(HASH_HEADER, "").strip()[:16]
     revisions = source_revisions(session, src.id)
     revision = rev.number
     if declared and declared != rev.content_hash[:16]:
         if declared not in revisions:
-            problems.append(t_("header %(header)s %(hash)s is not a revision of post "
-                               "%(key)s's source; download a fresh PO", header=HASH_HEADER,
-                               hash=declared, key=repr(key), cli=f"`transync po {task.id}`"))
+            problems.append(
+                t_(
+                    "header %(header)s %(hash)s is not a revision of post "
+                    "%(key)s's source; download a fresh PO",
+                    header=HASH_HEADER,
+                    hash=declared,
+                    key=repr(key),
+                    cli=f"`transync po {task.id}`",
+                )
+            )
         else:
             revision = revisions[declared]
     if problems:
-        raise SubmissionError(t_("the PO file was refused; nothing was applied"), path=filename,
-                              problems=problems)
+        raise SubmissionError(
+            t_("the PO file was refused; nothing was applied"), path=filename, problems=problems
+        )
     translations: dict[str, str] = {}
     segments = _segments(session, src.id, rev.number)
     kinds = {s.text: s.kind for s in reversed(segments)}  # the first segment with a text
@@ -147,14 +207,25 @@ def _submit_po(
         if entry.obsolete:
             continue
         if entry.msgctxt != key:
-            problems.append(t_("%(where)s: not an entry of task #%(id)d (post %(key)s)",
-                               where=_where(entry), id=task.id, key=repr(key)))
+            problems.append(
+                t_(
+                    "%(where)s: not an entry of task #%(id)d (post %(key)s)",
+                    where=_where(entry),
+                    id=task.id,
+                    key=repr(key),
+                )
+            )
             continue
         if not entry.msgstr or ("fuzzy" in entry.flags and not accept_fuzzy):
             continue
-        found = check_segment(entry.msgid, entry.msgstr, kind=kinds.get(entry.msgid, ""),
-                              lang=task.lang, text_params=settings.shortcode_text_params,
-                              keep_source=KEEP_SOURCE in entry.flags)
+        found = check_segment(
+            entry.msgid,
+            entry.msgstr,
+            kind=kinds.get(entry.msgid, ""),
+            lang=task.lang,
+            text_params=settings.shortcode_text_params,
+            keep_source=KEEP_SOURCE in entry.flags,
+        )
         if found:
             where = _where(entry)
             problems += [t_("%(where)s: %(problem)s", where=where, problem=p) for p in found]
@@ -168,39 +239,68 @@ def _submit_po(
         known = set(texts)
         unknown = [t for t in translations if t not in known]
     for t in unknown:
-        problems.append(t_("msgid %(msgid)s: not a segment of task #%(id)d",
-                           msgid=repr(_short(t)), id=task.id))
+        problems.append(
+            t_("msgid %(msgid)s: not a segment of task #%(id)d", msgid=repr(_short(t)), id=task.id)
+        )
     if problems:
-        raise SubmissionError(t_("the PO file was refused; nothing was applied"), path=filename,
-                              problems=problems)
+        raise SubmissionError(
+            t_("the PO file was refused; nothing was applied"), path=filename, problems=problems
+        )
     by_position = {i: translations[t] for i, t in enumerate(texts) if t in translations}
-    result = apply_segments(session, settings, task, key, by_position, name, partial=partial,
-                            filename=filename, loaded=(src, rev, segments))
+    result = apply_segments(
+        session,
+        settings,
+        task,
+        key,
+        by_position,
+        name,
+        partial=partial,
+        filename=filename,
+        loaded=(src, rev, segments),
+    )
     if revision != rev.number:
-        result.setdefault("warnings", []).append(nt_(
-            "the PO was made from source r%(made)d; kept the %(n)d segment still present in "
-            "r%(now)d, the task stays open for the rest",
-            "the PO was made from source r%(made)d; kept the %(n)d segments still present in "
-            "r%(now)d, the task stays open for the rest",
-            len(by_position), made=revision, n=len(by_position), now=rev.number))
+        result.setdefault("warnings", []).append(
+            nt_(
+                "the PO was made from source r%(made)d; kept the %(n)d segment still present in "
+                "r%(now)d, the task stays open for the rest",
+                "the PO was made from source r%(made)d; kept the %(n)d segments still present in "
+                "r%(now)d, the task stays open for the rest",
+                len(by_position),
+                made=revision,
+                n=len(by_position),
+                now=rev.number,
+            )
+        )
     return result
 
 
-def import_po(session: Session, settings: Settings, name: str, filename: str, data: bytes,
-              **kw: Any) -> dict[str, Any]:
+def import_po(
+    session: Session, settings: Settings, name: str, filename: str, data: bytes, **kw: Any
+) -> dict[str, Any]:
     """`transync import FILE.po`: the task comes from the X-Transync-Task header."""
     catalog = read_po(data, name=filename, max_bytes=settings.max_upload_bytes)
     value = catalog.metadata.get(TASK_HEADER, "").strip()
     if not value.isdigit():
-        raise SubmissionError(t_("no %(header)s header", header=TASK_HEADER,
-                                 cli=f"use `transync submit TASK_ID --as {name} {filename}`"),
-                              path=filename)
+        raise SubmissionError(
+            t_(
+                "no %(header)s header",
+                header=TASK_HEADER,
+                cli=f"use `transync submit TASK_ID --as {name} {filename}`",
+            ),
+            path=filename,
+        )
     return submit_po(session, settings, int(value), name, filename, data, **kw)
 
 
 def submit_segments(
-    session: Session, settings: Settings, task_id: int, name: str,
-    translations: Mapping[int, str], *, partial: bool, save_only: bool = False,
+    session: Session,
+    settings: Settings,
+    task_id: int,
+    name: str,
+    translations: Mapping[int, str],
+    *,
+    partial: bool,
+    save_only: bool = False,
     keep_source: Collection[int] = (),
 ) -> dict[str, Any]:
     """The browser editor's save and submit: the same checks as a PO file. `save_only`
@@ -211,35 +311,65 @@ def submit_segments(
     segments = [s.text for s in loaded]
     problems = []
     clean: dict[int, str] = {}
-    if any(0 <= pos < len(segments) and text == segments[pos]
-           for pos, text in translations.items()):
+    if any(
+        0 <= pos < len(segments) and text == segments[pos] for pos, text in translations.items()
+    ):
         # a translation accepted before as the source text itself (a name) stays accepted
         carried = task_detail(session, settings, task_id)["segments"]
-        keep_source = {*keep_source, *(i for i, seg in enumerate(carried)
-                                      if seg["translation"] == seg["source"]
-                                      and seg["change"] != "changed")}
+        keep_source = {
+            *keep_source,
+            *(
+                i
+                for i, seg in enumerate(carried)
+                if seg["translation"] == seg["source"] and seg["change"] != "changed"
+            ),
+        }
     for pos, text in translations.items():
         if not 0 <= pos < len(segments):
-            problems.append(t_("segment %(pos)d: not a segment of task #%(task)d", pos=pos,
-                               task=task.id))
+            problems.append(
+                t_("segment %(pos)d: not a segment of task #%(task)d", pos=pos, task=task.id)
+            )
             continue
         if not text or not text.strip():
             continue
-        for p in check_segment(segments[pos], text, kind=loaded[pos].kind, lang=task.lang,
-                               text_params=settings.shortcode_text_params,
-                               keep_source=pos in keep_source):
+        for p in check_segment(
+            segments[pos],
+            text,
+            kind=loaded[pos].kind,
+            lang=task.lang,
+            text_params=settings.shortcode_text_params,
+            keep_source=pos in keep_source,
+        ):
             problems.append(t_("segment %(pos)d: %(problem)s", pos=pos, problem=p))
         clean[pos] = text
     if problems:
-        raise SubmissionError(t_("the translation was refused; nothing was applied"),
-                              problems=problems)
-    return apply_segments(session, settings, task, key, clean, name, partial=partial,
-                          save_only=save_only, loaded=(src, rev, loaded))
+        raise SubmissionError(
+            t_("the translation was refused; nothing was applied"), problems=problems
+        )
+    return apply_segments(
+        session,
+        settings,
+        task,
+        key,
+        clean,
+        name,
+        partial=partial,
+        save_only=save_only,
+        loaded=(src, rev, loaded),
+    )
 
 
 def apply_segments(
-    session: Session, settings: Settings, task: Task, key: str, by_position: Mapping[int, str],
-    actor: str, *, partial: bool, filename: str = "", save_only: bool = False,
+    session: Session,
+    settings: Settings,
+    task: Task,
+    key: str,
+    by_position: Mapping[int, str],
+    actor: str,
+    *,
+    partial: bool,
+    filename: str = "",
+    save_only: bool = False,
     loaded: tuple[Version, Revision, Sequence[Segment]] | None = None,
 ) -> dict[str, Any]:
     """Store progress, or (when every segment is translated) render and submit the post.
@@ -255,21 +385,41 @@ def apply_segments(
     progress = {**(task.progress or {}), **{str(k): v for k, v in by_position.items()}}
     missing = [i for i in range(len(source)) if str(i) not in progress]
     if missing and not partial:
-        raise SubmissionError(nt_(
-            "%(n)d of %(total)d segments is still untranslated (first: segment %(first)d "
-            "%(text)s); translate it",
-            "%(n)d of %(total)d segments are still untranslated (first: segment %(first)d "
-            "%(text)s); translate them",
-            len(missing), n=len(missing), total=len(source), first=missing[0],
-            text=repr(_short(source[missing[0]])),
-            cli="or submit with --partial to save progress and keep the claim"),
-            path=filename or None)
+        raise SubmissionError(
+            nt_(
+                "%(n)d of %(total)d segments is still untranslated (first: segment %(first)d "
+                "%(text)s); translate it",
+                "%(n)d of %(total)d segments are still untranslated (first: segment %(first)d "
+                "%(text)s); translate them",
+                len(missing),
+                n=len(missing),
+                total=len(source),
+                first=missing[0],
+                text=repr(_short(source[missing[0]])),
+                cli="or submit with --partial to save progress and keep the claim",
+            ),
+            path=filename or None,
+        )
     if missing or save_only:
         task.progress = progress
-        record(session, "task", actor, task.post_id, task.lang, task=task.id, state="claimed",
-               progress=len(progress), of=len(source))
-        return {"task": task.id, "state": task.state, "applied": False,
-                "translated": len(progress), "segments": len(source)}
+        record(
+            session,
+            "task",
+            actor,
+            task.post_id,
+            task.lang,
+            task=task.id,
+            state="claimed",
+            progress=len(progress),
+            of=len(source),
+        )
+        return {
+            "task": task.id,
+            "state": task.state,
+            "applied": False,
+            "translated": len(progress),
+            "segments": len(source),
+        }
     from sync.htmlsegments import render_html
     from sync.segments import render_markdown
 
@@ -277,25 +427,34 @@ def apply_segments(
     texts = [progress[str(i)] for i in range(len(source))]
     heads, n_fields = split_fields(kinds)
     title = texts[0] if heads else rev.title
-    body_texts = texts[heads + n_fields:]
+    body_texts = texts[heads + n_fields :]
     render = render_html if rev.body_format == "html" else render_markdown
     try:
         body = render(rev.body, body_texts)
     except ValueError as exc:
-        raise ConflictError(t_("task #%(id)d: could not rebuild the post from its segments: "
-                               "%(problem)s", id=task.id, problem=str(exc))) from exc
+        raise ConflictError(
+            t_(
+                "task #%(id)d: could not rebuild the post from its segments: %(problem)s",
+                id=task.id,
+                problem=str(exc),
+            )
+        ) from exc
     task.progress = progress
     submission = {
-        "format": "segments", "title": title, "body": body, "source_texts": source,
+        "format": "segments",
+        "title": title,
+        "body": body,
+        "source_texts": source,
         "fields": fields_by_name(kinds, texts),
-        "source_revision": rev.number, "source_hash": rev.content_hash[:16],
+        "source_revision": rev.number,
+        "source_hash": rev.content_hash[:16],
         "submitted_by": actor,
     }
     return finish(session, settings, task, key, submission, actor)
 
 
 def _segments(session: Session, version_id: int, number: int) -> tuple[Segment, ...]:
-    from sync.tracker import load_segments
+    from sync.revisions import load_segments
 
     return load_segments(session, [(version_id, number)]).get((version_id, number), ())
 
@@ -306,8 +465,12 @@ def _segment_texts(session: Session, version_id: int, number: int) -> list[str]:
 
 def _where(entry: Any) -> str:
     """An entry's place in the PO file, for problem messages."""
-    return t_("line %(line)s: msgctxt %(msgctxt)s msgid %(msgid)s", line=entry.linenum,
-              msgctxt=repr(entry.msgctxt), msgid=repr(_short(entry.msgid)))
+    return t_(
+        "line %(line)s: msgctxt %(msgctxt)s msgid %(msgid)s",
+        line=entry.linenum,
+        msgctxt=repr(entry.msgctxt),
+        msgid=repr(_short(entry.msgid)),
+    )
 
 
 def _short(text: str, n: int = 60) -> str:

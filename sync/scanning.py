@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +17,7 @@ from sync.db.models import SourceState, utcnow
 from sync.db.session import transaction
 from sync.errors import ConfigError
 from sync.sources import open_source
-from sync.tracker import Progress, ScanReport, scan_sources
+from sync.tracker import Progress, Scan, ScanReport
 
 
 def source_lock_id(uri: str) -> int:
@@ -68,6 +69,46 @@ def resolve_specs(settings: Settings, specs: Sequence[str]) -> list[str]:
     return specs
 
 
+def scan_sources(
+    session: Session,
+    settings: Settings,
+    sources: Sequence[Any],
+    *,
+    actor: str = "scan",
+    progress: Progress | None = None,
+) -> ScanReport:
+    """Read the sources and apply them in the caller's transaction, then let translation
+    memory learn from the translations the scan found current."""
+    scan = Scan(session, settings, actor)
+    report = scan.apply(sources, progress)
+    if not report.touched_posts:  # nothing new to learn (a no-change rescan): skip the
+        scan.spill.close()  # translation memory's imports (rapidfuzz and more) too
+        return report
+    learn_from_scan(session, settings, scan)
+    return report
+
+
+def learn_from_scan(session: Session, settings: Settings, scan: Scan) -> None:
+    """Store the segment pairs of the scan's new current translations in translation
+    memory, then close the scan's spill. Above the tracker, so that the tracker and
+    translation memory never import each other."""
+    from sync.memory import learn, learn_versions
+
+    fallback: set[int] = set()
+    batch: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
+    for n, (pair, item) in enumerate(scan.memory_pairs(fallback), 1):
+        batch[pair].append(item)
+        if n % 5000 == 0:  # learn as we go: memory stays bounded
+            for (source_lang, target_lang), items in batch.items():
+                learn(session, source_lang, target_lang, items)
+            batch.clear()
+    for (source_lang, target_lang), items in batch.items():
+        learn(session, source_lang, target_lang, items)
+    scan.spill.close()
+    if fallback:
+        learn_versions(session, settings, fallback)
+
+
 def run_scan(
     settings: Settings,
     specs: Sequence[str],
@@ -106,10 +147,10 @@ def run_scan(
         if plan:
             from sync.planning import plan_tasks
 
-            plan_tasks(session, settings, report.touched_posts, actor=actor,
-                       changed=report.revised)
-        mark_scanned(session, [s.uri for s in sources if s.uri not in report.failed_sources],
-                     utcnow())
+            plan_tasks(session, settings, report.touched_posts, actor=actor, changed=report.revised)
+        mark_scanned(
+            session, [s.uri for s in sources if s.uri not in report.failed_sources], utcnow()
+        )
     if settings.sqlite and report.new_revisions + report.deleted > 100:
         checkpoint(settings.database_url)
     if not settings.sqlite and report.new_revisions >= ANALYZE_AFTER:

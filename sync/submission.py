@@ -26,9 +26,9 @@ from sync.memory import learn
 from sync.outbox import EXPORT, enqueue
 from sync.people import get_user, require_lang, require_role
 from sync.queue import get_task, state_text
+from sync.revisions import load_segments
 from sync.segments import FIELD_KIND, align, analyze_markdown, with_fields
 from sync.sources.fs import LANG_CODE
-from sync.tracker import load_segments
 from sync.writeback import WriteConflict, conflict_text, write_translation
 
 

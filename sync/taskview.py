@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from sync.config import Settings
 from sync.db.models import Post, Revision, Segment, Suggestion, Task, Version
 from sync.queue import get_task, task_dict
+from sync.revisions import load_segments
 from sync.segments import align, diff_segments
-from sync.tracker import load_segments
 
 
 def suggestions_for(session: Session, task_id: int) -> dict[int, list[dict[str, Any]]]:

@@ -1,0 +1,89 @@
+"""A scan's working state, which its reading, settling, history and writing steps share:
+the session and settings, the snapshot (loaded at first use), the spill holding new
+content, the events and the states before the scan changed them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sync.analysis import analyze_document
+from sync.config import Settings
+from sync.db.models import utcnow
+from sync.segments import Analysis
+from sync.sources.base import Document
+from sync.spill import Spill
+from sync.state import State
+from sync.tracker.rows import ScanReport, Spilled, VRow
+from sync.tracker.snapshot import Snapshot, state_of
+
+
+def analyze(doc: Document) -> Analysis:
+    if doc.analysis is not None:
+        return doc.analysis
+    return analyze_document(doc.title, doc.body, body_format=doc.body_format, fields=doc.fields)
+
+
+class ScanBase:
+    """The state of one scan inside one transaction (see ``sync.tracker.Scan``)."""
+
+    def __init__(
+        self,
+        session: Session,
+        settings: Settings,
+        actor: str = "scan",
+        keys: Sequence[str] | None = None,
+    ) -> None:
+        self.session = session
+        self.settings = settings
+        self.actor = actor
+        self.now = utcnow()
+        self.report = ScanReport()
+        self.keys = keys
+        self._snap: Snapshot | None = None
+        # (kind, post_id, lang, details): a tuple, not a row dict, until written (an initial
+        # scan of 100,000 posts holds 300,000 of them)
+        self.events: list[tuple[str, int | None, str | None, dict[str, Any]]] = []
+        self.before: dict[tuple[int, str], State] = {}
+        self.remembered: set[int] = set()
+        self.spill = Spill()
+        self.sources: dict[str, Any] = {}  # uri → source object, for history look-ups
+        # source revisions found in history and not yet recorded: (post, number) → slot
+        self.historical: dict[tuple[int, int], int] = {}
+        self.historical_rows: list[tuple[VRow, int, str, str, int, int, dt.datetime, str]] = []
+
+    @property
+    def snap(self) -> Snapshot:
+        """Every post and version, loaded at first use: a rescan that finds every file
+        unchanged never needs it (see read_source)."""
+        if self._snap is None:
+            self._snap = Snapshot(self.session, self.keys)
+        return self._snap
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the snapshot was loaded; until it is, nothing can have changed."""
+        return self._snap is not None
+
+    def keep(self, doc: Document) -> Spilled:
+        """Analyze a document and put its content in the spill: only metadata stays."""
+        analysis = analyze(doc)
+        slot = self.spill.put((analysis.segments, doc.body, None))
+        return Spilled(analysis.content_hash, slot, len(analysis.segments))
+
+    def remember(self, v: VRow) -> None:
+        """Note a post's states before this scan changes it, once."""
+        pid = v.post_id
+        if pid in self.remembered:
+            return
+        self.remembered.add(pid)
+        for lang in self.settings.languages:
+            self.before[(pid, lang)] = state_of(self.snap, pid, lang)
+
+    def event(self, kind: str, post_id: int | None, lang: str | None, **details: Any) -> None:
+        self.events.append((kind, post_id, lang, details))
+        if kind in ("revision", "deleted", "restored") and post_id is not None and lang:
+            self.report.revised.add((post_id, lang))

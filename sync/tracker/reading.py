@@ -1,0 +1,315 @@
+"""Reading sources: each document checked, analyzed and staged onto the snapshot; files
+claimed twice or held by another source rejected; files gone marked deleted."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sync.db.models import Post
+from sync.frontmatter import json_safe
+from sync.revisions import chunks
+from sync.segments import Analysis
+from sync.sources.base import Deleted, Document, Problem, Skipped, Unchanged
+from sync.tracker.base import ScanBase
+from sync.tracker.rows import Spilled, VRow
+from sync.tracker.snapshot import known_hashes
+
+Progress = Callable[[int], None]
+
+MAX_ORIGIN = 2048  # versions.origin
+MAX_TITLE = 10_000
+
+
+def unstorable(doc: Document) -> str | None:
+    """Why a document from any source cannot be stored as it is, or None: the database must
+    never be the one to refuse it (PostgreSQL takes no NUL in text; columns have sizes)."""
+    if len(doc.origin) > MAX_ORIGIN:
+        return f"its origin is longer than {MAX_ORIGIN} characters"
+    for name, text in (
+        ("title", doc.title),
+        ("body", doc.body),
+        ("post key", doc.key),
+        ("origin", doc.origin),
+    ):
+        if "\x00" in text:
+            return (
+                f"the {name} contains a NUL character, which no database stores as text; remove it"
+            )
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return (
+                    f"the {name} holds a lone surrogate (broken UTF-16 in the source); fix the text"
+                )
+    for name, text in doc.fields:
+        if "\x00" in text:
+            return f"front-matter field {name} contains a NUL character; remove it"
+    if len(doc.title) > MAX_TITLE:
+        return f"the title is longer than {MAX_TITLE:,} characters"
+    if len(doc.lang) > 16 or (doc.external_id is not None and len(doc.external_id) > 64):
+        return "its language code or id is too long"
+    if not -(2**31) < doc.priority < 2**31:
+        return f"priority {doc.priority} is out of range"
+    return None
+
+
+def is_stub(doc: Document, analysis: Spilled | Analysis) -> bool:
+    """A placeholder: declared by a stub field, or with no text at all (no title, no
+    translatable field, an empty body)."""
+    segments = analysis.segment_count if isinstance(analysis, Spilled) else len(analysis.segments)
+    return doc.stub or (segments == 0 and not doc.body.strip())
+
+
+class Reading(ScanBase):
+    """A scan's reading step: sources to staged versions."""
+
+    def read_source(self, source: Any, progress: Progress | None = None) -> None:
+        """Read one source; documents are staged, problems reported, deletions found."""
+        self.report.sources.append(source.uri)
+        self.sources[source.uri] = source
+        if self.loaded or self.keys is not None:
+            existing = self.snap.by_origin(source.uri)
+            known = {o: v.raw_hash for o, v in existing.items() if not v.deleted}
+        else:  # two columns instead of the snapshot: a rescan usually finds nothing new
+            known = known_hashes(self.session, source.uri)
+        docs: list[Document] = []
+        kept: set[str] = set()
+        problems: list[Problem] = []
+        gone: set[str] = set()
+        for item in source.read(known):
+            if progress:
+                progress(1)
+            if isinstance(item, Skipped):
+                self.report.skipped[item.reason] = self.report.skipped.get(item.reason, 0) + 1
+            elif isinstance(item, Deleted):
+                gone.add(item.origin)
+            elif isinstance(item, Unchanged):
+                self.report.files += 1
+                self.report.unchanged += 1
+                kept.add(item.origin)
+            elif isinstance(item, Problem):
+                problems.append(item)
+                if item.fatal:
+                    break
+                kept.add(item.origin)
+            elif (why := unstorable(item)) is not None:
+                self.report.files += 1
+                problems.append(
+                    Problem(
+                        origin=item.origin[:MAX_ORIGIN], key=item.key, lang=item.lang, reason=why
+                    )
+                )
+                kept.add(item.origin)
+            else:
+                self.report.files += 1
+                try:
+                    spilled = self.keep(item)
+                except Exception as exc:  # noqa: BLE001 - one document's failure is its own
+                    problems.append(
+                        Problem(
+                            origin=item.origin,
+                            key=item.key,
+                            lang=item.lang,
+                            reason=f"could not be read ({type(exc).__name__}: "
+                            f"{exc}); fix it or leave it out of the source",
+                        )
+                    )
+                    kept.add(item.origin)
+                    continue
+                docs.append(
+                    dataclasses.replace(
+                        item, body="", analysis=spilled, stub=is_stub(item, spilled)
+                    )
+                )
+        self.report.problems.extend(
+            dataclasses.replace(p, source=p.source or source.uri) for p in problems
+        )
+        if any(p.fatal for p in problems):
+            self.report.failed_sources.add(source.uri)
+            return  # nothing of an unreadable source is applied, nothing is deleted
+        if not docs and not problems and not gone and kept == known.keys():
+            return  # every file unchanged, none gone: nothing to stage, nothing deleted
+        existing = self.snap.by_origin(source.uri)
+        docs = self.reject_duplicates(docs, existing, kept)
+        docs = self.reject_other_origins(docs, source.uri, kept)
+        self.create_posts(sorted({d.key for d in docs} - self.snap.posts.keys()))
+        claimed = {d.origin for d in docs} | kept
+        for doc in docs:
+            self.stage(doc, existing.get(doc.origin))
+        complete = getattr(source, "complete", True)  # an incremental read lists only changes
+        for origin, v in existing.items():
+            moved = v.origin != origin  # read again under a new origin (renamed, new permalink)
+            if origin in claimed or v.deleted or moved or (not complete and origin not in gone):
+                continue
+            self.remember(v)
+            v.deleted = True
+            v.dirty = True
+            self.report.deleted += 1
+            self.report.touched_posts.add(v.post_id)
+            self.event("deleted", v.post_id, v.lang, origin=origin, revision=v.revision)
+
+    def create_posts(self, keys: Sequence[str]) -> None:
+        """Insert new posts in bulk, ids returned in order."""
+        table = Post.__table__
+        for chunk in chunks(keys):
+            ids = self.session.execute(
+                table.insert().returning(table.c.id, sort_by_parameter_order=True),
+                [{"key": k, "created_at": self.now} for k in chunk],
+            ).scalars()
+            for key, pid in zip(chunk, ids, strict=True):
+                self.snap.posts[key] = pid
+                self.snap.source_lang[pid] = None
+                self.report.new_posts += 1
+
+    def reject_duplicates(
+        self, docs: list[Document], existing: dict[str, VRow], kept: set[str]
+    ) -> list[Document]:
+        """Two files may not claim one (post, language); each such file is reported."""
+        by_slot: dict[tuple[str, str], list[Document]] = defaultdict(list)
+        for d in docs:
+            by_slot[(d.key, d.lang)].append(d)
+        held = {}
+        for origin in kept:  # unchanged files keep their slot
+            v = existing.get(origin)
+            if v is not None:
+                held[(v.post_id, v.lang)] = origin
+        accepted = []
+        for (key, lang), group in by_slot.items():
+            pid = self.snap.posts.get(key)
+            holder = held.get((pid, lang)) if pid is not None else None
+            if len(group) == 1 and holder in (None, group[0].origin):
+                accepted.append(group[0])
+                continue
+            others = sorted({d.origin for d in group} | ({holder} if holder else set()))
+            for d in group:
+                self.report.problems.append(
+                    Problem(
+                        origin=d.origin,
+                        key=key,
+                        lang=lang,
+                        reason=f"post {key!r} in {lang} is claimed by {len(others)} files "
+                        f"({', '.join(others)}); give each a distinct translationKey",
+                    )
+                )
+                kept.add(d.origin)
+        return sorted(accepted, key=lambda d: d.origin)
+
+    def reject_other_origins(
+        self, docs: list[Document], uri: str, kept: set[str]
+    ) -> list[Document]:
+        """A (post, language) that another source holds (a live version read from elsewhere)
+        is not taken over: the document is rejected with both origins named, and what was
+        recorded stays. Scanning two exports of the same post never alternates."""
+        accepted = []
+        for d in docs:
+            pid = self.snap.posts.get(d.key)
+            holder = self.snap.versions.get((pid, d.lang)) if pid is not None else None
+            if holder is not None and holder.source != uri and holder.alive:
+                self.report.problems.append(
+                    Problem(
+                        origin=d.origin,
+                        key=d.key,
+                        lang=d.lang,
+                        source=uri,
+                        reason=f"in {uri}: post {d.key!r} in {d.lang} is already read from "
+                        f"{holder.source} ({holder.origin}); one origin per post and language: "
+                        "remove one of them, or give this one another key",
+                    )
+                )
+                kept.add(d.origin)
+                continue
+            accepted.append(d)
+        return accepted
+
+    def stage(
+        self,
+        doc: Document,
+        at_origin: VRow | None,
+        source_texts: Sequence[str | None] | None = None,
+        *,
+        baseline: str | None = None,
+    ) -> VRow:
+        """Apply one parsed document to the in-memory snapshot. ``baseline``: write-back
+        says how the translation's based-on revision is known (``recorded``)."""
+        if doc.key not in self.snap.posts:
+            self.create_posts([doc.key])
+        pid = self.snap.posts[doc.key]
+        if at_origin is not None and (at_origin.post_id, at_origin.lang) != (pid, doc.lang):
+            # the file now belongs to another post or language: the old version is gone
+            if not at_origin.deleted:
+                self.remember(at_origin)
+                at_origin.deleted = True
+                at_origin.dirty = True
+                self.report.deleted += 1
+                self.report.touched_posts.add(at_origin.post_id)
+                self.event("deleted", at_origin.post_id, at_origin.lang, origin=doc.origin)
+        v = self.snap.versions.get((pid, doc.lang))
+        if v is None:
+            v = VRow(
+                id=None,
+                post_id=pid,
+                lang=sys.intern(doc.lang),
+                source=doc.source,
+                origin=doc.origin,
+            )
+            v.first_seen = True
+            self.snap.versions[(pid, doc.lang)] = v
+            self.report.new_versions += 1
+        else:
+            self.remember(v)
+        analysis = doc.analysis if isinstance(doc.analysis, Spilled) else self.keep(doc)
+        if source_texts is not None:  # write-back: the source each segment translates
+            segments, body, _ = self.spill.get(analysis.slot)
+            if len(source_texts) == len(segments):
+                self.spill.memory[analysis.slot] = (segments, body, tuple(source_texts))
+        if v.deleted or v.revision == 0:
+            if v.revision:
+                self.report.restored += 1
+                self.event("restored", pid, doc.lang, origin=doc.origin)
+            v.first_seen = True
+        if analysis.content_hash != v.content_hash:
+            v.revision += 1
+            v.content_hash = analysis.content_hash
+            v.spill, v.slot = self.spill, analysis.slot
+            v.segment_count = analysis.segment_count
+            v.body_format = doc.body_format
+            self.report.new_revisions += 1
+            self.event(
+                "revision",
+                pid,
+                doc.lang,
+                revision=v.revision,
+                hash=analysis.short_hash,
+                origin=doc.origin,
+            )
+        if v.draft != doc.draft and not v.first_seen:
+            self.event("draft" if doc.draft else "undraft", pid, doc.lang)
+        if not v.first_seen and v.origin != doc.origin:
+            self.event("moved", pid, doc.lang, previous=v.origin, origin=doc.origin)
+        v.deleted = False
+        v.source, v.origin = sys.intern(doc.source), doc.origin  # one copy per source
+        v.title, v.draft, v.raw_hash, v.date = doc.title, doc.draft, doc.raw_hash, doc.date
+        v.declared_source_lang = doc.source_lang
+        # a declared source_hash counts when it is new: an ack later is not undone by an edit
+        if doc.source_hash and (v.first_seen or doc.source_hash != v.declared_hash):
+            v.declared_source_hash = doc.source_hash
+        v.declared_hash = doc.source_hash
+        v.front_matter = json_safe(doc.front_matter)
+        v.priority, v.due, v.external_id = doc.priority, doc.due, doc.external_id
+        was_stub = v.stub and v.revision > 1
+        v.stub = doc.stub or (
+            analysis.segment_count == 0
+            and not doc.body.strip()
+            and not isinstance(doc.analysis, Spilled)
+        )
+        if was_stub and not v.stub:
+            v.first_seen = True  # a placeholder became a translation: judged as new
+        v.forced_baseline = baseline
+        v.dirty = True
+        self.report.touched_posts.add(pid)
+        return v

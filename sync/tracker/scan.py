@@ -1,0 +1,57 @@
+"""The scan: reading, settling and writing composed, and what the scan's new content
+teaches translation memory (the learning itself is :mod:`sync.scanning`'s, above)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sync.segments import Segment, align
+from sync.state import State
+from sync.tracker.reading import Progress, Reading
+from sync.tracker.rows import ScanReport
+from sync.tracker.settling import Settling
+from sync.tracker.snapshot import source_version, state_of
+from sync.tracker.writing import Writing
+
+
+class Scan(Reading, Settling, Writing):
+    """One scan of some sources inside one transaction."""
+
+    def apply(self, sources: Sequence[Any], progress: Progress | None = None) -> ScanReport:
+        """Read the sources, then settle and write what they changed, in the caller's
+        transaction. The spill stays open (``memory_pairs`` reads it): the caller closes it."""
+        for source in sources:
+            self.read_source(source, progress)
+        if not self.loaded:  # every file unchanged: nothing staged, nothing to settle or write
+            return self.report
+        self.settle()
+        return self.write()
+
+    def memory_pairs(
+        self, fallback: set[int]
+    ) -> Iterator[tuple[tuple[str, str], tuple[str, str, str]]]:
+        """Translation-memory pairs from this scan's new content: (source, translation)
+        segments of every current translation that got a new revision or a new based-on.
+        Posts whose segments are not in the spill are added to `fallback` (a database pass)."""
+        keys = {pid: key for key, pid in self.snap.posts.items()}
+        for pid in sorted(self.report.touched_posts):
+            src = source_version(self.snap, pid)
+            if src is None or not src.alive:
+                continue
+            source_segments: tuple[Segment, ...] | None = None  # read from the spill once
+            for lang in self.settings.languages:
+                v = self.snap.versions.get((pid, lang))
+                if v is None or v is src or state_of(self.snap, pid, lang) is not State.CURRENT:
+                    continue
+                if not v.revised and not src.revised:
+                    continue  # nothing new to learn from this pair
+                if not v.revised or not src.revised:
+                    fallback.add(pid)
+                    continue
+                if source_segments is None:
+                    source_segments = src.new_segments or ()
+                source, target = source_segments, v.new_segments or ()
+                for s, t in zip(source, align(source, target), strict=True):
+                    if t is not None:
+                        yield (src.lang, lang), (s.text, t, f"{keys[pid]} [{lang}]")

@@ -1,0 +1,199 @@
+"""Settling what a scan staged: each touched post's source language, each translation's
+based-on revision and how it is known (recorded, declared, history, assumed), and the
+changed, added and removed counts of stale translations."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, select
+
+from sync.db.models import Post, Revision
+from sync.errors import SourceError
+from sync.revisions import chunks, load_segments
+from sync.segments import diff_segments
+from sync.state import State
+from sync.tracker.history import History
+from sync.tracker.rows import VRow
+from sync.tracker.snapshot import choose_source_lang, source_version, state_of
+from sync.words import count_words
+
+
+class Settling(History):
+    """A scan's settling step (it asks git history through ``History``)."""
+
+    def settle(self) -> None:
+        """Source languages, based-on revisions (and how they are known) and stale counts of
+        every touched post."""
+        touched = sorted(self.report.touched_posts)
+        by_post: dict[int, list[VRow]] = defaultdict(list)
+        for (pid, _lang), v in self.snap.versions.items():
+            if pid in self.report.touched_posts:
+                by_post[pid].append(v)
+        lang_changes: list[dict[str, Any]] = []
+        changed_source: set[int] = set()
+        for pid, path in self.lost_originals(touched, by_post).items():
+            lang = self.settings.source_lang
+            self.snap.source_lang[pid] = lang  # its original is gone: the rest are orphans
+            lang_changes.append({"_id": pid, "source_lang": lang})
+            changed_source.add(pid)
+            self.event("source_lang", pid, lang, previous=None, deleted_original=path)
+        for pid in touched:
+            old = self.snap.source_lang.get(pid)
+            new = choose_source_lang(by_post[pid], old, self.settings)
+            if new != old:
+                self.snap.source_lang[pid] = new
+                lang_changes.append({"_id": pid, "source_lang": new})
+                changed_source.add(pid)
+                if old is not None:
+                    self.event("source_lang", pid, new, previous=old)
+        evidence = self.history_evidence(touched, by_post)
+        hashes = self.source_revision_hashes(touched, by_post, evidence)
+        found = self.historical_revisions(evidence, hashes)
+        for pid in touched:
+            src = source_version(self.snap, pid)
+            for v in by_post[pid]:
+                if v is src or src is None:
+                    if v is src and (v.based_on_revision is not None or v.baseline is not None):
+                        v.based_on_revision = v.baseline = None
+                        v.dirty = True
+                    continue
+                if not v.live:  # gone, or a stub: missing, made from nothing
+                    continue
+                declared = v.declared_source_hash
+                matched = (
+                    hashes.get((src.id, declared[:16])) if declared and src.id is not None else None
+                )
+                if declared and src.revised and src.content_hash[:16] == declared[:16]:
+                    matched = src.revision
+                if matched is not None:
+                    self.set_base(v, matched, v.forced_baseline or "declared")
+                elif v.first_seen and id(v) in found:
+                    self.set_base(v, found[id(v)], "history")
+                elif v.first_seen or v.based_on_revision is None or pid in changed_source:
+                    self.set_base(v, src.revision, v.forced_baseline or "assumed")
+                elif v.forced_baseline:
+                    self.set_base(v, v.based_on_revision, v.forced_baseline)
+                if v.first_seen and v.baseline:
+                    self.report.baselines[v.baseline] = self.report.baselines.get(v.baseline, 0) + 1
+        posts = Post.__table__
+        for chunk in chunks(lang_changes):
+            self.session.execute(posts.update().where(posts.c.id == bindparam("_id")), chunk)
+        self.count_changes(touched)
+
+    def lost_originals(
+        self, touched: Sequence[int], by_post: dict[int, list[VRow]]
+    ) -> dict[int, str]:
+        """post → path, for posts seen without a source yet, none of whose versions is in
+        TRANSYNC_SOURCE_LANG, when git history shows a file there that was deleted: a page
+        left in Russian after its English original was deleted is an orphan, not a
+        Russian source to translate into English."""
+        if self.settings.history == "off":
+            return {}
+        from sync.sources.fs import translation_origin
+
+        lang = self.settings.source_lang
+        wanted: dict[str, dict[int, list[str]]] = defaultdict(dict)
+        for pid in touched:
+            if self.snap.source_lang.get(pid) is not None:
+                continue
+            live = [v for v in by_post[pid] if v.live and v.source.startswith("fs:")]
+            if not live or any(v.lang == lang for v in by_post[pid] if v.live):
+                continue
+            v = live[0]
+            try:
+                there = translation_origin(v.origin, v.lang, lang)
+            except ValueError:
+                continue
+            # the default language may also be written with no suffix: posts/x.md
+            plain = there.replace(f".{lang}.", ".", 1) if f".{lang}." in there else there
+            wanted[v.source][pid] = list(dict.fromkeys((there, plain)))
+        lost: dict[int, str] = {}
+        for uri, candidates in wanted.items():
+            history = self.git_history(uri)
+            if history is None:
+                continue
+            try:
+                gone = history.deleted([p for paths in candidates.values() for p in paths])
+            except SourceError:
+                continue
+            for pid, paths in candidates.items():
+                found = next((p for p in paths if p in gone), None)
+                if found is not None:
+                    lost[pid] = found
+        return lost
+
+    @staticmethod
+    def set_base(v: VRow, revision: int, baseline: str) -> None:
+        if (v.based_on_revision, v.baseline) != (revision, baseline):
+            v.based_on_revision, v.baseline = revision, baseline
+            v.dirty = True
+
+    def source_revision_hashes(
+        self, touched: Sequence[int], by_post: dict[int, list[VRow]], evidence: dict[int, Any]
+    ) -> dict[tuple[int, str], int]:
+        """(source version id, hash) → revision number for the sources of translations that
+        declare a source_hash or have history: the short (16) and the full hash both."""
+        wanted = {src.id for _v, src, _ev in evidence.values() if src.id is not None}
+        for pid in touched:
+            if any(v.declared_source_hash for v in by_post[pid]):
+                src = source_version(self.snap, pid)
+                if src is not None and src.id is not None:
+                    wanted.add(src.id)
+        found: dict[tuple[int, str], int] = {}
+        for chunk in chunks(sorted(wanted)):
+            rows = self.session.execute(
+                select(Revision.version_id, Revision.content_hash, Revision.number).where(
+                    Revision.version_id.in_(chunk)
+                )
+            )
+            for vid, h, n in rows:
+                found[(vid, h[:16])] = n
+                found[(vid, h)] = n
+        return found
+
+    def count_changes(self, post_ids: Sequence[int]) -> None:
+        """changed/added/removed since each stale translation's based-on revision."""
+        needs: list[tuple[VRow, VRow]] = []
+        for pid in post_ids:
+            src = source_version(self.snap, pid)
+            for lang in self.settings.languages:
+                v = self.snap.versions.get((pid, lang))
+                if v is None or src is None or v is src:
+                    continue
+                state = state_of(self.snap, pid, lang)
+                if state is State.STALE:
+                    needs.append((v, src))
+                    if v.stale_since is None:
+                        v.stale_since = self.now
+                        v.dirty = True
+                elif (
+                    v.stale_since is not None
+                    or v.changed_segments
+                    or v.added_segments
+                    or (v.removed_segments or v.stale_words)
+                ):
+                    v.stale_since = None
+                    v.changed_segments = v.added_segments = v.removed_segments = 0
+                    v.stale_words = 0
+                    v.dirty = True
+        wanted = {(src.id, v.based_on_revision) for v, src in needs}
+        wanted |= {(src.id, src.revision) for v, src in needs if not src.revised}
+        segs = load_segments(self.session, wanted)
+        for v, src in needs:
+            new = src.new_segments if src.revised else segs.get((src.id, src.revision), ())
+            slot = self.historical.get((src.post_id, v.based_on_revision))
+            if slot is not None:  # a source revision found in history in this scan
+                old = self.spill.get(slot)[0]
+            else:
+                old = segs.get((src.id, v.based_on_revision), ())
+            d = diff_segments(old, new)
+            counts = (d.changed, d.added, d.removed)
+            if counts != (v.changed_segments, v.added_segments, v.removed_segments):
+                v.changed_segments, v.added_segments, v.removed_segments = counts
+                v.dirty = True
+            words = sum(count_words(op.new_text) for op in d.ops if op.tag in ("changed", "added"))
+            if words != v.stale_words:
+                v.stale_words, v.dirty = words, True
