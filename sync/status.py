@@ -1,13 +1,11 @@
-"""The status matrix: posts × languages, loaded in one pass and filtered in memory."""
+"""The status matrix loaded with SQLAlchemy: every post with its versions and open tasks in
+three queries (sync.matrix holds the values), and the web's shared snapshot of it."""
 
 from __future__ import annotations
 
-import datetime as dt
-import fnmatch
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -15,103 +13,19 @@ from sqlalchemy.orm import Session, defer
 
 from sync.config import Settings
 from sync.db.models import OPEN_TASK_STATES, Post, Task, Version
-from sync.state import STATES, State, translation_state
-
-
-def iso(value: dt.datetime | None) -> str | None:
-    """RFC 3339 UTC with a Z: ``2026-11-28T07:00:00Z``."""
-    if value is None:
-        return None
-    return value.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-@dataclass(slots=True)
-class Cell:
-    state: State
-    version: Any | None  # a Version row (or None when missing)
-    task: Any | None = None
-
-    def words(self, source: Any | None) -> int:
-        """The work in words: a source's own, a stale translation's changed and added source
-        segments, a missing one's whole source; none for the rest (sync.words)."""
-        if self.state is State.SOURCE:
-            return self.version.words or 0
-        if self.state is State.STALE:
-            return self.version.stale_words or 0
-        if self.state is State.MISSING and source is not None and not source.deleted:
-            return source.words or 0
-        return 0
-
-    def as_dict(self, source: Any | None) -> dict[str, Any]:
-        out: dict[str, Any] = {"state": str(self.state), "words": self.words(source)}
-        v = self.version
-        if v is not None and self.state is State.MISSING and v.stub and not v.deleted:
-            out["detail"] = "stub"  # a placeholder file the site keeps: missing all the same
-            out["origin"] = v.origin
-        if v is not None and self.state is not State.MISSING:
-            out["revision"] = v.revision
-            if self.state is not State.SOURCE:
-                out["based_on_revision"] = v.based_on_revision
-                if self.state in (State.CURRENT, State.STALE):
-                    out["baseline"] = v.baseline or "assumed"
-                if self.state is State.STALE:
-                    out["changed_segments"] = v.changed_segments
-                    out["added_segments"] = v.added_segments
-                    out["removed_segments"] = v.removed_segments
-                if source is not None:
-                    out["total_segments"] = source.segment_count
-                if self.state is State.STALE:
-                    out["stale_since"] = iso(v.stale_since)
-            out["draft"] = v.draft
-            out["origin"] = v.origin
-        if self.task is not None:
-            out["task"] = {
-                "id": self.task.id,
-                "state": self.task.state,
-                "assignee": self.task.assignee,
-            }
-        return out
-
-
-@dataclass(slots=True)
-class Row:
-    post: Any
-    source: Any | None
-    cells: dict[str, Cell] = field(default_factory=dict)
-
-    @property
-    def title(self) -> str:
-        if self.source is not None:
-            return self.source.title
-        for cell in self.cells.values():
-            if cell.version is not None:
-                return cell.version.title
-        return self.post.key
-
-    def as_dict(self) -> dict[str, Any]:
-        src = self.source
-        return {
-            "key": self.post.key,
-            "source_lang": self.post.source_lang,
-            "source_revision": src.revision if src else None,
-            "source_hash": src.content_hash[:16] if src else None,
-            "title": self.title,
-            "draft": bool(src.draft) if src else False,
-            "versions": {lang: c.as_dict(src) for lang, c in self.cells.items()},
-        }
-
-
-def cell_state(post: Any, lang: str, v: Any | None, src: Any | None) -> State:
-    alive = v is not None and not v.deleted and not v.stub
-    if lang == post.source_lang and alive:
-        return State.SOURCE
-    return translation_state(
-        version_alive=alive,
-        source_alive=src is not None and not src.deleted and not src.stub,
-        based_on=v.based_on_revision if v is not None else None,
-        source_revision=src.revision if src is not None else None,
-    )
-
+from sync.matrix import (  # noqa: F401 - the matrix's values, re-exported for their users
+    BASELINES,
+    Cell,
+    Filters,
+    Row,
+    Summary,
+    baseline_of,
+    cell_state,
+    iso,
+    status_document,
+    stream_document,
+    summarize,
+)
 
 LIGHT_VERSION_SKIP = ("front_matter", "date", "updated_at")
 
@@ -183,99 +97,6 @@ def load_rows(
             row.cells[lang] = Cell(cell_state(p, lang, v, src), v, tasks.get((p.id, lang)))
         rows.append(row)
     return rows
-
-
-@dataclass(frozen=True, kw_only=True)
-class Filters:
-    langs: tuple[str, ...] = ()
-    states: tuple[str, ...] = ()
-    post: str | None = None
-    text: str | None = None
-    translator: str | None = None
-    baselines: tuple[str, ...] = ()
-
-    def keep(self, row: Row, langs: Sequence[str]) -> bool:
-        if self.post and not (
-            fnmatch.fnmatchcase(row.post.key, self.post) or self.post in row.post.key
-        ):
-            return False
-        if self.text and self.text.casefold() not in (row.post.key + " " + row.title).casefold():
-            return False
-        cells = [row.cells[lang] for lang in langs]
-        if self.states and not any(str(c.state) in self.states for c in cells):
-            return False
-        if self.translator and not any(
-            c.task is not None and c.task.assignee == self.translator for c in cells
-        ):
-            return False
-        if self.baselines and not any(baseline_of(c) in self.baselines for c in cells):
-            return False
-        return True
-
-
-BASELINES = ("recorded", "declared", "history", "assumed")
-
-
-def baseline_of(cell: Cell) -> str | None:
-    """How a translation's based-on revision is known; None unless it is current or stale
-    (a source, a missing or an orphaned translation is judged against nothing)."""
-    if cell.version is None or cell.state not in (State.CURRENT, State.STALE):
-        return None
-    return cell.version.baseline or "assumed"
-
-
-def summarize(rows: Sequence[Row], langs: Sequence[str]) -> dict[str, dict[str, int]]:
-    """Per language: how many posts are in each state, how many translations have an
-    assumed baseline (first seen with no evidence of the source they were made from), and
-    the words of the missing and stale ones (``words_pending``)."""
-    summary = {lang: {**{str(s): 0 for s in STATES}, "assumed": 0, "words_pending": 0}
-               for lang in langs}
-    for row in rows:
-        for lang in langs:
-            cell = row.cells[lang]
-            counts = summary[lang]
-            counts[str(cell.state)] += 1
-            if baseline_of(cell) == "assumed":
-                counts["assumed"] += 1
-            if cell.state in (State.MISSING, State.STALE):
-                counts["words_pending"] += cell.words(row.source)
-    return summary
-
-
-def status_document(
-    rows: Sequence[Row],
-    settings: Settings,
-    filters: Filters = Filters(),
-    *,
-    page: int | None = None,
-    per_page: int | None = None,
-) -> dict[str, Any]:
-    """The object `transync status --json` prints and GET /api/v1/status returns."""
-    langs = [lang for lang in settings.languages if not filters.langs or lang in filters.langs]
-    kept = [r for r in rows if filters.keep(r, langs)]
-    shown = kept
-    doc: dict[str, Any] = {"languages": list(settings.languages)}
-    if page is not None and per_page is not None:
-        start = (page - 1) * per_page
-        shown = kept[start : start + per_page]
-    posts = []
-    for r in shown:
-        d = r.as_dict()
-        if filters.langs:
-            d["versions"] = {k: v for k, v in d["versions"].items() if k in langs}
-        posts.append(d)
-    doc["posts"] = posts
-    doc["summary"] = summarize(kept, settings.languages)
-    if settings.word_rates:  # the price of the pending words, where a rate is set
-        from sync.words import price
-
-        doc["currency"] = settings.currency
-        for lang, rate in settings.word_rates.items():
-            doc["summary"][lang]["cost_pending"] = price(
-                doc["summary"][lang]["words_pending"], rate)
-    if page is not None and per_page is not None:
-        doc.update(page=page, per_page=per_page, total=len(kept))
-    return doc
 
 
 SNAPSHOT_TTL = 15.0  # seconds: how long a snapshot that may miss a late commit is trusted

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-from rich.table import Table
 
 from sync.cli import (
     EXIT_OK,
@@ -20,9 +18,11 @@ from sync.cli import (
     pass_ctx,
     print_json,
 )
-from sync.db.session import transaction
+from sync.matrix import Filters, Row, status_document, stream_document
 from sync.state import State
-from sync.status import Filters, load_rows, status_document
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 STYLE = {
     "source": "bold white on blue",
@@ -58,6 +58,14 @@ def scan(ctx: Context, sources: tuple[str, ...], as_json: bool, actor: str) -> i
 
     settings = ctx.settings
     if sys.stderr.isatty() and not as_json:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+        )
+
         with Progress(
             SpinnerColumn(), TextColumn("scanning"), BarColumn(), MofNCompleteColumn(),
             TextColumn("files"), console=err, transient=True,
@@ -104,6 +112,53 @@ BASELINE_WORDS = {
     "history": "dated by git history",
     "assumed": "assumed current (no evidence)",
 }
+
+
+def matrix_rows(settings: Any) -> Iterator[Row]:
+    """Every post's row, read with the database driver alone (sync.matrixdb: no SQLAlchemy
+    to import); through SQLAlchemy when that cannot read it, whose errors say what is wrong
+    (no database, no schema: run `transync init`)."""
+    from sync.matrixdb import connect, iter_rows
+
+    try:
+        conn, marker = connect(settings.database_url)
+    except Exception:  # noqa: BLE001 - the SQLAlchemy path reports it properly
+        conn = None
+    if conn is not None:
+        try:
+            rows = iter_rows(conn, marker, settings)
+            first = next(rows, None)  # an error shows before a byte is written
+        except Exception:  # noqa: BLE001
+            conn.close()
+        else:
+            try:
+                if first is not None:
+                    yield first
+                    yield from rows
+            finally:
+                conn.close()
+            return
+    from sync.db.session import transaction
+    from sync.status import load_rows
+
+
+    with transaction(settings.database_url, readonly=True) as session:
+        yield from load_rows(session, settings)
+
+
+def write_chunks(chunks: Iterator[str], size: int = 1 << 16) -> None:
+    """Write text to standard output in pieces of about `size` characters, then a newline."""
+    buffer: list[str] = []
+    held = 0
+    for chunk in chunks:
+        buffer.append(chunk)
+        held += len(chunk)
+        if held >= size:
+            sys.stdout.write("".join(buffer))
+            buffer, held = [], 0
+    buffer.append("\n")
+    sys.stdout.write("".join(buffer))
+    sys.stdout.flush()
 
 
 def age(since: dt.datetime | None) -> str:
@@ -172,49 +227,52 @@ def status(ctx: Context, langs: tuple[str, ...], states: tuple[str, ...], post: 
         page = 1
     if page and not per_page:
         per_page = 50
-    with transaction(settings.database_url, readonly=True) as session:
-        rows = load_rows(session, settings)
-        doc = status_document(rows, settings, filters, page=page, per_page=per_page)
-        if as_json:
-            print_json(doc)
-            return
-        shown_langs = [lang for lang in settings.languages if not langs or lang in langs]
-        by_key = {r.post.key: r for r in rows}
-        table = Table(show_lines=False, header_style="bold")
-        # keys and states are never cut: at narrow widths the title gives way first, then
-        # everything wraps (a key folds at the column edge rather than losing letters)
-        keys = [len(p["key"]) for p in doc["posts"]] or [4]
-        table.add_column("post", overflow="fold", min_width=min(max(keys), 24))
-        table.add_column("title", max_width=40, overflow="fold", ratio=1, min_width=6)
+    if as_json:  # written as it is read: no post is held longer than its line takes
+        indent = 2 if sys.stdout.isatty() else None
+        write_chunks(stream_document(matrix_rows(settings), settings, filters, page=page,
+                                     per_page=per_page, indent=indent))
+        return
+    from rich.table import Table
+
+    rows = list(matrix_rows(settings))
+    doc = status_document(rows, settings, filters, page=page, per_page=per_page)
+    shown_langs = [lang for lang in settings.languages if not langs or lang in langs]
+    by_key = {r.post.key: r for r in rows}
+    table = Table(show_lines=False, header_style="bold")
+    # keys and states are never cut: at narrow widths the title gives way first, then
+    # everything wraps (a key folds at the column edge rather than losing letters)
+    keys = [len(p["key"]) for p in doc["posts"]] or [4]
+    table.add_column("post", overflow="fold", min_width=min(max(keys), 24))
+    table.add_column("title", max_width=40, overflow="fold", ratio=1, min_width=6)
+    for lang in shown_langs:
+        table.add_column(lang, overflow="fold", min_width=9)
+    for p in doc["posts"]:
+        row = by_key[p["key"]]
+        cells = []
         for lang in shown_langs:
-            table.add_column(lang, overflow="fold", min_width=9)
-        for p in doc["posts"]:
-            row = by_key[p["key"]]
-            cells = []
-            for lang in shown_langs:
-                cell = row.cells[lang]
-                cells.append(f"[{STYLE[str(cell.state)]}]{escape(cell_text(cell, row.source))}[/]")
-            table.add_row(escape(p["key"]), escape(p["title"]), *cells)
-        out.print(table)
-        if any(row.cells[lang].state is State.STALE for p in doc["posts"]
-               for row in (by_key[p["key"]],) for lang in shown_langs):
-            out.print("stale: words to translate, ~changed +added -removed segments, and how "
-                      "long ago the source changed", markup=False)
-        for lang in settings.languages:
-            counts = doc["summary"][lang]
-            total = sum(counts[str(s)] for s in State) - counts["source"]
-            done = counts["current"]
-            pct = f"{100 * done / total:.0f}%" if total else "-"
-            parts = ", ".join(f"{s} {counts[str(s)]}" for s in State if counts[str(s)])
-            assumed = f" ({counts['assumed']} assumed)" if counts.get("assumed") else ""
-            pending = f" — {counts['words_pending']} words pending" if counts.get(
-                "words_pending") else ""
-            if "cost_pending" in counts and counts["words_pending"]:
-                pending += f" ({counts['cost_pending']:.2f} {doc['currency']})"
-            out.print(f"{lang}: {parts or 'no posts'} — {pct} current{assumed}{pending}")
-        if "total" in doc:
-            out.print(f"page {doc['page']} of {max(1, -(-doc['total'] // doc['per_page']))} "
-                      f"({doc['total']} posts)")
+            cell = row.cells[lang]
+            cells.append(f"[{STYLE[str(cell.state)]}]{escape(cell_text(cell, row.source))}[/]")
+        table.add_row(escape(p["key"]), escape(p["title"]), *cells)
+    out.print(table)
+    if any(row.cells[lang].state is State.STALE for p in doc["posts"]
+           for row in (by_key[p["key"]],) for lang in shown_langs):
+        out.print("stale: words to translate, ~changed +added -removed segments, and how "
+                  "long ago the source changed", markup=False)
+    for lang in settings.languages:
+        counts = doc["summary"][lang]
+        total = sum(counts[str(s)] for s in State) - counts["source"]
+        done = counts["current"]
+        pct = f"{100 * done / total:.0f}%" if total else "-"
+        parts = ", ".join(f"{s} {counts[str(s)]}" for s in State if counts[str(s)])
+        assumed = f" ({counts['assumed']} assumed)" if counts.get("assumed") else ""
+        pending = f" — {counts['words_pending']} words pending" if counts.get(
+            "words_pending") else ""
+        if "cost_pending" in counts and counts["words_pending"]:
+            pending += f" ({counts['cost_pending']:.2f} {doc['currency']})"
+        out.print(f"{lang}: {parts or 'no posts'} — {pct} current{assumed}{pending}")
+    if "total" in doc:
+        out.print(f"page {doc['page']} of {max(1, -(-doc['total'] // doc['per_page']))} "
+                  f"({doc['total']} posts)")
 
 
 @cli.command()
@@ -227,6 +285,8 @@ def diff(ctx: Context, key: str, lang: str, as_json: bool) -> None:
     from sync.history import translation_diff
 
     settings = ctx.settings
+    from sync.db.session import transaction
+
     with transaction(settings.database_url, readonly=True) as session:
         d = translation_diff(session, settings, key, lang)
     if as_json:
@@ -266,6 +326,8 @@ def ack(ctx: Context, key: str, lang: str | None, actor: str | None, as_json: bo
 
     settings = ctx.settings
     actor = actor or _user()
+    from sync.db.session import transaction
+
     with transaction(settings.database_url) as session:
         acked = acknowledge(session, settings, key, lang, actor)
         from sync.planning import plan_tasks
@@ -314,6 +376,8 @@ def log_cmd(ctx: Context, key: str | None, limit: int, before: int | None, as_js
     from sync.history import events
 
     settings = ctx.settings
+    from sync.db.session import transaction
+
     with transaction(settings.database_url, readonly=True) as session:
         evs = events(session, key, limit=limit, before=before)
     if as_json:

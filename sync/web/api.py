@@ -4,9 +4,11 @@ own account. The same JSON shapes as the CLI's ``--json``."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -21,7 +23,14 @@ from sync.nudge import nudge
 from sync.people import edit_user, issue_token, list_users, user_dict
 from sync.queue import list_tasks, task_dict
 from sync.state import STATES
-from sync.status import BASELINES, Filters, load_rows, snapshot, status_document
+from sync.status import (
+    BASELINES,
+    Filters,
+    load_rows,
+    snapshot,
+    status_document,
+    stream_document,
+)
 from sync.web import schemas as S
 from sync.web.auth import Actor, api_actor, api_admin, api_editor
 from sync.web.schemas import answers
@@ -93,9 +102,27 @@ def status(
         per_page = 50
     with transaction(settings.database_url) as session:
         snap = snapshot(session, settings)
+    if page is None:  # the whole matrix: written post by post, never held as one document
+        return StreamingResponse(
+            chunked(stream_document(snap.rows, settings, filters, separators=(",", ":"))),
+            media_type="application/json")
     body = snap.memo(("api status", filters, page, per_page), lambda: json_bytes(
         status_document(snap.rows, settings, filters, page=page, per_page=per_page)))
     return Response(body, media_type="application/json")
+
+
+def chunked(texts: Iterable[str], size: int = 1 << 16) -> Iterator[bytes]:
+    """Text pieces as UTF-8 chunks of about `size` bytes."""
+    buffer: list[str] = []
+    held = 0
+    for text in texts:
+        buffer.append(text)
+        held += len(text)
+        if held >= size:
+            yield "".join(buffer).encode()
+            buffer, held = [], 0
+    if buffer:
+        yield "".join(buffer).encode()
 
 
 @router.get("/status/summary", tags=["status"], summary="Per-language counts only",
