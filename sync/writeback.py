@@ -42,8 +42,9 @@ from sync.tracker import Scan, VRow
 NOT_COPIED = ("source_hash", "source_lang", "priority", "due")
 
 
-def field_values(source_front: Mapping[str, Any], fields: Mapping[str, Sequence[str]]
-                 ) -> dict[str, Any]:
+def field_values(
+    source_front: Mapping[str, Any], fields: Mapping[str, Sequence[str]]
+) -> dict[str, Any]:
     """New front-matter values: each field's source value with its texts translated.
 
     ``fields`` maps a field to the translations of its segments in order: one per
@@ -61,15 +62,22 @@ def field_values(source_front: Mapping[str, Any], fields: Mapping[str, Sequence[
         leaves = string_leaves(source_front[name])
         it = iter(texts)
         try:
-            out[name] = replace_leaves(source_front[name],
-                                       [next(it) if normalize_inline(leaf) else leaf
-                                        for leaf in leaves])
+            out[name] = replace_leaves(
+                source_front[name],
+                [next(it) if normalize_inline(leaf) else leaf for leaf in leaves],
+            )
         except StopIteration:
-            raise ConflictError(nt_("front-matter field %(field)s: %(n)d translation for more "
-                                    "texts in the source; download the task again",
-                                    "front-matter field %(field)s: %(n)d translations for more "
-                                    "texts in the source; download the task again",
-                                    len(texts), field=repr(name), n=len(texts))) from None
+            raise ConflictError(
+                nt_(
+                    "front-matter field %(field)s: %(n)d translation for more "
+                    "texts in the source; download the task again",
+                    "front-matter field %(field)s: %(n)d translations for more "
+                    "texts in the source; download the task again",
+                    len(texts),
+                    field=repr(name),
+                    n=len(texts),
+                )
+            ) from None
     return out
 
 
@@ -96,19 +104,30 @@ def write_translation(
     pid = scan.snap.posts[key]
     src = scan.snap.versions.get((pid, scan.snap.source_lang[pid] or ""))
     if src is None or src.deleted:
-        raise ConflictError(t_("post %(key)s has no live source to write a translation beside",
-                               key=repr(key)))
+        raise ConflictError(
+            t_("post %(key)s has no live source to write a translation beside", key=repr(key))
+        )
     if not src.source.startswith("fs:"):
         from sync.sources import open_source
 
         site = open_source(src.source, settings)
-        return site.write_translation(session, scan, src=src, key=key, lang=lang, title=title,
-                                      body=body, source_hash=source_hash,
-                                      source_texts=source_texts,
-                                      body_format=body_format or "html", force=force)
+        return site.write_translation(
+            session,
+            scan,
+            src=src,
+            key=key,
+            lang=lang,
+            title=title,
+            body=body,
+            source_hash=source_hash,
+            source_texts=source_texts,
+            body_format=body_format or "html",
+            force=force,
+        )
     root = Path(src.source[3:])
-    tree = ContentTree(root, languages=settings.languages, default_lang=settings.source_lang,
-                       settings=settings)
+    tree = ContentTree(
+        root, languages=settings.languages, default_lang=settings.source_lang, settings=settings
+    )
     existing = scan.snap.versions.get((pid, lang))
     origin = (
         existing.origin
@@ -120,14 +139,28 @@ def write_translation(
     linked = symlinked_folder(root, origin)
     found, why = (None, "symlinked_folder") if linked else _on_disk(target)
     if linked and force:
-        raise ConflictError(t_("%(folder)s is a symlink to a folder: writing %(path)s there "
-                               "would write into another folder; make it a real folder first, "
-                               "then resolve again", folder=linked, path=origin),
-                            key=key, lang=lang)
+        raise ConflictError(
+            t_(
+                "%(folder)s is a symlink to a folder: writing %(path)s there "
+                "would write into another folder; make it a real folder first, "
+                "then resolve again",
+                folder=linked,
+                path=origin,
+            ),
+            key=key,
+            lang=lang,
+        )
     if not force and (why or found != recorded):
-        return conflict(scan, tree, origin, target, found, recorded, why,
-                        detail=linked and t_("%(folder)s is a symlink to a folder",
-                                             folder=linked))
+        return conflict(
+            scan,
+            tree,
+            origin,
+            target,
+            found,
+            recorded,
+            why,
+            detail=linked and t_("%(folder)s is a symlink to a folder", folder=linked),
+        )
     if force and found is not None and found != recorded and not why:
         _record_disk(scan, tree, origin, target)  # the hand edit becomes a revision first
     source_front, source_text = _source_front(session, src, root)
@@ -140,11 +173,25 @@ def write_translation(
     raw = text.encode("utf-8")
     doc = tree.parse(origin, raw, hashlib.sha256(raw).hexdigest(), tree.folder_layout())
     if not isinstance(doc, Document) or (doc.key, doc.lang) != (key, lang):
-        why = doc.reason if not isinstance(doc, Document) else t_(
-            "it would be read as post %(key)s in %(lang)s", key=repr(doc.key), lang=doc.lang)
-        raise ConflictError(t_("the translation of %(key)s in %(lang)s cannot be written to "
-                               "%(path)s: %(why)s; nothing was written", key=repr(key),
-                               lang=lang, path=origin, why=why), key=key, lang=lang)
+        why = (
+            doc.reason
+            if not isinstance(doc, Document)
+            else t_(
+                "it would be read as post %(key)s in %(lang)s", key=repr(doc.key), lang=doc.lang
+            )
+        )
+        raise ConflictError(
+            t_(
+                "the translation of %(key)s in %(lang)s cannot be written to "
+                "%(path)s: %(why)s; nothing was written",
+                key=repr(key),
+                lang=lang,
+                path=origin,
+                why=why,
+            ),
+            key=key,
+            lang=lang,
+        )
     write_file(root, target, raw)
     at_origin = next(
         (v for v in scan.snap.versions.values() if v.source == src.source and v.origin == origin),
@@ -164,8 +211,13 @@ def place(root: Path, origin: str) -> Path:
     target = root / origin
     parent = Path(os.path.realpath(target.parent))
     if parent != root_real and root_real not in parent.parents:
-        raise ConflictError(t_("refusing to write %(path)s: its folder is outside the content "
-                               "tree %(root)s", path=repr(origin), root=str(root)))
+        raise ConflictError(
+            t_(
+                "refusing to write %(path)s: its folder is outside the content tree %(root)s",
+                path=repr(origin),
+                root=str(root),
+            )
+        )
     return parent / target.name
 
 
@@ -203,24 +255,30 @@ def _on_disk(target: Path) -> tuple[str | None, str | None]:
 
 #: Why nothing was written, by reason: (path, detail) → the message.
 MESSAGES: dict[str, Callable[[str, str], str]] = {
-    "changed": lambda path, _d: t_("%(path)s changed on disk since the last scan (a hand "
-                                   "edit?)", path=path),
+    "changed": lambda path, _d: t_(
+        "%(path)s changed on disk since the last scan (a hand edit?)", path=path
+    ),
     "appeared": lambda path, _d: t_("%(path)s appeared on disk since the last scan", path=path),
     "deleted": lambda path, _d: t_("%(path)s was deleted since the last scan", path=path),
-    "symlink": lambda path, _d: t_("%(path)s is a symlink; transync never writes through one",
-                                   path=path),
+    "symlink": lambda path, _d: t_(
+        "%(path)s is a symlink; transync never writes through one", path=path
+    ),
     "symlinked_folder": lambda path, detail: t_(
-        "%(path)s is in a folder that is a symlink (%(detail)s); transync never writes through "
-        "one", path=path, detail=detail),
+        "%(path)s is in a folder that is a symlink (%(detail)s); transync never writes through one",
+        path=path,
+        detail=detail,
+    ),
     "not_a_file": lambda path, _d: t_("%(path)s is not a regular file", path=path),
 }
 
 
 def conflict_message(reason: str, path: str, detail: str = "") -> str:
     """What a conflict of write-back says: why, and that nothing was written."""
-    return t_("%(why)s; nothing was written: the task is in conflict until an editor keeps "
-              "the submitted translation or what is on disk",
-              why=MESSAGES[reason](path, detail))
+    return t_(
+        "%(why)s; nothing was written: the task is in conflict until an editor keeps "
+        "the submitted translation or what is on disk",
+        why=MESSAGES[reason](path, detail),
+    )
 
 
 def conflict_text(conflict: Mapping[str, Any] | None) -> str:
@@ -238,20 +296,32 @@ def conflict_text(conflict: Mapping[str, Any] | None) -> str:
     return str(recorded)
 
 
-def conflict(scan: Scan, tree: ContentTree, origin: str, target: Path, found: str | None,
-             recorded: str | None, why: str | None, detail: str | None = None
-             ) -> WriteConflict:
+def conflict(
+    scan: Scan,
+    tree: ContentTree,
+    origin: str,
+    target: Path,
+    found: str | None,
+    recorded: str | None,
+    why: str | None,
+    detail: str | None = None,
+) -> WriteConflict:
     """Record what is on disk (a regular file becomes a revision like any scan would make
     it) and say why nothing was written."""
-    reason = why or ("appeared" if recorded is None else "deleted" if found is None
-                     else "changed")
+    reason = why or ("appeared" if recorded is None else "deleted" if found is None else "changed")
     disk_text = None
     if reason in ("changed", "appeared"):
         if not _record_disk(scan, tree, origin, target):
             disk_text = _read_text(target)
     message = conflict_message(reason, origin, detail or "")
-    return WriteConflict(reason=reason, message=message, path=origin, found_hash=found,
-                         recorded_hash=recorded, disk_text=disk_text)
+    return WriteConflict(
+        reason=reason,
+        message=message,
+        path=origin,
+        found_hash=found,
+        recorded_hash=recorded,
+        disk_text=disk_text,
+    )
 
 
 def _record_disk(scan: Scan, tree: ContentTree, origin: str, target: Path) -> bool:
@@ -263,12 +333,15 @@ def _record_disk(scan: Scan, tree: ContentTree, origin: str, target: Path) -> bo
         return False
     if raw is None:
         return False
-    doc = tree.parse(origin, raw, hashlib.sha256(raw).hexdigest(), tree.folder_layout(),
-                     analyze=True)
+    doc = tree.parse(
+        origin, raw, hashlib.sha256(raw).hexdigest(), tree.folder_layout(), analyze=True
+    )
     if not isinstance(doc, Document):
         return False
-    at_origin = next((v for v in scan.snap.versions.values()
-                      if v.source == doc.source and v.origin == origin), None)
+    at_origin = next(
+        (v for v in scan.snap.versions.values() if v.source == doc.source and v.origin == origin),
+        None,
+    )
     scan.stage(doc, at_origin)
     scan.settle()
     scan.write()
@@ -294,8 +367,15 @@ def _source_front(session: Session, src: VRow, root: Path) -> tuple[dict[str, An
     return dict(front or {}), text
 
 
-def _render(base: str | None, source_text: str | None, source_front: Mapping[str, Any],
-            values: Mapping[str, Any], remove: Sequence[str], body: str, origin: str) -> str:
+def _render(
+    base: str | None,
+    source_text: str | None,
+    source_front: Mapping[str, Any],
+    values: Mapping[str, Any],
+    remove: Sequence[str],
+    body: str,
+    origin: str,
+) -> str:
     """The translation file: the existing translation's text edited in place, else the
     source's front matter edited, else fresh YAML front matter."""
     from sync.errors import FrontMatterError
@@ -309,9 +389,13 @@ def _render(base: str | None, source_text: str | None, source_front: Mapping[str
             # the blank lines between the front matter and the body stay as the file had them
             old_body = parse_document(start.encode("utf-8", "surrogatepass"), origin=origin)[1]
             gap = "\n" * (len(old_body) - len(old_body.lstrip("\n")))
-            return edit_document(start, set_values=values,
-                                 remove=[k for k in drop if k not in values],
-                                 body=gap + body.strip() + "\n", origin=origin)
+            return edit_document(
+                start,
+                set_values=values,
+                remove=[k for k in drop if k not in values],
+                body=gap + body.strip() + "\n",
+                origin=origin,
+            )
         except (FrontMatterError, ValueError):
             continue
     front = {k: v for k, v in source_front.items() if k not in (*NOT_COPIED, *remove)}

@@ -89,9 +89,11 @@ DIGITAL_EN = """<!-- wp:paragraph -->
 <!-- wp:paragraph -->
 <p>Citizens sign documents with an <em>e-signature</em>.</p>
 <!-- /wp:paragraph -->"""
-DIGITAL_TR = ["Dijital kamu hizmetleri",
-              "Kamu hizmetlerinin çoğu artık çevrim içi kullanılabiliyor.",
-              "Vatandaşlar belgeleri <em>e-imza</em> ile imzalıyor."]
+DIGITAL_TR = [
+    "Dijital kamu hizmetleri",
+    "Kamu hizmetlerinin çoğu artık çevrim içi kullanılabiliyor.",
+    "Vatandaşlar belgeleri <em>e-imza</em> ile imzalıyor.",
+]
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -124,8 +126,16 @@ def source_hash(settings: Settings, key: str) -> str:
 
 def write(settings: Settings, key: str, lang: str, title: str, body: str) -> Any:
     with transaction(settings.database_url) as s:
-        return write_translation(s, settings, key=key, lang=lang, title=title, body=body,
-                                 source_hash=source_hash(settings, key), actor="test")
+        return write_translation(
+            s,
+            settings,
+            key=key,
+            lang=lang,
+            title=title,
+            body=body,
+            source_hash=source_hash(settings, key),
+            actor="test",
+        )
 
 
 def fresh(path: Path, **overrides: Any) -> Settings:
@@ -140,9 +150,14 @@ def matrix(settings: Settings) -> dict[str, Any]:
     state, draft flag, origin and segment count; what two reads of one site must agree on."""
     out = {}
     for p in status(settings)["posts"]:
-        out[p["title"]] = (p["source_lang"], p["source_hash"], {
-            lang: (v["state"], v.get("draft"), v.get("origin"), v.get("total_segments"))
-            for lang, v in sorted(p["versions"].items())})
+        out[p["title"]] = (
+            p["source_lang"],
+            p["source_hash"],
+            {
+                lang: (v["state"], v.get("draft"), v.get("origin"), v.get("total_segments"))
+                for lang, v in sorted(p["versions"].items())
+            },
+        )
     return out
 
 
@@ -156,26 +171,60 @@ def build_real(site: WordPress, **options: Any) -> dict[str, int]:
     draft), the grain page (en, tr; classic editor), digital (en only); written two hours
     before the test, so an incremental read sees only what a test changes."""
     created = site.php(
-        {"op": "create", "title": "Energy security in the Black Sea", "content": ENERGY_EN,
-         "lang": "en", "slug": "energy-security"},
-        {"op": "create", "title": "Karadeniz'de enerji güvenliği", "content": ENERGY_TR,
-         "lang": "tr", "slug": "karadeniz-enerji", "translation_of": "#0"},
-        {"op": "create", "title": "Энергетическая безопасность в Черноморском регионе",
-         "content": ENERGY_RU, "lang": "ru", "slug": "energeticheskaya", "status": "draft",
-         "translation_of": "#0"},
-        {"op": "create", "title": "About the grain corridor", "content": GRAIN_EN,
-         "lang": "en", "type": "page", "slug": "grain-corridor"},
-        {"op": "create", "title": "Tahıl koridoru hakkında", "content": GRAIN_TR, "lang": "tr",
-         "type": "page", "slug": "tahil-koridoru", "translation_of": "#3"},
-        {"op": "create", "title": "Digital public services", "content": DIGITAL_EN,
-         "lang": "en", "slug": "digital-services"},
+        {
+            "op": "create",
+            "title": "Energy security in the Black Sea",
+            "content": ENERGY_EN,
+            "lang": "en",
+            "slug": "energy-security",
+        },
+        {
+            "op": "create",
+            "title": "Karadeniz'de enerji güvenliği",
+            "content": ENERGY_TR,
+            "lang": "tr",
+            "slug": "karadeniz-enerji",
+            "translation_of": "#0",
+        },
+        {
+            "op": "create",
+            "title": "Энергетическая безопасность в Черноморском регионе",
+            "content": ENERGY_RU,
+            "lang": "ru",
+            "slug": "energeticheskaya",
+            "status": "draft",
+            "translation_of": "#0",
+        },
+        {
+            "op": "create",
+            "title": "About the grain corridor",
+            "content": GRAIN_EN,
+            "lang": "en",
+            "type": "page",
+            "slug": "grain-corridor",
+        },
+        {
+            "op": "create",
+            "title": "Tahıl koridoru hakkında",
+            "content": GRAIN_TR,
+            "lang": "tr",
+            "type": "page",
+            "slug": "tahil-koridoru",
+            "translation_of": "#3",
+        },
+        {
+            "op": "create",
+            "title": "Digital public services",
+            "content": DIGITAL_EN,
+            "lang": "en",
+            "slug": "digital-services",
+        },
         {"op": "age", "hours": 2},
     )
     return dict(zip(NAMES, created, strict=False))
 
 
-def on_wp(settings: Settings, site: WordPress, *, auth: bool = True, **overrides: Any
-          ) -> Settings:
+def on_wp(settings: Settings, site: WordPress, *, auth: bool = True, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"languages": ("en", "tr", "ru")}
     if auth:
         values.update(wp_user=site.user, wp_app_password=site.password)
@@ -219,13 +268,19 @@ def test_first_scan_polylang_pro(settings: Settings, real_wp: WordPress) -> None
     assert post(settings, f"wp-{ids['digital']}")["versions"]["tr"]["state"] == "missing"
     (tr,) = real_wp.php({"op": "get", "id": ids["energy-tr"]})
     with transaction(settings.database_url) as s:
-        front = s.execute(select(Version.front_matter)
-                          .where(Version.external_id == str(ids["energy-tr"]))).scalar_one()
+        front = s.execute(
+            select(Version.front_matter).where(Version.external_id == str(ids["energy-tr"]))
+        ).scalar_one()
         state = s.get(SourceState, spec)
         assert state is not None and state.reconciled_at is not None
-    assert front == {"wp_post_id": ids["energy-tr"], "type": "post", "status": "publish",
-                     "slug": "karadeniz-enerji", "link": f"{real_wp.url}/karadeniz-enerji/",
-                     "modified_gmt": tr["modified_gmt"].replace(" ", "T")}
+    assert front == {
+        "wp_post_id": ids["energy-tr"],
+        "type": "post",
+        "status": "publish",
+        "slug": "karadeniz-enerji",
+        "link": f"{real_wp.url}/karadeniz-enerji/",
+        "modified_gmt": tr["modified_gmt"].replace(" ", "T"),
+    }
     listed = listings(real_wp)
     assert {path for path, _ in listed} == {"/wp-json/wp/v2/posts", "/wp-json/wp/v2/pages"}
     for _, params in listed:
@@ -237,8 +292,9 @@ def test_first_scan_polylang_pro(settings: Settings, real_wp: WordPress) -> None
 
 
 @pytest.mark.parametrize("timezone", ["UTC", "America/Los_Angeles", "Asia/Tokyo"])
-def test_an_edit_in_wordpress_then_an_incremental_scan(lite: Settings, real_wp: WordPress,
-                                                       timezone: str) -> None:
+def test_an_edit_in_wordpress_then_an_incremental_scan(
+    lite: Settings, real_wp: WordPress, timezone: str
+) -> None:
     """WordPress filters modified_after on its local times: a site east or west of UTC
     lists the edit all the same."""
     real_wp.php({"op": "option", "name": "timezone_string", "value": timezone})
@@ -248,8 +304,13 @@ def test_an_edit_in_wordpress_then_an_incremental_scan(lite: Settings, real_wp: 
     before = dt.datetime.now(dt.UTC).replace(microsecond=0)
     run_scan(settings, [spec])
     real_wp.proxy.requests.clear()
-    real_wp.php({"op": "update", "id": ids["energy"],
-                 "content": ENERGY_EN.replace("biggest new asset", "biggest asset")})
+    real_wp.php(
+        {
+            "op": "update",
+            "id": ids["energy"],
+            "content": ENERGY_EN.replace("biggest new asset", "biggest asset"),
+        }
+    )
     report = run_scan(settings, [spec])
     assert report is not None and report.files == 1 and report.new_revisions == 1
     listed = listings(real_wp)
@@ -281,8 +342,11 @@ def test_trash_and_reconciliation(lite: Settings, real_wp: WordPress) -> None:
     assert report is not None and report.deleted == 0  # an incremental read cannot see it
     assert post(settings, f"wp-{ids['energy']}")["versions"]["tr"]["state"] == "current"
     with transaction(settings.database_url) as s:
-        s.execute(update(SourceState).values(
-            reconciled_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)))
+        s.execute(
+            update(SourceState).values(
+                reconciled_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)
+            )
+        )
     real_wp.proxy.requests.clear()
     report = run_scan(settings, [spec])
     assert report is not None and report.deleted == 1
@@ -290,8 +354,10 @@ def test_trash_and_reconciliation(lite: Settings, real_wp: WordPress) -> None:
     assert post(settings, f"wp-{ids['energy']}")["versions"]["tr"]["state"] == "missing"
     assert post(settings, f"wp-{ids['energy']}")["versions"]["ru"]["draft"]
     # restored from the trash: the translation is back, current as before
-    real_wp.php({"op": "untrash", "id": ids["grain-tr"]}, {"op": "update", "id": ids["grain-tr"],
-                                                            "status": "publish"})
+    real_wp.php(
+        {"op": "untrash", "id": ids["grain-tr"]},
+        {"op": "update", "id": ids["grain-tr"], "status": "publish"},
+    )
     report = run_scan(settings, [spec])
     assert report is not None and not report.problems
     assert post(settings, f"wp-{ids['grain']}")["versions"]["tr"]["state"] == "current"
@@ -324,22 +390,23 @@ def test_a_visitor_reads_what_wordpress_renders(lite: Settings, real_wp: WordPre
     grain = post(settings, f"wp-{ids['grain']}")
     assert grain["versions"]["tr"]["total_segments"] == 3  # title and two autop paragraphs
     with transaction(settings.database_url) as s:
-        title = s.execute(select(Version.title).where(
-            Version.external_id == str(ids["energy-tr"]))).scalar_one()
+        title = s.execute(
+            select(Version.title).where(Version.external_id == str(ids["energy-tr"]))
+        ).scalar_one()
     assert title == "Karadeniz\u2019de enerji güvenliği"  # &#8217; decoded
     # a visitor's listing has no trash: the trashed translation is found by reconciliation
     real_wp.php({"op": "trash", "id": ids["grain-tr"]})
     again = run_scan(settings, [f"wp:{real_wp.url}"])
     assert again is not None and again.deleted == 0
     assert post(settings, f"wp-{ids['grain']}")["versions"]["tr"]["state"] == "current"
-    again = run_scan(dataclasses.replace(settings, wp_reconcile_hours=0.0),
-                     [f"wp:{real_wp.url}"])
+    again = run_scan(dataclasses.replace(settings, wp_reconcile_hours=0.0), [f"wp:{real_wp.url}"])
     assert again is not None and again.new_revisions == 0 and again.deleted == 1
     assert post(settings, f"wp-{ids['grain']}")["versions"]["tr"]["state"] == "missing"
 
 
-def test_pages_of_a_listing(lite: Settings, real_wp: WordPress,
-                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pages_of_a_listing(
+    lite: Settings, real_wp: WordPress, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two posts a page: WordPress's X-WP-TotalPages is followed to the end."""
     monkeypatch.setattr("sync.sources.wordpress.listing.PER_PAGE", 2)
     ids = build_real(real_wp)
@@ -347,8 +414,11 @@ def test_pages_of_a_listing(lite: Settings, real_wp: WordPress,
     report = run_scan(settings, [f"wp:{real_wp.url}"])
     assert report is not None and not report.problems and report.new_versions == 6
     pages = [(path, p["page"], p["per_page"]) for path, p in listings(real_wp)]
-    assert pages == [("/wp-json/wp/v2/posts", "1", "2"), ("/wp-json/wp/v2/posts", "2", "2"),
-                     ("/wp-json/wp/v2/pages", "1", "2")]
+    assert pages == [
+        ("/wp-json/wp/v2/posts", "1", "2"),
+        ("/wp-json/wp/v2/posts", "2", "2"),
+        ("/wp-json/wp/v2/pages", "1", "2"),
+    ]
     assert post(settings, f"wp-{ids['energy']}")["versions"]["ru"]["draft"]
 
 
@@ -374,8 +444,9 @@ def test_wpml_rest_add_on(lite: Settings, real_wp: WordPress) -> None:
     assert not [m for m, _ in real_wp.proxy.requests if m == "POST"]
 
 
-def test_community_fields_and_free_polylang(lite: Settings, sqlite_url: str,
-                                            real_wp: WordPress, tmp_path: Path) -> None:
+def test_community_fields_and_free_polylang(
+    lite: Settings, sqlite_url: str, real_wp: WordPress, tmp_path: Path
+) -> None:
     """The same site read through Polylang Pro's fields, the community plugin's
     (polylang_current_lang, polylang_translations) and free Polylang's (none: reported
     once, by URL, nothing recorded), and its export read with wxr: all one matrix."""
@@ -400,8 +471,14 @@ def test_community_fields_and_free_polylang(lite: Settings, sqlite_url: str,
     assert report is not None and len(report.problems) == 1
     (problem,) = report.problems
     assert problem.fatal and problem.origin == f"{real_wp.url}/wp-json/wp/v2/posts"
-    for needle in ("gives no post a language", "Polylang Pro", "wpml-rest-api",
-                   "WP REST - Polylang", "wxr:FILE", "TRANSYNC_WP_DEFAULT_LANG"):
+    for needle in (
+        "gives no post a language",
+        "Polylang Pro",
+        "wpml-rest-api",
+        "WP REST - Polylang",
+        "wxr:FILE",
+        "TRANSYNC_WP_DEFAULT_LANG",
+    ):
         assert needle in problem.reason, problem.reason
     assert keys(free) == []
     code, out, err = transync(free, "scan", f"wp:{real_wp.url}")
@@ -428,8 +505,7 @@ def test_a_site_in_one_language(lite: Settings, real_wp: WordPress, tmp_path: Pa
     assert report is not None and not report.problems and report.new_versions == 2
     rows = status(settings)["posts"]
     assert sorted(p["title"] for p in rows) == ["Annual report", "Contact"]
-    assert all(p["source_lang"] == "en" and p["versions"]["tr"]["state"] == "missing"
-               for p in rows)
+    assert all(p["source_lang"] == "en" and p["versions"]["tr"]["state"] == "missing" for p in rows)
     real_wp.php({"op": "export", "path": str(tmp_path / "one.xml")})
     for default, problems in (("en", 0), ("", 2)):
         other = fresh(tmp_path / f"one-{default}.db", wp_default_lang=default)
@@ -450,7 +526,10 @@ def test_a_site_in_one_language(lite: Settings, real_wp: WordPress, tmp_path: Pa
 
 
 def test_errors_name_the_url_and_never_the_password(
-    lite: Settings, real_wp: WordPress, sleeps: list[float], caplog: pytest.LogCaptureFixture,
+    lite: Settings,
+    real_wp: WordPress,
+    sleeps: list[float],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     build_real(real_wp)
     spec = f"wp:{real_wp.url}"
@@ -462,11 +541,22 @@ def test_errors_name_the_url_and_never_the_password(
     cases = [
         # WordPress 6.1 answers a wrong application password as it answers a visitor: the
         # statuses transync asks for are "forbidden" (400 rest_invalid_param)
-        (wrong, spec, ["400", "rest_invalid_param", "did not accept the credentials",
-                       "TRANSYNC_WP_APP_PASSWORD"]),
+        (
+            wrong,
+            spec,
+            [
+                "400",
+                "rest_invalid_param",
+                "did not accept the credentials",
+                "TRANSYNC_WP_APP_PASSWORD",
+            ],
+        ),
         # WordPress redirects an address it does not know to a post it guesses
-        (right, f"wp:{real_wp.url}/blog", ["301", "no WordPress REST API", "/blog/wp-json/",
-                                            "redirected to"]),
+        (
+            right,
+            f"wp:{real_wp.url}/blog",
+            ["301", "no WordPress REST API", "/blog/wp-json/", "redirected to"],
+        ),
         (right, f"wp:http://127.0.0.1:{port}", ["could not be sent", f"127.0.0.1:{port}"]),
     ]
     errors = []
@@ -513,12 +603,16 @@ def test_write_back_creates_a_linked_draft_then_updates_it(
     body = body.replace("Citizens sign documents with an <em>e-signature</em>.", DIGITAL_TR[2])
     v = write(settings, key, "tr", DIGITAL_TR[0], body)
     created_id = int(v.external_id)
-    (created, source) = real_wp.php({"op": "get", "id": created_id},
-                                    {"op": "get", "id": ids["digital"]})
+    (created, source) = real_wp.php(
+        {"op": "get", "id": created_id}, {"op": "get", "id": ids["digital"]}
+    )
     assert created["status"] == "draft" and created["lang"] == "tr"
     assert created["content"] == body and created["title"] == DIGITAL_TR[0]
-    assert source["translations"] == created["translations"] == {"en": ids["digital"],
-                                                                  "tr": created_id}
+    assert (
+        source["translations"]
+        == created["translations"]
+        == {"en": ids["digital"], "tr": created_id}
+    )
     assert v.origin == f"{real_wp.url}/?p={created_id}"
     versions = post(settings, key)["versions"]
     assert versions["tr"]["state"] == "current" and versions["tr"]["draft"]
@@ -551,9 +645,17 @@ def test_write_back_renders_a_markdown_submission(lite: Settings, real_wp: WordP
         scan = Scan(s, settings, "test", keys=[key])
         src = scan.snap.versions[(scan.snap.posts[key], "en")]
         target = open_source(f"wp:{real_wp.url}", settings)
-        v = target.write_translation(s, scan, src=src, key=key, lang="tr", title=DIGITAL_TR[0],
-                                     body=markdown, source_hash=declared,
-                                     body_format="markdown")
+        v = target.write_translation(
+            s,
+            scan,
+            src=src,
+            key=key,
+            lang="tr",
+            title=DIGITAL_TR[0],
+            body=markdown,
+            source_hash=declared,
+            body_format="markdown",
+        )
     (created,) = real_wp.php({"op": "get", "id": int(v.external_id)})
     signed = "<p>Vatandaşlar belgeleri <strong>e-imza</strong> ile imzalıyor.</p>\n"
     assert created["content"] == f"<p>{DIGITAL_TR[1]}</p>\n{signed}"
@@ -571,8 +673,13 @@ def test_write_back_retried_after_a_dropped_connection_creates_one_post(
     key = f"wp-{ids['grain']}"
     real_wp.proxy.requests.clear()
     real_wp.proxy.drop_next("POST")
-    v = write(settings, key, "ru", "О зерновом коридоре",
-              "Коридор снова открылся в августе.\n\nСуда идут у берега под конвоем.")
+    v = write(
+        settings,
+        key,
+        "ru",
+        "О зерновом коридоре",
+        "Коридор снова открылся в августе.\n\nСуда идут у берега под конвоем.",
+    )
     posted = [target for method, target in real_wp.proxy.requests if method == "POST"]
     assert posted == ["/wp-json/wp/v2/pages", f"/wp-json/wp/v2/pages/{v.external_id}"]
     assert real_wp.proxy.dropped == 1 and len(sleeps) == 1
@@ -581,8 +688,13 @@ def test_write_back_retried_after_a_dropped_connection_creates_one_post(
     assert ru[0]["translations"] == {"en": ids["grain"], "tr": ids["grain-tr"], "ru": ru[0]["id"]}
     assert post(lite, key)["versions"]["ru"]["state"] == "current"
     real_wp.proxy.drop_next("POST")  # an update whose answer is lost: applied once, recorded
-    v = write(settings, key, "ru", "О зерновом коридоре (2024)",
-              "Коридор снова открылся в августе.\n\nСуда идут у берега под конвоем.")
+    v = write(
+        settings,
+        key,
+        "ru",
+        "О зерновом коридоре (2024)",
+        "Коридор снова открылся в августе.\n\nСуда идут у берега под конвоем.",
+    )
     assert getattr(v, "external_id", None) == str(ru[0]["id"]), v
     assert [p["title"] for p in posts_in(real_wp, "ru", "page")] == ["О зерновом коридоре (2024)"]
     assert post(lite, key)["versions"]["ru"]["state"] == "current"
@@ -605,9 +717,11 @@ def test_write_back_when_the_translation_is_in_the_trash(
     key = f"wp-{ids['grain']}"
     v = write(settings, key, "tr", "Tahıl koridoru", "Koridor yeniden açıldı.")
     assert getattr(v, "external_id", None) not in (None, str(ids["grain-tr"])), v
-    (new, trashed, source) = real_wp.php({"op": "get", "id": int(v.external_id)},
-                                         {"op": "get", "id": ids["grain-tr"]},
-                                         {"op": "get", "id": ids["grain"]})
+    (new, trashed, source) = real_wp.php(
+        {"op": "get", "id": int(v.external_id)},
+        {"op": "get", "id": ids["grain-tr"]},
+        {"op": "get", "id": ids["grain"]},
+    )
     assert new["status"] == "draft" and new["content"] == "Koridor yeniden açıldı."
     assert trashed["status"] == "trash" and trashed["content"] == GRAIN_TR
     assert source["translations"] == {"en": ids["grain"], "tr": new["id"]}
@@ -618,8 +732,9 @@ def test_write_back_when_the_translation_is_in_the_trash(
     assert post(settings, key)["versions"]["tr"]["state"] == "current"
 
 
-def translate_task(settings: Settings, key: str, lang: str, texts: list[str],
-                   who: str = "nadia") -> dict[str, Any]:
+def translate_task(
+    settings: Settings, key: str, lang: str, texts: list[str], who: str = "nadia"
+) -> dict[str, Any]:
     """Claim the open task of (key, lang) and submit its segments in the browser editor."""
     wanted = open_task(settings, key, lang)
     assert wanted is not None, f"no open task for {key} [{lang}]"
@@ -682,15 +797,23 @@ def test_write_back_refused_when_edited_in_wordpress(lite: Settings, real_wp: Wo
     run_scan(settings, [spec])
     add_people(settings)
     key = f"wp-{ids['energy']}"
-    real_wp.php({"op": "update", "id": ids["energy"],
-                 "content": ENERGY_EN.replace("biggest new asset", "biggest asset")})
+    real_wp.php(
+        {
+            "op": "update",
+            "id": ids["energy"],
+            "content": ENERGY_EN.replace("biggest new asset", "biggest asset"),
+        }
+    )
     run_scan(settings, [spec])
     assert post(settings, key)["versions"]["tr"]["state"] == "stale"
     hand = ENERGY_TR.replace("en büyük yeni varlığı", "en büyük varlığı (elle)")
     real_wp.php({"op": "update", "id": ids["energy-tr"], "content": hand})  # not scanned
-    texts = ["Karadeniz'de enerji güvenliği", "Açık deniz gazı, bölgenin en büyük varlığı.",
-             "Boru hatları ve limanlar",
-             "Artık ihracatın <strong>çoğunu</strong> üç terminal karşılıyor."]
+    texts = [
+        "Karadeniz'de enerji güvenliği",
+        "Açık deniz gazı, bölgenin en büyük varlığı.",
+        "Boru hatları ve limanlar",
+        "Artık ihracatın <strong>çoğunu</strong> üç terminal karşılıyor.",
+    ]
     result = translate_task(settings, key, "tr", texts)
     assert result["state"] == "conflict" and not result["applied"]
     assert result["conflict"]["reason"] == "changed", result
@@ -713,13 +836,26 @@ def test_write_back_refused_when_edited_in_wordpress(lite: Settings, real_wp: Wo
 
     # a ru translation made in WordPress, linked, never scanned: "appeared"
     digital = f"wp-{ids['digital']}"
-    (hand_ru,) = real_wp.php({"op": "create", "title": "Цифровые госуслуги", "lang": "ru",
-                              "content": "<p>Сделано вручную.</p>", "slug": "cifrovye",
-                              "translation_of": ids["digital"]})
-    result = translate_task(settings, digital, "ru", ["Цифровые государственные услуги",
-                                                      "Большинство услуг теперь онлайн.",
-                                                      "Граждане подписывают документы "
-                                                      "<em>электронной подписью</em>."])
+    (hand_ru,) = real_wp.php(
+        {
+            "op": "create",
+            "title": "Цифровые госуслуги",
+            "lang": "ru",
+            "content": "<p>Сделано вручную.</p>",
+            "slug": "cifrovye",
+            "translation_of": ids["digital"],
+        }
+    )
+    result = translate_task(
+        settings,
+        digital,
+        "ru",
+        [
+            "Цифровые государственные услуги",
+            "Большинство услуг теперь онлайн.",
+            "Граждане подписывают документы <em>электронной подписью</em>.",
+        ],
+    )
     assert result["state"] == "conflict" and result["conflict"]["reason"] == "appeared"
     (kept,) = real_wp.php({"op": "get", "id": hand_ru})
     assert kept["content"] == "<p>Сделано вручную.</p>"
@@ -730,10 +866,17 @@ def test_write_back_refused_when_edited_in_wordpress(lite: Settings, real_wp: Wo
     real_wp.php({"op": "update", "id": ids["energy-tr"], "content": ENERGY_TR})
     run_scan(settings, [spec])
     assert post(settings, key)["versions"]["tr"]["state"] == "stale"  # the source changed
-    result = translate_task(settings, key, "tr", [
-        "Karadeniz'de enerji güvenliği", "Açık deniz gazı, bölgenin en büyük yeni varlığı.",
-        "Boru hatları ve limanlar", "Artık ihracatın <strong>çoğunu</strong> üç terminal "
-        "karşılıyor."])
+    result = translate_task(
+        settings,
+        key,
+        "tr",
+        [
+            "Karadeniz'de enerji güvenliği",
+            "Açık deniz gazı, bölgenin en büyük yeni varlığı.",
+            "Boru hatları ve limanlar",
+            "Artık ihracatın <strong>çoğunu</strong> üç terminal karşılıyor.",
+        ],
+    )
     assert result["state"] == "done", result
 
 
@@ -753,12 +896,22 @@ alt="A tanker at the terminal"/></figure>
 
 <!-- wp:acme/call-to-action {"title":"Read the report",\
 "text":"Download the \\u003cstrong\\u003ePDF\\u003c/strong\\u003e","url":"/report.pdf"} /-->"""
-BLOCKS_TR = ["Boğaz'da tankerler", "Enerji ve limanlar", "Tankerler Boğaz'da bekliyor.",
-             "Terminalde bir tanker \"Aurora\" & römorkör", "Raporu okuyun",
-             "<strong>PDF</strong> dosyasını indirin"]
-BLOCKS_RU = ["Танкеры у Босфора", "Энергия и порты", "Танкеры ждут у Босфора.",
-             "Танкер у терминала -- «Аврора»", "Прочитайте доклад",
-             "Скачайте <strong>PDF</strong>"]
+BLOCKS_TR = [
+    "Boğaz'da tankerler",
+    "Enerji ve limanlar",
+    "Tankerler Boğaz'da bekliyor.",
+    'Terminalde bir tanker "Aurora" & römorkör',
+    "Raporu okuyun",
+    "<strong>PDF</strong> dosyasını indirin",
+]
+BLOCKS_RU = [
+    "Танкеры у Босфора",
+    "Энергия и порты",
+    "Танкеры ждут у Босфора.",
+    "Танкер у терминала -- «Аврора»",
+    "Прочитайте доклад",
+    "Скачайте <strong>PDF</strong>",
+]
 
 
 def test_block_attributes_are_translated_and_written_back(
@@ -767,8 +920,15 @@ def test_block_attributes_are_translated_and_written_back(
     """Navigation labels, image alt and a plugin block's title and text are segments; the
     translations land in the same attributes, and WordPress's own parse_blocks reads them."""
     (source_id, _) = real_wp.php(
-        {"op": "create", "title": "Tankers at the Bosphorus", "content": BLOCKS_EN,
-         "lang": "en", "slug": "tankers"}, {"op": "age", "hours": 2})
+        {
+            "op": "create",
+            "title": "Tankers at the Bosphorus",
+            "content": BLOCKS_EN,
+            "lang": "en",
+            "slug": "tankers",
+        },
+        {"op": "age", "hours": 2},
+    )
     settings = on_wp(lite, real_wp)
     run_scan(settings, [f"wp:{real_wp.url}"])
     key = f"wp-{source_id}"
@@ -777,11 +937,15 @@ def test_block_attributes_are_translated_and_written_back(
         task = claim(s, settings, "nadia", "tr")
         assert task is not None
         segments = task_detail(s, settings, task[0].id)["segments"]
-        s.execute(update(Task).where(Task.id == task[0].id).values(state="queued",
-                                                                  assignee=None))
+        s.execute(update(Task).where(Task.id == task[0].id).values(state="queued", assignee=None))
     assert [seg["source"] for seg in segments] == [
-        "Tankers at the Bosphorus", "Energy &amp; ports", "Tankers wait at the Bosphorus.",
-        "A tanker at the terminal", "Read the report", "Download the <strong>PDF</strong>"]
+        "Tankers at the Bosphorus",
+        "Energy &amp; ports",
+        "Tankers wait at the Bosphorus.",
+        "A tanker at the terminal",
+        "Read the report",
+        "Download the <strong>PDF</strong>",
+    ]
     for lang, texts in (("tr", BLOCKS_TR), ("ru", BLOCKS_RU)):
         result = translate_task(settings, key, lang, texts)
         assert result["applied"], result
@@ -789,11 +953,17 @@ def test_block_attributes_are_translated_and_written_back(
         (translation,) = posts_in(real_wp, lang)
         (blocks,) = real_wp.php({"op": "blocks", "id": translation["id"]})
         attrs = {b["name"]: b["attrs"] for b in blocks}
-        assert attrs["core/navigation-link"] == {"label": texts[1], "url": "/energy/",
-                                                 "kind": "custom"}
+        assert attrs["core/navigation-link"] == {
+            "label": texts[1],
+            "url": "/energy/",
+            "kind": "custom",
+        }
         assert attrs["core/image"] == {"id": 5, "alt": texts[3], "sizeSlug": "large"}
-        assert attrs["acme/call-to-action"] == {"title": texts[4], "text": texts[5],
-                                                "url": "/report.pdf"}
+        assert attrs["acme/call-to-action"] == {
+            "title": texts[4],
+            "text": texts[5],
+            "url": "/report.pdf",
+        }
         assert f"<p>{texts[2]}</p>" in translation["content"]
     report = run_scan(settings, [f"wp:{real_wp.url}"])
     assert report is not None and report.new_revisions == 0 and not report.problems
@@ -824,19 +994,29 @@ def test_the_export_of_the_site_reads_as_the_rest_api_does(
         wxr, com = fresh(tmp_path / f"{mode}-wxr.db"), fresh(tmp_path / f"{mode}-https.db")
         for step in ("before", "after"):
             if step == "after":
-                real_wp.php({"op": "update", "id": ids["energy"],
-                             "content": ENERGY_EN.replace("biggest new asset", "biggest asset")})
+                real_wp.php(
+                    {
+                        "op": "update",
+                        "id": ids["energy"],
+                        "content": ENERGY_EN.replace("biggest new asset", "biggest asset"),
+                    }
+                )
             export = tmp_path / f"{mode}.xml"  # the same wxr: source, exported again
             real_wp.php({"op": "export", "path": str(export)})
             text = export.read_text(encoding="utf-8")
             assert 'xmlns:wp="http://wordpress.org/export/1.2/"' in text
             https = tmp_path / f"{mode}-https.xml"  # as WordPress.com writes it
-            https.write_text(text.replace("http://wordpress.org/export/",
-                                          "https://wordpress.org/export/"), encoding="utf-8")
+            https.write_text(
+                text.replace("http://wordpress.org/export/", "https://wordpress.org/export/"),
+                encoding="utf-8",
+            )
             caplog.clear()
             with caplog.at_level(logging.WARNING):
-                for settings, spec in ((rest, f"wp:{real_wp.url}"), (wxr, f"wxr:{export}"),
-                                       (com, f"wxr:{https}")):
+                for settings, spec in (
+                    (rest, f"wp:{real_wp.url}"),
+                    (wxr, f"wxr:{export}"),
+                    (com, f"wxr:{https}"),
+                ):
                     report = run_scan(settings, [spec])
                     assert report is not None and not report.problems, (spec, report.problems)
             assert matrix(wxr) == matrix(rest) == matrix(com), (mode, step)
@@ -858,10 +1038,12 @@ WXR = Path(__file__).resolve().parents[1] / "data" / "wxr"
 def read_docs(path: Path, **options: Any) -> list[tuple[Any, ...]]:
     from sync.sources.wxr import read_wxr
 
-    return [(d.key, d.lang, d.title, d.body, d.draft, d.origin) if isinstance(d, Document)
-            else ("problem", d.reason) for d in read_wxr(path, source="wxr:x",
-                                                          languages=("en", "tr", "ru"),
-                                                          **options)]
+    return [
+        (d.key, d.lang, d.title, d.body, d.draft, d.origin)
+        if isinstance(d, Document)
+        else ("problem", d.reason)
+        for d in read_wxr(path, source="wxr:x", languages=("en", "tr", "ru"), **options)
+    ]
 
 
 @pytest.mark.parametrize("version", ["1.0", "1.1", "1.2"])
@@ -874,9 +1056,12 @@ def test_every_export_namespace_reads_alike(tmp_path: Path, scheme: str, version
     assert read_docs(WXR / "polylang-pro-sync-wpcom.xml") == expected
     text = (WXR / "polylang-pro-sync.xml").read_text(encoding="utf-8")
     variant = tmp_path / "export.xml"
-    variant.write_text(text.replace("http://wordpress.org/export/1.2/",
-                                    f"{scheme}://wordpress.org/export/{version}/"),
-                       encoding="utf-8")
+    variant.write_text(
+        text.replace(
+            "http://wordpress.org/export/1.2/", f"{scheme}://wordpress.org/export/{version}/"
+        ),
+        encoding="utf-8",
+    )
     assert read_docs(variant) == expected
 
 
@@ -892,16 +1077,23 @@ def test_polylang_pro_sync_map_is_ignored_with_a_note(
     assert len(notes) == 1 and "'sync' × 1" in notes[0] and "ignored" in notes[0]
     tankers = next(p for p in status(lite)["posts"] if p["title"] == "Tankers at the Bosphorus")
     assert {lang: v["state"] for lang, v in tankers["versions"].items()} == {
-        "en": "source", "tr": "current", "ru": "current"}
+        "en": "source",
+        "tr": "current",
+        "ru": "current",
+    }
     assert tankers["versions"]["ru"]["draft"] and tankers["versions"]["tr"]["total_segments"] == 6
     export_catalogs(lite, directory=tmp_path)
     for lang, pairs in {
-        "tr": {"Energy &amp; ports": "Enerji ve limanlar",
-               "A tanker at the terminal": "Terminalde bir tanker: \"Aurora\" &amp; römorkör",
-               "Download the <strong>PDF</strong>": "<strong>PDF</strong> dosyasını indirin"},
-        "ru": {"Energy &amp; ports": "Энергия и порты",
-               "A tanker at the terminal": "Танкер у терминала -- «Аврора»",
-               "Read the report": "Прочитайте доклад"},
+        "tr": {
+            "Energy &amp; ports": "Enerji ve limanlar",
+            "A tanker at the terminal": 'Terminalde bir tanker: "Aurora" &amp; römorkör',
+            "Download the <strong>PDF</strong>": "<strong>PDF</strong> dosyasını indirin",
+        },
+        "ru": {
+            "Energy &amp; ports": "Энергия и порты",
+            "A tanker at the terminal": "Танкер у терминала -- «Аврора»",
+            "Read the report": "Прочитайте доклад",
+        },
     }.items():
         catalog = polib.pofile(str(tmp_path / f"{lang}/LC_MESSAGES/posts.po"))
         for msgid, msgstr in pairs.items():
@@ -921,16 +1113,18 @@ def test_a_single_language_export(lite: Settings) -> None:
     assert code == 0, (out, err)
     rows = status(english)["posts"]
     assert sorted(p["title"] for p in rows) == ["Annual report 2023", "Contact"]
-    assert all(p["source_lang"] == "en" and p["versions"]["ru"]["state"] == "missing"
-               for p in rows)
+    assert all(p["source_lang"] == "en" and p["versions"]["ru"]["state"] == "missing" for p in rows)
     report = next(p for p in rows if p["title"] == "Annual report 2023")
     assert report["versions"]["en"]["revision"] == 1
     with transaction(english.database_url) as s:
         scan = Scan(s, english, "test", keys=[report["key"]])
         src = scan.snap.versions[(scan.snap.posts[report["key"]], "en")]
         assert src.segment_count == 3  # title, paragraph, the button's text attribute
-    code, out, err = transync(dataclasses.replace(lite, wp_default_lang="de"), "scan",
-                              f"wxr:{WXR / 'single-language.xml'}")
+    code, out, err = transync(
+        dataclasses.replace(lite, wp_default_lang="de"),
+        "scan",
+        f"wxr:{WXR / 'single-language.xml'}",
+    )
     assert code == 1 and "TRANSYNC_WP_DEFAULT_LANG=de" in err, (out, err)
 
 
@@ -956,19 +1150,45 @@ class Site:
 def build(stub: WordPressStub) -> Site:
     """Energy (en, tr, draft ru), the grain page (en, tr, classic editor), digital (en only)."""
     ids = {}
-    ids["energy"] = stub.add(title="Energy security in the Black Sea", content=ENERGY_EN,
-                             lang="en", slug="energy-security")
-    ids["energy-tr"] = stub.add(title="Karadeniz'de enerji güvenliği", content=ENERGY_TR,
-                                lang="tr", slug="karadeniz-enerji", translation_of=ids["energy"])
-    ids["energy-ru"] = stub.add(title="Энергетическая безопасность в Черноморском регионе",
-                                content=ENERGY_RU, lang="ru", slug="energeticheskaya",
-                                status="draft", translation_of=ids["energy"])
-    ids["grain"] = stub.add(title="About the grain corridor", content=GRAIN_EN, lang="en",
-                            type="page", slug="grain-corridor")
-    ids["grain-tr"] = stub.add(title="Tahıl koridoru hakkında", content=GRAIN_TR, lang="tr",
-                               type="page", slug="tahil-koridoru", translation_of=ids["grain"])
-    ids["digital"] = stub.add(title="Digital public services", content=DIGITAL_EN, lang="en",
-                              slug="digital-services")
+    ids["energy"] = stub.add(
+        title="Energy security in the Black Sea",
+        content=ENERGY_EN,
+        lang="en",
+        slug="energy-security",
+    )
+    ids["energy-tr"] = stub.add(
+        title="Karadeniz'de enerji güvenliği",
+        content=ENERGY_TR,
+        lang="tr",
+        slug="karadeniz-enerji",
+        translation_of=ids["energy"],
+    )
+    ids["energy-ru"] = stub.add(
+        title="Энергетическая безопасность в Черноморском регионе",
+        content=ENERGY_RU,
+        lang="ru",
+        slug="energeticheskaya",
+        status="draft",
+        translation_of=ids["energy"],
+    )
+    ids["grain"] = stub.add(
+        title="About the grain corridor",
+        content=GRAIN_EN,
+        lang="en",
+        type="page",
+        slug="grain-corridor",
+    )
+    ids["grain-tr"] = stub.add(
+        title="Tahıl koridoru hakkında",
+        content=GRAIN_TR,
+        lang="tr",
+        type="page",
+        slug="tahil-koridoru",
+        translation_of=ids["grain"],
+    )
+    ids["digital"] = stub.add(
+        title="Digital public services", content=DIGITAL_EN, lang="en", slug="digital-services"
+    )
     return Site(stub, ids)
 
 
@@ -987,13 +1207,13 @@ def wp(sleeps: list[float]) -> Iterator[Callable[..., Site]]:
         stub.stop()
 
 
-def with_wp(settings: Settings, stub: WordPressStub, *, auth: bool = True,
-            **overrides: Any) -> Settings:
+def with_wp(
+    settings: Settings, stub: WordPressStub, *, auth: bool = True, **overrides: Any
+) -> Settings:
     values: dict[str, Any] = {"languages": ("en", "tr", "ru")}
     if auth:
         values.update(wp_user=stub.user, wp_app_password=stub.password)
     return dataclasses.replace(settings, **{**values, **overrides})
-
 
 
 @pytest.mark.parametrize("keyed", [False, True], ids=["list", "keyed-by-locale"])
@@ -1024,13 +1244,16 @@ def test_rendered_only_ignores_markup_noise(lite: Settings, wp: Callable[..., Si
     settings = with_wp(lite, site.stub, auth=False, wp_reconcile_hours=0.0)
     report = run_scan(settings, [site.spec])
     assert report is not None and not report.problems
-    assert all(not r.authorized and "context" not in r.params and "status" not in r.params
-               for r in site.stub.requests)
+    assert all(
+        not r.authorized and "context" not in r.params and "status" not in r.params
+        for r in site.stub.requests
+    )
     energy = post(settings, f"wp-{site.ids['energy']}")
     assert energy["versions"]["ru"]["state"] == "missing"  # a draft is invisible to visitors
     with transaction(settings.database_url) as s:
-        title = s.execute(select(Version.title).where(
-            Version.external_id == str(site.ids["energy-tr"]))).scalar_one()
+        title = s.execute(
+            select(Version.title).where(Version.external_id == str(site.ids["energy-tr"]))
+        ).scalar_one()
     assert title == "Karadeniz\u2019de enerji güvenliği"  # &#8217; decoded
     site.stub.noisy = True  # another theme: classes, data-*, <br>, characters for entities
     again = run_scan(settings, [site.spec])
@@ -1039,8 +1262,9 @@ def test_rendered_only_ignores_markup_noise(lite: Settings, wp: Callable[..., Si
     assert post(settings, f"wp-{site.ids['energy']}")["versions"]["tr"]["state"] == "current"
 
 
-def test_retry_after_429_and_500(lite: Settings, wp: Callable[..., Site],
-                                 sleeps: list[float]) -> None:
+def test_retry_after_429_and_500(
+    lite: Settings, wp: Callable[..., Site], sleeps: list[float]
+) -> None:
     site = wp()
     settings = with_wp(lite, site.stub)
     site.stub.fail_next(2, 429, retry_after="7")
@@ -1051,8 +1275,9 @@ def test_retry_after_429_and_500(lite: Settings, wp: Callable[..., Site],
     assert [r.status for r in site.stub.requests[:4]] == [429, 429, 500, 200]
 
 
-def test_retries_give_up_with_a_clear_error(lite: Settings, wp: Callable[..., Site],
-                                            sleeps: list[float]) -> None:
+def test_retries_give_up_with_a_clear_error(
+    lite: Settings, wp: Callable[..., Site], sleeps: list[float]
+) -> None:
     site = wp()
     settings = with_wp(lite, site.stub)
     site.stub.fail_next(1, 429, retry_after="3600")
@@ -1068,7 +1293,10 @@ def test_retries_give_up_with_a_clear_error(lite: Settings, wp: Callable[..., Si
 
 
 def test_write_back_retried_after_a_timeout_creates_one_post(
-    lite: Settings, wp: Callable[..., Site], sleeps: list[float], monkeypatch: pytest.MonkeyPatch,
+    lite: Settings,
+    wp: Callable[..., Site],
+    sleeps: list[float],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     site = wp()
     stub, ids = site.stub, site.ids
@@ -1077,11 +1305,18 @@ def test_write_back_retried_after_a_timeout_creates_one_post(
     monkeypatch.setattr(WordPressSite, "timeout", httpx.Timeout(1.0))
     stub.stall_next_post(5.0)  # the POST is applied, the answer comes too late
     before = len(stub.requests)
-    v = write(settings, f"wp-{ids['grain']}", "ru", "О зерновом коридоре",
-              "Коридор снова открылся в августе.\n\nСуда идут у берега под конвоем.")
+    v = write(
+        settings,
+        f"wp-{ids['grain']}",
+        "ru",
+        "О зерновом коридоре",
+        "Коридор снова открылся в августе.\n\nСуда идут у берега под конвоем.",
+    )
     posts = [r for r in stub.requests[before:] if r.method == "POST"]
-    assert [r.path for r in posts] == ["/wp-json/wp/v2/pages",
-                                       f"/wp-json/wp/v2/pages/{v.external_id}"]
+    assert [r.path for r in posts] == [
+        "/wp-json/wp/v2/pages",
+        f"/wp-json/wp/v2/pages/{v.external_id}",
+    ]
     assert len(sleeps) == 1
     ru = [p for p in stub.posts.values() if p.lang == "ru" and p.type == "page"]
     assert len(ru) == 1 and stub.group_of(ids["grain"])["ru"] == ru[0].id

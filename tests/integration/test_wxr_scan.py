@@ -29,8 +29,9 @@ def test_polylang_export_tracked_and_exported(settings: Settings, tmp_path: Path
     assert not report.problems and report.new_posts >= 2
     doc = status(settings)
     assert all(p["source_lang"] for p in doc["posts"])
-    states = {(p["key"], lang): v["state"] for p in doc["posts"]
-              for lang, v in p["versions"].items()}
+    states = {
+        (p["key"], lang): v["state"] for p in doc["posts"] for lang, v in p["versions"].items()
+    }
     assert "current" in states.values() and "missing" in states.values()
     # a rescan of the same file changes nothing
     again = run_scan(settings, [f"wxr:{WXR / 'polylang.xml'}"])
@@ -56,8 +57,10 @@ def test_truncated_wxr_applies_nothing(settings: Settings) -> None:
 
 
 def test_broken_maps_and_languages_reported_rest_scanned(settings: Settings) -> None:
-    for name, needle, read in (("bad-serialized.xml", "serialized", 5),
-                               ("unknown-lang.xml", "'de'", 2)):
+    for name, needle, read in (
+        ("bad-serialized.xml", "serialized", 5),
+        ("unknown-lang.xml", "'de'", 2),
+    ):
         report = run_scan(settings, [f"wxr:{WXR / name}"])
         assert any(needle in p.reason for p in report.problems), report.problems
         assert report.files == read  # every other item was read
@@ -75,10 +78,15 @@ TABLES = ("posts", "versions", "revisions", "segments", "events", "tasks", "outb
 def snapshot(settings: Settings) -> dict[str, Any]:
     """Every row a scan could touch, and every post's states."""
     with transaction(settings.database_url) as s:
-        rows = {t: sorted((tuple(r) for r in s.execute(text(f"SELECT * FROM {t}"))), key=repr)
-                for t in TABLES}
-    states = {(p["key"], lang): v["state"] for p in status(settings)["posts"]
-              for lang, v in p["versions"].items()}
+        rows = {
+            t: sorted((tuple(r) for r in s.execute(text(f"SELECT * FROM {t}"))), key=repr)
+            for t in TABLES
+        }
+    states = {
+        (p["key"], lang): v["state"]
+        for p in status(settings)["posts"]
+        for lang, v in p["versions"].items()
+    }
     return {"rows": rows, "states": states}
 
 
@@ -96,27 +104,49 @@ ENTITY_DOCTYPE = '<!DOCTYPE rss [<!ENTITY ext SYSTEM "file:///etc/hostname">]>\n
 #: name -> (what changes in item 14, what its problem says)
 BREAKS: dict[str, tuple[Callable[[str], str], str]] = {
     "unknown language": (
-        lambda t: break_item(t, 14, 'nicename="tr"', 'nicename="xx"'), "unknown language 'xx'"),
+        lambda t: break_item(t, 14, 'nicename="tr"', 'nicename="xx"'),
+        "unknown language 'xx'",
+    ),
     "bad post key": (
         lambda t: break_item(t, 14, 'nicename="pll_65e1a3c2b7d4e"', 'nicename="../x"'),
-        "post key '../x'"),
+        "post key '../x'",
+    ),
     "too large": (
-        lambda t: break_item(t, 14, "<content:encoded><![CDATA[",
-                             "<content:encoded><![CDATA[<p>" + "çay " * 8000 + "</p>"),
-        "over the 20,000 of TRANSYNC_MAX_DOCUMENT_BYTES"),
+        lambda t: break_item(
+            t,
+            14,
+            "<content:encoded><![CDATA[",
+            "<content:encoded><![CDATA[<p>" + "çay " * 8000 + "</p>",
+        ),
+        "over the 20,000 of TRANSYNC_MAX_DOCUMENT_BYTES",
+    ),
     "exception": (
-        lambda t: break_item(t, 14, "2024-03-01 09:30:00]]></wp:post_date_gmt>",
-                             "2024-03-01 09:30:01]]></wp:post_date_gmt>"),
-        "could not be read (RuntimeError: boom)"),
+        lambda t: break_item(
+            t,
+            14,
+            "2024-03-01 09:30:00]]></wp:post_date_gmt>",
+            "2024-03-01 09:30:01]]></wp:post_date_gmt>",
+        ),
+        "could not be read (RuntimeError: boom)",
+    ),
     "external entity": (
-        lambda t: break_item(t.replace("<rss ", ENTITY_DOCTYPE, 1), 14,
-                             "<title><![CDATA[İstanbul’da Bir Gün]]></title>",
-                             "<title>İstanbul’da Bir Gün &ext;</title>"),
-        "external entity &ext;"),
+        lambda t: break_item(
+            t.replace("<rss ", ENTITY_DOCTYPE, 1),
+            14,
+            "<title><![CDATA[İstanbul’da Bir Gün]]></title>",
+            "<title>İstanbul’da Bir Gün &ext;</title>",
+        ),
+        "external entity &ext;",
+    ),
     "markup in the title": (
-        lambda t: break_item(t, 14, "<title><![CDATA[İstanbul’da Bir Gün]]></title>",
-                             "<title>İstanbul’da <b>Bir</b> Gün</title>"),
-        "holds the element <b>"),
+        lambda t: break_item(
+            t,
+            14,
+            "<title><![CDATA[İstanbul’da Bir Gün]]></title>",
+            "<title>İstanbul’da <b>Bir</b> Gün</title>",
+        ),
+        "holds the element <b>",
+    ),
 }
 
 
@@ -125,6 +155,7 @@ def boom_on_one_date(real: Callable[[str], Any]) -> Callable[[str], Any]:
         if text_ == "2024-03-01 09:30:01":
             raise RuntimeError("boom")
         return real(text_)
+
     return parse
 
 
@@ -167,13 +198,14 @@ def test_a_rejected_item_keeps_its_recorded_version(
 #: name -> what turns the export into one that cannot be read as a whole
 UNREADABLE: dict[str, Callable[[str], str]] = {
     "truncated": lambda t: t[: t.index("<wp:post_id>20</wp:post_id>")],
-    "unknown namespace": lambda t: t.replace("http://wordpress.org/export/1.2/",
-                                             "http://wordpress.org/export/1.3/"),
+    "unknown namespace": lambda t: t.replace(
+        "http://wordpress.org/export/1.2/", "http://wordpress.org/export/1.3/"
+    ),
     "not rss": lambda t: t.replace("<rss ", "<feed ", 1).replace("</rss>", "</feed>"),
     "external DTD": lambda t: t.replace("<rss ", '<!DOCTYPE rss SYSTEM "rss.dtd">\n<rss ', 1),
-    "attachments only": lambda t: t.replace("<wp:post_type><![CDATA[post]]>",
-                                            "<wp:post_type><![CDATA[attachment]]>").replace(
-        "<wp:post_type><![CDATA[page]]>", "<wp:post_type><![CDATA[attachment]]>"),
+    "attachments only": lambda t: t.replace(
+        "<wp:post_type><![CDATA[post]]>", "<wp:post_type><![CDATA[attachment]]>"
+    ).replace("<wp:post_type><![CDATA[page]]>", "<wp:post_type><![CDATA[attachment]]>"),
 }
 
 

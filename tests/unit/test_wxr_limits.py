@@ -28,8 +28,12 @@ ISTANBUL = "pll_65e1a3c2b7d4e"
 ELEVEN_MB = 11_000_000
 POLYLANG = (WXR / "polylang.xml").read_text(encoding="utf-8")
 EXPECTED = [  # (key, lang, post id) of polylang.xml
-    (ISTANBUL, "en", "12"), (ISTANBUL, "tr", "14"), (ISTANBUL, "ru", "15"),
-    ("pll_65e1a3c2b9e1f", "en", "20"), ("pll_65e1a3c2b9e1f", "tr", "21"), ("wp-30", "en", "30"),
+    (ISTANBUL, "en", "12"),
+    (ISTANBUL, "tr", "14"),
+    (ISTANBUL, "ru", "15"),
+    ("pll_65e1a3c2b9e1f", "en", "20"),
+    ("pll_65e1a3c2b9e1f", "tr", "21"),
+    ("wp-30", "en", "30"),
 ]
 
 
@@ -132,16 +136,24 @@ def test_an_rss_feed_without_items_is_not_an_export_either(tmp_path: Path) -> No
     assert "no WXR namespace" in fatal(read(write(tmp_path, text))).reason
 
 
-@pytest.mark.parametrize(("what", "text", "says"), [
-    ("not XML", "Hello, this is a text file.\n", "malformed WXR"),
-    ("empty", "", "malformed WXR"),
-    ("Atom", '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"></feed>',
-     "the root element is <feed>"),
-    ("no channel", '<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"></rss>',
-     "has no <channel>"),
-])
-def test_a_file_that_is_no_export_is_fatal(tmp_path: Path, what: str, text: str,
-                                            says: str) -> None:
+@pytest.mark.parametrize(
+    ("what", "text", "says"),
+    [
+        ("not XML", "Hello, this is a text file.\n", "malformed WXR"),
+        ("empty", "", "malformed WXR"),
+        (
+            "Atom",
+            '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"></feed>',
+            "the root element is <feed>",
+        ),
+        (
+            "no channel",
+            '<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"></rss>',
+            "has no <channel>",
+        ),
+    ],
+)
+def test_a_file_that_is_no_export_is_fatal(tmp_path: Path, what: str, text: str, says: str) -> None:
     problem = fatal(read(write(tmp_path, text)))
     assert says in problem.reason, problem.reason
 
@@ -171,8 +183,12 @@ def test_identity_falls_back_from_a_broken_link_to_the_guid_then_the_post_id(
     tmp_path: Path,
 ) -> None:
     too_long = "https://example.org/" + "x" * 70_000
-    text = in_item(POLYLANG, 14, "<link>https://example.org/tr/istanbulda-bir-gun/</link>",
-                   f"<link>{too_long}</link>")
+    text = in_item(
+        POLYLANG,
+        14,
+        "<link>https://example.org/tr/istanbulda-bir-gun/</link>",
+        f"<link>{too_long}</link>",
+    )
     [problem] = problems(read(write(tmp_path, text)))
     assert problem.origin == "https://example.org/?p=14"  # the guid
     assert "<link>" in problem.reason and "70,020 bytes" in problem.reason
@@ -279,7 +295,8 @@ def test_an_item_over_the_limit_is_rejected_by_name_and_size(tmp_path: Path) -> 
     assert problem.origin == "https://example.org/tr/istanbulda-bir-gun/"
     assert problem.line == item_line(text, 14) and problem.key is None
     size = len(("İstanbul’da Bir Gün").encode()) + len(
-        text[text.index(big): text.index("]]>", text.index(big))].encode())
+        text[text.index(big) : text.index("]]>", text.index(big))].encode()
+    )
     assert f"are {size:,} bytes, over the 100,000 of TRANSYNC_MAX_DOCUMENT_BYTES" in problem.reason
     assert [d.external_id for d in documents(found)] == ["12", "15", "20", "21", "30"]
     assert summary(read(write(tmp_path, text), max_bytes=200_000)) == EXPECTED
@@ -302,8 +319,12 @@ def test_an_eleven_megabyte_paragraph_is_read_and_segmented_in_full(tmp_path: Pa
 
 def test_an_eleven_megabyte_paragraph_of_escaped_text_is_read_in_full(tmp_path: Path) -> None:
     paragraph = long_paragraph()
-    text = in_item(POLYLANG, 14, "<content:encoded><![CDATA[", f"<content:encoded>&lt;p&gt;"
-                   f"{paragraph}&lt;/p&gt;<![CDATA[")
+    text = in_item(
+        POLYLANG,
+        14,
+        "<content:encoded><![CDATA[",
+        f"<content:encoded>&lt;p&gt;{paragraph}&lt;/p&gt;<![CDATA[",
+    )
     document = documents(read(write(tmp_path, text), max_bytes=12_000_000))[1]
     assert document.body.startswith(f"<p>{paragraph}</p>")
 
@@ -311,47 +332,89 @@ def test_an_eleven_megabyte_paragraph_of_escaped_text_is_read_in_full(tmp_path: 
 def test_other_plugins_large_meta_does_not_count_but_wpml_meta_is_bounded(
     tmp_path: Path,
 ) -> None:
-    builder = ("<wp:postmeta><wp:meta_key><![CDATA[_elementor_data]]></wp:meta_key>"
-               f"<wp:meta_value><![CDATA[{'[{}]' * 200_000}]]></wp:meta_value></wp:postmeta>")
+    builder = (
+        "<wp:postmeta><wp:meta_key><![CDATA[_elementor_data]]></wp:meta_key>"
+        f"<wp:meta_value><![CDATA[{'[{}]' * 200_000}]]></wp:meta_value></wp:postmeta>"
+    )
     text = in_item(POLYLANG, 14, "<wp:postmeta>", builder + "<wp:postmeta>")
     assert summary(read(write(tmp_path, text), max_bytes=100_000)) == EXPECTED
-    wpml = ("<wp:postmeta><wp:meta_key><![CDATA[_wpml_import_language_code]]></wp:meta_key>"
-            f"<wp:meta_value><![CDATA[{'x' * 70_000}]]></wp:meta_value></wp:postmeta>")
+    wpml = (
+        "<wp:postmeta><wp:meta_key><![CDATA[_wpml_import_language_code]]></wp:meta_key>"
+        f"<wp:meta_value><![CDATA[{'x' * 70_000}]]></wp:meta_value></wp:postmeta>"
+    )
     text = in_item(POLYLANG, 14, "<wp:postmeta>", wpml + "<wp:postmeta>")
     [problem] = problems(read(write(tmp_path, text)))
     assert "<wp:meta_value>" in problem.reason and "70,000 bytes" in problem.reason
 
 
 def test_markup_inside_a_field_rejects_the_item(tmp_path: Path) -> None:
-    text = in_item(POLYLANG, 14, "<title><![CDATA[İstanbul’da Bir Gün]]></title>",
-                   "<title>İstanbul’da <b>Bir</b> Gün</title>")
+    text = in_item(
+        POLYLANG,
+        14,
+        "<title><![CDATA[İstanbul’da Bir Gün]]></title>",
+        "<title>İstanbul’da <b>Bir</b> Gün</title>",
+    )
     [problem] = problems(read(write(tmp_path, text)))
     assert "<title>" in problem.reason and "holds the element <b>" in problem.reason
 
 
-@pytest.mark.parametrize(("what", "change", "says"), [
-    ("a huge tag", lambda t: t.replace("<channel>", f'<channel><x a="{"y" * 200_000}"/>', 1),
-     "a single tag, comment or processing instruction of over 20,000 bytes"),
-    ("a huge comment", lambda t: t.replace("<channel>", f"<channel><!-- {'y' * 200_000} -->",
-                                           1),
-     "a single tag, comment or processing instruction of over 20,000 bytes"),
-    ("deep nesting", lambda t: t.replace("<channel>", "<channel>" + "<a>" * 300 + "</a>" * 300, 1),
-     "nested over 256 deep"),
-    ("many names", lambda t: t.replace(
-        "<channel>", "<channel>" + "".join(f"<n{i}/>" for i in range(10_001)), 1),
-     "over 10,000 distinct element and attribute names"),
-    ("many names, deep", lambda t: t.replace("<channel>", "<channel><a><b><c>" + "".join(
-        f"<n{i}/>" for i in range(10_001)) + "</c></b></a>", 1),
-     "over 10,000 distinct element and attribute names"),
-    ("many attribute names", lambda t: t.replace("<channel>", "<channel>" + "".join(
-        f'<a n{i}="1"/>' for i in range(10_001)), 1),
-     "over 10,000 distinct element and attribute names"),
-    ("a huge DOCTYPE", lambda t: t.replace("<rss ", "<!DOCTYPE rss [" + "".join(
-        f'<!ENTITY e{i} "{"v" * 1000}">' for i in range(1100)) + "]>\n<rss ", 1),
-     "the DOCTYPE is over 1,048,576 bytes"),
-])
-def test_shapes_no_export_has_end_the_file(tmp_path: Path, what: str, change: object,
-                                           says: str) -> None:
+@pytest.mark.parametrize(
+    ("what", "change", "says"),
+    [
+        (
+            "a huge tag",
+            lambda t: t.replace("<channel>", f'<channel><x a="{"y" * 200_000}"/>', 1),
+            "a single tag, comment or processing instruction of over 20,000 bytes",
+        ),
+        (
+            "a huge comment",
+            lambda t: t.replace("<channel>", f"<channel><!-- {'y' * 200_000} -->", 1),
+            "a single tag, comment or processing instruction of over 20,000 bytes",
+        ),
+        (
+            "deep nesting",
+            lambda t: t.replace("<channel>", "<channel>" + "<a>" * 300 + "</a>" * 300, 1),
+            "nested over 256 deep",
+        ),
+        (
+            "many names",
+            lambda t: t.replace(
+                "<channel>", "<channel>" + "".join(f"<n{i}/>" for i in range(10_001)), 1
+            ),
+            "over 10,000 distinct element and attribute names",
+        ),
+        (
+            "many names, deep",
+            lambda t: t.replace(
+                "<channel>",
+                "<channel><a><b><c>" + "".join(f"<n{i}/>" for i in range(10_001)) + "</c></b></a>",
+                1,
+            ),
+            "over 10,000 distinct element and attribute names",
+        ),
+        (
+            "many attribute names",
+            lambda t: t.replace(
+                "<channel>", "<channel>" + "".join(f'<a n{i}="1"/>' for i in range(10_001)), 1
+            ),
+            "over 10,000 distinct element and attribute names",
+        ),
+        (
+            "a huge DOCTYPE",
+            lambda t: t.replace(
+                "<rss ",
+                "<!DOCTYPE rss ["
+                + "".join(f'<!ENTITY e{i} "{"v" * 1000}">' for i in range(1100))
+                + "]>\n<rss ",
+                1,
+            ),
+            "the DOCTYPE is over 1,048,576 bytes",
+        ),
+    ],
+)
+def test_shapes_no_export_has_end_the_file(
+    tmp_path: Path, what: str, change: object, says: str
+) -> None:
     text = change(POLYLANG)  # type: ignore[operator]
     problem = fatal(read(write(tmp_path, text), max_bytes=20_000))
     assert says in problem.reason, problem.reason
@@ -361,12 +424,24 @@ def test_shapes_no_export_has_end_the_file(tmp_path: Path, what: str, change: ob
 
 
 def test_internal_entities_expand_in_titles_content_and_attributes(tmp_path: Path) -> None:
-    text = POLYLANG.replace("<rss ", '<!DOCTYPE rss [<!ENTITY co "Company"><!ENTITY lang "tr">'
-                            '<!ENTITY both "&co; &amp; Co">]>\n<rss ', 1)
-    text = in_item(text, 14, "<title><![CDATA[İstanbul’da Bir Gün]]></title>",
-                   "<title>&co; in İstanbul, &both;</title>")
-    text = in_item(text, 14, "<content:encoded><![CDATA[",
-                   "<content:encoded>&lt;p&gt;&co; &amp; &both;&lt;/p&gt;<![CDATA[")
+    text = POLYLANG.replace(
+        "<rss ",
+        '<!DOCTYPE rss [<!ENTITY co "Company"><!ENTITY lang "tr">'
+        '<!ENTITY both "&co; &amp; Co">]>\n<rss ',
+        1,
+    )
+    text = in_item(
+        text,
+        14,
+        "<title><![CDATA[İstanbul’da Bir Gün]]></title>",
+        "<title>&co; in İstanbul, &both;</title>",
+    )
+    text = in_item(
+        text,
+        14,
+        "<content:encoded><![CDATA[",
+        "<content:encoded>&lt;p&gt;&co; &amp; &both;&lt;/p&gt;<![CDATA[",
+    )
     text = in_item(text, 14, 'nicename="tr"', 'nicename="&lang;"')
     found = read(write(tmp_path, text))
     assert problems(found) == []
@@ -404,10 +479,18 @@ def listener() -> Iterator[Listener]:
 def test_external_entities_are_never_loaded(tmp_path: Path, listener: Listener) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP SECRET", encoding="utf-8")
-    text = POLYLANG.replace("<rss ", f'<!DOCTYPE rss [<!ENTITY file SYSTEM "{secret.as_uri()}">'
-                            f'<!ENTITY web SYSTEM "{listener.url}/x">]>\n<rss ', 1)
-    text = in_item(text, 14, "<title><![CDATA[İstanbul’da Bir Gün]]></title>",
-                   "<title>İstanbul’da Bir Gün &file;</title>")
+    text = POLYLANG.replace(
+        "<rss ",
+        f'<!DOCTYPE rss [<!ENTITY file SYSTEM "{secret.as_uri()}">'
+        f'<!ENTITY web SYSTEM "{listener.url}/x">]>\n<rss ',
+        1,
+    )
+    text = in_item(
+        text,
+        14,
+        "<title><![CDATA[İstanbul’da Bir Gün]]></title>",
+        "<title>İstanbul’da Bir Gün &file;</title>",
+    )
     text = in_item(text, 15, "<content:encoded><![CDATA[", "<content:encoded>&web;<![CDATA[")
     found = read(write(tmp_path, text))
     assert [(p.origin, p.fatal) for p in problems(found)] == [
@@ -435,17 +518,24 @@ def test_an_external_entity_in_text_that_is_not_read_does_not_matter(tmp_path: P
     assert summary(read(write(tmp_path, text))) == EXPECTED
 
 
-@pytest.mark.parametrize("doctype", [
-    '<!DOCTYPE rss SYSTEM "{url}/rss.dtd">',
-    '<!DOCTYPE rss PUBLIC "-//X//DTD RSS//EN" "{url}/rss.dtd">',
-    '<!DOCTYPE rss [<!ENTITY % remote SYSTEM "{url}/x.ent"> %remote;]>',
-])
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE rss SYSTEM "{url}/rss.dtd">',
+        '<!DOCTYPE rss PUBLIC "-//X//DTD RSS//EN" "{url}/rss.dtd">',
+        '<!DOCTYPE rss [<!ENTITY % remote SYSTEM "{url}/x.ent"> %remote;]>',
+    ],
+)
 def test_an_external_dtd_is_never_loaded_and_the_file_is_refused(
     tmp_path: Path, listener: Listener, doctype: str
 ) -> None:
     text = POLYLANG.replace("<rss ", doctype.format(url=listener.url) + "\n<rss ", 1)
-    text = in_item(text, 14, "<title><![CDATA[İstanbul’da Bir Gün]]></title>",
-                   "<title>İstanbul&rsquo;da Bir Gün</title>")
+    text = in_item(
+        text,
+        14,
+        "<title><![CDATA[İstanbul’da Bir Gün]]></title>",
+        "<title>İstanbul&rsquo;da Bir Gün</title>",
+    )
     problem = fatal(read(write(tmp_path, text)))
     assert "external DTD" in problem.reason and "remove the DOCTYPE" in problem.reason
     assert problem.line == 5
@@ -453,8 +543,12 @@ def test_an_external_dtd_is_never_loaded_and_the_file_is_refused(
 
 
 def test_an_undeclared_entity_is_malformed(tmp_path: Path) -> None:
-    text = in_item(POLYLANG, 14, "<title><![CDATA[İstanbul’da Bir Gün]]></title>",
-                   "<title>İstanbul&rsquo;da Bir Gün</title>")
+    text = in_item(
+        POLYLANG,
+        14,
+        "<title><![CDATA[İstanbul’da Bir Gün]]></title>",
+        "<title>İstanbul&rsquo;da Bir Gün</title>",
+    )
     problem = fatal(read(write(tmp_path, text)))
     assert "malformed WXR: undefined entity" in problem.reason
     assert problem.line == item_line(text, 14) + 1
@@ -469,8 +563,9 @@ def billion_laughs() -> str:
 
 def test_a_billion_laughs_is_rejected(tmp_path: Path) -> None:
     text = POLYLANG.replace("<rss ", billion_laughs(), 1)
-    text = in_item(text, 14, "<title><![CDATA[İstanbul’da Bir Gün]]></title>",
-                   "<title>&lol9;</title>")
+    text = in_item(
+        text, 14, "<title><![CDATA[İstanbul’da Bir Gün]]></title>", "<title>&lol9;</title>"
+    )
     found = read(write(tmp_path, text), max_bytes=1_000_000_000)
     problem = fatal(found)
     assert "amplification" in problem.reason and "remove the DOCTYPE" in problem.reason
@@ -492,8 +587,11 @@ def test_a_single_byte_encoding_is_read(tmp_path: Path) -> None:
 
 def test_an_unsupported_encoding_says_to_convert(tmp_path: Path) -> None:
     path = tmp_path / "sjis.xml"
-    path.write_bytes(POLYLANG.replace('encoding="UTF-8"', 'encoding="Shift_JIS"').replace(
-        "İstanbul Notları", "東京").encode("shift_jis", "replace"))
+    path.write_bytes(
+        POLYLANG.replace('encoding="UTF-8"', 'encoding="Shift_JIS"')
+        .replace("İstanbul Notları", "東京")
+        .encode("shift_jis", "replace")
+    )
     problem = fatal(read(path))
     assert "malformed WXR" in problem.reason and "convert the file to UTF-8" in problem.reason
     assert "multi-byte encodings are not supported" in problem.reason
@@ -513,9 +611,11 @@ HEADER = (
     "<title>Big</title><wp:wxr_version>1.2</wp:wxr_version>\n"
 )
 FOOTER = "</channel>\n</rss>\n"
-PARAGRAPH = ("<!-- wp:paragraph -->\n<p>İstanbul, dünyada iki kıtaya yayılan tek şehirdir. "
-             "Стамбул — единственный город, который стоит на двух континентах.</p>\n"
-             "<!-- /wp:paragraph -->\n")
+PARAGRAPH = (
+    "<!-- wp:paragraph -->\n<p>İstanbul, dünyada iki kıtaya yayılan tek şehirdir. "
+    "Стамбул — единственный город, который стоит на двух континентах.</p>\n"
+    "<!-- /wp:paragraph -->\n"
+)
 
 
 def item(n: int, body: str = PARAGRAPH * 8, extra: str = "") -> str:
@@ -579,7 +679,9 @@ def one_item_of_unread_elements() -> Iterator[str]:
         "<wp:comment><wp:comment_id>7</wp:comment_id><wp:comment_author><![CDATA[Ayşe]]>"
         "</wp:comment_author><wp:comment_content><![CDATA[Harika bir yazı, teşekkürler! "
         "Очень интересно.]]></wp:comment_content><wp:comment_approved>1</wp:comment_approved>"
-        "</wp:comment>\n", SHAPE_BYTES // 2)
+        "</wp:comment>\n",
+        SHAPE_BYTES // 2,
+    )
     yield "<wp:post_type>" + tail
     yield FOOTER
 
@@ -594,10 +696,14 @@ def non_item_elements() -> Iterator[str]:
         "<wp:term><wp:term_id>9</wp:term_id><wp:term_taxonomy><![CDATA[post_tag]]>"
         "</wp:term_taxonomy><wp:term_slug><![CDATA[istanbul]]></wp:term_slug>"
         "<wp:term_description><![CDATA[Posts about İstanbul]]></wp:term_description>"
-        "</wp:term>\n", SHAPE_BYTES // 4)
+        "</wp:term>\n",
+        SHAPE_BYTES // 4,
+    )
     yield from repeat(
         "<wp:author><wp:author_id>1</wp:author_id><wp:author_login><![CDATA[editor]]>"
-        "</wp:author_login></wp:author>\n", SHAPE_BYTES // 4)
+        "</wp:author_login></wp:author>\n",
+        SHAPE_BYTES // 4,
+    )
     yield "<x:blob><x:part>"
     yield from repeat("<x:row a='1'>Unknown plugin data, kept by nobody.</x:row>", SHAPE_BYTES // 4)
     yield "</x:part></x:blob>\n"
@@ -668,11 +774,19 @@ def test_peak_memory_of_each_file_shape(tmp_path: Path, shape: str) -> None:
             out.write(piece)
     size = path.stat().st_size
     assert size >= SHAPE_BYTES or shape == "billion laughs"
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(path)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
     path.unlink()
     result = json.loads(done.stdout)
-    print(f"\n{shape}: {size:,} bytes, peak RSS {result['peak'] / MB:.1f} MB, "
-          f"{result['seconds']} s, found {result['found']}; {done.stderr[:300]}")
+    print(
+        f"\n{shape}: {size:,} bytes, peak RSS {result['peak'] / MB:.1f} MB, "
+        f"{result['seconds']} s, found {result['found']}; {done.stderr[:300]}"
+    )
     assert tuple(result["found"]) == expected, done.stderr
     assert result["peak"] <= PEAK_LIMIT
