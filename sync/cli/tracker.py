@@ -54,9 +54,12 @@ def init(ctx: Context) -> None:
 def scan(ctx: Context, sources: tuple[str, ...], as_json: bool, actor: str) -> int:
     """Read SOURCES (fs:PATH or PATH, wxr:FILE, wp:URL; default TRANSYNC_SOURCES) and
     record new posts, revisions and deletions, then plan tasks."""
-    from sync.scanning import run_scan  # the parsers load only for a scan
-
     settings = ctx.settings
+    report = quick(settings, sources, as_json)
+    if report is not None:  # every file as recorded: nothing else to do, nothing loaded
+        return print_report(report, as_json)
+    from sync.scanning import run_scan  # the parsers load only for a scan that needs them
+
     if sys.stderr.isatty() and not as_json:
         from rich.progress import (
             BarColumn,
@@ -79,6 +82,32 @@ def scan(ctx: Context, sources: tuple[str, ...], as_json: bool, actor: str) -> i
     from sync.nudge import nudge
 
     nudge(settings)  # publish the pre-fill messages the scan committed to the outbox
+    return print_report(report, as_json)
+
+
+def quick(settings: Any, sources: tuple[str, ...], as_json: bool) -> Any:
+    """A no-change rescan's report, made without the database layer (sync.quickscan), or
+    None when the scan may find something (then the full scan runs)."""
+    from sync.quickscan import quick_rescan, work_waits
+
+    if sys.stderr.isatty() and not as_json:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("files"), console=err, transient=True) as bar:
+            job = bar.add_task("check", total=None)
+            report = quick_rescan(settings, sources, progress=lambda n: bar.advance(job, n))
+    else:
+        report = quick_rescan(settings, sources)
+    if report is not None and work_waits(settings):
+        from sync.nudge import nudge
+
+        nudge(settings)  # earlier work waits in the outbox: publish it, as any scan does
+    return report
+
+
+def print_report(report: Any, as_json: bool) -> int:
+    """The scan's report: JSON, or a line and its details (rejections on stderr)."""
     if as_json:
         print_json(report.as_dict())
     else:
