@@ -5,21 +5,33 @@ An incremental read asks for what was modified since the cursor (less CURSOR_OVE
 full pass (the first scan, then every TRANSYNC_WP_RECONCILE_HOURS) lists every post in id
 order and is the only read that is ``complete``. A listing that moves while it is read
 keeps the old cursor (see the package's docstring).
+
+Pages are fetched one at a time, in a thread that keeps a page ahead: while WordPress
+builds the next page, the posts of this one that changed are analyzed (segments and hash,
+which do not depend on the post key), so a first scan costs the fetch or the analysis,
+whichever is longer, rather than both. With an application password only the raw title
+and content are asked for (``_fields=…title.raw,content.raw…``): WordPress then renders
+no post's blocks for a reader that never uses the rendering.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import json
 import logging
+import queue
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sync.analysis import analyze_document
 from sync.errors import SourceError
 from sync.sources.base import Deleted, Document, Problem, Unchanged
 from sync.sources.wordpress.posts import (
+    EDIT_FIELDS,
     EDIT_STATUSES,
     FIELDS,
     PLUGINS,
@@ -59,6 +71,10 @@ class _Listing:
     consistent: bool = True
     started: dt.datetime | None = None  # the server's clock at the first answer
     plugin: str | None = None
+    #: segments of the posts that changed, analyzed while the next page was being fetched,
+    #: with the title and body they were made from
+    analyses: dict[int, tuple[str, str, Any]] = field(default_factory=dict)
+    known: Mapping[str, str] = field(default_factory=dict)  # origin -> raw hash held
 
 
 class _Reading(_Posts, _RestClient):
@@ -129,7 +145,7 @@ class _Reading(_Posts, _RestClient):
         self.complete = False
         self._result = None
         full = self._full_pass_due()
-        listing = _Listing(plugin=self._plugin)
+        listing = _Listing(plugin=self._plugin, known=known)
         with self._open():
             for post_type in self.settings.wp_post_types:
                 rest_base = self._rest_base(post_type)
@@ -184,7 +200,7 @@ class _Reading(_Posts, _RestClient):
             if isinstance(found, Document) and known.get(found.origin) == found.raw_hash:
                 yield Unchanged(found.origin)
             else:
-                yield found
+                yield self._analyzed(found, listing.analyses.pop(post_id, None))
         self._result = (listing, full)
         self.complete = full and listing.consistent
 
@@ -200,6 +216,7 @@ class _Reading(_Posts, _RestClient):
         if self.authenticated:
             params["context"] = "edit"
             params["status"] = ",".join(EDIT_STATUSES)
+            params["_fields"] = EDIT_FIELDS
         if listing.plugin != "wpml":
             found = self._pages(rest_base, params, listing)
             if listing.plugin in ("polylang", "community") or (listing.plugin is None and found):
@@ -208,19 +225,49 @@ class _Reading(_Posts, _RestClient):
             self._pages(rest_base, {**params, "lang": self.wp_code(lang)}, listing)
 
     def _pages(self, rest_base: str, params: dict[str, Any], listing: _Listing) -> bool:
-        """Read every page of one listing into `listing`; whether it had any post."""
+        """Read every page of one listing into `listing`; whether it had any post. The next
+        page is fetched (in a thread) while the posts of this one are analyzed."""
         url = f"{self.base}/wp-json/wp/v2/{rest_base}"
         total: str | None = None
         ids: set[int] = set()
+        with _Ahead(self._page_answers(url, params)) as answers:
+            for page, response, items in answers:
+                if response.status_code == 400:
+                    if _wp_error(response)[0] != "rest_post_invalid_page_number":
+                        raise self._refused("GET", _shown(url, params), response)
+                    listing.consistent = False  # posts went away between pages
+                    return bool(ids)
+                if listing.started is None:
+                    listing.started = _server_time(response)
+                if page == 1:
+                    total = response.headers.get("X-WP-Total")
+                elif response.headers.get("X-WP-Total") != total:
+                    listing.consistent = False  # posts came or went between pages
+                for item in items:
+                    if not isinstance(item, dict) or not _is_id(item.get("id")):
+                        continue
+                    post_id = int(item["id"])
+                    if post_id in ids:
+                        listing.consistent = False  # it moved to a later page while we read
+                    ids.add(post_id)
+                    listing.posts[post_id] = item
+                    if listing.plugin is None:
+                        listing.plugin = _plugin(item)
+                    self._analyze_ahead(post_id, item, listing)
+        return bool(ids)
+
+    def _page_answers(
+        self, url: str, params: dict[str, Any]
+    ) -> Iterator[tuple[int, Any, list[Any]]]:
+        """Each page of one listing, in order, with its posts: until the last page, an
+        empty one, or WordPress's 400 for a page past the end (given as it is)."""
         for page in itertools.count(1):
             response = self._request(
                 "GET", url, params={**params, "page": page}, allow=(400,) if page > 1 else ()
             )
             if response.status_code == 400:
-                if _wp_error(response)[0] != "rest_post_invalid_page_number":
-                    raise self._refused("GET", _shown(url, params), response)
-                listing.consistent = False  # posts went away between pages
-                return bool(ids)
+                yield page, response, []
+                return
             items = _json(response, url)
             if not isinstance(items, list):
                 raise SourceError(
@@ -228,26 +275,87 @@ class _Reading(_Posts, _RestClient):
                     "of posts; is this the site's address?",
                     url=url,
                 )
-            if listing.started is None:
-                listing.started = _server_time(response)
-            if page == 1:
-                total = response.headers.get("X-WP-Total")
-            elif response.headers.get("X-WP-Total") != total:
-                listing.consistent = False  # posts came or went between pages
-            for item in items:
-                if not isinstance(item, dict) or not _is_id(item.get("id")):
-                    continue
-                post_id = int(item["id"])
-                if post_id in ids:
-                    listing.consistent = False  # it moved to a later page while we read
-                ids.add(post_id)
-                listing.posts[post_id] = item
-                if listing.plugin is None:
-                    listing.plugin = _plugin(item)
-            pages = _int(response.headers.get("X-WP-TotalPages"), 1)
-            if page >= pages or not items:
-                return bool(ids)
-        return bool(ids)  # pragma: no cover - itertools.count never ends
+            yield page, response, items
+            if page >= _int(response.headers.get("X-WP-TotalPages"), 1) or not items:
+                return
+
+    def _analyze_ahead(self, post_id: int, item: dict[str, Any], listing: _Listing) -> None:
+        """The segments of a post that is new or changed (by the key the tracker holds for
+        it), computed now, while the next page is on its way: what the tracker would do
+        with the document later, once every page is in and the groups are known."""
+        listing.analyses.pop(post_id, None)  # listed again (WPML): this answer counts
+        if str(item.get("status") or "") in SKIPPED_STATUSES | {"trash"}:
+            return
+        try:
+            doc = self._document(item, self._keys.get(post_id, ""))
+            if isinstance(doc, Document) and listing.known.get(doc.origin) != doc.raw_hash:
+                analysis = analyze_document(
+                    doc.title, doc.body, body_format=doc.body_format, fields=doc.fields
+                )
+                listing.analyses[post_id] = (doc.title, doc.body, analysis)
+        except Exception:  # noqa: BLE001 - the tracker analyzes it again and reports it
+            return
+
+    @staticmethod
+    def _analyzed(
+        found: Document | Problem, ahead: tuple[str, str, Any] | None
+    ) -> Document | Problem:
+        """The document with the analysis made ahead of it, when it was made of its text."""
+        if not isinstance(found, Document) or ahead is None:
+            return found
+        title, body, analysis = ahead
+        if (title, body) != (found.title, found.body):
+            return found
+        return dataclasses.replace(found, analysis=analysis)
+
+
+class _Ahead:
+    """An iterator run in a thread, a little ahead of its reader: while the reader works
+    on one page, the thread waits for WordPress to answer the next. What the iterator
+    raises is raised to the reader; leaving early stops the thread after its request."""
+
+    def __init__(self, items: Iterator[Any], depth: int = 2) -> None:
+        self._items = items
+        self._queue: queue.Queue[tuple[bool, Any]] = queue.Queue(depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="wp-pages", daemon=True)
+
+    def __enter__(self) -> Iterator[Any]:
+        self._thread.start()
+        return self._read()
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            for item in self._items:
+                if not self._put((True, item)):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the reader
+            self._put((False, exc))
+        else:
+            self._put((False, None))
+
+    def _put(self, entry: tuple[bool, Any]) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _read(self) -> Iterator[Any]:
+        while True:
+            ok, value = self._queue.get()
+            if ok:
+                yield value
+            elif value is None:
+                return
+            else:
+                raise value
 
 
 def _parse_cursor(text: str | None) -> tuple[dt.datetime | None, str | None]:

@@ -31,6 +31,9 @@ FIELDS = (
     "lang,translations,wpml_current_locale,wpml_translations,"
     "polylang_current_lang,polylang_translations"
 )
+#: With an application password (``context=edit``): the raw title and content only, so
+#: WordPress does not render every post's blocks (the_content) for nothing, nor send them.
+EDIT_FIELDS = FIELDS.replace(",title,content,", ",title.raw,content.raw,")
 #: Which plugin's REST fields a post carries: the first plugin with a field present.
 PLUGIN_FIELDS = (
     ("wpml", ("wpml_current_locale", "wpml_translations")),
