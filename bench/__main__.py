@@ -48,12 +48,14 @@ from bench import (
     scan,
     tasks,
     web,
+    wordpress,
     wxr,
 )
 from bench.common import OUT, ROOT, SCALES, SQLITE_MAX_POSTS, Ctx, fmt_num
 
 AREAS = {"scan": scan, "tasks": tasks, "catalogs": catalogs, "wxr": wxr, "web": web,
-         "adoption": adoption, "formats": formats, "forecast": forecast, "notify": notify}
+         "adoption": adoption, "formats": formats, "forecast": forecast, "notify": notify,
+         "wordpress": wordpress}
 RSS_LABELS = {
     "child ru_maxrss": "child",
     "forked child ru_maxrss": "fork",
