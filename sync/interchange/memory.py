@@ -5,37 +5,37 @@ property ``x-context``, which translate-toolkit reads as a PO msgctxt, and trans
 origin as ``x-transync-origin``). Import streams a TMX file: every unit is validated
 (dates, languages mapped through TRANSYNC_WP_LOCALE_MAP onto TRANSYNC_LANGUAGES, a
 ``<seg>`` in every ``<tuv>``), texts are normalized as the tracker normalizes segments,
-pairs already in the memory or repeated in the file are merged, and rows are inserted in
-batches inside the caller's transaction: one problem anywhere and the caller's rollback
-leaves the memory as it was. Open tasks of the language pairs that gained entries are
+pairs already in the memory or repeated in the file are merged, and the rows go to the
+database in bulk (:mod:`sync.interchange.bulk`: COPY on PostgreSQL, batches on SQLite)
+inside the caller's transaction: one problem anywhere and the caller's rollback leaves the
+memory as it was. Open tasks of the language pairs that gained entries are
 queued for pre-fill again, so the new entries reach translators at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator, Sequence
+from hashlib import sha256 as _sha256
 from pathlib import PurePath
 from typing import Any, BinaryIO
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from sync import __version__
 from sync.config import Settings
 from sync.db.models import Memory, Post, Task, utcnow
 from sync.errors import InputError
+from sync.interchange.bulk import open_writer
 from sync.interchange.tmx import TuOut, parse_date, read_tmx, write_tmx
-from sync.memory import seg_hash
 from sync.outbox import enqueue_prefill
 from sync.sources.wxr import parse_locale_map
 from sync.text import normalize_inline
 
 __all__ = ["export_memory", "import_memory"]
 
-BATCH = 2_000
 MAX_LISTED = 200  # problems kept to show; the rest are counted
 _ORIGIN_KEY = re.compile(r"^(.*) \[[^\[\]]+\]$", re.DOTALL)
 
@@ -43,9 +43,16 @@ _ORIGIN_KEY = re.compile(r"^(.*) \[[^\[\]]+\]$", re.DOTALL)
 def export_memory(session: Session, out: BinaryIO, langs: Sequence[str] = ()) -> int:
     """Write the memory (pairs whose two languages are in ``langs``, all when empty) to
     ``out`` as TMX; the number of units."""
-    query = select(Memory.source_lang, Memory.target_lang, Memory.source_hash,
-                   Memory.target_hash, Memory.source_text, Memory.target_text, Memory.origin,
-                   Memory.updated_at)
+    query = select(
+        Memory.source_lang,
+        Memory.target_lang,
+        Memory.source_hash,
+        Memory.target_hash,
+        Memory.source_text,
+        Memory.target_text,
+        Memory.origin,
+        Memory.updated_at,
+    )
     sources = select(Memory.source_lang).distinct()
     if langs:
         query = query.where(Memory.source_lang.in_(langs), Memory.target_lang.in_(langs))
@@ -53,16 +60,22 @@ def export_memory(session: Session, out: BinaryIO, langs: Sequence[str] = ()) ->
     found = sorted(session.execute(sources).scalars())
     srclang = found[0] if len(found) == 1 else "*all*"
     rows = session.execute(query.order_by(Memory.id).execution_options(yield_per=10_000))
-    return write_tmx(out, _units(rows), srclang=srclang, tool_version=__version__,
-                     created=utcnow())
+    return write_tmx(out, _units(rows), srclang=srclang, tool_version=__version__, created=utcnow())
 
 
 def _units(rows: Any) -> Iterator[TuOut]:
     for sl, tl, sh, th, source, target, origin, changed in rows:
         m = _ORIGIN_KEY.match(origin or "")
-        yield TuOut(tuid=f"{sl}-{tl}-{sh}-{th}", source_lang=sl, target_lang=tl,
-                    source=source, target=target, changed=changed,
-                    key=m.group(1) if m else "", origin=origin or "")
+        yield TuOut(
+            tuid=f"{sl}-{tl}-{sh}-{th}",
+            source_lang=sl,
+            target_lang=tl,
+            source=source,
+            target=target,
+            changed=changed,
+            key=m.group(1) if m else "",
+            origin=origin or "",
+        )
 
 
 class _Languages:
@@ -92,8 +105,9 @@ class _Languages:
         return found
 
 
-def import_memory(session: Session, settings: Settings, data: bytes | BinaryIO, *,
-                  path: str = "", actor: str = "") -> dict[str, Any]:
+def import_memory(
+    session: Session, settings: Settings, data: bytes | BinaryIO, *, path: str = "", actor: str = ""
+) -> dict[str, Any]:
     """Validate a TMX file and add its pairs to the memory, in the caller's transaction.
 
     Returns counts: ``units`` read, ``pairs`` found, ``added`` (new to the memory),
@@ -102,106 +116,115 @@ def import_memory(session: Session, settings: Settings, data: bytes | BinaryIO, 
     Raises :class:`~sync.errors.InputError` listing every problem, each with its unit's
     line and number; the caller's transaction is then rolled back."""
     langs = _Languages(settings)
+    known = langs.seen
     name = PurePath(path).name if path else "TMX"
     fallback = f"{name} ({actor})" if actor else name  # the origin of pairs with no post
     counts = {"units": 0, "pairs": 0, "added": 0, "merged": 0, "skipped": 0, "prefill": 0}
     problems: list[str] = []
     n_problems = 0
-    pending: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-    touched: set[tuple[str, str]] = set()
+    units = pairs = skipped = 0
     now = utcnow()
-    insert = (pg_insert if session.get_bind().dialect.name == "postgresql"
-              else sqlite_insert)(Memory.__table__)
-    statement = insert.on_conflict_do_nothing(
-        index_elements=["source_lang", "target_lang", "source_hash", "target_hash"]
-    ).returning(Memory.__table__.c.source_lang, Memory.__table__.c.target_lang)
-
-    def flush() -> None:
-        if not pending:
-            return
-        rows = list(pending.values())
-        pending.clear()
-        added = session.execute(statement, rows).all()
-        counts["added"] += len(added)
-        counts["merged"] += len(rows) - len(added)
-        touched.update((a, b) for a, b in added)
-
-    for tu in read_tmx(data, path=path):
-        counts["units"] += 1
-        found: list[str] = []
-        for attr, value in (("creationdate", tu.creationdate), ("changedate", tu.changedate)):
-            if value and parse_date(value) is None:
-                found.append(f"{attr} {value!r} is not a TMX date (YYYYMMDDThhmmssZ, UTC)")
-        variants: list[tuple[str, str]] = []
-        for v in tu.variants:
-            lang = langs(v.lang) if v.lang else None
-            if not v.lang:
-                found.append(f"the <tuv> at line {v.line} has no xml:lang")
-            elif lang is None:
-                found.append(f"language {v.lang!r} (line {v.line}) is not one of "
-                             f"TRANSYNC_LANGUAGES={','.join(settings.languages)}; add it, "
-                             "or map it in TRANSYNC_WP_LOCALE_MAP (e.g. pt_BR=pt)")
-            if v.text is None:
-                found.append(f"the <tuv> {v.lang!r} at line {v.line} has no <seg>")
-            elif lang is not None:
-                variants.append((lang, v.text))
-        if not tu.variants:
-            found.append("no <tuv>")
-        source_lang = None
-        if tu.srclang and tu.srclang != "*all*":
-            source_lang = langs(tu.srclang)
-            if source_lang is None:
-                found.append(f"source language {tu.srclang!r} is not one of "
-                             f"TRANSYNC_LANGUAGES={','.join(settings.languages)}")
-        elif variants:
-            source_lang = variants[0][0]
-        if found:
-            n_problems += len(found)
-            if len(problems) < MAX_LISTED:
-                problems += [f"{tu.name}: {p}" for p in found]
-            continue
-        source = next((text for lang, text in variants if lang == source_lang), None)
-        if source is None:
-            n_problems += 1
-            if len(problems) < MAX_LISTED:
-                problems.append(f"{tu.name}: no <tuv> in the source language "
-                                f"{tu.srclang!r}")
-            continue
-        targets = [(lang, text) for lang, text in variants if lang != source_lang]
-        if not targets:
-            counts["skipped"] += 1
-            continue
-        if n_problems:
-            continue  # refused already: read on only to list what else is wrong
-        changed = parse_date(tu.changedate or tu.creationdate or "") or now
-        context = tu.props.get("x-context", "")
-        src_text = normalize_inline(source)
-        for lang, text in targets:
-            tgt_text = normalize_inline(text)
-            if not src_text or not tgt_text:
-                counts["skipped"] += 1
+    writer = open_writer(session)
+    add = writer.add
+    try:
+        for tu in read_tmx(data, path=path):
+            units += 1
+            found: list[str] = []
+            created, changed = tu.creationdate, tu.changedate
+            if created and parse_date(created) is None:
+                found.append(f"creationdate {created!r} is not a TMX date (YYYYMMDDThhmmssZ, UTC)")
+            if changed and parse_date(changed) is None:
+                found.append(f"changedate {changed!r} is not a TMX date (YYYYMMDDThhmmssZ, UTC)")
+            variants: list[tuple[str, str]] = []
+            for v in tu.variants:
+                code = v.lang
+                lang = (known[code] if code in known else langs(code)) if code else None
+                if not code:
+                    found.append(f"the <tuv> at line {v.line} has no xml:lang")
+                elif lang is None:
+                    found.append(
+                        f"language {code!r} (line {v.line}) is not one of "
+                        f"TRANSYNC_LANGUAGES={','.join(settings.languages)}; add it, "
+                        "or map it in TRANSYNC_WP_LOCALE_MAP (e.g. pt_BR=pt)"
+                    )
+                if v.text is None:
+                    found.append(f"the <tuv> {code!r} at line {v.line} has no <seg>")
+                elif lang is not None:
+                    variants.append((lang, v.text))
+            if not tu.variants:
+                found.append("no <tuv>")
+            source_lang = None
+            if tu.srclang and tu.srclang != "*all*":
+                source_lang = langs(tu.srclang)
+                if source_lang is None:
+                    found.append(
+                        f"source language {tu.srclang!r} is not one of "
+                        f"TRANSYNC_LANGUAGES={','.join(settings.languages)}"
+                    )
+            elif variants:
+                source_lang = variants[0][0]
+            if found:
+                n_problems += len(found)
+                if len(problems) < MAX_LISTED:
+                    problems += [f"{tu.name}: {p}" for p in found]
                 continue
-            counts["pairs"] += 1
-            key = (source_lang, lang, seg_hash(src_text), seg_hash(tgt_text))
-            if key in pending:
-                counts["merged"] += 1
+            source = next((text for lang, text in variants if lang == source_lang), None)
+            if source is None:
+                n_problems += 1
+                if len(problems) < MAX_LISTED:
+                    problems.append(f"{tu.name}: no <tuv> in the source language {tu.srclang!r}")
                 continue
-            origin = (tu.props.get("x-transync-origin")
-                      or (f"{context} [{lang}]" if context else fallback))
-            pending[key] = {
-                "source_lang": key[0], "target_lang": key[1], "source_hash": key[2],
-                "target_hash": key[3], "source_text": src_text, "target_text": tgt_text,
-                "origin": origin[:512], "updated_at": changed,
-            }
-        if len(pending) >= BATCH:
-            flush()
+            targets = [(lang, text) for lang, text in variants if lang != source_lang]
+            if not targets:
+                skipped += 1
+                continue
+            if n_problems:
+                continue  # refused already: read on only to list what else is wrong
+            when = parse_date(changed or created or "") or now
+            props = tu.props
+            origin = props.get("x-transync-origin")
+            context = props.get("x-context", "")
+            src_text = normalize_inline(source)
+            if not src_text:
+                skipped += len(targets)
+                continue
+            src_hash = _sha256(src_text.encode()).hexdigest()[:16]  # seg_hash, inlined
+            for lang, text in targets:
+                tgt_text = normalize_inline(text)
+                if not tgt_text:
+                    skipped += 1
+                    continue
+                pairs += 1
+                add(
+                    (
+                        source_lang,
+                        lang,
+                        src_hash,
+                        _sha256(tgt_text.encode()).hexdigest()[:16],
+                        src_text,
+                        tgt_text,
+                        (origin or (f"{context} [{lang}]" if context else fallback))[:512],
+                        when,
+                    )
+                )
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.discard()  # a refused XML stream: end the copy, keep the connection
+        raise
+    counts.update(units=units, pairs=pairs, skipped=skipped)
     if n_problems:
+        writer.discard()
         raise InputError(
             f"the TMX file was refused: {n_problems:,} problem{'s' if n_problems > 1 else ''}"
-            f" in {counts['units']:,} units; nothing was added", path=path or None,
-            problems=problems, problem_count=n_problems)
-    flush()
-    counts["prefill"] = _prefill_again(session, touched)
+            f" in {units:,} units; nothing was added",
+            path=path or None,
+            problems=problems,
+            problem_count=n_problems,
+        )
+    added = writer.finish()
+    counts["added"] = sum(added.values())
+    counts["merged"] = pairs - counts["added"]
+    counts["prefill"] = _prefill_again(session, {pair for pair, n in added.items() if n})
     return counts
 
 
@@ -212,17 +235,29 @@ def _prefill_again(session: Session, pairs: set[tuple[str, str]]) -> int:
         return 0
     todo: list[tuple[int, str]] = []
     for source_lang, target_lang in sorted(pairs):
-        todo += [(task_id, target_lang) for (task_id,) in session.execute(
-            select(Task.id).join(Post, Post.id == Task.post_id).where(
-                Task.state.in_(("queued", "claimed")), Task.lang == target_lang,
-                Post.source_lang == source_lang, Task.prefilled_revision.is_not(None)))]
+        todo += [
+            (task_id, target_lang)
+            for (task_id,) in session.execute(
+                select(Task.id)
+                .join(Post, Post.id == Task.post_id)
+                .where(
+                    Task.state.in_(("queued", "claimed")),
+                    Task.lang == target_lang,
+                    Post.source_lang == source_lang,
+                    Task.prefilled_revision.is_not(None),
+                )
+            )
+        ]
     if not todo:
         return 0
     ids = [t for t, _ in todo]
     for i in range(0, len(ids), 1000):
-        session.execute(update(Task).where(Task.id.in_(ids[i:i + 1000]))
-                        .values(prefilled_revision=0)  # no revision is 0: pre-fill again
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(Task)
+            .where(Task.id.in_(ids[i : i + 1000]))
+            .values(prefilled_revision=0)  # no revision is 0: pre-fill again
+            .execution_options(synchronize_session=False)
+        )
     enqueue_prefill(session, todo)
     return len(todo)
 

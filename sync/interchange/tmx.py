@@ -75,12 +75,24 @@ def _esc(value: str) -> str:
 
 
 def _attr(value: str) -> str:
-    return (_esc(value).replace('"', "&quot;").replace("\n", "&#10;")
-            .replace("\r", "&#13;").replace("\t", "&#9;"))
+    return (
+        _esc(value)
+        .replace('"', "&quot;")
+        .replace("\n", "&#10;")
+        .replace("\r", "&#13;")
+        .replace("\t", "&#9;")
+    )
 
 
-def write_tmx(out: BinaryIO, units: Iterable[TuOut], *, srclang: str, tool_version: str,
-              created: dt.datetime, buffer: int = 1 << 20) -> int:
+def write_tmx(
+    out: BinaryIO,
+    units: Iterable[TuOut],
+    *,
+    srclang: str,
+    tool_version: str,
+    created: dt.datetime,
+    buffer: int = 1 << 20,
+) -> int:
     """Write a TMX 1.4b document of ``units`` to ``out``; the number of units written.
     ``srclang`` is the header's (``*all*`` when the pairs start from several languages)."""
     head = (
@@ -171,81 +183,96 @@ class _TmxReader(Guarded):
         self.prop_type = ""
         self.seg_depth = 0
         self.count = 0
-        self.seen: set[str] = set()
+        self.locals: dict[str, str] = {}  # expat's names → local names (and the guard)
         p = self.parser
-        p.StartElementHandler = self.raw_start
+        p.StartElementHandler = self.root_start
         p.EndElementHandler = self.raw_end
         p.CharacterDataHandler = None
 
-    def collect(self, data: str) -> None:
-        self.buffer.append(data)  # type: ignore[union-attr]
+    def local(self, raw: str) -> str:
+        """A name not seen before: its local part, counted against the names guard."""
+        if len(self.locals) >= self.max_names:
+            raise self.refuse(
+                f"over {self.max_names:,} distinct element names; this is not a TMX file"
+            )
+        local = self.locals[raw] = raw.rsplit("}", 1)[1] if "}" in raw else raw
+        return local
+
+    def root_start(self, raw: str, attrs: dict[str, str]) -> None:
+        self.depth += 1
+        local = self.local(raw)
+        if local != "tmx":
+            raise self.refuse(f"not a TMX file: the root element is <{local}>")
+        self.root_seen = True
+        self.parser.StartElementHandler = self.raw_start
 
     def raw_start(self, raw: str, attrs: dict[str, str]) -> None:
         self.depth += 1
         if self.depth > self.max_depth:
             raise self.refuse(f"elements nested over {self.max_depth} deep")
-        if raw not in self.seen:
-            if len(self.seen) >= self.max_names:
-                raise self.refuse(f"over {self.max_names:,} distinct element names; this is "
-                                  "not a TMX file")
-            self.seen.add(raw)
-        local = raw.rsplit("}", 1)[1] if "}" in raw else raw
+        local = self.locals.get(raw) or self.local(raw)
         if self.seg_depth:
             if local not in _INLINE:
-                raise self.refuse(f"<{local}> inside <seg>: a TMX segment holds text and "
-                                  "bpt, ept, ph, it, ut, hi or sub")
+                raise self.refuse(
+                    f"<{local}> inside <seg>: a TMX segment holds text and "
+                    "bpt, ept, ph, it, ut, hi or sub"
+                )
             self.seg_depth += 1
-            return
-        line = self.parser.CurrentLineNumber
-        if not self.root_seen:
-            if local != "tmx":
-                raise self.refuse(f"not a TMX file: the root element is <{local}>")
-            self.root_seen = True
-            return
-        if local == "tu":
+        elif local == "seg":
+            if self.tuv is not None:
+                self.seg_depth = 1
+                buffer = self.buffer = []
+                self.parser.CharacterDataHandler = buffer.append  # no Python frame per text
+        elif local == "tuv":
+            if self.tu is not None:
+                self.tuv = Variant(
+                    attrs.get(_LANG) or attrs.get("lang", ""), None, self.parser.CurrentLineNumber
+                )
+        elif local == "prop":
+            if self.tu is not None and self.tuv is None:
+                self.prop_type = attrs.get("type", "")
+                buffer = self.buffer = []
+                self.parser.CharacterDataHandler = buffer.append
+        elif local == "tu":
             self.count += 1
-            self.tu = TuIn(number=self.count, line=line, tuid=attrs.get("tuid", ""),
-                           srclang=attrs.get("srclang", "") or self.header_srclang,
-                           creationdate=attrs.get("creationdate", ""),
-                           changedate=attrs.get("changedate", ""))
-        elif local == "tuv" and self.tu is not None:
-            lang = attrs.get(_LANG) or attrs.get("lang", "")
-            self.tuv = Variant(lang=lang, text=None, line=line)
-        elif local == "seg" and self.tuv is not None:
-            self.seg_depth = 1
-            self.buffer = []
-            self.parser.CharacterDataHandler = self.collect
-        elif local == "prop" and self.tu is not None and self.tuv is None:
-            self.prop_type = attrs.get("type", "")
-            self.buffer = []
-            self.parser.CharacterDataHandler = self.collect
+            self.tu = TuIn(
+                self.count,
+                self.parser.CurrentLineNumber,
+                attrs.get("tuid", ""),
+                attrs.get("srclang", "") or self.header_srclang,
+                attrs.get("creationdate", ""),
+                attrs.get("changedate", ""),
+            )
         elif local == "header":
             self.header_srclang = attrs.get("srclang", "")
 
     def raw_end(self, raw: str) -> None:
         self.depth -= 1
-        if self.seg_depth > 1:
-            self.seg_depth -= 1
-            return
-        local = raw.rsplit("}", 1)[1] if "}" in raw else raw
-        if local == "seg" and self.seg_depth == 1:
-            self.seg_depth = 0
+        if self.seg_depth:
+            if self.seg_depth > 1:  # an inline element inside the segment
+                self.seg_depth -= 1
+                return
+            self.seg_depth = 0  # </seg>
             self.parser.CharacterDataHandler = None
-            if self.tuv is not None:
-                self.tuv.text = "".join(self.buffer or ())
+            buffer = self.buffer or ()
+            self.tuv.text = buffer[0] if len(buffer) == 1 else "".join(buffer)  # type: ignore[union-attr]
             self.buffer = None
+            return
+        local = self.locals[raw]
+        if local == "tuv":
+            if self.tuv is not None:
+                if self.tu is not None:
+                    self.tu.variants.append(self.tuv)
+                self.tuv = None
+        elif local == "tu":
+            if self.tu is not None:
+                self.done.append(self.tu)
+                self.tu = None
         elif local == "prop" and self.buffer is not None:
             self.parser.CharacterDataHandler = None
             if self.tu is not None:
                 self.tu.props.setdefault(self.prop_type, "".join(self.buffer))
             self.buffer = None
-        elif local == "tuv" and self.tuv is not None:
-            if self.tu is not None:
-                self.tu.variants.append(self.tuv)
-            self.tuv = None
-        elif local == "tu" and self.tu is not None:
-            self.done.append(self.tu)
-            self.tu = None
 
 
 def read_tmx(data: bytes | BinaryIO, *, path: str = "") -> Iterator[TuIn]:

@@ -23,7 +23,7 @@ from sync.db.models import Memory, Suggestion, Task
 from sync.db.session import transaction
 from sync.errors import InputError
 from sync.interchange.memory import export_memory, import_memory
-from sync.memory import learn_versions, prefill
+from sync.memory import learn_versions, prefill, seg_hash
 from sync.scanning import run_scan
 from tests.conftest import DATA, make_settings
 
@@ -37,9 +37,17 @@ def pairs(settings: Settings) -> list[tuple[Any, ...]]:
     with transaction(settings.database_url) as s:
         return sorted(
             (sl, tl, src, tgt, origin, changed.replace(microsecond=0))
-            for sl, tl, src, tgt, origin, changed in s.execute(select(
-                Memory.source_lang, Memory.target_lang, Memory.source_text, Memory.target_text,
-                Memory.origin, Memory.updated_at)))
+            for sl, tl, src, tgt, origin, changed in s.execute(
+                select(
+                    Memory.source_lang,
+                    Memory.target_lang,
+                    Memory.source_text,
+                    Memory.target_text,
+                    Memory.origin,
+                    Memory.updated_at,
+                )
+            )
+        )
 
 
 def memory_count(settings: Settings) -> int:
@@ -78,14 +86,21 @@ def export(settings: Settings, langs: tuple[str, ...] = ()) -> bytes:
 
 
 def test_export_then_import_into_an_empty_database_gives_the_same_memory(
-        learned: Settings, empty: Settings) -> None:
+    learned: Settings, empty: Settings
+) -> None:
     data = export(learned)
     assert data.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tmx')
     assert b'<prop type="x-context">energy-security</prop>' in data
     counts = do_import(empty, data)
     before = pairs(learned)
-    assert counts == {"units": len(before), "pairs": len(before), "added": len(before),
-                      "merged": 0, "skipped": 0, "prefill": 0}
+    assert counts == {
+        "units": len(before),
+        "pairs": len(before),
+        "added": len(before),
+        "merged": 0,
+        "skipped": 0,
+        "prefill": 0,
+    }
     assert pairs(empty) == before
     again = do_import(empty, data)  # a second import adds nothing: every pair merges
     assert (again["added"], again["merged"]) == (0, len(before))
@@ -105,8 +120,7 @@ def test_a_cat_tools_tmx_is_mapped_normalized_and_merged(learned: Settings) -> N
     counts = do_import(learned, TMX / "cat-tool.tmx", "agency.tmx")
     # en-US → en, tr-TR → tr, ru-RU → ru; the repeated unit merges; the English-only unit
     # is skipped
-    assert counts == {"units": 4, "pairs": 4, "added": 3, "merged": 1, "skipped": 1,
-                      "prefill": 0}
+    assert counts == {"units": 4, "pairs": 4, "added": 3, "merged": 1, "skipped": 1, "prefill": 0}
     assert memory_count(learned) == before + 3
     assert do_import(learned, TMX / "cat-tool.tmx")["merged"] == 4  # all known now
     with transaction(learned.database_url) as s:
@@ -118,17 +132,98 @@ def test_a_cat_tools_tmx_is_mapped_normalized_and_merged(learned: Settings) -> N
     assert ("ru", "See [the report](/docs/report/) now.") in rows
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("bad-date.tmx", "<tu> 2 (tuid 'bad-date'): changedate '2024-02-11 08:00' is not a TMX "
-                     "date"),
-    ("unknown-language.tmx", "<tu> 2 (tuid 'german'): language 'de-DE' (line 6) is not one "
-                             "of TRANSYNC_LANGUAGES=en,tr,ru"),
-    ("missing-segment.tmx", "<tu> 2 (tuid 'no-seg'): the <tuv> 'tr' at line 6 has no <seg>"),
-    ("bomb.tmx", "the DOCTYPE declares the entity 'a': entities are refused"),
-    ("external-entity.tmx", "the DOCTYPE declares the entity 'secret'"),
-])
-def test_broken_or_hostile_tmx_is_refused_and_adds_nothing(learned: Settings, name: str,
-                                                           message: str) -> None:
+def test_bulk_import_escapes_text_and_keeps_the_first_of_a_repeated_pair(
+    settings: Settings,
+) -> None:
+    """What the bulk insert (COPY on PostgreSQL, batches on SQLite) must carry through:
+    backslashes, and tabs and line breaks in an origin (texts are normalized); a pair
+    repeated in the file, or already in the memory, keeps what came first."""
+
+    def tu(source: str, target: str, when: str, origin: str = "") -> str:
+        prop = f'<prop type="x-transync-origin">{origin}</prop>' if origin else ""
+        return (
+            f'<tu changedate="{when}">{prop}<tuv xml:lang="en"><seg>{source}</seg></tuv>'
+            f'<tuv xml:lang="tr"><seg>{target}</seg></tuv></tu>'
+        )
+
+    units = [
+        tu(
+            r"C:\temp\new \n is not a line break",
+            r"C:\temp\yeni",
+            "20240101T000000Z",
+            "agency&#9;tab&#10;line \\ slash",
+        ),
+        tu("Repeated", "Tekrar", "20240102T000000Z", "first"),
+        tu("Repeated", "Tekrar", "20240103T000000Z", "second"),
+        tu("  Spaced\tout\n text ", "Boşluklu", "20240104T000000Z"),
+    ]
+    data = (
+        '<tmx version="1.4"><header srclang="en"/><body>' + "".join(units) + "</body></tmx>"
+    ).encode()
+    assert do_import(settings, data, "bulk.tmx") == {
+        "units": 4,
+        "pairs": 4,
+        "added": 3,
+        "merged": 1,
+        "skipped": 0,
+        "prefill": 0,
+    }
+    got = {src: (tgt, origin, changed) for _, _, src, tgt, origin, changed in pairs(settings)}
+    day = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    assert got == {
+        r"C:\temp\new \n is not a line break": (r"C:\temp\yeni", "agency\ttab\nline \\ slash", day),
+        "Repeated": ("Tekrar", "first", day + dt.timedelta(days=1)),
+        "Spaced out text": ("Boşluklu", "bulk.tmx (maria)", day + dt.timedelta(days=3)),
+    }
+    again = do_import(settings, data, "bulk.tmx")
+    assert (again["added"], again["merged"]) == (0, 4)
+    assert len(pairs(settings)) == 3
+    with transaction(settings.database_url) as s:  # the hashes the tracker's lookups use
+        for row in s.execute(select(Memory)).scalars():
+            assert (row.source_hash, row.target_hash) == (
+                seg_hash(row.source_text),
+                seg_hash(row.target_text),
+            )
+
+
+def test_xml_broken_after_good_units_adds_nothing_and_leaves_the_session_usable(
+    settings: Settings,
+) -> None:
+    """On PostgreSQL the copy into the staging table is ended and the table dropped, so the
+    caller's session can go on (here it commits, and nothing was added)."""
+    units = "".join(
+        f'<tu><tuv xml:lang="en"><seg>a{i}</seg></tuv><tuv xml:lang="tr"><seg>b{i}</seg></tuv></tu>'
+        for i in range(3000)
+    )
+    data = f'<tmx version="1.4"><header srclang="en"/><body>{units}<tu><tuv></body>'.encode()
+    with transaction(settings.database_url) as s:
+        with pytest.raises(InputError, match="malformed XML"):
+            import_memory(s, settings, io.BytesIO(data), path="broken.tmx")
+        assert s.execute(select(func.count()).select_from(Memory)).scalar_one() == 0
+    assert memory_count(settings) == 0
+    assert do_import(settings, data.replace(b"<tu><tuv></body>", b"</body></tmx>"))["added"] == 3000
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "bad-date.tmx",
+            "<tu> 2 (tuid 'bad-date'): changedate '2024-02-11 08:00' is not a TMX date",
+        ),
+        (
+            "unknown-language.tmx",
+            "<tu> 2 (tuid 'german'): language 'de-DE' (line 6) is not one "
+            "of TRANSYNC_LANGUAGES=en,tr,ru",
+        ),
+        ("missing-segment.tmx", "<tu> 2 (tuid 'no-seg'): the <tuv> 'tr' at line 6 has no <seg>"),
+        ("bomb.tmx", "the DOCTYPE declares the entity 'a': entities are refused"),
+        ("external-entity.tmx", "the DOCTYPE declares the entity 'secret'"),
+    ],
+)
+def test_broken_or_hostile_tmx_is_refused_and_adds_nothing(
+    learned: Settings, name: str, message: str
+) -> None:
     before = pairs(learned)
     with pytest.raises(InputError) as info:
         do_import(learned, TMX / name, name)
@@ -140,7 +235,9 @@ def test_broken_or_hostile_tmx_is_refused_and_adds_nothing(learned: Settings, na
 def test_problems_name_every_bad_unit_and_count_them(empty: Settings) -> None:
     units = "".join(
         f'<tu tuid="u{i}" changedate="yesterday"><tuv xml:lang="en"><seg>a{i}</seg></tuv>'
-        f'<tuv xml:lang="xx"><seg>b{i}</seg></tuv></tu>' for i in range(300))
+        f'<tuv xml:lang="xx"><seg>b{i}</seg></tuv></tu>'
+        for i in range(300)
+    )
     data = f'<tmx version="1.4"><header srclang="en"/><body>{units}</body></tmx>'.encode()
     with pytest.raises(InputError) as info:
         do_import(empty, data)
@@ -161,24 +258,31 @@ def test_imported_pairs_feed_prefill(settings: Settings, content: Path) -> None:
         segments = task_detail(s, settings, task.id)["segments"]
         assert not any(seg["suggestions"] for seg in segments)
     source = segments[1]["source"]
-    data = (f'<tmx version="1.4"><header srclang="en-GB"/><body><tu>'
-            f'<tuv xml:lang="en-GB"><seg>{source}</seg></tuv>'
-            f'<tuv xml:lang="tr-TR"><seg>Hazır çeviri.</seg></tuv></tu></body></tmx>').encode()
+    data = (
+        f'<tmx version="1.4"><header srclang="en-GB"/><body><tu>'
+        f'<tuv xml:lang="en-GB"><seg>{source}</seg></tuv>'
+        f'<tuv xml:lang="tr-TR"><seg>Hazır çeviri.</seg></tuv></tu></body></tmx>'
+    ).encode()
     counts = do_import(settings, data, "agency.tmx")
     assert counts["added"] == 1 and counts["prefill"] == 1
     with transaction(settings.database_url) as s:
         refreshed = s.get(Task, task.id)
         assert refreshed is not None and refreshed.prefilled_revision == 0  # queued again
         prefill(s, settings, [task.id])  # what the worker does with the outbox message
-        got = s.execute(select(Suggestion.text, Suggestion.score).where(
-            Suggestion.task_id == task.id, Suggestion.position == 1)).all()
+        got = s.execute(
+            select(Suggestion.text, Suggestion.score).where(
+                Suggestion.task_id == task.id, Suggestion.position == 1
+            )
+        ).all()
     assert ("Hazır çeviri.", 100.0) in got
 
 
-@pytest.mark.skipif(TOOLKIT is None, reason="translate-toolkit is not installed "
-                    "(pip install translate-toolkit)")
+@pytest.mark.skipif(
+    TOOLKIT is None, reason="translate-toolkit is not installed (pip install translate-toolkit)"
+)
 def test_translate_toolkit_reads_the_export_and_its_po2tmx_comes_in(
-        learned: Settings, empty: Settings, tmp_path: Path) -> None:
+    learned: Settings, empty: Settings, tmp_path: Path
+) -> None:
     from translate.storage import po as ttk_po
     from translate.storage import tmx as ttk_tmx
 
@@ -197,12 +301,18 @@ def test_translate_toolkit_reads_the_export_and_its_po2tmx_comes_in(
     po_path.write_bytes(bytes(out))
     catalog = polib.pofile(str(po_path))
     assert any(e.msgctxt == "energy-security" and e.msgstr for e in catalog)
-    run = subprocess.run([str(BIN / "pofilter"), "-t", "untranslated", str(po_path),
-                          str(tmp_path / "failures.po")], capture_output=True, text=True)
+    run = subprocess.run(
+        [str(BIN / "pofilter"), "-t", "untranslated", str(po_path), str(tmp_path / "failures.po")],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0 and not (tmp_path / "failures.po").exists(), run.stderr
     # and back: po2tmx of that PO, imported into an empty database
-    subprocess.run([str(BIN / "po2tmx"), "-l", "ru", str(po_path), str(tmp_path / "m.tmx")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [str(BIN / "po2tmx"), "-l", "ru", str(po_path), str(tmp_path / "m.tmx")],
+        check=True,
+        capture_output=True,
+    )
     made = (tmp_path / "m.tmx").read_bytes()
     assert b'<prop type="x-context">energy-security</prop>' in made
     counts = do_import(empty, made, "m.tmx")
@@ -210,8 +320,7 @@ def test_translate_toolkit_reads_the_export_and_its_po2tmx_comes_in(
     assert {p[:5] for p in pairs(empty)} == {p[:5] for p in english_russian}  # key kept
 
 
-def test_cli_memory_export_and_import(learned: Settings, empty: Settings,
-                                      tmp_path: Path) -> None:
+def test_cli_memory_export_and_import(learned: Settings, empty: Settings, tmp_path: Path) -> None:
     from tests.helpers.tracking import transync
 
     out = tmp_path / "memory.tmx"
@@ -220,6 +329,7 @@ def test_cli_memory_export_and_import(learned: Settings, empty: Settings,
     code, text, err = transync(empty, "memory", "import", str(out), "--as", "maria", "--json")
     assert code == 0, err
     assert '"added"' in text and memory_count(empty) == len(
-        [p for p in pairs(learned) if {p[0], p[1]} <= {"en", "ru"}])
+        [p for p in pairs(learned) if {p[0], p[1]} <= {"en", "ru"}]
+    )
     code, _, err = transync(empty, "memory", "import", str(TMX / "bomb.tmx"))
     assert code == 1 and "entities are refused" in err
