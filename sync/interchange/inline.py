@@ -37,35 +37,34 @@ from sync.checks.grammar import (
     _VOID_TAGS,
 )
 
-__all__ = ["Code", "Pair", "Piece", "Single", "align", "codes_of", "flatten", "parse", "render",
-           "restore"]
+__all__ = [
+    "Code",
+    "Pair",
+    "Piece",
+    "Single",
+    "align",
+    "codes_of",
+    "flatten",
+    "parse",
+    "render",
+    "restore",
+]
 
 TEXT_PARAMS = ("text", "title", "alt", "caption")
 
-_MASTER = re.compile(
-    r"""
-    (?P<code>(?<!`)(`+)(?!`).+?(?<!`)\2(?!`))                   # a code span
-  | (?P<escape>\\[\\`*_{}\[\]()#+\-.!%<>~])                    # an escaped character: prose
-  | (?P<shortcode>\{\{[<%])                                   # a Hugo shortcode (below)
-  | (?P<comment><!--.*?-->)
-  | (?P<autolink><[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*>)
-  | (?P<tag><)                                                # an HTML tag (below)
-  | (?P<footnote>\[\^[^\]\s]+\]|\[\d+\](?![(\[]))
-  | (?P<linkend>\](?:\((?:<[^<>\n]*>|(?:[^\s()]|\([^\s()]*\))*)(?:\s+(?:"[^"\n]*"|'[^'\n]*'))?\s*\)
-                    |\[[^\[\]\n]*\]))
-  | (?P<linkstart>!?\[)
-  | (?P<url>https?://)                                        # a bare URL (below)
-  | (?P<emphasis>\*\*|__|~~|\*|_)
-  | (?P<percent>%)                                            # a printf placeholder (below)
-  | (?P<brace>\{)                                             # a brace placeholder (below)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 _PARAM = re.compile(
     r"""(?:([A-Za-z_][\w.-]*)\s*=\s*)?(?:"((?:\\.|[^"\\])*)"|'([^']*)'|`([^`]*)`|([^\s"'`]+))"""
 )
-_TAG_CTYPE = {"a": "link", "b": "bold", "strong": "bold", "i": "italic", "em": "italic",
-              "u": "underlined", "br": "lb", "img": "image"}
+_TAG_CTYPE = {
+    "a": "link",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underlined",
+    "br": "lb",
+    "img": "image",
+}
 _EMPHASIS_CTYPE = {"**": "bold", "__": "bold", "*": "italic", "_": "italic", "~~": "x-strike"}
 
 
@@ -144,111 +143,211 @@ class _Frame:
     kind: str  # "root", "tag:<name>", "link", "emphasis:<marker>"
     start: str
     ctype: str
+    id: int = 0  # its code's number, taken when it opens
     children: list[Node] = field(default_factory=list)
 
 
-def parse(text: str, *, text_params: tuple[str, ...] | frozenset[str] = TEXT_PARAMS
-          ) -> list[Node]:
+# The grammar, by the character a code starts with (parse tries them in this order):
+#   `   a code span                         \\   an escaped character (prose)
+#   {   a Hugo shortcode {{< … >}} / {{% … %}}, else a brace placeholder {name}
+#   <   a comment, an autolink <scheme:…>, else an HTML tag
+#   [   a footnote marker [^n] / [n], else a link's opening; ![ an image's
+#   ]   a link's end ](target) or ][ref]    http(s)://  a bare URL
+#   * _ ~~  emphasis markers                %   a printf placeholder
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
+_ESCAPE = re.compile(r"\\[\\`*_{}\[\]()#+\-.!%<>~]")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_AUTOLINK = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*>")
+_FOOTNOTE = re.compile(r"\[\^[^\]\s]+\]|\[\d+\](?![(\[])")
+_LINKEND = re.compile(
+    r"""\](?:\((?:<[^<>\n]*>|(?:[^\s()]|\([^\s()]*\))*)(?:\s+(?:"[^"\n]*"|'[^'\n]*'))?\s*\)"""
+    r"""|\[[^\[\]\n]*\])"""
+)
+# where a code can start: a search for these finds every candidate (single characters as
+# alternatives, not a class, so that the engine skips to them by its first-character map)
+_TRIGGERS = re.compile(r"`|\\|\{|<|\[|\]|\*|_|~|%|!|https?://")
+_EMPHASIS_KIND = {marker: f"emphasis:{marker}" for marker in _EMPHASIS_CTYPE}
+
+
+def parse(text: str, *, text_params: tuple[str, ...] | frozenset[str] = TEXT_PARAMS) -> list[Node]:
     """Prose and codes of a segment's text (see the module's docstring).
+
+    One pass: a search finds the next character a code can start with, and that character
+    says which alternatives of the grammar to try there. Each code is numbered as it
+    appears (a pair when it opens), so the numbers are those of a walk of the finished
+    tree; only an unclosed ``[`` that turns back into prose leaves a gap, and then the tree
+    is numbered again.
 
     >>> render(parse("See **[the docs](/x)**[^1]")) == "See **[the docs](/x)**[^1]"
     True
     >>> [type(n).__name__ for n in parse("a <b>bold</b> %s")]
     ['str', 'Pair', 'str', 'Single']
     """
-    if not _needs_parsing(text):
+    search = _TRIGGERS.search
+    t = search(text)
+    if t is None:
         return [text] if text else []
     stack = [_Frame("root", "", "")]
+    children = stack[0].children  # the innermost open frame's
+    n = 0  # the last code number given
     pos = 0
-    n = len(text)
-    search, match = _TRIGGERS.search, _MASTER.match
-    while pos < n:
-        t = search(text, pos)  # every alternative starts at one of these: a cheap
-        if t is None:  # search, then one match there, not a search of _MASTER
-            break
+    size = len(text)
+    while t is not None:
         at = t.start()
-        m = match(text, at)
-        if m is None:
-            _add_text(stack[-1].children, text[pos:at + 1])
-            pos = at + 1
-            continue
         if at > pos:
-            children = stack[-1].children
             if children and isinstance(children[-1], str):
                 children[-1] += text[pos:at]
             else:
                 children.append(text[pos:at])
-        kind = m.lastgroup
-        end = m.end()
-        if kind == "code" or kind == "comment" or kind == "autolink" or kind == "footnote":
-            ctype = {"code": "x-code", "comment": "x-comment", "autolink": "link",
-                     "footnote": "x-footnote"}[kind]  # type: ignore[index]
-            stack[-1].children.append(Single(Code(0, m.group(0), ctype=ctype)))
-        elif kind == "escape":
-            _add_text(stack[-1].children, m.group(0))
-        elif kind == "shortcode":
-            sm = _SHORTCODE.match(text, m.start())
-            if sm is None:
-                _add_text(stack[-1].children, m.group(0))
+        ch = text[at]
+        end = at + 1  # past what is handled here; a character that starts nothing is prose
+        if ch == "*" or ch == "_" or ch == "~":
+            if text[at + 1 : at + 2] == ch:
+                end = at + 2
+            elif ch == "~":
+                _add_text(children, ch)
+                pos = end
+                t = search(text, pos) if pos < size else None
+                continue
+            marker = text[at:end]
+            before = text[at - 1] if at else " "
+            after = text[end] if end < size else " "
+            if (before.isspace() and after.isspace()) or (
+                ch == "_" and before.isalnum() and after.isalnum()
+            ):
+                _add_text(children, marker)  # 5 * 3, snake_case: prose
+            elif stack[-1].kind == _EMPHASIS_KIND[marker]:
+                frame = stack.pop()
+                children = stack[-1].children
+                children.append(
+                    Pair(Code(frame.id, marker, marker, frame.ctype, True), frame.children)
+                )
             else:
-                stack[-1].children.append(_shortcode(sm.group(0), text_params))
-                end = sm.end()
-        elif kind == "tag":
-            tm = _TAG.match(text, m.start())
-            if tm is None:
-                _add_text(stack[-1].children, "<")
+                n += 1
+                frame = _Frame(_EMPHASIS_KIND[marker], marker, _EMPHASIS_CTYPE[marker], n)
+                stack.append(frame)
+                children = frame.children
+        elif ch == "[":
+            m = _FOOTNOTE.match(text, at)
+            if m is not None:
+                n += 1
+                children.append(Single(Code(n, m.group(0), "", "x-footnote")))
+                end = m.end()
             else:
-                end = tm.end()
-                _tag(stack, tm.group(0), tm.group(1) == "/", tm.group(2).lower(),
-                     tm.group(3).rstrip().endswith("/"))
-        elif kind == "linkstart":
-            stack.append(_Frame("link", m.group(0), "image" if m.group(0) == "![" else "link"))
-        elif kind == "linkend":
-            _close(stack, "link", m.group(0), single_ctype="link")
-        elif kind == "url":
-            um = _URL.match(text, m.start())
-            url = um.group(0).rstrip(_URL_TRAILING) if um is not None else ""
-            if len(url) <= len(m.group(0)):
-                _add_text(stack[-1].children, m.group(0))
+                n += 1
+                frame = _Frame("link", "[", "link", n)
+                stack.append(frame)
+                children = frame.children
+        elif ch == "]":
+            m = _LINKEND.match(text, at)
+            if m is None:
+                _add_text(children, ch)
             else:
-                stack[-1].children.append(Single(Code(0, url, ctype="link")))
-                end = m.start() + len(url)
-        elif kind == "emphasis":
-            marker = m.group(0)
-            if _is_emphasis(text, m.start(), end, marker):
-                if stack[-1].kind == f"emphasis:{marker}":
-                    _close(stack, f"emphasis:{marker}", marker, single_ctype="")
+                n = _close(stack, "link", m.group(0), "link", n)
+                children = stack[-1].children
+                end = m.end()
+        elif ch == "`":
+            m = _CODE_SPAN.match(text, at)
+            if m is None:
+                _add_text(children, ch)
+            else:
+                n += 1
+                children.append(Single(Code(n, m.group(0), "", "x-code")))
+                end = m.end()
+        elif ch == "%":
+            m = _PRINTF.match(text, at)
+            if m is None or m.group(0) == "%%":
+                piece = m.group(0) if m is not None else "%"
+                _add_text(children, piece)
+                end = at + len(piece)
+            else:
+                n += 1
+                children.append(Single(Code(n, m.group(0), "", "x-placeholder")))
+                end = m.end()
+        elif ch == "{":
+            if text[at + 1 : at + 2] == "{" and text[at + 2 : at + 3] in ("<", "%"):
+                m = _SHORTCODE.match(text, at)
+                if m is None:
+                    _add_text(children, text[at : at + 3])
+                    end = at + 3
                 else:
-                    stack.append(_Frame(f"emphasis:{marker}", marker, _EMPHASIS_CTYPE[marker]))
+                    node = _shortcode(m.group(0), text_params)
+                    counter = [n]
+                    _number([node], counter)
+                    n = counter[0]
+                    children.append(node)
+                    end = m.end()
             else:
-                _add_text(stack[-1].children, marker)
-        elif kind == "percent":
-            pm = _PRINTF.match(text, m.start())
-            if pm is None or pm.group(0) == "%%":
-                piece = pm.group(0) if pm is not None else "%"
-                _add_text(stack[-1].children, piece)
-                end = m.start() + len(piece)
+                m = _BRACE.match(text, at)
+                if m is None:
+                    _add_text(children, "{")
+                else:
+                    n += 1
+                    children.append(Single(Code(n, m.group(0), "", "x-placeholder")))
+                    end = m.end()
+        elif ch == "<":
+            m = _COMMENT.match(text, at)
+            ctype = "x-comment"
+            if m is None:
+                m = _AUTOLINK.match(text, at)
+                ctype = "link"
+            if m is not None:
+                n += 1
+                children.append(Single(Code(n, m.group(0), "", ctype)))
+                end = m.end()
             else:
-                stack[-1].children.append(Single(Code(0, pm.group(0), ctype="x-placeholder")))
-                end = pm.end()
-        elif kind == "brace":
-            bm = _BRACE.match(text, m.start())
-            if bm is None:
-                _add_text(stack[-1].children, "{")
+                m = _TAG.match(text, at)
+                if m is None:
+                    _add_text(children, "<")
+                else:
+                    end = m.end()
+                    n = _tag(
+                        stack,
+                        m.group(0),
+                        m.group(1) == "/",
+                        m.group(2).lower(),
+                        m.group(3).rstrip().endswith("/"),
+                        n,
+                    )
+                    children = stack[-1].children
+        elif ch == "\\":
+            m = _ESCAPE.match(text, at)
+            if m is None:
+                _add_text(children, ch)
             else:
-                stack[-1].children.append(Single(Code(0, bm.group(0), ctype="x-placeholder")))
-                end = bm.end()
+                _add_text(children, m.group(0))
+                end = m.end()
+        elif ch == "!":
+            if text[at + 1 : at + 2] == "[":
+                n += 1
+                frame = _Frame("link", "![", "image", n)
+                stack.append(frame)
+                children = frame.children
+                end = at + 2
+            else:
+                _add_text(children, ch)
+        else:  # "http://" or "https://"
+            m = _URL.match(text, at)
+            url = m.group(0).rstrip(_URL_TRAILING) if m is not None else ""
+            scheme = t.group(0)
+            if len(url) <= len(scheme):
+                _add_text(children, scheme)
+                end = t.end()
+            else:
+                n += 1
+                children.append(Single(Code(n, url, "", "link")))
+                end = at + len(url)
         pos = end
-    if pos < n:
-        _add_text(stack[-1].children, text[pos:])
+        t = search(text, pos) if pos < size else None
+    if pos < size:
+        _add_text(children, text[pos:])
+    gaps = False
     while len(stack) > 1:
-        _flatten(stack)
+        gaps = _flatten(stack) or gaps
     nodes = stack[0].children
-    _number(nodes, [0])
+    if gaps:
+        _number(nodes, [0])
     return nodes
-
-
-_TRIGGERS = re.compile(r"[`\\{<\[\]*_~%!]|https?://")
 
 
 def _needs_parsing(text: str) -> bool:
@@ -262,55 +361,50 @@ def _add_text(children: list[Node], text: str) -> None:
         children.append(text)
 
 
-def _is_emphasis(text: str, start: int, end: int, marker: str) -> bool:
-    """A marker that can open or close emphasis: not inside a word for ``_``, not between
-    two spaces (``5 * 3``)."""
-    before = text[start - 1] if start > 0 else " "
-    after = text[end] if end < len(text) else " "
-    if before.isspace() and after.isspace():
-        return False
-    if marker in ("_", "__") and before.isalnum() and after.isalnum():
-        return False  # snake_case
-    return True
-
-
-def _tag(stack: list[_Frame], written: str, closing: bool, name: str, self_closing: bool
-         ) -> None:
+def _tag(
+    stack: list[_Frame], written: str, closing: bool, name: str, self_closing: bool, n: int
+) -> int:
+    """An HTML tag: a pair's opening or closing, or a standalone code; the last code
+    number given."""
     ctype = _TAG_CTYPE.get(name, f"x-html-{name}")
     if closing:
-        _close(stack, f"tag:{name}", written, single_ctype=ctype)
-    elif self_closing or name in _VOID_TAGS:
-        stack[-1].children.append(Single(Code(0, written, ctype=ctype)))
+        return _close(stack, f"tag:{name}", written, ctype, n)
+    if self_closing or name in _VOID_TAGS:
+        stack[-1].children.append(Single(Code(n + 1, written, ctype=ctype)))
     else:
-        stack.append(_Frame(f"tag:{name}", written, ctype))
+        stack.append(_Frame(f"tag:{name}", written, ctype, n + 1))
+    return n + 1
 
 
-def _close(stack: list[_Frame], kind: str, written: str, *, single_ctype: str) -> None:
+def _close(stack: list[_Frame], kind: str, written: str, single_ctype: str, n: int) -> int:
     """Close the innermost frame when it is of ``kind``; a closing that crosses another
-    frame, or closes nothing, is a standalone code."""
+    frame, or closes nothing, is a standalone code. The last code number given."""
     if stack[-1].kind == kind:
         frame = stack.pop()
-        stack[-1].children.append(Pair(Code(0, frame.start, written, frame.ctype, True),
-                                       frame.children))
-    else:
-        ctype = single_ctype or _EMPHASIS_CTYPE.get(written, "x-other")
-        stack[-1].children.append(Single(Code(0, written, ctype=ctype)))
+        stack[-1].children.append(
+            Pair(Code(frame.id, frame.start, written, frame.ctype, True), frame.children)
+        )
+        return n
+    ctype = single_ctype or _EMPHASIS_CTYPE.get(written, "x-other")
+    stack[-1].children.append(Single(Code(n + 1, written, ctype=ctype)))
+    return n + 1
 
 
-def _flatten(stack: list[_Frame]) -> None:
+def _flatten(stack: list[_Frame]) -> bool:
     """An opening never closed: a standalone code (a lone ``[`` is prose), its children
-    moved up to the frame around it."""
+    moved up to the frame around it. True when its number goes unused (the ``[``)."""
     frame = stack.pop()
     parent = stack[-1].children
     if frame.kind == "link":
         _add_text(parent, frame.start)
     else:
-        parent.append(Single(Code(0, frame.start, ctype=frame.ctype)))
+        parent.append(Single(Code(frame.id, frame.start, ctype=frame.ctype)))
     for child in frame.children:
         if isinstance(child, str):
             _add_text(parent, child)
         else:
             parent.append(child)
+    return frame.kind == "link"
 
 
 def _shortcode(written: str, text_params: tuple[str, ...] | frozenset[str]) -> Node:
@@ -334,10 +428,11 @@ def _shortcode(written: str, text_params: tuple[str, ...] | frozenset[str]) -> N
     children: list[Node] = []
     for i, (a, b) in enumerate(spans):
         if i:
-            children.append(Single(Code(0, written[spans[i - 1][1]:a], ctype="x-shortcode")))
+            children.append(Single(Code(0, written[spans[i - 1][1] : a], ctype="x-shortcode")))
         children.append(written[a:b])
-    return Pair(Code(0, written[:spans[0][0]], written[spans[-1][1]:], "x-shortcode", True),
-                children)
+    return Pair(
+        Code(0, written[: spans[0][0]], written[spans[-1][1] :], "x-shortcode", True), children
+    )
 
 
 def _number(nodes: list[Node], counter: list[int]) -> None:
@@ -377,12 +472,15 @@ def restore(pieces: list[Piece], codes: dict[int, Code]) -> tuple[str, list[str]
             continue
         cid = code.id
         if what == "single" and code.paired:
-            problems.append(f"inline code {cid} ({code.disp}) wraps text in the source: keep "
-                            "it around the words it belongs to")
+            problems.append(
+                f"inline code {cid} ({code.disp}) wraps text in the source: keep "
+                "it around the words it belongs to"
+            )
             continue
         if what != "single" and not code.paired:
-            problems.append(f"inline code {cid} ({code.disp}) stands alone in the source: it "
-                            "cannot wrap text")
+            problems.append(
+                f"inline code {cid} ({code.disp}) stands alone in the source: it cannot wrap text"
+            )
             continue
         key = (cid, what)
         seen[key] = seen.get(key, 0) + 1
@@ -392,11 +490,12 @@ def restore(pieces: list[Piece], codes: dict[int, Code]) -> tuple[str, list[str]
             open_pairs.append(cid)
         elif what == "end":
             if (cid, "start") not in seen:
-                problems.append(f"inline code {cid} ({code.disp}) is closed before it is "
-                                "opened")
+                problems.append(f"inline code {cid} ({code.disp}) is closed before it is opened")
             elif open_pairs and open_pairs[-1] != cid and cid in open_pairs:
-                problems.append(f"inline code {cid} ({code.disp}) is closed inside inline "
-                                f"code {open_pairs[-1]}: codes must nest as in the source")
+                problems.append(
+                    f"inline code {cid} ({code.disp}) is closed inside inline "
+                    f"code {open_pairs[-1]}: codes must nest as in the source"
+                )
             if cid in open_pairs:
                 open_pairs.remove(cid)
         if override is not None:
@@ -425,8 +524,11 @@ def flatten(nodes: list[Node]) -> list[Piece]:
     return pieces
 
 
-def align(translation: str, source: dict[int, Code],
-          text_params: tuple[str, ...] | frozenset[str] = TEXT_PARAMS) -> list[Node]:
+def align(
+    translation: str,
+    source: dict[int, Code],
+    text_params: tuple[str, ...] | frozenset[str] = TEXT_PARAMS,
+) -> list[Node]:
     """A translation (current, or a memory suggestion) parsed, its codes numbered as the
     source's: the same text first, then the same kind in order (a link with the language
     prefix), each number once. A code with no counterpart stays as prose: the translator
@@ -437,8 +539,12 @@ def align(translation: str, source: dict[int, Code],
     matched: dict[int, Code] = {}
     for code in mine:
         for s in source.values():
-            if (s.id not in taken and s.paired == code.paired and s.start == code.start
-                    and s.end == code.end):
+            if (
+                s.id not in taken
+                and s.paired == code.paired
+                and s.start == code.start
+                and s.end == code.end
+            ):
                 matched[id(code)] = s
                 taken.add(s.id)
                 break
@@ -476,6 +582,7 @@ def _renumber(nodes: list[Node], matched: dict[int, Code]) -> list[Node]:
                         out.append(child)
                 _add_text(out, node.code.end)
             else:
-                out.append(Pair(Code(s.id, node.code.start, node.code.end, s.ctype, True),
-                                children))
+                out.append(
+                    Pair(Code(s.id, node.code.start, node.code.end, s.ctype, True), children)
+                )
     return out

@@ -76,8 +76,9 @@ class Guarded:
     """An expat parser with the guards above; subclasses set the content handlers
     (``start``, ``end``, ``text``) and :meth:`run` feeds it a stream."""
 
-    def __init__(self, path: str = "", *, max_depth: int = MAX_DEPTH,
-                 max_names: int = MAX_NAMES) -> None:
+    def __init__(
+        self, path: str = "", *, max_depth: int = MAX_DEPTH, max_names: int = MAX_NAMES
+    ) -> None:
         self.path = path
         self.max_depth = max_depth
         self.max_names = max_names
@@ -111,8 +112,10 @@ class Guarded:
         found = self.names.get(raw)
         if found is None:
             if len(self.names) >= self.max_names:
-                raise self.refuse(f"over {self.max_names:,} distinct element and attribute "
-                                  "names; this is not an XLIFF or TMX file")
+                raise self.refuse(
+                    f"over {self.max_names:,} distinct element and attribute "
+                    "names; this is not an XLIFF or TMX file"
+                )
             found = self.names[raw] = _name(raw)
         return found
 
@@ -128,21 +131,27 @@ class Guarded:
         self.end(self.name(raw), self.parser.CurrentLineNumber)
 
     def entity_declared(self, name: str, *_: object) -> None:
-        raise self.refuse(f"the DOCTYPE declares the entity {name!r}: entities are refused "
-                          "(they are how XML bombs work, and no XLIFF or TMX tool needs "
-                          "them); remove the DOCTYPE's internal subset")
+        raise self.refuse(
+            f"the DOCTYPE declares the entity {name!r}: entities are refused "
+            "(they are how XML bombs work, and no XLIFF or TMX tool needs "
+            "them); remove the DOCTYPE's internal subset"
+        )
 
     def unparsed_entity(self, name: str, *_: object) -> None:
         self.entity_declared(name)
 
     def external_entity(self, context: str, *_: object) -> int:
         name = (context or "").rsplit("\x0c", 1)[-1]
-        raise self.refuse(f"the file uses the external entity &{name}; which transync never "
-                          "loads; replace it with its text")
+        raise self.refuse(
+            f"the file uses the external entity &{name}; which transync never "
+            "loads; replace it with its text"
+        )
 
     def skipped_entity(self, name: str, is_parameter: bool) -> None:
-        raise self.refuse(f"the file uses the entity &{name}; which it does not declare; "
-                          "replace it with the character it stands for")
+        raise self.refuse(
+            f"the file uses the entity &{name}; which it does not declare; "
+            "replace it with the character it stands for"
+        )
 
     def run(self, data: bytes | BinaryIO, *, max_token: int = MAX_TOKEN) -> Iterator[None]:
         """Feed the stream in 64 KiB pieces, yielding after each (the caller drains what
@@ -166,9 +175,11 @@ class Guarded:
             hint = ""
             if "amplification" in message or "recursive" in message:
                 hint = ": entity expansion (an XML bomb) is refused"
-            raise XmlRefused(f"malformed XML: {message} (line {exc.lineno}, column "
-                             f"{exc.offset + 1}){hint}", path=self.path or None,
-                             line=exc.lineno) from None
+            raise XmlRefused(
+                f"malformed XML: {message} (line {exc.lineno}, column {exc.offset + 1}){hint}",
+                path=self.path or None,
+                line=exc.lineno,
+            ) from None
 
 
 class _Events(Guarded):
@@ -191,8 +202,12 @@ def _stream(data: bytes | BinaryIO) -> BinaryIO:
 
 
 def events(
-    data: bytes | BinaryIO, *, path: str = "", max_depth: int = MAX_DEPTH,
-    max_names: int = MAX_NAMES, max_token: int = MAX_TOKEN,
+    data: bytes | BinaryIO,
+    *,
+    path: str = "",
+    max_depth: int = MAX_DEPTH,
+    max_names: int = MAX_NAMES,
+    max_token: int = MAX_TOKEN,
 ) -> Iterator[Event]:
     """(kind, name, attributes | text | None, line) for each start tag, end tag and piece of
     text, read in 64 KiB pieces: memory holds one piece's events, whatever the file's size.

@@ -65,78 +65,133 @@ def task_file(session: Session, settings: Settings, task_id: int) -> TaskFile:
             best = seg["suggestions"][0]
             target = align(best["text"], codes_of(source), params)
             suggestion = (float(best["score"]), str(best["origin"]), best["text"])
-        units.append(UnitOut(
-            position=seg["position"], kind=seg["kind"],
-            label=f"segment {seg['position']}: {segment_label(seg['kind'])}",
-            source=source, target=target, review=review,
-            previous_source=seg["previous_source"] if seg["change"] == "changed" else None,
-            suggestion=suggestion, keep_source=keep,
-        ))
-    return TaskFile(task_id=task.id, key=key, title=detail["title"],
-                    source_lang=detail["source_lang"] or "", target_lang=task.lang,
-                    source_hash=rev.content_hash[:16], body_format=rev.body_format or "markdown",
-                    date=task.updated_at, tool_version=__version__, units=units)
+        units.append(
+            UnitOut(
+                position=seg["position"],
+                kind=seg["kind"],
+                label=f"segment {seg['position']}: {segment_label(seg['kind'])}",
+                source=source,
+                target=target,
+                review=review,
+                previous_source=seg["previous_source"] if seg["change"] == "changed" else None,
+                suggestion=suggestion,
+                keep_source=keep,
+            )
+        )
+    return TaskFile(
+        task_id=task.id,
+        key=key,
+        title=detail["title"],
+        source_lang=detail["source_lang"] or "",
+        target_lang=task.lang,
+        source_hash=rev.content_hash[:16],
+        body_format=rev.body_format or "markdown",
+        date=task.updated_at,
+        tool_version=__version__,
+        units=units,
+    )
 
 
-def task_xliff(session: Session, settings: Settings, task_id: int, version: str = "1.2"
-               ) -> bytes:
-    """The task as XLIFF 1.2 (the default) or 2.0."""
-    return write_xliff(task_file(session, settings, task_id), version)
+def task_xliff(session: Session, settings: Settings, task_id: int, version: str = "1.2") -> bytes:
+    """The task as XLIFF 1.2 (the default) or 2.0.
+
+    With the cyclic garbage collector paused, as for a submission: a task's parsed
+    segments are tens of thousands of small objects that live until the file is written,
+    and a full collection over a busy process's heap, which they trigger about once a
+    download, costs as much as parsing them."""
+    with _gc_paused():
+        return write_xliff(task_file(session, settings, task_id), version)
 
 
 def _read(settings: Settings, filename: str, data: bytes) -> XliffIn:
     if len(data) > settings.max_upload_bytes:
-        raise InputError(f"the file is larger than {settings.max_upload_bytes} bytes, the "
-                         "upload limit (TRANSYNC_MAX_UPLOAD_BYTES)", path=filename)
+        raise InputError(
+            f"the file is larger than {settings.max_upload_bytes} bytes, the "
+            "upload limit (TRANSYNC_MAX_UPLOAD_BYTES)",
+            path=filename,
+        )
     return read_xliff(data, path=filename)
 
 
-def import_xliff(session: Session, settings: Settings, name: str, filename: str, data: bytes,
-                 **kw: Any) -> dict[str, Any]:
+def import_xliff(
+    session: Session, settings: Settings, name: str, filename: str, data: bytes, **kw: Any
+) -> dict[str, Any]:
     """`transync import FILE.xlf`: the task comes from the file's header."""
     doc = _read(settings, filename, data)
     value = doc.meta.get(TASK_META, "").strip()
     if not value.isdigit():
-        raise SubmissionError(f"the XLIFF names no task ({TASK_META} in its header): use "
-                              f"`transync submit TASK_ID --as {name} {filename}`", path=filename)
+        raise SubmissionError(
+            f"the XLIFF names no task ({TASK_META} in its header): use "
+            f"`transync submit TASK_ID --as {name} {filename}`",
+            path=filename,
+        )
     return submit_xliff(session, settings, int(value), name, filename, data, doc=doc, **kw)
 
 
 def submit_xliff(
-    session: Session, settings: Settings, task_id: int, name: str, filename: str, data: bytes,
-    *, accept_fuzzy: bool = False, partial: bool = False, doc: XliffIn | None = None,
+    session: Session,
+    settings: Settings,
+    task_id: int,
+    name: str,
+    filename: str,
+    data: bytes,
+    *,
+    accept_fuzzy: bool = False,
+    partial: bool = False,
+    doc: XliffIn | None = None,
 ) -> dict[str, Any]:
     """Check a translator's XLIFF for a claimed task and apply it (or store progress)."""
     with _gc_paused():
-        return _submit(session, settings, task_id, name, filename,
-                       doc or _read(settings, filename, data),
-                       accept_fuzzy=accept_fuzzy, partial=partial)
+        return _submit(
+            session,
+            settings,
+            task_id,
+            name,
+            filename,
+            doc or _read(settings, filename, data),
+            accept_fuzzy=accept_fuzzy,
+            partial=partial,
+        )
 
 
 REFUSED = "the XLIFF file was refused; nothing was applied"
 
 
-def _submit(session: Session, settings: Settings, task_id: int, name: str, filename: str,
-            doc: XliffIn, *, accept_fuzzy: bool, partial: bool) -> dict[str, Any]:
+def _submit(
+    session: Session,
+    settings: Settings,
+    task_id: int,
+    name: str,
+    filename: str,
+    doc: XliffIn,
+    *,
+    accept_fuzzy: bool,
+    partial: bool,
+) -> dict[str, Any]:
     task, key = check_claim(session, task_id, name)
     src, rev = task_source(session, task)
     problems: list[str] = []
     if doc.target_lang and _lang_of(doc.target_lang) != task.lang:
-        problems.append(f"the target language is {doc.target_lang!r}, but task #{task.id} is "
-                        f"for {task.lang!r}: download the XLIFF for this task with "
-                        f"`transync xliff {task.id}`")
+        problems.append(
+            f"the target language is {doc.target_lang!r}, but task #{task.id} is "
+            f"for {task.lang!r}: download the XLIFF for this task with "
+            f"`transync xliff {task.id}`"
+        )
     named = doc.meta.get(TASK_META, "").strip()
     if named and named != str(task.id):
-        problems.append(f"the header's {TASK_META} is {named}, not {task.id}: this file is "
-                        "for another task")
+        problems.append(
+            f"the header's {TASK_META} is {named}, not {task.id}: this file is for another task"
+        )
     declared = doc.meta.get(HASH_META, "").strip()[:16]
     revision = rev.number
     if declared and declared != rev.content_hash[:16]:
         revisions = source_revisions(session, src.id)
         if declared not in revisions:
-            problems.append(f"the header's {HASH_META} {declared} is not a revision of post "
-                            f"{key!r}'s source; download a fresh file with `transync xliff "
-                            f"{task.id}`")
+            problems.append(
+                f"the header's {HASH_META} {declared} is not a revision of post "
+                f"{key!r}'s source; download a fresh file with `transync xliff "
+                f"{task.id}`"
+            )
         else:
             revision = revisions[declared]
     if problems:
@@ -157,8 +212,10 @@ def _submit(session: Session, settings: Settings, task_id: int, name: str, filen
             problems.append(f"{unit.where}: {found or f'not a segment of task #{task.id}'}")
             continue
         if position in seen:
-            problems.append(f"{unit.where}: segment {position} is also unit {seen[position]!r}:"
-                            " each segment once")
+            problems.append(
+                f"{unit.where}: segment {position} is also unit {seen[position]!r}:"
+                " each segment once"
+            )
             continue
         seen[position] = unit.id
         if unit.target is None:
@@ -171,8 +228,13 @@ def _submit(session: Session, settings: Settings, task_id: int, name: str, filen
             skipped_fuzzy += 1
             continue
         found_problems = code_problems + check_segment(
-            seg.text, text, kind=seg.kind, lang=task.lang,
-            text_params=settings.shortcode_text_params, keep_source=unit.keep_source)
+            seg.text,
+            text,
+            kind=seg.kind,
+            lang=task.lang,
+            text_params=settings.shortcode_text_params,
+            keep_source=unit.keep_source,
+        )
         problems += [f"{unit.where} (segment {position}): {p}" for p in found_problems]
         translated[position] = text
     if problems:
@@ -187,20 +249,37 @@ def _submit(session: Session, settings: Settings, task_id: int, name: str, filen
     if missing and not partial and skipped_fuzzy:
         raise SubmissionError(
             f"{missing} of {len(segments)} segments are not translated: {skipped_fuzzy} of "
-            "them have a target marked for review (XLIFF 1.2 needs-* states or approved=\"no\""
-            ", 2.0 state \"initial\"); mark them translated in your CAT tool, or submit with "
-            "--accept-fuzzy to count them, or --partial to save progress", path=filename)
-    result = apply_segments(session, settings, task, key, by_position, name, partial=partial,
-                            filename=filename, loaded=(src, rev, segments))
+            'them have a target marked for review (XLIFF 1.2 needs-* states or approved="no"'
+            ', 2.0 state "initial"); mark them translated in your CAT tool, or submit with '
+            "--accept-fuzzy to count them, or --partial to save progress",
+            path=filename,
+        )
+    result = apply_segments(
+        session,
+        settings,
+        task,
+        key,
+        by_position,
+        name,
+        partial=partial,
+        filename=filename,
+        loaded=(src, rev, segments),
+    )
     if revision != rev.number:
         result.setdefault("warnings", []).append(
             f"the XLIFF was made from source r{revision}; kept the {len(by_position)} "
-            f"segments still present in r{rev.number}, the task stays open for the rest")
+            f"segments still present in r{rev.number}, the task stays open for the rest"
+        )
     return result
 
 
-def _locate(unit: UnitIn, key: str, segments: tuple[Segment, ...] | list[Segment],
-            by_text: dict[str, int], params: tuple[str, ...]) -> tuple[int | None, str]:
+def _locate(
+    unit: UnitIn,
+    key: str,
+    segments: tuple[Segment, ...] | list[Segment],
+    by_text: dict[str, int],
+    params: tuple[str, ...],
+) -> tuple[int | None, str]:
     """The position of the segment a unit translates, checked against its source text."""
     named_key, position = unit.key_position()
     if named_key is not None and named_key != key:
@@ -214,8 +293,10 @@ def _locate(unit: UnitIn, key: str, segments: tuple[Segment, ...] | list[Segment
             if candidate in by_text:
                 return by_text[candidate], ""
     if position is not None and 0 <= position < len(segments):
-        return None, (f"its source is not the text of segment {position} (was the source "
-                      "edited?); download a fresh file")
+        return None, (
+            f"its source is not the text of segment {position} (was the source "
+            "edited?); download a fresh file"
+        )
     return None, ""
 
 
@@ -235,4 +316,3 @@ def _target_text(unit: UnitIn, seg: Segment, params: tuple[str, ...]) -> tuple[s
     if not unit.has_codes and not any(w != "text" for w, _, _ in unit.target):
         return "".join(str(v) for _, v, _ in unit.target), []
     return restore(unit.target, codes_of(parse(seg.text, text_params=params)))
-

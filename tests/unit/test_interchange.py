@@ -16,13 +16,48 @@ from sync.interchange.safexml import XmlRefused, parse_tree
 from sync.interchange.tmx import TuOut, parse_date, read_tmx, write_tmx
 from sync.interchange.xliff import read_xliff, sniff
 
-MARKUP = st.sampled_from([
-    "**", "*", "_", "__", "~~", "[", "](/docs/x)", "![", "](a.png \"t\")", "`code`", "[^1]",
-    "[2]", "%s", "%(name)d", "{name}", "{{< note >}}", "{{< /note >}}",
-    '{{< tip text="hello" id="x" >}}', "<b>", "</b>", "<br>", '<a href="/x">', "</a>",
-    "<!-- c -->", "https://example.org/a_b", "\\*", "%%", "50%", "{", "}", "<", ">", "]",
-    "snake_case", " ", "word", "слово", "\n",
-])
+MARKUP = st.sampled_from(
+    [
+        "**",
+        "*",
+        "_",
+        "__",
+        "~~",
+        "[",
+        "](/docs/x)",
+        "![",
+        '](a.png "t")',
+        "`code`",
+        "[^1]",
+        "[2]",
+        "%s",
+        "%(name)d",
+        "{name}",
+        "{{< note >}}",
+        "{{< /note >}}",
+        '{{< tip text="hello" id="x" >}}',
+        "<b>",
+        "</b>",
+        "<br>",
+        '<a href="/x">',
+        "</a>",
+        "<!-- c -->",
+        "https://example.org/a_b",
+        "\\*",
+        "%%",
+        "50%",
+        "{",
+        "}",
+        "<",
+        ">",
+        "]",
+        "snake_case",
+        " ",
+        "word",
+        "слово",
+        "\n",
+    ]
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -34,11 +69,33 @@ def test_parse_then_render_is_the_text_and_an_untouched_target_restores_it(text:
     assert (restored, problems) == (text, [])
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(MARKUP, max_size=14).map("".join))
+def test_codes_are_numbered_in_the_order_they_appear(text: str) -> None:
+    """1, 2, … in a walk of the tree (a pair before what it wraps), with no gap: parse
+    numbers them as it goes, and again only when an unclosed ``[`` became prose."""
+    ids: list[int] = []
+
+    def walk(nodes: list) -> None:  # type: ignore[type-arg]
+        for node in nodes:
+            if not isinstance(node, str):
+                ids.append(node.code.id)
+                if isinstance(node, Pair):
+                    walk(node.children)
+
+    walk(parse(text))
+    assert ids == list(range(1, len(ids) + 1))
+
+
 def test_what_becomes_a_code() -> None:
     nodes = parse('See **[the docs](/docs/x)**[^1], `x` and {{< tip text="Hi" id="a" >}}.')
     kinds = [(type(n).__name__, n.code.start) for n in nodes if not isinstance(n, str)]
-    assert kinds == [("Pair", "**"), ("Single", "[^1]"), ("Single", "`x`"),
-                     ("Pair", '{{< tip text="')]
+    assert kinds == [
+        ("Pair", "**"),
+        ("Single", "[^1]"),
+        ("Single", "`x`"),
+        ("Pair", '{{< tip text="'),
+    ]
     link = nodes[1].children[0]  # type: ignore[union-attr]
     assert isinstance(link, Pair) and link.code.end == "](/docs/x)"
     shortcode = nodes[-2]
@@ -52,21 +109,38 @@ def test_what_becomes_a_code() -> None:
 def test_restore_names_what_is_wrong() -> None:
     nodes = parse("a **b** [^1] %s")
     codes = codes_of(nodes)  # 1: ** pair, 2: [^1], 3: %s
-    text, problems = restore([("start", 1, None), ("text", "x", None), ("end", 1, None),
-                              ("single", 2, None), ("single", 2, None), ("single", 9, None),
-                              ("start", 3, None)], codes)
+    text, problems = restore(
+        [
+            ("start", 1, None),
+            ("text", "x", None),
+            ("end", 1, None),
+            ("single", 2, None),
+            ("single", 2, None),
+            ("single", 9, None),
+            ("start", 3, None),
+        ],
+        codes,
+    )
     assert problems == [
         "inline code 2 ([^1]) appears more than once",
         "inline code 9 is not in the source of this segment",
         "inline code 3 (%s) stands alone in the source: it cannot wrap text",
         "inline code 3 (%s) is missing",
     ]
-    _, problems = restore([("end", 1, None), ("start", 1, None), ("single", 2, None),
-                           ("single", 3, None)], codes)
+    _, problems = restore(
+        [("end", 1, None), ("start", 1, None), ("single", 2, None), ("single", 3, None)], codes
+    )
     assert problems == ["inline code 1 (**…**) is closed before it is opened"]
-    text, problems = restore([("start", 1, None), ("text", "y", None),
-                              ("end", 1, "__"), ("single", 2, None), ("single", 3, None)],
-                             codes)
+    text, problems = restore(
+        [
+            ("start", 1, None),
+            ("text", "y", None),
+            ("end", 1, "__"),
+            ("single", 2, None),
+            ("single", 3, None),
+        ],
+        codes,
+    )
     assert (text, problems) == ("**y__[^1]%s", [])  # an override: the checks judge it
 
 
@@ -81,8 +155,12 @@ def test_xliff_20_isolated_codes_and_states() -> None:
     doc = read_xliff(data)
     first, second = doc.units
     assert first.key_position() == ("k", 0) and not first.fuzzy
-    assert first.target == [("start", 1, None), ("text", "Selam", None), ("end", 1, None),
-                            ("text", "\x01", None)]
+    assert first.target == [
+        ("start", 1, None),
+        ("text", "Selam", None),
+        ("end", 1, None),
+        ("text", "\x01", None),
+    ]
     assert second.fuzzy  # no state is "initial" in 2.0
 
 
@@ -95,8 +173,13 @@ def test_sniff() -> None:
 def test_tmx_written_and_read_back() -> None:
     when = dt.datetime(2024, 3, 1, 9, 30, tzinfo=dt.UTC)
     buf = io.BytesIO()
-    n = write_tmx(buf, [TuOut("t1", "en", "tr", "a < b & \"c\"", "a < b", when, "k", "k [tr]")],
-                  srclang="en", tool_version="0", created=when)
+    n = write_tmx(
+        buf,
+        [TuOut("t1", "en", "tr", 'a < b & "c"', "a < b", when, "k", "k [tr]")],
+        srclang="en",
+        tool_version="0",
+        created=when,
+    )
     assert n == 1
     (tu,) = list(read_tmx(buf.getvalue()))
     assert (tu.tuid, tu.srclang, tu.changedate) == ("t1", "en", "20240301T093000Z")
@@ -124,13 +207,16 @@ def test_tmx_is_read_in_pieces() -> None:
     assert next(units).variants[0].text == "x"
 
 
-@pytest.mark.parametrize("data", [
-    b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>',
-    b'<!DOCTYPE x [<!ENTITY a SYSTEM "http://example.invalid/">]><x>&a;</x>',
-    b'<!DOCTYPE x SYSTEM "x.dtd"><x>&nbsp;</x>',
-    b"<x>" * 100 + b"</x>" * 100,
-    b"<x><y></x>",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>',
+        b'<!DOCTYPE x [<!ENTITY a SYSTEM "http://example.invalid/">]><x>&a;</x>',
+        b'<!DOCTYPE x SYSTEM "x.dtd"><x>&nbsp;</x>',
+        b"<x>" * 100 + b"</x>" * 100,
+        b"<x><y></x>",
+    ],
+)
 def test_unsafe_or_broken_xml_is_refused(data: bytes) -> None:
     with pytest.raises(XmlRefused):
         parse_tree(data)

@@ -1,0 +1,434 @@
+"""Reading XLIFF: what a CAT tool returns (or what translate-toolkit's ``po2xliff`` made of
+transync's PO), XLIFF 1.1, 1.2 or 2.x, as :class:`UnitIn` values whose contents are
+:mod:`sync.interchange.inline` pieces; and :func:`sniff`, which tells XLIFF from TMX.
+
+Pure: no database, no I/O. Read back, a target counts as translated unless it is marked
+for review (1.2: a ``needs-*`` or ``new`` state, or ``approved="no"`` with no state; 2.0:
+``initial``, the default).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sync.errors import InputError
+from sync.interchange.inline import Piece
+from sync.interchange.safexml import Element, parse_tree
+from sync.interchange.xliff.names import (
+    DONE_20,
+    HASH_META,
+    NEEDS_REVIEW_12,
+    TASK_META,
+    TS,
+    XLIFF11,
+    XLIFF12,
+    XLIFF20,
+    XLIFF21,
+)
+
+__all__ = ["UnitIn", "XliffIn", "read_xliff", "sniff"]
+
+_KEY_POSITION = re.compile(r"^(.*)#(\d+)$", re.DOTALL)
+_SEGMENT_NOTE = re.compile(r"^segment (\d+):")
+_OVERRIDE_REF = re.compile(r"d\d+te?")
+
+
+@dataclass(slots=True)
+class UnitIn:
+    """One unit as the file has it."""
+
+    id: str
+    name: str
+    line: int
+    source: list[Piece]
+    target: list[Piece] | None
+    target_line: int
+    fuzzy: bool
+    keep_source: bool
+    notes: list[str] = field(default_factory=list)
+    has_codes: bool = False  # the source holds inline codes (transync's, or a tool's)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def where(self) -> str:
+        return f"line {self.target_line or self.line}: unit {self.id!r}"
+
+    def key_position(self) -> tuple[str | None, int | None]:
+        """The post key and segment position the unit names: ``KEY#N`` (transync's id or
+        2.0 name), else a po2xliff note ``segment N: kind``."""
+        for value in (self.name, self.id):
+            m = _KEY_POSITION.match(value or "")
+            if m:
+                return m.group(1), int(m.group(2))
+        for note in self.notes:
+            m = _SEGMENT_NOTE.match(note)
+            if m:
+                return None, int(m.group(1))
+        return None, None
+
+
+@dataclass(slots=True)
+class XliffIn:
+    version: str
+    original: str
+    source_lang: str
+    target_lang: str
+    meta: dict[str, str]
+    units: list[UnitIn]
+    files: int = 1
+
+
+def read_xliff(data: bytes, *, path: str = "") -> XliffIn:
+    """A CAT tool's XLIFF 1.x or 2.x file. One ``<file>`` per task: a file with several is
+    read whole (their units together) and takes its languages from the first."""
+    root = parse_tree(data, path=path)
+    if root.local != "xliff":
+        raise InputError(
+            f"not an XLIFF file: the root element is <{root.local}>", path=path, line=root.line
+        )
+    ns = root.namespace
+    version = root.attrs.get("version", "")
+    if ns in (XLIFF20, XLIFF21) or version.startswith("2"):
+        return _read20(root, path)
+    if ns not in (XLIFF12, XLIFF11, "") and not version.startswith("1"):
+        raise InputError(
+            f"unknown XLIFF namespace {ns!r} (version {version!r}): transync "
+            "reads XLIFF 1.1, 1.2 and 2.x",
+            path=path,
+            line=root.line,
+        )
+    return _read12(root, path)
+
+
+def _attr_any(element: Element, local: str) -> str | None:
+    """An attribute by local name, whatever its namespace (tools disagree)."""
+    if local in element.attrs:
+        return element.attrs[local]
+    for k, v in element.attrs.items():
+        if k.endswith("}" + local):
+            return v
+    return None
+
+
+def _read12(root: Element, path: str) -> XliffIn:
+    files = list(root.elements("file"))
+    if not files:
+        raise InputError("the XLIFF file has no <file>", path=path, line=root.line)
+    first = files[0]
+    meta: dict[str, str] = {}
+    units: list[UnitIn] = []
+    for f in files:
+        header = f.first("header")
+        if header is not None:
+            for group in header.elements("prop-group"):
+                for prop in group.elements("prop"):
+                    meta.setdefault(prop.attrs.get("prop-type", ""), prop.text().strip())
+        for attr in ("task", "source-hash"):
+            value = f.attrs.get(f"{{{TS}}}{attr}")
+            if value:
+                meta.setdefault(TASK_META if attr == "task" else HASH_META, value)
+        body = f.first("body")
+        if body is None:
+            continue
+        for tu in _trans_units(body):
+            if tu.attrs.get("restype") == "x-gettext-domain-header":
+                _po_header(tu, meta)
+                continue
+            units.append(_unit12(tu))
+    return XliffIn(
+        version=root.attrs.get("version", "1.2"),
+        original=first.attrs.get("original", ""),
+        source_lang=first.attrs.get("source-language", ""),
+        target_lang=first.attrs.get("target-language", ""),
+        meta=meta,
+        units=units,
+        files=len(files),
+    )
+
+
+def _trans_units(body: Element) -> list[Element]:
+    found: list[Element] = []
+    for child in body.elements():
+        if child.local == "trans-unit":
+            found.append(child)
+        elif child.local == "group":
+            found += _trans_units(child)
+    return found
+
+
+def _po_header(tu: Element, meta: dict[str, str]) -> None:
+    """translate-toolkit's po2xliff keeps the PO header as a unit: its lines are metadata."""
+    source = tu.first("source")
+    for line in (source.text() if source is not None else "").splitlines():
+        name, sep, value = line.partition(":")
+        if sep:
+            meta.setdefault(name.strip(), value.strip())
+
+
+def _unit12(tu: Element) -> UnitIn:
+    source = tu.first("source")
+    target = tu.first("target")
+    notes = [n.text().strip() for n in tu.elements("note")]
+    for group in tu.elements("context-group"):
+        for context in group.elements("context"):
+            if context.attrs.get("context-type") == "x-po-autocomment":
+                notes.append(context.text().strip())
+    src_pieces, has_codes, problems = _pieces12(source) if source is not None else ([], False, [])
+    tgt_pieces: list[Piece] | None = None
+    if target is not None:
+        tgt_pieces, _, more = _pieces12(target)
+        problems += more
+    state = target.attrs.get("state") if target is not None else None
+    approved = tu.attrs.get("approved")
+    fuzzy = approved != "yes" and (state in NEEDS_REVIEW_12 or (approved == "no" and state is None))
+    keep = tu.attrs.get(f"{{{TS}}}keep-source") == "yes" or any(
+        n.lower() == "keep-source" for n in notes
+    )
+    return UnitIn(
+        id=tu.attrs.get("id", ""),
+        name=tu.attrs.get("resname", "") if "#" in tu.attrs.get("resname", "") else "",
+        line=tu.line,
+        source=src_pieces,
+        target=tgt_pieces,
+        target_line=target.line if target is not None else 0,
+        fuzzy=fuzzy,
+        keep_source=keep,
+        notes=notes,
+        has_codes=has_codes,
+        problems=problems,
+    )
+
+
+def _code_id(value: str | None) -> int | str:
+    if value is not None and value.isdigit():
+        return int(value)
+    return value if value is not None else "(no id)"
+
+
+def _pieces12(element: Element) -> tuple[list[Piece], bool, list[str]]:
+    pieces: list[Piece] = []
+    problems: list[str] = []
+    has_codes = False
+
+    def walk(node: Element) -> None:
+        nonlocal has_codes
+        for child in node.children:
+            if isinstance(child, str):
+                pieces.append(("text", child, None))
+                continue
+            local = child.local
+            ns = child.namespace
+            if ns not in (XLIFF12, XLIFF11, ""):
+                walk(child)  # another tool's markup inside the text: its text counts
+                continue
+            a = child.attrs
+            start_override = a.get(f"{{{TS}}}start")
+            if local == "g":
+                has_codes = True
+                pieces.append(("start", _code_id(a.get("id")), start_override))
+                walk(child)
+                pieces.append(("end", _code_id(a.get("id")), a.get(f"{{{TS}}}end")))
+            elif local in ("x", "ph"):
+                has_codes = True
+                pieces.append(("single", _code_id(a.get("id")), start_override))
+            elif local in ("bx", "bpt"):
+                has_codes = True
+                pieces.append(("start", _code_id(a.get("rid") or a.get("id")), start_override))
+            elif local in ("ex", "ept"):
+                has_codes = True
+                pieces.append(("end", _code_id(a.get("rid") or a.get("id")), a.get(f"{{{TS}}}end")))
+            elif local == "it":
+                has_codes = True
+                what = "end" if a.get("pos") == "close" else "start"
+                pieces.append((what, _code_id(a.get("rid") or a.get("id")), None))
+            elif local == "mrk":
+                walk(child)
+            else:
+                problems.append(
+                    f"line {child.line}: <{local}> is not an inline element of XLIFF 1.2"
+                )
+
+    walk(element)
+    return pieces, has_codes, problems
+
+
+def _read20(root: Element, path: str) -> XliffIn:
+    files = list(root.elements("file"))
+    if not files:
+        raise InputError("the XLIFF file has no <file>", path=path, line=root.line)
+    meta: dict[str, str] = {}
+    units: list[UnitIn] = []
+    for f in files:
+        for metadata in f.elements("metadata"):
+            for group in metadata.elements("metaGroup"):
+                for m in group.elements("meta"):
+                    meta.setdefault(m.attrs.get("type", ""), m.text().strip())
+        for unit in _units20(f):
+            units.append(_unit20(unit))
+    return XliffIn(
+        version=root.attrs.get("version", "2.0"),
+        original=files[0].attrs.get("original", ""),
+        source_lang=root.attrs.get("srcLang", ""),
+        target_lang=root.attrs.get("trgLang", ""),
+        meta=meta,
+        units=units,
+        files=len(files),
+    )
+
+
+def _units20(parent: Element) -> list[Element]:
+    found: list[Element] = []
+    for child in parent.elements():
+        if child.local == "unit" and child.namespace in (XLIFF20, XLIFF21):
+            found.append(child)
+        elif child.local == "group" and child.namespace in (XLIFF20, XLIFF21):
+            found += _units20(child)
+    return found
+
+
+def _unit20(unit: Element) -> UnitIn:
+    data: dict[str, str] = {}
+    original = unit.first("originalData")
+    if original is not None:
+        for d in original.elements("data"):
+            data[d.attrs.get("id", "")] = _data_text(d)
+    notes: list[str] = []
+    for block in unit.elements("notes"):
+        notes += [n.text().strip() for n in block.elements("note")]
+    src: list[Piece] = []
+    tgt: list[Piece] | None = None
+    has_codes = False
+    problems: list[str] = []
+    states: list[str] = []
+    target_line = 0
+    for seg in unit.elements():
+        if seg.local not in ("segment", "ignorable"):
+            continue
+        s = seg.first("source")
+        t = seg.first("target")
+        src_pieces: list[Piece] = []
+        if s is not None:
+            src_pieces, codes, more = _pieces20(s, data)
+            src += src_pieces
+            has_codes = has_codes or codes
+            problems += more
+        if t is not None:
+            pieces, _, more = _pieces20(t, data)
+            tgt = (tgt or []) + pieces
+            problems += more
+            target_line = target_line or t.line
+        elif seg.local == "ignorable":
+            tgt = (tgt or []) + src_pieces  # white space between segments: kept as it is
+        if seg.local == "segment":
+            states.append(seg.attrs.get("state", "initial"))
+    fuzzy = any(s not in DONE_20 for s in states)
+    keep = unit.attrs.get(f"{{{TS}}}keep-source") == "yes" or any(
+        n.lower() == "keep-source" for n in notes
+    )
+    return UnitIn(
+        id=unit.attrs.get("id", ""),
+        name=unit.attrs.get("name", ""),
+        line=unit.line,
+        source=src,
+        target=tgt,
+        target_line=target_line,
+        fuzzy=fuzzy,
+        keep_source=keep,
+        notes=notes,
+        has_codes=has_codes,
+        problems=problems,
+    )
+
+
+def _data_text(element: Element) -> str:
+    out: list[str] = []
+    for child in element.children:
+        if isinstance(child, str):
+            out.append(child)
+        elif child.local == "cp":
+            out.append(_cp(child))
+    return "".join(out)
+
+
+def _cp(element: Element) -> str:
+    try:
+        return chr(int(element.attrs.get("hex", ""), 16))
+    except ValueError:
+        return "\ufffd"
+
+
+def _pieces20(element: Element, data: dict[str, str]) -> tuple[list[Piece], bool, list[str]]:
+    pieces: list[Piece] = []
+    problems: list[str] = []
+    has_codes = False
+
+    def walk(node: Element) -> None:
+        nonlocal has_codes
+        for child in node.children:
+            if isinstance(child, str):
+                pieces.append(("text", child, None))
+                continue
+            local = child.local
+            if child.namespace not in (XLIFF20, XLIFF21):
+                walk(child)
+                continue
+            a = child.attrs
+            if local == "ph":
+                has_codes = True
+                pieces.append(("single", _code_id(a.get("id")), _override(a, "dataRef", data)))
+            elif local == "pc":
+                has_codes = True
+                pieces.append(("start", _code_id(a.get("id")), _override(a, "dataRefStart", data)))
+                walk(child)
+                pieces.append(("end", _code_id(a.get("id")), _override(a, "dataRefEnd", data)))
+            elif local == "sc":
+                has_codes = True
+                pieces.append(("start", _code_id(a.get("id")), _override(a, "dataRef", data)))
+            elif local == "ec":
+                has_codes = True
+                pieces.append(
+                    (
+                        "end",
+                        _code_id(a.get("startRef") or a.get("id")),
+                        _override(a, "dataRef", data),
+                    )
+                )
+            elif local == "mrk":
+                walk(child)
+            elif local in ("sm", "em"):
+                continue
+            elif local == "cp":
+                pieces.append(("text", _cp(child), None))
+            else:
+                problems.append(
+                    f"line {child.line}: <{local}> is not an inline element of XLIFF 2.0"
+                )
+
+    walk(element)
+    return pieces, has_codes, problems
+
+
+def _override(attrs: dict[str, str], name: str, data: dict[str, str]) -> str | None:
+    """A 2.0 code's text when it points at transync's ``d3t`` / ``d3te`` data (the target's
+    own text for that code); None means the source's."""
+    value = attrs.get(name)
+    if value and _OVERRIDE_REF.fullmatch(value) and value in data:
+        return data[value]
+    return None
+
+
+def sniff(data: bytes) -> str | None:
+    """ "xliff", "tmx" or None, from the first element of ``data``."""
+    head = data[:4096]
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            head = head.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    for m in re.finditer(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)", head):
+        name = m.group(2).lower().decode("ascii", "replace")
+        return name if name in ("xliff", "tmx") else None
+    return None
