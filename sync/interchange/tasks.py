@@ -76,6 +76,7 @@ def task_file(session: Session, settings: Settings, task_id: int) -> TaskFile:
                 previous_source=seg["previous_source"] if seg["change"] == "changed" else None,
                 suggestion=suggestion,
                 keep_source=keep,
+                source_text=seg["source"],
             )
         )
     return TaskFile(

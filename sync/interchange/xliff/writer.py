@@ -51,6 +51,9 @@ class UnitOut:
     previous_source: str | None = None
     suggestion: tuple[float, str, str] | None = None  # (score, origin, text) in the target
     keep_source: bool = False
+    # the text ``source`` was parsed from, when the caller has it: one search of it tells
+    # the writer that no piece of the source needs escaping (nearly always)
+    source_text: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -132,20 +135,26 @@ def _header_note(task: TaskFile) -> str:
 # -- inline content -------------------------------------------------------------------------
 
 
-def _content12(nodes: list[Node], out: list[str]) -> None:
+def _plain(unit: UnitOut) -> bool:
+    """Nothing in the unit's source needs escaping, as text or in an attribute (every piece
+    and every code's text is a part of the source text)."""
+    return unit.source_text is not None and _ATTR_SPECIAL.search(unit.source_text) is None
+
+
+def _content12(nodes: list[Node], out: list[str], plain: bool = False) -> None:
     special = _TEXT_SPECIAL.search
     attr_special = _ATTR_SPECIAL.search
     for node in nodes:
         if isinstance(node, str):
-            out.append(node if special(node) is None else _text12(node))
+            out.append(node if plain or special(node) is None else _text12(node))
         elif isinstance(node, Single):
             c = node.code
-            start = c.start if attr_special(c.start) is None else _attr(c.start)
+            start = c.start if plain or attr_special(c.start) is None else _attr(c.start)
             out.append(f'<x id="{c.id}" ctype="{c.ctype}" equiv-text="{start}"/>')
         else:
             c = node.code
             out.append(f'<g id="{c.id}" ctype="{c.ctype}">')
-            _content12(node.children, out)
+            _content12(node.children, out, plain)
             out.append("</g>")
 
 
@@ -170,52 +179,64 @@ def _overrides12(nodes: list[Node], source: dict[int, Code], out: list[str]) -> 
             out.append("</g>")
 
 
-def _source20(nodes: list[Node], out: list[str], data: dict[str, str]) -> None:
-    """A source's content in 2.0: :func:`_content20` where every code is its own."""
+def _source20(nodes: list[Node], out: list[str], data: list[str], plain: bool) -> None:
+    """A source's content in 2.0, and its ``<data>`` lines: every code is its own (``d3``,
+    ``d3e``), numbered once each, as :func:`~sync.interchange.inline.parse` numbers them."""
     special = _TEXT_SPECIAL.search
     attr_special = _ATTR_SPECIAL.search
     for node in nodes:
         if isinstance(node, str):
-            out.append(node if special(node) is None else _text20(node))
+            out.append(node if plain or special(node) is None else _text20(node))
             continue
         c = node.code
         cid = c.id
-        data.setdefault(f"d{cid}", c.start)
+        start = c.start
+        data.append(
+            f'        <data id="d{cid}" xml:space="preserve">'
+            f"{start if plain or special(start) is None else _text20(start)}</data>\n"
+        )
         if isinstance(node, Single):
             disp = c.disp
-            disp = disp if attr_special(disp) is None else _attr(disp)
+            disp = disp if plain or attr_special(disp) is None else _attr(disp)
             out.append(
                 f'<ph id="{cid}" dataRef="d{cid}" disp="{disp}" canCopy="no" canDelete="no"/>'
             )
         else:
-            start, end = c.start, c.end
-            data.setdefault(f"d{cid}e", end)
-            start = start if attr_special(start) is None else _attr(start)
-            end = end if attr_special(end) is None else _attr(end)
+            end = c.end
+            data.append(
+                f'        <data id="d{cid}e" xml:space="preserve">'
+                f"{end if plain or special(end) is None else _text20(end)}</data>\n"
+            )
+            if not plain:
+                start = start if attr_special(start) is None else _attr(start)
+                end = end if attr_special(end) is None else _attr(end)
             out.append(
                 f'<pc id="{cid}"{_PC_TYPE.get(c.ctype, "")} dataRefStart="d{cid}" '
                 f'dataRefEnd="d{cid}e" dispStart="{start}" dispEnd="{end}" '
                 'canCopy="no" canDelete="no">'
             )
-            _source20(node.children, out, data)
+            _source20(node.children, out, data, plain)
             out.append("</pc>")
 
 
 def _content20(
-    nodes: list[Node], out: list[str], data: dict[str, str], codes: dict[int, Code]
+    nodes: list[Node], out: list[str], data: list[str], codes: dict[int, Code], refs: set[str]
 ) -> None:
-    """2.0 inline codes point at ``<originalData>``: ``d3`` is code 3's text (a pair's
-    opening), ``d3e`` a pair's closing; a target code whose text differs from the
-    source's (a link with the language prefix) points at ``d3t`` / ``d3te``."""
-    special = _TEXT_SPECIAL.search
+    """A target's content in 2.0: its codes point at the source's data (``d3``, ``d3e``);
+    one whose text differs from the source's (a link with the language prefix) at its own
+    ``d3t`` / ``d3te``, added to ``data`` once (``refs``: the ``<data>`` ids so far)."""
     for node in nodes:
         if isinstance(node, str):
-            out.append(node if special(node) is None else _text20(node))
+            out.append(_text20(node))
             continue
         c = node.code
         base = codes.get(c.id)
         ref = f"d{c.id}" if base is None or base.start == c.start else f"d{c.id}t"
-        data.setdefault(ref, c.start)
+        if ref not in refs:
+            refs.add(ref)
+            data.append(
+                f'        <data id="{ref}" xml:space="preserve">{_text20(c.start)}</data>\n'
+            )
         if isinstance(node, Single):
             out.append(
                 f'<ph id="{c.id}" dataRef="{ref}" disp="{_attr(c.disp)}" '
@@ -223,13 +244,17 @@ def _content20(
             )
         else:
             end = f"d{c.id}e" if base is None or base.end == c.end else f"d{c.id}te"
-            data.setdefault(end, c.end)
+            if end not in refs:
+                refs.add(end)
+                data.append(
+                    f'        <data id="{end}" xml:space="preserve">{_text20(c.end)}</data>\n'
+                )
             out.append(
                 f'<pc id="{c.id}"{_PC_TYPE.get(c.ctype, "")} dataRefStart="{ref}" '
                 f'dataRefEnd="{end}" dispStart="{_attr(c.start)}" '
                 f'dispEnd="{_attr(c.end)}" canCopy="no" canDelete="no">'
             )
-            _content20(node.children, out, data, codes)
+            _content20(node.children, out, data, codes, refs)
             out.append("</pc>")
 
 
@@ -278,7 +303,7 @@ def _write12(task: TaskFile, head: list[str], out: list[str]) -> None:
             f'      <trans-unit id="{key}#{u.position}" resname="{kind}" '
             f'xml:space="preserve"{keep}>\n        <source>'
         )
-        _content12(u.source, out)
+        _content12(u.source, out, _plain(u))
         out.append("</source>\n")
         if u.target is not None:
             if u.suggestion is not None:
@@ -337,13 +362,17 @@ def _write20(task: TaskFile, head: list[str], out: list[str]) -> None:
         out.append(
             f'    <unit id="s{u.position}" name="{key}#{u.position}" type="ts:{kind}"{keep}>\n'
         )
-        data: dict[str, str] = {}
+        data: list[str] = []  # the <data> lines: the source's codes, then the target's
         source: list[str] = []
-        _source20(u.source, source, data)
+        _source20(u.source, source, data, _plain(u))
         source_text = "".join(source)
-        target: list[str] = []
+        target = ""
         if u.target is not None:
-            _content20(u.target, target, data, codes_of(u.source))
+            codes = codes_of(u.source)
+            refs = {f"d{i}{e}" for i, c in codes.items() for e in ("", "e")[: 1 + c.paired]}
+            pieces: list[str] = []
+            _content20(u.target, pieces, data, codes, refs)
+            target = f'        <target xml:space="preserve">{"".join(pieces)}</target>\n'
         if u.suggestion is not None:
             score, origin, text = u.suggestion
             out.append(
@@ -352,32 +381,24 @@ def _write20(task: TaskFile, head: list[str], out: list[str]) -> None:
                 f"<source>{source_text}</source><target>{_text20(text)}</target>"
                 "</mtc:match>\n      </mtc:matches>\n"
             )
-        out.append(f'      <notes>\n        <note category="transync">{_text(u.label)}</note>\n')
-        if u.previous_source is not None:
-            out.append(
-                '        <note category="transync" appliesTo="source">the source '
-                "changed since this translation; it was: "
-                f"{_text20(u.previous_source)}</note>\n"
-            )
-        out.append("      </notes>\n")
-        if data:
-            out.append("      <originalData>\n")
-            for ref, value in data.items():  # the source's codes in order, then the target's
-                out.append(
-                    f'        <data id="{ref}" xml:space="preserve">'
-                    f"{value if special(value) is None else _text20(value)}</data>\n"
-                )
-            out.append("      </originalData>\n")
+        previous = (
+            ""
+            if u.previous_source is None
+            else '        <note category="transync" appliesTo="source">the source changed since '
+            f"this translation; it was: {_text20(u.previous_source)}</note>\n"
+        )
         state = (
             "translated"
             if u.target is not None and not u.review and u.suggestion is None
             else "initial"
         )
+        label = u.label if special(u.label) is None else _text(u.label)
+        original = f"      <originalData>\n{''.join(data)}      </originalData>\n" if data else ""
         out.append(
+            f'      <notes>\n        <note category="transync">{label}</note>\n{previous}'
+            f"      </notes>\n{original}"
             f'      <segment id="s" state="{state}">\n'
-            f'        <source xml:space="preserve">{source_text}</source>\n'
+            f'        <source xml:space="preserve">{source_text}</source>\n{target}'
+            "      </segment>\n    </unit>\n"
         )
-        if u.target is not None:
-            out.append(f'        <target xml:space="preserve">{"".join(target)}</target>\n')
-        out.append("      </segment>\n    </unit>\n")
     out.append("  </file>\n</xliff>\n")
