@@ -13,7 +13,9 @@ Areas (bench/<area>.py): scan, tasks, catalogs, wxr, web, adoption (the first sc
 work tree, issue 14: 1,000 posts × 3 languages and 20 commits whatever the sizes, 200 × 3 and
 10 commits at small scale), forecast (the backlog forecast's backtest on generated years of
 work, issue 19: no services), notify (webhook fan-out through a worker beside the no-op
-task, issue 18). Needs PostgreSQL (--pg, a user that
+task, issue 18), wordpress (a real WordPress's first and incremental scan beside curl,
+issue 16), startup (what every command pays before any work, a no-change rescan beside
+sha256sum and status --json at 100,000 posts, issue 21). Needs PostgreSQL (--pg, a user that
 may create databases: transync_bench_* are created and dropped), Redis (--redis, database 14
 by default: it is flushed), gettext's msgcat/msgfmt, pgbench, and wrk if installed (else an
 httpx load generator). Writes bench/out/results.json (rows, growth, machine, the exact
@@ -46,6 +48,7 @@ from bench import (
     growth,
     notify,
     scan,
+    startup,
     tasks,
     web,
     wordpress,
@@ -55,7 +58,7 @@ from bench.common import OUT, ROOT, SCALES, SQLITE_MAX_POSTS, Ctx, fmt_num
 
 AREAS = {"scan": scan, "tasks": tasks, "catalogs": catalogs, "wxr": wxr, "web": web,
          "adoption": adoption, "formats": formats, "forecast": forecast, "notify": notify,
-         "wordpress": wordpress}
+         "wordpress": wordpress, "startup": startup}
 RSS_LABELS = {
     "child ru_maxrss": "child",
     "forked child ru_maxrss": "fork",
