@@ -35,7 +35,8 @@ system-deps:
 	    || echo "warning: could not install wordpress/php-cli/php-mysql/mariadb-server;" \
 	            "the WordPress tests will say so"; }
 
-test: $(STAMP) services system-deps
+# lint first: CI runs `make test`, so format drift or a lint finding fails it
+test: $(STAMP) lint services system-deps
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # `make bench SCALE=small` (< 5 minutes); BENCH_ARGS passes more, e.g. BENCH_ARGS="--only scan".
@@ -55,7 +56,7 @@ bench: $(STAMP) services system-deps bench-deps
 
 lint: $(STAMP)
 	$(BIN)/ruff check sync workers tests bench
-	$(BIN)/ruff format --check sync workers tests bench || true
+	$(BIN)/ruff format --check sync workers tests bench
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache test-output

@@ -56,9 +56,19 @@ from bench import (
 )
 from bench.common import OUT, ROOT, SCALES, SQLITE_MAX_POSTS, Ctx, fmt_num
 
-AREAS = {"scan": scan, "tasks": tasks, "catalogs": catalogs, "wxr": wxr, "web": web,
-         "adoption": adoption, "formats": formats, "forecast": forecast, "notify": notify,
-         "wordpress": wordpress, "startup": startup}
+AREAS = {
+    "scan": scan,
+    "tasks": tasks,
+    "catalogs": catalogs,
+    "wxr": wxr,
+    "web": web,
+    "adoption": adoption,
+    "formats": formats,
+    "forecast": forecast,
+    "notify": notify,
+    "wordpress": wordpress,
+    "startup": startup,
+}
 RSS_LABELS = {
     "child ru_maxrss": "child",
     "forked child ru_maxrss": "fork",
@@ -69,33 +79,67 @@ RSS_LABELS = {
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--scale", choices=sorted(SCALES), default="full",
-                   help="small: < 5 minutes; full: 1,000, 10,000 and 100,000 posts (default)")
-    p.add_argument("--only", default=",".join(AREAS),
-                   help=f"comma-separated areas (default: all): {','.join(AREAS)}")
-    p.add_argument("--posts", type=int, nargs="+", default=None,
-                   help="sizes in posts (default by scale); 100000 is a long run; SQLite is "
-                        f"measured up to {SQLITE_MAX_POSTS:,} posts (200 at small scale)")
-    p.add_argument("--repeat", type=int, default=None,
-                   help="runs per measurement, the median is reported (default by scale)")
+    p = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--scale",
+        choices=sorted(SCALES),
+        default="full",
+        help="small: < 5 minutes; full: 1,000, 10,000 and 100,000 posts (default)",
+    )
+    p.add_argument(
+        "--only",
+        default=",".join(AREAS),
+        help=f"comma-separated areas (default: all): {','.join(AREAS)}",
+    )
+    p.add_argument(
+        "--posts",
+        type=int,
+        nargs="+",
+        default=None,
+        help="sizes in posts (default by scale); 100000 is a long run; SQLite is "
+        f"measured up to {SQLITE_MAX_POSTS:,} posts (200 at small scale)",
+    )
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="runs per measurement, the median is reported (default by scale)",
+    )
     p.add_argument("--backends", default="sqlite,postgresql")
-    p.add_argument("--pg", default=os.environ.get(
-        "TRANSYNC_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+    p.add_argument(
+        "--pg",
+        default=os.environ.get(
+            "TRANSYNC_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
         help="a PostgreSQL URL whose user may create databases (transync_bench_* are made "
-             "and dropped)")
-    p.add_argument("--redis", default=os.environ.get("TRANSYNC_BENCH_REDIS",
-                                                     "redis://127.0.0.1:6379/14"),
-                   help="Redis database for Celery (flushed before and after)")
-    p.add_argument("--plots", type=Path, default=None,
-                   help="where to write the PNG plots (default: docs/bench at full scale, "
-                        "bench/out/plots at small scale)")
+        "and dropped)",
+    )
+    p.add_argument(
+        "--redis",
+        default=os.environ.get("TRANSYNC_BENCH_REDIS", "redis://127.0.0.1:6379/14"),
+        help="Redis database for Celery (flushed before and after)",
+    )
+    p.add_argument(
+        "--plots",
+        type=Path,
+        default=None,
+        help="where to write the PNG plots (default: docs/bench at full scale, "
+        "bench/out/plots at small scale)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the scratch folder and databases")
-    p.add_argument("--include", type=Path, action="append", default=[],
-                   help="rows of an earlier run's results.json to report with this run's "
-                        "(growth and plots span both): e.g. the 100,000-post run made "
-                        "separately from the 1,000 and 10,000-post one")
+    p.add_argument(
+        "--include",
+        type=Path,
+        action="append",
+        default=[],
+        help="rows of an earlier run's results.json to report with this run's "
+        "(growth and plots span both): e.g. the 100,000-post run made "
+        "separately from the 1,000 and 10,000-post one",
+    )
     args = p.parse_args(argv)
     args.only = [a.strip() for a in args.only.split(",") if a.strip()]
     bad = [a for a in args.only if a not in AREAS]
@@ -112,28 +156,52 @@ def main(argv: list[str] | None = None) -> int:
     scale = SCALES[args.scale]
     sizes = sorted(set(args.posts or scale.sizes))
     repeat = args.repeat or scale.repeat
-    command = " ".join([shlex.quote(sys.executable), "-m", "bench",
-                        *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
+    command = " ".join(
+        [
+            shlex.quote(sys.executable),
+            "-m",
+            "bench",
+            *map(shlex.quote, sys.argv[1:] if argv is None else argv),
+        ]
+    )
     work = Path(tempfile.mkdtemp(prefix="transync-bench-"))
-    ctx = Ctx(scale=args.scale, sizes=sizes, repeat=repeat, backends=args.backends,
-              areas=args.only, pg=args.pg, redis=args.redis, work=work, keep=args.keep)
+    ctx = Ctx(
+        scale=args.scale,
+        sizes=sizes,
+        repeat=repeat,
+        backends=args.backends,
+        areas=args.only,
+        pg=args.pg,
+        redis=args.redis,
+        work=work,
+        keep=args.keep,
+    )
     started = time.perf_counter()
     meta = machine(ctx, command)
     meta["included"] = []
     for path in args.include:
         earlier = json.loads(path.read_text())
-        meta["included"].append({"file": str(path), "command": earlier["meta"]["command"],
-                                 "started_at": earlier["meta"]["started_at"]})
-        ctx.rows.extend({**r, "run": r.get("run") or earlier["meta"]["command"]}
-                        for r in earlier["rows"])
-        meta["included"].extend(i for i in earlier["meta"].get("included", [])
-                                if i not in meta["included"])
-    print(f"transync bench: scale {args.scale}, posts {sizes}, repeat {repeat}, backends "
-          f"{','.join(args.backends)}, areas {','.join(args.only)}; scratch {work}",
-          file=sys.stderr, flush=True)
+        meta["included"].append(
+            {
+                "file": str(path),
+                "command": earlier["meta"]["command"],
+                "started_at": earlier["meta"]["started_at"],
+            }
+        )
+        ctx.rows.extend(
+            {**r, "run": r.get("run") or earlier["meta"]["command"]} for r in earlier["rows"]
+        )
+        meta["included"].extend(
+            i for i in earlier["meta"].get("included", []) if i not in meta["included"]
+        )
+    print(
+        f"transync bench: scale {args.scale}, posts {sizes}, repeat {repeat}, backends "
+        f"{','.join(args.backends)}, areas {','.join(args.only)}; scratch {work}",
+        file=sys.stderr,
+        flush=True,
+    )
     timings: dict[str, float] = {}
-    plot_dir = args.plots or (ROOT / "docs" / "bench" if args.scale == "full"
-                              else OUT / "plots")
+    plot_dir = args.plots or (ROOT / "docs" / "bench" if args.scale == "full" else OUT / "plots")
     try:
         for name in args.only:
             t0 = time.perf_counter()
@@ -156,8 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if any(r.get("error") for r in ctx.rows) else 0
 
 
-def write_results(ctx: Ctx, meta: dict[str, Any], started: float, timings: dict[str, float],
-                  plot_dir: Path | None) -> str:
+def write_results(
+    ctx: Ctx, meta: dict[str, Any], started: float, timings: dict[str, float], plot_dir: Path | None
+) -> str:
     """bench/out/results.json and results.md (and the plots, when `plot_dir` is given)."""
     items = growth.growth(ctx.rows)
     written = growth.plots(items, plot_dir) if plot_dir is not None else []
@@ -166,8 +235,9 @@ def write_results(ctx: Ctx, meta: dict[str, Any], started: float, timings: dict[
     meta["load_average_end"] = os.getloadavg()
     OUT.mkdir(parents=True, exist_ok=True)
     results = {"meta": meta, "rows": ctx.rows, "growth": items, "plots": written}
-    (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str,
-                                                 ensure_ascii=False))
+    (OUT / "results.json").write_text(
+        json.dumps(results, indent=2, default=str, ensure_ascii=False)
+    )
     report = markdown(results)
     (OUT / "results.md").write_text(report)
     return report
@@ -213,9 +283,14 @@ def machine(ctx: Ctx, command: str) -> dict[str, Any]:
     return {
         "command": command,
         "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "scale": ctx.scale_name, "sizes": ctx.sizes, "repeat": ctx.repeat,
-        "backends": ctx.backends, "areas": ctx.areas,
-        "machine": platform.platform(), "cpu": cpu, "cpus": os.cpu_count(),
+        "scale": ctx.scale_name,
+        "sizes": ctx.sizes,
+        "repeat": ctx.repeat,
+        "backends": ctx.backends,
+        "areas": ctx.areas,
+        "machine": platform.platform(),
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
         "memory_gb": round(mem_kb / 1024 / 1024, 1),
         "load_average_start": os.getloadavg(),
         "cpu_loop_s": cpu_loop(),
@@ -225,8 +300,10 @@ def machine(ctx: Ctx, command: str) -> dict[str, Any]:
         "gettext": first_line(["msgcat", "--version"]),
         "pgbench": first_line(["pgbench", "--version"]),
         "wrk": first_line(["wrk", "--version"]),
-        "sqlalchemy": sqlalchemy.__version__, "celery": celery.__version__,
-        "polib": polib.__version__, "lxml": ".".join(map(str, lxml.etree.LXML_VERSION)),
+        "sqlalchemy": sqlalchemy.__version__,
+        "celery": celery.__version__,
+        "polib": polib.__version__,
+        "lxml": ".".join(map(str, lxml.etree.LXML_VERSION)),
         "commit": first_line(["git", "-C", str(ROOT), "rev-parse", "HEAD"]),
     }
 
@@ -252,8 +329,20 @@ def _ref(r: dict[str, Any]) -> str:
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    cols = ["operation", "backend", "size", "median s", "runs", "rate", "reference",
-            "reference value", "ratio", "peak RSS MB", "target", "notes"]
+    cols = [
+        "operation",
+        "backend",
+        "size",
+        "median s",
+        "runs",
+        "rate",
+        "reference",
+        "reference value",
+        "ratio",
+        "peak RSS MB",
+        "target",
+        "notes",
+    ]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
         rss = ""
@@ -266,52 +355,83 @@ def table(rows: list[dict[str, Any]]) -> str:
         if r.get("run"):
             notes = f"(earlier run) {notes}"
         rate = f"{fmt_num(r['rate'])} {r.get('rate_unit', '')}" if r.get("rate") else ""
-        cells = [r["op"], r.get("backend") or "", _size(r), fmt_num(r.get("seconds")),
-                 str(len(r["runs"])) if r.get("runs") else "", rate, r.get("reference") or "",
-                 _ref(r), _ratio(r), rss, target, notes]
+        cells = [
+            r["op"],
+            r.get("backend") or "",
+            _size(r),
+            fmt_num(r.get("seconds")),
+            str(len(r["runs"])) if r.get("runs") else "",
+            rate,
+            r.get("reference") or "",
+            _ref(r),
+            _ratio(r),
+            rss,
+            target,
+            notes,
+        ]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)
 
 
 def markdown(results: dict[str, Any]) -> str:
     meta, rows = results["meta"], results["rows"]
-    out = ["# transync benchmark results", "",
-           f"- command: `{meta['command']}`",
-           *[f"- with the rows of an earlier run: `{inc['command']}` ({inc['started_at']})"
-             for inc in meta.get("included", [])],
-           f"- machine: {meta['cpu']}, {meta['cpus']} CPUs, {meta['memory_gb']} GB; "
-           f"{meta['machine']}; Python {meta['python']}; CPU check (a Python loop of "
-           f"20,000,000 additions, best of 3): {meta.get('cpu_loop_s', '?')} s",
-           f"- services: {meta['postgresql']}; {meta['redis']}; {meta['gettext']}; "
-           f"{meta['pgbench']}; wrk: {meta['wrk'] or 'not installed'}",
-           f"- load average at start {tuple(round(x, 2) for x in meta['load_average_start'])}, "
-           f"at end {tuple(round(x, 2) for x in meta['load_average_end'])}; took "
-           f"{meta['elapsed_s']:.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in meta['area_seconds'].items())})",  # noqa: E501
-           "- every time is the median of the runs counted in `runs`; ratio is median / "
-           "reference for times (lower is better) and rate / reference rate for rates (higher "
-           "is better); peak RSS: child = the subprocess's own ru_maxrss (os.wait4), fork = "
-           "an in-process step run in a forked child, self = ru_maxrss inside the process, "
-           "worker/server = the Celery worker's or uvicorn's process tree (wait4)", ""]
+    out = [
+        "# transync benchmark results",
+        "",
+        f"- command: `{meta['command']}`",
+        *[
+            f"- with the rows of an earlier run: `{inc['command']}` ({inc['started_at']})"
+            for inc in meta.get("included", [])
+        ],
+        f"- machine: {meta['cpu']}, {meta['cpus']} CPUs, {meta['memory_gb']} GB; "
+        f"{meta['machine']}; Python {meta['python']}; CPU check (a Python loop of "
+        f"20,000,000 additions, best of 3): {meta.get('cpu_loop_s', '?')} s",
+        f"- services: {meta['postgresql']}; {meta['redis']}; {meta['gettext']}; "
+        f"{meta['pgbench']}; wrk: {meta['wrk'] or 'not installed'}",
+        f"- load average at start {tuple(round(x, 2) for x in meta['load_average_start'])}, "
+        f"at end {tuple(round(x, 2) for x in meta['load_average_end'])}; took "
+        f"{meta['elapsed_s']:.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in meta['area_seconds'].items())})",  # noqa: E501
+        "- every time is the median of the runs counted in `runs`; ratio is median / "
+        "reference for times (lower is better) and rate / reference rate for rates (higher "
+        "is better); peak RSS: child = the subprocess's own ru_maxrss (os.wait4), fork = "
+        "an in-process step run in a forked child, self = ru_maxrss inside the process, "
+        "worker/server = the Celery worker's or uvicorn's process tree (wait4)",
+        "",
+    ]
     for area in AREAS:
         mine = [r for r in rows if r["area"] == area]
         if mine:
             out += [f"## {area}", "", table(mine), ""]
     items = [g for g in results["growth"] if len(g["points"]) >= 2]
     if items:
-        out += ["## growth", "", "Exponent 1 is linear; above "
-                f"{growth.SUPERLINEAR} is flagged (small sizes are dominated by fixed costs "
-                "such as starting Python, so their exponents read low).", "",
-                growth.growth_table(items), ""]
+        out += [
+            "## growth",
+            "",
+            "Exponent 1 is linear; above "
+            f"{growth.SUPERLINEAR} is flagged (small sizes are dominated by fixed costs "
+            "such as starting Python, so their exponents read low).",
+            "",
+            growth.growth_table(items),
+            "",
+        ]
     if results["plots"]:
-        out += ["Plots: " + ", ".join(f"`{Path(p).relative_to(ROOT)}`" if Path(p).is_relative_to(
-            ROOT) else f"`{p}`" for p in results["plots"]), ""]
+        out += [
+            "Plots: "
+            + ", ".join(
+                f"`{Path(p).relative_to(ROOT)}`" if Path(p).is_relative_to(ROOT) else f"`{p}`"
+                for p in results["plots"]
+            ),
+            "",
+        ]
     targets = [r for r in rows if r.get("target") and r.get("meets") is not None]
     if targets:
         out += ["## targets", ""]
         for r in targets:
             mark = "met" if r["meets"] else "MISSED"
-            out.append(f"- {mark}: {r['area']} / {r['op']} ({r.get('backend') or '-'}, "
-                       f"{_size(r)}): {r['target']}")
+            out.append(
+                f"- {mark}: {r['area']} / {r['op']} ({r.get('backend') or '-'}, "
+                f"{_size(r)}): {r['target']}"
+            )
         out.append("")
     return "\n".join(out)
 

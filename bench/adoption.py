@@ -61,8 +61,9 @@ class Site:
         self.posts, self.commits = posts, commits
         folder = ctx.work / "adoption"
         shutil.rmtree(folder, ignore_errors=True)
-        ctx.log(f"adoption: building a git site of {posts:,} posts × 3 languages, "
-                f"{commits} commits")
+        ctx.log(
+            f"adoption: building a git site of {posts:,} posts × 3 languages, {commits} commits"
+        )
         t0 = time.perf_counter()
         built = build_site(folder / "repo", posts=posts, commits=commits, seed=SEED)
         self.build_seconds = time.perf_counter() - t0
@@ -73,8 +74,11 @@ class Site:
         self.files = sum(1 for p in self.root.rglob("*.md") if p.is_file())
         self.plain = folder / "plain" / "content"
         shutil.copytree(self.root, self.plain)
-        probe = subprocess.run(["git", "-C", str(self.plain), "rev-parse", "--git-dir"],
-                               capture_output=True, stdin=subprocess.DEVNULL)
+        probe = subprocess.run(
+            ["git", "-C", str(self.plain), "rev-parse", "--git-dir"],
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+        )
         if probe.returncode == 0:
             raise BenchError(f"the copy without .git at {self.plain} is inside a git work tree")
 
@@ -85,14 +89,19 @@ def git_log_loop(site: Site) -> tuple[float, int]:
     agree = 0
     t0 = time.perf_counter()
     for rel in site.translations:
-        out = subprocess.run(["git", "-C", str(site.root), "log", "-1", "--format=%H", "--",
-                              rel], capture_output=True, stdin=subprocess.DEVNULL, check=True)
+        out = subprocess.run(
+            ["git", "-C", str(site.root), "log", "-1", "--format=%H", "--", rel],
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            check=True,
+        )
         agree += out.stdout.decode().strip() == site.made_in.get(rel)
     return time.perf_counter() - t0, agree
 
 
-def first_scan(ctx: Ctx, backend: str, path: Path, tag: str,
-               **extra: str) -> tuple[Any, dict[str, Any], dict[str, int]]:
+def first_scan(
+    ctx: Ctx, backend: str, path: Path, tag: str, **extra: str
+) -> tuple[Any, dict[str, Any], dict[str, int]]:
     """`transync scan --json PATH` on a new empty database: the Proc, the report, and the
     translations' states and baselines from `status --json` (summed over languages)."""
     url = ctx.new_db(backend, f"adopt{tag}")
@@ -121,8 +130,7 @@ def check(kind: str, report: dict[str, Any], totals: dict[str, int], site: Site)
     if report.get("files") != site.files:
         problems.append(f"{report.get('files')} files read, not {site.files}")
     if sum(baselines.values()) != translations:
-        problems.append(f"baselines for {sum(baselines.values())} translations, not "
-                        f"{translations}")
+        problems.append(f"baselines for {sum(baselines.values())} translations, not {translations}")
     if kind == "history":
         if not baselines.get("history"):
             problems.append(f"no history baselines: {baselines}")
@@ -152,8 +160,10 @@ def measure(ctx: Ctx, site: Site) -> None:
     failed: dict[tuple[str, str], str] = {}
     loops: list[float] = []
     agree = 0
-    ctx.log(f"adoption: {runs} rounds of first scans ({', '.join(kinds)}) on "
-            f"{', '.join(backends)} and the per-file git log loop")
+    ctx.log(
+        f"adoption: {runs} rounds of first scans ({', '.join(kinds)}) on "
+        f"{', '.join(backends)} and the per-file git log loop"
+    )
     for i in range(max(runs, 3)):
         if i < runs:
             for backend in backends:
@@ -162,39 +172,60 @@ def measure(ctx: Ctx, site: Site) -> None:
                     if key in failed:
                         continue
                     try:
-                        proc, report, totals = first_scan(ctx, backend, path, f"{kind}{i}",
-                                                          **extra)
+                        proc, report, totals = first_scan(ctx, backend, path, f"{kind}{i}", **extra)
                     except Exception as exc:  # noqa: BLE001 - recorded in its row
                         failed[key] = f"{type(exc).__name__}: {exc}"
                         continue
                     procs[key].append(proc)
                     seen.setdefault(key, (report, totals))
-                    for p in check("history" if kind == "history" else "assumed", report,
-                                   totals, site):
+                    for p in check(
+                        "history" if kind == "history" else "assumed", report, totals, site
+                    ):
                         problems.setdefault(key, []).append(f"run {i + 1}: {p}")
         seconds, agree = git_log_loop(site)
         loops.append(seconds)
     loop = median(loops)
     translations = len(site.translations)
     where = f"{posts:,} posts × 3 languages, {site.commits + 1} commits"
-    ctx.add(row(AREA, "per-file git log -1 (translation files)", runs=loops, size=posts,
-                size_unit="posts", n=translations, unit="translation files",
-                notes=f"{where}; one `git log -1 --format=%H -- FILE` a translation, no "
-                      f"shell; {agree:,} of {translations:,} name the commit that last wrote "
-                      f"the file; building the site took {site.build_seconds:.1f} s"))
+    ctx.add(
+        row(
+            AREA,
+            "per-file git log -1 (translation files)",
+            runs=loops,
+            size=posts,
+            size_unit="posts",
+            n=translations,
+            unit="translation files",
+            notes=f"{where}; one `git log -1 --format=%H -- FILE` a translation, no "
+            f"shell; {agree:,} of {translations:,} name the commit that last wrote "
+            f"the file; building the site took {site.build_seconds:.1f} s",
+        )
+    )
     for backend in backends:
         rows_for(ctx, site, backend, procs, seen, problems, failed, loop)
 
 
-def rows_for(ctx: Ctx, site: Site, backend: str, procs: dict[tuple[str, str], list[Any]],
-             seen: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]],
-             problems: dict[tuple[str, str], list[str]], failed: dict[tuple[str, str], str],
-             loop: float) -> None:
+def rows_for(
+    ctx: Ctx,
+    site: Site,
+    backend: str,
+    procs: dict[tuple[str, str], list[Any]],
+    seen: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]],
+    problems: dict[tuple[str, str], list[str]],
+    failed: dict[tuple[str, str], str],
+    loop: float,
+) -> None:
     """The four scan rows of one backend."""
     posts = site.posts
     where = f"{posts:,} posts × 3 languages, {site.commits + 1} commits"
-    common = {"backend": backend, "size": posts, "size_unit": "posts", "n": site.files,
-              "unit": "files", "rss_how": "child ru_maxrss"}
+    common = {
+        "backend": backend,
+        "size": posts,
+        "size_unit": "posts",
+        "n": site.files,
+        "unit": "files",
+        "rss_how": "child ru_maxrss",
+    }
 
     def error(kind: str) -> dict[str, str]:
         key = (backend, kind)
@@ -203,10 +234,13 @@ def rows_for(ctx: Ctx, site: Site, backend: str, procs: dict[tuple[str, str], li
 
     def said(kind: str) -> str:
         report, totals = seen.get((backend, kind), ({}, {}))
-        baselines = ", ".join(f"{k} {v:,}" for k, v in
-                              sorted((report.get("baselines") or {}).items()))
-        return (f"baselines: {baselines or '?'}; translations current "
-                f"{totals.get('current', 0):,}, stale {totals.get('stale', 0):,}")
+        baselines = ", ".join(
+            f"{k} {v:,}" for k, v in sorted((report.get("baselines") or {}).items())
+        )
+        return (
+            f"baselines: {baselines or '?'}; translations current "
+            f"{totals.get('current', 0):,}, stale {totals.get('stale', 0):,}"
+        )
 
     hist = procs[(backend, "history")]
     plain = procs[(backend, "plain")]
@@ -214,27 +248,63 @@ def rows_for(ctx: Ctx, site: Site, backend: str, procs: dict[tuple[str, str], li
     plain_s = median(p.seconds for p in plain) if plain else None
     hist_s = median(p.seconds for p in hist) if hist else None
     judged = posts == JUDGED and hist_s is not None
-    ctx.add(row(AREA, "first scan, no .git (copy of the tree)",
-                runs=[p.seconds for p in plain], peak_rss_mb=peak(p.rss_mb for p in plain),
-                **common, **error("plain"),
-                notes=f"{said('plain')}; each run on a new empty database"))
-    ctx.add(row(AREA, "first scan, TRANSYNC_HISTORY=off (git tree)",
-                runs=[p.seconds for p in off], peak_rss_mb=peak(p.rss_mb for p in off),
-                reference="first scan, no .git", ref_seconds=plain_s, **common,
-                **error("off"),
-                notes=f"{said('off')}; the same work as without .git: ratio ≈ 1 but for noise"))
-    ctx.add(row(AREA, "first scan, git history (auto)",
-                runs=[p.seconds for p in hist], peak_rss_mb=peak(p.rss_mb for p in hist),
-                reference="first scan, no .git", ref_seconds=plain_s, **common,
-                **error("history"),
-                **({"target": "≤ 2× without .git", "meets": hist_s <= 2 * plain_s}
-                   if judged and plain_s else {}),
-                notes=f"{said('history')}; {where}"))
-    ctx.add(row(AREA, "first scan, git history (auto), beside per-file git log",
-                runs=[p.seconds for p in hist], reference="per-file git log -1 loop",
-                ref_seconds=loop, **{k: v for k, v in common.items() if k != "rss_how"},
-                **error("history"),
-                **({"target": "≤ 0.5× per-file git log", "meets": hist_s <= 0.5 * loop}
-                   if judged else {}),
-                notes="the same runs as the row above; the loop only asks git, the scan "
-                      "also reads, hashes, stores and plans"))
+    ctx.add(
+        row(
+            AREA,
+            "first scan, no .git (copy of the tree)",
+            runs=[p.seconds for p in plain],
+            peak_rss_mb=peak(p.rss_mb for p in plain),
+            **common,
+            **error("plain"),
+            notes=f"{said('plain')}; each run on a new empty database",
+        )
+    )
+    ctx.add(
+        row(
+            AREA,
+            "first scan, TRANSYNC_HISTORY=off (git tree)",
+            runs=[p.seconds for p in off],
+            peak_rss_mb=peak(p.rss_mb for p in off),
+            reference="first scan, no .git",
+            ref_seconds=plain_s,
+            **common,
+            **error("off"),
+            notes=f"{said('off')}; the same work as without .git: ratio ≈ 1 but for noise",
+        )
+    )
+    ctx.add(
+        row(
+            AREA,
+            "first scan, git history (auto)",
+            runs=[p.seconds for p in hist],
+            peak_rss_mb=peak(p.rss_mb for p in hist),
+            reference="first scan, no .git",
+            ref_seconds=plain_s,
+            **common,
+            **error("history"),
+            **(
+                {"target": "≤ 2× without .git", "meets": hist_s <= 2 * plain_s}
+                if judged and plain_s
+                else {}
+            ),
+            notes=f"{said('history')}; {where}",
+        )
+    )
+    ctx.add(
+        row(
+            AREA,
+            "first scan, git history (auto), beside per-file git log",
+            runs=[p.seconds for p in hist],
+            reference="per-file git log -1 loop",
+            ref_seconds=loop,
+            **{k: v for k, v in common.items() if k != "rss_how"},
+            **error("history"),
+            **(
+                {"target": "≤ 0.5× per-file git log", "meets": hist_s <= 0.5 * loop}
+                if judged
+                else {}
+            ),
+            notes="the same runs as the row above; the loop only asks git, the scan "
+            "also reads, hashes, stores and plans",
+        )
+    )

@@ -54,8 +54,7 @@ def one_catalog(ctx: Ctx) -> None:
     po_path, mo_path = d / "posts.po", d / "posts.mo"
 
     def export_po() -> bytes:
-        return render_po(build_catalog(LANG, entries, revision_date=REVISION,
-                                       version=__version__))
+        return render_po(build_catalog(LANG, entries, revision_date=REVISION, version=__version__))
 
     runs, po = timed(export_po, ctx.repeat)
     po_path.write_bytes(po)
@@ -63,23 +62,44 @@ def one_catalog(ctx: Ctx) -> None:
     same = (d / "msgcat.po").read_bytes() == po
     mem = fork_measure(export_po)
     size = {"size": n, "size_unit": "entries", "n": n, "unit": "entries"}
-    ctx.add(row(AREA, "build_catalog + render_po", runs=runs, reference="msgcat on that file",
-                ref_seconds=median(cat_runs), target="≤ 1.0× msgcat",
-                meets=median(runs) <= median(cat_runs), peak_rss_mb=mem["peak_mb"],
-                rss_how="forked child ru_maxrss", **size,
-                notes=f"{len(po) / 1e6:.0f} MB PO; msgcat's output is byte-identical: "
-                      f"{'yes' if same else 'no'}; {mem['peak_mb'] - mem['start_mb']:.0f} MB "
-                      f"above the {mem['start_mb']:.0f} MB inherited (the input entries)"))
+    ctx.add(
+        row(
+            AREA,
+            "build_catalog + render_po",
+            runs=runs,
+            reference="msgcat on that file",
+            ref_seconds=median(cat_runs),
+            target="≤ 1.0× msgcat",
+            meets=median(runs) <= median(cat_runs),
+            peak_rss_mb=mem["peak_mb"],
+            rss_how="forked child ru_maxrss",
+            **size,
+            notes=f"{len(po) / 1e6:.0f} MB PO; msgcat's output is byte-identical: "
+            f"{'yes' if same else 'no'}; {mem['peak_mb'] - mem['start_mb']:.0f} MB "
+            f"above the {mem['start_mb']:.0f} MB inherited (the input entries)",
+        )
+    )
     catalog = build_catalog(LANG, entries, revision_date=REVISION, version=__version__)
     mo_runs, mo = timed(lambda: render_mo(catalog), ctx.repeat)
     mo_path.write_bytes(mo)
-    fmt_runs = [run_measured(["msgfmt", str(po_path), "-o", str(d / "msgfmt.mo")]).seconds
-                for _ in range(ctx.repeat)]
-    ctx.add(row(AREA, "render_mo", runs=mo_runs, reference="msgfmt on the PO file",
-                ref_seconds=median(fmt_runs), target="≤ 1.5× msgfmt",
-                meets=median(mo_runs) <= 1.5 * median(fmt_runs), **size,
-                notes=f"{len(mo) / 1e6:.0f} MB MO; render_mo starts from the built catalog, "
-                      "msgfmt parses the PO"))
+    fmt_runs = [
+        run_measured(["msgfmt", str(po_path), "-o", str(d / "msgfmt.mo")]).seconds
+        for _ in range(ctx.repeat)
+    ]
+    ctx.add(
+        row(
+            AREA,
+            "render_mo",
+            runs=mo_runs,
+            reference="msgfmt on the PO file",
+            ref_seconds=median(fmt_runs),
+            target="≤ 1.5× msgfmt",
+            meets=median(mo_runs) <= 1.5 * median(fmt_runs),
+            **size,
+            notes=f"{len(mo) / 1e6:.0f} MB MO; render_mo starts from the built catalog, "
+            "msgfmt parses the PO",
+        )
+    )
     catalog = None  # free it before the next catalogs
     for k in ctx.scale.polib_sizes:
         cat_k = build_catalog(LANG, entries[:k], revision_date=REVISION, version=__version__)
@@ -87,10 +107,22 @@ def one_catalog(ctx: Ctx) -> None:
         t0 = time.perf_counter()
         cat_k.save_as_mofile(str(d / f"polib-{k}.mo"))
         polib_s = time.perf_counter() - t0
-        ctx.add(row(AREA, "polib save_as_mofile", seconds=polib_s, runs=[polib_s], size=k,
-                    size_unit="entries", n=k, unit="entries", growth=True,
-                    reference="render_mo, same catalog", ref_seconds=median(ours),
-                    notes="one run (it is slow); grows quadratically"))
+        ctx.add(
+            row(
+                AREA,
+                "polib save_as_mofile",
+                seconds=polib_s,
+                runs=[polib_s],
+                size=k,
+                size_unit="entries",
+                n=k,
+                unit="entries",
+                growth=True,
+                reference="render_mo, same catalog",
+                ref_seconds=median(ours),
+                notes="one run (it is slow); grows quadratically",
+            )
+        )
 
 
 def exports(ctx: Ctx) -> None:
@@ -100,8 +132,14 @@ def exports(ctx: Ctx) -> None:
             try:
                 export_one(ctx, backend, posts)
             except Exception as exc:  # noqa: BLE001 - recorded; the other steps go on
-                ctx.fail(AREA, "transync export (3 catalogs)", exc, backend=backend,
-                         size=posts, size_unit="posts")
+                ctx.fail(
+                    AREA,
+                    "transync export (3 catalogs)",
+                    exc,
+                    backend=backend,
+                    size=posts,
+                    size_unit="posts",
+                )
 
 
 def export_one(ctx: Ctx, backend: str, posts: int) -> None:
@@ -126,14 +164,26 @@ def export_one(ctx: Ctx, backend: str, posts: int) -> None:
         shutil.rmtree(base, ignore_errors=True)
         ctx.drop_db(url)
     big = posts >= 100_000
-    ctx.add(row(AREA, "transync export (3 catalogs)", backend=backend, size=posts,
-                size_unit="posts", runs=[p.seconds for p in procs], n=entries, unit="entries",
-                reference="msgcat on each catalog it wrote (one run)" if refs else None,
-                ref_seconds=median(refs) if refs else None,
-                peak_rss_mb=peak(p.rss_mb for p in procs), rss_how="child ru_maxrss",
-                target="peak RSS ≤ 400 MB" if big else None,
-                meets=(peak(p.rss_mb for p in procs) or 0) <= 400 if big else None, growth=True,
-                notes="a subprocess, .po and .mo per language"))
+    ctx.add(
+        row(
+            AREA,
+            "transync export (3 catalogs)",
+            backend=backend,
+            size=posts,
+            size_unit="posts",
+            runs=[p.seconds for p in procs],
+            n=entries,
+            unit="entries",
+            reference="msgcat on each catalog it wrote (one run)" if refs else None,
+            ref_seconds=median(refs) if refs else None,
+            peak_rss_mb=peak(p.rss_mb for p in procs),
+            rss_how="child ru_maxrss",
+            target="peak RSS ≤ 400 MB" if big else None,
+            meets=(peak(p.rss_mb for p in procs) or 0) <= 400 if big else None,
+            growth=True,
+            notes="a subprocess, .po and .mo per language",
+        )
+    )
 
 
 def _count(path: Path, needle: bytes) -> int:
@@ -143,7 +193,7 @@ def _count(path: Path, needle: bytes) -> int:
         while chunk := f.read(1 << 24):
             data = tail + chunk
             total += data.count(needle)
-            tail = data[-(len(needle) - 1):]
+            tail = data[-(len(needle) - 1) :]
     return total
 
 
@@ -200,8 +250,10 @@ def submit_one(ctx: Ctx, backend: str) -> None:
     filled = str(po).encode("utf-8")
     path = ctx.work / f"submit-{backend}.po"
     path.write_bytes(filled)
-    check_runs = [run_measured(["msgfmt", "--check", "-o", "/dev/null", str(path)]).seconds
-                  for _ in range(ctx.repeat)]
+    check_runs = [
+        run_measured(["msgfmt", "--check", "-o", "/dev/null", str(path)]).seconds
+        for _ in range(ctx.repeat)
+    ]
     written = tree / "tr" / "posts" / "long-post.md"
     runs: list[float] = []
     result: dict[str, Any] = {}
@@ -217,13 +269,36 @@ def submit_one(ctx: Ctx, backend: str) -> None:
     if not result.get("applied"):
         raise BenchError(f"the PO was not applied: {result}")
     n = len(po)
-    ctx.add(row(AREA, "task_po (download)", backend=backend, size=n, size_unit="entries",
-                runs=po_runs, n=n, unit="entries", notes="in-process"))
-    ctx.add(row(AREA, "submit_po (check + apply)", backend=backend, size=n,
-                size_unit="entries", runs=runs, n=n, unit="entries",
-                reference="msgfmt --check on the same file", ref_seconds=median(check_runs),
-                target="≤ 2 s", meets=median(runs) <= 2.0,
-                notes=f"in-process, rolled back after each run; {len(filled) / 1e6:.1f} MB PO; "
-                      "applying writes the translation file and plans the next round"))
+    ctx.add(
+        row(
+            AREA,
+            "task_po (download)",
+            backend=backend,
+            size=n,
+            size_unit="entries",
+            runs=po_runs,
+            n=n,
+            unit="entries",
+            notes="in-process",
+        )
+    )
+    ctx.add(
+        row(
+            AREA,
+            "submit_po (check + apply)",
+            backend=backend,
+            size=n,
+            size_unit="entries",
+            runs=runs,
+            n=n,
+            unit="entries",
+            reference="msgfmt --check on the same file",
+            ref_seconds=median(check_runs),
+            target="≤ 2 s",
+            meets=median(runs) <= 2.0,
+            notes=f"in-process, rolled back after each run; {len(filled) / 1e6:.1f} MB PO; "
+            "applying writes the translation file and plans the next round",
+        )
+    )
     ctx.drop_db(url)
     shutil.rmtree(tree, ignore_errors=True)

@@ -31,8 +31,9 @@ from sync.queue import claim
 def claimer(url: str, workdir: Path, name: str) -> None:
     out: dict[str, object] = {"name": name, "ids": []}
     try:
-        settings = load_settings(environ={}, config_file=Path("/nonexistent/transync.toml"),
-                                 database_url=url)
+        settings = load_settings(
+            environ={}, config_file=Path("/nonexistent/transync.toml"), database_url=url
+        )
         with get_engine(url).connect() as conn:
             conn.execute(text("SELECT 1"))
             conn.rollback()  # no transaction open: each session below begins and commits one

@@ -148,16 +148,28 @@ sys.exit(code if code >= 0 else 128 - code)
 class Launched:
     """A command started through LAUNCHER, in its own process group."""
 
-    def __init__(self, argv: Sequence[str], *, env: dict[str, str] | None = None,
-                 cwd: Path | None = None, stdout: Any = None, stderr: Any = None) -> None:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        stdout: Any = None,
+        stderr: Any = None,
+    ) -> None:
         fd, report = tempfile.mkstemp(prefix="rusage-", suffix=".json")
         os.close(fd)
         self.report = Path(report)
         self.argv = list(map(str, argv))
-        self.proc = subprocess.Popen([sys.executable, "-S", "-c", LAUNCHER, report,
-                                      *self.argv], env=env, cwd=cwd, stdout=stdout,
-                                     stderr=stderr, stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-S", "-c", LAUNCHER, report, *self.argv],
+            env=env,
+            cwd=cwd,
+            stdout=stdout,
+            stderr=stderr,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     @property
     def pid(self) -> int:
@@ -191,9 +203,14 @@ class Launched:
         return data.get("seconds"), (rss / 1024 if rss is not None else None)
 
 
-def run_measured(argv: Sequence[str], *, env: dict[str, str] | None = None,
-                 cwd: Path | None = None, ok: Sequence[int] = (0,),
-                 timeout: float | None = None) -> Proc:
+def run_measured(
+    argv: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    ok: Sequence[int] = (0,),
+    timeout: float | None = None,
+) -> Proc:
     """Run argv to completion: its wall time and its own peak RSS (ru_maxrss from wait4)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
@@ -203,12 +220,18 @@ def run_measured(argv: Sequence[str], *, env: dict[str, str] | None = None,
         seconds, rss = launched.usage()
         out.seek(0)
         err.seek(0)
-        result = Proc(seconds if seconds is not None else wall, rss, code,
-                      out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+        result = Proc(
+            seconds if seconds is not None else wall,
+            rss,
+            code,
+            out.read().decode(errors="replace"),
+            err.read().decode(errors="replace"),
+        )
     if result.returncode not in ok:
         tail = (result.stderr or result.stdout).strip().splitlines()[-6:]
-        raise BenchError(f"{' '.join(map(str, argv[:3]))} … exited {result.returncode}: "
-                         + " | ".join(tail))
+        raise BenchError(
+            f"{' '.join(map(str, argv[:3]))} … exited {result.returncode}: " + " | ".join(tail)
+        )
     return result
 
 
@@ -257,8 +280,11 @@ def _vm_rss_mb(field: str = "VmRSS:") -> float:
 
 def sha256sum_seconds(root: Path) -> float:
     t0 = time.perf_counter()
-    subprocess.run(f"find '{root}' -name '*.md' -print0 | xargs -0 sha256sum > /dev/null",
-                   shell=True, check=True)
+    subprocess.run(
+        f"find '{root}' -name '*.md' -print0 | xargs -0 sha256sum > /dev/null",
+        shell=True,
+        check=True,
+    )
     return time.perf_counter() - t0
 
 
@@ -274,9 +300,14 @@ def stop_process(proc: Launched, timeout: float = 30.0) -> float | None:
     return proc.usage()[1]
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float, what: str,
-             proc: Launched | None = None, log: Path | None = None,
-             interval: float = 0.05) -> Any:
+def wait_for(
+    predicate: Callable[[], Any],
+    timeout: float,
+    what: str,
+    proc: Launched | None = None,
+    log: Path | None = None,
+    interval: float = 0.05,
+) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -284,8 +315,7 @@ def wait_for(predicate: Callable[[], Any], timeout: float, what: str,
             return value
         if proc is not None and proc.poll() is not None:
             tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
-            raise BenchError(f"process exited ({proc.poll()}) while waiting for {what}: "
-                             f"{tail}")
+            raise BenchError(f"process exited ({proc.poll()}) while waiting for {what}: {tail}")
         if time.monotonic() > deadline:
             raise BenchError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(interval)
@@ -314,24 +344,57 @@ class Scale:
 
 
 SCALES = {
-    "small": Scale(sizes=[200, 1000], repeat=2, history_rounds=3, history_sizes=[200],
-                   claims=2000, pgbench_seconds=4, catalog_entries=10_000,
-                   polib_sizes=[2000, 4000, 8000], wxr_items=[300, 1000], web_sizes=[1000],
-                   web_seconds=10, submit_entries=5000, prefill_sizes=[1000], sqlite_max=200,
-                   submit_backends=1),
-    "full": Scale(sizes=[1000, 10_000, 100_000], repeat=3, history_rounds=4,
-                  history_sizes=[1000, 10_000],
-                  claims=20_000, pgbench_seconds=10, catalog_entries=100_000,
-                  polib_sizes=[5000, 10_000, 20_000], wxr_items=[2000, 20_000], web_sizes=None,
-                  web_seconds=30, submit_entries=5000, prefill_sizes=None),
+    "small": Scale(
+        sizes=[200, 1000],
+        repeat=2,
+        history_rounds=3,
+        history_sizes=[200],
+        claims=2000,
+        pgbench_seconds=4,
+        catalog_entries=10_000,
+        polib_sizes=[2000, 4000, 8000],
+        wxr_items=[300, 1000],
+        web_sizes=[1000],
+        web_seconds=10,
+        submit_entries=5000,
+        prefill_sizes=[1000],
+        sqlite_max=200,
+        submit_backends=1,
+    ),
+    "full": Scale(
+        sizes=[1000, 10_000, 100_000],
+        repeat=3,
+        history_rounds=4,
+        history_sizes=[1000, 10_000],
+        claims=20_000,
+        pgbench_seconds=10,
+        catalog_entries=100_000,
+        polib_sizes=[5000, 10_000, 20_000],
+        wxr_items=[2000, 20_000],
+        web_sizes=None,
+        web_seconds=30,
+        submit_entries=5000,
+        prefill_sizes=None,
+    ),
 }
 
 
 class Ctx:
     """One benchmark run: options, the rows so far, scratch space, databases, corpora."""
 
-    def __init__(self, *, scale: str, sizes: list[int], repeat: int, backends: list[str],
-                 areas: list[str], pg: str, redis: str, work: Path, keep: bool) -> None:
+    def __init__(
+        self,
+        *,
+        scale: str,
+        sizes: list[int],
+        repeat: int,
+        backends: list[str],
+        areas: list[str],
+        pg: str,
+        redis: str,
+        work: Path,
+        keep: bool,
+    ) -> None:
         self.scale_name = scale
         self.scale = SCALES[scale]
         self.sizes = sizes
@@ -360,8 +423,9 @@ class Ctx:
         if r.get("rate") is not None:
             parts.append(f"{fmt_num(r['rate'])} {r.get('rate_unit', '/s')}")
         if r.get("ratio") is not None:
-            parts.append(f"ratio {fmt_num(r['ratio'])} ({r.get('ratio_kind')}) vs "
-                         f"{r.get('reference')}")
+            parts.append(
+                f"ratio {fmt_num(r['ratio'])} ({r.get('ratio_kind')}) vs {r.get('reference')}"
+            )
         if r.get("peak_rss_mb") is not None:
             parts.append(f"rss {fmt_num(r['peak_rss_mb'])} MB")
         print("  " + ", ".join(parts), file=sys.stderr, flush=True)
@@ -399,16 +463,24 @@ class Ctx:
     def settings(self, url: str, **overrides: Any) -> Any:
         from sync.config import load_settings
 
-        return load_settings(environ={}, config_file=Path(NO_CONFIG), database_url=url,
-                             broker_url=overrides.pop("broker_url", f"sqla+sqlite:///{self.work}"
-                                                                    "/broker.db"),
-                             locales_dir=str(self.work / "locales"), **overrides)
+        return load_settings(
+            environ={},
+            config_file=Path(NO_CONFIG),
+            database_url=url,
+            broker_url=overrides.pop("broker_url", f"sqla+sqlite:///{self.work}/broker.db"),
+            locales_dir=str(self.work / "locales"),
+            **overrides,
+        )
 
     def env(self, url: str, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRANSYNC_")}
-        env.update(TRANSYNC_CONFIG=NO_CONFIG, TRANSYNC_DATABASE_URL=url,
-                   TRANSYNC_BROKER_URL=f"sqla+sqlite:///{self.work}/broker.db",
-                   TRANSYNC_LOCALES_DIR=str(self.work / "locales"), PYTHONUNBUFFERED="1")
+        env.update(
+            TRANSYNC_CONFIG=NO_CONFIG,
+            TRANSYNC_DATABASE_URL=url,
+            TRANSYNC_BROKER_URL=f"sqla+sqlite:///{self.work}/broker.db",
+            TRANSYNC_LOCALES_DIR=str(self.work / "locales"),
+            PYTHONUNBUFFERED="1",
+        )
         env.update(extra)
         return env
 
@@ -449,7 +521,7 @@ class Ctx:
 
         dispose_all()
         if url.startswith("sqlite:///"):
-            path = Path(url[len("sqlite:///"):])
+            path = Path(url[len("sqlite:///") :])
             for suffix in ("", "-wal", "-shm"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
             return
@@ -486,8 +558,11 @@ class Ctx:
             try:
                 corpus.build()
             except Exception as exc:  # noqa: BLE001 - every area that needs it says so
-                error = exc if isinstance(exc, BenchError) else BenchError(
-                    f"building the corpus failed: {type(exc).__name__}: {exc}")
+                error = (
+                    exc
+                    if isinstance(exc, BenchError)
+                    else BenchError(f"building the corpus failed: {type(exc).__name__}: {exc}")
+                )
                 self.corpora[key] = error
                 if error is exc:
                     raise
@@ -529,16 +604,17 @@ class Corpus:
         migrate(self.live_url)
         self.initial = transync(env, "scan", str(self.content), ok=(0, 2))
         if self.backend == "sqlite":
-            self.template = self.live_url[len("sqlite:///"):] + ".template"
-            src = sqlite3.connect(self.live_url[len("sqlite:///"):])
+            self.template = self.live_url[len("sqlite:///") :] + ".template"
+            src = sqlite3.connect(self.live_url[len("sqlite:///") :])
             dst = sqlite3.connect(self.template)
             with dst:
                 src.backup(dst)
             src.close()
             dst.close()
         else:
-            self.template = ctx.new_db("postgresql", f"tpl{self.posts}",
-                                       template=self.live_url.rsplit("/", 1)[1])
+            self.template = ctx.new_db(
+                "postgresql", f"tpl{self.posts}", template=self.live_url.rsplit("/", 1)[1]
+            )
             self.template = self.template.rsplit("/", 1)[1]
 
     def env(self, url: str) -> dict[str, str]:

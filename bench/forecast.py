@@ -71,16 +71,32 @@ WEEK = frozenset(range(5))
 
 def team() -> list[Translator]:
     return [
-        Translator(name="ayse", lang="tr", pace=1400, weekdays=WEEK,
-                   holidays=((180, 193), (355, 359))),
-        Translator(name="mehmet", lang="tr", pace=800, weekdays=frozenset({0, 2, 4}),
-                   leaves=200, deactivated=207, holidays=((95, 99),)),
-        Translator(name="zeynep", lang="tr", pace=1000, weekdays=WEEK, joins=215,
-                   holidays=((300, 306),)),
-        Translator(name="ivan", lang="ru", pace=1200, weekdays=WEEK,
-                   holidays=((150, 163), (340, 346))),
-        Translator(name="olga", lang="ru", pace=700, weekdays=frozenset({0, 1, 2, 3}),
-                   holidays=((220, 234),), sick=0.04),
+        Translator(
+            name="ayse", lang="tr", pace=1400, weekdays=WEEK, holidays=((180, 193), (355, 359))
+        ),
+        Translator(
+            name="mehmet",
+            lang="tr",
+            pace=800,
+            weekdays=frozenset({0, 2, 4}),
+            leaves=200,
+            deactivated=207,
+            holidays=((95, 99),),
+        ),
+        Translator(
+            name="zeynep", lang="tr", pace=1000, weekdays=WEEK, joins=215, holidays=((300, 306),)
+        ),
+        Translator(
+            name="ivan", lang="ru", pace=1200, weekdays=WEEK, holidays=((150, 163), (340, 346))
+        ),
+        Translator(
+            name="olga",
+            lang="ru",
+            pace=700,
+            weekdays=frozenset({0, 1, 2, 3}),
+            holidays=((220, 234),),
+            sick=0.04,
+        ),
     ]
 
 
@@ -114,8 +130,15 @@ def poisson(rng: random.Random, mean: float) -> int:
 def new_task(rng: random.Random, tid: int, lang: str, day: int) -> SimTask:
     words = int(min(4000, max(30, rng.lognormvariate(math.log(450), 0.7))))
     due = day + rng.randint(5, 25) if rng.random() < 0.5 else None
-    return SimTask(id=tid, lang=lang, words=words, created=day,
-                   priority=5 if rng.random() < 0.08 else 0, due=due, left=words)
+    return SimTask(
+        id=tid,
+        lang=lang,
+        words=words,
+        created=day,
+        priority=5 if rng.random() < 0.08 else 0,
+        due=due,
+        left=words,
+    )
 
 
 def order_key(t: SimTask) -> tuple[Any, ...]:
@@ -190,16 +213,21 @@ class Outcome:
 
     @property
     def held(self) -> bool:
-        return (self.early is not None and self.early <= self.real
-                and (self.late is None or self.real <= self.late))
+        return (
+            self.early is not None
+            and self.early <= self.real
+            and (self.late is None or self.real <= self.late)
+        )
 
 
 def worth_done(tasks: Sequence[SimTask], lang: str, day: int, words: int) -> int:
     """The first day after ``day`` by the end of which tasks finished after ``day`` hold
     ``words`` words: when the backlog's worth of work was done, whatever came first."""
     done = 0
-    for t in sorted((t for t in tasks if t.lang == lang and t.finished is not None
-                     and t.finished > day), key=lambda t: t.finished):  # type: ignore[arg-type,return-value]
+    for t in sorted(
+        (t for t in tasks if t.lang == lang and t.finished is not None and t.finished > day),
+        key=lambda t: t.finished,
+    ):  # type: ignore[arg-type,return-value]
         done += t.words
         if done >= words:
             return t.finished  # type: ignore[return-value]
@@ -214,29 +242,55 @@ def backtest(seed: int, window: int = 60, every: int = 7) -> list[Outcome]:
     outcomes = []
     for day in range(first, YEAR, every):
         now = dt.datetime.combine(date(day), dt.time(23, 0), dt.UTC)
-        work = [Work(lang=t.lang, translator=t.assignee, words=t.words, day=date(t.finished))
-                for t in tasks if t.finished is not None and t.finished <= day]
+        work = [
+            Work(lang=t.lang, translator=t.assignee, words=t.words, day=date(t.finished))
+            for t in tasks
+            if t.finished is not None and t.finished <= day
+        ]
         active = {p.name: frozenset({p.lang}) for p in people if p.active(day)}
         for lang in ARRIVALS:
-            pending = [t for t in tasks if t.lang == lang and t.created <= day
-                       and (t.finished is None or t.finished > day)]
+            pending = [
+                t
+                for t in tasks
+                if t.lang == lang and t.created <= day and (t.finished is None or t.finished > day)
+            ]
             if not pending:
                 continue
-            open_tasks = [OpenTask(
-                id=t.id, lang=lang,
-                state="claimed" if t.claimed is not None and t.claimed <= day else "queued",
-                words=t.words, priority=t.priority,
-                due=None if t.due is None else date(t.due),
-                created_at=dt.datetime.combine(date(t.created), dt.time(8), dt.UTC),
-                claimed_at=None if t.claimed is None else dt.datetime.combine(
-                    date(t.claimed), dt.time(9), dt.UTC)) for t in pending]
+            open_tasks = [
+                OpenTask(
+                    id=t.id,
+                    lang=lang,
+                    state="claimed" if t.claimed is not None and t.claimed <= day else "queued",
+                    words=t.words,
+                    priority=t.priority,
+                    due=None if t.due is None else date(t.due),
+                    created_at=dt.datetime.combine(date(t.created), dt.time(8), dt.UTC),
+                    claimed_at=None
+                    if t.claimed is None
+                    else dt.datetime.combine(date(t.claimed), dt.time(9), dt.UTC),
+                )
+                for t in pending
+            ]
             since = min(t.created for t in tasks if t.lang == lang)
-            busy = {date(d) for t in tasks if t.lang == lang and t.created <= day
-                    for d in range(max(t.created, day - window),
-                                   min(day, t.finished if t.finished is not None else day) + 1)}
-            f = forecast_language(lang, now=now, window_days=window, work=work,
-                                  tasks=open_tasks, active=active, since=date(since),
-                                  busy=busy if BUSY else None)
+            busy = {
+                date(d)
+                for t in tasks
+                if t.lang == lang and t.created <= day
+                for d in range(
+                    max(t.created, day - window),
+                    min(day, t.finished if t.finished is not None else day) + 1,
+                )
+            }
+            f = forecast_language(
+                lang,
+                now=now,
+                window_days=window,
+                work=work,
+                tasks=open_tasks,
+                active=active,
+                since=date(since),
+                busy=busy if BUSY else None,
+            )
             last = max(t.finished for t in pending) - day  # type: ignore[type-var]
             real = worth_done(tasks, lang, day, f.pending_words) - day
 
@@ -244,13 +298,24 @@ def backtest(seed: int, window: int = 60, every: int = 7) -> list[Outcome]:
                 return None if d is None else (d - date(day)).days
 
             by_id = {t.id: t for t in pending}
-            calls = [(tf.at_risk, by_id[tf.id].finished > by_id[tf.id].due)  # type: ignore[operator]
-                     for tf in f.tasks if by_id[tf.id].due is not None
-                     and by_id[tf.id].due >= day]  # type: ignore[operator]
-            outcomes.append(Outcome(lang=lang, day=day, pending=f.pending_words,
-                                    predicted=offset(f.clear), early=offset(f.early),
-                                    late=offset(f.late), real=real, last=last,
-                                    risk_calls=calls))
+            calls = [
+                (tf.at_risk, by_id[tf.id].finished > by_id[tf.id].due)  # type: ignore[operator]
+                for tf in f.tasks
+                if by_id[tf.id].due is not None and by_id[tf.id].due >= day
+            ]  # type: ignore[operator]
+            outcomes.append(
+                Outcome(
+                    lang=lang,
+                    day=day,
+                    pending=f.pending_words,
+                    predicted=offset(f.clear),
+                    early=offset(f.early),
+                    late=offset(f.late),
+                    real=real,
+                    last=last,
+                    risk_calls=calls,
+                )
+            )
     return outcomes
 
 
@@ -263,24 +328,33 @@ def summary(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     flagged = [missed for risk, missed in calls if risk]
     missed = [risk for risk, m in calls if m]
     return {
-        "backlogs": len(outcomes), "forecasts": len(made),
+        "backlogs": len(outcomes),
+        "forecasts": len(made),
         "no_forecast": len(outcomes) - len(made),
         "median_abs_error_days": statistics.median(errors) if errors else None,
         "p90_abs_error_days": percentile(errors, 90),
         "median_error_days": statistics.median(signed) if signed else None,
         "range_held": held / len(made) if made else None,
         "median_range_days": statistics.median(
-            [(o.late if o.late is not None else 3650) - (o.early or 0) for o in made])
-        if made else None,
+            [(o.late if o.late is not None else 3650) - (o.early or 0) for o in made]
+        )
+        if made
+        else None,
         "at_risk_precision": sum(flagged) / len(flagged) if flagged else None,
         "at_risk_recall": sum(1 for r in missed if r) / len(missed) if missed else None,
         "tasks_judged": len(calls),
         # against the day the last task of the backlog was done (new urgent or earlier-due
         # work claimed before it pushes that day out: not what the forecast predicts)
-        "median_error_last_days": statistics.median(
-            [o.predicted - o.last for o in made]) if made else None,  # type: ignore[operator]
-        "range_held_last": sum(o.early is not None and o.early <= o.last and (
-            o.late is None or o.last <= o.late) for o in made) / len(made) if made else None,
+        "median_error_last_days": statistics.median([o.predicted - o.last for o in made])
+        if made
+        else None,  # type: ignore[operator]
+        "range_held_last": sum(
+            o.early is not None and o.early <= o.last and (o.late is None or o.last <= o.late)
+            for o in made
+        )
+        / len(made)
+        if made
+        else None,
     }
 
 
@@ -299,11 +373,13 @@ def table(found: dict[str, dict[str, Any]]) -> str:
             return "-"
         return f"{100 * value:.0f}%" if pct else f"{value:g}"
 
-    lines = ["| language | backlogs | forecasts | no forecast | median abs error (days) | "
-             "p90 abs error (days) | median error (days) | range held | median range "
-             "(days) | at_risk precision | at_risk recall | last task: median error (days) "
-             "| last task: range held |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| language | backlogs | forecasts | no forecast | median abs error (days) | "
+        "p90 abs error (days) | median error (days) | range held | median range "
+        "(days) | at_risk precision | at_risk recall | last task: median error (days) "
+        "| last task: range held |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for lang, s in found.items():
         lines.append(
             f"| {lang} | {s['backlogs']} | {s['forecasts']} | {s['no_forecast']} | "
@@ -311,7 +387,8 @@ def table(found: dict[str, dict[str, Any]]) -> str:
             f"{f(s['median_error_days'])} | {f(s['range_held'], True)} | "
             f"{f(s['median_range_days'])} | {f(s['at_risk_precision'], True)} | "
             f"{f(s['at_risk_recall'], True)} | {f(s['median_error_last_days'])} | "
-            f"{f(s['range_held_last'], True)} |")
+            f"{f(s['range_held_last'], True)} |"
+        )
     return "\n".join(lines)
 
 
@@ -320,16 +397,25 @@ def run(ctx: Any) -> None:
 
     seeds = list(range(1, SEEDS + 1))
     found = results(seeds)
-    notes = (f"{SEEDS} generated years (seeds 1-{SEEDS}), a forecast every week per "
-             "language; window 60 days")
+    notes = (
+        f"{SEEDS} generated years (seeds 1-{SEEDS}), a forecast every week per "
+        "language; window 60 days"
+    )
     for lang, s in found.items():
         held = s["range_held"]
-        ctx.add(row(AREA, f"backtest clear date ({lang})", size=s["forecasts"],
-                    size_unit="forecasts", target="range holds the real date ≥ 80%",
-                    meets=None if held is None else held >= COVERAGE_TARGET,
-                    notes=f"range held {100 * (held or 0):.0f}%; |error| median "
-                    f"{s['median_abs_error_days']} d, p90 {s['p90_abs_error_days']} d; "
-                    f"signed median {s['median_error_days']} d; {notes}"))
+        ctx.add(
+            row(
+                AREA,
+                f"backtest clear date ({lang})",
+                size=s["forecasts"],
+                size_unit="forecasts",
+                target="range holds the real date ≥ 80%",
+                meets=None if held is None else held >= COVERAGE_TARGET,
+                notes=f"range held {100 * (held or 0):.0f}%; |error| median "
+                f"{s['median_abs_error_days']} d, p90 {s['p90_abs_error_days']} d; "
+                f"signed median {s['median_error_days']} d; {notes}",
+            )
+        )
     ctx.log(table(found))
 
 

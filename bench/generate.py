@@ -10,16 +10,21 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 WORDS = {
-    "en": ("energy security water policy corridor transport grain market labour migration "
-           "climate adaptation heat rail investment region border trade pipeline port "
-           "electricity storage agreement analysis institute report growth").split(),
-    "tr": ("enerji güvenliği su politikası koridor ulaşım tahıl piyasa emek göç iklim uyum "
-           "sıcaklık demiryolu yatırım bölge sınır ticaret boru hattı liman elektrik depolama "
-           "anlaşma analiz enstitü rapor büyüme").split(),
-    "ru": ("энергетическая безопасность водная политика коридор транспорт зерно рынок труд "
-           "миграция климат адаптация жара железная дорога инвестиции регион граница торговля "
-           "трубопровод порт электричество хранение соглашение анализ институт доклад рост"
-           ).split(),
+    "en": (
+        "energy security water policy corridor transport grain market labour migration "
+        "climate adaptation heat rail investment region border trade pipeline port "
+        "electricity storage agreement analysis institute report growth"
+    ).split(),
+    "tr": (
+        "enerji güvenliği su politikası koridor ulaşım tahıl piyasa emek göç iklim uyum "
+        "sıcaklık demiryolu yatırım bölge sınır ticaret boru hattı liman elektrik depolama "
+        "anlaşma analiz enstitü rapor büyüme"
+    ).split(),
+    "ru": (
+        "энергетическая безопасность водная политика коридор транспорт зерно рынок труд "
+        "миграция климат адаптация жара железная дорога инвестиции регион граница торговля "
+        "трубопровод порт электричество хранение соглашение анализ институт доклад рост"
+    ).split(),
 }
 LANGS = ("en", "tr", "ru")
 
@@ -36,7 +41,7 @@ def translate(text: str, lang: str) -> str:
     out = []
     for word in text.split(" "):
         core = word.rstrip(".,")
-        tail = word[len(core):]
+        tail = word[len(core) :]
         low = core.lower()
         if low in table:
             new = table[low]
@@ -53,8 +58,10 @@ def post_text(rng: random.Random, lang: str, i: int, paragraphs: int) -> str:
         else:
             blocks.append(paragraph(rng, lang))
     title = paragraph(rng, lang, 6).rstrip(".")
-    return (f"---\ntitle: \"{title} {i}\"\ndate: 2026-01-01T00:00:00Z\ndraft: false\n"
-            f"translationKey: post-{i:06d}\n---\n\n" + "\n\n".join(blocks) + "\n")
+    return (
+        f'---\ntitle: "{title} {i}"\ndate: 2026-01-01T00:00:00Z\ndraft: false\n'
+        f"translationKey: post-{i:06d}\n---\n\n" + "\n\n".join(blocks) + "\n"
+    )
 
 
 def generate(root: Path, posts: int, *, paragraphs: int = 20, seed: int = 7) -> int:
@@ -67,8 +74,9 @@ def generate(root: Path, posts: int, *, paragraphs: int = 20, seed: int = 7) -> 
             d = base / f"{i // 1000:03d}"
             if i % 1000 == 0:
                 d.mkdir(parents=True, exist_ok=True)
-            (d / f"post-{i:06d}.md").write_text(post_text(rng, lang, i, paragraphs),
-                                                encoding="utf-8")
+            (d / f"post-{i:06d}.md").write_text(
+                post_text(rng, lang, i, paragraphs), encoding="utf-8"
+            )
             files += 1
     return files
 
@@ -89,8 +97,9 @@ def change_sources(root: Path, fraction: float, *, seed: int = 11) -> int:
 def long_post(root: Path, paragraphs: int, *, key: str = "long-post", seed: int = 5) -> Path:
     """One English post with `paragraphs` paragraphs (every seventh a heading)."""
     rng = random.Random(seed)
-    text = post_text(rng, "en", 0, paragraphs).replace("translationKey: post-000000",
-                                                       f"translationKey: {key}")
+    text = post_text(rng, "en", 0, paragraphs).replace(
+        "translationKey: post-000000", f"translationKey: {key}"
+    )
     path = root / "en" / "posts" / f"{key}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -132,17 +141,23 @@ def catalog_entries(count: int, lang: str, *, seed: int = 3, per_post: int = 20)
             at = rng.randrange(top)
             previous = " ".join(en_seq[at : at + n]) + "."
         src = f"en/posts/{post // 1000:03d}/{key}.md"
-        entries.append(CatalogEntry(
-            key=key,
-            msgid=msgid,
-            msgstr="" if roll >= 0.85 else msgstr,
-            fuzzy=fuzzy,
-            previous_msgid=previous,
-            comments=((f"state: current; source: en r1; based on r1; task #{post} queued",)
-                      if pos == 0 else ()),
-            occurrences=(src, f"{lang}/posts/{post // 1000:03d}/{key}.md") if pos == 0
-            else (src,),
-        ))
+        entries.append(
+            CatalogEntry(
+                key=key,
+                msgid=msgid,
+                msgstr="" if roll >= 0.85 else msgstr,
+                fuzzy=fuzzy,
+                previous_msgid=previous,
+                comments=(
+                    (f"state: current; source: en r1; based on r1; task #{post} queued",)
+                    if pos == 0
+                    else ()
+                ),
+                occurrences=(src, f"{lang}/posts/{post // 1000:03d}/{key}.md")
+                if pos == 0
+                else (src,),
+            )
+        )
     return entries
 
 
@@ -182,12 +197,14 @@ def _php_map(pairs: dict[str, Any]) -> str:
 
 
 def _term(term_id: int, taxonomy: str, slug: str, description: str) -> str:
-    return (f"\t<wp:term><wp:term_id>{term_id}</wp:term_id>"
-            f"<wp:term_taxonomy><![CDATA[{taxonomy}]]></wp:term_taxonomy>"
-            f"<wp:term_slug><![CDATA[{slug}]]></wp:term_slug>"
-            f"<wp:term_name><![CDATA[{slug}]]></wp:term_name>"
-            f"<wp:term_description><![CDATA[{description}]]></wp:term_description>"
-            "</wp:term>\n")
+    return (
+        f"\t<wp:term><wp:term_id>{term_id}</wp:term_id>"
+        f"<wp:term_taxonomy><![CDATA[{taxonomy}]]></wp:term_taxonomy>"
+        f"<wp:term_slug><![CDATA[{slug}]]></wp:term_slug>"
+        f"<wp:term_name><![CDATA[{slug}]]></wp:term_name>"
+        f"<wp:term_description><![CDATA[{description}]]></wp:term_description>"
+        "</wp:term>\n"
+    )
 
 
 def _html_body(rng: random.Random, lang: str, blocks: int) -> str:
@@ -195,17 +212,25 @@ def _html_body(rng: random.Random, lang: str, blocks: int) -> str:
     for b in range(blocks):
         if b % 7 == 3:
             text = escape(paragraph(rng, lang, 5).rstrip("."))
-            out.append(f'<!-- wp:heading -->\n<h2 class="wp-block-heading">{text}</h2>\n'
-                       "<!-- /wp:heading -->")
+            out.append(
+                f'<!-- wp:heading -->\n<h2 class="wp-block-heading">{text}</h2>\n'
+                "<!-- /wp:heading -->"
+            )
         elif b % 9 == 5:
-            items = "".join(f"<!-- wp:list-item -->\n<li>{escape(paragraph(rng, lang, 12))}"
-                            "</li>\n<!-- /wp:list-item -->" for _ in range(3))
-            out.append(f'<!-- wp:list -->\n<ul class="wp-block-list">{items}</ul>\n'
-                       "<!-- /wp:list -->")
+            items = "".join(
+                f"<!-- wp:list-item -->\n<li>{escape(paragraph(rng, lang, 12))}"
+                "</li>\n<!-- /wp:list-item -->"
+                for _ in range(3)
+            )
+            out.append(
+                f'<!-- wp:list -->\n<ul class="wp-block-list">{items}</ul>\n<!-- /wp:list -->'
+            )
         else:
             text = escape(paragraph(rng, lang, paragraph_length(rng)))
-            out.append(f"<!-- wp:paragraph -->\n<p>{text} <em>{escape(rng.choice(WORDS[lang]))}"
-                       f"</em></p>\n<!-- /wp:paragraph -->")
+            out.append(
+                f"<!-- wp:paragraph -->\n<p>{text} <em>{escape(rng.choice(WORDS[lang]))}"
+                f"</em></p>\n<!-- /wp:paragraph -->"
+            )
     return "\n\n".join(out)
 
 
@@ -246,14 +271,11 @@ def write_wxr(path: Path, items: int, *, blocks: int = 20, seed: int = 13) -> in
         f.write(WXR_HEAD)
         term_id = 2
         for lang in LANGS:
-            f.write(_term(term_id, "language", lang, _php_map({"locale": LOCALES[lang],
-                                                              "rtl": 0})))
+            f.write(_term(term_id, "language", lang, _php_map({"locale": LOCALES[lang], "rtl": 0})))
             term_id += 1
         for group in range((items + 2) // 3):
-            members = {LANGS[j]: 100 + group * 3 + j for j in range(3)
-                       if group * 3 + j < items}
-            f.write(_term(term_id, "post_translations", f"pll_{group:010x}",
-                          _php_map(members)))
+            members = {LANGS[j]: 100 + group * 3 + j for j in range(3) if group * 3 + j < items}
+            f.write(_term(term_id, "post_translations", f"pll_{group:010x}", _php_map(members)))
             term_id += 1
         for chunk in _items(rng, items, blocks):
             f.write(chunk)

@@ -35,28 +35,48 @@ def growth(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if v1 <= 0 or v2 <= 0 or s1 == s2:
                 continue
             exponent = math.log(v2 / v1) / math.log(s2 / s1)
-            steps.append({"from": s1, "to": s2, "size_ratio": s2 / s1, "time_ratio": v2 / v1,
-                          "exponent": exponent, "superlinear": exponent > SUPERLINEAR})
-        out.append({"area": area, "op": op, "backend": backend,
-                    "size_unit": units[(area, op, backend)], "points": pts, "steps": steps,
-                    "superlinear": any(s["superlinear"] for s in steps),
-                    "value": "p95 latency" if area == "web" else "seconds"})
+            steps.append(
+                {
+                    "from": s1,
+                    "to": s2,
+                    "size_ratio": s2 / s1,
+                    "time_ratio": v2 / v1,
+                    "exponent": exponent,
+                    "superlinear": exponent > SUPERLINEAR,
+                }
+            )
+        out.append(
+            {
+                "area": area,
+                "op": op,
+                "backend": backend,
+                "size_unit": units[(area, op, backend)],
+                "points": pts,
+                "steps": steps,
+                "superlinear": any(s["superlinear"] for s in steps),
+                "value": "p95 latency" if area == "web" else "seconds",
+            }
+        )
     return out
 
 
 def growth_table(items: list[dict[str, Any]]) -> str:
-    lines = ["| operation | backend | time at each size | step: time ratio for size ratio "
-             "(exponent) | faster than linear? |", "|---|---|---|---|---|"]
+    lines = [
+        "| operation | backend | time at each size | step: time ratio for size ratio "
+        "(exponent) | faster than linear? |",
+        "|---|---|---|---|---|",
+    ]
     for g in items:
         if len(g["points"]) < 2:
             continue
         pts = ", ".join(f"{fmt_num(s)}: {fmt_num(v)} s" for s, v in g["points"])
-        steps = "; ".join(f"×{fmt_num(s['time_ratio'])} for ×{fmt_num(s['size_ratio'])} "
-                          f"({s['exponent']:.2f})" for s in g["steps"])
+        steps = "; ".join(
+            f"×{fmt_num(s['time_ratio'])} for ×{fmt_num(s['size_ratio'])} ({s['exponent']:.2f})"
+            for s in g["steps"]
+        )
         flag = "⚠ yes" if g["superlinear"] else "no"
         what = f"{g['area']}: {g['op']}" + (" [p95]" if g["value"] != "seconds" else "")
-        lines.append(f"| {what} | {g['backend']} | {pts} ({g['size_unit']}) | {steps} | "
-                     f"{flag} |")
+        lines.append(f"| {what} | {g['backend']} | {pts} ({g['size_unit']}) | {steps} | {flag} |")
     return "\n".join(lines)
 
 
@@ -85,9 +105,14 @@ def plots(items: list[dict[str, Any]], directory: Path) -> list[str]:
         for g in groups:
             xs = [s for s, _ in g["points"]]
             ys = [v for _, v in g["points"]]
-            line, = ax.plot(xs, ys, marker="o", label=g["backend"] or "time")
-            ax.plot(xs, [ys[0] * x / xs[0] for x in xs], linestyle=":",
-                    color=line.get_color(), label=f"linear from {fmt_num(xs[0])}")
+            (line,) = ax.plot(xs, ys, marker="o", label=g["backend"] or "time")
+            ax.plot(
+                xs,
+                [ys[0] * x / xs[0] for x in xs],
+                linestyle=":",
+                color=line.get_color(),
+                label=f"linear from {fmt_num(xs[0])}",
+            )
         ax.set_xscale("log")
         ax.set_yscale("log")
         unit = groups[0]["size_unit"]

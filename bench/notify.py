@@ -35,8 +35,14 @@ def run(ctx: Ctx) -> None:
     try:
         fanout(ctx, events)
     except Exception as exc:  # noqa: BLE001 - recorded; the other areas go on
-        ctx.fail(AREA, f"fan-out, {events:,} task.queued × {ENDPOINTS} endpoints", exc,
-                 backend="postgresql", size=events, size_unit="events")
+        ctx.fail(
+            AREA,
+            f"fan-out, {events:,} task.queued × {ENDPOINTS} endpoints",
+            exc,
+            backend="postgresql",
+            size=events,
+            size_unit="events",
+        )
 
 
 def _serve(port_out: Any) -> None:
@@ -67,19 +73,30 @@ def seed(url: str, events: int) -> None:
 
     now = dt.datetime.now(dt.UTC)
     with transaction(url) as s:
-        s.execute(text("INSERT INTO posts (key, source_lang, created_at) "
-                       "SELECT 'bench-' || g, 'en', :now FROM generate_series(1, :n) g"),
-                  {"now": now, "n": events})
-        s.execute(text(
-            "INSERT INTO tasks (post_id, lang, state, kind, source_revision, priority, "
-            "created_at, updated_at, progress, source_changed, cancelled_by_editor) "
-            "SELECT id, 'tr', 'queued', 'new', 1, 0, :now, :now, '{}', false, false "
-            "FROM posts"), {"now": now})
-        s.execute(text(
-            "INSERT INTO events (at, actor, kind, post_id, lang, details) "
-            "SELECT :now, 'planner', 'task', post_id, lang, "
-            "CAST(json_build_object('task', id, 'state', 'queued') AS JSON) FROM tasks"),
-            {"now": now})
+        s.execute(
+            text(
+                "INSERT INTO posts (key, source_lang, created_at) "
+                "SELECT 'bench-' || g, 'en', :now FROM generate_series(1, :n) g"
+            ),
+            {"now": now, "n": events},
+        )
+        s.execute(
+            text(
+                "INSERT INTO tasks (post_id, lang, state, kind, source_revision, priority, "
+                "created_at, updated_at, progress, source_changed, cancelled_by_editor) "
+                "SELECT id, 'tr', 'queued', 'new', 1, 0, :now, :now, '{}', false, false "
+                "FROM posts"
+            ),
+            {"now": now},
+        )
+        s.execute(
+            text(
+                "INSERT INTO events (at, actor, kind, post_id, lang, details) "
+                "SELECT :now, 'planner', 'task', post_id, lang, "
+                "CAST(json_build_object('task', id, 'state', 'queued') AS JSON) FROM tasks"
+            ),
+            {"now": now},
+        )
 
 
 def fanout(ctx: Ctx, events: int) -> None:
@@ -92,8 +109,9 @@ def fanout(ctx: Ctx, events: int) -> None:
     from workers.app import get_app
 
     queue: Any = multiprocessing.get_context("spawn").Queue()
-    receiver = multiprocessing.get_context("spawn").Process(target=_serve, args=(queue,),
-                                                            daemon=True)
+    receiver = multiprocessing.get_context("spawn").Process(
+        target=_serve, args=(queue,), daemon=True
+    )
     receiver.start()
     port = queue.get(timeout=30)
     url = ctx.new_db("postgresql", "notify")
@@ -109,15 +127,19 @@ def fanout(ctx: Ctx, events: int) -> None:
     log = ctx.work / "notify-worker.log"
     env = ctx.env(url, TRANSYNC_BROKER_URL=ctx.redis)
     with open(log, "ab") as logf:
-        worker = Launched([TRANSYNC, "worker", "-c", "2", "-l", "warning",
-                           "-n", f"benchnotify-{os.getpid()}@%h"],
-                          env=env, stdout=logf, stderr=logf)
+        worker = Launched(
+            [TRANSYNC, "worker", "-c", "2", "-l", "warning", "-n", f"benchnotify-{os.getpid()}@%h"],
+            env=env,
+            stdout=logf,
+            stderr=logf,
+        )
     app = get_app(settings)
 
     def delivered() -> int:
         with transaction(url) as s:
-            return s.execute(select(func.count()).select_from(Delivery)
-                             .where(Delivery.state == "delivered")).scalar_one()
+            return s.execute(
+                select(func.count()).select_from(Delivery).where(Delivery.state == "delivered")
+            ).scalar_one()
 
     runs, noop_runs, rss = [], [], None
     try:
@@ -136,13 +158,15 @@ def fanout(ctx: Ctx, events: int) -> None:
             t0 = _now()
             with app.producer_or_acquire() as producer:
                 for i in range(events):
-                    app.send_task("transync.noop", kwargs={"n": i}, queue="default",
-                                  producer=producer)
+                    app.send_task(
+                        "transync.noop", kwargs={"n": i}, queue="default", producer=producer
+                    )
             wait_for(lambda: _drained(r), 1800, "the no-op tasks", worker, log, 0.01)
             noop_runs.append(_now() - t0)
         with transaction(url) as s:
-            failed = s.execute(text("SELECT count(*) FROM delivery_attempts "
-                                    "WHERE result <> 'delivered'")).scalar_one()
+            failed = s.execute(
+                text("SELECT count(*) FROM delivery_attempts WHERE result <> 'delivered'")
+            ).scalar_one()
     finally:
         rss = stop_process(worker)
         receiver.terminate()
@@ -152,20 +176,44 @@ def fanout(ctx: Ctx, events: int) -> None:
         raise BenchError(f"{failed} attempts were not delivered")
     noop_rate = events / median(noop_runs)
     rate = total / median(runs)
-    ctx.add(row(AREA, "no-op Celery task (reference)", backend="postgresql", size=events,
-                size_unit="events", runs=noop_runs, n=events, unit="messages",
-                rate_unit="messages/s", notes="one no-op message each, queue default, the "
-                                              "same Redis and worker -c 2"))
-    ctx.add(row(AREA, f"fan-out: task.queued → {ENDPOINTS} endpoints (tick → Redis → "
-                      "worker -c 2 → HTTP)", backend="postgresql", size=events,
-                size_unit="events", runs=runs, n=total, unit="deliveries", rate=rate,
-                rate_unit="deliveries/s", reference="no-op Celery task (messages/s)",
-                ref_rate=noop_rate, target="≥ 1× the no-op rate", meets=rate >= noop_rate,
-                peak_rss_mb=rss, rss_how="worker tree ru_maxrss (wait4)",
-                notes=f"{total:,} signed deliveries, 100 per message over one kept-alive "
-                      "connection, every attempt logged; the receiver answers 200 at once "
-                      "(its own process); from the tick's message to the last delivery "
-                      "recorded"))
+    ctx.add(
+        row(
+            AREA,
+            "no-op Celery task (reference)",
+            backend="postgresql",
+            size=events,
+            size_unit="events",
+            runs=noop_runs,
+            n=events,
+            unit="messages",
+            rate_unit="messages/s",
+            notes="one no-op message each, queue default, the same Redis and worker -c 2",
+        )
+    )
+    ctx.add(
+        row(
+            AREA,
+            f"fan-out: task.queued → {ENDPOINTS} endpoints (tick → Redis → worker -c 2 → HTTP)",
+            backend="postgresql",
+            size=events,
+            size_unit="events",
+            runs=runs,
+            n=total,
+            unit="deliveries",
+            rate=rate,
+            rate_unit="deliveries/s",
+            reference="no-op Celery task (messages/s)",
+            ref_rate=noop_rate,
+            target="≥ 1× the no-op rate",
+            meets=rate >= noop_rate,
+            peak_rss_mb=rss,
+            rss_how="worker tree ru_maxrss (wait4)",
+            notes=f"{total:,} signed deliveries, 100 per message over one kept-alive "
+            "connection, every attempt logged; the receiver answers 200 at once "
+            "(its own process); from the tick's message to the last delivery "
+            "recorded",
+        )
+    )
 
 
 def _now() -> float:
@@ -189,4 +237,3 @@ def _drained(r: Any) -> bool:
             return False
         time.sleep(0.005)
     return True
-

@@ -41,15 +41,27 @@ def run(ctx: Ctx) -> None:
             try:
                 url = planning(ctx, backend, posts)
             except Exception as exc:  # noqa: BLE001 - recorded; the other steps go on
-                ctx.fail(AREA, "plan_tasks, every source changed", exc, backend=backend,
-                         size=posts, size_unit="posts")
+                ctx.fail(
+                    AREA,
+                    "plan_tasks, every source changed",
+                    exc,
+                    backend=backend,
+                    size=posts,
+                    size_unit="posts",
+                )
                 continue
             if backend == "postgresql" and posts in prefill_sizes:
                 try:
                     prefill_pipeline(ctx, url, posts)
                 except Exception as exc:  # noqa: BLE001 - recorded; the other steps go on
-                    ctx.fail(AREA, "pre-fill pipeline", exc, backend=backend, size=posts,
-                             size_unit="posts")
+                    ctx.fail(
+                        AREA,
+                        "pre-fill pipeline",
+                        exc,
+                        backend=backend,
+                        size=posts,
+                        size_unit="posts",
+                    )
             ctx.drop_db(url)
     if "postgresql" in ctx.backends and not ctx.only_large:  # claims: a queue of fixed size
         try:
@@ -97,8 +109,9 @@ def planning(ctx: Ctx, backend: str, posts: int) -> str:
         ids = list(s.execute(select(Post.id)).scalars())
     pg = backend == "postgresql"
     runs_n = ctx.runs_at(posts)
-    sql = text(INSERT_SELECT.format(progress="'{}'::json" if pg else "'{}'",
-                                    false="false" if pg else "0"))
+    sql = text(
+        INSERT_SELECT.format(progress="'{}'::json" if pg else "'{}'", false="false" if pg else "0")
+    )
     now = dt.datetime.now(dt.UTC)
     ref_runs, ref_rows = [], 0
     for _ in range(runs_n):
@@ -123,14 +136,26 @@ def planning(ctx: Ctx, backend: str, posts: int) -> str:
                 else:
                     s.rollback()
     except Exception as exc:  # noqa: BLE001 - e.g. a driver limit at 100,000 posts
-        raise BenchError(f"plan_tasks over {len(ids):,} posts failed: "
-                         f"{str(exc).splitlines()[0][:300]}") from exc
-    ctx.add(row(AREA, "plan_tasks, every source changed", backend=backend, size=posts,
-                size_unit="posts", runs=runs, n=counts.get("created", 0), unit="tasks",
-                reference="INSERT … SELECT of the same tasks (one SQL statement)",
-                ref_seconds=median(ref_runs), growth=True,
-                notes=f"in-process; {counts}; the reference inserted {ref_rows:,} rows; the "
-                      f"scan before it (plan=False) took {scan_s:.1f} s"))
+        raise BenchError(
+            f"plan_tasks over {len(ids):,} posts failed: {str(exc).splitlines()[0][:300]}"
+        ) from exc
+    ctx.add(
+        row(
+            AREA,
+            "plan_tasks, every source changed",
+            backend=backend,
+            size=posts,
+            size_unit="posts",
+            runs=runs,
+            n=counts.get("created", 0),
+            unit="tasks",
+            reference="INSERT … SELECT of the same tasks (one SQL statement)",
+            ref_seconds=median(ref_runs),
+            growth=True,
+            notes=f"in-process; {counts}; the reference inserted {ref_rows:,} rows; the "
+            f"scan before it (plan=False) took {scan_s:.1f} s",
+        )
+    )
     return url
 
 
@@ -138,15 +163,21 @@ def planning(ctx: Ctx, backend: str, posts: int) -> str:
 
 # the claim order exactly as sync.queue.claim writes it (due IS NULL, due = due ASC NULLS
 # LAST), so that pgbench's pick can use ix_tasks_claim_order as the claim's does
-PICK = ("SELECT id FROM {table} WHERE lang = 'tr' AND state = 'queued' "
-        "ORDER BY priority DESC, due IS NULL, due, created_at, id "
-        "LIMIT 1 FOR UPDATE SKIP LOCKED")
-CLAIM_SQL = ("UPDATE {table} SET state = 'claimed', assignee = 'pgbench', "
-             "lease_expires_at = now() + interval '48 hours', claimed_at = now(), "
-             "claimed_revision = source_revision, source_changed = false, updated_at = now() "
-             "WHERE id = (" + PICK + ") AND state = 'queued' RETURNING id;")
-PROPOSED_INDEX = ("CREATE INDEX {name} ON {table} (lang, priority DESC, due ASC NULLS LAST, "
-                  "created_at, id) WHERE state = 'queued'")
+PICK = (
+    "SELECT id FROM {table} WHERE lang = 'tr' AND state = 'queued' "
+    "ORDER BY priority DESC, due IS NULL, due, created_at, id "
+    "LIMIT 1 FOR UPDATE SKIP LOCKED"
+)
+CLAIM_SQL = (
+    "UPDATE {table} SET state = 'claimed', assignee = 'pgbench', "
+    "lease_expires_at = now() + interval '48 hours', claimed_at = now(), "
+    "claimed_revision = source_revision, source_changed = false, updated_at = now() "
+    "WHERE id = (" + PICK + ") AND state = 'queued' RETURNING id;"
+)
+PROPOSED_INDEX = (
+    "CREATE INDEX {name} ON {table} (lang, priority DESC, due ASC NULLS LAST, "
+    "created_at, id) WHERE state = 'queued'"
+)
 
 
 def claims(ctx: Ctx) -> None:
@@ -168,15 +199,32 @@ def claims(ctx: Ctx) -> None:
     with transaction(url) as s:
         for start in range(0, n, 5000):
             stop = min(n, start + 5000)
-            s.execute(Post.__table__.insert(), [
-                {"id": i + 1, "key": f"claim-{i:06d}", "source_lang": "en", "created_at": base}
-                for i in range(start, stop)])
-            s.execute(Task.__table__.insert(), [
-                {"post_id": i + 1, "lang": "tr", "state": "queued", "kind": "new",
-                 "source_revision": 1, "priority": 0, "due": None,
-                 "created_at": base + dt.timedelta(milliseconds=i), "updated_at": base,
-                 "progress": {}, "source_changed": False}
-                for i in range(start, stop)])
+            s.execute(
+                Post.__table__.insert(),
+                [
+                    {"id": i + 1, "key": f"claim-{i:06d}", "source_lang": "en", "created_at": base}
+                    for i in range(start, stop)
+                ],
+            )
+            s.execute(
+                Task.__table__.insert(),
+                [
+                    {
+                        "post_id": i + 1,
+                        "lang": "tr",
+                        "state": "queued",
+                        "kind": "new",
+                        "source_revision": 1,
+                        "priority": 0,
+                        "due": None,
+                        "created_at": base + dt.timedelta(milliseconds=i),
+                        "updated_at": base,
+                        "progress": {},
+                        "source_changed": False,
+                    }
+                    for i in range(start, stop)
+                ],
+            )
         for c in range(CLAIMERS):
             add_user(s, settings, f"claimer{c:02d}", langs=["tr"])
     with transaction(url) as s:
@@ -191,11 +239,20 @@ def claims(ctx: Ctx) -> None:
     names = [f"claimer{c:02d}" for c in range(CLAIMERS)]
     log = ctx.work / "claimers.log"
     with open(log, "ab") as logf:
-        zygote = Launched([sys.executable, "-m", "bench.claimers", url, str(workdir), *names],
-                          env=ctx.env(url, PYTHONPATH=str(ROOT)), stdout=logf, stderr=logf)
+        zygote = Launched(
+            [sys.executable, "-m", "bench.claimers", url, str(workdir), *names],
+            env=ctx.env(url, PYTHONPATH=str(ROOT)),
+            stdout=logf,
+            stderr=logf,
+        )
     try:
-        wait_for(lambda: all((workdir / f"ready-{x}").exists() for x in names), 120,
-                 "the claimers to connect", zygote, log)
+        wait_for(
+            lambda: all((workdir / f"ready-{x}").exists() for x in names),
+            120,
+            "the claimers to connect",
+            zygote,
+            log,
+        )
         t0 = time.perf_counter()
         (workdir / "go").touch()
         zygote.wait(3600)
@@ -206,8 +263,11 @@ def claims(ctx: Ctx) -> None:
     got = []
     for name in names:
         path = workdir / f"{name}.json"
-        got.append(json.loads(path.read_text()) if path.exists()
-                   else {"name": name, "ids": [], "error": f"{name} wrote nothing"})
+        got.append(
+            json.loads(path.read_text())
+            if path.exists()
+            else {"name": name, "ids": [], "error": f"{name} wrote nothing"}
+        )
     errors = [g["error"] for g in got if g.get("error")]
     if errors:
         raise BenchError(f"a claimer failed: {errors[0]}")
@@ -215,48 +275,99 @@ def claims(ctx: Ctx) -> None:
     owner = {i: g["name"] for g in got for i in g["ids"]}
     doubles = len(claimed) - len(set(claimed))
     with transaction(url) as s:
-        not_claimed = s.execute(text("SELECT count(*) FROM tasks WHERE state <> 'claimed'"
-                                     " OR assignee IS NULL")).scalar_one()
-        wrong_owner = sum(1 for tid, who in s.execute(text("SELECT id, assignee FROM tasks"))
-                          if owner.get(tid) != who)
-        twice = s.execute(text(
-            "SELECT count(*) FROM (SELECT details->>'task' AS t FROM events WHERE kind = 'task'"
-            " AND details->>'state' = 'claimed' GROUP BY 1 HAVING count(*) > 1) x")).scalar_one()
+        not_claimed = s.execute(
+            text("SELECT count(*) FROM tasks WHERE state <> 'claimed' OR assignee IS NULL")
+        ).scalar_one()
+        wrong_owner = sum(
+            1
+            for tid, who in s.execute(text("SELECT id, assignee FROM tasks"))
+            if owner.get(tid) != who
+        )
+        twice = s.execute(
+            text(
+                "SELECT count(*) FROM (SELECT details->>'task' AS t FROM events WHERE kind = 'task'"
+                " AND details->>'state' = 'claimed' GROUP BY 1 HAVING count(*) > 1) x"
+            )
+        ).scalar_one()
     dispose_all()
-    ok = doubles == 0 and not_claimed == 0 and wrong_owner == 0 and twice == 0 and (
-        len(set(claimed)) == n)
+    ok = (
+        doubles == 0
+        and not_claimed == 0
+        and wrong_owner == 0
+        and twice == 0
+        and (len(set(claimed)) == n)
+    )
     ref = pgbench(ctx, url, n, proposed=False)
     fixed = pgbench(ctx, url, max(n, 30_000 * ctx.scale.pgbench_seconds), proposed=True)
     rate = len(claimed) / elapsed
-    ctx.add(row(AREA, f"claim, {CLAIMERS} processes (sync.queue.claim)", backend="postgresql",
-                size=n, size_unit="queued tasks", seconds=elapsed, n=len(claimed),
-                unit="claims", rate=rate, rate_unit="claims/s",
-                reference=f"pgbench -c {CLAIMERS}, same statement, look-alike table",
-                ref_rate=ref["rate"], peak_rss_mb=max(g["maxrss_mb"] for g in got),
-                rss_how="self ru_maxrss (largest claimer)", tree_rss_mb=tree_rss,
-                target="≥ 1,000 claims/s, zero double claims", meets=ok and rate >= 1000,
-                checks_ok=ok,
-                notes=f"double claims {doubles}, unclaimed {not_claimed}, wrong assignee "
-                      f"{wrong_owner}, claim events twice {twice}; pick at a full queue: "
-                      f"{shape}, {pick_ms} ms"))
-    ctx.add(row(AREA, "pgbench claim statement (reference)", backend="postgresql",
-                size=n, size_unit="queued tasks", seconds=ref["seconds"], n=ref["claimed"],
-                unit="claims", rate=ref["rate"], rate_unit="claims/s",
-                notes=f"{ref['how']}; tps {ref['tps']:.0f}; the table's indexes as tasks'; "
-                      f"pick: {ref['shape']}, {ref['pick_ms']} ms; {ref['left']:,} left queued"))
-    ctx.add(row(AREA, "pgbench claim statement, proposed index", backend="postgresql",
-                size=fixed["rows"], size_unit="queued tasks", seconds=fixed["seconds"],
-                n=fixed["claimed"], unit="claims", rate=fixed["rate"], rate_unit="claims/s",
-                reference="pgbench, tasks' indexes as they are", ref_rate=ref["rate"],
-                notes=f"{fixed['how']}; with {PROPOSED_INDEX.format(name='ix', table='tasks')}; "
-                      f"pick: {fixed['shape']}, {fixed['pick_ms']} ms; {fixed['left']:,} left "
-                      "queued"))
+    ctx.add(
+        row(
+            AREA,
+            f"claim, {CLAIMERS} processes (sync.queue.claim)",
+            backend="postgresql",
+            size=n,
+            size_unit="queued tasks",
+            seconds=elapsed,
+            n=len(claimed),
+            unit="claims",
+            rate=rate,
+            rate_unit="claims/s",
+            reference=f"pgbench -c {CLAIMERS}, same statement, look-alike table",
+            ref_rate=ref["rate"],
+            peak_rss_mb=max(g["maxrss_mb"] for g in got),
+            rss_how="self ru_maxrss (largest claimer)",
+            tree_rss_mb=tree_rss,
+            target="≥ 1,000 claims/s, zero double claims",
+            meets=ok and rate >= 1000,
+            checks_ok=ok,
+            notes=f"double claims {doubles}, unclaimed {not_claimed}, wrong assignee "
+            f"{wrong_owner}, claim events twice {twice}; pick at a full queue: "
+            f"{shape}, {pick_ms} ms",
+        )
+    )
+    ctx.add(
+        row(
+            AREA,
+            "pgbench claim statement (reference)",
+            backend="postgresql",
+            size=n,
+            size_unit="queued tasks",
+            seconds=ref["seconds"],
+            n=ref["claimed"],
+            unit="claims",
+            rate=ref["rate"],
+            rate_unit="claims/s",
+            notes=f"{ref['how']}; tps {ref['tps']:.0f}; the table's indexes as tasks'; "
+            f"pick: {ref['shape']}, {ref['pick_ms']} ms; {ref['left']:,} left queued",
+        )
+    )
+    ctx.add(
+        row(
+            AREA,
+            "pgbench claim statement, proposed index",
+            backend="postgresql",
+            size=fixed["rows"],
+            size_unit="queued tasks",
+            seconds=fixed["seconds"],
+            n=fixed["claimed"],
+            unit="claims",
+            rate=fixed["rate"],
+            rate_unit="claims/s",
+            reference="pgbench, tasks' indexes as they are",
+            ref_rate=ref["rate"],
+            notes=f"{fixed['how']}; with {PROPOSED_INDEX.format(name='ix', table='tasks')}; "
+            f"pick: {fixed['shape']}, {fixed['pick_ms']} ms; {fixed['left']:,} left "
+            "queued",
+        )
+    )
     ctx.drop_db(url)
 
 
 def pgbench_binary() -> str:
-    for candidate in ("/usr/bin/pgbench", *sorted(Path("/usr/lib/postgresql").glob(
-            "*/bin/pgbench"), reverse=True)):
+    for candidate in (
+        "/usr/bin/pgbench",
+        *sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"), reverse=True),
+    ):
         if Path(candidate).is_file():
             return str(candidate)
     raise BenchError("pgbench is not installed (postgresql-client)")
@@ -276,14 +387,18 @@ def pgbench(ctx: Ctx, url: str, rows: int, *, proposed: bool) -> dict[str, Any]:
     def fill() -> list[str]:
         with transaction(url) as s:
             s.execute(text(f"DROP TABLE IF EXISTS {table}"))
-            s.execute(text(f"CREATE TABLE {table} (LIKE tasks INCLUDING DEFAULTS INCLUDING "
-                           "INDEXES)"))
-            s.execute(text(
-                f"INSERT INTO {table} (id, post_id, lang, state, kind, source_revision, "
-                "priority, created_at, updated_at, progress, source_changed, "
-                "cancelled_by_editor) SELECT g, g, 'tr', 'queued', 'new', 1, 0, "
-                "timestamptz '2026-01-01' + g * interval '1 ms', now(), "
-                f"'{{}}'::json, false, false FROM generate_series(1, {rows}) g"))
+            s.execute(
+                text(f"CREATE TABLE {table} (LIKE tasks INCLUDING DEFAULTS INCLUDING INDEXES)")
+            )
+            s.execute(
+                text(
+                    f"INSERT INTO {table} (id, post_id, lang, state, kind, source_revision, "
+                    "priority, created_at, updated_at, progress, source_changed, "
+                    "cancelled_by_editor) SELECT g, g, 'tr', 'queued', 'new', 1, 0, "
+                    "timestamptz '2026-01-01' + g * interval '1 ms', now(), "
+                    f"'{{}}'::json, false, false FROM generate_series(1, {rows}) g"
+                )
+            )
             if proposed:
                 s.execute(text(PROPOSED_INDEX.format(name=f"ix_{table}_pick", table=table)))
         with transaction(url) as s:
@@ -292,8 +407,9 @@ def pgbench(ctx: Ctx, url: str, rows: int, *, proposed: bool) -> dict[str, Any]:
 
     def claimed() -> int:
         with transaction(url) as s:
-            n = s.execute(text(f"SELECT count(*) FROM {table} WHERE state = 'claimed'")
-                          ).scalar_one()
+            n = s.execute(
+                text(f"SELECT count(*) FROM {table} WHERE state = 'claimed'")
+            ).scalar_one()
         dispose_all()
         return n
 
@@ -304,8 +420,22 @@ def pgbench(ctx: Ctx, url: str, rows: int, *, proposed: bool) -> dict[str, Any]:
 
     u = make_url(url)
     env = {**os.environ, "PGPASSWORD": u.password or ""}
-    base = [pgbench_binary(), "-n", "-c", str(CLAIMERS), "-j", "2", "-f", str(script),
-            "-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres"]
+    base = [
+        pgbench_binary(),
+        "-n",
+        "-c",
+        str(CLAIMERS),
+        "-j",
+        "2",
+        "-f",
+        str(script),
+        "-h",
+        u.host or "127.0.0.1",
+        "-p",
+        str(u.port or 5432),
+        "-U",
+        u.username or "postgres",
+    ]
     seconds = float(ctx.scale.pgbench_seconds)
     proc = run_measured([*base, "-T", str(ctx.scale.pgbench_seconds), u.database or ""], env=env)
     got = claimed()
@@ -321,14 +451,24 @@ def pgbench(ctx: Ctx, url: str, rows: int, *, proposed: bool) -> dict[str, Any]:
         processed = int(done.group(1)) if done else CLAIMERS * per_client
         rate = tps * got / max(processed, 1)
         seconds = processed / tps if tps else proc.seconds
-        how += (f" ran the queue dry, so: -t {per_client} (drains the same {rows:,} rows "
-                "as the claimers)")
+        how += (
+            f" ran the queue dry, so: -t {per_client} (drains the same {rows:,} rows "
+            "as the claimers)"
+        )
     with transaction(url) as s:
         s.execute(text(f"DROP TABLE {table}"))
     dispose_all()
-    return {"seconds": seconds, "claimed": got, "rate": rate, "tps": tps, "rows": rows,
-            "left": rows - got, "shape": _plan_shape(plan), "pick_ms": _execution_ms(plan),
-            "how": how}
+    return {
+        "seconds": seconds,
+        "claimed": got,
+        "rate": rate,
+        "tps": tps,
+        "rows": rows,
+        "left": rows - got,
+        "shape": _plan_shape(plan),
+        "pick_ms": _execution_ms(plan),
+        "how": how,
+    }
 
 
 def _tps(output: str) -> float:
@@ -362,8 +502,11 @@ def _plan_shape(plan: list[str]) -> str:
     """The pick's access path, e.g. 'Seq Scan + Sort' or 'Index Scan using ix_…'."""
     steps = []
     for line in plan:
-        m = re.search(r"->\s+(Seq Scan|Index Scan using \S+|Index Only Scan using \S+|"
-                      r"Bitmap Heap Scan|Sort|Incremental Sort)", line)
+        m = re.search(
+            r"->\s+(Seq Scan|Index Scan using \S+|Index Only Scan using \S+|"
+            r"Bitmap Heap Scan|Sort|Incremental Sort)",
+            line,
+        )
         if m and m.group(1) not in steps:
             steps.append(m.group(1))
     return " + ".join(s for s in steps if not s.endswith("_pkey")) or "?"
@@ -387,10 +530,15 @@ def prefill_pipeline(ctx: Ctx, url: str, posts: int) -> None:
     r.flushdb()
     settings = ctx.settings(url, broker_url=ctx.redis)
     with transaction(url) as s:  # planning queued its own pre-fill messages: not ours
-        s.execute(update(Outbox).where(Outbox.done_at.is_(None))
-                  .values(done_at=dt.datetime.now(dt.UTC)))
-        tasks = [(t, lang) for t, lang in s.execute(
-            select(Task.id, Task.lang).where(Task.state == "queued").order_by(Task.id))]
+        s.execute(
+            update(Outbox).where(Outbox.done_at.is_(None)).values(done_at=dt.datetime.now(dt.UTC))
+        )
+        tasks = [
+            (t, lang)
+            for t, lang in s.execute(
+                select(Task.id, Task.lang).where(Task.state == "queued").order_by(Task.id)
+            )
+        ]
         memory = s.execute(text("SELECT count(*) FROM memory")).scalar_one()
     dispose_all()
     if not tasks:
@@ -399,18 +547,29 @@ def prefill_pipeline(ctx: Ctx, url: str, posts: int) -> None:
     log = ctx.work / f"worker-{posts}.log"
     env = ctx.env(url, TRANSYNC_BROKER_URL=ctx.redis)
     with open(log, "ab") as logf:
-        worker = Launched([TRANSYNC, "worker", "-c", "2", "-l", "info",
-                           "-n", f"bench{posts}-{os.getpid()}@%h"],
-                          env=env, stdout=logf, stderr=subprocess.STDOUT)
+        worker = Launched(
+            [TRANSYNC, "worker", "-c", "2", "-l", "info", "-n", f"bench{posts}-{os.getpid()}@%h"],
+            env=env,
+            stdout=logf,
+            stderr=subprocess.STDOUT,
+        )
     worker_rss = None
     try:
-        wait_for(lambda: re.search(r"@\S+ ready", log.read_text(errors="replace")), 120,
-                 "the Celery worker to be ready", worker, log)
+        wait_for(
+            lambda: re.search(r"@\S+ ready", log.read_text(errors="replace")),
+            120,
+            "the Celery worker to be ready",
+            worker,
+            log,
+        )
 
         def pending(ids: list[int]) -> int:
             with transaction(url) as s:
-                return s.execute(select(func.count()).select_from(Outbox).where(
-                    Outbox.id.in_(ids), Outbox.done_at.is_(None))).scalar_one()
+                return s.execute(
+                    select(func.count())
+                    .select_from(Outbox)
+                    .where(Outbox.id.in_(ids), Outbox.done_at.is_(None))
+                ).scalar_one()
 
         def publish_all() -> None:
             while dispatch(settings):
@@ -418,9 +577,11 @@ def prefill_pipeline(ctx: Ctx, url: str, posts: int) -> None:
 
         # warm-up: each pool process loads its language pair's memory once in its lifetime
         with transaction(url) as s:
-            warm = [enqueue(s, PREFILL, {"task_ids": [t]}, queue=f"prefill.{lang}")
-                    for lang in sorted({lang for _, lang in tasks})
-                    for t in [t for t, x in tasks if x == lang][:4]]
+            warm = [
+                enqueue(s, PREFILL, {"task_ids": [t]}, queue=f"prefill.{lang}")
+                for lang in sorted({lang for _, lang in tasks})
+                for t in [t for t, x in tasks if x == lang][:4]
+            ]
         publish_all()
         wait_for(lambda: pending(warm) == 0, 600, "the warm-up pre-fill", worker, log, 0.05)
         runs = []
@@ -435,16 +596,15 @@ def prefill_pipeline(ctx: Ctx, url: str, posts: int) -> None:
             with transaction(url) as s:
                 ids = enqueue_prefill(s, tasks)
             publish_all()
-            wait_for(lambda ids=ids: pending(ids) == 0, 3600, "the pre-fill", worker, log,
-                     0.02)
+            wait_for(lambda ids=ids: pending(ids) == 0, 3600, "the pre-fill", worker, log, 0.02)
             runs.append(time.perf_counter() - t0)
             messages = len(ids)
         with transaction(url) as s:
             suggestions = s.execute(select(func.count()).select_from(Suggestion)).scalar_one()
-            exact = s.execute(select(func.count()).select_from(Suggestion).where(
-                Suggestion.score >= 100)).scalar_one()
-            with_any = s.execute(select(func.count(func.distinct(Suggestion.task_id))))\
-                .scalar_one()
+            exact = s.execute(
+                select(func.count()).select_from(Suggestion).where(Suggestion.score >= 100)
+            ).scalar_one()
+            with_any = s.execute(select(func.count(func.distinct(Suggestion.task_id)))).scalar_one()
         dispose_all()
 
         app = get_app(settings)
@@ -453,8 +613,9 @@ def prefill_pipeline(ctx: Ctx, url: str, posts: int) -> None:
             t0 = time.perf_counter()
             with app.producer_or_acquire() as producer:
                 for i in range(posts):
-                    app.send_task("transync.noop", kwargs={"n": i}, queue="default",
-                                  producer=producer)
+                    app.send_task(
+                        "transync.noop", kwargs={"n": i}, queue="default", producer=producer
+                    )
             wait_for(lambda: _drained(r, "default"), 3600, "the no-op tasks", worker, log, 0.01)
             noop_runs.append(time.perf_counter() - t0)
         done = _processed(app)
@@ -467,24 +628,49 @@ def prefill_pipeline(ctx: Ctx, url: str, posts: int) -> None:
     # issue defines it (per post); tasks/s and messages/s are in the notes.
     noop_rate = posts / median(noop_runs)
     rate = posts / median(runs)
-    ctx.add(row(AREA, "no-op Celery task (reference)", backend="postgresql", size=posts,
-                size_unit="posts", runs=noop_runs, n=posts, unit="messages",
-                rate_unit="messages/s", notes=f"one no-op message per post, queue default; "
-                                              f"worker counted {done.get('transync.noop', '?')} "
-                                              "in total"))
-    ctx.add(row(AREA, "pre-fill pipeline (outbox → Redis → worker -c 2)", backend="postgresql",
-                size=posts, size_unit="posts", runs=runs, n=posts, unit="posts",
-                rate=rate, rate_unit="posts/s",
-                reference="no-op Celery task, one message per post, same Redis+worker "
-                          "(messages/s)",
-                ref_rate=noop_rate, target="≥ 2× the no-op rate", meets=rate >= 2 * noop_rate,
-                peak_rss_mb=worker_rss, rss_how="worker tree ru_maxrss (wait4)", growth=True,
-                notes=f"{len(tasks):,} tasks in {messages} messages: "
-                      f"{len(tasks) / median(runs):,.0f} tasks/s, "
-                      f"{messages / median(runs):,.1f} messages/s; memory {memory:,} pairs; "
-                      f"{suggestions:,} suggestions ({exact:,} exact) on {with_any:,} tasks; "
-                      "warm worker; VACUUM ANALYZE before the runs and after each reset "
-                      "(autovacuum is off on the bench server)"))
+    ctx.add(
+        row(
+            AREA,
+            "no-op Celery task (reference)",
+            backend="postgresql",
+            size=posts,
+            size_unit="posts",
+            runs=noop_runs,
+            n=posts,
+            unit="messages",
+            rate_unit="messages/s",
+            notes=f"one no-op message per post, queue default; "
+            f"worker counted {done.get('transync.noop', '?')} "
+            "in total",
+        )
+    )
+    ctx.add(
+        row(
+            AREA,
+            "pre-fill pipeline (outbox → Redis → worker -c 2)",
+            backend="postgresql",
+            size=posts,
+            size_unit="posts",
+            runs=runs,
+            n=posts,
+            unit="posts",
+            rate=rate,
+            rate_unit="posts/s",
+            reference="no-op Celery task, one message per post, same Redis+worker (messages/s)",
+            ref_rate=noop_rate,
+            target="≥ 2× the no-op rate",
+            meets=rate >= 2 * noop_rate,
+            peak_rss_mb=worker_rss,
+            rss_how="worker tree ru_maxrss (wait4)",
+            growth=True,
+            notes=f"{len(tasks):,} tasks in {messages} messages: "
+            f"{len(tasks) / median(runs):,.0f} tasks/s, "
+            f"{messages / median(runs):,.1f} messages/s; memory {memory:,} pairs; "
+            f"{suggestions:,} suggestions ({exact:,} exact) on {with_any:,} tasks; "
+            "warm worker; VACUUM ANALYZE before the runs and after each reset "
+            "(autovacuum is off on the bench server)",
+        )
+    )
 
 
 def vacuum_analyze(url: str, *tables: str) -> None:
@@ -517,4 +703,3 @@ def _processed(app: Any) -> dict[str, int]:
         for name, count in (info.get("total") or {}).items():
             total[name] = total.get(name, 0) + count
     return total
-

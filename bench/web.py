@@ -57,8 +57,9 @@ def run(ctx: Ctx) -> None:
         try:
             one(ctx, posts)
         except Exception as exc:  # noqa: BLE001 - recorded; the other steps go on
-            ctx.fail(AREA, "GET / (matrix)", exc, backend="postgresql", size=posts,
-                     size_unit="posts")
+            ctx.fail(
+                AREA, "GET / (matrix)", exc, backend="postgresql", size=posts, size_unit="posts"
+            )
 
 
 def free_port() -> int:
@@ -83,18 +84,21 @@ def one(ctx: Ctx, posts: int) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = ctx.work / f"serve-{posts}.log"
-    env = ctx.env(url, TRANSYNC_SECRET_KEY="bench-" + "x" * 40,
-                  TRANSYNC_BROKER_URL=ctx.redis)
+    env = ctx.env(url, TRANSYNC_SECRET_KEY="bench-" + "x" * 40, TRANSYNC_BROKER_URL=ctx.redis)
     with open(log, "ab") as logf:
         # one server process per core, as docs/operations.md recommends for production
         # and no access log: behind a proxy the proxy logs requests, and a line per request
         # written from the event loop stalls every request when the disk is busy
-        server = Launched([TRANSYNC, "serve", "--port", str(port), "--workers",
-                           str(WORKERS), "--no-access-log"], env=env, stdout=logf,
-                          stderr=subprocess.STDOUT)
+        server = Launched(
+            [TRANSYNC, "serve", "--port", str(port), "--workers", str(WORKERS), "--no-access-log"],
+            env=env,
+            stdout=logf,
+            stderr=subprocess.STDOUT,
+        )
     results: dict[str, dict[str, Any]] = {}
     rss = None
     try:
+
         def up() -> bool:
             try:
                 return httpx.get(base + "/login", timeout=2).status_code == 200
@@ -107,8 +111,15 @@ def one(ctx: Ctx, posts: int) -> None:
             m = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
             if m is None:
                 raise BenchError("no csrf_token on the login page")
-            done = client.post("/login", data={"name": "bench-editor", "password": PASSWORD,
-                                               "csrf_token": m.group(1), "next": "/"})
+            done = client.post(
+                "/login",
+                data={
+                    "name": "bench-editor",
+                    "password": PASSWORD,
+                    "csrf_token": m.group(1),
+                    "next": "/",
+                },
+            )
             cookie = client.cookies.get("transync_session")
             if done.status_code >= 400 or not cookie:
                 raise BenchError(f"login failed: {done.status_code}")
@@ -118,47 +129,67 @@ def one(ctx: Ctx, posts: int) -> None:
         auth = {"Authorization": f"Bearer {token}"}
         summary = httpx.get(base + "/api/v1/status/summary", headers=auth, timeout=30)
         if summary.status_code != 200 or summary.json().get("total") != posts:
-            raise BenchError(f"/api/v1/status/summary gave {summary.status_code}: "
-                             f"{summary.text[:200]}")
+            raise BenchError(
+                f"/api/v1/status/summary gave {summary.status_code}: {summary.text[:200]}"
+            )
         seconds = ctx.scale.web_seconds
         results["login"] = load(ctx, base + "/login", {}, max(5, seconds // 2))
         # a server process loads its snapshot on its first request: seconds at 100,000 posts
         warm = max(WARM_UP, posts // 10_000)
-        results["matrix"] = load(ctx, base + "/?per_page=100",
-                                 {"Cookie": f"transync_session={cookie}"}, seconds, warm)
+        results["matrix"] = load(
+            ctx, base + "/?per_page=100", {"Cookie": f"transync_session={cookie}"}, seconds, warm
+        )
         results["api"] = load(ctx, base + "/api/v1/status/summary", auth, seconds)
     finally:
         rss = stop_process(server)
         ctx.drop_db(url)
     ref = results["login"]
-    for key, op in (("matrix", "GET /?per_page=100 (matrix page, signed in)"),
-                    ("api", "GET /api/v1/status/summary (Bearer)")):
+    for key, op in (
+        ("matrix", "GET /?per_page=100 (matrix page, signed in)"),
+        ("api", "GET /api/v1/status/summary (Bearer)"),
+    ):
         r = results[key]
-        ctx.add(row(AREA, f"{op}, {CLIENTS} clients", backend="postgresql", size=posts,
-                    size_unit="posts", duration_s=r["seconds"], n=r["requests"], unit="requests",
-                    rate=r["rps"], rate_unit="req/s", p50_ms=r["p50_ms"], p95_ms=r["p95_ms"],
-                    errors=r["errors"], reference="GET /login (no database), same load",
-                    ref_rate=ref["rps"], target="p95 ≤ 50 ms",
-                    meets=r["p95_ms"] <= 50 and r["errors"] == 0, growth=True,
-                    growth_value=r["p95_ms"] / 1000,
-                    peak_rss_mb=rss if key == "matrix" else None,
-                    rss_how="server ru_maxrss (wait4), whole run" if key == "matrix" else None,
-                    notes=f"p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, p99 "
-                          f"{r['p99_ms']:.0f} ms, {r['errors']} errors ({r['tool']}, "
-                          f"`transync serve --workers {WORKERS} --no-access-log`); reference p95 "
-                          f"{ref['p95_ms']:.1f} ms"))
+        ctx.add(
+            row(
+                AREA,
+                f"{op}, {CLIENTS} clients",
+                backend="postgresql",
+                size=posts,
+                size_unit="posts",
+                duration_s=r["seconds"],
+                n=r["requests"],
+                unit="requests",
+                rate=r["rps"],
+                rate_unit="req/s",
+                p50_ms=r["p50_ms"],
+                p95_ms=r["p95_ms"],
+                errors=r["errors"],
+                reference="GET /login (no database), same load",
+                ref_rate=ref["rps"],
+                target="p95 ≤ 50 ms",
+                meets=r["p95_ms"] <= 50 and r["errors"] == 0,
+                growth=True,
+                growth_value=r["p95_ms"] / 1000,
+                peak_rss_mb=rss if key == "matrix" else None,
+                rss_how="server ru_maxrss (wait4), whole run" if key == "matrix" else None,
+                notes=f"p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, p99 "
+                f"{r['p99_ms']:.0f} ms, {r['errors']} errors ({r['tool']}, "
+                f"`transync serve --workers {WORKERS} --no-access-log`); reference p95 "
+                f"{ref['p95_ms']:.1f} ms",
+            )
+        )
 
 
 WARM_UP = 3  # seconds of the same load before each measured run, not counted
 
 
-def load(ctx: Ctx, url: str, headers: dict[str, str], seconds: int,
-         warm_up: int = WARM_UP) -> dict[str, Any]:
+def load(
+    ctx: Ctx, url: str, headers: dict[str, str], seconds: int, warm_up: int = WARM_UP
+) -> dict[str, Any]:
     """The load, measured after a short warm-up under the same load (every server process
     has then loaded its snapshot and verified the token once), as load tests are run."""
     ctx.log(f"load: {CLIENTS} clients × {seconds} s on {url} (after {warm_up} s warm-up)")
-    run = wrk if shutil.which("wrk") else (
-        lambda _ctx, u, h, s: asyncio.run(httpx_load(u, h, s)))
+    run = wrk if shutil.which("wrk") else (lambda _ctx, u, h, s: asyncio.run(httpx_load(u, h, s)))
     run(ctx, url, headers, warm_up)
     return run(ctx, url, headers, seconds)
 
@@ -176,10 +207,16 @@ def wrk(ctx: Ctx, url: str, headers: dict[str, str], seconds: int) -> dict[str, 
     data = json.loads(lines[-1])
     duration = data["duration_us"] / 1e6
     errors = sum(data[k] for k in ("connect", "read", "write", "status", "timeout"))
-    return {"tool": "wrk -t2", "seconds": duration, "requests": data["requests"],
-            "rps": data["requests"] / duration, "errors": errors,
-            "p50_ms": data["p50_us"] / 1000, "p95_ms": data["p95_us"] / 1000,
-            "p99_ms": data["p99_us"] / 1000}
+    return {
+        "tool": "wrk -t2",
+        "seconds": duration,
+        "requests": data["requests"],
+        "rps": data["requests"] / duration,
+        "errors": errors,
+        "p50_ms": data["p50_us"] / 1000,
+        "p95_ms": data["p95_us"] / 1000,
+        "p99_ms": data["p99_us"] / 1000,
+    }
 
 
 async def httpx_load(url: str, headers: dict[str, str], seconds: int) -> dict[str, Any]:
@@ -208,6 +245,13 @@ async def httpx_load(url: str, headers: dict[str, str], seconds: int) -> dict[st
         await asyncio.gather(*(client(c) for _ in range(CLIENTS)))
     duration = time.perf_counter() - t0
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
-    return {"tool": "httpx/asyncio", "seconds": duration, "requests": len(latencies),
-            "rps": len(latencies) / duration, "errors": errors, "p50_ms": q[49] * 1000,
-            "p95_ms": q[94] * 1000, "p99_ms": q[98] * 1000}
+    return {
+        "tool": "httpx/asyncio",
+        "seconds": duration,
+        "requests": len(latencies),
+        "rps": len(latencies) / duration,
+        "errors": errors,
+        "p50_ms": q[49] * 1000,
+        "p95_ms": q[94] * 1000,
+        "p99_ms": q[98] * 1000,
+    }

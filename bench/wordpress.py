@@ -115,9 +115,17 @@ def groups(count: int, *, seed: int = 16) -> list[list[dict[str, str]]]:
     rng = random.Random(seed)
     out = []
     for g in range(count):
-        out.append([{"lang": lang, "slug": f"post-{g}-{lang}",
-                     "title": f"{paragraph(rng, lang, 6).rstrip('.')} {g}",
-                     "content": _html_body(rng, lang, BLOCKS)} for lang in LANGS])
+        out.append(
+            [
+                {
+                    "lang": lang,
+                    "slug": f"post-{g}-{lang}",
+                    "title": f"{paragraph(rng, lang, 6).rstrip('.')} {g}",
+                    "content": _html_body(rng, lang, BLOCKS),
+                }
+                for lang in LANGS
+            ]
+        )
     return out
 
 
@@ -126,17 +134,24 @@ def fill(site: Any, count: int) -> list[dict[str, int]]:
     script = site.folder / "bulk.php"
     script.write_text(BULK_PHP)
     payload = json.dumps({"groups": groups(count), "age_hours": 2})
-    done = subprocess.run([shutil.which("php") or "php", *site.php_options(), str(script),
-                           str(site.docroot)], input=payload, capture_output=True, text=True,
-                          timeout=3600)
+    done = subprocess.run(
+        [shutil.which("php") or "php", *site.php_options(), str(script), str(site.docroot)],
+        input=payload,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     if done.returncode or "@@transync@@" not in done.stdout:
-        raise BenchError(f"bulk.php failed ({done.returncode}): {done.stderr.strip()[-1000:]}"
-                         f"{done.stdout.strip()[-300:]}")
+        raise BenchError(
+            f"bulk.php failed ({done.returncode}): {done.stderr.strip()[-1000:]}"
+            f"{done.stdout.strip()[-300:]}"
+        )
     return list(json.loads(done.stdout.rsplit("@@transync@@", 1)[1]))
 
 
-def edits(site: Any, made: list[list[dict[str, str]]], ids: list[dict[str, int]], count: int,
-          round_: int) -> float:
+def edits(
+    site: Any, made: list[list[dict[str, str]]], ids: list[dict[str, int]], count: int, round_: int
+) -> float:
     """`count` English posts edited through WordPress's PHP API (wp_update_post, as wp-admin
     saves: a revision is kept): one paragraph rewritten each. Seconds the php-cli run took."""
     rng = random.Random(f"edits-{round_}")
@@ -145,7 +160,7 @@ def edits(site: Any, made: list[list[dict[str, str]]], ids: list[dict[str, int]]
         post = made[g][0]
         head, sep, tail = post["content"].partition("<p>")
         new = f"{paragraph(rng, 'en', 30)} (edit {round_})"
-        post["content"] = f"{head}{sep}{new}{tail[tail.index(' <em>'):]}"
+        post["content"] = f"{head}{sep}{new}{tail[tail.index(' <em>') :]}"
         ops.append({"op": "update", "id": ids[g]["en"], "content": post["content"]})
     t0 = time.perf_counter()
     site.php(*ops)
@@ -161,19 +176,25 @@ def curl(site: Any, urls: list[str], work: Path, *, parallel: bool = False) -> t
     """One curl process fetching `urls` one after the other (or two at a time): seconds and
     bytes. The application password goes in a config file, as the scan sends it (Basic)."""
     config = work / "curl.cfg"
-    lines = [f'user = "{site.user}:{site.password}"', 'header = "Accept: application/json"',
-             'write-out = "%{http_code} %{size_download}\\n"', "silent", "show-error"]
+    lines = [
+        f'user = "{site.user}:{site.password}"',
+        'header = "Accept: application/json"',
+        'write-out = "%{http_code} %{size_download}\\n"',
+        "silent",
+        "show-error",
+    ]
     for url in urls:
         lines += [f'url = "{url}"', 'output = "/dev/null"']
     config.write_text("\n".join(lines) + "\n")
     os.chmod(config, 0o600)
-    argv = ["curl", "-K", str(config)] + (["--parallel", "--parallel-max", "2"] if parallel
-                                          else [])
+    argv = ["curl", "-K", str(config)] + (["--parallel", "--parallel-max", "2"] if parallel else [])
     done = run_measured(argv)
     answers = [line.split() for line in done.stdout.split("\n") if line.strip()]
     if len(answers) != len(urls) or any(code != "200" for code, _ in answers):
-        raise BenchError(f"curl: {len(answers)} answers for {len(urls)} URLs, codes "
-                         f"{sorted({code for code, _ in answers})}")
+        raise BenchError(
+            f"curl: {len(answers)} answers for {len(urls)} URLs, codes "
+            f"{sorted({code for code, _ in answers})}"
+        )
     return done.seconds, sum(int(size) for _, size in answers)
 
 
@@ -201,8 +222,12 @@ def run(ctx: Ctx) -> None:
     count = GROUPS if ctx.scale_name == "full" else SMALL_GROUPS
     common = {"size": count, "size_unit": "posts"}
     if gone := missing():
-        ctx.fail(AREA, "scan wp:URL (setup)", BenchError(
-            f"not installed: {', '.join(gone)} (make system-deps)"), **common)
+        ctx.fail(
+            AREA,
+            "scan wp:URL (setup)",
+            BenchError(f"not installed: {', '.join(gone)} (make system-deps)"),
+            **common,
+        )
         return
     # a short folder: MariaDB's socket path must stay under 108 bytes
     folder = Path(tempfile.mkdtemp(prefix="transync-wpbench-"))
@@ -215,12 +240,21 @@ def run(ctx: Ctx) -> None:
         t0 = time.perf_counter()
         ids = fill(site, count)
         filled = time.perf_counter() - t0
-        ctx.log(f"WordPress up in {started:.1f} s; {3 * count:,} posts made in {filled:.1f} s "
-                "(one php-cli run)")
-        ctx.add(row(AREA, "fill: posts × 3 languages through wp_insert_post (one php-cli run)",
-                    runs=[filled], n=3 * count, unit="WordPress posts", **common,
-                    notes=f"setup, not a target; WordPress and MariaDB started in "
-                          f"{started:.1f} s"))
+        ctx.log(
+            f"WordPress up in {started:.1f} s; {3 * count:,} posts made in {filled:.1f} s "
+            "(one php-cli run)"
+        )
+        ctx.add(
+            row(
+                AREA,
+                "fill: posts × 3 languages through wp_insert_post (one php-cli run)",
+                runs=[filled],
+                n=3 * count,
+                unit="WordPress posts",
+                **common,
+                notes=f"setup, not a target; WordPress and MariaDB started in {started:.1f} s",
+            )
+        )
         rounds = 0
         for backend in ctx.backends:
             try:
@@ -235,15 +269,24 @@ def run(ctx: Ctx) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def one(ctx: Ctx, site: Any, backend: str, made: list[list[dict[str, str]]],
-        ids: list[dict[str, int]], count: int, rounds: int) -> int:
+def one(
+    ctx: Ctx,
+    site: Any,
+    backend: str,
+    made: list[list[dict[str, str]]],
+    ids: list[dict[str, int]],
+    count: int,
+    rounds: int,
+) -> int:
     """First scans (each on an empty database, each beside a curl run of the same pages),
     then rounds of 20 edits and an incremental scan (each beside curl). The next round."""
-    common = {"backend": backend, "size": count, "size_unit": "posts",
-              "rss_how": "child ru_maxrss"}
+    common = {"backend": backend, "size": count, "size_unit": "posts", "rss_how": "child ru_maxrss"}
     posts = 3 * count
-    env_extra = {"TRANSYNC_LANGUAGES": "en,tr,ru", "TRANSYNC_WP_USER": site.user,
-                 "TRANSYNC_WP_APP_PASSWORD": site.password}
+    env_extra = {
+        "TRANSYNC_LANGUAGES": "en,tr,ru",
+        "TRANSYNC_WP_USER": site.user,
+        "TRANSYNC_WP_APP_PASSWORD": site.password,
+    }
     spec = f"wp:{site.url}"
     firsts, curls, urls, sizes, loads = [], [], [], [], []
     url = ""
@@ -260,24 +303,37 @@ def one(ctx: Ctx, site: Any, backend: str, made: list[list[dict[str, str]]],
         seconds, size = curl(site, urls, ctx.work)
         curls.append(seconds)
         sizes.append(size)
-        ctx.log(f"{backend} first scan {attempt + 1}: {firsts[-1].seconds:.1f} s; curl "
-                f"{seconds:.1f} s ({size / 1e6:.0f} MB, {len(urls)} pages); {loads[-1]}")
+        ctx.log(
+            f"{backend} first scan {attempt + 1}: {firsts[-1].seconds:.1f} s; curl "
+            f"{seconds:.1f} s ({size / 1e6:.0f} MB, {len(urls)} pages); {loads[-1]}"
+        )
     versions = count_rows(url, "versions")["versions"]
     if versions != posts:
         raise BenchError(f"the first scan recorded {versions} versions, not {posts}")
     first = median(p.seconds for p in firsts)
     ref = median(curls)
     parallel, _ = curl(site, urls, ctx.work, parallel=True)
-    ctx.add(row(AREA, "transync scan wp:URL, first (empty database)",
-                runs=[p.seconds for p in firsts], n=posts, unit="WordPress posts",
-                reference="curl, the same pages one after the other", ref_seconds=ref,
-                peak_rss_mb=peak(p.rss_mb for p in firsts), growth=False, **common,
-                target=f"≤ {FIRST_TARGET}× curl", meets=first <= FIRST_TARGET * ref,
-                notes=f"{listed(urls)}; {median(sizes) / 1e6:.0f} MB; curl runs "
-                      f"{', '.join(f'{c:.1f}' for c in curls)} s (the server's time: "
-                      f"{ref / first:.0%} of the scan); two at a time (curl --parallel-max 2, "
-                      f"the scan does not): {parallel:.1f} s; before each scan: "
-                      f"{'; '.join(loads)}"))
+    ctx.add(
+        row(
+            AREA,
+            "transync scan wp:URL, first (empty database)",
+            runs=[p.seconds for p in firsts],
+            n=posts,
+            unit="WordPress posts",
+            reference="curl, the same pages one after the other",
+            ref_seconds=ref,
+            peak_rss_mb=peak(p.rss_mb for p in firsts),
+            growth=False,
+            **common,
+            target=f"≤ {FIRST_TARGET}× curl",
+            meets=first <= FIRST_TARGET * ref,
+            notes=f"{listed(urls)}; {median(sizes) / 1e6:.0f} MB; curl runs "
+            f"{', '.join(f'{c:.1f}' for c in curls)} s (the server's time: "
+            f"{ref / first:.0%} of the scan); two at a time (curl --parallel-max 2, "
+            f"the scan does not): {parallel:.1f} s; before each scan: "
+            f"{'; '.join(loads)}",
+        )
+    )
     incs, curls, counted, loads = [], [], [], []
     for _ in range(ctx.repeat):
         rounds += 1
@@ -289,17 +345,28 @@ def one(ctx: Ctx, site: Any, backend: str, made: list[list[dict[str, str]]],
         seconds, size = curl(site, urls, ctx.work)
         curls.append(seconds)
         counted.append(size)
-        ctx.log(f"{backend} incremental scan {rounds}: {incs[-1].seconds:.2f} s after "
-                f"{EDITS} edits ({edited:.1f} s); curl {seconds:.2f} s; {loads[-1]}")
+        ctx.log(
+            f"{backend} incremental scan {rounds}: {incs[-1].seconds:.2f} s after "
+            f"{EDITS} edits ({edited:.1f} s); curl {seconds:.2f} s; {loads[-1]}"
+        )
     inc = median(p.seconds for p in incs)
-    ctx.add(row(AREA, f"transync scan wp:URL, incremental after {EDITS} edits",
-                runs=[p.seconds for p in incs], n=EDITS, unit="edited posts",
-                reference="curl, the same pages one after the other",
-                ref_seconds=median(curls), peak_rss_mb=peak(p.rss_mb for p in incs),
-                **common, target=f"≤ {INCREMENTAL_TARGET:g} s",
-                meets=inc <= INCREMENTAL_TARGET,
-                notes=f"{listed(urls)}; {median(counted) / 1e3:.0f} kB; {posts:,} posts "
-                      "in the database; edits through wp_update_post (php-cli); before each "
-                      f"scan: {'; '.join(loads)}"))
+    ctx.add(
+        row(
+            AREA,
+            f"transync scan wp:URL, incremental after {EDITS} edits",
+            runs=[p.seconds for p in incs],
+            n=EDITS,
+            unit="edited posts",
+            reference="curl, the same pages one after the other",
+            ref_seconds=median(curls),
+            peak_rss_mb=peak(p.rss_mb for p in incs),
+            **common,
+            target=f"≤ {INCREMENTAL_TARGET:g} s",
+            meets=inc <= INCREMENTAL_TARGET,
+            notes=f"{listed(urls)}; {median(counted) / 1e3:.0f} kB; {posts:,} posts "
+            "in the database; edits through wp_update_post (php-cli); before each "
+            f"scan: {'; '.join(loads)}",
+        )
+    )
     ctx.drop_db(url)
     return rounds

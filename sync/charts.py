@@ -90,39 +90,61 @@ def burndown_svg(
         shown = min(days, (end - today).days)
         return x(today + dt.timedelta(days=shown)), y(pending * (1 - shown / days))
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" role="img" aria-label="{_e(label)}" '
-             f'class="chart burndown">', f"<title>{_e(label)}</title>",
-             f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#ffffff" '
-             f'stroke="{LINE}"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{_e(label)}" '
+        f'class="chart burndown">',
+        f"<title>{_e(label)}</title>",
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#ffffff" '
+        f'stroke="{LINE}"/>',
+    ]
     for frac in (0.5, 1.0):
         gy = y(top_words * frac)
-        parts.append(f'<line x1="{left}" y1="{_num(gy)}" x2="{left + plot_w}" y2="{_num(gy)}" '
-                     f'stroke="{LINE}"/>')
-        parts.append(f'<text x="{left - 4}" y="{_num(gy + 4)}" text-anchor="end" fill="{MUTED}" '
-                     f'{FONT}>{_words(top_words * frac)}</text>')
-    parts.append(f'<text x="{left - 4}" y="{top + plot_h + 4}" text-anchor="end" '
-                 f'fill="{MUTED}" {FONT}>0</text>')
+        parts.append(
+            f'<line x1="{left}" y1="{_num(gy)}" x2="{left + plot_w}" y2="{_num(gy)}" '
+            f'stroke="{LINE}"/>'
+        )
+        parts.append(
+            f'<text x="{left - 4}" y="{_num(gy + 4)}" text-anchor="end" fill="{MUTED}" '
+            f"{FONT}>{_words(top_words * frac)}</text>"
+        )
+    parts.append(
+        f'<text x="{left - 4}" y="{top + plot_h + 4}" text-anchor="end" '
+        f'fill="{MUTED}" {FONT}>0</text>'
+    )
     if clear is not None and early is not None:
         fx, fy = fade(early)
         lx, ly = fade(late) if late is not None else (x(end), y(pending))
-        band = [(x(today), y(pending)), (fx, fy), (fx, y(0)) if fy < y(0) else (fx, fy),
-                (lx, y(0)), (lx, ly)]
+        band = [
+            (x(today), y(pending)),
+            (fx, fy),
+            (fx, y(0)) if fy < y(0) else (fx, fy),
+            (lx, y(0)),
+            (lx, ly),
+        ]
         points = " ".join(f"{_num(a)},{_num(b)}" for a, b in band)
-        parts.append(f'<polygon points="{points}" fill="{BAND}" stroke="none">'
-                     f"<title>{_e(range_label)}</title></polygon>")
+        parts.append(
+            f'<polygon points="{points}" fill="{BAND}" stroke="none">'
+            f"<title>{_e(range_label)}</title></polygon>"
+        )
     if history:
         points = " ".join(f"{_num(x(d))},{_num(y(w))}" for d, w in history)
-        parts.append(f'<polyline points="{points}" fill="none" stroke="{PAST}" '
-                     f'stroke-width="2"><title>{_e(label)}</title></polyline>')
+        parts.append(
+            f'<polyline points="{points}" fill="none" stroke="{PAST}" '
+            f'stroke-width="2"><title>{_e(label)}</title></polyline>'
+        )
     if clear is not None:
         cx, cy = fade(clear)
-        parts.append(f'<line x1="{_num(x(today))}" y1="{_num(y(pending))}" x2="{_num(cx)}" '
-                     f'y2="{_num(cy)}" stroke="{AHEAD}" stroke-width="2" '
-                     f'stroke-dasharray="5 3"><title>{_e(forecast_label)}</title></line>')
+        parts.append(
+            f'<line x1="{_num(x(today))}" y1="{_num(y(pending))}" x2="{_num(cx)}" '
+            f'y2="{_num(cy)}" stroke="{AHEAD}" stroke-width="2" '
+            f'stroke-dasharray="5 3"><title>{_e(forecast_label)}</title></line>'
+        )
     tx = x(today)
-    parts.append(f'<line x1="{_num(tx)}" y1="{top}" x2="{_num(tx)}" y2="{top + plot_h}" '
-                 f'stroke="{MUTED}" stroke-dasharray="2 2"/>')
+    parts.append(
+        f'<line x1="{_num(tx)}" y1="{top}" x2="{_num(tx)}" y2="{top + plot_h}" '
+        f'stroke="{MUTED}" stroke-dasharray="2 2"/>'
+    )
     ticks = [(start, "start"), (today, "middle")]
     if clear is not None and clear <= end and (clear - today).days * plot_w / span > 40:
         ticks.append((clear, "middle"))
@@ -134,8 +156,10 @@ def burndown_svg(
             continue
         shown.append(at)
         text = day.isoformat()[5:] + ("…" if day == end and cut else "")
-        parts.append(f'<text x="{_num(at)}" y="{height - 8}" text-anchor="{anchor}" '
-                     f'fill="{MUTED}" {FONT}>{_e(text)}</text>')
+        parts.append(
+            f'<text x="{_num(at)}" y="{height - 8}" text-anchor="{anchor}" '
+            f'fill="{MUTED}" {FONT}>{_e(text)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -157,38 +181,53 @@ def throughput_svg(
     peak = max([1, *(w for values in series.values() for w in values)])
     n = max(1, len(weeks))
     bar_w = plot_w / n
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" role="img" aria-label="{_e(label)}" '
-             f'class="chart throughput">', f"<title>{_e(label)}</title>"]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{_e(label)}" '
+        f'class="chart throughput">',
+        f"<title>{_e(label)}</title>",
+    ]
     for row, (name, values) in enumerate(series.items()):
         base = top + row_height * (row + 1) - 6
         colour = BARS[row % len(BARS)]
-        parts.append(f'<text x="{left - 6}" y="{base - 4}" text-anchor="end" fill="{INK}" '
-                     f'{FONT}>{_e(name)}</text>')
-        parts.append(f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" '
-                     f'stroke="{LINE}"/>')
+        parts.append(
+            f'<text x="{left - 6}" y="{base - 4}" text-anchor="end" fill="{INK}" '
+            f"{FONT}>{_e(name)}</text>"
+        )
+        parts.append(
+            f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="{LINE}"/>'
+        )
         for i, words in enumerate(values):
             if not words:
                 continue
             h = (row_height - 10) * words / peak
             tip = f"{name} · {weeks[i].isoformat() if i < len(weeks) else ''}: {words}"
-            parts.append(f'<rect x="{_num(left + i * bar_w + 1)}" y="{_num(base - h)}" '
-                         f'width="{_num(max(1.0, bar_w - 2))}" height="{_num(h)}" '
-                         f'fill="{colour}"><title>{_e(tip)} {_e(week_label)}</title></rect>')
-        parts.append(f'<text x="{left + plot_w + 6}" y="{base - 4}" fill="{MUTED}" {FONT}>'
-                     f"{_words(sum(values))}</text>")
+            parts.append(
+                f'<rect x="{_num(left + i * bar_w + 1)}" y="{_num(base - h)}" '
+                f'width="{_num(max(1.0, bar_w - 2))}" height="{_num(h)}" '
+                f'fill="{colour}"><title>{_e(tip)} {_e(week_label)}</title></rect>'
+            )
+        parts.append(
+            f'<text x="{left + plot_w + 6}" y="{base - 4}" fill="{MUTED}" {FONT}>'
+            f"{_words(sum(values))}</text>"
+        )
     if weeks:
         last = top + row_height * max(1, len(series)) + 12
-        parts.append(f'<text x="{left}" y="{last}" fill="{MUTED}" {FONT}>'
-                     f"{_e(weeks[0].isoformat()[5:])}</text>")
-        parts.append(f'<text x="{left + plot_w}" y="{last}" text-anchor="end" fill="{MUTED}" '
-                     f"{FONT}>{_e(weeks[-1].isoformat()[5:])}</text>")
+        parts.append(
+            f'<text x="{left}" y="{last}" fill="{MUTED}" {FONT}>'
+            f"{_e(weeks[0].isoformat()[5:])}</text>"
+        )
+        parts.append(
+            f'<text x="{left + plot_w}" y="{last}" text-anchor="end" fill="{MUTED}" '
+            f"{FONT}>{_e(weeks[-1].isoformat()[5:])}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def weekly(work: Sequence[tuple[str, dt.date, int]], *, today: dt.date, days: int
-           ) -> tuple[list[dt.date], dict[str, list[int]]]:
+def weekly(
+    work: Sequence[tuple[str, dt.date, int]], *, today: dt.date, days: int
+) -> tuple[list[dt.date], dict[str, list[int]]]:
     """(weeks, name → words per week) over the window: weeks start on Mondays.
 
     >>> weeks, series = weekly([("ayse", dt.date(2026, 3, 4), 500)], today=dt.date(2026, 3,

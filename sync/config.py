@@ -111,13 +111,16 @@ def parse_word_rates(text: str, languages: tuple[str, ...]) -> dict[str, Decimal
         except InvalidOperation:
             rate = Decimal(-1)
         if not rate.is_finite() or rate < 0:
-            raise ConfigError(f"TRANSYNC_WORD_RATE: {item!r} is not a price; write 0.08 or "
-                              "tr=0.08,ru=0.07")
+            raise ConfigError(
+                f"TRANSYNC_WORD_RATE: {item!r} is not a price; write 0.08 or tr=0.08,ru=0.07"
+            )
         if not sep:
             rates.update(dict.fromkeys(languages, rate))
         elif lang.strip() not in languages:
-            raise ConfigError(f"TRANSYNC_WORD_RATE names {lang.strip()}, which is not in "
-                              f"TRANSYNC_LANGUAGES={','.join(languages)}")
+            raise ConfigError(
+                f"TRANSYNC_WORD_RATE names {lang.strip()}, which is not in "
+                f"TRANSYNC_LANGUAGES={','.join(languages)}"
+            )
         else:
             rates[lang.strip()] = rate
     return rates
@@ -190,8 +193,17 @@ def load_settings(
             f"TRANSYNC_SOURCE_LANG={settings.source_lang} is not one of "
             f"TRANSYNC_LANGUAGES={','.join(settings.languages)}"
         )
-    if settings.four_eyes.strip().lower() not in ("", "1", "0", "true", "false", "yes", "no",
-                                                   "on", "off"):
+    if settings.four_eyes.strip().lower() not in (
+        "",
+        "1",
+        "0",
+        "true",
+        "false",
+        "yes",
+        "no",
+        "on",
+        "off",
+    ):
         raise ConfigError(f"TRANSYNC_FOUR_EYES={settings.four_eyes}: use true or false")
     if settings.history not in ("auto", "off"):
         raise ConfigError(f"TRANSYNC_HISTORY={settings.history}: use auto or off")
@@ -202,18 +214,23 @@ def load_settings(
             f"TRANSYNC_LANGUAGES={','.join(settings.languages)}"
         )
     if settings.smtp_url and not settings.smtp_url.startswith(
-            ("smtp://", "smtps://", "smtp+starttls://")):
-        raise ConfigError("TRANSYNC_SMTP_URL: use smtp://, smtps:// or smtp+starttls:// "
-                          "(user:password@host:port)")
+        ("smtp://", "smtps://", "smtp+starttls://")
+    ):
+        raise ConfigError(
+            "TRANSYNC_SMTP_URL: use smtp://, smtps:// or smtp+starttls:// (user:password@host:port)"
+        )
     if not 0 <= settings.digest_hour <= 23:
         raise ConfigError(f"TRANSYNC_DIGEST_HOUR={settings.digest_hour}: an hour from 0 to 23")
     if settings.webhook_timeout <= 0 or settings.notify_interval <= 0:
-        raise ConfigError("TRANSYNC_WEBHOOK_TIMEOUT and TRANSYNC_NOTIFY_INTERVAL must be "
-                          "positive numbers of seconds")
+        raise ConfigError(
+            "TRANSYNC_WEBHOOK_TIMEOUT and TRANSYNC_NOTIFY_INTERVAL must be "
+            "positive numbers of seconds"
+        )
     settings.word_rates  # noqa: B018 - a bad TRANSYNC_WORD_RATE is refused here, by name
     if not 1 <= settings.forecast_days <= 3650:
-        raise ConfigError(f"TRANSYNC_FORECAST_DAYS={settings.forecast_days}: a number of days "
-                          "from 1 to 3650")
+        raise ConfigError(
+            f"TRANSYNC_FORECAST_DAYS={settings.forecast_days}: a number of days from 1 to 3650"
+        )
     if settings.max_document_bytes < 1:
         raise ConfigError("TRANSYNC_MAX_DOCUMENT_BYTES must be a positive number of bytes")
     return settings

@@ -78,10 +78,15 @@ class InputError(TransyncError):
         hidden = self.problem_count - len(self.shown_problems)
         if hidden <= 0:
             return None
-        return nt_("… and %(hidden)s more problem (%(count)s in all); fix these and try again "
-                   "to see the rest",
-                   "… and %(hidden)s more problems (%(count)s in all); fix these and try again "
-                   "to see the rest", hidden, hidden=f"{hidden:,}", count=f"{self.problem_count:,}")
+        return nt_(
+            "… and %(hidden)s more problem (%(count)s in all); fix these and try again "
+            "to see the rest",
+            "… and %(hidden)s more problems (%(count)s in all); fix these and try again "
+            "to see the rest",
+            hidden,
+            hidden=f"{hidden:,}",
+            count=f"{self.problem_count:,}",
+        )
 
     def problem_lines(self) -> list[str]:
         """What a person reads: the shown problems, then how many more there are."""

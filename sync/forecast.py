@@ -100,10 +100,18 @@ class TaskForecast:
     at_risk: bool | None  # None: no due date, or nothing to judge by
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "post": self.post, "state": self.state, "words": self.words,
-                "cumulative_words": self.cumulative, "due": _iso(self.due),
-                "expected": _iso(self.expected), "early": _iso(self.early),
-                "late": _iso(self.late), "at_risk": self.at_risk}
+        return {
+            "id": self.id,
+            "post": self.post,
+            "state": self.state,
+            "words": self.words,
+            "cumulative_words": self.cumulative,
+            "due": _iso(self.due),
+            "expected": _iso(self.expected),
+            "early": _iso(self.early),
+            "late": _iso(self.late),
+            "at_risk": self.at_risk,
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,13 +141,19 @@ class LanguageForecast:
     def note(self) -> str | None:
         """The reason, in a sentence (a core message: the web shows it translated)."""
         if self.reason == "no_history":
-            return t_("no finished work in %(lang)s in the last %(days)d days by anyone still "
-                      "working in it: no pace to forecast from", lang=self.lang,
-                      days=self.window_days)
+            return t_(
+                "no finished work in %(lang)s in the last %(days)d days by anyone still "
+                "working in it: no pace to forecast from",
+                lang=self.lang,
+                days=self.window_days,
+            )
         if self.reason == "short_history":
-            return nt_("%(num)d day of history: too little to measure the spread, so no range",
-                       "%(num)d days of history: too little to measure the spread, so no range",
-                       self.history_days, num=self.history_days)
+            return nt_(
+                "%(num)d day of history: too little to measure the spread, so no range",
+                "%(num)d days of history: too little to measure the spread, so no range",
+                self.history_days,
+                num=self.history_days,
+            )
         return None
 
     @property
@@ -148,16 +162,24 @@ class LanguageForecast:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "lang": self.lang, "pending_words": self.pending_words,
-            "pending_tasks": self.pending_tasks, "history_days": self.history_days,
-            "words_done": self.words_done, "translators": list(self.translators),
+            "lang": self.lang,
+            "pending_words": self.pending_words,
+            "pending_tasks": self.pending_tasks,
+            "history_days": self.history_days,
+            "words_done": self.words_done,
+            "translators": list(self.translators),
             "words_per_day": None if self.rate is None else round(self.rate, 1),
-            "words_per_weekday": None if self.weekday_rates is None else [
-                round(r, 1) for r in self.weekday_rates],
+            "words_per_weekday": None
+            if self.weekday_rates is None
+            else [round(r, 1) for r in self.weekday_rates],
             "spread": None if self.spread is None else round(self.spread, 1),
-            "block_days": self.block_days, "blocks": self.blocks,
-            "clear": _iso(self.clear), "early": _iso(self.early), "late": _iso(self.late),
-            "reason": self.reason, "note": self.note,
+            "block_days": self.block_days,
+            "blocks": self.blocks,
+            "clear": _iso(self.clear),
+            "early": _iso(self.early),
+            "late": _iso(self.late),
+            "reason": self.reason,
+            "note": self.note,
             "tasks": [t.as_dict() for t in self.tasks],
         }
 
@@ -174,11 +196,13 @@ def work_order(tasks: Iterable[OpenTask]) -> list[OpenTask]:
     claim order: priority, earliest due (none last), oldest, lowest id."""
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     tasks = list(tasks)
-    claimed = sorted((t for t in tasks if t.state == "claimed"),
-                     key=lambda t: (t.claimed_at or far, t.id))
-    queued = sorted((t for t in tasks if t.state == "queued"),
-                    key=lambda t: (-t.priority, t.due is None, t.due or dt.date.min,
-                                   t.created_at or far, t.id))
+    claimed = sorted(
+        (t for t in tasks if t.state == "claimed"), key=lambda t: (t.claimed_at or far, t.id)
+    )
+    queued = sorted(
+        (t for t in tasks if t.state == "queued"),
+        key=lambda t: (-t.priority, t.due is None, t.due or dt.date.min, t.created_at or far, t.id),
+    )
     return [*claimed, *queued]
 
 
@@ -229,8 +253,15 @@ class Curves:
     because the rate itself was measured from only k blocks. Kept non-decreasing (work done
     is never undone), and computed as far as the slowest end needs."""
 
-    def __init__(self, today: dt.date, rates: Sequence[float], spread: float | None,
-                 block: int, blocks: int, need: int) -> None:
+    def __init__(
+        self,
+        today: dt.date,
+        rates: Sequence[float],
+        spread: float | None,
+        block: int,
+        blocks: int,
+        need: int,
+    ) -> None:
         self.today = today
         self.point = [0.0]
         self.fast: list[float] | None = None if spread is None else [0.0]
@@ -287,8 +318,13 @@ def forecast_language(
     mine = [w for w in work if w.lang == lang and first <= w.day <= today and counted(w, active)]
     ordered = work_order(t for t in tasks if t.lang == lang and t.state in ("queued", "claimed"))
     pending = sum(t.words for t in ordered)
-    measured = list(zip((first + dt.timedelta(days=i) for i in range(days)),
-                        daily_words(mine, today, days), strict=True))
+    measured = list(
+        zip(
+            (first + dt.timedelta(days=i) for i in range(days)),
+            daily_words(mine, today, days),
+            strict=True,
+        )
+    )
     if busy is not None:
         keep = set(busy) | {w.day for w in mine}
         measured = [(day, n) for day, n in measured if day in keep]
@@ -297,25 +333,49 @@ def forecast_language(
     who = tuple(sorted({w.translator for w in mine if w.translator}))
     block = BLOCK_DAYS if len(daily) >= 2 * BLOCK_DAYS else 1
     sums = block_sums(daily, block)
-    common = dict(lang=lang, today=today, pending_words=pending, pending_tasks=len(ordered),
-                  window_days=window_days, history_days=len(daily), words_done=total,
-                  translators=who, block_days=block, blocks=len(sums))
+    common = dict(
+        lang=lang,
+        today=today,
+        pending_words=pending,
+        pending_tasks=len(ordered),
+        window_days=window_days,
+        history_days=len(daily),
+        words_done=total,
+        translators=who,
+        block_days=block,
+        blocks=len(sums),
+    )
     if total == 0:
         return LanguageForecast(
-            **common, rate=None, weekday_rates=None, spread=None, clear=None, early=None,
-            late=None, reason="no_history",
-            tasks=[_task(t, c, today, None, None, None) for t, c in _cumulative(ordered)])
+            **common,
+            rate=None,
+            weekday_rates=None,
+            spread=None,
+            clear=None,
+            early=None,
+            late=None,
+            reason="no_history",
+            tasks=[_task(t, c, today, None, None, None) for t, c in _cumulative(ordered)],
+        )
     rate = total / len(daily)
     rates = weekday_rates(measured, rate)
     spread = statistics.stdev(sums) if len(sums) >= 2 else None
     curves = Curves(today, rates, spread, block, len(sums), pending)
-    out = [_task(t, c, today, curves.date(c, 0), curves.date(c, 1), curves.date(c, -1))
-           for t, c in _cumulative(ordered)]
+    out = [
+        _task(t, c, today, curves.date(c, 0), curves.date(c, 1), curves.date(c, -1))
+        for t, c in _cumulative(ordered)
+    ]
     return LanguageForecast(
-        **common, rate=rate, weekday_rates=tuple(rates), spread=spread,
-        clear=curves.date(pending, 0), early=curves.date(pending, 1),
-        late=curves.date(pending, -1), reason=None if spread is not None else "short_history",
-        tasks=out)
+        **common,
+        rate=rate,
+        weekday_rates=tuple(rates),
+        spread=spread,
+        clear=curves.date(pending, 0),
+        early=curves.date(pending, 1),
+        late=curves.date(pending, -1),
+        reason=None if spread is not None else "short_history",
+        tasks=out,
+    )
 
 
 def _cumulative(tasks: Sequence[OpenTask]) -> Iterable[tuple[OpenTask, int]]:
@@ -325,8 +385,14 @@ def _cumulative(tasks: Sequence[OpenTask]) -> Iterable[tuple[OpenTask, int]]:
         yield t, total
 
 
-def _task(t: OpenTask, cumulative: int, today: dt.date, expected: dt.date | None,
-          early: dt.date | None, late: dt.date | None) -> TaskForecast:
+def _task(
+    t: OpenTask,
+    cumulative: int,
+    today: dt.date,
+    expected: dt.date | None,
+    early: dt.date | None,
+    late: dt.date | None,
+) -> TaskForecast:
     if t.due is None:
         risk = None
     elif t.due < today:
@@ -335,9 +401,18 @@ def _task(t: OpenTask, cumulative: int, today: dt.date, expected: dt.date | None
         risk = None
     else:
         risk = expected > t.due
-    return TaskForecast(id=t.id, post=t.post, state=t.state, words=t.words,
-                        cumulative=cumulative, due=t.due, expected=expected, early=early,
-                        late=late, at_risk=risk)
+    return TaskForecast(
+        id=t.id,
+        post=t.post,
+        state=t.state,
+        words=t.words,
+        cumulative=cumulative,
+        due=t.due,
+        expected=expected,
+        early=early,
+        late=late,
+        at_risk=risk,
+    )
 
 
 # -- throughput and durations ----------------------------------------------------------------
@@ -356,8 +431,7 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-def throughput(work: Iterable[Work], *, today: dt.date, window_days: int
-               ) -> dict[str, Any]:
+def throughput(work: Iterable[Work], *, today: dt.date, window_days: int) -> dict[str, Any]:
     """Words per day per translator and per language over the window, counting only the days
     each did work (a translator's days off do not lower their pace)."""
     first = today - dt.timedelta(days=window_days - 1)
@@ -367,27 +441,38 @@ def throughput(work: Iterable[Work], *, today: dt.date, window_days: int
         if not first <= w.day <= today:
             continue
         for table, key in ((by_person, w.translator or "?"), (by_lang, w.lang)):
-            entry = table.setdefault(key, {"words": 0, "days": set(), "tasks": 0,
-                                           "langs": defaultdict(int)})
+            entry = table.setdefault(
+                key, {"words": 0, "days": set(), "tasks": 0, "langs": defaultdict(int)}
+            )
             entry["words"] += w.words
             entry["days"].add(w.day)
             entry["tasks"] += 1
             entry["langs"][w.lang if table is by_person else (w.translator or "?")] += w.words
 
     def rows(table: dict[str, dict[str, Any]], inner: str) -> list[dict[str, Any]]:
-        return [{"name": key, "words": e["words"], "tasks": e["tasks"],
-                 "days_worked": len(e["days"]),
-                 "words_per_day": round(e["words"] / len(e["days"]), 1),
-                 inner: dict(sorted(e["langs"].items()))}
-                for key, e in sorted(table.items())]
+        return [
+            {
+                "name": key,
+                "words": e["words"],
+                "tasks": e["tasks"],
+                "days_worked": len(e["days"]),
+                "words_per_day": round(e["words"] / len(e["days"]), 1),
+                inner: dict(sorted(e["langs"].items())),
+            }
+            for key, e in sorted(table.items())
+        ]
 
-    return {"window_days": window_days, "since": first.isoformat(),
-            "translators": rows(by_person, "langs"),
-            "languages": [{**r, "lang": r.pop("name")} for r in rows(by_lang, "translators")]}
+    return {
+        "window_days": window_days,
+        "since": first.isoformat(),
+        "translators": rows(by_person, "langs"),
+        "languages": [{**r, "lang": r.pop("name")} for r in rows(by_lang, "translators")],
+    }
 
 
-def durations(finished: Iterable[Finished], *, today: dt.date, window_days: int
-              ) -> dict[str, dict[str, Any]]:
+def durations(
+    finished: Iterable[Finished], *, today: dt.date, window_days: int
+) -> dict[str, dict[str, Any]]:
     """Per language, in hours: from queued to claimed and from claimed to done, median and
     90th percentile, over the tasks done in the window."""
     first = today - dt.timedelta(days=window_days - 1)
@@ -402,12 +487,20 @@ def durations(finished: Iterable[Finished], *, today: dt.date, window_days: int
     def hours(value: float | None) -> float | None:
         return None if value is None else round(value, 1)
 
-    return {lang: {"tasks": len(works[lang]),
-                   "queued_to_claimed": {"median": hours(percentile(waits[lang], 50)),
-                                         "p90": hours(percentile(waits[lang], 90))},
-                   "claimed_to_done": {"median": hours(percentile(works[lang], 50)),
-                                       "p90": hours(percentile(works[lang], 90))}}
-            for lang in sorted(works)}
+    return {
+        lang: {
+            "tasks": len(works[lang]),
+            "queued_to_claimed": {
+                "median": hours(percentile(waits[lang], 50)),
+                "p90": hours(percentile(waits[lang], 90)),
+            },
+            "claimed_to_done": {
+                "median": hours(percentile(works[lang], 50)),
+                "p90": hours(percentile(works[lang], 90)),
+            },
+        }
+        for lang in sorted(works)
+    }
 
 
 def busy_days(spans: Iterable[Span], lang: str, *, today: dt.date, days: int) -> set[dt.date]:
@@ -430,8 +523,9 @@ def busy_days(spans: Iterable[Span], lang: str, *, today: dt.date, days: int) ->
     return out
 
 
-def pending_history(spans: Iterable[Span], lang: str, *, today: dt.date, days: int
-                    ) -> list[tuple[dt.date, int]]:
+def pending_history(
+    spans: Iterable[Span], lang: str, *, today: dt.date, days: int
+) -> list[tuple[dt.date, int]]:
     """The words pending at the end of each of the ``days`` days up to today (today: now)."""
     first = today - dt.timedelta(days=days - 1)
     delta = [0] * (days + 1)

@@ -69,29 +69,48 @@ class FrontMatterLoader(_SafeLoader):
 #: PyYAML's commonest problems (libyaml's words, then the pure-Python loader's), as messages
 #: a page shows in the reader's language.
 _YAML_PROBLEMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (re.compile(r"mapping values are not allowed in this context\Z"),
-     lambda m: t_("mapping values are not allowed in this context")),
-    (re.compile(r"mapping values are not allowed here\Z"),
-     lambda m: t_("mapping values are not allowed here")),
-    (re.compile(r"found unexpected end of stream\Z"),
-     lambda m: t_("found unexpected end of stream")),
-    (re.compile(r"found character that cannot start any token\Z"),
-     lambda m: t_("found character that cannot start any token")),
-    (re.compile(r"found character (.+) that cannot start any token\Z"),
-     lambda m: t_("found character %(char)s that cannot start any token", char=m[1])),
-    (re.compile(r"found unknown escape character\Z"),
-     lambda m: t_("found unknown escape character")),
-    (re.compile(r"found unknown escape character (.+)\Z"),
-     lambda m: t_("found unknown escape character %(char)s", char=m[1])),
+    (
+        re.compile(r"mapping values are not allowed in this context\Z"),
+        lambda m: t_("mapping values are not allowed in this context"),
+    ),
+    (
+        re.compile(r"mapping values are not allowed here\Z"),
+        lambda m: t_("mapping values are not allowed here"),
+    ),
+    (
+        re.compile(r"found unexpected end of stream\Z"),
+        lambda m: t_("found unexpected end of stream"),
+    ),
+    (
+        re.compile(r"found character that cannot start any token\Z"),
+        lambda m: t_("found character that cannot start any token"),
+    ),
+    (
+        re.compile(r"found character (.+) that cannot start any token\Z"),
+        lambda m: t_("found character %(char)s that cannot start any token", char=m[1]),
+    ),
+    (
+        re.compile(r"found unknown escape character\Z"),
+        lambda m: t_("found unknown escape character"),
+    ),
+    (
+        re.compile(r"found unknown escape character (.+)\Z"),
+        lambda m: t_("found unknown escape character %(char)s", char=m[1]),
+    ),
     (re.compile(r"did not find expected key\Z"), lambda m: t_("did not find expected key")),
-    (re.compile(r"did not find expected (.+)\Z"),
-     lambda m: t_("did not find expected %(expected)s", expected=m[1])),
-    (re.compile(r"could not find expected ':'\Z"),
-     lambda m: t_("could not find expected ':'")),
-    (re.compile(r"expected (.+), but found (.+)\Z"),
-     lambda m: t_("expected %(expected)s, but found %(found)s", expected=m[1], found=m[2])),
-    (re.compile(r"expected (.+), but got (.+)\Z"),
-     lambda m: t_("expected %(expected)s, but got %(found)s", expected=m[1], found=m[2])),
+    (
+        re.compile(r"did not find expected (.+)\Z"),
+        lambda m: t_("did not find expected %(expected)s", expected=m[1]),
+    ),
+    (re.compile(r"could not find expected ':'\Z"), lambda m: t_("could not find expected ':'")),
+    (
+        re.compile(r"expected (.+), but found (.+)\Z"),
+        lambda m: t_("expected %(expected)s, but found %(found)s", expected=m[1], found=m[2]),
+    ),
+    (
+        re.compile(r"expected (.+), but got (.+)\Z"),
+        lambda m: t_("expected %(expected)s, but got %(found)s", expected=m[1], found=m[2]),
+    ),
 )
 
 
@@ -115,8 +134,11 @@ def load_yaml(text: str, *, origin: str, first_line: int = 1) -> Any:
         # a value the constructor cannot build (an explicit !!timestamp that is no date,
         # nesting too deep): not a YAMLError, but still this file's front matter
         raise FrontMatterError(
-            t_("front matter has a value that cannot be read (%(error)s); fix the YAML between "
-               "the --- lines", error=f"{type(exc).__name__}: {exc}"),
+            t_(
+                "front matter has a value that cannot be read (%(error)s); fix the YAML between "
+                "the --- lines",
+                error=f"{type(exc).__name__}: {exc}",
+            ),
             path=origin,
             line=first_line,
         ) from exc
@@ -124,12 +146,16 @@ def load_yaml(text: str, *, origin: str, first_line: int = 1) -> Any:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = first_line + mark.line if mark is not None else first_line
         if isinstance(exc, AliasRefused):
-            message = t_("YAML anchors and aliases (&name, *name) are not allowed in front "
-                         "matter; write the values out")
+            message = t_(
+                "YAML anchors and aliases (&name, *name) are not allowed in front "
+                "matter; write the values out"
+            )
         else:
             problem = _yaml_problem(getattr(exc, "problem", None) or str(exc))
-            message = t_("front matter is not valid YAML: %(problem)s; fix the YAML between the "
-                         "--- lines", problem=problem)
+            message = t_(
+                "front matter is not valid YAML: %(problem)s; fix the YAML between the --- lines",
+                problem=problem,
+            )
         raise FrontMatterError(message, path=origin, line=line) from exc
 
 
@@ -154,8 +180,10 @@ def _load_toml(text: str, *, origin: str, first_line: int, end_line: int) -> dic
         found = _TOML_LINE.search(str(exc))
         line = first_line + int(found.group(1)) - 1 if found else end_line
         raise FrontMatterError(
-            t_("front matter is not valid TOML: %(problem)s; fix the TOML between the +++ lines",
-               problem=str(exc)),
+            t_(
+                "front matter is not valid TOML: %(problem)s; fix the TOML between the +++ lines",
+                problem=str(exc),
+            ),
             path=origin,
             line=line,
         ) from exc
@@ -176,8 +204,12 @@ def parse_document(raw: bytes, *, origin: str) -> tuple[dict[str, Any], str, int
         close = next(i for i in range(1, len(lines)) if lines[i].rstrip() == opener)
     except StopIteration:
         raise FrontMatterError(
-            t_("%(format)s front matter opened with %(delimiter)s is never closed; add a line "
-               "with %(delimiter)s after it", format=_DELIMITERS[opener], delimiter=opener),
+            t_(
+                "%(format)s front matter opened with %(delimiter)s is never closed; add a line "
+                "with %(delimiter)s after it",
+                format=_DELIMITERS[opener],
+                delimiter=opener,
+            ),
             path=origin,
             line=1,
         ) from None
@@ -191,8 +223,10 @@ def parse_document(raw: bytes, *, origin: str) -> tuple[dict[str, Any], str, int
         data = {}
     if not isinstance(data, dict):
         raise FrontMatterError(
-            t_("front matter must be a mapping of keys to values, found %(found)s",
-               found=type(data).__name__),
+            t_(
+                "front matter must be a mapping of keys to values, found %(found)s",
+                found=type(data).__name__,
+            ),
             path=origin,
             line=2,
         )
@@ -228,8 +262,13 @@ def parse_date(value: object, *, field: str = "date") -> datetime | None:
             found = None
     if found is None:
         shown = value if isinstance(value, str) else type(value).__name__
-        raise ValueError(t_("%(field)s %(value)s is not a date: write it as 2024-03-01 or "
-                            "2024-03-01T10:00:00Z", field=field, value=repr(shown)))
+        raise ValueError(
+            t_(
+                "%(field)s %(value)s is not a date: write it as 2024-03-01 or 2024-03-01T10:00:00Z",
+                field=field,
+                value=repr(shown),
+            )
+        )
     return found
 
 

@@ -49,8 +49,18 @@ logger = logging.getLogger(__name__)
 Pair = tuple[str, str]
 
 # Settings that would change git's output, pinned whatever the user's configuration says.
-_CONFIG = ("-c", "core.quotepath=off", "-c", "color.ui=never", "-c", "log.showSignature=false",
-           "-c", "log.showRoot=true", "-c", "diff.noprefix=false")
+_CONFIG = (
+    "-c",
+    "core.quotepath=off",
+    "-c",
+    "color.ui=never",
+    "-c",
+    "log.showSignature=false",
+    "-c",
+    "log.showRoot=true",
+    "-c",
+    "diff.noprefix=false",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,10 +135,10 @@ class _Log:
                 raise SourceError("git log printed a change before any commit")
             parents = len(token) - len(token.lstrip(b":"))
             fields = token[parents:].split(b" ")
-            blobs = [b.decode("ascii") for b in fields[parents + 1:2 * parents + 2]]
+            blobs = [b.decode("ascii") for b in fields[parents + 1 : 2 * parents + 2]]
             status = fields[-1][:1]
             count = parents + 1 if parents > 1 else (2 if status in (b"R", b"C") else 1)
-            paths = [os.fsdecode(p) for p in tokens[i:i + count]]
+            paths = [os.fsdecode(p) for p in tokens[i : i + count]]
             i += count
             new_blob = blobs[-1]
             if parents == 1 and status == b"R":
@@ -185,8 +195,16 @@ class _SourceLine:
 class GitHistory:
     """The git history of one content tree, read as of the HEAD it had when opened."""
 
-    def __init__(self, root: Path, *, top: Path, prefix: str, head: str,
-                 shallow: frozenset[str], git: str = "git") -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        top: Path,
+        prefix: str,
+        head: str,
+        shallow: frozenset[str],
+        git: str = "git",
+    ) -> None:
         self.root = root
         self.top = top
         self.prefix = prefix
@@ -216,8 +234,19 @@ class GitHistory:
     def probe(cls, root: Path, *, git: str = "git") -> tuple[GitHistory | None, str]:
         """The history or None, and a sentence saying which and why. Never raises for a
         missing git or a folder git will not read."""
-        argv = [git, "-C", str(root), "rev-parse", "--show-toplevel", "--show-prefix",
-                "--git-path", "shallow", "--verify", "-q", "HEAD^{commit}"]
+        argv = [
+            git,
+            "-C",
+            str(root),
+            "rev-parse",
+            "--show-toplevel",
+            "--show-prefix",
+            "--git-path",
+            "shallow",
+            "--verify",
+            "-q",
+            "HEAD^{commit}",
+        ]
         try:
             done = subprocess.run(argv, capture_output=True, stdin=subprocess.DEVNULL, env=_env())
         except OSError as exc:
@@ -240,8 +269,7 @@ class GitHistory:
             shallow = frozenset()
         except OSError as exc:
             return None, f"cannot read {shallow_path}: {exc.strerror or exc}"
-        history = cls(Path(root), top=Path(top), prefix=prefix, head=head, shallow=shallow,
-                      git=git)
+        history = cls(Path(root), top=Path(top), prefix=prefix, head=head, shallow=shallow, git=git)
         what = "a shallow clone" if shallow else "a repository"
         return history, f"{root} is in {what} at {top}, HEAD {head[:12]}"
 
@@ -262,9 +290,15 @@ class GitHistory:
             if translation in changed:
                 if log.commits:
                     out[pair] = Evidence(
-                        uncommitted=True, translation_commit=None, translation_time=None,
-                        source_blob=None, source_commit=None, next_source_commit=None,
-                        next_source_time=None, source_dirty=source_dirty)
+                        uncommitted=True,
+                        translation_commit=None,
+                        translation_time=None,
+                        source_blob=None,
+                        source_commit=None,
+                        next_source_commit=None,
+                        next_source_time=None,
+                        source_dirty=source_dirty,
+                    )
                 continue
             blob = tree.get(translation)
             if blob is None:
@@ -275,9 +309,15 @@ class GitHistory:
             committed.append((pair, source, step, source_dirty))
 
         lines = {source: self._source_line(log, tree, source) for _, source, _, _ in committed}
-        texts = self._read(list(dict.fromkeys(
-            (log.commits[step.at], path)
-            for _, source, step, _ in committed for path in lines[source].paths)))
+        texts = self._read(
+            list(
+                dict.fromkeys(
+                    (log.commits[step.at], path)
+                    for _, source, step, _ in committed
+                    for path in lines[source].paths
+                )
+            )
+        )
         for pair, source, step, source_dirty in committed:
             commit = log.commits[step.at]
             line = lines[source]
@@ -286,18 +326,22 @@ class GitHistory:
             source_step = None
             if then is not None:
                 oid, source_blob = texts[(commit, then)]
-                source_at = then[len(self.prefix):]
+                source_at = then[len(self.prefix) :]
                 source_step = log.last_change(then, oid, after=step.at - 1)
                 if source_step is not None and source_step.at in log.boundary:
                     source_step = None
             following = _following(log, line, source_step, step)
             out[pair] = Evidence(
-                uncommitted=False, translation_commit=commit, translation_time=log.when(step.at),
-                source_blob=source_blob, source_path=source_at,
+                uncommitted=False,
+                translation_commit=commit,
+                translation_time=log.when(step.at),
+                source_blob=source_blob,
+                source_path=source_at,
                 source_commit=log.commits[source_step.at] if source_step else None,
                 next_source_commit=log.commits[following] if following is not None else None,
                 next_source_time=log.when(following) if following is not None else None,
-                source_dirty=source_dirty)
+                source_dirty=source_dirty,
+            )
         return out
 
     def deleted(self, paths: Sequence[str]) -> set[str]:
@@ -317,27 +361,49 @@ class GitHistory:
     def _git(self, *args: str, input: bytes | None = None) -> bytes:
         argv = [self.git, "-C", str(self.root), *_CONFIG, *args]
         try:
-            done = subprocess.run(argv, input=input, capture_output=True, env=_env(),
-                                  stdin=None if input is not None else subprocess.DEVNULL)
+            done = subprocess.run(
+                argv,
+                input=input,
+                capture_output=True,
+                env=_env(),
+                stdin=None if input is not None else subprocess.DEVNULL,
+            )
         except OSError as exc:
-            raise SourceError(f"git is not available ({self.git}: {exc.strerror or exc})",
-                              root=str(self.root)) from exc
+            raise SourceError(
+                f"git is not available ({self.git}: {exc.strerror or exc})", root=str(self.root)
+            ) from exc
         if done.returncode != 0:
-            raise SourceError(f"git {args[0]} failed in {self.root}: "
-                              f"{_message(done.stderr) or f'exit status {done.returncode}'}",
-                              root=str(self.root), command=args[0])
+            raise SourceError(
+                f"git {args[0]} failed in {self.root}: "
+                f"{_message(done.stderr) or f'exit status {done.returncode}'}",
+                root=str(self.root),
+                command=args[0],
+            )
         return done.stdout
 
     def _history(self) -> tuple[_Log, dict[str, str]]:
         """The parsed log and HEAD's blob for each file of the tree, read once per instance."""
         if self._parsed is None:
-            data = self._git("log", "-z", "--raw", "--no-abbrev", "-M", "-c",
-                             "--combined-all-paths", "--topo-order", "--no-color",
-                             "--format=%H %ct", self.head, "--", ".")
+            data = self._git(
+                "log",
+                "-z",
+                "--raw",
+                "--no-abbrev",
+                "-M",
+                "-c",
+                "--combined-all-paths",
+                "--topo-order",
+                "--no-color",
+                "--format=%H %ct",
+                self.head,
+                "--",
+                ".",
+            )
             log = _Log.parse(data, self.shallow)
             tree: dict[str, str] = {}
-            for entry in self._git("ls-tree", "-r", "-z", "--full-name", self.head,
-                                   "--", ".").split(b"\0"):
+            for entry in self._git(
+                "ls-tree", "-r", "-z", "--full-name", self.head, "--", "."
+            ).split(b"\0"):
                 meta, _, path = entry.partition(b"\t")
                 kind = meta.split(b" ")
                 if len(kind) == 3 and kind[1] == b"blob":
@@ -347,8 +413,9 @@ class GitHistory:
 
     def _status(self) -> set[str]:
         """Repository paths under the tree with uncommitted changes, untracked ones included."""
-        data = self._git("status", "--porcelain=v1", "-z", "--untracked-files=all",
-                         "--no-renames", "--", ".")
+        data = self._git(
+            "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", "."
+        )
         return {os.fsdecode(entry[3:]) for entry in data.split(b"\0") if len(entry) > 3}
 
     def _source_line(self, log: _Log, tree: dict[str, str], source: str) -> _SourceLine:
@@ -388,15 +455,17 @@ class GitHistory:
                 pos = start + int(size) + 1
                 if kind == b"blob":
                     key = oid.decode("ascii")
-                    found[request] = (key, contents.setdefault(key, data[start:pos - 1]))
+                    found[request] = (key, contents.setdefault(key, data[start : pos - 1]))
         except ValueError as exc:
-            raise SourceError(f"git cat-file printed something unexpected at byte {pos}",
-                              root=str(self.root)) from exc
+            raise SourceError(
+                f"git cat-file printed something unexpected at byte {pos}", root=str(self.root)
+            ) from exc
         return found
 
 
-def _following(log: _Log, line: _SourceLine, source_step: _Step | None,
-               translation: _Step) -> int | None:
+def _following(
+    log: _Log, line: _SourceLine, source_step: _Step | None, translation: _Step
+) -> int | None:
     """The index of the first source change after the version the translation was made from:
     the change after `source_step` on the source's history from HEAD, or else the oldest one
     committed after the translation."""
@@ -413,8 +482,9 @@ def _null(oid: str) -> bool:
 
 def _message(stderr: bytes) -> str:
     """git's complaint in one line: the last `fatal:`/`error:` line, or the last line."""
-    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()
-             if line.strip()]
+    lines = [
+        line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()
+    ]
     for line in reversed(lines):
         if line.startswith(("fatal:", "error:")):
             return line

@@ -41,9 +41,15 @@ class Text(str):
     params: Mapping[str, Any]
     cli: str | None
 
-    def __new__(cls, msgid: str, params: Mapping[str, Any] | None = None, *,
-                plural: str | None = None, n: int | None = None,
-                cli: str | None = None) -> Text:
+    def __new__(
+        cls,
+        msgid: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        plural: str | None = None,
+        n: int | None = None,
+        cli: str | None = None,
+    ) -> Text:
         params = dict(params or {})
         form = plural if plural is not None and n != 1 else msgid
         english = form % params if params else form
@@ -63,8 +69,9 @@ class Text(str):
         return form % self.params if self.params else form
 
 
-def _text(msgid: str, params: Mapping[str, Any], plural: str | None, n: int | None,
-          cli: str | None) -> Text:
+def _text(
+    msgid: str, params: Mapping[str, Any], plural: str | None, n: int | None, cli: str | None
+) -> Text:
     return Text(msgid, params, plural=plural, n=n, cli=cli)
 
 
@@ -73,14 +80,14 @@ def t_(msgid: str, /, *, cli: str | None = None, **params: Any) -> Text:
     return Text(msgid, params, cli=cli)
 
 
-def nt_(singular: str, plural: str, n: int, /, *, cli: str | None = None,
-        **params: Any) -> Text:
+def nt_(singular: str, plural: str, n: int, /, *, cli: str | None = None, **params: Any) -> Text:
     """A message that counts: ``nt_("%(num)d file", "%(num)d files", n, num=n)``."""
     return Text(singular, params, plural=plural, n=n, cli=cli)
 
 
-def localize(value: Any, gettext: Callable[[str], str],
-             ngettext: Callable[[str, str, int], str]) -> Any:
+def localize(
+    value: Any, gettext: Callable[[str], str], ngettext: Callable[[str, str, int], str]
+) -> Any:
     """A Text in the language of `gettext` (its parameters too, when they are Texts), without
     the command-line hint; anything else as it is.
 
@@ -103,10 +110,20 @@ def localize(value: Any, gettext: Callable[[str], str],
 
 #: The error classes of sync.errors: each, and a class deriving from one of them (or from a
 #: class so derived in the same file), has its docstring's first line as its default message.
-ERROR_BASES = frozenset({
-    "TransyncError", "ConfigError", "InputError", "FrontMatterError", "SubmissionError",
-    "CatalogError", "SourceError", "NotFound", "PermissionDenied", "ConflictError",
-})
+ERROR_BASES = frozenset(
+    {
+        "TransyncError",
+        "ConfigError",
+        "InputError",
+        "FrontMatterError",
+        "SubmissionError",
+        "CatalogError",
+        "SourceError",
+        "NotFound",
+        "PermissionDenied",
+        "ConflictError",
+    }
+)
 
 
 def default_message(doc: str | None) -> str:
@@ -114,8 +131,9 @@ def default_message(doc: str | None) -> str:
     return (doc or "").strip().splitlines()[0] if (doc or "").strip() else ""
 
 
-def extract(fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Any,
-            options: Mapping[str, Any]) -> Iterator[tuple[int, str, Any, list[str]]]:
+def extract(
+    fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Any, options: Mapping[str, Any]
+) -> Iterator[tuple[int, str, Any, list[str]]]:
     """A babel extractor for the core's modules: what babel's Python extractor finds
     (``t_``, ``nt_``), and each error class's default message (its docstring's first line),
     which :class:`sync.errors.TransyncError` shows as a :class:`Text`."""
@@ -134,10 +152,10 @@ def extract(fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Any,
         if not isinstance(node, ast.ClassDef):
             continue
         if node.name not in ERROR_BASES and not any(
-                isinstance(b, ast.Name) and b.id in errors for b in node.bases):
+            isinstance(b, ast.Name) and b.id in errors for b in node.bases
+        ):
             continue
         errors.add(node.name)
         message = default_message(ast.get_docstring(node))
         if message:
             yield node.lineno, "", message, [f"the default message of {node.name}"]
-

@@ -47,16 +47,21 @@ class LastAdmin(ConflictError):
 def role_text(role: str) -> str:
     """A role as a message names it: the role itself in English, its name in the reader's
     language on a page."""
-    return {"admin": t_("admin"), "editor": t_("editor"),
-            "translator": t_("translator")}.get(role, role)
+    return {"admin": t_("admin"), "editor": t_("editor"), "translator": t_("translator")}.get(
+        role, role
+    )
 
 
 def check_langs(settings: Settings, langs: Sequence[str]) -> list[str]:
     bad = [lang for lang in langs if lang not in settings.languages]
     if bad:
-        raise InputError(t_("language %(langs)s is not configured "
-                            "(TRANSYNC_LANGUAGES=%(configured)s)", langs=", ".join(bad),
-                            configured=",".join(settings.languages)))
+        raise InputError(
+            t_(
+                "language %(langs)s is not configured (TRANSYNC_LANGUAGES=%(configured)s)",
+                langs=", ".join(bad),
+                configured=",".join(settings.languages),
+            )
+        )
     return list(dict.fromkeys(langs))
 
 
@@ -68,8 +73,11 @@ def get_user(session: Session, name: str) -> User:
     user = find_user(session, name)
     if user is None or not user.active:
         raise NotFound(
-            t_("no translator or user named %(name)s", name=repr(name),
-               cli=f"add one with `transync translators add {name} --langs tr`"),
+            t_(
+                "no translator or user named %(name)s",
+                name=repr(name),
+                cli=f"add one with `transync translators add {name} --langs tr`",
+            ),
             user=name,
         )
     return user
@@ -77,9 +85,13 @@ def get_user(session: Session, name: str) -> User:
 
 def check_name(name: str) -> str:
     if not NAME.match(name):
-        raise InputError(t_(
-            "user name %(name)s: use 1-64 letters, digits, '.', '_' or '-', starting with a "
-            "letter or digit", name=repr(name)))
+        raise InputError(
+            t_(
+                "user name %(name)s: use 1-64 letters, digits, '.', '_' or '-', starting with a "
+                "letter or digit",
+                name=repr(name),
+            )
+        )
     return name
 
 
@@ -109,8 +121,9 @@ def check_ui_lang(lang: str) -> str | None:
 
 def check_role(role: str) -> str:
     if role not in ROLES:
-        raise InputError(t_("role %(role)s: use one of %(roles)s", role=repr(role),
-                            roles=", ".join(ROLES)))
+        raise InputError(
+            t_("role %(role)s: use one of %(roles)s", role=repr(role), roles=", ".join(ROLES))
+        )
     return role
 
 
@@ -133,13 +146,23 @@ def add_user(
     langs = check_langs(settings, langs)
     user = find_user(session, name)
     if user is None:
-        user = User(name=name, role=role or "translator", langs=",".join(langs),
-                    created_at=utcnow(), active=True)
+        user = User(
+            name=name,
+            role=role or "translator",
+            langs=",".join(langs),
+            created_at=utcnow(),
+            active=True,
+        )
         session.add(user)
     elif not user.active:
-        raise UserExists(t_("%(name)s exists but is deactivated", name=name,
-                            cli=f"an admin can bring them back with `transync users edit "
-                                f"{name} --active`"), user=name)
+        raise UserExists(
+            t_(
+                "%(name)s exists but is deactivated",
+                name=name,
+                cli=f"an admin can bring them back with `transync users edit {name} --active`",
+            ),
+            user=name,
+        )
     else:
         if role is not None and role != user.role:
             edit_user(session, settings, name, role=role)
@@ -167,9 +190,14 @@ def create_user(
     if password is not None:
         check_password_rules(password)
     if find_user(session, name) is not None:
-        raise UserExists(t_("a user named %(name)s exists already", name=repr(name),
-                            cli=f"change them with `transync users edit {name}` or PATCH "
-                                f"/api/v1/users/{name}"), user=name)
+        raise UserExists(
+            t_(
+                "a user named %(name)s exists already",
+                name=repr(name),
+                cli=f"change them with `transync users edit {name}` or PATCH /api/v1/users/{name}",
+            ),
+            user=name,
+        )
     user = User(name=name, role=role, langs=",".join(langs), created_at=utcnow(), active=True)
     session.add(user)
     if password:
@@ -183,13 +211,21 @@ def _keep_an_admin(session: Session, user: User) -> None:
     """Refuse to demote or deactivate `user` if no other active admin would be left. The
     active admins' rows are locked first (PostgreSQL), so two admins demoting each other at
     once cannot both succeed."""
-    admins = session.execute(
-        select(User.id).where(User.role == "admin", User.active.is_(True))
-        .order_by(User.id).with_for_update()
-    ).scalars().all()
+    admins = (
+        session.execute(
+            select(User.id)
+            .where(User.role == "admin", User.active.is_(True))
+            .order_by(User.id)
+            .with_for_update()
+        )
+        .scalars()
+        .all()
+    )
     if not set(admins) - {user.id}:
-        raise LastAdmin(t_("%(name)s is the last active admin; make another user admin "
-                           "first", name=user.name), user=user.name)
+        raise LastAdmin(
+            t_("%(name)s is the last active admin; make another user admin first", name=user.name),
+            user=user.name,
+        )
 
 
 def edit_user(
@@ -296,9 +332,14 @@ def user_for_token(session: Session, token: str) -> User | None:
 
 def check_password_rules(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise InputError(nt_("a password needs at least %(n)d character",
-                             "a password needs at least %(n)d characters", MIN_PASSWORD,
-                             n=MIN_PASSWORD))
+        raise InputError(
+            nt_(
+                "a password needs at least %(n)d character",
+                "a password needs at least %(n)d characters",
+                MIN_PASSWORD,
+                n=MIN_PASSWORD,
+            )
+        )
     return password
 
 
@@ -324,10 +365,14 @@ def require_lang(user: User, lang: str) -> None:
         return
     if lang not in user.languages:
         raise PermissionDenied(
-            t_("%(name)s does not translate into %(lang)s (languages: %(langs)s)",
-               name=user.name, lang=lang, langs=", ".join(user.languages) or t_("none"),
-               cli=f"an admin can add it with `transync translators add {user.name} --langs "
-                   f"{','.join([*user.languages, lang])}`"),
+            t_(
+                "%(name)s does not translate into %(lang)s (languages: %(langs)s)",
+                name=user.name,
+                lang=lang,
+                langs=", ".join(user.languages) or t_("none"),
+                cli=f"an admin can add it with `transync translators add {user.name} --langs "
+                f"{','.join([*user.languages, lang])}`",
+            ),
             user=user.name,
             lang=lang,
         )
@@ -338,8 +383,9 @@ def require_role(user: User, *roles: str) -> None:
         needs = role_text(roles[0]) if len(roles) == 1 else " or ".join(roles)
         raise PermissionDenied(
             t_("%(name)s is an editor; this needs %(role)s", name=user.name, role=needs)
-            if user.role == "editor" else
-            t_("%(name)s is a translator; this needs %(role)s", name=user.name, role=needs))
+            if user.role == "editor"
+            else t_("%(name)s is a translator; this needs %(role)s", name=user.name, role=needs)
+        )
 
 
 def user_dict(user: User) -> dict[str, Any]:

@@ -40,9 +40,11 @@ def insert_ignoring_open_duplicates(session: Session, rows: list[dict[str, Any]]
         by_shape.setdefault(tuple(row), []).append(row)
     for same in by_shape.values():
         for i in range(0, len(same), PLAN_CHUNK):
-            stmt = ins.values(same[i : i + PLAN_CHUNK]).on_conflict_do_nothing(
-                index_elements=["post_id", "lang"], index_where=OPEN_WHERE
-            ).returning(Task.id, Task.post_id, Task.lang)
+            stmt = (
+                ins.values(same[i : i + PLAN_CHUNK])
+                .on_conflict_do_nothing(index_elements=["post_id", "lang"], index_where=OPEN_WHERE)
+                .returning(Task.id, Task.post_id, Task.lang)
+            )
             created.extend(session.execute(stmt).all())
     return created
 
@@ -72,27 +74,49 @@ def plan_tasks(
         src = row.source
         for lang, cell in row.cells.items():
             task = cell.task  # a light row; changes go through session.get below
-            wanted = cell.state in (State.MISSING, State.STALE) and src is not None and (
-                not src.deleted and (settings.plan_drafts or not src.draft)
-                and src.segment_count > 0  # nothing to translate: no task
+            wanted = (
+                cell.state in (State.MISSING, State.STALE)
+                and src is not None
+                and (
+                    not src.deleted
+                    and (settings.plan_drafts or not src.draft)
+                    and src.segment_count > 0  # nothing to translate: no task
+                )
             )
             if task is not None and task.state == "conflict":
                 continue  # an editor decides
-            if task is not None and task.state == "submitted" and (
-                not wanted or (row.post.id, lang) in changed
+            if (
+                task is not None
+                and task.state == "submitted"
+                and (not wanted or (row.post.id, lang) in changed)
             ):
                 task = session.get(Task, task.id)
-                why = ("the translation changed on disk while the submission waited for "
-                       "review") if (row.post.id, lang) in changed else f"now {cell.state}"
+                why = (
+                    ("the translation changed on disk while the submission waited for review")
+                    if (row.post.id, lang) in changed
+                    else f"now {cell.state}"
+                )
                 task.state = "conflict"
-                task.conflict = {"reason": "changed" if (row.post.id, lang) in changed
-                                 else "not_needed", "message": why,
-                                 "path": cell.version.origin if cell.version else None,
-                                 "detected_at": now.isoformat()}
+                task.conflict = {
+                    "reason": "changed" if (row.post.id, lang) in changed else "not_needed",
+                    "message": why,
+                    "path": cell.version.origin if cell.version else None,
+                    "detected_at": now.isoformat(),
+                }
                 task.updated_at = now
                 counts["conflict"] += 1
-                events.append(_event(now, actor, "task", row.post.id, lang, task=task.id,
-                                     state="conflict", reason=why))
+                events.append(
+                    _event(
+                        now,
+                        actor,
+                        "task",
+                        row.post.id,
+                        lang,
+                        task=task.id,
+                        state="conflict",
+                        reason=why,
+                    )
+                )
                 continue
             if task is None and wanted and (row.post.id, lang, src.revision) not in declined:
                 new_rows.append(
@@ -120,8 +144,18 @@ def plan_tasks(
                 task.state = "cancelled"
                 task.finished_at = task.updated_at = now
                 counts["cancelled"] += 1
-                events.append(_event(now, actor, "task", row.post.id, lang, task=task.id,
-                                     state="cancelled", reason=reason))
+                events.append(
+                    _event(
+                        now,
+                        actor,
+                        "task",
+                        row.post.id,
+                        lang,
+                        task=task.id,
+                        state="cancelled",
+                        reason=reason,
+                    )
+                )
             elif task is not None and task.source_revision != src.revision:
                 task = session.get(Task, task.id)
                 if task.state == "queued":
@@ -133,23 +167,41 @@ def plan_tasks(
                     task.words = cell.words(src)
                     task.updated_at = now  # prefilled_revision now differs: pre-fill again
                     counts["moved"] += 1
-                    events.append(_event(now, actor, "task", row.post.id, lang, task=task.id,
-                                         moved_from=previous, source_revision=src.revision))
+                    events.append(
+                        _event(
+                            now,
+                            actor,
+                            "task",
+                            row.post.id,
+                            lang,
+                            task=task.id,
+                            moved_from=previous,
+                            source_revision=src.revision,
+                        )
+                    )
                     new_rows.append({"_prefill": (task.id, lang)})
                 elif not task.source_changed:
                     task.source_changed = True
                     task.updated_at = now
                     counts["flagged"] += 1
-                    events.append(_event(now, actor, "task", row.post.id, lang, task=task.id,
-                                         source_changed=True, source_revision=src.revision))
-            elif task is not None and task.state == "queued" and (
-                task.words != cell.words(src)
+                    events.append(
+                        _event(
+                            now,
+                            actor,
+                            "task",
+                            row.post.id,
+                            lang,
+                            task=task.id,
+                            source_changed=True,
+                            source_revision=src.revision,
+                        )
+                    )
+            elif (
+                task is not None and task.state == "queued" and (task.words != cell.words(src))
             ):  # the translation changed by hand meanwhile, or words were not counted yet
                 session.get(Task, task.id).words = cell.words(src)
     prefill = [r["_prefill"] for r in new_rows if "_prefill" in r]
-    created = insert_ignoring_open_duplicates(
-        session, [r for r in new_rows if "_prefill" not in r]
-    )
+    created = insert_ignoring_open_duplicates(session, [r for r in new_rows if "_prefill" not in r])
     counts["created"] = len(created)
     for task_id, post_id, lang in created:
         events.append(_event(now, actor, "task", post_id, lang, task=task_id, state="queued"))
@@ -167,7 +219,8 @@ def editor_cancelled(session: Session, post_ids: Collection[int]) -> set[tuple[i
     from sqlalchemy import select
 
     query = select(Task.post_id, Task.lang, Task.source_revision).where(
-        Task.state == "cancelled", Task.cancelled_by_editor.is_(True))
+        Task.state == "cancelled", Task.cancelled_by_editor.is_(True)
+    )
     if len(post_ids) <= 5000:
         query = query.where(Task.post_id.in_(list(post_ids)))
     return {tuple(r) for r in session.execute(query)}  # type: ignore[misc]
@@ -182,18 +235,34 @@ def requeued(session: Session, task_ids: Collection[int], *, actor: str = "plann
     if not task_ids:
         return 0
     rows = session.execute(
-        select(Task, Version.revision).join(Post, Post.id == Task.post_id)
+        select(Task, Version.revision)
+        .join(Post, Post.id == Task.post_id)
         .join(Version, (Version.post_id == Task.post_id) & (Version.lang == Post.source_lang))
-        .where(Task.id.in_(list(task_ids)), Task.state == "queued",
-               Version.deleted.is_(False), Task.source_revision != Version.revision)
-        .execution_options(populate_existing=True)).all()
+        .where(
+            Task.id.in_(list(task_ids)),
+            Task.state == "queued",
+            Version.deleted.is_(False),
+            Task.source_revision != Version.revision,
+        )
+        .execution_options(populate_existing=True)
+    ).all()
     now, events, moved = utcnow(), [], []
     from sync.workload import pending_words
 
     words = pending_words(session, [(task.post_id, task.lang) for task, _ in rows])
     for task, revision in rows:
-        events.append(_event(now, actor, "task", task.post_id, task.lang, task=task.id,
-                             moved_from=task.source_revision, source_revision=revision))
+        events.append(
+            _event(
+                now,
+                actor,
+                "task",
+                task.post_id,
+                task.lang,
+                task=task.id,
+                moved_from=task.source_revision,
+                source_revision=revision,
+            )
+        )
         task.source_revision, task.source_changed = revision, False
         task.words = words.get((task.post_id, task.lang), task.words)
         task.updated_at = now  # prefilled_revision now differs: pre-fill again
@@ -206,8 +275,14 @@ def requeued(session: Session, task_ids: Collection[int], *, actor: str = "plann
 
 
 def _event(now: Any, actor: str, kind: str, post_id: int, lang: str, **details: Any) -> dict:
-    return {"at": now, "actor": actor, "kind": kind, "post_id": post_id, "lang": lang,
-            "details": details}
+    return {
+        "at": now,
+        "actor": actor,
+        "kind": kind,
+        "post_id": post_id,
+        "lang": lang,
+        "details": details,
+    }
 
 
 def touch(session: Session, task: Task) -> None:

@@ -32,9 +32,15 @@ def state_text(state: str) -> str:
     """A task state as a message names it: the state itself in English, its name in the
     reader's language on a page."""
     return {
-        "queued": t_("queued"), "claimed": t_("claimed"), "submitted": t_("submitted"),
-        "conflict": t_("conflict"), "done": t_("done"), "cancelled": t_("cancelled"),
+        "queued": t_("queued"),
+        "claimed": t_("claimed"),
+        "submitted": t_("submitted"),
+        "conflict": t_("conflict"),
+        "done": t_("done"),
+        "cancelled": t_("cancelled"),
     }.get(state, state)
+
+
 TASK_SORTS = ("queue", "words")
 
 
@@ -42,8 +48,7 @@ def parse_duration(text: str) -> dt.timedelta:
     """``48h``, ``30m``, ``2d``, ``1w`` or a number of hours."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text or "")
     if not m:
-        raise InputError(t_("lease %(lease)s: write it like 48h, 90m, 2d or 1w",
-                            lease=repr(text)))
+        raise InputError(t_("lease %(lease)s: write it like 48h, 90m, 2d or 1w", lease=repr(text)))
     value, unit = float(m.group(1)), m.group(2) or "h"
     seconds = value * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit]
     if not 60 <= seconds <= 90 * 86400:
@@ -76,8 +81,9 @@ def get_task(session: Session, task_id: int, *, lock: bool = False) -> tuple[Tas
         q = q.with_for_update(of=Task)
     row = session.execute(q).first()
     if row is None:
-        raise NotFound(t_("no task #%(id)d", id=task_id, cli="`transync tasks` lists them"),
-                       task=task_id)
+        raise NotFound(
+            t_("no task #%(id)d", id=task_id, cli="`transync tasks` lists them"), task=task_id
+        )
     return row[0], row[1]
 
 
@@ -102,16 +108,27 @@ def list_tasks(
     if states:
         bad = [s for s in states if s not in TASK_STATES]
         if bad:
-            raise InputError(t_("task state %(state)s: use one of %(states)s",
-                                state=repr(bad[0]), states=", ".join(TASK_STATES)))
+            raise InputError(
+                t_(
+                    "task state %(state)s: use one of %(states)s",
+                    state=repr(bad[0]),
+                    states=", ".join(TASK_STATES),
+                )
+            )
         q = q.where(Task.state.in_(list(states)))
     if assignee:
         q = q.where(Task.assignee == assignee)
     if post:
         q = q.where(Post.key == post)
     first = (Task.words.desc().nulls_last(),) if sort == "words" else ()
-    q = q.order_by(Task.lang, *first, Task.priority.desc(), Task.due.asc().nulls_last(),
-                   Task.created_at, Task.id).offset(offset)
+    q = q.order_by(
+        Task.lang,
+        *first,
+        Task.priority.desc(),
+        Task.due.asc().nulls_last(),
+        Task.created_at,
+        Task.id,
+    ).offset(offset)
     if limit:
         q = q.limit(limit)
     return [(t, k) for t, k in session.execute(q)]
@@ -124,7 +141,8 @@ def list_tasks(
 # The event's details are built with jsonb_build_object: its text is what json.dumps writes
 # for the same dict ({"task": 1, "state": "claimed", "lease_expires_at": "…"}, in that
 # order, as jsonb orders keys by length), the same bytes `record` stores.
-_CLAIM_PG = text("""
+_CLAIM_PG = (
+    text("""
 WITH claimer AS (
     SELECT name FROM users
     WHERE name = :name AND active
@@ -150,9 +168,12 @@ WITH claimer AS (
     FROM claimed
 )
 SELECT claimed.*, posts.key AS post_key FROM claimed JOIN posts ON posts.id = claimed.post_id
-""").bindparams(
-    bindparam("now", type_=UTCDateTime()), bindparam("lease_expires_at", type_=UTCDateTime())
-).columns(*Task.__table__.columns, column("post_key", String))
+""")
+    .bindparams(
+        bindparam("now", type_=UTCDateTime()), bindparam("lease_expires_at", type_=UTCDateTime())
+    )
+    .columns(*Task.__table__.columns, column("post_key", String))
+)
 _CLAIM_PG_ORM = (
     select(Task, _CLAIM_PG.selected_columns.post_key)
     .from_statement(_CLAIM_PG)
@@ -174,9 +195,16 @@ def claim(
     pg = session.get_bind().dialect.name == "postgresql"
     if pg and lang and "," not in lang:
         expires = now + lease
-        row = session.execute(_CLAIM_PG_ORM, {
-            "name": name, "lang": lang, "now": now, "lease_expires_at": expires,
-            "lease_iso": iso(expires)}).first()
+        row = session.execute(
+            _CLAIM_PG_ORM,
+            {
+                "name": name,
+                "lang": lang,
+                "now": now,
+                "lease_expires_at": expires,
+                "lease_iso": iso(expires),
+            },
+        ).first()
         if row is not None:
             return row[0], row[1]
     user = get_user(session, name)
@@ -211,8 +239,16 @@ def claim(
     if task is None:
         return None
     key = session.execute(select(Post.key).where(Post.id == task.post_id)).scalar_one()
-    record(session, "task", user.name, task.post_id, lang, task=task.id, state="claimed",
-           lease_expires_at=iso(task.lease_expires_at))
+    record(
+        session,
+        "task",
+        user.name,
+        task.post_id,
+        lang,
+        task=task.id,
+        state="claimed",
+        lease_expires_at=iso(task.lease_expires_at),
+    )
     return task, key
 
 
@@ -222,25 +258,43 @@ def _own_claim(session: Session, task_id: int, name: str, action: str) -> tuple[
     state = state_text(task.state)
     if task.state != "claimed":
         raise ConflictError(
-            t_("task #%(id)d is %(state)s, not claimed; cannot release it", id=task_id,
-               state=state) if action == "release" else
-            t_("task #%(id)d is %(state)s, not claimed; cannot renew it", id=task_id,
-               state=state))
+            t_("task #%(id)d is %(state)s, not claimed; cannot release it", id=task_id, state=state)
+            if action == "release"
+            else t_(
+                "task #%(id)d is %(state)s, not claimed; cannot renew it", id=task_id, state=state
+            )
+        )
     if task.assignee != user.name:
         params = {"id": task_id, "assignee": task.assignee, "name": user.name}
         raise PermissionDenied(
-            t_("task #%(id)d is claimed by %(assignee)s, not %(name)s; only they (or an "
-               "editor assigning it) can release it", **params) if action == "release" else
-            t_("task #%(id)d is claimed by %(assignee)s, not %(name)s; only they (or an "
-               "editor assigning it) can renew it", **params))
+            t_(
+                "task #%(id)d is claimed by %(assignee)s, not %(name)s; only they (or an "
+                "editor assigning it) can release it",
+                **params,
+            )
+            if action == "release"
+            else t_(
+                "task #%(id)d is claimed by %(assignee)s, not %(name)s; only they (or an "
+                "editor assigning it) can renew it",
+                **params,
+            )
+        )
     return task, key
 
 
 def release(session: Session, task_id: int, name: str) -> tuple[Task, str]:
     task, key = _own_claim(session, task_id, name, "release")
     _requeue(task)
-    record(session, "task", name, task.post_id, task.lang, task=task.id, state="queued",
-           reason="released")
+    record(
+        session,
+        "task",
+        name,
+        task.post_id,
+        task.lang,
+        task=task.id,
+        state="queued",
+        reason="released",
+    )
     from sync.planning import requeued
 
     session.flush()
@@ -249,14 +303,25 @@ def release(session: Session, task_id: int, name: str) -> tuple[Task, str]:
 
 
 def renew(
-    session: Session, settings: Settings, task_id: int, name: str,
+    session: Session,
+    settings: Settings,
+    task_id: int,
+    name: str,
     lease: dt.timedelta | None = None,
 ) -> tuple[Task, str]:
     task, key = _own_claim(session, task_id, name, "renew")
     task.lease_expires_at = utcnow() + (lease or dt.timedelta(hours=settings.lease_hours))
     task.updated_at = utcnow()
-    record(session, "task", name, task.post_id, task.lang, task=task.id, state="claimed",
-           renewed_until=iso(task.lease_expires_at))
+    record(
+        session,
+        "task",
+        name,
+        task.post_id,
+        task.lang,
+        task=task.id,
+        state="claimed",
+        renewed_until=iso(task.lease_expires_at),
+    )
     return task, key
 
 
@@ -274,8 +339,9 @@ def expire(session: Session, now: dt.datetime | None = None) -> list[int]:
     rows = session.execute(
         update(Task)
         .where(and_(Task.state == "claimed", Task.lease_expires_at < now))
-        .values(state="queued", assignee=None, lease_expires_at=None, claimed_at=None,
-                updated_at=now)
+        .values(
+            state="queued", assignee=None, lease_expires_at=None, claimed_at=None, updated_at=now
+        )
         .returning(Task.id, Task.post_id, Task.lang)
         .execution_options(synchronize_session=False)
     ).all()
@@ -283,8 +349,14 @@ def expire(session: Session, now: dt.datetime | None = None) -> list[int]:
         session.execute(
             Event.__table__.insert(),
             [
-                {"at": now, "actor": "expire", "kind": "task", "post_id": pid, "lang": lang,
-                 "details": {"task": tid, "state": "queued", "reason": "lease expired"}}
+                {
+                    "at": now,
+                    "actor": "expire",
+                    "kind": "task",
+                    "post_id": pid,
+                    "lang": lang,
+                    "details": {"task": tid, "state": "queued", "reason": "lease expired"},
+                }
                 for tid, pid, lang in rows
             ],
         )
@@ -295,7 +367,11 @@ def expire(session: Session, now: dt.datetime | None = None) -> list[int]:
 
 
 def assign(
-    session: Session, settings: Settings, task_id: int, editor: str, name: str,
+    session: Session,
+    settings: Settings,
+    task_id: int,
+    editor: str,
+    name: str,
     lease: dt.timedelta | None = None,
 ) -> tuple[Task, str]:
     """An editor gives an open task to a translator (claimed for them, with a lease)."""
@@ -304,8 +380,13 @@ def assign(
     task, key = get_task(session, task_id, lock=True)
     require_lang(user, task.lang)
     if task.state not in ("queued", "claimed"):
-        raise ConflictError(t_("task #%(id)d is %(state)s; only queued or claimed tasks can "
-                               "be assigned", id=task_id, state=state_text(task.state)))
+        raise ConflictError(
+            t_(
+                "task #%(id)d is %(state)s; only queued or claimed tasks can be assigned",
+                id=task_id,
+                state=state_text(task.state),
+            )
+        )
     now = utcnow()
     task.state = "claimed"
     task.assignee = user.name
@@ -313,20 +394,37 @@ def assign(
     task.claimed_revision = task.source_revision
     task.lease_expires_at = now + (lease or dt.timedelta(hours=settings.lease_hours))
     task.updated_at = now
-    record(session, "task", editor, task.post_id, task.lang, task=task.id, state="claimed",
-           assigned_to=user.name)
+    record(
+        session,
+        "task",
+        editor,
+        task.post_id,
+        task.lang,
+        task=task.id,
+        state="claimed",
+        assigned_to=user.name,
+    )
     return task, key
 
 
 def update_task(
-    session: Session, task_id: int, editor: str, *, priority: int | None = None,
+    session: Session,
+    task_id: int,
+    editor: str,
+    *,
+    priority: int | None = None,
     due: dt.date | None | str = "keep",
 ) -> tuple[Task, str]:
     require_role(get_user(session, editor), "editor")
     task, key = get_task(session, task_id, lock=True)
     if task.state not in OPEN_TASK_STATES:
-        raise ConflictError(t_("task #%(id)d is %(state)s; it can no longer be changed",
-                               id=task_id, state=state_text(task.state)))
+        raise ConflictError(
+            t_(
+                "task #%(id)d is %(state)s; it can no longer be changed",
+                id=task_id,
+                state=state_text(task.state),
+            )
+        )
     changes: dict[str, Any] = {}
     if priority is not None:
         task.priority = priority
@@ -343,11 +441,20 @@ def cancel(session: Session, task_id: int, editor: str, reason: str = "") -> tup
     require_role(get_user(session, editor), "editor")
     task, key = get_task(session, task_id, lock=True)
     if task.state not in OPEN_TASK_STATES:
-        raise ConflictError(t_("task #%(id)d is already %(state)s", id=task_id,
-                               state=state_text(task.state)))
+        raise ConflictError(
+            t_("task #%(id)d is already %(state)s", id=task_id, state=state_text(task.state))
+        )
     task.state = "cancelled"
     task.cancelled_by_editor = True
     task.finished_at = task.updated_at = utcnow()
-    record(session, "task", editor, task.post_id, task.lang, task=task.id, state="cancelled",
-           reason=reason or "cancelled by an editor")
+    record(
+        session,
+        "task",
+        editor,
+        task.post_id,
+        task.lang,
+        task=task.id,
+        state="cancelled",
+        reason=reason or "cancelled by an editor",
+    )
     return task, key

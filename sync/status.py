@@ -51,8 +51,11 @@ def load_rows(
     if post_ids is not None and len(post_ids) > 5000:
         # many ids: one pass over everything beats binding 65,535+ parameters
         wanted = set(post_ids)
-        return [r for r in load_rows(session, settings, keys, for_update=for_update)
-                if r.post.id in wanted]
+        return [
+            r
+            for r in load_rows(session, settings, keys, for_update=for_update)
+            if r.post.id in wanted
+        ]
     restrict = keys is not None or post_ids is not None
     if for_update:
         post_q = select(Post)
@@ -151,9 +154,12 @@ def newest_event(session: Session) -> tuple[int, bool]:
     from sync.db.models import Event
 
     if session.get_bind().dialect.name == "postgresql":
-        newest, running = session.execute(text(
-            "SELECT (SELECT max(id) FROM events), "
-            "(SELECT count(*) FROM pg_snapshot_xip(pg_current_snapshot()))")).one()
+        newest, running = session.execute(
+            text(
+                "SELECT (SELECT max(id) FROM events), "
+                "(SELECT count(*) FROM pg_snapshot_xip(pg_current_snapshot()))"
+            )
+        ).one()
         return newest or 0, running == 0
     return session.execute(select(func.max(Event.id))).scalar() or 0, True
 

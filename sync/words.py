@@ -41,13 +41,17 @@ _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 _FOOTNOTE = re.compile(r"\[\^[^\]\s]+\]|\[\d+\]")
 # ](target "title") of a link or image (one level of parentheses inside), ][label] of a
 # reference link: the bracketed text before stays
-_LINK_TARGET = re.compile(r"\]\(\s*(?:<[^<>\n]*>|(?:[^\s()]|\([^\s()]*\))*)"
-                          r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)|\]\[[^\]]*\]")
+_LINK_TARGET = re.compile(
+    r"\]\(\s*(?:<[^<>\n]*>|(?:[^\s()]|\([^\s()]*\))*)"
+    r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)|\]\[[^\]]*\]"
+)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:[^<>\"']|\"[^\"]*\"|'[^']*')*>")
-_URL = re.compile(r"\b(?:[A-Za-z][A-Za-z0-9+.\-]*://|www\.|mailto:)\S+"
-                  r"|[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+", re.IGNORECASE)
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-                  "\U00020000-\U0003134f]")
+_URL = re.compile(
+    r"\b(?:[A-Za-z][A-Za-z0-9+.\-]*://|www\.|mailto:)\S+"
+    r"|[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+",
+    re.IGNORECASE,
+)
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 # a number grouped with no-break or thin spaces (1 000 000, as Russian and French write it)
 _GROUPED = re.compile("(?<![\\d\u00a0\u202f\u2009])\\d{1,3}(?:[\u00a0\u202f\u2009]\\d{3})+(?!\\d)")
 _GROUP_SPACE = re.compile("[\u00a0\u202f\u2009]")
@@ -55,15 +59,23 @@ _GROUP_SPACE = re.compile("[\u00a0\u202f\u2009]")
 # U+0483-0489: a small class, a quarter of the cost of every mark's (a Turkish or Russian
 # paragraph, typographic quotes and dashes included, is counted twice as fast)
 _BEYOND_GREEK_AND_CYRILLIC = re.compile(
-    "[\u0590-\u1fff\u20d0-\u20ff\u2cef-\u2cf1\u2d7f\u2de0-\u2dff\u3000-\U0010ffff]")
+    "[\u0590-\u1fff\u20d0-\u20ff\u2cef-\u2cf1\u2d7f\u2de0-\u2dff\u3000-\U0010ffff]"
+)
 _SMALL = "\\w\u0300-\u036f\u0483-\u0489"
-_EUROPEAN_WORD = re.compile(f"[^\\W_][{_SMALL}]*(?:(?:['\u2019\u02bc\\-\u2010\u2011]"
-                            f"|(?<=\\d)[.,:/](?=\\d))[{_SMALL}]+)*")
+_EUROPEAN_WORD = re.compile(
+    f"[^\\W_][{_SMALL}]*(?:(?:['\u2019\u02bc\\-\u2010\u2011]|(?<=\\d)[.,:/](?=\\d))[{_SMALL}]+)*"
+)
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:(?:['\-]|(?<=\d)[.,:/](?=\d))[A-Za-z0-9]+)*")
 # the passes below, each with a string its matches contain (absent: the pass is skipped)
 _MARKUP = (
-    (_SHORTCODE, "{{"), (_COMMENT, "<!--"), (_AUTOLINK, "<"), (_CODE_SPAN, "`"),
-    (_FOOTNOTE, "["), (_LINK_TARGET, "]"), (_WP_SHORTCODE, "["), (_TAG, "<"),
+    (_SHORTCODE, "{{"),
+    (_COMMENT, "<!--"),
+    (_AUTOLINK, "<"),
+    (_CODE_SPAN, "`"),
+    (_FOOTNOTE, "["),
+    (_LINK_TARGET, "]"),
+    (_WP_SHORTCODE, "["),
+    (_TAG, "<"),
 )
 
 

@@ -39,18 +39,29 @@ from sync.words import price
 PENDING_STATES = ("queued", "claimed")
 
 
-def pending_words(session: Session, pairs: Collection[tuple[int, str]]
-                  ) -> dict[tuple[int, str], int]:
+def pending_words(
+    session: Session, pairs: Collection[tuple[int, str]]
+) -> dict[tuple[int, str], int]:
     """(post, language) → the words its translation needs now: a stale translation's changed
     and added source words, a missing one's whole source, 0 for a current one."""
     if not pairs:
         return {}
     post_ids = sorted({p for p, _ in pairs})
     rows = session.execute(
-        select(Version.post_id, Version.lang, Version.words, Version.stale_words,
-               Version.deleted, Version.stub, Version.revision, Version.based_on_revision,
-               Post.source_lang)
-        .join(Post, Post.id == Version.post_id).where(Version.post_id.in_(post_ids))).all()
+        select(
+            Version.post_id,
+            Version.lang,
+            Version.words,
+            Version.stale_words,
+            Version.deleted,
+            Version.stub,
+            Version.revision,
+            Version.based_on_revision,
+            Post.source_lang,
+        )
+        .join(Post, Post.id == Version.post_id)
+        .where(Version.post_id.in_(post_ids))
+    ).all()
     versions = {(r.post_id, r.lang): r for r in rows}
     out: dict[tuple[int, str], int] = {}
     for pid, lang in pairs:
@@ -87,37 +98,62 @@ class History:
         return self.now.astimezone(dt.UTC).date()
 
 
-def load_history(session: Session, settings: Settings, now: dt.datetime | None = None
-                 ) -> History:
+def load_history(session: Session, settings: Settings, now: dt.datetime | None = None) -> History:
     """The window's history in four queries: tasks, their submission events, users, and
     the day each language's first task was planned."""
     now = now or utcnow()
     window = settings.forecast_days
     start = dt.datetime.combine(now.astimezone(dt.UTC).date(), dt.time(), dt.UTC) - (
-        dt.timedelta(days=window - 1))
+        dt.timedelta(days=window - 1)
+    )
     rows = session.execute(
-        select(Task.id, Task.lang, Task.state, Task.words, Task.priority, Task.due,
-               Task.created_at, Task.claimed_at, Task.finished_at, Task.updated_at,
-               Task.assignee, Task.submission.is_not(None).label("submitted"), Post.key)
+        select(
+            Task.id,
+            Task.lang,
+            Task.state,
+            Task.words,
+            Task.priority,
+            Task.due,
+            Task.created_at,
+            Task.claimed_at,
+            Task.finished_at,
+            Task.updated_at,
+            Task.assignee,
+            Task.submission.is_not(None).label("submitted"),
+            Post.key,
+        )
         .join(Post, Post.id == Task.post_id)
-        .where(or_(Task.state.not_in(("done", "cancelled")), Task.finished_at >= start),
-               Task.created_at <= now)
+        .where(
+            or_(Task.state.not_in(("done", "cancelled")), Task.finished_at >= start),
+            Task.created_at <= now,
+        )
     ).all()
     submitted: dict[int, list[dt.datetime]] = {}
     for at, details in session.execute(
-            select(Event.at, Event.details).where(Event.kind == "task", Event.at >= start,
-                                                  Event.at <= now)):
+        select(Event.at, Event.details).where(
+            Event.kind == "task", Event.at >= start, Event.at <= now
+        )
+    ):
         if isinstance(details, dict) and details.get("state") == "submitted":
             task_id = details.get("task")
             if isinstance(task_id, int):
                 submitted.setdefault(task_id, []).append(at)
     active: dict[str, frozenset[str] | None] = {}
     for name, role, langs in session.execute(
-            select(User.name, User.role, User.langs).where(User.active.is_(True))):
-        active[name] = None if role in ("admin", "editor") else frozenset(
-            x for x in (langs or "").split(",") if x)
-    since = {lang: first.astimezone(dt.UTC).date() for lang, first in session.execute(
-        select(Task.lang, func.min(Task.created_at)).group_by(Task.lang)) if first}
+        select(User.name, User.role, User.langs).where(User.active.is_(True))
+    ):
+        active[name] = (
+            None
+            if role in ("admin", "editor")
+            else frozenset(x for x in (langs or "").split(",") if x)
+        )
+    since = {
+        lang: first.astimezone(dt.UTC).date()
+        for lang, first in session.execute(
+            select(Task.lang, func.min(Task.created_at)).group_by(Task.lang)
+        )
+        if first
+    }
     work: list[Work] = []
     tasks: list[OpenTask] = []
     finished: list[Finished] = []
@@ -125,33 +161,71 @@ def load_history(session: Session, settings: Settings, now: dt.datetime | None =
     for r in rows:
         times = sorted(submitted.get(r.id, ()))
         if r.state in PENDING_STATES:
-            tasks.append(OpenTask(id=r.id, lang=r.lang, state=r.state, words=r.words or 0,
-                                  priority=r.priority, due=r.due, created_at=r.created_at,
-                                  claimed_at=r.claimed_at, assignee=r.assignee, post=r.key))
-        finished_work = r.state == "done" or (
-            r.state in ("submitted", "conflict") and r.submitted)
+            tasks.append(
+                OpenTask(
+                    id=r.id,
+                    lang=r.lang,
+                    state=r.state,
+                    words=r.words or 0,
+                    priority=r.priority,
+                    due=r.due,
+                    created_at=r.created_at,
+                    claimed_at=r.claimed_at,
+                    assignee=r.assignee,
+                    post=r.key,
+                )
+            )
+        finished_work = r.state == "done" or (r.state in ("submitted", "conflict") and r.submitted)
         if finished_work and r.words is not None:
             at = times[-1] if times else (r.finished_at or r.updated_at)
-            work.append(Work(lang=r.lang, translator=r.assignee, words=r.words,
-                             day=at.astimezone(dt.UTC).date()))
+            work.append(
+                Work(
+                    lang=r.lang,
+                    translator=r.assignee,
+                    words=r.words,
+                    day=at.astimezone(dt.UTC).date(),
+                )
+            )
         if r.state == "done" and r.finished_at is not None:
-            finished.append(Finished(lang=r.lang, created_at=r.created_at,
-                                     claimed_at=r.claimed_at, finished_at=r.finished_at))
+            finished.append(
+                Finished(
+                    lang=r.lang,
+                    created_at=r.created_at,
+                    claimed_at=r.claimed_at,
+                    finished_at=r.finished_at,
+                )
+            )
         if r.state in PENDING_STATES:
             end = None
         else:
             end = times[0] if times else (r.finished_at or r.updated_at)
         spans.append(Span(lang=r.lang, words=r.words or 0, start=r.created_at, end=end))
-    return History(now=now, window_days=window, work=work, tasks=tasks, active=active,
-                   since=since, finished=finished, spans=spans)
+    return History(
+        now=now,
+        window_days=window,
+        work=work,
+        tasks=tasks,
+        active=active,
+        since=since,
+        finished=finished,
+        spans=spans,
+    )
 
 
 def forecasts(history: History, langs: Sequence[str]) -> dict[str, LanguageForecast]:
-    return {lang: forecast_language(
-        lang, now=history.now, window_days=history.window_days, work=history.work,
-        tasks=history.tasks, active=history.active, since=history.since.get(lang),
-        busy=busy_days(history.spans, lang, today=history.today, days=history.window_days))
-        for lang in langs}
+    return {
+        lang: forecast_language(
+            lang,
+            now=history.now,
+            window_days=history.window_days,
+            work=history.work,
+            tasks=history.tasks,
+            active=history.active,
+            since=history.since.get(lang),
+            busy=busy_days(history.spans, lang, today=history.today, days=history.window_days),
+        )
+        for lang in langs
+    }
 
 
 def target_langs(settings: Settings, lang: str | None = None) -> list[str]:
@@ -162,15 +236,25 @@ def target_langs(settings: Settings, lang: str | None = None) -> list[str]:
         from sync.i18n import t_
 
         if lang not in settings.languages:
-            raise InputError(t_("language %(lang)s is not configured (%(configured)s)",
-                                lang=repr(lang), configured=",".join(settings.languages)))
+            raise InputError(
+                t_(
+                    "language %(lang)s is not configured (%(configured)s)",
+                    lang=repr(lang),
+                    configured=",".join(settings.languages),
+                )
+            )
         return [lang]
     return list(settings.languages)
 
 
-def forecast_document(session: Session, settings: Settings, *, lang: str | None = None,
-                      now: dt.datetime | None = None, history: History | None = None
-                      ) -> dict[str, Any]:
+def forecast_document(
+    session: Session,
+    settings: Settings,
+    *,
+    lang: str | None = None,
+    now: dt.datetime | None = None,
+    history: History | None = None,
+) -> dict[str, Any]:
     """The object `transync forecast --json` prints and GET /api/v1/forecast returns."""
     langs = target_langs(settings, lang)
     history = history or load_history(session, settings, now)
@@ -181,11 +265,13 @@ def forecast_document(session: Session, settings: Settings, *, lang: str | None 
     rates = settings.word_rates
     by_lang = {row["lang"]: row for row in pace["languages"]}
     doc: dict[str, Any] = {
-        "generated_at": iso(history.now), "today": today.isoformat(),
-        "window_days": history.window_days, "z": Z, "method": "docs/forecast.md",
+        "generated_at": iso(history.now),
+        "today": today.isoformat(),
+        "window_days": history.window_days,
+        "z": Z,
+        "method": "docs/forecast.md",
         "languages": {},
-        "translators": [t for t in pace["translators"]
-                        if lang is None or lang in t["langs"]],
+        "translators": [t for t in pace["translators"] if lang is None or lang in t["langs"]],
     }
     if rates:
         doc["currency"] = settings.currency
@@ -203,20 +289,24 @@ def forecast_document(session: Session, settings: Settings, *, lang: str | None 
 
 def burndown(history: History, lang: str) -> list[tuple[dt.date, int]]:
     """Words pending (queued and claimed) at the end of each day of the window."""
-    return pending_history(history.spans, lang, today=history.today,
-                           days=history.window_days)
+    return pending_history(history.spans, lang, today=history.today, days=history.window_days)
 
 
-def task_risks(session: Session, settings: Settings,
-               tasks: Iterable[tuple[int, str, str, dt.date | None]], *,
-               history: History | None = None) -> dict[int, bool | None]:
+def task_risks(
+    session: Session,
+    settings: Settings,
+    tasks: Iterable[tuple[int, str, str, dt.date | None]],
+    *,
+    history: History | None = None,
+) -> dict[int, bool | None]:
     """(id, language, state, due) → at_risk: an open task with a due date that is expected
     to finish after it at the language's pace, or that is already past it (True); expected
     by then (False); no due date, or no history to judge by (None)."""
     tasks = list(tasks)
     risks: dict[int, bool | None] = {}
-    langs = sorted({lang for _i, lang, state, due in tasks
-                    if state in PENDING_STATES and due is not None})
+    langs = sorted(
+        {lang for _i, lang, state, due in tasks if state in PENDING_STATES and due is not None}
+    )
     if langs:
         history = history or load_history(session, settings)
         today = history.today
@@ -227,40 +317,65 @@ def task_risks(session: Session, settings: Settings,
     out: dict[int, bool | None] = {}
     for task_id, _lang, state, due in tasks:
         risk = risks.get(task_id)
-        if risk is None and due is not None and state in (
-                "submitted", "conflict", *PENDING_STATES):
+        if risk is None and due is not None and state in ("submitted", "conflict", *PENDING_STATES):
             risk = True if due < today else None
         out[task_id] = risk
     return out
 
 
-def annotate_tasks(session: Session, settings: Settings, items: Iterable[dict[str, Any]],
-                   *, history: History | None = None) -> None:
+def annotate_tasks(
+    session: Session,
+    settings: Settings,
+    items: Iterable[dict[str, Any]],
+    *,
+    history: History | None = None,
+) -> None:
     """Add ``cost`` (where TRANSYNC_WORD_RATE prices the language) and ``at_risk`` (see
     task_risks) to task objects of the contract (queue.task_dict)."""
     items = list(items)
     if not items:
         return
     rates = settings.word_rates
-    risks = task_risks(session, settings, [
-        (i["id"], i["lang"], i["state"], dt.date.fromisoformat(i["due"]) if i.get("due")
-         else None) for i in items], history=history)
+    risks = task_risks(
+        session,
+        settings,
+        [
+            (
+                i["id"],
+                i["lang"],
+                i["state"],
+                dt.date.fromisoformat(i["due"]) if i.get("due") else None,
+            )
+            for i in items
+        ],
+        history=history,
+    )
     for item in items:
         if item["lang"] in rates and item.get("words") is not None:
             item["cost"] = price(item["words"], rates[item["lang"]])
         item["at_risk"] = risks.get(item["id"])
 
 
-def digest_forecast(session: Session, settings: Settings, now: dt.datetime | None = None
-                    ) -> list[dict[str, Any]]:
+def digest_forecast(
+    session: Session, settings: Settings, now: dt.datetime | None = None
+) -> list[dict[str, Any]]:
     """Per language with words pending: what an editor's daily digest shows (the queue, its
     clear date and range or why there is none, the burn-down's past)."""
     history = load_history(session, settings, now)
     out = []
     for lang, f in forecasts(history, target_langs(settings)).items():
         if f.pending_words:
-            out.append({"lang": lang, "pending_words": f.pending_words, "clear": f.clear,
-                        "early": f.early, "late": f.late, "reason": f.reason,
-                        "note": f.note, "history": burndown(history, lang),
-                        "today": history.today})
+            out.append(
+                {
+                    "lang": lang,
+                    "pending_words": f.pending_words,
+                    "clear": f.clear,
+                    "early": f.early,
+                    "late": f.late,
+                    "reason": f.reason,
+                    "note": f.note,
+                    "history": burndown(history, lang),
+                    "today": history.today,
+                }
+            )
     return out

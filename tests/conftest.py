@@ -21,7 +21,9 @@ pytest_plugins = ["tests.helpers.shared_services", "tests.helpers.postgres"]
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 EXAMPLES = ROOT / "examples"
-PG_ADMIN_URL = os.environ.get("TRANSYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "TRANSYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 REDIS_URL = os.environ.get("TRANSYNC_TEST_REDIS", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -41,8 +43,12 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     """Settings for a test: nothing from the environment or a transync.toml; the embedded
     broker in a temporary file (never the working directory)."""
     overrides.setdefault("broker_url", TEST_BROKER)
-    return load_settings(environ={}, config_file=Path("/nonexistent/transync.toml"),
-                         database_url=database_url, **overrides)
+    return load_settings(
+        environ={},
+        config_file=Path("/nonexistent/transync.toml"),
+        database_url=database_url,
+        **overrides,
+    )
 
 
 _template_ready = False
@@ -130,6 +136,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     try:
         with _pg_admin() as admin:
             admin.execute(
-                f'DROP DATABASE IF EXISTS "transync_test_template_{os.getpid()}" WITH (FORCE)')
+                f'DROP DATABASE IF EXISTS "transync_test_template_{os.getpid()}" WITH (FORCE)'
+            )
     except Exception:  # noqa: BLE001 - cleanup only
         pass

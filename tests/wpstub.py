@@ -121,8 +121,17 @@ class WordPressStub:
             self.now += delta
             return self.now
 
-    def add(self, *, title: str, content: str, lang: str, type: str = "post",
-            status: str = "publish", slug: str = "", translation_of: int | None = None) -> int:
+    def add(
+        self,
+        *,
+        title: str,
+        content: str,
+        lang: str,
+        type: str = "post",
+        status: str = "publish",
+        slug: str = "",
+        translation_of: int | None = None,
+    ) -> int:
         """A post; ``translation_of`` puts it in that post's translation group."""
         with self.lock:
             now = self.tick()
@@ -134,9 +143,17 @@ class WordPressStub:
                 group = self._next_group
                 self._next_group += 1
             self.posts[post_id] = StubPost(
-                id=post_id, type=type, status=status, slug=slug or f"post-{post_id}",
-                title=title, content=content, lang=lang, group=group,
-                date_gmt=now if status != "draft" else None, modified_gmt=now)
+                id=post_id,
+                type=type,
+                status=status,
+                slug=slug or f"post-{post_id}",
+                title=title,
+                content=content,
+                lang=lang,
+                group=group,
+                date_gmt=now if status != "draft" else None,
+                modified_gmt=now,
+            )
             return post_id
 
     def edit(self, post_id: int, **changes: Any) -> None:
@@ -168,12 +185,18 @@ class WordPressStub:
     def group_of(self, post_id: int) -> dict[str, int]:
         with self.lock:
             group = self.posts[post_id].group
-            return {p.lang: p.id for p in sorted(self.posts.values(), key=lambda p: p.id)
-                    if p.group == group}
+            return {
+                p.lang: p.id
+                for p in sorted(self.posts.values(), key=lambda p: p.id)
+                if p.group == group
+            }
 
     def listings(self) -> list[Logged]:
-        return [r for r in self.requests if r.method == "GET" and re.fullmatch(
-            r"/wp-json/wp/v2/(posts|pages)", r.path)]
+        return [
+            r
+            for r in self.requests
+            if r.method == "GET" and re.fullmatch(r"/wp-json/wp/v2/(posts|pages)", r.path)
+        ]
 
     # -- rendering --------------------------------------------------------------------------
 
@@ -225,51 +248,79 @@ class WordPressStub:
             data["title"]["raw"] = post.title
             data["content"]["raw"] = post.content
             data["content"]["block_version"] = 1 if "<!-- wp:" in post.content else 0
-        members = [p for p in sorted(self.posts.values(), key=lambda p: p.id)
-                   if p.group == post.group]
+        members = [
+            p for p in sorted(self.posts.values(), key=lambda p: p.id) if p.group == post.group
+        ]
         if self.plugin == "polylang":
             data["lang"] = post.lang
             data["translations"] = {p.lang: p.id for p in members}
         elif self.plugin == "wpml":
             data["wpml_current_locale"] = LOCALES[post.lang]
             # the add-on leaves out the post itself and every unpublished translation
-            others = [{"locale": LOCALES[p.lang], "id": p.id, "post_title": p.title,
-                       "href": self.link(p)} for p in members
-                      if p.id != post.id and p.status == "publish"]
+            others = [
+                {"locale": LOCALES[p.lang], "id": p.id, "post_title": p.title, "href": self.link(p)}
+                for p in members
+                if p.id != post.id and p.status == "publish"
+            ]
             data["wpml_translations"] = (
-                {o["locale"]: o for o in others} if self.wpml_keyed else others)
+                {o["locale"]: o for o in others} if self.wpml_keyed else others
+            )
         return data
 
     # -- answering --------------------------------------------------------------------------
 
-    def answer(self, method: str, path: str, params: dict[str, str], body: dict[str, Any],
-               auth: str | None) -> tuple[int, dict[str, str], Any]:
+    def answer(
+        self, method: str, path: str, params: dict[str, str], body: dict[str, Any], auth: str | None
+    ) -> tuple[int, dict[str, str], Any]:
         """(status, headers, JSON body or text) for one request; applies writes."""
         with self.lock:
             if self.failures:
                 failure = self.failures.pop(0)
                 headers = {"Retry-After": failure.retry_after} if failure.retry_after else {}
                 if failure.status == 429:
-                    return 429, headers, _error("rest_too_many_requests",
-                                                "Too many requests.", 429)
-                return failure.status, headers, _error("internal_server_error",
-                                                       "There has been a critical error.",
-                                                       failure.status)
+                    return 429, headers, _error("rest_too_many_requests", "Too many requests.", 429)
+                return (
+                    failure.status,
+                    headers,
+                    _error(
+                        "internal_server_error", "There has been a critical error.", failure.status
+                    ),
+                )
             user = None
             if auth is not None:
                 user = self._check_auth(auth)
                 if user is None:
-                    return 401, {}, _error("incorrect_password", "The provided password is an "
-                                           "invalid application password.", 401)
+                    return (
+                        401,
+                        {},
+                        _error(
+                            "incorrect_password",
+                            "The provided password is an invalid application password.",
+                            401,
+                        ),
+                    )
             if not path.startswith("/wp-json/"):
                 return 404, {"Content-Type": "text/html"}, "<html><h1>Not Found</h1></html>"
             route = re.fullmatch(r"/wp-json/wp/v2/(posts|pages)(?:/(\d+))?", path)
             if path == "/wp-json/wp/v2/types" and method == "GET":
-                return 200, {}, {"post": {"slug": "post", "rest_base": "posts"},
-                                 "page": {"slug": "page", "rest_base": "pages"}}
+                return (
+                    200,
+                    {},
+                    {
+                        "post": {"slug": "post", "rest_base": "posts"},
+                        "page": {"slug": "page", "rest_base": "pages"},
+                    },
+                )
             if route is None:
-                return 404, {}, _error("rest_no_route", "No route was found matching the URL "
-                                       "and request method.", 404)
+                return (
+                    404,
+                    {},
+                    _error(
+                        "rest_no_route",
+                        "No route was found matching the URL and request method.",
+                        404,
+                    ),
+                )
             post_type = "post" if route.group(1) == "posts" else "page"
             post_id = int(route.group(2)) if route.group(2) else None
             if method == "GET" and post_id is None:
@@ -278,8 +329,13 @@ class WordPressStub:
                 return self._get(post_type, post_id, params, user)
             if method == "POST":
                 return self._save(post_type, post_id, {**params, **body}, user)
-            return 404, {}, _error("rest_no_route", "No route was found matching the URL and "
-                                   "request method.", 404)
+            return (
+                404,
+                {},
+                _error(
+                    "rest_no_route", "No route was found matching the URL and request method.", 404
+                ),
+            )
 
     def _check_auth(self, header: str) -> str | None:
         scheme, _, value = header.partition(" ")
@@ -293,15 +349,22 @@ class WordPressStub:
 
     def _can_edit(self, user: str | None) -> tuple[int, dict[str, Any]] | None:
         if user is None:
-            return 401, _error("rest_forbidden_context", "Sorry, you are not allowed to edit "
-                               "posts in this post type.", 401)
+            return 401, _error(
+                "rest_forbidden_context",
+                "Sorry, you are not allowed to edit posts in this post type.",
+                401,
+            )
         if self.role != "editor":
-            return 403, _error("rest_forbidden_context", "Sorry, you are not allowed to edit "
-                               "posts in this post type.", 403)
+            return 403, _error(
+                "rest_forbidden_context",
+                "Sorry, you are not allowed to edit posts in this post type.",
+                403,
+            )
         return None
 
-    def _list(self, post_type: str, params: dict[str, str],
-              user: str | None) -> tuple[int, dict[str, str], Any]:
+    def _list(
+        self, post_type: str, params: dict[str, str], user: str | None
+    ) -> tuple[int, dict[str, str], Any]:
         edit = params.get("context") == "edit"
         if edit and (refused := self._can_edit(user)):
             return refused[0], {}, refused[1]
@@ -309,8 +372,11 @@ class WordPressStub:
         if "any" in wanted:
             wanted = [s for s in ALL_STATUSES if s != "trash"]
         if wanted != ["publish"] and (refused := self._can_edit(user)):
-            return refused[0], {}, _error("rest_forbidden_status", "Status is forbidden.",
-                                          refused[0])
+            return (
+                refused[0],
+                {},
+                _error("rest_forbidden_status", "Status is forbidden.", refused[0]),
+            )
         posts = [p for p in self.posts.values() if p.type == post_type and p.status in wanted]
         lang = params.get("lang")
         if self.plugin == "wpml":  # WPML answers in the current language only
@@ -334,15 +400,22 @@ class WordPressStub:
         page = int(params.get("page", "1"))
         pages = (len(posts) + per_page - 1) // per_page
         if page > 1 and page > pages:
-            return 400, {}, _error("rest_post_invalid_page_number", "The page number "
-                                   "requested is larger than the number of pages available.",
-                                   400)
-        shown = posts[(page - 1) * per_page: page * per_page]
+            return (
+                400,
+                {},
+                _error(
+                    "rest_post_invalid_page_number",
+                    "The page number requested is larger than the number of pages available.",
+                    400,
+                ),
+            )
+        shown = posts[(page - 1) * per_page : page * per_page]
         headers = {"X-WP-Total": str(len(posts)), "X-WP-TotalPages": str(pages)}
         return 200, headers, [self.as_json(p, edit=edit) for p in shown]
 
-    def _get(self, post_type: str, post_id: int, params: dict[str, str],
-             user: str | None) -> tuple[int, dict[str, str], Any]:
+    def _get(
+        self, post_type: str, post_id: int, params: dict[str, str], user: str | None
+    ) -> tuple[int, dict[str, str], Any]:
         post = self.posts.get(post_id)
         if post is None or post.type != post_type:
             return 404, {}, _error("rest_post_invalid_id", "Invalid post ID.", 404)
@@ -351,12 +424,20 @@ class WordPressStub:
             return refused[0], {}, refused[1]
         return 200, {}, self.as_json(post, edit=edit)
 
-    def _save(self, post_type: str, post_id: int | None, fields: dict[str, Any],
-              user: str | None) -> tuple[int, dict[str, str], Any]:
+    def _save(
+        self, post_type: str, post_id: int | None, fields: dict[str, Any], user: str | None
+    ) -> tuple[int, dict[str, str], Any]:
         if user is None or self.role != "editor":
             code = 401 if user is None else 403
-            return code, {}, _error("rest_cannot_create", "Sorry, you are not allowed to "
-                                    "create posts as this user.", code)
+            return (
+                code,
+                {},
+                _error(
+                    "rest_cannot_create",
+                    "Sorry, you are not allowed to create posts as this user.",
+                    code,
+                ),
+            )
         links = fields.get("translations") or {}
         if isinstance(links, str):
             links = json.loads(links)
@@ -365,12 +446,18 @@ class WordPressStub:
                 links[m.group(1)] = int(value)
         now = self.tick()
         if post_id is None:
-            post = StubPost(id=self._next_id, type=post_type,
-                            status=str(fields.get("status", "draft")),
-                            slug=str(fields.get("slug") or f"post-{self._next_id}"),
-                            title="", content="", lang=str(fields.get("lang") or
-                                                           self.default_lang),
-                            group=self._next_group, date_gmt=None, modified_gmt=now)
+            post = StubPost(
+                id=self._next_id,
+                type=post_type,
+                status=str(fields.get("status", "draft")),
+                slug=str(fields.get("slug") or f"post-{self._next_id}"),
+                title="",
+                content="",
+                lang=str(fields.get("lang") or self.default_lang),
+                group=self._next_group,
+                date_gmt=None,
+                modified_gmt=now,
+            )
             self._next_id += 1
             self._next_group += 1
             self.posts[post.id] = post
@@ -424,20 +511,26 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization")
         status, headers, payload = self.site.answer(method, parts.path, params, body, auth)
         with self.site.lock:
-            served = tuple(p["id"] for p in payload) if isinstance(payload, list) else (
-                (payload["id"],) if isinstance(payload, dict) and "id" in payload else ())
-            self.site.requests.append(Logged(method, parts.path, params,
-                                             auth is not None, status, served))
-            stall = self.site.stall_posts.pop(0) if method == "POST" and self.site.stall_posts \
-                else 0.0
+            served = (
+                tuple(p["id"] for p in payload)
+                if isinstance(payload, list)
+                else ((payload["id"],) if isinstance(payload, dict) and "id" in payload else ())
+            )
+            self.site.requests.append(
+                Logged(method, parts.path, params, auth is not None, status, served)
+            )
+            stall = (
+                self.site.stall_posts.pop(0) if method == "POST" and self.site.stall_posts else 0.0
+            )
         if stall:
             time.sleep(stall)  # applied, but the client has given up by now
         text = payload if isinstance(payload, str) else json.dumps(payload)
         data = text.encode("utf-8")
         try:
             self.send_response(status)
-            self.send_header("Content-Type", headers.pop("Content-Type",
-                                                         "application/json; charset=UTF-8"))
+            self.send_header(
+                "Content-Type", headers.pop("Content-Type", "application/json; charset=UTF-8")
+            )
             self.send_header("Content-Length", str(len(data)))
             for name, value in headers.items():
                 self.send_header(name, value)

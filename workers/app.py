@@ -68,8 +68,10 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, object]]:
         "expire-leases": {"task": "transync.expire", "schedule": schedule(60.0)},
         "sweep-outbox": {"task": "transync.sweep", "schedule": schedule(30.0)},
         # webhooks and mail (sync.notify): fan-out, retries, lost deliveries, digests
-        "notify": {"task": "transync.notify",
-                   "schedule": schedule(float(settings.notify_interval))},
+        "notify": {
+            "task": "transync.notify",
+            "schedule": schedule(float(settings.notify_interval)),
+        },
         "export-catalogs": {
             "task": "transync.export",
             "schedule": schedule(float(settings.export_interval)),

@@ -43,8 +43,12 @@ def prefill(self: TransyncTask, task_ids: list[int], outbox_id: int | None = Non
 
 
 @shared_task(bind=True, base=TransyncTask, name="transync.export")
-def export(self: TransyncTask, langs: list[str] | None = None, outbox_id: int | None = None,
-           scheduled: bool = False) -> Any:
+def export(
+    self: TransyncTask,
+    langs: list[str] | None = None,
+    outbox_id: int | None = None,
+    scheduled: bool = False,
+) -> Any:
     from sync.outbox import complete
 
     try:
@@ -60,14 +64,22 @@ def export(self: TransyncTask, langs: list[str] | None = None, outbox_id: int | 
 
 
 @shared_task(bind=True, base=TransyncTask, name="transync.scan", max_retries=3)
-def scan(self: TransyncTask, outbox_id: int | None = None, scheduled: bool = False,
-         sources: list[str] | None = None) -> Any:
+def scan(
+    self: TransyncTask,
+    outbox_id: int | None = None,
+    scheduled: bool = False,
+    sources: list[str] | None = None,
+) -> Any:
     from sync.outbox import complete, dispatch
     from sync.scanning import run_scan
 
     try:
-        report = run_scan(self.settings, sources or [], actor="beat" if scheduled else "worker",
-                          scheduled=scheduled)
+        report = run_scan(
+            self.settings,
+            sources or [],
+            actor="beat" if scheduled else "worker",
+            scheduled=scheduled,
+        )
     except Exception as exc:  # a database restart mid-scan: nothing was applied; try again
         log.warning("scan failed, retrying: %s", exc)
         raise self.retry(exc=exc, countdown=5) from exc

@@ -17,6 +17,7 @@ from sync.errors import InputError, TransyncError
 EXIT_OK, EXIT_ERROR, EXIT_REJECTED, EXIT_NOTHING = 0, 1, 2, 3
 EXIT_USAGE = 64  # EX_USAGE (sysexits.h): a wrong command line; 2 means "inputs rejected"
 
+
 class _Console:
     """A rich Console made at first use: `transync --help` or a JSON listing never loads
     rich (a tenth of a second at every start)."""
@@ -64,8 +65,23 @@ _context: Context | None = None  # the running command's, for error messages
 # tests/acceptance/test_cli.py checks this map against what the modules register.
 COMMANDS = {
     "tracker": ("init", "scan", "status", "diff", "ack", "log"),
-    "tasks": ("translators", "tasks", "task", "claim", "release", "renew", "expire", "submit",
-              "approve", "reject", "resolve", "assign", "worker", "beat", "dispatch"),
+    "tasks": (
+        "translators",
+        "tasks",
+        "task",
+        "claim",
+        "release",
+        "renew",
+        "expire",
+        "submit",
+        "approve",
+        "reject",
+        "resolve",
+        "assign",
+        "worker",
+        "beat",
+        "dispatch",
+    ),
     "catalogs": ("export", "po", "import", "xliff", "memory"),
     "web": ("serve", "users"),
     "forecast": ("forecast",),
@@ -75,60 +91,60 @@ COMMAND_MODULES = tuple(COMMANDS)
 #: Each command's help, first paragraph: `transync --help` lists the commands from here, so
 #: it imports none of their modules (tests/acceptance/test_cli.py checks it is in step).
 SUMMARIES = {
-    'init': 'Create or upgrade the database schema (safe to run again).',
-    'scan': (
-        'Read SOURCES (fs:PATH or PATH, wxr:FILE, wp:URL; default TRANSYNC_SOURCES) and '
-        'record new posts, revisions and deletions, then plan tasks.'
+    "init": "Create or upgrade the database schema (safe to run again).",
+    "scan": (
+        "Read SOURCES (fs:PATH or PATH, wxr:FILE, wp:URL; default TRANSYNC_SOURCES) and "
+        "record new posts, revisions and deletions, then plan tasks."
     ),
-    'status': (
+    "status": (
         'The status matrix: posts × languages. "(assumed)" marks a translation first seen'
-        ' with no evidence of the source it was made from (`ack` confirms one).'
+        " with no evidence of the source it was made from (`ack` confirms one)."
     ),
-    'diff': "What changed in KEY's source since LANG's translation was made, segment by segment.",
-    'ack': "Acknowledge KEY's latest source change as minor: its translations become current.",
-    'log': 'History: revisions, state changes, acknowledgements and task changes (newest first).',
-    'translators': 'Register translators and their languages.',
-    'tasks': (
-        'List tasks (priority first, then earliest due, then oldest), with their words, '
-        'cost (TRANSYNC_WORD_RATE) and whether they are at risk of missing their due '
-        'date.'
+    "diff": "What changed in KEY's source since LANG's translation was made, segment by segment.",
+    "ack": "Acknowledge KEY's latest source change as minor: its translations become current.",
+    "log": "History: revisions, state changes, acknowledgements and task changes (newest first).",
+    "translators": "Register translators and their languages.",
+    "tasks": (
+        "List tasks (priority first, then earliest due, then oldest), with their words, "
+        "cost (TRANSYNC_WORD_RATE) and whether they are at risk of missing their due "
+        "date."
     ),
-    'task': 'One task: its state, what changed in the source, and translation-memory suggestions.',
-    'claim': 'Claim the next queued task in LANG. Exits 3 when there is nothing to claim.',
-    'release': 'Give a claimed task back to the queue.',
-    'renew': 'Extend the lease on a claimed task.',
-    'expire': 'Return every task whose lease has ended to the queue.',
-    'submit': 'Submit FILE (Markdown with front matter, a PO file, or XLIFF) for a claimed task.',
-    'approve': 'Approve a submitted task: its translation is written back.',
-    'reject': 'Send a submitted task back to its translator with a reason.',
-    'resolve': 'Resolve a task in conflict (write-back found text it had not seen).',
-    'assign': "Assign an open task to a translator (an editor's act).",
-    'worker': 'Start a Celery worker (pre-fill, exports, scheduled scans, lease expiry).',
-    'beat': 'Start Celery beat: scheduled scans, lease expiry, outbox sweeps, exports.',
-    'dispatch': 'Publish pending outbox messages to the broker now.',
-    'export': "Write every language's catalog: DIR/<lang>/LC_MESSAGES/posts.po and posts.mo.",
-    'po': 'A PO file for one task, to translate in Poedit, Lokalize or any PO editor.',
-    'import': (
-        'Submit a PO or XLIFF file (recognised from its content); the task comes from its'
-        ' header (X-Transync-Task).'
+    "task": "One task: its state, what changed in the source, and translation-memory suggestions.",
+    "claim": "Claim the next queued task in LANG. Exits 3 when there is nothing to claim.",
+    "release": "Give a claimed task back to the queue.",
+    "renew": "Extend the lease on a claimed task.",
+    "expire": "Return every task whose lease has ended to the queue.",
+    "submit": "Submit FILE (Markdown with front matter, a PO file, or XLIFF) for a claimed task.",
+    "approve": "Approve a submitted task: its translation is written back.",
+    "reject": "Send a submitted task back to its translator with a reason.",
+    "resolve": "Resolve a task in conflict (write-back found text it had not seen).",
+    "assign": "Assign an open task to a translator (an editor's act).",
+    "worker": "Start a Celery worker (pre-fill, exports, scheduled scans, lease expiry).",
+    "beat": "Start Celery beat: scheduled scans, lease expiry, outbox sweeps, exports.",
+    "dispatch": "Publish pending outbox messages to the broker now.",
+    "export": "Write every language's catalog: DIR/<lang>/LC_MESSAGES/posts.po and posts.mo.",
+    "po": "A PO file for one task, to translate in Poedit, Lokalize or any PO editor.",
+    "import": (
+        "Submit a PO or XLIFF file (recognised from its content); the task comes from its"
+        " header (X-Transync-Task)."
     ),
-    'xliff': (
-        'An XLIFF file for one task, to translate in a CAT tool; submit it back with '
-        '`transync submit TASK --as NAME FILE.xlf` or `transync import FILE.xlf --as '
-        'NAME`.'
+    "xliff": (
+        "An XLIFF file for one task, to translate in a CAT tool; submit it back with "
+        "`transync submit TASK --as NAME FILE.xlf` or `transync import FILE.xlf --as "
+        "NAME`."
     ),
-    'memory': 'Exchange the translation memory as TMX 1.4b.',
-    'serve': 'Serve the web dashboard and the JSON API (docs at /api/docs).',
-    'users': 'Accounts for the web and the API: admins, editors and translators.',
-    'forecast': (
+    "memory": "Exchange the translation memory as TMX 1.4b.",
+    "serve": "Serve the web dashboard and the JSON API (docs at /api/docs).",
+    "users": "Accounts for the web and the API: admins, editors and translators.",
+    "forecast": (
         "When each language's queue clears at its translators' real pace, if nothing new "
         "arrives: pending words, words per day, the date with a range, each open task's "
-        'expected finish (at risk when after its due date). No history, no forecast.'
+        "expected finish (at risk when after its due date). No history, no forecast."
     ),
-    'webhooks': 'Endpoints that receive signed events (Standard Webhooks), and their delivery log.',
-    'notify': (
-        'Run one notify tick now: fan out waiting events, publish due webhook deliveries '
-        '(a worker sends them), warn of ending leases and send due mail.'
+    "webhooks": "Endpoints that receive signed events (Standard Webhooks), and their delivery log.",
+    "notify": (
+        "Run one notify tick now: fan out waiting events, publish due webhook deliveries "
+        "(a worker sends them), warn of ending leases and send due mail."
     ),
 }
 _MODULE_OF = {name: module for module, names in COMMANDS.items() for name in names}
@@ -162,15 +178,20 @@ class LazyGroup(click.Group):
             loaded = self.commands.get(name)
             if loaded is not None and loaded.hidden:
                 continue
-            summary = (loaded.get_short_help_str(limit) if loaded is not None
-                       else make_default_short_help(SUMMARIES.get(name, ""), limit))
+            summary = (
+                loaded.get_short_help_str(limit)
+                if loaded is not None
+                else make_default_short_help(SUMMARIES.get(name, ""), limit)
+            )
             rows.append((name, summary))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup,
-             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @setting_option("database_url", "--database-url", "Database URL.")
 @setting_option("languages", "--languages", "Configured languages, e.g. en,tr,ru.")
 @setting_option("source_lang", "--source-lang", "Default source language.")
@@ -185,13 +206,16 @@ def cli(ctx: click.Context, debug: bool, **overrides: Any) -> None:
     Settings come from flags, then TRANSYNC_* variables, then ./transync.toml.
     """
     debug = debug or os.environ.get("TRANSYNC_DEBUG", "") in {"1", "true"}
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     ctx.obj = Context(overrides)
     global _context
     _context = ctx.obj
     if ctx.invoked_subcommand in LONG_RUNNING and not any(
-            a in ("-h", "--help") for a in sys.argv[1:]):
+        a in ("-h", "--help") for a in sys.argv[1:]
+    ):
         # a server started on a database without the schema would answer "ok" and fail on
         # every request: it says what to do instead, as every other command does
         from sync.db.migrate import schema_problem
@@ -232,8 +256,16 @@ def schema_error(exc: BaseException) -> TransyncError | None:
     if not isinstance(exc, OperationalError | ProgrammingError):
         return None
     text = str(exc).lower()
-    if not any(w in text for w in ("no such table", "no such column", "does not exist",
-                                   "undefinedtable", "undefinedcolumn")):
+    if not any(
+        w in text
+        for w in (
+            "no such table",
+            "no such column",
+            "does not exist",
+            "undefinedtable",
+            "undefinedcolumn",
+        )
+    ):
         return None
     from sync.db.migrate import schema_problem
     from sync.errors import ConfigError

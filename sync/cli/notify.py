@@ -16,8 +16,11 @@ def webhooks() -> None:
 
 @webhooks.command("add")
 @click.argument("url")
-@click.option("--events", required=True,
-              help="Comma-separated event types (task.queued,task.submitted,…) or * for all.")
+@click.option(
+    "--events",
+    required=True,
+    help="Comma-separated event types (task.queued,task.submitted,…) or * for all.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def webhooks_add(ctx: Context, url: str, events: str, as_json: bool) -> None:
@@ -49,8 +52,7 @@ def webhooks_list(ctx: Context, as_json: bool) -> None:
         print_json({"webhooks": hooks})
         return
     if not hooks:
-        out.print("no webhooks; add one with `transync webhooks add URL --events …`",
-                  markup=False)
+        out.print("no webhooks; add one with `transync webhooks add URL --events …`", markup=False)
     for h in hooks:
         state = "active" if h["active"] else f"disabled ({h['disabled_reason']})"
         counts = ", ".join(f"{k} {v}" for k, v in sorted(h["deliveries"].items())) or "none"
@@ -79,8 +81,9 @@ def webhooks_enable(ctx: Context, webhook_id: int) -> None:
 
     with transaction(ctx.settings.database_url) as session:
         enable_webhook(session, webhook_id)
-    out.print(f"webhook #{webhook_id} enabled: waiting deliveries go out with the next tick",
-              markup=False)
+    out.print(
+        f"webhook #{webhook_id} enabled: waiting deliveries go out with the next tick", markup=False
+    )
 
 
 @webhooks.command("log")
@@ -100,9 +103,11 @@ def webhooks_log(ctx: Context, webhook_id: int | None, limit: int, as_json: bool
     for r in rows:
         answer = f"HTTP {r['status']}" if r["status"] else (r["error"] or "")
         nxt = f", next {r['next_attempt_at']}" if r["next_attempt_at"] else ""
-        out.print(f"{r['at']}  #{r['webhook']} {r['webhook_id']} {r['event']} attempt "
-                  f"{r['attempt']}: {r['result']} ({answer}, {r['latency_ms']:.0f} ms{nxt})",
-                  markup=False)
+        out.print(
+            f"{r['at']}  #{r['webhook']} {r['webhook_id']} {r['event']} attempt "
+            f"{r['attempt']}: {r['result']} ({answer}, {r['latency_ms']:.0f} ms{nxt})",
+            markup=False,
+        )
 
 
 @cli.command()
@@ -118,7 +123,9 @@ def notify(ctx: Context, as_json: bool) -> None:
         print_json(result)
         return
     f = result["fanout"]
-    out.print(f"{f['events']} events: {f['notifications']} notifications, "
-              f"{f['deliveries']} deliveries, {f['mail_items']} mail items; "
-              f"{result['published']} delivery messages published; mail {result['mail']}",
-              markup=False)
+    out.print(
+        f"{f['events']} events: {f['notifications']} notifications, "
+        f"{f['deliveries']} deliveries, {f['mail_items']} mail items; "
+        f"{result['published']} delivery messages published; mail {result['mail']}",
+        markup=False,
+    )

@@ -70,12 +70,18 @@ def scan(ctx: Context, sources: tuple[str, ...], as_json: bool, actor: str) -> i
         )
 
         with Progress(
-            SpinnerColumn(), TextColumn("scanning"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("files"), console=err, transient=True,
+            SpinnerColumn(),
+            TextColumn("scanning"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("files"),
+            console=err,
+            transient=True,
         ) as bar:
             job = bar.add_task("scan", total=None)
-            report = run_scan(settings, sources, actor=actor,
-                              progress=lambda n: bar.advance(job, n))
+            report = run_scan(
+                settings, sources, actor=actor, progress=lambda n: bar.advance(job, n)
+            )
     else:
         report = run_scan(settings, sources, actor=actor)
     assert report is not None
@@ -93,8 +99,14 @@ def quick(settings: Any, sources: tuple[str, ...], as_json: bool) -> Any:
     if sys.stderr.isatty() and not as_json:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        with Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("files"), console=err, transient=True) as bar:
+        with Progress(
+            TextColumn("checking"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("files"),
+            console=err,
+            transient=True,
+        ) as bar:
             job = bar.add_task("check", total=None)
             report = quick_rescan(settings, sources, progress=lambda n: bar.advance(job, n))
     else:
@@ -120,17 +132,24 @@ def print_report(report: Any, as_json: bool) -> int:
         )
         skipped = {k: v for k, v in report.skipped.items() if v}
         if skipped:
-            out.print("skipped: " + ", ".join(f"{v} {k.replace('_', ' ')}"
-                                              for k, v in skipped.items()), markup=False)
+            out.print(
+                "skipped: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in skipped.items()),
+                markup=False,
+            )
         if report.baselines:
-            out.print("translations seen for the first time: " + ", ".join(
-                f"{n} {BASELINE_WORDS[k]}" for k, n in report.baselines.items()), markup=False)
+            out.print(
+                "translations seen for the first time: "
+                + ", ".join(f"{n} {BASELINE_WORDS[k]}" for k, n in report.baselines.items()),
+                markup=False,
+            )
         for p in report.problems[:SHOWN_PROBLEMS]:
             err.print(f"[red]rejected[/] {escape(str(p))}", markup=True, highlight=False)
         if len(report.problems) > SHOWN_PROBLEMS:
-            err.print(f"… and {len(report.problems) - SHOWN_PROBLEMS:,} more rejected "
-                      f"({len(report.problems):,} in all; `scan --json` lists every one)",
-                      markup=False)
+            err.print(
+                f"… and {len(report.problems) - SHOWN_PROBLEMS:,} more rejected "
+                f"({len(report.problems):,} in all; `scan --json` lists every one)",
+                markup=False,
+            )
     return EXIT_REJECTED if report.problems else EXIT_OK
 
 
@@ -170,7 +189,6 @@ def matrix_rows(settings: Any) -> Iterator[Row]:
     from sync.db.session import transaction
     from sync.status import load_rows
 
-
     with transaction(settings.database_url, readonly=True) as session:
         yield from load_rows(session, settings)
 
@@ -207,8 +225,10 @@ def cell_text(cell: Any, source: Any | None = None) -> str:
     if state is State.SOURCE:
         text = f"source r{v.revision} {words}w"
     elif state is State.STALE:
-        text = (f"stale {words}w ~{v.changed_segments} +{v.added_segments} "
-                f"-{v.removed_segments} {age(v.stale_since)}")
+        text = (
+            f"stale {words}w ~{v.changed_segments} +{v.added_segments} "
+            f"-{v.removed_segments} {age(v.stale_since)}"
+        )
     elif state is State.MISSING and v is not None and v.stub and not v.deleted:
         text = f"missing (stub) {words}w"
     elif state is State.MISSING:
@@ -227,9 +247,13 @@ def cell_text(cell: Any, source: Any | None = None) -> str:
 
 def filter_options(fn: Any) -> Any:
     fn = click.option("--lang", "langs", multiple=True, help="Only these languages.")(fn)
-    fn = click.option("--state", "states", multiple=True,
-                      type=click.Choice([str(s) for s in State]),
-                      help="Only posts with a language in this state.")(fn)
+    fn = click.option(
+        "--state",
+        "states",
+        multiple=True,
+        type=click.Choice([str(s) for s in State]),
+        help="Only posts with a language in this state.",
+    )(fn)
     fn = click.option("--post", help="Only posts whose key matches (glob or substring).")(fn)
     return fn
 
@@ -237,29 +261,54 @@ def filter_options(fn: Any) -> Any:
 @cli.command()
 @filter_options
 @click.option("--translator", help="Only posts with an open task of this translator.")
-@click.option("--baseline", "baselines", multiple=True,
-              type=click.Choice(["recorded", "declared", "history", "assumed"]),
-              help="Only posts with a translation whose based-on revision is known this way.")
+@click.option(
+    "--baseline",
+    "baselines",
+    multiple=True,
+    type=click.Choice(["recorded", "declared", "history", "assumed"]),
+    help="Only posts with a translation whose based-on revision is known this way.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (the documented contract).")
 @click.option("--page", type=click.IntRange(1), default=None, help="Page number (with --per-page).")
 @click.option("--per-page", type=click.IntRange(1, 10000), default=None, help="Posts per page.")
 @pass_ctx
-def status(ctx: Context, langs: tuple[str, ...], states: tuple[str, ...], post: str | None,
-           translator: str | None, baselines: tuple[str, ...], as_json: bool,
-           page: int | None, per_page: int | None) -> None:
+def status(
+    ctx: Context,
+    langs: tuple[str, ...],
+    states: tuple[str, ...],
+    post: str | None,
+    translator: str | None,
+    baselines: tuple[str, ...],
+    as_json: bool,
+    page: int | None,
+    per_page: int | None,
+) -> None:
     """The status matrix: posts × languages. "(assumed)" marks a translation first seen
     with no evidence of the source it was made from (`ack` confirms one)."""
     settings = ctx.settings
-    filters = Filters(langs=tuple(langs), states=tuple(states), post=post, translator=translator,
-                      baselines=tuple(baselines))
+    filters = Filters(
+        langs=tuple(langs),
+        states=tuple(states),
+        post=post,
+        translator=translator,
+        baselines=tuple(baselines),
+    )
     if per_page and not page:
         page = 1
     if page and not per_page:
         per_page = 50
     if as_json:  # written as it is read: no post is held longer than its line takes
         indent = 2 if sys.stdout.isatty() else None
-        write_chunks(stream_document(matrix_rows(settings), settings, filters, page=page,
-                                     per_page=per_page, indent=indent))
+        write_chunks(
+            stream_document(
+                matrix_rows(settings),
+                settings,
+                filters,
+                page=page,
+                per_page=per_page,
+                indent=indent,
+            )
+        )
         return
     from rich.table import Table
 
@@ -283,10 +332,17 @@ def status(ctx: Context, langs: tuple[str, ...], states: tuple[str, ...], post: 
             cells.append(f"[{STYLE[str(cell.state)]}]{escape(cell_text(cell, row.source))}[/]")
         table.add_row(escape(p["key"]), escape(p["title"]), *cells)
     out.print(table)
-    if any(row.cells[lang].state is State.STALE for p in doc["posts"]
-           for row in (by_key[p["key"]],) for lang in shown_langs):
-        out.print("stale: words to translate, ~changed +added -removed segments, and how "
-                  "long ago the source changed", markup=False)
+    if any(
+        row.cells[lang].state is State.STALE
+        for p in doc["posts"]
+        for row in (by_key[p["key"]],)
+        for lang in shown_langs
+    ):
+        out.print(
+            "stale: words to translate, ~changed +added -removed segments, and how "
+            "long ago the source changed",
+            markup=False,
+        )
     for lang in settings.languages:
         counts = doc["summary"][lang]
         total = sum(counts[str(s)] for s in State) - counts["source"]
@@ -294,14 +350,17 @@ def status(ctx: Context, langs: tuple[str, ...], states: tuple[str, ...], post: 
         pct = f"{100 * done / total:.0f}%" if total else "-"
         parts = ", ".join(f"{s} {counts[str(s)]}" for s in State if counts[str(s)])
         assumed = f" ({counts['assumed']} assumed)" if counts.get("assumed") else ""
-        pending = f" — {counts['words_pending']} words pending" if counts.get(
-            "words_pending") else ""
+        pending = (
+            f" — {counts['words_pending']} words pending" if counts.get("words_pending") else ""
+        )
         if "cost_pending" in counts and counts["words_pending"]:
             pending += f" ({counts['cost_pending']:.2f} {doc['currency']})"
         out.print(f"{lang}: {parts or 'no posts'} — {pct} current{assumed}{pending}")
     if "total" in doc:
-        out.print(f"page {doc['page']} of {max(1, -(-doc['total'] // doc['per_page']))} "
-                  f"({doc['total']} posts)")
+        out.print(
+            f"page {doc['page']} of {max(1, -(-doc['total'] // doc['per_page']))} "
+            f"({doc['total']} posts)"
+        )
 
 
 @cli.command()
@@ -368,11 +427,17 @@ def ack(ctx: Context, key: str, lang: str | None, actor: str | None, as_json: bo
     elif acked:
         for a in acked:
             if a.get("confirmed"):
-                out.print(f"{key} [{a['lang']}]: confirmed current at r{a['based_on_revision']}"
-                          " (was assumed)", markup=False)
+                out.print(
+                    f"{key} [{a['lang']}]: confirmed current at r{a['based_on_revision']}"
+                    " (was assumed)",
+                    markup=False,
+                )
             else:
-                out.print(f"{key} [{a['lang']}]: based on r{a['previous']} → "
-                          f"r{a['based_on_revision']} (current)", markup=False)
+                out.print(
+                    f"{key} [{a['lang']}]: based on r{a['previous']} → "
+                    f"r{a['based_on_revision']} (current)",
+                    markup=False,
+                )
     else:
         out.print(f"{key}: no stale translation to acknowledge")
 
@@ -415,5 +480,7 @@ def log_cmd(ctx: Context, key: str | None, limit: int, before: int | None, as_js
     for e in evs:
         details = ", ".join(f"{k}={v}" for k, v in e["details"].items())
         lang = f" [{e['lang']}]" if e["lang"] else ""
-        out.print(f"#{e['id']} {e['at']} {e['actor']}: {e['kind']} {e['post'] or ''}{lang} "
-                  f"{details}", markup=False)
+        out.print(
+            f"#{e['id']} {e['at']} {e['actor']}: {e['kind']} {e['post'] or ''}{lang} {details}",
+            markup=False,
+        )

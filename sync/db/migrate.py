@@ -72,6 +72,8 @@ def schema_problem(url: str) -> str | None:
         return "the database has no transync schema yet: run `transync init`"
     newest = head()
     if current != newest:
-        return (f"the database schema is {current}, this transync needs {newest}: run "
-                "`transync init` to upgrade it")
+        return (
+            f"the database schema is {current}, this transync needs {newest}: run "
+            "`transync init` to upgrade it"
+        )
     return None

@@ -194,8 +194,7 @@ class User(Base):
     ui_lang: Mapped[str | None] = mapped_column(String(16))
     # notifications (0007): where mail goes, and how often (off, daily, immediate)
     email: Mapped[str | None] = mapped_column(String(320))
-    digest: Mapped[str] = mapped_column(String(16), default="daily",
-                                        server_default=text("'daily'"))
+    digest: Mapped[str] = mapped_column(String(16), default="daily", server_default=text("'daily'"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -212,8 +211,7 @@ class WebSession(Base):
     __tablename__ = "web_sessions"
 
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
 
@@ -378,8 +376,10 @@ class Notification(Base):
     every delivery and retry sends the same bytes. ``key`` makes it once per fact."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_task", "task_id"),
-                      Index("ix_notifications_post", "post_id", "id"))
+    __table_args__ = (
+        Index("ix_notifications_task", "task_id"),
+        Index("ix_notifications_post", "post_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(128), unique=True)
@@ -398,15 +398,18 @@ class Delivery(Base):
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        Index("ix_deliveries_due", "next_attempt_at", sqlite_where=text("state = 'pending'"),
-              postgresql_where=text("state = 'pending'")),
+        Index(
+            "ix_deliveries_due",
+            "next_attempt_at",
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
         Index("ix_deliveries_webhook", "webhook_id", "id"),
         Index("ix_deliveries_notification", "notification_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    notification_id: Mapped[int] = mapped_column(
-        ForeignKey("notifications.id", ondelete="CASCADE"))
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
     state: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -424,8 +427,10 @@ class DeliveryAttempt(Base):
     """The delivery log: every attempt with its answer, latency and the next try."""
 
     __tablename__ = "delivery_attempts"
-    __table_args__ = (Index("ix_delivery_attempts_webhook", "webhook_id", "id"),
-                      Index("ix_delivery_attempts_delivery", "delivery_id"))
+    __table_args__ = (
+        Index("ix_delivery_attempts_webhook", "webhook_id", "id"),
+        Index("ix_delivery_attempts_delivery", "delivery_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
@@ -443,15 +448,22 @@ class MailItem(Base):
     """Something to tell one user by mail, waiting for their next digest (or in one)."""
 
     __tablename__ = "mail_items"
-    __table_args__ = (Index("ix_mail_items_pending", "user_id", "id",
-                            sqlite_where=text("digest_id IS NULL"),
-                            postgresql_where=text("digest_id IS NULL")),
-                      Index("ix_mail_items_notification", "notification_id"))
+    __table_args__ = (
+        Index(
+            "ix_mail_items_pending",
+            "user_id",
+            "id",
+            sqlite_where=text("digest_id IS NULL"),
+            postgresql_where=text("digest_id IS NULL"),
+        ),
+        Index("ix_mail_items_notification", "notification_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     notification_id: Mapped[int | None] = mapped_column(
-        ForeignKey("notifications.id", ondelete="CASCADE"))
+        ForeignKey("notifications.id", ondelete="CASCADE")
+    )
     type: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

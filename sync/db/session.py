@@ -78,8 +78,9 @@ def _sqlite_setup(engine: Engine, begin: str) -> None:
 def get_sessionmaker(url: str, *, readonly: bool = False) -> sessionmaker[Session]:
     key = normalize_url(url) + ("#readonly" if readonly else "")
     if key not in _SESSIONMAKERS:
-        _SESSIONMAKERS[key] = sessionmaker(get_engine(url, readonly=readonly),
-                                           expire_on_commit=False)
+        _SESSIONMAKERS[key] = sessionmaker(
+            get_engine(url, readonly=readonly), expire_on_commit=False
+        )
     return _SESSIONMAKERS[key]
 
 

@@ -43,8 +43,12 @@ def fan_out_all(settings: Settings, budget: float = FANOUT_BUDGET) -> dict[str, 
         total.add(fanned)
         if fanned.events < EVENTS_PER_FANOUT or time.monotonic() > deadline:
             break
-    return {"events": total.events, "notifications": total.notifications,
-            "deliveries": total.deliveries, "mail_items": total.mail_items}
+    return {
+        "events": total.events,
+        "notifications": total.notifications,
+        "deliveries": total.deliveries,
+        "mail_items": total.mail_items,
+    }
 
 
 def tick(settings: Settings) -> dict[str, Any]:

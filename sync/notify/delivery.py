@@ -55,9 +55,16 @@ def host_of(url: str) -> str:
     return parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else "?"
 
 
-def backoff(attempts: int, first: dt.datetime, now: dt.datetime, *, base: float,
-            horizon: dt.timedelta, retry_after: float | None = None,
-            jitter: float = 0.1) -> dt.datetime | None:
+def backoff(
+    attempts: int,
+    first: dt.datetime,
+    now: dt.datetime,
+    *,
+    base: float,
+    horizon: dt.timedelta,
+    retry_after: float | None = None,
+    jitter: float = 0.1,
+) -> dt.datetime | None:
     """When to try again after `attempts` failed attempts: base × 2^(attempts-1) seconds
     (at most 6 h, at least a Retry-After), ±10 %; a last try at the horizon (24 h after the
     first attempt); None past it.
@@ -113,22 +120,31 @@ def publish(settings: Settings, messages: Sequence[dict[str, Any]]) -> int:
                 app.send_task(DELIVER, kwargs=m, queue="default", producer=producer)
                 sent += 1
     except Exception as exc:  # noqa: BLE001 - the broker is down: the tick retries
-        log.warning("could not publish %d delivery messages: %s", len(messages) - sent,
-                    type(exc).__name__)
+        log.warning(
+            "could not publish %d delivery messages: %s", len(messages) - sent, type(exc).__name__
+        )
     return sent
 
 
-def lease_due(session: Session, now: dt.datetime | None = None,
-              limit: int = 5000) -> list[dict[str, Any]]:
+def lease_due(
+    session: Session, now: dt.datetime | None = None, limit: int = 5000
+) -> list[dict[str, Any]]:
     """Lease the pending deliveries that are due (no live lease, an active endpoint) to new
     messages, per endpoint, in batches."""
     now = now or utcnow()
     rows = session.execute(
-        select(Delivery.id, Delivery.webhook_id).join(Webhook, Webhook.id == Delivery.webhook_id)
-        .where(Delivery.state == "pending", Delivery.next_attempt_at <= now,
-               Webhook.active.is_(True), Webhook.removed.is_(False),
-               or_(Delivery.lease.is_(None), Delivery.leased_until < now))
-        .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)).all()
+        select(Delivery.id, Delivery.webhook_id)
+        .join(Webhook, Webhook.id == Delivery.webhook_id)
+        .where(
+            Delivery.state == "pending",
+            Delivery.next_attempt_at <= now,
+            Webhook.active.is_(True),
+            Webhook.removed.is_(False),
+            or_(Delivery.lease.is_(None), Delivery.leased_until < now),
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+    ).all()
     per_hook: dict[int, list[int]] = {}
     for did, hook in rows:
         per_hook.setdefault(hook, []).append(did)
@@ -136,14 +152,21 @@ def lease_due(session: Session, now: dt.datetime | None = None,
     for ids in per_hook.values():
         for i in range(0, len(ids), DELIVERIES_PER_MESSAGE):
             token = lease_token()
-            got = session.execute(
-                update(Delivery).where(
-                    Delivery.id.in_(ids[i:i + DELIVERIES_PER_MESSAGE]),
-                    Delivery.state == "pending",
-                    or_(Delivery.lease.is_(None), Delivery.leased_until < now))
-                .values(lease=token, leased_until=now + QUEUE_LEASE)
-                .returning(Delivery.id).execution_options(synchronize_session=False)
-            ).scalars().all()
+            got = (
+                session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.id.in_(ids[i : i + DELIVERIES_PER_MESSAGE]),
+                        Delivery.state == "pending",
+                        or_(Delivery.lease.is_(None), Delivery.leased_until < now),
+                    )
+                    .values(lease=token, leased_until=now + QUEUE_LEASE)
+                    .returning(Delivery.id)
+                    .execution_options(synchronize_session=False)
+                )
+                .scalars()
+                .all()
+            )
             if got:
                 messages.append({"delivery_ids": sorted(got), "lease": token})
     return messages
@@ -179,32 +202,59 @@ def send_lease(settings: Settings) -> dt.timedelta:
     return dt.timedelta(seconds=2 * settings.webhook_timeout + 5)
 
 
-def take(session: Session, settings: Settings, ids: Sequence[int], lease: str,
-         mine: str) -> list[Job]:
+def take(
+    session: Session, settings: Settings, ids: Sequence[int], lease: str, mine: str
+) -> list[Job]:
     """Take over the message's lease on its deliveries (those still pending and leased to
     it); returns them with what sending needs."""
     now = utcnow()
-    got = session.execute(
-        update(Delivery).where(Delivery.id.in_(list(ids)), Delivery.lease == lease,
-                               Delivery.state == "pending")
-        .values(lease=mine, leased_until=now + send_lease(settings))
-        .returning(Delivery.id).execution_options(synchronize_session=False)).scalars().all()
+    got = (
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(list(ids)), Delivery.lease == lease, Delivery.state == "pending")
+            .values(lease=mine, leased_until=now + send_lease(settings))
+            .returning(Delivery.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
     if not got:
         return []
     rows = session.execute(
-        select(Delivery.id, Delivery.webhook_id, Delivery.notification_id, Delivery.attempts,
-               Delivery.first_attempt_at, Notification.body, Webhook.url, Webhook.secret,
-               Webhook.active, Webhook.removed)
+        select(
+            Delivery.id,
+            Delivery.webhook_id,
+            Delivery.notification_id,
+            Delivery.attempts,
+            Delivery.first_attempt_at,
+            Notification.body,
+            Webhook.url,
+            Webhook.secret,
+            Webhook.active,
+            Webhook.removed,
+        )
         .join(Notification, Notification.id == Delivery.notification_id)
         .join(Webhook, Webhook.id == Delivery.webhook_id)
-        .where(Delivery.id.in_(list(got))).order_by(Delivery.id)).all()
+        .where(Delivery.id.in_(list(got)))
+        .order_by(Delivery.id)
+    ).all()
     jobs = []
     for r in rows:
         if not r.active or r.removed:
             continue  # disabled meanwhile: the lease lapses, nothing is sent
-        jobs.append(Job(id=r.id, webhook_id=r.webhook_id, notification_id=r.notification_id,
-                        attempts=r.attempts, first_attempt_at=r.first_attempt_at,
-                        body=r.body.encode(), url=r.url, secret=r.secret))
+        jobs.append(
+            Job(
+                id=r.id,
+                webhook_id=r.webhook_id,
+                notification_id=r.notification_id,
+                attempts=r.attempts,
+                first_attempt_at=r.first_attempt_at,
+                body=r.body.encode(),
+                url=r.url,
+                secret=r.secret,
+            )
+        )
     return jobs
 
 
@@ -224,11 +274,15 @@ class Sender:
             self.close()
             if parts.scheme == "https":
                 self.conn = http.client.HTTPSConnection(
-                    parts.hostname, parts.port, timeout=self.timeout,
-                    context=ssl.create_default_context())
+                    parts.hostname,
+                    parts.port,
+                    timeout=self.timeout,
+                    context=ssl.create_default_context(),
+                )
             else:
-                self.conn = http.client.HTTPConnection(parts.hostname, parts.port,
-                                                       timeout=self.timeout)
+                self.conn = http.client.HTTPConnection(
+                    parts.hostname, parts.port, timeout=self.timeout
+                )
             self.origin = origin
         return self.conn
 
@@ -237,8 +291,9 @@ class Sender:
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         if parts.username or parts.password:
-            token = base64.b64encode(f"{unquote(parts.username or '')}:"
-                                     f"{unquote(parts.password or '')}".encode()).decode()
+            token = base64.b64encode(
+                f"{unquote(parts.username or '')}:{unquote(parts.password or '')}".encode()
+            ).decode()
             headers = {**headers, "authorization": f"Basic {token}"}
         for retry in (True, False):  # a kept-alive connection the receiver closed: once more
             conn = self._connection(parts)
@@ -269,8 +324,11 @@ class Sender:
 def attempt(sender: Sender, job: Job, settings: Settings) -> None:
     """POST one delivery, signed; fill in the job's result."""
     timestamp = int(time.time())
-    headers = {"content-type": "application/json", "user-agent": f"transync/{__version__}",
-               **signing.headers(job.secret, job.msg_id, timestamp, job.body)}
+    headers = {
+        "content-type": "application/json",
+        "user-agent": f"transync/{__version__}",
+        **signing.headers(job.secret, job.msg_id, timestamp, job.body),
+    }
     job.at = utcnow()
     t0 = time.perf_counter()
     retry_after = None
@@ -288,10 +346,14 @@ def attempt(sender: Sender, job: Job, settings: Settings) -> None:
         job.result = "delivered"
         return
     if status is None or status == 429 or status >= 500:
-        job.next_at = backoff(job.attempts + 1, first, job.at,
-                              base=settings.webhook_retry_seconds,
-                              horizon=dt.timedelta(hours=settings.webhook_retry_hours),
-                              retry_after=retry_after)
+        job.next_at = backoff(
+            job.attempts + 1,
+            first,
+            job.at,
+            base=settings.webhook_retry_seconds,
+            horizon=dt.timedelta(hours=settings.webhook_retry_hours),
+            retry_after=retry_after,
+        )
         job.result = "retry" if job.next_at is not None else "failed"
         return
     job.result = "failed"  # another 4xx (or a redirect): the receiver will not take it
@@ -326,18 +388,27 @@ def deliver(settings: Settings, delivery_ids: Sequence[int], lease: str) -> dict
             attempt(sender, job, settings)
             done.append(job)
             counts[job.result] += 1
-            log.info("webhook %d delivery %d (%s) attempt %d: %s%s in %.0f ms", job.webhook_id,
-                     job.id, host_of(job.url), job.attempts + 1, job.result,
-                     f" {job.status}" if job.status else f" ({job.error})", job.latency_ms)
-            rest = jobs[i + 1:]
+            log.info(
+                "webhook %d delivery %d (%s) attempt %d: %s%s in %.0f ms",
+                job.webhook_id,
+                job.id,
+                host_of(job.url),
+                job.attempts + 1,
+                job.result,
+                f" {job.status}" if job.status else f" ({job.error})",
+                job.latency_ms,
+            )
+            rest = jobs[i + 1 :]
             if job.result == "retry" and rest:
                 for other in rest:  # wait with it, without an attempt of their own
                     other.result, other.next_at = "deferred", job.next_at
                 counts["deferred"] += len(rest)
                 done += rest
                 break
-            if rest and (len(done) >= RECORD_EVERY or time.monotonic() - checkpoint > min(
-                    lease_s / 3, RECORD_SECONDS)):
+            if rest and (
+                len(done) >= RECORD_EVERY
+                or time.monotonic() - checkpoint > min(lease_s / 3, RECORD_SECONDS)
+            ):
                 record(settings, done, mine, extend=[j.id for j in rest])
                 done, checkpoint = [], time.monotonic()
     finally:
@@ -346,78 +417,141 @@ def deliver(settings: Settings, delivery_ids: Sequence[int], lease: str) -> dict
     return counts
 
 
-def record(settings: Settings, jobs: Sequence[Job], mine: str,
-           extend: Sequence[int] = ()) -> None:
+def record(settings: Settings, jobs: Sequence[Job], mine: str, extend: Sequence[int] = ()) -> None:
     """Write attempts and their outcome (only for deliveries this worker still holds), the
     endpoints' failing streaks, and disable an endpoint failing for too long."""
     now = utcnow()
     with transaction(settings.database_url) as session:
-        held = set(session.execute(select(Delivery.id).where(
-            Delivery.id.in_([j.id for j in jobs]), Delivery.lease == mine)).scalars()) if jobs \
+        held = (
+            set(
+                session.execute(
+                    select(Delivery.id).where(
+                        Delivery.id.in_([j.id for j in jobs]), Delivery.lease == mine
+                    )
+                ).scalars()
+            )
+            if jobs
             else set()
+        )
         jobs = [j for j in jobs if j.id in held]
         attempts = [j for j in jobs if j.result != "deferred"]
         if attempts:
-            session.execute(insert(DeliveryAttempt), [
-                {"delivery_id": j.id, "webhook_id": j.webhook_id, "number": j.attempts + 1,
-                 "at": j.at, "result": j.result, "status": j.status,
-                 "latency_ms": j.latency_ms, "error": j.error, "next_attempt_at": j.next_at}
-                for j in attempts])
+            session.execute(
+                insert(DeliveryAttempt),
+                [
+                    {
+                        "delivery_id": j.id,
+                        "webhook_id": j.webhook_id,
+                        "number": j.attempts + 1,
+                        "at": j.at,
+                        "result": j.result,
+                        "status": j.status,
+                        "latency_ms": j.latency_ms,
+                        "error": j.error,
+                        "next_attempt_at": j.next_at,
+                    }
+                    for j in attempts
+                ],
+            )
         table = Delivery.__table__
         held_by_me = (table.c.id == bindparam("_id")) & (table.c.lease == bindparam("_mine"))
         if attempts:  # one executemany (pipelined by psycopg), not a statement per row
-            session.connection().execute(table.update().where(held_by_me), [
-                {"_id": j.id, "_mine": mine, "lease": None, "leased_until": None,
-                 "attempts": j.attempts + 1, "last_status": j.status, "last_error": j.error,
-                 "first_attempt_at": j.first_attempt_at or j.at,
-                 "state": j.result if j.result in ("delivered", "failed") else "pending",
-                 "finished_at": now if j.result in ("delivered", "failed") else None,
-                 "next_attempt_at": j.next_at if j.result == "retry" else j.at}
-                for j in attempts])
+            session.connection().execute(
+                table.update().where(held_by_me),
+                [
+                    {
+                        "_id": j.id,
+                        "_mine": mine,
+                        "lease": None,
+                        "leased_until": None,
+                        "attempts": j.attempts + 1,
+                        "last_status": j.status,
+                        "last_error": j.error,
+                        "first_attempt_at": j.first_attempt_at or j.at,
+                        "state": j.result if j.result in ("delivered", "failed") else "pending",
+                        "finished_at": now if j.result in ("delivered", "failed") else None,
+                        "next_attempt_at": j.next_at if j.result == "retry" else j.at,
+                    }
+                    for j in attempts
+                ],
+            )
         deferred = [j for j in jobs if j.result == "deferred"]
         if deferred:
-            session.connection().execute(table.update().where(held_by_me), [
-                {"_id": j.id, "_mine": mine, "lease": None, "leased_until": None,
-                 "next_attempt_at": j.next_at or now} for j in deferred])
+            session.connection().execute(
+                table.update().where(held_by_me),
+                [
+                    {
+                        "_id": j.id,
+                        "_mine": mine,
+                        "lease": None,
+                        "leased_until": None,
+                        "next_attempt_at": j.next_at or now,
+                    }
+                    for j in deferred
+                ],
+            )
         if extend:
-            session.execute(update(Delivery).where(Delivery.id.in_(list(extend)),
-                                                   Delivery.lease == mine)
-                            .values(leased_until=now + send_lease(settings))
-                            .execution_options(synchronize_session=False))
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(list(extend)), Delivery.lease == mine)
+                .values(leased_until=now + send_lease(settings))
+                .execution_options(synchronize_session=False)
+            )
         streaks(session, settings, attempts, now)
 
 
-def streaks(session: Session, settings: Settings, attempts: Sequence[Job],
-            now: dt.datetime) -> None:
+def streaks(
+    session: Session, settings: Settings, attempts: Sequence[Job], now: dt.datetime
+) -> None:
     ok = {j.webhook_id for j in attempts if j.result == "delivered"}
     bad = {j.webhook_id for j in attempts if j.result != "delivered"} - ok
     if ok:
-        session.execute(update(Webhook).where(Webhook.id.in_(sorted(ok)))
-                        .values(failing_since=None))
+        session.execute(
+            update(Webhook).where(Webhook.id.in_(sorted(ok))).values(failing_since=None)
+        )
     if not bad:
         return
-    session.execute(update(Webhook).where(Webhook.id.in_(sorted(bad)),
-                                          Webhook.failing_since.is_(None))
-                    .values(failing_since=now))
+    session.execute(
+        update(Webhook)
+        .where(Webhook.id.in_(sorted(bad)), Webhook.failing_since.is_(None))
+        .values(failing_since=now)
+    )
     cutoff = now - dt.timedelta(days=settings.webhook_disable_days)
     gone = session.execute(
-        update(Webhook).where(Webhook.id.in_(sorted(bad)), Webhook.active.is_(True),
-                              Webhook.failing_since <= cutoff)
-        .values(active=False, disabled_at=now,
-                disabled_reason=f"failing for {settings.webhook_disable_days:g} days")
+        update(Webhook)
+        .where(
+            Webhook.id.in_(sorted(bad)), Webhook.active.is_(True), Webhook.failing_since <= cutoff
+        )
+        .values(
+            active=False,
+            disabled_at=now,
+            disabled_reason=f"failing for {settings.webhook_disable_days:g} days",
+        )
         .returning(Webhook.id, Webhook.url, Webhook.failing_since)
-        .execution_options(synchronize_session=False)).all()
+        .execution_options(synchronize_session=False)
+    ).all()
     last = {j.webhook_id: j for j in attempts}
     for hook_id, url, since in gone:
         j = last.get(hook_id)
         why = f"HTTP {j.status}" if j is not None and j.status else (j.error if j else "")
-        log.warning("webhook %d (%s) disabled: failing since %s (last: %s)", hook_id,
-                    host_of(url), since, why)
+        log.warning(
+            "webhook %d (%s) disabled: failing since %s (last: %s)",
+            hook_id,
+            host_of(url),
+            since,
+            why,
+        )
         tell_admins(session, settings, hook_id, host_of(url), since, why or "")
 
 
-def tell_admins(session: Session, settings: Settings, hook_id: int, host: str,
-                since: dt.datetime | None, why: str) -> None:
+def tell_admins(
+    session: Session,
+    settings: Settings,
+    hook_id: int,
+    host: str,
+    since: dt.datetime | None,
+    why: str,
+) -> None:
     """A mail item for every active admin with an address (whatever their digest setting:
     this is about keeping transync running), sent with the next immediate mails."""
     from sync.db.models import MailItem, User
@@ -425,18 +559,42 @@ def tell_admins(session: Session, settings: Settings, hook_id: int, host: str,
 
     if not settings.smtp_url:
         return
-    admins = session.execute(select(User.id).where(
-        User.role == "admin", User.active.is_(True), User.email.is_not(None),
-        User.email != "")).scalars().all()
+    admins = (
+        session.execute(
+            select(User.id).where(
+                User.role == "admin",
+                User.active.is_(True),
+                User.email.is_not(None),
+                User.email != "",
+            )
+        )
+        .scalars()
+        .all()
+    )
     now = utcnow()
     base = settings.base_url.rstrip("/")
     if admins:
-        session.execute(insert(MailItem), [
-            {"user_id": uid, "notification_id": None, "type": "webhook.disabled",
-             "data": {"type": "webhook.disabled", "webhook": hook_id, "host": host,
-                      "failing_since": iso(since), "last": why, "at": iso(now),
-                      "url": f"{base}/webhooks/{hook_id}"},
-             "created_at": now} for uid in admins])
+        session.execute(
+            insert(MailItem),
+            [
+                {
+                    "user_id": uid,
+                    "notification_id": None,
+                    "type": "webhook.disabled",
+                    "data": {
+                        "type": "webhook.disabled",
+                        "webhook": hook_id,
+                        "host": host,
+                        "failing_since": iso(since),
+                        "last": why,
+                        "at": iso(now),
+                        "url": f"{base}/webhooks/{hook_id}",
+                    },
+                    "created_at": now,
+                }
+                for uid in admins
+            ],
+        )
 
 
 def stale_leases(session: Session, now: dt.datetime | None = None) -> int:
@@ -444,6 +602,16 @@ def stale_leases(session: Session, now: dt.datetime | None = None) -> int:
     from sqlalchemy import func
 
     now = now or utcnow()
-    return int(session.execute(select(func.count()).select_from(Delivery).where(
-        and_(Delivery.state == "pending", Delivery.lease.is_not(None),
-             Delivery.leased_until < now))).scalar_one())
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(Delivery)
+            .where(
+                and_(
+                    Delivery.state == "pending",
+                    Delivery.lease.is_not(None),
+                    Delivery.leased_until < now,
+                )
+            )
+        ).scalar_one()
+    )

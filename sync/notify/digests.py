@@ -71,15 +71,29 @@ def send_due(settings: Settings, now: dt.datetime | None = None) -> dict[str, in
         pending = session.execute(
             select(MailItem.user_id, func.min(MailItem.id))
             .join(User, User.id == MailItem.user_id)
-            .where(MailItem.digest_id.is_(None), *readers,
-                   or_(User.digest == "immediate", MailItem.type == WEBHOOK_DISABLED))
-            .group_by(MailItem.user_id)).all()
-        daily = session.execute(
-            select(User.id).where(*readers, User.digest.in_(("daily", "immediate")),
-                                  ~exists().where(Digest.user_id == User.id,
-                                                  Digest.period == period))).scalars().all()
-        stuck = session.execute(select(Digest.user_id, Digest.period).where(
-            Digest.state == "sending", Digest.claimed_at < cutoff)).all()
+            .where(
+                MailItem.digest_id.is_(None),
+                *readers,
+                or_(User.digest == "immediate", MailItem.type == WEBHOOK_DISABLED),
+            )
+            .group_by(MailItem.user_id)
+        ).all()
+        daily = (
+            session.execute(
+                select(User.id).where(
+                    *readers,
+                    User.digest.in_(("daily", "immediate")),
+                    ~exists().where(Digest.user_id == User.id, Digest.period == period),
+                )
+            )
+            .scalars()
+            .all()
+        )
+        stuck = session.execute(
+            select(Digest.user_id, Digest.period).where(
+                Digest.state == "sending", Digest.claimed_at < cutoff
+            )
+        ).all()
     jobs = [(uid, f"immediate:{first}") for uid, first in pending]
     jobs += [(uid, period) for uid in daily] + [tuple(r) for r in stuck]
     for user_id, p in jobs:
@@ -96,30 +110,47 @@ def send_due(settings: Settings, now: dt.datetime | None = None) -> dict[str, in
 def unfanned(session: Session, before: dt.datetime) -> bool:
     """Whether an event older than `before` waits to be fanned out (on PostgreSQL a fan-out
     under way still shows its queue rows until it commits)."""
-    return session.execute(
-        select(NotifyQueue.event_id).join(Event, Event.id == NotifyQueue.event_id)
-        .where(Event.at < before).limit(1)).first() is not None
+    return (
+        session.execute(
+            select(NotifyQueue.event_id)
+            .join(Event, Event.id == NotifyQueue.event_id)
+            .where(Event.at < before)
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def claim(session: Session, user_id: int, period: str, now: dt.datetime) -> int | None:
     """The digest's id if this process is to send it (new, or left sending too long)."""
     dialect = session.get_bind().dialect.name
     ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(Digest)
-    new = session.execute(ins.values(
-        user_id=user_id, period=period, state="sending", items=0, attempts=1, claimed_at=now)
+    new = session.execute(
+        ins.values(
+            user_id=user_id, period=period, state="sending", items=0, attempts=1, claimed_at=now
+        )
         .on_conflict_do_nothing(index_elements=["user_id", "period"])
-        .returning(Digest.id)).scalar()
+        .returning(Digest.id)
+    ).scalar()
     if new is not None:
         return int(new)
     return session.execute(
-        update(Digest).where(Digest.user_id == user_id, Digest.period == period,
-                             Digest.state == "sending", Digest.claimed_at < now - SENDING_LEASE)
+        update(Digest)
+        .where(
+            Digest.user_id == user_id,
+            Digest.period == period,
+            Digest.state == "sending",
+            Digest.claimed_at < now - SENDING_LEASE,
+        )
         .values(claimed_at=now, attempts=Digest.attempts + 1)
-        .returning(Digest.id).execution_options(synchronize_session=False)).scalar()
+        .returning(Digest.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
 
 
-def run_digest(settings: Settings, user_id: int, period: str,
-               now: dt.datetime | None = None) -> str:
+def run_digest(
+    settings: Settings, user_id: int, period: str, now: dt.datetime | None = None
+) -> str:
     """Claim, bind the items, send, mark sent: ``sent``, ``empty``, ``failed`` or ``skipped``
     (someone else has it)."""
     now = now or utcnow()
@@ -131,18 +162,24 @@ def run_digest(settings: Settings, user_id: int, period: str,
             return "skipped"
         user = session.get(User, user_id)
         if user is None or not user.active or not user.email:
-            session.execute(update(Digest).where(Digest.id == digest_id)
-                            .values(state="empty"))
+            session.execute(update(Digest).where(Digest.id == digest_id).values(state="empty"))
             return "empty"
         bind = [MailItem.user_id == user_id, MailItem.digest_id.is_(None)]
         if period.startswith("immediate:") and user.digest != "immediate":
             bind.append(MailItem.type == WEBHOOK_DISABLED)  # the rest waits for the day
         if period.startswith("immediate:") or user.digest != "immediate":
-            session.execute(update(MailItem).where(*bind).values(digest_id=digest_id)
-                            .execution_options(synchronize_session=False))
-        items = [dict(i.data or {}, type=i.type) for i in session.execute(
-            select(MailItem).where(MailItem.digest_id == digest_id)
-            .order_by(MailItem.id)).scalars()]
+            session.execute(
+                update(MailItem)
+                .where(*bind)
+                .values(digest_id=digest_id)
+                .execution_options(synchronize_session=False)
+            )
+        items = [
+            dict(i.data or {}, type=i.type)
+            for i in session.execute(
+                select(MailItem).where(MailItem.digest_id == digest_id).order_by(MailItem.id)
+            ).scalars()
+        ]
         forecast: list[dict[str, Any]] = []
         if period.startswith("daily:") and user.role in ("editor", "admin"):
             items += overdue(session, settings, now)
@@ -158,8 +195,17 @@ def run_digest(settings: Settings, user_id: int, period: str,
             return "empty"
         attempts = digest.attempts
         msg_id = mail.message_id(settings, digest_id, user_id)
-    message = mail.compose(settings, to=to, name=name, lang=lang, items=items, period=period,
-                           message_id=msg_id, now=now, forecast=forecast)
+    message = mail.compose(
+        settings,
+        to=to,
+        name=name,
+        lang=lang,
+        items=items,
+        period=period,
+        message_id=msg_id,
+        now=now,
+        forecast=forecast,
+    )
     try:
         mail.send(settings, message)
     except mail.MailError as exc:
@@ -168,13 +214,17 @@ def run_digest(settings: Settings, user_id: int, period: str,
             values: dict[str, Any] = {"error": str(exc)}
             if attempts >= MAX_ATTEMPTS:  # give up: the items wait for the next period
                 values["state"] = "failed"
-                session.execute(update(MailItem).where(MailItem.digest_id == digest_id)
-                                .values(digest_id=None))
+                session.execute(
+                    update(MailItem).where(MailItem.digest_id == digest_id).values(digest_id=None)
+                )
             session.execute(update(Digest).where(Digest.id == digest_id).values(**values))
         return "failed"
     with transaction(settings.database_url) as session:
-        session.execute(update(Digest).where(Digest.id == digest_id).values(
-            state="sent", sent_at=utcnow(), message_id=msg_id, error=None))
+        session.execute(
+            update(Digest)
+            .where(Digest.id == digest_id)
+            .values(state="sent", sent_at=utcnow(), message_id=msg_id, error=None)
+        )
     log.info("digest %d (%s) sent to %s: %d items", digest_id, period, name, len(items))
     return "sent"
 
@@ -185,19 +235,43 @@ def overdue(session: Session, settings: Settings, now: dt.datetime) -> list[dict
 
     base = settings.base_url.rstrip("/")
     rows = session.execute(
-        select(Task, Post.key).join(Post, Post.id == Task.post_id)
-        .where(Task.state.in_(OPEN_TASK_STATES), Task.due.is_not(None),
-               Task.due < now.date())
-        .order_by(Task.due, Task.id).limit(OVERDUE_LIMIT)).all()
-    return [{"type": OVERDUE, "task": task_dict(t, key), "post": key, "lang": t.lang,
-             "due": t.due.isoformat() if t.due else None, "at": iso(now),
-             "url": f"{base}/tasks/{t.id}"} for t, key in rows]
+        select(Task, Post.key)
+        .join(Post, Post.id == Task.post_id)
+        .where(Task.state.in_(OPEN_TASK_STATES), Task.due.is_not(None), Task.due < now.date())
+        .order_by(Task.due, Task.id)
+        .limit(OVERDUE_LIMIT)
+    ).all()
+    return [
+        {
+            "type": OVERDUE,
+            "task": task_dict(t, key),
+            "post": key,
+            "lang": t.lang,
+            "due": t.due.isoformat() if t.due else None,
+            "at": iso(now),
+            "url": f"{base}/tasks/{t.id}",
+        }
+        for t, key in rows
+    ]
 
 
 def recent(session: Session, limit: int = 50) -> list[dict[str, Any]]:
-    rows = session.execute(select(Digest, User.name).join(User, User.id == Digest.user_id)
-                           .order_by(Digest.id.desc()).limit(limit)).all()
-    return [{"id": d.id, "user": name, "period": d.period, "state": d.state, "items": d.items,
-             "attempts": d.attempts, "sent_at": iso(d.sent_at), "error": d.error}
-            for d, name in rows]
-
+    rows = session.execute(
+        select(Digest, User.name)
+        .join(User, User.id == Digest.user_id)
+        .order_by(Digest.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "id": d.id,
+            "user": name,
+            "period": d.period,
+            "state": d.state,
+            "items": d.items,
+            "attempts": d.attempts,
+            "sent_at": iso(d.sent_at),
+            "error": d.error,
+        }
+        for d, name in rows
+    ]

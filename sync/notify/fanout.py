@@ -91,8 +91,11 @@ def webhook_types(events: str) -> frozenset[str]:
 
 
 def listeners(session: Session) -> list[Listener]:
-    rows = session.execute(select(Webhook.id, Webhook.events).where(
-        Webhook.active.is_(True), Webhook.removed.is_(False)).order_by(Webhook.id))
+    rows = session.execute(
+        select(Webhook.id, Webhook.events)
+        .where(Webhook.active.is_(True), Webhook.removed.is_(False))
+        .order_by(Webhook.id)
+    )
     return [Listener(id=i, types=webhook_types(ev)) for i, ev in rows]
 
 
@@ -100,11 +103,12 @@ def readers(session: Session, settings: Settings) -> list[Reader]:
     """Users who get mail: active, with an address, digest not off; none without SMTP."""
     if not settings.smtp_url:
         return []
-    rows = session.execute(select(User).where(
-        User.active.is_(True), User.email.is_not(None), User.email != "",
-        User.digest != "off")).scalars()
-    return [Reader(id=u.id, name=u.name, role=u.role, languages=tuple(u.languages))
-            for u in rows]
+    rows = session.execute(
+        select(User).where(
+            User.active.is_(True), User.email.is_not(None), User.email != "", User.digest != "off"
+        )
+    ).scalars()
+    return [Reader(id=u.id, name=u.name, role=u.role, languages=tuple(u.languages)) for u in rows]
 
 
 def claim_events(session: Session, limit: int) -> list[int]:
@@ -112,9 +116,14 @@ def claim_events(session: Session, limit: int) -> list[int]:
     pick = "SELECT event_id FROM notify_queue ORDER BY event_id LIMIT :n"
     if session.get_bind().dialect.name == "postgresql":
         pick += " FOR UPDATE SKIP LOCKED"
-    rows = session.execute(text(
-        f"DELETE FROM notify_queue WHERE event_id IN ({pick}) RETURNING event_id"),
-        {"n": limit}).scalars().all()
+    rows = (
+        session.execute(
+            text(f"DELETE FROM notify_queue WHERE event_id IN ({pick}) RETURNING event_id"),
+            {"n": limit},
+        )
+        .scalars()
+        .all()
+    )
     return sorted(rows)
 
 
@@ -132,8 +141,11 @@ def fan_out(session: Session, settings: Settings, limit: int = EVENTS_PER_FANOUT
     if not hooks and not people:
         return result  # nobody listens any more: the queue rows go, nothing else
     rows = session.execute(
-        select(Event, Post.key).outerjoin(Post, Post.id == Event.post_id)
-        .where(Event.id.in_(ids)).order_by(Event.id)).all()
+        select(Event, Post.key)
+        .outerjoin(Post, Post.id == Event.post_id)
+        .where(Event.id.in_(ids))
+        .order_by(Event.id)
+    ).all()
     wanted = {t for h in hooks for t in h.types}
     if people:
         from sync.notify.vocabulary import MAIL_AUDIENCE
@@ -154,12 +166,24 @@ def fan_out(session: Session, settings: Settings, limit: int = EVENTS_PER_FANOUT
         if d is None:
             continue
         k = d.pop("_key", None) or f"event:{event.id}:{type_}"
-        made.setdefault(k, Made(key=k, type=type_, event_id=event.id, post_id=event.post_id,
-                                lang=event.lang, at=event.at, actor=event.actor, data=d))
+        made.setdefault(
+            k,
+            Made(
+                key=k,
+                type=type_,
+                event_id=event.id,
+                post_id=event.post_id,
+                lang=event.lang,
+                at=event.at,
+                actor=event.actor,
+                data=d,
+            ),
+        )
     shared = [k for k in made if not k.startswith("event:")]  # told once, whichever event
     if shared:
-        for k in session.execute(select(Notification.key).where(
-                Notification.key.in_(shared))).scalars():
+        for k in session.execute(
+            select(Notification.key).where(Notification.key.in_(shared))
+        ).scalars():
             made.pop(k, None)
     result.add(write(session, settings, list(made.values()), hooks, people))
     return result
@@ -184,49 +208,89 @@ class Made:
         return task.get("id") if isinstance(task, dict) else None
 
     def body(self) -> str:
-        return json.dumps({"type": self.type, "timestamp": iso(self.at), "data": self.data},
-                          ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(
+            {"type": self.type, "timestamp": iso(self.at), "data": self.data},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
 
 
-def write(session: Session, settings: Settings, made: Sequence[Made], hooks: list[Listener],
-          people: list[Reader], *, unique: bool = False, leased: bool = True) -> Fanned:
+def write(
+    session: Session,
+    settings: Settings,
+    made: Sequence[Made],
+    hooks: list[Listener],
+    people: list[Reader],
+    *,
+    unique: bool = False,
+    leased: bool = True,
+) -> Fanned:
     """Insert notifications with their deliveries (leased to the messages returned, unless
     not `leased`: then the tick publishes them) and mail items. `unique`: skip a
     notification whose key exists (it was told already)."""
     result = Fanned()
-    chosen = [(m, [h.id for h in hooks if m.type in h.types],
-               mail_recipients(m.type, m.data, m.actor, people)) for m in made]
+    chosen = [
+        (
+            m,
+            [h.id for h in hooks if m.type in h.types],
+            mail_recipients(m.type, m.data, m.actor, people),
+        )
+        for m in made
+    ]
     chosen = [(m, h, p) for m, h, p in chosen if h or p]
     if not chosen:
         return result
     now = utcnow()
-    values = [{"key": m.key, "type": m.type, "event_id": m.event_id, "post_id": m.post_id,
-               "task_id": m.task_id, "lang": m.lang, "body": m.body(), "created_at": now}
-              for m, _, _ in chosen]
+    values = [
+        {
+            "key": m.key,
+            "type": m.type,
+            "event_id": m.event_id,
+            "post_id": m.post_id,
+            "task_id": m.task_id,
+            "lang": m.lang,
+            "body": m.body(),
+            "created_at": now,
+        }
+        for m, _, _ in chosen
+    ]
     if unique:
         dialect = session.get_bind().dialect.name
         ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(Notification)
         ids_by_key: dict[str, int] = {}
         for v in values:  # few at a time (lease warnings): one statement each
-            new_id = session.execute(ins.values(v).on_conflict_do_nothing(
-                index_elements=["key"]).returning(Notification.id)).scalar()
+            new_id = session.execute(
+                ins.values(v)
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(Notification.id)
+            ).scalar()
             if new_id is not None:
                 ids_by_key[v["key"]] = new_id
         chosen = [(m, h, p) for m, h, p in chosen if m.key in ids_by_key]
         ids = [ids_by_key[m.key] for m, _, _ in chosen]
     else:
-        ids = list(session.execute(
-            insert(Notification).returning(Notification.id, sort_by_parameter_order=True),
-            values).scalars())
+        ids = list(
+            session.execute(
+                insert(Notification).returning(Notification.id, sort_by_parameter_order=True),
+                values,
+            ).scalars()
+        )
     result.notifications = len(ids)
     per_hook: dict[int, list[int]] = defaultdict(list)
     items = []
     for (m, hook_ids, people_), nid in zip(chosen, ids, strict=True):
         for h in hook_ids:
             per_hook[h].append(nid)
-        items += [{"user_id": u.id, "notification_id": nid, "type": m.type,
-                   "data": {**m.data, "type": m.type, "at": iso(m.at)}, "created_at": now}
-                  for u in people_]
+        items += [
+            {
+                "user_id": u.id,
+                "notification_id": nid,
+                "type": m.type,
+                "data": {**m.data, "type": m.type, "at": iso(m.at)},
+                "created_at": now,
+            }
+            for u in people_
+        ]
     if items:
         session.execute(insert(MailItem), items)
     result.mail_items = len(items)
@@ -234,13 +298,25 @@ def write(session: Session, settings: Settings, made: Sequence[Made], hooks: lis
     for hook_id, nids in sorted(per_hook.items()):
         for i in range(0, len(nids), DELIVERIES_PER_MESSAGE):
             token = lease_token()
-            chunk = nids[i:i + DELIVERIES_PER_MESSAGE]
-            dids = list(session.execute(
-                insert(Delivery).returning(Delivery.id, sort_by_parameter_order=True),
-                [{"notification_id": n, "webhook_id": hook_id, "state": "pending",
-                  "attempts": 0, "next_attempt_at": now, "lease": token if leased else None,
-                  "leased_until": until if leased else None, "created_at": now}
-                 for n in chunk]).scalars())
+            chunk = nids[i : i + DELIVERIES_PER_MESSAGE]
+            dids = list(
+                session.execute(
+                    insert(Delivery).returning(Delivery.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            "notification_id": n,
+                            "webhook_id": hook_id,
+                            "state": "pending",
+                            "attempts": 0,
+                            "next_attempt_at": now,
+                            "lease": token if leased else None,
+                            "leased_until": until if leased else None,
+                            "created_at": now,
+                        }
+                        for n in chunk
+                    ],
+                ).scalars()
+            )
             result.deliveries += len(dids)
             if leased:
                 result.messages.append({"delivery_ids": dids, "lease": token})
@@ -253,10 +329,16 @@ def prior_events(session: Session, events: Sequence[Event]) -> dict[int, tuple[s
     for e in events:
         task_id = (e.details or {}).get("task")
         rows = session.execute(
-            select(Event.kind, Event.details).where(
-                Event.post_id == e.post_id, Event.lang == e.lang, Event.id < e.id,
-                Event.kind.in_(("task", "review", "resolve")))
-            .order_by(Event.id.desc()).limit(20)).all()
+            select(Event.kind, Event.details)
+            .where(
+                Event.post_id == e.post_id,
+                Event.lang == e.lang,
+                Event.id < e.id,
+                Event.kind.in_(("task", "review", "resolve")),
+            )
+            .order_by(Event.id.desc())
+            .limit(20)
+        ).all()
         for kind, details in rows:
             if (details or {}).get("task") == task_id:
                 out[e.id] = (kind, details or {})
@@ -269,78 +351,108 @@ class Payloads:
     ``tasks --json`` gives it, a translation as a cell of ``status --json``), loaded in a
     few queries for the whole batch."""
 
-    def __init__(self, session: Session, settings: Settings,
-                 facts: Iterable[tuple[Event, str | None, EventType]]) -> None:
+    def __init__(
+        self,
+        session: Session,
+        settings: Settings,
+        facts: Iterable[tuple[Event, str | None, EventType]],
+    ) -> None:
         from sync.queue import task_dict
         from sync.status import load_rows
 
         self.base = settings.base_url.rstrip("/")
         facts = list(facts)
-        task_ids = {int(e.details["task"]) for e, _, t in facts
-                    if str(t).startswith(("task.", "lease.")) and (e.details or {}).get("task")}
+        task_ids = {
+            int(e.details["task"])
+            for e, _, t in facts
+            if str(t).startswith(("task.", "lease.")) and (e.details or {}).get("task")
+        }
         self.tasks: dict[int, dict[str, Any]] = {}
         if task_ids:
             for task, key in session.execute(
-                    select(Task, Post.key).join(Post, Post.id == Task.post_id)
-                    .where(Task.id.in_(sorted(task_ids)))):
+                select(Task, Post.key)
+                .join(Post, Post.id == Task.post_id)
+                .where(Task.id.in_(sorted(task_ids)))
+            ):
                 self.tasks[task.id] = task_dict(task, key)
-        post_ids = {e.post_id for e, _, t in facts if str(t).startswith("translation.")
-                    and e.post_id is not None}
-        self.rows = ({r.post.id: r for r in load_rows(session, settings, post_ids=post_ids)}
-                     if post_ids else {})
+        post_ids = {
+            e.post_id
+            for e, _, t in facts
+            if str(t).startswith("translation.") and e.post_id is not None
+        }
+        self.rows = (
+            {r.post.id: r for r in load_rows(session, settings, post_ids=post_ids)}
+            if post_ids
+            else {}
+        )
 
     def of(self, event: Event, key: str | None, type_: EventType) -> dict[str, Any] | None:
         details = event.details or {}
         if type_ is EventType.SCAN_REJECTED:
-            return {"source": details.get("source"), "count": int(details.get("rejected") or 0),
-                    "problems": list(details.get("problems") or [])[:20],
-                    "url": f"{self.base}/"}
+            return {
+                "source": details.get("source"),
+                "count": int(details.get("rejected") or 0),
+                "problems": list(details.get("problems") or [])[:20],
+                "url": f"{self.base}/",
+            }
         if str(type_).startswith("translation."):
             return self.translation(event, key, type_)
         task = self.tasks.get(int(details.get("task") or 0))
         if task is None:
             return None  # the task is gone (its post was deleted)
-        data: dict[str, Any] = {"task": task, "post": task["post"], "lang": task["lang"],
-                                "actor": event.actor, "url": f"{self.base}/tasks/{task['id']}"}
+        data: dict[str, Any] = {
+            "task": task,
+            "post": task["post"],
+            "lang": task["lang"],
+            "actor": event.actor,
+            "url": f"{self.base}/tasks/{task['id']}",
+        }
         if type_ is EventType.TASK_REJECTED:
             data.update(reason=details.get("reason"), assignee=details.get("assignee"))
         elif type_ is EventType.TASK_CONFLICT:
             data.update(reason=details.get("reason"))
         elif type_ is EventType.TASK_SOURCE_CHANGED:
-            data.update(source_revision=details.get("source_revision"),
-                        assignee=task.get("assignee"))
+            data.update(
+                source_revision=details.get("source_revision"), assignee=task.get("assignee")
+            )
         elif type_ is EventType.TASK_CLAIMED:
             data.update(assignee=details.get("assigned_to") or event.actor)
         elif type_ is EventType.TASK_SUBMITTED:
-            data.update(awaiting_review=details.get("state") == "submitted",
-                        applied=details.get("state") == "done")
+            data.update(
+                awaiting_review=details.get("state") == "submitted",
+                applied=details.get("state") == "done",
+            )
         return data
 
-    def translation(self, event: Event, key: str | None,
-                    type_: EventType) -> dict[str, Any] | None:
+    def translation(self, event: Event, key: str | None, type_: EventType) -> dict[str, Any] | None:
         row = self.rows.get(event.post_id or 0)
         if row is None or event.lang not in row.cells:
             return None
         cell = row.cells[event.lang]
         if cell.version is None or str(cell.state) != str(type_).split(".")[1]:
             return None  # it changed again since: that change is told by its own event
-        data: dict[str, Any] = {"post": key, "lang": event.lang, "title": row.title,
-                                **cell.as_dict(row.source),
-                                "state": (event.details or {}).get("state"),
-                                "previous": (event.details or {}).get("previous"),
-                                "source_revision": row.source.revision if row.source else None,
-                                "url": f"{self.base}/posts/{key}"}
+        data: dict[str, Any] = {
+            "post": key,
+            "lang": event.lang,
+            "title": row.title,
+            **cell.as_dict(row.source),
+            "state": (event.details or {}).get("state"),
+            "previous": (event.details or {}).get("previous"),
+            "source_revision": row.source.revision if row.source else None,
+            "url": f"{self.base}/posts/{key}",
+        }
         if type_ is EventType.TRANSLATION_STALE:
             data["words"] = getattr(cell.version, "stale_words", None)
         else:  # from a state change or a task's write-back: once per translation revision
             data["state"] = "current"
-            data["_key"] = (f"translation.current:{event.post_id}:{event.lang}:"
-                            f"{cell.version.revision}:{cell.version.based_on_revision}")
+            data["_key"] = (
+                f"translation.current:{event.post_id}:{event.lang}:"
+                f"{cell.version.revision}:{cell.version.based_on_revision}"
+            )
         return data
 
 
-def lease_warnings(session: Session, settings: Settings, now: dt.datetime | None = None
-                   ) -> Fanned:
+def lease_warnings(session: Session, settings: Settings, now: dt.datetime | None = None) -> Fanned:
     """``lease.expiring`` for every claim whose lease ends within 24 hours, once per lease
     (the key names the lease's end: a renewed lease is warned of again)."""
     now = now or utcnow()
@@ -349,15 +461,26 @@ def lease_warnings(session: Session, settings: Settings, now: dt.datetime | None
     if not hooks and not people:
         return Fanned()
     rows = session.execute(
-        select(Task, Post.key).join(Post, Post.id == Task.post_id).where(
-            Task.state == "claimed", Task.lease_expires_at.is_not(None),
-            Task.lease_expires_at > now, Task.lease_expires_at <= now + LEASE_WARNING)
-        .order_by(Task.lease_expires_at)).all()
+        select(Task, Post.key)
+        .join(Post, Post.id == Task.post_id)
+        .where(
+            Task.state == "claimed",
+            Task.lease_expires_at.is_not(None),
+            Task.lease_expires_at > now,
+            Task.lease_expires_at <= now + LEASE_WARNING,
+        )
+        .order_by(Task.lease_expires_at)
+    ).all()
     if not rows:
         return Fanned()
-    told = set(session.execute(select(Notification.key).where(
-        Notification.type == EventType.LEASE_EXPIRING,
-        Notification.task_id.in_([t.id for t, _ in rows]))).scalars())
+    told = set(
+        session.execute(
+            select(Notification.key).where(
+                Notification.type == EventType.LEASE_EXPIRING,
+                Notification.task_id.in_([t.id for t, _ in rows]),
+            )
+        ).scalars()
+    )
     from sync.queue import task_dict
 
     base = settings.base_url.rstrip("/")
@@ -366,12 +489,25 @@ def lease_warnings(session: Session, settings: Settings, now: dt.datetime | None
         k = f"lease.expiring:{task.id}:{iso(task.lease_expires_at)}"
         if k in told:
             continue
-        made.append(Made(key=k, type=EventType.LEASE_EXPIRING, event_id=None,
-                         post_id=task.post_id, lang=task.lang, at=now, actor=None,
-                         data={"task": task_dict(task, key), "post": key, "lang": task.lang,
-                               "assignee": task.assignee,
-                               "lease_expires_at": iso(task.lease_expires_at),
-                               "url": f"{base}/tasks/{task.id}"}))
+        made.append(
+            Made(
+                key=k,
+                type=EventType.LEASE_EXPIRING,
+                event_id=None,
+                post_id=task.post_id,
+                lang=task.lang,
+                at=now,
+                actor=None,
+                data={
+                    "task": task_dict(task, key),
+                    "post": key,
+                    "lang": task.lang,
+                    "assignee": task.assignee,
+                    "lease_expires_at": iso(task.lease_expires_at),
+                    "url": f"{base}/tasks/{task.id}",
+                },
+            )
+        )
     return write(session, settings, made, hooks, people, unique=True)
 
 
@@ -389,13 +525,27 @@ def record_rejections(session: Session, settings: Settings, report: Any, actor: 
     for p in report.problems:
         by_source[p.source or ""].append(p)
     now = utcnow()
-    made = [Made(key=f"scan.rejected:{lease_token()}", type=EventType.SCAN_REJECTED,
-                 event_id=None, post_id=None, lang=None, at=now, actor=actor,
-                 data={"source": source or None, "count": len(problems),
-                       "problems": [{"origin": p.origin, "line": p.line, "reason": p.reason}
-                                    for p in problems[:20]],
-                       "actor": actor, "url": f"{settings.base_url.rstrip('/')}/"})
-            for source, problems in sorted(by_source.items())]
+    made = [
+        Made(
+            key=f"scan.rejected:{lease_token()}",
+            type=EventType.SCAN_REJECTED,
+            event_id=None,
+            post_id=None,
+            lang=None,
+            at=now,
+            actor=actor,
+            data={
+                "source": source or None,
+                "count": len(problems),
+                "problems": [
+                    {"origin": p.origin, "line": p.line, "reason": p.reason} for p in problems[:20]
+                ],
+                "actor": actor,
+                "url": f"{settings.base_url.rstrip('/')}/",
+            },
+        )
+        for source, problems in sorted(by_source.items())
+    ]
     return write(session, settings, made, hooks, [], leased=False)
 
 

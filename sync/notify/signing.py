@@ -27,14 +27,18 @@ def key_of(secret: str) -> bytes:
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
-    digest = hmac.new(key_of(secret), f"{msg_id}.{timestamp}.".encode() + body,
-                      hashlib.sha256).digest()
+    digest = hmac.new(
+        key_of(secret), f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256
+    ).digest()
     return "v1," + base64.b64encode(digest).decode()
 
 
 def headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(secret, msg_id, timestamp, body)}
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(secret, msg_id, timestamp, body),
+    }
 
 
 def verify(secret: str, msg_id: str, timestamp: int, body: bytes, signature: str) -> bool:

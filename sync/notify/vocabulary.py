@@ -62,8 +62,9 @@ def needs_prior(kind: str, details: Mapping[str, Any]) -> bool:
     return kind == "task" and details.get("state") == "done"
 
 
-def classify(kind: str, details: Mapping[str, Any],
-             prior: tuple[str, Mapping[str, Any]] | None = None) -> list[EventType]:
+def classify(
+    kind: str, details: Mapping[str, Any], prior: tuple[str, Mapping[str, Any]] | None = None
+) -> list[EventType]:
     """What an events row means, as notification types (often none).
 
     A ``done`` task whose previous event was an editor's approval or resolution was told
@@ -101,8 +102,10 @@ def classify(kind: str, details: Mapping[str, Any],
             return [EventType.TASK_CONFLICT]
         if state == "done":  # written back: the translation is current (unless the
             # source moved on meanwhile: the fan-out looks), and without review, submitted
-            if prior is not None and (prior[0] == "resolve" or (
-                    prior[0] == "review" and prior[1].get("verdict") == "approved")):
+            if prior is not None and (
+                prior[0] == "resolve"
+                or (prior[0] == "review" and prior[1].get("verdict") == "approved")
+            ):
                 return [EventType.TRANSLATION_CURRENT]
             return [EventType.TASK_SUBMITTED, EventType.TRANSLATION_CURRENT]
         return []
@@ -136,8 +139,9 @@ MAIL_AUDIENCE: dict[str, str] = {
 }
 
 
-def mail_recipients(type_: str, data: Mapping[str, Any], actor: str | None,
-                    users: list[Any]) -> list[Any]:
+def mail_recipients(
+    type_: str, data: Mapping[str, Any], actor: str | None, users: list[Any]
+) -> list[Any]:
     """The users (with ``name``, ``role``, ``languages``) one notification goes to by mail:
     never the one who did it.
 

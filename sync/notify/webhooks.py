@@ -36,16 +36,23 @@ def check_types(events: str | Sequence[str]) -> tuple[str, ...]:
         raise InputError(str(exc)) from exc
 
 
-def add_webhook(session: Session, url: str, events: str | Sequence[str],
-                actor: str | None = None) -> tuple[Webhook, str]:
+def add_webhook(
+    session: Session, url: str, events: str | Sequence[str], actor: str | None = None
+) -> tuple[Webhook, str]:
     """A new endpoint; returns it and its secret (``whsec_…``), which is never shown
     again."""
     url = check_url(url)
     types = check_types(events)
     secret = signing.new_secret()
-    hook = Webhook(url=url, events="*" if types == EVENT_TYPES else ",".join(types),
-                   secret=secret, active=True, removed=False, created_at=utcnow(),
-                   created_by=actor)
+    hook = Webhook(
+        url=url,
+        events="*" if types == EVENT_TYPES else ",".join(types),
+        secret=secret,
+        active=True,
+        removed=False,
+        created_at=utcnow(),
+        created_by=actor,
+    )
     session.add(hook)
     session.flush()
     return hook, secret
@@ -54,8 +61,9 @@ def add_webhook(session: Session, url: str, events: str | Sequence[str],
 def get_webhook(session: Session, hook_id: int) -> Webhook:
     hook = session.get(Webhook, hook_id)
     if hook is None or hook.removed:
-        raise NotFound(f"no webhook #{hook_id}; `transync webhooks list` lists them",
-                       webhook=hook_id)
+        raise NotFound(
+            f"no webhook #{hook_id}; `transync webhooks list` lists them", webhook=hook_id
+        )
     return hook
 
 
@@ -65,10 +73,12 @@ def remove_webhook(session: Session, hook_id: int) -> Webhook:
     hook = get_webhook(session, hook_id)
     hook.removed, hook.active = True, False
     now = utcnow()
-    session.execute(update(Delivery).where(Delivery.webhook_id == hook.id,
-                                           Delivery.state == "pending")
-                    .values(state="cancelled", finished_at=now, lease=None, leased_until=None)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(Delivery)
+        .where(Delivery.webhook_id == hook.id, Delivery.state == "pending")
+        .values(state="cancelled", finished_at=now, lease=None, leased_until=None)
+        .execution_options(synchronize_session=False)
+    )
     return hook
 
 
@@ -98,40 +108,61 @@ def webhook_dict(hook: Webhook, counts: dict[str, int] | None = None) -> dict[st
 
 
 def list_webhooks(session: Session) -> list[dict[str, Any]]:
-    hooks = session.execute(select(Webhook).where(Webhook.removed.is_(False))
-                            .order_by(Webhook.id)).scalars().all()
+    hooks = (
+        session.execute(select(Webhook).where(Webhook.removed.is_(False)).order_by(Webhook.id))
+        .scalars()
+        .all()
+    )
     counts: dict[int, dict[str, int]] = {}
     for hook_id, state, n in session.execute(
-            select(Delivery.webhook_id, Delivery.state, func.count())
-            .group_by(Delivery.webhook_id, Delivery.state)):
+        select(Delivery.webhook_id, Delivery.state, func.count()).group_by(
+            Delivery.webhook_id, Delivery.state
+        )
+    ):
         counts.setdefault(hook_id, {})[state] = n
     return [webhook_dict(h, counts.get(h.id, {})) for h in hooks]
 
 
-def delivery_log(session: Session, hook_id: int | None = None, *, limit: int = 50,
-                 before: int | None = None) -> list[dict[str, Any]]:
+def delivery_log(
+    session: Session, hook_id: int | None = None, *, limit: int = 50, before: int | None = None
+) -> list[dict[str, Any]]:
     """Attempts, newest first: when, which event, the answer, latency and the next try."""
     if hook_id is not None:
         get_webhook(session, hook_id)
-    q = (select(DeliveryAttempt, Delivery.state, Notification.type, Notification.id)
-         .join(Delivery, Delivery.id == DeliveryAttempt.delivery_id)
-         .join(Notification, Notification.id == Delivery.notification_id))
+    q = (
+        select(DeliveryAttempt, Delivery.state, Notification.type, Notification.id)
+        .join(Delivery, Delivery.id == DeliveryAttempt.delivery_id)
+        .join(Notification, Notification.id == Delivery.notification_id)
+    )
     if hook_id is not None:
         q = q.where(DeliveryAttempt.webhook_id == hook_id)
     if before is not None:
         q = q.where(DeliveryAttempt.id < before)
     q = q.order_by(DeliveryAttempt.id.desc()).limit(limit)
-    return [{
-        "id": a.id, "webhook": a.webhook_id, "delivery": a.delivery_id,
-        "webhook_id": f"msg_{a.delivery_id}", "event": etype, "notification": nid,
-        "attempt": a.number, "at": iso(a.at), "result": a.result, "status": a.status,
-        "latency_ms": a.latency_ms, "error": a.error, "next_attempt_at": iso(a.next_attempt_at),
-        "delivery_state": state,
-    } for a, state, etype, nid in session.execute(q)]
+    return [
+        {
+            "id": a.id,
+            "webhook": a.webhook_id,
+            "delivery": a.delivery_id,
+            "webhook_id": f"msg_{a.delivery_id}",
+            "event": etype,
+            "notification": nid,
+            "attempt": a.number,
+            "at": iso(a.at),
+            "result": a.result,
+            "status": a.status,
+            "latency_ms": a.latency_ms,
+            "error": a.error,
+            "next_attempt_at": iso(a.next_attempt_at),
+            "delivery_state": state,
+        }
+        for a, state, etype, nid in session.execute(q)
+    ]
 
 
-def notifications_for(session: Session, *, task_id: int | None = None,
-                      post_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
+def notifications_for(
+    session: Session, *, task_id: int | None = None, post_id: int | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
     """Which notifications went out about a task or a post: type, when, and to whom
     (webhook deliveries with their state, and mails)."""
     from sync.db.models import Digest, MailItem, User
@@ -147,42 +178,77 @@ def notifications_for(session: Session, *, task_id: int | None = None,
     ids = [n.id for n in notes]
     hooks: dict[int, list[dict[str, Any]]] = {}
     for nid, hook_id, state, attempts, status in session.execute(
-            select(Delivery.notification_id, Delivery.webhook_id, Delivery.state,
-                   Delivery.attempts, Delivery.last_status)
-            .where(Delivery.notification_id.in_(ids)).order_by(Delivery.id)):
-        hooks.setdefault(nid, []).append({"webhook": hook_id, "state": state,
-                                          "attempts": attempts, "status": status})
+        select(
+            Delivery.notification_id,
+            Delivery.webhook_id,
+            Delivery.state,
+            Delivery.attempts,
+            Delivery.last_status,
+        )
+        .where(Delivery.notification_id.in_(ids))
+        .order_by(Delivery.id)
+    ):
+        hooks.setdefault(nid, []).append(
+            {"webhook": hook_id, "state": state, "attempts": attempts, "status": status}
+        )
     mails: dict[int, list[dict[str, Any]]] = {}
     for nid, name, dstate in session.execute(
-            select(MailItem.notification_id, User.name, Digest.state)
-            .join(User, User.id == MailItem.user_id)
-            .outerjoin(Digest, Digest.id == MailItem.digest_id)
-            .where(MailItem.notification_id.in_(ids)).order_by(MailItem.id)):
+        select(MailItem.notification_id, User.name, Digest.state)
+        .join(User, User.id == MailItem.user_id)
+        .outerjoin(Digest, Digest.id == MailItem.digest_id)
+        .where(MailItem.notification_id.in_(ids))
+        .order_by(MailItem.id)
+    ):
         mails.setdefault(nid, []).append({"user": name, "state": dstate or "waiting"})
-    return [{"id": n.id, "type": n.type, "at": iso(n.created_at), "lang": n.lang,
-             "webhooks": hooks.get(n.id, []), "mails": mails.get(n.id, [])} for n in notes]
+    return [
+        {
+            "id": n.id,
+            "type": n.type,
+            "at": iso(n.created_at),
+            "lang": n.lang,
+            "webhooks": hooks.get(n.id, []),
+            "mails": mails.get(n.id, []),
+        }
+        for n in notes
+    ]
 
 
 def metric_lines(session: Session) -> list[str]:
     """/metrics: webhook attempts and deliveries by result, digests by outcome."""
     from sync.db.models import Digest
 
-    attempts = dict(session.execute(select(DeliveryAttempt.result, func.count())
-                                    .group_by(DeliveryAttempt.result)).all())
-    states = dict(session.execute(select(Delivery.state, func.count())
-                                  .group_by(Delivery.state)).all())
-    digests = dict(session.execute(select(Digest.state, func.count())
-                                   .group_by(Digest.state)).all())
-    lines = ["# HELP transync_webhook_attempts_total Webhook delivery attempts by result.",
-             "# TYPE transync_webhook_attempts_total counter"]
-    lines += [f'transync_webhook_attempts_total{{result="{r}"}} {attempts.get(r, 0)}'
-              for r in ("delivered", "retry", "failed")]
-    lines += ["# HELP transync_webhook_deliveries Webhook deliveries by state "
-              "(pending: waiting or retrying).", "# TYPE transync_webhook_deliveries gauge"]
-    lines += [f'transync_webhook_deliveries{{state="{s}"}} {states.get(s, 0)}'
-              for s in ("pending", "delivered", "failed", "cancelled")]
-    lines += ["# HELP transync_mail_digests_total Digests by outcome (empty: nothing to say, "
-              "not sent).", "# TYPE transync_mail_digests_total counter"]
-    lines += [f'transync_mail_digests_total{{state="{s}"}} {digests.get(s, 0)}'
-              for s in ("sent", "empty", "sending", "failed")]
+    attempts = dict(
+        session.execute(
+            select(DeliveryAttempt.result, func.count()).group_by(DeliveryAttempt.result)
+        ).all()
+    )
+    states = dict(
+        session.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all()
+    )
+    digests = dict(session.execute(select(Digest.state, func.count()).group_by(Digest.state)).all())
+    lines = [
+        "# HELP transync_webhook_attempts_total Webhook delivery attempts by result.",
+        "# TYPE transync_webhook_attempts_total counter",
+    ]
+    lines += [
+        f'transync_webhook_attempts_total{{result="{r}"}} {attempts.get(r, 0)}'
+        for r in ("delivered", "retry", "failed")
+    ]
+    lines += [
+        "# HELP transync_webhook_deliveries Webhook deliveries by state "
+        "(pending: waiting or retrying).",
+        "# TYPE transync_webhook_deliveries gauge",
+    ]
+    lines += [
+        f'transync_webhook_deliveries{{state="{s}"}} {states.get(s, 0)}'
+        for s in ("pending", "delivered", "failed", "cancelled")
+    ]
+    lines += [
+        "# HELP transync_mail_digests_total Digests by outcome (empty: nothing to say, not sent).",
+        "# TYPE transync_mail_digests_total counter",
+    ]
+    lines += [
+        f'transync_mail_digests_total{{state="{s}"}} {digests.get(s, 0)}'
+        for s in ("sent", "empty", "sending", "failed")
+    ]
     return lines

@@ -45,8 +45,12 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.post("/ui-lang", dependencies=[Depends(check_csrf)])
-def ui_lang(request: Request, lang: str = Form(""), next: str = Form("/"),
-            actor: Actor | None = Depends(optional_actor)) -> Response:
+def ui_lang(
+    request: Request,
+    lang: str = Form(""),
+    next: str = Form("/"),
+    actor: Actor | None = Depends(optional_actor),
+) -> Response:
     """Choose the UI language: kept in the session, and on the account when signed in."""
     state = web(request)
     if lang in state.renderer.catalogs:
@@ -67,9 +71,17 @@ def _account(request: Request, actor: Actor, **extra: object) -> Response:
         has_token = bool(user.token_hash)
         has_password = bool(user.password_hash)
         mail = {"email": user.email or "", "digest": user.digest or "daily"}
-    return state.renderer.page(request, "account.html", {
-        "has_token": has_token, "has_password": has_password, "mail": mail,
-        "mail_on": bool(state.settings.smtp_url), **extra})
+    return state.renderer.page(
+        request,
+        "account.html",
+        {
+            "has_token": has_token,
+            "has_password": has_password,
+            "mail": mail,
+            "mail_on": bool(state.settings.smtp_url),
+            **extra,
+        },
+    )
 
 
 @router.get("/account")
@@ -78,8 +90,13 @@ def account(request: Request, actor: Actor = Depends(page_actor)) -> Response:
 
 
 @router.post("/account/password", dependencies=[Depends(check_csrf)])
-def change_password(request: Request, current: str = Form(""), new: str = Form(""),
-                    again: str = Form(""), actor: Actor = Depends(page_actor)) -> Response:
+def change_password(
+    request: Request,
+    current: str = Form(""),
+    new: str = Form(""),
+    again: str = Form(""),
+    actor: Actor = Depends(page_actor),
+) -> Response:
     """Every session of the user ends (a stolen cookie with it); this browser gets a new
     one."""
     state = web(request)
@@ -117,19 +134,23 @@ def new_token(request: Request, actor: Actor = Depends(page_actor)) -> Response:
 
 
 def _role_name(role: str) -> str:
-    return {"admin": _("admin"), "editor": _("editor"),
-            "translator": _("translator")}.get(role, role)
+    return {"admin": _("admin"), "editor": _("editor"), "translator": _("translator")}.get(
+        role, role
+    )
 
 
 def _message(exc: TransyncError) -> str:
     """A refusal of the people functions, in the user's language."""
     name = str(exc.context.get("user", ""))
     if isinstance(exc, UserExists):
-        return _("A user named %(name)s exists already, so nothing was changed. Open their "
-                 "page to change them.") % {"name": name}
+        return _(
+            "A user named %(name)s exists already, so nothing was changed. Open their "
+            "page to change them."
+        ) % {"name": name}
     if isinstance(exc, LastAdmin):
         return _("%(name)s is the last active admin: make another user admin first.") % {
-            "name": name}
+            "name": name
+        }
     if isinstance(exc, NotFound):
         return _("There is no user named %(name)s.") % {"name": name}
     return exc.message
@@ -138,8 +159,9 @@ def _message(exc: TransyncError) -> str:
 def _form_problem(request: Request, name: str, password: str, langs: list[str]) -> str | None:
     """What is wrong with a user form, checked here to say it in the user's language."""
     if not NAME.match(name):
-        return _("A name is 1 to 64 letters, digits, '.', '_' or '-', and starts with a "
-                 "letter or digit.")
+        return _(
+            "A name is 1 to 64 letters, digits, '.', '_' or '-', and starts with a letter or digit."
+        )
     if password and len(password) < MIN_PASSWORD:
         return _("A password needs at least %(count)d characters.") % {"count": MIN_PASSWORD}
     unknown = [x for x in langs if x not in web(request).settings.languages]
@@ -152,8 +174,9 @@ def _users_page(request: Request, status_code: int = 200, **extra: object) -> Re
     state = web(request)
     with transaction(state.settings.database_url, readonly=True) as session:
         people = list_users(session)
-    return state.renderer.page(request, "users.html", {"people": people, "roles": ROLES,
-                                                       **extra}, status_code=status_code)
+    return state.renderer.page(
+        request, "users.html", {"people": people, "roles": ROLES, **extra}, status_code=status_code
+    )
 
 
 @router.get("/users")
@@ -162,9 +185,14 @@ def users(request: Request, actor: Actor = Depends(page_admin)) -> Response:
 
 
 @router.post("/users", dependencies=[Depends(check_csrf)])
-def add(request: Request, name: str = Form(""), role: str = Form("translator"),
-        langs: list[str] = Form([]), password: str = Form(""),
-        actor: Actor = Depends(page_admin)) -> Response:
+def add(
+    request: Request,
+    name: str = Form(""),
+    role: str = Form("translator"),
+    langs: list[str] = Form([]),
+    password: str = Form(""),
+    actor: Actor = Depends(page_admin),
+) -> Response:
     """Add a new user; a name that exists (even deactivated) is refused and nothing
     changes: the form says so and links to that user's page."""
     state = web(request)
@@ -175,26 +203,42 @@ def add(request: Request, name: str = Form(""), role: str = Form("translator"),
         return _users_page(request, 422, error=problem, form=form)
     try:
         with transaction(state.settings.database_url) as session:
-            create_user(session, state.settings, name, role=form["role"], langs=langs,
-                        password=password or None)
+            create_user(
+                session,
+                state.settings,
+                name,
+                role=form["role"],
+                langs=langs,
+                password=password or None,
+            )
     except UserExists as exc:
         return _users_page(request, 409, error=_message(exc), form=form, exists=name)
     except (InputError, NotFound) as exc:
         return _users_page(request, 422, error=_message(exc), form=form)
-    flash(request, "ok", _("Added %(name)s. They can sign in once they have a password; an "
-                           "API token is made on their own account page.") % {"name": name})
+    flash(
+        request,
+        "ok",
+        _(
+            "Added %(name)s. They can sign in once they have a password; an "
+            "API token is made on their own account page."
+        )
+        % {"name": name},
+    )
     return RedirectResponse("/users", 303)
 
 
-def _user_page(request: Request, name: str, status_code: int = 200,
-               **extra: object) -> Response:
+def _user_page(request: Request, name: str, status_code: int = 200, **extra: object) -> Response:
     state = web(request)
     with transaction(state.settings.database_url, readonly=True) as session:
         person = find_user(session, name)
     if person is None:
         raise NotFound(_("There is no user named %(name)s.") % {"name": name}, user=name)
-    return state.renderer.page(request, "user_edit.html", {"person": person, "roles": ROLES,
-                                                           **extra}, status_code=status_code)
+    return state.renderer.page(
+        request,
+        "user_edit.html",
+        {"person": person, "roles": ROLES, **extra},
+        status_code=status_code,
+    )
 
 
 @router.get("/users/{name}")
@@ -204,9 +248,15 @@ def user_page(request: Request, name: str, actor: Actor = Depends(page_admin)) -
 
 
 @router.post("/users/{name}", dependencies=[Depends(check_csrf)])
-def change_user(request: Request, name: str, role: str = Form(...),
-                langs: list[str] = Form([]), active: str = Form(""),
-                password: str = Form(""), actor: Actor = Depends(page_admin)) -> Response:
+def change_user(
+    request: Request,
+    name: str,
+    role: str = Form(...),
+    langs: list[str] = Form([]),
+    active: str = Form(""),
+    password: str = Form(""),
+    actor: Actor = Depends(page_admin),
+) -> Response:
     """Set exactly what the form shows: role, languages, active; a password only when one
     is typed. A new role or password, or deactivation, signs them out everywhere."""
     state = web(request)
@@ -220,19 +270,28 @@ def change_user(request: Request, name: str, role: str = Form(...),
         return _user_page(request, name, 422, error=problem)
     try:
         with transaction(state.settings.database_url) as session:
-            user = edit_user(session, state.settings, name, role=role, langs=langs,
-                             active=is_active, password=password or None)
+            user = edit_user(
+                session,
+                state.settings,
+                name,
+                role=role,
+                langs=langs,
+                active=is_active,
+                password=password or None,
+            )
             role_now = user.role
     except (LastAdmin, NotFound, InputError) as exc:
-        return _user_page(request, name, 409 if isinstance(exc, LastAdmin) else 422,
-                          error=_message(exc))
+        return _user_page(
+            request, name, 409 if isinstance(exc, LastAdmin) else 422, error=_message(exc)
+        )
     if name == actor.name:
         if role_now != "admin":
             return RedirectResponse("/login", 303)  # their sessions ended with the role
         if password:
             start_session(request, state.settings, actor.id)  # a new one for this browser
-    flash(request, "ok", _("Saved %(name)s: %(role)s.") % {"name": name,
-                                                          "role": _role_name(role_now)})
+    flash(
+        request, "ok", _("Saved %(name)s: %(role)s.") % {"name": name, "role": _role_name(role_now)}
+    )
     return RedirectResponse(f"/users/{quote(name)}", 303)
 
 
@@ -248,6 +307,9 @@ def deactivate(request: Request, name: str, actor: Actor = Depends(page_admin)) 
     except (NotFound, LastAdmin) as exc:
         flash(request, "error", _message(exc))
     else:
-        flash(request, "ok", _("%(name)s is deactivated: their sessions and token no longer "
-                               "work.") % {"name": name})
+        flash(
+            request,
+            "ok",
+            _("%(name)s is deactivated: their sessions and token no longer work.") % {"name": name},
+        )
     return RedirectResponse("/users", 303)

@@ -51,35 +51,68 @@ def _split(values: list[str]) -> tuple[str, ...]:
     return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
 
 
-def status_filters(settings: Settings, lang: list[str], state: list[str], post: str | None,
-                   text: str | None, translator: str | None,
-                   baseline: list[str] | None = None) -> Filters:
+def status_filters(
+    settings: Settings,
+    lang: list[str],
+    state: list[str],
+    post: str | None,
+    text: str | None,
+    translator: str | None,
+    baseline: list[str] | None = None,
+) -> Filters:
     langs, states, baselines = _split(lang), _split(state), _split(baseline or [])
     bad = [x for x in baselines if x not in BASELINES]
     if bad:
-        raise InputError(t_("baseline %(baseline)s: use one of %(baselines)s",
-                            baseline=repr(bad[0]),
-                            baselines=", ".join(repr(b) for b in BASELINES)))
+        raise InputError(
+            t_(
+                "baseline %(baseline)s: use one of %(baselines)s",
+                baseline=repr(bad[0]),
+                baselines=", ".join(repr(b) for b in BASELINES),
+            )
+        )
     bad = [x for x in langs if x not in settings.languages]
     if bad:
-        raise InputError(t_("language %(lang)s is not configured (%(configured)s)",
-                            lang=repr(bad[0]), configured=",".join(settings.languages)))
+        raise InputError(
+            t_(
+                "language %(lang)s is not configured (%(configured)s)",
+                lang=repr(bad[0]),
+                configured=",".join(settings.languages),
+            )
+        )
     bad = [x for x in states if x not in {str(s) for s in STATES}]
     if bad:
-        raise InputError(t_("state %(state)s: use one of %(states)s", state=repr(bad[0]),
-                            states=", ".join(repr(str(s)) for s in STATES)))
-    return Filters(langs=langs, states=states, post=post or None, text=text or None,
-                   translator=translator or None, baselines=baselines)
+        raise InputError(
+            t_(
+                "state %(state)s: use one of %(states)s",
+                state=repr(bad[0]),
+                states=", ".join(repr(str(s)) for s in STATES),
+            )
+        )
+    return Filters(
+        langs=langs,
+        states=states,
+        post=post or None,
+        text=text or None,
+        translator=translator or None,
+        baselines=baselines,
+    )
 
 
 LangQuery = Query([], description="Only these languages (repeat, or comma-separated).")
 StateQuery = Query([], description="Only posts with a shown language in this state.")
-BaselineQuery = Query([], description="Only posts with a shown translation whose based-on "
-                      "revision is known this way: recorded, declared, history, assumed.")
+BaselineQuery = Query(
+    [],
+    description="Only posts with a shown translation whose based-on "
+    "revision is known this way: recorded, declared, history, assumed.",
+)
 
 
-@router.get("/status", tags=["status"], summary="The status matrix (as `status --json`)",
-            **answers(S.StatusDocument))
+@router.get(
+    "/status",
+    tags=["status"],
+    summary="The status matrix (as `status --json`)",
+    **answers(S.StatusDocument),
+)
 def status(
     request: Request,
     lang: list[str] = LangQuery,
@@ -105,9 +138,14 @@ def status(
     if page is None:  # the whole matrix: written post by post, never held as one document
         return StreamingResponse(
             chunked(stream_document(snap.rows, settings, filters, separators=(",", ":"))),
-            media_type="application/json")
-    body = snap.memo(("api status", filters, page, per_page), lambda: json_bytes(
-        status_document(snap.rows, settings, filters, page=page, per_page=per_page)))
+            media_type="application/json",
+        )
+    body = snap.memo(
+        ("api status", filters, page, per_page),
+        lambda: json_bytes(
+            status_document(snap.rows, settings, filters, page=page, per_page=per_page)
+        ),
+    )
     return Response(body, media_type="application/json")
 
 
@@ -125,8 +163,12 @@ def chunked(texts: Iterable[str], size: int = 1 << 16) -> Iterator[bytes]:
         yield "".join(buffer).encode()
 
 
-@router.get("/status/summary", tags=["status"], summary="Per-language counts only",
-            **answers(S.StatusSummary))
+@router.get(
+    "/status/summary",
+    tags=["status"],
+    summary="Per-language counts only",
+    **answers(S.StatusSummary),
+)
 def status_summary(
     request: Request,
     lang: list[str] = LangQuery,
@@ -146,32 +188,44 @@ def status_summary(
 
     def summary() -> bytes:
         doc = status_document(snap.rows, settings, filters, page=1, per_page=1)
-        return json_bytes({"languages": doc["languages"], "summary": doc["summary"],
-                           "total": doc["total"]})
+        return json_bytes(
+            {"languages": doc["languages"], "summary": doc["summary"], "total": doc["total"]}
+        )
 
     return Response(snap.memo(("api summary", filters), summary), media_type="application/json")
 
 
-@router.get("/posts/{key:path}/diff/{lang}", tags=["posts"],
-            summary="What changed since the translation (as `diff --json`)",
-            **answers(S.PostDiff, 404, 409))
-def post_diff(request: Request, key: str, lang: str,
-              actor: Actor = Depends(api_editor)) -> dict[str, Any]:
+@router.get(
+    "/posts/{key:path}/diff/{lang}",
+    tags=["posts"],
+    summary="What changed since the translation (as `diff --json`)",
+    **answers(S.PostDiff, 404, 409),
+)
+def post_diff(
+    request: Request, key: str, lang: str, actor: Actor = Depends(api_editor)
+) -> dict[str, Any]:
     settings = web(request).settings
     with transaction(settings.database_url) as session:
         return translation_diff(session, settings, key, lang)
 
 
 class AckBody(BaseModel):
-    lang: str | None = Field(None, description="Only this translation (default: every stale "
-                                               "one).")
+    lang: str | None = Field(None, description="Only this translation (default: every stale one).")
 
 
-@router.post("/posts/{key:path}/ack", tags=["posts"],
-             summary="Acknowledge the latest source change as minor (as `ack --json`)",
-             **answers(S.AckResult, 404, 409))
-def post_ack(request: Request, key: str, body: AckBody, background: BackgroundTasks,
-             actor: Actor = Depends(api_editor)) -> dict[str, Any]:
+@router.post(
+    "/posts/{key:path}/ack",
+    tags=["posts"],
+    summary="Acknowledge the latest source change as minor (as `ack --json`)",
+    **answers(S.AckResult, 404, 409),
+)
+def post_ack(
+    request: Request,
+    key: str,
+    body: AckBody,
+    background: BackgroundTasks,
+    actor: Actor = Depends(api_editor),
+) -> dict[str, Any]:
     from sync.planning import plan_tasks
 
     settings = web(request).settings
@@ -183,8 +237,12 @@ def post_ack(request: Request, key: str, body: AckBody, background: BackgroundTa
     return {"post": key, "acknowledged": acked}
 
 
-@router.get("/posts/{key:path}", tags=["posts"], summary="One post, its versions and tasks",
-            **answers(S.PostDetail, 404))
+@router.get(
+    "/posts/{key:path}",
+    tags=["posts"],
+    summary="One post, its versions and tasks",
+    **answers(S.PostDetail, 404),
+)
 def post_detail(request: Request, key: str, actor: Actor = Depends(api_editor)) -> dict[str, Any]:
     """The post's object from `status --json`, plus `tasks`: every task it ever had."""
     settings = web(request).settings
@@ -196,8 +254,12 @@ def post_detail(request: Request, key: str, actor: Actor = Depends(api_editor)) 
     return doc
 
 
-@router.get("/events", tags=["posts"], summary="History, newest first (as `log --json`)",
-            **answers(S.EventList, 404))
+@router.get(
+    "/events",
+    tags=["posts"],
+    summary="History, newest first (as `log --json`)",
+    **answers(S.EventList, 404),
+)
 def list_events(
     request: Request,
     post: str | None = Query(None, description="Only this post's events."),
@@ -212,28 +274,52 @@ def list_events(
 
 class ScanBody(BaseModel):
     sources: list[str] | None = Field(
-        None, description="Some of the configured TRANSYNC_SOURCES (default: all of them).")
+        None, description="Some of the configured TRANSYNC_SOURCES (default: all of them)."
+    )
 
 
-@router.post("/scan", tags=["operations"], summary="Scan the configured sources and plan",
-             **answers(S.ScanResult, 409, 502, notes={
-                 409: "No source is configured (TRANSYNC_SOURCES).",
-                 502: "A source could not be read (network, WordPress, path)."}))
-def scan(request: Request, background: BackgroundTasks, body: ScanBody | None = None,
-         actor: Actor = Depends(api_editor)) -> dict[str, Any]:
+@router.post(
+    "/scan",
+    tags=["operations"],
+    summary="Scan the configured sources and plan",
+    **answers(
+        S.ScanResult,
+        409,
+        502,
+        notes={
+            409: "No source is configured (TRANSYNC_SOURCES).",
+            502: "A source could not be read (network, WordPress, path).",
+        },
+    ),
+)
+def scan(
+    request: Request,
+    background: BackgroundTasks,
+    body: ScanBody | None = None,
+    actor: Actor = Depends(api_editor),
+) -> dict[str, Any]:
     """Only sources named in TRANSYNC_SOURCES can be scanned from the web: a request cannot
     make the server read an arbitrary path or URL."""
     from sync.scanning import run_scan
 
     settings = web(request).settings
     if not settings.sources:
-        raise ConflictError(t_("no source is configured: set TRANSYNC_SOURCES",
-                               cli="or scan from the command line with `transync scan PATH`"))
+        raise ConflictError(
+            t_(
+                "no source is configured: set TRANSYNC_SOURCES",
+                cli="or scan from the command line with `transync scan PATH`",
+            )
+        )
     wanted = list(body.sources) if body and body.sources else list(settings.sources)
     unknown = [s for s in wanted if s not in settings.sources]
     if unknown:
-        raise InputError(t_("source %(source)s is not configured; configured: %(sources)s",
-                            source=repr(unknown[0]), sources=", ".join(settings.sources)))
+        raise InputError(
+            t_(
+                "source %(source)s is not configured; configured: %(sources)s",
+                source=repr(unknown[0]),
+                sources=", ".join(settings.sources),
+            )
+        )
     report = run_scan(settings, wanted, actor=actor.name)
     background.add_task(nudge, settings)
     return report.as_dict() if report is not None else {"skipped": True}
@@ -243,10 +329,15 @@ class ExportBody(BaseModel):
     langs: list[str] | None = Field(None, description="Only these languages (default: all).")
 
 
-@router.post("/export", tags=["operations"], summary="Write the gettext catalogs now",
-             **answers(S.ExportResult))
-def export(request: Request, body: ExportBody | None = None,
-           actor: Actor = Depends(api_editor)) -> dict[str, Any]:
+@router.post(
+    "/export",
+    tags=["operations"],
+    summary="Write the gettext catalogs now",
+    **answers(S.ExportResult),
+)
+def export(
+    request: Request, body: ExportBody | None = None, actor: Actor = Depends(api_editor)
+) -> dict[str, Any]:
     from sync.export import export_catalogs
 
     settings = web(request).settings
@@ -256,8 +347,9 @@ def export(request: Request, body: ExportBody | None = None,
 # -- people ---------------------------------------------------------------------------------------
 
 
-@router.get("/users", tags=["users"], summary="Everyone (as `users list --json`)",
-            **answers(S.UserList))
+@router.get(
+    "/users", tags=["users"], summary="Everyone (as `users list --json`)", **answers(S.UserList)
+)
 def users(request: Request, actor: Actor = Depends(api_admin)) -> dict[str, Any]:
     with transaction(web(request).settings.database_url) as session:
         return {"users": [user_dict(u) for u in list_users(session)]}
@@ -266,47 +358,74 @@ def users(request: Request, actor: Actor = Depends(api_admin)) -> dict[str, Any]
 class UserBody(BaseModel):
     name: str = Field(description="1-64 letters, digits, '.', '_' or '-'.")
     role: Literal["admin", "editor", "translator"] = "translator"
-    langs: list[str] = Field(default_factory=list, description="Languages they translate "
-                                                               "into.")
-    password: str | None = Field(None, min_length=8,
-                                 description="An initial password for the web login.")
+    langs: list[str] = Field(default_factory=list, description="Languages they translate into.")
+    password: str | None = Field(
+        None, min_length=8, description="An initial password for the web login."
+    )
 
 
-@router.post("/users", tags=["users"], status_code=201, summary="Add a new user",
-             **answers(S.UserOut, 409, status=201, description="Created.", notes={
-                 409: "A user of that name exists (perhaps deactivated): nothing changed."}))
-def create_user(request: Request, body: UserBody,
-                actor: Actor = Depends(api_admin)) -> dict[str, Any]:
+@router.post(
+    "/users",
+    tags=["users"],
+    status_code=201,
+    summary="Add a new user",
+    **answers(
+        S.UserOut,
+        409,
+        status=201,
+        description="Created.",
+        notes={409: "A user of that name exists (perhaps deactivated): nothing changed."},
+    ),
+)
+def create_user(
+    request: Request, body: UserBody, actor: Actor = Depends(api_admin)
+) -> dict[str, Any]:
     """A name that exists, active or deactivated, is 409 and nothing changes: change a user
     with `PATCH /api/v1/users/{name}`. No token is returned: a token is shown only to its
     owner (`transync users add`, or the owner's account page)."""
     settings = web(request).settings
     with transaction(settings.database_url) as session:
-        user, _ = people.create_user(session, settings, body.name, role=body.role, langs=body.langs,
-                           password=body.password)
+        user, _ = people.create_user(
+            session, settings, body.name, role=body.role, langs=body.langs, password=body.password
+        )
         return user_dict(user)
 
 
 class UserChange(BaseModel):
     role: Literal["admin", "editor", "translator"] | None = None
     langs: list[str] | None = Field(None, description="Replaces their languages.")
-    active: bool | None = Field(None, description="false: deactivate (sessions and token "
-                                                  "end); true: bring back.")
-    password: str | None = Field(None, min_length=8, description="A new web password (the "
-                                                                 "role stays as it is).")
+    active: bool | None = Field(
+        None, description="false: deactivate (sessions and token end); true: bring back."
+    )
+    password: str | None = Field(
+        None, min_length=8, description="A new web password (the role stays as it is)."
+    )
     email: str | None = Field(None, description="Where their mail goes ('' for none).")
     digest: Literal["off", "daily", "immediate"] | None = Field(
-        None, description="How often they get mail (sync.notify).")
-    ui_lang: str | None = Field(None, description="Interface and mail language: en, tr, ru "
-                                                  "('' for the browser's).")
+        None, description="How often they get mail (sync.notify)."
+    )
+    ui_lang: str | None = Field(
+        None, description="Interface and mail language: en, tr, ru ('' for the browser's)."
+    )
 
 
-@router.patch("/users/{name}", tags=["users"], summary="Change a user: only the fields sent",
-              **answers(S.UserOut, 404, 409, notes={
-                  409: "The last active admin cannot be demoted or deactivated; nobody "
-                       "deactivates themselves."}))
-def update_user(request: Request, name: str, body: UserChange,
-                actor: Actor = Depends(api_admin)) -> dict[str, Any]:
+@router.patch(
+    "/users/{name}",
+    tags=["users"],
+    summary="Change a user: only the fields sent",
+    **answers(
+        S.UserOut,
+        404,
+        409,
+        notes={
+            409: "The last active admin cannot be demoted or deactivated; nobody "
+            "deactivates themselves."
+        },
+    ),
+)
+def update_user(
+    request: Request, name: str, body: UserChange, actor: Actor = Depends(api_admin)
+) -> dict[str, Any]:
     """A field left out (or null) stays as it is. A new role or password, or `active:
     false`, ends every web session of the user; `active: false` also ends their token. The
     last active admin can be neither demoted nor deactivated (409), and nobody deactivates
@@ -315,16 +434,31 @@ def update_user(request: Request, name: str, body: UserChange,
     if name == actor.name and body.active is False:
         raise ConflictError(t_("you cannot deactivate yourself; ask another admin"))
     with transaction(settings.database_url) as session:
-        return user_dict(edit_user(session, settings, name, role=body.role, langs=body.langs,
-                                   active=body.active, password=body.password,
-                                   email=body.email, digest=body.digest, ui_lang=body.ui_lang))
+        return user_dict(
+            edit_user(
+                session,
+                settings,
+                name,
+                role=body.role,
+                langs=body.langs,
+                active=body.active,
+                password=body.password,
+                email=body.email,
+                digest=body.digest,
+                ui_lang=body.ui_lang,
+            )
+        )
 
 
-@router.delete("/users/{name}", tags=["users"], summary="Deactivate a user",
-               **answers(S.UserOut, 404, 409, notes={
-                   409: "Yourself, or the last active admin."}))
-def deactivate_user(request: Request, name: str,
-                    actor: Actor = Depends(api_admin)) -> dict[str, Any]:
+@router.delete(
+    "/users/{name}",
+    tags=["users"],
+    summary="Deactivate a user",
+    **answers(S.UserOut, 404, 409, notes={409: "Yourself, or the last active admin."}),
+)
+def deactivate_user(
+    request: Request, name: str, actor: Actor = Depends(api_admin)
+) -> dict[str, Any]:
     """As `PATCH` with `active: false`."""
     settings = web(request).settings
     if name == actor.name:
@@ -346,16 +480,22 @@ def me(request: Request, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
 
 
 class MeBody(BaseModel):
-    ui_lang: str | None = Field(None, description="UI language: en, tr or ru (null: from the "
-                                                  "browser).")
+    ui_lang: str | None = Field(
+        None, description="UI language: en, tr or ru (null: from the browser)."
+    )
 
 
 @router.patch("/me", tags=["users"], summary="Change your UI language", **answers(S.Me))
 def update_me(request: Request, body: MeBody, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
     state = web(request)
     if body.ui_lang is not None and body.ui_lang not in state.renderer.catalogs:
-        raise InputError(t_("UI language %(lang)s: use one of %(langs)s",
-                            lang=repr(body.ui_lang), langs=", ".join(state.renderer.ui_languages)))
+        raise InputError(
+            t_(
+                "UI language %(lang)s: use one of %(langs)s",
+                lang=repr(body.ui_lang),
+                langs=", ".join(state.renderer.ui_languages),
+            )
+        )
     with transaction(state.settings.database_url) as session:
         user = session.get(User, actor.id)
         assert user is not None
@@ -363,10 +503,12 @@ def update_me(request: Request, body: MeBody, actor: Actor = Depends(api_actor))
         return me_dict(user)
 
 
-@router.post("/me/token", tags=["users"], summary="Replace your own API token",
-             **answers(S.NewToken))
-def new_token(request: Request, response: Response,
-              actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+@router.post(
+    "/me/token", tags=["users"], summary="Replace your own API token", **answers(S.NewToken)
+)
+def new_token(
+    request: Request, response: Response, actor: Actor = Depends(api_actor)
+) -> dict[str, Any]:
     """The old token stops working at once; the new one is shown only in this answer
     (`Cache-Control: no-store`)."""
     response.headers["Cache-Control"] = "no-store"

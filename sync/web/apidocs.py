@@ -79,10 +79,15 @@ def complete(spec: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
             if role:
                 responses.setdefault("401", _error(ERRORS[401]))
             if role in ("admin", "editor"):
-                responses.setdefault("403", _error(
-                    f"Your role is not enough: this is for {ROLE_TEXT[role]}."))
-            has_input = bool(route.dependant.path_params or route.dependant.query_params
-                             or route.dependant.header_params or route.body_field)
+                responses.setdefault(
+                    "403", _error(f"Your role is not enough: this is for {ROLE_TEXT[role]}.")
+                )
+            has_input = bool(
+                route.dependant.path_params
+                or route.dependant.query_params
+                or route.dependant.header_params
+                or route.body_field
+            )
             if has_input:
                 current = responses.get("422")
                 if current is None or "HTTPValidationError" in str(current):
@@ -103,10 +108,15 @@ def install(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            spec = get_openapi(title=app.title, version=app.version,
-                               openapi_version=app.openapi_version,
-                               description=app.description, routes=app.routes,
-                               tags=app.openapi_tags, servers=app.servers)
+            spec = get_openapi(
+                title=app.title,
+                version=app.version,
+                openapi_version=app.openapi_version,
+                description=app.description,
+                routes=app.routes,
+                tags=app.openapi_tags,
+                servers=app.servers,
+            )
             app.openapi_schema = complete(spec, app.routes)
         return app.openapi_schema
 
@@ -131,8 +141,12 @@ def _fields(spec: dict[str, Any], schema: dict[str, Any]) -> list[dict[str, Any]
         return _fields(spec, refs[0]) if refs else []
     required = set(schema.get("required", ()))
     return [
-        {"name": name, "type": _schema_name(prop), "required": name in required,
-         "description": prop.get("description", "")}
+        {
+            "name": name,
+            "type": _schema_name(prop),
+            "required": name in required,
+            "description": prop.get("description", ""),
+        }
         for name, prop in schema.get("properties", {}).items()
     ]
 
@@ -147,35 +161,44 @@ def operations(spec: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
                 continue
             body = op.get("requestBody", {}).get("content", {})
             body_type, body_schema = next(iter(body.items()), (None, {}))
-            groups.setdefault((op.get("tags") or ["other"])[0], []).append({
-                "id": op.get("operationId", f"{method}-{path}"),
-                "method": method.upper(),
-                "path": path,
-                "summary": op.get("summary", ""),
-                "description": op.get("description", "").split("\n\n", 1)[-1]
-                if op.get("description", "").startswith("**Role:**")
-                else op.get("description", ""),
-                "parameters": [
-                    {"name": p["name"], "in": p["in"], "required": p.get("required", False),
-                     "type": _schema_name(p.get("schema", {})),
-                     "description": p.get("description", "")}
-                    for p in op.get("parameters", [])
-                ],
-                "body_type": body_type,
-                "body": _fields(spec, body_schema.get("schema", {})) if body_type else [],
-                "responses": [(code, r.get("description", ""))
-                              for code, r in op.get("responses", {}).items()],
-                "secured": bool(op.get("security")),
-                "role": op.get("x-transync-role", "none"),
-            })
+            groups.setdefault((op.get("tags") or ["other"])[0], []).append(
+                {
+                    "id": op.get("operationId", f"{method}-{path}"),
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", "").split("\n\n", 1)[-1]
+                    if op.get("description", "").startswith("**Role:**")
+                    else op.get("description", ""),
+                    "parameters": [
+                        {
+                            "name": p["name"],
+                            "in": p["in"],
+                            "required": p.get("required", False),
+                            "type": _schema_name(p.get("schema", {})),
+                            "description": p.get("description", ""),
+                        }
+                        for p in op.get("parameters", [])
+                    ],
+                    "body_type": body_type,
+                    "body": _fields(spec, body_schema.get("schema", {})) if body_type else [],
+                    "responses": [
+                        (code, r.get("description", ""))
+                        for code, r in op.get("responses", {}).items()
+                    ],
+                    "secured": bool(op.get("security")),
+                    "role": op.get("x-transync-role", "none"),
+                }
+            )
     return list(groups.items())
 
 
 @router.get("/api/docs")
 def api_docs(request: Request, actor: Actor | None = Depends(optional_actor)) -> Response:
     spec = request.app.openapi()
-    return web(request).renderer.page(request, "apidocs.html", {
-        "spec": spec, "groups": operations(spec)})
+    return web(request).renderer.page(
+        request, "apidocs.html", {"spec": spec, "groups": operations(spec)}
+    )
 
 
 # -- Swagger UI, from the package's files --------------------------------------------------------
@@ -205,5 +228,8 @@ def swagger(request: Request, actor: Actor | None = Depends(optional_actor)) -> 
 def swagger_file(name: str) -> Response:
     if name not in SWAGGER_FILES:
         raise HTTPException(404, detail="no such Swagger UI file")
-    return FileResponse(swagger_dir() / name, media_type=SWAGGER_FILES[name],
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(
+        swagger_dir() / name,
+        media_type=SWAGGER_FILES[name],
+        headers={"Cache-Control": "public, max-age=86400"},
+    )

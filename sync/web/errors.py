@@ -55,16 +55,23 @@ def is_api(request: Request) -> bool:
 
 
 CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
-    429: "too_many_requests", 500: "internal", 502: "source_unavailable",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "internal",
+    502: "source_unavailable",
     503: "unavailable",
 }
 
 
 class FieldProblem(BaseModel):
-    loc: list[str | int] = Field(description="Where: body, query, path or header, then the "
-                                             "field.")
+    loc: list[str | int] = Field(description="Where: body, query, path or header, then the field.")
     msg: str
     type: str
 
@@ -73,24 +80,36 @@ class ErrorBody(BaseModel):
     """Every error the API answers (4xx and 5xx) has this shape."""
 
     status: int = Field(description="The HTTP status again.")
-    error: str = Field(description="A stable code: " + ", ".join(
-        f"{k} {v}" for k, v in CODES.items()) + ".")
+    error: str = Field(
+        description="A stable code: " + ", ".join(f"{k} {v}" for k, v in CODES.items()) + "."
+    )
     detail: str = Field(description="What went wrong and what to do, for a person.")
-    problems: list[str] = Field(description="Each problem of a refused input (a submission's "
-                                            "checks, the fields of a malformed request): the "
-                                            "first 50.")
+    problems: list[str] = Field(
+        description="Each problem of a refused input (a submission's "
+        "checks, the fields of a malformed request): the "
+        "first 50."
+    )
     problem_count: int = Field(description="How many problems there are in all.")
     file: str | None = Field(None, description="The uploaded file a problem is in.")
     line: int | None = Field(None, description="Its line.")
     fields: list[FieldProblem] | None = Field(
-        None, description="For a malformed request (422): each field's problem.")
+        None, description="For a malformed request (422): each field's problem."
+    )
 
 
-def json_error(status: int, detail: str, *, problems: list[str] | None = None,
-               problem_count: int | None = None, headers: dict[str, str] | None = None,
-               **extra: Any) -> JSONResponse:
+def json_error(
+    status: int,
+    detail: str,
+    *,
+    problems: list[str] | None = None,
+    problem_count: int | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     body: dict[str, Any] = {
-        "status": status, "error": CODES.get(status, "error"), "detail": detail,
+        "status": status,
+        "error": CODES.get(status, "error"),
+        "detail": detail,
         "problems": list(problems or []),
         "problem_count": problem_count if problem_count is not None else len(problems or []),
     }
@@ -112,8 +131,9 @@ def error_body(exc: TransyncError) -> dict[str, Any]:
     return body
 
 
-def error_page(request: Request, status: int, message: str | None = None,
-               problems: list[str] | None = None) -> Response:
+def error_page(
+    request: Request, status: int, message: str | None = None, problems: list[str] | None = None
+) -> Response:
     # a request no route took (a 404, a 413) has no language yet: the page's is chosen now
     try:
         web(request).renderer.activate(request, getattr(request.state, "actor", None))
@@ -135,7 +155,8 @@ def error_page(request: Request, status: int, message: str | None = None,
     title = titles.get(status, _("Something went wrong"))
     try:
         return web(request).renderer.page(
-            request, "error.html",
+            request,
+            "error.html",
             {"status": status, "title": title, "message": message, "problems": problems or []},
             status_code=status,
         )
@@ -179,18 +200,34 @@ async def validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     if is_api(request):
         errors = jsonable_encoder(exc.errors())
-        problems = [f"{'.'.join(str(x) for x in e.get('loc', ())) or '?'}: {e.get('msg', '')}"
-                    for e in errors]
-        fields = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")),
-                   "type": str(e.get("type", ""))} for e in errors]
-        detail = "the request is not valid: " + "; ".join(problems[:3]) + (
-            f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
-        return json_error(422, detail, problems=problems[:50], problem_count=len(problems),
-                          fields=fields[:50])
+        problems = [
+            f"{'.'.join(str(x) for x in e.get('loc', ())) or '?'}: {e.get('msg', '')}"
+            for e in errors
+        ]
+        fields = [
+            {
+                "loc": list(e.get("loc", ())),
+                "msg": str(e.get("msg", "")),
+                "type": str(e.get("type", "")),
+            }
+            for e in errors
+        ]
+        detail = (
+            "the request is not valid: "
+            + "; ".join(problems[:3])
+            + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
+        )
+        return json_error(
+            422, detail, problems=problems[:50], problem_count=len(problems), fields=fields[:50]
+        )
     problems = [
-        t_("%(field)s: %(problem)s", field=".".join(str(x) for x in e.get("loc", ())[1:]) or "?",
-           problem=t_("a value is required") if e.get("type") == "missing"
-           else t_("the value is not valid"))
+        t_(
+            "%(field)s: %(problem)s",
+            field=".".join(str(x) for x in e.get("loc", ())[1:]) or "?",
+            problem=t_("a value is required")
+            if e.get("type") == "missing"
+            else t_("the value is not valid"),
+        )
         for e in exc.errors()
     ]
     return error_page(request, 422, t_("Some fields are missing or not valid."), problems)
@@ -224,12 +261,15 @@ async def database_error(request: Request, exc: Exception) -> Response:
     """503 with the error shape (or the error page) while the database cannot be reached."""
     if not unreachable(exc):
         return await unexpected(request, exc)
-    log.warning("database unreachable on %s %s: %s", request.method, request.url.path,
-                str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    log.warning(
+        "database unreachable on %s %s: %s",
+        request.method,
+        request.url.path,
+        str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+    )
     if is_api(request):
         return json_error(503, DATABASE_DOWN, headers={"Retry-After": "10"})
-    response = error_page(request, 503, _("The database cannot be reached. Try again in a "
-                                          "minute."))
+    response = error_page(request, 503, _("The database cannot be reached. Try again in a minute."))
     response.headers["Retry-After"] = "10"
     return response
 
@@ -242,8 +282,14 @@ async def unexpected(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if is_api(request):
         return json_error(500, "internal error; the server log has the details")
-    return error_page(request, 500, _("The server could not finish this request. It has been "
-                                      "logged; try again, or tell an admin."))
+    return error_page(
+        request,
+        500,
+        _(
+            "The server could not finish this request. It has been "
+            "logged; try again, or tell an admin."
+        ),
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -266,9 +312,15 @@ class BodyLimit:
         self.allowed = limit + slack
 
     def too_large(self, size: int) -> HTTPException:
-        return HTTPException(413, detail=t_(
-            "the request is %(size)d bytes; uploads are limited to %(limit)d bytes "
-            "(TRANSYNC_MAX_UPLOAD_BYTES)", size=size, limit=self.limit))
+        return HTTPException(
+            413,
+            detail=t_(
+                "the request is %(size)d bytes; uploads are limited to %(limit)d bytes "
+                "(TRANSYNC_MAX_UPLOAD_BYTES)",
+                size=size,
+                limit=self.limit,
+            ),
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -297,8 +349,10 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 
 
 class SecurityHeaders:
@@ -312,6 +366,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))

@@ -23,8 +23,19 @@ from sync.web.state import web
 
 router = APIRouter(tags=["operations"])
 
-BUCKETS = (600, 1800, 3600, 4 * 3600, 12 * 3600, 86400, 2 * 86400, 4 * 86400, 7 * 86400,
-           14 * 86400, 30 * 86400)
+BUCKETS = (
+    600,
+    1800,
+    3600,
+    4 * 3600,
+    12 * 3600,
+    86400,
+    2 * 86400,
+    4 * 86400,
+    7 * 86400,
+    14 * 86400,
+    30 * 86400,
+)
 TIMEOUT = 3.0
 
 
@@ -49,8 +60,9 @@ def check_broker(settings: Settings) -> dict[str, Any]:
     scheme = settings.broker_url.split("://", 1)[0]
     try:
         with Connection(settings.broker_url, connect_timeout=2) as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2,
-                                   interval_max=0.5, timeout=2)
+            conn.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0.2, interval_max=0.5, timeout=2
+            )
     except Exception as exc:  # noqa: BLE001
         return {"ok": False, "transport": scheme, "error": _short(exc)}
     return {"ok": True, "transport": scheme}
@@ -66,10 +78,17 @@ def _bounded(fn: Any, settings: Settings) -> dict[str, Any]:
         pool.shutdown(wait=False)
 
 
-@router.get("/healthz", summary="Database and broker reachable", responses={
-    200: {"description": "The database answers (`status`: ok, or degraded when only the "
-                         "broker does not)."},
-    503: {"description": "The database does not answer (`status`: down)."}})
+@router.get(
+    "/healthz",
+    summary="Database and broker reachable",
+    responses={
+        200: {
+            "description": "The database answers (`status`: ok, or degraded when only the "
+            "broker does not)."
+        },
+        503: {"description": "The database does not answer (`status`: down)."},
+    },
+)
 def healthz(request: Request) -> JSONResponse:
     """200 when the database answers (the broker only degrades: the outbox keeps the work),
     503 when it does not."""
@@ -78,16 +97,18 @@ def healthz(request: Request) -> JSONResponse:
     broker = _bounded(check_broker, settings)
     status = "ok" if db["ok"] and broker["ok"] else ("degraded" if db["ok"] else "down")
     body = {"status": status, "version": __version__, "database": db, "broker": broker}
-    return JSONResponse(body, status_code=200 if db["ok"] else 503,
-                        headers={"Cache-Control": "no-store"})
+    return JSONResponse(
+        body, status_code=200 if db["ok"] else 503, headers={"Cache-Control": "no-store"}
+    )
 
 
 def _label(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
-def _histogram(lines: list[str], name: str, help_text: str,
-               values: dict[str, list[float]], langs: list[str]) -> None:
+def _histogram(
+    lines: list[str], name: str, help_text: str, values: dict[str, list[float]], langs: list[str]
+) -> None:
     lines += [f"# HELP {name} {help_text}", f"# TYPE {name} histogram"]
     for lang in langs:
         data = sorted(values.get(lang, []))
@@ -122,40 +143,73 @@ def exposition(settings: Settings) -> str:
     ]
     for lang in langs:
         for state in STATES:
-            lines.append(f'transync_posts{{lang="{_label(lang)}",state="{state}"}} '
-                         f"{summary[lang][str(state)]}")
-    lines += ["# HELP transync_words_pending Words of the missing and stale translations.",
-              "# TYPE transync_words_pending gauge"]
-    lines += [f'transync_words_pending{{lang="{_label(lang)}"}} '
-              f"{summary[lang]['words_pending']}" for lang in langs]
-    lines += ["# HELP transync_tasks Tasks per language and state (queued: the queue depth).",
-              "# TYPE transync_tasks gauge"]
+            lines.append(
+                f'transync_posts{{lang="{_label(lang)}",state="{state}"}} '
+                f"{summary[lang][str(state)]}"
+            )
+    lines += [
+        "# HELP transync_words_pending Words of the missing and stale translations.",
+        "# TYPE transync_words_pending gauge",
+    ]
+    lines += [
+        f'transync_words_pending{{lang="{_label(lang)}"}} {summary[lang]["words_pending"]}'
+        for lang in langs
+    ]
+    lines += [
+        "# HELP transync_tasks Tasks per language and state (queued: the queue depth).",
+        "# TYPE transync_tasks gauge",
+    ]
     for lang in sorted({*langs, *(k[0] for k in counts)}):
         for state in TASK_STATES:
-            lines.append(f'transync_tasks{{lang="{_label(lang)}",state="{state}"}} '
-                         f"{counts.get((lang, state), 0)}")
+            lines.append(
+                f'transync_tasks{{lang="{_label(lang)}",state="{state}"}} '
+                f"{counts.get((lang, state), 0)}"
+            )
     work: dict[str, list[float]] = defaultdict(list)
     lead: dict[str, list[float]] = defaultdict(list)
     for lang, work_s, lead_s in finished:
         if work_s is not None:
             work[lang].append(max(work_s, 0.0))
         lead[lang].append(max(lead_s, 0.0))
-    _histogram(lines, "transync_task_duration_seconds",
-               "Done tasks: seconds from the (last) claim to done.", work, langs)
-    _histogram(lines, "transync_task_lead_time_seconds",
-               "Done tasks: seconds from planned to done.", lead, langs)
-    lines += ["# HELP transync_outbox_pending Outbox messages not done yet.",
-              "# TYPE transync_outbox_pending gauge", f"transync_outbox_pending {pending}"]
+    _histogram(
+        lines,
+        "transync_task_duration_seconds",
+        "Done tasks: seconds from the (last) claim to done.",
+        work,
+        langs,
+    )
+    _histogram(
+        lines,
+        "transync_task_lead_time_seconds",
+        "Done tasks: seconds from planned to done.",
+        lead,
+        langs,
+    )
+    lines += [
+        "# HELP transync_outbox_pending Outbox messages not done yet.",
+        "# TYPE transync_outbox_pending gauge",
+        f"transync_outbox_pending {pending}",
+    ]
     lines += notify
     return "\n".join(lines) + "\n"
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response, responses={
-    200: {"description": "The Prometheus text format 0.0.4.",
-          "content": {"text/plain": {"schema": {"type": "string"}}}},
-    503: {"description": "The database cannot be reached: one comment line, in plain text "
-                         "(a scrape fails; `up` stays 1).",
-          "content": {"text/plain": {"schema": {"type": "string"}}}}})
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The Prometheus text format 0.0.4.",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        },
+        503: {
+            "description": "The database cannot be reached: one comment line, in plain text "
+            "(a scrape fails; `up` stays 1).",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        },
+    },
+)
 def metrics(request: Request) -> Response:
     from sync.web.errors import DATABASE_DOWN, unreachable
 
@@ -164,8 +218,14 @@ def metrics(request: Request) -> Response:
     except Exception as exc:
         if not unreachable(exc):
             raise
-        return Response(f"# {DATABASE_DOWN}\n", status_code=503,
-                        media_type="text/plain; version=0.0.4; charset=utf-8",
-                        headers={"Cache-Control": "no-store", "Retry-After": "10"})
-    return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8",
-                    headers={"Cache-Control": "no-store"})
+        return Response(
+            f"# {DATABASE_DOWN}\n",
+            status_code=503,
+            media_type="text/plain; version=0.0.4; charset=utf-8",
+            headers={"Cache-Control": "no-store", "Retry-After": "10"},
+        )
+    return Response(
+        text,
+        media_type="text/plain; version=0.0.4; charset=utf-8",
+        headers={"Cache-Control": "no-store"},
+    )

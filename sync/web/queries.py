@@ -32,8 +32,9 @@ def finished_tasks(session: Session) -> list[tuple[str, float | None, float]]:
     """(language, seconds from last claim to done, seconds from planned to done) per done task."""
     out = []
     for lang, created, claimed, finished in session.execute(
-        select(Task.lang, Task.created_at, Task.claimed_at, Task.finished_at)
-        .where(Task.state == "done", Task.finished_at.is_not(None))
+        select(Task.lang, Task.created_at, Task.claimed_at, Task.finished_at).where(
+            Task.state == "done", Task.finished_at.is_not(None)
+        )
     ):
         work = (finished - claimed).total_seconds() if claimed else None
         out.append((lang, work, (finished - created).total_seconds()))
@@ -53,7 +54,8 @@ def revisions(session: Session, version_ids: Iterable[int]) -> dict[int, list[Re
     if not ids:
         return {}
     for rev in session.execute(
-        select(Revision).where(Revision.version_id.in_(ids))
+        select(Revision)
+        .where(Revision.version_id.in_(ids))
         .order_by(Revision.version_id, Revision.number.desc())
     ).scalars():
         out[rev.version_id].append(rev)
@@ -73,6 +75,4 @@ def translators_by_lang(session: Session) -> dict[str, list[str]]:
 
 def assignees(session: Session) -> list[str]:
     """Everyone who holds or held a task (for the matrix's translator filter)."""
-    return sorted(
-        n for n in session.execute(select(Task.assignee).distinct()).scalars() if n
-    )
+    return sorted(n for n in session.execute(select(Task.assignee).distinct()).scalars() if n)

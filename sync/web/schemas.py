@@ -17,10 +17,10 @@ from sync.web.errors import ErrorBody
 ERRORS = {
     401: "No token, or one that is not valid (unknown, replaced, or its user deactivated).",
     403: "Your role (or, for a translator, your languages or the task's assignee) does not "
-         "allow it.",
+    "allow it.",
     404: "Not found: the post, task or user named in the path does not exist.",
     409: "The current state does not allow it (a task not in the right state, a user that "
-         "exists, the last admin).",
+    "exists, the last admin).",
     413: "The upload is over TRANSYNC_MAX_UPLOAD_BYTES.",
     422: "The request is malformed, or the input was refused (`problems` lists why).",
     502: "A source could not be read.",
@@ -30,12 +30,18 @@ ERRORS = {
 
 def error_responses(*codes: int, notes: dict[int, str] | None = None) -> dict[int | str, Any]:
     notes = notes or {}
-    return {code: {"model": ErrorBody, "description": notes.get(code) or ERRORS[code]}
-            for code in codes}
+    return {
+        code: {"model": ErrorBody, "description": notes.get(code) or ERRORS[code]} for code in codes
+    }
 
 
-def answers(model: Any, *codes: int, status: int = 200, description: str = "OK",
-            notes: dict[int, str] | None = None) -> dict[str, Any]:
+def answers(
+    model: Any,
+    *codes: int,
+    status: int = 200,
+    description: str = "OK",
+    notes: dict[int, str] | None = None,
+) -> dict[str, Any]:
     """Keyword arguments for a route decorator: `model` documents the success answer
     (without filtering it), `codes` the errors the handler itself can raise."""
     responses: dict[int | str, Any] = {status: {"model": model, "description": description}}
@@ -61,9 +67,12 @@ class TaskRef(Open):
 
 class VersionState(Open):
     state: str = Field(description="source, current, stale, missing or orphaned")
-    words: int | None = Field(None, description="The work in words: a source's own; stale: "
-                              "the source words of the changed and added segments; missing: "
-                              "the whole source; current and orphaned: 0")
+    words: int | None = Field(
+        None,
+        description="The work in words: a source's own; stale: "
+        "the source words of the changed and added segments; missing: "
+        "the whole source; current and orphaned: 0",
+    )
     revision: int | None = None
     based_on_revision: int | None = None
     baseline: str | None = Field(None, description="recorded, declared, history or assumed")
@@ -94,7 +103,8 @@ class StatusDocument(Open):
     summary: dict[str, dict[str, int | float]] = Field(
         description="Per language: posts in each state, `assumed` baselines, "
         "`words_pending` (the words of missing and stale translations) and, where "
-        "TRANSYNC_WORD_RATE sets a price, `cost_pending` (in `currency`).")
+        "TRANSYNC_WORD_RATE sets a price, `cost_pending` (in `currency`)."
+    )
     currency: str | None = Field(None, description="Only with TRANSYNC_WORD_RATE set.")
     page: int | None = None
     per_page: int | None = None
@@ -123,15 +133,23 @@ class TaskOut(Open):
     due: str | None
     source_changed: bool
     created_at: str | None
-    conflict: dict[str, Any] | None = Field(None, description="Only in conflict: what was "
-                                                               "found on disk.")
-    words: int | None = Field(None, description="The task's work in words at its source "
-                              "revision (null: not counted, a task older than word counts)")
-    cost: float | None = Field(None, description="words × the language's TRANSYNC_WORD_RATE "
-                               "(absent without one)")
-    at_risk: bool | None = Field(None, description="Open and expected to finish after its due "
-                                 "date at the language's pace (or already past it); null: no "
-                                 "due date, or no history to forecast from")
+    conflict: dict[str, Any] | None = Field(
+        None, description="Only in conflict: what was found on disk."
+    )
+    words: int | None = Field(
+        None,
+        description="The task's work in words at its source "
+        "revision (null: not counted, a task older than word counts)",
+    )
+    cost: float | None = Field(
+        None, description="words × the language's TRANSYNC_WORD_RATE (absent without one)"
+    )
+    at_risk: bool | None = Field(
+        None,
+        description="Open and expected to finish after its due "
+        "date at the language's pace (or already past it); null: no "
+        "due date, or no history to forecast from",
+    )
 
 
 class TaskList(Open):
@@ -236,8 +254,9 @@ class ScanResult(Open):
     deleted: int | None = None
     restored: int | None = None
     state_changes: int | None = None
-    skipped: Any = Field(None, description="Files skipped, by reason; `true` when another "
-                                            "scan was running.")
+    skipped: Any = Field(
+        None, description="Files skipped, by reason; `true` when another scan was running."
+    )
     baselines: dict[str, int] | None = None
     errors: list[ScanError] | None = None
 
@@ -277,5 +296,7 @@ class Me(UserOut):
 
 
 class NewToken(BaseModel):
-    token: str = Field(description="`ts_…`: shown only in this answer (Cache-Control: "
-                                   "no-store); the old token stops working at once.")
+    token: str = Field(
+        description="`ts_…`: shown only in this answer (Cache-Control: "
+        "no-store); the old token stops working at once."
+    )

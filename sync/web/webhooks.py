@@ -33,13 +33,14 @@ class WebhookOut(Open):
     created_at: str | None
     failing_since: str | None = None
     disabled_reason: str | None = None
-    deliveries: dict[str, int] = Field(default_factory=dict,
-                                       description="Deliveries per state.")
+    deliveries: dict[str, int] = Field(default_factory=dict, description="Deliveries per state.")
 
 
 class NewWebhook(WebhookOut):
-    secret: str = Field(description="`whsec_…`, for the Standard Webhooks signature: shown "
-                                    "only in this answer (Cache-Control: no-store).")
+    secret: str = Field(
+        description="`whsec_…`, for the Standard Webhooks signature: shown "
+        "only in this answer (Cache-Control: no-store)."
+    )
 
 
 class WebhookList(Open):
@@ -66,63 +67,95 @@ class AttemptList(Open):
 
 class WebhookBody(BaseModel):
     url: str = Field(description="An http:// or https:// URL.")
-    events: list[str] = Field(description=f"Event types, or [\"*\"] for all: "
-                                          f"{', '.join(EVENT_TYPES)}.")
+    events: list[str] = Field(
+        description=f'Event types, or ["*"] for all: {", ".join(EVENT_TYPES)}.'
+    )
 
 
-@router.get("/api/v1/webhooks", tags=["webhooks"], summary="Every webhook (never a secret)",
-            **answers(WebhookList))
+@router.get(
+    "/api/v1/webhooks",
+    tags=["webhooks"],
+    summary="Every webhook (never a secret)",
+    **answers(WebhookList),
+)
 def list_api(request: Request, actor: Actor = Depends(api_admin)) -> dict[str, Any]:
     with transaction(web(request).settings.database_url, readonly=True) as session:
         return {"webhooks": hooks.list_webhooks(session)}
 
 
-@router.post("/api/v1/webhooks", tags=["webhooks"], status_code=201,
-             summary="Add a webhook; its secret is in this answer only",
-             **answers(NewWebhook, 422, status=201, description="Created."))
-def add_api(request: Request, response: Response, body: WebhookBody,
-            actor: Actor = Depends(api_admin)) -> dict[str, Any]:
+@router.post(
+    "/api/v1/webhooks",
+    tags=["webhooks"],
+    status_code=201,
+    summary="Add a webhook; its secret is in this answer only",
+    **answers(NewWebhook, 422, status=201, description="Created."),
+)
+def add_api(
+    request: Request, response: Response, body: WebhookBody, actor: Actor = Depends(api_admin)
+) -> dict[str, Any]:
     response.headers["Cache-Control"] = "no-store"
     with transaction(web(request).settings.database_url) as session:
         hook, secret = hooks.add_webhook(session, body.url, body.events, actor=actor.name)
         return {**hooks.webhook_dict(hook), "secret": secret}
 
 
-@router.delete("/api/v1/webhooks/{webhook_id}", tags=["webhooks"],
-               summary="Remove a webhook (waiting deliveries are cancelled; the log stays)",
-               **answers(WebhookOut, 404))
-def remove_api(request: Request, webhook_id: int,
-               actor: Actor = Depends(api_admin)) -> dict[str, Any]:
+@router.delete(
+    "/api/v1/webhooks/{webhook_id}",
+    tags=["webhooks"],
+    summary="Remove a webhook (waiting deliveries are cancelled; the log stays)",
+    **answers(WebhookOut, 404),
+)
+def remove_api(
+    request: Request, webhook_id: int, actor: Actor = Depends(api_admin)
+) -> dict[str, Any]:
     with transaction(web(request).settings.database_url) as session:
         return hooks.webhook_dict(hooks.remove_webhook(session, webhook_id))
 
 
-@router.post("/api/v1/webhooks/{webhook_id}/enable", tags=["webhooks"],
-             summary="Enable a webhook that was disabled", **answers(WebhookOut, 404))
-def enable_api(request: Request, webhook_id: int,
-               actor: Actor = Depends(api_admin)) -> dict[str, Any]:
+@router.post(
+    "/api/v1/webhooks/{webhook_id}/enable",
+    tags=["webhooks"],
+    summary="Enable a webhook that was disabled",
+    **answers(WebhookOut, 404),
+)
+def enable_api(
+    request: Request, webhook_id: int, actor: Actor = Depends(api_admin)
+) -> dict[str, Any]:
     with transaction(web(request).settings.database_url) as session:
         return hooks.webhook_dict(hooks.enable_webhook(session, webhook_id))
 
 
-@router.get("/api/v1/webhooks/log", tags=["webhooks"],
-            summary="Delivery attempts of every webhook, newest first", **answers(AttemptList))
-def log_api(request: Request, limit: int = Query(50, ge=1, le=1000),
-            before: int | None = Query(None), actor: Actor = Depends(api_admin)
-            ) -> dict[str, Any]:
+@router.get(
+    "/api/v1/webhooks/log",
+    tags=["webhooks"],
+    summary="Delivery attempts of every webhook, newest first",
+    **answers(AttemptList),
+)
+def log_api(
+    request: Request,
+    limit: int = Query(50, ge=1, le=1000),
+    before: int | None = Query(None),
+    actor: Actor = Depends(api_admin),
+) -> dict[str, Any]:
     with transaction(web(request).settings.database_url, readonly=True) as session:
         return {"attempts": hooks.delivery_log(session, None, limit=limit, before=before)}
 
 
-@router.get("/api/v1/webhooks/{webhook_id}/log", tags=["webhooks"],
-            summary="One webhook's delivery attempts, newest first",
-            **answers(AttemptList, 404))
-def hook_log_api(request: Request, webhook_id: int, limit: int = Query(50, ge=1, le=1000),
-                 before: int | None = Query(None), actor: Actor = Depends(api_admin)
-                 ) -> dict[str, Any]:
+@router.get(
+    "/api/v1/webhooks/{webhook_id}/log",
+    tags=["webhooks"],
+    summary="One webhook's delivery attempts, newest first",
+    **answers(AttemptList, 404),
+)
+def hook_log_api(
+    request: Request,
+    webhook_id: int,
+    limit: int = Query(50, ge=1, le=1000),
+    before: int | None = Query(None),
+    actor: Actor = Depends(api_admin),
+) -> dict[str, Any]:
     with transaction(web(request).settings.database_url, readonly=True) as session:
-        return {"attempts": hooks.delivery_log(session, webhook_id, limit=limit,
-                                               before=before)}
+        return {"attempts": hooks.delivery_log(session, webhook_id, limit=limit, before=before)}
 
 
 class MailSettings(Open):
@@ -135,11 +168,13 @@ class MailBody(BaseModel):
     digest: str | None = Field(None, description="off, daily or immediate.")
 
 
-@router.patch("/api/v1/me/notifications", tags=["users"],
-              summary="Your mail: address and digest (only the fields sent)",
-              **answers(MailSettings, 422))
-def my_mail(request: Request, body: MailBody,
-            actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+@router.patch(
+    "/api/v1/me/notifications",
+    tags=["users"],
+    summary="Your mail: address and digest (only the fields sent)",
+    **answers(MailSettings, 422),
+)
+def my_mail(request: Request, body: MailBody, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
     with transaction(web(request).settings.database_url) as session:
         user = session.get(User, actor.id)
         assert user is not None
@@ -158,9 +193,12 @@ def _page(request: Request, status_code: int = 200, **extra: Any) -> Response:
     with transaction(state.settings.database_url, readonly=True) as session:
         items = hooks.list_webhooks(session)
         log = hooks.delivery_log(session, None, limit=50)
-    return state.renderer.page(request, "webhooks.html", {
-        "webhooks": items, "log": log, "event_types": EVENT_TYPES, **extra},
-        status_code=status_code)
+    return state.renderer.page(
+        request,
+        "webhooks.html",
+        {"webhooks": items, "log": log, "event_types": EVENT_TYPES, **extra},
+        status_code=status_code,
+    )
 
 
 @router.get("/webhooks", include_in_schema=False)
@@ -169,45 +207,56 @@ def page(request: Request, actor: Actor = Depends(page_admin)) -> Response:
 
 
 @router.post("/webhooks", include_in_schema=False, dependencies=[Depends(check_csrf)])
-def add_page(request: Request, url: str = Form(""), events: list[str] = Form([]),
-             actor: Actor = Depends(page_admin)) -> Response:
+def add_page(
+    request: Request,
+    url: str = Form(""),
+    events: list[str] = Form([]),
+    actor: Actor = Depends(page_admin),
+) -> Response:
     """The secret is shown on this answer only (no-store), never again."""
     try:
         with transaction(web(request).settings.database_url) as session:
             hook, secret = hooks.add_webhook(session, url, events or ["*"], actor=actor.name)
             new = hooks.webhook_dict(hook)
     except InputError:
-        return _page(request, 422, error=_("Give an http:// or https:// address and at "
-                                           "least one event."), form={"url": url})
+        return _page(
+            request,
+            422,
+            error=_("Give an http:// or https:// address and at least one event."),
+            form={"url": url},
+        )
     response = _page(request, new=new, secret=secret)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-@router.post("/webhooks/{webhook_id}/remove", include_in_schema=False,
-             dependencies=[Depends(check_csrf)])
-def remove_page(request: Request, webhook_id: int,
-                actor: Actor = Depends(page_admin)) -> Response:
+@router.post(
+    "/webhooks/{webhook_id}/remove", include_in_schema=False, dependencies=[Depends(check_csrf)]
+)
+def remove_page(request: Request, webhook_id: int, actor: Actor = Depends(page_admin)) -> Response:
     with transaction(web(request).settings.database_url) as session:
         hooks.remove_webhook(session, webhook_id)
     flash(request, "ok", _("Webhook #%(id)d removed.") % {"id": webhook_id})
     return RedirectResponse("/webhooks", 303)
 
 
-@router.post("/webhooks/{webhook_id}/enable", include_in_schema=False,
-             dependencies=[Depends(check_csrf)])
-def enable_page(request: Request, webhook_id: int,
-                actor: Actor = Depends(page_admin)) -> Response:
+@router.post(
+    "/webhooks/{webhook_id}/enable", include_in_schema=False, dependencies=[Depends(check_csrf)]
+)
+def enable_page(request: Request, webhook_id: int, actor: Actor = Depends(page_admin)) -> Response:
     with transaction(web(request).settings.database_url) as session:
         hooks.enable_webhook(session, webhook_id)
     flash(request, "ok", _("Webhook #%(id)d enabled.") % {"id": webhook_id})
     return RedirectResponse("/webhooks", 303)
 
 
-@router.post("/account/notifications", include_in_schema=False,
-             dependencies=[Depends(check_csrf)])
-def account_mail(request: Request, email: str = Form(""), digest: str = Form("daily"),
-                 actor: Actor = Depends(page_actor)) -> Response:
+@router.post("/account/notifications", include_in_schema=False, dependencies=[Depends(check_csrf)])
+def account_mail(
+    request: Request,
+    email: str = Form(""),
+    digest: str = Form("daily"),
+    actor: Actor = Depends(page_actor),
+) -> Response:
     """The account page's mail form: address and how often."""
     try:
         with transaction(web(request).settings.database_url) as session:

@@ -19,12 +19,18 @@ BIN = Path(sys.executable).parent / "transync"
 
 def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     full = {k: v for k, v in os.environ.items() if not k.startswith("TRANSYNC_")}
-    full.update({"TRANSYNC_DATABASE_URL": f"sqlite:///{cwd / 'transync.db'}",
-                 "TRANSYNC_BROKER_URL": f"sqla+sqlite:///{cwd / 'broker.db'}",
-                 "TRANSYNC_LOCALES_DIR": str(cwd / "locales"), "COLUMNS": "200"})
+    full.update(
+        {
+            "TRANSYNC_DATABASE_URL": f"sqlite:///{cwd / 'transync.db'}",
+            "TRANSYNC_BROKER_URL": f"sqla+sqlite:///{cwd / 'broker.db'}",
+            "TRANSYNC_LOCALES_DIR": str(cwd / "locales"),
+            "COLUMNS": "200",
+        }
+    )
     full.update(env or {})
-    return subprocess.run([str(BIN), *args], cwd=cwd, env=full, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [str(BIN), *args], cwd=cwd, env=full, capture_output=True, text=True, timeout=120
+    )
 
 
 def ok(proc: subprocess.CompletedProcess, code: int = 0) -> str:
@@ -52,10 +58,22 @@ def test_scan_status_json_contract(site: Path) -> None:
     doc = as_json(run(site, "status", "--json"))
     assert set(doc) == {"languages", "posts", "summary"}
     post = next(p for p in doc["posts"] if p["key"] == "energy-security")
-    assert set(post) >= {"key", "source_lang", "source_revision", "source_hash", "title",
-                         "draft", "versions"}
-    assert post["versions"]["en"] == {"state": "source", "words": 284, "revision": 1,
-                                      "draft": False, "origin": "en/posts/energy-security.md"}
+    assert set(post) >= {
+        "key",
+        "source_lang",
+        "source_revision",
+        "source_hash",
+        "title",
+        "draft",
+        "versions",
+    }
+    assert post["versions"]["en"] == {
+        "state": "source",
+        "words": 284,
+        "revision": 1,
+        "draft": False,
+        "origin": "en/posts/energy-security.md",
+    }
     assert doc["summary"]["en"]["source"] == 6
     filtered = as_json(run(site, "status", "--json", "--state", "missing", "--lang", "ru"))
     assert [p["key"] for p in filtered["posts"]] == ["grain-corridor"]
@@ -71,8 +89,7 @@ def test_scan_with_bad_inputs_exits_2_and_names_each(tmp_path: Path) -> None:
     proc = run(tmp_path, "scan", "bad")
     assert proc.returncode == 2
     assert "skipped: 1 unconfigured language" in proc.stdout  # xx/posts/unknown-lang.md
-    for name in ("not-utf8.md", "bad-yaml.md:4", "alias-bomb.md",
-                 "dup-one.md", "dup-two.md"):
+    for name in ("not-utf8.md", "bad-yaml.md:4", "alias-bomb.md", "dup-one.md", "dup-two.md"):
         assert name in proc.stderr
     assert "Traceback" not in proc.stderr
 
@@ -94,9 +111,12 @@ def test_claim_nothing_exits_3(site: Path) -> None:
 def test_edit_diff_ack_and_log(site: Path) -> None:
     ok(run(site, "scan", "content"))
     path = site / "content/en/posts/energy-security.md"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "Offshore gas is the region's biggest new asset.", "Offshore gas is the main asset."),
-        encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "Offshore gas is the region's biggest new asset.", "Offshore gas is the main asset."
+        ),
+        encoding="utf-8",
+    )
     ok(run(site, "scan", "content"))
     diff = as_json(run(site, "diff", "energy-security", "tr", "--json"))
     assert diff["changed_segments"] == 1
@@ -109,14 +129,16 @@ def test_edit_diff_ack_and_log(site: Path) -> None:
 
 
 def test_python_dash_m_sync(site: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "sync", "--help"], capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sync", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0 and "scan" in proc.stdout
 
 
 def test_toml_config_and_env_precedence(tmp_path: Path) -> None:
-    (tmp_path / "transync.toml").write_text('languages = "en,tr"\nsource_lang = "tr"\n',
-                                            encoding="utf-8")
+    (tmp_path / "transync.toml").write_text(
+        'languages = "en,tr"\nsource_lang = "tr"\n', encoding="utf-8"
+    )
     ok(run(tmp_path, "init"))
     shutil.copytree(DATA / "content", tmp_path / "content")
     proc = run(tmp_path, "scan", "content")

@@ -98,8 +98,9 @@ def live(live_server: Live) -> Live:
 
 @pytest.fixture
 def page(browser: Any, live: Live) -> Iterator[Any]:
-    context = browser.new_context(base_url=live.base_url, viewport={"width": 1360, "height": 900},
-                                  locale="en-US")
+    context = browser.new_context(
+        base_url=live.base_url, viewport={"width": 1360, "height": 900}, locale="en-US"
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

@@ -73,7 +73,8 @@ def test_swagger_ui_works_offline_under_the_csp(page: Any, live: Live) -> None:
     me.locator(".responses-table").first.wait_for()
     assert "Role:" in me.locator(".opblock-description-wrapper").first.inner_text()
     codes = me.locator(".responses-table tr.response").evaluate_all(
-        "rows => rows.map(r => r.getAttribute('data-code'))")
+        "rows => rows.map(r => r.getAttribute('data-code'))"
+    )
     assert {"200", "401", "503"} <= set(codes), codes
     # authorize with a token and run the request from the page
     page.locator("button.authorize").first.click()

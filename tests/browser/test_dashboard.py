@@ -91,7 +91,7 @@ def test_translator_claims_translates_and_submits(page: Any, live: Live) -> None
     change_energy_source(live.site.content)
     run_scan(settings, [f"fs:{live.site.content}"])
     with transaction(settings.database_url) as session:
-        (task, _key), = list_tasks(session, post="energy-security", lang="tr")
+        ((task, _key),) = list_tasks(session, post="energy-security", lang="tr")
         update_task(session, task.id, "ed", priority=10)  # the next one to claim
         task_id = task.id
         prefill(session, settings, [task_id])  # translation-memory suggestions
@@ -102,11 +102,14 @@ def test_translator_claims_translates_and_submits(page: Any, live: Live) -> None
     changed = page.locator(".seg.ch-changed")
     assert changed.count() == 2
     assert "by far" in changed.nth(0).locator("ins").first.inner_text()
-    first = "Açık deniz gazı, açık ara, bölgenin en büyük yeni varlığı. " + changed.nth(
-        0).locator("textarea").input_value().split(". ", 1)[1]
+    first = (
+        "Açık deniz gazı, açık ara, bölgenin en büyük yeni varlığı. "
+        + changed.nth(0).locator("textarea").input_value().split(". ", 1)[1]
+    )
     changed.nth(0).locator("textarea").fill(first)
-    second = changed.nth(1).locator("textarea").input_value().replace(
-        "Hiçbir devlet", "Hiçbir hükümet")
+    second = (
+        changed.nth(1).locator("textarea").input_value().replace("Hiçbir devlet", "Hiçbir hükümet")
+    )
     changed.nth(1).locator("textarea").fill(second)
     page.set_viewport_size({"width": 1360, "height": 1600})
     page.evaluate("window.scrollTo(0, 0)")
@@ -171,7 +174,7 @@ def test_markup_in_a_post_renders_as_text(page: Any, live: Live) -> None:
         assert page.locator("img").count() == 0, path
         assert page.locator("a[href^='javascript:']").count() == 0, path
     with transaction(live.site.settings.database_url) as session:
-        (task, _), = list_tasks(session, post="tricky", lang="tr")
+        ((task, _),) = list_tasks(session, post="tricky", lang="tr")
         from sync.queue import assign
 
         assign(session, live.site.settings, task.id, "ed", "ayse")

@@ -93,8 +93,7 @@ def test_post_page_side_by_side(page: Any, live: Live) -> None:
     page.goto("/posts/energy-security")
     tr = page.locator("section.translation", has=page.get_by_role("heading", name="Turkish"))
     heads = tr.locator(".sides-head [role=columnheader]").all_inner_texts()
-    assert [h.split(" · ")[0] for h in heads] == ["OLD SOURCE", "NEW SOURCE",
-                                                 "CURRENT TRANSLATION"]
+    assert [h.split(" · ")[0] for h in heads] == ["OLD SOURCE", "NEW SOURCE", "CURRENT TRANSLATION"]
     rows = tr.locator(".side-row.op-changed")
     assert rows.count() == 2
     cells = rows.nth(1).locator(".side-cell .text")
@@ -121,8 +120,9 @@ def test_post_page_side_by_side(page: Any, live: Live) -> None:
     assert errors == []
 
 
-def test_sorting_the_matrix_and_live_ages(page: Any, live: Live,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sorting_the_matrix_and_live_ages(
+    page: Any, live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from sync.web import render
 
     stale_site(live)
@@ -166,7 +166,7 @@ def test_confirmations(page: Any, live: Live) -> None:
     # cancel: the first click asks, the second acts
     page.goto("/tasks?lang=ru")
     with transaction(settings.database_url) as session:
-        (task, _), = list_tasks(session, post="grain-corridor", lang="ru")
+        ((task, _),) = list_tasks(session, post="grain-corridor", lang="ru")
     row = page.locator(f"#task-{task.id}")
     row.locator("summary", has_text="Cancel task").click()
     box = row.locator("details.confirm .confirm-box")
@@ -209,8 +209,12 @@ def test_confirmations(page: Any, live: Live) -> None:
 
 
 def test_confirmations_without_javascript(browser: Any, live: Live) -> None:
-    context = browser.new_context(base_url=live.base_url, java_script_enabled=False,
-                                  viewport={"width": 1360, "height": 900}, locale="en-US")
+    context = browser.new_context(
+        base_url=live.base_url,
+        java_script_enabled=False,
+        viewport={"width": 1360, "height": 900},
+        locale="en-US",
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     try:
@@ -228,9 +232,14 @@ def test_confirmations_without_javascript(browser: Any, live: Live) -> None:
 
 def test_matrix_at_phone_width(browser: Any, live: Live) -> None:
     stale_site(live)
-    context = browser.new_context(base_url=live.base_url, locale="en-US", is_mobile=True,
-                                  has_touch=True, device_scale_factor=2,
-                                  viewport={"width": 390, "height": 844})
+    context = browser.new_context(
+        base_url=live.base_url,
+        locale="en-US",
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+        viewport={"width": 390, "height": 844},
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     try:
@@ -251,11 +260,14 @@ def test_matrix_at_phone_width(browser: Any, live: Live) -> None:
         headers = page.locator("table.matrix thead th.lang-col")
         assert headers.count() == 3
         for i in range(headers.count()):
-            wrap.evaluate("""(w, i) => {
+            wrap.evaluate(
+                """(w, i) => {
                 const th = w.querySelectorAll("thead th.lang-col")[i].getBoundingClientRect();
                 const post = w.querySelector("thead th.post-col").getBoundingClientRect();
                 w.scrollLeft += th.left - post.right;
-            }""", i)
+            }""",
+                i,
+            )
             page.wait_for_timeout(50)
             box = headers.nth(i).bounding_box()
             assert box["x"] >= edge - 1 and box["x"] + box["width"] <= 391, (i, box)

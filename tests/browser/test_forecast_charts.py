@@ -26,10 +26,28 @@ def history(live: Live) -> None:
         for n in range(21):
             day = today - dt.timedelta(days=n)
             if day.weekday() < 5:
-                add_done(session, key="urban-heat", lang="tr", words=60 + 10 * (n % 4),
-                         day=day, assignee="ayse", hour=0, wait_hours=0, work_hours=0)
-                add_done(session, key="labour-migration", lang="ru", words=300, day=day,
-                         assignee="ivan", hour=0, wait_hours=0, work_hours=0)
+                add_done(
+                    session,
+                    key="urban-heat",
+                    lang="tr",
+                    words=60 + 10 * (n % 4),
+                    day=day,
+                    assignee="ayse",
+                    hour=0,
+                    wait_hours=0,
+                    work_hours=0,
+                )
+                add_done(
+                    session,
+                    key="labour-migration",
+                    lang="ru",
+                    words=300,
+                    day=day,
+                    assignee="ivan",
+                    hour=0,
+                    wait_hours=0,
+                    work_hours=0,
+                )
         session.get(Task, 1).due = today + dt.timedelta(days=1)
 
 
@@ -37,7 +55,8 @@ def drawn(page: Any, selector: str) -> int:
     """How many of the shapes are laid out with a size (rendered, not refused)."""
     return page.locator(selector).evaluate_all(
         "els => els.filter(e => { const b = e.getBBox(); return b.width > 0 || b.height > 0 })"
-        ".length")
+        ".length"
+    )
 
 
 def test_dashboard_burn_down_renders_under_the_csp(page: Any, live: Live) -> None:

@@ -44,8 +44,13 @@ def unchanged(settings: Settings, tree: Path, act: Callable[[], object]) -> obje
     return result
 
 
-def refused(settings: Settings, tree: Path, error: type[Exception],
-            act: Callable[..., object], *needles: str) -> str:
+def refused(
+    settings: Settings,
+    tree: Path,
+    error: type[Exception],
+    act: Callable[..., object],
+    *needles: str,
+) -> str:
     def run() -> str:
         with pytest.raises(error) as info, transaction(settings.database_url) as s:
             act(s)
@@ -66,15 +71,22 @@ def filled_po(settings: Settings, task_id: int) -> polib.POFile:
     return po
 
 
-@pytest.mark.parametrize("name", ["binary.po", "truncated.po", "not-a-po.po",
-                                  "wrong-encoding.po"])
+@pytest.mark.parametrize("name", ["binary.po", "truncated.po", "not-a-po.po", "wrong-encoding.po"])
 def test_broken_po_files(site: tuple[Settings, Path, int], name: str) -> None:
     settings, content, task_id = site
     data = (BAD / "po" / name).read_bytes()
-    refused(settings, content, CatalogError,
-            lambda s: submit_po(s, settings, task_id, "ivan", name, data), name)
-    code, _, err = unchanged(settings, content, lambda: transync(
-        settings, "submit", str(task_id), "--as", "ivan", str(BAD / "po" / name)))
+    refused(
+        settings,
+        content,
+        CatalogError,
+        lambda s: submit_po(s, settings, task_id, "ivan", name, data),
+        name,
+    )
+    code, _, err = unchanged(
+        settings,
+        content,
+        lambda: transync(settings, "submit", str(task_id), "--as", "ivan", str(BAD / "po" / name)),
+    )
     assert code == 1 and name in err and "Traceback" not in err
 
 
@@ -82,39 +94,57 @@ def test_oversized_po(site: tuple[Settings, Path, int]) -> None:
     settings, content, task_id = site
     data = str(filled_po(settings, task_id)).encode() + b"# padding\n" * 600_000
     assert len(data) > settings.max_upload_bytes
-    refused(settings, content, CatalogError,
-            lambda s: submit_po(s, settings, task_id, "ivan", "big.po", data), "big.po",
-            "TRANSYNC_MAX_UPLOAD_BYTES")
+    refused(
+        settings,
+        content,
+        CatalogError,
+        lambda s: submit_po(s, settings, task_id, "ivan", "big.po", data),
+        "big.po",
+        "TRANSYNC_MAX_UPLOAD_BYTES",
+    )
 
 
 def test_po_for_the_wrong_language_or_task(site: tuple[Settings, Path, int]) -> None:
     settings, content, task_id = site
     po = filled_po(settings, task_id)
     po.metadata["Language"] = "tr"
-    refused(settings, content, SubmissionError,
-            lambda s: submit_po(s, settings, task_id, "ivan", "x.po", str(po).encode()),
-            "Language")
+    refused(
+        settings,
+        content,
+        SubmissionError,
+        lambda s: submit_po(s, settings, task_id, "ivan", "x.po", str(po).encode()),
+        "Language",
+    )
     po = filled_po(settings, task_id)
     po.metadata["X-Transync-Task"] = str(task_id + 1000)
-    refused(settings, content, SubmissionError,
-            lambda s: submit_po(s, settings, task_id, "ivan", "x.po", str(po).encode()),
-            "another task")
+    refused(
+        settings,
+        content,
+        SubmissionError,
+        lambda s: submit_po(s, settings, task_id, "ivan", "x.po", str(po).encode()),
+        "another task",
+    )
 
 
-def test_traversal_in_an_upload_name_writes_nowhere(site: tuple[Settings, Path, int],
-                                                    tmp_path: Path) -> None:
+def test_traversal_in_an_upload_name_writes_nowhere(
+    site: tuple[Settings, Path, int], tmp_path: Path
+) -> None:
     settings, content, task_id = site
     po = filled_po(settings, task_id)
     po.metadata["Language"] = "de"
     name = "../../../etc/cron.d/x.po"
     before = set(os.listdir(tmp_path))
-    refused(settings, content, SubmissionError,
-            lambda s: submit_po(s, settings, task_id, "ivan", name, str(po).encode()), name)
+    refused(
+        settings,
+        content,
+        SubmissionError,
+        lambda s: submit_po(s, settings, task_id, "ivan", name, str(po).encode()),
+        name,
+    )
     assert set(os.listdir(tmp_path)) == before
 
 
-def test_invalid_utf8_alias_bomb_symlink_traversal_keys(settings: Settings,
-                                                        tmp_path: Path) -> None:
+def test_invalid_utf8_alias_bomb_symlink_traversal_keys(settings: Settings, tmp_path: Path) -> None:
     tree = tmp_path / "bad"
     shutil.copytree(BAD / "content", tree)
     shutil.copytree(BAD / "keys", tree, dirs_exist_ok=True)
@@ -123,17 +153,27 @@ def test_invalid_utf8_alias_bomb_symlink_traversal_keys(settings: Settings,
     os.symlink(outside, tree / "en/posts/escape.md")
     code, _, err = transync(settings, "scan", str(tree))
     assert code == 2 and "Traceback" not in err
-    for needle in ("not-utf8.md:8", "bad-yaml.md:4", "alias-bomb.md",
-                   "dup-one.md", "dup-two.md", "escape.md", "traversal.md", "absolute.md",
-                   "'..' parts", "absolute path"):
+    for needle in (
+        "not-utf8.md:8",
+        "bad-yaml.md:4",
+        "alias-bomb.md",
+        "dup-one.md",
+        "dup-two.md",
+        "escape.md",
+        "traversal.md",
+        "absolute.md",
+        "'..' parts",
+        "absolute path",
+    ):
         assert needle in err, (needle, err)
     # a second scan of the same bad tree changes nothing at all
     unchanged(settings, tree, lambda: transync(settings, "scan", str(tree)))
 
 
 def test_malformed_wxr_applies_nothing(settings: Settings, tmp_path: Path) -> None:
-    code, _, err = unchanged(settings, tmp_path, lambda: transync(
-        settings, "scan", f"wxr:{BAD / 'wxr/truncated.xml'}"))
+    code, _, err = unchanged(
+        settings, tmp_path, lambda: transync(settings, "scan", f"wxr:{BAD / 'wxr/truncated.xml'}")
+    )
     assert code == 2 and "truncated.xml:" in err and "malformed WXR" in err
 
 
@@ -153,12 +193,18 @@ def test_invalid_markdown_submissions(site: tuple[Settings, Path, int], tmp_path
     settings, content, task_id = site
     bad = tmp_path / "bad.md"
     bad.write_bytes(b"---\ntitle: \xff\xfe\n---\nbody\n")
-    code, _, err = unchanged(settings, content, lambda: transync(
-        settings, "submit", str(task_id), "--as", "ivan", str(bad)))
+    code, _, err = unchanged(
+        settings,
+        content,
+        lambda: transync(settings, "submit", str(task_id), "--as", "ivan", str(bad)),
+    )
     assert code == 1 and "bad.md" in err and "UTF-8" in err
     bomb = (BAD / "content/en/posts/alias-bomb.md").read_bytes()
     bad.write_bytes(bomb)
-    code, _, err = unchanged(settings, content, lambda: transync(
-        settings, "submit", str(task_id), "--as", "ivan", str(bad)))
+    code, _, err = unchanged(
+        settings,
+        content,
+        lambda: transync(settings, "submit", str(task_id), "--as", "ivan", str(bad)),
+    )
     assert code == 1 and "alias" in err.lower()
     assert issubclass(SubmissionError, InputError)

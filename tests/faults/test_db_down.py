@@ -23,7 +23,8 @@ pytestmark = pytest.mark.faults
 
 
 def test_a_crash_keeps_what_was_committed_and_transync_reconnects(
-        private_pg: PrivatePostgres, private_pg_url: str, content: Path) -> None:
+    private_pg: PrivatePostgres, private_pg_url: str, content: Path
+) -> None:
     settings = make_settings(private_pg_url)
     scan(settings, content)
     before = db_snapshot(settings)
@@ -42,7 +43,8 @@ def test_a_crash_keeps_what_was_committed_and_transync_reconnects(
 
 
 def test_the_cli_says_the_database_is_down_then_works_when_it_is_back(
-        private_pg: PrivatePostgres, private_pg_url: str, content: Path) -> None:
+    private_pg: PrivatePostgres, private_pg_url: str, content: Path
+) -> None:
     settings = make_settings(private_pg_url)
     scan(settings, content)
     code, out, _err = transync(settings, "status")

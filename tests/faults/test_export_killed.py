@@ -37,12 +37,16 @@ export_catalogs(load_settings(), directory=sys.argv[1])
 
 
 def digests(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and not p.name.startswith(".")}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
 
 
-def test_killed_export_keeps_previous_catalogs(sqlite_url: str, content: Path,
-                                               tmp_path: Path) -> None:
+def test_killed_export_keeps_previous_catalogs(
+    sqlite_url: str, content: Path, tmp_path: Path
+) -> None:
     from tests.conftest import make_settings
 
     settings: Settings = make_settings(sqlite_url)
@@ -53,9 +57,14 @@ def test_killed_export_keeps_previous_catalogs(sqlite_url: str, content: Path,
     edit_paragraph(content / EN, "Offshore gas", "Offshore gas changed the region.")
     run_scan(settings, [str(content)])
 
-    proc = subprocess.run([sys.executable, "-c", KILLER, str(out)], cwd=ROOT,
-                          env=settings_env(settings), capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLER, str(out)],
+        cwd=ROOT,
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == -9, proc.stderr  # it really died mid-export
     assert digests(out) == before  # readers still see complete, previous catalogs
     leftovers = list(out.rglob(".posts.*.tmp"))

@@ -29,9 +29,15 @@ from tests.conftest import EXAMPLES, make_settings
 pytestmark = pytest.mark.faults
 
 ALLOWED = {
-    ("queued", "claimed"), ("claimed", "queued"), ("claimed", "submitted"),
-    ("submitted", "claimed"), ("claimed", "done"), ("submitted", "done"),
-    ("queued", "cancelled"), ("claimed", "cancelled"), ("submitted", "cancelled"),
+    ("queued", "claimed"),
+    ("claimed", "queued"),
+    ("claimed", "submitted"),
+    ("submitted", "claimed"),
+    ("claimed", "done"),
+    ("submitted", "done"),
+    ("queued", "cancelled"),
+    ("claimed", "cancelled"),
+    ("submitted", "cancelled"),
 }
 PEOPLE = {"ayse": ["tr"], "ivan": ["ru"], "olga": ["tr", "ru"]}
 SOURCES = ["energy-security", "grain-corridor", "urban-heat", "labour-migration"]
@@ -120,8 +126,11 @@ class Lifecycle(RuleBasedStateMachine):
     def submit(self, name: str, pick: int) -> None:
         ids = self.task_ids()
         if ids:
-            self.act(lambda s: submit_markdown(s, self.settings, ids[pick % len(ids)], name,
-                                               "t.md", TRANSLATION))
+            self.act(
+                lambda s: submit_markdown(
+                    s, self.settings, ids[pick % len(ids)], name, "t.md", TRANSLATION
+                )
+            )
 
     @rule(pick=st.integers(0, 50), ok=st.booleans())
     def review(self, pick: int, ok: bool) -> None:
@@ -140,12 +149,15 @@ class Lifecycle(RuleBasedStateMachine):
         if ids:
             self.act(lambda s: cancel(s, ids[pick % len(ids)], "ed", "not needed"))
 
-    @rule(key=st.sampled_from(SOURCES), words=st.text(
-        alphabet="abcçdefgğhıijklmnoöprsştuüvyzабвгде ", min_size=3, max_size=30))
+    @rule(
+        key=st.sampled_from(SOURCES),
+        words=st.text(alphabet="abcçdefgğhıijklmnoöprsştuüvyzабвгде ", min_size=3, max_size=30),
+    )
     def edit_source_and_scan(self, key: str, words: str) -> None:
         path = self.work / "content/en/posts" / f"{key}.md"
-        path.write_text(path.read_text(encoding="utf-8") + f"\n{words.strip() or 'x'}.\n",
-                        encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8") + f"\n{words.strip() or 'x'}.\n", encoding="utf-8"
+        )
         run_scan(self.settings, [str(self.work / "content")])
         self.snapshot()
 
@@ -155,28 +167,37 @@ class Lifecycle(RuleBasedStateMachine):
             acknowledge(s, self.settings, key, lang, "ed")
             from sync.planning import plan_tasks
 
-            plan_tasks(s, self.settings, [s.execute(
-                select(Post.id).where(Post.key == key)).scalar_one()])
+            plan_tasks(
+                s, self.settings, [s.execute(select(Post.id).where(Post.key == key)).scalar_one()]
+            )
 
         self.act(run)
 
     @invariant()
     def at_most_one_open_task_per_post_and_language(self) -> None:
         with transaction(self.url) as session:
-            rows = session.execute(select(Task.post_id, Task.lang).where(
-                Task.state.in_(OPEN_TASK_STATES))).all()
+            rows = session.execute(
+                select(Task.post_id, Task.lang).where(Task.state.in_(OPEN_TASK_STATES))
+            ).all()
         twice = [k for k, n in Counter(rows).items() if n > 1]
         assert not twice, twice
 
     @invariant()
     def claimed_tasks_have_an_assignee_and_a_lease(self) -> None:
         with transaction(self.url) as session:
-            bad = session.execute(select(Task.id).where(
-                Task.state == "claimed",
-                (Task.assignee.is_(None)) | (Task.lease_expires_at.is_(None)))).all()
+            bad = session.execute(
+                select(Task.id).where(
+                    Task.state == "claimed",
+                    (Task.assignee.is_(None)) | (Task.lease_expires_at.is_(None)),
+                )
+            ).all()
         assert not bad, bad
 
 
 TestLifecycle = Lifecycle.TestCase
-TestLifecycle.settings = settings(max_examples=25, stateful_step_count=20, deadline=None,
-                                  suppress_health_check=[HealthCheck.too_slow])
+TestLifecycle.settings = settings(
+    max_examples=25,
+    stateful_step_count=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)

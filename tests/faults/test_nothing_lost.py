@@ -97,8 +97,9 @@ def legitimate_edit(content: Path) -> None:
     path = content / GRAIN_EN
     text = path.read_text(encoding="utf-8")
     assert "Flexibility has a price." in text
-    path.write_text(text.replace("Flexibility has a price.", "Flexibility has a steep price."),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace("Flexibility has a price.", "Flexibility has a steep price."), encoding="utf-8"
+    )
 
 
 def rejected_lines(err: str) -> list[str]:
@@ -116,19 +117,26 @@ def run_cli(settings: Settings, *args: str, timeout: float = 60) -> subprocess.C
     """The real `transync` executable, with a timeout: a hang fails the test, never blocks
     the suite."""
     try:
-        return subprocess.run([str(TRANSYNC), *args], env=cli_env(settings), cwd=ROOT,
-                              capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            [str(TRANSYNC), *args],
+            env=cli_env(settings),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired as exc:
-        raise AssertionError(f"transync {' '.join(args)} did not finish in {timeout} s "
-                             f"(stdout: {exc.stdout!r}, stderr: {exc.stderr!r})") from None
+        raise AssertionError(
+            f"transync {' '.join(args)} did not finish in {timeout} s "
+            f"(stdout: {exc.stdout!r}, stderr: {exc.stderr!r})"
+        ) from None
 
 
 # -- 1. one bad file never stops the scan ------------------------------------------------
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_one_bad_file_never_stops_the_scan(settings: Settings, content: Path,
-                                           case: str) -> None:
+def test_one_bad_file_never_stops_the_scan(settings: Settings, content: Path, case: str) -> None:
     scan(settings, content)
     shown = place_bad_file(content, case)
     legitimate_edit(content)
@@ -144,12 +152,14 @@ def test_one_bad_file_never_stops_the_scan(settings: Settings, content: Path,
     assert cell(settings, "grain-corridor", "en")["revision"] == 2
     assert cell(settings, "grain-corridor", "tr")["state"] == "stale"
     assert open_task(settings, "grain-corridor", "tr") is not None
-    assert all(p["key"] not in ("cafe", case.removesuffix(".md"))
-               for p in status(settings)["posts"])
+    assert all(
+        p["key"] not in ("cafe", case.removesuffix(".md")) for p in status(settings)["posts"]
+    )
 
     # a rescan changes nothing, and reports the same file the same way
-    code, out, _ = unchanged(settings, content,
-                             lambda: transync(settings, "scan", "--json", str(content)))
+    code, out, _ = unchanged(
+        settings, content, lambda: transync(settings, "scan", "--json", str(content))
+    )
     assert code == 2
     (error,) = json.loads(out)["errors"]
     assert error["origin"] == shown and reason in error["reason"], error
@@ -168,39 +178,56 @@ def test_every_bad_file_at_once_in_a_first_scan(settings: Settings, content: Pat
     rejected = rejected_lines(proc.stderr)
     assert len(rejected) == len(CASES), rejected
     for case, (_, reason) in CASES.items():
-        mine = [r for r in rejected if r.startswith(f"rejected {shown[case]}:")
-                or r.startswith(f"rejected {shown[case]} ")]
+        mine = [
+            r
+            for r in rejected
+            if r.startswith(f"rejected {shown[case]}:") or r.startswith(f"rejected {shown[case]} ")
+        ]
         assert len(mine) == 1 and reason in mine[0], (case, rejected)
     doc = status(settings)
     assert len(doc["posts"]) == 7
-    assert sum(1 for p in doc["posts"] for v in p["versions"].values()
-               if v["state"] != "missing") == 19
+    assert (
+        sum(1 for p in doc["posts"] for v in p["versions"].values() if v["state"] != "missing")
+        == 19
+    )
     unchanged(settings, content, lambda: run_cli(settings, "scan", str(content)))
-    no_line = [case for case, (line, _) in CASES.items() if line and not any(
-        r.startswith(f"rejected {shown[case]}:{line}: ") for r in rejected)]
+    no_line = [
+        case
+        for case, (line, _) in CASES.items()
+        if line and not any(r.startswith(f"rejected {shown[case]}:{line}: ") for r in rejected)
+    ]
     assert not no_line, f"rejected without their line: {no_line}"
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c != NOT_UTF8])
-def test_a_recorded_file_that_turns_bad_keeps_its_version(settings: Settings, content: Path,
-                                                          case: str) -> None:
+def test_a_recorded_file_that_turns_bad_keeps_its_version(
+    settings: Settings, content: Path, case: str
+) -> None:
     """The Turkish energy-security, recorded, is replaced by a bad file: it is rejected, and
     the recorded version is kept as it was (not deleted, not missing), its task unchanged."""
     scan(settings, content)
     target = content / "tr/posts/energy-security.md"
     state = cell(settings, "energy-security", "tr")
-    bad = (BAD_SCAN / case).read_bytes().replace(
-        f"translationKey: {case.removesuffix('.md')}".encode(),
-        b"translationKey: energy-security").replace(
-        f'translationKey = "{case.removesuffix(".md")}"'.encode(),
-        b'translationKey = "energy-security"')
+    bad = (
+        (BAD_SCAN / case)
+        .read_bytes()
+        .replace(
+            f"translationKey: {case.removesuffix('.md')}".encode(),
+            b"translationKey: energy-security",
+        )
+        .replace(
+            f'translationKey = "{case.removesuffix(".md")}"'.encode(),
+            b'translationKey = "energy-security"',
+        )
+    )
     assert b"energy-security" in bad
     before = db_snapshot(settings)
     target.write_bytes(bad)
     code, _, err = transync(settings, "scan", str(content))
     assert code == 2 and "Traceback" not in err
     assert [r.split(":")[0] for r in rejected_lines(err)] == [
-        "rejected tr/posts/energy-security.md"]
+        "rejected tr/posts/energy-security.md"
+    ]
     assert db_snapshot(settings) == before
     assert cell(settings, "energy-security", "tr") == state
 
@@ -240,8 +267,9 @@ class OpenWatch:
         os.close(self.fd)
 
 
-def test_fifos_never_hang_the_scan_and_are_never_opened(settings: Settings, content: Path,
-                                                        tmp_path: Path) -> None:
+def test_fifos_never_hang_the_scan_and_are_never_opened(
+    settings: Settings, content: Path, tmp_path: Path
+) -> None:
     scan(settings, content)
     posts = content / "en/posts"
     os.mkfifo(posts / "x.md")  # a FIFO with a content file's name
@@ -277,14 +305,16 @@ def test_fifos_never_hang_the_scan_and_are_never_opened(settings: Settings, cont
     assert opened == [], f"the scan opened {[str(p) for p in opened]}"
 
 
-def test_a_fifo_in_place_of_the_translation_is_a_conflict(settings: Settings,
-                                                          content: Path) -> None:
+def test_a_fifo_in_place_of_the_translation_is_a_conflict(
+    settings: Settings, content: Path
+) -> None:
     """Write-back finds a FIFO where the Russian translation goes: it is neither opened nor
     written through; the task is in conflict, and an editor's resolve puts a file there."""
     scan(settings, content)
     add_people(settings)
-    code, out, err = transync(settings, "tasks", "--json", "--post", "grain-corridor",
-                              "--lang", "ru")
+    code, out, err = transync(
+        settings, "tasks", "--json", "--post", "grain-corridor", "--lang", "ru"
+    )
     (task,) = json.loads(out)["tasks"]
     task_id = str(task["id"])
     assert transync(settings, "assign", task_id, "--to", "ivan", "--as", EDITOR)[0] == 0
@@ -292,8 +322,14 @@ def test_a_fifo_in_place_of_the_translation_is_a_conflict(settings: Settings,
     os.mkfifo(target)
     watch = OpenWatch([target])
     try:
-        proc = run_cli(settings, "submit", task_id, "--as", "ivan",
-                       str(EXAMPLES / "translations/grain-corridor.ru.md"))
+        proc = run_cli(
+            settings,
+            "submit",
+            task_id,
+            "--as",
+            "ivan",
+            str(EXAMPLES / "translations/grain-corridor.ru.md"),
+        )
         opened = watch.opened()
     finally:
         watch.close()
@@ -315,8 +351,7 @@ def wxr_pair(tmp_path: Path) -> tuple[Path, Path]:
     a, b = tmp_path / "a.xml", tmp_path / "b.xml"
     a.write_text(text, encoding="utf-8")
     assert "İstanbul’da Bir Gün" in text
-    b.write_text(text.replace("İstanbul’da Bir Gün", "İstanbul’da Başka Bir Gün"),
-                 encoding="utf-8")
+    b.write_text(text.replace("İstanbul’da Bir Gün", "İstanbul’da Başka Bir Gün"), encoding="utf-8")
     return a, b
 
 
@@ -325,9 +360,20 @@ def content_rows(settings: Settings) -> dict[str, Any]:
     with transaction(settings.database_url) as s:
         return {
             "posts": s.execute(select(Post.key).order_by(Post.key)).scalars().all(),
-            "versions": [tuple(r) for r in s.execute(select(
-                Version.id, Version.source, Version.origin, Version.revision, Version.title,
-                Version.deleted, Version.raw_hash).order_by(Version.id))],
+            "versions": [
+                tuple(r)
+                for r in s.execute(
+                    select(
+                        Version.id,
+                        Version.source,
+                        Version.origin,
+                        Version.revision,
+                        Version.title,
+                        Version.deleted,
+                        Version.raw_hash,
+                    ).order_by(Version.id)
+                )
+            ],
             "revisions": s.execute(select(func.count()).select_from(Revision)).scalar_one(),
         }
 
@@ -401,13 +447,14 @@ def migration_waiters(url: str) -> int:
         row = admin.execute(
             "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
             "WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = %s "
-            "AND l.objid = %s", (dbname, MIGRATION_LOCK & 0xFFFFFFFF)).fetchone()
+            "AND l.objid = %s",
+            (dbname, MIGRATION_LOCK & 0xFFFFFFFF),
+        ).fetchone()
     return int(row[0])
 
 
 @pytest.mark.parametrize("race", ["at_once", "released_together"])
-def test_two_inits_at_once_on_an_empty_postgres(empty_pg: str, tmp_path: Path,
-                                                race: str) -> None:
+def test_two_inits_at_once_on_an_empty_postgres(empty_pg: str, tmp_path: Path, race: str) -> None:
     """Two `transync init` on an empty database: both exit 0 and the schema is at head.
     `released_together` holds the migration lock until both wait on it, so their race is
     certain, not left to timing."""
@@ -419,12 +466,21 @@ def test_two_inits_at_once_on_an_empty_postgres(empty_pg: str, tmp_path: Path,
     env = cli_env(settings)
     holder = None
     if race == "released_together":
-        holder = psycopg.connect(empty_pg.replace("postgresql+psycopg://", "postgresql://"),
-                                 autocommit=True)
+        holder = psycopg.connect(
+            empty_pg.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+        )
         holder.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
-    procs = [subprocess.Popen([str(TRANSYNC), "init"], env=env, cwd=tmp_path,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [str(TRANSYNC), "init"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     try:
         if holder is not None:
             deadline = time.monotonic() + 60
@@ -452,8 +508,9 @@ def test_two_inits_at_once_on_an_empty_postgres(empty_pg: str, tmp_path: Path,
     from sync.db.session import get_engine
 
     with get_engine(empty_pg).connect() as conn:
-        assert conn.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")
-                            ).scalars().all() == [head()]
+        assert conn.execute(
+            sqlalchemy.text("SELECT version_num FROM alembic_version")
+        ).scalars().all() == [head()]
 
 
 @pytest.fixture(params=["sqlite_missing", "sqlite_empty_file", "postgresql_empty"])
@@ -461,8 +518,9 @@ def no_schema(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settin
     """Settings for a database with no transync schema: a SQLite file that is not there, an
     empty SQLite file, an empty PostgreSQL database."""
     if request.param == "postgresql_empty":
-        yield make_settings(request.getfixturevalue("empty_pg"),
-                            locales_dir=str(tmp_path / "locales"))
+        yield make_settings(
+            request.getfixturevalue("empty_pg"), locales_dir=str(tmp_path / "locales")
+        )
         return
     path = tmp_path / "nothing.db"
     if request.param == "sqlite_empty_file":
@@ -477,30 +535,48 @@ def commands(tmp_path: Path) -> list[tuple[str, ...]]:
         shutil.copytree(EXAMPLES / "content", tree)
     md = EXAMPLES / "translations/grain-corridor.ru.md"
     po = tmp_path / "x.po"
-    po.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
-                  '"Language: tr\\n"\n"X-Transync-Task: 1\\n"\n\n'
-                  'msgctxt "energy-security"\nmsgid "Energy"\nmsgstr "Enerji"\n',
-                  encoding="utf-8")
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+        '"Language: tr\\n"\n"X-Transync-Task: 1\\n"\n\n'
+        'msgctxt "energy-security"\nmsgid "Energy"\nmsgstr "Enerji"\n',
+        encoding="utf-8",
+    )
     return [
-        ("scan", str(tree)), ("scan", "--json", str(tree)), ("status",), ("status", "--json"),
-        ("diff", "energy-security", "tr"), ("ack", "energy-security", "--as", EDITOR),
-        ("log",), ("log", "energy-security"),
-        ("translators", "add", "ayse", "--langs", "tr"), ("translators", "list"),
-        ("tasks",), ("tasks", "--state", "conflict", "--json"), ("task", "1"),
-        ("claim", "--as", "ayse", "--lang", "tr"), ("release", "1", "--as", "ayse"),
-        ("renew", "1", "--as", "ayse"), ("expire",),
-        ("submit", "1", "--as", "ayse", str(md)), ("approve", "1", "--as", EDITOR),
+        ("scan", str(tree)),
+        ("scan", "--json", str(tree)),
+        ("status",),
+        ("status", "--json"),
+        ("diff", "energy-security", "tr"),
+        ("ack", "energy-security", "--as", EDITOR),
+        ("log",),
+        ("log", "energy-security"),
+        ("translators", "add", "ayse", "--langs", "tr"),
+        ("translators", "list"),
+        ("tasks",),
+        ("tasks", "--state", "conflict", "--json"),
+        ("task", "1"),
+        ("claim", "--as", "ayse", "--lang", "tr"),
+        ("release", "1", "--as", "ayse"),
+        ("renew", "1", "--as", "ayse"),
+        ("expire",),
+        ("submit", "1", "--as", "ayse", str(md)),
+        ("approve", "1", "--as", EDITOR),
         ("reject", "1", "--as", EDITOR, "--reason", "no"),
         ("resolve", "1", "--keep", "disk", "--as", EDITOR),
-        ("assign", "1", "--to", "ayse", "--as", EDITOR), ("dispatch",),
-        ("export",), ("export", "--check"), ("po", "1", "-o", str(tmp_path / "out.po")),
+        ("assign", "1", "--to", "ayse", "--as", EDITOR),
+        ("dispatch",),
+        ("export",),
+        ("export", "--check"),
+        ("po", "1", "-o", str(tmp_path / "out.po")),
         ("import", str(po), "--as", "ayse"),
-        ("users", "add", "maria", "--role", "editor"), ("users", "list"),
+        ("users", "add", "maria", "--role", "editor"),
+        ("users", "list"),
     ]
 
 
-def test_every_command_on_a_database_with_no_schema_says_init(no_schema: Settings,
-                                                              tmp_path: Path) -> None:
+def test_every_command_on_a_database_with_no_schema_says_init(
+    no_schema: Settings, tmp_path: Path
+) -> None:
     failures = []
     for args in commands(tmp_path):
         code, out, err = transync(no_schema, *args)
@@ -528,10 +604,18 @@ def test_servers_refuse_a_database_with_no_schema(no_schema: Settings, tmp_path:
         "worker": ["worker", "--pool", "solo"],
         "beat": ["beat", "--schedule-file", str(tmp_path / "beat-schedule")],
     }
-    procs = {name: subprocess.Popen([str(TRANSYNC), *argv], env=env, cwd=tmp_path,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    text=True, start_new_session=True)
-             for name, argv in argvs.items()}
+    procs = {
+        name: subprocess.Popen(
+            [str(TRANSYNC), *argv],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        for name, argv in argvs.items()
+    }
     failures = []
     health = None
     try:
@@ -542,8 +626,9 @@ def test_servers_refuse_a_database_with_no_schema(no_schema: Settings, tmp_path:
             with contextlib.suppress(Exception):
                 import urllib.request
 
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz",
-                                            timeout=5) as response:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/healthz", timeout=5
+                ) as response:
                     health = response.read().decode()
     finally:
         for p in procs.values():
@@ -553,10 +638,10 @@ def test_servers_refuse_a_database_with_no_schema(no_schema: Settings, tmp_path:
     for name, p in procs.items():
         out = p.stdout.read() if p.stdout else ""
         if p.returncode != 1 or "transync init" not in out or "Traceback" in out:
-            still = (f" (still running after {SERVER_PATIENCE} s; killed)"
-                     if p.returncode == -9 else "")
-            failures.append(f"transync {name}: exit {p.returncode}{still}: "
-                            f"{out.strip()[-300:]}")
+            still = (
+                f" (still running after {SERVER_PATIENCE} s; killed)" if p.returncode == -9 else ""
+            )
+            failures.append(f"transync {name}: exit {p.returncode}{still}: {out.strip()[-300:]}")
     if health is not None:
         failures.append(f"GET /healthz on a database with no schema: {health}")
     assert not failures, "\n".join(failures)
@@ -576,20 +661,22 @@ def processes() -> dict[int, tuple[int, int, str]]:
         except OSError:
             continue
         name_end = stat.rindex(")")
-        fields = stat[name_end + 2:].split()
-        found[int(entry)] = (int(fields[1]), int(fields[2]), stat[stat.index("(") + 1:name_end])
+        fields = stat[name_end + 2 :].split()
+        found[int(entry)] = (int(fields[1]), int(fields[2]), stat[stat.index("(") + 1 : name_end])
     return found
 
 
 def big_tree(root: Path, posts: int) -> None:
-    paragraph = ("Regional grids, ports and pipelines need a shared plan for the next decade, "
-                 "and every government on the coast has a part to play in it. ") * 3
+    paragraph = (
+        "Regional grids, ports and pipelines need a shared plan for the next decade, "
+        "and every government on the coast has a part to play in it. "
+    ) * 3
     for i in range(posts):
         body = "\n\n".join(f"{paragraph} Section {i}.{j}." for j in range(25))
         (root / "en/posts").mkdir(parents=True, exist_ok=True)
         (root / f"en/posts/post-{i:05d}.md").write_text(
-            f"---\ntitle: Post {i}\ntranslationKey: post-{i:05d}\n---\n\n{body}\n",
-            encoding="utf-8")
+            f"---\ntitle: Post {i}\ntranslationKey: post-{i:05d}\n---\n\n{body}\n", encoding="utf-8"
+        )
 
 
 def test_killed_scan_leaves_no_parser_process(settings: Settings, tmp_path: Path) -> None:
@@ -597,9 +684,14 @@ def test_killed_scan_leaves_no_parser_process(settings: Settings, tmp_path: Path
         pytest.skip("a scan parses in parallel only with two or more cores")
     tree = tmp_path / "big"
     big_tree(tree, 1500)
-    scan_proc = subprocess.Popen([str(TRANSYNC), "scan", str(tree)], env=cli_env(settings),
-                                 cwd=tmp_path, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL, start_new_session=True)
+    scan_proc = subprocess.Popen(
+        [str(TRANSYNC), "scan", str(tree)],
+        env=cli_env(settings),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     pid = scan_proc.pid
     seen: set[int] = set()
     try:
@@ -615,8 +707,11 @@ def test_killed_scan_leaves_no_parser_process(settings: Settings, tmp_path: Path
         scan_proc.wait(10)
 
         def leftovers() -> dict[int, tuple[int, int, str]]:
-            return {p: info for p, info in processes().items()
-                    if p != pid and (info[0] == pid or info[1] == pid or p in seen)}
+            return {
+                p: info
+                for p, info in processes().items()
+                if p != pid and (info[0] == pid or info[1] == pid or p in seen)
+            }
 
         deadline = time.monotonic() + 5
         while leftovers() and time.monotonic() < deadline:
@@ -624,8 +719,9 @@ def test_killed_scan_leaves_no_parser_process(settings: Settings, tmp_path: Path
         left = leftovers()
         assert not left, f"alive after the scan was killed: {left}"
     finally:
-        for child in {p for p, info in processes().items()
-                      if info[1] == pid or p in seen}:  # our own processes only
+        for child in {
+            p for p, info in processes().items() if info[1] == pid or p in seen
+        }:  # our own processes only
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGKILL)
         if scan_proc.poll() is None:

@@ -53,8 +53,9 @@ def comparable(settings: Any) -> dict[str, Any]:
     return doc
 
 
-def test_postgres_restart_during_a_scan(private_pg: PrivatePostgres, private_pg_url: str,
-                                        tmp_path: Path) -> None:
+def test_postgres_restart_during_a_scan(
+    private_pg: PrivatePostgres, private_pg_url: str, tmp_path: Path
+) -> None:
     pg_url = private_pg_url  # transync, migrated, on a server of this test's own
     tree = tmp_path / "content"
     generate(tree, 1500)
@@ -82,15 +83,15 @@ def test_postgres_restart_during_a_scan(private_pg: PrivatePostgres, private_pg_
         def scanned_twice() -> bool:
             try:
                 with transaction(pg_url) as s:
-                    state = s.execute(select(SourceState).where(
-                        SourceState.source == f"fs:{tree}")).scalar_one_or_none()
+                    state = s.execute(
+                        select(SourceState).where(SourceState.source == f"fs:{tree}")
+                    ).scalar_one_or_none()
                     return state is not None and state.scans >= 2
             except Exception:  # noqa: BLE001 - the server is still coming back
                 dispose_all()
                 return False
 
-        wait_until(scanned_twice, 240, "the retried scan to finish", interval=1.0,
-                   alive=(worker,))
+        wait_until(scanned_twice, 240, "the retried scan to finish", interval=1.0, alive=(worker,))
         log = worker.log()
         assert re.search(r"scan failed, retrying", log), worker.tail()
     finally:
@@ -109,7 +110,7 @@ def test_postgres_restart_during_a_scan(private_pg: PrivatePostgres, private_pg_
     assert comparable(settings)["posts"] == comparable(reference)["posts"]
 
 
-GUARDED_SESSION = '''
+GUARDED_SESSION = """
 import os
 import time
 from pathlib import Path
@@ -122,26 +123,48 @@ def test_waits_while_the_services_are_restarted():
     while not (here / "go").exists():
         assert time.monotonic() < deadline, "nobody said go"
         time.sleep(0.05)
-'''
+"""
 
 
-def guarded_session(tmp: Path, pg_url: str, redis_url: str,
-                    during: Any = None) -> subprocess.CompletedProcess[str]:
+def guarded_session(
+    tmp: Path, pg_url: str, redis_url: str, during: Any = None
+) -> subprocess.CompletedProcess[str]:
     """A pytest session of one test, with the shared-services guard pointed at `pg_url` and
     `redis_url`; `during()` runs while its test is running."""
     tmp.mkdir()
     (tmp / "pytest.ini").write_text("[pytest]\n")
     (tmp / "test_guarded.py").write_text(textwrap.dedent(GUARDED_SESSION))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRANSYNC_", "PYTEST_"))}
-    env.update(TRANSYNC_TEST_PG=pg_url, TRANSYNC_TEST_REDIS=redis_url, GUARD_DEMO_DIR=str(tmp),
-               PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                             "-p", "tests.helpers.shared_services", "test_guarded.py"],
-                            cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+    env.update(
+        TRANSYNC_TEST_PG=pg_url,
+        TRANSYNC_TEST_REDIS=redis_url,
+        GUARD_DEMO_DIR=str(tmp),
+        PYTHONPATH=str(ROOT),
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "tests.helpers.shared_services",
+            "test_guarded.py",
+        ],
+        cwd=tmp,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
-        wait_until(lambda: (tmp / "started").exists() or proc.poll() is not None, 60,
-                   "the guarded session to start")
+        wait_until(
+            lambda: (tmp / "started").exists() or proc.poll() is not None,
+            60,
+            "the guarded session to start",
+        )
         if during is not None:
             during()
         (tmp / "go").touch()
@@ -154,7 +177,8 @@ def guarded_session(tmp: Path, pg_url: str, redis_url: str,
 
 
 def test_the_guard_fails_a_session_that_restarted_a_shared_service(
-        private_pg: PrivatePostgres, tmp_path: Path) -> None:
+    private_pg: PrivatePostgres, tmp_path: Path
+) -> None:
     """The guard, pointed at a private PostgreSQL and a private Redis standing in for the
     shared ones: an undisturbed session passes; one during which PostgreSQL is restarted and
     Redis is stopped fails, naming both."""
@@ -176,6 +200,9 @@ def test_the_guard_fails_a_session_that_restarted_a_shared_service(
     assert broken.returncode == 1, out
     assert "SHARED SERVICES RESTARTED" in out, out
     assert re.search(r"the shared PostgreSQL \(127\.0\.0\.1:\d+/postgres\) was restarted", out), out
-    assert re.search(r"the shared Redis \(127\.0\.0\.1:\d+/0\) was reachable when the "
-                     r"session started and is not any more", out), out
+    assert re.search(
+        r"the shared Redis \(127\.0\.0\.1:\d+/0\) was reachable when the "
+        r"session started and is not any more",
+        out,
+    ), out
     assert re.search(r"1 passed, 1 error", out), out

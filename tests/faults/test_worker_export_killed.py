@@ -49,8 +49,9 @@ def test_worker_killed_mid_export(pg_url: str, tmp_path: Path) -> None:
         with transaction(pg_url) as s:
             outbox_id = enqueue(s, EXPORT, {"langs": ["tr", "ru"]})
         marker = tmp_path / "killed"
-        doomed = services.worker("doomed", settings, probe=True,
-                                 TRANSYNC_TEST_DIE_ON_EXPORT=str(marker))
+        doomed = services.worker(
+            "doomed", settings, probe=True, TRANSYNC_TEST_DIE_ON_EXPORT=str(marker)
+        )
         sweep(settings, older_than=dt.timedelta(0))
         wait_until(lambda: doomed.proc.poll() is not None, 60, "the worker to die mid-export")
         assert marker.exists() and doomed.proc.returncode != 0
@@ -64,8 +65,10 @@ def test_worker_killed_mid_export(pg_url: str, tmp_path: Path) -> None:
 
         def done() -> bool:
             with transaction(pg_url) as s:
-                return s.execute(select(Outbox.done_at).where(Outbox.id == outbox_id)
-                                 ).scalar() is not None
+                return (
+                    s.execute(select(Outbox.done_at).where(Outbox.id == outbox_id)).scalar()
+                    is not None
+                )
 
         wait_until(done, 60, "the export to complete", alive=(fresh,))
         assert not list(locales.rglob("*.tmp"))
@@ -76,10 +79,17 @@ def test_worker_killed_mid_export(pg_url: str, tmp_path: Path) -> None:
         after = {p: p.read_bytes() for p in locales.rglob("posts.*")}
         from workers.app import get_app
 
-        get_app(settings).send_task("transync.export", queue="default",
-                                    kwargs={"langs": ["tr", "ru"], "outbox_id": outbox_id})
-        wait_until(lambda: fresh.log().count("transync.export[") >= 4, 60,
-                   "the duplicate message to be handled", alive=(fresh,))
+        get_app(settings).send_task(
+            "transync.export",
+            queue="default",
+            kwargs={"langs": ["tr", "ru"], "outbox_id": outbox_id},
+        )
+        wait_until(
+            lambda: fresh.log().count("transync.export[") >= 4,
+            60,
+            "the duplicate message to be handled",
+            alive=(fresh,),
+        )
         assert "'skipped': True" in fresh.log()  # debounced: the export already covers it
         assert {p: p.read_bytes() for p in locales.rglob("posts.*")} == after
     finally:

@@ -102,13 +102,32 @@ def revisions(settings: Settings, key: str, lang: str) -> list[dict[str, Any]]:
     """Every recorded revision of (key, lang), oldest first."""
     with transaction(settings.database_url) as s:
         rows = s.execute(
-            select(Revision.number, Revision.title, Revision.body, Version.raw_hash,
-                   Version.revision, Version.origin, Version.deleted)
+            select(
+                Revision.number,
+                Revision.title,
+                Revision.body,
+                Version.raw_hash,
+                Version.revision,
+                Version.origin,
+                Version.deleted,
+            )
             .join(Version, Version.id == Revision.version_id)
             .join(Post, Post.id == Version.post_id)
-            .where(Post.key == key, Version.lang == lang).order_by(Revision.number)).all()
-    return [{"number": r[0], "title": r[1], "body": r[2], "raw_hash": r[3], "current": r[4],
-             "origin": r[5], "deleted": r[6]} for r in rows]
+            .where(Post.key == key, Version.lang == lang)
+            .order_by(Revision.number)
+        ).all()
+    return [
+        {
+            "number": r[0],
+            "title": r[1],
+            "body": r[2],
+            "raw_hash": r[3],
+            "current": r[4],
+            "origin": r[5],
+            "deleted": r[6],
+        }
+        for r in rows
+    ]
 
 
 def submitted_body(path: Path) -> str:
@@ -145,8 +164,7 @@ def api_task(settings: Settings, task_id: int) -> dict[str, Any]:
         from fastapi.testclient import TestClient
 
         client = TestClient(create_app(settings))
-    response = client.get(f"/api/v1/tasks/{task_id}",
-                          headers={"Authorization": f"Bearer {token}"})
+    response = client.get(f"/api/v1/tasks/{task_id}", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -168,8 +186,9 @@ def site(settings: Settings, content: Path) -> tuple[Settings, Path]:
 
 
 @pytest.mark.parametrize("when", ["after_scan", "before_scan"])
-def test_symlinked_translation_is_never_written_through(settings: Settings, content: Path,
-                                                        when: str) -> None:
+def test_symlinked_translation_is_never_written_through(
+    settings: Settings, content: Path, when: str
+) -> None:
     """`ru/posts/x.md` is a symlink to the English source: the submission writes nothing
     (the English bytes stay), the task is in conflict, no scan records Russian text as
     English, and `resolve --keep submitted` puts a regular file in the symlink's place."""
@@ -181,8 +200,9 @@ def test_symlinked_translation_is_never_written_through(settings: Settings, cont
         replace_in(en, "Flexibility has a price.", "Flexibility has a steep price.")
         scan(settings, content)
         translation = content.parent / "grain-corridor.ru.md"
-        translation.write_text((TRANSLATIONS / "grain-corridor.ru.md").read_text(
-            encoding="utf-8"), encoding="utf-8")
+        translation.write_text(
+            (TRANSLATIONS / "grain-corridor.ru.md").read_text(encoding="utf-8"), encoding="utf-8"
+        )
     else:  # the symlink appears after the scan that planned the task
         scan(settings, content)
         add_people(settings)
@@ -222,8 +242,9 @@ def test_symlinked_translation_is_never_written_through(settings: Settings, cont
     assert "keep=submitted" in run(settings, "log", "grain-corridor")
 
 
-def test_translation_folder_symlinked_to_the_source_folder(settings: Settings,
-                                                           content: Path) -> None:
+def test_translation_folder_symlinked_to_the_source_folder(
+    settings: Settings, content: Path
+) -> None:
     """`ru/posts` is a symlink to `en/posts`: writing `ru/posts/grain-corridor.md` would
     write the English source. Nothing is written on submission, and resolving in favour of
     the submission must not write through the folder symlink either."""
@@ -234,25 +255,40 @@ def test_translation_folder_symlinked_to_the_source_folder(settings: Settings,
     task_id = assign(settings, "grain-corridor", "ru", "ivan")
     english = {p.name: p.read_bytes() for p in (content / "en/posts").iterdir()}
 
-    run(settings, "submit", str(task_id), "--as", "ivan",
-        str(TRANSLATIONS / "grain-corridor.ru.md"), code=2)
+    run(
+        settings,
+        "submit",
+        str(task_id),
+        "--as",
+        "ivan",
+        str(TRANSLATIONS / "grain-corridor.ru.md"),
+        code=2,
+    )
     assert {p.name: p.read_bytes() for p in (content / "en/posts").iterdir()} == english
     assert task_row(settings, task_id).state == "conflict"
     wrong = []
     # the English file must not be recorded as the Russian version
-    recorded_as_ru = [r for r in revisions(settings, "grain-corridor", "ru")
-                      if r["origin"] == GRAIN_RU and not r["deleted"]]
+    recorded_as_ru = [
+        r
+        for r in revisions(settings, "grain-corridor", "ru")
+        if r["origin"] == GRAIN_RU and not r["deleted"]
+    ]
     if recorded_as_ru:
-        wrong.append(f"the English source was recorded as the ru version at {GRAIN_RU} "
-                     f"(title {recorded_as_ru[-1]['title']!r})")
+        wrong.append(
+            f"the English source was recorded as the ru version at {GRAIN_RU} "
+            f"(title {recorded_as_ru[-1]['title']!r})"
+        )
 
-    got, out, err = transync(settings, "resolve", str(task_id), "--keep", "submitted",
-                             "--as", EDITOR)
+    got, out, err = transync(
+        settings, "resolve", str(task_id), "--keep", "submitted", "--as", EDITOR
+    )
     assert "Traceback" not in out + err
     if {p.name: p.read_bytes() for p in (content / "en/posts").iterdir()} != english:
-        wrong.append(f"resolve --keep submitted (exit {got}: {(out + err).strip()}) wrote the "
-                     "Russian submission over en/posts/grain-corridor.md through the folder "
-                     "symlink ru/posts -> ../en/posts")
+        wrong.append(
+            f"resolve --keep submitted (exit {got}: {(out + err).strip()}) wrote the "
+            "Russian submission over en/posts/grain-corridor.md through the folder "
+            "symlink ru/posts -> ../en/posts"
+        )
     assert not wrong, "; ".join(wrong)
 
 
@@ -334,16 +370,20 @@ def test_hand_edit_then_keep_disk(site: tuple[Settings, Path]) -> None:
     scan(settings, content)
     scan(settings, content)
     with transaction(settings.database_url) as s:
-        again = s.execute(select(Task.id, Task.state).where(
-            Task.lang == "tr", Task.source_revision == source_revision, Task.id != task_id,
-            Task.post_id == row.post_id)).all()
+        again = s.execute(
+            select(Task.id, Task.state).where(
+                Task.lang == "tr",
+                Task.source_revision == source_revision,
+                Task.id != task_id,
+                Task.post_id == row.post_id,
+            )
+        ).all()
     assert again == []
     assert open_task(settings, "energy-security", "tr") is None
     assert target.read_bytes() == edited
 
 
-def test_a_second_hand_edit_before_resolving_is_recorded_too(
-        site: tuple[Settings, Path]) -> None:
+def test_a_second_hand_edit_before_resolving_is_recorded_too(site: tuple[Settings, Path]) -> None:
     """After the conflict the editor edits the file again; resolving in favour of the
     submission records that second edit as a revision before writing over it."""
     settings, content = site
@@ -362,8 +402,10 @@ def test_file_appeared_where_no_translation_was_recorded(site: tuple[Settings, P
     task_id = assign(settings, "grain-corridor", "ru", "ivan")
     target = content / GRAIN_RU
     assert cell(settings, "grain-corridor", "ru")["state"] == "missing"
-    hand = ("---\ntitle: Зерновой коридор (черновик редактора)\ntranslationKey: grain-corridor\n"
-            "---\n\nЧерновик, написанный вручную.\n")
+    hand = (
+        "---\ntitle: Зерновой коридор (черновик редактора)\ntranslationKey: grain-corridor\n"
+        "---\n\nЧерновик, написанный вручную.\n"
+    )
     target.write_text(hand, encoding="utf-8")
     translation = TRANSLATIONS / "grain-corridor.ru.md"
 
@@ -412,8 +454,7 @@ def test_recorded_file_deleted_before_write_back(site: tuple[Settings, Path]) ->
 
 
 @pytest.mark.parametrize("what", ["translation", "stub", "no_scan"])
-def test_review_translation_appears_before_approval(db_url: str, content: Path,
-                                                    what: str) -> None:
+def test_review_translation_appears_before_approval(db_url: str, content: Path, what: str) -> None:
     settings = make_settings(db_url, review=True)
     scan(settings, content)
     add_people(settings)
@@ -423,11 +464,15 @@ def test_review_translation_appears_before_approval(db_url: str, content: Path,
     assert "submitted" in out, out
     target = content / GRAIN_RU
     if what == "stub":
-        appeared = ("---\ntitle: Grain corridor\ntranslationKey: grain-corridor\n"
-                    "untranslated: true\n---\n\nПеревод скоро будет.\n")
+        appeared = (
+            "---\ntitle: Grain corridor\ntranslationKey: grain-corridor\n"
+            "untranslated: true\n---\n\nПеревод скоро будет.\n"
+        )
     else:
-        appeared = ("---\ntitle: Зерновой коридор\ntranslationKey: grain-corridor\n---\n\n"
-                    "Другой перевод, сделанный вне transync.\n")
+        appeared = (
+            "---\ntitle: Зерновой коридор\ntranslationKey: grain-corridor\n---\n\n"
+            "Другой перевод, сделанный вне transync.\n"
+        )
     target.write_text(appeared, encoding="utf-8")
 
     refusal = None
@@ -438,7 +483,8 @@ def test_review_translation_appears_before_approval(db_url: str, content: Path,
         scan(settings, content)
         assert task_row(settings, task_id).state == "conflict", (
             f"a {what} that appeared while the submission waited left the task "
-            f"{task_row(settings, task_id).state}")
+            f"{task_row(settings, task_id).state}"
+        )
         got, out, err = transync(settings, "approve", str(task_id), "--as", EDITOR)
         assert got == 1 and "Traceback" not in out + err, (got, out, err)
         assert "conflict" in err, err
@@ -449,8 +495,11 @@ def test_review_translation_appears_before_approval(db_url: str, content: Path,
     assert row.submission["body"].strip() == submitted_body(translation)
     detail = run_json(settings, "task", str(task_id))
     assert detail["submitted"]["body"].strip() == submitted_body(translation)
-    assert all(t["state"] != "cancelled" for t in run_json(settings, "tasks")["tasks"]
-               if t["post"] == "grain-corridor")
+    assert all(
+        t["state"] != "cancelled"
+        for t in run_json(settings, "tasks")["tasks"]
+        if t["post"] == "grain-corridor"
+    )
 
     out = run(settings, "resolve", str(task_id), "--keep", "submitted", "--as", EDITOR)
     assert "done" in out, out
@@ -472,11 +521,11 @@ def test_approve_prints_the_state_it_left(db_url: str, content: Path, moved_on: 
     scan(settings, content)
     add_people(settings)
     task_id = assign(settings, "grain-corridor", "ru", "ivan")
-    run(settings, "submit", str(task_id), "--as", "ivan",
-        str(TRANSLATIONS / "grain-corridor.ru.md"))
+    run(
+        settings, "submit", str(task_id), "--as", "ivan", str(TRANSLATIONS / "grain-corridor.ru.md")
+    )
     if moved_on:  # the source changes while the submission waits for review
-        replace_in(content / GRAIN_EN, "Flexibility has a price.",
-                   "Flexibility has a steep price.")
+        replace_in(content / GRAIN_EN, "Flexibility has a price.", "Flexibility has a steep price.")
         scan(settings, content)
     out = run(settings, "approve", str(task_id), "--as", EDITOR)
     expected = "stale" if moved_on else "current"
@@ -493,8 +542,8 @@ def test_approve_json_names_the_state(db_url: str, content: Path) -> None:
     scan(settings, content)
     add_people(settings)
     task_id = assign(settings, "grain-corridor", "ru", "ivan")
-    run(settings, "submit", str(task_id), "--as", "ivan",
-        str(TRANSLATIONS / "grain-corridor.ru.md"))
+    run(
+        settings, "submit", str(task_id), "--as", "ivan", str(TRANSLATIONS / "grain-corridor.ru.md")
+    )
     result = run_json(settings, "approve", str(task_id), "--as", EDITOR)
-    assert result == {"task": task_id, "state": "done", "applied": True,
-                      "translation": "current"}
+    assert result == {"task": task_id, "state": "done", "applied": True, "translation": "current"}

@@ -26,8 +26,9 @@ from sync.queue import claim
 
 
 def claim_all(url: str, name: str, lang: str, workdir: Path) -> list[int]:
-    settings = load_settings(environ={}, config_file=Path("/nonexistent/transync.toml"),
-                             database_url=url)
+    settings = load_settings(
+        environ={}, config_file=Path("/nonexistent/transync.toml"), database_url=url
+    )
     with get_engine(url).connect() as conn:
         conn.execute(text("SELECT 1"))
     (workdir / f"ready-{name}").touch()

@@ -64,15 +64,19 @@ class GitRepo:
         repo.git("init", "-q", "-b", branch)
         return repo
 
-    def git(self, *args: str, when: int | float | datetime | None = None,
-            ok: Sequence[int] = (0,)) -> str:
+    def git(
+        self, *args: str, when: int | float | datetime | None = None, ok: Sequence[int] = (0,)
+    ) -> str:
         """Run git in the work tree; fail with git's output unless the exit status is in `ok`."""
-        done = subprocess.run(["git", "-C", str(self.path), *args], env=git_env(when),
-                              capture_output=True)
+        done = subprocess.run(
+            ["git", "-C", str(self.path), *args], env=git_env(when), capture_output=True
+        )
         if done.returncode not in ok:
-            raise AssertionError(f"git {' '.join(args)} exited {done.returncode}:\n"
-                                 f"{done.stdout.decode(errors='replace')}"
-                                 f"{done.stderr.decode(errors='replace')}")
+            raise AssertionError(
+                f"git {' '.join(args)} exited {done.returncode}:\n"
+                f"{done.stdout.decode(errors='replace')}"
+                f"{done.stderr.decode(errors='replace')}"
+            )
         return done.stdout.decode("utf-8", "surrogateescape")
 
     def write(self, rel: str, text: str) -> Path:
@@ -90,8 +94,9 @@ class GitRepo:
         (self.path / new).parent.mkdir(parents=True, exist_ok=True)
         self.git("mv", "--", old, new)
 
-    def commit(self, message: str, *, when: int | float | datetime,
-               paths: Sequence[str] | None = None) -> str:
+    def commit(
+        self, message: str, *, when: int | float | datetime, paths: Sequence[str] | None = None
+    ) -> str:
         """Stage `paths` (everything when None) and commit them on `when`; the new hash."""
         if paths is None:
             self.git("add", "-A")
@@ -110,8 +115,15 @@ class GitRepo:
     def checkout(self, name: str) -> None:
         self.git("checkout", "-q", name)
 
-    def merge(self, name: str, *, when: int | float | datetime, message: str | None = None,
-              strategy: str | None = None, resolve: dict[str, str] | None = None) -> str:
+    def merge(
+        self,
+        name: str,
+        *,
+        when: int | float | datetime,
+        message: str | None = None,
+        strategy: str | None = None,
+        resolve: dict[str, str] | None = None,
+    ) -> str:
         """Merge `name` into the current branch as a merge commit (never a fast-forward) on
         `when`. `resolve` gives the final text of conflicted (or any) files, written before
         the merge commit is made; the merge's hash."""
@@ -131,8 +143,11 @@ class GitRepo:
         args = ["clone", "-q"]
         if depth is not None:
             args += ["--depth", str(depth)]
-        done = subprocess.run(["git", *args, self.path.resolve().as_uri(), str(dest)],
-                              env=git_env(), capture_output=True)
+        done = subprocess.run(
+            ["git", *args, self.path.resolve().as_uri(), str(dest)],
+            env=git_env(),
+            capture_output=True,
+        )
         if done.returncode:
             raise AssertionError(done.stderr.decode(errors="replace"))
         return GitRepo(dest)
@@ -140,9 +155,11 @@ class GitRepo:
 
 # --- a generated site ------------------------------------------------------------------------
 
-WORDS = ("energy security water policy corridor transport grain market labour migration "
-         "climate adaptation heat rail investment region border trade pipeline port "
-         "electricity storage agreement analysis institute report growth").split()
+WORDS = (
+    "energy security water policy corridor transport grain market labour migration "
+    "climate adaptation heat rail investment region border trade pipeline port "
+    "electricity storage agreement analysis institute report growth"
+).split()
 
 
 @dataclass
@@ -157,8 +174,9 @@ class Site:
     made_in: dict[str, str] = field(default_factory=dict)
 
 
-def _text(rng: random.Random, title: str, lang: str, version: int, paragraphs: int,
-          note: str) -> str:
+def _text(
+    rng: random.Random, title: str, lang: str, version: int, paragraphs: int, note: str
+) -> str:
     body = "\n\n".join(" ".join(rng.choices(WORDS, k=40)) + "." for _ in range(paragraphs))
     return f"---\ntitle: {title} ({lang})\n---\n\n{body}\n\nVersion {version}. {note}\n"
 
@@ -171,9 +189,18 @@ def site_paths(i: int, lang: str, source_lang: str, layout: str) -> str:
     return f"posts/post-{i:04d}.md" if lang == source_lang else f"posts/post-{i:04d}.{lang}.md"
 
 
-def build_site(folder: Path, *, posts: int = 1000, langs: Sequence[str] = ("en", "tr", "ru"),
-               commits: int = 20, seed: int = 1, layout: str = "dirs", share: float = 0.05,
-               paragraphs: int = 3, subdir: str = "content") -> Site:
+def build_site(
+    folder: Path,
+    *,
+    posts: int = 1000,
+    langs: Sequence[str] = ("en", "tr", "ru"),
+    commits: int = 20,
+    seed: int = 1,
+    layout: str = "dirs",
+    share: float = 0.05,
+    paragraphs: int = 3,
+    subdir: str = "content",
+) -> Site:
     """A repository in `folder` whose tree `subdir` holds `posts` posts in `langs` (the first is
     the source): one commit adding everything on day 0, then `commits` commits a day apart, each
     editing about `share` of the sources and re-translating about `share` of the translations
@@ -183,14 +210,26 @@ def build_site(folder: Path, *, posts: int = 1000, langs: Sequence[str] = ("en",
     source, targets = langs[0], list(langs[1:])
     tree = f"{subdir}/" if subdir else ""
     version = dict.fromkeys(range(posts), 0)
-    pairs = [(site_paths(i, lang, source, layout), site_paths(i, source, source, layout))
-             for i in range(posts) for lang in targets]
+    pairs = [
+        (site_paths(i, lang, source, layout), site_paths(i, source, source, layout))
+        for i in range(posts)
+        for lang in targets
+    ]
 
     def write(i: int, lang: str, round_: int) -> str:
         rel = site_paths(i, lang, source, layout)
         note = "" if lang == source else f"Translated in round {round_}."
-        repo.write(tree + rel, _text(random.Random(f"{seed}/{i}/{version[i]}"), f"Post {i}",
-                                     lang, version[i], paragraphs, note))
+        repo.write(
+            tree + rel,
+            _text(
+                random.Random(f"{seed}/{i}/{version[i]}"),
+                f"Post {i}",
+                lang,
+                version[i],
+                paragraphs,
+                note,
+            ),
+        )
         return rel
 
     made: dict[str, int] = {}
@@ -207,8 +246,13 @@ def build_site(folder: Path, *, posts: int = 1000, langs: Sequence[str] = ("en",
             made[write(i, rng.choice(targets), n)] = n
         hashes.append(repo.commit(f"Edits, round {n}", when=n))
     root = folder / subdir if subdir else folder
-    return Site(repo=repo, root=root, pairs=pairs, commits=hashes,
-                made_in={rel: hashes[n] for rel, n in made.items()})
+    return Site(
+        repo=repo,
+        root=root,
+        pairs=pairs,
+        commits=hashes,
+        made_in={rel: hashes[n] for rel, n in made.items()},
+    )
 
 
 def _time_compare(folder: Path, posts: int, commits: int, seed: int) -> None:
@@ -217,8 +261,10 @@ def _time_compare(folder: Path, posts: int, commits: int, seed: int) -> None:
 
     started = time.perf_counter()
     site = build_site(folder, posts=posts, commits=commits, seed=seed)
-    print(f"built {len(site.pairs)} translation pairs, {commits + 1} commits "
-          f"in {time.perf_counter() - started:.1f} s at {folder}")
+    print(
+        f"built {len(site.pairs)} translation pairs, {commits + 1} commits "
+        f"in {time.perf_counter() - started:.1f} s at {folder}"
+    )
     started = time.perf_counter()
     history = GitHistory.open(site.root)
     assert history is not None
@@ -229,10 +275,14 @@ def _time_compare(folder: Path, posts: int, commits: int, seed: int) -> None:
     for translation, _ in site.pairs:
         per_file[translation] = subprocess.run(
             ["git", "-C", str(site.root), "log", "-1", "--format=%H", "--", translation],
-            capture_output=True, text=True, check=True).stdout.strip()
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     loop = time.perf_counter() - started
-    agree = sum(evidence[p].translation_commit == per_file[p[0]]
-                for p in site.pairs if p in evidence)
+    agree = sum(
+        evidence[p].translation_commit == per_file[p[0]] for p in site.pairs if p in evidence
+    )
     print(f"bulk baselines(): {bulk:.3f} s for {len(evidence)} pairs with evidence")
     print(f"per-file git log -1 loop: {loop:.3f} s ({loop / len(site.pairs) * 1000:.1f} ms a file)")
     print(f"bulk / per-file = {bulk / loop:.3f}; translation commits agree for {agree} pairs")
@@ -245,8 +295,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument("--commits", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--time", action="store_true",
-                        help="time GitHistory.baselines against a per-file git log loop")
+    parser.add_argument(
+        "--time",
+        action="store_true",
+        help="time GitHistory.baselines against a per-file git log loop",
+    )
     args = parser.parse_args(argv)
     if args.time:
         _time_compare(args.folder, args.posts, args.commits, args.seed)

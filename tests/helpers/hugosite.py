@@ -80,23 +80,28 @@ def origin(key: str, lang: str) -> str:
 # -- English sources --------------------------------------------------------------------------
 
 OVERVIEW_NAME_V1 = (
-    'The name Kubernetes originates from Greek, meaning helmsman or pilot. K8s as an '
+    "The name Kubernetes originates from Greek, meaning helmsman or pilot. K8s as an "
     'abbreviation results from counting the eight letters between the "K" and the "s". '
-    'Google open-sourced the Kubernetes project in 2014.')
+    "Google open-sourced the Kubernetes project in 2014."
+)
 OVERVIEW_NAME_V2 = (
     OVERVIEW_NAME_V1 + " Kubernetes combines over 15 years of Google's experience running "
-    "production workloads at scale with best-of-breed ideas and practices from the community.")
+    "production workloads at scale with best-of-breed ideas and practices from the community."
+)
 OVERVIEW_VIRTUALIZED = (
     "**Virtualized deployment era:** As a solution, virtualization was introduced. It allows "
-    "you to run multiple Virtual Machines (VMs) on a single physical server's CPU.")
+    "you to run multiple Virtual Machines (VMs) on a single physical server's CPU."
+)
 OVERVIEW_CONTAINERS = (
     "Containers are a good way to bundle and run your applications. In a production "
     "environment, you need to manage the containers that run the applications and ensure "
-    "that there is no downtime.")
+    "that there is no downtime."
+)
 OVERVIEW_RESCUE = (
     "That's how Kubernetes comes to the rescue! Kubernetes provides you with a framework to "
     "run distributed systems resiliently. It takes care of scaling and failover for your "
-    "application, provides deployment patterns, and more.")
+    "application, provides deployment patterns, and more."
+)
 
 EN_OVERVIEW_V1 = f"""---
 title: Overview
@@ -153,14 +158,17 @@ Kubernetes provides you with:
 """
 
 # Day 5: one paragraph changed, one removed, one added (worked out by hand: 1, 1, 1).
-EN_OVERVIEW_V2 = (EN_OVERVIEW_V1
-                  .replace(OVERVIEW_NAME_V1, OVERVIEW_NAME_V2)
-                  .replace(OVERVIEW_VIRTUALIZED + "\n\n", "")
-                  .replace(OVERVIEW_CONTAINERS, OVERVIEW_CONTAINERS + "\n\n" + OVERVIEW_RESCUE))
+EN_OVERVIEW_V2 = (
+    EN_OVERVIEW_V1.replace(OVERVIEW_NAME_V1, OVERVIEW_NAME_V2)
+    .replace(OVERVIEW_VIRTUALIZED + "\n\n", "")
+    .replace(OVERVIEW_CONTAINERS, OVERVIEW_CONTAINERS + "\n\n" + OVERVIEW_RESCUE)
+)
 
 NODES_MANAGEMENT_V1 = "There are two main ways to have Nodes added to the API server:"
-NODES_MANAGEMENT_V2 = ('There are two main ways to have Nodes added to the '
-                       '{{< glossary_tooltip text="API server" term_id="kube-apiserver" >}}:')
+NODES_MANAGEMENT_V2 = (
+    "There are two main ways to have Nodes added to the "
+    '{{< glossary_tooltip text="API server" term_id="kube-apiserver" >}}:'
+)
 
 EN_NODES_V1 = f"""---
 reviewers:
@@ -260,10 +268,13 @@ Kubernetes removed the dockershim component in release 1.24. Docker Engine users
 container runtime that implements the Container Runtime Interface.
 """
 
-CONFIGURE_INTRO_V1 = ("This page shows how to assign a memory *request* and a memory *limit* "
-                      "to a Container.")
-CONFIGURE_INTRO_V2 = (CONFIGURE_INTRO_V1 + " A Container is guaranteed to have as much memory "
-                      "as it requests, but is not allowed to use more memory than its limit.")
+CONFIGURE_INTRO_V1 = (
+    "This page shows how to assign a memory *request* and a memory *limit* to a Container."
+)
+CONFIGURE_INTRO_V2 = (
+    CONFIGURE_INTRO_V1 + " A Container is guaranteed to have as much memory "
+    "as it requests, but is not allowed to use more memory than its limit."
+)
 
 EN_CONFIGURE_V1 = f"""---
 title: Assign Memory Resources to Containers and Pods
@@ -288,8 +299,10 @@ kubectl apply -f https://k8s.io/examples/pods/resource/memory-request-limit.yaml
 EN_CONFIGURE_V2 = EN_CONFIGURE_V1.replace(CONFIGURE_INTRO_V1, CONFIGURE_INTRO_V2)
 
 DEBUG_LOGS_V1 = "Use `kubectl logs` to read the logs of a container in a Pod."
-DEBUG_LOGS_V2 = ("Use `kubectl logs` to read the logs of a container in a Pod, and "
-                 "`kubectl logs --previous` for the container that crashed before it.")
+DEBUG_LOGS_V2 = (
+    "Use `kubectl logs` to read the logs of a container in a Pod, and "
+    "`kubectl logs --previous` for the container that crashed before it."
+)
 
 EN_DEBUG_V1 = f"""---
 title: Debug Pods
@@ -459,10 +472,14 @@ To learn more, read [Sidecar Containers](/docs/concepts/workloads/pods/sidecar-c
 """
 
 EN_INCLUDES_INDEX = "---\nheadless: true\n---\n"
-EN_PREREQS = ("You need to have a Kubernetes cluster, and the kubectl command-line tool must "
-              "be configured to communicate with your cluster.\n")
-EN_STORAGE_PREREQS = ("You need a Kubernetes cluster with a default StorageClass; "
-                      "`kubectl get storageclass` lists them.\n")
+EN_PREREQS = (
+    "You need to have a Kubernetes cluster, and the kubectl command-line tool must "
+    "be configured to communicate with your cluster.\n"
+)
+EN_STORAGE_PREREQS = (
+    "You need a Kubernetes cluster with a default StorageClass; "
+    "`kubectl get storageclass` lists them.\n"
+)
 
 EN_KUBECTL_GENERATED = "---\ntitle: kubectl\n---\n\nGenerated from the kubectl source.\n"
 EN_KUBELET_GENERATED = "---\ntitle: kubelet\n---\n\nGenerated from the kubelet source.\n"
@@ -473,7 +490,8 @@ EN_OVERVIEW_DE = "---\ntitle: Überblick\n---\n\nDiese Seite bietet einen Überb
 RU_OVERVIEW_NAME = (
     "Название Kubernetes происходит от греческого слова, означающего «рулевой» или «штурман». "
     "Сокращение K8s получено подсчётом восьми букв между «K» и «s». Компания Google открыла "
-    "исходный код проекта Kubernetes в 2014 году.")
+    "исходный код проекта Kubernetes в 2014 году."
+)
 
 RU_OVERVIEW = f"""---
 title: Обзор
@@ -1018,18 +1036,27 @@ weight = 3
 """
 
 GITIGNORE = "/public/\n/resources/\n.hugo_build.lock\n"
-OWNERS = ("# See the OWNERS docs at https://go.k8s.io/owners\n\n"
-          "approvers:\n- sig-docs-{lang}-owners\n")
-SIMPLE_POD_YAML = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx\nspec:\n  containers:\n"
-                   "  - name: nginx\n    image: nginx:1.14.2\n")
-MEMORY_YAML = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: memory-demo\n  namespace: "
-               "mem-example\nspec:\n  containers:\n  - name: memory-demo-ctr\n    image: "
-               "polinux/stress\n    resources:\n      limits:\n        memory: \"200Mi\"\n")
-LIFECYCLE_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40">'
-                 '<text x="4" y="24">Pending → Running</text></svg>\n')
-NGINX_PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
-             b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00"
-             b"\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+OWNERS = (
+    "# See the OWNERS docs at https://go.k8s.io/owners\n\napprovers:\n- sig-docs-{lang}-owners\n"
+)
+SIMPLE_POD_YAML = (
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx\nspec:\n  containers:\n"
+    "  - name: nginx\n    image: nginx:1.14.2\n"
+)
+MEMORY_YAML = (
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: memory-demo\n  namespace: "
+    "mem-example\nspec:\n  containers:\n  - name: memory-demo-ctr\n    image: "
+    'polinux/stress\n    resources:\n      limits:\n        memory: "200Mi"\n'
+)
+LIFECYCLE_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40">'
+    '<text x="4" y="24">Pending → Running</text></svg>\n'
+)
+NGINX_PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
+    b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00"
+    b"\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 DE_OVERVIEW = "---\ntitle: Überblick\n---\n\nDiese Seite bietet einen Überblick über Kubernetes.\n"
 DE_INDEX = "---\ntitle: Kubernetes\n---\n\n<p>Produktionsreife Container-Orchestrierung.</p>\n"
 ZH_DOCS = "---\ntitle: Kubernetes 文档\n---\n\nKubernetes 是一个开源的容器编排引擎。\n"
@@ -1066,8 +1093,12 @@ class HugoSite:
     def copy(self, dest: Path) -> HugoSite:
         """A copy of the whole repository (history, branches, the uncommitted files)."""
         shutil.copytree(self.repo.path, dest, symlinks=True)
-        return HugoSite(repo=GitRepo(dest), root=dest / "content", commits=dict(self.commits),
-                        times=dict(self.times))
+        return HugoSite(
+            repo=GitRepo(dest),
+            root=dest / "content",
+            commits=dict(self.commits),
+            times=dict(self.times),
+        )
 
     def tree_without_git(self, dest: Path) -> Path:
         """The content tree as it is on disk, copied where no repository is: no history."""
@@ -1084,8 +1115,9 @@ def source_hash_of(root: Path, rel: str) -> str:
     from sync.config import Settings
     from sync.sources.fs import ContentTree
 
-    tree = ContentTree(root, languages=LANGS, default_lang="en",
-                       settings=Settings(front_matter_fields=FIELDS))
+    tree = ContentTree(
+        root, languages=LANGS, default_lang="en", settings=Settings(front_matter_fields=FIELDS)
+    )
     doc = tree.parse(rel, (root / rel).read_bytes(), "", True, analyze=True)
     return doc.analysis.content_hash[:16]  # type: ignore[union-attr]
 
@@ -1110,11 +1142,21 @@ def build_hugo_site(folder: Path) -> HugoSite:
     # day 0: the English site
     repo.write("hugo.toml", HUGO_TOML)
     repo.write(".gitignore", GITIGNORE)
-    for key, text in ((OVERVIEW, EN_OVERVIEW_V1), (NODES, EN_NODES_V1), (PODS, EN_PODS),
-                      (DOCKERSHIM, EN_DOCKERSHIM), (CONFIGURE, EN_CONFIGURE_V1),
-                      (DEBUG, EN_DEBUG_V1), (OPENAPI, EN_OPENAPI), (TUTORIALS, EN_TUTORIALS),
-                      (MINIKUBE, EN_MINIKUBE), (DOCS, EN_DOCS), (CONCEPTS, EN_CONCEPTS),
-                      (COMMUNITY, EN_COMMUNITY), (BLOG, EN_BLOG)):
+    for key, text in (
+        (OVERVIEW, EN_OVERVIEW_V1),
+        (NODES, EN_NODES_V1),
+        (PODS, EN_PODS),
+        (DOCKERSHIM, EN_DOCKERSHIM),
+        (CONFIGURE, EN_CONFIGURE_V1),
+        (DEBUG, EN_DEBUG_V1),
+        (OPENAPI, EN_OPENAPI),
+        (TUTORIALS, EN_TUTORIALS),
+        (MINIKUBE, EN_MINIKUBE),
+        (DOCS, EN_DOCS),
+        (CONCEPTS, EN_CONCEPTS),
+        (COMMUNITY, EN_COMMUNITY),
+        (BLOG, EN_BLOG),
+    ):
         write(origin(key, "en"), text)
     write("en/docs/concepts/workloads/pods/pod-lifecycle.svg", LIFECYCLE_SVG)
     write("en/docs/concepts/workloads/pods/nginx-pod.png", NGINX_PNG)
@@ -1134,9 +1176,16 @@ def build_hugo_site(folder: Path) -> HugoSite:
     commit("sources", "Import the English documentation", 0)
 
     # day 2: the translations of the day
-    for key, text in ((OVERVIEW, RU_OVERVIEW), (DOCKERSHIM, RU_DOCKERSHIM),
-                      (TUTORIALS, RU_TUTORIALS), (MINIKUBE, RU_MINIKUBE_STUB), (DOCS, RU_DOCS),
-                      (CONCEPTS, RU_CONCEPTS), (COMMUNITY, RU_COMMUNITY), (BLOG, RU_BLOG)):
+    for key, text in (
+        (OVERVIEW, RU_OVERVIEW),
+        (DOCKERSHIM, RU_DOCKERSHIM),
+        (TUTORIALS, RU_TUTORIALS),
+        (MINIKUBE, RU_MINIKUBE_STUB),
+        (DOCS, RU_DOCS),
+        (CONCEPTS, RU_CONCEPTS),
+        (COMMUNITY, RU_COMMUNITY),
+        (BLOG, RU_BLOG),
+    ):
         write(origin(key, "ru"), text)
     # the Russian configure-pod starts under its old name; it is renamed into place on day 8
     write("ru/docs/tasks/configure-pod-container.md", RU_CONFIGURE)
@@ -1173,13 +1222,15 @@ def build_hugo_site(folder: Path) -> HugoSite:
     commit("tr-overview", "[tr] Translate the overview", 7)
 
     # day 8: the Russian configure-pod gets its English name
-    repo.move("content/ru/docs/tasks/configure-pod-container.md",
-              f"content/{origin(CONFIGURE, 'ru')}")
+    repo.move(
+        "content/ru/docs/tasks/configure-pod-container.md", f"content/{origin(CONFIGURE, 'ru')}"
+    )
     commit("rename", "[ru] Rename configure-pod-container to match the English path", 8)
 
     # day 10: the long-lived branch is merged
-    site.commits["merge"] = repo.merge("ru-nodes", when=10,
-                                       message="Merge branch 'ru-nodes' (Russian nodes page)")
+    site.commits["merge"] = repo.merge(
+        "ru-nodes", when=10, message="Merge branch 'ru-nodes' (Russian nodes page)"
+    )
     site.times["merge"] = moment(10)
 
     # not committed: the Turkish debug page (from the day-6 source) and an editor's swap file

@@ -27,8 +27,9 @@ def translation_texts(path: Path) -> list[str]:
     return [s.text for s in analyze_markdown(meta["title"], body).segments]
 
 
-def filled_xliff(settings: Settings, task_id: int, texts: Sequence[str] | Mapping[int, str],
-                 version: str = "1.2") -> bytes:
+def filled_xliff(
+    settings: Settings, task_id: int, texts: Sequence[str] | Mapping[int, str], version: str = "1.2"
+) -> bytes:
     """The task's XLIFF with every target (or those in ``texts``) translated and marked
     translated, codes kept where the translation has them: a CAT tool's output."""
     with transaction(settings.database_url) as session:
@@ -69,4 +70,5 @@ def cat_tool_resave(data: bytes) -> bytes:
     tree.set(f"{{{sdl}}}version", "1.0")
     text = etree.tostring(tree, encoding="unicode")
     return b"\xef\xbb\xbf" + ('<?xml version="1.0" encoding="utf-8"?>\n' + text).replace(
-        "\n", "\r\n").encode("utf-8")
+        "\n", "\r\n"
+    ).encode("utf-8")

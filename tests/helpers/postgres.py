@@ -80,21 +80,28 @@ def find_bindir() -> Path:
     for directory in candidates:
         if (directory / "initdb").is_file() and (directory / "postgres").is_file():
             return directory
-    raise PostgresMissing("no PostgreSQL server binaries (initdb, postgres) found; install "
-                          "postgresql or set TRANSYNC_TEST_PG_BIN")
+    raise PostgresMissing(
+        "no PostgreSQL server binaries (initdb, postgres) found; install "
+        "postgresql or set TRANSYNC_TEST_PG_BIN"
+    )
 
 
 def _run_as() -> pwd.struct_passwd | None:
     """The user to run the server as: None (ourselves) unless we are root."""
     if os.geteuid() != 0:
         return None
-    names = [os.environ["TRANSYNC_TEST_PG_USER"]] if os.environ.get("TRANSYNC_TEST_PG_USER") \
+    names = (
+        [os.environ["TRANSYNC_TEST_PG_USER"]]
+        if os.environ.get("TRANSYNC_TEST_PG_USER")
         else ["postgres", "nobody"]
+    )
     for name in names:
         with contextlib.suppress(KeyError):
             return pwd.getpwnam(name)
-    raise PostgresMissing(f"running as root and there is no user to run PostgreSQL as "
-                          f"(tried {', '.join(names)}; set TRANSYNC_TEST_PG_USER)")
+    raise PostgresMissing(
+        f"running as root and there is no user to run PostgreSQL as "
+        f"(tried {', '.join(names)}; set TRANSYNC_TEST_PG_USER)"
+    )
 
 
 def _free_port() -> int:
@@ -167,8 +174,15 @@ class PrivatePostgres:
         kwargs: dict[str, Any] = {}
         if self.user is not None:
             kwargs.update(user=self.user.pw_uid, group=self.user.pw_gid, extra_groups=[])
-        return subprocess.Popen(argv, env=env, cwd=self.dir, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True, **kwargs)
+        return subprocess.Popen(
+            argv,
+            env=env,
+            cwd=self.dir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            **kwargs,
+        )
 
     def init(self, template: Path | None = None) -> PrivatePostgres:
         """initdb: trust authentication, superuser `postgres`, UTF-8, no fsync; or a copy of
@@ -177,11 +191,11 @@ class PrivatePostgres:
         log_path = self.dir / "initdb.log"
         if template is not None:
             with open(log_path, "wb") as log:
-                code = self._popen(["cp", "-a", str(template), str(self.data_dir)],
-                                   log).wait(120)
+                code = self._popen(["cp", "-a", str(template), str(self.data_dir)], log).wait(120)
             if code != 0:
-                raise RuntimeError(f"copying {template} failed ({code}):\n"
-                                   f"{log_path.read_text(errors='replace')}")
+                raise RuntimeError(
+                    f"copying {template} failed ({code}):\n{log_path.read_text(errors='replace')}"
+                )
         else:
             self._initdb(log_path)
         self._configure()
@@ -190,9 +204,22 @@ class PrivatePostgres:
     def _initdb(self, log_path: Path) -> None:
         for locale in (["--locale=C.UTF-8"], ["--no-locale"]):
             with open(log_path, "wb") as log:
-                proc = self._popen([str(self.bindir / "initdb"), "-D", str(self.data_dir),
-                                    "-A", "trust", "-U", SUPERUSER, "-E", "UTF8", "--no-sync",
-                                    *locale], log)
+                proc = self._popen(
+                    [
+                        str(self.bindir / "initdb"),
+                        "-D",
+                        str(self.data_dir),
+                        "-A",
+                        "trust",
+                        "-U",
+                        SUPERUSER,
+                        "-E",
+                        "UTF8",
+                        "--no-sync",
+                        *locale,
+                    ],
+                    log,
+                )
                 code = proc.wait(120)
             if code == 0:
                 return
@@ -217,8 +244,10 @@ class PrivatePostgres:
                 self.port = _free_port()
             log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps its own copy
             try:
-                self.proc = self._popen([str(self.bindir / "postgres"), "-D", str(self.data_dir),
-                                         "-p", str(self.port)], log)
+                self.proc = self._popen(
+                    [str(self.bindir / "postgres"), "-D", str(self.data_dir), "-p", str(self.port)],
+                    log,
+                )
             finally:
                 log.close()
             if self._wait_ready(timeout):
@@ -332,8 +361,9 @@ class PrivatePostgres:
 
 
 @contextlib.contextmanager
-def private_postgres(base: Path | None = None,
-                     template: Path | None = None) -> Iterator[PrivatePostgres]:
+def private_postgres(
+    base: Path | None = None, template: Path | None = None
+) -> Iterator[PrivatePostgres]:
     """A started private server, destroyed on the way out."""
     server = PrivatePostgres(base)
     try:

@@ -85,11 +85,15 @@ def install() -> None:
     real_run_scan = sync.scanning.run_scan
 
     def prefill(session, settings, task_ids):  # type: ignore[no-untyped-def]
-        due = sorted(session.execute(
-            select(Task.id).where(
-                Task.id.in_(list(task_ids)), Task.state.in_(("queued", "claimed")),
-                Task.prefilled_revision.is_distinct_from(Task.source_revision))
-        ).scalars())
+        due = sorted(
+            session.execute(
+                select(Task.id).where(
+                    Task.id.in_(list(task_ids)),
+                    Task.state.in_(("queued", "claimed")),
+                    Task.prefilled_revision.is_distinct_from(Task.source_revision),
+                )
+            ).scalars()
+        )
         _local.computing = due
         emit("prefill-start", task_ids=list(task_ids), computing=due)
         return real_prefill(session, settings, task_ids)
@@ -122,9 +126,12 @@ def install() -> None:
 
     def postrun(sender=None, state=None, kwargs=None, **_: Any) -> None:  # type: ignore[no-untyped-def]
         if getattr(sender, "name", "") == "transync.prefill":
-            emit("prefill-committed" if state == "SUCCESS" else "prefill-failed",
-                 computing=getattr(_local, "computing", []), state=state,
-                 outbox_id=(kwargs or {}).get("outbox_id"))
+            emit(
+                "prefill-committed" if state == "SUCCESS" else "prefill-failed",
+                computing=getattr(_local, "computing", []),
+                state=state,
+                outbox_id=(kwargs or {}).get("outbox_id"),
+            )
             _local.computing = []
 
     sync.memory.prefill = prefill

@@ -25,8 +25,13 @@ ROOT = Path(__file__).resolve().parents[2]
 TRANSYNC = ROOT / ".venv" / "bin" / "transync"
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str,
-               interval: float = 0.1, alive: tuple[Service, ...] = ()) -> Any:
+def wait_until(
+    predicate: Callable[[], Any],
+    timeout: float,
+    what: str,
+    interval: float = 0.1,
+    alive: tuple[Service, ...] = (),
+) -> Any:
     """Poll `predicate` until it returns something truthy; fail after `timeout` seconds,
     or at once when one of the `alive` services has died (with the end of its log)."""
     deadline = time.monotonic() + timeout
@@ -36,8 +41,10 @@ def wait_until(predicate: Callable[[], Any], timeout: float, what: str,
             return value
         for service in alive:
             if service.proc.poll() is not None:
-                raise AssertionError(f"{service.name} exited ({service.proc.returncode}) "
-                                     f"while waiting for {what}:\n{service.tail()}")
+                raise AssertionError(
+                    f"{service.name} exited ({service.proc.returncode}) "
+                    f"while waiting for {what}:\n{service.tail()}"
+                )
         if time.monotonic() > deadline:
             logs = "\n".join(f"--- {s.name}\n{s.tail()}" for s in alive)
             raise AssertionError(f"timed out after {timeout} s waiting for {what}\n{logs}")
@@ -75,8 +82,14 @@ class Service:
         self.argv = argv
         self.log_path = log
         self._log = open(log, "ab")  # noqa: SIM115 - closed in stop()/kill()
-        self.proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=self._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            argv,
+            env=env,
+            cwd=ROOT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -86,8 +99,9 @@ class Service:
 
     def wait_for_log(self, pattern: str, timeout: float = 30.0) -> None:
         rx = re.compile(pattern)
-        wait_until(lambda: rx.search(self.log()), timeout, f"{self.name} to log {pattern!r}",
-                   alive=(self,))
+        wait_until(
+            lambda: rx.search(self.log()), timeout, f"{self.name} to log {pattern!r}", alive=(self,)
+        )
 
     def kill(self) -> None:
         """SIGKILL the whole process group, as a crash or the OOM killer would."""
@@ -137,15 +151,37 @@ class Services:
         if binary is None:
             raise FileNotFoundError("redis-server is not installed")
         port = free_port()
-        server = self.start("redis", [binary, "--port", str(port), "--bind", "127.0.0.1",
-                                      "--save", "", "--appendonly", "no"], dict(os.environ))
+        server = self.start(
+            "redis",
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            dict(os.environ),
+        )
         server.wait_for_log(r"Ready to accept connections", timeout=10)
         return server, f"redis://127.0.0.1:{port}/0"
 
-    def worker(self, name: str, settings: Settings, *, probe: bool = False, pool: str = "solo",
-               concurrency: int | None = None, ready: bool = True, **env: str) -> Service:
+    def worker(
+        self,
+        name: str,
+        settings: Settings,
+        *,
+        probe: bool = False,
+        pool: str = "solo",
+        concurrency: int | None = None,
+        ready: bool = True,
+        **env: str,
+    ) -> Service:
         """`transync worker` (or the same under tests.helpers.probe), waited for until ready."""
-        argv = ([sys.executable, "-m", "tests.helpers.probe"] if probe else [str(TRANSYNC)])
+        argv = [sys.executable, "-m", "tests.helpers.probe"] if probe else [str(TRANSYNC)]
         argv += ["worker", "--pool", pool, "-l", "info", "--hostname", f"{name}@%h"]
         if concurrency:
             argv += ["--concurrency", str(concurrency)]
@@ -155,8 +191,14 @@ class Services:
         return service
 
     def beat(self, name: str, settings: Settings, **env: str) -> Service:
-        argv = [str(TRANSYNC), "beat", "-l", "info",
-                "--schedule-file", str(self.tmp / f"{name}-schedule")]
+        argv = [
+            str(TRANSYNC),
+            "beat",
+            "-l",
+            "info",
+            "--schedule-file",
+            str(self.tmp / f"{name}-schedule"),
+        ]
         return self.start(name, argv, settings_env(settings, **env))
 
     def stop_all(self) -> None:

@@ -52,13 +52,20 @@ class Receiver:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 msg_id = headers.get("webhook-id", "")
                 with receiver.lock:
-                    nth = 1 + sum(1 for r in receiver.received
-                                  if r.path == self.path and r.id == msg_id)
+                    nth = 1 + sum(
+                        1 for r in receiver.received if r.path == self.path and r.id == msg_id
+                    )
                     script = receiver.scripts.get(self.path, lambda n: (200, 0.0))
                     status, wait = script(nth)
-                    entry = Received(self.path, msg_id, headers.get("webhook-timestamp", ""),
-                                     body, headers, receiver.verify(self.path, body, headers),
-                                     status)
+                    entry = Received(
+                        self.path,
+                        msg_id,
+                        headers.get("webhook-timestamp", ""),
+                        body,
+                        headers,
+                        receiver.verify(self.path, body, headers),
+                        status,
+                    )
                     receiver.received.append(entry)
                 if wait:
                     time.sleep(wait)
@@ -118,20 +125,27 @@ class Mailbox:
 
         class Handler:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-                box.mails.append(message_from_bytes(envelope.original_content,
-                                                    policy=policy.default))  # type: ignore[arg-type]
+                box.mails.append(
+                    message_from_bytes(envelope.original_content, policy=policy.default)
+                )  # type: ignore[arg-type]
                 return "250 OK"
 
-        def authenticate(server: Any, session: Any, envelope: Any, mechanism: str,
-                         data: Any) -> Any:
+        def authenticate(
+            server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+        ) -> Any:
             ok = (data.login.decode(), data.password.decode()) == (box.user, box.password)
             if ok:
                 box.logins.append(data.login.decode())
             return AuthResult(success=ok)
 
         self.port = free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port,
-                                     authenticator=authenticate, auth_require_tls=False)
+        self.controller = Controller(
+            Handler(),
+            hostname="127.0.0.1",
+            port=self.port,
+            authenticator=authenticate,
+            auth_require_tls=False,
+        )
 
     @property
     def url(self) -> str:

@@ -66,8 +66,10 @@ class Guard:
     """Records the shared services' identities, then says which ones changed."""
 
     def __init__(self, pg_url: str = PG_URL, redis_url: str = REDIS_URL) -> None:
-        self.services = [Watched("PostgreSQL", pg_url, postgres_identity),
-                         Watched("Redis", redis_url, redis_identity)]
+        self.services = [
+            Watched("PostgreSQL", pg_url, postgres_identity),
+            Watched("Redis", redis_url, redis_identity),
+        ]
         self.broken: list[str] = []
 
     def record(self) -> None:
@@ -84,13 +86,17 @@ class Guard:
             parts = urlsplit(service.url)
             where = f"{parts.hostname}:{parts.port}{parts.path}"
             if now is None:
-                found.append(f"the shared {service.name} ({where}) was reachable when the "
-                             f"session started and is not any more: a test stopped or broke it")
+                found.append(
+                    f"the shared {service.name} ({where}) was reachable when the "
+                    f"session started and is not any more: a test stopped or broke it"
+                )
                 self.broken.append(service.name)
             elif now != service.before:
-                found.append(f"the shared {service.name} ({where}) was restarted during the "
-                             f"session (was {service.before}, now {now}): a test must start a "
-                             f"private {service.name} to restart, kill or flood")
+                found.append(
+                    f"the shared {service.name} ({where}) was restarted during the "
+                    f"session (was {service.before}, now {now}): a test must start a "
+                    f"private {service.name} to restart, kill or flood"
+                )
                 self.broken.append(service.name)
         return found
 
@@ -127,14 +133,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         sys.stderr.write(f"SHARED SERVICES RESTARTED\n{text}\n")
         return
     # an error entry: listed under ERRORS and in the summary line, which turns red
-    report = pytest.TestReport(nodeid=NODEID, location=(NODEID.split("::")[0], None,
-                                                        "shared services untouched"),
-                               keywords={}, outcome="failed", longrepr=text, when="teardown")
+    report = pytest.TestReport(
+        nodeid=NODEID,
+        location=(NODEID.split("::")[0], None, "shared services untouched"),
+        keywords={},
+        outcome="failed",
+        longrepr=text,
+        when="teardown",
+    )
     reporter.stats.setdefault("error", []).append(report)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     guard = terminalreporter.config.stash.get(guard_key, None)
     if guard is not None and guard.broken:
-        terminalreporter.write_sep("!", f"SHARED SERVICES RESTARTED: {' and '.join(guard.broken)}",
-                                   red=True, bold=True)
+        terminalreporter.write_sep(
+            "!", f"SHARED SERVICES RESTARTED: {' and '.join(guard.broken)}", red=True, bold=True
+        )

@@ -55,8 +55,11 @@ def task_row(settings: Settings, task_id: int) -> Task:
 
 
 def open_task(settings: Settings, post: str, lang: str) -> dict[str, Any] | None:
-    found = [t for t in tasks(settings, post=post, lang=lang)
-             if t["state"] in ("queued", "claimed", "submitted")]
+    found = [
+        t
+        for t in tasks(settings, post=post, lang=lang)
+        if t["state"] in ("queued", "claimed", "submitted")
+    ]
     assert len(found) <= 1, f"two open tasks for {post} [{lang}]: {found}"
     return found[0] if found else None
 
@@ -65,7 +68,8 @@ def open_task_counts(settings: Settings) -> Counter[tuple[str, str]]:
     """(post key, language) → number of open tasks, straight from the table."""
     with transaction(settings.database_url) as s:
         rows = s.execute(
-            select(Post.key, Task.lang).join(Post, Post.id == Task.post_id)
+            select(Post.key, Task.lang)
+            .join(Post, Post.id == Task.post_id)
             .where(Task.state.in_(("queued", "claimed", "submitted")))
         ).all()
     return Counter((k, lang) for k, lang in rows)
@@ -89,32 +93,55 @@ def post_id(settings: Settings, key: str) -> int:
 def db_snapshot(settings: Settings) -> dict[str, Any]:
     """Row counts of every table, and the columns of tasks and versions that matter."""
     with transaction(settings.database_url) as s:
-        counts = {t.name: s.execute(select(func.count()).select_from(t)).scalar_one()
-                  for t in Base.metadata.sorted_tables}
+        counts = {
+            t.name: s.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in Base.metadata.sorted_tables
+        }
         task_rows = s.execute(
-            select(Task.id, Task.state, Task.assignee, Task.lease_expires_at,
-                   Task.source_revision, Task.source_changed, Task.reject_reason,
-                   Task.submission, Task.updated_at).order_by(Task.id)
+            select(
+                Task.id,
+                Task.state,
+                Task.assignee,
+                Task.lease_expires_at,
+                Task.source_revision,
+                Task.source_changed,
+                Task.reject_reason,
+                Task.submission,
+                Task.updated_at,
+            ).order_by(Task.id)
         ).all()
         versions = s.execute(
-            select(Version.id, Version.revision, Version.based_on_revision, Version.deleted,
-                   Version.raw_hash).order_by(Version.id)
+            select(
+                Version.id,
+                Version.revision,
+                Version.based_on_revision,
+                Version.deleted,
+                Version.raw_hash,
+            ).order_by(Version.id)
         ).all()
-    return {"counts": counts, "tasks": [tuple(r) for r in task_rows],
-            "versions": [tuple(r) for r in versions]}
+    return {
+        "counts": counts,
+        "tasks": [tuple(r) for r in task_rows],
+        "versions": [tuple(r) for r in versions],
+    }
 
 
 def tree_snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def suggestion_rows(settings: Settings, task_id: int) -> list[tuple[int, str, float, str]]:
     with transaction(settings.database_url) as s:
-        return [tuple(r) for r in s.execute(
-            select(Suggestion.position, Suggestion.text, Suggestion.score, Suggestion.origin)
-            .where(Suggestion.task_id == task_id)
-            .order_by(Suggestion.position, Suggestion.text))]
+        return [
+            tuple(r)
+            for r in s.execute(
+                select(Suggestion.position, Suggestion.text, Suggestion.score, Suggestion.origin)
+                .where(Suggestion.task_id == task_id)
+                .order_by(Suggestion.position, Suggestion.text)
+            )
+        ]
 
 
 def transync(settings: Settings, *args: str) -> tuple[int, str, str]:
@@ -127,8 +154,11 @@ def transync(settings: Settings, *args: str) -> tuple[int, str, str]:
     code: Any = 0
     env = settings_env(settings)
     env.pop("PYTHONPATH", None)
-    with (mock.patch.dict(os.environ, env, clear=True), contextlib.redirect_stdout(stdout),
-          contextlib.redirect_stderr(stderr)):
+    with (
+        mock.patch.dict(os.environ, env, clear=True),
+        contextlib.redirect_stdout(stdout),
+        contextlib.redirect_stderr(stderr),
+    ):
         try:
             main(list(args))
         except SystemExit as exit_:

@@ -113,8 +113,9 @@ FIRST_SCAN = {
 ASSUMED = {pair for pair, (_, baseline) in FIRST_SCAN.items() if baseline == "history"}
 
 
-def test_first_scan_dates_every_translation_from_git_history(db_url: str, tmp_path: Path,
-                                                             site: hs.HugoSite) -> None:
+def test_first_scan_dates_every_translation_from_git_history(
+    db_url: str, tmp_path: Path, site: hs.HugoSite
+) -> None:
     settings = site_settings(db_url, tmp_path)
     report = scan(settings, site.root)
     assert report.problems == []
@@ -126,8 +127,12 @@ def test_first_scan_dates_every_translation_from_git_history(db_url: str, tmp_pa
         assert (cell["state"], cell["baseline"]) == (state, baseline), (key, lang, cell)
         assert cell["origin"] == hs.origin(key, lang)
     # with history, no translation taken as current or stale is assumed
-    assert not [(p["key"], lang) for p in doc["posts"] for lang, cell in p["versions"].items()
-                if cell["state"] in ("current", "stale") and cell["baseline"] == "assumed"]
+    assert not [
+        (p["key"], lang)
+        for p in doc["posts"]
+        for lang, cell in p["versions"].items()
+        if cell["state"] in ("current", "stale") and cell["baseline"] == "assumed"
+    ]
 
     # stale from the first scan: the exact counts (worked out by hand) and since when
     overview = by_key[hs.OVERVIEW]
@@ -138,12 +143,19 @@ def test_first_scan_dates_every_translation_from_git_history(db_url: str, tmp_pa
     assert ru["stale_since"] == "2024-01-06T09:00:00Z"  # the day-5 edit
     assert overview["versions"]["tr"]["based_on_revision"] == 2
     nodes = by_key[hs.NODES]["versions"]["ru"]
-    assert (nodes["changed_segments"], nodes["added_segments"], nodes["removed_segments"],
-            nodes["stale_since"]) == (1, 0, 0, "2024-01-07T09:00:00Z")  # the day-6 edit
+    assert (
+        nodes["changed_segments"],
+        nodes["added_segments"],
+        nodes["removed_segments"],
+        nodes["stale_since"],
+    ) == (1, 0, 0, "2024-01-07T09:00:00Z")  # the day-6 edit
     configure = by_key[hs.CONFIGURE]["versions"]["ru"]
-    assert (configure["changed_segments"], configure["added_segments"],
-            configure["removed_segments"], configure["stale_since"]) == (
-        1, 0, 0, "2024-01-06T09:00:00Z")  # made before the day-5 edit, renamed after it
+    assert (
+        configure["changed_segments"],
+        configure["added_segments"],
+        configure["removed_segments"],
+        configure["stale_since"],
+    ) == (1, 0, 0, "2024-01-06T09:00:00Z")  # made before the day-5 edit, renamed after it
 
     # a declared baseline is the hash status --json reports for the source
     meta, _, _ = parse_document(site.path(hs.CONCEPTS, "tr").read_bytes(), origin="tr")
@@ -155,36 +167,63 @@ def test_first_scan_dates_every_translation_from_git_history(db_url: str, tmp_pa
         assert task is not None and (task["kind"], task["state"]) == ("update", "queued")
 
 
-def test_baseline_events_name_the_commits(db_url: str, tmp_path: Path,
-                                          site: hs.HugoSite) -> None:
+def test_baseline_events_name_the_commits(db_url: str, tmp_path: Path, site: hs.HugoSite) -> None:
     settings = site_settings(db_url, tmp_path)
     out = run(settings, "scan", str(site.root))
-    line = next(line for line in out.splitlines()
-                if line.startswith("translations seen for the first time: "))
+    line = next(
+        line
+        for line in out.splitlines()
+        if line.startswith("translations seen for the first time: ")
+    )
     assert sorted(line.split(": ", 1)[1].split(", ")) == [
-        "1 declared by source_hash", "12 dated by git history"]
+        "1 declared by source_hash",
+        "12 dated by git history",
+    ]
     c = site.commits
     expected = {
-        (hs.OVERVIEW, "ru"): dict(based_on_revision=1, translation_commit=c["translations"],
-                                  source_commit=c["sources"], next_source_commit=c["edits"],
-                                  uncommitted=False),
-        (hs.OVERVIEW, "tr"): dict(based_on_revision=2, translation_commit=c["tr-overview"],
-                                  source_commit=c["edits"], next_source_commit=None,
-                                  uncommitted=False),
+        (hs.OVERVIEW, "ru"): dict(
+            based_on_revision=1,
+            translation_commit=c["translations"],
+            source_commit=c["sources"],
+            next_source_commit=c["edits"],
+            uncommitted=False,
+        ),
+        (hs.OVERVIEW, "tr"): dict(
+            based_on_revision=2,
+            translation_commit=c["tr-overview"],
+            source_commit=c["edits"],
+            next_source_commit=None,
+            uncommitted=False,
+        ),
         # late from a branch: the branch's commit, the day-0 source, then the day-6 edit
-        (hs.NODES, "ru"): dict(based_on_revision=1, translation_commit=c["ru-nodes"],
-                               source_commit=c["sources"], next_source_commit=c["more-edits"],
-                               uncommitted=False),
+        (hs.NODES, "ru"): dict(
+            based_on_revision=1,
+            translation_commit=c["ru-nodes"],
+            source_commit=c["sources"],
+            next_source_commit=c["more-edits"],
+            uncommitted=False,
+        ),
         # renamed on day 8 without a change: made on day 2
-        (hs.CONFIGURE, "ru"): dict(based_on_revision=1, translation_commit=c["translations"],
-                                   source_commit=c["sources"], next_source_commit=c["edits"],
-                                   uncommitted=False),
-        (hs.DEBUG, "tr"): dict(based_on_revision=1, translation_commit=None, source_commit=None,
-                               next_source_commit=None, uncommitted=True),
+        (hs.CONFIGURE, "ru"): dict(
+            based_on_revision=1,
+            translation_commit=c["translations"],
+            source_commit=c["sources"],
+            next_source_commit=c["edits"],
+            uncommitted=False,
+        ),
+        (hs.DEBUG, "tr"): dict(
+            based_on_revision=1,
+            translation_commit=None,
+            source_commit=None,
+            next_source_commit=None,
+            uncommitted=True,
+        ),
     }
     for (key, lang), details in expected.items():
-        assert baseline_events(settings, key, lang) == [{"baseline": "history", **details}], \
-            (key, lang)
+        assert baseline_events(settings, key, lang) == [{"baseline": "history", **details}], (
+            key,
+            lang,
+        )
     # a declared baseline is not history's: no baseline event
     assert baseline_events(settings, hs.CONCEPTS, "tr") == []
 
@@ -206,13 +245,16 @@ def test_stale_from_history_shows_the_old_paragraphs_in_diff_and_catalog(
     assert f"- {hs.OVERVIEW_NAME_V1} + {hs.OVERVIEW_NAME_V2}" in text
     nodes = json.loads(run(settings, "diff", hs.NODES, "ru", "--json"))
     assert [op for op in nodes["ops"] if op["op"] != "equal"] == [
-        {"op": "changed", "old": hs.NODES_MANAGEMENT_V1, "new": hs.NODES_MANAGEMENT_V2}]
+        {"op": "changed", "old": hs.NODES_MANAGEMENT_V1, "new": hs.NODES_MANAGEMENT_V2}
+    ]
 
     run(settings, "export")
     ru = polib.pofile(str(tmp_path / "locales/ru/LC_MESSAGES/posts.po"))
     overview = [e for e in ru if e.msgctxt == hs.OVERVIEW]
-    assert "state: stale; source: en r2; based on r1; changed 1, added 1, removed 1" in \
-        overview[0].comment
+    assert (
+        "state: stale; source: en r2; based on r1; changed 1, added 1, removed 1"
+        in overview[0].comment
+    )
     changed = next(e for e in overview if e.msgid == hs.OVERVIEW_NAME_V2)
     assert "fuzzy" in changed.flags
     assert changed.previous_msgid == hs.OVERVIEW_NAME_V1
@@ -220,8 +262,10 @@ def test_stale_from_history_shows_the_old_paragraphs_in_diff_and_catalog(
     added = next(e for e in overview if e.msgid == hs.OVERVIEW_RESCUE)
     assert added.msgstr == "" and not added.previous_msgid
     assert [e.msgid for e in overview if "fuzzy" in e.flags] == [hs.OVERVIEW_NAME_V2]
-    for key, old, new in ((hs.NODES, hs.NODES_MANAGEMENT_V1, hs.NODES_MANAGEMENT_V2),
-                          (hs.CONFIGURE, hs.CONFIGURE_INTRO_V1, hs.CONFIGURE_INTRO_V2)):
+    for key, old, new in (
+        (hs.NODES, hs.NODES_MANAGEMENT_V1, hs.NODES_MANAGEMENT_V2),
+        (hs.CONFIGURE, hs.CONFIGURE_INTRO_V1, hs.CONFIGURE_INTRO_V2),
+    ):
         entry = next(e for e in ru if e.msgctxt == key and e.msgid == new)
         assert "fuzzy" in entry.flags and entry.previous_msgid == old and entry.msgstr
 
@@ -237,14 +281,18 @@ def assert_all_assumed(settings: Settings, report: dict[str, Any]) -> None:
         expected = "assumed" if (key, lang) in ASSUMED else baseline
         assert (cell["state"], cell["baseline"]) == ("current", expected), (key, lang, cell)
     assert {lang: doc["summary"][lang]["assumed"] for lang in hs.LANGS} == {
-        "en": 0, "tr": 4, "ru": 8}
+        "en": 0,
+        "tr": 4,
+        "ru": 8,
+    }
     with transaction(settings.database_url) as s:
         kinds = set(s.execute(select(Event.kind)).scalars())
     assert "baseline" not in kinds
 
 
-def test_history_off_assumes_every_translation(db_url: str, tmp_path: Path,
-                                               site: hs.HugoSite) -> None:
+def test_history_off_assumes_every_translation(
+    db_url: str, tmp_path: Path, site: hs.HugoSite
+) -> None:
     settings = site_settings(db_url, tmp_path, history="off")  # TRANSYNC_HISTORY=off
     assert_all_assumed(settings, json.loads(run(settings, "scan", str(site.root), "--json")))
 
@@ -274,15 +322,17 @@ def test_the_tree_without_git_is_assumed_everywhere_and_ack_confirms(
     assert "(assumed)" in run(settings, "status", "--post", hs.COMMUNITY)
 
     # an editor checks the Russian community page and confirms it
-    acked = json.loads(run(settings, "ack", hs.COMMUNITY, "--lang", "ru", "--as", "ed",
-                           "--json"))
-    assert acked == {"post": hs.COMMUNITY, "acknowledged": [
-        {"lang": "ru", "previous": 1, "based_on_revision": 1, "confirmed": True}]}
+    acked = json.loads(run(settings, "ack", hs.COMMUNITY, "--lang", "ru", "--as", "ed", "--json"))
+    assert acked == {
+        "post": hs.COMMUNITY,
+        "acknowledged": [{"lang": "ru", "previous": 1, "based_on_revision": 1, "confirmed": True}],
+    }
     cell = posts(status(settings))[hs.COMMUNITY]["versions"]["ru"]
     assert (cell["state"], cell["baseline"]) == ("current", "recorded")
     listed = json.loads(run(settings, "status", "--json", "--baseline", "assumed"))
-    assert sorted(p["key"] for p in listed["posts"]) == [k for k in with_assumed
-                                                         if k != hs.COMMUNITY]
+    assert sorted(p["key"] for p in listed["posts"]) == [
+        k for k in with_assumed if k != hs.COMMUNITY
+    ]
     assert listed["summary"]["ru"]["assumed"] == 7
     recorded = web.api("ed").get("/api/v1/status", params={"baseline": "recorded"})
     assert [p["key"] for p in recorded.json()["posts"]] == [hs.COMMUNITY]
@@ -298,8 +348,9 @@ def test_the_tree_without_git_is_assumed_everywhere_and_ack_confirms(
 # -- 3. every content file read, every skip counted --------------------------------------------
 
 
-def test_every_file_is_read_or_counted_by_reason(db_url: str, tmp_path: Path,
-                                                 site: hs.HugoSite) -> None:
+def test_every_file_is_read_or_counted_by_reason(
+    db_url: str, tmp_path: Path, site: hs.HugoSite
+) -> None:
     settings = site_settings(db_url, tmp_path)
     report = json.loads(run(settings, "scan", str(site.root), "--json"))
     assert report["errors"] == []
@@ -307,7 +358,8 @@ def test_every_file_is_read_or_counted_by_reason(db_url: str, tmp_path: Path,
     assert set(skipped) == set(hs.SKIPPED)
     # headless bundles: test_headless_bundles_are_skipped_whole_and_never_planned
     assert {k: v for k, v in skipped.items() if k != "headless"} == {
-        k: v for k, v in hs.SKIPPED.items() if k != "headless"}
+        k: v for k, v in hs.SKIPPED.items() if k != "headless"
+    }
     doc = status(settings)
     keys = set(posts(doc))
     assert not any(k.startswith(("docs/reference/generated", "README")) for k in keys)
@@ -322,8 +374,7 @@ def test_every_file_is_read_or_counted_by_reason(db_url: str, tmp_path: Path,
         "The Kubernetes community — users, contributors, and the culture we've built together "
         "— is one of the biggest reasons for the meteoric rise of this open source project.",
         "Community values",
-        "The Kubernetes Community values are the keystone to the ongoing success of the "
-        "project.",
+        "The Kubernetes Community values are the keystone to the ongoing success of the project.",
         "Distribution is better than centralization",
         "Community over product or company",
         "Automation over process",
@@ -336,12 +387,16 @@ def test_every_file_is_read_or_counted_by_reason(db_url: str, tmp_path: Path,
     again = run(settings, "scan", str(site.root))
     lines = [line for line in again.splitlines() if line.startswith("skipped:")]
     assert len(lines) == 1
-    assert re.fullmatch(r"skipped: 7 not content, 3 ignored, 5 unconfigured language, "
-                        r"\d+ headless, 1 hidden", lines[0]), lines[0]
+    assert re.fullmatch(
+        r"skipped: 7 not content, 3 ignored, 5 unconfigured language, "
+        r"\d+ headless, 1 hidden",
+        lines[0],
+    ), lines[0]
 
 
-def test_ignore_patterns_are_gitignore_style(db_url: str, tmp_path: Path,
-                                             site: hs.HugoSite) -> None:
+def test_ignore_patterns_are_gitignore_style(
+    db_url: str, tmp_path: Path, site: hs.HugoSite
+) -> None:
     """Without TRANSYNC_IGNORE the generated pages and the READMEs are read; a pattern with a
     slash in the middle is anchored at the tree's root, as in .gitignore."""
     settings = site_settings(db_url, tmp_path, ignore="reference/generated/")
@@ -366,10 +421,14 @@ def test_headless_bundles_are_skipped_whole_and_never_planned(
         planned = s.execute(select(Post.key).join(Task, Task.post_id == Post.id)).scalars()
         assert not [k for k in planned if k.startswith("includes")]
     assert report.skipped["headless"] == hs.SKIPPED["headless"]
-    line = next(line for line in run(settings, "scan", str(site.root)).splitlines()
-                if line.startswith("skipped:"))
-    assert line == "skipped: 7 not content, 3 ignored, 5 unconfigured language, 4 headless, " \
-        "1 hidden"
+    line = next(
+        line
+        for line in run(settings, "scan", str(site.root)).splitlines()
+        if line.startswith("skipped:")
+    )
+    assert (
+        line == "skipped: 7 not content, 3 ignored, 5 unconfigured language, 4 headless, 1 hidden"
+    )
 
 
 # -- 4. stubs are missing ---------------------------------------------------------------------
@@ -389,14 +448,19 @@ def fill_po(data: bytes, translations: list[str]) -> bytes:
 
 def segments_of(text: str, rel: str) -> list[str]:
     """The segment texts of a translation file, read the way the site's scan reads it."""
-    tree = ContentTree(Path("/nonexistent"), languages=hs.LANGS, default_lang="en",
-                       settings=Settings(front_matter_fields=hs.FIELDS))
+    tree = ContentTree(
+        Path("/nonexistent"),
+        languages=hs.LANGS,
+        default_lang="en",
+        settings=Settings(front_matter_fields=hs.FIELDS),
+    )
     doc = tree.parse(rel, text.encode("utf-8"), "", True, analyze=True)
     return [s.text for s in doc.analysis.segments]  # type: ignore[union-attr]
 
 
-def test_stubs_are_missing_and_their_task_replaces_them(db_url: str, tmp_path: Path,
-                                                        site: hs.HugoSite) -> None:
+def test_stubs_are_missing_and_their_task_replaces_them(
+    db_url: str, tmp_path: Path, site: hs.HugoSite
+) -> None:
     settings = site_settings(db_url, tmp_path)
     scan(settings, site.root)
     add_people(settings)
@@ -407,9 +471,13 @@ def test_stubs_are_missing_and_their_task_replaces_them(db_url: str, tmp_path: P
         cell = by_key[key]["versions"][lang]
         task = open_task(settings, key, lang)
         assert task is not None and (task["kind"], task["state"]) == ("new", "queued")
-        assert cell == {"state": "missing", "detail": "stub", "origin": hs.origin(key, lang),
-                        "words": by_key[key]["versions"]["en"]["words"],  # the whole source
-                        "task": {"id": task["id"], "state": "queued", "assignee": None}}
+        assert cell == {
+            "state": "missing",
+            "detail": "stub",
+            "origin": hs.origin(key, lang),
+            "words": by_key[key]["versions"]["en"]["words"],  # the whole source
+            "task": {"id": task["id"], "state": "queued", "assignee": None},
+        }
         assert cell["words"] > 0
         tasks[(key, lang)] = task["id"]
     stub_before = site.path(hs.MINIKUBE, "ru").read_text(encoding="utf-8")
@@ -421,25 +489,31 @@ def test_stubs_are_missing_and_their_task_replaces_them(db_url: str, tmp_path: P
         assign(s, settings, ru_task, EDITOR, "ivan")
     po = tmp_path / "minikube.ru.po"
     run(settings, "po", str(ru_task), "-o", str(po))
-    po.write_bytes(fill_po(po.read_bytes(), segments_of(hs.RU_MINIKUBE, hs.origin(hs.MINIKUBE,
-                                                                                   "ru"))))
+    po.write_bytes(
+        fill_po(po.read_bytes(), segments_of(hs.RU_MINIKUBE, hs.origin(hs.MINIKUBE, "ru")))
+    )
     result = json.loads(run(settings, "submit", str(ru_task), "--as", "ivan", str(po), "--json"))
     assert (result["state"], result["translation"]) == ("done", "current")
     written = site.path(hs.MINIKUBE, "ru").read_text(encoding="utf-8")
     meta, body, _ = parse_document(written.encode("utf-8"), origin="ru")
     source_hash = posts(status(settings))[hs.MINIKUBE]["source_hash"]
-    assert meta == {"title": "Привет, Minikube", "content_type": "tutorial", "weight": 5,
-                    "source_hash": source_hash}
+    assert meta == {
+        "title": "Привет, Minikube",
+        "content_type": "tutorial",
+        "weight": 5,
+        "source_hash": source_hash,
+    }
     assert "untranslated" not in written
     assert "В этом руководстве показано" in body and "This tutorial" not in body
-    assert "## {{% heading \"objectives\" %}}" in body and "minikube start" in body
+    assert '## {{% heading "objectives" %}}' in body and "minikube start" in body
 
     # the Turkish one (no title, an empty body) through a whole Markdown file
     tr_task = tasks[(hs.TUTORIALS, "tr")]
     with transaction(settings.database_url) as s:
         assign(s, settings, tr_task, EDITOR, "ayse")
-        result = submit_markdown(s, settings, tr_task, "ayse", "tutorials.tr.md",
-                                 hs.TR_TUTORIALS.encode("utf-8"))
+        result = submit_markdown(
+            s, settings, tr_task, "ayse", "tutorials.tr.md", hs.TR_TUTORIALS.encode("utf-8")
+        )
     assert (result["state"], result["translation"]) == ("done", "current")
     meta, body, _ = parse_document(site.path(hs.TUTORIALS, "tr").read_bytes(), origin="tr")
     assert meta["weight"] == 60 and meta["title"] == "Eğitimler"
@@ -469,7 +543,9 @@ def test_a_page_whose_original_was_deleted_is_orphaned_with_source_langs(
     assert post["versions"]["ru"]["state"] == "orphaned"
     assert post["versions"]["ru"]["origin"] == hs.origin(hs.DOCKERSHIM, "ru")
     assert {lang: post["versions"][lang] for lang in ("en", "tr")} == {
-        "en": {"state": "missing", "words": 0}, "tr": {"state": "missing", "words": 0}}
+        "en": {"state": "missing", "words": 0},
+        "tr": {"state": "missing", "words": 0},
+    }
     with transaction(settings.database_url) as s:
         ids = list(s.execute(select(Post.id)).scalars())
         plan_tasks(s, settings, ids)
@@ -477,8 +553,9 @@ def test_a_page_whose_original_was_deleted_is_orphaned_with_source_langs(
         assert open_task(settings, hs.DOCKERSHIM, lang) is None
 
 
-def test_an_orphan_is_not_counted_or_listed_as_assumed(db_url: str, tmp_path: Path,
-                                                      site: hs.HugoSite) -> None:
+def test_an_orphan_is_not_counted_or_listed_as_assumed(
+    db_url: str, tmp_path: Path, site: hs.HugoSite
+) -> None:
     """`assumed` is a translation taken as current without evidence, one an editor can check
     and confirm with `ack`; an orphan has no source to be current with, and `ack` refuses it."""
     settings = site_settings(db_url, tmp_path, source_langs=("en",))
@@ -492,8 +569,9 @@ def test_an_orphan_is_not_counted_or_listed_as_assumed(db_url: str, tmp_path: Pa
     assert got != 0
 
 
-def test_a_page_with_nothing_to_translate_never_gets_a_task(db_url: str, tmp_path: Path,
-                                                            site: hs.HugoSite) -> None:
+def test_a_page_with_nothing_to_translate_never_gets_a_task(
+    db_url: str, tmp_path: Path, site: hs.HugoSite
+) -> None:
     settings = site_settings(db_url, tmp_path)
     scan(settings, site.root)
     post = posts(status(settings))[hs.OPENAPI]
@@ -519,17 +597,21 @@ The architectural concepts behind Kubernetes.
 """
 
 
-@pytest.mark.parametrize(("name", "words"), [
-    ("yaml-syntax.md", "not valid YAML"),
-    ("yaml-date.md", "'2024-02-30' is not a date"),
-    ("yaml-priority.md", "priority must be a whole number"),
-    ("toml-syntax.md", "not valid TOML"),  # a string left open on the last line
-    ("toml-value.md", "not valid TOML"),
-    ("toml-date.md", "is not a date"),
-    ("toml-priority.md", "priority must be a whole number"),
-])
-def test_a_front_matter_problem_is_reported_at_its_line(db_url: str, tmp_path: Path, name: str,
-                                                        words: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("yaml-syntax.md", "not valid YAML"),
+        ("yaml-date.md", "'2024-02-30' is not a date"),
+        ("yaml-priority.md", "priority must be a whole number"),
+        ("toml-syntax.md", "not valid TOML"),  # a string left open on the last line
+        ("toml-value.md", "not valid TOML"),
+        ("toml-date.md", "is not a date"),
+        ("toml-priority.md", "priority must be a whole number"),
+    ],
+)
+def test_a_front_matter_problem_is_reported_at_its_line(
+    db_url: str, tmp_path: Path, name: str, words: str
+) -> None:
     tree = tmp_path / "content"
     (tree / "en/docs/concepts/architecture").mkdir(parents=True)
     (tree / "ru/docs/concepts/architecture").mkdir(parents=True)
@@ -538,7 +620,8 @@ def test_a_front_matter_problem_is_reported_at_its_line(db_url: str, tmp_path: P
     settings = site_settings(db_url, tmp_path)
     report = json.loads(run(settings, "scan", str(tree), "--json", code=2))
     assert [(e["origin"], e["line"]) for e in report["errors"]] == [
-        ("ru/docs/concepts/architecture/_index.md", 9)]
+        ("ru/docs/concepts/architecture/_index.md", 9)
+    ]
     assert words in report["errors"][0]["reason"]
     # the rest of the tree is recorded
     cell = posts(status(settings))["docs/concepts/architecture"]["versions"]
@@ -547,8 +630,9 @@ def test_a_front_matter_problem_is_reported_at_its_line(db_url: str, tmp_path: P
     assert "ru/docs/concepts/architecture/_index.md:9:" in one_line(out + err)
 
 
-def test_nothing_is_written_for_a_refused_stub_submission(db_url: str, tmp_path: Path,
-                                                          site: hs.HugoSite) -> None:
+def test_nothing_is_written_for_a_refused_stub_submission(
+    db_url: str, tmp_path: Path, site: hs.HugoSite
+) -> None:
     """A PO for a stub's task with an entry of another post is refused: the stub stays."""
     settings = site_settings(db_url, tmp_path)
     scan(settings, site.root)

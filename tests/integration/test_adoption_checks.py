@@ -34,14 +34,16 @@ TOOLTIP = '{{< glossary_tooltip text="контейнеров" term_id="container
 #: (what the translator did, the text changed, what it became, what the refusal must say)
 BROKEN = {
     "dropped glossary_tooltip": (
-        TOOLTIP, "контейнеров",
-        'shortcode {{< glossary_tooltip text="containers" term_id="container" >}} is missing'),
-    "removed closing note": (
-        "\n{{< /note >}}\n", "\n", "shortcode {{< /note >}} is missing"),
+        TOOLTIP,
+        "контейнеров",
+        'shortcode {{< glossary_tooltip text="containers" term_id="container" >}} is missing',
+    ),
+    "removed closing note": ("\n{{< /note >}}\n", "\n", "shortcode {{< /note >}} is missing"),
     "changed term_id": (
-        TOOLTIP, TOOLTIP.replace('term_id="container"', 'term_id="контейнер"'),
-        'shortcode glossary_tooltip: parameter term_id changed from "container" to '
-        '"контейнер"'),
+        TOOLTIP,
+        TOOLTIP.replace('term_id="container"', 'term_id="контейнер"'),
+        'shortcode glossary_tooltip: parameter term_id changed from "container" to "контейнер"',
+    ),
 }
 CHANNELS = ("po", "segments", "markdown")
 
@@ -69,14 +71,16 @@ def submit(settings: Settings, channel: str, task_id: int, text: str) -> dict[st
     rel = hs.origin(hs.PODS, "ru")
     with transaction(settings.database_url) as s:
         if channel == "markdown":
-            return submit_markdown(s, settings, task_id, "ivan", "index.ru.md",
-                                   text.encode("utf-8"))
+            return submit_markdown(
+                s, settings, task_id, "ivan", "index.ru.md", text.encode("utf-8")
+            )
         segments = segments_of(text, rel)
         if channel == "po":
             data = fill_po(task_po(s, settings, task_id), segments)
             return submit_po(s, settings, task_id, "ivan", "pods.ru.po", data)
-        return submit_segments(s, settings, task_id, "ivan", dict(enumerate(segments)),
-                               partial=False)
+        return submit_segments(
+            s, settings, task_id, "ivan", dict(enumerate(segments)), partial=False
+        )
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
@@ -116,8 +120,9 @@ def test_broken_shortcodes_are_refused_and_good_ones_accepted(
     assert (cell["state"], cell["baseline"]) == ("current", "recorded")
 
 
-def test_a_refused_markdown_file_is_told_the_line_of_its_own_file(db_url: str, tmp_path: Path,
-                                                                  site: hs.HugoSite) -> None:
+def test_a_refused_markdown_file_is_told_the_line_of_its_own_file(
+    db_url: str, tmp_path: Path, site: hs.HugoSite
+) -> None:
     """A translator who submits a whole file is pointed at the line of that file (front matter
     counted), where their editor shows the shortcode."""
     settings = site_settings(db_url, tmp_path)
@@ -134,6 +139,8 @@ def test_a_refused_markdown_file_is_told_the_line_of_its_own_file(db_url: str, t
     with pytest.raises(SubmissionError) as refused:
         submit(settings, "markdown", task["id"], broken)
     whole = [p for p in refused.value.problems if not p.startswith("segment ")]
-    assert whole == ['shortcode glossary_tooltip (line 14): parameter term_id changed from '
-                     '"container" to "контейнер"; only text, title, alt, caption may be '
-                     'translated']
+    assert whole == [
+        "shortcode glossary_tooltip (line 14): parameter term_id changed from "
+        '"container" to "контейнер"; only text, title, alt, caption may be '
+        "translated"
+    ]

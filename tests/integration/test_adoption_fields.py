@@ -52,8 +52,7 @@ def front_lines(text: str) -> list[str]:
     return lines[1:close]
 
 
-def edit_source_field(settings: Settings, site: hs.HugoSite, key: str, old: str,
-                      new: str) -> None:
+def edit_source_field(settings: Settings, site: hs.HugoSite, key: str, old: str, new: str) -> None:
     """Change one front-matter value of the English source; rescan: one new revision, and
     every live translation stale by exactly one changed segment."""
     replace_in(site.path(key, "en"), old, new)
@@ -64,8 +63,11 @@ def edit_source_field(settings: Settings, site: hs.HugoSite, key: str, old: str,
         if lang == "en" or cell["state"] == "missing":
             continue
         assert cell["state"] == "stale", (lang, cell)
-        assert (cell["changed_segments"], cell["added_segments"],
-                cell["removed_segments"]) == (1, 0, 0)
+        assert (cell["changed_segments"], cell["added_segments"], cell["removed_segments"]) == (
+            1,
+            0,
+            0,
+        )
 
 
 def catalog_entry(settings: Settings, tmp_path: Path, key: str, msgid: str) -> polib.POEntry:
@@ -74,9 +76,16 @@ def catalog_entry(settings: Settings, tmp_path: Path, key: str, msgid: str) -> p
     return next(e for e in ru if e.msgctxt == key and e.msgid == msgid)
 
 
-def translate_field_through_po(settings: Settings, tmp_path: Path, key: str, field: str,
-                               msgid: str, previous: str, old: str, new: str
-                               ) -> dict[str, object]:
+def translate_field_through_po(
+    settings: Settings,
+    tmp_path: Path,
+    key: str,
+    field: str,
+    msgid: str,
+    previous: str,
+    old: str,
+    new: str,
+) -> dict[str, object]:
     """The Russian task for `key`: download its PO, check the field's entry, translate it,
     submit the file with `transync submit`."""
     task = open_task(settings, key, "ru")
@@ -94,19 +103,24 @@ def translate_field_through_po(settings: Settings, tmp_path: Path, key: str, fie
     entry.flags.remove("fuzzy")
     entry.previous_msgid = None
     po.save(str(path))
-    return json.loads(run(settings, "submit", str(task["id"]), "--as", "ivan", str(path),
-                          "--json"))
+    return json.loads(run(settings, "submit", str(task["id"]), "--as", "ivan", str(path), "--json"))
 
 
-def test_a_card_title_change_comes_back_into_the_russian_yaml(db_url: str, tmp_path: Path,
-                                                              site: hs.HugoSite) -> None:
+def test_a_card_title_change_comes_back_into_the_russian_yaml(
+    db_url: str, tmp_path: Path, site: hs.HugoSite
+) -> None:
     settings = site_settings(db_url, tmp_path)
     scan(settings, site.root)
     add_people(settings)
     ru_path = site.path(hs.DOCS, "ru")
     before = ru_path.read_text(encoding="utf-8")
-    edit_source_field(settings, site, hs.DOCS, 'title: "Try Kubernetes"',
-                      'title: "Try Kubernetes in your browser"')
+    edit_source_field(
+        settings,
+        site,
+        hs.DOCS,
+        'title: "Try Kubernetes"',
+        'title: "Try Kubernetes in your browser"',
+    )
 
     entry = catalog_entry(settings, tmp_path, hs.DOCS, "Try Kubernetes in your browser")
     assert "front-matter field cards" in entry.comment
@@ -114,23 +128,32 @@ def test_a_card_title_change_comes_back_into_the_russian_yaml(db_url: str, tmp_p
     assert entry.msgstr == "Попробуйте Kubernetes"
 
     result = translate_field_through_po(
-        settings, tmp_path, hs.DOCS, "cards", "Try Kubernetes in your browser",
-        "Try Kubernetes", "Попробуйте Kubernetes", "Попробуйте Kubernetes в браузере")
+        settings,
+        tmp_path,
+        hs.DOCS,
+        "cards",
+        "Try Kubernetes in your browser",
+        "Try Kubernetes",
+        "Попробуйте Kubernetes",
+        "Попробуйте Kubernetes в браузере",
+    )
     assert (result["state"], result["translation"]) == ("done", "current")
 
     after = ru_path.read_text(encoding="utf-8")
     source_hash = posts(status(settings))[hs.DOCS]["source_hash"]
-    expected = before.replace('title: "Попробуйте Kubernetes"',
-                              'title: "Попробуйте Kubernetes в браузере"')
+    expected = before.replace(
+        'title: "Попробуйте Kubernetes"', 'title: "Попробуйте Kubernetes в браузере"'
+    )
     # the one value changed and source_hash added; every other line as it was, in order,
     # comments included
     lines = front_lines(after)
     assert f"source_hash: {source_hash}" in lines
-    assert [line for line in lines if not line.startswith("source_hash:")] == \
-        front_lines(expected)
+    assert [line for line in lines if not line.startswith("source_hash:")] == front_lines(expected)
     meta, _, _ = parse_document(after.encode("utf-8"), origin="ru")
-    assert [c["title"] for c in meta["cards"]] == ["Разберитесь в Kubernetes",
-                                                   "Попробуйте Kubernetes в браузере"]
+    assert [c["title"] for c in meta["cards"]] == [
+        "Разберитесь в Kubernetes",
+        "Попробуйте Kubernetes в браузере",
+    ]
     cell = posts(status(settings))[hs.DOCS]["versions"]
     assert (cell["ru"]["state"], cell["ru"]["baseline"]) == ("current", "recorded")
     assert cell["tr"]["state"] == "stale"
@@ -138,8 +161,9 @@ def test_a_card_title_change_comes_back_into_the_russian_yaml(db_url: str, tmp_p
     assert report.new_revisions == 0 and report.problems == []
 
 
-def test_a_description_change_comes_back_into_the_russian_toml(db_url: str, tmp_path: Path,
-                                                               site: hs.HugoSite) -> None:
+def test_a_description_change_comes_back_into_the_russian_toml(
+    db_url: str, tmp_path: Path, site: hs.HugoSite
+) -> None:
     settings = site_settings(db_url, tmp_path)
     scan(settings, site.root)
     add_people(settings)
@@ -149,15 +173,17 @@ def test_a_description_change_comes_back_into_the_russian_toml(db_url: str, tmp_
     new_en = "Sidecar containers are now enabled by default in Kubernetes 1.29 and later."
     old_ru = "Сайдкар-контейнеры теперь включены по умолчанию в Kubernetes 1.29."
     new_ru = "Сайдкар-контейнеры включены по умолчанию в Kubernetes 1.29 и более поздних версиях."
-    edit_source_field(settings, site, hs.BLOG, f'description = "{old_en}"',
-                      f'description = "{new_en}"')
+    edit_source_field(
+        settings, site, hs.BLOG, f'description = "{old_en}"', f'description = "{new_en}"'
+    )
 
     entry = catalog_entry(settings, tmp_path, hs.BLOG, new_en)
     assert "front-matter field description" in entry.comment
     assert "fuzzy" in entry.flags and entry.previous_msgid == old_en and entry.msgstr == old_ru
 
-    result = translate_field_through_po(settings, tmp_path, hs.BLOG, "description", new_en,
-                                        old_en, old_ru, new_ru)
+    result = translate_field_through_po(
+        settings, tmp_path, hs.BLOG, "description", new_en, old_en, old_ru, new_ru
+    )
     assert (result["state"], result["translation"]) == ("done", "current")
 
     after = ru_path.read_text(encoding="utf-8")
@@ -165,8 +191,7 @@ def test_a_description_change_comes_back_into_the_russian_toml(db_url: str, tmp_
     expected = before.replace(f'description = "{old_ru}"', f'description = "{new_ru}"')
     lines = front_lines(after)
     assert f'source_hash = "{source_hash}"' in lines
-    assert [line for line in lines if not line.startswith("source_hash =")] == \
-        front_lines(expected)
+    assert [line for line in lines if not line.startswith("source_hash =")] == front_lines(expected)
     meta, body, _ = parse_document(after.encode("utf-8"), origin="ru")
     assert meta["params"] == {"featured": True} and meta["tags"] == ["release", "sidecar"]
     assert "| 1.28 | альфа | выключен |" in body
@@ -175,20 +200,27 @@ def test_a_description_change_comes_back_into_the_russian_toml(db_url: str, tmp_
     assert scan(settings, site.root).new_revisions == 0
 
 
-def test_a_cosmetic_front_matter_change_changes_nothing(db_url: str, tmp_path: Path,
-                                                        site: hs.HugoSite) -> None:
+def test_a_cosmetic_front_matter_change_changes_nothing(
+    db_url: str, tmp_path: Path, site: hs.HugoSite
+) -> None:
     settings = site_settings(db_url, tmp_path)
     scan(settings, site.root)
     before = status(settings)
     # keys that are not translatable: a flag, a weight, tags, a table, a comment
     replace_in(site.path(hs.DOCS, "en"), "no_list: true", "no_list: false  # list the pages")
-    replace_in(site.path(hs.BLOG, "en"), 'tags = ["release", "sidecar"]',
-               'tags = ["release", "sidecar", "beta"]')
+    replace_in(
+        site.path(hs.BLOG, "en"),
+        'tags = ["release", "sidecar"]',
+        'tags = ["release", "sidecar", "beta"]',
+    )
     replace_in(site.path(hs.BLOG, "en"), "featured = true", "featured = false")
     replace_in(site.path(hs.OVERVIEW, "en"), "weight: 20", "weight: 25")
     # and the translatable fields only re-wrapped
-    replace_in(site.path(hs.DOCS, "en"), "for automating deployment,\n  scaling,",
-               "for automating\n  deployment, scaling,")
+    replace_in(
+        site.path(hs.DOCS, "en"),
+        "for automating deployment,\n  scaling,",
+        "for automating\n  deployment, scaling,",
+    )
     report = scan(settings, site.root)
     assert (report.new_revisions, report.state_changes, report.problems) == (0, 0, [])
     assert report.unchanged < report.files  # the files were read again

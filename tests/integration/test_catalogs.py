@@ -35,8 +35,12 @@ def msgfmt_statistics(po: Path) -> tuple[int, int, int]:
         if IN_CI:
             pytest.fail("msgfmt is missing: install gettext")
         pytest.skip("msgfmt is missing (apt-get install gettext)")
-    proc = subprocess.run([MSGFMT, "--check", "--statistics", "-o", "/dev/null", str(po)],
-                          capture_output=True, text=True, env={"LC_ALL": "C"})
+    proc = subprocess.run(
+        [MSGFMT, "--check", "--statistics", "-o", "/dev/null", str(po)],
+        capture_output=True,
+        text=True,
+        env={"LC_ALL": "C"},
+    )
     assert proc.returncode == 0, proc.stderr
     counts = {"translated": 0, "fuzzy": 0, "untranslated": 0}
     for n, kind in re.findall(r"(\d+) (translated|fuzzy|untranslated)", proc.stderr):
@@ -98,8 +102,9 @@ def test_stale_paragraph_is_fuzzy_with_previous_msgid(
     scanned: Settings, content: Path, tmp_path: Path
 ) -> None:
     en = content / EN
-    old = next(p for p in en.read_text(encoding="utf-8").split("\n\n")
-               if p.startswith("Offshore gas"))
+    old = next(
+        p for p in en.read_text(encoding="utf-8").split("\n\n") if p.startswith("Offshore gas")
+    )
     edit_paragraph(en, "Offshore gas", "Offshore gas is the region's new story.")
     run_scan(scanned, [str(content)])
     out = tmp_path / "locales"
@@ -158,8 +163,11 @@ def test_po_round_trip_makes_translation_current(
     assert report.new_revisions == 0 and report.unchanged == 20
     out = tmp_path / "locales"
     export(scanned, out)
-    grain = [e for e in polib.pofile(str(out / "ru/LC_MESSAGES/posts.po"))
-             if e.msgctxt == "grain-corridor"]
+    grain = [
+        e
+        for e in polib.pofile(str(out / "ru/LC_MESSAGES/posts.po"))
+        if e.msgctxt == "grain-corridor"
+    ]
     assert grain and all(e.msgstr and "fuzzy" not in e.flags for e in grain)
     assert grain[0].comment.startswith("state: current")
 
@@ -174,8 +182,9 @@ def test_poedit_style_resave_is_accepted(scanned: Settings) -> None:
     po[:] = list(reversed(entries))  # reordered
     po.metadata["X-Poedit-Basepath"] = "."
     po.metadata["Last-Translator"] = "Ivan <ivan@example.org>"
-    po.append(polib.POEntry(msgctxt="grain-corridor", msgid="old text", msgstr="старое",
-                            obsolete=True))
+    po.append(
+        polib.POEntry(msgctxt="grain-corridor", msgid="old text", msgstr="старое", obsolete=True)
+    )
     resaved = b"\xef\xbb\xbf" + str(po).replace("\n", "\r\n").encode("utf-8")
     with transaction(scanned.database_url) as s:
         result = import_po(s, scanned, "ivan", "grain.po", resaved)
@@ -184,11 +193,14 @@ def test_poedit_style_resave_is_accepted(scanned: Settings) -> None:
 
 def snapshot(settings: Settings, tree: Path) -> tuple[Any, ...]:
     with transaction(settings.database_url) as s:
-        counts = tuple(s.execute(select(func.count()).select_from(m)).scalar_one()
-                       for m in (Version, Revision, Event))
+        counts = tuple(
+            s.execute(select(func.count()).select_from(m)).scalar_one()
+            for m in (Version, Revision, Event)
+        )
         tasks = tuple(s.execute(select(Task.id, Task.state, Task.assignee).order_by(Task.id)))
-    files = tuple(sorted((str(p), hashlib.sha256(p.read_bytes()).hexdigest())
-                         for p in tree.rglob("*.md")))
+    files = tuple(
+        sorted((str(p), hashlib.sha256(p.read_bytes()).hexdigest()) for p in tree.rglob("*.md"))
+    )
     return counts, tasks, files
 
 
@@ -240,6 +252,7 @@ def test_po_checks_wrong_language_oversize_and_placeholders(
 
     # --partial stores progress and keeps the claim
     with transaction(scanned.database_url) as s:
-        result = submit_po(s, scanned, task_id, "ivan", "x.po", str(untranslated).encode(),
-                           partial=True)
+        result = submit_po(
+            s, scanned, task_id, "ivan", "x.po", str(untranslated).encode(), partial=True
+        )
     assert result["state"] == "claimed" and not result["applied"]

@@ -33,26 +33,38 @@ def parts(message: Any) -> tuple[str, str]:
     return text, html
 
 
-def test_editors_daily_digest_has_the_forecast(db_url: str, content: Path,
-                                               sent: list[Any]) -> None:
-    settings = make_settings(db_url, smtp_url="smtp://127.0.0.1:9",
-                             base_url="https://ts.example")
+def test_editors_daily_digest_has_the_forecast(db_url: str, content: Path, sent: list[Any]) -> None:
+    settings = make_settings(db_url, smtp_url="smtp://127.0.0.1:9", base_url="https://ts.example")
     add_people(settings)
     with transaction(settings.database_url) as s:
-        s.execute(update(User).where(User.name.in_((EDITOR, "ayse")))
-                  .values(email="x@example.org", digest="daily"))
+        s.execute(
+            update(User)
+            .where(User.name.in_((EDITOR, "ayse")))
+            .values(email="x@example.org", digest="daily")
+        )
         s.execute(update(User).where(User.name == EDITOR).values(ui_lang="tr"))
         ids = dict(s.execute(select(User.name, User.id)).all())
     scan(settings, content)  # the new tasks are news for the editor
     now = utcnow()
     with transaction(settings.database_url) as s:
         for n in range(14):
-            add_done(s, key="urban-heat", lang="tr", words=100,
-                     day=now.date() - dt.timedelta(days=n), assignee="ayse", hour=0,
-                     wait_hours=0, work_hours=0)
+            add_done(
+                s,
+                key="urban-heat",
+                lang="tr",
+                words=100,
+                day=now.date() - dt.timedelta(days=n),
+                assignee="ayse",
+                hour=0,
+                wait_hours=0,
+                work_hours=0,
+            )
         # a Russian task past its due date: news for the editor's digest
-        s.execute(update(Task).where(Task.lang == "ru", Task.state == "queued")
-                  .values(due=now.date() - dt.timedelta(days=1)))
+        s.execute(
+            update(Task)
+            .where(Task.lang == "ru", Task.state == "queued")
+            .values(due=now.date() - dt.timedelta(days=1))
+        )
     drain(settings)
     period = digests.daily_period(settings, now)
     assert digests.run_digest(settings, ids[EDITOR], period, now) == "sent"

@@ -15,8 +15,12 @@ from tests.integration.test_tracker import EN, edit_paragraph
 
 def open_tasks(settings: Settings, key: str, lang: str) -> list[int]:
     with transaction(settings.database_url) as s:
-        return [t.id for t, _ in list_tasks(s, post=key, lang=lang,
-                                             states=("queued", "claimed", "submitted"))]
+        return [
+            t.id
+            for t, _ in list_tasks(
+                s, post=key, lang=lang, states=("queued", "claimed", "submitted")
+            )
+        ]
 
 
 def test_cancelled_task_is_not_replanned_until_the_source_changes(

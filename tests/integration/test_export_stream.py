@@ -29,9 +29,11 @@ KEYS = ["a", "a-b", "ab", "B", "Zebra", "éclair", "Éclair", "z", "a_b", "A"]
 
 def add_posts(content: Path) -> None:
     for i, key in enumerate(KEYS):
-        body = (f"---\ntitle: \"Post {key}\"\ndate: 2026-01-0{i % 9 + 1}T00:00:00Z\n"
-                f"translationKey: {key}\n---\n\nFirst paragraph of {key}.\n\n"
-                "A paragraph every post shares.\n\nA paragraph every post shares.\n")
+        body = (
+            f'---\ntitle: "Post {key}"\ndate: 2026-01-0{i % 9 + 1}T00:00:00Z\n'
+            f"translationKey: {key}\n---\n\nFirst paragraph of {key}.\n\n"
+            "A paragraph every post shares.\n\nA paragraph every post shares.\n"
+        )
         (content / "en" / "posts" / f"extra-{i}.md").write_text(body, encoding="utf-8")
 
 
@@ -49,8 +51,13 @@ def test_streamed_export_order_batches_and_in_memory_path_agree(
     monkeypatch.setattr(export, "POST_BATCH", 3)  # batch edges inside the tricky keys
     small = tmp_path / "small"
     assert export_catalogs(settings, directory=small)["catalogs"] == [
-        {**c, "po": c["po"].replace(str(whole), str(small)),
-         "mo": c["mo"].replace(str(whole), str(small))} for c in result["catalogs"]]
+        {
+            **c,
+            "po": c["po"].replace(str(whole), str(small)),
+            "mo": c["mo"].replace(str(whole), str(small)),
+        }
+        for c in result["catalogs"]
+    ]
     assert files(small) == files(whole)
     assert not list(small.rglob("*.tmp"))
 

@@ -47,11 +47,16 @@ def evidence(root: Path, pair: tuple[str, str] = PAIR) -> Evidence | None:
 
 
 def committed(repo: GitRepo, commit: str, path: str) -> bytes:
-    return subprocess.run(["git", "-C", str(repo.path), "show", f"{commit}:{path}"],
-                          env=git_env(), capture_output=True, check=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(repo.path), "show", f"{commit}:{path}"],
+        env=git_env(),
+        capture_output=True,
+        check=True,
+    ).stdout
 
 
 # --- edits on one line of history ------------------------------------------------------------
+
 
 def test_a_translation_made_before_a_source_edit_was_made_from_the_old_source(tmp_path):
     repo = site(tmp_path)
@@ -63,9 +68,16 @@ def test_a_translation_made_before_a_source_edit_was_made_from_the_old_source(tm
     c2 = repo.commit("Edit the English", when=2)
 
     assert evidence(repo.path / "content") == Evidence(
-        uncommitted=False, translation_commit=c1, translation_time=moment(1),
-        source_blob=V1.encode(), source_path=SOURCE, source_commit=c0,
-        next_source_commit=c2, next_source_time=moment(2), source_dirty=False)
+        uncommitted=False,
+        translation_commit=c1,
+        translation_time=moment(1),
+        source_blob=V1.encode(),
+        source_path=SOURCE,
+        source_commit=c0,
+        next_source_commit=c2,
+        next_source_time=moment(2),
+        source_dirty=False,
+    )
 
 
 def test_a_translation_made_after_a_source_edit_was_made_from_that_edit(tmp_path):
@@ -82,7 +94,10 @@ def test_a_translation_made_after_a_source_edit_was_made_from_that_edit(tmp_path
     assert (found.translation_commit, found.translation_time) == (c2, moment(2))
     assert found.source_blob == V2.encode() == repo.read(f"content/{SOURCE}")
     assert (found.source_commit, found.next_source_commit, found.next_source_time) == (
-        c1, None, None)
+        c1,
+        None,
+        None,
+    )
 
 
 def test_a_source_and_its_translation_changed_in_one_commit(tmp_path):
@@ -95,8 +110,7 @@ def test_a_source_and_its_translation_changed_in_one_commit(tmp_path):
 
     found = evidence(repo.path / "content")
     assert found is not None
-    assert (found.translation_commit, found.source_commit, found.next_source_commit) == (
-        c0, c0, c1)
+    assert (found.translation_commit, found.source_commit, found.next_source_commit) == (c0, c0, c1)
     assert found.source_blob == V1.encode()
 
 
@@ -140,10 +154,12 @@ def test_commit_dates_against_the_order_of_history_do_not_mislead(tmp_path):
 
 def test_the_users_git_configuration_does_not_change_the_answers(tmp_path, monkeypatch):
     config = tmp_path / "gitconfig"
-    config.write_text("[diff]\n\trenames = false\n\tnoprefix = true\n"
-                      "[color]\n\tui = always\n[log]\n\tshowRoot = false\n"
-                      "\tshowSignature = true\n[core]\n\tquotepath = true\n"
-                      "[status]\n\tshowUntrackedFiles = no\n\trenames = true\n")
+    config.write_text(
+        "[diff]\n\trenames = false\n\tnoprefix = true\n"
+        "[color]\n\tui = always\n[log]\n\tshowRoot = false\n"
+        "\tshowSignature = true\n[core]\n\tquotepath = true\n"
+        "[status]\n\tshowUntrackedFiles = no\n\trenames = true\n"
+    )
     source, translation = "posts/моя статья.md", "posts/моя статья.ru.md"
     repo = site(tmp_path)
     repo.write(f"content/{source}", V1)
@@ -156,8 +172,9 @@ def test_the_users_git_configuration_does_not_change_the_answers(tmp_path, monke
 
     history = GitHistory.open(repo.path / "content")
     assert history is not None
-    found = history.baselines([(translation, "posts/энергия.md"),
-                               ("posts/энергия.tr.md", "posts/энергия.md")])
+    found = history.baselines(
+        [(translation, "posts/энергия.md"), ("posts/энергия.tr.md", "posts/энергия.md")]
+    )
     russian = found[(translation, "posts/энергия.md")]
     assert (russian.translation_commit, russian.source_commit) == (c0, c0)
     assert (russian.source_path, russian.source_blob) == (source, V1.encode())
@@ -166,10 +183,13 @@ def test_the_users_git_configuration_does_not_change_the_answers(tmp_path, monke
 
 # --- branches and merges -------------------------------------------------------------------
 
-@pytest.mark.parametrize(("translated", "edited"), [(1, 2), (2, 1)],
-                         ids=["translated-first", "source-edited-first"])
+
+@pytest.mark.parametrize(
+    ("translated", "edited"), [(1, 2), (2, 1)], ids=["translated-first", "source-edited-first"]
+)
 def test_a_translation_merged_late_from_a_branch_was_made_from_the_branch_source(
-        tmp_path, translated, edited):
+    tmp_path, translated, edited
+):
     """The merge commit shows the translation arriving, but it was made on the branch, from
     the source the branch had; the source edit on main is what it misses."""
     repo = site(tmp_path)
@@ -208,8 +228,10 @@ def test_a_merge_identical_to_its_branch_parent_follows_the_branch(tmp_path):
     repo.merge("main", when=3)
     repo.checkout("main")
     final = repo.merge("russian", when=4)
-    same = subprocess.run(["git", "-C", str(repo.path), "diff", "--quiet", f"{final}^2", final,
-                           "--", "content"], env=git_env())
+    same = subprocess.run(
+        ["git", "-C", str(repo.path), "diff", "--quiet", f"{final}^2", final, "--", "content"],
+        env=git_env(),
+    )
     assert same.returncode == 0  # TREESAME to the second parent
 
     found = evidence(repo.path / "content")
@@ -262,6 +284,7 @@ def test_a_translation_resolved_in_a_merge_was_made_in_the_merge(tmp_path):
 
 # --- renames -------------------------------------------------------------------------------
 
+
 def test_a_renamed_translation_is_followed_to_its_last_content_change(tmp_path):
     repo = site(tmp_path)
     repo.write(f"content/{SOURCE}", V1)
@@ -309,12 +332,20 @@ def test_a_source_renamed_later_is_read_under_its_old_name(tmp_path):
     edit = repo.commit("Edit the English", when=3)
 
     assert evidence(repo.path / "content") == Evidence(
-        uncommitted=False, translation_commit=made, translation_time=moment(1),
-        source_blob=V1.encode(), source_path="en/docs/energy.md", source_commit=c0,
-        next_source_commit=edit, next_source_time=moment(3), source_dirty=False)
+        uncommitted=False,
+        translation_commit=made,
+        translation_time=moment(1),
+        source_blob=V1.encode(),
+        source_path="en/docs/energy.md",
+        source_commit=c0,
+        next_source_commit=edit,
+        next_source_time=moment(3),
+        source_dirty=False,
+    )
 
 
 # --- the work tree now -----------------------------------------------------------------------
+
 
 def test_an_uncommitted_translation_counts_as_made_now(tmp_path):
     repo = site(tmp_path)
@@ -322,12 +353,19 @@ def test_an_uncommitted_translation_counts_as_made_now(tmp_path):
     repo.write(f"content/{RU}", RU1)
     repo.write(f"content/{TR}", "---\ntitle: Enerji\n---\n\nŞebeke.\n")
     repo.commit("All", when=0)
-    repo.write(f"content/{RU}", RU2)                  # changed, not staged
+    repo.write(f"content/{RU}", RU2)  # changed, not staged
     repo.write(f"content/{TR}", "---\ntitle: Enerji\n---\n\nŞebeke depolama.\n")
-    repo.git("add", f"content/{TR}")                  # staged, not committed
-    now = Evidence(uncommitted=True, translation_commit=None, translation_time=None,
-                   source_blob=None, source_commit=None, next_source_commit=None,
-                   next_source_time=None, source_dirty=False)
+    repo.git("add", f"content/{TR}")  # staged, not committed
+    now = Evidence(
+        uncommitted=True,
+        translation_commit=None,
+        translation_time=None,
+        source_blob=None,
+        source_commit=None,
+        next_source_commit=None,
+        next_source_time=None,
+        source_dirty=False,
+    )
 
     history = GitHistory.open(repo.path / "content")
     assert history is not None
@@ -378,6 +416,7 @@ def test_a_dirty_source_is_flagged_and_read_as_committed(tmp_path):
 
 # --- where the tree is and what its files are called ------------------------------------------
 
+
 def test_a_tree_in_a_subfolder_of_the_repository(tmp_path):
     repo = site(tmp_path)
     repo.write("README.md", "The site.\n")
@@ -392,9 +431,16 @@ def test_a_tree_in_a_subfolder_of_the_repository(tmp_path):
     edit = repo.commit("Edit the English", when=3)
 
     assert evidence(repo.path / "web" / "content") == Evidence(
-        uncommitted=False, translation_commit=made, translation_time=moment(1),
-        source_blob=V1.encode(), source_path=SOURCE, source_commit=c0,
-        next_source_commit=edit, next_source_time=moment(3), source_dirty=False)
+        uncommitted=False,
+        translation_commit=made,
+        translation_time=moment(1),
+        source_blob=V1.encode(),
+        source_path=SOURCE,
+        source_commit=c0,
+        next_source_commit=edit,
+        next_source_time=moment(3),
+        source_dirty=False,
+    )
 
 
 def test_file_names_with_spaces_and_cyrillic(tmp_path):
@@ -411,12 +457,20 @@ def test_file_names_with_spaces_and_cyrillic(tmp_path):
     repo.write(f"content/{renamed}", V3)
 
     assert evidence(repo.path / "content", (translation, renamed)) == Evidence(
-        uncommitted=False, translation_commit=made, translation_time=moment(1),
-        source_blob=V1.encode(), source_path=source, source_commit=c0,
-        next_source_commit=edit, next_source_time=moment(2), source_dirty=True)
+        uncommitted=False,
+        translation_commit=made,
+        translation_time=moment(1),
+        source_blob=V1.encode(),
+        source_path=source,
+        source_commit=c0,
+        next_source_commit=edit,
+        next_source_time=moment(2),
+        source_dirty=True,
+    )
 
 
 # --- when git has nothing to say ---------------------------------------------------------------
+
 
 def test_a_folder_outside_any_repository_has_no_history(tmp_path, monkeypatch):
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
@@ -443,8 +497,10 @@ def test_a_repository_without_commits_has_no_history(tmp_path):
     assert "no commits yet" in (GitHistory.why_not(repo.path / "content") or "")
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
-                    reason="giving the repository to another user takes root")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="giving the repository to another user takes root",
+)
 def test_a_repository_git_refuses_has_no_history(tmp_path):
     repo = site(tmp_path)
     repo.write(f"content/{SOURCE}", V1)
@@ -486,10 +542,10 @@ def test_a_shallow_clone_gives_evidence_only_above_its_boundary(tmp_path):
 
 # --- in bulk ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("layout", ["dirs", "suffix"])
 def test_a_generated_site_agrees_with_git_log_file_by_file(tmp_path, layout):
-    generated = build_site(tmp_path / "site", posts=30, commits=6, seed=7, layout=layout,
-                           share=0.2)
+    generated = build_site(tmp_path / "site", posts=30, commits=6, seed=7, layout=layout, share=0.2)
     history = GitHistory.open(generated.root)
     assert history is not None
     found = history.baselines(generated.pairs)
@@ -497,14 +553,14 @@ def test_a_generated_site_agrees_with_git_log_file_by_file(tmp_path, layout):
     assert set(found) == set(generated.pairs)
     for translation, source in generated.pairs:
         ev = found[(translation, source)]
-        last = generated.repo.git("log", "-1", "--format=%H", "--",
-                                  f"content/{translation}").strip()
+        last = generated.repo.git(
+            "log", "-1", "--format=%H", "--", f"content/{translation}"
+        ).strip()
         assert ev.translation_commit == last == generated.made_in[translation]
         assert ev.source_blob == committed(generated.repo, last, f"content/{source}")
 
 
-def test_one_git_process_per_kind_of_question_whatever_the_number_of_files(tmp_path,
-                                                                            monkeypatch):
+def test_one_git_process_per_kind_of_question_whatever_the_number_of_files(tmp_path, monkeypatch):
     generated = build_site(tmp_path / "site", posts=40, commits=3, seed=3, share=0.2)
     history = GitHistory.open(generated.root)
     assert history is not None
@@ -512,8 +568,13 @@ def test_one_git_process_per_kind_of_question_whatever_the_number_of_files(tmp_p
     real_run = githistory.subprocess.run
 
     def counting(argv, *args, **kwargs):  # type: ignore[no-untyped-def]
-        commands.append(next(a for a in argv[1:] if not a.startswith("-") and "=" not in a
-                             and a != str(generated.root)))
+        commands.append(
+            next(
+                a
+                for a in argv[1:]
+                if not a.startswith("-") and "=" not in a and a != str(generated.root)
+            )
+        )
         return real_run(argv, *args, **kwargs)
 
     monkeypatch.setattr(githistory.subprocess, "run", counting)

@@ -31,16 +31,23 @@ def tasks(settings: Settings) -> list[tuple[str, str]]:
     from sync.db.models import Post, Task
 
     with transaction(settings.database_url) as session:
-        return [tuple(r) for r in session.execute(
-            select(Post.key, Task.lang).join(Post, Post.id == Task.post_id))]
+        return [
+            tuple(r)
+            for r in session.execute(
+                select(Post.key, Task.lang).join(Post, Post.id == Task.post_id)
+            )
+        ]
 
 
 def site(tmp_path: Path, layout: str) -> Path:
     """A repository where the English original of one post was deleted and its Russian copy
     kept; another post whose only version ever was Russian."""
     repo = GitRepo.init(tmp_path / "site")
-    en, ru = (("content/en/posts/grain.md", "content/ru/posts/grain.md") if layout == "dirs"
-              else ("content/posts/grain.md", "content/posts/grain.ru.md"))
+    en, ru = (
+        ("content/en/posts/grain.md", "content/ru/posts/grain.md")
+        if layout == "dirs"
+        else ("content/posts/grain.md", "content/posts/grain.ru.md")
+    )
     repo.write(en, EN)
     repo.commit("grain in English", when=0)
     repo.write(ru, RU)

@@ -50,7 +50,7 @@ def test_large_memory_exact_and_fuzzy_with_rare_words_only(db_url: str) -> None:
         unknown = sentence(random.Random(9), ["nothing", "shared", "here"])
         found = m.lookup_many(s, [pairs[7][0], edited, unknown])
     assert found[pairs[7][0]] == [(pairs[7][1], 100.0, "post-7 [tr]")]
-    (target, score, origin), = found[edited]
+    ((target, score, origin),) = found[edited]
     assert (target, origin) == (pairs[42][1], "post-42 [tr]") and 75 <= score < 100
     assert found[unknown] == []
 
@@ -66,12 +66,13 @@ def test_small_memory_is_scored_whole(db_url: str) -> None:
         text = pairs[3][0]
         for w in ("rare3a", "rare3b", "rare3c"):
             text = text.replace(w, "zzz")
-        (target, score, _), = m.lookup_many(s, [text])[text]
+        ((target, score, _),) = m.lookup_many(s, [text])[text]
     assert target == pairs[3][1] and 75 <= score < 100
 
 
 def test_refresh_adds_new_entries_and_reloads_after_an_out_of_order_commit(
-        db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fill(db_url, 100)
     m = Matcher("en", "tr", 75)
     with transaction(db_url) as s:
@@ -85,8 +86,7 @@ def test_refresh_adds_new_entries_and_reloads_after_an_out_of_order_commit(
     # an entry that becomes visible with an id below what was indexed: the count tells
     with transaction(db_url) as s:
         learn(s, "en", "tr", [("Zebra quagga okapi.", "[tr] zebra", "late [tr]")])
-        s.execute(update(Memory).where(Memory.source_text == "Zebra quagga okapi.")
-                  .values(id=0))
+        s.execute(update(Memory).where(Memory.source_text == "Zebra quagga okapi.").values(id=0))
     with transaction(db_url) as s:
         m.refresh(s)  # counted less than RECOUNT seconds ago: not seen yet
         assert m.loaded == 150 and "quagga" not in m.postings
@@ -96,7 +96,8 @@ def test_refresh_adds_new_entries_and_reloads_after_an_out_of_order_commit(
 
 
 def test_prefill_suggests_a_paragraph_longer_than_an_index_entry(
-        settings: Settings, content: Path) -> None:
+    settings: Settings, content: Path
+) -> None:
     """A B-tree entry holds about 2,700 bytes: suggestions must not be indexed by text."""
     scan(settings, content)
     rng = random.Random(5)
@@ -114,19 +115,26 @@ def test_prefill_suggests_a_paragraph_longer_than_an_index_entry(
         counts = prefill(s, settings, [t["id"]])
     assert counts["tasks"] == 1
     with transaction(settings.database_url) as s:
-        rows = s.execute(select(Suggestion.text, Suggestion.score)
-                         .where(Suggestion.task_id == t["id"])).all()
+        rows = s.execute(
+            select(Suggestion.text, Suggestion.score).where(Suggestion.task_id == t["id"])
+        ).all()
     assert ("[tr] " + long, 100.0) in rows
 
 
 def test_a_new_task_is_prefilled_without_a_delete_and_a_moved_one_replaces_its_rows(
-        settings: Settings, content: Path) -> None:
+    settings: Settings, content: Path
+) -> None:
     """A task keeps the revision its suggestions were made for: a new task has none to
     delete (a DELETE per batch grew with the table at 100,000 posts), a moved one has."""
     rng = random.Random(11)
-    first, second = (" ".join(rng.choices(FILLER, k=12) + [f"{w}{rng.randrange(10**6)}"
-                                                           for w in ("alpha", "beta", "gamma")])
-                     + "." for _ in range(2))
+    first, second = (
+        " ".join(
+            rng.choices(FILLER, k=12)
+            + [f"{w}{rng.randrange(10**6)}" for w in ("alpha", "beta", "gamma")]
+        )
+        + "."
+        for _ in range(2)
+    )
     path = content / "en" / "posts" / "energy-security.md"
     original = path.read_text(encoding="utf-8")
     scan(settings, content)
@@ -148,10 +156,17 @@ def test_a_new_task_is_prefilled_without_a_delete_and_a_moved_one_replaces_its_r
         finally:
             event.remove(engine, "before_cursor_execute", record)
         with transaction(settings.database_url) as s:
-            return [tuple(r) for r in s.execute(  # type: ignore[misc]
-                select(Suggestion.text, Suggestion.score).where(
-                    Suggestion.task_id == task_id,  # not the article's own, from the scan
-                    Suggestion.source_text.in_((first, second))).order_by(Suggestion.id))]
+            return [
+                tuple(r)
+                for r in s.execute(  # type: ignore[misc]
+                    select(Suggestion.text, Suggestion.score)
+                    .where(
+                        Suggestion.task_id == task_id,  # not the article's own, from the scan
+                        Suggestion.source_text.in_((first, second)),
+                    )
+                    .order_by(Suggestion.id)
+                )
+            ]
 
     def deletes() -> int:
         return sum(s.lstrip().upper().startswith("DELETE FROM SUGGESTIONS") for s in statements)

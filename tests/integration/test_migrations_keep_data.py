@@ -14,8 +14,7 @@ from sync.db.session import dispose_all, get_engine
 
 #: One row per table of schema 0003, in raw SQL (the models are newer).
 ROWS_0003 = [
-    "INSERT INTO posts (id, key, source_lang, created_at) VALUES (1, 'p', 'en', "
-    "CURRENT_TIMESTAMP)",
+    "INSERT INTO posts (id, key, source_lang, created_at) VALUES (1, 'p', 'en', CURRENT_TIMESTAMP)",
     "INSERT INTO versions (id, post_id, lang, source, origin, title, draft, deleted, revision, "
     "content_hash, raw_hash, segment_count, front_matter, priority, changed_segments, "
     "added_segments, removed_segments, updated_at) VALUES (1, 1, 'en', 'fs:x', 'en/p.md', 'T', "
@@ -83,8 +82,12 @@ def test_the_newest_migrations_keep_every_row_too(db_url: str) -> None:
     with engine.begin() as conn:
         for statement in ROWS_0003:
             conn.execute(text(statement))
-        conn.execute(text("INSERT INTO web_sessions (id_hash, user_id, created_at, expires_at) "
-                          "VALUES ('s', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        conn.execute(
+            text(
+                "INSERT INTO web_sessions (id_hash, user_id, created_at, expires_at) "
+                "VALUES ('s', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
     before = counts(engine)
     assert all(before.values()), before
     dispose_all()

@@ -42,11 +42,19 @@ def notify_settings(db_url: str, **kw: Any) -> Settings:
     return make_settings(db_url, base_url="https://ts.example", **kw)
 
 
-def set_mail(settings: Settings, name: str, email: str | None, digest: str = "daily",
-             ui_lang: str | None = None) -> None:
+def set_mail(
+    settings: Settings,
+    name: str,
+    email: str | None,
+    digest: str = "daily",
+    ui_lang: str | None = None,
+) -> None:
     with transaction(settings.database_url) as s:
-        s.execute(update(User).where(User.name == name)
-                  .values(email=email, digest=digest, ui_lang=ui_lang))
+        s.execute(
+            update(User)
+            .where(User.name == name)
+            .values(email=email, digest=digest, ui_lang=ui_lang)
+        )
 
 
 def drain(settings: Settings) -> list[dict[str, Any]]:
@@ -63,16 +71,35 @@ def drain(settings: Settings) -> list[dict[str, Any]]:
 
 def made_since(settings: Settings, after: int) -> list[dict[str, Any]]:
     with transaction(settings.database_url) as s:
-        notes = s.execute(select(Notification).where(Notification.id > after)
-                          .order_by(Notification.id)).scalars().all()
+        notes = (
+            s.execute(select(Notification).where(Notification.id > after).order_by(Notification.id))
+            .scalars()
+            .all()
+        )
         out = []
         for n in notes:
-            hooks = sorted(s.execute(select(Delivery.webhook_id).where(
-                Delivery.notification_id == n.id)).scalars())
-            users = sorted(s.execute(select(User.name).join(MailItem, MailItem.user_id == User.id)
-                                     .where(MailItem.notification_id == n.id)).scalars())
-            out.append({"type": n.type, "body": json.loads(n.body), "hooks": hooks,
-                        "mail": users, "task": n.task_id, "lang": n.lang})
+            hooks = sorted(
+                s.execute(
+                    select(Delivery.webhook_id).where(Delivery.notification_id == n.id)
+                ).scalars()
+            )
+            users = sorted(
+                s.execute(
+                    select(User.name)
+                    .join(MailItem, MailItem.user_id == User.id)
+                    .where(MailItem.notification_id == n.id)
+                ).scalars()
+            )
+            out.append(
+                {
+                    "type": n.type,
+                    "body": json.loads(n.body),
+                    "hooks": hooks,
+                    "mail": users,
+                    "task": n.task_id,
+                    "lang": n.lang,
+                }
+            )
         return out
 
 
@@ -99,8 +126,7 @@ def test_nothing_is_queued_while_nobody_listens(db_url: str, content: Path) -> N
         assert s.execute(select(func.count()).select_from(Event)).scalar_one() > 10
 
 
-def test_every_event_reaches_the_right_endpoints_and_people(db_url: str,
-                                                             content: Path) -> None:
+def test_every_event_reaches_the_right_endpoints_and_people(db_url: str, content: Path) -> None:
     settings = notify_settings(db_url, review=True)
     add_people(settings)  # ayse tr, ivan ru, nadia tr+ru, edith editor
     set_mail(settings, "ayse", "ayse@example.org", "immediate", "tr")
@@ -108,8 +134,7 @@ def test_every_event_reaches_the_right_endpoints_and_people(db_url: str,
     set_mail(settings, EDITOR, "edith@example.org", "daily")
     with transaction(settings.database_url) as s:  # nadia has no address: no mail
         every, _ = add_webhook(s, "https://hooks.example/all", "*", actor="root")
-        reviews, _ = add_webhook(s, "https://hooks.example/reviews",
-                                 "task.submitted,task.approved")
+        reviews, _ = add_webhook(s, "https://hooks.example/reviews", "task.submitted,task.approved")
         every_id, reviews_id = every.id, reviews.id
 
     # a scan plans tasks: task.queued, to the translators of each language
@@ -132,8 +157,7 @@ def test_every_event_reaches_the_right_endpoints_and_people(db_url: str,
     with transaction(settings.database_url) as s:
         task_id = claim(s, settings, "ivan", "ru")[0].id  # type: ignore[index]
     (claimed,) = drain(settings)
-    assert (claimed["type"], claimed["hooks"], claimed["mail"]) == (
-        "task.claimed", [every_id], [])
+    assert (claimed["type"], claimed["hooks"], claimed["mail"]) == ("task.claimed", [every_id], [])
     assert claimed["body"]["data"]["assignee"] == "ivan"
     post = claimed["body"]["data"]["post"]
     submit(settings, task_id, "ivan", TRANSLATIONS / f"{post}.ru.md")
@@ -165,8 +189,11 @@ def test_every_event_reaches_the_right_endpoints_and_people(db_url: str,
     with transaction(settings.database_url) as s:
         tr_task = assign(s, settings, _open_task(s, DIGITAL, "tr"), EDITOR, "ayse")[0].id
     drain(settings)
-    replace_in(content / f"en/posts/{DIGITAL}.md", "Yet availability is not the same as "
-               "usability.", "Yet being online is not the same as being usable.")
+    replace_in(
+        content / f"en/posts/{DIGITAL}.md",
+        "Yet availability is not the same as usability.",
+        "Yet being online is not the same as being usable.",
+    )
     scan(settings, content)
     made = drain(settings)
     (stale,) = of_type(made, "translation.stale")  # ru (tr is missing: its task is flagged)
@@ -184,8 +211,11 @@ def test_every_event_reaches_the_right_endpoints_and_people(db_url: str,
     assert (released["type"], released["mail"]) == ("task.released", [])
     with transaction(settings.database_url) as s:
         assign(s, settings, tr_task, EDITOR, "nadia")
-        s.execute(update(Task).where(Task.id == tr_task)
-                  .values(lease_expires_at=utcnow() - dt.timedelta(minutes=1)))
+        s.execute(
+            update(Task)
+            .where(Task.id == tr_task)
+            .values(lease_expires_at=utcnow() - dt.timedelta(minutes=1))
+        )
     drain(settings)
     with transaction(settings.database_url) as s:
         assert expire(s) == [tr_task]
@@ -195,16 +225,22 @@ def test_every_event_reaches_the_right_endpoints_and_people(db_url: str,
     # the page of a task lists what went out
     with transaction(settings.database_url) as s:
         told = notifications_for(s, task_id=task_id)
-    assert [n["type"] for n in reversed(told)][:3] == ["task.queued", "task.claimed",
-                                                       "task.submitted"]
+    assert [n["type"] for n in reversed(told)][:3] == [
+        "task.queued",
+        "task.claimed",
+        "task.submitted",
+    ]
     assert told[-1]["webhooks"][0]["webhook"] == every_id
 
 
 def _open_task(s: Any, key: str, lang: str) -> int:
     from sync.db.models import Post
 
-    return s.execute(select(Task.id).join(Post, Post.id == Task.post_id).where(
-        Post.key == key, Task.lang == lang, Task.state == "queued")).scalar_one()
+    return s.execute(
+        select(Task.id)
+        .join(Post, Post.id == Task.post_id)
+        .where(Post.key == key, Task.lang == lang, Task.state == "queued")
+    ).scalar_one()
 
 
 def test_lease_warning_once_per_lease(db_url: str, content: Path) -> None:
@@ -226,12 +262,18 @@ def test_lease_warning_once_per_lease(db_url: str, content: Path) -> None:
     assert (fanned.notifications, fanned.deliveries, fanned.mail_items) == (1, 1, 1)
     with transaction(settings.database_url) as s:  # once per lease, however many ticks
         assert lease_warnings(s, settings, later).notifications == 0
-        s.execute(update(Task).where(Task.id == task_id).values(
-            lease_expires_at=utcnow() + dt.timedelta(hours=20)))  # renewed: warned again
+        s.execute(
+            update(Task)
+            .where(Task.id == task_id)
+            .values(lease_expires_at=utcnow() + dt.timedelta(hours=20))
+        )  # renewed: warned again
     with transaction(settings.database_url) as s:
         assert lease_warnings(s, settings).notifications == 1
-        body = json.loads(s.execute(select(Notification.body).order_by(
-            Notification.id.desc()).limit(1)).scalar_one())
+        body = json.loads(
+            s.execute(
+                select(Notification.body).order_by(Notification.id.desc()).limit(1)
+            ).scalar_one()
+        )
     assert body["type"] == "lease.expiring" and body["data"]["assignee"] == "ayse"
 
 
@@ -239,8 +281,9 @@ def test_a_scan_that_rejects_inputs_says_so(db_url: str, content: Path) -> None:
     settings = notify_settings(db_url)
     with transaction(settings.database_url) as s:
         add_webhook(s, "https://hooks.example/scans", "scan.rejected")
-    (content / "en/posts/broken.md").write_text("---\ntitle: [unclosed\n---\n\nText.\n",
-                                                encoding="utf-8")
+    (content / "en/posts/broken.md").write_text(
+        "---\ntitle: [unclosed\n---\n\nText.\n", encoding="utf-8"
+    )
     scan(settings, content)
     (rejected,) = made_since(settings, 0)  # written by the scan itself
     data = rejected["body"]["data"]
@@ -249,15 +292,15 @@ def test_a_scan_that_rejects_inputs_says_so(db_url: str, content: Path) -> None:
     assert data["problems"][0]["origin"].endswith("broken.md")
 
 
-def test_the_fanout_takes_each_event_once_when_two_run_at_once(pg_url: str,
-                                                               content: Path) -> None:
+def test_the_fanout_takes_each_event_once_when_two_run_at_once(pg_url: str, content: Path) -> None:
     settings = notify_settings(pg_url)
     with transaction(settings.database_url) as s:
         add_webhook(s, "https://hooks.example/all", "*")
     for i in range(30):  # 30 more posts: 60 tasks to tell
         (content / f"en/posts/extra-{i}.md").write_text(
             f"---\ntitle: Extra {i}\ntranslationKey: extra-{i}\n---\n\nParagraph {i}.\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     scan(settings, content)
     with transaction(settings.database_url) as s:
         queued = s.execute(select(func.count()).select_from(NotifyQueue)).scalar_one()
@@ -309,7 +352,8 @@ def test_two_digest_runs_send_one_mail(db_url: str) -> None:
 
 
 def test_an_endpoint_failing_for_days_is_disabled_and_admins_are_told(
-        db_url: str, content: Path) -> None:
+    db_url: str, content: Path
+) -> None:
     """In process (the worker's function, a real HTTP receiver answering 503): the attempt
     is logged, the endpoint disabled after TRANSYNC_WEBHOOK_DISABLE_DAYS of failures, and
     every admin with an address gets a mail item, whatever their digest setting."""
@@ -329,8 +373,11 @@ def test_an_endpoint_failing_for_days_is_disabled_and_admins_are_told(
         scan(settings, content)
         drain(settings)
         with transaction(settings.database_url) as s:  # it has failed since four days ago
-            s.execute(update(Webhook).where(Webhook.id == hook_id).values(
-                failing_since=utcnow() - dt.timedelta(days=4)))
+            s.execute(
+                update(Webhook)
+                .where(Webhook.id == hook_id)
+                .values(failing_since=utcnow() - dt.timedelta(days=4))
+            )
             s.execute(update(Delivery).values(lease=None, leased_until=None))
         with transaction(settings.database_url) as s:
             (message, *_) = lease_due(s)
@@ -342,8 +389,11 @@ def test_an_endpoint_failing_for_days_is_disabled_and_admins_are_told(
             (attempt,) = s.execute(select(DeliveryAttempt)).scalars().all()
             assert (attempt.result, attempt.status) == ("retry", 503)
             assert attempt.next_attempt_at is not None and attempt.latency_ms is not None
-            (told,) = s.execute(select(MailItem).where(MailItem.notification_id.is_(None))
-                                ).scalars().all()
+            (told,) = (
+                s.execute(select(MailItem).where(MailItem.notification_id.is_(None)))
+                .scalars()
+                .all()
+            )
             assert told.type == "webhook.disabled" and told.data["webhook"] == hook_id
             assert "/down" not in json.dumps(told.data)  # the host, never the path
             assert lease_due(s) == []  # a disabled endpoint gets nothing more
@@ -377,7 +427,11 @@ def test_immediate_mail_once_and_nothing_for_nothing(db_url: str, content: Path)
         assert mail["Content-Language"] == "tr" and "yeni" in str(mail["Subject"])
         assert box.password not in mail.as_string()
         with transaction(settings.database_url) as s:
-            assert s.execute(select(func.count()).select_from(MailItem).where(
-                MailItem.digest_id.is_(None))).scalar_one() == 0
+            assert (
+                s.execute(
+                    select(func.count()).select_from(MailItem).where(MailItem.digest_id.is_(None))
+                ).scalar_one()
+                == 0
+            )
     finally:
         box.stop()

@@ -66,8 +66,13 @@ def nsettings(pg_url: str, redis_url: str, tmp_path: Path, **kw: object) -> Sett
     kw.setdefault("webhook_timeout", 2.0)
     kw.setdefault("webhook_retry_seconds", 0.5)
     kw.setdefault("notify_interval", 1.0)
-    return make_settings(pg_url, broker_url=redis_url, locales_dir=str(tmp_path / "locales"),
-                         base_url="https://ts.example", **kw)
+    return make_settings(
+        pg_url,
+        broker_url=redis_url,
+        locales_dir=str(tmp_path / "locales"),
+        base_url="https://ts.example",
+        **kw,
+    )
 
 
 def hook(settings: Settings, receiver: Receiver, path: str, events: str) -> int:
@@ -79,8 +84,11 @@ def hook(settings: Settings, receiver: Receiver, path: str, events: str) -> int:
 
 def deliveries(settings: Settings, hook_id: int) -> list[Delivery]:
     with transaction(settings.database_url) as s:
-        rows = s.execute(select(Delivery).where(Delivery.webhook_id == hook_id)
-                         .order_by(Delivery.id)).scalars().all()
+        rows = (
+            s.execute(select(Delivery).where(Delivery.webhook_id == hook_id).order_by(Delivery.id))
+            .scalars()
+            .all()
+        )
         s.expunge_all()
         return list(rows)
 
@@ -97,9 +105,14 @@ def secrets_of(settings: Settings, receiver: Receiver, mailbox: Mailbox | None =
     return out
 
 
-def test_signed_deliveries_retries_and_final_answers(pg_url: str, redis_url: str,
-                                                     services: Services, receiver: Receiver,
-                                                     content: Path, tmp_path: Path) -> None:
+def test_signed_deliveries_retries_and_final_answers(
+    pg_url: str,
+    redis_url: str,
+    services: Services,
+    receiver: Receiver,
+    content: Path,
+    tmp_path: Path,
+) -> None:
     settings = nsettings(pg_url, redis_url, tmp_path)
     add_people(settings)
     every = hook(settings, receiver, "/all", "*")
@@ -122,14 +135,17 @@ def test_signed_deliveries_retries_and_final_answers(pg_url: str, redis_url: str
     tampered = first.body.replace(b'"queued"', b'"claimed"')
     assert tampered != first.body
     assert not receiver.verify("/all", tampered, first.headers)  # a changed body fails
-    assert not receiver.verify("/all", first.body, {**first.headers,
-                                                    "webhook-id": first.id + "x"})
+    assert not receiver.verify("/all", first.body, {**first.headers, "webhook-id": first.id + "x"})
 
     with transaction(settings.database_url) as s:  # an editor gives ayse a task
         task_id = s.execute(select(Task.id).where(Task.lang == "tr").limit(1)).scalar_one()
         assign(s, settings, task_id, EDITOR, "ayse")
-    wait_until(lambda: settled(settings, flaky) and settled(settings, gone), 60,
-               "the claim's deliveries", alive=(worker, beat))
+    wait_until(
+        lambda: settled(settings, flaky) and settled(settings, gone),
+        60,
+        "the claim's deliveries",
+        alive=(worker, beat),
+    )
     tries = receiver.at("/flaky")
     assert [r.status for r in tries] == [500, 500, 200]  # three attempts …
     assert len({r.id for r in tries}) == 1  # … with one webhook-id
@@ -141,8 +157,15 @@ def test_signed_deliveries_retries_and_final_answers(pg_url: str, redis_url: str
     (g,) = deliveries(settings, gone)
     assert (g.state, g.attempts) == ("failed", 1)
     with transaction(settings.database_url) as s:
-        log = s.execute(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == d.id)
-                        .order_by(DeliveryAttempt.id)).scalars().all()
+        log = (
+            s.execute(
+                select(DeliveryAttempt)
+                .where(DeliveryAttempt.delivery_id == d.id)
+                .order_by(DeliveryAttempt.id)
+            )
+            .scalars()
+            .all()
+        )
         assert [a.result for a in log] == ["retry", "retry", "delivered"]
         assert all(a.latency_ms is not None for a in log)
         assert log[0].next_attempt_at is not None and log[-1].next_attempt_at is None
@@ -153,8 +176,13 @@ def test_signed_deliveries_retries_and_final_answers(pg_url: str, redis_url: str
 
 
 def test_a_worker_killed_mid_delivery_delivers_once_per_id(
-        pg_url: str, redis_url: str, services: Services, receiver: Receiver, content: Path,
-        tmp_path: Path) -> None:
+    pg_url: str,
+    redis_url: str,
+    services: Services,
+    receiver: Receiver,
+    content: Path,
+    tmp_path: Path,
+) -> None:
     settings = nsettings(pg_url, redis_url, tmp_path)
     slow = hook(settings, receiver, "/slow", "task.queued")
     calls = itertools.count(1)
@@ -162,12 +190,12 @@ def test_a_worker_killed_mid_delivery_delivers_once_per_id(
     for i in range(20):  # 20 more posts: 40 tasks to tell
         (content / f"en/posts/extra-{i}.md").write_text(
             f"---\ntitle: Extra {i}\ntranslationKey: extra-{i}\n---\n\nParagraph {i}.\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     scan(settings, content)
     worker = services.worker("w1", settings)
     tick(settings)  # fan out: the deliveries go to the worker in one message
-    wait_until(lambda: len(receiver.at("/slow")) >= 3, 30, "deliveries under way",
-               alive=(worker,))
+    wait_until(lambda: len(receiver.at("/slow")) >= 3, 30, "deliveries under way", alive=(worker,))
     worker.kill()  # mid-batch, some answered, one being answered, some not sent
     before = {r.id for r in receiver.at("/slow")}
     total = len(deliveries(settings, slow))
@@ -178,8 +206,7 @@ def test_a_worker_killed_mid_delivery_delivers_once_per_id(
         tick(settings)  # the beat's job: republish what lost its lease
         return settled(settings, slow)
 
-    wait_until(finished, 60, "every delivery after the restart", interval=1.0,
-               alive=(worker,))
+    wait_until(finished, 60, "every delivery after the restart", interval=1.0, alive=(worker,))
     got = receiver.at("/slow")
     ids = Counter(r.id for r in got)
     rows = deliveries(settings, slow)
@@ -190,21 +217,39 @@ def test_a_worker_killed_mid_delivery_delivers_once_per_id(
     for i in twice:  # … with the same id and the same bytes: the receiver deduplicates
         assert len({r.body for r in got if r.id == i}) == 1
     with transaction(settings.database_url) as s:
-        ok = Counter(s.execute(select(DeliveryAttempt.delivery_id).where(
-            DeliveryAttempt.result == "delivered")).scalars())
+        ok = Counter(
+            s.execute(
+                select(DeliveryAttempt.delivery_id).where(DeliveryAttempt.result == "delivered")
+            ).scalars()
+        )
     assert set(ok.values()) == {1}  # each delivery recorded delivered exactly once
 
 
 def test_two_beats_send_one_digest_per_user_in_their_language(
-        pg_url: str, redis_url: str, services: Services, receiver: Receiver,
-        mailbox: Mailbox, content: Path, tmp_path: Path) -> None:
-    settings = nsettings(pg_url, redis_url, tmp_path, smtp_url=mailbox.url,
-                         mail_from="transync@ts.example", digest_hour=0)
+    pg_url: str,
+    redis_url: str,
+    services: Services,
+    receiver: Receiver,
+    mailbox: Mailbox,
+    content: Path,
+    tmp_path: Path,
+) -> None:
+    settings = nsettings(
+        pg_url,
+        redis_url,
+        tmp_path,
+        smtp_url=mailbox.url,
+        mail_from="transync@ts.example",
+        digest_hour=0,
+    )
     add_people(settings)
     with transaction(settings.database_url) as s:
         for name, lang in (("ayse", "tr"), ("ivan", "ru"), (EDITOR, "en")):
-            s.execute(update(User).where(User.name == name).values(
-                email=f"{name}@example.org", digest="daily", ui_lang=lang))
+            s.execute(
+                update(User)
+                .where(User.name == name)
+                .values(email=f"{name}@example.org", digest="daily", ui_lang=lang)
+            )
     hook(settings, receiver, "/all", "*")  # a secret that must not leak into mail
     scan(settings, content)  # tasks in tr and ru: the translators' digests have news
     workers = [services.worker(f"w{i}", settings) for i in (1, 2)]
@@ -212,14 +257,25 @@ def test_two_beats_send_one_digest_per_user_in_their_language(
 
     def digests() -> dict[str, str]:
         with transaction(settings.database_url) as s:
-            return {n: st for n, st in s.execute(select(User.name, Digest.state)
-                                                  .join(User, User.id == Digest.user_id))}
+            return {
+                n: st
+                for n, st in s.execute(
+                    select(User.name, Digest.state).join(User, User.id == Digest.user_id)
+                )
+            }
 
-    wait_until(lambda: len(digests()) >= 3 and "sending" not in digests().values(), 60,
-               "the daily digests", alive=(*workers, *beats))
-    wait_until(lambda: sum(1 for line in beats[1].log().splitlines()
-                           if "transync.notify" in line) >= 4, 30, "more ticks of both beats",
-               alive=(*workers, *beats))
+    wait_until(
+        lambda: len(digests()) >= 3 and "sending" not in digests().values(),
+        60,
+        "the daily digests",
+        alive=(*workers, *beats),
+    )
+    wait_until(
+        lambda: sum(1 for line in beats[1].log().splitlines() if "transync.notify" in line) >= 4,
+        30,
+        "more ticks of both beats",
+        alive=(*workers, *beats),
+    )
     assert digests() == {"ayse": "sent", "ivan": "sent", EDITOR: "empty"}  # nothing to say
     assert len(mailbox.to("ayse@example.org")) == 1  # two beats, one mail
     assert len(mailbox.to("ivan@example.org")) == 1

@@ -15,14 +15,18 @@ from tests.conftest import make_settings
 
 def analyzed(url: str) -> dict[str, bool]:
     with transaction(url) as s:
-        rows = s.execute(text(
-            "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables "
-            "WHERE relname IN ('versions', 'revisions', 'segments')")).all()
+        rows = s.execute(
+            text(
+                "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE relname IN ('versions', 'revisions', 'segments')"
+            )
+        ).all()
     return dict(rows)  # type: ignore[arg-type]
 
 
-def test_a_large_scan_analyzes_what_it_filled(pg_url: str, content: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_large_scan_analyzes_what_it_filled(
+    pg_url: str, content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = make_settings(pg_url)
     monkeypatch.setattr(scanning, "ANALYZE_AFTER", 10_000)
     scanning.run_scan(settings, [str(content)])  # the demo: a handful of revisions

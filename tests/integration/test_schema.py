@@ -30,16 +30,20 @@ def downgraded(db_url: str, revision: str) -> Engine:
 
 def insert_task(conn: Connection, task_id: int, lang: str, prefilled: int | None) -> None:
     """A queued task of post 1 at source revision 2, in raw SQL (the models are newer)."""
-    conn.execute(text(
-        "INSERT INTO tasks (id, post_id, lang, state, kind, source_revision, priority, "
-        "created_at, updated_at, progress, source_changed, cancelled_by_editor, "
-        "prefilled_revision) VALUES (:id, 1, :lang, 'queued', 'new', 2, 0, "
-        "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '{}', false, false, :p)"),
-        {"id": task_id, "lang": lang, "p": prefilled})
+    conn.execute(
+        text(
+            "INSERT INTO tasks (id, post_id, lang, state, kind, source_revision, priority, "
+            "created_at, updated_at, progress, source_changed, cancelled_by_editor, "
+            "prefilled_revision) VALUES (:id, 1, :lang, 'queued', 'new', 2, 0, "
+            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '{}', false, false, :p)"
+        ),
+        {"id": task_id, "lang": lang, "p": prefilled},
+    )
 
 
-POST = text("INSERT INTO posts (id, key, source_lang, created_at) "
-            "VALUES (1, 'p', 'en', CURRENT_TIMESTAMP)")
+POST = text(
+    "INSERT INTO posts (id, key, source_lang, created_at) VALUES (1, 'p', 'en', CURRENT_TIMESTAMP)"
+)
 
 
 def test_migrations_match_the_models(db_url: str) -> None:
@@ -59,12 +63,21 @@ def test_0002_keeps_suggestions_and_takes_long_texts(db_url: str) -> None:
     with engine.begin() as conn:
         conn.execute(POST)
         insert_task(conn, 1, "tr", 2)
-        conn.execute(text("INSERT INTO suggestions (task_id, position, source_text, text, "
-                          "score, origin) VALUES (1, 0, 's', 'kept', 100, 'o')"))
+        conn.execute(
+            text(
+                "INSERT INTO suggestions (task_id, position, source_text, text, "
+                "score, origin) VALUES (1, 0, 's', 'kept', 100, 'o')"
+            )
+        )
     assert upgrade(db_url) == ("0001", "0007")
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO suggestions (task_id, position, source_text, text, "
-                          "score, origin) VALUES (1, 1, 's', :t, 100, 'o')"), {"t": long})
+        conn.execute(
+            text(
+                "INSERT INTO suggestions (task_id, position, source_text, text, "
+                "score, origin) VALUES (1, 1, 's', :t, 100, 'o')"
+            ),
+            {"t": long},
+        )
         texts = conn.execute(text("SELECT text FROM suggestions ORDER BY position")).scalars()
         assert list(texts) == ["kept", long]
 
@@ -77,9 +90,13 @@ def test_0003_drops_only_the_suggestions_of_tasks_moved_before_the_upgrade(db_ur
         conn.execute(POST)
         for task_id, lang, prefilled in ((1, "tr", 1), (2, "ru", None)):
             insert_task(conn, task_id, lang, prefilled)
-            conn.execute(text("INSERT INTO suggestions (task_id, position, source_text, text, "
-                              "score, origin) VALUES (:id, 0, 's', :t, 100, 'o')"),
-                         {"id": task_id, "t": f"task {task_id}"})
+            conn.execute(
+                text(
+                    "INSERT INTO suggestions (task_id, position, source_text, text, "
+                    "score, origin) VALUES (:id, 0, 's', :t, 100, 'o')"
+                ),
+                {"id": task_id, "t": f"task {task_id}"},
+            )
     assert upgrade(db_url) == ("0002", "0007")
     with engine.begin() as conn:
         rows = conn.execute(text("SELECT task_id, text FROM suggestions")).all()

@@ -33,15 +33,16 @@ def make_stale(session: Session, settings: Settings, post_key: str) -> None:
     """A translation of `post_key` based on revision 0: stale, with an event, as a scan
     would record it."""
     (row,) = status.load_rows(session, settings, [post_key])
-    version = next(c.version for lang, c in row.cells.items()
-                   if lang != row.post.source_lang and c.version is not None)
-    session.execute(update(Version).where(Version.id == version.id)
-                    .values(based_on_revision=0))
+    version = next(
+        c.version
+        for lang, c in row.cells.items()
+        if lang != row.post.source_lang and c.version is not None
+    )
+    session.execute(update(Version).where(Version.id == version.id).values(based_on_revision=0))
     record(session, "stale", "test", row.post.id, version.lang)
 
 
-def test_snapshot_holds_until_the_next_event_and_drops_its_memo(db_url: str,
-                                                                content: Path) -> None:
+def test_snapshot_holds_until_the_next_event_and_drops_its_memo(db_url: str, content: Path) -> None:
     settings = make_settings(db_url)
     run_scan(settings, [str(content)])
     with transaction(db_url) as s:
@@ -62,8 +63,9 @@ def test_snapshot_holds_until_the_next_event_and_drops_its_memo(db_url: str,
     assert second.memo("k", lambda: "fresh") == "fresh"
 
 
-def test_a_late_commit_of_an_older_event_id_is_not_missed(pg_url: str, content: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_late_commit_of_an_older_event_id_is_not_missed(
+    pg_url: str, content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """PostgreSQL hands out ids at insert: A takes id n, B takes n+1 and commits, a snapshot
     is loaded (it sees n+1), then A commits. The snapshot knew A was running, so it is not
     exact and is trusted for SNAPSHOT_TTL only."""

@@ -63,8 +63,11 @@ def replace_in(path: Path, old: str, new: str) -> None:
 
 
 def edit_energy(content: Path) -> None:
-    replace_in(content / ENERGY, "Offshore gas is the region's biggest new asset.",
-               "Offshore gas is now the region's biggest asset.")
+    replace_in(
+        content / ENERGY,
+        "Offshore gas is the region's biggest new asset.",
+        "Offshore gas is now the region's biggest asset.",
+    )
 
 
 def take(settings: Settings, name: str, lang: str, **kw: Any) -> dict[str, Any]:
@@ -76,8 +79,9 @@ def take(settings: Settings, name: str, lang: str, **kw: Any) -> dict[str, Any]:
     return task(settings, task_id)
 
 
-def refused(settings: Settings, error: type[Exception], action: Callable[[Any], Any],
-            match: str) -> None:
+def refused(
+    settings: Settings, error: type[Exception], action: Callable[[Any], Any], match: str
+) -> None:
     """`action(session)` raises `error` (its message containing `match`) and rolls back."""
     with pytest.raises(error, match=match):
         with transaction(settings.database_url) as s:
@@ -92,8 +96,11 @@ def submit_file(settings: Settings, task_id: int, name: str, path: Path) -> dict
 def task_events(settings: Settings, task_id: int) -> list[dict[str, Any]]:
     with transaction(settings.database_url) as s:
         rows = s.execute(select(Event.actor, Event.kind, Event.details).order_by(Event.id))
-        return [{"actor": a, "kind": k, **d} for a, k, d in rows
-                if k in ("task", "review") and d.get("task") == task_id]
+        return [
+            {"actor": a, "kind": k, **d}
+            for a, k, d in rows
+            if k in ("task", "review") and d.get("task") == task_id
+        ]
 
 
 def with_front_matter(text: str, **fields: str) -> str:
@@ -106,8 +113,9 @@ def with_front_matter(text: str, **fields: str) -> str:
 # -- planning ----------------------------------------------------------------------------
 
 
-def test_planning_one_task_per_missing_or_stale_translation(settings: Settings,
-                                                            content: Path) -> None:
+def test_planning_one_task_per_missing_or_stale_translation(
+    settings: Settings, content: Path
+) -> None:
     scan(settings, content)
     assert open_task_counts(settings) == FIRST_PLAN
     dps = open_task(settings, "digital-public-services", "tr")
@@ -126,7 +134,8 @@ def test_planning_one_task_per_missing_or_stale_translation(settings: Settings,
     scan(settings, content)
     scan(settings, content)
     assert open_task_counts(settings) == FIRST_PLAN + Counter(
-        {("energy-security", "tr"): 1, ("energy-security", "ru"): 1})
+        {("energy-security", "tr"): 1, ("energy-security", "ru"): 1}
+    )
     for lang in ("tr", "ru"):
         t = open_task(settings, "energy-security", lang)
         assert t is not None and (t["kind"], t["source_revision"]) == ("update", 2)
@@ -135,12 +144,20 @@ def test_planning_one_task_per_missing_or_stale_translation(settings: Settings,
     before = db_snapshot(settings)
     with transaction(settings.database_url) as s:
         ids = list(s.execute(select(Post.id)).scalars())
-        assert plan_tasks(s, settings, ids) == {"created": 0, "moved": 0, "flagged": 0,
-                                                "cancelled": 0, "conflict": 0}
+        assert plan_tasks(s, settings, ids) == {
+            "created": 0,
+            "moved": 0,
+            "flagged": 0,
+            "cancelled": 0,
+            "conflict": 0,
+        }
     assert db_snapshot(settings) == before
     with transaction(settings.database_url) as s:
-        created = [d for (d,) in s.execute(select(Event.details).where(Event.kind == "task"))
-                   if d.get("state") == "queued"]
+        created = [
+            d
+            for (d,) in s.execute(select(Event.details).where(Event.kind == "task"))
+            if d.get("state") == "queued"
+        ]
     assert len(created) == before["counts"]["tasks"] == 4
 
 
@@ -148,16 +165,27 @@ def test_unique_index_refuses_a_second_open_task(settings: Settings, content: Pa
     scan(settings, content)
     pid = post_id(settings, "grain-corridor")
     now = utcnow()
-    row = {"post_id": pid, "lang": "ru", "kind": "new", "source_revision": 1, "priority": 0,
-           "progress": {}, "source_changed": False, "created_at": now, "updated_at": now}
+    row = {
+        "post_id": pid,
+        "lang": "ru",
+        "kind": "new",
+        "source_revision": 1,
+        "priority": 0,
+        "progress": {},
+        "source_changed": False,
+        "created_at": now,
+        "updated_at": now,
+    }
     for state in ("queued", "claimed", "submitted"):
         with pytest.raises(IntegrityError):
             with transaction(settings.database_url) as s:
                 s.execute(insert(Task).values(state=state, **row))
     # closed tasks are history: any number of them may sit beside the open one
     with transaction(settings.database_url) as s:
-        s.execute(insert(Task), [{"state": "done", **row}, {"state": "cancelled", **row},
-                                 {"state": "done", **row}])
+        s.execute(
+            insert(Task),
+            [{"state": "done", **row}, {"state": "cancelled", **row}, {"state": "done", **row}],
+        )
     assert open_task_counts(settings) == FIRST_PLAN
 
 
@@ -185,8 +213,7 @@ def run_at_once(jobs: list[Callable[[], Any]]) -> list[Any]:
     return results
 
 
-def test_concurrent_scans_and_plans_create_one_task_each(settings: Settings,
-                                                         content: Path) -> None:
+def test_concurrent_scans_and_plans_create_one_task_each(settings: Settings, content: Path) -> None:
     url = settings.database_url
 
     def plan_all() -> int:
@@ -208,13 +235,18 @@ def test_concurrent_scans_and_plans_create_one_task_each(settings: Settings,
 
     # scans and planners at once, after a source change
     edit_energy(content)
-    created = run_at_once([lambda: scan(settings, content) for _ in range(4)]
-                          + [plan_all for _ in range(4)])
+    created = run_at_once(
+        [lambda: scan(settings, content) for _ in range(4)] + [plan_all for _ in range(4)]
+    )
     assert open_task_counts(settings) == FIRST_PLAN + Counter(
-        {("energy-security", "tr"): 1, ("energy-security", "ru"): 1})
+        {("energy-security", "tr"): 1, ("energy-security", "ru"): 1}
+    )
     with transaction(url) as s:
-        events = [d for (d,) in s.execute(select(Event.details).where(Event.kind == "task"))
-                  if d.get("state") == "queued"]
+        events = [
+            d
+            for (d,) in s.execute(select(Event.details).where(Event.kind == "task"))
+            if d.get("state") == "queued"
+        ]
         rows = s.execute(select(Task.id)).scalars().all()
     assert len(events) == len(rows) == 2 + 2 + 2  # no event for an insert that was skipped
 
@@ -222,8 +254,7 @@ def test_concurrent_scans_and_plans_create_one_task_each(settings: Settings,
 # -- source changes while a task is open --------------------------------------------------
 
 
-def test_queued_task_moves_to_the_new_revision_in_place(settings: Settings,
-                                                        content: Path) -> None:
+def test_queued_task_moves_to_the_new_revision_in_place(settings: Settings, content: Path) -> None:
     scan(settings, content)
     queued = open_task(settings, "grain-corridor", "ru")
     assert queued is not None
@@ -240,20 +271,23 @@ def test_queued_task_moves_to_the_new_revision_in_place(settings: Settings,
     # it keeps the revision its stored suggestions were made for: due a pre-fill again
     assert task_row(settings, queued["id"]).prefilled_revision == 1
     assert len(tasks(settings, post="grain-corridor", lang="ru")) == 1
-    assert any(e.get("moved_from") == 1 and e.get("source_revision") == 2
-               for e in task_events(settings, queued["id"]))
+    assert any(
+        e.get("moved_from") == 1 and e.get("source_revision") == 2
+        for e in task_events(settings, queued["id"])
+    )
     with transaction(settings.database_url) as s:
         new = s.execute(select(Outbox).where(Outbox.id > outbox_before)).scalars().all()
     assert any(queued["id"] in o.args.get("task_ids", []) for o in new), "no new pre-fill"
 
 
-def test_claimed_task_is_flagged_and_shows_what_changed(settings: Settings,
-                                                        content: Path) -> None:
+def test_claimed_task_is_flagged_and_shows_what_changed(settings: Settings, content: Path) -> None:
     scan(settings, content)
     add_people(settings)
     claimed = take(settings, "ivan", "ru")
-    old = ("Flexibility has a price. Freight rates on the corridor remain higher than before "
-           "the war, and every extra day in port raises costs for farmers far inland.")
+    old = (
+        "Flexibility has a price. Freight rates on the corridor remain higher than before "
+        "the war, and every extra day in port raises costs for farmers far inland."
+    )
     replace_in(content / GRAIN, "Flexibility has a price.", "Flexibility has a steep price.")
     scan(settings, content)
     scan(settings, content)
@@ -268,12 +302,17 @@ def test_claimed_task_is_flagged_and_shows_what_changed(settings: Settings,
     detail = json.loads(out)
     assert detail["source_changed"] is True and detail["claimed_revision"] == 1
     assert detail["changes_since_claim"] == [
-        {"op": "changed", "old": old,
-         "new": old.replace("Flexibility has a price.", "Flexibility has a steep price.")}]
+        {
+            "op": "changed",
+            "old": old,
+            "new": old.replace("Flexibility has a price.", "Flexibility has a steep price."),
+        }
+    ]
 
 
-def test_task_cancelled_when_its_translation_becomes_current(settings: Settings,
-                                                             content: Path) -> None:
+def test_task_cancelled_when_its_translation_becomes_current(
+    settings: Settings, content: Path
+) -> None:
     scan(settings, content)
     edit_energy(content)
     scan(settings, content)
@@ -287,11 +326,14 @@ def test_task_cancelled_when_its_translation_becomes_current(settings: Settings,
     assert task(settings, ru["id"])["state"] == "queued"
 
     # a translation file that declares the current source hash makes ru current too
-    source_hash = next(p for p in status(settings)["posts"]
-                       if p["key"] == "energy-security")["source_hash"]
+    source_hash = next(p for p in status(settings)["posts"] if p["key"] == "energy-security")[
+        "source_hash"
+    ]
     ru_file = content / "ru/posts/energy-security.md"
-    ru_file.write_text(with_front_matter(ru_file.read_text(encoding="utf-8"),
-                                         source_hash=source_hash), encoding="utf-8")
+    ru_file.write_text(
+        with_front_matter(ru_file.read_text(encoding="utf-8"), source_hash=source_hash),
+        encoding="utf-8",
+    )
     scan(settings, content)
     assert cell(settings, "energy-security", "ru")["state"] == "current"
     assert task(settings, ru["id"])["state"] == "cancelled"
@@ -305,10 +347,17 @@ def test_deleting_the_source_cancels_its_open_tasks(settings: Settings, content:
     scan(settings, content)
     claimed = take(settings, "ivan", "ru")  # grain-corridor in ru: missing, now claimed
     assert claimed["post"] == "grain-corridor"
-    open_before = {(t["post"], t["lang"]): t["id"] for t in tasks(settings)
-                   if t["state"] in ("queued", "claimed")}
-    assert set(open_before) == {("grain-corridor", "ru"), ("digital-public-services", "tr"),
-                                ("energy-security", "tr"), ("energy-security", "ru")}
+    open_before = {
+        (t["post"], t["lang"]): t["id"]
+        for t in tasks(settings)
+        if t["state"] in ("queued", "claimed")
+    }
+    assert set(open_before) == {
+        ("grain-corridor", "ru"),
+        ("digital-public-services", "tr"),
+        ("energy-security", "tr"),
+        ("energy-security", "ru"),
+    }
 
     for path in (GRAIN, ENERGY, "en/posts/digital-public-services.md"):
         (content / path).unlink()
@@ -316,22 +365,25 @@ def test_deleting_the_source_cancels_its_open_tasks(settings: Settings, content:
 
     states = {key: task(settings, tid)["state"] for key, tid in open_before.items()}
     assert states == dict.fromkeys(open_before, "cancelled"), (
-        "a task whose source was deleted must be cancelled")
+        "a task whose source was deleted must be cancelled"
+    )
     assert open_task_counts(settings) == Counter()
 
 
 def test_drafts_are_planned_only_with_plan_drafts(db_url: str, tmp_path: Path) -> None:
     tree = tmp_path / "drafts"
     (tree / "en" / "posts").mkdir(parents=True)
-    (tree / "en/posts/wip.md").write_text("---\ntitle: Work in progress\ndraft: true\n---\n\n"
-                                          "Not ready.\n", encoding="utf-8")
+    (tree / "en/posts/wip.md").write_text(
+        "---\ntitle: Work in progress\ndraft: true\n---\n\nNot ready.\n", encoding="utf-8"
+    )
     scan(make_settings(db_url), tree)
     assert open_task_counts(make_settings(db_url)) == Counter()
     with_drafts = make_settings(db_url, plan_drafts=True)
     with transaction(db_url) as s:
         plan_tasks(s, with_drafts, [post_id(with_drafts, "posts/wip")])
-    assert open_task_counts(with_drafts) == Counter({("posts/wip", "tr"): 1,
-                                                     ("posts/wip", "ru"): 1})
+    assert open_task_counts(with_drafts) == Counter(
+        {("posts/wip", "tr"): 1, ("posts/wip", "ru"): 1}
+    )
 
 
 # -- claims and leases ---------------------------------------------------------------------
@@ -354,16 +406,26 @@ def test_claim_order_priority_then_due_then_oldest(settings: Settings, tmp_path:
         extra = (f"priority: {priority}\n" if priority else "") + (f"due: {due}\n" if due else "")
         (tree / "en/posts" / f"{key}.md").write_text(
             f"---\ntitle: {key}\ntranslationKey: {key}\n{extra}---\n\nText of {key}.\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     scan(settings, tree)
     add_people(settings)
     # ids follow the keys' order, so make the task with the higher id the older one
     with transaction(settings.database_url) as s:
-        ids = {k: s.execute(select(Task.id).join(Post, Post.id == Task.post_id).where(
-            Post.key == k, Task.lang == "tr")).scalar_one() for k in ORDER_TREE}
+        ids = {
+            k: s.execute(
+                select(Task.id)
+                .join(Post, Post.id == Task.post_id)
+                .where(Post.key == k, Task.lang == "tr")
+            ).scalar_one()
+            for k in ORDER_TREE
+        }
         assert ids["plain-newer-id-but-older"] > ids["plain"]
-        s.execute(update(Task).where(Task.id == ids["plain-newer-id-but-older"]).values(
-            created_at=utcnow() - dt.timedelta(days=1)))
+        s.execute(
+            update(Task)
+            .where(Task.id == ids["plain-newer-id-but-older"])
+            .values(created_at=utcnow() - dt.timedelta(days=1))
+        )
 
     assert [t["post"] for t in tasks(settings, lang="tr", states=["queued"])] == list(ORDER_TREE)
     got = [take(settings, "ayse", "tr")["post"] for _ in ORDER_TREE]
@@ -374,14 +436,19 @@ def test_claim_order_priority_then_due_then_oldest(settings: Settings, tmp_path:
     assert (code, json.loads(out)) == (3, {"task": None})
 
 
-def test_refused_claims_and_acts_on_others_claims_change_nothing(settings: Settings,
-                                                                 content: Path) -> None:
+def test_refused_claims_and_acts_on_others_claims_change_nothing(
+    settings: Settings, content: Path
+) -> None:
     scan(settings, content)
     add_people(settings)
     before = db_snapshot(settings)
     refused(settings, NotFound, lambda s: claim(s, settings, "nobody", "ru"), "nobody")
-    refused(settings, PermissionDenied, lambda s: claim(s, settings, "ayse", "ru"),
-            "does not translate into ru")
+    refused(
+        settings,
+        PermissionDenied,
+        lambda s: claim(s, settings, "ayse", "ru"),
+        "does not translate into ru",
+    )
     assert db_snapshot(settings) == before
 
     mine = take(settings, "ivan", "ru")
@@ -392,17 +459,36 @@ def test_refused_claims_and_acts_on_others_claims_change_nothing(settings: Setti
     before = db_snapshot(settings)
     tid = mine["id"]
     refused(settings, PermissionDenied, lambda s: release(s, tid, "nadia"), "claimed by ivan")
-    refused(settings, PermissionDenied, lambda s: renew(s, settings, tid, "nadia"),
-            "claimed by ivan")
-    refused(settings, PermissionDenied, lambda s: submit_markdown(
-        s, settings, tid, "nadia", translation.name, translation.read_bytes()), "ivan")
-    refused(settings, PermissionDenied, lambda s: submit_markdown(
-        s, settings, tid, "ayse", translation.name, translation.read_bytes()), "ru")
+    refused(
+        settings, PermissionDenied, lambda s: renew(s, settings, tid, "nadia"), "claimed by ivan"
+    )
+    refused(
+        settings,
+        PermissionDenied,
+        lambda s: submit_markdown(
+            s, settings, tid, "nadia", translation.name, translation.read_bytes()
+        ),
+        "ivan",
+    )
+    refused(
+        settings,
+        PermissionDenied,
+        lambda s: submit_markdown(
+            s, settings, tid, "ayse", translation.name, translation.read_bytes()
+        ),
+        "ru",
+    )
     refused(settings, NotFound, lambda s: release(s, tid, "nobody"), "nobody")
     refused(settings, NotFound, lambda s: renew(s, settings, tid, "nobody"), "nobody")
     refused(settings, ConflictError, lambda s: release(s, dps["id"], "ayse"), "queued")
-    refused(settings, ConflictError, lambda s: submit_markdown(
-        s, settings, dps["id"], "ayse", "x.md", b"---\ntitle: X\n---\n\nY.\n"), "claim it")
+    refused(
+        settings,
+        ConflictError,
+        lambda s: submit_markdown(
+            s, settings, dps["id"], "ayse", "x.md", b"---\ntitle: X\n---\n\nY.\n"
+        ),
+        "claim it",
+    )
     code, _, err = transync(settings, "release", str(tid), "--as", "nadia")
     assert code != 0 and "claimed by ivan" in err
     assert db_snapshot(settings) == before
@@ -416,8 +502,7 @@ def test_refused_claims_and_acts_on_others_claims_change_nothing(settings: Setti
     with transaction(settings.database_url) as s:
         release(s, tid, "ivan")
     after = task(settings, tid)
-    assert (after["state"], after["assignee"], after["lease_expires_at"]) == ("queued", None,
-                                                                               None)
+    assert (after["state"], after["assignee"], after["lease_expires_at"]) == ("queued", None, None)
 
 
 def test_leases_expire(settings: Settings, content: Path) -> None:
@@ -440,8 +525,11 @@ def test_leases_expire(settings: Settings, content: Path) -> None:
 
     # `transync expire` returns a lease that has ended to the queue
     with transaction(settings.database_url) as s:
-        s.execute(update(Task).where(Task.id == mine["id"]).values(
-            lease_expires_at=utcnow() - dt.timedelta(minutes=1)))
+        s.execute(
+            update(Task)
+            .where(Task.id == mine["id"])
+            .values(lease_expires_at=utcnow() - dt.timedelta(minutes=1))
+        )
     code, out, err = transync(settings, "expire", "--json")
     assert (code, json.loads(out)) == (0, {"expired": [mine["id"]]}), err
     assert task(settings, mine["id"])["state"] == "queued"
@@ -451,7 +539,8 @@ def test_leases_expire(settings: Settings, content: Path) -> None:
 
 @pytest.mark.parametrize("how", ["expire", "release"])
 def test_flagged_claim_back_in_the_queue_is_at_the_current_revision(
-        settings: Settings, content: Path, how: str) -> None:
+    settings: Settings, content: Path, how: str
+) -> None:
     """A claimed task whose source changed, once back in the queue, is a queued task like
     any other: it must be at the source's current revision, not the one first claimed."""
     scan(settings, content)
@@ -470,7 +559,8 @@ def test_flagged_claim_back_in_the_queue_is_at_the_current_revision(
     assert back["state"] == "queued"
     assert back["source_revision"] == 2, (
         f"after {how}, the queued task still translates r{back['source_revision']} "
-        "of a source now at r2")
+        "of a source now at r2"
+    )
     again = take(settings, "nadia", "ru")
     assert (again["id"], again["source_revision"]) == (mine["id"], 2)
 
@@ -479,35 +569,65 @@ def make_claimable(url: str, count: int, claimers: list[str]) -> set[int]:
     """`count` posts with one queued tr task each, and the claimers as tr translators."""
     now = utcnow()
     with transaction(url) as s:
-        post_ids = s.execute(
-            insert(Post).returning(Post.id, sort_by_parameter_order=True),
-            [{"key": f"bulk-{i:05d}", "source_lang": "en", "created_at": now}
-             for i in range(count)],
-        ).scalars().all()
-        task_ids = s.execute(
-            insert(Task).returning(Task.id, sort_by_parameter_order=True),
-            [{"post_id": pid, "lang": "tr", "state": "queued", "kind": "new",
-              "source_revision": 1, "priority": i % 3, "progress": {},
-              "source_changed": False, "created_at": now, "updated_at": now}
-             for i, pid in enumerate(post_ids)],
-        ).scalars().all()
-        s.execute(insert(User), [{"name": n, "role": "translator", "langs": "tr",
-                                  "active": True, "created_at": now} for n in claimers])
+        post_ids = (
+            s.execute(
+                insert(Post).returning(Post.id, sort_by_parameter_order=True),
+                [
+                    {"key": f"bulk-{i:05d}", "source_lang": "en", "created_at": now}
+                    for i in range(count)
+                ],
+            )
+            .scalars()
+            .all()
+        )
+        task_ids = (
+            s.execute(
+                insert(Task).returning(Task.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "post_id": pid,
+                        "lang": "tr",
+                        "state": "queued",
+                        "kind": "new",
+                        "source_revision": 1,
+                        "priority": i % 3,
+                        "progress": {},
+                        "source_changed": False,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for i, pid in enumerate(post_ids)
+                ],
+            )
+            .scalars()
+            .all()
+        )
+        s.execute(
+            insert(User),
+            [
+                {"name": n, "role": "translator", "langs": "tr", "active": True, "created_at": now}
+                for n in claimers
+            ],
+        )
     return set(task_ids)
 
 
-@pytest.mark.parametrize(("backend", "claimers", "count"), [
-    ("postgresql", 16, 1000),
-    ("sqlite", 4, 500),  # enough work that a late starter under load still gets some
-    pytest.param("postgresql", 32, 2000, marks=pytest.mark.faults, id="faults-pg-32x2000"),
-    pytest.param("sqlite", 4, 2000, marks=pytest.mark.faults, id="faults-sqlite-4x2000"),
-])
-def test_concurrent_claimers_never_share_a_task(request: pytest.FixtureRequest, tmp_path: Path,
-                                                backend: str, claimers: int,
-                                                count: int) -> None:
+@pytest.mark.parametrize(
+    ("backend", "claimers", "count"),
+    [
+        ("postgresql", 16, 1000),
+        ("sqlite", 4, 500),  # enough work that a late starter under load still gets some
+        pytest.param("postgresql", 32, 2000, marks=pytest.mark.faults, id="faults-pg-32x2000"),
+        pytest.param("sqlite", 4, 2000, marks=pytest.mark.faults, id="faults-sqlite-4x2000"),
+    ],
+)
+def test_concurrent_claimers_never_share_a_task(
+    request: pytest.FixtureRequest, tmp_path: Path, backend: str, claimers: int, count: int
+) -> None:
     # 32 claimers at once flood a server: they get a private PostgreSQL, never the shared one
-    fixture = "sqlite_url" if backend == "sqlite" else (
-        "private_pg_url" if claimers > 16 else "pg_url")
+    fixture = (
+        "sqlite_url" if backend == "sqlite" else ("private_pg_url" if claimers > 16 else "pg_url")
+    )
     url = request.getfixturevalue(fixture)
     names = [f"claimer{i:02d}" for i in range(claimers)]
     all_ids = make_claimable(url, count, names)
@@ -515,11 +635,20 @@ def test_concurrent_claimers_never_share_a_task(request: pytest.FixtureRequest, 
     work.mkdir()
     launcher = subprocess.Popen(
         [sys.executable, "-m", "tests.helpers.claimers", url, "tr", str(work), *names],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True)
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
-        wait_until(lambda: all((work / f"ready-{n}").exists() for n in names)
-                   or launcher.poll() is not None, 60, "claimers to connect")
+        wait_until(
+            lambda: (
+                all((work / f"ready-{n}").exists() for n in names) or launcher.poll() is not None
+            ),
+            60,
+            "claimers to connect",
+        )
         (work / "go").touch()
         started = time.monotonic()
         out, _ = launcher.communicate(timeout=120)
@@ -556,18 +685,28 @@ def test_review_submit_reject_approve(db_url: str, content: Path) -> None:
     files = tree_snapshot(content)
 
     assert submit_file(settings, mine["id"], "ivan", translation) == {
-        "task": mine["id"], "state": "submitted", "applied": False}
+        "task": mine["id"],
+        "state": "submitted",
+        "applied": False,
+    }
     assert task(settings, mine["id"])["state"] == "submitted"
     assert tree_snapshot(content) == files and not written.exists()
     assert cell(settings, "grain-corridor", "ru")["state"] == "missing"
 
     # only an editor reviews, only with a reason, and only a submitted task
-    refused(settings, PermissionDenied, lambda s: approve(s, settings, mine["id"], "ivan"),
-            "needs editor")
-    refused(settings, PermissionDenied,
-            lambda s: reject(s, settings, mine["id"], "nadia", "no"), "needs editor")
-    refused(settings, InputError, lambda s: reject(s, settings, mine["id"], EDITOR, "  "),
-            "reason")
+    refused(
+        settings,
+        PermissionDenied,
+        lambda s: approve(s, settings, mine["id"], "ivan"),
+        "needs editor",
+    )
+    refused(
+        settings,
+        PermissionDenied,
+        lambda s: reject(s, settings, mine["id"], "nadia", "no"),
+        "needs editor",
+    )
+    refused(settings, InputError, lambda s: reject(s, settings, mine["id"], EDITOR, "  "), "reason")
     with transaction(settings.database_url) as s:
         result = reject(s, settings, mine["id"], EDITOR, "Keep the FAO link in English.")
     assert result == {"task": mine["id"], "state": "claimed", "applied": False}
@@ -576,16 +715,24 @@ def test_review_submit_reject_approve(db_url: str, content: Path) -> None:
     assert dt.datetime.fromisoformat(back["lease_expires_at"]) > utcnow()
     with transaction(settings.database_url) as s:
         assert task_detail(s, settings, mine["id"])["reject_reason"] == (
-            "Keep the FAO link in English.")
-    refused(settings, ConflictError, lambda s: approve(s, settings, mine["id"], EDITOR),
-            "only a submitted task")
+            "Keep the FAO link in English."
+        )
+    refused(
+        settings,
+        ConflictError,
+        lambda s: approve(s, settings, mine["id"], EDITOR),
+        "only a submitted task",
+    )
     assert tree_snapshot(content) == files
 
     submit_file(settings, mine["id"], "ivan", translation)
     with transaction(settings.database_url) as s:
         assert approve(s, settings, mine["id"], EDITOR) == {
-            "task": mine["id"], "state": "done", "applied": True,
-                         "translation": "current"}
+            "task": mine["id"],
+            "state": "done",
+            "applied": True,
+            "translation": "current",
+        }
     assert task(settings, mine["id"])["state"] == "done"
     assert written.exists()
     assert cell(settings, "grain-corridor", "ru")["state"] == "current"
@@ -604,8 +751,9 @@ def fresh_database(tmp_path: Path) -> Settings:
     return make_settings(url)
 
 
-def assert_written_back_and_current(settings: Settings, tmp_path: Path, tree: Path,
-                                    done: dict[tuple[str, str], Path]) -> None:
+def assert_written_back_and_current(
+    settings: Settings, tmp_path: Path, tree: Path, done: dict[tuple[str, str], Path]
+) -> None:
     """The next scan sees every written file unchanged and current, plans nothing; a fresh
     database reading the tree agrees; a cosmetic edit makes no new revision."""
     before = db_snapshot(settings)
@@ -635,13 +783,19 @@ def test_write_back_folder_layout(settings: Settings, content: Path, tmp_path: P
     add_people(settings)
     source_hashes = {p["key"]: p["source_hash"] for p in status(settings)["posts"]}
     done = {}
-    for who, lang, key in (("ivan", "ru", "grain-corridor"),
-                           ("ayse", "tr", "digital-public-services")):
+    for who, lang, key in (
+        ("ivan", "ru", "grain-corridor"),
+        ("ayse", "tr", "digital-public-services"),
+    ):
         mine = take(settings, who, lang)
         assert mine["post"] == key
         result = submit_file(settings, mine["id"], who, TRANSLATIONS / f"{key}.{lang}.md")
-        assert result == {"task": mine["id"], "state": "done", "applied": True,
-                         "translation": "current"}
+        assert result == {
+            "task": mine["id"],
+            "state": "done",
+            "applied": True,
+            "translation": "current",
+        }
         path = content / lang / "posts" / f"{key}.md"
         assert path.exists(), f"nothing written at {path}"
         done[(key, lang)] = path
@@ -660,22 +814,27 @@ def test_write_back_suffix_layout(settings: Settings, tmp_path: Path) -> None:
     (tree / "posts/heat.en.md").write_text(
         "---\ntitle: Urban Heat\ntranslationKey: heat\nseries: climate\n---\n\n"
         "Summer heat is the deadliest hazard.\n\n## What cities can do\n\nPlant trees.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (tree / "posts/heat.tr.md").write_text(
         "---\ntitle: Kent Sıcağı\ntranslationKey: heat\n---\n\nYaz sıcağı en ölümcül tehlike."
-        "\n\n## Kentler ne yapabilir\n\nAğaç dikin.\n", encoding="utf-8")
+        "\n\n## Kentler ne yapabilir\n\nAğaç dikin.\n",
+        encoding="utf-8",
+    )
     (tree / "posts/rail.md").write_text(  # no suffix: the default language, key from path
         "---\ntitle: Regional Rail\n---\n\nNew trains are running.\n\n- Faster\n- Cheaper\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     scan(settings, tree)
     add_people(settings)
     assert open_task_counts(settings) == Counter(
-        {("heat", "ru"): 1, ("posts/rail", "tr"): 1, ("posts/rail", "ru"): 1})
+        {("heat", "ru"): 1, ("posts/rail", "tr"): 1, ("posts/rail", "ru"): 1}
+    )
     submissions = {
         ("heat", "ru", "ivan"): "---\ntitle: Городская жара\n---\n\nЛетняя жара опаснее всего."
-                                "\n\n## Что могут сделать города\n\nСажать деревья.\n",
+        "\n\n## Что могут сделать города\n\nСажать деревья.\n",
         ("posts/rail", "tr", "ayse"): "---\ntitle: Bölgesel Demiryolu\n---\n\nYeni trenler "
-                                      "çalışıyor.\n\n- Daha hızlı\n- Daha ucuz\n",
+        "çalışıyor.\n\n- Daha hızlı\n- Daha ucuz\n",
     }
     done = {}
     for (key, lang, who), text in submissions.items():
@@ -687,8 +846,12 @@ def test_write_back_suffix_layout(settings: Settings, tmp_path: Path) -> None:
         assert submit_file(settings, task_id, who, upload)["state"] == "done"
         done[(key, lang)] = tree / "posts" / f"{key.rsplit('/', 1)[-1]}.{lang}.md"
     assert sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*.md")) == [
-        "posts/heat.en.md", "posts/heat.ru.md", "posts/heat.tr.md", "posts/rail.md",
-        "posts/rail.tr.md"]
+        "posts/heat.en.md",
+        "posts/heat.ru.md",
+        "posts/heat.tr.md",
+        "posts/rail.md",
+        "posts/rail.tr.md",
+    ]
     assert front(done[("heat", "ru")])["series"] == "climate"
     assert front(done[("heat", "ru")])["translationKey"] == "heat"
     assert_written_back_and_current(settings, tmp_path, tree, done)
@@ -699,19 +862,28 @@ BAD_SUBMISSIONS = {
     "no-title": ("translation.md", b"---\ndate: 2026-10-16\n---\n\nText.\n", "no title"),
     "no-front-matter": ("translation.md", b"Just the text.\n", "no title"),
     "empty-body": ("translation.md", b"---\ntitle: Zerno\n---\n\n  \n\n", "body is empty"),
-    "invalid-front-matter": ("translation.md", b"---\ntitle: [unclosed\n---\n\nText.\n",
-                             "not valid YAML"),
-    "declares-another-language": ("translation.md", b"---\ntitle: Zerno\nlang: tr\n---\n\n"
-                                  b"Text.\n", "says language 'tr'"),
-    "file-named-for-another-language": ("grain-corridor.tr.md",
-                                        b"---\ntitle: Zerno\n---\n\nText.\n",
-                                        "file name says language 'tr'"),
+    "invalid-front-matter": (
+        "translation.md",
+        b"---\ntitle: [unclosed\n---\n\nText.\n",
+        "not valid YAML",
+    ),
+    "declares-another-language": (
+        "translation.md",
+        b"---\ntitle: Zerno\nlang: tr\n---\n\nText.\n",
+        "says language 'tr'",
+    ),
+    "file-named-for-another-language": (
+        "grain-corridor.tr.md",
+        b"---\ntitle: Zerno\n---\n\nText.\n",
+        "file name says language 'tr'",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", list(BAD_SUBMISSIONS))
-def test_refused_submission_changes_nothing(settings: Settings, content: Path, tmp_path: Path,
-                                            case: str) -> None:
+def test_refused_submission_changes_nothing(
+    settings: Settings, content: Path, tmp_path: Path, case: str
+) -> None:
     name, data, reason = BAD_SUBMISSIONS[case]
     scan(settings, content)
     add_people(settings)
@@ -721,16 +893,22 @@ def test_refused_submission_changes_nothing(settings: Settings, content: Path, t
     upload.write_bytes(data)
     files, before = tree_snapshot(content), db_snapshot(settings)
 
-    refused(settings, InputError, lambda s: submit_markdown(
-        s, settings, mine["id"], "ivan", upload.name, data), reason)
+    refused(
+        settings,
+        InputError,
+        lambda s: submit_markdown(s, settings, mine["id"], "ivan", upload.name, data),
+        reason,
+    )
     code, out, err = transync(settings, "submit", str(mine["id"]), str(upload), "--as", "ivan")
     assert code != 0 and reason in err, (code, out, err)
     assert db_snapshot(settings) == before
     assert tree_snapshot(content) == files
 
     # the claim is intact: a good file still goes through
-    assert submit_file(settings, mine["id"], "ivan",
-                       TRANSLATIONS / "grain-corridor.ru.md")["state"] == "done"
+    assert (
+        submit_file(settings, mine["id"], "ivan", TRANSLATIONS / "grain-corridor.ru.md")["state"]
+        == "done"
+    )
 
 
 def test_submission_error_lists_every_problem(settings: Settings, content: Path) -> None:
@@ -739,8 +917,7 @@ def test_submission_error_lists_every_problem(settings: Settings, content: Path)
     mine = take(settings, "ivan", "ru")
     with pytest.raises(SubmissionError) as caught:
         with transaction(settings.database_url) as s:
-            submit_markdown(s, settings, mine["id"], "ivan", "x.tr.md",
-                            b"---\nlang: tr\n---\n\n")
+            submit_markdown(s, settings, mine["id"], "ivan", "x.tr.md", b"---\nlang: tr\n---\n\n")
     text = str(caught.value)
     for reason in ("no title", "body is empty", "says language 'tr'", "file name says"):
         assert reason in text

@@ -58,10 +58,15 @@ def test_first_scan_states_and_contract(settings: Settings, content: Path) -> No
     assert es["versions"]["en"]["state"] == "source"
     assert es["versions"]["tr"]["state"] == "current"
     assert es["versions"]["tr"]["based_on_revision"] == 1
-    assert post(doc, "grain-corridor")["versions"]["ru"] == {"state": "missing", "words": 190,
-                                                              "task": {
-        "id": post(doc, "grain-corridor")["versions"]["ru"]["task"]["id"],
-        "state": "queued", "assignee": None}}
+    assert post(doc, "grain-corridor")["versions"]["ru"] == {
+        "state": "missing",
+        "words": 190,
+        "task": {
+            "id": post(doc, "grain-corridor")["versions"]["ru"]["task"]["id"],
+            "state": "queued",
+            "assignee": None,
+        },
+    }
     # the Turkish-source post: en and ru are its translations
     rail = post(doc, "regional-rail")
     assert rail["source_lang"] == "tr"
@@ -70,11 +75,25 @@ def test_first_scan_states_and_contract(settings: Settings, content: Path) -> No
     summary = doc["summary"]
     assert set(summary) == {"en", "tr", "ru"}
     for counts in summary.values():
-        assert set(counts) == {"source", "current", "stale", "missing", "orphaned", "assumed",
-                               "words_pending"}
+        assert set(counts) == {
+            "source",
+            "current",
+            "stale",
+            "missing",
+            "orphaned",
+            "assumed",
+            "words_pending",
+        }
     # no git history and no source_hash in the demo tree: every translation is assumed
-    assert summary["tr"] == {"source": 1, "current": 5, "stale": 0, "missing": 1, "orphaned": 0,
-                             "assumed": 5, "words_pending": 185}
+    assert summary["tr"] == {
+        "source": 1,
+        "current": 5,
+        "stale": 0,
+        "missing": 1,
+        "orphaned": 0,
+        "assumed": 5,
+        "words_pending": 185,
+    }
     assert es["versions"]["tr"]["baseline"] == "assumed"
 
 
@@ -119,8 +138,9 @@ def test_paragraph_edit_insert_ack_and_diff(settings: Settings, content: Path) -
 
     # inserting a paragraph: one more added segment
     path = content / EN
-    path.write_text(path.read_text(encoding="utf-8") + "\nA brand new closing paragraph.\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nA brand new closing paragraph.\n", encoding="utf-8"
+    )
     scan(settings, content)
     v = post(status(settings), "energy-security")["versions"]["tr"]
     assert (v["changed_segments"], v["added_segments"], v["removed_segments"]) == (1, 1, 0)
@@ -158,8 +178,7 @@ def test_source_hash_is_honoured(settings: Settings, content: Path) -> None:
     ru_text = ru.read_text(encoding="utf-8")
     ru.unlink()
     scan(settings, content)
-    ru.write_text(ru_text.replace("---\n", f"---\nsource_hash: {old_hash}\n", 1),
-                  encoding="utf-8")
+    ru.write_text(ru_text.replace("---\n", f"---\nsource_hash: {old_hash}\n", 1), encoding="utf-8")
     scan(settings, content)
     v = post(status(settings), "energy-security")["versions"]["ru"]
     assert v["state"] == "stale" and v["based_on_revision"] == 1
@@ -203,8 +222,9 @@ def test_bad_inputs_reported_and_nothing_else_changes(settings: Settings, tmp_pa
     assert [p["key"] for p in doc["posts"]] == ["good"]
     # a fixed file is then read, the rejected ones left as they were
     before = count(settings, Version)
-    (tree / "en/posts/bad-yaml.md").write_text("---\ntitle: Fixed\n---\nNow fine.\n",
-                                               encoding="utf-8")
+    (tree / "en/posts/bad-yaml.md").write_text(
+        "---\ntitle: Fixed\n---\nNow fine.\n", encoding="utf-8"
+    )
     report = scan(settings, tree)
     assert count(settings, Version) == before + 1
     assert "en/posts/bad-yaml.md" not in {p.origin for p in report.problems}

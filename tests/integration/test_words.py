@@ -43,21 +43,28 @@ def edit_energy(content: Path) -> None:
 
 
 def test_a_scan_stores_words_and_a_stale_translation_its_changed_words(
-        db_url: str, content: Path, tmp_path: Path) -> None:
+    db_url: str, content: Path, tmp_path: Path
+) -> None:
     settings = settings_for(db_url, tmp_path)
     scan(settings, content)
     with transaction(settings.database_url) as s:
         assert s.execute(select(Segment.id).where(Segment.words.is_(None))).first() is None
-        for segs_words, version_words in s.execute(text(
+        for segs_words, version_words in s.execute(
+            text(
                 "SELECT (SELECT SUM(s.words) FROM segments s JOIN revisions r ON "
                 "r.id = s.revision_id WHERE r.version_id = v.id AND r.number = v.revision), "
-                "v.words FROM versions v")):
+                "v.words FROM versions v"
+            )
+        ):
             assert segs_words == version_words
         texts = s.execute(select(Segment.text, Segment.words)).all()
     assert all(count_words(t) == n for t, n in texts)
     assert cell(settings, "energy-security", "en")["words"] == 284
     assert cell(settings, "digital-public-services", "tr") == {
-        **cell(settings, "digital-public-services", "tr"), "state": "missing", "words": 185}
+        **cell(settings, "digital-public-services", "tr"),
+        "state": "missing",
+        "words": 185,
+    }
     edit_energy(content)
     scan(settings, content)
     tr = cell(settings, "energy-security", "tr")
@@ -74,19 +81,22 @@ def test_a_scan_stores_words_and_a_stale_translation_its_changed_words(
 def catalog_words(path: Path) -> int:
     """The words of the entries a translator still has to do: untranslated and fuzzy."""
     po = polib.pofile(str(path))
-    return sum(count_words(e.msgid) for e in po if not e.obsolete and (
-        not e.msgstr or "fuzzy" in e.flags))
+    return sum(
+        count_words(e.msgid) for e in po if not e.obsolete and (not e.msgstr or "fuzzy" in e.flags)
+    )
 
 
 def test_words_agree_between_the_cli_the_api_and_the_catalogs(
-        db_url: str, content: Path, tmp_path: Path) -> None:
+    db_url: str, content: Path, tmp_path: Path
+) -> None:
     from fastapi.testclient import TestClient
 
     from sync.people import add_user
     from sync.web import create_app
 
-    settings = settings_for(db_url, tmp_path, word_rate="tr=0.08,ru=0.07", currency="EUR",
-                            secret_key="x" * 40)
+    settings = settings_for(
+        db_url, tmp_path, word_rate="tr=0.08,ru=0.07", currency="EUR", secret_key="x" * 40
+    )
     scan(settings, content)
     edit_energy(content)
     scan(settings, content)
@@ -95,14 +105,23 @@ def test_words_agree_between_the_cli_the_api_and_the_catalogs(
     cli = json.loads(out)
     with transaction(settings.database_url) as s:
         _user, token = add_user(s, settings, "edith", role="editor", with_token=True)
-    api = TestClient(create_app(settings)).get(
-        "/api/v1/status", headers={"Authorization": f"Bearer {token}"}).json()
+    api = (
+        TestClient(create_app(settings))
+        .get("/api/v1/status", headers={"Authorization": f"Bearer {token}"})
+        .json()
+    )
     export_catalogs(settings)
     for lang in ("en", "tr", "ru"):
         pending = cli["summary"][lang]["words_pending"]
         assert api["summary"][lang]["words_pending"] == pending
-        assert sum(p["versions"][lang]["words"] for p in cli["posts"]
-                   if p["versions"][lang]["state"] in ("missing", "stale")) == pending
+        assert (
+            sum(
+                p["versions"][lang]["words"]
+                for p in cli["posts"]
+                if p["versions"][lang]["state"] in ("missing", "stale")
+            )
+            == pending
+        )
         po = tmp_path / "locales" / lang / "LC_MESSAGES" / "posts.po"
         assert catalog_words(po) == pending, lang
     assert cli["summary"]["tr"]["cost_pending"] == api["summary"]["tr"]["cost_pending"] == 20.64
@@ -111,8 +130,7 @@ def test_words_agree_between_the_cli_the_api_and_the_catalogs(
     assert [p["versions"] for p in cli["posts"]] == [p["versions"] for p in api["posts"]]
 
 
-def test_tasks_carry_the_words_of_their_work(db_url: str, content: Path,
-                                             tmp_path: Path) -> None:
+def test_tasks_carry_the_words_of_their_work(db_url: str, content: Path, tmp_path: Path) -> None:
     settings = settings_for(db_url, tmp_path)
     add_people(settings)
     scan(settings, content)
@@ -129,19 +147,28 @@ def test_tasks_carry_the_words_of_their_work(db_url: str, content: Path,
     # the source changes again: the queued task moves (its words with it), the claimed one
     # is flagged and keeps the words of the revision its translator took
     path = content / ENERGY
-    path.write_text(path.read_text(encoding="utf-8") + "\n\nOne more closing line.\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n\nOne more closing line.\n", encoding="utf-8"
+    )
     (content / "en/posts/digital-public-services.md").write_text(
         (content / "en/posts/digital-public-services.md").read_text(encoding="utf-8")
-        + "\n\nA postscript of seven words here.\n", encoding="utf-8")
+        + "\n\nA postscript of seven words here.\n",
+        encoding="utf-8",
+    )
     scan(settings, content)
     assert task(settings, energy_tr)["words"] == 73 + 4
     assert task(settings, claimed_id)["words"] == 185
     assert task(settings, claimed_id)["source_changed"] is True
     # done, the task keeps its words: the throughput reads them
     with transaction(settings.database_url) as s:
-        submit_markdown(s, settings, claimed_id, "ayse", "t.md", (
-            EXAMPLES / "translations/digital-public-services.tr.md").read_bytes())
+        submit_markdown(
+            s,
+            settings,
+            claimed_id,
+            "ayse",
+            "t.md",
+            (EXAMPLES / "translations/digital-public-services.tr.md").read_bytes(),
+        )
     assert task(settings, claimed_id)["state"] == "done"
     assert task(settings, claimed_id)["words"] == 185
     code, out, _err = transync(settings, "tasks", "--json", "--sort", "words", "--lang", "ru")
@@ -149,8 +176,9 @@ def test_tasks_carry_the_words_of_their_work(db_url: str, content: Path,
     assert [t["words"] for t in listed] == sorted((t["words"] for t in listed), reverse=True)
 
 
-def test_migration_0006_fills_what_a_scan_writes(db_url: str, content: Path,
-                                                tmp_path: Path) -> None:
+def test_migration_0006_fills_what_a_scan_writes(
+    db_url: str, content: Path, tmp_path: Path
+) -> None:
     """Scan, edit, rescan, finish a task; take the schema back to 0005 (the word columns go,
     the rows stay) and up again: the upgrade counts the same words the code did."""
     from alembic import command
@@ -165,15 +193,24 @@ def test_migration_0006_fills_what_a_scan_writes(db_url: str, content: Path,
     scan(settings, content)
     with transaction(settings.database_url) as s:
         done, _key = claim(s, settings, "ivan", "ru")
-        submit_markdown(s, settings, done.id, "ivan", "g.md", (
-            EXAMPLES / "translations/grain-corridor.ru.md").read_bytes())
+        submit_markdown(
+            s,
+            settings,
+            done.id,
+            "ivan",
+            "g.md",
+            (EXAMPLES / "translations/grain-corridor.ru.md").read_bytes(),
+        )
 
     def words() -> tuple[list, list, list]:
         with transaction(settings.database_url) as s:
-            return (s.execute(select(Segment.id, Segment.words).order_by(Segment.id)).all(),
-                    s.execute(select(Version.id, Version.words, Version.stale_words)
-                              .order_by(Version.id)).all(),
-                    s.execute(select(Task.id, Task.state, Task.words).order_by(Task.id)).all())
+            return (
+                s.execute(select(Segment.id, Segment.words).order_by(Segment.id)).all(),
+                s.execute(
+                    select(Version.id, Version.words, Version.stale_words).order_by(Version.id)
+                ).all(),
+                s.execute(select(Task.id, Task.state, Task.words).order_by(Task.id)).all(),
+            )
 
     before = words()
     assert any(stale for _id, _w, stale in before[1])
@@ -183,8 +220,9 @@ def test_migration_0006_fills_what_a_scan_writes(db_url: str, content: Path,
         cfg = alembic_config(settings.database_url)
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0005")
-        columns = {c["name"] for c in __import__("sqlalchemy").inspect(conn).get_columns(
-            "versions")}
+        columns = {
+            c["name"] for c in __import__("sqlalchemy").inspect(conn).get_columns("versions")
+        }
         assert "words" not in columns
     dispose_all()
     assert upgrade(settings.database_url)[0] == "0005"
@@ -193,19 +231,28 @@ def test_migration_0006_fills_what_a_scan_writes(db_url: str, content: Path,
         assert s.execute(select(Revision.id)).first() is not None
 
 
-def test_forecast_and_at_risk_from_the_database(db_url: str, content: Path,
-                                               tmp_path: Path) -> None:
+def test_forecast_and_at_risk_from_the_database(db_url: str, content: Path, tmp_path: Path) -> None:
     settings = settings_for(db_url, tmp_path, word_rate="0.1")
     add_people(settings)
     scan(settings, content)
     today = dt.datetime.now(dt.UTC).date()
     with transaction(settings.database_url) as s:
         for n in range(14):  # ayse: 100 words on each of the last 14 days, at midnight
-            add_done(s, key="urban-heat", lang="tr", words=100,
-                     day=today - dt.timedelta(days=n), assignee="ayse", hour=0,
-                     wait_hours=0, work_hours=0)
-        s.execute(text("UPDATE tasks SET due = :d WHERE state = 'queued' AND lang = 'tr'"),
-                  {"d": today + dt.timedelta(days=1)})
+            add_done(
+                s,
+                key="urban-heat",
+                lang="tr",
+                words=100,
+                day=today - dt.timedelta(days=n),
+                assignee="ayse",
+                hour=0,
+                wait_hours=0,
+                work_hours=0,
+            )
+        s.execute(
+            text("UPDATE tasks SET due = :d WHERE state = 'queued' AND lang = 'tr'"),
+            {"d": today + dt.timedelta(days=1)},
+        )
     with transaction(settings.database_url) as s:
         doc = forecast_document(s, settings)
     tr, ru = doc["languages"]["tr"], doc["languages"]["ru"]

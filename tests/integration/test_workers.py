@@ -60,8 +60,9 @@ def wsettings(pg_url: str, redis_url: str, tmp_path: Path) -> Settings:
 
 
 def energy_segments(content: Path) -> list[str]:
-    _, body, _ = parse_document((content / "en/posts/energy-security.md").read_bytes(),
-                                origin="energy-security")
+    _, body, _ = parse_document(
+        (content / "en/posts/energy-security.md").read_bytes(), origin="energy-security"
+    )
     return [p.strip() for p in body.split("\n\n") if p.strip()]
 
 
@@ -74,10 +75,14 @@ def add_digest(content: Path) -> dict[str, str]:
     new = "A paragraph nobody has translated yet, about tariffs on winter heating."
     body = "\n\n".join([same, edited.replace("2027", "2029"), heading, new])
     (content / "en/posts" / f"{DIGEST}.md").write_text(
-        f"---\ntitle: Energy digest\ntranslationKey: {DIGEST}\n---\n\n{body}\n",
-        encoding="utf-8")
-    return {"same": same, "edited": edited.replace("2027", "2029"),
-            "heading": heading.lstrip("# "), "new": new}
+        f"---\ntitle: Energy digest\ntranslationKey: {DIGEST}\n---\n\n{body}\n", encoding="utf-8"
+    )
+    return {
+        "same": same,
+        "edited": edited.replace("2027", "2029"),
+        "heading": heading.lstrip("# "),
+        "new": new,
+    }
 
 
 def insert_opening(content: Path) -> None:
@@ -89,8 +94,11 @@ def insert_opening(content: Path) -> None:
 
 def pending(settings: Settings) -> list[int]:
     with transaction(settings.database_url) as s:
-        return list(s.execute(select(Outbox.id).where(Outbox.done_at.is_(None))
-                              .order_by(Outbox.id)).scalars())
+        return list(
+            s.execute(
+                select(Outbox.id).where(Outbox.done_at.is_(None)).order_by(Outbox.id)
+            ).scalars()
+        )
 
 
 def outbox_ids(settings: Settings) -> list[int]:
@@ -108,14 +116,20 @@ def recomputed(settings: Settings, task_id: int) -> list[tuple[Any, ...]]:
     session = get_sessionmaker(settings.database_url)()
     try:
         with session.begin():
-            session.execute(update(Task).where(Task.id == task_id)
-                            .values(prefilled_revision=-1))  # stale: redo and replace
+            session.execute(
+                update(Task).where(Task.id == task_id).values(prefilled_revision=-1)
+            )  # stale: redo and replace
             prefill(session, settings, [task_id])
-            rows = [tuple(r) for r in session.execute(
-                select(Suggestion.position, Suggestion.text, Suggestion.score,
-                       Suggestion.origin)
-                .where(Suggestion.task_id == task_id)
-                .order_by(Suggestion.position, Suggestion.text))]
+            rows = [
+                tuple(r)
+                for r in session.execute(
+                    select(
+                        Suggestion.position, Suggestion.text, Suggestion.score, Suggestion.origin
+                    )
+                    .where(Suggestion.task_id == task_id)
+                    .order_by(Suggestion.position, Suggestion.text)
+                )
+            ]
             session.rollback()
         return rows
     finally:
@@ -126,8 +140,11 @@ def assert_prefilled_once_and_right(settings: Settings) -> None:
     """Every open task is pre-filled for its current revision, exactly as a fresh pre-fill
     would do it now: nothing missing, nothing doubled, nothing left from an older revision."""
     with transaction(settings.database_url) as s:
-        rows = s.execute(select(Task.id, Task.source_revision, Task.prefilled_revision)
-                         .where(Task.state.in_(("queued", "claimed")))).all()
+        rows = s.execute(
+            select(Task.id, Task.source_revision, Task.prefilled_revision).where(
+                Task.state.in_(("queued", "claimed"))
+            )
+        ).all()
         per_position = Counter(s.execute(select(Suggestion.task_id, Suggestion.position)).all())
     assert rows, "no open task"
     for task_id, revision, prefilled in rows:
@@ -138,15 +155,20 @@ def assert_prefilled_once_and_right(settings: Settings) -> None:
 
 def committed_computations(probe: Path) -> Counter[int]:
     """Task id → how many pre-fills computed it and committed."""
-    return Counter(tid for e in read_events(probe) if e["event"] == "prefill-committed"
-                   for tid in e["computing"])
+    return Counter(
+        tid
+        for e in read_events(probe)
+        if e["event"] == "prefill-committed"
+        for tid in e["computing"]
+    )
 
 
 # -- pre-fill --------------------------------------------------------------------------------
 
 
-def test_prefill_after_a_scan_exact_and_fuzzy(wsettings: Settings, content: Path,
-                                              services: Services) -> None:
+def test_prefill_after_a_scan_exact_and_fuzzy(
+    wsettings: Settings, content: Path, services: Services
+) -> None:
     texts = add_digest(content)
     worker = services.worker("worker", wsettings)
     scan(wsettings, content)
@@ -156,8 +178,10 @@ def test_prefill_after_a_scan_exact_and_fuzzy(wsettings: Settings, content: Path
     wait_until(lambda: not pending(wsettings), 30, "the outbox to be done", alive=(worker,))
 
     with transaction(wsettings.database_url) as s:
-        memory = {(m.target_lang, m.source_text): m.target_text
-                  for m in s.execute(select(Memory)).scalars()}
+        memory = {
+            (m.target_lang, m.source_text): m.target_text
+            for m in s.execute(select(Memory)).scalars()
+        }
     for lang in ("tr", "ru"):
         t = open_task(wsettings, DIGEST, lang)
         assert t is not None
@@ -165,11 +189,13 @@ def test_prefill_after_a_scan_exact_and_fuzzy(wsettings: Settings, content: Path
         for position, text, score, origin in suggestion_rows(wsettings, t["id"]):
             by_position.setdefault(position, []).append((text, score, origin))
         # positions: 0 title, 1 same, 2 edited, 3 heading, 4 new
-        assert by_position[1] == [(memory[(lang, texts["same"])], 100.0,
-                                   f"energy-security [{lang}]")]
-        assert by_position[3] == [(memory[(lang, texts["heading"])], 100.0,
-                                   f"energy-security [{lang}]")]
-        (fuzzy_text, fuzzy_score, _), = by_position[2]
+        assert by_position[1] == [
+            (memory[(lang, texts["same"])], 100.0, f"energy-security [{lang}]")
+        ]
+        assert by_position[3] == [
+            (memory[(lang, texts["heading"])], 100.0, f"energy-security [{lang}]")
+        ]
+        ((fuzzy_text, fuzzy_score, _),) = by_position[2]
         original = texts["edited"].replace("2029", "2027")
         assert fuzzy_text == memory[(lang, original)] and 75 <= fuzzy_score < 100
         assert 4 not in by_position and 0 not in by_position
@@ -185,8 +211,9 @@ def test_prefill_after_a_scan_exact_and_fuzzy(wsettings: Settings, content: Path
     assert "transync.prefill" in worker.log() and "succeeded" in worker.log()
 
 
-def test_transync_scan_nudges_the_workers(wsettings: Settings, content: Path,
-                                          services: Services) -> None:
+def test_transync_scan_nudges_the_workers(
+    wsettings: Settings, content: Path, services: Services
+) -> None:
     """`transync scan` commits pre-fill messages to the outbox; like `submit` it must publish
     them after commit, so that a running worker pre-fills without waiting for a sweep."""
     add_digest(content)
@@ -194,25 +221,37 @@ def test_transync_scan_nudges_the_workers(wsettings: Settings, content: Path,
     code, _, err = transync(wsettings, "scan", str(content))
     assert code == 0, err
     assert outbox_ids(wsettings)
-    wait_until(lambda: not pending(wsettings), 10,
-               "the worker to pre-fill after `transync scan` (no sweeper running)",
-               alive=(worker,))
+    wait_until(
+        lambda: not pending(wsettings),
+        10,
+        "the worker to pre-fill after `transync scan` (no sweeper running)",
+        alive=(worker,),
+    )
     assert_prefilled_once_and_right(wsettings)
 
 
 @pytest.mark.faults
-def test_worker_killed_mid_prefill_leaves_work_done_once(wsettings: Settings, content: Path,
-                                                         services: Services,
-                                                         tmp_path: Path) -> None:
+def test_worker_killed_mid_prefill_leaves_work_done_once(
+    wsettings: Settings, content: Path, services: Services, tmp_path: Path
+) -> None:
     add_digest(content)
     probe, gate = tmp_path / "probe.jsonl", tmp_path / "gate"
-    doomed = services.worker("doomed", wsettings, probe=True, TRANSYNC_TEST_PROBE=str(probe),
-                             TRANSYNC_TEST_GATE=str(gate))
+    doomed = services.worker(
+        "doomed",
+        wsettings,
+        probe=True,
+        TRANSYNC_TEST_PROBE=str(probe),
+        TRANSYNC_TEST_GATE=str(gate),
+    )
     scan(wsettings, content)
     rows = outbox_ids(wsettings)
     assert dispatch(wsettings) == len(rows) == 2
-    wait_until(lambda: any(e["event"] == "gate-wait" for e in read_events(probe)), 30,
-               "the worker to be mid-way through a pre-fill", alive=(doomed,))
+    wait_until(
+        lambda: any(e["event"] == "gate-wait" for e in read_events(probe)),
+        30,
+        "the worker to be mid-way through a pre-fill",
+        alive=(doomed,),
+    )
     started = next(e for e in read_events(probe) if e["event"] == "prefill-start")
     assert started["computing"], "the interrupted pre-fill had work to do"
     doomed.kill()
@@ -220,21 +259,22 @@ def test_worker_killed_mid_prefill_leaves_work_done_once(wsettings: Settings, co
     # nothing of the interrupted pre-fill was applied
     assert pending(wsettings) == rows
     with transaction(wsettings.database_url) as s:
-        assert not s.execute(select(Suggestion.id).where(
-            Suggestion.task_id.in_(started["computing"]))).first()
+        assert not s.execute(
+            select(Suggestion.id).where(Suggestion.task_id.in_(started["computing"]))
+        ).first()
 
     # a new worker does the message still queued; the one held by the dead worker stays
     # un-acknowledged in Redis (until the 1 h visibility timeout), so its row stays pending
     fresh = services.worker("fresh", wsettings, probe=True, TRANSYNC_TEST_PROBE=str(probe))
-    wait_until(lambda: len(pending(wsettings)) == 1, 30, "the queued message to be done",
-               alive=(fresh,))
+    wait_until(
+        lambda: len(pending(wsettings)) == 1, 30, "the queued message to be done", alive=(fresh,)
+    )
     time.sleep(1.0)
     assert len(pending(wsettings)) == 1
 
     # the sweeper republishes it; the new worker completes it
     assert sweep(wsettings, older_than=dt.timedelta(0)) == 1
-    wait_until(lambda: not pending(wsettings), 30, "the swept message to be done",
-               alive=(fresh,))
+    wait_until(lambda: not pending(wsettings), 30, "the swept message to be done", alive=(fresh,))
     computed = committed_computations(probe)
     assert set(computed) == set(open_ids(wsettings))
     assert all(n == 1 for n in computed.values()), f"pre-filled more than once: {computed}"
@@ -245,16 +285,15 @@ def test_worker_killed_mid_prefill_leaves_work_done_once(wsettings: Settings, co
     with transaction(wsettings.database_url) as s:
         s.execute(update(Outbox).values(done_at=None))
     assert sweep(wsettings, older_than=dt.timedelta(0)) == 2
-    wait_until(lambda: not pending(wsettings), 30, "the duplicates to be done",
-               alive=(fresh,))
+    wait_until(lambda: not pending(wsettings), 30, "the duplicates to be done", alive=(fresh,))
     assert {tid: suggestion_rows(wsettings, tid) for tid in open_ids(wsettings)} == before
     assert committed_computations(probe) == computed
 
 
 @pytest.mark.faults
-def test_flushall_then_the_sweeper_gets_every_job_done(wsettings: Settings, content: Path,
-                                                       services: Services,
-                                                       redis_url: str) -> None:
+def test_flushall_then_the_sweeper_gets_every_job_done(
+    wsettings: Settings, content: Path, services: Services, redis_url: str
+) -> None:
     add_digest(content)
     scan(wsettings, content)
     rows = outbox_ids(wsettings)
@@ -280,14 +319,16 @@ def sweep_and_finish(wsettings: Settings, worker: Any, *, timeout: float) -> Non
         s.execute(update(Outbox).values(published_at=utcnow() - dt.timedelta(minutes=2)))
     code, out, err = transync(wsettings, "dispatch", "--sweep")
     assert code == 0 and "2 messages published" in out, (out, err)
-    wait_until(lambda: not pending(wsettings), timeout, "the swept messages to be done",
-               alive=(worker,))
+    wait_until(
+        lambda: not pending(wsettings), timeout, "the swept messages to be done", alive=(worker,)
+    )
     assert_prefilled_once_and_right(wsettings)
 
 
 @pytest.mark.faults
-def test_redis_restarted_with_jobs_pending(wsettings: Settings, content: Path,
-                                           services: Services, redis_url: str) -> None:
+def test_redis_restarted_with_jobs_pending(
+    wsettings: Settings, content: Path, services: Services, redis_url: str
+) -> None:
     """Redis dies with the messages in it and comes back empty on the same port while a
     worker is running: the worker reconnects and the sweeper gets every job done."""
     add_digest(content)
@@ -299,9 +340,11 @@ def test_redis_restarted_with_jobs_pending(wsettings: Settings, content: Path,
     server.kill()  # the queued messages die with it (no persistence)
     worker = services.worker("worker", wsettings, ready=False)
     time.sleep(2.0)  # the worker is up, retrying its connection
-    again = services.start("redis-again", [server.argv[0], "--port", port, "--bind",
-                                           "127.0.0.1", "--save", "", "--appendonly", "no"],
-                           dict(os.environ))
+    again = services.start(
+        "redis-again",
+        [server.argv[0], "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        dict(os.environ),
+    )
     again.wait_for_log(r"Ready to accept connections", timeout=10)
     worker.wait_for_log(r"ready", timeout=60)
     assert pending(wsettings) == rows
@@ -309,18 +352,24 @@ def test_redis_restarted_with_jobs_pending(wsettings: Settings, content: Path,
 
 
 def test_prefill_racing_a_source_change_keeps_current_suggestions(
-        wsettings: Settings, content: Path, services: Services, tmp_path: Path) -> None:
+    wsettings: Settings, content: Path, services: Services, tmp_path: Path
+) -> None:
     """A pre-fill that read its tasks before a source change moved them must not overwrite
     the suggestions another worker made for the new revision."""
     add_digest(content)
     probe, gate = tmp_path / "probe.jsonl", tmp_path / "gate"
-    slow = services.worker("slow", wsettings, probe=True, TRANSYNC_TEST_PROBE=str(probe),
-                           TRANSYNC_TEST_GATE=str(gate))
+    slow = services.worker(
+        "slow", wsettings, probe=True, TRANSYNC_TEST_PROBE=str(probe), TRANSYNC_TEST_GATE=str(gate)
+    )
     scan(wsettings, content)
     first_round = outbox_ids(wsettings)
     dispatch(wsettings)
-    wait_until(lambda: any(e["event"] == "gate-wait" for e in read_events(probe)), 30,
-               "the slow worker to be mid-way through a pre-fill", alive=(slow,))
+    wait_until(
+        lambda: any(e["event"] == "gate-wait" for e in read_events(probe)),
+        30,
+        "the slow worker to be mid-way through a pre-fill",
+        alive=(slow,),
+    )
     quick = services.worker("quick", wsettings, probe=True, TRANSYNC_TEST_PROBE=str(probe))
 
     insert_opening(content)
@@ -328,15 +377,17 @@ def test_prefill_racing_a_source_change_keeps_current_suggestions(
     rescan.start()
     rescan.join(timeout=3)
     if not rescan.is_alive():  # nothing held the scan back: the quick worker goes first
-        wait_until(lambda: len(pending(wsettings)) == 1 and pending(wsettings)[0]
-                   in first_round, 30, "the quick worker to pre-fill the new revision",
-                   alive=(quick,))
+        wait_until(
+            lambda: len(pending(wsettings)) == 1 and pending(wsettings)[0] in first_round,
+            30,
+            "the quick worker to pre-fill the new revision",
+            alive=(quick,),
+        )
     gate.touch()
     rescan.join(timeout=60)
     assert not rescan.is_alive(), "the scan never finished"
     dispatch(wsettings)
-    wait_until(lambda: not pending(wsettings), 30, "every pre-fill to be done",
-               alive=(slow, quick))
+    wait_until(lambda: not pending(wsettings), 30, "every pre-fill to be done", alive=(slow, quick))
     digest = open_task(wsettings, DIGEST, "tr")
     assert digest is not None and digest["source_revision"] == 2
     assert_prefilled_once_and_right(wsettings)
@@ -345,11 +396,13 @@ def test_prefill_racing_a_source_change_keeps_current_suggestions(
 def add_post(content: Path, key: str, *paragraphs: str) -> None:
     body = "\n\n".join(paragraphs)
     (content / "en/posts" / f"{key}.md").write_text(
-        f"---\ntitle: {key}\ntranslationKey: {key}\n---\n\n{body}\n", encoding="utf-8")
+        f"---\ntitle: {key}\ntranslationKey: {key}\n---\n\n{body}\n", encoding="utf-8"
+    )
 
 
-def test_prefill_sees_memory_committed_out_of_id_order(wsettings: Settings, content: Path,
-                                                       services: Services) -> None:
+def test_prefill_sees_memory_committed_out_of_id_order(
+    wsettings: Settings, content: Path, services: Services
+) -> None:
     """Memory rows are numbered when inserted but become visible when committed: a row that
     a longer transaction (a submission, a scan) committed after a newer one must still reach
     a worker that has pre-filled in between."""
@@ -367,14 +420,22 @@ def test_prefill_sees_memory_committed_out_of_id_order(wsettings: Settings, cont
             learn(slow, "en", "tr", [(late, late_tr, "manual [tr]")])
             slow.flush()  # numbered, not yet committed
             with transaction(url) as s:
-                learn(s, "en", "tr", [("A sentence learned a moment later, and committed.",
-                                       "Biraz sonra öğrenilen ve kaydedilen bir cümle.",
-                                       "manual [tr]")])
+                learn(
+                    s,
+                    "en",
+                    "tr",
+                    [
+                        (
+                            "A sentence learned a moment later, and committed.",
+                            "Biraz sonra öğrenilen ve kaydedilen bir cümle.",
+                            "manual [tr]",
+                        )
+                    ],
+                )
             add_post(content, "first-news", "Nothing in this post is in the memory yet.")
             scan(wsettings, content)
             dispatch(wsettings)
-            wait_until(lambda: not pending(wsettings), 30, "a pre-fill in between",
-                       alive=(worker,))
+            wait_until(lambda: not pending(wsettings), 30, "a pre-fill in between", alive=(worker,))
     finally:
         slow.close()
 
@@ -385,19 +446,25 @@ def test_prefill_sees_memory_committed_out_of_id_order(wsettings: Settings, cont
     t = open_task(wsettings, "late-news", "tr")
     assert t is not None
     assert (1, late_tr, 100.0, "manual [tr]") in suggestion_rows(wsettings, t["id"]), (
-        "the worker never saw the memory row committed after a newer one")
+        "the worker never saw the memory row committed after a newer one"
+    )
     assert_prefilled_once_and_right(wsettings)
 
 
 # -- beat ------------------------------------------------------------------------------------
 
 
-def test_two_beats_never_scan_one_source_at_once(pg_url: str, redis_url: str,
-                                                 content: Path, services: Services,
-                                                 tmp_path: Path) -> None:
+def test_two_beats_never_scan_one_source_at_once(
+    pg_url: str, redis_url: str, content: Path, services: Services, tmp_path: Path
+) -> None:
     interval = 2
-    settings = make_settings(pg_url, broker_url=redis_url, sources=f"fs:{content}",
-                             scan_interval=interval, locales_dir=str(tmp_path / "locales"))
+    settings = make_settings(
+        pg_url,
+        broker_url=redis_url,
+        sources=f"fs:{content}",
+        scan_interval=interval,
+        locales_dir=str(tmp_path / "locales"),
+    )
     probe = tmp_path / "probe.jsonl"
     watch = {"TRANSYNC_TEST_PROBE": str(probe), "TRANSYNC_TEST_SCAN_HOLD": "0.5"}
     workers = [services.worker(f"w{i}", settings, probe=True, **watch) for i in (1, 2)]
@@ -407,8 +474,7 @@ def test_two_beats_never_scan_one_source_at_once(pg_url: str, redis_url: str,
     def scans_run() -> int:
         return sum(1 for e in read_events(probe) if e["event"] == "run-scan" and e["ran"])
 
-    wait_until(lambda: scans_run() >= 3, 40, "three scheduled scans",
-               alive=(*workers, *beats))
+    wait_until(lambda: scans_run() >= 3, 40, "three scheduled scans", alive=(*workers, *beats))
     for beat in beats:
         beat.stop()
 
@@ -447,6 +513,7 @@ def test_two_beats_never_scan_one_source_at_once(pg_url: str, redis_url: str,
     assert all(b - a >= interval / 2 for a, b in zip(starts, starts[1:], strict=False)), starts
     assert len(ran) == len(spans) <= elapsed / interval + 1
     with transaction(settings.database_url) as s:
-        recorded = s.execute(select(SourceState.scans)
-                             .where(SourceState.source == f"fs:{content}")).scalar_one()
+        recorded = s.execute(
+            select(SourceState.scans).where(SourceState.source == f"fs:{content}")
+        ).scalar_one()
     assert recorded == len(ran)

@@ -77,8 +77,9 @@ def po_world(tmp_path: Path) -> Path:
     return content
 
 
-def submit(settings: Settings, task_id: int, data: bytes, name: str = "ports.xlf",
-           **kw: Any) -> dict[str, Any]:
+def submit(
+    settings: Settings, task_id: int, data: bytes, name: str = "ports.xlf", **kw: Any
+) -> dict[str, Any]:
     with transaction(settings.database_url) as s:
         return submit_xliff(s, settings, task_id, "ayse", name, data, **kw)
 
@@ -94,7 +95,8 @@ def refused(settings: Settings, task_id: int, data: bytes, **kw: Any) -> list[st
 
 @pytest.mark.parametrize("version", ["1.2", "2.0"])
 def test_xliff_round_trip_writes_what_a_po_round_trip_writes(
-        xl: tuple[Settings, Path, int], po_world: Path, version: str) -> None:
+    xl: tuple[Settings, Path, int], po_world: Path, version: str
+) -> None:
     settings, content, task_id = xl
     with transaction(settings.database_url) as s:
         blank = task_xliff(s, settings, task_id, version)
@@ -132,8 +134,11 @@ def test_the_translated_link_keeps_its_language_prefix(xl: tuple[Settings, Path,
 
 def _edit_target(data: bytes, position: int, edit: Any) -> bytes:
     tree = etree.fromstring(data)
-    unit = next(u for u in units(tree) if u.get("id", "").endswith(f"#{position}")
-                or u.get("name", "").endswith(f"#{position}"))
+    unit = next(
+        u
+        for u in units(tree)
+        if u.get("id", "").endswith(f"#{position}") or u.get("name", "").endswith(f"#{position}")
+    )
     edit(target_of(unit))
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
 
@@ -159,7 +164,8 @@ def _drop(element: etree._Element) -> None:
 
 @pytest.mark.parametrize("version", ["1.2", "2.0"])
 def test_inline_codes_moved_dropped_or_repeated_are_refused(
-        xl: tuple[Settings, Path, int], version: str) -> None:
+    xl: tuple[Settings, Path, int], version: str
+) -> None:
     settings, content, task_id = xl
     good = filled_xliff(settings, task_id, translation_texts(TRANSLATION), version)
     unit_word = "unit 'ports-cables#" if version == "1.2" else "unit 's"
@@ -175,6 +181,7 @@ def test_inline_codes_moved_dropped_or_repeated_are_refused(
         twin = etree.fromstring(etree.tostring(code, with_tail=False))
         twin.tail = " "
         code.addnext(twin)
+
     problems = refused(settings, task_id, _edit_target(good, 5, repeat))
     assert any("inline code 2 ({name}) appears more than once" in p for p in problems)
 
@@ -187,6 +194,7 @@ def test_inline_codes_moved_dropped_or_repeated_are_refused(
         t.insert(0, closing)
         if tail:
             t[-1].tail = (t[-1].tail or "") + tail
+
     problems = refused(settings, task_id, _edit_target(good, 3, move))
     assert any("{{< /note >}} has no opening shortcode" in p for p in problems), problems
 
@@ -196,6 +204,7 @@ def test_inline_codes_moved_dropped_or_repeated_are_refused(
         ns = XLIFF12 if version == "1.2" else XLIFF20
         extra = etree.SubElement(t, f"{{{ns}}}{tag}", id="99")
         extra.tail = "!"
+
     problems = refused(settings, task_id, _edit_target(good, 0, foreign))
     assert any("inline code 99 is not in the source" in p for p in problems), problems
 
@@ -220,13 +229,15 @@ def test_a_pair_closed_before_it_opens_is_refused(xl: tuple[Settings, Path, int]
         parent.remove(g)
         parent.insert(index, bx)
         parent.insert(index, ex)
+
     problems = refused(settings, task_id, _edit_target(good, 0, split))
     assert any("inline code 1 (*…*) is closed before it is opened" in p for p in problems)
 
 
 @pytest.mark.parametrize("version", ["1.2", "2.0"])
-def test_cat_tool_resaved_file_is_accepted(xl: tuple[Settings, Path, int], po_world: Path,
-                                           version: str) -> None:
+def test_cat_tool_resaved_file_is_accepted(
+    xl: tuple[Settings, Path, int], po_world: Path, version: str
+) -> None:
     settings, content, task_id = xl
     filled = filled_xliff(settings, task_id, translation_texts(TRANSLATION), version)
     resaved = cat_tool_resave(filled)
@@ -255,7 +266,8 @@ def test_wrong_task_language_or_post_is_refused(xl: tuple[Settings, Path, int]) 
     settings, _, task_id = xl
     data = filled_xliff(settings, task_id, translation_texts(TRANSLATION))
     other = data.replace(b'target-language="tr"', b'target-language="ru"').replace(
-        b">%d</prop>" % task_id, b">%d</prop>" % (task_id + 5))
+        b">%d</prop>" % task_id, b">%d</prop>" % (task_id + 5)
+    )
     problems = refused(settings, task_id, other)
     assert any("target language is 'ru'" in p for p in problems)
     assert any(f"is {task_id + 5}, not {task_id}" in p for p in problems)
@@ -273,9 +285,13 @@ def test_suggestions_and_changed_segments_are_marked(settings: Settings, content
     run_scan(settings, [str(content)])
     path = content / "en/posts/energy-security.md"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("Offshore gas is the region's biggest new asset.",
-                                 "Offshore gas is now the region's biggest asset."),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "Offshore gas is the region's biggest new asset.",
+            "Offshore gas is now the region's biggest asset.",
+        ),
+        encoding="utf-8",
+    )
     run_scan(settings, [str(content)])
     with transaction(settings.database_url) as s:
         learn_versions(s, settings, [])
@@ -290,10 +306,12 @@ def test_suggestions_and_changed_segments_are_marked(settings: Settings, content
     assert '<segment id="s" state="initial">' in two and "it was: Offshore gas" in two
 
 
-@pytest.mark.skipif(TOOLKIT is None, reason="translate-toolkit is not installed "
-                    "(pip install translate-toolkit)")
-def test_translate_toolkit_reads_transync_xliff(xl: tuple[Settings, Path, int],
-                                                tmp_path: Path) -> None:
+@pytest.mark.skipif(
+    TOOLKIT is None, reason="translate-toolkit is not installed (pip install translate-toolkit)"
+)
+def test_translate_toolkit_reads_transync_xliff(
+    xl: tuple[Settings, Path, int], tmp_path: Path
+) -> None:
     """xliff2po reads both the blank and the filled file; pofilter runs on the result."""
     settings, _, task_id = xl
     filled = filled_xliff(settings, task_id, translation_texts(TRANSLATION))
@@ -316,8 +334,11 @@ def test_translate_toolkit_reads_transync_xliff(xl: tuple[Settings, Path, int],
 
 
 def _pofilter(po: Path, failures: Path) -> int:
-    run = subprocess.run([str(BIN / "pofilter"), "-t", "untranslated", str(po), str(failures)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [str(BIN / "pofilter"), "-t", "untranslated", str(po), str(failures)],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     if not failures.exists():
         return 0
@@ -326,7 +347,8 @@ def _pofilter(po: Path, failures: Path) -> int:
 
 @pytest.mark.skipif(TOOLKIT is None, reason="translate-toolkit is not installed")
 def test_po2xliff_of_transync_po_is_accepted_with_its_context(
-        xl: tuple[Settings, Path, int], po_world: Path, tmp_path: Path) -> None:
+    xl: tuple[Settings, Path, int], po_world: Path, tmp_path: Path
+) -> None:
     """po2xliff drops msgctxt; the task comes from the header unit it keeps, and each unit
     finds its segment by the "segment N" note and its source text."""
     settings, content, task_id = xl
@@ -335,8 +357,11 @@ def test_po2xliff_of_transync_po_is_accepted_with_its_context(
     for entry, text in zip(po, translation_texts(TRANSLATION), strict=True):
         entry.msgstr = text
     (tmp_path / "ports.po").write_text(str(po), encoding="utf-8")
-    subprocess.run([str(BIN / "po2xliff"), str(tmp_path / "ports.po"),
-                    str(tmp_path / "ports.xlf")], check=True, capture_output=True)
+    subprocess.run(
+        [str(BIN / "po2xliff"), str(tmp_path / "ports.po"), str(tmp_path / "ports.xlf")],
+        check=True,
+        capture_output=True,
+    )
     data = (tmp_path / "ports.xlf").read_bytes()
     assert b"urn:oasis:names:tc:xliff:document:1.1" in data and b"msgctxt" not in data
     with transaction(settings.database_url) as s:
@@ -350,8 +375,9 @@ def test_cli_xliff_submit_and_import(xl: tuple[Settings, Path, int], tmp_path: P
 
     settings, content, task_id = xl
     out = tmp_path / "task.xlf"
-    code, _, err = transync(settings, "xliff", str(task_id), "-o", str(out),
-                            "--xliff-version", "2.0")
+    code, _, err = transync(
+        settings, "xliff", str(task_id), "-o", str(out), "--xliff-version", "2.0"
+    )
     assert code == 0, err
     assert read_xliff(out.read_bytes()).version == "2.0"
     filled = tmp_path / "filled.xliff"
@@ -360,8 +386,9 @@ def test_cli_xliff_submit_and_import(xl: tuple[Settings, Path, int], tmp_path: P
     bad.write_bytes(_edit_target(filled.read_bytes(), 1, lambda t: _drop(_code(t, "4"))))
     code, _, err = transync(settings, "import", str(bad), "--as", "ayse")
     assert code == 1 and "inline code 4 ([^1]) is missing" in err, err
-    code, out_text, err = transync(settings, "submit", str(task_id), str(filled), "--as",
-                                   "ayse", "--json")
+    code, out_text, err = transync(
+        settings, "submit", str(task_id), str(filled), "--as", "ayse", "--json"
+    )
     assert code == 0, err
     assert '"state": "done"' in out_text or '"state":"done"' in out_text
     assert (content / WRITTEN).is_file()

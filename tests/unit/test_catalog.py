@@ -147,7 +147,7 @@ def test_headers() -> None:
     assert catalog.metadata["PO-Revision-Date"] == "2024-05-06 07:08+0000"  # in UTC
     assert catalog.metadata["X-Generator"] == "transync 1.2.3"
     text = render_po(catalog).decode()
-    header = text[text.index('msgid ""'): text.index("\n\n")]
+    header = text[text.index('msgid ""') : text.index("\n\n")]
     names = re.findall(r'^"([\w-]+): ', header, re.MULTILINE)
     assert names[-3:] == ["X-Beta", "X-Generator", "X-Transync-Task"]  # the rest, sorted
 
@@ -228,11 +228,13 @@ def test_entries_keep_the_given_order() -> None:
 
 def test_duplicates_keep_the_first_and_merge_comments_and_occurrences() -> None:
     entries = [
-        CatalogEntry(key="p", msgid="Same", msgstr="Aynı", comments=("one",),
-                     occurrences=("a.md",)),
+        CatalogEntry(
+            key="p", msgid="Same", msgstr="Aynı", comments=("one",), occurrences=("a.md",)
+        ),
         CatalogEntry(key="p", msgid="Other", msgstr="Başka"),
-        CatalogEntry(key="p", msgid="Same", msgstr="Farklı", comments=("two",),
-                     occurrences=("b.md", "a.md")),
+        CatalogEntry(
+            key="p", msgid="Same", msgstr="Farklı", comments=("two",), occurrences=("b.md", "a.md")
+        ),
     ]
     catalog = build_catalog("tr", entries, revision_date=None, version="1")
     assert [(e.msgid, e.msgstr) for e in catalog] == [("Same", "Aynı"), ("Other", "Başka")]
@@ -272,8 +274,14 @@ def test_msgfmt_check_and_statistics_agree(lang: str, tmp_path: Path) -> None:
 def test_a_backslash_at_a_line_end_cannot_swallow_the_fuzzy_flag(tmp_path: Path) -> None:
     """gettext joins a line ending in a backslash with the next one (the ``#, fuzzy``)."""
     entries = [
-        CatalogEntry(key="p", msgid="a", msgstr="b", fuzzy=True, comments=("ends with \\",),
-                     occurrences=("C:\\posts\\",)),
+        CatalogEntry(
+            key="p",
+            msgid="a",
+            msgstr="b",
+            fuzzy=True,
+            comments=("ends with \\",),
+            occurrences=("C:\\posts\\",),
+        ),
     ]
     path = tmp_path / "tr.po"
     path.write_bytes(render_po(build_catalog("tr", entries, revision_date=None, version="1")))
@@ -308,17 +316,17 @@ def test_mo_round_trip_with_gettext() -> None:
 def test_mo_layout() -> None:
     data = render_mo(sample_catalog())
     magic, revision, count, originals, translations, hash_size, hash_at = (
-        int.from_bytes(data[i: i + 4], "little") for i in range(0, 28, 4)
+        int.from_bytes(data[i : i + 4], "little") for i in range(0, 28, 4)
     )
     assert (magic, revision, count) == (0x950412DE, 0, 3)  # header + 2 translated
     assert (originals, translations, hash_size) == (28, 28 + 8 * 3, 0)
     assert hash_at == 28 + 16 * 3
     keys = []
     for i in range(count):
-        length = int.from_bytes(data[originals + 8 * i: originals + 8 * i + 4], "little")
-        offset = int.from_bytes(data[originals + 8 * i + 4: originals + 8 * i + 8], "little")
+        length = int.from_bytes(data[originals + 8 * i : originals + 8 * i + 4], "little")
+        offset = int.from_bytes(data[originals + 8 * i + 4 : originals + 8 * i + 8], "little")
         assert data[offset + length] == 0
-        keys.append(data[offset: offset + length])
+        keys.append(data[offset : offset + length])
     assert keys[0] == b""
     assert keys == sorted(keys)
     assert keys[1] == b"2024/istanbul\x04A day in Istanbul"
@@ -519,8 +527,9 @@ def test_read_po_drops_obsolete_entries(tmp_path: Path) -> None:
 def test_read_po_decodes_the_declared_charset(tmp_path: Path) -> None:
     text = TASK_PO.replace("charset=UTF-8", "charset=ISO-8859-9")
     text = text.replace("Ayşe Yılmaz", "Ayse Yilmaz")
-    catalog = read_po(write(tmp_path, "t.po", text.encode("iso-8859-9")), name="t.po",
-                      max_bytes=LIMIT)
+    catalog = read_po(
+        write(tmp_path, "t.po", text.encode("iso-8859-9")), name="t.po", max_bytes=LIMIT
+    )
     assert catalog[1].msgstr == "İstanbul'da bir gün"
     with pytest.raises(ValueError, match="charset=ISO-8859-9"):
         render_mo(catalog)  # it would write UTF-8 under a header that says otherwise
@@ -573,7 +582,7 @@ def test_read_po_raises_only_catalog_errors_on_damaged_files() -> None:
     data = TASK_PO.encode()
     accepted = 0
     for cut in range(len(data)):
-        for damaged in (data[:cut], data[:cut] + data[cut + 1:]):
+        for damaged in (data[:cut], data[:cut] + data[cut + 1 :]):
             try:
                 read_po(damaged, name="t.po", max_bytes=LIMIT)
             except CatalogError as error:
@@ -609,8 +618,9 @@ def test_read_po_refuses_content_in_another_encoding(tmp_path: Path) -> None:
 
 
 def test_read_po_refuses_an_unknown_charset(tmp_path: Path) -> None:
-    error = refused(write(tmp_path, "t.po", TASK_PO.replace("UTF-8\\n\"\n", "KLINGON\\n\"\n",
-                                                             1).encode()))
+    error = refused(
+        write(tmp_path, "t.po", TASK_PO.replace('UTF-8\\n"\n', 'KLINGON\\n"\n', 1).encode())
+    )
     assert "KLINGON" in error.message and error.line == 11
 
 
@@ -630,15 +640,45 @@ def test_read_po_lists_every_syntax_problem(tmp_path: Path) -> None:
 
 # -- round trip of arbitrary text ---------------------------------------------
 
-SPECIAL = list("İıIiŞşĞğ") + list("ЁёЙй") + [
-    "e\u0301", "\u0308", '"', "'", "«", "»", "„", "“", "\\", "\\n", "\n", "\t", "\r",
-    "\x0b", "\x0c", "\x85", "\u2028", "\u2029", "\x1c", "\x07", "\x04", " ", "\u00a0",
-    "%s", "#", "msgid", '"\\', "\ufeff",
-]
+SPECIAL = (
+    list("İıIiŞşĞğ")
+    + list("ЁёЙй")
+    + [
+        "e\u0301",
+        "\u0308",
+        '"',
+        "'",
+        "«",
+        "»",
+        "„",
+        "“",
+        "\\",
+        "\\n",
+        "\n",
+        "\t",
+        "\r",
+        "\x0b",
+        "\x0c",
+        "\x85",
+        "\u2028",
+        "\u2029",
+        "\x1c",
+        "\x07",
+        "\x04",
+        " ",
+        "\u00a0",
+        "%s",
+        "#",
+        "msgid",
+        '"\\',
+        "\ufeff",
+    ]
+)
 TEXT = st.lists(
     st.one_of(
-        st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-                max_size=20),
+        st.text(
+            st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20
+        ),
         st.sampled_from(SPECIAL),
     ),
     max_size=12,
@@ -673,7 +713,7 @@ def test_render_po_then_read_po_gives_back_the_text(entries: list[CatalogEntry])
     assert render_po(catalog) == data
     for line in data.decode().split("\n"):  # longer than 79 only for one long word
         if len(line) > 79 and not line.startswith(("#.", "#:", "# ")):
-            content = line[line.index('"') + 1: -1]
+            content = line[line.index('"') + 1 : -1]
             assert " " not in content.rstrip(" "), line
 
 

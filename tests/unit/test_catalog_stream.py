@@ -23,15 +23,37 @@ from sync.export import context_order
 
 # Characters that make byte order tricky: ones below and above U+0004 and "-" (so "a" vs
 # "a-b" vs "a\x01"), two-, three- and four-byte UTF-8, upper and lower case.
-TRICKY = ["a", "b", "-", "/", " ", "~", "Z", "\x01", "\x03", "\x05", "\x7f", "é", "É", "ß",
-          "\u00ff", "\u0100", "\u20ac", "\uffff", "\U0001f600"]
+TRICKY = [
+    "a",
+    "b",
+    "-",
+    "/",
+    " ",
+    "~",
+    "Z",
+    "\x01",
+    "\x03",
+    "\x05",
+    "\x7f",
+    "é",
+    "É",
+    "ß",
+    "\u00ff",
+    "\u0100",
+    "\u20ac",
+    "\uffff",
+    "\U0001f600",
+]
 keys = st.text(alphabet=st.sampled_from(TRICKY), min_size=1, max_size=5)
 msgids = st.text(alphabet=st.sampled_from(TRICKY + ["\n", '"', "\\"]), min_size=1, max_size=6)
 WHEN = dt.datetime(2026, 11, 28, 7, 0, tzinfo=dt.UTC)
 
 
-@given(st.dictionaries(keys, st.lists(msgids, min_size=1, max_size=5, unique=True),
-                       min_size=1, max_size=12))
+@given(
+    st.dictionaries(
+        keys, st.lists(msgids, min_size=1, max_size=5, unique=True), min_size=1, max_size=12
+    )
+)
 def test_posts_in_context_order_give_mo_keys_sorted(posts: dict[str, list[str]]) -> None:
     """Posts visited in byte order of key + U+0004, each post's msgids in byte order: the
     MO keys (key + U+0004 + msgid) arrive sorted, so they can be streamed."""
@@ -52,7 +74,13 @@ def test_plain_key_order_is_not_enough() -> None:
 
 entry_strategy = st.builds(
     lambda msgid, msgstr, fuzzy, previous, comment, occurrence: (
-        msgid, msgstr, fuzzy, previous, comment, occurrence),
+        msgid,
+        msgstr,
+        fuzzy,
+        previous,
+        comment,
+        occurrence,
+    ),
     msgids,
     st.one_of(st.just(""), msgids),
     st.booleans(),
@@ -64,21 +92,27 @@ entry_strategy = st.builds(
 
 def groups_of(posts: dict[str, list[tuple]]) -> list[list[CatalogEntry]]:
     return [
-        [CatalogEntry(key=key, msgid=msgid, msgstr=msgstr, fuzzy=fuzzy, previous_msgid=prev,
-                      comments=(comment,) if comment else (),
-                      occurrences=(occ,) if occ else ())
-         for msgid, msgstr, fuzzy, prev, comment, occ in items]
+        [
+            CatalogEntry(
+                key=key,
+                msgid=msgid,
+                msgstr=msgstr,
+                fuzzy=fuzzy,
+                previous_msgid=prev,
+                comments=(comment,) if comment else (),
+                occurrences=(occ,) if occ else (),
+            )
+            for msgid, msgstr, fuzzy, prev, comment, occ in items
+        ]
         for key, items in sorted(posts.items(), key=lambda kv: context_order(kv[0]))
     ]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(keys, st.lists(entry_strategy, min_size=1, max_size=6), max_size=8))
-def test_stream_writes_the_bytes_of_render_po_and_render_mo(posts: dict[str, list[tuple]]
-                                                            ) -> None:
+def test_stream_writes_the_bytes_of_render_po_and_render_mo(posts: dict[str, list[tuple]]) -> None:
     groups = groups_of(posts)  # repeated msgids within a post included: merged
-    catalog = build_catalog("ru", [e for g in groups for e in g], revision_date=WHEN,
-                            version="1.2")
+    catalog = build_catalog("ru", [e for g in groups for e in g], revision_date=WHEN, version="1.2")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "ru" / "LC_MESSAGES"
         with CatalogStream("ru", out / "posts.po", out / "posts.mo", version="1.2") as stream:
@@ -92,16 +126,17 @@ def test_stream_writes_the_bytes_of_render_po_and_render_mo(posts: dict[str, lis
 
 
 def stream_of(tmp_path: Path, groups: list[list[CatalogEntry]], **kw: object) -> CatalogStream:
-    stream = CatalogStream("tr", tmp_path / "posts.po", tmp_path / "posts.mo", version="1",
-                           **kw)  # type: ignore[arg-type]
+    stream = CatalogStream("tr", tmp_path / "posts.po", tmp_path / "posts.mo", version="1", **kw)  # type: ignore[arg-type]
     for group in groups:
         stream.add_group(group)
     return stream
 
 
 def test_unchanged_files_are_left_alone_and_check_compares(tmp_path: Path) -> None:
-    groups = [[CatalogEntry(key="a", msgid="x", msgstr="y")],
-              [CatalogEntry(key="b", msgid="x", msgstr="")]]
+    groups = [
+        [CatalogEntry(key="a", msgid="x", msgstr="y")],
+        [CatalogEntry(key="b", msgid="x", msgstr="")],
+    ]
     with stream_of(tmp_path, groups) as stream:
         stream.finish(WHEN)
         assert stream.commit()

@@ -53,8 +53,10 @@ PASSING = [
         "Чтобы открыть примечание, напишите `{{</* note */>}}`.",
     ),
     # parameters over several lines
-    ('{{< figure\n    src="/images/x.png"\n    alt="A diagram"\n>}}',
-     '{{< figure\n    src="/images/x.png"\n    alt="Диаграмма"\n>}}'),
+    (
+        '{{< figure\n    src="/images/x.png"\n    alt="A diagram"\n>}}',
+        '{{< figure\n    src="/images/x.png"\n    alt="Диаграмма"\n>}}',
+    ),
     # Go templates are not shortcodes
     ("The title is {{ .Title }}.", "Başlık {{ .Title }}."),
 ]
@@ -74,8 +76,10 @@ def test_shortcodes_that_pass(msgid: str, msgstr: str) -> None:
         (
             'A {{< glossary_tooltip text="cluster" term_id="cluster" >}} runs.',
             'Bir {{< glossary_tooltip text="küme" term_id="kume" >}} çalışır.',
-            ['shortcode glossary_tooltip: parameter term_id changed from "cluster" to "kume"; '
-             "only text, title, alt, caption may be translated"],
+            [
+                'shortcode glossary_tooltip: parameter term_id changed from "cluster" to "kume"; '
+                "only text, title, alt, caption may be translated"
+            ],
         ),
         (
             "Pods are ephemeral. {{< /note >}}",
@@ -90,8 +94,10 @@ def test_shortcodes_that_pass(msgid: str, msgstr: str) -> None:
         (
             "{{% capture overview %}}",
             "{{% capture обзор %}}",
-            ['shortcode capture: positional parameter 1 changed from "overview" to "обзор"; '
-             "positional parameters may not be translated"],
+            [
+                'shortcode capture: positional parameter 1 changed from "overview" to "обзор"; '
+                "positional parameters may not be translated"
+            ],
         ),
         (  # the delimiters decide how Hugo renders the inner text: they must stay
             "{{< note >}}",
@@ -101,28 +107,36 @@ def test_shortcodes_that_pass(msgid: str, msgstr: str) -> None:
         (
             '{{< tab name="Tab 1" />}}',
             '{{< tab name="Tab 1" >}}',
-            ['shortcode {{< tab name="Tab 1" />}} is missing',
-             'extra shortcode {{< tab name="Tab 1" >}}'],
+            [
+                'shortcode {{< tab name="Tab 1" />}} is missing',
+                'extra shortcode {{< tab name="Tab 1" >}}',
+            ],
         ),
         (
             'Read the [overview]({{< ref "docs/concepts/overview" >}}) first.',
             'Сначала прочтите [обзор]({{< ref "ru/docs/concepts/overview" >}}).',
-            ['shortcode ref: positional parameter 1 changed from "docs/concepts/overview" to '
-             '"ru/docs/concepts/overview"; positional parameters may not be translated'],
+            [
+                'shortcode ref: positional parameter 1 changed from "docs/concepts/overview" to '
+                '"ru/docs/concepts/overview"; positional parameters may not be translated'
+            ],
         ),
         (
             '{{< highlight go "linenos=table,hl_lines=8 15-17" >}}',
             "{{< highlight go >}}",
-            ['shortcode highlight: positional parameter 2 "linenos=table,hl_lines=8 15-17" '
-             "is missing"],
+            [
+                'shortcode highlight: positional parameter 2 "linenos=table,hl_lines=8 15-17" '
+                "is missing"
+            ],
         ),
         (
             '{{< figure src="/images/x.png" alt="A diagram" >}}',
             '{{< figure src="/ru/images/x.png" width="600" >}}',
-            ['shortcode figure: parameter src changed from "/images/x.png" to '
-             '"/ru/images/x.png"; only text, title, alt, caption may be translated',
-             "shortcode figure: parameter alt is missing",
-             'shortcode figure: extra parameter width="600"'],
+            [
+                'shortcode figure: parameter src changed from "/images/x.png" to '
+                '"/ru/images/x.png"; only text, title, alt, caption may be translated',
+                "shortcode figure: parameter alt is missing",
+                'shortcode figure: extra parameter width="600"',
+            ],
         ),
         (  # a caption is prose: its number is checked like the sentence's
             '{{< figure src="/images/x.png" caption="Figure 3: pods" >}}',
@@ -139,16 +153,20 @@ def test_shortcodes_that_pass(msgid: str, msgstr: str) -> None:
             '{{< glossary_tooltip text="node" term_id="node" >}}',
             '{{< glossary_tooltip text="узел" term_id="node" >}} и '
             '{{< glossary_tooltip text="Под" term_id="pod" >}}',
-            ['shortcode glossary_tooltip: parameter term_id changed from "pod" to "node"; '
-             "only text, title, alt, caption may be translated",
-             'shortcode glossary_tooltip: parameter term_id changed from "node" to "pod"; '
-             "only text, title, alt, caption may be translated"],
+            [
+                'shortcode glossary_tooltip: parameter term_id changed from "pod" to "node"; '
+                "only text, title, alt, caption may be translated",
+                'shortcode glossary_tooltip: parameter term_id changed from "node" to "pod"; '
+                "only text, title, alt, caption may be translated",
+            ],
         ),
         (
             "{{< note >}}{{< warning >}}",
             "{{< warning >}}{{< note >}}",
-            ["shortcodes are in another order: {{< warning >}} is where the source has "
-             "{{< note >}}"],
+            [
+                "shortcodes are in another order: {{< warning >}} is where the source has "
+                "{{< note >}}"
+            ],
         ),
     ],
 )
@@ -197,10 +215,14 @@ A Pod is not a process.
 
 
 def test_a_faithful_document_passes() -> None:
-    translated = (SOURCE_DOCUMENT.replace("title: Pods", "title: Поды")
-                  .replace("_Pods_ are the smallest deployable units.",
-                           "_Поды_ — наименьшие развёртываемые единицы.")
-                  .replace("A Pod is not a process.", "Под — это не процесс."))
+    translated = (
+        SOURCE_DOCUMENT.replace("title: Pods", "title: Поды")
+        .replace(
+            "_Pods_ are the smallest deployable units.",
+            "_Поды_ — наименьшие развёртываемые единицы.",
+        )
+        .replace("A Pod is not a process.", "Под — это не процесс.")
+    )
     assert shortcode_problems(SOURCE_DOCUMENT, translated) == []
     assert shortcode_problems("No shortcodes.", "Шорткодов нет.") == []
 
@@ -213,20 +235,22 @@ def test_a_document_with_a_closing_shortcode_dropped() -> None:
 
 
 def test_a_document_whose_shortcodes_do_not_nest() -> None:
-    translated = SOURCE_DOCUMENT.replace("{{< /tab >}}\n{{< /tabs >}}",
-                                         "{{< /tabs >}}\n{{< /tab >}}")
+    translated = SOURCE_DOCUMENT.replace(
+        "{{< /tab >}}\n{{< /tabs >}}", "{{< /tabs >}}\n{{< /tab >}}"
+    )
     assert shortcode_problems(SOURCE_DOCUMENT, translated) == [
         "shortcode {{< /tab >}} comes after {{< /tabs >}}: shortcodes must nest (line 13)"
     ]
 
 
 def test_a_document_with_moved_and_changed_shortcodes() -> None:
-    translated = (SOURCE_DOCUMENT.replace('name="YAML"', 'name="ЯМЛ"')
-                  .replace("{{< note >}}\nA Pod is not a process.\n{{< /note >}}\n", "")
-                  .replace("{{% /capture %}}\n", "{{< note >}}\nПод.\n{{< /note >}}\n"
-                                                 "{{% /capture %}}\n"))
+    translated = (
+        SOURCE_DOCUMENT.replace('name="YAML"', 'name="ЯМЛ"')
+        .replace("{{< note >}}\nA Pod is not a process.\n{{< /note >}}\n", "")
+        .replace("{{% /capture %}}\n", "{{< note >}}\nПод.\n{{< /note >}}\n{{% /capture %}}\n")
+    )
     assert shortcode_problems(SOURCE_DOCUMENT, translated) == [
-        "shortcodes are in another order: {{< tabs name=\"pod_examples\" >}} (line 6) is where "
+        'shortcodes are in another order: {{< tabs name="pod_examples" >}} (line 6) is where '
         "the source has {{< note >}} (source line 6)",
         'shortcode tab (line 7): parameter name changed from "YAML" to "ЯМЛ"; only text, '
         "title, alt, caption may be translated",
@@ -246,20 +270,25 @@ def test_a_document_with_an_extra_shortcode() -> None:
 @pytest.mark.parametrize(
     ("msgid", "msgstr"),
     [
-        ("See [the overview](/docs/concepts/overview/).",
-         "См. [обзор](/ru/docs/concepts/overview/)."),
-        ("See [the overview](/docs/concepts/overview/).",
-         "См. [обзор](/docs/concepts/overview/)."),
+        (
+            "See [the overview](/docs/concepts/overview/).",
+            "См. [обзор](/ru/docs/concepts/overview/).",
+        ),
+        ("See [the overview](/docs/concepts/overview/).", "См. [обзор](/docs/concepts/overview/)."),
         ("Back [home](/).", "Вернуться [на главную](/ru/)."),
         ("See https://kubernetes.io/docs/home/.", "См. https://kubernetes.io/ru/docs/home/."),
         ("See https://kubernetes.io.", "См. https://kubernetes.io/ru/."),
-        ("Read [Pods](/docs/concepts/workloads/pods/#pod-os).",
-         "Прочтите [Поды](/ru/docs/concepts/workloads/pods/#pod-os)."),
+        (
+            "Read [Pods](/docs/concepts/workloads/pods/#pod-os).",
+            "Прочтите [Поды](/ru/docs/concepts/workloads/pods/#pod-os).",
+        ),
         ("Search [here](/search/?q=pod).", "Ищите [здесь](/ru/search/?q=pod)."),
         ("Relative [link](pods/).", "Относительная [ссылка](pods/)."),
         ('<a href="/docs/home/">Docs</a>', '<a href="/ru/docs/home/">Документация</a>'),
-        ('<img src="/images/logo.png" alt="Logo">',
-         '<img alt="Логотип" src="/ru/images/logo.png">'),
+        (
+            '<img src="/images/logo.png" alt="Logo">',
+            '<img alt="Логотип" src="/ru/images/logo.png">',
+        ),
     ],
 )
 def test_links_may_gain_the_language_prefix(msgid: str, msgstr: str) -> None:
@@ -269,30 +298,63 @@ def test_links_may_gain_the_language_prefix(msgid: str, msgstr: str) -> None:
 @pytest.mark.parametrize(
     ("msgid", "msgstr", "lang", "problems"),
     [
-        ("See [the overview](/docs/concepts/overview/).",
-         "См. [обзор](/ru/docs/concepts/overview/).", None,
-         ["URL /docs/concepts/overview/ is missing",
-          "extra URL /ru/docs/concepts/overview/"]),
-        ("See [the overview](/docs/concepts/overview/).",
-         "Bkz. [genel bakış](/tr/docs/concepts/overview/).", "ru",
-         ["URL /docs/concepts/overview/ is missing",
-          "extra URL /tr/docs/concepts/overview/"]),
-        ("Relative [link](pods/).", "Относительная [ссылка](ru/pods/).", "ru",
-         ["URL pods/ is missing", "extra URL ru/pods/"]),
-        ("Read [Pods](/docs/pods/#pod-os).", "Прочтите [Поды](/ru/docs/pods/#под-ос).", "ru",
-         ["URL /docs/pods/#pod-os is missing", "extra URL /ru/docs/pods/#под-ос"]),
-        ("See /docs/x at [docs](/docs/x).", "См. [docs](/russian/docs/x).", "ru",
-         ["URL /docs/x is missing", "extra URL /russian/docs/x"]),
-        ("See https://kubernetes.io/docs/home/.", "См. https://kubernetes.io/ru/docs/main/.",
-         "ru",
-         ["URL https://kubernetes.io/docs/home/ is missing",
-          "extra URL https://kubernetes.io/ru/docs/main/"]),
-        ('<a href="/docs/home/">Docs</a>', '<a href="/ru/docs/main/">Документация</a>', "ru",
-         ['HTML tag <a>: attribute href changed from "/docs/home/" to "/ru/docs/main/"; a link '
-          "may only gain the language prefix /ru"]),
-        ('<a href="/docs/home/">Docs</a>', '<a href="/ru/docs/home/">Документация</a>', None,
-         ['HTML tag <a>: attribute href changed from "/docs/home/" to "/ru/docs/home/"; a link '
-          "must stay as in the source"]),
+        (
+            "See [the overview](/docs/concepts/overview/).",
+            "См. [обзор](/ru/docs/concepts/overview/).",
+            None,
+            ["URL /docs/concepts/overview/ is missing", "extra URL /ru/docs/concepts/overview/"],
+        ),
+        (
+            "See [the overview](/docs/concepts/overview/).",
+            "Bkz. [genel bakış](/tr/docs/concepts/overview/).",
+            "ru",
+            ["URL /docs/concepts/overview/ is missing", "extra URL /tr/docs/concepts/overview/"],
+        ),
+        (
+            "Relative [link](pods/).",
+            "Относительная [ссылка](ru/pods/).",
+            "ru",
+            ["URL pods/ is missing", "extra URL ru/pods/"],
+        ),
+        (
+            "Read [Pods](/docs/pods/#pod-os).",
+            "Прочтите [Поды](/ru/docs/pods/#под-ос).",
+            "ru",
+            ["URL /docs/pods/#pod-os is missing", "extra URL /ru/docs/pods/#под-ос"],
+        ),
+        (
+            "See /docs/x at [docs](/docs/x).",
+            "См. [docs](/russian/docs/x).",
+            "ru",
+            ["URL /docs/x is missing", "extra URL /russian/docs/x"],
+        ),
+        (
+            "See https://kubernetes.io/docs/home/.",
+            "См. https://kubernetes.io/ru/docs/main/.",
+            "ru",
+            [
+                "URL https://kubernetes.io/docs/home/ is missing",
+                "extra URL https://kubernetes.io/ru/docs/main/",
+            ],
+        ),
+        (
+            '<a href="/docs/home/">Docs</a>',
+            '<a href="/ru/docs/main/">Документация</a>',
+            "ru",
+            [
+                'HTML tag <a>: attribute href changed from "/docs/home/" to "/ru/docs/main/"; a '
+                "link may only gain the language prefix /ru"
+            ],
+        ),
+        (
+            '<a href="/docs/home/">Docs</a>',
+            '<a href="/ru/docs/home/">Документация</a>',
+            None,
+            [
+                'HTML tag <a>: attribute href changed from "/docs/home/" to "/ru/docs/home/"; a '
+                "link must stay as in the source"
+            ],
+        ),
     ],
 )
 def test_other_link_changes_are_refused(

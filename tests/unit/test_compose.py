@@ -32,7 +32,8 @@ def test_validates_against_compose_spec(compose: dict) -> None:
 
 def test_services_present(compose: dict) -> None:
     assert {"postgres", "redis", "migrate", "web", "worker", "beat", "flower"} <= set(
-        compose["services"])
+        compose["services"]
+    )
     assert compose["services"]["beat"]["deploy"]["replicas"] == 1
     assert {"pgdata", "content", "locales"} <= set(compose["volumes"])
 
@@ -78,7 +79,10 @@ def test_lazy_command_map_matches_what_modules_register() -> None:
 
     for module, names in COMMANDS.items():
         mod = importlib.import_module(f"sync.cli.{module}")
-        registered = {name for name, cmd in cli.commands.items()
-                      if cmd.callback is not None and cmd.callback.__module__ == mod.__name__}
+        registered = {
+            name
+            for name, cmd in cli.commands.items()
+            if cmd.callback is not None and cmd.callback.__module__ == mod.__name__
+        }
         assert registered == set(names), (module, registered ^ set(names))
     assert set(cli.commands) == {n for names in COMMANDS.values() for n in names}

@@ -30,8 +30,10 @@ ACTIVE = {"ayse": frozenset({"tr"}), "ed": None}
 
 def weekdays(first: D, words: int, who: str = "ayse", lang: str = "tr") -> list[Work]:
     """`words` on each Monday to Friday of the week starting on `first` (a Monday)."""
-    return [Work(lang=lang, translator=who, words=words, day=first + dt.timedelta(days=i))
-            for i in range(5)]
+    return [
+        Work(lang=lang, translator=who, words=words, day=first + dt.timedelta(days=i))
+        for i in range(5)
+    ]
 
 
 # Two weeks, 2 to 15 March 2026: 600 words on each weekday of the first, 1,000 on each of
@@ -40,8 +42,7 @@ HISTORY = weekdays(D(2026, 3, 2), 600) + weekdays(D(2026, 3, 9), 1000)
 
 
 def task(words: int = 2000, due: D | None = D(2026, 3, 17), **kw: object) -> OpenTask:
-    return OpenTask(**{"id": 1, "lang": "tr", "state": "queued", "words": words, "due": due,
-                       **kw})  # type: ignore[arg-type]
+    return OpenTask(**{"id": 1, "lang": "tr", "state": "queued", "words": words, "due": due, **kw})  # type: ignore[arg-type]
 
 
 def test_the_doctests() -> None:
@@ -50,8 +51,9 @@ def test_the_doctests() -> None:
 
 
 def test_clear_date_and_range_worked_out_by_hand() -> None:
-    f = forecast_language("tr", now=NOW, window_days=14, work=HISTORY, tasks=[task()],
-                          active=ACTIVE)
+    f = forecast_language(
+        "tr", now=NOW, window_days=14, work=HISTORY, tasks=[task()], active=ACTIVE
+    )
     # 8,000 words in 14 days; each weekday had 600 and 1,000: 800 a weekday, 0 at weekends
     assert f.words_done == 8000 and f.history_days == 14
     assert f.rate == pytest.approx(8000 / 14)
@@ -75,34 +77,57 @@ def test_clear_date_and_range_worked_out_by_hand() -> None:
 
 
 def test_no_history_no_forecast() -> None:
-    f = forecast_language("tr", now=NOW, window_days=14, work=[], tasks=[task()],
-                          active=ACTIVE)
+    f = forecast_language("tr", now=NOW, window_days=14, work=[], tasks=[task()], active=ACTIVE)
     assert f.rate is None and f.clear is f.early is f.late is None
     assert f.reason == "no_history" and "no pace to forecast from" in f.note
     assert f.pending_words == 2000
     assert f.tasks[0].expected is None and f.tasks[0].at_risk is None  # not judged
     # another language's history is not this one's
     ru = [Work(lang="ru", translator="ivan", words=500, day=D(2026, 3, 10))]
-    assert forecast_language("tr", now=NOW, window_days=14, work=ru, tasks=[task()],
-                             active={"ivan": frozenset({"ru"})}).rate is None
+    assert (
+        forecast_language(
+            "tr",
+            now=NOW,
+            window_days=14,
+            work=ru,
+            tasks=[task()],
+            active={"ivan": frozenset({"ru"})},
+        ).rate
+        is None
+    )
 
 
 def test_work_by_someone_who_left_or_changed_languages_is_no_pace() -> None:
-    f = forecast_language("tr", now=NOW, window_days=14, work=HISTORY, tasks=[task()],
-                          active={"ayse": frozenset({"ru"})})  # ayse now works in Russian
+    f = forecast_language(
+        "tr",
+        now=NOW,
+        window_days=14,
+        work=HISTORY,
+        tasks=[task()],
+        active={"ayse": frozenset({"ru"})},
+    )  # ayse now works in Russian
     assert f.reason == "no_history"
-    f = forecast_language("tr", now=NOW, window_days=14, work=HISTORY, tasks=[task()],
-                          active={})  # deactivated
+    f = forecast_language(
+        "tr", now=NOW, window_days=14, work=HISTORY, tasks=[task()], active={}
+    )  # deactivated
     assert f.reason == "no_history"
     editor = [Work(lang="tr", translator="ed", words=700, day=D(2026, 3, 13))]
-    assert forecast_language("tr", now=NOW, window_days=14, work=editor, tasks=[task()],
-                             active=ACTIVE).translators == ("ed",)  # an editor: any language
+    assert forecast_language(
+        "tr", now=NOW, window_days=14, work=editor, tasks=[task()], active=ACTIVE
+    ).translators == ("ed",)  # an editor: any language
 
 
 def test_a_short_history_gives_a_date_but_no_range() -> None:
     work = [Work(lang="tr", translator="ayse", words=900, day=D(2026, 3, 15))]
-    f = forecast_language("tr", now=NOW, window_days=14, work=work, tasks=[task(1800)],
-                          active=ACTIVE, since=D(2026, 3, 15))
+    f = forecast_language(
+        "tr",
+        now=NOW,
+        window_days=14,
+        work=work,
+        tasks=[task(1800)],
+        active=ACTIVE,
+        since=D(2026, 3, 15),
+    )
     # one day measured (the queue began today): 900 a day, every weekday at that rate
     assert f.history_days == 1 and f.rate == 900
     assert f.clear == D(2026, 3, 17)  # Mon 900, Tue 1,800
@@ -112,8 +137,9 @@ def test_a_short_history_gives_a_date_but_no_range() -> None:
 
 def test_at_risk_follows_due_dates_and_the_pace() -> None:
     def risk(due: D | None, work: list[Work] = HISTORY) -> bool | None:
-        f = forecast_language("tr", now=NOW, window_days=14, work=work,
-                              tasks=[task(due=due)], active=ACTIVE)
+        f = forecast_language(
+            "tr", now=NOW, window_days=14, work=work, tasks=[task(due=due)], active=ACTIVE
+        )
         return f.tasks[0].at_risk
 
     assert risk(D(2026, 3, 17)) is True  # expected on the 18th
@@ -132,36 +158,45 @@ def test_tasks_are_done_claimed_first_then_in_the_claim_order() -> None:
     tasks = [
         OpenTask(id=1, lang="tr", state="queued", words=100, created_at=at),
         OpenTask(id=2, lang="tr", state="queued", words=100, priority=5, created_at=at),
-        OpenTask(id=3, lang="tr", state="queued", words=100, due=D(2026, 3, 20),
-                 created_at=at),
+        OpenTask(id=3, lang="tr", state="queued", words=100, due=D(2026, 3, 20), created_at=at),
         OpenTask(id=4, lang="tr", state="claimed", words=100, created_at=at, claimed_at=at),
     ]
     assert [t.id for t in work_order(tasks)] == [4, 2, 3, 1]
-    f = forecast_language("tr", now=NOW, window_days=14, work=HISTORY, tasks=tasks,
-                          active=ACTIVE)
-    assert [(t.id, t.cumulative) for t in f.tasks] == [(4, 100), (2, 200), (3, 300),
-                                                        (1, 400)]
+    f = forecast_language("tr", now=NOW, window_days=14, work=HISTORY, tasks=tasks, active=ACTIVE)
+    assert [(t.id, t.cumulative) for t in f.tasks] == [(4, 100), (2, 200), (3, 300), (1, 400)]
     assert f.clear == D(2026, 3, 16)  # 400 words: Monday
 
 
 def test_days_with_nothing_pending_are_not_measured() -> None:
     # work finished on the first weekday of each week only; pending only on those days
-    work = [Work(lang="tr", translator="ayse", words=1000, day=d)
-            for d in (D(2026, 3, 2), D(2026, 3, 9))]
-    spans = [Span(lang="tr", words=1000, start=dt.datetime(2026, 3, d, 8, tzinfo=dt.UTC),
-                  end=dt.datetime(2026, 3, d, 17, tzinfo=dt.UTC)) for d in (2, 9)]
+    work = [
+        Work(lang="tr", translator="ayse", words=1000, day=d)
+        for d in (D(2026, 3, 2), D(2026, 3, 9))
+    ]
+    spans = [
+        Span(
+            lang="tr",
+            words=1000,
+            start=dt.datetime(2026, 3, d, 8, tzinfo=dt.UTC),
+            end=dt.datetime(2026, 3, d, 17, tzinfo=dt.UTC),
+        )
+        for d in (2, 9)
+    ]
     busy = busy_days(spans, "tr", today=NOW.date(), days=14)
     assert busy == {D(2026, 3, 2), D(2026, 3, 9)}
-    f = forecast_language("tr", now=NOW, window_days=14, work=work, tasks=[task(1000)],
-                          active=ACTIVE, busy=busy)
+    f = forecast_language(
+        "tr", now=NOW, window_days=14, work=work, tasks=[task(1000)], active=ACTIVE, busy=busy
+    )
     assert f.history_days == 2 and f.rate == 1000  # not 2,000 / 14
     assert f.clear == D(2026, 3, 16)
 
 
 def test_throughput_counts_a_translators_days_worked() -> None:
-    work = [*weekdays(D(2026, 3, 9), 1000),
-            Work(lang="ru", translator="ayse", words=500, day=D(2026, 3, 9)),
-            Work(lang="tr", translator="mehmet", words=300, day=D(2026, 3, 14))]
+    work = [
+        *weekdays(D(2026, 3, 9), 1000),
+        Work(lang="ru", translator="ayse", words=500, day=D(2026, 3, 9)),
+        Work(lang="tr", translator="mehmet", words=300, day=D(2026, 3, 14)),
+    ]
     out = throughput(work, today=NOW.date(), window_days=14)
     people = {t["name"]: t for t in out["translators"]}
     assert people["ayse"]["days_worked"] == 5 and people["ayse"]["words"] == 5500
@@ -177,9 +212,15 @@ def test_throughput_counts_a_translators_days_worked() -> None:
 
 def test_durations_median_and_90th_percentile_per_language() -> None:
     base = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
-    finished = [Finished(lang="tr", created_at=base, claimed_at=base + dt.timedelta(hours=w),
-                         finished_at=base + dt.timedelta(hours=w + d))
-                for w, d in ((1, 10), (2, 20), (3, 30), (4, 40), (10, 100))]
+    finished = [
+        Finished(
+            lang="tr",
+            created_at=base,
+            claimed_at=base + dt.timedelta(hours=w),
+            finished_at=base + dt.timedelta(hours=w + d),
+        )
+        for w, d in ((1, 10), (2, 20), (3, 30), (4, 40), (10, 100))
+    ]
     out = durations(finished, today=NOW.date(), window_days=14)["tr"]
     assert out["tasks"] == 5
     # nearest rank: the median of 5 is the 3rd, the 90th percentile the 5th
@@ -189,10 +230,21 @@ def test_durations_median_and_90th_percentile_per_language() -> None:
 
 def test_pending_history_is_the_words_open_at_each_days_end() -> None:
     t = dt.datetime
-    spans = [Span(lang="tr", words=100, start=t(2026, 3, 10, 9, tzinfo=dt.UTC),
-                  end=t(2026, 3, 12, 9, tzinfo=dt.UTC)),
-             Span(lang="tr", words=50, start=t(2026, 3, 11, 9, tzinfo=dt.UTC), end=None),
-             Span(lang="ru", words=999, start=t(2026, 3, 11, 9, tzinfo=dt.UTC), end=None)]
+    spans = [
+        Span(
+            lang="tr",
+            words=100,
+            start=t(2026, 3, 10, 9, tzinfo=dt.UTC),
+            end=t(2026, 3, 12, 9, tzinfo=dt.UTC),
+        ),
+        Span(lang="tr", words=50, start=t(2026, 3, 11, 9, tzinfo=dt.UTC), end=None),
+        Span(lang="ru", words=999, start=t(2026, 3, 11, 9, tzinfo=dt.UTC), end=None),
+    ]
     out = dict(pending_history(spans, "tr", today=D(2026, 3, 13), days=5))
-    assert out == {D(2026, 3, 9): 0, D(2026, 3, 10): 100, D(2026, 3, 11): 150,
-                   D(2026, 3, 12): 50, D(2026, 3, 13): 50}
+    assert out == {
+        D(2026, 3, 9): 0,
+        D(2026, 3, 10): 100,
+        D(2026, 3, 11): 150,
+        D(2026, 3, 12): 50,
+        D(2026, 3, 13): 50,
+    }

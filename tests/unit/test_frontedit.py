@@ -26,7 +26,7 @@ TRICKY = [
     "Enerji: şebekenin ihtiyacı",
     "Энергия: что нужно сети",
     "İĞÜŞÖÇ ığüşöç — «кавычки» и „Anführung“",
-    'She said "yes" and \'no\'',
+    "She said \"yes\" and 'no'",
     "yes",
     "no",
     "on",
@@ -47,7 +47,7 @@ TRICKY = [
     ": colon first",
     "key: value",
     "trailing colon:",
-    "{{< shortcode param=\"x\" >}}",
+    '{{< shortcode param="x" >}}',
     "{{% notice %}}Text{{% /notice %}}",
     "[link](/en/page/) and [x]",
     "@mention `code` %percent !bang &amp *star | pipe > gt",
@@ -80,8 +80,9 @@ def body_of(text: str) -> str:
     return parse_document(text.encode("utf-8"), origin="post.md")[1]
 
 
-def assert_edited(before: str, after: str, set_values: dict[str, Any],
-                  remove: tuple[str, ...] = ()) -> None:
+def assert_edited(
+    before: str, after: str, set_values: dict[str, Any], remove: tuple[str, ...] = ()
+) -> None:
     """Untouched keys read as before, set keys as set, removed keys are gone, body unchanged."""
     old, new = parse(before), parse(after)
     for key, value in old.items():
@@ -110,8 +111,14 @@ def key_block(text: str, key: str) -> str:
 
 def translated_cards() -> list[dict[str, Any]]:
     cards = parse(YAML_POST)["cards"]
-    texts = ["Depolama", "Piller, pompalı hidro ve ısı.", "battery.svg",
-             "Talep: diğer yarı", "Talebi kaydırmak\nyeni arz kurmaktan ucuzdur.\n", "clock.svg"]
+    texts = [
+        "Depolama",
+        "Piller, pompalı hidro ve ısı.",
+        "battery.svg",
+        "Talep: diğer yarı",
+        "Talebi kaydırmak\nyeni arz kurmaktan ucuzdur.\n",
+        "clock.svg",
+    ]
     return replace_leaves(cards, texts)
 
 
@@ -177,8 +184,10 @@ def test_removing_a_key_keeps_the_comment_and_blank_line_around_it() -> None:
 
 def test_new_nested_values_are_block_style() -> None:
     text = "---\ntitle: A\n---\n"
-    after = edit_document(text, set_values={"cards": [{"title": "T", "tags": ["x", "y"]}],
-                                            "menu": {"main": {"weight": 2}}})
+    after = edit_document(
+        text,
+        set_values={"cards": [{"title": "T", "tags": ["x", "y"]}], "menu": {"main": {"weight": 2}}},
+    )
     assert parse(after)["cards"] == [{"title": "T", "tags": ["x", "y"]}]
     assert "{" not in after and "[" not in after
 
@@ -243,9 +252,9 @@ def test_only_the_last_value_pays_for_a_final_line_break() -> None:
 
 
 def test_yaml_line_breaks_other_than_lf_in_untouched_values() -> None:
-    text = '---\na: "x\u2028y"  # LS inside\nb: \'z\x85w\'\nc: 1\n---\nBody\n'
+    text = "---\na: \"x\u2028y\"  # LS inside\nb: 'z\x85w'\nc: 1\n---\nBody\n"
     after = edit_document(text, set_values={"c": 2, "d": "\u2028"})
-    assert after.startswith('---\na: "x\u2028y"  # LS inside\nb: \'z\x85w\'\nc: 2\n')
+    assert after.startswith("---\na: \"x\u2028y\"  # LS inside\nb: 'z\x85w'\nc: 2\n")
     assert parse(after) == {**parse(text), "c": 2, "d": "\u2028"}
 
 
@@ -265,7 +274,7 @@ def test_toml_translation_keeps_everything_else() -> None:
     set_values = {
         "title": "Enerji: şebekenin ihtiyacı",
         "linkTitle": "Enerji",
-        "description": "Akıllı şebekeler için\n\"kısa\" bir rehber.",
+        "description": 'Akıllı şebekeler için\n"kısa" bir rehber.',
         "cards": replace_leaves(cards, ["Depolama", "Piller.", "Talep", "Talebi kaydırmak."]),
         "params": {**parse(TOML_POST)["params"], "summary": "Neden depolama?"},
         "source_hash": "3f2a9c",
@@ -297,8 +306,13 @@ def test_toml_implicit_tables() -> None:
 
 
 def test_toml_other_shapes() -> None:
-    set_values = {"aliases": ["/x/"], "cards": [{"title": "Tek"}], "tags": "enerji",
-                  "menu": {"main": {"weight": 1}}, "extra": {"a": [1, 2]}}
+    set_values = {
+        "aliases": ["/x/"],
+        "cards": [{"title": "Tek"}],
+        "tags": "enerji",
+        "menu": {"main": {"weight": 1}},
+        "extra": {"a": [1, 2]},
+    }
     after = edit_document(TOML_POST, set_values=set_values)
     assert_edited(TOML_POST, after, set_values)
 
@@ -384,14 +398,20 @@ def test_docstring_examples() -> None:
 
 
 def test_string_leaves_in_document_order() -> None:
-    value = {"b": "one", "a": [{"x": "two", "n": 3, "y": ["three", None, "four"]}, "five"],
-             "flag": True}
+    value = {
+        "b": "one",
+        "a": [{"x": "two", "n": 3, "y": ["three", None, "four"]}, "five"],
+        "flag": True,
+    }
     assert string_leaves(value) == ["one", "two", "three", "four", "five"]
     assert string_leaves("solo") == ["solo"]
     assert string_leaves(42) == [] and string_leaves(None) == []
     assert string_leaves(parse(YAML_POST)["cards"]) == [
-        "Storage", "Batteries, pumped hydro and heat.", "battery.svg",
-        "Demand: the other half", "Shifting demand is cheaper\nthan building supply.\n",
+        "Storage",
+        "Batteries, pumped hydro and heat.",
+        "battery.svg",
+        "Demand: the other half",
+        "Shifting demand is cheaper\nthan building supply.\n",
         "clock.svg",
     ]
 
@@ -399,7 +419,11 @@ def test_string_leaves_in_document_order() -> None:
 def test_replace_leaves_keeps_the_structure() -> None:
     value = {"b": "one", "a": [{"x": "two", "n": 3}, "three"], "t": ("four",), "f": 1.5}
     assert replace_leaves(value, ["1", "2", "3", "4"]) == {
-        "b": "1", "a": [{"x": "2", "n": 3}, "3"], "t": ("4",), "f": 1.5}
+        "b": "1",
+        "a": [{"x": "2", "n": 3}, "3"],
+        "t": ("4",),
+        "f": 1.5,
+    }
     assert replace_leaves("solo", ["yalnız"]) == "yalnız"
     assert replace_leaves(7, []) == 7
     assert value["b"] == "one"  # the input is not changed
@@ -464,23 +488,35 @@ def test_key_lines_tolerates_broken_front_matter() -> None:
 texts = st.text(st.characters(codec="utf-8"), max_size=40)
 leafy = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | texts,
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(st.characters(codec="utf-8"), max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(st.characters(codec="utf-8"), max_size=8), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(kind=st.sampled_from(["yaml", "toml"]), crlf=st.booleans(),
-       title=texts, summary=texts, card_texts=st.lists(texts, min_size=6, max_size=6),
-       new=texts)
-def test_random_texts_read_back(kind: str, crlf: bool, title: str, summary: str,
-                                card_texts: list[str], new: str) -> None:
+@given(
+    kind=st.sampled_from(["yaml", "toml"]),
+    crlf=st.booleans(),
+    title=texts,
+    summary=texts,
+    card_texts=st.lists(texts, min_size=6, max_size=6),
+    new=texts,
+)
+def test_random_texts_read_back(
+    kind: str, crlf: bool, title: str, summary: str, card_texts: list[str], new: str
+) -> None:
     text = POSTS[kind]
     cards = parse(text)["cards"]
     card_texts = card_texts[: len(string_leaves(cards))]
-    set_values = {"title": title, "linkTitle": summary, "cards": replace_leaves(cards, card_texts),
-                  "source_hash": new}
+    set_values = {
+        "title": title,
+        "linkTitle": summary,
+        "cards": replace_leaves(cards, card_texts),
+        "source_hash": new,
+    }
     if crlf:
         text = text.replace("\n", "\r\n")
     after = edit_document(text, set_values=set_values, remove=["untranslated"])
@@ -489,8 +525,11 @@ def test_random_texts_read_back(kind: str, crlf: bool, title: str, summary: str,
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(values=st.dictionaries(st.sampled_from(["title", "cards", "params", "aliases", "new"]),
-                              leafy, max_size=3))
+@given(
+    values=st.dictionaries(
+        st.sampled_from(["title", "cards", "params", "aliases", "new"]), leafy, max_size=3
+    )
+)
 def test_random_json_values_read_back_in_yaml(values: dict[str, Any]) -> None:
     after = edit_document(YAML_POST, set_values=values)
     assert_edited(YAML_POST, after, values)

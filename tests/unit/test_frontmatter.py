@@ -172,22 +172,24 @@ def test_render_document_round_trips() -> None:
         "---\ntitle: 'Ön söz: «Москва»'\ndate: 2024-01-02\ntags:\n- a\n- b\n---\nMetin.\n"
     )
     assert parse_document(text.encode(), origin="r.md") == (
-        {**meta, "date": "2024-01-02"}, "Metin.\n", 8)
+        {**meta, "date": "2024-01-02"},
+        "Metin.\n",
+        8,
+    )
 
 
 def test_dates_stay_strings_and_parse_date_reads_them() -> None:
     """A YAML date is the text its author wrote; an impossible one is a value the scan
     rejects with its line, never an exception from inside the YAML library."""
-    meta, _, _ = parse_document(b"---\ndate: 2024-02-30\nlastmod: 2019-29-11\n---\nx\n",
-                                origin="d.md")
+    meta, _, _ = parse_document(
+        b"---\ndate: 2024-02-30\nlastmod: 2019-29-11\n---\nx\n", origin="d.md"
+    )
     assert meta == {"date": "2024-02-30", "lastmod": "2019-29-11"}
     with pytest.raises(ValueError, match="'2024-02-30' is not a date"):
         parse_date(meta["date"])
-    assert parse_date("2024-03-02T10:30:00+03:00") == datetime(2024, 3, 2, 7, 30,
-                                                               tzinfo=UTC)
+    assert parse_date("2024-03-02T10:30:00+03:00") == datetime(2024, 3, 2, 7, 30, tzinfo=UTC)
     assert parse_date(date(2024, 1, 2)) == datetime(2024, 1, 2, tzinfo=UTC)
-    assert parse_date("Tue, 05 Mar 2019 10:00:00 +0000") == datetime(2019, 3, 5, 10,
-                                                                     tzinfo=UTC)
+    assert parse_date("Tue, 05 Mar 2019 10:00:00 +0000") == datetime(2019, 3, 5, 10, tzinfo=UTC)
     assert parse_date(None) is None and parse_date(" ") is None
     with pytest.raises(ValueError):
         parse_date(12)
@@ -205,10 +207,18 @@ def test_json_safe_takes_what_yaml_can_build() -> None:
 
     meta, _, _ = parse_document(
         b"---\nw: .inf\ns: !!set {b: null, a: null}\nbin: !!binary aGk=\n1: one\n"
-        b"~: none\nfalse: no\n---\n", origin="j.md")
+        b"~: none\nfalse: no\n---\n",
+        origin="j.md",
+    )
     safe = json_safe(meta)
-    assert safe == {"w": "inf", "s": ["a", "b"], "bin": "aGk=", "1": "one", "null": "none",
-                    "false": False}
+    assert safe == {
+        "w": "inf",
+        "s": ["a", "b"],
+        "bin": "aGk=",
+        "1": "one",
+        "null": "none",
+        "false": False,
+    }
     json.dumps(safe, allow_nan=False)
 
 

@@ -402,14 +402,17 @@ def test_block_attributes_that_hold_text_are_segments() -> None:
     ]
 
 
-@pytest.mark.parametrize("comment", [
-    '<!-- wp:acme/cta {"title":"Broken",} /-->',  # not JSON
-    '<!-- wp:acme/cta {"title":"Broken" /-->',
-    '<!-- wp:acme/cta {"title":"Trailing"} junk /-->',
-    '<!-- not a block {"title":"Nope"} -->',
-    '<!-- wp:acme/cta {"url":"https://example.org","id":7} /-->',  # no text attribute
-    '<!-- wp:acme/cta {"title":"   ","alt":"2024"} /-->',  # nothing a reader reads
-])
+@pytest.mark.parametrize(
+    "comment",
+    [
+        '<!-- wp:acme/cta {"title":"Broken",} /-->',  # not JSON
+        '<!-- wp:acme/cta {"title":"Broken" /-->',
+        '<!-- wp:acme/cta {"title":"Trailing"} junk /-->',
+        '<!-- not a block {"title":"Nope"} -->',
+        '<!-- wp:acme/cta {"url":"https://example.org","id":7} /-->',  # no text attribute
+        '<!-- wp:acme/cta {"title":"   ","alt":"2024"} /-->',  # nothing a reader reads
+    ],
+)
 def test_comments_without_readable_block_texts_are_not_text(comment: str) -> None:
     assert pairs("", f"{comment}<p>Metin</p>") == [("paragraph", "Metin")]
 
@@ -429,23 +432,39 @@ def block_attributes(html: str) -> list[dict[str, object]]:
 
 
 def test_block_attribute_translations_go_into_the_same_attribute() -> None:
-    translations = ["Energy & ports", "About us", "About the institute", "",
-                    "A tanker at the terminal, \"Aurora\"", "Report -- 2024",
-                    "Download the <strong>PDF</strong>", "First <b>card</b>",
-                    "The sea <em>is everything</em>"]
+    translations = [
+        "Energy & ports",
+        "About us",
+        "About the institute",
+        "",
+        'A tanker at the terminal, "Aurora"',
+        "Report -- 2024",
+        "Download the <strong>PDF</strong>",
+        "First <b>card</b>",
+        "The sea <em>is everything</em>",
+    ]
     out = render_html(BLOCKS, translations)
     assert [t for _, t in pairs("", out)] == [
-        "Energy &amp; ports", "About us", "About the institute", "Karadeniz’de enerji güvenliği.",
-        "A tanker at the terminal, \"Aurora\"", "Report -- 2024",
-        "Download the <strong>PDF</strong>", "First <b>card</b>", "The sea <em>is everything</em>",
+        "Energy &amp; ports",
+        "About us",
+        "About the institute",
+        "Karadeniz’de enerji güvenliği.",
+        'A tanker at the terminal, "Aurora"',
+        "Report -- 2024",
+        "Download the <strong>PDF</strong>",
+        "First <b>card</b>",
+        "The sea <em>is everything</em>",
     ]
     attributes = block_attributes(out)
     assert attributes[1] == {"label": "Energy & ports", "url": "/enerji/", "kind": "custom"}
     assert attributes[3]["alt"] == 'A tanker at the terminal, "Aurora"'
-    assert attributes[4] == {"title": "Report -- 2024", "text": "Download the <strong>PDF</strong>",
-                             "cards": [{"caption": "First <b>card</b>"},
-                                       {"caption": "https://example.org/"}],
-                             "width": 1.5, "wide": True}
+    assert attributes[4] == {
+        "title": "Report -- 2024",
+        "text": "Download the <strong>PDF</strong>",
+        "cards": [{"caption": "First <b>card</b>"}, {"caption": "https://example.org/"}],
+        "width": 1.5,
+        "wide": True,
+    }
     # written as WordPress writes block JSON: the comment stays one comment
     assert '"alt":"A tanker at the terminal, \\u0022Aurora\\u0022"' in out
     assert '"title":"Report \\u002d\\u002d 2024"' in out
@@ -466,4 +485,4 @@ def test_any_attribute_translation_keeps_the_block_json_valid(text: str) -> None
     (attributes,) = block_attributes(out)
     assert attributes["id"] == 5
     assert attributes["alt"] == normalize_inline(__import__("html").unescape(text)).strip()
-    assert out.count("-->") == 2 and "--" not in out[4:out.index("-->")]
+    assert out.count("-->") == 2 and "--" not in out[4 : out.index("-->")]

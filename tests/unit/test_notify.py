@@ -26,30 +26,48 @@ from sync.notify.vocabulary import EVENT_TYPES, classify, parse_types
 
 
 def test_the_doctests() -> None:
-    for module in (sync.notify.vocabulary, sync.notify.signing, sync.notify.delivery,
-                   sync.notify.mail, sync.notify.digests):
+    for module in (
+        sync.notify.vocabulary,
+        sync.notify.signing,
+        sync.notify.delivery,
+        sync.notify.mail,
+        sync.notify.digests,
+    ):
         assert doctest.testmod(module).failed == 0, module.__name__
 
 
 def test_the_vocabulary_is_the_issues() -> None:
     assert set(EVENT_TYPES) == {
-        "translation.stale", "translation.current", "task.queued", "task.claimed",
-        "task.released", "task.submitted", "task.approved", "task.rejected",
-        "task.source_changed", "task.conflict", "lease.expiring", "lease.expired",
-        "scan.rejected"}
+        "translation.stale",
+        "translation.current",
+        "task.queued",
+        "task.claimed",
+        "task.released",
+        "task.submitted",
+        "task.approved",
+        "task.rejected",
+        "task.source_changed",
+        "task.conflict",
+        "lease.expiring",
+        "lease.expired",
+        "scan.rejected",
+    }
     assert [str(t) for t in classify("review", {"verdict": "rejected", "reason": "x"})] == [
-        "task.rejected"]
-    assert [str(t) for t in classify("task", {"task": 3, "source_changed": True,
-                                               "source_revision": 4})] == ["task.source_changed"]
+        "task.rejected"
+    ]
+    assert [
+        str(t) for t in classify("task", {"task": 3, "source_changed": True, "source_revision": 4})
+    ] == ["task.source_changed"]
     assert classify("task", {"task": 3, "moved_from": 1, "source_revision": 2}) == []
     assert [str(t) for t in classify("state", {"previous": "current", "state": "stale"})] == [
-        "translation.stale"]
+        "translation.stale"
+    ]
     assert classify("scan", {"rejected": 0}) == []
     with pytest.raises(ValueError, match="task.eaten"):
         parse_types("task.queued,task.eaten")
 
 
-@pytest.mark.parametrize("body", [b'{"type":"task.queued"}', "{\"é\": \"ş я\"}".encode()])
+@pytest.mark.parametrize("body", [b'{"type":"task.queued"}', '{"é": "ş я"}'.encode()])
 def test_signatures_verify_with_an_independent_implementation(body: bytes) -> None:
     secret = signing.new_secret()
     now = int(time.time())
@@ -78,7 +96,8 @@ def test_backoff_doubles_and_stops_at_the_horizon() -> None:
     assert max(waits) <= 6 * 3600
     assert now == t0 + horizon  # the last try at the horizon, then none
     assert backoff(1, t0, t0, base=30, horizon=horizon, retry_after=600, jitter=0) == (
-        t0 + dt.timedelta(seconds=600))
+        t0 + dt.timedelta(seconds=600)
+    )
 
 
 def test_nothing_secret_in_what_is_logged() -> None:
@@ -95,19 +114,42 @@ def test_nothing_secret_in_what_is_logged() -> None:
     assert "p4ss" not in str(err.value)
 
 
-@pytest.mark.parametrize(("lang", "hello", "heading"), [
-    ("en", "Hello ayse,", "2 new tasks in your languages"),
-    ("tr", "Merhaba ayse,", "Dillerinizde 2 yeni görev"),
-    ("ru", "Здравствуйте, ayse!", "2 новые задачи на ваших языках"),
-])
+@pytest.mark.parametrize(
+    ("lang", "hello", "heading"),
+    [
+        ("en", "Hello ayse,", "2 new tasks in your languages"),
+        ("tr", "Merhaba ayse,", "Dillerinizde 2 yeni görev"),
+        ("ru", "Здравствуйте, ayse!", "2 новые задачи на ваших языках"),
+    ],
+)
 def test_a_digest_in_three_languages(lang: str, hello: str, heading: str) -> None:
-    items = [{"type": "task.queued", "post": f"post-{i}", "lang": "tr",
-              "url": f"https://ts.example/tasks/{i}"} for i in (1, 2)]
-    items.append({"type": "task.rejected", "post": "p", "lang": "tr", "reason": "<b>no</b>",
-                  "url": "https://ts.example/tasks/9"})
-    mail = compose(Settings(base_url="https://ts.example", mail_from="t@ts.example"),
-                   to="ayse@example.org", name="ayse", lang=lang, items=items,
-                   period="daily:2026-01-01", message_id="<digest-1.1@ts.example>")
+    items = [
+        {
+            "type": "task.queued",
+            "post": f"post-{i}",
+            "lang": "tr",
+            "url": f"https://ts.example/tasks/{i}",
+        }
+        for i in (1, 2)
+    ]
+    items.append(
+        {
+            "type": "task.rejected",
+            "post": "p",
+            "lang": "tr",
+            "reason": "<b>no</b>",
+            "url": "https://ts.example/tasks/9",
+        }
+    )
+    mail = compose(
+        Settings(base_url="https://ts.example", mail_from="t@ts.example"),
+        to="ayse@example.org",
+        name="ayse",
+        lang=lang,
+        items=items,
+        period="daily:2026-01-01",
+        message_id="<digest-1.1@ts.example>",
+    )
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
     assert hello in text and heading in text

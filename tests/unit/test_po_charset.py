@@ -60,10 +60,16 @@ TR = "Tahıl Koridoru: İstanbul'da ağır yük gemileri çıkıyor"
 
 # -- the corpus ------------------------------------------------------------------------------
 
-RU_CORPUS = ["Зерновой коридор", "Суда выходят из Одессы каждое утро.",
-             "Цены упали на пятую часть; ёмкость складов выросла."]
-TR_CORPUS = ["Tahıl Koridoru", "Gemiler her sabah Odesa'dan çıkıyor.",
-             "Fiyatlar beşte bir düştü; İstanbul'da ağır yük gemileri bekliyor."]
+RU_CORPUS = [
+    "Зерновой коридор",
+    "Суда выходят из Одессы каждое утро.",
+    "Цены упали на пятую часть; ёмкость складов выросла.",
+]
+TR_CORPUS = [
+    "Tahıl Koridoru",
+    "Gemiler her sabah Odesa'dan çıkıyor.",
+    "Fiyatlar beşte bir düştü; İstanbul'da ağır yük gemileri bekliyor.",
+]
 
 
 @pytest.mark.parametrize(
@@ -87,19 +93,45 @@ def test_genuine_files_are_decoded(name: str, codec: str, msgstrs: list[str]) ->
     [
         # an editor saved UTF-8 and kept the old header: read as KOI8-R it is mojibake
         # (msgconv turns it into "п≈п╣я─п╫п╬п╡п╬п╧"), so it is refused at the header line
-        ("utf8-under-koi8-r.po", 10,
-         ["charset=KOI8-R on line 10", "the file is UTF-8", "line 16 reads 'Зерновой'",
-          "change line 10 to charset=UTF-8"]),
-        ("utf8-under-cp1254.po", 10,
-         ["charset=CP1254 on line 10", "the file is UTF-8", "'Tahıl' as UTF-8",
-          "'TahÄ±l' as CP1254"]),
-        ("unknown-charset.po", 10,
-         ["charset=rot13 on line 10", "save the file as UTF-8", "charset=UTF-8"]),
-        ("ascii-header-latin1-bytes.po", 15,
-         ["byte 0xe9 on line 15 is not valid ASCII", "declares on line 10",
-          "save the file as UTF-8"]),
-        ("wrong-encoding.po", 13,
-         ["byte 0xfc on line 13 is not valid UTF-8", "declares on line 6"]),
+        (
+            "utf8-under-koi8-r.po",
+            10,
+            [
+                "charset=KOI8-R on line 10",
+                "the file is UTF-8",
+                "line 16 reads 'Зерновой'",
+                "change line 10 to charset=UTF-8",
+            ],
+        ),
+        (
+            "utf8-under-cp1254.po",
+            10,
+            [
+                "charset=CP1254 on line 10",
+                "the file is UTF-8",
+                "'Tahıl' as UTF-8",
+                "'TahÄ±l' as CP1254",
+            ],
+        ),
+        (
+            "unknown-charset.po",
+            10,
+            ["charset=rot13 on line 10", "save the file as UTF-8", "charset=UTF-8"],
+        ),
+        (
+            "ascii-header-latin1-bytes.po",
+            15,
+            [
+                "byte 0xe9 on line 15 is not valid ASCII",
+                "declares on line 10",
+                "save the file as UTF-8",
+            ],
+        ),
+        (
+            "wrong-encoding.po",
+            13,
+            ["byte 0xfc on line 13 is not valid UTF-8", "declares on line 6"],
+        ),
     ],
 )
 def test_lying_files_are_refused(name: str, line: int, needles: list[str]) -> None:
@@ -115,16 +147,23 @@ def test_lying_files_are_refused(name: str, line: int, needles: list[str]) -> No
 @pytest.mark.parametrize(
     ("charset", "codec", "text"),
     [
-        ("KOI8-R", "koi8-r", RU), ("CP1251", "cp1251", RU), ("windows-1251", "cp1251", RU),
-        ("ISO-8859-5", "iso8859-5", RU), ("CP866", "cp866", RU),
-        ("MacCyrillic", "mac-cyrillic", RU), ("KOI8-U", "koi8-u", "Київ і Львів, ґанок"),
-        ("CP1254", "cp1254", TR), ("ISO-8859-9", "iso8859-9", TR),
+        ("KOI8-R", "koi8-r", RU),
+        ("CP1251", "cp1251", RU),
+        ("windows-1251", "cp1251", RU),
+        ("ISO-8859-5", "iso8859-5", RU),
+        ("CP866", "cp866", RU),
+        ("MacCyrillic", "mac-cyrillic", RU),
+        ("KOI8-U", "koi8-u", "Київ і Львів, ґанок"),
+        ("CP1254", "cp1254", TR),
+        ("ISO-8859-9", "iso8859-9", TR),
         ("ISO-8859-1", "iso8859-1", "Les élèves déjà à l'école, straße, año"),
         ("CP1252", "cp1252", "Les élèves « déjà » à l'école — 5 €"),
         ("ISO-8859-2", "iso8859-2", "Zażółć gęślą jaźń, příliš žluťoučký kůň"),
         ("ISO-8859-7", "iso8859-7", "Ο διάδρομος σιτηρών"),
-        ("EUC-JP", "euc_jp", "穀物回廊、毎朝オデッサから"), ("Shift_JIS", "shift_jis", "穀物回廊"),
-        ("GBK", "gbk", "粮食走廊每天早上"), ("EUC-KR", "euc_kr", "곡물 회랑"),
+        ("EUC-JP", "euc_jp", "穀物回廊、毎朝オデッサから"),
+        ("Shift_JIS", "shift_jis", "穀物回廊"),
+        ("GBK", "gbk", "粮食走廊每天早上"),
+        ("EUC-KR", "euc_kr", "곡물 회랑"),
     ],
 )
 def test_text_really_in_a_legacy_charset_is_accepted_and_utf8_under_its_name_is_not(
@@ -149,8 +188,9 @@ def test_utf8_text_under_a_latin1_header_shows_what_it_would_have_read() -> None
 
 def test_ascii_only_files_are_accepted_under_any_ascii_compatible_charset() -> None:
     for charset in ("KOI8-R", "CP1254", "ISO-8859-1", "US-ASCII", "ASCII", "UTF-8", "utf8"):
-        assert read(po("Zernovoy koridor", charset=charset).encode())[0].msgstr \
-            == "Zernovoy koridor"
+        assert (
+            read(po("Zernovoy koridor", charset=charset).encode())[0].msgstr == "Zernovoy koridor"
+        )
 
 
 @pytest.mark.parametrize("charset", ["UTF-8", "utf-8", "UTF8", "utf_8", "utf-8-sig"])
@@ -170,9 +210,27 @@ def test_unknown_charset_is_refused_by_name(charset: str) -> None:
 @pytest.mark.parametrize(
     "charset",
     # Python codecs that are not text encodings, or that do not read ASCII as ASCII
-    ["rot13", "rot_13", "base64", "hex", "zlib", "uu", "bz2", "quopri", "UTF-16", "UTF-16LE",
-     "UTF-32", "UTF-7", "cp037", "cp500", "idna", "punycode", "unicode_escape",
-     "raw_unicode_escape", "undefined"],
+    [
+        "rot13",
+        "rot_13",
+        "base64",
+        "hex",
+        "zlib",
+        "uu",
+        "bz2",
+        "quopri",
+        "UTF-16",
+        "UTF-16LE",
+        "UTF-32",
+        "UTF-7",
+        "cp037",
+        "cp500",
+        "idna",
+        "punycode",
+        "unicode_escape",
+        "raw_unicode_escape",
+        "undefined",
+    ],
 )
 def test_codecs_a_po_file_cannot_be_in_are_refused_by_name(charset: str) -> None:
     error = refused(po("Grain", charset=charset).encode())
@@ -187,7 +245,8 @@ def test_bytes_the_declared_charset_cannot_decode_name_the_header_line() -> None
     assert error.line == TEXT_LINE and error.context["header_line"] == HEADER_LINE
     assert error.message.startswith(
         f"byte 0x98 on line {TEXT_LINE} is not valid CP1251, the charset the header declares "
-        f"on line {HEADER_LINE}; save the file as UTF-8 and set 'charset=UTF-8'")
+        f"on line {HEADER_LINE}; save the file as UTF-8 and set 'charset=UTF-8'"
+    )
 
 
 # -- the template placeholder, a missing charset, BOM and line endings ----------------------
@@ -206,8 +265,10 @@ def test_charset_placeholder_reads_as_utf8() -> None:
 
 
 def test_missing_charset_reads_as_utf8() -> None:
-    for text in (po(RU, charset=None), po(RU).replace('"Content-Type: text/plain; '
-                                                       'charset=UTF-8\\n"\n', "")):
+    for text in (
+        po(RU, charset=None),
+        po(RU).replace('"Content-Type: text/plain; charset=UTF-8\\n"\n', ""),
+    ):
         assert read(text.encode())[0].msgstr == RU
     error = refused(po(RU, charset=None).encode("koi8-r"))
     assert error.line == TEXT_LINE and error.context["header_line"] is None
@@ -218,8 +279,7 @@ def test_missing_charset_reads_as_utf8() -> None:
 @pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF8])
 def test_bom_and_line_endings(newline: str, bom: bytes) -> None:
     assert read(bom + po(RU).replace("\n", newline).encode())[0].msgstr == RU
-    assert read(po(RU, charset="KOI8-R").replace("\n", newline).encode("koi8-r"))[0].msgstr \
-        == RU
+    assert read(po(RU, charset="KOI8-R").replace("\n", newline).encode("koi8-r"))[0].msgstr == RU
     error = refused(bom + po(RU, charset="KOI8-R").replace("\n", newline).encode())
     assert error.line == HEADER_LINE  # line numbers count any of these line endings
     assert error.context["text_line"] == TEXT_LINE
@@ -234,8 +294,10 @@ def test_only_the_header_entry_declares_the_charset() -> None:
     headerless = f'msgctxt "k"\nmsgid "Grain"\nmsgstr "{RU}"\n' + entry
     assert read(headerless.encode())[0].msgstr == RU
     # a header entry that declares it on the msgstr line itself still counts
-    inline = ('msgid ""\nmsgstr "Content-Type: text/plain; charset=KOI8-R\\n"\n\n'
-              f'msgid "Grain"\nmsgstr "{RU}"\n')
+    inline = (
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=KOI8-R\\n"\n\n'
+        f'msgid "Grain"\nmsgstr "{RU}"\n'
+    )
     assert read(inline.encode("koi8-r"))[0].msgstr == RU
     assert refused(inline.encode()).line == 2
 
@@ -249,12 +311,14 @@ def problem_lines(text: str) -> list[str]:
 
 def test_input_error_lists_the_first_50_problems_and_the_total() -> None:
     problems = [f"line {n}: not an entry of task #7" for n in range(1, 90_001)]
-    error = SubmissionError("the PO file was refused; nothing was applied", path="big.po",
-                            problems=problems)
+    error = SubmissionError(
+        "the PO file was refused; nothing was applied", path="big.po", problems=problems
+    )
     text = str(error)
     assert problem_lines(text) == [f"  - {p}" for p in problems[:MAX_SHOWN_PROBLEMS]]
     assert text.splitlines()[-1] == (
-        "  … and 89,950 more problems (90,000 in all); fix these and try again to see the rest")
+        "  … and 89,950 more problems (90,000 in all); fix these and try again to see the rest"
+    )
     assert len(text.splitlines()) == 1 + MAX_SHOWN_PROBLEMS + 1
     assert error.problems == problems and error.problem_count == 90_000
     assert error.problem_lines()[-1].startswith("… and 89,950 more problems")
@@ -262,13 +326,13 @@ def test_input_error_lists_the_first_50_problems_and_the_total() -> None:
 
 def test_input_error_with_few_problems_lists_them_all() -> None:
     for count in (0, 1, MAX_SHOWN_PROBLEMS):
-        error = InputError("refused", path="f.po", line=3,
-                           problems=[f"p{n}" for n in range(count)])
+        error = InputError("refused", path="f.po", line=3, problems=[f"p{n}" for n in range(count)])
         assert len(problem_lines(str(error))) == count
         assert "more problem" not in str(error) and error.more_problems is None
     one_more = InputError("refused", problems=[f"p{n}" for n in range(MAX_SHOWN_PROBLEMS + 1)])
-    assert str(one_more).endswith("… and 1 more problem (51 in all); fix these and try "
-                                  "again to see the rest")
+    assert str(one_more).endswith(
+        "… and 1 more problem (51 in all); fix these and try again to see the rest"
+    )
 
 
 def test_a_producer_that_stopped_collecting_gives_the_total() -> None:
@@ -278,11 +342,17 @@ def test_a_producer_that_stopped_collecting_gives_the_total() -> None:
 
 
 def test_api_error_body_carries_the_first_50_problems_and_the_count() -> None:
-    error = SubmissionError("refused", path="big.po", line=12,
-                            problems=[f"p{n}" for n in range(90_000)])
+    error = SubmissionError(
+        "refused", path="big.po", line=12, problems=[f"p{n}" for n in range(90_000)]
+    )
     body = error_body(error)
-    assert body == {"detail": "refused", "problems": [f"p{n}" for n in range(50)],
-                    "problem_count": 90_000, "file": "big.po", "line": 12}
+    assert body == {
+        "detail": "refused",
+        "problems": [f"p{n}" for n in range(50)],
+        "problem_count": 90_000,
+        "file": "big.po",
+        "line": 12,
+    }
     assert json.dumps(body)
     assert error_body(InputError("no")) == {"detail": "no", "problems": [], "problem_count": 0}
 
@@ -343,8 +413,10 @@ def test_a_90000_entry_po_that_fails_prints_50_problems_and_the_total(
     code, out, err = transync(settings, "submit", str(task_id), "--as", "ivan", str(path))
     assert code == 1, (out, err)
     assert len(err.splitlines()) <= MAX_SHOWN_PROBLEMS + 5, err[:2000]
-    assert len([line for line in err.splitlines() if line.lstrip().startswith("- ")]) \
+    assert (
+        len([line for line in err.splitlines() if line.lstrip().startswith("- ")])
         == MAX_SHOWN_PROBLEMS
+    )
     assert "posts.po" in err and "nothing was applied" in err
     assert "89,950 more problems (90,000 in all)" in err
     assert db_snapshot(settings) == before

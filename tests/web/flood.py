@@ -54,8 +54,9 @@ def main() -> None:
     lock = threading.Lock()
 
     def worker(i: int) -> None:
-        conn = http.client.HTTPConnection(host, port, timeout=30,
-                                          source_address=(f"127.0.0.{10 + i}", 0))
+        conn = http.client.HTTPConnection(
+            host, port, timeout=30, source_address=(f"127.0.0.{10 + i}", 0)
+        )
         interval = 1.0 / args.rate if args.rate > 0 else 0.0
         next_at = time.monotonic() + interval * i / max(1, args.workers)  # spread out
         while time.monotonic() < deadline and budget.acquire(blocking=False):
@@ -63,12 +64,21 @@ def main() -> None:
             if pause > 0:
                 time.sleep(pause)
             next_at = max(next_at + interval, time.monotonic() - interval)
-            body = urlencode({"name": "flood-" + secrets.token_hex(4),
-                              "password": "not the password", "csrf_token": token})
+            body = urlencode(
+                {
+                    "name": "flood-" + secrets.token_hex(4),
+                    "password": "not the password",
+                    "csrf_token": token,
+                }
+            )
             began = time.perf_counter()
             try:
-                conn.request("POST", "/login", body=body, headers={
-                    "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+                conn.request(
+                    "POST",
+                    "/login",
+                    body=body,
+                    headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+                )
                 response = conn.getresponse()
                 response.read()
                 status = str(response.status)
@@ -89,8 +99,15 @@ def main() -> None:
         t.start()
     for t in threads:
         t.join()
-    print(json.dumps({"counts": dict(counts), "seconds": round(time.monotonic() - began, 2),
-                      "slowest": round(slowest[0], 3)}))
+    print(
+        json.dumps(
+            {
+                "counts": dict(counts),
+                "seconds": round(time.monotonic() - began, 2),
+                "slowest": round(slowest[0], 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

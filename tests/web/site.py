@@ -32,7 +32,7 @@ XSS_TITLE = '<script>alert("title")</script> "><img src=x onerror=alert(1)> Tric
 XSS_BODY = (
     "A paragraph with <script>window.__pwned = 1; alert('body')</script> inside.\n\n"
     '"><img src=x onerror="window.__pwned=2;alert(2)"> and a '
-    "[javascript link](javascript:alert(3)) and <a href=\"javascript:alert(4)\">raw</a>.\n"
+    '[javascript link](javascript:alert(3)) and <a href="javascript:alert(4)">raw</a>.\n'
 )
 
 
@@ -47,8 +47,10 @@ def change_energy_source(content: Path) -> None:
     """Two paragraphs of energy-security (English source) change: tr and ru become stale."""
     path = content / "en/posts/energy-security.md"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("Offshore gas is the region's biggest new asset.",
-                        "Offshore gas is, by far, the region's biggest new asset.")
+    text = text.replace(
+        "Offshore gas is the region's biggest new asset.",
+        "Offshore gas is, by far, the region's biggest new asset.",
+    )
     text = text.replace("No single state can secure", "No single government can secure")
     path.write_text(text, encoding="utf-8")
 
@@ -106,8 +108,9 @@ class Site:
 
     def login(self, name: str, password: str = PASSWORD, **kw: Any) -> TestClient:
         client = self.client(**kw)
-        response = client.post("/login", data={"name": name, "password": password,
-                                               "csrf_token": csrf(client)})
+        response = client.post(
+            "/login", data={"name": name, "password": password, "csrf_token": csrf(client)}
+        )
         assert response.status_code == 303, response.text
         return client
 
@@ -133,8 +136,7 @@ def build_site(database_url: str, content: Path, tmp_path: Path, **overrides: An
     site = Site(settings=settings, content=content)
     with transaction(settings.database_url) as session:
         for name, (role, langs) in PEOPLE.items():
-            user, token = add_user(session, settings, name, role=role, langs=langs,
-                                   with_token=True)
+            user, token = add_user(session, settings, name, role=role, langs=langs, with_token=True)
             set_password(user, PASSWORD)
             assert token is not None
             site.tokens[name] = token

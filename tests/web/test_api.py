@@ -17,8 +17,21 @@ from sync.scanning import run_scan
 from sync.status import Filters, load_rows, status_document
 from tests.web.site import Pristine, Site, change_energy_source
 
-TASK_KEYS = {"id", "post", "lang", "state", "kind", "source_revision", "assignee",
-             "lease_expires_at", "priority", "due", "source_changed", "created_at", "words"}
+TASK_KEYS = {
+    "id",
+    "post",
+    "lang",
+    "state",
+    "kind",
+    "source_revision",
+    "assignee",
+    "lease_expires_at",
+    "priority",
+    "due",
+    "source_changed",
+    "created_at",
+    "words",
+}
 
 
 def cli_status(site: Site, **kw: object) -> dict:
@@ -46,8 +59,11 @@ def test_status_filters(site: Site) -> None:
     doc = api.get("/api/v1/status", params={"text": "GRAIN"}).json()
     assert [p["key"] for p in doc["posts"]] == ["grain-corridor"]
     summary = api.get("/api/v1/status/summary").json()
-    assert summary == {"languages": ["en", "tr", "ru"], "summary": cli_status(site)["summary"],
-                       "total": 7}
+    assert summary == {
+        "languages": ["en", "tr", "ru"],
+        "summary": cli_status(site)["summary"],
+        "total": 7,
+    }
 
 
 def test_bad_filters_are_422_with_detail(site: Site) -> None:
@@ -75,8 +91,9 @@ def test_no_token_bad_token_unknown_things(site: Site) -> None:
     r = api.get("/api/v1/posts/no-such-post")
     assert r.status_code == 404 and "no-such-post" in r.json()["detail"]
     assert api.get("/api/v1/tasks/999").status_code == 404
-    r = api.post("/api/v1/tasks/claim", content=b"{not json",
-                 headers={"Content-Type": "application/json"})
+    r = api.post(
+        "/api/v1/tasks/claim", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 422 and "detail" in r.json()
     assert api.post("/api/v1/tasks/claim", json={}).status_code == 422
 
@@ -109,8 +126,12 @@ def test_translators_see_only_their_tasks(site: Site) -> None:
     assert site.api("ivan").get("/api/v1/tasks", params={"assignee": "ayse"}).status_code == 403
     everything = site.api("ed").get("/api/v1/tasks").json()["tasks"]
     assert len(everything) == 2
-    assert site.api("ed").get("/api/v1/tasks", params={"state": "claimed"}).json()["tasks"][0][
-        "assignee"] == "ayse"
+    assert (
+        site.api("ed")
+        .get("/api/v1/tasks", params={"state": "claimed"})
+        .json()["tasks"][0]["assignee"]
+        == "ayse"
+    )
 
 
 def test_task_detail_is_the_cli_object(site: Site) -> None:
@@ -125,12 +146,18 @@ def test_task_detail_is_the_cli_object(site: Site) -> None:
 def test_markdown_submission_writes_back(site: Site) -> None:
     ayse = site.api("ayse")
     task = ayse.post("/api/v1/tasks/claim", json={"lang": "tr"}).json()
-    text = ("---\ntitle: Dijital Kamu Hizmetleri\n---\n\nVatandaşlar için ne işe yarıyor.\n")
-    r = ayse.post(f"/api/v1/tasks/{task['id']}/submit",
-                  files={"file": ("digital.tr.md", text.encode(), "text/markdown")})
+    text = "---\ntitle: Dijital Kamu Hizmetleri\n---\n\nVatandaşlar için ne işe yarıyor.\n"
+    r = ayse.post(
+        f"/api/v1/tasks/{task['id']}/submit",
+        files={"file": ("digital.tr.md", text.encode(), "text/markdown")},
+    )
     assert r.status_code == 200, r.text
-    assert r.json() == {"task": task["id"], "state": "done", "applied": True,
-                         "translation": "current"}
+    assert r.json() == {
+        "task": task["id"],
+        "state": "done",
+        "applied": True,
+        "translation": "current",
+    }
     written = site.content / "tr/posts/digital-public-services.md"
     assert "Dijital Kamu Hizmetleri" in written.read_text(encoding="utf-8")
     doc = site.api("ed").get("/api/v1/posts/digital-public-services").json()
@@ -141,8 +168,10 @@ def test_markdown_submission_writes_back(site: Site) -> None:
 def test_refused_markdown_lists_problems(site: Site) -> None:
     ayse = site.api("ayse")
     task = ayse.post("/api/v1/tasks/claim", json={"lang": "tr"}).json()
-    r = ayse.post(f"/api/v1/tasks/{task['id']}/submit",
-                  files={"file": ("x.ru.md", b"---\nlang: ru\n---\n\n", "text/markdown")})
+    r = ayse.post(
+        f"/api/v1/tasks/{task['id']}/submit",
+        files={"file": ("x.ru.md", b"---\nlang: ru\n---\n\n", "text/markdown")},
+    )
     assert r.status_code == 422
     body = r.json()
     assert "nothing was applied" in body["detail"]
@@ -162,15 +191,19 @@ def test_po_round_trip_with_a_failing_check(site: Site) -> None:
         entry.msgstr = "Çeviri: " + entry.msgid
     bad = next(e for e in po if "<abbr" in e.msgid)
     bad.msgstr = "HTML etiketi kayboldu"
-    r = ayse.post(f"/api/v1/tasks/{task['id']}/po",
-                  files={"file": ("task.po", str(po).encode(), "text/x-gettext-translation")})
+    r = ayse.post(
+        f"/api/v1/tasks/{task['id']}/po",
+        files={"file": ("task.po", str(po).encode(), "text/x-gettext-translation")},
+    )
     assert r.status_code == 422
     problems = r.json()["problems"]
     assert any("line" in p and "abbr" in p for p in problems), problems
     # fixed: accepted and written back
     bad.msgstr = "Çeviri: " + bad.msgid
-    r = ayse.post(f"/api/v1/tasks/{task['id']}/po",
-                  files={"file": ("task.po", str(po).encode(), "text/x-gettext-translation")})
+    r = ayse.post(
+        f"/api/v1/tasks/{task['id']}/po",
+        files={"file": ("task.po", str(po).encode(), "text/x-gettext-translation")},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["state"] == "done"
 
@@ -178,15 +211,18 @@ def test_po_round_trip_with_a_failing_check(site: Site) -> None:
 def test_segment_translations_partial_then_problem(site: Site) -> None:
     ayse = site.api("ayse")
     task = ayse.post("/api/v1/tasks/claim", json={"lang": "tr"}).json()
-    r = ayse.post(f"/api/v1/tasks/{task['id']}/translations",
-                  json={"translations": {"0": "Dijital Kamu Hizmetleri"}, "partial": True})
+    r = ayse.post(
+        f"/api/v1/tasks/{task['id']}/translations",
+        json={"translations": {"0": "Dijital Kamu Hizmetleri"}, "partial": True},
+    )
     assert r.status_code == 200 and r.json()["state"] == "claimed"
     detail = ayse.get(f"/api/v1/tasks/{task['id']}").json()
     assert detail["segments"][0]["translation"] == "Dijital Kamu Hizmetleri"
     tagged = next(s for s in detail["segments"] if "<abbr" in s["source"])
-    r = ayse.post(f"/api/v1/tasks/{task['id']}/translations",
-                  json={"translations": {str(tagged["position"]): "etiketsiz"},
-                        "partial": True})
+    r = ayse.post(
+        f"/api/v1/tasks/{task['id']}/translations",
+        json={"translations": {str(tagged["position"]): "etiketsiz"}, "partial": True},
+    )
     assert r.status_code == 422
     assert all(p.startswith(f"segment {tagged['position']}:") for p in r.json()["problems"])
 
@@ -204,8 +240,12 @@ def test_review_approve_and_reject(review_site: Site) -> None:
     assert ayse.get(f"/api/v1/tasks/{task['id']}").json()["reject_reason"] == "Başlık eksik"
     ayse.post(f"/api/v1/tasks/{task['id']}/submit", files={"file": ("t.md", md)})
     r = ed.post(f"/api/v1/tasks/{task['id']}/approve")
-    assert r.json() == {"task": task["id"], "state": "done", "applied": True,
-                         "translation": "current"}
+    assert r.json() == {
+        "task": task["id"],
+        "state": "done",
+        "applied": True,
+        "translation": "current",
+    }
     assert ed.post(f"/api/v1/tasks/{task['id']}/approve").status_code == 409
 
 
@@ -221,8 +261,9 @@ def test_assign_reprioritise_cancel(site: Site) -> None:
     assert (r.json()["priority"], r.json()["due"]) == (1, "2027-01-31")
     assert ed.patch("/api/v1/tasks/2", json={"due": None}).json()["due"] is None
     assert ed.patch("/api/v1/tasks/2", json={"due": "soon"}).status_code == 422
-    assert ed.post("/api/v1/tasks/2/cancel", json={"reason": "dropped"}).json()["state"] == \
-        "cancelled"
+    assert (
+        ed.post("/api/v1/tasks/2/cancel", json={"reason": "dropped"}).json()["state"] == "cancelled"
+    )
     assert ed.post("/api/v1/tasks/2/cancel").status_code == 409
 
 
@@ -265,8 +306,15 @@ def test_users_and_tokens_never_leak(site: Site) -> None:
     root = site.api("root")
     listing = root.get("/api/v1/users").json()
     assert [u["name"] for u in listing["users"]] == ["ayse", "ed", "ivan", "root"]
-    r = root.post("/api/v1/users", json={"name": "zeynep", "role": "translator",
-                                         "langs": ["tr"], "password": "long enough pw"})
+    r = root.post(
+        "/api/v1/users",
+        json={
+            "name": "zeynep",
+            "role": "translator",
+            "langs": ["tr"],
+            "password": "long enough pw",
+        },
+    )
     assert r.status_code == 201 and "token" not in r.json()
     assert root.post("/api/v1/users", json={"name": "x", "langs": ["xx"]}).status_code == 422
     me = site.api("ayse").get("/api/v1/me").json()
@@ -280,10 +328,20 @@ def test_users_and_tokens_never_leak(site: Site) -> None:
     assert site.api("ivan").get("/api/v1/me").status_code == 401
     assert root.delete("/api/v1/users/root").status_code == 409
     with transaction(site.settings.database_url) as session:
-        secrets = [x for u in session.execute(select(User)).scalars()
-                   for x in (u.token_hash, u.password_hash, u.token_id) if x]
-    for path in ("/api/v1/users", "/api/v1/me", "/api/v1/status", "/api/v1/tasks",
-                 "/api/v1/events", "/api/openapi.json"):
+        secrets = [
+            x
+            for u in session.execute(select(User)).scalars()
+            for x in (u.token_hash, u.password_hash, u.token_id)
+            if x
+        ]
+    for path in (
+        "/api/v1/users",
+        "/api/v1/me",
+        "/api/v1/status",
+        "/api/v1/tasks",
+        "/api/v1/events",
+        "/api/openapi.json",
+    ):
         body = root.get(path).text
         assert not any(s in body for s in secrets), path
         assert "argon2" not in body and not any(t in body for t in site.tokens.values())
@@ -306,12 +364,23 @@ def test_upload_over_the_limit_is_413(pristine: Pristine, fast_hashes: None) -> 
 def test_openapi_documents_the_api(site: Site) -> None:
     spec = site.client().get("/api/openapi.json").json()
     paths = spec["paths"]
-    for path in ("/api/v1/status", "/api/v1/status/summary", "/api/v1/posts/{key}",
-                 "/api/v1/tasks", "/api/v1/tasks/claim", "/api/v1/tasks/{task_id}/release",
-                 "/api/v1/tasks/{task_id}/renew", "/api/v1/tasks/{task_id}/submit",
-                 "/api/v1/tasks/{task_id}/approve", "/api/v1/tasks/{task_id}/reject",
-                 "/api/v1/tasks/{task_id}/assign", "/api/v1/tasks/{task_id}/po",
-                 "/api/v1/scan", "/api/v1/export", "/api/v1/events"):
+    for path in (
+        "/api/v1/status",
+        "/api/v1/status/summary",
+        "/api/v1/posts/{key}",
+        "/api/v1/tasks",
+        "/api/v1/tasks/claim",
+        "/api/v1/tasks/{task_id}/release",
+        "/api/v1/tasks/{task_id}/renew",
+        "/api/v1/tasks/{task_id}/submit",
+        "/api/v1/tasks/{task_id}/approve",
+        "/api/v1/tasks/{task_id}/reject",
+        "/api/v1/tasks/{task_id}/assign",
+        "/api/v1/tasks/{task_id}/po",
+        "/api/v1/scan",
+        "/api/v1/export",
+        "/api/v1/events",
+    ):
         assert path in paths, path
     assert "token" in spec["components"]["securitySchemes"]
     assert not any(p.startswith("/login") or p == "/" for p in paths)

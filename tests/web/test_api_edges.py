@@ -45,20 +45,34 @@ def test_every_error_has_the_one_shape(site: Site) -> None:
     assert "/api/docs" in body["detail"]
     assert assert_error(spec, ed.delete("/api/v1/status"), 405)["error"] == "method_not_allowed"
     assert ed.post("/api/v1/tasks/2/cancel", json={}).status_code == 200
-    assert assert_error(spec, ed.post("/api/v1/tasks/2/cancel", json={}), 409)["error"] == \
-        "conflict"
+    assert (
+        assert_error(spec, ed.post("/api/v1/tasks/2/cancel", json={}), 409)["error"] == "conflict"
+    )
     # a malformed request: each field's problem, in problems and fields
     body = assert_error(spec, ed.post("/api/v1/tasks/claim", json={"lease": 3}), 422)
     assert body["error"] == "invalid" and body["problem_count"] == 2
     assert "body.lang: Field required" in body["problems"]
     assert {tuple(f["loc"]) for f in body["fields"]} == {("body", "lang"), ("body", "lease")}
-    body = assert_error(spec, ed.post("/api/v1/tasks/claim", content=b"{not json",
-                                      headers={"Content-Type": "application/json"}), 422)
+    body = assert_error(
+        spec,
+        ed.post(
+            "/api/v1/tasks/claim",
+            content=b"{not json",
+            headers={"Content-Type": "application/json"},
+        ),
+        422,
+    )
     assert body["problems"] and "json" in body["detail"].lower()
     # a refused input: where it is
     task = ayse.post("/api/v1/tasks/claim", json={"lang": "tr"}).json()
-    body = assert_error(spec, ayse.post(f"/api/v1/tasks/{task['id']}/submit", files={
-        "file": ("t.md", b"---\ntitle: [unclosed\n---\nText\n")}), 422)
+    body = assert_error(
+        spec,
+        ayse.post(
+            f"/api/v1/tasks/{task['id']}/submit",
+            files={"file": ("t.md", b"---\ntitle: [unclosed\n---\nText\n")},
+        ),
+        422,
+    )
     assert body["file"] == "t.md" and body["line"] == 3 and "YAML" in body["detail"]
 
 
@@ -67,8 +81,11 @@ def test_an_upload_over_the_limit_has_the_shape(pristine: Any, fast_hashes: None
     ayse = site.api("ayse")
     spec = ayse.get("/api/openapi.json").json()
     task = ayse.post("/api/v1/tasks/claim", json={"lang": "tr"}).json()
-    body = assert_error(spec, ayse.post(f"/api/v1/tasks/{task['id']}/submit",
-                                        files={"file": ("t.md", b"x" * 200_000)}), 413)
+    body = assert_error(
+        spec,
+        ayse.post(f"/api/v1/tasks/{task['id']}/submit", files={"file": ("t.md", b"x" * 200_000)}),
+        413,
+    )
     assert body["error"] == "too_large"
 
 
@@ -77,8 +94,7 @@ def test_token_answers_are_not_stored(site: Site) -> None:
     assert r.status_code == 200 and r.json()["token"].startswith("ts_")
     assert r.headers["cache-control"] == "no-store"
     ayse = site.client()
-    r = ayse.post("/login", data={"name": "ayse", "password": PASSWORD,
-                                  "csrf_token": csrf(ayse)})
+    r = ayse.post("/login", data={"name": "ayse", "password": PASSWORD, "csrf_token": csrf(ayse)})
     assert r.status_code == 303 and r.headers["cache-control"] == "no-store"  # the cookie
     r = ayse.post("/account/token", data={"csrf_token": csrf(ayse, "/account")})
     assert r.status_code == 200 and "ts_" in r.text
@@ -89,16 +105,22 @@ def test_token_answers_are_not_stored(site: Site) -> None:
 
 
 def api_operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [(method.upper(), path, op) for path, item in spec["paths"].items()
-            for method, op in item.items() if path.startswith("/api/v1/")]
+    return [
+        (method.upper(), path, op)
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if path.startswith("/api/v1/")
+    ]
 
 
 def test_every_operation_says_its_role_answer_and_errors(site: Site) -> None:
     spec = site.client().get("/api/openapi.json").json()
     ops = api_operations(spec)
     assert len(ops) >= 30
-    assert "HTTPValidationError" not in str(spec) and "ValidationError" not in spec[
-        "components"]["schemas"]
+    assert (
+        "HTTPValidationError" not in str(spec)
+        and "ValidationError" not in spec["components"]["schemas"]
+    )
     for method, path, op in ops:
         where = f"{method} {path}"
         role = op.get("x-transync-role")
@@ -120,7 +142,8 @@ def test_every_operation_says_its_role_answer_and_errors(site: Site) -> None:
         for code, answer in responses.items():
             if code.startswith(("4", "5")):
                 assert answer["content"]["application/json"]["schema"] == {
-                    "$ref": "#/components/schemas/ErrorBody"}, f"{where} {code}"
+                    "$ref": "#/components/schemas/ErrorBody"
+                }, f"{where} {code}"
     # the document's roles agree with what the server enforces
     for method, path, _body, expected in API_CASES:
         if not path.startswith("/api/v1/"):
@@ -157,10 +180,12 @@ def test_the_database_down_is_503_with_a_body(pg_site: Site, private_pg: Any) ->
     assert ed.get("/api/v1/status").status_code == 200
     private_pg.stop("fast")
     try:
-        for method, path, body in (("GET", "/api/v1/status", None),
-                                   ("GET", "/api/v1/tasks", None),
-                                   ("GET", "/api/v1/me", None),
-                                   ("POST", "/api/v1/tasks/claim", {"lang": "tr"})):
+        for method, path, body in (
+            ("GET", "/api/v1/status", None),
+            ("GET", "/api/v1/tasks", None),
+            ("GET", "/api/v1/me", None),
+            ("POST", "/api/v1/tasks/claim", {"lang": "tr"}),
+        ):
             r = ed.request(method, path, json=body)
             answer = assert_error(spec, r, 503)
             assert answer["error"] == "unavailable" and "database" in answer["detail"]

@@ -19,8 +19,9 @@ def run(sqlite_url: str):  # type: ignore[no-untyped-def]
     runner = CliRunner()
 
     def invoke(*args: str, input: str | None = None) -> tuple[int, str]:
-        result = runner.invoke(cli, ["--database-url", sqlite_url, *args], input=input,
-                               catch_exceptions=False)
+        result = runner.invoke(
+            cli, ["--database-url", sqlite_url, *args], input=input, catch_exceptions=False
+        )
         return result.exit_code, result.output
 
     return invoke
@@ -50,7 +51,9 @@ def test_users_add_passwd_list(run, sqlite_url: str, fast_hashes: None) -> None:
     code, out = run("users", "list", "--json")
     listing = json.loads(out)["users"]
     assert [(u["name"], u["role"], u["langs"]) for u in listing] == [
-        ("ayse", "translator", ["tr"]), ("boss", "admin", [])]
+        ("ayse", "translator", ["tr"]),
+        ("boss", "admin", []),
+    ]
     assert "token" not in out and "argon2" not in out
     code, out = run("users", "list")
     assert "ayse (translator): tr  [password, token]" in out

@@ -30,7 +30,7 @@ def submit_update(site: Site, edit: dict[str, str] | None = None) -> int:
     change_energy_source(site.content)
     run_scan(site.settings, [f"fs:{site.content}"])
     with transaction(site.settings.database_url) as session:
-        (task, _key), = list_tasks(session, post="energy-security", lang="tr")
+        ((task, _key),) = list_tasks(session, post="energy-security", lang="tr")
         task_id = task.id
         task.priority = 100
     with transaction(site.settings.database_url) as session:
@@ -39,8 +39,9 @@ def submit_update(site: Site, edit: dict[str, str] | None = None) -> int:
         segments = task_detail(session, site.settings, task_id)["segments"]
         texts = {s["position"]: s["translation"] for s in segments}
         for pos, text in texts.items():
-            texts[pos] = (text.replace("Açık deniz gazı,", "Açık deniz gazı, açık ara,")
-                          .replace("Hiçbir devlet", "Hiçbir hükümet"))
+            texts[pos] = text.replace("Açık deniz gazı,", "Açık deniz gazı, açık ara,").replace(
+                "Hiçbir devlet", "Hiçbir hükümet"
+            )
             for old, new in (edit or {}).items():
                 texts[pos] = texts[pos].replace(old, new)
         submit_segments(session, site.settings, task_id, "ayse", texts, partial=False)
@@ -103,8 +104,7 @@ def test_approve_from_the_task_page(review_site: Site) -> None:
     task_id = submit_update(site)
     ed = site.login("ed")
     token = csrf(ed, f"/tasks/{task_id}")
-    r = ed.post(f"/review/{task_id}/approve",
-                data={"csrf_token": token, "back": "/review?lang=tr"})
+    r = ed.post(f"/review/{task_id}/approve", data={"csrf_token": token, "back": "/review?lang=tr"})
     assert r.headers["location"] == "/review?lang=tr"
     assert "approved" in ed.get("/review?lang=tr").text
     with transaction(site.settings.database_url) as session:
@@ -123,11 +123,27 @@ def add_submitted(site: Site, n: int, lang: str = "ru", start: int = 0) -> None:
             post = Post(key=f"bulk-{i:04d}", source_lang="en")
             session.add(post)
             session.flush()
-            session.add(Task(post_id=post.id, lang=lang, state="submitted", kind="new",
-                             source_revision=1, assignee="ivan", priority=0, progress={},
-                             source_changed=False, created_at=now, updated_at=now,
-                             submission={"format": "markdown", "title": "T",
-                                         "body": "x" * 3000, "submitted_by": "ivan"}))
+            session.add(
+                Task(
+                    post_id=post.id,
+                    lang=lang,
+                    state="submitted",
+                    kind="new",
+                    source_revision=1,
+                    assignee="ivan",
+                    priority=0,
+                    progress={},
+                    source_changed=False,
+                    created_at=now,
+                    updated_at=now,
+                    submission={
+                        "format": "markdown",
+                        "title": "T",
+                        "body": "x" * 3000,
+                        "submitted_by": "ivan",
+                    },
+                )
+            )
 
 
 def test_review_queue_has_tabs_counts_and_pages(review_site: Site) -> None:
@@ -171,8 +187,9 @@ def test_matrix_sorts(site: Site) -> None:
     assert ed.get("/?sort=nonsense").status_code == 422
 
 
-def test_stale_ages_are_counted_at_request_time(site: Site,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stale_ages_are_counted_at_request_time(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from sync.web import render
 
     change_energy_source(site.content)
@@ -180,8 +197,9 @@ def test_stale_ages_are_counted_at_request_time(site: Site,
     ed = site.login("ed")
 
     def ages(page: str) -> list[str]:
-        return re.findall(r'<time class="since" datetime="[^"]+" title="[^"]+">([^<]+)</time>',
-                          page)
+        return re.findall(
+            r'<time class="since" datetime="[^"]+" title="[^"]+">([^<]+)</time>', page
+        )
 
     first = ages(ed.get("/").text)
     assert len(first) == 2 and all("second" in a or "minute" in a for a in first), first
@@ -207,8 +225,10 @@ def test_history_and_revisions_are_readable(site: Site) -> None:
     change_energy_source(site.content)
     run_scan(site.settings, [f"fs:{site.content}"])
     ed = site.login("ed")
-    ed.post("/posts/energy-security/ack", data={
-        "lang": "ru", "confirm": "yes", "csrf_token": csrf(ed, "/posts/energy-security")})
+    ed.post(
+        "/posts/energy-security/ack",
+        data={"lang": "ru", "confirm": "yes", "csrf_token": csrf(ed, "/posts/energy-security")},
+    )
     page = ed.get("/posts/energy-security").text
     history = page.split('class="list compact history"')[1]
     assert "new revision" in history and "acknowledged" in history
@@ -228,12 +248,26 @@ def test_memory_suggestions_show_what_differs(site: Site) -> None:
         segments: list[Any] = task_detail(session, site.settings, task_id)["segments"]
         seg = next(s for s in segments if s["kind"] == "paragraph")
         words = seg["source"].split(" ")
-        session.add(Suggestion(task_id=task_id, position=seg["position"],
-                               source_text=" ".join(["Earlier,", *words[1:]]),
-                               text="Önceki çeviri.", score=91.0, origin="other-post [tr]"))
-        session.add(Suggestion(task_id=task_id, position=seg["position"],
-                               source_text=seg["source"], text="Aynı kaynak.", score=100.0,
-                               origin="same [tr]"))
+        session.add(
+            Suggestion(
+                task_id=task_id,
+                position=seg["position"],
+                source_text=" ".join(["Earlier,", *words[1:]]),
+                text="Önceki çeviri.",
+                score=91.0,
+                origin="other-post [tr]",
+            )
+        )
+        session.add(
+            Suggestion(
+                task_id=task_id,
+                position=seg["position"],
+                source_text=seg["source"],
+                text="Aynı kaynak.",
+                score=100.0,
+                origin="same [tr]",
+            )
+        )
     page = ayse.get(f"/tasks/{task_id}").text
     block = page.split(f'id="seg-{seg["position"]}"')[1].split('id="seg-')[0]
     diff = re.findall(r'<span class="sugg-diff"[^>]*>(.*?)</span>\n', block, re.S)

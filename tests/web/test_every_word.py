@@ -23,8 +23,10 @@ from tests.web.site import Site, change_energy_source, csrf
 
 LANGS = ("tr", "ru")
 #: A shell command a page must never ask for (the API documentation may name them).
-COMMAND = re.compile(r"`transync [a-z]|\btransync (po|submit|scan|init|resolve|users|tasks|"
-                     r"status|claim|import|ack|translators)\b|--partial\b|command line")
+COMMAND = re.compile(
+    r"`transync [a-z]|\btransync (po|submit|scan|init|resolve|users|tasks|"
+    r"status|claim|import|ack|translators)\b|--partial\b|command line"
+)
 
 
 @pytest.fixture
@@ -50,15 +52,19 @@ def misses(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
 
 def upload(client: TestClient, task_id: int, name: str, data: bytes) -> str:
     """A file sent from the task page's upload form; the page that follows."""
-    return client.post(f"/tasks/{task_id}/po", files={"file": (name, data)},
-                       data={"csrf_token": csrf(client, f"/tasks/{task_id}")},
-                       follow_redirects=True).text
+    return client.post(
+        f"/tasks/{task_id}/po",
+        files={"file": (name, data)},
+        data={"csrf_token": csrf(client, f"/tasks/{task_id}")},
+        follow_redirects=True,
+    ).text
 
 
 def act(client: TestClient, path: str, page: str = "/my", **form: str) -> str:
     """A form posted from `page`; the page it leads to (where a refusal is flashed)."""
-    return client.post(path, data={"csrf_token": csrf(client, page), **form},
-                       follow_redirects=True).text
+    return client.post(
+        path, data={"csrf_token": csrf(client, page), **form}, follow_redirects=True
+    ).text
 
 
 def po_with_problems(po: bytes) -> bytes:
@@ -84,8 +90,9 @@ def submit_all(site: Site, task_id: int, name: str) -> str:
         segments = task_detail(session, site.settings, task_id)["segments"]
         texts = {s["position"]: s["translation"] for s in segments}
         assert all(texts.values()), "a segment has no translation to submit"
-        return str(submit_segments(session, site.settings, task_id, name, texts,
-                                   partial=False)["state"])
+        return str(
+            submit_segments(session, site.settings, task_id, name, texts, partial=False)["state"]
+        )
 
 
 def task_of(site: Site, lang: str, state: str, post: str | None = None) -> int:
@@ -105,7 +112,7 @@ def pages(site: Site, lang: str) -> dict[str, str]:
     run_scan(site.settings, [f"fs:{site.content}"])
     with transaction(site.settings.database_url) as session:
         for lang_ in ("tr", "ru"):  # the stale updates first: they have translations to carry
-            (update, _key), = list_tasks(session, post="energy-security", lang=lang_)
+            ((update, _key),) = list_tasks(session, post="energy-security", lang=lang_)
             update.priority = 100
     with transaction(site.settings.database_url) as session:
         got = claim(session, site.settings, "ayse", "tr")
@@ -116,11 +123,27 @@ def pages(site: Site, lang: str) -> dict[str, str]:
     ayse = site.login("ayse", headers=headers)
     ivan = site.login("ivan", headers=headers)
     seen: dict[str, str] = {}
-    for path in ("/", "/?baseline=assumed", "/?sort=-stale", "/posts/energy-security",
-                 "/tasks?lang=tr", "/review", "/my", "/account", "/users", "/users/ayse",
-                 f"/tasks/{task}", "/no/such/page", "/?state=nothing", "/?lang=xx",
-                 "/?baseline=nothing", "/tasks?state=nothing", "/tasks/999", "/users/nobody",
-                 "/api/docs"):
+    for path in (
+        "/",
+        "/?baseline=assumed",
+        "/?sort=-stale",
+        "/posts/energy-security",
+        "/tasks?lang=tr",
+        "/review",
+        "/my",
+        "/account",
+        "/users",
+        "/users/ayse",
+        f"/tasks/{task}",
+        "/no/such/page",
+        "/?state=nothing",
+        "/?lang=xx",
+        "/?baseline=nothing",
+        "/tasks?state=nothing",
+        "/tasks/999",
+        "/users/nobody",
+        "/api/docs",
+    ):
         seen[f"root {path}"] = root.get(path).text
     for path in ("/my", f"/tasks/{task}", "/account", "/review", "/users"):
         seen[f"ayse {path}"] = ayse.get(path).text
@@ -143,11 +166,13 @@ def pages(site: Site, lang: str) -> dict[str, str]:
     po = ayse.get(f"/tasks/{task}/po").content
     seen["ayse PO with problems"] = upload(ayse, task, "energy.tr.po", po_with_problems(po))
     seen["ayse PO in Russian"] = upload(ayse, task, "energy.tr.po", relabelled(po, "ru"))
-    seen["ayse PO broken"] = upload(ayse, task, "energy.tr.po",
-                                    b'msgid "Energy\nmsgstr "Enerji"\nmsgid "x"\n')
+    seen["ayse PO broken"] = upload(
+        ayse, task, "energy.tr.po", b'msgid "Energy\nmsgstr "Enerji"\nmsgid "x"\n'
+    )
     seen["ayse PO empty"] = upload(ayse, task, "energy.tr.po", b"\n")
-    seen["ayse Markdown front matter"] = upload(ayse, task, "energy.tr.md",
-                                                b"---\ntitle: a: b\n---\n\nMetin.\n")
+    seen["ayse Markdown front matter"] = upload(
+        ayse, task, "energy.tr.md", b"---\ntitle: a: b\n---\n\nMetin.\n"
+    )
     seen["ayse Markdown problems"] = upload(ayse, task, "energy.ru.md", b"---\nlang: ru\n---\n")
 
     # refused acts, each flashed on the page that follows
@@ -159,8 +184,9 @@ def pages(site: Site, lang: str) -> dict[str, str]:
     seen["root reject, not submitted"] = act(root, f"/review/{task}/reject", "/", reason="x")
     seen["root assign, wrong language"] = act(root, f"/tasks/{task}/assign", "/", to="ivan")
     seen["root assign, nobody"] = act(root, f"/tasks/{task}/assign", "/", to="nobody")
-    seen["root ack, the source"] = act(root, "/posts/energy-security/ack", "/", lang="en",
-                                       confirm="yes")
+    seen["root ack, the source"] = act(
+        root, "/posts/energy-security/ack", "/", lang="en", confirm="yes"
+    )
     seen["ayse claim, not hers"] = act(ayse, "/my/claim", lang="ru")
 
     # the users and account forms' errors
@@ -169,23 +195,41 @@ def pages(site: Site, lang: str) -> dict[str, str]:
         "a short password": {"name": "newbie", "role": "translator", "password": "short"},
         "a name that exists": {"name": "ayse", "role": "translator"},
     }.items():
-        seen[f"root users, {name}"] = root.post("/users", data={
-            "csrf_token": csrf(root, "/users"), **form}).text
-    seen["root users, the last admin"] = root.post("/users/root", data={
-        "csrf_token": csrf(root, "/users/root"), "role": "translator", "active": "on"}).text
-    seen["root users, no role"] = root.post("/users/ayse", data={
-        "csrf_token": csrf(root, "/users/ayse"), "role": "boss", "active": "on"}).text
-    seen["ayse account, passwords differ"] = ayse.post("/account/password", data={
-        "csrf_token": csrf(ayse, "/account"), "current": "x", "new": "a" * 12,
-        "again": "b" * 12}).text
-    seen["ayse account, wrong password"] = ayse.post("/account/password", data={
-        "csrf_token": csrf(ayse, "/account"), "current": "wrong horse", "new": "a" * 12,
-        "again": "a" * 12}).text
+        seen[f"root users, {name}"] = root.post(
+            "/users", data={"csrf_token": csrf(root, "/users"), **form}
+        ).text
+    seen["root users, the last admin"] = root.post(
+        "/users/root",
+        data={"csrf_token": csrf(root, "/users/root"), "role": "translator", "active": "on"},
+    ).text
+    seen["root users, no role"] = root.post(
+        "/users/ayse",
+        data={"csrf_token": csrf(root, "/users/ayse"), "role": "boss", "active": "on"},
+    ).text
+    seen["ayse account, passwords differ"] = ayse.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf(ayse, "/account"),
+            "current": "x",
+            "new": "a" * 12,
+            "again": "b" * 12,
+        },
+    ).text
+    seen["ayse account, wrong password"] = ayse.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf(ayse, "/account"),
+            "current": "wrong horse",
+            "new": "a" * 12,
+            "again": "a" * 12,
+        },
+    ).text
 
     # a task in conflict: the Turkish file was edited by hand while the task was open
     target = site.content / "tr/posts/energy-security.md"
-    target.write_text(target.read_text(encoding="utf-8") + "\nElle eklenen paragraf.\n",
-                      encoding="utf-8")
+    target.write_text(
+        target.read_text(encoding="utf-8") + "\nElle eklenen paragraf.\n", encoding="utf-8"
+    )
     assert submit_all(site, task, "ayse") == "conflict"
     seen["root conflict"] = root.get(f"/tasks/{task}").text
     seen["ayse conflict"] = ayse.get(f"/tasks/{task}").text
@@ -212,14 +256,21 @@ def pages(site: Site, lang: str) -> dict[str, str]:
 
 
 #: What the core says on a page: flashes, refusals, problems, error messages.
-SAYS = re.compile(r'<div class="flash[^"]*"[^>]*>(.*?)</div>|<ul class="(?:seg-)?problems"'
-                  r'[^>]*>(.*?)</ul>|<p class="message">(.*?)</p>', re.DOTALL)
+SAYS = re.compile(
+    r'<div class="flash[^"]*"[^>]*>(.*?)</div>|<ul class="(?:seg-)?problems"'
+    r'[^>]*>(.*?)</ul>|<p class="message">(.*?)</p>',
+    re.DOTALL,
+)
 #: English a Turkish or Russian sentence never holds.
-ENGLISH = re.compile(r"\b(?:the|is|are|was|not|no|of|to|and|with|this|that|run|lists?|"
-                     r"only|must|may|missing|extra|found|expected|line|segment|task|file)\b")
+ENGLISH = re.compile(
+    r"\b(?:the|is|are|was|not|no|of|to|and|with|this|that|run|lists?|"
+    r"only|must|may|missing|extra|found|expected|line|segment|task|file)\b"
+)
 #: What may stay as it is inside a sentence: quoted text (a post's, a file's), tags, links.
-QUOTED = re.compile(r'"[^"]*"|«[^»]*»|<[^>]*>|https?://\S+|`[^`]*`|(?<!\w)\'[^\']*\'(?!\w)|'
-                    r"&#39;[^&]*&#39;")
+QUOTED = re.compile(
+    r'"[^"]*"|«[^»]*»|<[^>]*>|https?://\S+|`[^`]*`|(?<!\w)\'[^\']*\'(?!\w)|'
+    r"&#39;[^&]*&#39;"
+)
 #: Pages that must show a refusal, and what shows it.
 REFUSED = {
     "ayse refused": "seg-problems",
@@ -257,8 +308,7 @@ REFUSED = {
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_every_word_is_in_the_readers_language(lang: str, site: Site,
-                                               misses: set[str]) -> None:
+def test_every_word_is_in_the_readers_language(lang: str, site: Site, misses: set[str]) -> None:
     seen = pages(site, lang)
     assert [name for name, mark in REFUSED.items() if mark not in seen[name]] == []
     assert sorted(misses) == [], f"{lang}: messages missing from the catalog"
@@ -278,4 +328,4 @@ def test_no_page_tells_a_person_to_run_a_command(lang: str, site: Site) -> None:
         if "/api/docs" in name:
             continue  # the API's documentation names the commands the API mirrors
         found = COMMAND.search(text)
-        assert found is None, (name, text[max(0, found.start() - 200):found.end() + 100])
+        assert found is None, (name, text[max(0, found.start() - 200) : found.end() + 100])

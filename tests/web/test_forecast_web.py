@@ -21,15 +21,24 @@ def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def history(site: Site, words: int = 700, days: int = 20, lang: str = "tr",
-            who: str = "ayse") -> None:
+def history(
+    site: Site, words: int = 700, days: int = 20, lang: str = "tr", who: str = "ayse"
+) -> None:
     """`who` finished `words` words on each of the last `days` days (today included, at
     midnight: already past whenever the test runs)."""
     with transaction(site.settings.database_url) as session:
         for n in range(days):
-            add_done(session, key="urban-heat", lang=lang, words=words,
-                     day=today() - dt.timedelta(days=n), assignee=who, wait_hours=0,
-                     work_hours=0, hour=0)
+            add_done(
+                session,
+                key="urban-heat",
+                lang=lang,
+                words=words,
+                day=today() - dt.timedelta(days=n),
+                assignee=who,
+                wait_hours=0,
+                work_hours=0,
+                hour=0,
+            )
 
 
 def set_due(site: Site, task_id: int, due: dt.date | None) -> None:
@@ -41,8 +50,9 @@ def spec(site: Site) -> dict:
     return site.client().get("/api/openapi.json").json()
 
 
-@pytest.mark.parametrize(("who", "status"), [("root", 200), ("ed", 200), ("ayse", 403),
-                                             ("ivan", 403), (None, 401)])
+@pytest.mark.parametrize(
+    ("who", "status"), [("root", 200), ("ed", 200), ("ayse", 403), ("ivan", 403), (None, 401)]
+)
 def test_forecast_api_is_for_editors(site: Site, who: str | None, status: int) -> None:
     response = site.api(who).get("/api/v1/forecast")
     assert response.status_code == status, response.text
@@ -94,13 +104,14 @@ def test_task_objects_carry_words_cost_and_at_risk(site: Site) -> None:
     assert tasks[1]["at_risk"] is False
     by_words = client.get("/api/v1/tasks", params={"sort": "words", "lang": "ru"}).json()
     assert [t["words"] for t in by_words["tasks"]] == sorted(
-        [t["words"] for t in by_words["tasks"]], reverse=True)
+        [t["words"] for t in by_words["tasks"]], reverse=True
+    )
 
 
 def test_the_dashboard_panel_draws_the_burn_down_for_editors_only(site: Site) -> None:
     history(site)
     page = site.login("ed").get("/").text
-    panel = page[page.index('class="forecast-panel"'):]
+    panel = page[page.index('class="forecast-panel"') :]
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in panel and "burndown" in panel
     assert "style=" not in re.sub(r"(?s)^.*?<svg", "<svg", panel).split("</section>")[0]
     assert 'data-lang="tr"' in panel and 'data-lang="ru"' in panel
@@ -120,11 +131,11 @@ def test_tasks_page_shows_words_and_flags_tasks_at_risk(site: Site) -> None:
     set_due(site, 1, today() + dt.timedelta(days=2))
     client = site.login("ed")
     page = client.get("/tasks", params={"lang": "tr"}).text
-    row = page[page.index('id="task-1"'):].split("</tr>")[0]
+    row = page[page.index('id="task-1"') :].split("</tr>")[0]
     assert ">185<" in row and "at risk" in row
     set_due(site, 1, None)
     row = client.get("/tasks", params={"lang": "tr"}).text
-    row = row[row.index('id="task-1"'):].split("</tr>")[0]
+    row = row[row.index('id="task-1"') :].split("</tr>")[0]
     assert "at risk" not in row
     assert client.get("/tasks", params={"lang": "ru", "sort": "words"}).status_code == 200
 

@@ -35,7 +35,8 @@ def test_xliff_download_and_submission(site: Site) -> None:
     for version in ("1.2", "2.0"):
         r = checked(site, "GET", path, ayse.get(path, params={"version": version}))
         assert r.status_code == 200 and r.headers["content-type"].startswith(
-            "application/xliff+xml")
+            "application/xliff+xml"
+        )
         assert f"task{task['id']}" in r.headers["content-disposition"]
         assert read_xliff(r.content).version == version
     assert checked(site, "GET", path, site.api("ivan").get(path)).status_code == 403
@@ -59,17 +60,22 @@ def test_tmx_export_and_import_for_editors(site: Site) -> None:
     r = checked(site, "GET", path, ed.get(path, params={"langs": "en,tr"}))
     assert r.status_code == 200 and r.content.startswith(b"<?xml")
     assert b"<tu " in r.content and b'xml:lang="ru"' not in r.content
-    assert checked(site, "POST", path, ayse.post(path, files={"file": ("m.tmx", r.content)})
-                   ).status_code == 403
+    assert (
+        checked(
+            site, "POST", path, ayse.post(path, files={"file": ("m.tmx", r.content)})
+        ).status_code
+        == 403
+    )
     r2 = checked(site, "POST", path, ed.post(path, files={"file": ("m.tmx", r.content)}))
     assert r2.status_code == 200 and r2.json()["added"] == 0 and r2.json()["merged"] > 0
     with transaction(site.settings.database_url) as session:
         before = session.execute(select(func.count()).select_from(Memory)).scalar_one()
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY a "aaaa">]><tmx version="1.4">'
-            b'<header srclang="en"/><body><tu><tuv xml:lang="en"><seg>&a;</seg></tuv>'
-            b'<tuv xml:lang="tr"><seg>b</seg></tuv></tu></body></tmx>')
-    r3 = checked(site, "POST", path, site.api("root").post(path, files={"file": ("b.tmx",
-                                                                                 bomb)}))
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY a "aaaa">]><tmx version="1.4">'
+        b'<header srclang="en"/><body><tu><tuv xml:lang="en"><seg>&a;</seg></tuv>'
+        b'<tuv xml:lang="tr"><seg>b</seg></tuv></tu></body></tmx>'
+    )
+    r3 = checked(site, "POST", path, site.api("root").post(path, files={"file": ("b.tmx", bomb)}))
     assert r3.status_code == 422 and "entities are refused" in r3.json()["detail"]
     with transaction(site.settings.database_url) as session:
         assert session.execute(select(func.count()).select_from(Memory)).scalar_one() == before
@@ -106,15 +112,21 @@ def test_task_page_takes_an_xliff_upload(site: Site) -> None:
     source = site.api("ayse").get(f"/api/v1/tasks/{task['id']}").json()["segments"][1]["source"]
     bad = filled_xliff(site.settings, task["id"], {**dict(enumerate(texts)), 1: source})
     token = csrf(browser, f"/tasks/{task['id']}")
-    r = browser.post(f"/tasks/{task['id']}/po", data={"csrf_token": token},
-                     files={"file": ("t.xlf", bad, "application/xliff+xml")})
+    r = browser.post(
+        f"/tasks/{task['id']}/po",
+        data={"csrf_token": token},
+        files={"file": ("t.xlf", bad, "application/xliff+xml")},
+    )
     assert r.status_code == 422 and "source text unchanged" in r.text
     with transaction(site.settings.database_url) as session:
         assert session.get(Task, task["id"]).state == "claimed"  # type: ignore[union-attr]
     good = filled_xliff(site.settings, task["id"], texts)
-    r = browser.post(f"/tasks/{task['id']}/po", data={"csrf_token": token},
-                     files={"file": ("t.xlf", good, "application/xliff+xml")},
-                     follow_redirects=False)
+    r = browser.post(
+        f"/tasks/{task['id']}/po",
+        data={"csrf_token": token},
+        files={"file": ("t.xlf", good, "application/xliff+xml")},
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text[:2000]
     with transaction(site.settings.database_url) as session:
         assert session.get(Task, task["id"]).state == "done"  # type: ignore[union-attr]

@@ -55,9 +55,18 @@ def test_catalogs_are_in_step_with_the_sources() -> None:
         method_map, options_map = parse_mapping_cfg(f)
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords={
-            "_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "t_": None,
-            "nt_": (1, 2)}):
+        str(ROOT),
+        method_map,
+        options_map,
+        keywords={
+            "_": None,
+            "gettext": None,
+            "ngettext": (1, 2),
+            "N_": None,
+            "t_": None,
+            "nt_": (1, 2),
+        },
+    ):
         found.add(message if isinstance(message, str) else tuple(message))
     for lang in ("en", *LANGS):
         ids = message_ids(catalog(lang))
@@ -88,8 +97,18 @@ def test_every_page_renders_in(lang: str, site: Site) -> None:
     with transaction(site.settings.database_url) as session:
         claim(session, site.settings, "ayse", "tr")
     root = site.login("root", headers={"Accept-Language": lang})
-    for path in ("/", "/posts/energy-security", "/tasks?lang=tr", "/review", "/my",
-                 "/account", "/users", "/tasks/1", "/no/such/page", "/?state=nothing"):
+    for path in (
+        "/",
+        "/posts/energy-security",
+        "/tasks?lang=tr",
+        "/review",
+        "/my",
+        "/account",
+        "/users",
+        "/tasks/1",
+        "/no/such/page",
+        "/?state=nothing",
+    ):
         page = root.get(path)
         assert page.status_code in (200, 404, 422), (path, page.status_code)
         assert f'<html lang="{lang}">' in page.text, path
@@ -111,8 +130,12 @@ def _error_classes() -> list[type]:
         cls = todo.pop()
         found.append(cls)
         todo += cls.__subclasses__()
-    return [c for c in found if c.__module__.startswith("sync.") and
-            c.__module__.rsplit(".", 1)[0] in ("sync", "sync.web")]
+    return [
+        c
+        for c in found
+        if c.__module__.startswith("sync.")
+        and c.__module__.rsplit(".", 1)[0] in ("sync", "sync.web")
+    ]
 
 
 @pytest.mark.parametrize("lang", LANGS)

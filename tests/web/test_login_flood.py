@@ -83,12 +83,14 @@ def test_a_login_flood_leaves_health_and_the_api_answering(site: Site, tmp_path:
     services = Services(tmp_path)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = services.start("web", [str(TRANSYNC), "serve", "--port", str(port),
-                                    "--no-access-log"], settings_env(site.settings))
+    server = services.start(
+        "web",
+        [str(TRANSYNC), "serve", "--port", str(port), "--no-access-log"],
+        settings_env(site.settings),
+    )
     try:
         health = Prober(port)
-        wait_until(lambda: health.get("/healthz")[0] == 200, 30, "transync serve",
-                   alive=(server,))
+        wait_until(lambda: health.get("/healthz")[0] == 200, 30, "transync serve", alive=(server,))
         api = Prober(port, site.tokens["ed"])
         path = "/api/v1/tasks?limit=20"
         assert api.get(path)[0] == 200
@@ -96,9 +98,25 @@ def test_a_login_flood_leaves_health_and_the_api_answering(site: Site, tmp_path:
         # the attackers' processor is not ours: the flood's own client runs at a lower
         # priority, so that what is measured is the server, not the test's HTTP client
         flood = subprocess.Popen(
-            [sys.executable, "-m", "tests.web.flood", base, "--workers", str(WORKERS), "--rate",
-             str(RATE), "--seconds", str(SECONDS), "--max-requests", "3000"],
-            cwd=ROOT, stdout=subprocess.PIPE, text=True, preexec_fn=lambda: os.nice(5))
+            [
+                sys.executable,
+                "-m",
+                "tests.web.flood",
+                base,
+                "--workers",
+                str(WORKERS),
+                "--rate",
+                str(RATE),
+                "--seconds",
+                str(SECONDS),
+                "--max-requests",
+                "3000",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: os.nice(5),
+        )
         time.sleep(0.3)  # let it get going
         during = probe(api, health, path, lambda: flood.poll() is not None)
         out, _ = flood.communicate(timeout=60)

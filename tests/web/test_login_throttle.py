@@ -58,8 +58,9 @@ class CountingCheck:
 
 def post_login(app: Any, name: str, password: str, address: str = "127.0.0.1") -> Any:
     client = TestClient(app, follow_redirects=False, client=(address, 40000))
-    return client.post("/login", data={"name": name, "password": password,
-                                       "csrf_token": csrf(client)})
+    return client.post(
+        "/login", data={"name": name, "password": password, "csrf_token": csrf(client)}
+    )
 
 
 def test_twelve_parallel_wrong_logins_count_as_twelve(app: Any, monkeypatch: Any) -> None:
@@ -76,8 +77,9 @@ def test_twelve_parallel_wrong_logins_count_as_twelve(app: Any, monkeypatch: Any
         token = csrf(client)
         start.wait()
         began = time.perf_counter()
-        r = client.post("/login", data={"name": "ed", "password": f"guess {i}",
-                                        "csrf_token": token})
+        r = client.post(
+            "/login", data={"name": "ed", "password": f"guess {i}", "csrf_token": token}
+        )
         return r.status_code, time.perf_counter() - began
 
     with ThreadPoolExecutor(12) as pool:
@@ -102,16 +104,17 @@ def test_a_refused_login_says_how_long_to_wait(app: Any) -> None:
 
 
 def test_one_address_trying_many_names_is_held_back(app: Any) -> None:
-    codes = [post_login(app, f"name{i}", "wrong", "10.9.8.7").status_code
-             for i in range(LoginThrottle.ADDRESS_FREE + 2)]
-    assert codes[:LoginThrottle.ADDRESS_FREE] == [401] * LoginThrottle.ADDRESS_FREE
-    assert codes[LoginThrottle.ADDRESS_FREE:] == [429, 429]
+    codes = [
+        post_login(app, f"name{i}", "wrong", "10.9.8.7").status_code
+        for i in range(LoginThrottle.ADDRESS_FREE + 2)
+    ]
+    assert codes[: LoginThrottle.ADDRESS_FREE] == [401] * LoginThrottle.ADDRESS_FREE
+    assert codes[LoginThrottle.ADDRESS_FREE :] == [429, 429]
     assert post_login(app, "ayse", PASSWORD, "10.9.8.7").status_code == 429
     assert post_login(app, "ayse", PASSWORD, "10.9.8.8").status_code == 303
 
 
-def test_past_the_password_checks_a_login_is_refused_at_once(app: Any,
-                                                             monkeypatch: Any) -> None:
+def test_past_the_password_checks_a_login_is_refused_at_once(app: Any, monkeypatch: Any) -> None:
     check = CountingCheck(hold=1.0)
     monkeypatch.setattr(auth, "check_password", check)
     app.state.web.throttle.slots = 2
@@ -122,8 +125,9 @@ def test_past_the_password_checks_a_login_is_refused_at_once(app: Any,
         token = csrf(client)
         start.wait()
         began = time.perf_counter()
-        r = client.post("/login", data={"name": f"someone{i}", "password": "wrong",
-                                        "csrf_token": token})
+        r = client.post(
+            "/login", data={"name": f"someone{i}", "password": "wrong", "csrf_token": token}
+        )
         return r.status_code, time.perf_counter() - began, r.text
 
     with ThreadPoolExecutor(8) as pool:

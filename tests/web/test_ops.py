@@ -11,7 +11,8 @@ from sync.submission import submit_markdown
 from tests.web.site import Pristine, Site
 
 SAMPLE = re.compile(
-    r'^([a-z_:][a-z0-9_:]*)(\{([a-z_]+="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+]+|\+Inf)$')
+    r'^([a-z_:][a-z0-9_:]*)(\{([a-z_]+="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+]+|\+Inf)$'
+)
 
 
 def metrics(site: Site) -> dict[str, float]:
@@ -63,8 +64,9 @@ def test_metrics(site: Site) -> None:
     with transaction(site.settings.database_url) as session:
         task, _key = claim(session, site.settings, "ayse", "tr") or (None, None)
         assert task is not None
-        submit_markdown(session, site.settings, task.id, "ayse", "t.md",
-                        b"---\ntitle: Dijital\n---\n\nMetin.\n")
+        submit_markdown(
+            session, site.settings, task.id, "ayse", "t.md", b"---\ntitle: Dijital\n---\n\nMetin.\n"
+        )
     m = metrics(site)
     assert m['transync_tasks{lang="tr",state="done"}'] == 1
     assert m['transync_tasks{lang="tr",state="queued"}'] == 0

@@ -37,11 +37,13 @@ def test_login_logout_and_cookie_flags(site: Site) -> None:
     r = client.get("/")
     assert r.status_code == 303 and r.headers["location"] == "/login?next=/"
     token = csrf(client)
-    r = client.post("/login", data={"name": "ed", "password": "wrong password",
-                                    "csrf_token": token})
+    r = client.post(
+        "/login", data={"name": "ed", "password": "wrong password", "csrf_token": token}
+    )
     assert r.status_code == 401 and "Wrong name or password" in r.text
-    r = client.post("/login", data={"name": "ed", "password": PASSWORD, "csrf_token": token,
-                                    "next": "/tasks"})
+    r = client.post(
+        "/login", data={"name": "ed", "password": PASSWORD, "csrf_token": token, "next": "/tasks"}
+    )
     assert r.status_code == 303 and r.headers["location"] == "/tasks"
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
@@ -54,16 +56,16 @@ def test_login_logout_and_cookie_flags(site: Site) -> None:
 
 def test_translators_land_on_their_tasks(site: Site) -> None:
     client = site.client()
-    r = client.post("/login", data={"name": "ayse", "password": PASSWORD,
-                                    "csrf_token": csrf(client)})
+    r = client.post(
+        "/login", data={"name": "ayse", "password": PASSWORD, "csrf_token": csrf(client)}
+    )
     assert r.headers["location"] == "/my"
 
 
 def test_secure_cookies(pristine: Pristine, fast_hashes: None) -> None:
     site = pristine.restore(secure_cookies=True)
     client = site.client(base_url="https://testserver")
-    r = client.post("/login", data={"name": "ed", "password": PASSWORD,
-                                    "csrf_token": csrf(client)})
+    r = client.post("/login", data={"name": "ed", "password": PASSWORD, "csrf_token": csrf(client)})
     assert "secure" in r.headers["set-cookie"].lower()
 
 
@@ -71,8 +73,15 @@ def test_login_needs_csrf_and_refuses_open_redirects(site: Site) -> None:
     client = site.client()
     r = client.post("/login", data={"name": "ed", "password": PASSWORD})
     assert r.status_code == 403 and "Traceback" not in r.text
-    r = client.post("/login", data={"name": "ed", "password": PASSWORD,
-                                    "csrf_token": csrf(client), "next": "//evil.example/x"})
+    r = client.post(
+        "/login",
+        data={
+            "name": "ed",
+            "password": PASSWORD,
+            "csrf_token": csrf(client),
+            "next": "//evil.example/x",
+        },
+    )
     assert r.headers["location"] == "/"
 
 
@@ -109,21 +118,24 @@ def test_everything_from_posts_is_escaped(site: Site) -> None:
     with transaction(site.settings.database_url) as session:
         from sync.queue import list_tasks
 
-        (task, _key), = list_tasks(session, post="tricky", lang="tr")
+        ((task, _key),) = list_tasks(session, post="tricky", lang="tr")
     from sync.queue import assign
 
     with transaction(site.settings.database_url) as session:
         assign(session, site.settings, task.id, "ed", "ayse")
     editor_page = ayse.get(f"/tasks/{task.id}").text
-    assert "<script>" not in editor_page.split("<script src=")[0] + editor_page.split(
-        "defer></script>")[-1]
+    assert (
+        "<script>"
+        not in editor_page.split("<script src=")[0] + editor_page.split("defer></script>")[-1]
+    )
     assert html.escape("window.__pwned = 1;") in editor_page
     assert "javascript:alert(3)" in editor_page  # shown as text, never as a link
     assert XSS_BODY  # the body came through the scan
 
 
-def test_errors_are_friendly_pages_without_traces(site: Site,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_errors_are_friendly_pages_without_traces(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ed = site.login("ed", raise_server_exceptions=False)
     r = ed.get("/posts/no-such-post")
     assert r.status_code == 404 and "no-such-post" in r.text and "<html" in r.text
@@ -154,7 +166,7 @@ def test_matrix_filters_and_pages(site: Site) -> None:
     assert sorted(rows(page)) == ["digital-public-services", "grain-corridor"]
     page = ed.get("/?state=missing&lang=ru").text
     assert rows(page) == ["grain-corridor"]
-    assert "<th class=\"lang-col\"" in page and page.count('class="lang-col"') == 1
+    assert '<th class="lang-col"' in page and page.count('class="lang-col"') == 1
     page = ed.get("/?text=rail").text
     assert rows(page) == ["regional-rail"]
     page = ed.get("/?per_page=3&page=3").text
@@ -182,8 +194,9 @@ def test_post_page_shows_diff_and_ack(site: Site) -> None:
     r = ed.post("/posts/energy-security/ack", data={"lang": "ru", "csrf_token": token})
     assert r.status_code == 200 and 'name="confirm" value="yes"' in r.text  # asks first
     assert "stale" in ed.get("/?lang=ru&state=stale").text.split("<tbody>")[1]
-    r = ed.post("/posts/energy-security/ack",
-                data={"lang": "ru", "confirm": "yes", "csrf_token": token})
+    r = ed.post(
+        "/posts/energy-security/ack", data={"lang": "ru", "confirm": "yes", "csrf_token": token}
+    )
     assert r.status_code == 303
     page = ed.get(r.headers["location"]).text
     assert "current again" in page
@@ -194,8 +207,9 @@ def test_editor_assigns_reprioritises_cancels(site: Site) -> None:
     page = ed.get("/tasks?lang=ru").text
     assert "grain-corridor" in page and 'form="assign-2"' in page
     token = csrf(ed, "/tasks")
-    r = ed.post("/tasks/2/assign", data={"to": "ivan", "csrf_token": token,
-                                         "back": "/tasks?lang=ru"})
+    r = ed.post(
+        "/tasks/2/assign", data={"to": "ivan", "csrf_token": token, "back": "/tasks?lang=ru"}
+    )
     assert r.headers["location"] == "/tasks?lang=ru"
     assert "assigned to ivan" in ed.get("/tasks?lang=ru").text
     ed.post("/tasks/2/update", data={"priority": "9", "due": "2027-02-01", "csrf_token": token})
@@ -210,7 +224,11 @@ def test_editor_assigns_reprioritises_cancels(site: Site) -> None:
     with transaction(site.settings.database_url) as session:
         task, _ = get_task(session, 2)
         assert (task.assignee, task.priority, str(task.due), task.state) == (
-            "ivan", 9, "2027-02-01", "cancelled")
+            "ivan",
+            9,
+            "2027-02-01",
+            "cancelled",
+        )
 
 
 def _claim(client: TestClient) -> int:
@@ -228,15 +246,23 @@ def test_translator_editor_problems_progress_submit(site: Site) -> None:
     assert len(fields) == len(sources) > 5
     token = csrf(ayse, f"/tasks/{task_id}")
     tagged = next(i for i, s in enumerate(sources) if "&lt;abbr" in s)
-    r = ayse.post(f"/tasks/{task_id}/translations", data={
-        "csrf_token": token, "action": "save", "t0": "Dijital Kamu Hizmetleri",
-        f"t{tagged}": "etiket yok"})
+    r = ayse.post(
+        f"/tasks/{task_id}/translations",
+        data={
+            "csrf_token": token,
+            "action": "save",
+            "t0": "Dijital Kamu Hizmetleri",
+            f"t{tagged}": "etiket yok",
+        },
+    )
     assert r.status_code == 422
     block = r.text.split(f'id="seg-{tagged}"')[1].split(f'id="seg-{tagged + 1}"')[0]
     assert "seg-problems" in block and "abbr" in block
     assert 'value="save"' in r.text and "etiket yok" in r.text  # what was typed is kept
-    r = ayse.post(f"/tasks/{task_id}/translations", data={
-        "csrf_token": token, "action": "save", "t0": "Dijital Kamu Hizmetleri"})
+    r = ayse.post(
+        f"/tasks/{task_id}/translations",
+        data={"csrf_token": token, "action": "save", "t0": "Dijital Kamu Hizmetleri"},
+    )
     assert r.status_code == 303
     assert "1 of" in ayse.get(f"/tasks/{task_id}").text
     data = {"csrf_token": token, "action": "submit"}
@@ -260,7 +286,7 @@ def test_saving_a_prefilled_update_task_keeps_it(site: Site) -> None:
     with transaction(site.settings.database_url) as session:
         from sync.queue import list_tasks, update_task
 
-        (task, _key), = list_tasks(session, post="energy-security", lang="tr")
+        ((task, _key),) = list_tasks(session, post="energy-security", lang="tr")
         update_task(session, task.id, "ed", priority=10)
     ayse = site.login("ayse")
     task_id = _claim(ayse)
@@ -270,8 +296,10 @@ def test_saving_a_prefilled_update_task_keeps_it(site: Site) -> None:
     fields = dict(re.findall(r'name="(t\d+)"[^>]*>([^<]*)</textarea>', page))
     data = {k: html.unescape(v) for k, v in fields.items()}
     data["t0"] = "Karadeniz'de Enerji Güvenliği (yeni)"
-    r = ayse.post(f"/tasks/{task_id}/translations",
-                  data={**data, "csrf_token": csrf(ayse, "/my"), "action": "save"})
+    r = ayse.post(
+        f"/tasks/{task_id}/translations",
+        data={**data, "csrf_token": csrf(ayse, "/my"), "action": "save"},
+    )
     assert r.status_code == 303 and r.headers["location"] == f"/tasks/{task_id}"
     with transaction(site.settings.database_url) as session:
         saved = get_task(session, task_id)[0]
@@ -286,12 +314,18 @@ def test_po_upload_on_the_task_page(site: Site) -> None:
         entry.msgstr = entry.msgid
     next(e for e in po if "<abbr" in e.msgid).msgstr = "etiketsiz"
     token = csrf(ayse, f"/tasks/{task_id}")
-    r = ayse.post(f"/tasks/{task_id}/po", data={"csrf_token": token},
-                  files={"file": ("task.po", str(po).encode())})
+    r = ayse.post(
+        f"/tasks/{task_id}/po",
+        data={"csrf_token": token},
+        files={"file": ("task.po", str(po).encode())},
+    )
     assert r.status_code == 422
     assert "The file was refused" in r.text and "abbr" in r.text
-    r = ayse.post(f"/tasks/{task_id}/po", data={"csrf_token": token},
-                  files={"file": ("task.po", b"\x00\x01binary")})
+    r = ayse.post(
+        f"/tasks/{task_id}/po",
+        data={"csrf_token": token},
+        files={"file": ("task.po", b"\x00\x01binary")},
+    )
     assert r.status_code == 422 and "nothing was applied" in r.text.lower() or "PO" in r.text
 
 
@@ -299,8 +333,11 @@ def test_page_upload_over_the_limit(pristine: Pristine, fast_hashes: None) -> No
     site = pristine.restore(max_upload_bytes=1000)
     ayse = site.login("ayse")
     task_id = _claim(ayse)
-    r = ayse.post(f"/tasks/{task_id}/po", data={"csrf_token": csrf(ayse, "/my")},
-                  files={"file": ("task.po", b"#" * 200_000)})
+    r = ayse.post(
+        f"/tasks/{task_id}/po",
+        data={"csrf_token": csrf(ayse, "/my")},
+        files={"file": ("task.po", b"#" * 200_000)},
+    )
     assert r.status_code == 413 and "TRANSYNC_MAX_UPLOAD_BYTES" in r.text
     assert "<html" in r.text
 
@@ -351,19 +388,42 @@ def test_account_token_password_and_users(site: Site) -> None:
     token = csrf(ayse, "/account")
     page = ayse.post("/account/token", data={"csrf_token": token}).text
     new = re.search(r"ts_[0-9a-f]{12}_[A-Za-z0-9_-]+", page).group(0)
-    assert site.client(headers={"Authorization": f"Bearer {new}"}).get(
-        "/api/v1/me").status_code == 200
+    assert (
+        site.client(headers={"Authorization": f"Bearer {new}"}).get("/api/v1/me").status_code == 200
+    )
     assert new not in ayse.get("/account").text  # shown once
-    r = ayse.post("/account/password", data={"csrf_token": token, "current": "bad",
-                                             "new": "new password 1", "again": "new password 1"})
+    r = ayse.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current": "bad",
+            "new": "new password 1",
+            "again": "new password 1",
+        },
+    )
     assert "current password is wrong" in r.text
-    r = ayse.post("/account/password", data={"csrf_token": token, "current": PASSWORD,
-                                             "new": "new password 1", "again": "new password 1"})
+    r = ayse.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current": PASSWORD,
+            "new": "new password 1",
+            "again": "new password 1",
+        },
+    )
     assert r.status_code == 303 and ayse.get("/my").status_code == 200
     root = site.login("root")
     rtoken = csrf(root, "/users")
-    root.post("/users", data={"csrf_token": rtoken, "name": "zeynep", "role": "translator",
-                              "langs": ["tr", "ru"], "password": "long enough 1"})
+    root.post(
+        "/users",
+        data={
+            "csrf_token": rtoken,
+            "name": "zeynep",
+            "role": "translator",
+            "langs": ["tr", "ru"],
+            "password": "long enough 1",
+        },
+    )
     assert "zeynep" in root.get("/users").text
     site.login("zeynep", "long enough 1")
     root.post("/users/ayse/deactivate", data={"csrf_token": rtoken})
@@ -377,8 +437,7 @@ def test_ui_language(site: Site) -> None:
     assert "Войти" in page and '<html lang="ru">' in page
     assert '<html lang="en">' in client.get("/login", headers={"Accept-Language": "de"}).text
     ed = site.login("ed")
-    r = ed.post("/ui-lang", data={"lang": "tr", "next": "/tasks",
-                                  "csrf_token": csrf(ed, "/")})
+    r = ed.post("/ui-lang", data={"lang": "tr", "next": "/tasks", "csrf_token": csrf(ed, "/")})
     assert r.headers["location"] == "/tasks"
     page = ed.get("/", headers={"Accept-Language": "ru"}).text
     assert '<html lang="tr">' in page and "Durum" in page  # the user's choice wins

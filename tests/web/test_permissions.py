@@ -39,23 +39,38 @@ API_CASES: list[tuple[str, str, Any, dict[str | None, int]]] = [
     ("POST", "/api/v1/posts/energy-security/ack", {"lang": "ru"}, EDITORS),
     ("GET", "/api/v1/events", None, EDITORS),
     ("GET", "/api/v1/tasks", None, ALL),
-    ("GET", "/api/v1/tasks/1", None, {"root": 200, "ed": 200, "ayse": 200, "ivan": 403,
-                                      None: 401}),
+    ("GET", "/api/v1/tasks/1", None, {"root": 200, "ed": 200, "ayse": 200, "ivan": 403, None: 401}),
     ("GET", "/api/v1/tasks/2", None, EDITORS),
     ("GET", "/api/v1/tasks/99", None, dict.fromkeys(ROLES[:4], 404) | {None: 401}),
-    ("POST", "/api/v1/tasks/claim", {"lang": "ru"}, {"root": 200, "ed": 200, "ayse": 403,
-                                                    "ivan": 200, None: 401}),
-    ("POST", "/api/v1/tasks/claim", {"lang": "tr"}, {"root": 204, "ed": 204, "ayse": 204,
-                                                    "ivan": 403, None: 401}),
+    (
+        "POST",
+        "/api/v1/tasks/claim",
+        {"lang": "ru"},
+        {"root": 200, "ed": 200, "ayse": 403, "ivan": 200, None: 401},
+    ),
+    (
+        "POST",
+        "/api/v1/tasks/claim",
+        {"lang": "tr"},
+        {"root": 204, "ed": 204, "ayse": 204, "ivan": 403, None: 401},
+    ),
     ("POST", "/api/v1/tasks/claim", {"lang": "xx"}, dict.fromkeys(ROLES[:4], 422) | {None: 401}),
     ("POST", "/api/v1/tasks/1/release", None, CLAIMER),
     ("POST", "/api/v1/tasks/1/renew", {"lease": "4h"}, CLAIMER),
-    ("GET", "/api/v1/tasks/1/po", None, {"root": 200, "ed": 200, "ayse": 200, "ivan": 403,
-                                         None: 401}),
+    (
+        "GET",
+        "/api/v1/tasks/1/po",
+        None,
+        {"root": 200, "ed": 200, "ayse": 200, "ivan": 403, None: 401},
+    ),
     ("POST", "/api/v1/tasks/1/po", "po", CLAIMER),
     ("POST", "/api/v1/tasks/1/submit", "md", CLAIMER),
-    ("POST", "/api/v1/tasks/1/translations",
-     {"translations": {"0": "Dijital Kamu Hizmetleri"}, "partial": True}, CLAIMER),
+    (
+        "POST",
+        "/api/v1/tasks/1/translations",
+        {"translations": {"0": "Dijital Kamu Hizmetleri"}, "partial": True},
+        CLAIMER,
+    ),
     ("POST", "/api/v1/tasks/3/approve", None, EDITORS),
     ("POST", "/api/v1/tasks/3/reject", {"reason": "Başlık eksik"}, EDITORS),
     ("POST", "/api/v1/tasks/2/assign", {"to": "ivan"}, EDITORS),
@@ -135,9 +150,13 @@ class Copies:
         self.template = template
         self.db = directory / "case.db"
         site: Site = template["site"]
-        settings = make_settings(f"sqlite:///{self.db}", **{
-            k: getattr(site.settings, k) for k in ("broker_url", "sources", "locales_dir",
-                                                   "secret_key", "review")})
+        settings = make_settings(
+            f"sqlite:///{self.db}",
+            **{
+                k: getattr(site.settings, k)
+                for k in ("broker_url", "sources", "locales_dir", "secret_key", "review")
+            },
+        )
         self.current = Site(settings=settings, content=site.content, tokens=site.tokens)
 
     def site(self) -> Site:
@@ -181,10 +200,18 @@ def case_id(method: str, path: str, body: Any) -> str:
     return f"{method} {path}{lang}"
 
 
-@pytest.mark.parametrize(("method", "path", "body", "expected"), [
-    pytest.param(*case, id=case_id(*case[:3])) for case in API_CASES])
-def test_api(copies: Copies, template: dict[str, Any], method: str, path: str, body: Any,
-             expected: dict[str | None, int]) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "body", "expected"),
+    [pytest.param(*case, id=case_id(*case[:3])) for case in API_CASES],
+)
+def test_api(
+    copies: Copies,
+    template: dict[str, Any],
+    method: str,
+    path: str,
+    body: Any,
+    expected: dict[str | None, int],
+) -> None:
     """Refused callers go first on one copy (a refusal must change nothing); each caller
     who is allowed gets a copy of their own."""
     got: dict[str | None, int] = {}

@@ -40,8 +40,8 @@ def replay(site: Site, cookie: str, path: str = "/my") -> int:
 def sessions_of(site: Site, name: str) -> int:
     with transaction(site.settings.database_url) as session:
         return session.execute(
-            select(func.count()).select_from(WebSession).join(User)
-            .where(User.name == name)).scalar_one()
+            select(func.count()).select_from(WebSession).join(User).where(User.name == name)
+        ).scalar_one()
 
 
 def test_a_cookie_saved_before_logout_opens_nothing_after(site: Site) -> None:
@@ -77,9 +77,15 @@ def test_a_new_password_ends_every_other_session_and_keeps_this_one(site: Site) 
     ayse = site.login("ayse")
     stolen = saved_cookie(ayse)
     elsewhere = site.login("ayse")
-    r = ayse.post("/account/password", data={
-        "csrf_token": csrf(ayse, "/account"), "current": PASSWORD, "new": "a new password 1",
-        "again": "a new password 1"})
+    r = ayse.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf(ayse, "/account"),
+            "current": PASSWORD,
+            "new": "a new password 1",
+            "again": "a new password 1",
+        },
+    )
     assert r.status_code == 303
     assert ayse.get("/my").status_code == 200  # this browser got a new session
     assert saved_cookie(ayse) != stolen
@@ -133,8 +139,18 @@ def test_a_password_set_by_an_admin_or_the_cli_ends_sessions(site: Site) -> None
     ayse = site.login("ayse", "set by root 1")
     cookie = saved_cookie(ayse)
     result = CliRunner().invoke(
-        cli, ["--database-url", site.settings.database_url, "users", "passwd", "ayse",
-              "--password-stdin"], input="set by the cli 1\n", catch_exceptions=False)
+        cli,
+        [
+            "--database-url",
+            site.settings.database_url,
+            "users",
+            "passwd",
+            "ayse",
+            "--password-stdin",
+        ],
+        input="set by the cli 1\n",
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0
     assert replay(site, cookie) == 303
     site.login("ayse", "set by the cli 1")
@@ -144,8 +160,9 @@ def test_an_expired_session_opens_nothing(site: Site) -> None:
     ayse = site.login("ayse")
     cookie = saved_cookie(ayse)
     with transaction(site.settings.database_url) as session:
-        session.execute(update(WebSession).values(
-            expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+        session.execute(
+            update(WebSession).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+        )
     assert replay(site, cookie) == 303
     site.login("ed")  # a sign-in sweeps expired sessions away
     assert sessions_of(site, "ayse") == 0

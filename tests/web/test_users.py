@@ -25,15 +25,22 @@ def user(site: Site, name: str) -> dict[str, Any]:
     with transaction(site.settings.database_url) as session:
         u = find_user(session, name)
         assert u is not None
-        return {"role": u.role, "langs": u.languages, "active": u.active,
-                "password": u.password_hash, "token": u.token_hash}
+        return {
+            "role": u.role,
+            "langs": u.languages,
+            "active": u.active,
+            "password": u.password_hash,
+            "token": u.token_hash,
+        }
 
 
 def test_api_adding_a_user_that_exists_is_409_and_changes_nothing(site: Site) -> None:
     root = site.api("root")
     before = user(site, "ed")
-    r = root.post("/api/v1/users", json={"name": "ed", "role": "translator", "langs": ["tr"],
-                                         "password": "another password"})
+    r = root.post(
+        "/api/v1/users",
+        json={"name": "ed", "role": "translator", "langs": ["tr"], "password": "another password"},
+    )
     assert r.status_code == 409
     body = r.json()
     assert body["status"] == 409 and body["error"] == "conflict"
@@ -60,8 +67,14 @@ def test_api_patch_changes_only_what_is_sent(site: Site) -> None:
     site.login("ed", "only the password")
     r = root.patch("/api/v1/users/ayse", json={"langs": ["tr", "ru"]})
     assert r.json() | {"created_at": None} == {
-        "name": "ayse", "role": "translator", "langs": ["tr", "ru"], "active": True,
-        "created_at": None, "email": None, "digest": "daily"}
+        "name": "ayse",
+        "role": "translator",
+        "langs": ["tr", "ru"],
+        "active": True,
+        "created_at": None,
+        "email": None,
+        "digest": "daily",
+    }
     r = root.patch("/api/v1/users/ayse", json={"role": "editor", "langs": []})
     assert (r.json()["role"], r.json()["langs"]) == ("editor", [])
     assert root.patch("/api/v1/users/nobody", json={"role": "editor"}).status_code == 404
@@ -93,14 +106,29 @@ def test_the_last_active_admin_can_be_neither_demoted_nor_deactivated(site: Site
 def test_the_users_form_refuses_a_name_that_exists(site: Site) -> None:
     root = site.login("root")
     before = user(site, "ed")
-    r = root.post("/users", data={"csrf_token": csrf(root, "/users"), "name": "ed",
-                                  "role": "translator", "password": "new password 1"})
+    r = root.post(
+        "/users",
+        data={
+            "csrf_token": csrf(root, "/users"),
+            "name": "ed",
+            "role": "translator",
+            "password": "new password 1",
+        },
+    )
     assert r.status_code == 409
     assert "A user named ed exists already" in r.text and 'href="/users/ed"' in r.text
     assert 'value="ed"' in r.text  # what was typed is kept
     assert user(site, "ed") == before
-    r = root.post("/users", data={"csrf_token": csrf(root, "/users"), "name": "zeynep",
-                                  "role": "editor", "langs": ["tr"], "password": "long enough 1"})
+    r = root.post(
+        "/users",
+        data={
+            "csrf_token": csrf(root, "/users"),
+            "name": "zeynep",
+            "role": "editor",
+            "langs": ["tr"],
+            "password": "long enough 1",
+        },
+    )
     assert r.status_code == 303
     assert user(site, "zeynep")["role"] == "editor"
     r = root.post("/users", data={"csrf_token": csrf(root, "/users"), "name": "bad name!"})
@@ -123,14 +151,22 @@ def test_the_edit_form_shows_the_current_values_and_keeps_the_role(site: Site) -
     assert selected(page, "role") == ["editor"] and selected(page, "langs") == []
     # setting a password through the form: the role shown (editor) is what stays
     token = csrf(root, "/users/ed")
-    r = root.post("/users/ed", data={"csrf_token": token, "role": "editor", "active": "1",
-                                     "password": "set on the form 1"})
+    r = root.post(
+        "/users/ed",
+        data={
+            "csrf_token": token,
+            "role": "editor",
+            "active": "1",
+            "password": "set on the form 1",
+        },
+    )
     assert r.status_code == 303 and r.headers["location"] == "/users/ed"
     assert user(site, "ed")["role"] == "editor"
     site.login("ed", "set on the form 1")
     # an explicit change: languages and deactivation
-    r = root.post("/users/ivan", data={"csrf_token": token, "role": "translator",
-                                       "langs": ["ru", "tr"]})
+    r = root.post(
+        "/users/ivan", data={"csrf_token": token, "role": "translator", "langs": ["ru", "tr"]}
+    )
     assert r.status_code == 303
     assert user(site, "ivan")["langs"] == ["ru", "tr"] and not user(site, "ivan")["active"]
     page = root.get("/users/ivan").text
@@ -141,9 +177,15 @@ def test_the_edit_form_shows_the_current_values_and_keeps_the_role(site: Site) -
 def test_an_admin_setting_their_own_password_stays_signed_in(site: Site) -> None:
     root = site.login("root")
     stolen = root.cookies.get("transync_session")
-    r = root.post("/users/root", data={"csrf_token": csrf(root, "/users/root"),
-                                       "role": "admin", "active": "1",
-                                       "password": "a new root pw 1"})
+    r = root.post(
+        "/users/root",
+        data={
+            "csrf_token": csrf(root, "/users/root"),
+            "role": "admin",
+            "active": "1",
+            "password": "a new root pw 1",
+        },
+    )
     assert r.status_code == 303
     page = root.get("/users/root")
     assert page.status_code == 200 and "Saved root" in page.text
@@ -164,8 +206,7 @@ def test_the_edit_form_refuses_to_demote_the_last_admin(site: Site) -> None:
 def test_users_pages_are_for_admins(site: Site) -> None:
     ed = site.login("ed")
     assert ed.get("/users/ayse").status_code == 403
-    r = ed.post("/users/ayse", data={"csrf_token": csrf(ed, "/"), "role": "admin",
-                                     "active": "1"})
+    r = ed.post("/users/ayse", data={"csrf_token": csrf(ed, "/"), "role": "admin", "active": "1"})
     assert r.status_code == 403 and user(site, "ayse")["role"] == "translator"
 
 
@@ -181,7 +222,11 @@ def test_cli_users_edit(site: Site) -> None:
     r = run_cli(site, "users", "edit", "ayse", "--langs", "ru,tr", "--inactive")
     assert r.exit_code == 0 and "(deactivated)" in r.output
     assert user(site, "ayse") | {"token": None} == before | {
-        "role": "editor", "langs": ["ru", "tr"], "active": False, "token": None}
+        "role": "editor",
+        "langs": ["ru", "tr"],
+        "active": False,
+        "token": None,
+    }
     assert user(site, "ayse")["token"] is None  # deactivation ends the token
     r = run_cli(site, "users", "edit", "ayse", "--active", "--json")
     assert r.exit_code == 0 and '"active": true' in r.output
@@ -237,6 +282,7 @@ def test_two_admins_demoting_each_other_at_once_leave_one(pg_url: str) -> None:
 
 def test_password_rules_in_the_core(site: Site) -> None:
     with transaction(site.settings.database_url) as session:
-        u, _token = create_user(session, site.settings, "newbie", role="editor",
-                                password="long enough 1")
+        u, _token = create_user(
+            session, site.settings, "newbie", role="editor", password="long enough 1"
+        )
         assert check_password(u, "long enough 1") and not check_password(u, PASSWORD)

@@ -17,8 +17,10 @@ def test_the_webhook_api_for_admins_only(site: Site) -> None:
     spec = root.get("/api/openapi.json").json()
     assert ed.get("/api/v1/webhooks").status_code == 403
     assert site.api(None).get("/api/v1/webhooks").status_code == 401
-    made = root.post("/api/v1/webhooks", json={"url": "https://hooks.example/in",
-                                               "events": ["task.queued", "task.submitted"]})
+    made = root.post(
+        "/api/v1/webhooks",
+        json={"url": "https://hooks.example/in", "events": ["task.queued", "task.submitted"]},
+    )
     contract.check(spec, "POST", "/api/v1/webhooks", made)
     assert made.status_code == 201 and made.headers["cache-control"] == "no-store"
     secret = made.json()["secret"]
@@ -30,8 +32,9 @@ def test_the_webhook_api_for_admins_only(site: Site) -> None:
     bad = root.post("/api/v1/webhooks", json={"url": "ftp://x", "events": ["*"]})
     contract.check(spec, "POST", "/api/v1/webhooks", bad)
     assert bad.status_code == 422
-    unknown = root.post("/api/v1/webhooks", json={"url": "https://x.example",
-                                                  "events": ["task.eaten"]})
+    unknown = root.post(
+        "/api/v1/webhooks", json={"url": "https://x.example", "events": ["task.eaten"]}
+    )
     assert unknown.status_code == 422 and "task.eaten" in unknown.text
     log = root.get(f"/api/v1/webhooks/{hook['id']}/log")
     contract.check(spec, "GET", f"/api/v1/webhooks/{hook['id']}/log", log)
@@ -47,8 +50,14 @@ def test_the_webhook_api_for_admins_only(site: Site) -> None:
 def test_the_webhooks_page_shows_the_secret_once(site: Site) -> None:
     root = site.login("root")
     assert site.login("ed").get("/webhooks").status_code == 403
-    page = root.post("/webhooks", data={"url": "https://hooks.example/page",
-                                        "events": ["task.queued"], "csrf_token": csrf(root)})
+    page = root.post(
+        "/webhooks",
+        data={
+            "url": "https://hooks.example/page",
+            "events": ["task.queued"],
+            "csrf_token": csrf(root),
+        },
+    )
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     with transaction(site.settings.database_url) as s:
         secret = s.execute(select(Webhook.secret)).scalar_one()
@@ -61,16 +70,21 @@ def test_the_webhooks_page_shows_the_secret_once(site: Site) -> None:
 def test_mail_settings_on_the_account_page_and_in_the_api(site: Site) -> None:
     ayse = site.login("ayse")
     assert "E-mail address" in ayse.get("/account").text
-    done = ayse.post("/account/notifications", data={
-        "email": "ayse@example.org", "digest": "immediate", "csrf_token": csrf(ayse, "/account")})
+    done = ayse.post(
+        "/account/notifications",
+        data={
+            "email": "ayse@example.org",
+            "digest": "immediate",
+            "csrf_token": csrf(ayse, "/account"),
+        },
+    )
     assert done.status_code == 303
     with transaction(site.settings.database_url) as s:
         user = s.execute(select(User).where(User.name == "ayse")).scalar_one()
         assert (user.email, user.digest) == ("ayse@example.org", "immediate")
     api = site.api("ivan")
     spec = api.get("/api/openapi.json").json()
-    r = api.patch("/api/v1/me/notifications", json={"email": "ivan@example.org",
-                                                   "digest": "off"})
+    r = api.patch("/api/v1/me/notifications", json={"email": "ivan@example.org", "digest": "off"})
     contract.check(spec, "PATCH", "/api/v1/me/notifications", r)
     assert r.json() == {"email": "ivan@example.org", "digest": "off"}
     r = api.patch("/api/v1/me/notifications", json={"digest": "hourly"})

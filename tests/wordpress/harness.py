@@ -71,8 +71,9 @@ def missing() -> list[str]:
     out = []
     if PHP is None:
         out.append("php-cli")
-    elif subprocess.run([PHP, "-r", "exit(function_exists('mysqli_connect') ? 0 : 1);"],
-                        capture_output=True).returncode:
+    elif subprocess.run(
+        [PHP, "-r", "exit(function_exists('mysqli_connect') ? 0 : 1);"], capture_output=True
+    ).returncode:
         out.append("php-mysql")
     if not (WORDPRESS / "wp-settings.php").is_file():
         out.append("wordpress")
@@ -97,15 +98,28 @@ class MariaDB:
         shutil.copytree(_template(), data, symlinks=True)
         log = self.folder / "mariadbd.log"
         self.process = subprocess.Popen(
-            [str(MARIADBD), "--no-defaults", *_as_root(), f"--datadir={data}",
-             f"--socket={self.socket}", "--skip-networking", f"--pid-file={self.folder}/pid",
-             f"--log-error={log}", *MARIADB_OPTIONS],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_parent)
+            [
+                str(MARIADBD),
+                "--no-defaults",
+                *_as_root(),
+                f"--datadir={data}",
+                f"--socket={self.socket}",
+                "--skip-networking",
+                f"--pid-file={self.folder}/pid",
+                f"--log-error={log}",
+                *MARIADB_OPTIONS,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
         deadline = time.monotonic() + 30
         while True:
-            done = self.sql("CREATE DATABASE IF NOT EXISTS wordpress CHARACTER SET utf8mb4",
-                            check=False)
+            done = self.sql(
+                "CREATE DATABASE IF NOT EXISTS wordpress CHARACTER SET utf8mb4", check=False
+            )
             if done.returncode == 0:
                 return self
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -114,9 +128,12 @@ class MariaDB:
             time.sleep(0.05)
 
     def sql(self, statement: str, *, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(MARIADB), "--no-defaults", f"--socket={self.socket}",
-                               "-uroot", "-e", statement], capture_output=True, text=True,
-                              check=check)
+        return subprocess.run(
+            [str(MARIADB), "--no-defaults", f"--socket={self.socket}", "-uroot", "-e", statement],
+            capture_output=True,
+            text=True,
+            check=check,
+        )
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -132,17 +149,27 @@ class MariaDB:
 def _template() -> Path:
     """MariaDB's system tables, made once per machine and MariaDB version by
     mariadb-install-db (4 to 5 s), then copied for each session (a few ms)."""
-    version = subprocess.run([str(MARIADBD), "--version"], capture_output=True,
-                             text=True).stdout.strip()
+    version = subprocess.run(
+        [str(MARIADBD), "--version"], capture_output=True, text=True
+    ).stdout.strip()
     tag = hashlib.sha256(f"{version} {MARIADB_OPTIONS}".encode()).hexdigest()[:12]
     template = Path(tempfile.gettempdir()) / f"transync-mariadb-template-{os.getuid()}-{tag}"
     if (template / "mysql").is_dir():
         return template
     building = Path(tempfile.mkdtemp(prefix=template.name + ".", dir=template.parent))
     done = subprocess.run(
-        [str(INSTALL_DB), "--no-defaults", *_as_root(), f"--datadir={building}/data",
-         "--auth-root-authentication-method=normal", "--skip-test-db", *MARIADB_OPTIONS],
-        capture_output=True, text=True)
+        [
+            str(INSTALL_DB),
+            "--no-defaults",
+            *_as_root(),
+            f"--datadir={building}/data",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+            *MARIADB_OPTIONS,
+        ],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode:
         shutil.rmtree(building, ignore_errors=True)
         raise Unavailable(f"mariadb-install-db failed: {done.stderr.strip()[-500:]}")
@@ -211,10 +238,22 @@ class WordPress:
         log = open(self.folder / "php-server.log", "wb")  # noqa: SIM115 - closed with the server
         env = {**os.environ, "PHP_CLI_SERVER_WORKERS": "2"}
         self.server = subprocess.Popen(
-            [str(PHP), *self.php_options(), "-S", f"127.0.0.1:{port}", "-t",
-             str(self.docroot), str(HERE / "router.php")],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, start_new_session=True,
-            preexec_fn=_die_with_parent)
+            [
+                str(PHP),
+                *self.php_options(),
+                "-S",
+                f"127.0.0.1:{port}",
+                "-t",
+                str(self.docroot),
+                str(HERE / "router.php"),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
         log.close()
         self.proxy.start(port)
         deadline = time.monotonic() + 30
@@ -225,8 +264,10 @@ class WordPress:
             except httpx.HTTPError:
                 pass
             if self.server.poll() is not None or time.monotonic() > deadline:
-                raise Unavailable(f"WordPress did not answer at {self.url}: "
-                                  f"{_tail(self.folder / 'php-server.log')}")
+                raise Unavailable(
+                    f"WordPress did not answer at {self.url}: "
+                    f"{_tail(self.folder / 'php-server.log')}"
+                )
             time.sleep(0.05)
         self.timings["server"] = time.monotonic() - began
 
@@ -247,8 +288,17 @@ class WordPress:
         (content / "mu-plugins" / plugin).symlink_to(HERE / "mu-plugins" / plugin)
         salts = "\n".join(
             f"define('{name}', '{secrets.token_hex(24)}');"
-            for name in ("AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY",
-                         "AUTH_SALT", "SECURE_AUTH_SALT", "LOGGED_IN_SALT", "NONCE_SALT"))
+            for name in (
+                "AUTH_KEY",
+                "SECURE_AUTH_KEY",
+                "LOGGED_IN_KEY",
+                "NONCE_KEY",
+                "AUTH_SALT",
+                "SECURE_AUTH_SALT",
+                "LOGGED_IN_SALT",
+                "NONCE_SALT",
+            )
+        )
         (root / "wp-config.php").write_text(f"""<?php
 define('DB_NAME', 'wordpress');
 define('DB_USER', 'root');
@@ -275,18 +325,32 @@ require_once ABSPATH . 'wp-settings.php';
         every time (0.5 s a run otherwise)."""
         cache = self.folder / "opcache"
         cache.mkdir(exist_ok=True)
-        return ["-d", "opcache.enable_cli=1", "-d", f"opcache.file_cache={cache}",
-                "-d", "display_errors=stderr", "-d", "memory_limit=256M"]
+        return [
+            "-d",
+            "opcache.enable_cli=1",
+            "-d",
+            f"opcache.file_cache={cache}",
+            "-d",
+            "display_errors=stderr",
+            "-d",
+            "memory_limit=256M",
+        ]
 
     def php(self, *ops: dict[str, Any]) -> list[Any]:
         """Run ops through site.php (WordPress's PHP API); their results."""
         done = subprocess.run(
             [str(PHP), *self.php_options(), str(HERE / "site.php"), str(self.docroot)],
-            input=json.dumps(ops), capture_output=True, text=True, timeout=120)
+            input=json.dumps(ops),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if done.returncode or "@@transync@@" not in done.stdout:
-            raise RuntimeError(f"site.php {[op['op'] for op in ops]} failed "
-                               f"({done.returncode}): {done.stderr.strip()[-2000:]}"
-                               f"{done.stdout.strip()[-500:]}")
+            raise RuntimeError(
+                f"site.php {[op['op'] for op in ops]} failed "
+                f"({done.returncode}): {done.stderr.strip()[-2000:]}"
+                f"{done.stdout.strip()[-500:]}"
+            )
         return list(json.loads(done.stdout.rsplit("@@transync@@", 1)[1]))
 
     def stop(self) -> None:
