@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sync.db.models import Delivery, DeliveryAttempt, Notification, Webhook, utcnow
 from sync.errors import InputError, NotFound
 from sync.notify import signing
-from sync.notify.delivery import host_of
+from sync.notify.sender import host_of
 from sync.notify.vocabulary import EVENT_TYPES, parse_types
 from sync.status import iso
 

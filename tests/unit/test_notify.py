@@ -15,13 +15,14 @@ from standardwebhooks.webhooks import WebhookVerificationError
 import sync.notify.delivery
 import sync.notify.digests
 import sync.notify.mail
+import sync.notify.sender
 import sync.notify.signing
 import sync.notify.vocabulary
 from sync.config import Settings
 from sync.errors import ConfigError
 from sync.notify import signing
-from sync.notify.delivery import backoff, host_of, safe_error
 from sync.notify.mail import compose, parse_smtp_url
+from sync.notify.sender import backoff, host_of, safe_error
 from sync.notify.vocabulary import EVENT_TYPES, classify, parse_types
 
 
@@ -30,6 +31,7 @@ def test_the_doctests() -> None:
         sync.notify.vocabulary,
         sync.notify.signing,
         sync.notify.delivery,
+        sync.notify.sender,
         sync.notify.mail,
         sync.notify.digests,
     ):
