@@ -285,6 +285,8 @@ class UserOut(Open):
     langs: list[str]
     active: bool
     created_at: str | None
+    email: str | None = Field(None, description="Where their mail goes (null: none).")
+    digest: str = Field("daily", description="off, daily or immediate (sync.notify).")
 
 
 class UserList(Open):

@@ -91,6 +91,8 @@ def test_mail_settings_on_the_account_page_and_in_the_api(site: Site) -> None:
     contract.check(spec, "PATCH", "/api/v1/me/notifications", r)
     assert r.status_code == 422
     listed = site.api("root").get("/api/v1/users").json()["users"]
+    documented = spec["components"]["schemas"]["UserOut"]["properties"]
+    assert {"email", "digest"} <= documented.keys()  # the contract names what it returns
     ivan = next(u for u in listed if u["name"] == "ivan")
     assert (ivan["email"], ivan["digest"]) == ("ivan@example.org", "off")
     root = site.api("root")
