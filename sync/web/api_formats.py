@@ -18,10 +18,10 @@ from sync.errors import PermissionDenied
 from sync.nudge import nudge
 from sync.queue import get_task
 from sync.web import schemas as S
-from sync.web.api_tasks import NOT_YOURS, OTHERS, may_see, visible_task
+from sync.web.api_tasks import NOT_YOURS, OTHERS, may_see, submit_upload, visible_task
 from sync.web.auth import Actor, api_actor, api_editor, page_actor
 from sync.web.schemas import answers, error_responses
-from sync.web.state import read_upload, web
+from sync.web.state import web
 
 router = APIRouter(tags=["formats"])
 
@@ -100,22 +100,9 @@ def upload_xliff(
     all or nothing, 422 with every problem (line, unit, segment)."""
     from sync.interchange.tasks import submit_xliff
 
-    settings = web(request).settings
-    name = file.filename or "upload.xlf"
-    data = read_upload(file.file, settings.max_upload_bytes, name)
-    with transaction(settings.database_url) as session:
-        result = submit_xliff(
-            session,
-            settings,
-            task_id,
-            actor.name,
-            name,
-            data,
-            accept_fuzzy=accept_fuzzy,
-            partial=partial,
-        )
-    background.add_task(nudge, settings)
-    return result
+    return submit_upload(
+        request, background, file, task_id, actor, "upload.xlf", submit_xliff, accept_fuzzy, partial
+    )
 
 
 @router.get(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import (
@@ -238,11 +239,30 @@ def upload_po(
     """All or nothing: 422 with every problem (entry, line) if any check fails."""
     from sync.pofiles import submit_po
 
+    return submit_upload(
+        request, background, file, task_id, actor, "upload.po", submit_po, accept_fuzzy, partial
+    )
+
+
+def submit_upload(
+    request: Request,
+    background: BackgroundTasks,
+    file: UploadFile,
+    task_id: int,
+    actor: Actor,
+    default_name: str,
+    submit_file: Callable[..., dict[str, Any]],
+    accept_fuzzy: bool,
+    partial: bool,
+) -> dict[str, Any]:
+    """An uploaded PO or XLIFF file submitted (``submit_po`` or ``submit_xliff``): read
+    within the upload limit, checked and applied in one transaction, then the workers
+    nudged."""
     settings = web(request).settings
-    name = file.filename or "upload.po"
+    name = file.filename or default_name
     data = read_upload(file.file, settings.max_upload_bytes, name)
     with transaction(settings.database_url) as session:
-        result = submit_po(
+        result = submit_file(
             session,
             settings,
             task_id,
@@ -270,27 +290,15 @@ def submit(
     partial: bool = Form(False),
     actor: Actor = Depends(api_actor),
 ) -> dict[str, Any]:
-    settings = web(request).settings
     name = file.filename or "upload.md"
+    if name.lower().endswith((".po", ".pot")):
+        return upload_po(request, task_id, background, file, accept_fuzzy, partial, actor)
+    from sync.submission import submit_markdown
+
+    settings = web(request).settings
     data = read_upload(file.file, settings.max_upload_bytes, name)
     with transaction(settings.database_url) as session:
-        if name.lower().endswith((".po", ".pot")):
-            from sync.pofiles import submit_po
-
-            result = submit_po(
-                session,
-                settings,
-                task_id,
-                actor.name,
-                name,
-                data,
-                accept_fuzzy=accept_fuzzy,
-                partial=partial,
-            )
-        else:
-            from sync.submission import submit_markdown
-
-            result = submit_markdown(session, settings, task_id, actor.name, name, data)
+        result = submit_markdown(session, settings, task_id, actor.name, name, data)
     background.add_task(nudge, settings)
     return result
 
