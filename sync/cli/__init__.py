@@ -158,6 +158,12 @@ def load_commands(*modules: str) -> None:
         importlib.import_module(f"sync.cli.{module}")
 
 
+def summary_of(name: str, limit: int) -> str:
+    """A command's summary line from SUMMARIES, shortened as Click shortens its own help
+    (through Click's public API: a bare command holding that help)."""
+    return click.Command(name, help=SUMMARIES.get(name, "")).get_short_help_str(limit)
+
+
 class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in _MODULE_OF:
@@ -169,8 +175,6 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The commands and their summaries, without importing a command's module."""
-        from click.utils import make_default_short_help
-
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(len(n) for n in names)
         rows = []
@@ -179,9 +183,7 @@ class LazyGroup(click.Group):
             if loaded is not None and loaded.hidden:
                 continue
             summary = (
-                loaded.get_short_help_str(limit)
-                if loaded is not None
-                else make_default_short_help(SUMMARIES.get(name, ""), limit)
+                loaded.get_short_help_str(limit) if loaded is not None else summary_of(name, limit)
             )
             rows.append((name, summary))
         with formatter.section("Commands"):

@@ -6,9 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from click.utils import make_default_short_help
-
-from sync.cli import COMMANDS, SUMMARIES, cli, load_commands
+from sync.cli import COMMANDS, SUMMARIES, cli, load_commands, summary_of
 from tests.conftest import ROOT
 
 
@@ -17,9 +15,7 @@ def test_the_summaries_are_the_commands_own() -> None:
     assert set(cli.commands) == set(SUMMARIES) == {n for names in COMMANDS.values() for n in names}
     for name, command in cli.commands.items():
         for limit in (45, 70, 200):
-            assert make_default_short_help(SUMMARIES[name], limit) == (
-                command.get_short_help_str(limit)
-            ), name
+            assert summary_of(name, limit) == command.get_short_help_str(limit), name
 
 
 def test_help_imports_no_command_module() -> None:
