@@ -133,11 +133,12 @@ def load_yaml(text: str, *, origin: str, first_line: int = 1) -> Any:
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         # a value the constructor cannot build (an explicit !!timestamp that is no date,
         # nesting too deep): not a YAMLError, but still this file's front matter
+        error = f"{type(exc).__name__}: {exc}"
         raise FrontMatterError(
             t_(
                 "front matter has a value that cannot be read (%(error)s); fix the YAML between "
                 "the --- lines",
-                error=f"{type(exc).__name__}: {exc}",
+                error=error,
             ),
             path=origin,
             line=first_line,

@@ -14,6 +14,7 @@ import tomlkit.items
 from sync.errors import FrontMatterError
 from sync.frontedit.parts import _strip_ending
 from sync.frontedit.values import _MISSING, _expected, _same, _set
+from sync.i18n import t_
 
 
 def _toml_value(value: Any) -> Any:
@@ -111,7 +112,11 @@ def _edit_toml(
             doc = tomlkit.parse(text)
         except tomlkit.exceptions.ParseError as exc:
             raise FrontMatterError(
-                f"front matter cannot be edited as TOML: {exc}; fix the TOML between the +++ lines",
+                t_(
+                    "front matter cannot be edited as TOML: %(problem)s; fix the TOML between "
+                    "the +++ lines",
+                    problem=str(exc),
+                ),
                 path=origin,
                 line=1 + exc.line,
             ) from exc

@@ -30,6 +30,7 @@ from sync.errors import FrontMatterError
 from sync.frontedit.parts import _strip_ending
 from sync.frontedit.values import _MISSING, _expected, _NotKept, _same, _set
 from sync.frontmatter import load_yaml
+from sync.i18n import t_
 
 _STR_TAG = "tag:yaml.org,2002:str"
 
@@ -308,7 +309,11 @@ def _edit_yaml(
         except (RuamelError, ValueError, TypeError) as exc:
             mark = exc.problem_mark if isinstance(exc, RuamelMarkedError) else None
             raise FrontMatterError(
-                f"front matter cannot be edited as YAML: {exc}; fix the YAML between the --- lines",
+                t_(
+                    "front matter cannot be edited as YAML: %(problem)s; fix the YAML between "
+                    "the --- lines",
+                    problem=str(exc),
+                ),
                 path=origin,
                 line=2 + (mark.line if mark is not None else 0),
             ) from exc

@@ -26,7 +26,16 @@ from typing import TYPE_CHECKING, Any
 from sync.analysis import analyze_document
 from sync.errors import InputError
 from sync.frontmatter import parse_date, parse_document
+from sync.i18n import t_
 from sync.sources.base import Document, Item, Problem, Skipped, Unchanged
+from sync.sources.values import (
+    exception_message,
+    field_line,
+    has_nul,
+    truthy,
+    valid_key,
+    whole_number,
+)
 
 if TYPE_CHECKING:
     from sync.config import Settings
@@ -43,24 +52,9 @@ EXTENSIONS = tuple(FORMATS)
 LANG_CODE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
 MAX_FILE_BYTES = 10_000_000  # TRANSYNC_MAX_DOCUMENT_BYTES's default
 MAX_ORIGIN_CHARS = 2048  # versions.origin
-PRIORITY_RANGE = (-1_000_000, 1_000_000)
 SOURCE_HASH = re.compile(r"^[0-9a-fA-F]{8,64}$")
 PARALLEL_MIN = 200  # fewer changed files than this are parsed in-process
 PARALLEL_BATCH = 4000  # files held in memory at once while waiting to be parsed
-KEY_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\\]")
-TRUE_WORDS = frozenset({"true", "yes", "on", "1", "y"})
-
-
-def valid_key(key: str) -> str | None:
-    """Why a post key is unusable, or None: keys name files and URLs, so no traversal."""
-    if not key or len(key) > 200:
-        return "a post key must have 1 to 200 characters"
-    if KEY_FORBIDDEN.search(key):
-        return "a post key may not contain control characters or backslashes"
-    parts = key.split("/")
-    if key.startswith("/") or any(p in ("", ".", "..") for p in parts):
-        return "a post key may not be an absolute path or contain '.' or '..' parts"
-    return None
 
 
 def translation_origin(source_origin: str, source_lang: str, lang: str) -> str:
@@ -110,15 +104,6 @@ def known_language(code: str) -> bool:
     return True
 
 
-def truthy(value: object) -> bool:
-    """A front-matter flag's truth: ``true``, ``1``, ``"yes"``; not ``0``, ``"false"``, ``""``."""
-    if isinstance(value, str):
-        return value.strip().lower() in TRUE_WORDS
-    if isinstance(value, bool | int | float):
-        return bool(value)
-    return False
-
-
 class Listing:
     """A tree's files: content files to read, and every skipped entry with its reason."""
 
@@ -146,7 +131,8 @@ def list_tree(root: Path, ignore: Any = None) -> Listing:
         except OSError as exc:
             listing.problems.append(
                 Problem(
-                    origin=shown_path(rel or "."), reason=f"folder cannot be read: {exc.strerror}"
+                    origin=shown_path(rel or "."),
+                    reason=t_("folder cannot be read: %(error)s", error=exc.strerror),
                 )
             )
             continue
@@ -173,14 +159,18 @@ def list_tree(root: Path, ignore: Any = None) -> Listing:
                     listing.problems.append(
                         Problem(
                             origin=shown_path(path),
-                            reason="is not a regular file (a FIFO, socket or device); "
-                            "it is never opened: remove it from the tree or ignore it "
-                            "(TRANSYNC_IGNORE)",
+                            reason=t_(
+                                "is not a regular file (a FIFO, socket or device); it is never "
+                                "opened: remove it from the tree or ignore it (TRANSYNC_IGNORE)"
+                            ),
                         )
                     )
             except OSError as exc:
                 listing.problems.append(
-                    Problem(origin=shown_path(path), reason=f"cannot be read: {exc.strerror}")
+                    Problem(
+                        origin=shown_path(path),
+                        reason=t_("cannot be read: %(error)s", error=exc.strerror),
+                    )
                 )
     listing.files.sort()
     return listing
@@ -203,7 +193,7 @@ def read_file(path: str, max_bytes: int = MAX_FILE_BYTES) -> bytes | None:
     with open(fd, "rb", buffering=0) as f:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise OSError(0, "is not a regular file (a FIFO, socket or device)")
+            raise OSError(0, t_("is not a regular file (a FIFO, socket or device)"))
         if info.st_size > max_bytes:
             return None
         return f.read()
@@ -248,7 +238,7 @@ class ContentTree:
     def check(self) -> None:
         if not self.root.is_dir():
             raise InputError(
-                "is not a folder; give the path of a content tree", path=str(self.root)
+                t_("is not a folder; give the path of a content tree"), path=str(self.root)
             )
 
     def folder_layout(self) -> bool:
@@ -289,8 +279,12 @@ class ContentTree:
                 return Problem(
                     origin=rel,
                     lang=lang,
-                    reason=f"the folder says language {found!r} but the name says "
-                    f"{lang!r}; rename the file or move it",
+                    reason=t_(
+                        "the folder says language %(folder)s but the name says %(name)s; "
+                        "rename the file or move it",
+                        folder=repr(found),
+                        name=repr(lang),
+                    ),
                 )
             lang = found
             parts = parts[1:]
@@ -305,9 +299,12 @@ class ContentTree:
     def no_language(self, rel: str, stem: str) -> Problem:
         return Problem(
             origin=rel,
-            reason=f"cannot tell the language: put the file under a language folder "
-            f"({', '.join(self.languages)}) or name it {stem}.<lang>.md, or ignore it "
-            "(TRANSYNC_IGNORE)",
+            reason=t_(
+                "cannot tell the language: put the file under a language folder "
+                "(%(languages)s) or name it %(stem)s.<lang>.md, or ignore it (TRANSYNC_IGNORE)",
+                languages=", ".join(self.languages),
+                stem=stem,
+            ),
         )
 
     def read(self, known: Mapping[str, str]) -> Iterator[Item]:
@@ -331,14 +328,19 @@ class ContentTree:
             if shown != rel:
                 yield Problem(
                     origin=shown,
-                    reason="the file name is not UTF-8; rename the "
-                    "file (transync names files in its database and catalogs)",
+                    reason=t_(
+                        "the file name is not UTF-8; rename the file (transync names files in "
+                        "its database and catalogs)"
+                    ),
                 )
                 continue
             if len(rel) > MAX_ORIGIN_CHARS:
                 yield Problem(
                     origin=rel[:200] + "…",
-                    reason=f"the path is longer than {MAX_ORIGIN_CHARS} characters; shorten it",
+                    reason=t_(
+                        "the path is longer than %(max)d characters; shorten it",
+                        max=MAX_ORIGIN_CHARS,
+                    ),
                 )
                 continue
             full = os.path.join(root, rel)
@@ -347,33 +349,45 @@ class ContentTree:
                 if os.path.commonpath([root_real, target]) != root_real:
                     yield Problem(
                         origin=rel,
-                        reason="is a symlink that leads outside the content tree; "
-                        "copy the file into the tree instead",
+                        reason=t_(
+                            "is a symlink that leads outside the content tree; copy the file "
+                            "into the tree instead"
+                        ),
                     )
                     continue
                 try:
                     regular = stat.S_ISREG(os.stat(full).st_mode)
                 except OSError as exc:
-                    yield Problem(origin=rel, reason=f"is a broken symlink ({exc.strerror})")
+                    yield Problem(
+                        origin=rel, reason=t_("is a broken symlink (%(error)s)", error=exc.strerror)
+                    )
                     continue
                 if not regular:  # never opened: a FIFO would block, a device read forever
                     yield Problem(
                         origin=rel,
-                        reason="is a symlink to something that is not "
-                        "a regular file (a FIFO, socket or device); it is never "
-                        "opened: remove it or ignore it (TRANSYNC_IGNORE)",
+                        reason=t_(
+                            "is a symlink to something that is not a regular file (a FIFO, "
+                            "socket or device); it is never opened: remove it or ignore it "
+                            "(TRANSYNC_IGNORE)"
+                        ),
                     )
                     continue
             try:
                 raw = read_file(full, self.max_bytes)
             except OSError as exc:
-                yield Problem(origin=rel, reason=f"cannot be read: {exc.strerror or exc}")
+                yield Problem(
+                    origin=rel,
+                    reason=t_("cannot be read: %(error)s", error=exc.strerror or str(exc)),
+                )
                 continue
             if raw is None:
                 yield Problem(
                     origin=rel,
-                    reason=f"is larger than {self.max_bytes} bytes "
-                    "(TRANSYNC_MAX_DOCUMENT_BYTES); split it or raise the limit",
+                    reason=t_(
+                        "is larger than %(max)d bytes (TRANSYNC_MAX_DOCUMENT_BYTES); split it "
+                        "or raise the limit",
+                        max=self.max_bytes,
+                    ),
                 )
                 continue
             raw_hash = hashlib.sha256(raw).hexdigest()
@@ -436,10 +450,13 @@ class ContentTree:
         except InputError as exc:
             return Problem(origin=rel, line=exc.line, reason=exc.message)
         except Exception as exc:  # noqa: BLE001 - one file's failure is that file's problem
+            error = f"{type(exc).__name__}: {exc}"
             return Problem(
                 origin=rel,
-                reason=f"could not be read ({type(exc).__name__}: "
-                f"{exc}); fix the file or ignore it (TRANSYNC_IGNORE)",
+                reason=t_(
+                    "could not be read (%(error)s); fix the file or ignore it (TRANSYNC_IGNORE)",
+                    error=error,
+                ),
             )
 
     def _parse(
@@ -455,7 +472,7 @@ class ContentTree:
                 origin=rel,
                 lang=lang,
                 line=raw.count(b"\n", 0, nul) + 1,
-                reason="contains a NUL byte, which no database stores as text; remove it",
+                reason=t_("contains a NUL byte, which no database stores as text; remove it"),
             )
         meta, body, _ = parse_document(raw, origin=rel)
 
@@ -467,46 +484,57 @@ class ContentTree:
         if truthy(meta.get("headless")):
             return Skipped(rel, "headless")
         for name, value in meta.items():  # an escaped NUL ("\0", \u0000) in any value
-            if _has_nul(name) or _has_nul(value):
+            if has_nul(name) or has_nul(value):
                 return problem(
                     str(name),
-                    f"front-matter field {name!s} contains a NUL "
-                    "character, which no database stores as text; remove it",
+                    t_(
+                        "front-matter field %(field)s contains a NUL character, which no "
+                        "database stores as text; remove it",
+                        field=str(name),
+                    ),
                 )
         key = meta.get("translationKey")
         if key is None:
             key = meta.get("translationkey")
         key = path_key if key is None else str(key)
         if why := valid_key(key):
-            return problem("translationKey", f"translationKey {key!r}: {why}")
+            return problem(
+                "translationKey", t_("translationKey %(key)s: %(why)s", key=repr(key), why=why)
+            )
         declared = meta.get("source_lang")
         if declared is not None and str(declared) not in self.languages:
             return problem(
                 "source_lang",
-                f"source_lang {declared!r} is not a configured "
-                f"language ({', '.join(self.languages)})",
+                t_(
+                    "source_lang %(lang)s is not a configured language (%(languages)s)",
+                    lang=repr(declared),
+                    languages=", ".join(self.languages),
+                ),
                 key,
             )
         declared_hash = meta.get("source_hash")
         if declared_hash is not None and not SOURCE_HASH.match(str(declared_hash)):
             return problem(
                 "source_hash",
-                f"source_hash {str(declared_hash)[:80]!r} is not "
-                "a hash: write the 16 hex digits `status --json` reports",
+                t_(
+                    "source_hash %(value)s is not a hash: write the 16 hex digits "
+                    "`status --json` reports",
+                    value=repr(str(declared_hash)[:80]),
+                ),
                 key,
             )
         try:
             priority = whole_number(meta.get("priority"))
         except ValueError as exc:
-            return problem("priority", str(exc), key)
+            return problem("priority", exception_message(exc), key)
         try:
             date = parse_date(meta.get("date"))
         except ValueError as exc:
-            return problem("date", str(exc), key)
+            return problem("date", exception_message(exc), key)
         try:
             due_dt = parse_date(meta.get("due"), field="due")
         except ValueError as exc:
-            return problem("due", str(exc), key)
+            return problem("due", exception_message(exc), key)
         title = meta.get("title")
         title = "" if title is None else str(title)
         fields = self.field_segments(meta)
@@ -546,53 +574,6 @@ class ContentTree:
             if value is not None:
                 found.extend((name, text) for text in string_leaves(value))
         return tuple(found)
-
-
-def _has_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple | set):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-def whole_number(value: object) -> int:
-    """A priority: a whole number in PRIORITY_RANGE (0 when absent).
-
-    >>> whole_number("3"), whole_number(None)
-    (3, 0)
-    """
-    if value is None or value == "":
-        return 0
-    low, high = PRIORITY_RANGE
-    number: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d{1,12}\s*", value):
-        number = int(value)
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    if number is None or not low <= number <= high:
-        raise ValueError(
-            f"priority must be a whole number from {low} to {high}, found {str(value)[:40]!r}"
-        )
-    return number
-
-
-def field_line(raw: bytes, field: str) -> int | None:
-    """The file line where a top-level front-matter field is written, if it is."""
-    from sync.frontedit import key_lines
-
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
-    try:
-        return key_lines(text).get(field)
-    except Exception:  # noqa: BLE001 - a line number is a courtesy, never a new failure
-        return None
 
 
 def _parse_in_worker(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sync.errors import SourceError
+from sync.i18n import t_
 from sync.revisions import chunks
 from sync.segments import Analysis
 from sync.sources.base import Document, Problem
@@ -62,8 +63,11 @@ class History(ScanBase):
                     self.report.problems.append(
                         Problem(
                             origin=uri,
-                            reason=f"git history could not be read ({exc}); the "
-                            "translations first seen in this scan are assumed current",
+                            reason=t_(
+                                "git history could not be read (%(error)s); the translations "
+                                "first seen in this scan are assumed current",
+                                error=exc.message,
+                            ),
                         )
                     )
                     break

@@ -11,6 +11,7 @@ from typing import Any
 
 from sync.db.models import Post
 from sync.frontmatter import json_safe
+from sync.i18n import nt_, t_
 from sync.revisions import chunks
 from sync.segments import Analysis
 from sync.sources.base import Deleted, Document, Problem, Skipped, Unchanged
@@ -23,12 +24,34 @@ Progress = Callable[[int], None]
 MAX_ORIGIN = 2048  # versions.origin
 MAX_TITLE = 10_000
 
+#: What unstorable says of a NUL character and of a lone surrogate in each text: a whole
+#: message apiece, so that each language can say it its own way.
+_NUL = {
+    "title": t_("the title contains a NUL character, which no database stores as text; remove it"),
+    "body": t_("the body contains a NUL character, which no database stores as text; remove it"),
+    "post key": t_(
+        "the post key contains a NUL character, which no database stores as text; remove it"
+    ),
+    "origin": t_(
+        "the origin contains a NUL character, which no database stores as text; remove it"
+    ),
+}
+_SURROGATE = {
+    "title": t_("the title holds a lone surrogate (broken UTF-16 in the source); fix the text"),
+    "body": t_("the body holds a lone surrogate (broken UTF-16 in the source); fix the text"),
+    "post key": t_(
+        "the post key holds a lone surrogate (broken UTF-16 in the source); fix the text"
+    ),
+    "origin": t_("the origin holds a lone surrogate (broken UTF-16 in the source); fix the text"),
+}
+
 
 def unstorable(doc: Document) -> str | None:
-    """Why a document from any source cannot be stored as it is, or None: the database must
-    never be the one to refuse it (PostgreSQL takes no NUL in text; columns have sizes)."""
+    """Why a document from any source cannot be stored as it is (a Text), or None: the
+    database must never be the one to refuse it (PostgreSQL takes no NUL in text; columns
+    have sizes)."""
     if len(doc.origin) > MAX_ORIGIN:
-        return f"its origin is longer than {MAX_ORIGIN} characters"
+        return t_("its origin is longer than %(max)d characters", max=MAX_ORIGIN)
     for name, text in (
         ("title", doc.title),
         ("body", doc.body),
@@ -36,25 +59,23 @@ def unstorable(doc: Document) -> str | None:
         ("origin", doc.origin),
     ):
         if "\x00" in text:
-            return (
-                f"the {name} contains a NUL character, which no database stores as text; remove it"
-            )
+            return _NUL[name]
         if not text.isascii():
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError:
-                return (
-                    f"the {name} holds a lone surrogate (broken UTF-16 in the source); fix the text"
-                )
+                return _SURROGATE[name]
     for name, text in doc.fields:
         if "\x00" in text:
-            return f"front-matter field {name} contains a NUL character; remove it"
+            return t_(
+                "front-matter field %(field)s contains a NUL character; remove it", field=name
+            )
     if len(doc.title) > MAX_TITLE:
-        return f"the title is longer than {MAX_TITLE:,} characters"
+        return t_("the title is longer than %(max)s characters", max=format(MAX_TITLE, ","))
     if len(doc.lang) > 16 or (doc.external_id is not None and len(doc.external_id) > 64):
-        return "its language code or id is too long"
+        return t_("its language code or id is too long")
     if not -(2**31) < doc.priority < 2**31:
-        return f"priority {doc.priority} is out of range"
+        return t_("priority %(priority)s is out of range", priority=doc.priority)
     return None
 
 
@@ -110,13 +131,17 @@ class Reading(ScanBase):
                 try:
                     spilled = self.keep(item)
                 except Exception as exc:  # noqa: BLE001 - one document's failure is its own
+                    error = f"{type(exc).__name__}: {exc}"
                     problems.append(
                         Problem(
                             origin=item.origin,
                             key=item.key,
                             lang=item.lang,
-                            reason=f"could not be read ({type(exc).__name__}: "
-                            f"{exc}); fix it or leave it out of the source",
+                            reason=t_(
+                                "could not be read (%(error)s); fix it or leave it out of the "
+                                "source",
+                                error=error,
+                            ),
                         )
                     )
                     kept.add(item.origin)
@@ -192,8 +217,17 @@ class Reading(ScanBase):
                         origin=d.origin,
                         key=key,
                         lang=lang,
-                        reason=f"post {key!r} in {lang} is claimed by {len(others)} files "
-                        f"({', '.join(others)}); give each a distinct translationKey",
+                        reason=nt_(
+                            "post %(key)s in %(lang)s is claimed by %(n)d file (%(files)s); "
+                            "give each a distinct translationKey",
+                            "post %(key)s in %(lang)s is claimed by %(n)d files (%(files)s); "
+                            "give each a distinct translationKey",
+                            len(others),
+                            key=repr(key),
+                            lang=lang,
+                            n=len(others),
+                            files=", ".join(others),
+                        ),
                     )
                 )
                 kept.add(d.origin)
@@ -216,9 +250,16 @@ class Reading(ScanBase):
                         key=d.key,
                         lang=d.lang,
                         source=uri,
-                        reason=f"in {uri}: post {d.key!r} in {d.lang} is already read from "
-                        f"{holder.source} ({holder.origin}); one origin per post and language: "
-                        "remove one of them, or give this one another key",
+                        reason=t_(
+                            "in %(source)s: post %(key)s in %(lang)s is already read from "
+                            "%(holder)s (%(origin)s); one origin per post and language: remove "
+                            "one of them, or give this one another key",
+                            source=uri,
+                            key=repr(d.key),
+                            lang=d.lang,
+                            holder=holder.source,
+                            origin=holder.origin,
+                        ),
                     )
                 )
                 kept.add(d.origin)

@@ -252,6 +252,17 @@ def pages(site: Site, lang: str) -> dict[str, str]:
     act(root, f"/tasks/{queued}/cancel", "/", confirm="yes")
     seen["root cancel, cancelled"] = act(root, f"/tasks/{queued}/cancel", "/", confirm="yes")
     seen["anonymous /login"] = site.client(headers=headers).get("/login").text
+
+    # a scan from the dashboard that rejects files: its problems are flashed
+    posts = site.content / "en" / "posts"
+    (posts / "bad-date.md").write_text(
+        "---\ntitle: Bad date\ndate: 2024-02-30\n---\n\nText.\n", encoding="utf-8"
+    )
+    (posts / "nul.md").write_text("---\ntitle: NUL\n---\n\nA\x00B.\n", encoding="utf-8")
+    (site.content / "tr" / "posts" / "mismatch.ru.md").write_text(
+        "---\ntitle: Karışık\n---\n\nMetin.\n", encoding="utf-8"
+    )
+    seen["root scan with problems"] = act(root, "/actions/scan", "/")
     return seen
 
 
@@ -304,6 +315,7 @@ REFUSED = {
     "root /tasks/999": 'class="message"',
     "root /?lang=xx": 'class="message"',
     "ayse /review": 'class="message"',
+    "root scan with problems": "flash-error",
 }
 
 

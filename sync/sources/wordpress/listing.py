@@ -29,6 +29,7 @@ from typing import Any
 
 from sync.analysis import analyze_document
 from sync.errors import SourceError
+from sync.i18n import t_
 from sync.sources.base import Deleted, Document, Problem, Unchanged
 from sync.sources.wordpress.posts import (
     EDIT_FIELDS,
@@ -55,7 +56,7 @@ log = logging.getLogger("sync.sources.wordpress")  # the name logs had before th
 
 #: Each incremental read asks from this long before the cursor (saves in flight, same second).
 CURSOR_OVERLAP = dt.timedelta(seconds=60)
-NO_LANGUAGES_HINT = (
+NO_LANGUAGES_HINT = t_(
     "install Polylang Pro, WPML with its REST API add-on (wpml-rest-api) or the WP REST - "
     "Polylang plugin; or scan an export of the site instead (Tools → Export, then "
     "wxr:FILE), which carries the languages of free Polylang and WPML too; for a site in "
@@ -165,12 +166,14 @@ class _Reading(_Posts, _RestClient):
             yield Problem(
                 origin=listed,
                 fatal=True,
-                reason=(
-                    f"the REST API of {self.base} gives no post a language: none of the fields "
+                reason=t_(
+                    "the REST API of %(site)s gives no post a language: none of the fields "
                     "of Polylang Pro (lang, translations), WPML's REST add-on "
                     "(wpml_current_locale, wpml_translations) or WP REST - Polylang "
                     "(polylang_current_lang) is there, and free Polylang publishes none; nothing "
-                    f"was recorded. To read this site, {NO_LANGUAGES_HINT}"
+                    "was recorded. To read this site, %(hint)s",
+                    site=self.base,
+                    hint=NO_LANGUAGES_HINT,
                 ),
             )
             return
@@ -194,8 +197,11 @@ class _Reading(_Posts, _RestClient):
                 found = Problem(
                     origin=origin,
                     key=keys.get(post_id),
-                    reason=f"post {post_id} could not be read "
-                    f"({type(exc).__name__}: {exc}); fix it in WordPress",
+                    reason=t_(
+                        "post %(id)d could not be read (%(error)s); fix it in WordPress",
+                        id=post_id,
+                        error=f"{type(exc).__name__}: {exc}",
+                    ),
                 )
             if isinstance(found, Document) and known.get(found.origin) == found.raw_hash:
                 yield Unchanged(found.origin)
@@ -271,8 +277,12 @@ class _Reading(_Posts, _RestClient):
             items = _json(response, url)
             if not isinstance(items, list):
                 raise SourceError(
-                    f"WordPress at {self.base}: {url} did not answer with a list "
-                    "of posts; is this the site's address?",
+                    t_(
+                        "WordPress at %(site)s: %(url)s did not answer with a list "
+                        "of posts; is this the site's address?",
+                        site=self.base,
+                        url=url,
+                    ),
                     url=url,
                 )
             yield page, response, items

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from sync.i18n import t_
 from sync.sources.base import Document, Problem
 from sync.sources.wordpress.rest import CREDENTIALS_HINT
 from sync.sources.wpcommon import is_post_id as _is_id
@@ -108,9 +109,11 @@ class _Posts:
             return Problem(
                 origin=link,
                 key=key,
-                reason=f"post {post_id} has no language: assign it one in "
-                "WordPress (or set TRANSYNC_WP_DEFAULT_LANG, the language of posts "
-                "that have none)",
+                reason=t_(
+                    "post %(id)d has no language: assign it one in WordPress (or set "
+                    "TRANSYNC_WP_DEFAULT_LANG, the language of posts that have none)",
+                    id=post_id,
+                ),
             )
         lang = self.language(code)
         if lang is None:
@@ -118,9 +121,14 @@ class _Posts:
                 origin=link,
                 key=key,
                 lang=code,
-                reason=f"post {post_id}: unknown language {code!r} (configured: "
-                f"{', '.join(self.languages)}); add it to TRANSYNC_LANGUAGES or map "
-                "it in TRANSYNC_WP_LOCALE_MAP (e.g. tr_TR=tr)",
+                reason=t_(
+                    "post %(id)d: unknown language %(code)s (configured: %(languages)s); "
+                    "add it to TRANSYNC_LANGUAGES or map it in TRANSYNC_WP_LOCALE_MAP "
+                    "(e.g. tr_TR=tr)",
+                    id=post_id,
+                    code=repr(code),
+                    languages=", ".join(self.languages),
+                ),
             )
         title_field = item.get("title") if isinstance(item.get("title"), dict) else {}
         content = item.get("content") if isinstance(item.get("content"), dict) else {}
@@ -133,8 +141,12 @@ class _Posts:
                     origin=link,
                     key=key,
                     lang=lang,
-                    reason=f"post {post_id} is password-protected; WordPress shows "
-                    f"its content only with {CREDENTIALS_HINT}",
+                    reason=t_(
+                        "post %(id)d is password-protected; WordPress shows its content "
+                        "only with %(credentials)s",
+                        id=post_id,
+                        credentials=CREDENTIALS_HINT,
+                    ),
                 )
             title = html.unescape(str(title_field.get("rendered") or ""))
             body = str(content.get("rendered") or "")

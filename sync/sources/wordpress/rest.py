@@ -24,6 +24,7 @@ import httpx
 
 from sync import __version__
 from sync.errors import ConfigError, SourceError
+from sync.i18n import Text, nt_, t_
 
 log = logging.getLogger("sync.sources.wordpress")  # the name logs had before the split
 
@@ -31,7 +32,7 @@ log = logging.getLogger("sync.sources.wordpress")  # the name logs had before th
 PER_PAGE = 100
 REST_BASES = {"post": "posts", "page": "pages"}
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-CREDENTIALS_HINT = (
+CREDENTIALS_HINT = t_(
     "TRANSYNC_WP_USER and TRANSYNC_WP_APP_PASSWORD (an application password from "
     "Users → Profile → Application Passwords, not the login password)"
 )
@@ -73,8 +74,12 @@ class _RestClient:
                     self._rest_bases.setdefault(name, str(info["rest_base"]))
             if post_type not in self._rest_bases:
                 raise ConfigError(
-                    f"TRANSYNC_WP_POST_TYPES names {post_type!r}, which {self.base} "
-                    "does not offer through the REST API (show_in_rest)"
+                    t_(
+                        "TRANSYNC_WP_POST_TYPES names %(type)s, which %(site)s does not offer "
+                        "through the REST API (show_in_rest)",
+                        type=repr(post_type),
+                        site=self.base,
+                    )
                 )
         return self._rest_bases[post_type]
 
@@ -119,16 +124,17 @@ class _RestClient:
             retry_after: float | None = None
             response: httpx.Response | None = None
             status = 0
+            why: Text
             try:
                 response = self._client.request(method, url, params=params, json=json_body)
             except httpx.TimeoutException as exc:
-                why = f"timed out ({type(exc).__name__})"
+                why = t_("timed out (%(error)s)", error=type(exc).__name__)
                 if not idempotent and not isinstance(exc, httpx.ConnectTimeout):
                     raise _MaybeApplied(
                         f"WordPress at {self.base}: {method} {shown} {why}", url=shown
                     ) from exc
             except httpx.TransportError as exc:
-                why = f"could not be sent: {_transport(exc)}"
+                why = t_("could not be sent: %(error)s", error=_transport(exc))
                 if not idempotent and not isinstance(exc, httpx.ConnectError):
                     raise _MaybeApplied(
                         f"WordPress at {self.base}: {method} {shown} {why}", url=shown
@@ -139,7 +145,9 @@ class _RestClient:
                     if status >= 300 and status not in allow:
                         raise self._refused(method, shown, response)
                     return response
-                why = f"answered {status} {response.reason_phrase}"
+                why = t_(
+                    "answered %(status)d %(reason)s", status=status, reason=response.reason_phrase
+                )
                 if not idempotent and status != 429:
                     raise _MaybeApplied(
                         f"WordPress at {self.base}: {method} {shown} {why}",
@@ -149,18 +157,44 @@ class _RestClient:
                 retry_after = _retry_after(response.headers.get("Retry-After"))
             delay = retry_after if retry_after is not None else self.backoff * 2**attempt
             if attempt + 1 >= self.max_attempts or waited + delay > self.max_wait:
-                asked = f" and asked to wait {delay:g} s more" if retry_after else ""
                 hint = (
-                    "check the address and that the site is up"
+                    t_("check the address and that the site is up")
                     if response is None
-                    else "ask the host about rate limits"
+                    else t_("ask the host about rate limits")
                     if status == 429
-                    else "the site has a problem: see its error log"
+                    else t_("the site has a problem: see its error log")
                 )
+                given = {
+                    "site": self.base,
+                    "request": f"{method} {shown}",
+                    "problem": why,
+                    "attempts": attempt + 1,
+                    "waited": f"{waited:g}",
+                    "hint": hint,
+                }
                 raise SourceError(
-                    f"WordPress at {self.base}: {method} {shown} {why}{asked}; gave up after "
-                    f"{attempt + 1} attempts and {waited:g} s of waiting. Try again later; "
-                    f"{hint}",
+                    nt_(
+                        "WordPress at %(site)s: %(request)s %(problem)s and asked to wait "
+                        "%(delay)s s more; gave up after %(attempts)d attempts and %(waited)s s "
+                        "of waiting. Try again later; %(hint)s",
+                        "WordPress at %(site)s: %(request)s %(problem)s and asked to wait "
+                        "%(delay)s s more; gave up after %(attempts)d attempts and %(waited)s s "
+                        "of waiting. Try again later; %(hint)s",
+                        attempt + 1,
+                        delay=f"{delay:g}",
+                        **given,
+                    )
+                    if retry_after
+                    else nt_(
+                        "WordPress at %(site)s: %(request)s %(problem)s; gave up after "
+                        "%(attempts)d attempts and %(waited)s s of waiting. Try again later; "
+                        "%(hint)s",
+                        "WordPress at %(site)s: %(request)s %(problem)s; gave up after "
+                        "%(attempts)d attempts and %(waited)s s of waiting. Try again later; "
+                        "%(hint)s",
+                        attempt + 1,
+                        **given,
+                    ),
                     url=shown,
                 )
             log.warning(
@@ -178,47 +212,79 @@ class _RestClient:
     def _refused(self, method: str, shown: str, response: httpx.Response) -> SourceError:
         status = response.status_code
         code, message = _wp_error(response)
-        said = f" ({code}: {message})" if code or message else ""
+        answered = {
+            "site": self.base,
+            "request": f"{method} {shown}",
+            "status": status,
+            "reason": response.reason_phrase,
+        }
         head = (
-            f"WordPress at {self.base}: {method} {shown} answered {status} "
-            f"{response.reason_phrase}{said}"
+            t_(
+                "WordPress at %(site)s: %(request)s answered %(status)d %(reason)s "
+                "(%(code)s: %(message)s)",
+                code=code,
+                message=message,
+                **answered,
+            )
+            if code or message
+            else t_("WordPress at %(site)s: %(request)s answered %(status)d %(reason)s", **answered)
         )
+        hint: Text
         if 300 <= status < 400:
             where = _without_credentials(response.headers.get("Location", "elsewhere"))
             target = urlsplit(where)._replace(query="", fragment="").geturl()
             moved, rest_api, _ = target.partition("/wp-json/")
             if rest_api and moved:  # the REST API is elsewhere: https, another host or path
-                hint = f"the site's REST API is at {moved}/wp-json/; use wp:{moved} as the source"
+                hint = t_(
+                    "the site's REST API is at %(site)s/wp-json/; use wp:%(site)s as the source",
+                    site=moved,
+                )
             else:  # WordPress redirected to a page it guessed from the address
-                hint = (
-                    f"no WordPress REST API at {self.base}/wp-json/ (WordPress redirected to "
-                    f"{target}): check the wp: address (with a sub-directory install "
-                    "include it, e.g. wp:https://example.org/blog)"
+                hint = t_(
+                    "no WordPress REST API at %(site)s/wp-json/ (WordPress redirected to "
+                    "%(target)s): check the wp: address (with a sub-directory install "
+                    "include it, e.g. wp:https://example.org/blog)",
+                    site=self.base,
+                    target=target,
                 )
         elif self.authenticated and (status == 401 or _forbidden_params(response)):
             # WordPress 6.1 answers a wrong application password as it answers a visitor
             # (401 rest_forbidden_context, or 400 for the statuses a visitor may not list)
-            hint = (
-                f"WordPress did not accept the credentials, or the user {self.user!r} may "
-                f"not edit posts: check {CREDENTIALS_HINT}, and give the user the Editor "
-                "role"
+            hint = t_(
+                "WordPress did not accept the credentials, or the user %(user)s may "
+                "not edit posts: check %(credentials)s, and give the user the Editor role",
+                user=repr(self.user),
+                credentials=CREDENTIALS_HINT,
             )
         elif status == 401:
-            hint = f"this needs a WordPress user: set {CREDENTIALS_HINT}"
+            hint = t_(
+                "this needs a WordPress user: set %(credentials)s", credentials=CREDENTIALS_HINT
+            )
         elif status == 403:
             hint = (
-                f"the user {self.user!r} may not do this: give it the Editor role"
+                t_(
+                    "the user %(user)s may not do this: give it the Editor role, and check "
+                    "that no security plugin blocks the REST API",
+                    user=repr(self.user),
+                )
                 if self.authenticated
-                else f"the site refuses visitors: set {CREDENTIALS_HINT}"
-            ) + ", and check that no security plugin blocks the REST API"
+                else t_(
+                    "the site refuses visitors: set %(credentials)s, and check that no "
+                    "security plugin blocks the REST API",
+                    credentials=CREDENTIALS_HINT,
+                )
+            )
         elif status == 404:
-            hint = (
-                f"no WordPress REST API at {self.base}/wp-json/: check the wp: address "
-                "(with a sub-directory install include it, e.g. wp:https://example.org/blog)"
+            hint = t_(
+                "no WordPress REST API at %(site)s/wp-json/: check the wp: address "
+                "(with a sub-directory install include it, e.g. wp:https://example.org/blog)",
+                site=self.base,
             )
         else:
-            hint = "WordPress rejected the request; transync needs WordPress 5.7 or later"
-        return SourceError(f"{head}; {hint}", url=shown, status=status)
+            hint = t_("WordPress rejected the request; transync needs WordPress 5.7 or later")
+        return SourceError(
+            t_("%(problem)s; %(hint)s", problem=head, hint=hint), url=shown, status=status
+        )
 
 
 class _ClientScope:
@@ -285,9 +351,16 @@ def _json(response: httpx.Response, url: str) -> Any:
     try:
         return response.json()
     except ValueError as exc:
-        kind = response.headers.get("Content-Type", "unknown type")
+        kind: str | None = response.headers.get("Content-Type")
+        if kind is None:
+            kind = t_("unknown type")
         raise SourceError(
-            f"{url} answered {kind}, not JSON; is this a WordPress site with the REST API enabled?",
+            t_(
+                "%(url)s answered %(type)s, not JSON; is this a WordPress site with the REST "
+                "API enabled?",
+                url=url,
+                type=kind,
+            ),
             url=url,
         ) from exc
 

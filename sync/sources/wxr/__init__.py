@@ -45,6 +45,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from sync.errors import InputError, SourceError
+from sync.i18n import t_
 from sync.sources.base import Document, Problem, Unchanged
 from sync.sources.wpcommon import check_default_lang, is_post_id, parse_locale_map
 from sync.sources.wxr.reader import _WxrReader
@@ -101,7 +102,11 @@ def read_wxr(
         stream = open(path, "rb")  # closed by the with block below
     except OSError as exc:
         raise SourceError(
-            f"cannot open WXR file {path}: {exc.strerror}; check the path of the wxr: source",
+            t_(
+                "cannot open WXR file %(path)s: %(error)s; check the path of the wxr: source",
+                path=str(path),
+                error=str(exc.strerror),
+            ),
             path=str(path),
         ) from exc
     with stream:
@@ -121,7 +126,8 @@ class WxrFile:
     def check(self) -> None:
         if not self.path.is_file():
             raise InputError(
-                "no such WXR file; give the path of a WordPress export (.xml)", path=str(self.path)
+                t_("no such WXR file; give the path of a WordPress export (.xml)"),
+                path=str(self.path),
             )
         check_default_lang(self.default_lang, self.settings.languages)  # type: ignore[attr-defined]
 

@@ -16,9 +16,10 @@ import sys
 from collections import Counter
 
 from sync.errors import InputError
+from sync.i18n import Text, t_
 from sync.phpserial import loads as php_loads
 from sync.sources.base import Document, Problem
-from sync.sources.fs import valid_key
+from sync.sources.values import valid_key
 from sync.sources.wpcommon import is_post_id
 from sync.sources.wxr.records import _Item, _Record
 from sync.sources.wxr.schema import (
@@ -88,7 +89,7 @@ class _Posts:
                 term,
                 term.get("term_taxonomy"),
                 term.get("term_slug"),
-                f"it could not be read ({type(exc).__name__}: {exc})",
+                t_("it could not be read (%(error)s)", error=f"{type(exc).__name__}: {exc}"),
             )
 
     def term_result(self, term: _Record) -> Problem | None:
@@ -102,10 +103,13 @@ class _Posts:
         try:
             value = php_loads(description)
         except InputError as exc:
-            return self.term_problem(term, taxonomy, slug, str(exc))
+            return self.term_problem(term, taxonomy, slug, exc.message)
         if not isinstance(value, dict):
             return self.term_problem(
-                term, taxonomy, slug, f"expected a serialized array, found {value!r}"
+                term,
+                taxonomy,
+                slug,
+                t_("expected a serialized array, found %(value)s", value=repr(value)),
             )
         if taxonomy == "language":
             locale = value.get("locale")
@@ -124,14 +128,37 @@ class _Posts:
     def term_problem(
         self, term: _Record, taxonomy: str, slug: str, why: str, *, malformed: bool = True
     ) -> Problem:
-        what = "translation group" if taxonomy == "post_translations" else "language"
-        lead = "malformed serialized map in the" if malformed else "the"
+        group = taxonomy == "post_translations"
+        params = {"taxonomy": taxonomy, "slug": repr(slug), "problem": why}
+        if malformed and group:
+            reason = t_(
+                "malformed serialized map in the %(taxonomy)s term %(slug)s (translation "
+                "group): %(problem)s; resave the translation group in WordPress and export again",
+                **params,
+            )
+        elif malformed:
+            reason = t_(
+                "malformed serialized map in the %(taxonomy)s term %(slug)s (language): "
+                "%(problem)s; resave the language in WordPress and export again",
+                **params,
+            )
+        elif group:
+            reason = t_(
+                "the %(taxonomy)s term %(slug)s (translation group): %(problem)s; "
+                "resave the translation group in WordPress and export again",
+                **params,
+            )
+        else:
+            reason = t_(
+                "the %(taxonomy)s term %(slug)s (language): %(problem)s; "
+                "resave the language in WordPress and export again",
+                **params,
+            )
         return Problem(
             origin=f"{self.file}#term {slug}",
             line=term.line,
-            key=slug if taxonomy == "post_translations" else None,
-            reason=f"{lead} {taxonomy} term {slug!r} ({what}): {why}; "
-            f"resave the {what} in WordPress and export again",
+            key=slug if group else None,
+            reason=reason,
         )
 
     # -- items ----------------------------------------------------------------------------
@@ -144,8 +171,11 @@ class _Posts:
         except Exception as exc:  # noqa: BLE001 - any trouble rejects this item alone
             found = self.item_problem(
                 record,
-                f"it could not be read ({type(exc).__name__}: {exc}); check the post "
-                "in WordPress and export again",
+                t_(
+                    "it could not be read (%(error)s); check the post in WordPress and "
+                    "export again",
+                    error=f"{type(exc).__name__}: {exc}",
+                ),
             )
         if isinstance(found, Document):
             self.documents += 1
@@ -167,26 +197,39 @@ class _Posts:
         self, record: _Record, why: str, *, key: str | None = None, lang: str | None = None
     ) -> Problem:
         post_id = record.get("post_id")
-        post = f" (wp:post_id {post_id})" if is_post_id(post_id) else ""
+        at = {"n": record.number, "line": record.line, "file": self.file, "problem": why}
+        reason: Text = (
+            t_(
+                "item %(n)d at line %(line)d of %(file)s (wp:post_id %(post_id)s): %(problem)s",
+                post_id=post_id,
+                **at,
+            )
+            if is_post_id(post_id)
+            else t_("item %(n)d at line %(line)d of %(file)s: %(problem)s", **at)
+        )
         return Problem(
             origin=self.identity(record),
             line=record.line,
             key=key,
             lang=lang,
-            reason=f"item {record.number} at line {record.line} of {self.file}{post}: {why}",
+            reason=reason,
         )
 
     def item_result(self, record: _Record) -> Document | Problem | None:
         for name in ("post_type", "status"):
             if record.too_long(name):
-                return self.item_problem(record, record.failure or f"its {name} is too long")
+                return self.item_problem(
+                    record, record.failure or t_("its %(field)s is too long", field=name)
+                )
         post_type = sys.intern(record.get("post_type"))
         status = sys.intern(record.get("status"))
         if not post_type:
             return self.item_problem(
                 record,
-                "it has no <wp:post_type>, so it is not known to be a post; export "
-                "it again with Tools → Export",
+                t_(
+                    "it has no <wp:post_type>, so it is not known to be a post; export "
+                    "it again with Tools → Export"
+                ),
             )
         if post_type in SKIPPED_TYPES or post_type not in self.post_types:
             self.skip(f"{post_type} items")
@@ -200,9 +243,13 @@ class _Posts:
         if size > self.max_bytes:
             return self.item_problem(
                 record,
-                f"its title and content are {size:,} bytes, over the "
-                f"{self.max_bytes:,} of TRANSYNC_MAX_DOCUMENT_BYTES; the version recorded "
-                "for it is kept as it was: shorten the post, or raise the limit",
+                t_(
+                    "its title and content are %(size)s bytes, over the %(limit)s of "
+                    "TRANSYNC_MAX_DOCUMENT_BYTES; the version recorded for it is kept as it "
+                    "was: shorten the post, or raise the limit",
+                    size=f"{size:,}",
+                    limit=f"{self.max_bytes:,}",
+                ),
             )
         item = _Item(
             line=record.line,
@@ -230,7 +277,11 @@ class _Posts:
     def document(self, record: _Record, item: _Item) -> Document | Problem:
         if not is_post_id(item.post_id):
             return self.item_problem(
-                record, f"it has no usable wp:post_id ({item.post_id!r}); export it again"
+                record,
+                t_(
+                    "it has no usable wp:post_id (%(post_id)s); export it again",
+                    post_id=repr(item.post_id),
+                ),
             )
         group_id = item.meta.get(WPML_GROUP, "").strip()
         if item.pll_group:
@@ -240,7 +291,9 @@ class _Posts:
         else:
             key = f"wp-{item.post_id}"
         if why := valid_key(key):
-            return self.item_problem(record, f"post key {key!r}: {why}")
+            return self.item_problem(
+                record, t_("post key %(key)s: %(problem)s", key=repr(key), problem=why)
+            )
 
         code = item.pll_language or item.meta.get(WPML_LANGUAGE, "").strip()
         if not code and item.pll_group:
@@ -250,28 +303,35 @@ class _Posts:
             if self.default_lang is None:
                 return self.item_problem(
                     record,
-                    "it has no language (no Polylang language category, no "
-                    f"{WPML_LANGUAGE} meta); assign one in WordPress and export again, or, "
-                    "for a site in one language, set TRANSYNC_WP_DEFAULT_LANG",
+                    t_(
+                        "it has no language (no Polylang language category, no %(meta)s "
+                        "meta); assign one in WordPress and export again, or, for a site in "
+                        "one language, set TRANSYNC_WP_DEFAULT_LANG",
+                        meta=WPML_LANGUAGE,
+                    ),
                     key=key,
                 )
             code = self.default_lang
         lang = self.language(code)
         if lang is None:
-            return self.unknown_language(record, key, code, "language")
+            return self.unknown_language(record, key, code, source=False)
 
         source_lang = None
         source_code = item.meta.get(WPML_SOURCE_LANGUAGE, "").strip()
         if source_code:
             source_lang = self.language(source_code)
             if source_lang is None:
-                return self.unknown_language(record, key, source_code, "source language")
+                return self.unknown_language(record, key, source_code, source=True)
 
         if (key, lang) in self.seen:
             return self.item_problem(
                 record,
-                f"a second {lang!r} version in translation group {key!r}; "
-                "keep one post per language in the group",
+                t_(
+                    "a second %(lang)s version in translation group %(key)s; "
+                    "keep one post per language in the group",
+                    lang=repr(lang),
+                    key=repr(key),
+                ),
                 key=key,
                 lang=lang,
             )
@@ -313,14 +373,22 @@ class _Posts:
                         return spelling
         return None
 
-    def unknown_language(self, record: _Record, key: str, code: str, what: str) -> Problem:
-        return self.item_problem(
-            record,
-            f"unknown {what} {code!r} (configured: {', '.join(self.languages)}); "
-            "add it to TRANSYNC_LANGUAGES or map its locale",
-            key=key,
-            lang=code,
+    def unknown_language(self, record: _Record, key: str, code: str, *, source: bool) -> Problem:
+        params = {"code": repr(code), "languages": ", ".join(self.languages)}
+        why = (
+            t_(
+                "unknown source language %(code)s (configured: %(languages)s); "
+                "add it to TRANSYNC_LANGUAGES or map its locale",
+                **params,
+            )
+            if source
+            else t_(
+                "unknown language %(code)s (configured: %(languages)s); "
+                "add it to TRANSYNC_LANGUAGES or map its locale",
+                **params,
+            )
         )
+        return self.item_problem(record, why, key=key, lang=code)
 
 
 def _gmt_datetime(text: str) -> dt.datetime | None:

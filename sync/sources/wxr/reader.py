@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import BinaryIO
 from xml.parsers import expat
 
+from sync.i18n import nt_, t_
 from sync.sources.base import Document, Problem
 from sync.sources.wxr.items import _Posts
 from sync.sources.wxr.records import _Fatal, _Record, _Text
+from sync.sources.wxr.refusals import _Refusals
 from sync.sources.wxr.schema import (
-    _ERRORS,
     _ITEM_FIELDS,
     _META_FIELDS,
     _POST_TEXT,
@@ -35,7 +36,7 @@ from sync.sources.wxr.schema import (
 )
 
 
-class _WxrReader:
+class _WxrReader(_Refusals):
     """Streams one export through expat: keeps the fields of the element being read, ends
     the file on a limit or malformed XML, and hands each term and item read whole to
     _Posts, yielding what it gives as the file goes."""
@@ -106,19 +107,27 @@ class _WxrReader:
             yield self.fatal(exc.reason, exc.line)
         except OSError as exc:
             yield self.fatal(
-                f"cannot read the file: {exc.strerror or exc}; check the disk "
-                "and the file, and scan again"
+                t_(
+                    "cannot read the file: %(error)s; check the disk and the file, and scan again",
+                    error=str(exc.strerror or exc),
+                )
             )
         except (LookupError, ValueError) as exc:  # expat's encoding handler: Python's codecs
             yield self.fatal(
-                f"malformed WXR: the declared encoding cannot be read ({exc}): "
-                "convert the file to UTF-8 (iconv -t UTF-8) and scan again",
+                t_(
+                    "malformed WXR: the declared encoding cannot be read (%(error)s): "
+                    "convert the file to UTF-8 (iconv -t UTF-8) and scan again",
+                    error=str(exc),
+                ),
                 1,
             )
         except Exception as exc:  # noqa: BLE001 - whatever else stops the parser stops the file
             yield self.fatal(
-                f"the export could not be read ({type(exc).__name__}: {exc}); "
-                "nothing from it is applied: check the file and scan again"
+                t_(
+                    "the export could not be read (%(error)s); "
+                    "nothing from it is applied: check the file and scan again",
+                    error=f"{type(exc).__name__}: {exc}",
+                )
             )
 
     def new_parser(self) -> expat.XMLParserType:
@@ -146,15 +155,21 @@ class _WxrReader:
         at = self.parser.CurrentByteIndex
         if at >= 0 and fed - at > self.max_bytes:
             raise _Fatal(
-                f"a single tag, comment or processing instruction of over {self.max_bytes:,} "
-                "bytes (TRANSYNC_MAX_DOCUMENT_BYTES) starts here; WordPress writes post text "
-                "as element text, never like this: export the site again",
+                t_(
+                    "a single tag, comment or processing instruction of over %(limit)s "
+                    "bytes (TRANSYNC_MAX_DOCUMENT_BYTES) starts here; WordPress writes post "
+                    "text as element text, never like this: export the site again",
+                    limit=f"{self.max_bytes:,}",
+                ),
                 self.parser.CurrentLineNumber,
             )
         if self.doctype_at is not None and fed - self.doctype_at > MAX_DTD_BYTES:
             raise _Fatal(
-                f"the DOCTYPE is over {MAX_DTD_BYTES:,} bytes; WordPress writes none: "
-                "remove it, or export the site again",
+                t_(
+                    "the DOCTYPE is over %(limit)s bytes; WordPress writes none: "
+                    "remove it, or export the site again",
+                    limit=f"{MAX_DTD_BYTES:,}",
+                ),
                 self.parser.CurrentLineNumber,
             )
 
@@ -163,64 +178,28 @@ class _WxrReader:
             raise _Fatal(self.no_namespace())
         if not self.channels:
             raise _Fatal(
-                "not a WordPress export: <rss> has no <channel>; export the site "
-                "again with Tools → Export"
+                t_(
+                    "not a WordPress export: <rss> has no <channel>; export the site "
+                    "again with Tools → Export"
+                )
             )
         posts = self.posts
         if self.items and not posts.documents and not posts.item_problems:
             found = ", ".join(f"{what} × {n}" for what, n in posts.skipped.most_common())
             raise _Fatal(
-                f"none of the {self.items} items is a post transync tracks (found: {found}; "
-                f"tracked types: {', '.join(sorted(posts.post_types))}, not trashed); "
-                "export the posts and pages, or set TRANSYNC_WP_POST_TYPES"
+                nt_(
+                    "none of the %(n)d items is a post transync tracks (found: %(found)s; "
+                    "tracked types: %(types)s, not trashed); "
+                    "export the posts and pages, or set TRANSYNC_WP_POST_TYPES",
+                    "none of the %(n)d items is a post transync tracks (found: %(found)s; "
+                    "tracked types: %(types)s, not trashed); "
+                    "export the posts and pages, or set TRANSYNC_WP_POST_TYPES",
+                    self.items,
+                    n=self.items,
+                    found=found,
+                    types=", ".join(sorted(posts.post_types)),
+                )
             )
-
-    def no_namespace(self) -> str:
-        found = [ns for ns in self.namespaces if ns]
-        shown = ", ".join(found[:12]) + (", …" if len(found) > 12 else "")
-        return (
-            "not a WordPress export: no WXR namespace is declared "
-            f"({'namespaces found: ' + shown if found else 'no namespace is declared'}); "
-            f"supported: {', '.join(WP_NAMESPACES)}; export the site again with "
-            "Tools → Export (WordPress) or Export (WordPress.com)"
-        )
-
-    def fatal(self, reason: str, line: int | None = None) -> Problem:
-        return Problem(origin=self.file, line=line, reason=reason, fatal=True)
-
-    def malformed(self, exc: expat.ExpatError) -> Problem:
-        line, column = exc.lineno, exc.offset + 1
-        message = expat.ErrorString(exc.code)
-        code = _ERRORS.get(exc.code, "")
-        if code == "XML_ERROR_AMPLIFICATION_LIMIT_BREACH":
-            return self.fatal(
-                f"rejected WXR: {message} (line {line}, column {column}): the DOCTYPE's "
-                "entities expand to far more text than the file holds (an entity expansion "
-                "attack), so nothing from it is applied: remove the DOCTYPE and export again",
-                line,
-            )
-        detail = ""
-        if code == "XML_ERROR_TAG_MISMATCH" and self.stack:
-            name, opened = self.stack[-1]
-            detail = (
-                f": <{self.written(name)}> opened at line {opened} is not closed before "
-                "this end tag"
-            )
-        elif code == "XML_ERROR_UNKNOWN_ENCODING" or code == "XML_ERROR_INCORRECT_ENCODING":
-            detail = ": convert the file to UTF-8 (iconv -t UTF-8)"
-        elif self.stack and code in (
-            "XML_ERROR_NO_ELEMENTS",
-            "XML_ERROR_UNCLOSED_TOKEN",
-            "XML_ERROR_UNCLOSED_CDATA_SECTION",
-            "XML_ERROR_PARTIAL_CHAR",
-        ):
-            name, opened = self.stack[-1]
-            detail = f": the file ends inside <{self.written(name)}> opened at line {opened}"
-        return self.fatal(
-            f"malformed WXR: {message} (line {line}, column {column}){detail}; the export is "
-            "truncated or broken, so nothing from it may be applied: export it again",
-            line,
-        )
 
     # -- expat's events --------------------------------------------------------------------
     # A handler never lets an exception other than _Fatal out: expat would stop, and one
@@ -232,14 +211,20 @@ class _WxrReader:
         line = self.parser.CurrentLineNumber  # type: ignore[union-attr]
         if depth >= MAX_DEPTH:
             raise _Fatal(
-                f"elements nested over {MAX_DEPTH} deep; a WordPress export nests "
-                "five: export the site again",
+                t_(
+                    "elements nested over %(depth)d deep; a WordPress export nests "
+                    "five: export the site again",
+                    depth=MAX_DEPTH,
+                ),
                 line,
             )
         if len(self.intern) > MAX_NAMES:  # expat keeps every distinct name it meets
             raise _Fatal(
-                f"over {MAX_NAMES:,} distinct element and attribute names; a "
-                "WordPress export has about 70: export the site again",
+                t_(
+                    "over %(limit)s distinct element and attribute names; a "
+                    "WordPress export has about 70: export the site again",
+                    limit=f"{MAX_NAMES:,}",
+                ),
                 line,
             )
         stack.append((name, line))
@@ -271,9 +256,11 @@ class _WxrReader:
                     self.channels += 1
             elif depth == 0 and key != "rss":
                 raise _Fatal(
-                    f"not a WordPress export: the root element is "
-                    f"<{self.written(name)}>, expected <rss>; export the site again "
-                    "with Tools → Export",
+                    t_(
+                        "not a WordPress export: the root element is <%(element)s>, "
+                        "expected <rss>; export the site again with Tools → Export",
+                        element=self.written(name),
+                    ),
                     line,
                 )
         except _Fatal:
@@ -320,75 +307,13 @@ class _WxrReader:
         if uri not in self.namespaces:
             if len(self.namespaces) >= MAX_NAMES:
                 raise _Fatal(
-                    f"over {MAX_NAMES:,} distinct namespaces; a WordPress export "
-                    "declares five: export the site again"
+                    t_(
+                        "over %(limit)s distinct namespaces; a WordPress export "
+                        "declares five: export the site again",
+                        limit=f"{MAX_NAMES:,}",
+                    )
                 )
             self.namespaces[uri] = None
-
-    def start_doctype(self, *_: object) -> None:
-        assert self.parser is not None
-        self.doctype_at = self.parser.CurrentByteIndex
-
-    def end_doctype(self) -> None:
-        self.doctype_at = None
-
-    def skipped_entity(self, name: str, is_parameter_entity: bool) -> None:
-        if not is_parameter_entity:
-            self.unreadable(
-                f"it uses the entity &{name}; which the file does not declare (transync never "
-                f"reads an external DTD), so its text is unknown: replace &{name}; with the "
-                "character it stands for, or export again"
-            )
-
-    def external_entity(
-        self, context: str, base: str | None, system_id: str | None, public_id: str | None
-    ) -> int:
-        name = context.rsplit("\x0c", 1)[-1]
-        self.unreadable(
-            f"it uses the external entity &{name}; ({system_id or public_id}), which transync "
-            "never loads: replace it with its text, or export again"
-        )
-        return 1  # go on without it
-
-    def refuse_entities(self, name: str, *_: object) -> None:
-        raise _Fatal(
-            f"the DOCTYPE declares the entity {name!r}, and this Python's expat "
-            f"({expat.EXPAT_VERSION}) has no guard against entity expansion attacks; remove "
-            "the DOCTYPE, or run transync on a Python with expat 2.4 or later"
-        )
-
-    def unreadable(self, why: str) -> None:
-        """Some text of a field being read cannot be known: reject its record. Text that
-        is not read (the channel's title, comments, other meta) does not matter."""
-        if self.capture is not None:
-            record = self.meta or self.item or self.term
-            if record is not None:
-                record.fail(why)
-            if self.capture.error is None:  # its text is incomplete: not an identity either
-                self.capture.error = why
-
-    def not_standalone(self) -> int:
-        raise _Fatal(
-            "the DOCTYPE refers to an external DTD or a parameter entity, which transync never "
-            "loads, so entities declared there would be lost from the text; nothing from the "
-            "file is applied: remove the DOCTYPE (WordPress writes none) and scan again",
-            self.parser.CurrentLineNumber if self.parser is not None else None,
-        )
-
-    def fault(self, exc: Exception) -> None:
-        why = (
-            f"it could not be read ({type(exc).__name__}: {exc}); check the item in "
-            "WordPress and export again"
-        )
-        record = self.item or self.term
-        if record is None:
-            line = self.parser.CurrentLineNumber if self.parser is not None else None
-            raise _Fatal(
-                f"the export could not be read ({type(exc).__name__}: {exc}); "
-                "nothing from it is applied",
-                line,
-            ) from exc
-        record.fail(why)
 
     # -- names and fields ------------------------------------------------------------------
 
@@ -456,9 +381,14 @@ class _WxrReader:
         record = self.meta or self.item or self.term
         if record is not None:
             record.fail(
-                f"<{capture.name}> (line {capture.line}) holds the element "
-                f"<{self.written(name)}> at line {line}, where WordPress writes text: "
-                "export the post again"
+                t_(
+                    "<%(field)s> (line %(line)d) holds the element <%(element)s> at line "
+                    "%(at)d, where WordPress writes text: export the post again",
+                    field=capture.name,
+                    line=capture.line,
+                    element=self.written(name),
+                    at=line,
+                )
             )
 
     def field_done(self, text: _Text) -> None:
@@ -469,14 +399,25 @@ class _WxrReader:
             return
         if text.error is not None:
             record.fail(
-                f"<{text.name}> (line {text.line}) could not be read ({text.error}); "
-                "check the post in WordPress and export again"
+                t_(
+                    "<%(field)s> (line %(line)d) could not be read (%(error)s); "
+                    "check the post in WordPress and export again",
+                    field=text.name,
+                    line=text.line,
+                    error=text.error,
+                )
             )
         elif text.over and text.limit == SMALL_FIELD_BYTES:
             record.fail(
-                f"<{text.name}> (line {text.line}) is {text.size:,} bytes, where "
-                f"WordPress writes a short value (at most {SMALL_FIELD_BYTES:,} bytes): "
-                "check the post in WordPress and export again"
+                t_(
+                    "<%(field)s> (line %(line)d) is %(size)s bytes, where WordPress writes a "
+                    "short value (at most %(limit)s bytes): check the post in WordPress and "
+                    "export again",
+                    field=text.name,
+                    line=text.line,
+                    size=f"{text.size:,}",
+                    limit=f"{SMALL_FIELD_BYTES:,}",
+                )
             )
 
     def finish_meta(self) -> None:
