@@ -134,8 +134,10 @@ def rescan(ctx: Ctx, base: Path) -> None:
             ref_seconds=ref,
             peak_rss_mb=peak(p.rss_mb for p in procs),
             rss_how="child ru_maxrss",
-            target="≤ 1.5× sha256sum",
-            meets=seconds <= 1.5 * ref,
+            # the target is set at 10,000 posts; at small scale start-up outweighs the work
+            target="≤ 1.5× sha256sum" if posts == 10_000 else None,
+            meets=seconds <= 1.5 * ref if posts == 10_000 else None,
+            notes=None if posts == 10_000 else "the target is for 10,000 posts; not judged here",
         )
     )
 
