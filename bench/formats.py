@@ -162,87 +162,58 @@ def xliff_beside_po(ctx: Ctx, backend: str) -> None:
 
     po_submit = submitted(submit_po, filled_po, "long.po")
     n = len(tf.units)
-    ctx.add(
-        row(
-            AREA,
-            "task_po (download)",
-            backend=backend,
-            size=n,
-            size_unit="segments",
-            runs=po_runs,
-            n=n,
-            unit="segments",
-            notes="in-process; the reference below",
-        )
-    )
-    ctx.add(
-        row(
-            AREA,
-            "task_po (download), collector paused",
-            backend=backend,
-            size=n,
-            size_unit="segments",
-            runs=paused_runs,
-            n=n,
-            unit="segments",
-            notes="in-process; task_po with the cyclic garbage collector paused, as "
-            "task_xliff pauses it (task_po does not): the XLIFF rows' second ratio",
-        )
-    )
-    for version, runs in (("1.2", x12_runs), ("2.0", x20_runs)):
-        ratio = median(runs) / median(po_runs)
+
+    def add(op: str, runs: list[float], **fields: Any) -> None:
+        """One row of this task: its segments are the size and the work."""
         ctx.add(
             row(
                 AREA,
-                f"task_xliff {version} (download)",
+                op,
                 backend=backend,
                 size=n,
                 size_unit="segments",
                 runs=runs,
                 n=n,
                 unit="segments",
-                reference="task_po on the same task",
-                ref_seconds=median(po_runs),
-                target=f"≤ {XLIFF_TARGET}× PO",
-                meets=ratio <= XLIFF_TARGET,
-                notes=f"in-process; every paragraph has 5 inline codes; "
-                f"{median(runs) / median(paused_runs):.2f}× task_po with the "
-                "collector paused too",
+                **fields,
             )
         )
-    ctx.add(
-        row(
-            AREA,
-            "submit_po (check + apply)",
-            backend=backend,
-            size=n,
-            size_unit="segments",
-            runs=po_submit,
-            n=n,
-            unit="segments",
-            notes="in-process, rolled back after each run; the reference below",
+
+    add("task_po (download)", po_runs, notes="in-process; the reference below")
+    add(
+        "task_po (download), collector paused",
+        paused_runs,
+        notes="in-process; task_po with the cyclic garbage collector paused, as "
+        "task_xliff pauses it (task_po does not): the XLIFF rows' second ratio",
+    )
+    for version, runs in (("1.2", x12_runs), ("2.0", x20_runs)):
+        add(
+            f"task_xliff {version} (download)",
+            runs,
+            reference="task_po on the same task",
+            ref_seconds=median(po_runs),
+            target=f"≤ {XLIFF_TARGET}× PO",
+            meets=median(runs) / median(po_runs) <= XLIFF_TARGET,
+            notes=f"in-process; every paragraph has 5 inline codes; "
+            f"{median(runs) / median(paused_runs):.2f}× task_po with the "
+            "collector paused too",
         )
+    add(
+        "submit_po (check + apply)",
+        po_submit,
+        notes="in-process, rolled back after each run; the reference below",
     )
     for version in ("1.2", "2.0"):
         runs = submitted(submit_xliff, filled[version], f"long-{version}.xlf")
-        ratio = median(runs) / median(po_submit)
-        ctx.add(
-            row(
-                AREA,
-                f"submit_xliff {version} (check + apply)",
-                backend=backend,
-                size=n,
-                size_unit="segments",
-                runs=runs,
-                n=n,
-                unit="segments",
-                reference="submit_po of the same translation",
-                ref_seconds=median(po_submit),
-                target=f"≤ {XLIFF_TARGET}× PO",
-                meets=ratio <= XLIFF_TARGET,
-                notes=f"in-process, rolled back after each run; "
-                f"{len(filled[version]) / 1e6:.1f} MB file",
-            )
+        add(
+            f"submit_xliff {version} (check + apply)",
+            runs,
+            reference="submit_po of the same translation",
+            ref_seconds=median(po_submit),
+            target=f"≤ {XLIFF_TARGET}× PO",
+            meets=median(runs) / median(po_submit) <= XLIFF_TARGET,
+            notes=f"in-process, rolled back after each run; "
+            f"{len(filled[version]) / 1e6:.1f} MB file",
         )
     ctx.drop_db(url)
     shutil.rmtree(tree, ignore_errors=True)
