@@ -75,6 +75,9 @@ _CAPTION_SHORTCODE = re.compile(r"\[caption([^\]]*)\](.*?)\[/caption\]", re.DOTA
 _CAPTION_MEDIA = re.compile(r"\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)", re.DOTALL)
 _CAPTION_ATTRIBUTE = re.compile(r"""\bcaption=(?:"([^"]*)"|'([^']*)')""")
 
+#: An element's text, its descendants' included (lxml.html's text_content()).
+_TEXT_CONTENT = etree.XPath("string()")
+
 _ADDRESS = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*:|/|#)\S*")  # a URL, path or anchor: no text
 
 
@@ -134,11 +137,23 @@ def _html_parser() -> lxml.html.HTMLParser:
     return parser
 
 
+def _tree_parser() -> etree.HTMLParser:
+    """This thread's HTML parser for the walker: lxml's own HTML parser, which makes plain
+    elements (lxml.html's looks up an HtmlElement class for every node, a tenth of the
+    walk, for methods the walker does not use). ``huge_tree`` as in _html_parser."""
+    parser = getattr(_PARSERS, "tree", None)
+    if parser is None:
+        parser = _PARSERS.tree = etree.HTMLParser(huge_tree=True)
+    return parser
+
+
 def _parse(fragment: str) -> etree._Element:
     """The body holding an HTML fragment (lxml's fragment helpers drop leading NBSP text)."""
-    document = lxml.html.document_fromstring(
-        f"<html><body>{_NOT_XML.sub(' ', fragment)}</body></html>", parser=_html_parser()
+    document = etree.fromstring(
+        f"<html><body>{_NOT_XML.sub(' ', fragment)}</body></html>", parser=_tree_parser()
     )
+    if document is None:  # as lxml.html.document_fromstring says of it
+        raise etree.ParserError("Document is empty")
     body = document.find("body")
     return document if body is None else body
 
@@ -196,6 +211,8 @@ class _Walker:
 
     def loose(self, run: list[tuple[bool, str]], kind: str) -> None:
         """Inline content outside any block: blank lines separate paragraphs."""
+        if all(is_text and (not piece or piece.isspace()) for is_text, piece in run):
+            return  # white space between blocks (most runs): no text, no segment
         paragraph: list[str] = []
         for is_text, piece in run:
             if not is_text:
@@ -214,27 +231,33 @@ class _Walker:
             kind = "quote"
         if tag == "pre":
             if _is_code(element):
-                code = normalize_block(element.text_content())
+                code = normalize_block(str(_TEXT_CONTENT(element)))
                 if code:
                     self.records.append(Segment(kind="code-block", text=code))
                 return
             deferred: list[etree._Element] = []
-            self.add(kind, self.finish(self.inner(element, deferred), preformatted=True))
+            self.add(kind, self.finish(self.inner(element, deferred), preformatted=True), True)
         else:
             deferred = []
             text = self.inner(element, deferred)
             if tag == "p" and self.autop:
                 # wpautop makes a paragraph of each blank-line separated part.
                 for part in _BLANK_LINE.split(text):
-                    self.add(kind, self.finish(part, preformatted=False))
+                    self.add(kind, self.finish(part, preformatted=False), True)
             else:
-                self.add(kind, self.finish(text, preformatted=False))
+                self.add(kind, self.finish(text, preformatted=False), True)
         for nested in deferred:
             self.container(nested, in_quote=in_quote)
 
-    def add(self, kind: str, text: str) -> None:
-        text = self.finish(text, preformatted=False)
-        visible = html.unescape(_TAG.sub("", text)).strip()
+    def add(self, kind: str, text: str, finished: bool = False) -> None:
+        """A segment of the text, unless it shows nothing. ``finished``: the text is what
+        finish() made of it already (finish is idempotent: it would not change it)."""
+        if not finished:
+            text = self.finish(text, preformatted=False)
+        if "<" in text or "&" in text:
+            visible = html.unescape(_TAG.sub("", text)).strip()
+        else:
+            visible = text.strip()
         if not visible:
             return
         if kind in ("paragraph", "quote") and _SHORTCODES_ONLY.fullmatch(text):
@@ -318,6 +341,8 @@ def _canonical_attributes(element: etree._Element) -> str:
 
 
 def _escape_text(text: str) -> str:
+    if "&" not in text and "<" not in text and ">" not in text:
+        return text  # most text: three searches instead of three copies
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
