@@ -73,6 +73,29 @@ def learn(
     return len(values)
 
 
+def learn_many(
+    session: Session, pairs: Iterable[tuple[tuple[str, str], tuple[str, str, str]]]
+) -> None:
+    """Store ``((source_lang, target_lang), (source text, target text, origin))`` pairs, as
+    many as a first scan finds (hundreds of thousands), through the bulk writer a TMX
+    import uses: COPY on PostgreSQL, the driver's executemany on SQLite. A pair already in
+    the memory, or given twice, is kept as it first came."""
+    from sync.interchange.bulk import open_writer
+
+    now = utcnow()
+    writer = open_writer(session)
+    try:
+        for (source_lang, target_lang), (src, tgt, origin) in pairs:
+            if src.strip() and tgt.strip():
+                writer.add(
+                    (source_lang, target_lang, seg_hash(src), seg_hash(tgt), src, tgt, origin, now)
+                )
+    except BaseException:
+        writer.discard()
+        raise
+    writer.finish()
+
+
 def learn_versions(session: Session, settings: Settings, post_ids: Iterable[int]) -> int:
     """Learn from current translations of these posts, lined up with their source segments."""
     from sync.state import State

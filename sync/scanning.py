@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -92,18 +91,10 @@ def learn_from_scan(session: Session, settings: Settings, scan: Scan) -> None:
     """Store the segment pairs of the scan's new current translations in translation
     memory, then close the scan's spill. Above the tracker, so that the tracker and
     translation memory never import each other."""
-    from sync.memory import learn, learn_versions
+    from sync.memory import learn_many, learn_versions
 
     fallback: set[int] = set()
-    batch: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
-    for n, (pair, item) in enumerate(scan.memory_pairs(fallback), 1):
-        batch[pair].append(item)
-        if n % 5000 == 0:  # learn as we go: memory stays bounded
-            for (source_lang, target_lang), items in batch.items():
-                learn(session, source_lang, target_lang, items)
-            batch.clear()
-    for (source_lang, target_lang), items in batch.items():
-        learn(session, source_lang, target_lang, items)
+    learn_many(session, scan.memory_pairs(fallback))
     scan.spill.close()
     if fallback:
         learn_versions(session, settings, fallback)
