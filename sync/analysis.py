@@ -9,9 +9,11 @@ Pure: no database, no I/O.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from sync.segments import Analysis, analyze_markdown, with_fields
+from sync.words import count_words
 
 
 def analyze_document(
@@ -31,3 +33,14 @@ def analyze_document(
     else:
         analysis = analyze_markdown(title, body)
     return with_fields(analysis, fields) if fields else analysis
+
+
+def with_words(analysis: Analysis) -> Analysis:
+    """The analysis with the words of each segment counted, for whoever writes its segments:
+    counted where the analysis is made (in a parser process, or while a page is fetched)
+    rather than in the scan's writing step, which has nothing to wait for."""
+    if analysis.words is not None:
+        return analysis
+    return dataclasses.replace(
+        analysis, words=tuple([count_words(s.text) for s in analysis.segments])
+    )

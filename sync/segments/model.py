@@ -54,21 +54,28 @@ def _unpack_segments(kinds: tuple[str, ...], texts: tuple[str, ...]) -> _Segment
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Analysis:
-    """A version's segments and its content hash (full SHA-256 hex of the normalized content)."""
+    """A version's segments and its content hash (full SHA-256 hex of the normalized content);
+    ``words``: the words of each segment (sync.words), when whoever analyzed counted them
+    (a parser process, or the WordPress reader while it waits for the next page)."""
 
     segments: tuple[Segment, ...]
     content_hash: str
+    words: tuple[int, ...] | None = None
 
     @property
     def short_hash(self) -> str:
         return self.content_hash[:16]
 
-    def __reduce__(self) -> tuple[Any, tuple[tuple[Segment, ...], str]]:
-        return _analysis, (self.segments, self.content_hash)
+    def __reduce__(
+        self,
+    ) -> tuple[Any, tuple[tuple[Segment, ...], str, tuple[int, ...] | None]]:
+        return _analysis, (self.segments, self.content_hash, self.words)
 
 
-def _analysis(segments: tuple[Segment, ...], content_hash: str) -> Analysis:
-    return Analysis(segments=segments, content_hash=content_hash)
+def _analysis(
+    segments: tuple[Segment, ...], content_hash: str, words: tuple[int, ...] | None = None
+) -> Analysis:
+    return Analysis(segments=segments, content_hash=content_hash, words=words)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

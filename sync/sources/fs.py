@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from sync.analysis import analyze_document
+from sync.analysis import analyze_document, with_words
 from sync.errors import InputError
 from sync.frontmatter import parse_date, parse_document
 from sync.i18n import t_
@@ -555,8 +555,8 @@ class ContentTree:
             due=due_dt.date() if due_dt else None,
             front_matter=meta,
             raw_hash=raw_hash,
-            analysis=analyze_document(
-                title, body, body_format=body_format, fields=fields, autop=False
+            analysis=with_words(
+                analyze_document(title, body, body_format=body_format, fields=fields, autop=False)
             )
             if analyze
             else None,

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from sync.analysis import analyze_document
@@ -19,6 +20,27 @@ from sync.spill import Spill
 from sync.state import State
 from sync.tracker.rows import ScanReport, Spilled, VRow
 from sync.tracker.snapshot import Snapshot, state_of
+
+
+def insert_with_ids(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert rows; their new ids, in order.
+
+    On SQLite the ids are given: the next after the table's largest (what SQLite itself
+    would choose for an INTEGER PRIMARY KEY), safe because the scan's transaction holds
+    the write lock (BEGIN IMMEDIATE). One executemany instead of one statement a row, which
+    is what an ordered RETURNING costs there (SQLite does not promise RETURNING's order);
+    on a first scan of 6,000 posts, 12,000 statements. Elsewhere, INSERT … RETURNING in
+    batches, ordered as the rows were given.
+    """
+    if not rows:
+        return []
+    if session.get_bind().dialect.name == "sqlite":
+        top = session.execute(select(func.max(table.c.id))).scalar() or 0
+        ids = list(range(top + 1, top + 1 + len(rows)))
+        session.execute(table.insert(), [{**r, "id": i} for r, i in zip(rows, ids, strict=True)])
+        return ids
+    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.execute(statement, list(rows)).scalars())
 
 
 def analyze(doc: Document) -> Analysis:
@@ -71,7 +93,7 @@ class ScanBase:
     def keep(self, doc: Document) -> Spilled:
         """Analyze a document and put its content in the spill: only metadata stays."""
         analysis = analyze(doc)
-        slot = self.spill.put((analysis.segments, doc.body, None))
+        slot = self.spill.put((analysis.segments, doc.body, None, analysis.words))
         return Spilled(analysis.content_hash, slot, len(analysis.segments))
 
     def remember(self, v: VRow) -> None:

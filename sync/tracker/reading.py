@@ -15,7 +15,7 @@ from sync.i18n import nt_, t_
 from sync.revisions import chunks
 from sync.segments import Analysis
 from sync.sources.base import Deleted, Document, Problem, Skipped, Unchanged
-from sync.tracker.base import ScanBase
+from sync.tracker.base import ScanBase, insert_with_ids
 from sync.tracker.rows import Spilled, VRow
 from sync.tracker.snapshot import known_hashes
 
@@ -182,10 +182,9 @@ class Reading(ScanBase):
         """Insert new posts in bulk, ids returned in order."""
         table = Post.__table__
         for chunk in chunks(keys):
-            ids = self.session.execute(
-                table.insert().returning(table.c.id, sort_by_parameter_order=True),
-                [{"key": k, "created_at": self.now} for k in chunk],
-            ).scalars()
+            ids = insert_with_ids(
+                self.session, table, [{"key": k, "created_at": self.now} for k in chunk]
+            )
             for key, pid in zip(chunk, ids, strict=True):
                 self.snap.posts[key] = pid
                 self.snap.source_lang[pid] = None
@@ -305,9 +304,9 @@ class Reading(ScanBase):
             self.remember(v)
         analysis = doc.analysis if isinstance(doc.analysis, Spilled) else self.keep(doc)
         if source_texts is not None:  # write-back: the source each segment translates
-            segments, body, _ = self.spill.get(analysis.slot)
+            segments, body, _, words = self.spill.get(analysis.slot)
             if len(source_texts) == len(segments):
-                self.spill.memory[analysis.slot] = (segments, body, tuple(source_texts))
+                self.spill.memory[analysis.slot] = (segments, body, tuple(source_texts), words)
         if v.deleted or v.revision == 0:
             if v.revision:
                 self.report.restored += 1

@@ -67,8 +67,11 @@ class VRow:
         """Alive and not a stub: a version that counts (a stub translation is missing)."""
         return not self.deleted and self.revision > 0 and not self.stub
 
-    def content(self) -> tuple[tuple[Segment, ...], str, Sequence[str | None] | None] | None:
-        """(segments, body, source texts) of the new revision this scan made, if any."""
+    def content(
+        self,
+    ) -> tuple[tuple[Segment, ...], str, Sequence[str | None] | None, Sequence[int] | None] | None:
+        """(segments, body, source texts, words of each segment if counted) of the new
+        revision this scan made, if any."""
         return None if self.spill is None else self.spill.get(self.slot)
 
     @property

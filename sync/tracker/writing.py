@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sync.db.models import Event, Revision, Version, utcnow
 from sync.db.models import Segment as SegmentRow
 from sync.revisions import CHUNK, chunks
-from sync.tracker.base import ScanBase
+from sync.tracker.base import ScanBase, insert_with_ids
 from sync.tracker.rows import VERSION_COLUMNS, ScanReport, VRow
 from sync.tracker.snapshot import source_version, state_of
 from sync.words import count_words
@@ -34,10 +34,7 @@ class Writing(ScanBase):
         old = [v for v in dirty if v.id is not None]
         versions = Version.__table__
         for chunk in chunks(new, VERSION_CHUNK):
-            ids = self.session.execute(
-                versions.insert().returning(versions.c.id, sort_by_parameter_order=True),
-                [self.version_values(v) for v in chunk],
-            ).scalars()
+            ids = insert_with_ids(self.session, versions, [self.version_values(v) for v in chunk])
             for v, vid in zip(chunk, ids, strict=True):
                 v.id = vid
         by_id = versions.update().where(versions.c.id == bindparam("_id"))
@@ -56,30 +53,29 @@ class Writing(ScanBase):
                 src_rev[v.id] = v.based_on_revision if src is not v else None
             contents = [v.content() for v in chunk]  # once each: a spilled one is unpickled
             revisions = Revision.__table__
-            rev_ids = (
-                self.session.execute(
-                    revisions.insert().returning(revisions.c.id, sort_by_parameter_order=True),
-                    [
-                        {
-                            "version_id": v.id,
-                            "number": v.revision,
-                            "content_hash": v.content_hash,
-                            "title": v.title,
-                            "body": content[1],  # type: ignore[index]
-                            "body_format": v.body_format,
-                            "segment_count": v.segment_count,
-                            "source_revision": src_rev[v.id],
-                            "created_at": self.now,
-                        }
-                        for v, content in zip(chunk, contents, strict=True)
-                    ],
-                )
-                .scalars()
-                .all()
+            rev_ids = insert_with_ids(
+                self.session,
+                revisions,
+                [
+                    {
+                        "version_id": v.id,
+                        "number": v.revision,
+                        "content_hash": v.content_hash,
+                        "title": v.title,
+                        "body": content[1],  # type: ignore[index]
+                        "body_format": v.body_format,
+                        "segment_count": v.segment_count,
+                        "source_revision": src_rev[v.id],
+                        "created_at": self.now,
+                    }
+                    for v, content in zip(chunk, contents, strict=True)
+                ],
             )
             rows: list[tuple[int, int, str, str, str | None]] = []
+            counted: list[int | None] = []
+            words = dict.fromkeys(rev_ids, 0)
             for content, rid in zip(contents, rev_ids, strict=True):
-                segments, _body, texts = content  # type: ignore[misc]
+                segments, _body, texts, known = content  # type: ignore[misc]
                 if texts:
                     n = len(texts)
                     rows.extend(
@@ -88,9 +84,12 @@ class Writing(ScanBase):
                     )
                 else:
                     rows.extend((rid, pos, s.kind, s.text, None) for pos, s in enumerate(segments))
-            words = dict.fromkeys(rev_ids, 0)
+                if known is not None and len(known) == len(segments):
+                    counted.extend(known)
+                else:
+                    counted.extend([None] * len(segments))
             if rows:
-                for row, n in zip(rows, insert_segments(rows), strict=True):
+                for row, n in zip(rows, insert_segments(rows, counted), strict=True):
                     words[row[0]] += n
             self.session.execute(
                 by_id.values(words=bindparam("_words")),
@@ -133,14 +132,15 @@ class Writing(ScanBase):
         self.report.touched_posts.clear()
 
     def write_historical(
-        self, insert_segments: Callable[[Sequence[tuple[int, int, str, str, str | None]]], Any]
+        self, insert_segments: Callable[[SegmentRows, Sequence[int | None] | None], Any]
     ) -> None:
         """Source revisions found in git history: rows and segments like any revision."""
         revisions = Revision.__table__
         for chunk in chunks(self.historical_rows, 200):
             contents = [self.spill.get(row[4]) for row in chunk]
-            ids = self.session.execute(
-                revisions.insert().returning(revisions.c.id, sort_by_parameter_order=True),
+            ids = insert_with_ids(
+                self.session,
+                revisions,
                 [
                     {
                         "version_id": src.id,
@@ -157,14 +157,14 @@ class Writing(ScanBase):
                         chunk, contents, strict=True
                     )
                 ],
-            ).scalars()
+            )
             rows: list[tuple[int, int, str, str, str | None]] = []
             for content, rid in zip(contents, ids, strict=True):
                 rows.extend(
                     (rid, pos, seg.kind, seg.text, None) for pos, seg in enumerate(content[0])
                 )
             if rows:
-                insert_segments(rows)
+                insert_segments(rows, None)
 
     def state_events(self) -> None:
         for (pid, lang), before in sorted(self.before.items()):
@@ -188,34 +188,60 @@ class Writing(ScanBase):
 SEGMENT_FIELDS = ("revision_id", "position", "kind", "text", "source_text", "words")
 
 
+#: Segment rows as the writers give them: revision id, position, kind, text, source text.
+SegmentRows = Sequence[tuple[int, int, str, str, str | None]]
+
+
 def segment_inserter(
     session: Session,
-) -> Callable[[Sequence[tuple[int, int, str, str, str | None]]], list[int]]:
+) -> Callable[[SegmentRows, Sequence[int | None] | None], list[int]]:
     """A function inserting segment rows given as tuples in SEGMENT_FIELDS order, but for
-    the words, which it counts (sync.words) and returns, one per row.
+    the words: those given (counted where the segments were made), the others counted here
+    (sync.words); the words of every row are returned.
 
     A scan inserts about twenty segments per new revision. On SQLite they go straight to the
     driver's executemany (plain ints and strs: no type needs SQLAlchemy's bind processing),
     which skips SQLAlchemy's per-row parameter building, several times the cost of the
-    insert itself; other backends keep the Core insert (batched multi-row VALUES).
+    insert itself. On PostgreSQL with psycopg they are copied (``COPY … FROM STDIN``, in the
+    session's transaction: the server parses them on its own core); other drivers keep the
+    Core insert (batched multi-row VALUES).
     """
-    if session.get_bind().dialect.name == "sqlite":
+
+    def counted(rows: SegmentRows, words: Sequence[int | None] | None) -> list[int]:
+        if words is None:
+            return [count_words(r[3]) for r in rows]
+        return [count_words(r[3]) if n is None else n for r, n in zip(rows, words, strict=True)]
+
+    dialect = session.get_bind().dialect
+    if dialect.name == "sqlite":
         sql = (
             f"INSERT INTO {SegmentRow.__tablename__} ({', '.join(SEGMENT_FIELDS)}) "
             f"VALUES ({', '.join('?' * len(SEGMENT_FIELDS))})"
         )
         connection = session.connection()
 
-        def insert_raw(rows: Sequence[tuple[int, int, str, str, str | None]]) -> list[int]:
-            words = [count_words(r[3]) for r in rows]
+        def insert_raw(rows: SegmentRows, given: Sequence[int | None] | None = None) -> list[int]:
+            words = counted(rows, given)
             connection.exec_driver_sql(sql, [(*r, n) for r, n in zip(rows, words, strict=True)])
             return words
 
         return insert_raw
+    if dialect.driver == "psycopg":
+        copying = f"COPY {SegmentRow.__tablename__} ({', '.join(SEGMENT_FIELDS)}) FROM STDIN"
+
+        def insert_copy(rows: SegmentRows, given: Sequence[int | None] | None = None) -> list[int]:
+            words = counted(rows, given)
+            driver = session.connection().connection.driver_connection
+            with driver.cursor() as cursor, cursor.copy(copying) as copy:  # type: ignore[union-attr]
+                for r, n in zip(rows, words, strict=True):
+                    copy.write_row((*r, n))
+            return words
+
+        return insert_copy
     statement = SegmentRow.__table__.insert()
 
-    def insert_core(rows: Sequence[tuple[int, int, str, str, str | None]]) -> list[int]:
-        words = [count_words(r[3]) for r in rows]
+    def insert_core(rows: SegmentRows, given: Sequence[int | None] | None = None) -> list[int]:
+        words = counted(rows, given)
         session.execute(
             statement,
             [

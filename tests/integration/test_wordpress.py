@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 
 from sync.config import Settings
 from sync.db.migrate import upgrade
-from sync.db.models import SourceState, Task, Version
+from sync.db.models import Memory, Segment, SourceState, Task, Version
 from sync.db.session import transaction
 from sync.errors import ConfigError, ConflictError, SourceError
 from sync.export import export_catalogs
@@ -41,6 +41,7 @@ from sync.sources.wordpress import WordPressSite
 from sync.submission import resolve
 from sync.taskview import task_detail
 from sync.tracker import Scan
+from sync.words import count_words
 from sync.writeback import write_translation
 from tests.conftest import make_settings
 from tests.helpers.tracking import EDITOR, add_people, open_task, status, transync
@@ -281,6 +282,14 @@ def test_first_scan_polylang_pro(settings: Settings, real_wp: WordPress) -> None
         "link": f"{real_wp.url}/karadeniz-enerji/",
         "modified_gmt": tr["modified_gmt"].replace(" ", "T"),
     }
+    with transaction(settings.database_url) as s:
+        # the words the reader counted while it waited for WordPress are sync.words' own
+        texts = s.execute(select(Segment.text, Segment.words)).all()
+        assert texts and all(n == count_words(t) for t, n in texts)
+        learned = s.execute(select(Memory.source_text, Memory.target_text, Memory.origin)).all()
+    # the Turkish translation is current: translation memory learned its pairs
+    title = ("Energy security in the Black Sea", "Karadeniz'de enerji güvenliği")
+    assert (*title, f"wp-{ids['energy']} [tr]") in learned
     listed = listings(real_wp)
     assert {path for path, _ in listed} == {"/wp-json/wp/v2/posts", "/wp-json/wp/v2/pages"}
     for _, params in listed:

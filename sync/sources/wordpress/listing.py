@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync.analysis import analyze_document
+from sync.analysis import analyze_document, with_words
 from sync.errors import SourceError
 from sync.i18n import t_
 from sync.sources.base import Deleted, Document, Problem, Unchanged
@@ -72,9 +72,9 @@ class _Listing:
     consistent: bool = True
     started: dt.datetime | None = None  # the server's clock at the first answer
     plugin: str | None = None
-    #: segments of the posts that changed, analyzed while the next page was being fetched,
-    #: with the title and body they were made from
-    analyses: dict[int, tuple[str, str, Any]] = field(default_factory=dict)
+    #: the document of each post read, and the analysis of the posts that changed, made
+    #: while the next page was being fetched
+    ahead: dict[int, tuple[Document, Any]] = field(default_factory=dict)
     known: Mapping[str, str] = field(default_factory=dict)  # origin -> raw hash held
 
 
@@ -187,7 +187,13 @@ class _Reading(_Posts, _RestClient):
                 yield Deleted(self._origins.get(post_id) or str(item.get("link") or ""))
                 continue
             try:
-                found = self._document(item, keys[post_id])
+                made = listing.ahead.pop(post_id, None)
+                if made is None:
+                    found = self._document(item, keys[post_id])
+                else:
+                    found = self.rekeyed(made[0], item, keys[post_id])
+                    if made[1] is not None:
+                        found = dataclasses.replace(found, analysis=made[1])
             except Exception as exc:  # noqa: BLE001 - one post's failure is that post's
                 origin = (
                     self._origins.get(post_id)
@@ -206,7 +212,7 @@ class _Reading(_Posts, _RestClient):
             if isinstance(found, Document) and known.get(found.origin) == found.raw_hash:
                 yield Unchanged(found.origin)
             else:
-                yield self._analyzed(found, listing.analyses.pop(post_id, None))
+                yield found
         self._result = (listing, full)
         self.complete = full and listing.consistent
 
@@ -290,33 +296,28 @@ class _Reading(_Posts, _RestClient):
                 return
 
     def _analyze_ahead(self, post_id: int, item: dict[str, Any], listing: _Listing) -> None:
-        """The segments of a post that is new or changed (by the key the tracker holds for
-        it), computed now, while the next page is on its way: what the tracker would do
-        with the document later, once every page is in and the groups are known."""
-        listing.analyses.pop(post_id, None)  # listed again (WPML): this answer counts
+        """The document of a post, made now, while the next page is on its way, under the
+        key the tracker holds for it (read() gives it its group's key); and, when it is new
+        or changed, its segments: what the tracker would compute later, once every page is
+        in and the groups are known."""
+        listing.ahead.pop(post_id, None)  # listed again (WPML): this answer counts
         if str(item.get("status") or "") in SKIPPED_STATUSES | {"trash"}:
             return
         try:
-            doc = self._document(item, self._keys.get(post_id, ""))
-            if isinstance(doc, Document) and listing.known.get(doc.origin) != doc.raw_hash:
-                analysis = analyze_document(
-                    doc.title, doc.body, body_format=doc.body_format, fields=doc.fields
+            made = self._document(item, self._keys.get(post_id, ""))
+            if isinstance(made, Problem):
+                return  # read() makes it again, under the group's key
+            doc = made
+            analysis = None
+            if listing.known.get(doc.origin) != doc.raw_hash:
+                analysis = with_words(
+                    analyze_document(
+                        doc.title, doc.body, body_format=doc.body_format, fields=doc.fields
+                    )
                 )
-                listing.analyses[post_id] = (doc.title, doc.body, analysis)
-        except Exception:  # noqa: BLE001 - the tracker analyzes it again and reports it
+            listing.ahead[post_id] = (doc, analysis)
+        except Exception:  # noqa: BLE001 - read() makes it again and reports it
             return
-
-    @staticmethod
-    def _analyzed(
-        found: Document | Problem, ahead: tuple[str, str, Any] | None
-    ) -> Document | Problem:
-        """The document with the analysis made ahead of it, when it was made of its text."""
-        if not isinstance(found, Document) or ahead is None:
-            return found
-        title, body, analysis = ahead
-        if (title, body) != (found.title, found.body):
-            return found
-        return dataclasses.replace(found, analysis=analysis)
 
 
 class _Ahead:

@@ -8,6 +8,7 @@ Polylang Pro gives ``lang`` and ``translations``; WPML's REST add-on
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import itertools
@@ -154,7 +155,6 @@ class _Posts:
         post_type = str(item.get("type") or "post")
         slug = str(item.get("slug") or "")
         date_gmt = item.get("date_gmt")
-        raw = [key, lang, status, post_type, slug, link, date_gmt, title, body]
         return Document(
             source=self.uri,
             origin=link,
@@ -174,9 +174,28 @@ class _Posts:
                 "link": link,
                 "modified_gmt": item.get("modified_gmt"),
             },
-            raw_hash=sha256_hex(json.dumps(raw, ensure_ascii=False)),
+            raw_hash=_raw_hash(key, lang, status, post_type, slug, link, date_gmt, title, body),
             external_id=str(post_id),
         )
+
+    @staticmethod
+    def rekeyed(doc: Document, item: Mapping[str, Any], key: str) -> Document:
+        """The document made of `item` under another post key (the raw hash covers it)."""
+        if key == doc.key:
+            return doc
+        meta = doc.front_matter
+        raw_hash = _raw_hash(
+            key,
+            doc.lang,
+            meta["status"],
+            meta["type"],
+            meta["slug"],
+            doc.origin,
+            item.get("date_gmt"),
+            doc.title,
+            doc.body,
+        )
+        return dataclasses.replace(doc, key=key, raw_hash=raw_hash)
 
     def language(self, code: str) -> str | None:
         """The configured language of a Polylang slug, a WPML code or a locale (tr_TR → tr)."""
@@ -195,6 +214,12 @@ class _Posts:
             if mapped == lang and "_" not in code:
                 return code
         return lang
+
+
+def _raw_hash(key: str, *parts: Any) -> str:
+    """What changes in a post, as the tracker compares it between scans: SHA-256 of
+    ``json.dumps([key, lang, status, type, slug, link, date_gmt, title, body])``."""
+    return sha256_hex(json.dumps([key, *parts], ensure_ascii=False))
 
 
 def _gmt(value: object) -> dt.datetime | None:
