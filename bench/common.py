@@ -111,13 +111,15 @@ def fmt_num(v: Any) -> str:
 
 @dataclasses.dataclass
 class Proc:
-    """One finished subprocess: wall time, peak RSS of its tree (wait4), exit code, output."""
+    """One finished subprocess: wall time, peak RSS of its tree (wait4), exit code, output,
+    and the CPU time (user and system) of the process and the children it waited for."""
 
     seconds: float
     rss_mb: float | None
     returncode: int
     stdout: str
     stderr: str
+    cpu: float | None = None
 
 
 # Every measured subprocess is started through this small launcher, which forks and execs
@@ -139,7 +141,8 @@ for sig in (signal.SIGTERM, signal.SIGINT):  # the group's signal reaches the ch
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - t0
 with open(report, "w") as f:
-    json.dump({"seconds": wall, "maxrss_kb": usage.ru_maxrss, "status": status}, f)
+    json.dump({"seconds": wall, "maxrss_kb": usage.ru_maxrss, "status": status,
+               "cpu": usage.ru_utime + usage.ru_stime}, f)
 code = os.waitstatus_to_exitcode(status)
 sys.exit(code if code >= 0 else 128 - code)
 """
@@ -193,6 +196,11 @@ class Launched:
 
     def usage(self) -> tuple[float | None, float | None]:
         """(wall seconds, peak RSS in MB) of the command, once it has ended."""
+        seconds, rss, _ = self.usage_cpu()
+        return seconds, rss
+
+    def usage_cpu(self) -> tuple[float | None, float | None, float | None]:
+        """(wall seconds, peak RSS in MB, CPU seconds) of the command, once it has ended."""
         try:
             data = json.loads(self.report.read_text() or "{}")
         except (OSError, ValueError):
@@ -200,7 +208,7 @@ class Launched:
         finally:
             self.report.unlink(missing_ok=True)
         rss = data.get("maxrss_kb")
-        return data.get("seconds"), (rss / 1024 if rss is not None else None)
+        return data.get("seconds"), (rss / 1024 if rss is not None else None), data.get("cpu")
 
 
 def run_measured(
@@ -217,7 +225,7 @@ def run_measured(
         launched = Launched(argv, env=env, cwd=cwd, stdout=out, stderr=err)
         code = launched.wait(timeout)
         wall = time.perf_counter() - t0
-        seconds, rss = launched.usage()
+        seconds, rss, cpu = launched.usage_cpu()
         out.seek(0)
         err.seek(0)
         result = Proc(
@@ -226,6 +234,7 @@ def run_measured(
             code,
             out.read().decode(errors="replace"),
             err.read().decode(errors="replace"),
+            cpu,
         )
     if result.returncode not in ok:
         tail = (result.stderr or result.stdout).strip().splitlines()[-6:]

@@ -211,6 +211,24 @@ def listed(urls: list[str]) -> str:
     return f"{len(urls)} GETs ({shown}) ?{asked}"
 
 
+def server_cpu(site: Any) -> float:
+    """CPU seconds (user and system) WordPress's processes have used so far: PHP's server,
+    its workers and MariaDB, read from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    roots = {site.server.pid, site.db.process.pid}
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(entry.name) in roots or int(fields[1]) in roots:  # fields[1]: the parent
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / tick
+
+
 def load() -> str:
     """The load average now (the machine is shared): as `uptime` shows it."""
     return "load " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -288,7 +306,7 @@ def one(
         "TRANSYNC_WP_APP_PASSWORD": site.password,
     }
     spec = f"wp:{site.url}"
-    firsts, curls, urls, sizes, loads = [], [], [], [], []
+    firsts, curls, urls, sizes, loads, served, fed = [], [], [], [], [], [], []
     url = ""
     for attempt in range(ctx.repeat):
         if url:
@@ -298,13 +316,18 @@ def one(
         env = ctx.env(url, **env_extra)
         site.proxy.requests.clear()
         loads.append(load())
+        before = server_cpu(site)
         firsts.append(transync(env, "scan", spec))
+        served.append(server_cpu(site) - before)
         urls = fetched(site)
+        before = server_cpu(site)
         seconds, size = curl(site, urls, ctx.work)
+        fed.append(server_cpu(site) - before)
         curls.append(seconds)
         sizes.append(size)
         ctx.log(
-            f"{backend} first scan {attempt + 1}: {firsts[-1].seconds:.1f} s; curl "
+            f"{backend} first scan {attempt + 1}: {firsts[-1].seconds:.1f} s (CPU: "
+            f"{firsts[-1].cpu or 0:.1f} s transync, {served[-1]:.1f} s WordPress); curl "
             f"{seconds:.1f} s ({size / 1e6:.0f} MB, {len(urls)} pages); {loads[-1]}"
         )
     versions = count_rows(url, "versions")["versions"]
@@ -330,7 +353,10 @@ def one(
             notes=f"{listed(urls)}; {median(sizes) / 1e6:.0f} MB; curl runs "
             f"{', '.join(f'{c:.1f}' for c in curls)} s (the server's time: "
             f"{ref / first:.0%} of the scan); two at a time (curl --parallel-max 2, "
-            f"the scan does not): {parallel:.1f} s; before each scan: "
+            f"the scan does not): {parallel:.1f} s; CPU during the scan (median): "
+            f"transync {median(p.cpu or 0 for p in firsts):.1f} s, WordPress (PHP and "
+            f"MariaDB) {median(served):.1f} s (during curl: {median(fed):.1f} s), on "
+            f"{os.cpu_count()} CPUs; before each scan: "
             f"{'; '.join(loads)}",
         )
     )
