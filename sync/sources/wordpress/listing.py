@@ -309,7 +309,7 @@ class _Reading(_Posts, _RestClient):
                 return  # read() makes it again, under the group's key
             doc = made
             analysis = None
-            if listing.known.get(doc.origin) != doc.raw_hash:
+            if not doc.raw_hash or listing.known.get(doc.origin) != doc.raw_hash:
                 analysis = with_words(
                     analyze_document(
                         doc.title, doc.body, body_format=doc.body_format, fields=doc.fields

@@ -174,14 +174,18 @@ class _Posts:
                 "link": link,
                 "modified_gmt": item.get("modified_gmt"),
             },
-            raw_hash=_raw_hash(key, lang, status, post_type, slug, link, date_gmt, title, body),
+            # no key yet (read ahead of grouping, a post not seen before): no raw hash
+            # either, rekeyed() makes it once the group's key is known
+            raw_hash=_raw_hash(key, lang, status, post_type, slug, link, date_gmt, title, body)
+            if key
+            else "",
             external_id=str(post_id),
         )
 
     @staticmethod
     def rekeyed(doc: Document, item: Mapping[str, Any], key: str) -> Document:
         """The document made of `item` under another post key (the raw hash covers it)."""
-        if key == doc.key:
+        if key == doc.key and doc.raw_hash:
             return doc
         meta = doc.front_matter
         raw_hash = _raw_hash(
