@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from sync.config import Settings
 from sync.db.models import Memory, Post, Suggestion, Task, Version, utcnow
+from sync.db.session import copy_rows
 from sync.revisions import chunks, load_segments
 from sync.segments import align
 from sync.text import sha256_hex
@@ -183,7 +184,7 @@ def prefill(session: Session, settings: Settings, task_ids: Sequence[int]) -> di
     if redo:  # a new task has none: no DELETE, whose cost grew with the table (issue 8)
         session.execute(delete(Suggestion).where(Suggestion.task_id.in_(redo)))
     if new_rows:
-        _insert_suggestions(session, new_rows, pg)
+        _insert_suggestions(session, new_rows)
     session.execute(
         update(Task)
         .where(Task.id.in_(done_ids))
@@ -198,23 +199,14 @@ _COLUMNS = ("task_id", "position", "source_text", "text", "score", "origin")
 
 
 def _insert_suggestions(
-    session: Session, rows: list[tuple[int, int, str, str, float, str]], pg: bool
+    session: Session, rows: list[tuple[int, int, str, str, float, str]]
 ) -> None:
     """Every row in one COPY on PostgreSQL with psycopg (in the session's transaction; rows
     get their ids in list order, as with an executemany); an executemany elsewhere."""
-    bind = session.get_bind()
-    if pg and bind.dialect.driver == "psycopg":
-        driver = session.connection().connection.driver_connection
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY suggestions ({', '.join(_COLUMNS)}) FROM STDIN") as copy,
-        ):
-            for r in rows:
-                copy.write_row(r)
-        return
-    session.execute(
-        Suggestion.__table__.insert(), [dict(zip(_COLUMNS, r, strict=True)) for r in rows]
-    )
+    if not copy_rows(session, Suggestion.__tablename__, _COLUMNS, rows):
+        session.execute(
+            Suggestion.__table__.insert(), [dict(zip(_COLUMNS, r, strict=True)) for r in rows]
+        )
 
 
 BRUTE_FORCE = 64  # up to this many memory entries, fuzzy search scores them all

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -116,3 +116,21 @@ def dispose(url: str) -> None:
         engine = _ENGINES.get(key)
         if engine is not None:
             engine.dispose()
+
+
+def copy_rows(
+    session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> bool:
+    """Rows copied into a table (``COPY … FROM STDIN``) on the session's own connection, in
+    its transaction, when it is PostgreSQL through psycopg (the server parses them on its
+    core). False, and nothing written, on any other database or driver: the caller inserts
+    them its own way."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql" or bind.dialect.driver != "psycopg":
+        return False
+    driver = session.connection().connection.driver_connection
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row(row)
+    return True

@@ -236,20 +236,22 @@ class _Walker:
                     self.records.append(Segment(kind="code-block", text=code))
                 return
             deferred: list[etree._Element] = []
-            self.add(kind, self.finish(self.inner(element, deferred), preformatted=True), True)
+            self.add(
+                kind, self.finish(self.inner(element, deferred), preformatted=True), finished=True
+            )
         else:
             deferred = []
             text = self.inner(element, deferred)
             if tag == "p" and self.autop:
                 # wpautop makes a paragraph of each blank-line separated part.
                 for part in _BLANK_LINE.split(text):
-                    self.add(kind, self.finish(part, preformatted=False), True)
+                    self.add(kind, self.finish(part, preformatted=False), finished=True)
             else:
-                self.add(kind, self.finish(text, preformatted=False), True)
+                self.add(kind, self.finish(text, preformatted=False), finished=True)
         for nested in deferred:
             self.container(nested, in_quote=in_quote)
 
-    def add(self, kind: str, text: str, finished: bool = False) -> None:
+    def add(self, kind: str, text: str, *, finished: bool = False) -> None:
         """A segment of the text, unless it shows nothing. ``finished``: the text is what
         finish() made of it already (finish is idempotent: it would not change it)."""
         if not finished:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from sync.db.models import Event, Revision, Version, utcnow
 from sync.db.models import Segment as SegmentRow
+from sync.db.session import copy_rows
 from sync.revisions import CHUNK, chunks
 from sync.tracker.base import ScanBase, insert_with_ids
 from sync.tracker.rows import VERSION_COLUMNS, ScanReport, VRow
@@ -202,9 +203,8 @@ def segment_inserter(
     A scan inserts about twenty segments per new revision. On SQLite they go straight to the
     driver's executemany (plain ints and strs: no type needs SQLAlchemy's bind processing),
     which skips SQLAlchemy's per-row parameter building, several times the cost of the
-    insert itself. On PostgreSQL with psycopg they are copied (``COPY … FROM STDIN``, in the
-    session's transaction: the server parses them on its own core); other drivers keep the
-    Core insert (batched multi-row VALUES).
+    insert itself. On PostgreSQL with psycopg they are copied (``copy_rows``); other drivers
+    keep the Core insert (batched multi-row VALUES).
     """
 
     def counted(rows: SegmentRows, words: Sequence[int | None] | None) -> list[int]:
@@ -226,22 +226,13 @@ def segment_inserter(
             return words
 
         return insert_raw
-    if dialect.driver == "psycopg":
-        copying = f"COPY {SegmentRow.__tablename__} ({', '.join(SEGMENT_FIELDS)}) FROM STDIN"
-
-        def insert_copy(rows: SegmentRows, given: Sequence[int | None] | None = None) -> list[int]:
-            words = counted(rows, given)
-            driver = session.connection().connection.driver_connection
-            with driver.cursor() as cursor, cursor.copy(copying) as copy:  # type: ignore[union-attr]
-                for r, n in zip(rows, words, strict=True):
-                    copy.write_row((*r, n))
-            return words
-
-        return insert_copy
     statement = SegmentRow.__table__.insert()
 
     def insert_core(rows: SegmentRows, given: Sequence[int | None] | None = None) -> list[int]:
         words = counted(rows, given)
+        added = ((*r, n) for r, n in zip(rows, words, strict=True))
+        if copy_rows(session, SegmentRow.__tablename__, SEGMENT_FIELDS, added):
+            return words
         session.execute(
             statement,
             [

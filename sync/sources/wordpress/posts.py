@@ -155,7 +155,7 @@ class _Posts:
         post_type = str(item.get("type") or "post")
         slug = str(item.get("slug") or "")
         date_gmt = item.get("date_gmt")
-        return Document(
+        doc = Document(
             source=self.uri,
             origin=link,
             key=key,
@@ -174,17 +174,16 @@ class _Posts:
                 "link": link,
                 "modified_gmt": item.get("modified_gmt"),
             },
-            # no key yet (read ahead of grouping, a post not seen before): no raw hash
-            # either, rekeyed() makes it once the group's key is known
-            raw_hash=_raw_hash(key, lang, status, post_type, slug, link, date_gmt, title, body)
-            if key
-            else "",
             external_id=str(post_id),
         )
+        # no key yet (read ahead of grouping, a post not seen before): no raw hash either,
+        # rekeyed() makes it once the group's key is known
+        return self.rekeyed(doc, item, key) if key else doc
 
     @staticmethod
     def rekeyed(doc: Document, item: Mapping[str, Any], key: str) -> Document:
-        """The document made of `item` under another post key (the raw hash covers it)."""
+        """The document made of `item` under the post key `key`, with its raw hash: what
+        changes in a post, as the tracker compares it between scans (the key included)."""
         if key == doc.key and doc.raw_hash:
             return doc
         meta = doc.front_matter
