@@ -2,8 +2,9 @@
 
 A scan may read hundreds of thousands of documents; it keeps only their metadata in
 memory. Content is pickled as it is put: the pickles stay in memory up to a byte budget
-(IN_MEMORY_BYTES), then the whole buffer goes to a temporary SQLite file in one batch and
-the buffer starts again, so a scan's memory is bounded whatever the size of the source
+(IN_MEMORY_BYTES), then the whole buffer is appended to a temporary file in one write and
+the buffer starts again (each slot's place in the file kept in an array, read back with one
+``pread``), so a scan's memory is bounded whatever the size of the source
 (a budget in bytes, not documents: one post may be a few kilobytes or several megabytes).
 
 ``memory`` holds values set directly (write-back replaces a document's content with one
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import sqlite3
 import tempfile
 from array import array
 from typing import Any
@@ -30,7 +30,9 @@ class Spill:
         self.buffer: dict[int, bytes] = {}  # pickles not yet in the file
         self.buffered = 0  # their bytes
         self.sizes = array("Q")  # slot -> bytes of its pickle (4-8 bytes a document)
-        self.db: sqlite3.Connection | None = None
+        self.offsets = array("Q")  # slot -> where its pickle starts in the file, once there
+        self.fd: int | None = None  # the temporary file, opened at the first flush
+        self.end = 0  # bytes written to it
         self.path: str | None = None
 
     @property
@@ -56,35 +58,35 @@ class Spill:
             return self.memory[slot]
         data = self.buffer.get(slot)
         if data is None:
-            if self.db is None or not 0 <= slot < len(self.sizes):
+            if self.fd is None or not 0 <= slot < len(self.offsets):
                 raise KeyError(slot)
-            row = self.db.execute("SELECT value FROM spill WHERE slot = ?", (slot,)).fetchone()
-            if row is None:
-                raise KeyError(slot)
-            data = row[0]
+            data = os.pread(self.fd, self.sizes[slot], self.offsets[slot])
         return pickle.loads(data)
 
     def flush(self) -> None:
-        """Move the buffered pickles to the temporary file, in one transaction."""
+        """Append the buffered pickles to the temporary file, in one write. Slots are put
+        in order and every flush takes all of them, so the buffer holds the slots from the
+        first not yet in the file up to the last, in order."""
         if not self.buffer:
             return
-        if self.db is None:
-            fd, self.path = tempfile.mkstemp(prefix="transync-scan-", suffix=".spill")
-            os.close(fd)
-            self.db = sqlite3.connect(self.path, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=OFF")
-            self.db.execute("PRAGMA synchronous=OFF")
-            self.db.execute("CREATE TABLE spill (slot INTEGER PRIMARY KEY, value BLOB)")
-        self.db.execute("BEGIN")
-        self.db.executemany("INSERT INTO spill VALUES (?, ?)", self.buffer.items())
-        self.db.execute("COMMIT")
+        if self.fd is None:
+            self.fd, self.path = tempfile.mkstemp(prefix="transync-scan-", suffix=".spill")
+        offsets, end = self.offsets, self.end
+        for slot in range(len(offsets), len(self.sizes)):
+            offsets.append(end)
+            end += self.sizes[slot]
+        data = b"".join(self.buffer.values())  # insertion order: the slots' order
+        written = 0
+        while written < len(data):  # a regular file takes it all at once; a signal may not
+            written += os.pwrite(self.fd, memoryview(data)[written:], self.end + written)
+        self.end = end
         self.buffer.clear()
         self.buffered = 0
 
     def close(self) -> None:
-        if self.db is not None:
-            self.db.close()
-            self.db = None
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
         if self.path is not None:
             os.unlink(self.path)
             self.path = None

@@ -18,7 +18,7 @@ def test_small_content_stays_in_memory() -> None:
     spill = Spill()
     slots = [spill.put(content(i)) for i in range(10)]
     assert slots == list(range(10))
-    assert spill.db is None and spill.path is None
+    assert spill.fd is None and spill.path is None
     assert [spill.get(s) for s in slots] == [content(i) for i in range(10)]
     assert all(spill.size(s) > 100 for s in slots)
     spill.close()
