@@ -40,6 +40,7 @@ from sync.sources.wordpress.posts import (
     _gmt,
     _plugin,
     _Posts,
+    _translation_ids,
 )
 from sync.sources.wordpress.rest import (
     PER_PAGE,
@@ -76,6 +77,7 @@ class _Listing:
     #: while the next page was being fetched
     ahead: dict[int, tuple[Document, Any]] = field(default_factory=dict)
     known: Mapping[str, str] = field(default_factory=dict)  # origin -> raw hash held
+    held: frozenset[str] = frozenset()  # the post keys the tracker holds for this site
 
 
 class _Reading(_Posts, _RestClient):
@@ -146,7 +148,7 @@ class _Reading(_Posts, _RestClient):
         self.complete = False
         self._result = None
         full = self._full_pass_due()
-        listing = _Listing(plugin=self._plugin, known=known)
+        listing = _Listing(plugin=self._plugin, known=known, held=frozenset(self._keys.values()))
         with self._open():
             for post_type in self.settings.wp_post_types:
                 rest_base = self._rest_base(post_type)
@@ -297,14 +299,16 @@ class _Reading(_Posts, _RestClient):
 
     def _analyze_ahead(self, post_id: int, item: dict[str, Any], listing: _Listing) -> None:
         """The document of a post, made now, while the next page is on its way, under the
-        key the tracker holds for it (read() gives it its group's key); and, when it is new
-        or changed, its segments: what the tracker would compute later, once every page is
-        in and the groups are known."""
+        key the tracker holds for it or, for a post it does not hold, the key its group will
+        most likely get (read() gives it its group's key); and, when it is new or changed,
+        its segments: what the tracker would compute later, once every page is in and the
+        groups are known."""
         listing.ahead.pop(post_id, None)  # listed again (WPML): this answer counts
         if str(item.get("status") or "") in SKIPPED_STATUSES | {"trash"}:
             return
         try:
-            made = self._document(item, self._keys.get(post_id, ""))
+            key = self._keys.get(post_id) or _likely_key(item, self._keys, listing.held)
+            made = self._document(item, key)
             if isinstance(made, Problem):
                 return  # read() makes it again, under the group's key
             doc = made
@@ -318,6 +322,20 @@ class _Reading(_Posts, _RestClient):
             listing.ahead[post_id] = (doc, analysis)
         except Exception:  # noqa: BLE001 - read() makes it again and reports it
             return
+
+
+def _likely_key(item: Mapping[str, Any], keys: Mapping[int, str], held: frozenset[str]) -> str:
+    """The key read() will most likely give a post the tracker does not hold yet, judged
+    from the post's own translations: a translation's key if the tracker holds one, else
+    ``wp-`` and the group's first id (what _group_keys gives a new group); "" when that key
+    is taken. Its raw hash is then made ahead, while the next page is fetched, instead of
+    after the last page; a wrong guess costs only the hash again (rekeyed)."""
+    others = _translation_ids(item)
+    for other in sorted(others):
+        if other in keys:
+            return keys[other]
+    key = f"wp-{min([int(item['id']), *others])}"
+    return "" if key in held else key
 
 
 class _Ahead:
