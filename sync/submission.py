@@ -29,7 +29,7 @@ from sync.queue import get_task, state_text
 from sync.revisions import load_segments
 from sync.segments import FIELD_KIND, align, analyze_markdown, with_fields
 from sync.sources.fs import LANG_CODE
-from sync.writeback import WriteConflict, conflict_text, write_translation
+from sync.writeback import WriteConflict, conflict_message, conflict_text, write_translation
 
 
 def kind_text(kind: str) -> str:
@@ -76,6 +76,25 @@ def task_source(session: Session, task: Task) -> tuple[Version, Revision]:
             )
         )
     return row[0], row[1]
+
+
+def edited_since_claim(session: Session, task: Task) -> Version | None:
+    """The task's translation, when a scan recorded a new revision of it after the task was
+    claimed (a hand edit on disk, or in WordPress): the translator worked from the text
+    before, so writing the submission would lose that edit. None when there is none."""
+    if task.claimed_at is None:
+        return None
+    row = session.execute(
+        select(Version, Revision.created_at)
+        .join(
+            Revision,
+            (Revision.version_id == Version.id) & (Revision.number == Version.revision),
+        )
+        .where(Version.post_id == task.post_id, Version.lang == task.lang)
+    ).first()
+    if row is None or row[0].deleted or row[1] is None:
+        return None
+    return row[0] if row[1] > task.claimed_at else None
 
 
 def parse_markdown_submission(
@@ -278,19 +297,28 @@ def apply(
             ),
             problems=problems,
         )
-    v = write_translation(
-        session,
-        settings,
-        key=key,
-        lang=task.lang,
-        title=sub["title"],
-        body=sub["body"],
-        source_hash=sub["source_hash"],
-        actor=actor,
-        source_texts=sub.get("source_texts"),
-        body_format="markdown" if sub.get("format") == "markdown" else None,
-        fields=sub.get("fields"),
-        force=force,
+    edited = None if force else edited_since_claim(session, task)
+    v = (
+        WriteConflict(
+            reason="edited",
+            message=conflict_message("edited", edited.origin),
+            path=edited.origin,
+        )
+        if edited is not None
+        else write_translation(
+            session,
+            settings,
+            key=key,
+            lang=task.lang,
+            title=sub["title"],
+            body=sub["body"],
+            source_hash=sub["source_hash"],
+            actor=actor,
+            source_texts=sub.get("source_texts"),
+            body_format="markdown" if sub.get("format") == "markdown" else None,
+            fields=sub.get("fields"),
+            force=force,
+        )
     )
     if isinstance(v, WriteConflict):
         now = utcnow()

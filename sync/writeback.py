@@ -260,6 +260,11 @@ MESSAGES: dict[str, Callable[[str, str], str]] = {
     ),
     "appeared": lambda path, _d: t_("%(path)s appeared on disk since the last scan", path=path),
     "deleted": lambda path, _d: t_("%(path)s was deleted since the last scan", path=path),
+    "edited": lambda path, _d: t_(
+        "%(path)s was edited after the task was claimed (a scan recorded the edit), and the "
+        "submission was made from the text before",
+        path=path,
+    ),
     "symlink": lambda path, _d: t_(
         "%(path)s is a symlink; transync never writes through one", path=path
     ),

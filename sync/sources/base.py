@@ -86,7 +86,7 @@ Item = Document | Problem | Unchanged | Deleted | Skipped
 class WriteConflict:
     """Why write-back wrote nothing: the target is not what the last scan recorded."""
 
-    reason: str  # changed | appeared | deleted | symlink | not_a_file
+    reason: str  # changed | appeared | deleted | symlink | not_a_file | edited (after claim)
     message: str  # why, in English (a Text: the web shows it in the reader's language)
     path: str  # the translation's origin in its source
     found_hash: str | None = None  # sha256 of the bytes on disk now

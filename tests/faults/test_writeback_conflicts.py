@@ -397,6 +397,53 @@ def test_a_second_hand_edit_before_resolving_is_recorded_too(site: tuple[Setting
     assert any(FIXED in b and "Üç baskı noktası" in b for b in bodies), "the first edit was lost"
 
 
+def test_hand_edit_scanned_while_claimed_is_a_conflict(site: tuple[Settings, Path]) -> None:
+    """The editor fixes the tr file after ayse claimed the task, and the scheduled scan
+    records the edit: the file is then what the last scan recorded, but ayse translated the
+    text before it. Her submission writes nothing (the task is in conflict, both texts kept);
+    resolving in her favour writes it, the edit staying a revision."""
+    settings, content = site
+    task_id = assign(settings, "energy-security", "tr", "ayse")
+    target = content / ENERGY_TR
+    replace_in(target, TYPO, FIXED)
+    assert scan(settings, content).new_revisions == 1  # the scan saw the hand edit
+    edited = target.read_bytes()
+    translation = TRANSLATIONS / "energy-security.tr.md"
+
+    out = run(settings, "submit", str(task_id), "--as", "ayse", str(translation), code=2)
+    assert "edited after the task was claimed" in out and "resolve" in out, out
+    assert target.read_bytes() == edited
+    detail = in_conflict_everywhere(settings, task_id, "edited")
+    assert detail["submitted"]["body"].strip() == submitted_body(translation)
+
+    run(settings, "resolve", str(task_id), "--keep", "submitted", "--as", EDITOR)
+    assert submitted_body(translation) in target.read_text(encoding="utf-8")
+    assert task_row(settings, task_id).state == "done"
+    bodies = [r["body"] for r in revisions(settings, "energy-security", "tr")]
+    assert any(FIXED in b for b in bodies), "the hand edit was lost"
+
+
+def test_a_scan_that_finds_the_translation_unchanged_is_no_conflict(
+    site: tuple[Settings, Path],
+) -> None:
+    """Scans while a task is claimed that record nothing new for its translation (the
+    source's own edit included) leave the submission free to be written."""
+    settings, content = site
+    task_id = assign(settings, "energy-security", "tr", "ayse")
+    replace_in(content / GRAIN_EN, "Flexibility has a price.", "Flexibility has a steep price.")
+    scan(settings, content)
+    out = run(
+        settings,
+        "submit",
+        str(task_id),
+        "--as",
+        "ayse",
+        str(TRANSLATIONS / "energy-security.tr.md"),
+    )
+    assert "done" in out, out
+    assert task_row(settings, task_id).state == "done"
+
+
 def test_file_appeared_where_no_translation_was_recorded(site: tuple[Settings, Path]) -> None:
     settings, content = site
     task_id = assign(settings, "grain-corridor", "ru", "ivan")
