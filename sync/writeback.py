@@ -111,6 +111,19 @@ def write_translation(
         from sync.sources import open_source
 
         site = open_source(src.source, settings)
+        if not hasattr(site, "write_translation"):  # a WXR export: a file, not the site
+            raise ConflictError(
+                t_(
+                    "post %(key)s is read from %(source)s, which transync cannot write to "
+                    "(an export is read-only; write-back needs the site itself, wp:URL, "
+                    "with Polylang Pro): download the translation (PO or Markdown), paste "
+                    "it into WordPress, and the next scan of a new export records it",
+                    key=repr(key),
+                    source=src.source,
+                ),
+                key=key,
+                lang=lang,
+            )
         return site.write_translation(
             session,
             scan,
