@@ -57,6 +57,23 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context)
+
+
+def configured_lang(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+    """A --lang option's callback: a language that is not configured is a wrong command line
+    (exit 64), not an empty answer."""
+    if not value:
+        return value
+    languages = ctx.ensure_object(Context).settings.languages if ctx.find_object(Context) else ()
+    for lang in value if isinstance(value, tuple) else (value,):
+        if languages and lang not in languages:
+            raise click.BadParameter(
+                f"{lang} is not a configured language ({', '.join(languages)}); "
+                "TRANSYNC_LANGUAGES lists them"
+            )
+    return value
+
+
 LONG_RUNNING = ("serve", "worker", "beat")  # refuse to start on a database with no schema
 _context: Context | None = None  # the running command's, for error messages
 

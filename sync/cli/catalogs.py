@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from sync.cli import EXIT_ERROR, Context, cli, err, out, pass_ctx, print_json
+from sync.cli import EXIT_ERROR, Context, cli, configured_lang, err, out, pass_ctx, print_json
 
 
 @cli.command()
@@ -18,7 +18,13 @@ from sync.cli import EXIT_ERROR, Context, cli, err, out, pass_ctx, print_json
     default=None,
     help="Where to write [default: TRANSYNC_LOCALES_DIR].",
 )
-@click.option("--lang", "langs", multiple=True, help="Only this language (repeatable).")
+@click.option(
+    "--lang",
+    "langs",
+    multiple=True,
+    callback=configured_lang,
+    help="Only this language (repeatable).",
+)
 @click.option(
     "--check", is_flag=True, help="Write nothing; exit 1 listing catalogs on disk that differ."
 )

@@ -9,7 +9,7 @@ from typing import Any
 import click
 from rich.markup import escape
 
-from sync.cli import Context, cli, out, pass_ctx, print_json
+from sync.cli import Context, cli, configured_lang, out, pass_ctx, print_json
 from sync.db.session import transaction
 
 
@@ -27,7 +27,7 @@ def _hours(value: float | None) -> str:
 
 
 @cli.command()
-@click.option("--lang", help="Only this language.")
+@click.option("--lang", callback=configured_lang, help="Only this language.")
 @click.option(
     "--days",
     type=click.IntRange(1, 3650),

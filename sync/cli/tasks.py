@@ -11,7 +11,17 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from sync.cli import EXIT_NOTHING, EXIT_OK, EXIT_REJECTED, Context, cli, out, pass_ctx, print_json
+from sync.cli import (
+    EXIT_NOTHING,
+    EXIT_OK,
+    EXIT_REJECTED,
+    Context,
+    cli,
+    configured_lang,
+    out,
+    pass_ctx,
+    print_json,
+)
 from sync.db.session import transaction
 from sync.nudge import nudge
 from sync.outbox import dispatch
@@ -81,7 +91,7 @@ def print_task(data: dict[str, Any]) -> None:
 
 
 @cli.command()
-@click.option("--lang", help="Only this language.")
+@click.option("--lang", callback=configured_lang, help="Only this language.")
 @click.option("--state", "states", multiple=True, help="Only these states (repeatable).")
 @click.option("--as", "assignee", help="Only tasks assigned to NAME.")
 @click.option("--post", help="Only tasks of this post key.")
@@ -197,7 +207,7 @@ def task(ctx: Context, task_id: int, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--as", "name", required=True, help="The translator claiming.")
-@click.option("--lang", required=True, help="Language to claim in.")
+@click.option("--lang", required=True, callback=configured_lang, help="Language to claim in.")
 @lease_option
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx

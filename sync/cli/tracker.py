@@ -13,6 +13,7 @@ from sync.cli import (
     EXIT_REJECTED,
     Context,
     cli,
+    configured_lang,
     err,
     out,
     pass_ctx,
@@ -246,7 +247,9 @@ def cell_text(cell: Any, source: Any | None = None) -> str:
 
 
 def filter_options(fn: Any) -> Any:
-    fn = click.option("--lang", "langs", multiple=True, help="Only these languages.")(fn)
+    fn = click.option(
+        "--lang", "langs", multiple=True, callback=configured_lang, help="Only these languages."
+    )(fn)
     fn = click.option(
         "--state",
         "states",
@@ -404,7 +407,9 @@ def escape(text: str) -> str:
 
 @cli.command()
 @click.argument("key")
-@click.option("--lang", help="Only this translation (default: every stale one).")
+@click.option(
+    "--lang", callback=configured_lang, help="Only this translation (default: every stale one)."
+)
 @click.option("--as", "actor", default=None, help="Who acknowledges (for the log).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
