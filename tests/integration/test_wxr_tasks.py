@@ -45,3 +45,67 @@ def test_submitting_a_translation_of_an_export_says_what_to_do(
     assert code != 0 and "Traceback" not in said and "AttributeError" not in said, said
     assert "read-only" in said and "paste it into WordPress" in said, said
     assert task_row(settings, task_id).state == before == "claimed"
+
+
+HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" ?>\n<rss version="2.0" '
+    'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+    'xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>Site</title>'
+    "<link>https://example.org</link><wp:wxr_version>1.2</wp:wxr_version>\n"
+)
+GROUP = "pll_66aa00bb22cc3"
+
+
+def item(post_id: int, lang: str, slug: str, title: str, body: str, group: str = "") -> str:
+    joined = f'<category domain="post_translations" nicename="{group}">{group}</category>'
+    return (
+        f"<item><title>{title}</title><link>https://example.org/{slug}/</link>"
+        f"<content:encoded><![CDATA[<p>{body}</p>]]></content:encoded>"
+        f"<wp:post_id>{post_id}</wp:post_id>"
+        "<wp:post_date_gmt>2024-03-01 09:30:00</wp:post_date_gmt>"
+        f"<wp:post_name>{slug}</wp:post_name><wp:status>publish</wp:status>"
+        "<wp:post_type>post</wp:post_type>"
+        f'<category domain="language" nicename="{lang}">{lang}</category>'
+        f"{joined if group else ''}</item>\n"
+    )
+
+
+def test_a_post_keeps_its_key_when_its_first_translation_joins_it(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Polylang gives an untranslated post no group, so transync keys it wp-30; its first
+    translation puts both in a group with a slug of its own. The post keeps wp-30: its
+    source is not deleted, its history and its open tasks stay."""
+    export = tmp_path / "export.xml"
+    export.write_text(
+        HEAD + item(30, "en", "lonely", "Lonely post", "Only in English.") + "</channel></rss>",
+        encoding="utf-8",
+    )
+    assert not run_scan(settings, [f"wxr:{export}"]).problems
+    add_people(settings)
+    code, out, err = transync(settings, "claim", "--as", "ivan", "--lang", "ru", "--json")
+    assert code == 0, out + err
+    ru_task = int(json.loads(out)["id"])
+
+    term = (
+        f"<wp:term><wp:term_id>33</wp:term_id><wp:term_taxonomy>post_translations"
+        f"</wp:term_taxonomy><wp:term_slug>{GROUP}</wp:term_slug><wp:term_name>{GROUP}"
+        '</wp:term_name><wp:term_description><![CDATA[a:2:{s:2:"en";i:30;s:2:"tr";i:60;}]]>'
+        "</wp:term_description></wp:term>\n"
+    )
+    export.write_text(
+        HEAD
+        + term
+        + item(30, "en", "lonely", "Lonely post", "Only in English.", GROUP)
+        + item(60, "tr", "yalniz", "Yalnız yazı", "Sadece İngilizce.", GROUP)
+        + "</channel></rss>",
+        encoding="utf-8",
+    )
+    report = run_scan(settings, [f"wxr:{export}"])
+    assert not report.problems and report.deleted == 0 and report.new_posts == 0
+    code, out, err = transync(settings, "status", "--json")
+    posts = {p["key"]: p for p in json.loads(out)["posts"]}
+    assert list(posts) == ["wp-30"], list(posts)
+    versions = posts["wp-30"]["versions"]
+    assert versions["en"]["state"] == "source" and versions["tr"]["state"] == "current"
+    assert task_row(settings, ru_task).state == "claimed"  # the Russian work goes on

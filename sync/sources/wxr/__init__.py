@@ -73,6 +73,7 @@ def read_wxr(
     locale_map: Mapping[str, str] | None = None,
     default_lang: str | None = None,
     max_bytes: int = MAX_DOCUMENT_BYTES,
+    held: Mapping[str, str] | None = None,
 ) -> Iterator[Document | Problem]:
     """Every post and page of a WXR file as a Document, or a Problem saying what is wrong.
 
@@ -87,6 +88,8 @@ def read_wxr(
     before ``_``, so ``tr_TR`` is ``tr``); ``default_lang`` is the language of items
     that carry no language at all (a site without a translation plugin); without it
     they are problems. ``max_bytes`` bounds an item's title plus content (UTF-8).
+    ``held`` maps post ids to the keys the tracker holds for them: a group keeps its key
+    (see ``_Posts.held_key``).
     Raises SourceError if the file cannot be opened.
     """
     reader = _WxrReader(
@@ -98,6 +101,7 @@ def read_wxr(
         default_lang=default_lang,
         max_bytes=max_bytes,
     )
+    reader.posts.held = dict(held or {})
     try:
         stream = open(path, "rb")  # closed by the with block below
     except OSError as exc:
@@ -122,6 +126,21 @@ class WxrFile:
         self.path = path
         self.uri = f"wxr:{path}"
         self.settings = settings
+        self.held: dict[str, str] = {}  # post id -> the key the tracker holds for it
+
+    def load_state(self, session: object) -> None:
+        """The keys the tracker holds for this file's posts, by post id: a post keeps its
+        key when its group changes (see ``_Posts.held_key``)."""
+        from sqlalchemy import select
+
+        from sync.db.models import Post, Version
+
+        rows = session.execute(  # type: ignore[attr-defined]
+            select(Version.external_id, Post.key)
+            .join(Post, Post.id == Version.post_id)
+            .where(Version.source == self.uri, Version.external_id.is_not(None))
+        )
+        self.held = {str(external_id): key for external_id, key in rows if external_id}
 
     def check(self) -> None:
         if not self.path.is_file():
@@ -148,6 +167,7 @@ class WxrFile:
             locale_map=parse_locale_map(s.wp_locale_map),  # type: ignore[attr-defined]
             default_lang=self.default_lang,
             max_bytes=s.max_document_bytes,  # type: ignore[attr-defined]
+            held=self.held,
         ):
             if isinstance(item, Document):
                 fingerprint = sha256_hex(

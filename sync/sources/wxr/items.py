@@ -62,6 +62,9 @@ class _Posts:
         self.locales: dict[str, str] = {}  # Polylang language slug -> locale (tr -> tr_TR)
         self.seen: set[tuple[str, str]] = set()  # (key, lang) already yielded
         self.ignored_entries: Counter[str] = Counter()  # translation-map keys, not languages
+        #: post id -> the key the tracker holds for it (set by the source before reading)
+        self.held: dict[str, str] = {}
+        self._group_held: dict[str, str] | None = None  # Polylang group slug -> held key
         # what the items gave
         self.documents = 0
         self.item_problems = 0
@@ -274,6 +277,41 @@ class _Posts:
         else:
             self.skipped["other items"] += 1
 
+    def held_key(self, item: _Item) -> str | None:
+        """The key the tracker holds for this post's group, so that a post keeps its key
+        (its history and open tasks) when it joins a group, as an untranslated Polylang
+        post does on its first translation (its key would go from ``wp-<id>`` to the
+        group's slug). A Polylang group takes the key most of its posts hold (on a tie, the
+        one its first post holds); of two groups holding one key, the larger keeps it. A
+        post in no Polylang group keeps its own held key unless a group has it."""
+        if not self.held:
+            return None
+        if self._group_held is None:  # the terms come before the items: groups are known
+            self._group_held = {}
+            wanted = []
+            for slug, members in self.groups.items():
+                ids = sorted(set(members.values()), key=_id_order)
+                held = Counter(self.held[i] for i in ids if i in self.held)
+                if held:
+                    best = min(
+                        held,
+                        key=lambda k: (
+                            -held[k],
+                            ids.index(next(i for i in ids if self.held.get(i) == k)),
+                        ),
+                    )
+                    wanted.append((-held[best], -len(ids), slug, best))
+            taken: set[str] = set()
+            for *_, slug, best in sorted(wanted):
+                if best not in taken:
+                    taken.add(best)
+                    self._group_held[slug] = best
+            self._taken = taken
+        if item.pll_group and item.pll_group in self.groups:
+            return self._group_held.get(item.pll_group)
+        own = self.held.get(item.post_id)
+        return own if own is not None and own not in self._taken else None
+
     def document(self, record: _Record, item: _Item) -> Document | Problem:
         if not is_post_id(item.post_id):
             return self.item_problem(
@@ -284,7 +322,9 @@ class _Posts:
                 ),
             )
         group_id = item.meta.get(WPML_GROUP, "").strip()
-        if item.pll_group:
+        if held := self.held_key(item):
+            key = held
+        elif item.pll_group:
             key = item.pll_group
         elif group_id:
             key = f"wpml-{group_id}"
@@ -398,3 +438,8 @@ def _gmt_datetime(text: str) -> dt.datetime | None:
     except ValueError:
         return None
     return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
+
+
+def _id_order(post_id: str) -> tuple[int, str]:
+    """Post ids in numeric order (any that is not a number after them)."""
+    return (int(post_id), "") if post_id.isdigit() else (sys.maxsize, post_id)
