@@ -311,7 +311,11 @@ class Reading(ScanBase):
             if v.revision:
                 self.report.restored += 1
                 self.event("restored", pid, doc.lang, origin=doc.origin)
-            v.first_seen = True
+            # a version restored (from WordPress's trash, a file put back) keeps the source
+            # revision it was made from: judged as new, it would be assumed current however
+            # far the source moved while it was gone
+            if v.revision == 0 or v.based_on_revision is None:
+                v.first_seen = True
         if analysis.content_hash != v.content_hash:
             v.revision += 1
             v.content_hash = analysis.content_hash
