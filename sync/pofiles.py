@@ -201,6 +201,7 @@ def _submit_po(
             t_("the PO file was refused; nothing was applied"), path=filename, problems=problems
         )
     translations: dict[str, str] = {}
+    cleared: set[str] = set()  # msgids this file leaves empty or fuzzy
     segments = _segments(session, src.id, rev.number)
     kinds = {s.text: s.kind for s in reversed(segments)}  # the first segment with a text
     for entry in catalog:
@@ -217,6 +218,7 @@ def _submit_po(
             )
             continue
         if not entry.msgstr or ("fuzzy" in entry.flags and not accept_fuzzy):
+            cleared.add(entry.msgid)  # unfinished here: not taken from an earlier save
             continue
         found = check_segment(
             entry.msgid,
@@ -257,6 +259,7 @@ def _submit_po(
         partial=partial,
         filename=filename,
         loaded=(src, rev, segments),
+        cleared=[i for i, t in enumerate(texts) if t in cleared and t not in translations],
     )
     if revision != rev.number:
         result.setdefault("warnings", []).append(
@@ -311,6 +314,7 @@ def submit_segments(
     segments = [s.text for s in loaded]
     problems = []
     clean: dict[int, str] = {}
+    emptied: list[int] = []
     if any(
         0 <= pos < len(segments) and text == segments[pos] for pos, text in translations.items()
     ):
@@ -331,6 +335,7 @@ def submit_segments(
             )
             continue
         if not text or not text.strip():
+            emptied.append(pos)  # cleared in the editor: not taken from an earlier save
             continue
         for p in check_segment(
             segments[pos],
@@ -356,6 +361,7 @@ def submit_segments(
         partial=partial,
         save_only=save_only,
         loaded=(src, rev, loaded),
+        cleared=emptied,
     )
 
 
@@ -371,11 +377,15 @@ def apply_segments(
     filename: str = "",
     save_only: bool = False,
     loaded: tuple[Version, Revision, Sequence[Segment]] | None = None,
+    cleared: Collection[int] = (),
 ) -> dict[str, Any]:
     """Store progress, or (when every segment is translated) render and submit the post.
 
     ``loaded``: the task's source version, revision and segments when the caller has
-    already loaded them in this transaction (else they are loaded here)."""
+    already loaded them in this transaction (else they are loaded here). ``cleared``:
+    positions the file gives as unfinished (empty, or fuzzy and not accepted): a
+    translation saved earlier for them no longer counts, so a segment the translator
+    took back is not published from an older save."""
     if loaded is None:
         src, rev = task_source(session, task)
         segments: Sequence[Segment] = _segments(session, src.id, rev.number)
@@ -383,6 +393,8 @@ def apply_segments(
         src, rev, segments = loaded
     source = [seg.text for seg in segments]
     progress = {**(task.progress or {}), **{str(k): v for k, v in by_position.items()}}
+    for position in cleared:
+        progress.pop(str(position), None)
     missing = [i for i in range(len(source)) if str(i) not in progress]
     if missing and not partial:
         raise SubmissionError(

@@ -206,6 +206,7 @@ def _submit(
     translated: dict[int, str] = {}  # position in made_from → translation
     seen: dict[int, str] = {}
     skipped_fuzzy = 0
+    unfinished: set[int] = set()  # positions in made_from the file leaves unfinished
     for unit in doc.units:
         problems += [f"{unit.where}: {p}" for p in unit.problems]
         position, found = _locate(unit, key, made_from, by_text, params)
@@ -220,13 +221,16 @@ def _submit(
             continue
         seen[position] = unit.id
         if unit.target is None:
+            unfinished.add(position)
             continue
         seg = made_from[position]
         text, code_problems = _target_text(unit, seg, params)
         if not text or not text.strip():
+            unfinished.add(position)
             continue
         if unit.fuzzy and not accept_fuzzy:
             skipped_fuzzy += 1
+            unfinished.add(position)
             continue
         found_problems = code_problems + check_segment(
             seg.text,
@@ -243,9 +247,12 @@ def _submit(
     if revision != rev.number:
         old = {made_from[p].text: t for p, t in translated.items()}
         by_position = {i: old[s.text] for i, s in enumerate(segments) if s.text in old}
+        taken_back = {made_from[p].text for p in unfinished}
+        cleared = [i for i, s in enumerate(segments) if s.text in taken_back]
         partial = True
     else:
         by_position = translated
+        cleared = sorted(unfinished)
     missing = len(segments) - len(by_position)
     if missing and not partial and skipped_fuzzy:
         raise SubmissionError(
@@ -265,6 +272,7 @@ def _submit(
         partial=partial,
         filename=filename,
         loaded=(src, rev, segments),
+        cleared=[i for i in cleared if i not in by_position],
     )
     if revision != rev.number:
         result.setdefault("warnings", []).append(

@@ -172,6 +172,37 @@ def test_po_round_trip_makes_translation_current(
     assert grain[0].comment.startswith("state: current")
 
 
+def test_a_segment_taken_back_is_not_published_from_an_earlier_save(
+    scanned: Settings, content: Path
+) -> None:
+    """A first file saves every segment but one (--partial); the final file fills that one
+    but leaves another empty and marks a third fuzzy: those two are unfinished, however the
+    earlier save had them, so the submission is refused as untranslated and nothing is
+    written."""
+    task_id = claim_task(scanned, "ivan", "ru")
+    with transaction(scanned.database_url) as s:
+        data = task_po(s, scanned, task_id)
+    filled = polib.pofile(fill_from(data, EXAMPLES / "translations/grain-corridor.ru.md").decode())
+    first = polib.pofile(str(filled))
+    first[0].msgstr = ""
+    with transaction(scanned.database_url) as s:
+        result = submit_po(s, scanned, task_id, "ivan", "a.po", str(first).encode(), partial=True)
+    assert result["state"] == "claimed" and result["translated"] == len(filled) - 1
+
+    final = polib.pofile(str(filled))
+    final[1].msgstr = ""
+    final[2].flags.append("fuzzy")
+    before = snapshot(scanned, content)
+    with pytest.raises(SubmissionError) as info, transaction(scanned.database_url) as s:
+        submit_po(s, scanned, task_id, "ivan", "b.po", str(final).encode())
+    assert "2 of" in str(info.value) and "untranslated" in str(info.value), str(info.value)
+    assert snapshot(scanned, content) == before
+    # saved again as progress, the two are gone from it
+    with transaction(scanned.database_url) as s:
+        result = submit_po(s, scanned, task_id, "ivan", "b.po", str(final).encode(), partial=True)
+    assert result["translated"] == len(filled) - 2
+
+
 def test_poedit_style_resave_is_accepted(scanned: Settings) -> None:
     task_id = claim_task(scanned, "ivan", "ru")
     with transaction(scanned.database_url) as s:
