@@ -28,19 +28,26 @@ def _line_at(data: bytes, offset: int) -> int:
 
 
 _HEADER_MSGID = re.compile(rb'[ \t]*msgid[ \t]*""[ \t]*\Z')
+#: Content-Type's charset in the header's msgstr, its quoted pieces joined (fields end in
+#: a literal ``\\n``): gettext finds it however the header is wrapped (msgcat --width
+#: splits the field; some tools write the whole header as one string).
 _HEADER_CHARSET = re.compile(
-    rb'[ \t]*(?:msgstr[ \t]*)?"Content-Type:[^"\n]*?charset=([A-Za-z0-9_.:\-]+)'
+    rb'(?:\A|\\n)[ \t]*Content-Type:(?:(?!\\n)[^"])*?charset=([A-Za-z0-9_.:\-]+)'
 )
 
 
 def _header_charset(data: bytes) -> tuple[str | None, int | None]:
-    """The charset the header's Content-Type line declares, and that line's number; None for
-    both when the file has no header entry or its Content-Type names no charset.
+    """The charset the header's Content-Type declares, and the number of the line where it
+    is; None for both when the file has no header entry or its Content-Type names no
+    charset.
 
     The header is the first entry, with ``msgid ""`` and no msgctxt: a Content-Type line in
     the msgstr of another entry (a post about HTTP) declares nothing.
     """
     start, number, in_header = 0, 0, False
+    pieces: list[bytes] = []
+    lines: list[tuple[int, int]] = []  # (offset in the joined pieces, line number)
+    at = 0
     while start < len(data):
         end = data.find(b"\n", start)
         end = len(data) if end < 0 else end
@@ -53,12 +60,19 @@ def _header_charset(data: bytes) -> tuple[str | None, int | None]:
                 return None, None
             in_header = True
             continue
-        if not (stripped.startswith(b'"') or stripped.startswith(b"msgstr")):
-            return None, None
-        match = _HEADER_CHARSET.match(line)
-        if match is not None:
-            return match.group(1).decode("ascii"), number
-    return None, None
+        if stripped.startswith(b"msgstr"):
+            stripped = stripped[len(b"msgstr") :].strip()
+        if not (stripped.startswith(b'"') and stripped.endswith(b'"') and len(stripped) > 1):
+            break  # the header's msgstr ends
+        piece = stripped[1:-1]
+        lines.append((at, number))
+        pieces.append(piece)
+        at += len(piece)
+    match = _HEADER_CHARSET.search(b"".join(pieces))
+    if match is None:
+        return None, None
+    line = next(n for offset, n in reversed(lines) if offset <= match.start(1))
+    return match.group(1).decode("ascii"), line
 
 
 #: Printable ASCII, tab, newline and what PO strings hold: a charset a PO file can be in

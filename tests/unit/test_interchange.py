@@ -168,6 +168,9 @@ def test_sniff() -> None:
     assert sniff(b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- x --><xliff version="1.2">') == "xliff"
     assert sniff(b"<tmx version='1.4'>") == "tmx"
     assert sniff(b'msgid ""\nmsgstr ""\n') is None
+    # a PO file whose text mentions an XLIFF element is still a PO file
+    assert sniff(b'# Agencies\nmsgid ""\nmsgstr ""\n\nmsgid "Send <xliff> files"\n') is None
+    assert sniff(b'\n\n  <xliff version="2.0">') == "xliff"
 
 
 def test_tmx_written_and_read_back() -> None:

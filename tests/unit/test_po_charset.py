@@ -420,3 +420,30 @@ def test_a_90000_entry_po_that_fails_prints_50_problems_and_the_total(
     assert "posts.po" in err and "nothing was applied" in err
     assert "89,950 more problems (90,000 in all)" in err
     assert db_snapshot(settings) == before
+
+
+@pytest.mark.parametrize("layout", ["split", "one string"])
+def test_a_charset_found_however_the_header_is_wrapped(layout: str) -> None:
+    """msgcat --width=30 splits Content-Type before charset=; some tools write the whole
+    header as one string. gettext reads the charset either way, and so does transync."""
+    text = po(RU, charset="KOI8-R")
+    if layout == "split":
+        text = text.replace(
+            '"Content-Type: text/plain; charset=KOI8-R\\n"',
+            '"Content-Type: text/plain; "\n"charset=KOI8-R\\n"',
+        )
+    else:
+        text = text.replace(
+            'msgstr ""\n"Language: ru\\n"\n"MIME-Version: 1.0\\n"\n'
+            '"Content-Type: text/plain; charset=KOI8-R\\n"\n"Content-Transfer-Encoding: 8bit\\n"',
+            'msgstr "Language: ru\\nMIME-Version: 1.0\\nContent-Type: text/plain; '
+            'charset=KOI8-R\\nContent-Transfer-Encoding: 8bit\\n"',
+        )
+    assert "charset=KOI8-R" in text and text != po(RU, charset="KOI8-R")
+    assert read(text.encode("koi8-r"))[0].msgstr == RU
+
+
+def test_a_charset_in_another_entry_declares_nothing() -> None:
+    text = po("Content-Type: text/plain; charset=KOI8-R", charset=None)
+    with pytest.raises(CatalogError):
+        read(text.replace("The Grain Corridor", RU).encode("koi8-r"))

@@ -428,6 +428,8 @@ def sniff(data: bytes) -> str | None:
             head = head.decode("utf-16").encode("utf-8")
         except UnicodeDecodeError:
             return None
+    if not head.lstrip().startswith(b"<"):
+        return None  # not XML (a PO file may mention <xliff> in its text)
     for m in re.finditer(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)", head):
         name = m.group(2).lower().decode("ascii", "replace")
         return name if name in ("xliff", "tmx") else None
