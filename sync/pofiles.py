@@ -30,6 +30,10 @@ from sync.taskview import task_detail
 TASK_HEADER = "X-Transync-Task"
 HASH_HEADER = "X-Transync-Source-Hash"
 
+#: What msgcat writes between the translations of two files that disagree on an entry
+#: (marked fuzzy): never a translation, even with --accept-fuzzy.
+MSGCAT_MARKER = "#-#-#-#-#"
+
 
 def task_po(session: Session, settings: Settings, task_id: int) -> bytes:
     """The task's segments as a PO file: current translation, else a translation-memory
@@ -219,6 +223,16 @@ def _submit_po(
             continue
         if not entry.msgstr or ("fuzzy" in entry.flags and not accept_fuzzy):
             cleared.add(entry.msgid)  # unfinished here: not taken from an earlier save
+            continue
+        if MSGCAT_MARKER in entry.msgstr:
+            problems.append(
+                t_(
+                    "%(where)s: the msgstr holds the markers msgcat writes where two files "
+                    "disagree (#-#-#-#-#); keep one translation, remove the markers and the "
+                    "fuzzy flag",
+                    where=_where(entry),
+                )
+            )
             continue
         found = check_segment(
             entry.msgid,

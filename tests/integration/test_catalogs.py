@@ -203,6 +203,27 @@ def test_a_segment_taken_back_is_not_published_from_an_earlier_save(
     assert result["translated"] == len(filled) - 2
 
 
+def test_msgcat_conflict_markers_are_never_a_translation(scanned: Settings, content: Path) -> None:
+    """`msgcat mine.po theirs.po` writes both translations of an entry they disagree on,
+    between #-#-#-#-# markers, marked fuzzy: refused by line even with --accept-fuzzy."""
+    task_id = claim_task(scanned, "ivan", "ru")
+    with transaction(scanned.database_url) as s:
+        data = task_po(s, scanned, task_id)
+    po = polib.pofile(fill_from(data, EXAMPLES / "translations/grain-corridor.ru.md").decode())
+    entry = po[2]
+    entry.msgstr = (
+        "#-#-#-#-#  mine.po (transync-posts)  #-#-#-#-#\n"
+        f"{entry.msgstr}\n#-#-#-#-#  theirs.po (transync-posts)  #-#-#-#-#\n{entry.msgstr}"
+    )
+    entry.flags.append("fuzzy")
+    before = snapshot(scanned, content)
+    with pytest.raises(SubmissionError) as info, transaction(scanned.database_url) as s:
+        submit_po(s, scanned, task_id, "ivan", "x.po", str(po).encode(), accept_fuzzy=True)
+    problems = "\n".join(info.value.problems)
+    assert "msgcat" in problems and "line" in problems, problems
+    assert snapshot(scanned, content) == before
+
+
 def test_poedit_style_resave_is_accepted(scanned: Settings) -> None:
     task_id = claim_task(scanned, "ivan", "ru")
     with transaction(scanned.database_url) as s:
