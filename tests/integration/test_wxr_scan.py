@@ -206,6 +206,7 @@ UNREADABLE: dict[str, Callable[[str], str]] = {
     "attachments only": lambda t: t.replace(
         "<wp:post_type><![CDATA[post]]>", "<wp:post_type><![CDATA[attachment]]>"
     ).replace("<wp:post_type><![CDATA[page]]>", "<wp:post_type><![CDATA[attachment]]>"),
+    "control character": lambda t: t.replace("<p>", "<p>\x0b", 1),
 }
 
 

@@ -1,6 +1,7 @@
 """Exports as WordPress really writes them: UTF-8 text under a single-byte declaration
 (wxr_cdata() converts every CDATA section to UTF-8, whatever blog_charset says), blank
-lines before the XML declaration (a plugin's)."""
+lines before the XML declaration (a plugin's), and control characters pasted into a post
+(WordPress exports them as they are; XML does not allow them)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from sync.i18n import Text
 from sync.sources.base import Document, Problem
 from sync.sources.wxr import read_wxr
 from sync.sources.wxr.prolog import declaration_first, declared_encoding, single_byte
@@ -210,3 +212,99 @@ def test_declaration_first_moves_only_whitespace_before_a_declaration() -> None:
     assert declaration_first(b"\xef\xbb\xbf \n" + decl) == b"\xef\xbb\xbf" + decl + b" \n"
     for same in (decl + b"\n<rss/>", b"\n\n<rss/>", b"\n\n<?xml-stylesheet x?>", b"\n<?xml "):
         assert declaration_first(same) == same
+
+
+# -- control characters in a post ----------------------------------------------------------------
+
+
+def in_item(text: str, post_id: int, old: str, new: str) -> str:
+    at = text.index(f"<wp:post_id>{post_id}</wp:post_id>")
+    start = text.rindex("<item>", 0, at)
+    end = text.index("</item>", at)
+    assert old in text[start:end], old
+    return text[:start] + text[start:end].replace(old, new, 1) + text[end:]
+
+
+def position(text: str, char: str) -> tuple[int, int]:
+    at = text.index(char)
+    return text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+
+
+def assert_no_item_data(reason: str, *data: str) -> None:
+    assert isinstance(reason, Text)
+    texts = [reason] + [p for p in reason.params.values() if isinstance(p, Text)]
+    for text in texts:
+        for value in data:
+            assert value not in text.msgid, (value, text.msgid)
+
+
+@pytest.mark.parametrize("char", ["\x01", "\x08", "\x0b", "\x0c", "\x1f"])
+def test_a_control_character_in_a_post_names_the_post_field_and_character(
+    tmp_path: Path, char: str
+) -> None:
+    text = in_item(POLYLANG, 14, "<p>", f"<p>Pasted from Word:{char}")
+    found = read(write_bytes(tmp_path, text.encode("utf-8")))
+    problem = fatal(found)
+    line, column = position(text, char)
+    code = f"U+{ord(char):04X}"
+    assert problem.line == line and problem.origin.endswith("export.xml")
+    reason = problem.reason
+    assert reason.startswith("malformed WXR: ")
+    assert f"(line {line}, column {column})" in reason
+    assert f"the control character {code} in <content:encoded> of the post " in reason
+    assert (
+        f"https://example.org/tr/istanbulda-bir-gun/ (item 3, line {item_line(text, 14)})" in reason
+    )
+    assert "remove the character from that post in WordPress and export again" in reason
+    assert "delete it from the file and scan again" in reason
+    assert "truncated" not in reason
+    assert_no_item_data(reason, code, "istanbulda", "content:encoded", str(line))
+    assert not any(isinstance(f, Document) and char in f.body for f in found)
+
+
+def test_a_control_character_after_the_post_id_names_it(tmp_path: Path) -> None:
+    text = in_item(
+        POLYLANG,
+        14,
+        "<wp:post_name><![CDATA[istanbulda-bir-gun]]>",
+        "<wp:post_name><![CDATA[istanbulda\x02bir-gun]]>",
+    )
+    reason = fatal(read(write_bytes(tmp_path, text.encode("utf-8")))).reason
+    assert "U+0002 in <wp:post_name> of the post https://example.org/tr/istanbulda-bir-gun/ " in (
+        reason
+    )
+    assert "(wp:post_id 14; item 3, line" in reason
+
+
+def test_a_control_character_in_the_link_is_not_the_posts_name(tmp_path: Path) -> None:
+    body = item(7).replace("<link>https://example.org/p7/", "<link>https://example.org/p\x037/")
+    reason = fatal(read(write_bytes(tmp_path, export(body).encode()))).reason
+    assert "U+0003 in <link> of item 1 (line 5)" in reason
+
+
+def test_a_control_character_outside_a_post(tmp_path: Path) -> None:
+    text = export(item(1), channel="My\x07 site")
+    reason = fatal(read(write_bytes(tmp_path, text.encode()))).reason
+    assert "the control character U+0007 in <title> is not allowed in XML" in reason
+    assert "remove the character in WordPress and export again" in reason
+
+
+def test_a_control_character_far_into_the_file(tmp_path: Path) -> None:
+    text = in_item(POLYLANG, 12, "<p>", "<p>" + "x" * (3 * CHUNK))
+    text = in_item(text, 15, "<p>", "<p>\x0e")
+    reason = fatal(read(write_bytes(tmp_path, text.encode("utf-8")))).reason
+    assert "U+000E in <content:encoded> of the post https://example.org/ru/" in reason
+
+
+def test_a_control_character_in_a_latin1_file(tmp_path: Path) -> None:
+    text = export(item(4, title="café", body="<p>naïve\x10</p>"), encoding="ISO-8859-1")
+    reason = fatal(read(write_bytes(tmp_path, text.encode("latin-1")))).reason
+    assert "U+0010 in <content:encoded> of the post https://example.org/p4/" in reason
+
+
+def test_other_invalid_bytes_keep_the_general_message(tmp_path: Path) -> None:
+    text = export(item(5))
+    data = text.encode().replace(b"<p>", b"<p>\xff", 1)
+    reason = fatal(read(write_bytes(tmp_path, data))).reason
+    assert "control character" not in reason
+    assert "the export is truncated or broken" in reason

@@ -108,7 +108,7 @@ class _WxrReader(_Refusals):
             self.check_end()
             self.posts.note_ignored()
         except expat.ExpatError as exc:
-            yield self.malformed(exc)
+            yield self.malformed(exc, stream)
         except _Fatal as exc:
             yield self.fatal(exc.reason, exc.line)
         except OSError as exc:
