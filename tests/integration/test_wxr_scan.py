@@ -206,6 +206,7 @@ UNREADABLE: dict[str, Callable[[str], str]] = {
     "attachments only": lambda t: t.replace(
         "<wp:post_type><![CDATA[post]]>", "<wp:post_type><![CDATA[attachment]]>"
     ).replace("<wp:post_type><![CDATA[page]]>", "<wp:post_type><![CDATA[attachment]]>"),
+    "control character": lambda t: t.replace("<p>", "<p>\x0b", 1),
 }
 
 
@@ -223,4 +224,21 @@ def test_an_unreadable_export_changes_nothing(db_url: str, tmp_path: Path, how: 
     [problem] = again.problems
     assert problem.fatal and problem.origin == str(path), problem
     assert again.deleted == 0
+    assert snapshot(settings) == before
+
+
+def test_an_export_as_a_latin1_site_writes_it_changes_nothing(db_url: str, tmp_path: Path) -> None:
+    """Blank lines before the declaration (a plugin's) and ISO-8859-1 declared over UTF-8
+    text (wxr_cdata() writes UTF-8 whatever blog_charset is): the same posts, the same text."""
+    settings = make_settings(db_url)
+    path = tmp_path / "export.xml"
+    good = (WXR / "polylang.xml").read_text(encoding="utf-8")
+    path.write_text(good, encoding="utf-8")
+    run_scan(settings, [f"wxr:{path}"])
+    before = snapshot(settings)
+    legacy = "\n\n" + good.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"', 1)
+    path.write_bytes(legacy.encode("utf-8"))
+    again = run_scan(settings, [f"wxr:{path}"])
+    assert again is not None and not again.problems
+    assert again.new_revisions == 0 and again.deleted == 0
     assert snapshot(settings) == before

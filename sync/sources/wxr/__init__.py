@@ -33,9 +33,16 @@ external entity is rejected (it is never loaded); a DOCTYPE with an external DTD
 parameter entity is refused as a whole, since the entities it would declare cannot be
 known (in an attribute expat would drop them without a word).
 
+Before expat: blank lines before ``<?xml …?>`` (a plugin's) are moved after it, and a file
+declared in a single-byte charset whose text is all valid UTF-8 is read as UTF-8, since
+WordPress writes every CDATA section in UTF-8 whatever charset it declares. A control
+character XML does not allow (pasted into a post) is not dropped: the file is refused,
+naming the post, the field and the character.
+
 Layout: ``schema`` (namespaces, fields, bounds), ``records`` (what is kept of an element),
-``reader`` (expat: the stream, limits, entities, errors), ``items`` (Polylang and WPML:
-terms and items to documents); this module opens the file and makes the ``wxr:`` source.
+``prolog`` (the file's start: the declaration and its encoding), ``reader`` (expat: the
+stream, limits, entities, errors), ``items`` (Polylang and WPML: terms and items to
+documents); this module opens the file and makes the ``wxr:`` source.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ Problem; trouble inside one item or term rejects that record alone.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -16,6 +17,7 @@ from xml.parsers import expat
 from sync.i18n import nt_, t_
 from sync.sources.base import Document, Problem
 from sync.sources.wxr.items import _Posts
+from sync.sources.wxr.prolog import declaration_first, declared_encoding, single_byte, utf8_text
 from sync.sources.wxr.records import _Fatal, _Record, _Text
 from sync.sources.wxr.refusals import _Refusals
 from sync.sources.wxr.schema import (
@@ -34,6 +36,8 @@ from sync.sources.wxr.schema import (
     SMALL_FIELD_BYTES,
     WP_NAMESPACES,
 )
+
+log = logging.getLogger("sync.sources.wxr")
 
 
 class _WxrReader(_Refusals):
@@ -82,15 +86,16 @@ class _WxrReader(_Refusals):
         self.wxr_namespace = False
         self.doctype_at: int | None = None
         self.items = 0  # <item>s met, tracked or not
+        self.head = b""  # the first chunk, as fed (the declaration first)
 
     # -- the stream ------------------------------------------------------------------------
 
     def read(self, stream: BinaryIO) -> Iterator[Document | Problem]:
-        parser = self.parser = self.new_parser()
         fed = 0
         try:
+            chunk = self.head = declaration_first(stream.read(CHUNK))
+            parser = self.parser = self.new_parser(self.encoding(stream))
             while True:
-                chunk = stream.read(CHUNK)
                 parser.Parse(chunk, not chunk)
                 fed += len(chunk)
                 if self.pending:
@@ -99,10 +104,11 @@ class _WxrReader(_Refusals):
                 if not chunk:
                     break
                 self.check_progress(fed)
+                chunk = stream.read(CHUNK)
             self.check_end()
             self.posts.note_ignored()
         except expat.ExpatError as exc:
-            yield self.malformed(exc)
+            yield self.malformed(exc, stream)
         except _Fatal as exc:
             yield self.fatal(exc.reason, exc.line)
         except OSError as exc:
@@ -130,8 +136,24 @@ class _WxrReader(_Refusals):
                 )
             )
 
-    def new_parser(self) -> expat.XMLParserType:
-        parser = expat.ParserCreate(namespace_separator=_SEP, intern=self.intern)
+    def encoding(self, stream: BinaryIO) -> str | None:
+        """UTF-8 for a file declared in a single-byte charset whose text is UTF-8, as
+        WordPress writes it (prolog.py); None (what the file declares) for any other."""
+        declared = declared_encoding(self.head)
+        if not single_byte(declared) or not stream.seekable():
+            return None
+        if not utf8_text(self.head, stream):
+            return None  # really in the declared charset
+        log.warning(
+            "%s: declared encoding %s, but its text is UTF-8 (WordPress writes every "
+            "CDATA section in UTF-8, whatever the site's charset): read as UTF-8",
+            self.file,
+            declared,
+        )
+        return "UTF-8"
+
+    def new_parser(self, encoding: str | None = None) -> expat.XMLParserType:
+        parser = expat.ParserCreate(encoding, namespace_separator=_SEP, intern=self.intern)
         parser.namespace_prefixes = True  # names carry their prefix, for messages
         parser.buffer_text = True
         parser.buffer_size = CHUNK

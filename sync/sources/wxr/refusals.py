@@ -1,16 +1,19 @@
 """What the WXR reader says when it cannot go on, or cannot trust a piece of text: a
-file that is not an export, malformed XML, DOCTYPE entities (undeclared, external or
-expanding), and a handler's own failure. A mixin of the reader (reader.py), which holds the
+file that is not an export, malformed XML (a control character XML does not allow is named
+with the post and field it is in: WordPress exports one pasted into a post as it is, so
+exporting again does not help), DOCTYPE entities (undeclared, external or expanding), and
+a handler's own failure. A mixin of the reader (reader.py), which holds the
 state these read: the parser, the open elements, the record being read.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO
 from xml.parsers import expat
 
 from sync.i18n import Text, t_
 from sync.sources.base import Problem
+from sync.sources.wpcommon import is_post_id
 from sync.sources.wxr.records import _Fatal
 from sync.sources.wxr.schema import _ERRORS, WP_NAMESPACES
 
@@ -27,6 +30,7 @@ class _Refusals:
     item: Any
     term: Any
     doctype_at: int | None
+    head: bytes
 
     def written(self, name: str) -> str:  # pragma: no cover - the reader's
         raise NotImplementedError
@@ -52,10 +56,14 @@ class _Refusals:
     def fatal(self, reason: str, line: int | None = None) -> Problem:
         return Problem(origin=self.file, line=line, reason=reason, fatal=True)
 
-    def malformed(self, exc: expat.ExpatError) -> Problem:
+    def malformed(self, exc: expat.ExpatError, stream: BinaryIO | None = None) -> Problem:
         line, column = exc.lineno, exc.offset + 1
         message = expat.ErrorString(exc.code)
         code = _ERRORS.get(exc.code, "")
+        if code == "XML_ERROR_INVALID_TOKEN" and stream is not None:
+            reason = self.control_character(message, line, column, stream)
+            if reason is not None:
+                return self.fatal(reason, line)
         if code == "XML_ERROR_AMPLIFICATION_LIMIT_BREACH":
             return self.fatal(
                 t_(
@@ -108,6 +116,88 @@ class _Refusals:
                 **at,
             )
         return self.fatal(reason, line)
+
+    def control_character(
+        self, message: str, line: int, column: int, stream: BinaryIO
+    ) -> Text | None:
+        """Why the file is refused when expat stopped at a control character XML does not
+        allow (U+0000…U+001F but tab and newlines), naming the field and the post it is in;
+        None for any other invalid token. Nothing is dropped: the text would be altered."""
+        if not self.stack or self.parser is None:
+            return None
+        byte = self.byte_at(self.parser.ErrorByteIndex, stream)
+        if byte is None or byte >= 0x20 or byte in b"\t\n\r":
+            return None
+        at = {
+            "error": message,
+            "line": line,
+            "column": column,
+            "char": f"U+{byte:04X}",
+            "field": self.written(self.stack[-1][0]),
+        }
+        if self.item is None:
+            return t_(
+                "malformed WXR: %(error)s (line %(line)d, column %(column)d): the control "
+                "character %(char)s in <%(field)s> is not allowed in XML, so nothing from the "
+                "file may be applied; WordPress exports it as it is, so exporting again gives "
+                "the same file: remove the character in WordPress and export again, or delete "
+                "it from the file and scan again",
+                **at,
+            )
+        return t_(
+            "malformed WXR: %(error)s (line %(line)d, column %(column)d): the control "
+            "character %(char)s in <%(field)s> of %(post)s is not allowed in XML, so nothing "
+            "from the file may be applied; WordPress exports it as it is, so exporting again "
+            "gives the same file: remove the character from that post in WordPress and export "
+            "again, or delete it from the file and scan again",
+            post=self.post_named(self.item),
+            **at,
+        )
+
+    def byte_at(self, index: int, stream: BinaryIO) -> int | None:
+        """The byte at ``index`` of what expat was fed, if the file's encoding is one
+        where a byte under 0x20 is that control character (not UTF-16)."""
+        head = self.head
+        if index < 0 or head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:2]:
+            return None
+        if index < len(head):
+            return head[index]
+        try:  # past the first chunk, what was fed is the file as it is
+            stream.seek(index)
+            found = stream.read(1)
+        except (OSError, ValueError):
+            return None
+        return found[0] if found else None
+
+    def post_named(self, record: Any) -> Text:
+        """The item being read, by what of it is read so far: its link (else its guid)
+        and wp:post_id when they come before the trouble, and where it starts."""
+
+        def done(name: str) -> str:  # a field still being read may hold the trouble
+            text = record.texts.get(name)
+            return "" if text is None or text is self.capture else record.get(name)
+
+        link = done("link") or done("guid")
+        post_id = done("post_id")
+        at = {"n": record.number, "at": record.line}
+        if not is_post_id(post_id):
+            post_id = ""
+        if link and post_id:
+            return t_(
+                "the post %(link)s (wp:post_id %(post_id)s; item %(n)d, line %(at)d)",
+                link=link,
+                post_id=post_id,
+                **at,
+            )
+        if link:
+            return t_("the post %(link)s (item %(n)d, line %(at)d)", link=link, **at)
+        if post_id:
+            return t_(
+                "the post with wp:post_id %(post_id)s (item %(n)d, line %(at)d)",
+                post_id=post_id,
+                **at,
+            )
+        return t_("item %(n)d (line %(at)d)", **at)
 
     def start_doctype(self, *_: object) -> None:
         assert self.parser is not None
