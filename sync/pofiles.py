@@ -78,8 +78,21 @@ def task_po(session: Session, settings: Settings, task_id: int) -> bytes:
     return render_po(catalog)
 
 
-def _lang_of(header: str) -> str:
-    return header.strip().replace("-", "_").split("_", 1)[0].lower()
+def same_language(found: str, lang: str) -> bool:
+    """Whether a file's language (Poedit writes ``tr_TR``, ``pt_BR``) is a task's (``tr``,
+    ``pt-br``): the same tag in any case and separator, or the same language with a region
+    that only one of them names.
+
+    >>> same_language("tr_TR", "tr"), same_language("pt_BR", "pt-br"), same_language("pt", "pt-br")
+    (True, True, True)
+    >>> same_language("pt_PT", "pt-br"), same_language("ru", "tr")
+    (False, False)
+    """
+    f = found.strip().lower().replace("_", "-")
+    t = lang.strip().lower().replace("_", "-")
+    if f == t:
+        return True
+    return f.split("-", 1)[0] == t.split("-", 1)[0] and ("-" not in f or "-" not in t)
 
 
 def source_revisions(session: Session, version_id: int) -> dict[str, int]:
@@ -153,7 +166,7 @@ def _submit_po(
     problems: list[str] = []
     meta = catalog.metadata
     lang = meta.get("Language", "")
-    if _lang_of(lang) != task.lang:
+    if not same_language(lang, task.lang):
         fresh = f"`transync po {task.id}`"
         problems.append(
             t_(

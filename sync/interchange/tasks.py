@@ -30,7 +30,7 @@ from sync.interchange.xliff import (
     read_xliff,
     write_xliff,
 )
-from sync.pofiles import _gc_paused, _lang_of, _segments, apply_segments, source_revisions
+from sync.pofiles import _gc_paused, _segments, apply_segments, same_language, source_revisions
 from sync.queue import get_task
 from sync.segments import Segment, segment_label
 from sync.submission import check_claim, task_source
@@ -172,7 +172,7 @@ def _submit(
     task, key = check_claim(session, task_id, name)
     src, rev = task_source(session, task)
     problems: list[str] = []
-    if doc.target_lang and _lang_of(doc.target_lang) != task.lang:
+    if doc.target_lang and not same_language(doc.target_lang, task.lang):
         problems.append(
             f"the target language is {doc.target_lang!r}, but task #{task.id} is "
             f"for {task.lang!r}: download the XLIFF for this task with "

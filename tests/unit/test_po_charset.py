@@ -447,3 +447,17 @@ def test_a_charset_in_another_entry_declares_nothing() -> None:
     text = po("Content-Type: text/plain; charset=KOI8-R", charset=None)
     with pytest.raises(CatalogError):
         read(text.replace("The Grain Corridor", RU).encode("koi8-r"))
+
+
+def test_a_regional_language_is_the_same_language() -> None:
+    """A task in pt-br takes the PO transync gives (Language: pt-br) and the one Poedit
+    saves (pt_BR); tr_TR is tr; another region or language is not."""
+    import doctest
+
+    from sync import pofiles
+    from sync.pofiles import same_language
+
+    assert doctest.testmod(pofiles, verbose=False).failed == 0
+    assert same_language("pt-br", "pt-br") and same_language("pt_BR", "pt-br")
+    assert same_language("tr_TR", "tr") and same_language("TR", "tr")
+    assert not same_language("pt_PT", "pt-br") and not same_language("ru", "tr")
