@@ -8,7 +8,7 @@ babel.cfg's extractor finds the docstrings). Errors carry their context as field
 TransyncError
 ├── ConfigError                 a setting has a value transync cannot use
 ├── InputError                  a file, upload or field was rejected
-│   ├── FrontMatterError        front matter is not valid YAML/TOML
+│   ├── FrontMatterError        front matter is not valid YAML/TOML/JSON
 │   ├── SubmissionError         a submitted translation failed its checks
 │   └── CatalogError            a PO file could not be read
 ├── SourceError                 a source could not be read (network, path)

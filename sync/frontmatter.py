@@ -1,4 +1,4 @@
-"""Front matter: split a document file into its metadata (YAML or TOML) and its body.
+"""Front matter: split a document file into its metadata (YAML, TOML or JSON) and its body.
 
 Pure: takes bytes, returns values; no file access.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import json
 import math
 import re
 import sys
@@ -190,13 +191,54 @@ def _load_toml(text: str, *, origin: str, first_line: int, end_line: int) -> dic
         ) from exc
 
 
+def is_json_front_matter(text: str) -> bool:
+    """Whether a document (BOM removed) opens with Hugo's JSON front matter: a ``{`` first.
+
+    ``{{`` is a shortcode (``{{< figure >}}``) opening a page that has no front matter;
+    it can start no JSON object.
+    """
+    return text.startswith("{") and not text.startswith("{{")
+
+
+def _load_json(text: str, *, origin: str) -> tuple[dict[str, Any], int]:
+    """The JSON object opening ``text`` and the offset just past its closing ``}``."""
+    try:
+        data, end = json.JSONDecoder().raw_decode(text)
+    except (json.JSONDecodeError, RecursionError) as exc:  # (RecursionError: nested too deep)
+        where = exc if isinstance(exc, json.JSONDecodeError) else None
+        raise FrontMatterError(
+            t_(
+                "front matter is not valid JSON: %(problem)s; fix the JSON object that opens "
+                "the file",
+                problem=where.msg if where else "nested too deep",
+            ),
+            path=origin,
+            line=where.lineno if where else 1,
+        ) from exc
+    return data, end
+
+
+def _parse_json(text: str, origin: str) -> tuple[dict[str, Any], str, int]:
+    """Hugo's JSON front matter: the object opening the file, the body from the next line
+    (or right after the ``}``, when something follows it on its line)."""
+    data, end = _load_json(text, origin=origin)
+    close_line = text.count("\n", 0, end) + 1
+    line_end = text.find("\n", end)
+    rest = text[end:] if line_end < 0 else text[end:line_end]
+    if rest.strip():
+        return data, text[end:], close_line
+    return data, "" if line_end < 0 else text[line_end + 1 :], close_line + 1
+
+
 def parse_document(raw: bytes, *, origin: str) -> tuple[dict[str, Any], str, int]:
     """Split a file into (front matter, body, 1-based file line where the body starts).
 
-    Front matter is YAML between ``---`` lines, TOML between ``+++`` lines, or absent.
-    Line endings of the returned body are LF.
+    Front matter is YAML between ``---`` lines, TOML between ``+++`` lines, a JSON object
+    opening the file (as Hugo reads it), or absent. Line endings of the returned body are LF.
     """
     text = normalize_newlines(_decode(raw, origin))
+    if is_json_front_matter(text):
+        return _parse_json(text, origin)
     lines = text.split("\n")
     opener = lines[0].rstrip()
     if opener not in _DELIMITERS:

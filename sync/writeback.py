@@ -376,7 +376,7 @@ def _read_text(target: Path) -> str | None:
 
 def _source_front(session: Session, src: VRow, root: Path) -> tuple[dict[str, Any], str | None]:
     """The source's front matter (as recorded) and its file's text, for a new translation's
-    front matter in the source's own form (YAML or TOML, order, comments)."""
+    front matter in the source's own form (YAML, TOML or JSON, order, comments)."""
     front = session.execute(select(Version.front_matter).where(Version.id == src.id)).scalar()
     text = None
     with contextlib.suppress(OSError, UnicodeDecodeError, ValueError):

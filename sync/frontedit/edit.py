@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sync.frontedit.parts import _ending, _split
+from sync.frontedit.json_edit import _edit_json
+from sync.frontedit.parts import JSON_KIND, _ending, _split
 from sync.frontedit.toml_edit import _edit_toml
 from sync.frontedit.values import _same
 from sync.frontedit.yaml_edit import _edit_yaml, _yaml_new_block
@@ -29,7 +30,8 @@ def edit_document(
     Everything not named stays as written (comments, order, quoting, dates; the body byte
     for byte); an existing key keeps its place and, where the new value has the same shape,
     the formatting of its nested values. New keys go at the end; a document without front
-    matter gets YAML front matter. CRLF documents stay CRLF. Unreadable front matter raises
+    matter gets YAML front matter; JSON front matter is written again whole (key order,
+    values and indentation kept). CRLF documents stay CRLF. Unreadable front matter raises
     FrontMatterError naming ``origin`` and the line, as parse_document does.
     """
     both = set(set_values).intersection(remove)
@@ -53,6 +55,13 @@ def edit_document(
             return parts.bom + new_body
         block = "".join(line + nl for line in _yaml_new_block(set_values, origin))
         front = f"---{nl}{block}---{nl}"
+        return parts.bom + front + new_body
+    if parts.kind == JSON_KIND:
+        front = "".join(parts.block)
+        if changing or removing:
+            front = _edit_json(parts.block, original, changing, removing, newline=nl)
+        if body is not None and not _ending(front):  # a new body starts on its own line
+            front += nl
         return parts.bom + front + new_body
     if not changing and not removing:
         lines = parts.block

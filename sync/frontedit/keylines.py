@@ -4,12 +4,14 @@ tolerant of front matter that does not parse.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 
 import yaml
 
 from sync.frontedit.parts import _DELIMITERS, _LINE, _strip_ending
+from sync.frontmatter import is_json_front_matter
 
 __all__ = ["key_lines"]
 
@@ -30,6 +32,8 @@ def key_lines(text: str) -> dict[str, int]:
     {'title': 2, 'tags': 3, 'priority': 5}
     """
     bom = 1 if text.startswith("\ufeff") else 0
+    if is_json_front_matter(text[bom:]):
+        return _json_key_lines(text[bom:])
     lines = [_strip_ending(line) for line in _LINE.findall(text[bom:])]
     if not lines or lines[0].rstrip() not in _DELIMITERS:
         return {}
@@ -73,6 +77,34 @@ def _yaml_scan_key_lines(block: list[str]) -> dict[str, int]:
                 key = plain
             found.pop(key, None)
             found[key] = i + 2
+    return found
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\\r\n]|\\.)*"|[{}\[\]]|\r\n|\r|\n')
+_JSON_COLON = re.compile(r"\s*:")
+
+
+def _json_key_lines(text: str) -> dict[str, int]:
+    """The keys of the object opening the file, by a scan of its strings and brackets: a
+    string right inside the object and followed by ``:`` is a key."""
+    found: dict[str, int] = {}
+    line, depth = 1, 0
+    for token in _JSON_TOKEN.finditer(text):
+        kind = token.group()
+        if kind[0] in "\r\n":
+            line += 1
+        elif kind[0] == '"':
+            if depth == 1 and _JSON_COLON.match(text, token.end()):
+                try:
+                    key = json.loads(kind)
+                except ValueError:
+                    key = kind[1:-1]
+                found.pop(key, None)  # the last one wins, as in the loaded values
+                found[key] = line
+        else:
+            depth += 1 if kind in "{[" else -1
+            if depth == 0:
+                break
     return found
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from html.parser import HTMLParser
@@ -23,6 +24,7 @@ from sync.text import (
 
 if TYPE_CHECKING:  # markdown-it loads with the first parse: a no-change rescan never needs it
     from markdown_it import MarkdownIt
+    from markdown_it.rules_block import StateBlock
     from markdown_it.token import Token
 
 
@@ -36,6 +38,70 @@ _CONTAINERS = {
 }
 _CONTAINER_CLOSE = {"list_item_close", "blockquote_close", "footnote_reference_close"}
 
+#: Hugo shortcodes whose inner text is code (``{{< highlight go >}}…{{< /highlight >}}``,
+#: ``{{% code %}}…{{% /code %}}``): read as a fenced code block, not as prose.
+CODE_SHORTCODES = ("highlight", "code")
+#: The token a code shortcode pair becomes: info is its opening shortcode, markup its
+#: closing one (with whatever follows it on that line).
+SHORTCODE_CODE = "shortcode_code"
+_CODE_OPENER = re.compile(
+    r"\{\{([<%])\s*(" + "|".join(CODE_SHORTCODES) + r")(?![-\w/.])([^\n]*?)([>%])\}\}"
+)
+_CODE_CLOSER = re.compile(r"\{\{([<%])\s*/\s*([-\w/.]+)\s*([>%])\}\}")
+
+
+def _code_shortcode(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """Block rule: a code shortcode opening a line, through the line of its closing shortcode.
+
+    Hugo hands the inner text to a highlighter verbatim, so it must be kept like a fence's:
+    as a paragraph its lines would be offered for translation, counted as words and written
+    back joined on one line. Without its closing shortcode (in the same container) the line
+    is left to the other rules: an unpaired ``{{< code >}}`` is some other shortcode.
+    """
+    pos = state.bMarks[start] + state.tShift[start]
+    if not state.src.startswith("{{", pos) or state.is_code_block(start):
+        return False
+    opener = _CODE_OPENER.match(state.src, pos, state.eMarks[start])
+    if (
+        opener is None
+        or (opener[1] == "<") != (opener[4] == ">")
+        or opener[3].rstrip().endswith("/")  # self-closing: nothing inside
+    ):
+        return False
+    line, search = start, opener.end()
+    while line < end:
+        if line > start:
+            search = state.bMarks[line] + state.tShift[line]
+            if search < state.eMarks[line] and state.sCount[line] < state.blkIndent:
+                return False  # a line outside the container: the list item or quote ended
+        closer = next(
+            (
+                m
+                for m in _CODE_CLOSER.finditer(state.src, search, state.eMarks[line])
+                if m[2] == opener[2]
+            ),
+            None,
+        )
+        if closer is not None:
+            break
+        line += 1
+    else:
+        return False
+    if silent:
+        return True
+    # lines cut as a fence's content is: container markers and the opener's indent gone
+    inside = state.src[opener.end() : state.eMarks[start]]
+    if line > start:
+        inside += "\n" + state.getLines(start + 1, line + 1, state.sCount[start], False)
+    cut = len(inside) - (state.eMarks[line] - closer.start())
+    token = state.push(SHORTCODE_CODE, "code", 0)
+    token.info = opener[0]
+    token.content = inside[:cut]
+    token.markup = inside[cut:]
+    token.map = [start, line + 1]
+    state.line = line + 1
+    return True
+
 
 def _new_parser() -> MarkdownIt:
     # Footnote definitions stay where they are written (move_to_end=False), so segments
@@ -44,11 +110,15 @@ def _new_parser() -> MarkdownIt:
     from markdown_it import MarkdownIt
     from mdit_py_plugins.footnote import footnote_plugin
 
-    return (
+    md = (
         MarkdownIt("commonmark")
         .enable("table")
         .use(footnote_plugin, inline=False, move_to_end=False)
     )
+    # Like a fence it may interrupt a paragraph, and end a quote's or list's lazy lines.
+    alt = ["paragraph", "reference", "blockquote", "list"]
+    md.block.ruler.before("fence", SHORTCODE_CODE, _code_shortcode, {"alt": alt})
+    return md
 
 
 @functools.cache
@@ -119,7 +189,7 @@ def _records(tokens: Sequence[Token]) -> Iterator[tuple[bool, str, str, int]]:
     """Yield (is_segment, kind, text, token index) for every block that counts, in order.
 
     The index is that of the token holding the text: ``inline`` (its opener comes just
-    before it), ``html_block``, ``fence`` or ``code_block``.
+    before it), ``html_block``, ``fence``, ``code_block`` or a code shortcode's.
     """
     containers: list[str] = []
     opener = ""
@@ -140,6 +210,9 @@ def _records(tokens: Sequence[Token]) -> Iterator[tuple[bool, str, str, int]]:
         elif kind in ("fence", "code_block"):
             info = normalize_inline(token.info)
             yield False, "code", f"{info}\n{normalize_block(token.content)}", index
+        elif kind == SHORTCODE_CODE:
+            opener, closer = normalize_inline(token.info), normalize_inline(token.markup)
+            yield False, "code", f"{opener}\n{normalize_block(token.content)}\n{closer}", index
         elif kind == "html_block":
             yield has_visible_text(token.content), "html", token.content, index
         opener = kind

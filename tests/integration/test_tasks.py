@@ -858,6 +858,56 @@ def test_write_back_suffix_layout(settings: Settings, tmp_path: Path) -> None:
     assert open_task_counts(settings) == Counter({("posts/rail", "ru"): 1})
 
 
+JSON_SOURCE = """\
+{
+    "title": "Urban Heat",
+    "translationKey": "heat",
+    "draft": false,
+    "weight": 7
+}
+
+Summer heat is the deadliest hazard.
+
+{{< highlight python >}}
+def shade(trees):
+    return trees * 2
+{{< /highlight >}}
+"""
+
+
+def test_write_back_keeps_json_front_matter_and_code_shortcodes(
+    settings: Settings, tmp_path: Path
+) -> None:
+    tree = tmp_path / "site"
+    (tree / "posts").mkdir(parents=True)
+    (tree / "posts/heat.en.md").write_text(JSON_SOURCE, encoding="utf-8")
+    assert not scan(settings, tree).problems
+    add_people(settings)
+    source = next(p for p in status(settings)["posts"] if p["key"] == "heat")
+    assert source["title"] == "Urban Heat"
+    assert cell(settings, "heat", "en")["words"] == 8  # title and paragraph: the code counts none
+    upload = tmp_path / "upload.tr.md"
+    upload.write_text(
+        "---\ntitle: Kent Sıcağı\n---\n\nYaz sıcağı en ölümcül tehlike.\n\n"
+        "{{< highlight python >}}\ndef shade(trees):\n    return trees * 2\n{{< /highlight >}}\n",
+        encoding="utf-8",
+    )
+    task_id = open_task(settings, "heat", "tr")["id"]  # type: ignore[index]
+    with transaction(settings.database_url) as s:
+        assign(s, settings, task_id, EDITOR, "ayse")
+    assert submit_file(settings, task_id, "ayse", upload)["state"] == "done"
+    written = (tree / "posts/heat.tr.md").read_text(encoding="utf-8")
+    assert written == (
+        '{\n    "title": "Kent Sıcağı",\n    "translationKey": "heat",\n    "draft": false,\n'
+        f'    "weight": 7,\n    "source_hash": "{source["source_hash"]}"\n}}\n\n'
+        "Yaz sıcağı en ölümcül tehlike.\n\n"
+        "{{< highlight python >}}\ndef shade(trees):\n    return trees * 2\n{{< /highlight >}}\n"
+    )
+    assert_written_back_and_current(
+        settings, tmp_path, tree, {("heat", "tr"): tree / "posts/heat.tr.md"}
+    )
+
+
 BAD_SUBMISSIONS = {
     "no-title": ("translation.md", b"---\ndate: 2026-10-16\n---\n\nText.\n", "no title"),
     "no-front-matter": ("translation.md", b"Just the text.\n", "no title"),

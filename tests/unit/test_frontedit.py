@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,9 @@ from sync.frontmatter import parse_document
 DATA = Path(__file__).parent.parent / "data" / "frontmatter"
 YAML_POST = (DATA / "hugo-post.yaml.md").read_text(encoding="utf-8")
 TOML_POST = (DATA / "hugo-post.toml.md").read_text(encoding="utf-8")
+JSON_POST = (DATA / "hugo-post.json.md").read_text(encoding="utf-8")
 PLAIN_POST = (DATA / "no-front-matter.md").read_text(encoding="utf-8")
-POSTS = {"yaml": YAML_POST, "toml": TOML_POST}
+POSTS = {"yaml": YAML_POST, "toml": TOML_POST, "json": JSON_POST}
 
 TRICKY = [
     "Enerji: şebekenin ihtiyacı",
@@ -193,7 +195,7 @@ def test_new_nested_values_are_block_style() -> None:
 
 
 @pytest.mark.parametrize("value", TRICKY)
-@pytest.mark.parametrize("kind", ["yaml", "toml"])
+@pytest.mark.parametrize("kind", ["yaml", "toml", "json"])
 def test_text_values_read_back_exactly(kind: str, value: str) -> None:
     text = POSTS[kind]
     cards = parse(text)["cards"]
@@ -317,6 +319,62 @@ def test_toml_other_shapes() -> None:
     assert_edited(TOML_POST, after, set_values)
 
 
+# --- JSON ----------------------------------------------------------------------------------
+
+
+def test_json_translation_keeps_keys_in_order_and_the_indentation() -> None:
+    set_values = {
+        "title": "Enerji: şebekenin ihtiyacı",
+        "cards": replace_leaves(parse(JSON_POST)["cards"], iter(lambda: "Kart", None)),
+        "source_hash": "0123456789abcdef",
+    }
+    after = edit_document(JSON_POST, set_values=set_values, remove=["untranslated"])
+    assert_edited(JSON_POST, after, set_values, ("untranslated",))
+    assert list(parse(after)) == [k for k in parse(JSON_POST) if k != "untranslated"] + [
+        "source_hash"
+    ]
+    assert after.startswith('{\n    "title": "Enerji: şebekenin ihtiyacı",\n    "linkTitle"')
+    assert '\n    "source_hash": "0123456789abcdef"\n}\n\nThe grid' in after
+    assert body_of(after) == body_of(JSON_POST)
+    assert edit_document(JSON_POST, set_values={"draft": False}) == JSON_POST
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        (
+            '{"title": "A", "n": [1, 2]}\nBody\n',
+            '{\n  "title": "B",\n  "n": [\n    1,\n    2\n  ]\n}\nBody\n',
+        ),
+        ('{\n\t"title": "A"\n}   \nBody\n', '{\n\t"title": "B"\n}   \nBody\n'),
+        ('{\r\n "title": "A"\r\n}\r\nBody\r\n', '{\r\n "title": "B"\r\n}\r\nBody\r\n'),
+        ('{"title": "A"}', '{\n  "title": "B"\n}'),
+    ],
+)
+def test_json_is_written_with_the_files_indentation_or_two_spaces(text: str, written: str) -> None:
+    assert edit_document(text, set_values={"title": "B"}) == written
+
+
+def test_json_body_after_the_closing_brace_on_its_line() -> None:
+    text = '{"title": "A"} Body\n'
+    assert parse_document(text.encode(), origin="p.md") == ({"title": "A"}, " Body\n", 1)
+    assert edit_document(text, set_values={"title": "B"}, body="Yeni") == (
+        '{\n  "title": "B"\n}\nYeni\n'
+    )
+
+
+def test_json_cannot_hold_every_value() -> None:
+    with pytest.raises(ValueError, match="JSON front matter"):
+        edit_document(JSON_POST, set_values={"date": datetime(2024, 3, 1, tzinfo=UTC)})
+
+
+def test_a_shortcode_opening_the_file_is_no_json_front_matter() -> None:
+    text = '{{< figure src="a.png" >}}\n\nMetin.\n'
+    after = edit_document(text, set_values={"title": "T"})
+    assert after == "---\ntitle: T\n---\n" + text
+    assert key_lines(text) == {}
+
+
 # --- documents without front matter, bodies, line endings -----------------------------------
 
 
@@ -329,7 +387,7 @@ def test_no_front_matter_gets_yaml() -> None:
 
 
 def test_body_replaced_with_exactly_one_final_newline() -> None:
-    for text in (YAML_POST, TOML_POST, PLAIN_POST):
+    for text in (YAML_POST, TOML_POST, JSON_POST, PLAIN_POST):
         for body in ("Yeni metin.", "Yeni metin.\n", "Yeni metin.\n\n\n", "Yeni\r\nmetin.\r\n"):
             after = edit_document(text, body=body)
             assert body_of(after) in ("Yeni metin.\n", "Yeni\nmetin.\n")
@@ -372,6 +430,8 @@ def test_bom_is_kept() -> None:
         ("+++\ntitle = 'A'\ntags = [\n+++\n", 4),
         ("---\n- a list\n---\n", 2),
         ("---\nx: &a 1\ny: *a\n---\n", 2),
+        ('{\n  "title": "A",\n  "tags": ["x",]\n}\nBody\n', 3),
+        ('{\n  "title": "A"\n', 3),
     ],
 )
 def test_unreadable_front_matter_raises_with_its_line(text: str, line: int) -> None:
@@ -472,6 +532,29 @@ def test_key_lines_toml_skips_tables_strings_and_arrays() -> None:
     assert key_lines(tricky) == {"a": 2, "quoted key": 6, "d": 10, "h": 11}
 
 
+def test_key_lines_json() -> None:
+    assert key_lines(JSON_POST) == {
+        "title": 2,
+        "linkTitle": 3,
+        "description": 4,
+        "date": 5,
+        "draft": 6,
+        "weight": 7,
+        "translationKey": 8,
+        "untranslated": 9,
+        "aliases": 10,
+        "cards": 11,
+        "params": 15,
+        "readingTime": 16,
+    }
+    assert key_lines('\ufeff{"a": {"b": 1}, "c\\"d": "e:f",\n"g": [{"h": 1}]}') == {
+        "a": 1,
+        'c"d': 1,
+        "g": 2,
+    }
+    assert key_lines('{\n  "title": "A",\n  "tags": ["x",\n}') == {"title": 2, "tags": 3}
+
+
 def test_key_lines_tolerates_broken_front_matter() -> None:
     text = "---\ntitle: A\ntags: [x\n  nested: 1\n'quoted: key': 2\npriority: high\n---\n"
     assert key_lines(text) == {"title": 2, "tags": 3, "quoted: key": 5, "priority": 6}
@@ -498,7 +581,7 @@ leafy = st.recursive(
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    kind=st.sampled_from(["yaml", "toml"]),
+    kind=st.sampled_from(["yaml", "toml", "json"]),
     crlf=st.booleans(),
     title=texts,
     summary=texts,

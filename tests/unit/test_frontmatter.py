@@ -1,4 +1,4 @@
-"""Tests for sync.frontmatter: decoding, YAML/TOML front matter, dates, rendering."""
+"""Tests for sync.frontmatter: decoding, YAML/TOML/JSON front matter, dates, rendering."""
 
 from __future__ import annotations
 
@@ -75,6 +75,71 @@ def test_toml_front_matter() -> None:
     }
     assert body == "\nТекст.\n"
     assert line == 6
+
+
+JSON_DOC = """\
+{
+  "title": "Москва",
+  "translationKey": "moskva",
+  "draft": true,
+  "weight": 3,
+  "tags": ["şehir", "başkent"],
+  "params": {"author": "Ada"}
+}
+
+Текст.
+"""
+
+
+def test_json_front_matter_is_read_like_yaml_and_toml() -> None:
+    meta, body, line = parse_document(JSON_DOC.encode(), origin="content/ru/moskva.md")
+    assert meta == {
+        "title": "Москва",
+        "translationKey": "moskva",
+        "draft": True,
+        "weight": 3,
+        "tags": ["şehir", "başkent"],
+        "params": {"author": "Ada"},
+    }
+    assert list(meta) == ["title", "translationKey", "draft", "weight", "tags", "params"]
+    assert body == "\nТекст.\n"
+    assert line == 9
+    crlf = BOM + JSON_DOC.replace("\n", "\r\n").encode()
+    assert parse_document(crlf, origin="a.md") == (meta, body, line)
+
+
+def test_json_front_matter_without_a_body_or_with_text_after_the_brace() -> None:
+    assert parse_document(b'{"title": "A"}', origin="a.md") == ({"title": "A"}, "", 2)
+    assert parse_document(b'{"title": "A"}  \n', origin="a.md") == ({"title": "A"}, "", 2)
+    assert parse_document(b"{}\nBody\n", origin="a.md") == ({}, "Body\n", 2)
+    assert parse_document(b'{"a": 1} rest\nBody\n', origin="a.md") == (
+        {"a": 1},
+        " rest\nBody\n",
+        1,
+    )
+
+
+def test_a_shortcode_opening_the_body_is_no_json_front_matter() -> None:
+    raw = b'{{< figure src="a.png" >}}\n\nText.\n'
+    assert parse_document(raw, origin="a.md") == ({}, raw.decode(), 1)
+
+
+@pytest.mark.parametrize(
+    ("raw", "line"),
+    [
+        (b'{\n  "title": "A",\n  "draft": yes\n}\nBody\n', 3),
+        (b'{\n  "title": "A",\n}\nBody\n', 3),
+        (b'{\n  "title": "A"\n\nBody\n', 4),
+        (b"{ title: A }\nBody\n", 1),
+        (b"{" + b'"a":[' * 100_000 + b"\n", 1),
+    ],
+)
+def test_invalid_json_front_matter_names_the_file_line(raw: bytes, line: int) -> None:
+    with pytest.raises(FrontMatterError) as info:
+        parse_document(raw, origin="d.md")
+    assert info.value.path == "d.md"
+    assert info.value.line == line
+    assert "front matter is not valid JSON" in info.value.message
 
 
 def test_invalid_toml_names_the_file_line() -> None:

@@ -227,6 +227,19 @@ def test_code_blocks_references_and_invisible_html_are_byte_identical() -> None:
     )
 
 
+def test_code_shortcodes_are_byte_identical() -> None:
+    body = (
+        "Kurun:\n{{< highlight python >}}\ndef main():\n\n    print('hi')   \n"
+        "{{< /highlight >}}\n\n- Madde\n  {{% code %}}\n  ls   -la\n  {{% /code %}}\n"
+    )
+    rendered = render_markdown(body, ["Установите:", "Пункт"])
+    assert rendered == body.replace("Kurun:", "Установите:").replace("Madde", "Пункт")
+    assert analyze_markdown("", rendered).segments == (
+        Segment(kind="paragraph", text="Установите:"),
+        Segment(kind="item", text="Пункт"),
+    )
+
+
 def test_heading_levels_setext_and_closing_sequences() -> None:
     body = "### Üç ###\n\nİki satırlı\nbaşlık\n======\n\n> ## Alıntıda\n"
     rendered = render_markdown(body, ["Три", "Заголовок", "В цитате"])

@@ -121,6 +121,64 @@ def test_code_blocks_are_not_segments() -> None:
     assert [s.text for s in segs(body)] == ["Önce:", "Sonra."]
 
 
+HIGHLIGHT = """\
+Kurun:
+{{< highlight python "linenos=table" >}}
+def main():
+    print("merhaba")
+{{< /highlight >}}
+
+- Madde
+
+  {{% code %}}
+  ls   -la
+  {{% /code %}}
+
+> {{< highlight go >}}
+> x := 1
+> {{< /highlight >}}
+
+{{< highlight sh >}}echo tek satır{{< /highlight >}}
+
+Sonra.
+"""
+
+
+def test_code_shortcodes_are_code_blocks_not_segments() -> None:
+    assert segs(HIGHLIGHT) == [
+        Segment(kind="paragraph", text="Kurun:"),
+        Segment(kind="item", text="Madde"),
+        Segment(kind="paragraph", text="Sonra."),
+    ]
+
+
+def test_code_shortcode_content_is_hashed_like_code() -> None:
+    assert digest(HIGHLIGHT.replace('"merhaba"', '"selam"')) != digest(HIGHLIGHT)
+    assert digest(HIGHLIGHT.replace("    print", "  print")) != digest(HIGHLIGHT)
+    assert digest(HIGHLIGHT.replace("python", "py")) != digest(HIGHLIGHT)
+    assert digest(HIGHLIGHT.replace("{{% /code %}}", "{{< /code >}}")) != digest(HIGHLIGHT)
+    assert digest(HIGHLIGHT.replace("\n", "  \r\n")) == digest(HIGHLIGHT)
+
+
+def test_shortcodes_that_hold_no_code_stay_text() -> None:
+    assert [s.text for s in segs("{{< code >}}\nnot closed\n\nPara.\n")] == [
+        "{{< code >}} not closed",
+        "Para.",
+    ]
+    assert [s.text for s in segs('{{< code src="a.go" />}}\n')] == ['{{< code src="a.go" />}}']
+    assert [s.text for s in segs("{{< code-block >}}\nx\n{{< /code-block >}}\n")] == [
+        "{{< code-block >}} x {{< /code-block >}}"
+    ]
+    assert [s.text for s in segs("{{</* highlight go */>}}\nx\n{{</* /highlight */>}}\n")] == [
+        "{{</* highlight go */>}} x {{</* /highlight */>}}"
+    ]
+
+
+def test_code_shortcode_closed_outside_its_list_item_is_not_code() -> None:
+    body = "- {{< highlight go >}}\n  x := 1\n\n{{< /highlight >}}\n"
+    assert [s.kind for s in segs(body)] == ["item", "paragraph"]
+
+
 def test_html_block_without_visible_text_is_not_a_segment() -> None:
     body = '<!-- more -->\n\n<img src="a.png" alt="x">\n\n<script>var a = 1;</script>\n\nMetin.'
     assert segs(body) == [Segment(kind="paragraph", text="Metin.")]
