@@ -11,6 +11,7 @@ counted by reason. One file's failure, whatever it is, rejects that file alone.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import functools
 import hashlib
 import multiprocessing
@@ -18,7 +19,7 @@ import os
 import re
 import signal
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -320,6 +321,8 @@ class ContentTree:
         changed: list[tuple[str, bytes, str]] = []
         root = os.fspath(self.root)
         headless = self.headless_bundles(listing.files)
+        listed = {rel for rel, _symlink in listing.files}
+        copies: set[str] = set()  # symlinks to another file of the tree
         for rel, symlink in listing.files:
             if headless and any(rel.startswith(folder) for folder in headless):
                 yield Skipped(rel, "headless")  # the bundle and every page resource in it
@@ -362,6 +365,8 @@ class ContentTree:
                         origin=rel, reason=t_("is a broken symlink (%(error)s)", error=exc.strerror)
                     )
                     continue
+                if regular and os.path.relpath(target, root_real) in listed:
+                    copies.add(rel)  # the same file as another page: no translation of it
                 if not regular:  # never opened: a FIFO would block, a device read forever
                     yield Problem(
                         origin=rel,
@@ -396,9 +401,9 @@ class ContentTree:
                 continue
             changed.append((rel, raw, raw_hash))
             if len(changed) >= PARALLEL_BATCH:
-                yield from self.parse_many(changed, folders)
+                yield from _stubs(self.parse_many(changed, folders), copies)
                 changed = []
-        yield from self.parse_many(changed, folders)
+        yield from _stubs(self.parse_many(changed, folders), copies)
 
     def headless_bundles(self, files: Sequence[tuple[str, bool]]) -> tuple[str, ...]:
         """Folders (with a trailing /) of leaf bundles whose index file says ``headless:
@@ -574,6 +579,16 @@ class ContentTree:
             if value is not None:
                 found.extend((name, text) for text in string_leaves(value))
         return tuple(found)
+
+
+def _stubs(found: Iterable[Any], copies: set[str]) -> Iterator[Any]:
+    """Documents read through a symlink to another file of the tree are stubs: a site that
+    links ``ru/x.md`` to ``en/x.md`` shows the English page there, which is no translation
+    (missing, not current)."""
+    for item in found:
+        if copies and isinstance(item, Document) and item.origin in copies:
+            item = dataclasses.replace(item, stub=True)
+        yield item
 
 
 def _parse_in_worker(
