@@ -37,7 +37,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -275,11 +275,20 @@ class GitHistory:
 
     # --- answers ---------------------------------------------------------------------------
 
-    def baselines(self, pairs: Sequence[Pair]) -> dict[Pair, Evidence]:
+    def baselines(
+        self,
+        pairs: Sequence[Pair],
+        same_text: Callable[[Pair, bytes], bool] | None = None,
+    ) -> dict[Pair, Evidence]:
         """Evidence for each (translation, source) pair where history says something; paths
         are POSIX and relative to the tree. Pairs without evidence are absent. The log is read
         once per instance, the work tree's status on every call; raises SourceError when git
-        fails midway, and the caller falls back to assumed baselines."""
+        fails midway, and the caller falls back to assumed baselines.
+
+        ``same_text(pair, old bytes)``: whether an older version of the translation file has
+        the text it has now. The commit a translation was made in is then the oldest of the
+        commits that last changed the file without changing its text (a key added to the
+        front matter, line endings made LF): those are no evidence that it was redone."""
         log, tree = self._history()
         changed = self._status()
         out: dict[Pair, Evidence] = {}
@@ -307,6 +316,8 @@ class GitHistory:
             if step is None or step.at in log.boundary or "\n" in source:
                 continue  # no history, only the shallow boundary, or a source cat-file can't name
             committed.append((pair, source, step, source_dirty))
+        if same_text is not None:
+            committed = self._text_changes(log, tree, committed, same_text)
 
         lines = {source: self._source_line(log, tree, source) for _, source, _, _ in committed}
         texts = self._read(
@@ -343,6 +354,36 @@ class GitHistory:
                 source_dirty=source_dirty,
             )
         return out
+
+    def _text_changes(
+        self,
+        log: _Log,
+        tree: dict[str, str],
+        committed: list[tuple[Pair, str, _Step, bool]],
+        same_text: Callable[[Pair, bytes], bool],
+    ) -> list[tuple[Pair, str, _Step, bool]]:
+        """Each translation's last change moved back over the commits that changed its file
+        but not its text, a level of history at a time (one cat-file run per level)."""
+        steps = {pair: step for pair, _source, step, _dirty in committed}
+        pending = [pair for pair, step in steps.items() if step.old_blob and step.old_path]
+        while pending:
+            wanted = [steps[pair].old_blob for pair in pending]
+            texts = self._read([(oid, "") for oid in dict.fromkeys(wanted) if oid])
+            moved = []
+            for pair in pending:
+                step = steps[pair]
+                old = texts.get((step.old_blob or "", ""))
+                if old is None or not same_text(pair, old[1]):
+                    continue
+                assert step.old_path is not None and step.old_blob is not None
+                older = log.last_change(step.old_path, step.old_blob, after=step.at)
+                if older is None or older.at in log.boundary:
+                    continue
+                steps[pair] = older
+                if older.old_blob and older.old_path:
+                    moved.append(pair)
+            pending = moved
+        return [(pair, source, steps[pair], dirty) for pair, source, _step, dirty in committed]
 
     def deleted(self, paths: Sequence[str]) -> set[str]:
         """The paths (relative to the tree) that were committed once and are gone now: not at
@@ -433,12 +474,13 @@ class GitHistory:
         return _SourceLine(tuple(paths), tuple(changes))
 
     def _read(self, requests: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, bytes]]:
-        """`commit:path` → (blob id, bytes) for each request naming a file; one cat-file run.
+        """`commit:path` → (blob id, bytes) for each request naming a file (a blob id alone
+        when the path is empty); one cat-file run.
         Requests are lines (cat-file's -z needs git 2.38): a path with a newline is not read."""
         requests = [r for r in requests if "\n" not in r[1]]
         if not requests:
             return {}
-        names = [os.fsencode(f"{commit}:{path}") for commit, path in requests]
+        names = [os.fsencode(f"{commit}:{path}" if path else commit) for commit, path in requests]
         data = self._git("cat-file", "--batch", "--buffer", input=b"\n".join(names) + b"\n")
         found: dict[tuple[str, str], tuple[str, bytes]] = {}
         contents: dict[str, bytes] = {}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sync.errors import SourceError
@@ -58,7 +58,10 @@ class History(ScanBase):
                 continue
             for batch in chunks(pairs, HISTORY_BATCH):
                 try:
-                    answers = history.baselines([(v.origin, src.origin) for v, src in batch])
+                    answers = history.baselines(
+                        [(v.origin, src.origin) for v, src in batch],
+                        same_text=self.same_text(uri, batch),
+                    )
                 except SourceError as exc:  # git failed midway: no evidence, say so once
                     self.report.problems.append(
                         Problem(
@@ -76,6 +79,31 @@ class History(ScanBase):
                     if ev is not None:
                         found[id(v)] = (v, src, ev)
         return found
+
+    def same_text(
+        self, uri: str, batch: Sequence[tuple[VRow, VRow]]
+    ) -> Callable[[tuple[str, str], bytes], bool] | None:
+        """Whether an older version of a translation's file holds the text the translation
+        has now (its content hash: title, translatable fields, body), read by its tree."""
+        tree = self.sources.get(uri)
+        if tree is None or not hasattr(tree, "parse"):
+            return None
+        by_pair = {(v.origin, src.origin): v for v, src in batch}
+        layout = tree.folder_layout()
+
+        def same(pair: tuple[str, str], raw: bytes) -> bool:
+            v = by_pair[pair]
+            try:
+                doc = tree.parse(v.origin, raw, "", layout, analyze=True)
+            except Exception:  # noqa: BLE001 - an unreadable old version is a text change
+                return False
+            return (
+                isinstance(doc, Document)
+                and doc.analysis is not None
+                and doc.analysis.content_hash == v.content_hash
+            )
+
+        return same
 
     def git_history(self, uri: str) -> Any:
         """The git history of a content tree, or None (not a work tree, no git)."""
