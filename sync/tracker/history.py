@@ -88,12 +88,23 @@ class History(ScanBase):
         tree = self.sources.get(uri)
         if tree is None or not hasattr(tree, "parse"):
             return None
+        from pathlib import Path
+
+        from sync.frontmatter import parse_document
+
         by_pair = {(v.origin, src.origin): v for v, src in batch}
         layout = tree.folder_layout()
+        root = Path(uri[3:])
+
+        def body(raw: bytes, origin: str) -> str:
+            text = parse_document(raw, origin=origin)[1]
+            return "\n".join(line.rstrip() for line in text.strip().split("\n"))
 
         def same(pair: tuple[str, str], raw: bytes) -> bool:
             v = by_pair[pair]
-            try:
+            try:  # most older versions differ in the body: told without segmenting them
+                if body(raw, v.origin) != body((root / v.origin).read_bytes(), v.origin):
+                    return False
                 doc = tree.parse(v.origin, raw, "", layout, analyze=True)
             except Exception:  # noqa: BLE001 - an unreadable old version is a text change
                 return False
