@@ -453,7 +453,11 @@ class ContentTree:
         try:
             return self._parse(rel, raw, raw_hash, folders, analyze)
         except InputError as exc:
-            return Problem(origin=rel, line=exc.line, reason=exc.message)
+            # the post and language its path gives (a translationKey in front matter that
+            # cannot be read is unknown): the tracker then knows whose version this was
+            place = self.locate(rel, folders)
+            key, lang = (place[1], place[0]) if isinstance(place, tuple) else (None, None)
+            return Problem(origin=rel, line=exc.line, reason=exc.message, key=key, lang=lang)
         except Exception as exc:  # noqa: BLE001 - one file's failure is that file's problem
             error = f"{type(exc).__name__}: {exc}"
             return Problem(

@@ -40,9 +40,12 @@ class Settling(History):
             lang_changes.append({"_id": pid, "source_lang": lang})
             changed_source.add(pid)
             self.event("source_lang", pid, lang, previous=None, deleted_original=path)
+        waiting = self.unreadable_sources()
         for pid in touched:
             old = self.snap.source_lang.get(pid)
             new = choose_source_lang(by_post[pid], old, self.settings)
+            if old is None and new != self.settings.source_lang and pid in waiting:
+                new = None  # its file in the source language is there, unreadable: wait
             if new != old:
                 self.snap.source_lang[pid] = new
                 lang_changes.append({"_id": pid, "source_lang": new})
@@ -82,6 +85,14 @@ class Settling(History):
         for chunk in chunks(lang_changes):
             self.session.execute(posts.update().where(posts.c.id == bindparam("_id")), chunk)
         self.count_changes(touched)
+
+    def unreadable_sources(self) -> set[int]:
+        """Posts whose file in TRANSYNC_SOURCE_LANG this scan rejected: a post seen for the
+        first time then gets no source yet, rather than a translation promoted to be its
+        source for good (a source is kept once chosen)."""
+        lang = self.settings.source_lang
+        keys = {p.key for p in self.report.problems if p.lang == lang and p.key}
+        return {self.snap.posts[k] for k in keys if k in self.snap.posts}
 
     def lost_originals(
         self, touched: Sequence[int], by_post: dict[int, list[VRow]]
