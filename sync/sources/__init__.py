@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,9 @@ def open_source(spec: str, settings: Settings) -> Any:
     if kind == "wxr":
         from sync.sources.wxr import WxrFile
 
-        return WxrFile(Path(rest).expanduser().resolve(), settings)
+        # the path as given, made absolute but not resolved: a link such as latest.xml that
+        # points at each new dated export stays one source
+        return WxrFile(Path(os.path.abspath(Path(rest).expanduser())), settings)
     if kind == "wp":
         from sync.sources.wordpress import WordPressSite
 

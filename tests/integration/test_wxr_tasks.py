@@ -109,3 +109,29 @@ def test_a_post_keeps_its_key_when_its_first_translation_joins_it(
     versions = posts["wp-30"]["versions"]
     assert versions["en"]["state"] == "source" and versions["tr"]["state"] == "current"
     assert task_row(settings, ru_task).state == "claimed"  # the Russian work goes on
+
+
+def test_a_link_to_each_new_export_is_one_source(settings: Settings, tmp_path: Path) -> None:
+    """WordPress names each export by its date; a link (latest.xml) pointing at the newest
+    keeps one source, its posts revised, not rejected as read from another file. Scanned by
+    its dated name, a newer export is refused with what to do."""
+    first, second = tmp_path / "site.2024-03-11.xml", tmp_path / "site.2024-03-18.xml"
+    first.write_text(
+        HEAD + item(12, "en", "energy", "Energy", "Gas prices rose.") + "</channel></rss>",
+        encoding="utf-8",
+    )
+    second.write_text(
+        HEAD + item(12, "en", "energy", "Energy", "Gas prices rose again.") + "</channel></rss>",
+        encoding="utf-8",
+    )
+    latest = tmp_path / "latest.xml"
+    latest.symlink_to(first.name)
+    assert not run_scan(settings, [f"wxr:{latest}"]).problems
+    latest.unlink()
+    latest.symlink_to(second.name)
+    report = run_scan(settings, [f"wxr:{latest}"])
+    assert not report.problems and report.new_revisions == 1 and report.new_posts == 0
+
+    report = run_scan(settings, [f"wxr:{second}"])
+    (problem,) = report.problems
+    assert "another export" in problem.reason and str(latest) in problem.reason, problem.reason
