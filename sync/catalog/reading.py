@@ -125,6 +125,10 @@ _NOT_QUOTED = t_("expected a quoted string")
 _UNTERMINATED = t_("unterminated string (the file may be truncated)")
 _AFTER_QUOTE = t_("unescaped double quote or text after the closing quote")
 _NOT_PO = t_('not PO syntax: expected msgctxt, msgid, msgstr, a "string" or a # comment')
+#: The escapes a PO string may hold that polib reads; gettext's others (\\a, \\?, octal
+#: and \\x hex) would reach the text as a backslash and letters.
+_ESCAPE = re.compile(r"\\(.?)")
+_READ_ESCAPES = frozenset('\\"ntrvbf')
 
 
 def _string_problem(literal: str) -> str | None:
@@ -138,6 +142,19 @@ def _string_problem(literal: str) -> str | None:
         return _UNTERMINATED
     if rest != '"':
         return _AFTER_QUOTE
+    for escape in _ESCAPE.finditer(literal, 1, end.end()):
+        char = escape.group(1)
+        if char not in _READ_ESCAPES:
+            if char in "01234567x?a'":
+                return t_(
+                    "the escape \\%(char)s is gettext's, but transync reads only \\n, \\t, "
+                    '\\", \\\\ and their like: write the character itself',
+                    char=char,
+                )
+            return t_(
+                "\\%(char)s is no escape (msgfmt refuses it); write a backslash as \\\\",
+                char=char,
+            )
     return None
 
 

@@ -570,6 +570,31 @@ def test_read_po_refuses_truncated(tmp_path: Path, cut: str) -> None:
     assert "truncated" in str(error)
 
 
+@pytest.mark.parametrize(
+    ("escape", "said"),
+    [("\\q", "is no escape"), ("\\x41", "gettext's"), ("\\101", "gettext's")],
+)
+def test_read_po_refuses_escapes_it_cannot_read(tmp_path: Path, escape: str, said: str) -> None:
+    """msgfmt refuses \\q; octal and \\x escapes are gettext's, but polib keeps them as a
+    backslash and letters, which would reach the post (or fail a check for a reason that
+    does not exist): both are refused at their line, with what to write instead."""
+    line = next(
+        i
+        for i, x in enumerate(TASK_PO.split("\n"), 1)
+        if x.startswith("msgstr") and x != 'msgstr ""'
+    )
+    lines = TASK_PO.split("\n")
+    lines[line - 1] = lines[line - 1][:-1] + escape + '"'
+    error = refused(write(tmp_path, "e.po", "\n".join(lines).encode()))
+    assert error.line == line and said in "\n".join(error.problems), error.problems
+
+
+def test_read_po_takes_the_escapes_polib_reads(tmp_path: Path) -> None:
+    text = TASK_PO.replace('msgstr "İstanbul', 'msgstr "\\"İstanbul\\t\\\\', 1)
+    assert text != TASK_PO
+    read_po(write(tmp_path, "ok.po", text.encode()), name="ok.po", max_bytes=LIMIT)
+
+
 def test_read_po_refuses_a_file_cut_inside_a_character(tmp_path: Path) -> None:
     data = TASK_PO.encode()
     cut = data.index("Köprüsü".encode()) + 2  # inside the two bytes of "ö"
