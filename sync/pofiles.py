@@ -218,6 +218,7 @@ def _submit_po(
             t_("the PO file was refused; nothing was applied"), path=filename, problems=problems
         )
     translations: dict[str, str] = {}
+    entries: dict[str, Any] = {}  # msgid -> its entry, for the line of a problem
     cleared: set[str] = set()  # msgids this file leaves empty or fuzzy
     segments = _segments(session, src.id, rev.number)
     kinds = {s.text: s.kind for s in reversed(segments)}  # the first segment with a text
@@ -231,6 +232,14 @@ def _submit_po(
                     where=_where(entry),
                     id=task.id,
                     key=repr(key),
+                )
+            )
+            continue
+        if entry.msgstr_plural and not entry.msgid_plural:
+            problems.append(
+                t_(
+                    "%(where)s: msgstr[0] on an entry without msgid_plural; write it as msgstr",
+                    where=_where(entry),
                 )
             )
             continue
@@ -259,6 +268,7 @@ def _submit_po(
             where = _where(entry)
             problems += [t_("%(where)s: %(problem)s", where=where, problem=p) for p in found]
         translations[entry.msgid] = entry.msgstr
+        entries[entry.msgid] = entry
     texts = [s.text for s in segments]
     if revision != rev.number:
         old = set(_segment_texts(session, src.id, revision))
@@ -269,7 +279,12 @@ def _submit_po(
         unknown = [t for t in translations if t not in known]
     for t in unknown:
         problems.append(
-            t_("msgid %(msgid)s: not a segment of task #%(id)d", msgid=repr(_short(t)), id=task.id)
+            t_(
+                "%(where)s: not a segment of task #%(id)d (an edited msgid?); keep msgid as "
+                "the source gave it",
+                where=_where(entries[t]),
+                id=task.id,
+            )
         )
     if problems:
         raise SubmissionError(
@@ -310,7 +325,17 @@ def import_po(
     """`transync import FILE.po`: the task comes from the X-Transync-Task header."""
     catalog = read_po(data, name=filename, max_bytes=settings.max_upload_bytes)
     value = catalog.metadata.get(TASK_HEADER, "").strip()
-    if not value.isdigit():
+    if value and not (value.isascii() and value.isdigit() and len(value) <= 18):
+        raise SubmissionError(
+            t_(
+                "header %(header)s is %(found)s, not a task number: download the task's PO again",
+                header=TASK_HEADER,
+                found=repr(value[:40]),
+                cli=f"or use `transync submit TASK_ID --as {name} {filename}`",
+            ),
+            path=filename,
+        )
+    if not value:
         raise SubmissionError(
             t_(
                 "no %(header)s header",

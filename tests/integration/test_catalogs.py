@@ -224,6 +224,30 @@ def test_msgcat_conflict_markers_are_never_a_translation(scanned: Settings, cont
     assert snapshot(scanned, content) == before
 
 
+def test_refusals_name_the_line_and_the_cause(scanned: Settings, content: Path) -> None:
+    """An edited msgid and a msgstr[0] on an entry that has no plural are refused at their
+    line, each with its cause; a task header that is no number is refused by name."""
+    task_id = claim_task(scanned, "ivan", "ru")
+    with transaction(scanned.database_url) as s:
+        data = task_po(s, scanned, task_id)
+    filled = fill_from(data, EXAMPLES / "translations/grain-corridor.ru.md").decode()
+    edited = polib.pofile(filled)
+    edited[1].msgid = edited[1].msgid[:-1]
+    plural = polib.pofile(filled)
+    plural[2].msgstr_plural = {0: plural[2].msgstr}
+    plural[2].msgstr = ""
+    for po, needle in ((edited, "edited msgid"), (plural, "without msgid_plural")):
+        with pytest.raises(SubmissionError) as info, transaction(scanned.database_url) as s:
+            submit_po(s, scanned, task_id, "ivan", "x.po", str(po).encode())
+        problems = "\n".join(info.value.problems)
+        assert needle in problems and "line " in problems, problems
+    huge = filled.replace(f"X-Transync-Task: {task_id}", "X-Transync-Task: 99999999999999999999")
+    assert huge != filled
+    with pytest.raises(SubmissionError) as info, transaction(scanned.database_url) as s:
+        import_po(s, scanned, "ivan", "x.po", huge.encode())
+    assert "not a task number" in str(info.value)
+
+
 def test_poedit_style_resave_is_accepted(scanned: Settings) -> None:
     task_id = claim_task(scanned, "ivan", "ru")
     with transaction(scanned.database_url) as s:
