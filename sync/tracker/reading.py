@@ -243,38 +243,33 @@ class Reading(ScanBase):
             pid = self.snap.posts.get(d.key)
             holder = self.snap.versions.get((pid, d.lang)) if pid is not None else None
             if holder is not None and holder.source != uri and holder.alive:
-                exports = uri.startswith("wxr:") and holder.source.startswith("wxr:")
-                self.report.problems.append(
-                    Problem(
-                        origin=d.origin,
-                        key=d.key,
-                        lang=d.lang,
-                        source=uri,
-                        reason=t_(
-                            "in %(source)s: post %(key)s in %(lang)s is already read from "
-                            "another export, %(holder)s (%(origin)s): scan each new export of "
-                            "a site under one path: save it as %(path)s (over the earlier "
-                            "file), or point a link such as latest.xml at each new export and "
-                            "scan wxr:latest.xml",
-                            source=uri,
-                            key=repr(d.key),
-                            lang=d.lang,
-                            holder=holder.source,
-                            origin=holder.origin,
-                            path=holder.source[4:],
-                        )
-                        if exports
-                        else t_(
-                            "in %(source)s: post %(key)s in %(lang)s is already read from "
-                            "%(holder)s (%(origin)s); one origin per post and language: remove "
-                            "one of them, or give this one another key",
-                            source=uri,
-                            key=repr(d.key),
-                            lang=d.lang,
-                            holder=holder.source,
-                            origin=holder.origin,
-                        ),
+                names = {
+                    "source": uri,
+                    "key": repr(d.key),
+                    "lang": d.lang,
+                    "holder": holder.source,
+                    "origin": holder.origin,
+                }
+                reason = (
+                    t_(
+                        "in %(source)s: post %(key)s in %(lang)s is already read from "
+                        "another export, %(holder)s (%(origin)s): scan each new export of "
+                        "a site under one path: save it as %(path)s (over the earlier "
+                        "file), or point a link such as latest.xml at each new export and "
+                        "scan wxr:latest.xml",
+                        path=holder.source[4:],
+                        **names,
                     )
+                    if uri.startswith("wxr:") and holder.source.startswith("wxr:")
+                    else t_(
+                        "in %(source)s: post %(key)s in %(lang)s is already read from "
+                        "%(holder)s (%(origin)s); one origin per post and language: remove "
+                        "one of them, or give this one another key",
+                        **names,
+                    )
+                )
+                self.report.problems.append(
+                    Problem(origin=d.origin, key=d.key, lang=d.lang, source=uri, reason=reason)
                 )
                 kept.add(d.origin)
                 continue

@@ -210,17 +210,28 @@ UNREADABLE: dict[str, Callable[[str], str]] = {
 }
 
 
-@pytest.mark.parametrize("how", UNREADABLE)
-def test_an_unreadable_export_changes_nothing(db_url: str, tmp_path: Path, how: str) -> None:
+def rescanned(
+    db_url: str, tmp_path: Path, changed: Callable[[str], bytes]
+) -> tuple[Settings, Path, Any, Any]:
+    """polylang.xml scanned, then rescanned as `changed` makes it of the file's text:
+    (settings, the export's path, the database before the rescan, the rescan's report)."""
     settings = make_settings(db_url)
     path = tmp_path / "export.xml"
     good = (WXR / "polylang.xml").read_text(encoding="utf-8")
     path.write_text(good, encoding="utf-8")
     run_scan(settings, [f"wxr:{path}"])
     before = snapshot(settings)
-    path.write_text(UNREADABLE[how](good), encoding="utf-8")
+    path.write_bytes(changed(good))
     again = run_scan(settings, [f"wxr:{path}"])
     assert again is not None
+    return settings, path, before, again
+
+
+@pytest.mark.parametrize("how", UNREADABLE)
+def test_an_unreadable_export_changes_nothing(db_url: str, tmp_path: Path, how: str) -> None:
+    settings, path, before, again = rescanned(
+        db_url, tmp_path, lambda good: UNREADABLE[how](good).encode("utf-8")
+    )
     [problem] = again.problems
     assert problem.fatal and problem.origin == str(path), problem
     assert again.deleted == 0
@@ -230,15 +241,13 @@ def test_an_unreadable_export_changes_nothing(db_url: str, tmp_path: Path, how: 
 def test_an_export_as_a_latin1_site_writes_it_changes_nothing(db_url: str, tmp_path: Path) -> None:
     """Blank lines before the declaration (a plugin's) and ISO-8859-1 declared over UTF-8
     text (wxr_cdata() writes UTF-8 whatever blog_charset is): the same posts, the same text."""
-    settings = make_settings(db_url)
-    path = tmp_path / "export.xml"
-    good = (WXR / "polylang.xml").read_text(encoding="utf-8")
-    path.write_text(good, encoding="utf-8")
-    run_scan(settings, [f"wxr:{path}"])
-    before = snapshot(settings)
-    legacy = "\n\n" + good.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"', 1)
-    path.write_bytes(legacy.encode("utf-8"))
-    again = run_scan(settings, [f"wxr:{path}"])
-    assert again is not None and not again.problems
+    settings, _path, before, again = rescanned(
+        db_url,
+        tmp_path,
+        lambda good: ("\n\n" + good.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"', 1)).encode(
+            "utf-8"
+        ),
+    )
+    assert not again.problems
     assert again.new_revisions == 0 and again.deleted == 0
     assert snapshot(settings) == before

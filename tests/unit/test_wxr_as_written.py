@@ -15,6 +15,7 @@ from sync.sources.base import Document, Problem
 from sync.sources.wxr import read_wxr
 from sync.sources.wxr.prolog import declaration_first, declared_encoding, single_byte
 from sync.sources.wxr.schema import CHUNK
+from tests.unit.test_wxr_limits import in_item
 
 WXR = Path(__file__).resolve().parents[1] / "data" / "wxr"
 POLYLANG = (WXR / "polylang.xml").read_text(encoding="utf-8")
@@ -215,14 +216,6 @@ def test_declaration_first_moves_only_whitespace_before_a_declaration() -> None:
 
 
 # -- control characters in a post ----------------------------------------------------------------
-
-
-def in_item(text: str, post_id: int, old: str, new: str) -> str:
-    at = text.index(f"<wp:post_id>{post_id}</wp:post_id>")
-    start = text.rindex("<item>", 0, at)
-    end = text.index("</item>", at)
-    assert old in text[start:end], old
-    return text[:start] + text[start:end].replace(old, new, 1) + text[end:]
 
 
 def position(text: str, char: str) -> tuple[int, int]:
