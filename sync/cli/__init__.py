@@ -68,8 +68,8 @@ def configured_lang(ctx: click.Context, _param: click.Parameter, value: Any) -> 
     for lang in value if isinstance(value, tuple) else (value,):
         if languages and lang not in languages:
             raise click.BadParameter(
-                f"{lang} is not a configured language ({', '.join(languages)}); "
-                "TRANSYNC_LANGUAGES lists them"
+                f"language {lang} is not configured ({', '.join(languages)}); "
+                "TRANSYNC_LANGUAGES lists the languages"
             )
     return value
 

@@ -25,7 +25,7 @@ def test_an_unconfigured_language_is_a_usage_error(
 ) -> None:
     code, out, err = transync(settings, *args)
     assert code == 64, (code, out, err)
-    assert "is not a configured language" in err and "tr" in err, err
+    assert "is not configured" in err and "en, tr, ru" in err, err
     assert "Traceback" not in out + err
 
 
