@@ -505,6 +505,15 @@ class ContentTree:
         key = meta.get("translationKey")
         if key is None:
             key = meta.get("translationkey")
+        if isinstance(key, list | dict | bool):  # str() would make a key of its repr
+            return problem(
+                "translationKey",
+                t_(
+                    "translationKey %(key)s is not one value: give one word or number, the "
+                    "same in every language of the post",
+                    key=repr(key),
+                ),
+            )
         key = path_key if key is None else str(key)
         if why := valid_key(key):
             return problem(

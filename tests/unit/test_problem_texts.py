@@ -90,3 +90,15 @@ def test_the_web_says_a_problem_in_the_readers_language(tmp_path: Path) -> None:
         reason.msgid: "klasör dili %(folder)s, ad dili %(name)s diyor"  # type: ignore[attr-defined]
     }
     assert localize(reason, catalog.get, None) == "klasör dili 'en', ad dili 'tr' diyor"
+
+
+def test_a_translation_key_that_is_a_list_is_refused_at_its_line(tmp_path: Path) -> None:
+    """YAML reads `translationKey: [a, b]` as a list: a key made of its repr ("['a', 'b']")
+    would pair nothing; the file is refused at the field's line, the rest read."""
+    root = tmp_path / "site"
+    write(root, "en/posts/fine.md", b"---\ntitle: Fine\n---\nText.\n")
+    write(root, "en/posts/list.md", b"---\ntitle: List\ntranslationKey: [a, b]\n---\nText.\n")
+    problems = scan_problems(root)
+    assert set(problems) == {"en/posts/list.md"}
+    problem = problems["en/posts/list.md"]
+    assert problem.line == 3 and "is not one value" in problem.reason, problem
