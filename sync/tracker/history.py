@@ -100,10 +100,14 @@ class History(ScanBase):
             text = parse_document(raw, origin=origin)[1]
             return "\n".join(line.rstrip() for line in text.strip().split("\n"))
 
+        current: dict[str, str] = {}  # origin -> the body on disk, read once per batch
+
         def same(pair: tuple[str, str], raw: bytes) -> bool:
             v = by_pair[pair]
             try:  # most older versions differ in the body: told without segmenting them
-                if body(raw, v.origin) != body((root / v.origin).read_bytes(), v.origin):
+                if v.origin not in current:
+                    current[v.origin] = body((root / v.origin).read_bytes(), v.origin)
+                if body(raw, v.origin) != current[v.origin]:
                     return False
                 doc = tree.parse(v.origin, raw, "", layout, analyze=True)
             except Exception:  # noqa: BLE001 - an unreadable old version is a text change

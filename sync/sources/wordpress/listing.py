@@ -51,6 +51,7 @@ from sync.sources.wordpress.rest import (
     _shown,
     _wp_error,
 )
+from sync.sources.wpcommon import held_keys
 from sync.sources.wpcommon import is_post_id as _is_id
 
 log = logging.getLogger("sync.sources.wordpress")  # the name logs had before the split
@@ -96,23 +97,15 @@ class _Reading(_Posts, _RestClient):
 
     def load_state(self, session: Any) -> None:
         """The cursor, the last reconciliation, and the keys and origins the tracker holds."""
-        from sqlalchemy import select
-
-        from sync.db.models import Post, SourceState, Version
+        from sync.db.models import SourceState
 
         state = session.get(SourceState, self.uri)
         if state is not None:
             self._reconciled_at = state.reconciled_at
             self._cursor, self._plugin = _parse_cursor(state.cursor)
-        rows = session.execute(
-            select(Version.external_id, Version.origin, Post.key)
-            .join(Post, Post.id == Version.post_id)
-            .where(Version.source == self.uri, Version.external_id.is_not(None))
-        )
-        for external_id, origin, key in rows:
-            if external_id and external_id.isdigit():
-                self._keys[int(external_id)] = key
-                self._origins[int(external_id)] = origin
+        for post_id, origin, key in held_keys(session, self.uri):
+            self._keys[int(post_id)] = key
+            self._origins[int(post_id)] = origin
 
     def save_state(self, session: Any) -> None:
         """Move the cursor (and the reconciliation time) only after a read that held still."""

@@ -13,7 +13,6 @@ import datetime as dt
 import html
 import itertools
 import json
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +20,7 @@ from sync.i18n import t_
 from sync.sources.base import Document, Problem
 from sync.sources.wordpress.rest import CREDENTIALS_HINT
 from sync.sources.wpcommon import is_post_id as _is_id
+from sync.sources.wpcommon import ranked_by_held_key
 from sync.text import sha256_hex
 
 PUBLISHED = "publish"
@@ -75,27 +75,18 @@ class _Posts:
         for x in list(parent):
             members.setdefault(find(x), []).append(x)
         # a group takes the key most of its posts hold; a bigger group keeps a contested key
-        wanted: list[tuple[int, int, list[int], str | None]] = []
-        for group in (sorted(m) for m in members.values()):
-            held = Counter(self._keys[i] for i in group if i in self._keys)
-            best = (
-                min(held, key=lambda k: (-held[k], min(i for i in group if self._keys.get(i) == k)))
-                if held
-                else None
-            )
-            wanted.append((-held[best] if best else 0, group[0], group, best))
         taken: set[str] = set()
         known_keys = set(self._keys.values())
         out: dict[int, str] = {}
-        for _, first, group, best in sorted(wanted, key=lambda w: (w[0], w[1])):
+        for _root, group, best in ranked_by_held_key(members, self._keys):
             key = best
             if key is None or key in taken:
                 mine = {self._keys.get(i) for i in group}
-                key = f"wp-{first}"
+                key = f"wp-{group[0]}"
                 for n in itertools.count(2):
                     if key not in taken and (key not in known_keys or key in mine):
                         break
-                    key = f"wp-{first}-{n}"
+                    key = f"wp-{group[0]}-{n}"
             taken.add(key)
             out.update((i, key) for i in group if i in posts)
         return out

@@ -54,7 +54,7 @@ from pathlib import Path
 from sync.errors import InputError, SourceError
 from sync.i18n import t_
 from sync.sources.base import Document, Problem, Unchanged
-from sync.sources.wpcommon import check_default_lang, is_post_id, parse_locale_map
+from sync.sources.wpcommon import check_default_lang, held_keys, is_post_id, parse_locale_map
 from sync.sources.wxr.reader import _WxrReader
 from sync.sources.wxr.schema import DEFAULT_POST_TYPES, MAX_DOCUMENT_BYTES, WP_NAMESPACES
 from sync.text import sha256_hex
@@ -138,16 +138,7 @@ class WxrFile:
     def load_state(self, session: object) -> None:
         """The keys the tracker holds for this file's posts, by post id: a post keeps its
         key when its group changes (see ``_Posts.held_key``)."""
-        from sqlalchemy import select
-
-        from sync.db.models import Post, Version
-
-        rows = session.execute(  # type: ignore[attr-defined]
-            select(Version.external_id, Post.key)
-            .join(Post, Post.id == Version.post_id)
-            .where(Version.source == self.uri, Version.external_id.is_not(None))
-        )
-        self.held = {str(external_id): key for external_id, key in rows if external_id}
+        self.held = {post_id: key for post_id, _origin, key in held_keys(session, self.uri)}
 
     def check(self) -> None:
         if not self.path.is_file():

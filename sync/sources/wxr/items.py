@@ -20,7 +20,7 @@ from sync.i18n import Text, t_
 from sync.phpserial import loads as php_loads
 from sync.sources.base import Document, Problem
 from sync.sources.values import valid_key
-from sync.sources.wpcommon import is_post_id
+from sync.sources.wpcommon import is_post_id, ranked_by_held_key
 from sync.sources.wxr.records import _Item, _Record
 from sync.sources.wxr.schema import (
     _POST_TEXT,
@@ -65,6 +65,7 @@ class _Posts:
         #: post id -> the key the tracker holds for it (set by the source before reading)
         self.held: dict[str, str] = {}
         self._group_held: dict[str, str] | None = None  # Polylang group slug -> held key
+        self._taken: set[str] = set()  # held keys a Polylang group has
         # what the items gave
         self.documents = 0
         self.item_problems = 0
@@ -281,32 +282,19 @@ class _Posts:
         """The key the tracker holds for this post's group, so that a post keeps its key
         (its history and open tasks) when it joins a group, as an untranslated Polylang
         post does on its first translation (its key would go from ``wp-<id>`` to the
-        group's slug). A Polylang group takes the key most of its posts hold (on a tie, the
-        one its first post holds); of two groups holding one key, the larger keeps it. A
+        group's slug). A Polylang group takes the key most of its posts hold, as the REST
+        reader's groups do (sync.sources.wpcommon.ranked_by_held_key); a key two groups hold
+        goes to the one that holds it more, then to the one whose first post comes first. A
         post in no Polylang group keeps its own held key unless a group has it."""
         if not self.held:
             return None
         if self._group_held is None:  # the terms come before the items: groups are known
             self._group_held = {}
-            wanted = []
-            for slug, members in self.groups.items():
-                ids = sorted(set(members.values()), key=_id_order)
-                held = Counter(self.held[i] for i in ids if i in self.held)
-                if held:
-                    best = min(
-                        held,
-                        key=lambda k: (
-                            -held[k],
-                            ids.index(next(i for i in ids if self.held.get(i) == k)),
-                        ),
-                    )
-                    wanted.append((-held[best], -len(ids), slug, best))
-            taken: set[str] = set()
-            for *_, slug, best in sorted(wanted):
-                if best not in taken:
-                    taken.add(best)
+            groups = {slug: set(members.values()) for slug, members in self.groups.items()}
+            for slug, _members, best in ranked_by_held_key(groups, self.held, _id_order):
+                if best is not None and best not in self._taken:
+                    self._taken.add(best)
                     self._group_held[slug] = best
-            self._taken = taken
         if item.pll_group and item.pll_group in self.groups:
             return self._group_held.get(item.pll_group)
         own = self.held.get(item.post_id)
