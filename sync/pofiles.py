@@ -217,8 +217,7 @@ def _submit_po(
         raise SubmissionError(
             t_("the PO file was refused; nothing was applied"), path=filename, problems=problems
         )
-    translations: dict[str, str] = {}
-    entries: dict[str, Any] = {}  # msgid -> its entry, for the line of a problem
+    entries: dict[str, Any] = {}  # msgid -> the entry translating it
     cleared: set[str] = set()  # msgids this file leaves empty or fuzzy
     segments = _segments(session, src.id, rev.number)
     kinds = {s.text: s.kind for s in reversed(segments)}  # the first segment with a text
@@ -267,16 +266,15 @@ def _submit_po(
         if found:
             where = _where(entry)
             problems += [t_("%(where)s: %(problem)s", where=where, problem=p) for p in found]
-        translations[entry.msgid] = entry.msgstr
         entries[entry.msgid] = entry
     texts = [s.text for s in segments]
     if revision != rev.number:
         old = set(_segment_texts(session, src.id, revision))
-        unknown = [t for t in translations if t not in old]
+        unknown = [t for t in entries if t not in old]
         partial = True  # an older PO: keep what still applies, the task stays open
     else:
         known = set(texts)
-        unknown = [t for t in translations if t not in known]
+        unknown = [t for t in entries if t not in known]
     for t in unknown:
         problems.append(
             t_(
@@ -290,7 +288,7 @@ def _submit_po(
         raise SubmissionError(
             t_("the PO file was refused; nothing was applied"), path=filename, problems=problems
         )
-    by_position = {i: translations[t] for i, t in enumerate(texts) if t in translations}
+    by_position = {i: entries[t].msgstr for i, t in enumerate(texts) if t in entries}
     result = apply_segments(
         session,
         settings,
@@ -301,7 +299,7 @@ def _submit_po(
         partial=partial,
         filename=filename,
         loaded=(src, rev, segments),
-        cleared=[i for i, t in enumerate(texts) if t in cleared and t not in translations],
+        cleared=[i for i, t in enumerate(texts) if t in cleared],
     )
     if revision != rev.number:
         result.setdefault("warnings", []).append(
@@ -446,7 +444,8 @@ def apply_segments(
     source = [seg.text for seg in segments]
     progress = {**(task.progress or {}), **{str(k): v for k, v in by_position.items()}}
     for position in cleared:
-        progress.pop(str(position), None)
+        if position not in by_position:  # a text given for it counts
+            progress.pop(str(position), None)
     missing = [i for i in range(len(source)) if str(i) not in progress]
     if missing and not partial:
         raise SubmissionError(

@@ -272,7 +272,7 @@ def _submit(
         partial=partial,
         filename=filename,
         loaded=(src, rev, segments),
-        cleared=[i for i in cleared if i not in by_position],
+        cleared=cleared,
     )
     if revision != rev.number:
         result.setdefault("warnings", []).append(
