@@ -185,6 +185,61 @@ def _prepare(body: str) -> str:
     return strip_trailing_whitespace(normalize_newlines(unicodedata.normalize("NFC", body)))
 
 
+def _spaced_breaks(body: str) -> frozenset[int]:
+    """The lines (numbered as in :func:`_prepare`'s text) that end in two spaces or more:
+    a hard line break when the next line goes on with the same paragraph. ``_prepare``
+    strips them, so that the blocks and the hash are what they always were;
+    :func:`analyze_markdown` puts them back into the paragraphs it reads them from."""
+    if "  \n" not in body and "  \r" not in body:
+        return frozenset()
+    lines = normalize_newlines(body).split("\n")
+    return frozenset(i for i, line in enumerate(lines) if line.endswith("  ") and line.strip())
+
+
+#: Segments whose text is one line: hard breaks in them are read (and written) as spaces,
+#: since a heading, a table cell or an HTML block's text has no place for one in Markdown
+#: (a setext heading does, but a heading is a heading, whichever way it is written).
+_ONE_LINE_KINDS = frozenset({"heading", "cell", "html"})
+#: A hard line break in a segment's text, however the file wrote it (two trailing spaces or
+#: a backslash): a backslash and a newline, which a translator sees (trailing spaces vanish
+#: in most editors) and which Markdown reads as the same break.
+HARD_BREAK = "\\\n"
+_BREAK_CANDIDATE = re.compile(r"(?:  |\\)\n")
+
+
+def inline_text(raw: str) -> str:
+    """A block's inline Markdown as segment text: :func:`normalize_inline` (white space and
+    line wrapping are layout), except that hard line breaks stay, as :data:`HARD_BREAK`.
+    A newline inside a code span or an HTML tag is no break, so the breaks are those
+    markdown-it's inline parse finds; should its breaks not line up with the text's
+    newlines one for one (a code span over two lines), the text is flattened, as a
+    soft-wrapped one is.
+
+    >>> inline_text("Atatürk Blv. 12  \\nÇankaya\\\\\\nAnkara\\nTürkiye")
+    'Atatürk Blv. 12\\\\\\nÇankaya\\\\\\nAnkara Türkiye'
+    >>> inline_text("`a  \\nb` c"), inline_text("one\\ntwo")
+    ('`a b` c', 'one two')
+    """
+    raw = normalize_newlines(raw)  # a browser's form sends CR LF
+    flat = normalize_inline(raw)
+    if "\n" not in raw or not _BREAK_CANDIDATE.search(raw):
+        return flat
+    children = _parser().parseInline(raw)[0].children or []
+    breaks = [t.type == "hardbreak" for t in children if t.type in ("softbreak", "hardbreak")]
+    lines = raw.split("\n")
+    if len(breaks) != len(lines) - 1 or not any(breaks):
+        return flat
+    groups: list[list[str]] = [[lines[0]]]
+    for hard, line in zip(breaks, lines[1:], strict=True):
+        if hard:
+            end = groups[-1][-1].rstrip()
+            groups[-1][-1] = end[:-1] if end.endswith("\\") else end
+            groups.append([line])
+        else:
+            groups[-1].append(line)
+    return HARD_BREAK.join(normalize_inline("\n".join(group)) for group in groups).strip()
+
+
 def _records(tokens: Sequence[Token]) -> Iterator[tuple[bool, str, str, int]]:
     """Yield (is_segment, kind, text, token index) for every block that counts, in order.
 
@@ -218,6 +273,19 @@ def _records(tokens: Sequence[Token]) -> Iterator[tuple[bool, str, str, int]]:
         opener = kind
 
 
+def _with_spaces(raw: str, where: list[int] | None, spaced: frozenset[int]) -> str:
+    """A block's inline text with the two trailing spaces of its lines that had them (the
+    block's lines start at ``where[0]``, one a line of its text)."""
+    if not spaced or not where:
+        return raw
+    lines = raw.split("\n")
+    first = where[0]
+    for i in range(len(lines) - 1):
+        if first + i in spaced:
+            lines[i] += "  "
+    return "\n".join(lines)
+
+
 def analyze_markdown(title: str, body: str) -> Analysis:
     """Split a Markdown version into segments and hash its normalized content.
 
@@ -233,12 +301,18 @@ def analyze_markdown(title: str, body: str) -> Analysis:
     if norm_title:
         segments.append(Segment(kind="title", text=norm_title))
     hashed: list[list[str]] = [["title", norm_title]]
-    for is_segment, kind, raw, _index in _records(tokens):
+    spaced = _spaced_breaks(body)
+    for is_segment, kind, raw, index in _records(tokens):
         text = normalize_inline(raw) if kind != "code" else raw
         if not text or text == "\n":
             continue
         if is_segment:
-            segments.append(Segment(kind=kind, text=text))
+            # the hash sees the text without its hard breaks, as it always has: a page
+            # that has them keeps its revision
+            shown = text
+            if "\n" in raw and kind not in _ONE_LINE_KINDS:
+                shown = inline_text(_with_spaces(raw, tokens[index].map, spaced))
+            segments.append(Segment(kind=kind, text=shown))
             hashed.append([kind, text])
         else:
             hashed.append([f"{kind}-block", text])

@@ -11,7 +11,15 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sync.segments.markdown import _new_parser, _parser, _prepare, _records
+from sync.segments.markdown import (
+    _ONE_LINE_KINDS,
+    HARD_BREAK,
+    _new_parser,
+    _parser,
+    _prepare,
+    _records,
+    inline_text,
+)
 from sync.text import normalize_inline
 
 if TYPE_CHECKING:  # markdown-it loads with the first parse
@@ -64,11 +72,18 @@ def _render_parser() -> MarkdownIt:
 
 
 def _translated(translation: str | None) -> str:
-    """The text to write for a translation; empty means keep the source text.
+    """The text to write for a translation; empty means keep the source text. Its hard
+    line breaks stay (:func:`inline_text`), whichever way the translator wrote them.
 
     Leading and trailing no-break spaces go too: Markdown trims them from every block.
     """
-    return normalize_inline(translation).strip() if translation else ""
+    return inline_text(translation).strip() if translation else ""
+
+
+def _one_line(text: str) -> str:
+    """The text for a block that has no hard breaks (a heading, a table cell, an HTML
+    block): its hard breaks become spaces."""
+    return normalize_inline(text.replace(HARD_BREAK, " ")) if HARD_BREAK in text else text
 
 
 def _parses_as(source: str, types: list[str], content: str, markup: str = "") -> bool:
@@ -97,21 +112,39 @@ _PLAIN_PARAGRAPH = re.compile(r"[^\s\0!-@\[-`{-~][^\0\r\n]*(?<!\s)", re.DOTALL)
 _PLAIN_HEADING = re.compile(r"[^\s\0\r\n][^\0\r\n]*(?<![\s#])", re.DOTALL)
 
 
-def _paragraph_line(prefix: str, text: str) -> str:
-    """The line holding a paragraph's (or setext heading's) new text after its container prefix.
+def _paragraph_lines(prefix: str, text: str) -> list[str]:
+    """The lines holding a paragraph's (or setext heading's) new text after its container
+    prefix: one, or one per hard line break, each after the prefix's continuation (``> ``
+    in a quote, spaces in a list item).
 
-    Text that would start another block (``# x``, ``- x``, ``1. x``, ``> x``, a fence, an
-    HTML block, a reference or footnote definition...) gets its first marker escaped.
+    A line that would start another block (``# x``, ``- x``, ``1. x``, ``> x``, a fence, an
+    HTML block, a reference or footnote definition, or under a break ``---`` that would
+    make the lines above a heading) gets its first marker escaped.
     """
     if prefix and not prefix[-1].isspace():
         prefix += " "  # ">text": keep the text from composing with the marker under NFC
     safe = bool(_PLAIN_PARAGRAPH.fullmatch(text)) or _parses_as(
         text, ["paragraph_open", "inline", "paragraph_close"], text
     )
+    first = text.split("\n", 1)[0]
     bullet = prefix.rstrip()[-1:]
-    if safe and bullet in ("-", "*") and _THEMATIC_BREAK.fullmatch(f"{bullet} {text}"):
+    if safe and bullet in ("-", "*") and _THEMATIC_BREAK.fullmatch(f"{bullet} {first}"):
         safe = False  # "- " followed by "--" is a thematic break, not an item
-    return prefix + (text if safe else _escape_block_start(text))
+    lines = text.split("\n")
+    if not safe and len(lines) == 1:
+        lines = [_escape_block_start(text)]
+    elif not safe:  # the lines that start a block where they stand, each escaped
+        kept: list[str] = []
+        for line in lines:
+            joined = "\n".join([*kept, line])
+            if line and not _parses_as(
+                joined, ["paragraph_open", "inline", "paragraph_close"], joined
+            ):
+                line = _escape_block_start(line)
+            kept.append(line)
+        lines = kept
+    continuation = "".join(c if c in ">\t" else " " for c in prefix)
+    return [prefix + lines[0], *(continuation + line for line in lines[1:])]
 
 
 def _heading_line(prefix: str, markup: str, text: str) -> str:
@@ -154,7 +187,8 @@ def render_markdown(body: str, translations: Sequence[str | None]) -> str:
     Heading markers, list markers and indentation, block quote prefixes, footnote labels and
     table delimiter rows are kept; code blocks, HTML blocks without text, link reference
     definitions and blank lines are copied unchanged. A translated block is written on one
-    line; table rows are rebuilt as ``| a | b |`` with every unescaped ``|`` written ``\\|``.
+    line, or one line per hard line break in a paragraph; table rows
+    are rebuilt as ``| a | b |`` with every unescaped ``|`` written ``\\|``.
     A translation that would start another kind of block has its first marker escaped
     (``\\#``, ``\\-``, ``1\\.``, ``\\>``), and a ``|`` in a block right above a ``---``
     line is written ``&#124;`` (else the two lines are a table), so ``analyze_markdown``
@@ -190,6 +224,8 @@ def render_markdown(body: str, translations: Sequence[str | None]) -> str:
         text = _translated(translation)
         if not text:
             continue
+        if kind in _ONE_LINE_KINDS:
+            text = _one_line(text)
         if kind == "cell":
             cells[index] = _UNESCAPED_PIPE.sub(r"\\|", text)
             continue
@@ -203,7 +239,7 @@ def render_markdown(body: str, translations: Sequence[str | None]) -> str:
         elif opener.type == "heading_open" and opener.markup.startswith("#"):
             new = [_heading_line(prefix(first), opener.markup, text)]
         else:  # a paragraph, or the text lines of a setext heading (its underline stays)
-            new = [_paragraph_line(prefix(first), text)]
+            new = _paragraph_lines(prefix(first), text)
         edits[first] = (end, new)
 
     for position, token in enumerate(tokens):

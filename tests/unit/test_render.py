@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sync.frontmatter import parse_document
 from sync.htmlsegments import analyze_html, canonical_html, render_html
 from sync.segments import Segment, analyze_markdown, render_markdown
+from sync.segments.markdown import HARD_BREAK, inline_text
 from sync.text import normalize_inline
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -216,6 +217,90 @@ def test_multi_line_paragraph_and_lazy_lines_become_one_line() -> None:
     assert rendered == "> Город — это сон, плывущий над морем.\n\nSonra.\n"
 
 
+#: {SP}: two spaces ending a line (a hard break), which editors and linters would strip
+ADDRESS = """\
+Write to us:
+
+Atatürk Bulvarı 12{SP}
+Çankaya\\
+06420 Ankara
+
+> Вопросы{SP}
+> присылайте сюда.
+
+- first line{SP}
+  second line
+- plain item,
+  wrapped
+
+Ordinary text,
+wrapped.
+""".replace("{SP}", "  ")
+
+
+def test_hard_line_breaks_are_kept_in_segments_and_written_back() -> None:
+    # the two ways Markdown writes a hard break are one in the segment text
+    assert [s.text for s in body_segments(ADDRESS)] == [
+        "Write to us:",
+        "Atatürk Bulvarı 12\\\nÇankaya\\\n06420 Ankara",
+        "Вопросы\\\nприсылайте сюда.",
+        "first line\\\nsecond line",
+        "plain item, wrapped",
+        "Ordinary text, wrapped.",
+    ]
+    # and unchanged paragraphs, given their texts back, keep their breaks (a soft-wrapped
+    # paragraph goes on one line, as before; trailing spaces become backslashes)
+    same = render_markdown(ADDRESS, [s.text for s in body_segments(ADDRESS)])
+    assert same == (
+        "Write to us:\n\nAtatürk Bulvarı 12\\\nÇankaya\\\n06420 Ankara\n\n"
+        "> Вопросы\\\n> присылайте сюда.\n\n- first line\\\n  second line\n"
+        "- plain item, wrapped\n\nOrdinary text, wrapped.\n"
+    )
+    assert [s.text for s in body_segments(same)] == [s.text for s in body_segments(ADDRESS)]
+
+
+def test_hard_breaks_do_not_change_the_content_hash() -> None:
+    # A page's hash never saw its hard breaks: a site scanned before they were kept gets
+    # no new revision for them (this hash is the one transync gave this page before).
+    page = "Adres satırı  \nİkinci satır\\\nÜçüncü\n\n> Alıntı  \n> devam\n"
+    assert analyze_markdown("T", page).content_hash == (
+        "14832e3b6292ef86792ef25b81fab8987484294531cbe838448ad61c6e3ddc3e"
+    )
+    assert analyze_markdown("T", page.replace("  \n", "\n")).content_hash == (
+        analyze_markdown("T", page).content_hash
+    )
+
+
+def test_a_newline_in_a_code_span_or_tag_is_no_break() -> None:
+    assert [s.text for s in body_segments("A `kod  \nspan` and <span  \nlang=tr>x</span>\n")] == [
+        "A `kod span` and <span lang=tr>x</span>"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("translation", "written"),
+    [
+        ("Satır bir\\\nSatır iki", "> Satır bir\\\n> Satır iki"),  # as given
+        ("Satır bir\\\r\nSatır iki", "> Satır bir\\\n> Satır iki"),  # from a browser
+        ("Satır bir  \nSatır iki", "> Satır bir\\\n> Satır iki"),  # trailing spaces
+        ("Satır bir\nSatır iki", "> Satır bir Satır iki"),  # a plain newline: wrapping
+        ("Satır bir\\\n- iki", "> Satır bir\\\n> \\- iki"),  # would start a list
+        ("Satır bir\\\n---", "> Satır bir\\\n> \\---"),  # would make a heading
+    ],
+)
+def test_translated_hard_breaks_in_a_quote(translation: str, written: str) -> None:
+    body = "> Line one  \n> line two\n"
+    out = render_markdown(body, [translation])
+    assert out == written + "\n"
+    assert [s.kind for s in body_segments(out)] == ["quote"]
+
+
+def test_headings_and_cells_take_hard_breaks_as_spaces() -> None:
+    body = "# Title\n\n| a |\n|---|\n| b |\n"
+    out = render_markdown(body, ["Baş\\\nlık", "x\\\ny", None])
+    assert out == "# Baş lık\n\n| x y |\n|---|\n| b |\n"
+
+
 def test_code_blocks_references_and_invisible_html_are_byte_identical() -> None:
     body = (
         "Önce:\n\n```python\nprint('merhaba')   \n```\n\n    girintili\tkod\n\n"
@@ -409,7 +494,9 @@ REALISTIC = [MD_SOURCE] + [
 
 
 def _expected(segment: Segment, translation: str | None) -> str:
-    text = normalize_inline(translation or "").strip() or segment.text
+    text = inline_text(translation or "").strip() or segment.text
+    if segment.kind in ("heading", "cell", "html"):  # one line: hard breaks become spaces
+        text = normalize_inline(text.replace(HARD_BREAK, " "))
     if segment.kind == "cell":
         text = re.sub(r"(?<!\\)\|", r"\\|", text)
     return text
@@ -428,6 +515,29 @@ def test_plain_translations_round_trip_exactly(body: str, data: st.DataObject) -
     rendered = analyze_markdown("Başlık", render_markdown(body, translations)).segments
     assert [s.kind for s in rendered[1:]] == [s.kind for s in source]
     assert [s.text for s in rendered[1:]] == [
+        _expected(s, t) for s, t in zip(source, translations, strict=True)
+    ]
+
+
+BREAK = st.sampled_from([HARD_BREAK, "  \n", "\\\n"])
+BROKEN = st.lists(st.tuples(PLAIN, BREAK), min_size=1, max_size=4).map(
+    lambda parts: "".join(text + brk for text, brk in parts[:-1]) + parts[-1][0]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.sampled_from([*REALISTIC, ADDRESS]), data=st.data())
+def test_translations_with_hard_breaks_round_trip_exactly(body: str, data: st.DataObject) -> None:
+    source = body_segments(body)
+    translations = [
+        data.draw(st.one_of(st.none(), PLAIN, BROKEN))
+        if s.kind in ("paragraph", "item", "quote", "footnote")
+        else None
+        for s in source
+    ]
+    rendered = body_segments(render_markdown(body, translations))
+    assert [s.kind for s in rendered] == [s.kind for s in source]
+    assert [s.text for s in rendered] == [
         _expected(s, t) for s, t in zip(source, translations, strict=True)
     ]
 
