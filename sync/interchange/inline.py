@@ -10,7 +10,8 @@ using the grammar of :mod:`sync.checks` (what a translation must keep):
   ``{{< tip text="`` *prose* ``" >}}``, a second text parameter's glue being a standalone
   code inside;
 - standalone codes (1.2 ``<x/>``, 2.0 ``<ph/>``): other shortcodes, HTML tags left open or
-  void (``<br>``, ``<img …>``), comments, code spans, autolinks, footnote markers
+  void (``<br>``, ``<img …>``), a Markdown hard line break (``\\`` and a newline, 1.2's
+  ``ctype="lb"``), comments, code spans, autolinks, footnote markers
   (``[^1]``, ``[1]``), placeholders (``%s``, ``{name}``), a link target without its
   opening bracket, an emphasis marker without its partner.
 
@@ -310,6 +311,10 @@ def parse(text: str, *, text_params: tuple[str, ...] | frozenset[str] = TEXT_PAR
                         n,
                     )
                     children = stack[-1].children
+        elif ch == "\\" and text.startswith("\n", at + 1):  # a hard line break
+            n += 1
+            children.append(Single(Code(n, "\\\n", "", "lb")))
+            end = at + 2
         elif ch == "\\":
             m = _ESCAPE.match(text, at)
             if m is None:

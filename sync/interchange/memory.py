@@ -4,12 +4,13 @@ Export streams the memory table to TMX 1.4b, one ``<tu>`` per pair (its post as 
 property ``x-context``, which translate-toolkit reads as a PO msgctxt, and transync's
 origin as ``x-transync-origin``). Import streams a TMX file: every unit is validated
 (dates, languages mapped through TRANSYNC_WP_LOCALE_MAP onto TRANSYNC_LANGUAGES, a
-``<seg>`` in every ``<tuv>``), texts are normalized as the tracker normalizes segments,
-pairs already in the memory or repeated in the file are merged, and the rows go to the
-database in bulk (:mod:`sync.interchange.bulk`: COPY on PostgreSQL, batches on SQLite)
-inside the caller's transaction: one problem anywhere and the caller's rollback leaves the
-memory as it was. Open tasks of the language pairs that gained entries are
-queued for pre-fill again, so the new entries reach translators at once.
+``<seg>`` in every ``<tuv>``), texts are normalized as the tracker normalizes segments
+(a Markdown hard line break kept), pairs already in the memory or repeated in the file
+are merged, and the rows go to the database in bulk (:mod:`sync.interchange.bulk`: COPY
+on PostgreSQL, batches on SQLite) inside the caller's transaction: one problem anywhere
+and the caller's rollback leaves the memory as it was. Open tasks of the language pairs
+that gained entries are queued for pre-fill again, so the new entries reach translators
+at once.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from sync.errors import InputError
 from sync.interchange.bulk import open_writer
 from sync.interchange.tmx import TuOut, parse_date, read_tmx, write_tmx
 from sync.outbox import enqueue_prefill
+from sync.segments.markdown import inline_text
 from sync.sources.wxr import parse_locale_map
-from sync.text import normalize_inline
 
 __all__ = ["export_memory", "import_memory"]
 
@@ -184,13 +185,13 @@ def import_memory(
             props = tu.props
             origin = props.get("x-transync-origin")
             context = props.get("x-context", "")
-            src_text = normalize_inline(source)
+            src_text = inline_text(source)  # white space folded, hard breaks kept
             if not src_text:
                 skipped += len(targets)
                 continue
             src_hash = _sha256(src_text.encode()).hexdigest()[:16]  # seg_hash, inlined
             for lang, text in targets:
-                tgt_text = normalize_inline(text)
+                tgt_text = inline_text(text)
                 if not tgt_text:
                     skipped += 1
                     continue

@@ -107,6 +107,24 @@ def test_export_then_import_into_an_empty_database_gives_the_same_memory(
     assert pairs(empty) == before
 
 
+def test_a_hard_line_break_survives_export_and_import(empty: Settings) -> None:
+    """A Markdown segment keeps its hard breaks (a backslash and a newline): the TMX of a
+    pair that has them merges into its own memory, and in another it adds the same text,
+    not one with a stray backslash before a space."""
+    from sync.memory import learn
+
+    src, tgt = "Street 12\\\nAnkara", "Cadde 12\\\nAnkara"
+    with transaction(empty.database_url) as s:
+        learn(s, "en", "tr", [(src, tgt, "posts/contact [tr]")])
+    data = export(empty)
+    again = do_import(empty, data)
+    assert (again["added"], again["merged"]) == (0, 1)
+    other = make_settings(f"sqlite:///{Path(empty.database_url[10:]).parent / 'other.db'}")
+    upgrade(other.database_url)
+    assert do_import(other, data)["added"] == 1
+    assert [(p[2], p[3]) for p in pairs(other)] == [(src, tgt)]
+
+
 def test_export_of_some_languages(learned: Settings) -> None:
     data = export(learned, ("en", "ru"))  # the demo's ru translations of English sources
     assert b'xml:lang="tr"' not in data and b'xml:lang="ru"' in data

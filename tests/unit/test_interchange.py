@@ -56,6 +56,7 @@ MARKUP = st.sampled_from(
         "word",
         "слово",
         "\n",
+        "\\\n",
     ]
 )
 
@@ -104,6 +105,16 @@ def test_what_becomes_a_code() -> None:
     assert parse("[sic]") == ["[sic]"]
     lone = parse("**open")
     assert isinstance(lone[0], Single)
+
+
+def test_a_hard_line_break_is_a_code_a_cat_tool_keeps() -> None:
+    # a tool that folds white space (XLIFF's default) cannot make it "\\ ", a backslash
+    nodes = parse("Atatürk Bulvarı 12\\\nAnkara")
+    assert [(type(n).__name__, n.code.start, n.code.ctype) for n in nodes[1:2]] == [
+        ("Single", "\\\n", "lb")
+    ]
+    assert render(nodes) == "Atatürk Bulvarı 12\\\nAnkara"
+    assert parse("a \\* b") == ["a \\* b"]  # an escape is prose, as before
 
 
 def test_restore_names_what_is_wrong() -> None:
