@@ -30,11 +30,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync.config import Settings
-from sync.db.models import Version
+from sync.db.models import Revision, Version
 from sync.errors import ConflictError
 from sync.i18n import nt_, t_
 from sync.sources.base import Document, WriteConflict
-from sync.sources.fs import ContentTree, read_file, translation_origin
+from sync.sources.fs import FORMATS, ContentTree, read_file, translation_origin
 from sync.text import normalize_inline
 from sync.tracker import Scan, VRow
 
@@ -183,6 +183,16 @@ def write_translation(
     values["source_hash"] = source_hash
     remove = [k for k in settings.stub_fields if k not in values]
     text = _render(base, source_text, source_front, values, remove, body, origin)
+    if not force and base is not None:
+        lost = _dropped(session, src, existing, base, body, origin)
+        if lost:
+            return WriteConflict(
+                reason="drops",
+                message=conflict_message("drops", origin, _quoted(lost)),
+                path=origin,
+                found_hash=found,
+                recorded_hash=recorded,
+            )
     raw = text.encode("utf-8")
     doc = tree.parse(origin, raw, hashlib.sha256(raw).hexdigest(), tree.folder_layout())
     if not isinstance(doc, Document) or (doc.key, doc.lang) != (key, lang):
@@ -287,6 +297,13 @@ MESSAGES: dict[str, Callable[[str, str], str]] = {
         detail=detail,
     ),
     "not_a_file": lambda path, _d: t_("%(path)s is not a regular file", path=path),
+    "drops": lambda path, detail: t_(
+        "%(path)s has text the task did not show (%(detail)s: a block only the translation "
+        "has, or its own form of a code block or link definition), which writing the "
+        "submission would drop",
+        path=path,
+        detail=detail,
+    ),
 }
 
 
@@ -365,6 +382,42 @@ def _record_disk(scan: Scan, tree: ContentTree, origin: str, target: Path) -> bo
     scan.write()
     scan.written()  # the write-back's own staging starts afresh
     return True
+
+
+def _dropped(
+    session: Session, src: VRow, existing: VRow | None, base: str, body: str, origin: str
+) -> list[str]:
+    """The blocks of the Markdown translation on disk (``base``) that the written ``body``
+    would drop and the task never showed (:func:`sync.segments.loss.dropped_blocks`),
+    against the source revision the translation was made from (else the source's latest)."""
+    from sync.errors import FrontMatterError
+    from sync.frontmatter import parse_document
+    from sync.segments.loss import dropped_blocks
+
+    if FORMATS.get(Path(origin).suffix.lower()) != "markdown":
+        return []
+    try:
+        old_body = parse_document(base.encode("utf-8", "surrogatepass"), origin=origin)[1]
+    except (FrontMatterError, ValueError):
+        return []  # not a document any more: the scan's refusal says so, not this
+    number = (existing.based_on_revision if existing is not None else None) or src.revision
+    source_body = session.execute(
+        select(Revision.body).where(Revision.version_id == src.id, Revision.number == number)
+    ).scalar()
+    return dropped_blocks(old_body, body, source_body or "")
+
+
+def _quoted(lost: Sequence[str]) -> str:
+    """The dropped blocks as a conflict message names them: how many, and the first."""
+    first = normalize_inline(lost[0])
+    first = first if len(first) <= 60 else first[:59] + "…"
+    return nt_(
+        "%(n)d block, %(first)s",
+        "%(n)d blocks, the first %(first)s",
+        len(lost),
+        n=len(lost),
+        first=repr(first),
+    )
 
 
 def _read_text(target: Path) -> str | None:

@@ -286,37 +286,64 @@ def _with_spaces(raw: str, where: list[int] | None, spaced: frozenset[int]) -> s
     return "\n".join(lines)
 
 
+def _blocks(body: str) -> tuple[list[tuple[bool, str, str, str]], list[str]]:
+    """The body's blocks that hold something, in order, as ``(is_segment, kind, text as the
+    hash reads it, text as the segment shows it)`` (the two differ only by hard breaks), and
+    its link reference definitions (``label\\nhref\\ntitle``)."""
+    env: dict[str, Any] = {}
+    tokens = _block_parser().parse(_block_source(body), env)
+    spaced = _spaced_breaks(body)
+    blocks: list[tuple[bool, str, str, str]] = []
+    for is_segment, kind, raw, index in _records(tokens):
+        text = normalize_inline(raw) if kind != "code" else raw
+        if not text or text == "\n":
+            continue
+        # the hash sees the text without its hard breaks, as it always has: a page that
+        # has them keeps its revision
+        shown = text
+        if is_segment and "\n" in raw and kind not in _ONE_LINE_KINDS:
+            shown = inline_text(_with_spaces(raw, tokens[index].map, spaced))
+        blocks.append((is_segment, kind, text, shown))
+    references = [
+        f"{label}\n{ref.get('href', '')}\n{ref.get('title', '')}"
+        for label, ref in env.get("references", {}).items()
+    ]
+    return blocks, references
+
+
+def body_blocks(body: str) -> list[tuple[bool, str, str]]:
+    """Every block of a body that holds something, as ``(is_segment, kind, text)``: its
+    segments (as :func:`analyze_markdown` gives them, without the title), code blocks,
+    HTML blocks without text, and link reference definitions (kind ``reference``). What a
+    write-back must not drop without saying so."""
+    blocks, references = _blocks(body)
+    return [(seg, kind, shown) for seg, kind, _, shown in blocks] + [
+        (False, "reference", ref) for ref in references
+    ]
+
+
 def analyze_markdown(title: str, body: str) -> Analysis:
     """Split a Markdown version into segments and hash its normalized content.
 
     Segment texts are the blocks' inline Markdown source (links, emphasis, inline HTML,
-    footnote references verbatim), normalized with :func:`normalize_inline`. The hash also
-    covers code blocks, HTML blocks without visible text and link reference definitions,
-    so any edit except white space, line wrapping, line endings and Unicode form changes it.
+    footnote references verbatim), normalized with :func:`normalize_inline`, hard line
+    breaks kept (:func:`inline_text`). The hash also covers code blocks, HTML blocks without
+    visible text and link reference definitions, so any edit except white space, line
+    wrapping, line endings and Unicode form changes it.
     """
-    env: dict[str, Any] = {}
-    tokens = _block_parser().parse(_block_source(body), env)
+    blocks, references = _blocks(body)
     norm_title = normalize_inline(title)
     segments: list[Segment] = []
     if norm_title:
         segments.append(Segment(kind="title", text=norm_title))
     hashed: list[list[str]] = [["title", norm_title]]
-    spaced = _spaced_breaks(body)
-    for is_segment, kind, raw, index in _records(tokens):
-        text = normalize_inline(raw) if kind != "code" else raw
-        if not text or text == "\n":
-            continue
+    for is_segment, kind, text, shown in blocks:
         if is_segment:
-            # the hash sees the text without its hard breaks, as it always has: a page
-            # that has them keeps its revision
-            shown = text
-            if "\n" in raw and kind not in _ONE_LINE_KINDS:
-                shown = inline_text(_with_spaces(raw, tokens[index].map, spaced))
             segments.append(Segment(kind=kind, text=shown))
             hashed.append([kind, text])
         else:
             hashed.append([f"{kind}-block", text])
-    for label, ref in env.get("references", {}).items():
-        hashed.append(["reference", f"{label}\n{ref.get('href', '')}\n{ref.get('title', '')}"])
+    for reference in references:
+        hashed.append(["reference", reference])
     payload = json.dumps([HASH_FORMAT, hashed], ensure_ascii=False, separators=(",", ":"))
     return Analysis(segments=_Segments(segments), content_hash=sha256_hex(payload))
