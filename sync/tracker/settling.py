@@ -55,6 +55,7 @@ class Settling(History):
         evidence = self.history_evidence(touched, by_post)
         hashes = self.source_revision_hashes(touched, by_post, evidence)
         found = self.historical_revisions(evidence, hashes)
+        reverted = self.reverted_sources(touched, by_post, changed_source)
         for pid in touched:
             src = source_version(self.snap, pid)
             for v in by_post[pid]:
@@ -63,6 +64,8 @@ class Settling(History):
                         v.based_on_revision = v.baseline = None
                         v.dirty = True
                     continue
+                if v.live and untranslated_copy(v, src):
+                    v.stub = True  # a placeholder made by copying the source: missing
                 if not v.live:  # gone, or a stub: missing, made from nothing
                     continue
                 declared = v.declared_source_hash
@@ -75,6 +78,8 @@ class Settling(History):
                     self.set_base(v, matched, v.forced_baseline or "declared")
                 elif v.first_seen and id(v) in found:
                     self.set_base(v, found[id(v)], "history")
+                elif id(v) in reverted:  # the source is back to what it was translated from
+                    self.set_base(v, src.revision, v.baseline or "assumed")
                 elif v.first_seen or v.based_on_revision is None or pid in changed_source:
                     self.set_base(v, src.revision, v.forced_baseline or "assumed")
                 elif v.forced_baseline:
@@ -135,6 +140,47 @@ class Settling(History):
                 if found is not None:
                     lost[pid] = found
         return lost
+
+    def reverted_sources(
+        self, touched: Sequence[int], by_post: dict[int, list[VRow]], changed_source: set[int]
+    ) -> set[int]:
+        """``id()`` of the translations whose source got a new revision this scan with the
+        very content of the revision they were made from (an edit undone): they translate the
+        source as it is again. Translations seen for the first time, and posts whose source
+        language changed, are judged as new instead."""
+        wanted: dict[tuple[int, int], list[VRow]] = defaultdict(list)
+        for pid in touched:
+            src = source_version(self.snap, pid)
+            if src is None or src.id is None or not src.revised or pid in changed_source:
+                continue
+            for v in by_post[pid]:
+                base = v.based_on_revision
+                if (
+                    v is not src
+                    and v.live
+                    and not v.first_seen
+                    and base not in (None, src.revision)
+                ):
+                    wanted[(src.id, base)].append(v)
+        if not wanted:
+            return set()
+        current = {
+            src.id: src.content_hash
+            for src in (source_version(self.snap, pid) for pid in touched)
+            if src is not None
+        }
+        reverted: set[int] = set()
+        ids = sorted({vid for vid, _ in wanted})
+        for chunk in chunks(ids):
+            rows = self.session.execute(
+                select(Revision.version_id, Revision.number, Revision.content_hash).where(
+                    Revision.version_id.in_(chunk)
+                )
+            )
+            for vid, number, content_hash in rows:
+                if (vid, number) in wanted and content_hash == current.get(vid):
+                    reverted.update(id(v) for v in wanted[(vid, number)])
+        return reverted
 
     @staticmethod
     def set_base(v: VRow, revision: int, baseline: str) -> None:
@@ -208,3 +254,15 @@ class Settling(History):
             words = sum(count_words(op.new_text) for op in d.ops if op.tag in ("changed", "added"))
             if words != v.stale_words:
                 v.stale_words, v.dirty = words, True
+
+
+def untranslated_copy(v: VRow, src: VRow) -> bool:
+    """A translation with a new revision that is a placeholder in all but name: the source's
+    very content (a file copied to stand in for the page: the same title, segments and
+    code), or a title alone where the source has more. Not a translation transync wrote
+    (a page of names may rightly be the same in every language)."""
+    if not v.revised or v.forced_baseline is not None or not src.alive:
+        return False
+    if v.content_hash == src.content_hash:
+        return True
+    return bool(v.title.strip()) and v.segment_count == 1 < src.segment_count  # title only
