@@ -6,7 +6,7 @@ all checks pass.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -255,8 +255,41 @@ def submit_markdown(
         "source_hash": rev.content_hash[:16],
         "submitted_by": name,
         "aligned": sum(1 for x in lined if x is not None),
+        "front_matter": translator_front(meta, settings),
     }
     return finish(session, settings, task, key, submission, name)
+
+
+#: Front-matter keys a translator's Markdown file does not set: transync's own, the editor's
+#: (publishing, pairing, scheduling) and dates (the page's, not the translation's).
+EDITOR_KEYS = frozenset(
+    {
+        "title", "source_hash", "source_lang", "priority", "due", "translationkey", "lang",
+        "language", "draft", "date", "lastmod", "publishdate", "expirydate", "headless",
+    }
+)  # fmt: skip
+
+
+def translator_front(meta: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
+    """The front-matter keys of a submitted Markdown file that the translation keeps as the
+    translator wrote them (a localized ``slug``, ``tags``, ``aliases``…): every key but
+    the editor's and transync's, the translatable fields (they come with the segments) and
+    the stub fields; values that are plain data only (a YAML date or set is not carried)."""
+    skip = EDITOR_KEYS | {f.lower() for f in (*settings.front_matter_fields, *settings.stub_fields)}
+    return {
+        k: v for k, v in meta.items() if isinstance(k, str) and k.lower() not in skip and _plain(v)
+    }
+
+
+def _plain(value: Any) -> bool:
+    """JSON's own types all the way down: what a submission stores and gives back as it was."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return not isinstance(value, float) or value == value  # NaN is no value to write
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return False
 
 
 def finish(
@@ -318,6 +351,7 @@ def apply(
             body_format="markdown" if sub.get("format") == "markdown" else None,
             fields=sub.get("fields"),
             force=force,
+            front_matter=sub.get("front_matter"),
         )
     )
     if isinstance(v, WriteConflict):

@@ -95,11 +95,13 @@ def write_translation(
     body_format: str | None = None,
     fields: Mapping[str, Sequence[str]] | None = None,
     force: bool = False,
+    front_matter: Mapping[str, Any] | None = None,
 ) -> VRow | WriteConflict:
     """Write a translation of post `key` and record it as the tracker's new version, or
     return why nothing was written. ``force`` (an editor resolving a conflict in favour
     of the submission) writes over what is on disk, after recording it; a symlink is then
-    replaced by a file, its target left alone."""
+    replaced by a file, its target left alone. ``front_matter``: keys a translator's Markdown
+    file set (a localized slug, tags), written into the translation's front matter."""
     scan = Scan(session, settings, actor, keys=[key])
     pid = scan.snap.posts[key]
     src = scan.snap.versions.get((pid, scan.snap.source_lang[pid] or ""))
@@ -178,7 +180,9 @@ def write_translation(
         _record_disk(scan, tree, origin, target)  # the hand edit becomes a revision first
     source_front, source_text = _source_front(session, src, root)
     base = None if why or found is None else _read_text(target)
-    values: dict[str, Any] = {"title": title} if title or "title" in source_front else {}
+    values: dict[str, Any] = dict(front_matter or {})
+    if title or "title" in source_front:
+        values["title"] = title
     values.update(field_values(source_front, fields or {}))
     values["source_hash"] = source_hash
     remove = [k for k in settings.stub_fields if k not in values]
