@@ -19,6 +19,7 @@ from sync import __version__
 from sync.checks import check_segment
 from sync.config import Settings
 from sync.errors import InputError, SubmissionError
+from sync.i18n import nt_
 from sync.interchange.inline import align, codes_of, parse, restore
 from sync.interchange.xliff import (
     HASH_META,
@@ -228,6 +229,11 @@ def _submit(
         if not text or not text.strip():
             unfinished.add(position)
             continue
+        if unit.missing:  # a sentence left out: the rest is not the segment's translation
+            unfinished.add(position)
+            if not partial:
+                problems.append(_missing_problem(unit, position))
+            continue
         if unit.fuzzy and not accept_fuzzy:
             skipped_fuzzy += 1
             unfinished.add(position)
@@ -280,6 +286,19 @@ def _submit(
             f"segments still present in r{rev.number}, the task stays open for the rest"
         )
     return result
+
+
+def _missing_problem(unit: UnitIn, position: int) -> str:
+    return nt_(
+        "%(where)s: the target leaves %(parts)s of its source untranslated; translate it in "
+        "your CAT tool",
+        "%(where)s: the target leaves %(parts)s of its source untranslated; translate them in "
+        "your CAT tool",
+        len(unit.missing),
+        where=f"{unit.where} (segment {position})",
+        parts=", ".join(unit.missing),
+        cli="or submit with --partial to save the other segments and keep the claim",
+    )
 
 
 def _locate(

@@ -132,14 +132,17 @@ def test_the_translated_link_keeps_its_language_prefix(xl: tuple[Settings, Path,
     assert "[liman idaresine](/tr/docs/ports/)" in (content / WRITTEN).read_text()
 
 
-def _edit_target(data: bytes, position: int, edit: Any) -> bytes:
-    tree = etree.fromstring(data)
-    unit = next(
+def _unit_at(tree: etree._Element, position: int) -> etree._Element:
+    return next(
         u
         for u in units(tree)
         if u.get("id", "").endswith(f"#{position}") or u.get("name", "").endswith(f"#{position}")
     )
-    edit(target_of(unit))
+
+
+def _edit_target(data: bytes, position: int, edit: Any) -> bytes:
+    tree = etree.fromstring(data)
+    edit(target_of(_unit_at(tree, position)))
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
 
 
@@ -260,6 +263,102 @@ def test_states_are_honoured_like_fuzzy(xl: tuple[Settings, Path, int]) -> None:
     done = submit(settings, task_id, review, accept_fuzzy=True)
     assert done["state"] == "done"
     assert (content / WRITTEN).is_file()
+
+
+# segment 2 in three sentences, as a CAT tool segments it (1.2 markup; 2.0 swaps the code)
+SENTENCES = [
+    "Insurers now price war risk per voyage,",
+    'not per year: see the <g id="1" ctype="x-shortcode">war-risk premium</g>',
+    "and the table below.",
+]
+CUMLELER = [
+    "Sigortacılar savaş riskini artık yıllık değil",
+    'sefer başına fiyatlıyor: <g id="1" ctype="x-shortcode">savaş riski primi</g>',
+    "ve aşağıdaki tabloya bakın.",
+]
+
+
+def _pc(inner: str) -> str:
+    return inner.replace(
+        '<g id="1" ctype="x-shortcode">', '<pc id="1" dataRefStart="d1" dataRefEnd="d1e">'
+    ).replace("</g>", "</pc>")
+
+
+def _segmented12(data: bytes, targets: list[str | None]) -> bytes:
+    """Segment 2 as memoQ, Okapi and Trados leave it: a <seg-source> with one
+    <mrk mtype="seg"> a sentence, and a target with the mrks given (None: left out)."""
+    tree = etree.fromstring(data)
+    unit = _unit_at(tree, 2)
+
+    def mrks(element: str, parts: list[str | None], attrs: str = "") -> etree._Element:
+        inner = " ".join(
+            f'<mrk mtype="seg" mid="{i}">{p}</mrk>' for i, p in enumerate(parts, 1) if p is not None
+        )
+        return etree.fromstring(f'<{element} xmlns="{XLIFF12}"{attrs}>{inner}</{element}>')
+
+    unit.find(f"{{{XLIFF12}}}source").addnext(mrks("seg-source", list(SENTENCES)))
+    unit.replace(target_of(unit), mrks("target", targets, ' state="translated"'))
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+def _segmented20(data: bytes, segments: str) -> bytes:
+    """Segment 2's unit with these <segment>s and <ignorable>s instead of its one segment."""
+    tree = etree.fromstring(data)
+    unit = _unit_at(tree, 2)
+    for old in unit.findall(f"{{{XLIFF20}}}segment"):
+        unit.remove(old)
+    for new in etree.fromstring(f'<u xmlns="{XLIFF20}">{segments}</u>'):
+        unit.append(new)
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+def _segments20(targets: list[str | None]) -> str:
+    """Three segments with these targets (None: no target, state initial), a space
+    between them."""
+    out = []
+    for i, (source, target) in enumerate(zip(SENTENCES, targets, strict=True), 1):
+        if i > 1:
+            out.append('<ignorable><source xml:space="preserve"> </source></ignorable>')
+        state = "initial" if target is None else "translated"
+        tgt = "" if target is None else f"<target>{_pc(target)}</target>"
+        out.append(
+            f'<segment id="s{i}" state="{state}"><source>{_pc(source)}</source>{tgt}</segment>'
+        )
+    return "".join(out)
+
+
+@pytest.mark.parametrize("version", ["1.2", "2.0"])
+def test_a_unit_with_a_sentence_untranslated_is_not_finished(
+    xl: tuple[Settings, Path, int], po_world: Path, version: str
+) -> None:
+    """A unit a CAT tool split into sentences is translated when every sentence is: one
+    left out or empty is named, and never published, whatever --accept-fuzzy says."""
+    settings, content, task_id = xl
+    texts = translation_texts(TRANSLATION)
+    filled = filled_xliff(settings, task_id, texts, version)
+
+    def segmented(targets: list[str | None]) -> bytes:
+        if version == "1.2":
+            return _segmented12(filled, targets)
+        return _segmented20(filled, _segments20(targets))
+
+    missing = 'mrk mid="3"' if version == "1.2" else 'segment id="s3"'
+    left_out = [segmented([*CUMLELER[:2], third]) for third in (None, "")]
+    for data in left_out:
+        for kw in ({}, {"accept_fuzzy": True}):
+            problems = refused(settings, task_id, data, **kw)
+            assert len(problems) == 1 and missing in problems[0], problems
+            assert "(segment 2)" in problems[0] and "--partial" in problems[0], problems
+    for data in left_out:
+        partial = submit(settings, task_id, data, partial=True, accept_fuzzy=True)
+        assert partial["state"] == "claimed" and partial["translated"] == len(texts) - 1
+        with transaction(settings.database_url) as s:
+            task = s.get(Task, task_id)
+            assert task is not None and "2" not in task.progress
+    assert not (content / WRITTEN).exists()
+    result = submit(settings, task_id, segmented(list(CUMLELER)))
+    assert result["state"] == "done", result
+    assert (content / WRITTEN).read_bytes() == (po_world / WRITTEN).read_bytes()
 
 
 def test_wrong_task_language_or_post_is_refused(xl: tuple[Settings, Path, int]) -> None:

@@ -4,7 +4,9 @@ transync's PO), XLIFF 1.1, 1.2 or 2.x, as :class:`UnitIn` values whose contents 
 
 Pure: no database, no I/O. Read back, a target counts as translated unless it is marked
 for review (1.2: a ``needs-*`` or ``new`` state, or ``approved="no"`` with no state; 2.0:
-``initial``, the default).
+``initial``, the default). A unit a CAT tool split into sentences (1.2 ``<seg-source>``
+and ``<mrk mtype="seg">``, 2.0 several ``<segment>``) names the sentences its target leaves
+out: the rest of its target is not the whole translation.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class UnitIn:
     notes: list[str] = field(default_factory=list)
     has_codes: bool = False  # the source holds inline codes (transync's, or a tool's)
     problems: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # sentences the target leaves out
 
     @property
     def where(self) -> str:
@@ -176,9 +179,13 @@ def _unit12(tu: Element) -> UnitIn:
                 notes.append(context.text().strip())
     src_pieces, has_codes, problems = _pieces12(source) if source is not None else ([], False, [])
     tgt_pieces: list[Piece] | None = None
+    missing: list[str] = []
     if target is not None:
         tgt_pieces, _, more = _pieces12(target)
         problems += more
+        seg_source = tu.first("seg-source")
+        if seg_source is not None:
+            missing = _missing12(seg_source, target)
     state = target.attrs.get("state") if target is not None else None
     approved = tu.attrs.get("approved")
     fuzzy = approved != "yes" and (state in NEEDS_REVIEW_12 or (approved == "no" and state is None))
@@ -197,7 +204,37 @@ def _unit12(tu: Element) -> UnitIn:
         notes=notes,
         has_codes=has_codes,
         problems=problems,
+        missing=missing,
     )
+
+
+def _missing12(seg_source: Element, target: Element) -> list[str]:
+    """The ``<mrk mtype="seg">`` sentences of a seg-source that the target leaves out or
+    empty. A target with no such mrks is read whole (a tool that dropped the split)."""
+    translated = _sentences12(target)
+    if not translated:
+        return []
+    return [
+        f'<mrk mid="{mid}">'
+        for mid, mrk in _sentences12(seg_source).items()
+        if _has_content(mrk) and not (mid in translated and _has_content(translated[mid]))
+    ]
+
+
+def _sentences12(element: Element) -> dict[str, Element]:
+    found: dict[str, Element] = {}
+    for child in element.elements():
+        if child.local == "mrk" and child.attrs.get("mtype") == "seg":
+            found.setdefault(child.attrs.get("mid", ""), child)
+        else:
+            for mid, mrk in _sentences12(child).items():
+                found.setdefault(mid, mrk)
+    return found
+
+
+def _has_content(element: Element) -> bool:
+    """Text other than white space, or an inline code."""
+    return bool(element.text().strip()) or any(True for _ in element.elements())
 
 
 def _code_id(value: str | None) -> int | str:
@@ -301,10 +338,13 @@ def _unit20(unit: Element) -> UnitIn:
     has_codes = False
     problems: list[str] = []
     states: list[str] = []
+    missing: list[str] = []
     target_line = 0
+    ordinal = 0
     for seg in unit.elements():
         if seg.local not in ("segment", "ignorable"):
             continue
+        ordinal += 1
         s = seg.first("source")
         t = seg.first("target")
         src_pieces: list[Piece] = []
@@ -322,6 +362,9 @@ def _unit20(unit: Element) -> UnitIn:
             tgt = (tgt or []) + src_pieces  # white space between segments: kept as it is
         if seg.local == "segment":
             states.append(seg.attrs.get("state", "initial"))
+            if s is not None and _has_content(s) and (t is None or not _has_content(t)):
+                seg_id = seg.attrs.get("id")
+                missing.append(f'<segment id="{seg_id}">' if seg_id else f"segment {ordinal}")
     fuzzy = any(s not in DONE_20 for s in states)
     keep = unit.attrs.get(f"{{{TS}}}keep-source") == "yes" or any(
         n.lower() == "keep-source" for n in notes
@@ -338,6 +381,7 @@ def _unit20(unit: Element) -> UnitIn:
         notes=notes,
         has_codes=has_codes,
         problems=problems,
+        missing=missing,
     )
 
 
