@@ -19,7 +19,7 @@ from sync import __version__
 from sync.checks import check_segment
 from sync.config import Settings
 from sync.errors import InputError, SubmissionError
-from sync.i18n import nt_
+from sync.i18n import nt_, t_
 from sync.interchange.inline import align, codes_of, parse, restore
 from sync.interchange.xliff import (
     HASH_META,
@@ -209,7 +209,9 @@ def _submit(
     skipped_fuzzy = 0
     unfinished: set[int] = set()  # positions in made_from the file leaves unfinished
     for unit in doc.units:
-        problems += [f"{unit.where}: {p}" for p in unit.problems]
+        problems += [
+            t_("%(where)s: %(problem)s", where=unit.where, problem=p) for p in unit.problems
+        ]
         position, found = _locate(unit, key, made_from, by_text, params)
         if position is None:
             problems.append(f"{unit.where}: {found or f'not a segment of task #{task.id}'}")

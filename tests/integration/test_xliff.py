@@ -361,6 +361,44 @@ def test_a_unit_with_a_sentence_untranslated_is_not_finished(
     assert (content / WRITTEN).read_bytes() == (po_world / WRITTEN).read_bytes()
 
 
+def _reordered20(first: str, third: str) -> str:
+    """Segment 2's sentences with the first and third targets swapped by ``order``: the
+    five places are three segments and the two spaces between them."""
+    s1, s2, s3 = (_pc(t) for t in SENTENCES)
+    space = '<ignorable><source xml:space="preserve"> </source></ignorable>'
+    return (
+        f'<segment id="s1" state="translated"><source>{s1}</source>'
+        f"<target{first}>ve aşağıdaki tabloya bakın.</target></segment>{space}"
+        f'<segment id="s2" state="translated"><source>{s2}</source>'
+        f"<target>{_pc(CUMLELER[1])}</target></segment>{space}"
+        f'<segment id="s3" state="translated"><source>{s3}</source>'
+        f"<target{third}>Sigortacılar savaş riskini artık yıllık değil</target></segment>"
+    )
+
+
+def test_xliff_20_targets_go_where_their_order_says(
+    xl: tuple[Settings, Path, int], po_world: Path
+) -> None:
+    """2.0 reorders sentences within a unit with <target order="N">: the first segment's
+    translation may end the unit; a place out of range or taken twice is refused."""
+    settings, content, task_id = xl
+    filled = filled_xliff(settings, task_id, translation_texts(TRANSLATION), "2.0")
+    for first, third, problem in (
+        (' order="6"', ' order="1"', '<target order="6"> is not a place in the unit'),
+        (' order="0"', ' order="1"', '<target order="0"> is not a place in the unit'),
+        (' order="5"', "", "two targets take place 5 of the unit"),
+        (' order="5"', ' order="5"', "two targets take place 5 of the unit"),
+    ):
+        problems = refused(settings, task_id, _segmented20(filled, _reordered20(first, third)))
+        assert len(problems) == 1 and problem in problems[0], (first, third, problems)
+        assert "unit 's2'" in problems[0], problems
+    result = submit(
+        settings, task_id, _segmented20(filled, _reordered20(' order="5"', ' order="1"'))
+    )
+    assert result["state"] == "done", result
+    assert (content / WRITTEN).read_bytes() == (po_world / WRITTEN).read_bytes()
+
+
 def test_wrong_task_language_or_post_is_refused(xl: tuple[Settings, Path, int]) -> None:
     settings, _, task_id = xl
     data = filled_xliff(settings, task_id, translation_texts(TRANSLATION))

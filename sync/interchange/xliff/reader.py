@@ -6,7 +6,8 @@ Pure: no database, no I/O. Read back, a target counts as translated unless it is
 for review (1.2: a ``needs-*`` or ``new`` state, or ``approved="no"`` with no state; 2.0:
 ``initial``, the default). A unit a CAT tool split into sentences (1.2 ``<seg-source>``
 and ``<mrk mtype="seg">``, 2.0 several ``<segment>``) names the sentences its target leaves
-out: the rest of its target is not the whole translation.
+out: the rest of its target is not the whole translation. A 2.0 target goes where its
+``order`` says (a sentence a translator moved), else where its segment is.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from sync.errors import InputError
+from sync.i18n import t_
 from sync.interchange.inline import Piece
 from sync.interchange.safexml import Element, parse_tree
 from sync.interchange.xliff.names import (
@@ -334,17 +336,16 @@ def _unit20(unit: Element) -> UnitIn:
     for block in unit.elements("notes"):
         notes += [n.text().strip() for n in block.elements("note")]
     src: list[Piece] = []
-    tgt: list[Piece] | None = None
+    placed: list[tuple[int, list[Piece]]] = []  # (place in the unit, a target's pieces)
+    taken: dict[int, int] = {}  # place → the line of the target there
     has_codes = False
     problems: list[str] = []
     states: list[str] = []
     missing: list[str] = []
     target_line = 0
-    ordinal = 0
-    for seg in unit.elements():
-        if seg.local not in ("segment", "ignorable"):
-            continue
-        ordinal += 1
+    disordered = False  # an order out of range or repeated: the target cannot be read
+    parts = [e for e in unit.elements() if e.local in ("segment", "ignorable")]
+    for ordinal, seg in enumerate(parts, 1):
         s = seg.first("source")
         t = seg.first("target")
         src_pieces: list[Piece] = []
@@ -353,28 +354,48 @@ def _unit20(unit: Element) -> UnitIn:
             src += src_pieces
             has_codes = has_codes or codes
             problems += more
-        if t is not None:
-            pieces, _, more = _pieces20(t, data)
-            tgt = (tgt or []) + pieces
-            problems += more
-            target_line = target_line or t.line
-        elif seg.local == "ignorable":
-            tgt = (tgt or []) + src_pieces  # white space between segments: kept as it is
         if seg.local == "segment":
             states.append(seg.attrs.get("state", "initial"))
             if s is not None and _has_content(s) and (t is None or not _has_content(t)):
                 seg_id = seg.attrs.get("id")
                 missing.append(f'<segment id="{seg_id}">' if seg_id else f"segment {ordinal}")
+        place: int | None = ordinal
+        if t is not None:
+            pieces, _, more = _pieces20(t, data)
+            problems += more
+            target_line = target_line or t.line
+            place = _place20(t, ordinal, len(parts), problems)
+        elif seg.local == "ignorable":
+            pieces = src_pieces  # white space between segments: kept as it is, where it is
+        else:
+            continue
+        if place is None:
+            disordered = True
+        elif place in taken:
+            disordered = True
+            problems.append(
+                t_(
+                    "line %(line)d: two targets take place %(place)d of the unit (lines "
+                    "%(other)d and %(line)d); give each target its own order attribute",
+                    line=(t or seg).line,
+                    place=place,
+                    other=taken[place],
+                )
+            )
+        else:
+            taken[place] = (t or seg).line
+            placed.append((place, pieces))
     fuzzy = any(s not in DONE_20 for s in states)
     keep = unit.attrs.get(f"{{{TS}}}keep-source") == "yes" or any(
         n.lower() == "keep-source" for n in notes
     )
+    tgt = [p for _, pieces in sorted(placed, key=lambda e: e[0]) for p in pieces]
     return UnitIn(
         id=unit.attrs.get("id", ""),
         name=unit.attrs.get("name", ""),
         line=unit.line,
         source=src,
-        target=tgt,
+        target=tgt if placed and not disordered else None,
         target_line=target_line,
         fuzzy=fuzzy,
         keep_source=keep,
@@ -383,6 +404,26 @@ def _unit20(unit: Element) -> UnitIn:
         problems=problems,
         missing=missing,
     )
+
+
+def _place20(target: Element, ordinal: int, count: int, problems: list[str]) -> int | None:
+    """The place (1 to the unit's segments and ignorables) a 2.0 target takes: its
+    ``order``, else its segment's own; None for an order out of range."""
+    value = target.attrs.get("order")
+    if value is None:
+        return ordinal
+    if value.isdigit() and 1 <= int(value) <= count:
+        return int(value)
+    problems.append(
+        t_(
+            'line %(line)d: <target order="%(order)s"> is not a place in the unit: order counts '
+            "the unit's segments and ignorables, from 1 to %(count)d",
+            line=target.line,
+            order=value,
+            count=count,
+        )
+    )
+    return None
 
 
 def _data_text(element: Element) -> str:
