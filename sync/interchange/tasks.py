@@ -344,5 +344,23 @@ def _target_text(unit: UnitIn, seg: Segment, params: tuple[str, ...]) -> tuple[s
     """The translation's text: inline codes restored from the source segment."""
     assert unit.target is not None
     if not unit.has_codes and not any(w != "text" for w, _, _ in unit.target):
-        return "".join(str(v) for _, v, _ in unit.target), []
-    return restore(unit.target, codes_of(parse(seg.text, text_params=params)))
+        text, problems = "".join(str(v) for _, v, _ in unit.target), []
+    else:
+        text, problems = restore(unit.target, codes_of(parse(seg.text, text_params=params)))
+    if not unit.space_preserved:
+        text = _without_layout(text, seg.text)
+    return text, problems
+
+
+_XML_SPACE = " \t\r\n"
+
+
+def _without_layout(text: str, source: str) -> str:
+    """Under xml:space="default", the white space a tool indents a target with (at an end
+    where the source has none) is layout, not text: as :func:`_source_matches` reads a
+    source."""
+    if not source[:1].isspace():
+        text = text.lstrip(_XML_SPACE)
+    if not source[-1:].isspace():
+        text = text.rstrip(_XML_SPACE)
+    return text

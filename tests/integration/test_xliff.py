@@ -399,6 +399,38 @@ def test_xliff_20_targets_go_where_their_order_says(
     assert (content / WRITTEN).read_bytes() == (po_world / WRITTEN).read_bytes()
 
 
+def _pretty_printed(data: bytes, version: str, *, preserve: bool) -> bytes:
+    """Every target indented on lines of its own, as a tool pretty-printing the file
+    leaves it, with xml:space="preserve" kept or dropped (the default)."""
+    tree = etree.fromstring(data)
+    space = "{http://www.w3.org/XML/1998/namespace}space"
+    for unit in units(tree):
+        target = target_of(unit)
+        if not preserve:
+            (unit if version == "1.2" else target).attrib.pop(space, None)
+        target.text = "\n      " + (target.text or "")
+        if len(target):
+            target[-1].tail = (target[-1].tail or "") + "\n    "
+        else:
+            target.text += "\n    "
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+@pytest.mark.parametrize("version", ["1.2", "2.0"])
+def test_layout_white_space_around_a_target_is_not_text(
+    xl: tuple[Settings, Path, int], po_world: Path, version: str
+) -> None:
+    """Under xml:space="default" the line breaks and indentation a tool puts around a
+    target are layout; under "preserve" they are the translation's, and refused."""
+    settings, content, task_id = xl
+    filled = filled_xliff(settings, task_id, translation_texts(TRANSLATION), version)
+    problems = refused(settings, task_id, _pretty_printed(filled, version, preserve=True))
+    assert any("extra leading white space" in p for p in problems), problems
+    result = submit(settings, task_id, _pretty_printed(filled, version, preserve=False))
+    assert result["state"] == "done", result
+    assert (content / WRITTEN).read_bytes() == (po_world / WRITTEN).read_bytes()
+
+
 def test_wrong_task_language_or_post_is_refused(xl: tuple[Settings, Path, int]) -> None:
     settings, _, task_id = xl
     data = filled_xliff(settings, task_id, translation_texts(TRANSLATION))

@@ -7,7 +7,9 @@ for review (1.2: a ``needs-*`` or ``new`` state, or ``approved="no"`` with no st
 ``initial``, the default). A unit a CAT tool split into sentences (1.2 ``<seg-source>``
 and ``<mrk mtype="seg">``, 2.0 several ``<segment>``) names the sentences its target leaves
 out: the rest of its target is not the whole translation. A 2.0 target goes where its
-``order`` says (a sentence a translator moved), else where its segment is.
+``order`` says (a sentence a translator moved), else where its segment is. Whether a
+target's white space is all text (``xml:space="preserve"``, inherited) is the caller's to
+use: under the default, the line breaks a tool indents a target with are layout.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sync.interchange.xliff.names import (
     XLIFF12,
     XLIFF20,
     XLIFF21,
+    XML,
 )
 
 __all__ = ["UnitIn", "XliffIn", "read_xliff", "sniff"]
@@ -36,6 +39,7 @@ __all__ = ["UnitIn", "XliffIn", "read_xliff", "sniff"]
 _KEY_POSITION = re.compile(r"^(.*)#(\d+)$", re.DOTALL)
 _SEGMENT_NOTE = re.compile(r"^segment (\d+):")
 _OVERRIDE_REF = re.compile(r"d\d+te?")
+_SPACE = f"{{{XML}}}space"
 
 
 @dataclass(slots=True)
@@ -54,6 +58,7 @@ class UnitIn:
     has_codes: bool = False  # the source holds inline codes (transync's, or a tool's)
     problems: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # sentences the target leaves out
+    space_preserved: bool = True  # the target is under xml:space="preserve"
 
     @property
     def where(self) -> str:
@@ -116,6 +121,11 @@ def _attr_any(element: Element, local: str) -> str | None:
     return None
 
 
+def _space(element: Element, inherited: str) -> str:
+    """The element's xml:space: its own, else its parent's ("default" at the root)."""
+    return element.attrs.get(_SPACE, inherited)
+
+
 def _read12(root: Element, path: str) -> XliffIn:
     files = list(root.elements("file"))
     if not files:
@@ -136,11 +146,11 @@ def _read12(root: Element, path: str) -> XliffIn:
         body = f.first("body")
         if body is None:
             continue
-        for tu in _trans_units(body):
+        for tu, space in _trans_units(body, _space(body, _space(f, _space(root, "default")))):
             if tu.attrs.get("restype") == "x-gettext-domain-header":
                 _po_header(tu, meta)
                 continue
-            units.append(_unit12(tu))
+            units.append(_unit12(tu, space))
     return XliffIn(
         version=root.attrs.get("version", "1.2"),
         original=first.attrs.get("original", ""),
@@ -152,13 +162,14 @@ def _read12(root: Element, path: str) -> XliffIn:
     )
 
 
-def _trans_units(body: Element) -> list[Element]:
-    found: list[Element] = []
+def _trans_units(body: Element, space: str) -> list[tuple[Element, str]]:
+    """The trans-units in groups at any depth, each with the xml:space it inherits."""
+    found: list[tuple[Element, str]] = []
     for child in body.elements():
         if child.local == "trans-unit":
-            found.append(child)
+            found.append((child, space))
         elif child.local == "group":
-            found += _trans_units(child)
+            found += _trans_units(child, _space(child, space))
     return found
 
 
@@ -171,7 +182,7 @@ def _po_header(tu: Element, meta: dict[str, str]) -> None:
             meta.setdefault(name.strip(), value.strip())
 
 
-def _unit12(tu: Element) -> UnitIn:
+def _unit12(tu: Element, space: str) -> UnitIn:
     source = tu.first("source")
     target = tu.first("target")
     notes = [n.text().strip() for n in tu.elements("note")]
@@ -207,6 +218,7 @@ def _unit12(tu: Element) -> UnitIn:
         has_codes=has_codes,
         problems=problems,
         missing=missing,
+        space_preserved=target is not None and _space(target, _space(tu, space)) == "preserve",
     )
 
 
@@ -303,8 +315,8 @@ def _read20(root: Element, path: str) -> XliffIn:
             for group in metadata.elements("metaGroup"):
                 for m in group.elements("meta"):
                     meta.setdefault(m.attrs.get("type", ""), m.text().strip())
-        for unit in _units20(f):
-            units.append(_unit20(unit))
+        for unit, space in _units20(f, _space(f, _space(root, "default"))):
+            units.append(_unit20(unit, space))
     return XliffIn(
         version=root.attrs.get("version", "2.0"),
         original=files[0].attrs.get("original", ""),
@@ -316,17 +328,18 @@ def _read20(root: Element, path: str) -> XliffIn:
     )
 
 
-def _units20(parent: Element) -> list[Element]:
-    found: list[Element] = []
+def _units20(parent: Element, space: str) -> list[tuple[Element, str]]:
+    """The units in groups at any depth, each with the xml:space it inherits."""
+    found: list[tuple[Element, str]] = []
     for child in parent.elements():
         if child.local == "unit" and child.namespace in (XLIFF20, XLIFF21):
-            found.append(child)
+            found.append((child, space))
         elif child.local == "group" and child.namespace in (XLIFF20, XLIFF21):
-            found += _units20(child)
+            found += _units20(child, _space(child, space))
     return found
 
 
-def _unit20(unit: Element) -> UnitIn:
+def _unit20(unit: Element, space: str) -> UnitIn:
     data: dict[str, str] = {}
     original = unit.first("originalData")
     if original is not None:
@@ -344,6 +357,8 @@ def _unit20(unit: Element) -> UnitIn:
     missing: list[str] = []
     target_line = 0
     disordered = False  # an order out of range or repeated: the target cannot be read
+    preserved = False
+    space = _space(unit, space)
     parts = [e for e in unit.elements() if e.local in ("segment", "ignorable")]
     for ordinal, seg in enumerate(parts, 1):
         s = seg.first("source")
@@ -364,6 +379,7 @@ def _unit20(unit: Element) -> UnitIn:
             pieces, _, more = _pieces20(t, data)
             problems += more
             target_line = target_line or t.line
+            preserved = preserved or _space(t, _space(seg, space)) == "preserve"
             place = _place20(t, ordinal, len(parts), problems)
         elif seg.local == "ignorable":
             pieces = src_pieces  # white space between segments: kept as it is, where it is
@@ -403,6 +419,7 @@ def _unit20(unit: Element) -> UnitIn:
         has_codes=has_codes,
         problems=problems,
         missing=missing,
+        space_preserved=preserved,
     )
 
 
