@@ -561,3 +561,26 @@ def test_cli_xliff_submit_and_import(xl: tuple[Settings, Path, int], tmp_path: P
     assert code == 0, err
     assert '"state": "done"' in out_text or '"state":"done"' in out_text
     assert (content / WRITTEN).is_file()
+
+
+def test_cli_submit_knows_xliff_by_its_content(
+    xl: tuple[Settings, Path, int], tmp_path: Path
+) -> None:
+    """Trados saves .sdlxliff, memoQ .mqxliff, other tools .xml: each is XLIFF to submit,
+    as it is to import, not Markdown without front matter."""
+    from tests.helpers.tracking import transync
+
+    settings, content, task_id = xl
+    texts = translation_texts(TRANSLATION)
+    half = filled_xliff(settings, task_id, dict(enumerate(texts[:4])))
+    for name in ("task.xml", "task.mqxliff"):
+        (tmp_path / name).write_bytes(half)
+        code, out_text, err = transync(
+            settings, "submit", str(task_id), str(tmp_path / name), "--as", "ayse", "--partial"
+        )
+        assert code == 0 and f"task #{task_id}: claimed" in out_text, (name, out_text, err)
+    whole = tmp_path / "task.sdlxliff"
+    whole.write_bytes(cat_tool_resave(filled_xliff(settings, task_id, texts)))
+    code, out_text, err = transync(settings, "submit", str(task_id), str(whole), "--as", "ayse")
+    assert code == 0 and f"task #{task_id}: done" in out_text, (out_text, err)
+    assert (content / WRITTEN).is_file()
