@@ -584,3 +584,24 @@ def test_cli_submit_knows_xliff_by_its_content(
     code, out_text, err = transync(settings, "submit", str(task_id), str(whole), "--as", "ayse")
     assert code == 0 and f"task #{task_id}: done" in out_text, (out_text, err)
     assert (content / WRITTEN).is_file()
+
+
+@pytest.mark.parametrize("version", ["1.2", "2.0"])
+def test_units_renumbered_without_names_are_found_by_their_source(
+    xl: tuple[Settings, Path, int], po_world: Path, version: str
+) -> None:
+    """A tool that renumbers the units and drops resname (2.0: name) and the notes leaves
+    only the source to find a unit's segment by, codes or none."""
+    settings, content, task_id = xl
+    filled = filled_xliff(settings, task_id, translation_texts(TRANSLATION), version)
+    tree = etree.fromstring(filled)
+    for n, unit in enumerate(reversed(units(tree)), 1):
+        unit.set("id", str(n))
+        unit.attrib.pop("resname" if version == "1.2" else "name")
+        for note in unit.findall(f"{{{XLIFF12}}}note") + unit.findall(f"{{{XLIFF20}}}notes"):
+            unit.remove(note)
+    renumbered = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+    assert b"#" not in renumbered.split(b"<body>" if version == "1.2" else b"<unit", 1)[1]
+    result = submit(settings, task_id, renumbered)
+    assert result["state"] == "done", result
+    assert (content / WRITTEN).read_bytes() == (po_world / WRITTEN).read_bytes()
