@@ -299,10 +299,18 @@ def submit(
     as_json: bool,
 ) -> int:
     """Submit FILE (Markdown with front matter, a PO file, or XLIFF) for a claimed task."""
+    from sync.interchange.xliff import sniff
+
     settings = ctx.settings
     data = file.read_bytes()
+    suffix = file.suffix.lower()
+    # XLIFF by its content, as `transync import` knows it: CAT tools save .sdlxliff,
+    # .mqxliff or .xml, which read as Markdown gave "the front matter has no title"
+    xliff = suffix in (".xlf", ".xliff") or (
+        suffix not in (".md", ".markdown") and sniff(data) == "xliff"
+    )
     with transaction(settings.database_url) as session:
-        if file.suffix.lower() in (".po", ".pot"):
+        if suffix in (".po", ".pot"):
             from sync.pofiles import submit_po
 
             result = submit_po(
@@ -315,7 +323,7 @@ def submit(
                 accept_fuzzy=accept_fuzzy,
                 partial=partial,
             )
-        elif file.suffix.lower() in (".xlf", ".xliff"):
+        elif xliff:
             from sync.interchange.tasks import submit_xliff
 
             result = submit_xliff(

@@ -19,7 +19,8 @@ from sync import __version__
 from sync.checks import check_segment
 from sync.config import Settings
 from sync.errors import InputError, SubmissionError
-from sync.interchange.inline import align, codes_of, parse, restore
+from sync.i18n import nt_, t_
+from sync.interchange.inline import Piece, align, codes_of, flatten, parse, restore
 from sync.interchange.xliff import (
     HASH_META,
     TASK_META,
@@ -203,13 +204,16 @@ def _submit(
     by_text: dict[str, int] = {}
     for i, seg in enumerate(made_from):
         by_text.setdefault(seg.text, i)
+    by_prose = _ByProse(made_from, params)
     translated: dict[int, str] = {}  # position in made_from → translation
     seen: dict[int, str] = {}
     skipped_fuzzy = 0
     unfinished: set[int] = set()  # positions in made_from the file leaves unfinished
     for unit in doc.units:
-        problems += [f"{unit.where}: {p}" for p in unit.problems]
-        position, found = _locate(unit, key, made_from, by_text, params)
+        problems += [
+            t_("%(where)s: %(problem)s", where=unit.where, problem=p) for p in unit.problems
+        ]
+        position, found = _locate(unit, key, made_from, by_text, by_prose, params)
         if position is None:
             problems.append(f"{unit.where}: {found or f'not a segment of task #{task.id}'}")
             continue
@@ -227,6 +231,11 @@ def _submit(
         text, code_problems = _target_text(unit, seg, params)
         if not text or not text.strip():
             unfinished.add(position)
+            continue
+        if unit.missing:  # a sentence left out: the rest is not the segment's translation
+            unfinished.add(position)
+            if not partial:
+                problems.append(_missing_problem(unit, position))
             continue
         if unit.fuzzy and not accept_fuzzy:
             skipped_fuzzy += 1
@@ -282,14 +291,53 @@ def _submit(
     return result
 
 
+def _missing_problem(unit: UnitIn, position: int) -> str:
+    return nt_(
+        "%(where)s: the target leaves %(parts)s of its source untranslated; translate it in "
+        "your CAT tool",
+        "%(where)s: the target leaves %(parts)s of its source untranslated; translate them in "
+        "your CAT tool",
+        len(unit.missing),
+        where=f"{unit.where} (segment {position})",
+        parts=", ".join(unit.missing),
+        cli="or submit with --partial to save the other segments and keep the claim",
+    )
+
+
+class _ByProse:
+    """Segments by their prose (the text outside their inline codes, white space collapsed),
+    parsed the first time a unit with codes is not where its id or name says."""
+
+    def __init__(
+        self, segments: tuple[Segment, ...] | list[Segment], params: tuple[str, ...]
+    ) -> None:
+        self.segments, self.params = segments, params
+        self.index: dict[str, list[int]] | None = None
+
+    def get(self, prose: str) -> list[int]:
+        if self.index is None:
+            self.index = {}
+            for i, seg in enumerate(self.segments):
+                pieces = flatten(parse(seg.text, text_params=self.params))
+                self.index.setdefault(_prose(pieces), []).append(i)
+        return self.index.get(prose, [])
+
+
+def _prose(pieces: list[Piece]) -> str:
+    return " ".join("".join(str(v) for w, v, _ in pieces if w == "text").split())
+
+
 def _locate(
     unit: UnitIn,
     key: str,
     segments: tuple[Segment, ...] | list[Segment],
     by_text: dict[str, int],
+    by_prose: _ByProse,
     params: tuple[str, ...],
 ) -> tuple[int | None, str]:
-    """The position of the segment a unit translates, checked against its source text."""
+    """The position of the segment a unit translates, checked against its source text: the
+    one its id, name or note gives, else the first with its source (a tool may renumber
+    units and drop their names and notes)."""
     named_key, position = unit.key_position()
     if named_key is not None and named_key != key:
         return None, f"the unit is for post {named_key!r}, not {key!r}"
@@ -301,6 +349,10 @@ def _locate(
         for candidate in (text, " ".join(text.split())):
             if candidate in by_text:
                 return by_text[candidate], ""
+    else:  # its codes restored from each segment with the same prose
+        for candidate in by_prose.get(_prose(unit.source)):
+            if _source_matches(unit, segments[candidate], params):
+                return candidate, ""
     if position is not None and 0 <= position < len(segments):
         return None, (
             f"its source is not the text of segment {position} (was the source "
@@ -323,5 +375,23 @@ def _target_text(unit: UnitIn, seg: Segment, params: tuple[str, ...]) -> tuple[s
     """The translation's text: inline codes restored from the source segment."""
     assert unit.target is not None
     if not unit.has_codes and not any(w != "text" for w, _, _ in unit.target):
-        return "".join(str(v) for _, v, _ in unit.target), []
-    return restore(unit.target, codes_of(parse(seg.text, text_params=params)))
+        text, problems = "".join(str(v) for _, v, _ in unit.target), []
+    else:
+        text, problems = restore(unit.target, codes_of(parse(seg.text, text_params=params)))
+    if not unit.space_preserved:
+        text = _without_layout(text, seg.text)
+    return text, problems
+
+
+_XML_SPACE = " \t\r\n"
+
+
+def _without_layout(text: str, source: str) -> str:
+    """Under xml:space="default", the white space a tool indents a target with (at an end
+    where the source has none) is layout, not text: as :func:`_source_matches` reads a
+    source."""
+    if not source[:1].isspace():
+        text = text.lstrip(_XML_SPACE)
+    if not source[-1:].isspace():
+        text = text.rstrip(_XML_SPACE)
+    return text

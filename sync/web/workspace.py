@@ -311,6 +311,7 @@ def upload(
     """A PO or XLIFF file (or Markdown with front matter) for a claimed task: all or
     nothing."""
     from sync.errors import CatalogError, SubmissionError
+    from sync.interchange.xliff import sniff
 
     settings = web(request).settings
     name = file.filename or "upload.po"
@@ -322,7 +323,9 @@ def upload(
                 from sync.submission import submit_markdown
 
                 result = submit_markdown(session, settings, task_id, actor.name, name, data)
-            elif name.lower().endswith((".xlf", ".xliff")):
+            elif name.lower().endswith((".xlf", ".xliff")) or (
+                not name.lower().endswith((".po", ".pot")) and sniff(data) == "xliff"
+            ):  # .sdlxliff, .mqxliff, .xml: XLIFF by its content, as `transync import` knows it
                 from sync.interchange.tasks import submit_xliff
 
                 result = submit_xliff(

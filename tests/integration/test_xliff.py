@@ -132,14 +132,17 @@ def test_the_translated_link_keeps_its_language_prefix(xl: tuple[Settings, Path,
     assert "[liman idaresine](/tr/docs/ports/)" in (content / WRITTEN).read_text()
 
 
-def _edit_target(data: bytes, position: int, edit: Any) -> bytes:
-    tree = etree.fromstring(data)
-    unit = next(
+def _unit_at(tree: etree._Element, position: int) -> etree._Element:
+    return next(
         u
         for u in units(tree)
         if u.get("id", "").endswith(f"#{position}") or u.get("name", "").endswith(f"#{position}")
     )
-    edit(target_of(unit))
+
+
+def _edit_target(data: bytes, position: int, edit: Any) -> bytes:
+    tree = etree.fromstring(data)
+    edit(target_of(_unit_at(tree, position)))
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
 
 
@@ -260,6 +263,172 @@ def test_states_are_honoured_like_fuzzy(xl: tuple[Settings, Path, int]) -> None:
     done = submit(settings, task_id, review, accept_fuzzy=True)
     assert done["state"] == "done"
     assert (content / WRITTEN).is_file()
+
+
+# segment 2 in three sentences, as a CAT tool segments it (1.2 markup; 2.0 swaps the code)
+SENTENCES = [
+    "Insurers now price war risk per voyage,",
+    'not per year: see the <g id="1" ctype="x-shortcode">war-risk premium</g>',
+    "and the table below.",
+]
+CUMLELER = [
+    "Sigortacılar savaş riskini artık yıllık değil",
+    'sefer başına fiyatlıyor: <g id="1" ctype="x-shortcode">savaş riski primi</g>',
+    "ve aşağıdaki tabloya bakın.",
+]
+
+
+def _pc(inner: str) -> str:
+    return inner.replace(
+        '<g id="1" ctype="x-shortcode">', '<pc id="1" dataRefStart="d1" dataRefEnd="d1e">'
+    ).replace("</g>", "</pc>")
+
+
+def _segmented12(data: bytes, targets: list[str | None]) -> bytes:
+    """Segment 2 as memoQ, Okapi and Trados leave it: a <seg-source> with one
+    <mrk mtype="seg"> a sentence, and a target with the mrks given (None: left out)."""
+    tree = etree.fromstring(data)
+    unit = _unit_at(tree, 2)
+
+    def mrks(element: str, parts: list[str | None], attrs: str = "") -> etree._Element:
+        inner = " ".join(
+            f'<mrk mtype="seg" mid="{i}">{p}</mrk>' for i, p in enumerate(parts, 1) if p is not None
+        )
+        return etree.fromstring(f'<{element} xmlns="{XLIFF12}"{attrs}>{inner}</{element}>')
+
+    unit.find(f"{{{XLIFF12}}}source").addnext(mrks("seg-source", list(SENTENCES)))
+    unit.replace(target_of(unit), mrks("target", targets, ' state="translated"'))
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+def _segmented20(data: bytes, segments: str) -> bytes:
+    """Segment 2's unit with these <segment>s and <ignorable>s instead of its one segment."""
+    tree = etree.fromstring(data)
+    unit = _unit_at(tree, 2)
+    for old in unit.findall(f"{{{XLIFF20}}}segment"):
+        unit.remove(old)
+    for new in etree.fromstring(f'<u xmlns="{XLIFF20}">{segments}</u>'):
+        unit.append(new)
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+def _segments20(targets: list[str | None]) -> str:
+    """Three segments with these targets (None: no target, state initial), a space
+    between them."""
+    out = []
+    for i, (source, target) in enumerate(zip(SENTENCES, targets, strict=True), 1):
+        if i > 1:
+            out.append('<ignorable><source xml:space="preserve"> </source></ignorable>')
+        state = "initial" if target is None else "translated"
+        tgt = "" if target is None else f"<target>{_pc(target)}</target>"
+        out.append(
+            f'<segment id="s{i}" state="{state}"><source>{_pc(source)}</source>{tgt}</segment>'
+        )
+    return "".join(out)
+
+
+@pytest.mark.parametrize("version", ["1.2", "2.0"])
+def test_a_unit_with_a_sentence_untranslated_is_not_finished(
+    xl: tuple[Settings, Path, int], po_world: Path, version: str
+) -> None:
+    """A unit a CAT tool split into sentences is translated when every sentence is: one
+    left out or empty is named, and never published, whatever --accept-fuzzy says."""
+    settings, content, task_id = xl
+    texts = translation_texts(TRANSLATION)
+    filled = filled_xliff(settings, task_id, texts, version)
+
+    def segmented(targets: list[str | None]) -> bytes:
+        if version == "1.2":
+            return _segmented12(filled, targets)
+        return _segmented20(filled, _segments20(targets))
+
+    missing = 'mrk mid="3"' if version == "1.2" else 'segment id="s3"'
+    left_out = [segmented([*CUMLELER[:2], third]) for third in (None, "")]
+    for data in left_out:
+        for kw in ({}, {"accept_fuzzy": True}):
+            problems = refused(settings, task_id, data, **kw)
+            assert len(problems) == 1 and missing in problems[0], problems
+            assert "(segment 2)" in problems[0] and "--partial" in problems[0], problems
+    for data in left_out:
+        partial = submit(settings, task_id, data, partial=True, accept_fuzzy=True)
+        assert partial["state"] == "claimed" and partial["translated"] == len(texts) - 1
+        with transaction(settings.database_url) as s:
+            task = s.get(Task, task_id)
+            assert task is not None and "2" not in task.progress
+    assert not (content / WRITTEN).exists()
+    result = submit(settings, task_id, segmented(list(CUMLELER)))
+    assert result["state"] == "done", result
+    assert (content / WRITTEN).read_bytes() == (po_world / WRITTEN).read_bytes()
+
+
+def _reordered20(first: str, third: str) -> str:
+    """Segment 2's sentences with the first and third targets swapped by ``order``: the
+    five places are three segments and the two spaces between them."""
+    s1, s2, s3 = (_pc(t) for t in SENTENCES)
+    space = '<ignorable><source xml:space="preserve"> </source></ignorable>'
+    return (
+        f'<segment id="s1" state="translated"><source>{s1}</source>'
+        f"<target{first}>ve aşağıdaki tabloya bakın.</target></segment>{space}"
+        f'<segment id="s2" state="translated"><source>{s2}</source>'
+        f"<target>{_pc(CUMLELER[1])}</target></segment>{space}"
+        f'<segment id="s3" state="translated"><source>{s3}</source>'
+        f"<target{third}>Sigortacılar savaş riskini artık yıllık değil</target></segment>"
+    )
+
+
+def test_xliff_20_targets_go_where_their_order_says(
+    xl: tuple[Settings, Path, int], po_world: Path
+) -> None:
+    """2.0 reorders sentences within a unit with <target order="N">: the first segment's
+    translation may end the unit; a place out of range or taken twice is refused."""
+    settings, content, task_id = xl
+    filled = filled_xliff(settings, task_id, translation_texts(TRANSLATION), "2.0")
+    for first, third, problem in (
+        (' order="6"', ' order="1"', '<target order="6"> is not a place in the unit'),
+        (' order="0"', ' order="1"', '<target order="0"> is not a place in the unit'),
+        (' order="5"', "", "two targets take place 5 of the unit"),
+        (' order="5"', ' order="5"', "two targets take place 5 of the unit"),
+    ):
+        problems = refused(settings, task_id, _segmented20(filled, _reordered20(first, third)))
+        assert len(problems) == 1 and problem in problems[0], (first, third, problems)
+        assert "unit 's2'" in problems[0], problems
+    result = submit(
+        settings, task_id, _segmented20(filled, _reordered20(' order="5"', ' order="1"'))
+    )
+    assert result["state"] == "done", result
+    assert (content / WRITTEN).read_bytes() == (po_world / WRITTEN).read_bytes()
+
+
+def _pretty_printed(data: bytes, version: str, *, preserve: bool) -> bytes:
+    """Every target indented on lines of its own, as a tool pretty-printing the file
+    leaves it, with xml:space="preserve" kept or dropped (the default)."""
+    tree = etree.fromstring(data)
+    space = "{http://www.w3.org/XML/1998/namespace}space"
+    for unit in units(tree):
+        target = target_of(unit)
+        if not preserve:
+            (unit if version == "1.2" else target).attrib.pop(space, None)
+        target.text = "\n      " + (target.text or "")
+        if len(target):
+            target[-1].tail = (target[-1].tail or "") + "\n    "
+        else:
+            target.text += "\n    "
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+@pytest.mark.parametrize("version", ["1.2", "2.0"])
+def test_layout_white_space_around_a_target_is_not_text(
+    xl: tuple[Settings, Path, int], po_world: Path, version: str
+) -> None:
+    """Under xml:space="default" the line breaks and indentation a tool puts around a
+    target are layout; under "preserve" they are the translation's, and refused."""
+    settings, content, task_id = xl
+    filled = filled_xliff(settings, task_id, translation_texts(TRANSLATION), version)
+    problems = refused(settings, task_id, _pretty_printed(filled, version, preserve=True))
+    assert any("extra leading white space" in p for p in problems), problems
+    result = submit(settings, task_id, _pretty_printed(filled, version, preserve=False))
+    assert result["state"] == "done", result
+    assert (content / WRITTEN).read_bytes() == (po_world / WRITTEN).read_bytes()
 
 
 def test_wrong_task_language_or_post_is_refused(xl: tuple[Settings, Path, int]) -> None:
@@ -392,3 +561,47 @@ def test_cli_xliff_submit_and_import(xl: tuple[Settings, Path, int], tmp_path: P
     assert code == 0, err
     assert '"state": "done"' in out_text or '"state":"done"' in out_text
     assert (content / WRITTEN).is_file()
+
+
+def test_cli_submit_knows_xliff_by_its_content(
+    xl: tuple[Settings, Path, int], tmp_path: Path
+) -> None:
+    """Trados saves .sdlxliff, memoQ .mqxliff, other tools .xml: each is XLIFF to submit,
+    as it is to import, not Markdown without front matter."""
+    from tests.helpers.tracking import transync
+
+    settings, content, task_id = xl
+    texts = translation_texts(TRANSLATION)
+    half = filled_xliff(settings, task_id, dict(enumerate(texts[:4])))
+    for name in ("task.xml", "task.mqxliff"):
+        (tmp_path / name).write_bytes(half)
+        code, out_text, err = transync(
+            settings, "submit", str(task_id), str(tmp_path / name), "--as", "ayse", "--partial"
+        )
+        assert code == 0 and f"task #{task_id}: claimed" in out_text, (name, out_text, err)
+    whole = tmp_path / "task.sdlxliff"
+    whole.write_bytes(cat_tool_resave(filled_xliff(settings, task_id, texts)))
+    code, out_text, err = transync(settings, "submit", str(task_id), str(whole), "--as", "ayse")
+    assert code == 0 and f"task #{task_id}: done" in out_text, (out_text, err)
+    assert (content / WRITTEN).is_file()
+
+
+@pytest.mark.parametrize("version", ["1.2", "2.0"])
+def test_units_renumbered_without_names_are_found_by_their_source(
+    xl: tuple[Settings, Path, int], po_world: Path, version: str
+) -> None:
+    """A tool that renumbers the units and drops resname (2.0: name) and the notes leaves
+    only the source to find a unit's segment by, codes or none."""
+    settings, content, task_id = xl
+    filled = filled_xliff(settings, task_id, translation_texts(TRANSLATION), version)
+    tree = etree.fromstring(filled)
+    for n, unit in enumerate(reversed(units(tree)), 1):
+        unit.set("id", str(n))
+        unit.attrib.pop("resname" if version == "1.2" else "name")
+        for note in unit.findall(f"{{{XLIFF12}}}note") + unit.findall(f"{{{XLIFF20}}}notes"):
+            unit.remove(note)
+    renumbered = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+    assert b"#" not in renumbered.split(b"<body>" if version == "1.2" else b"<unit", 1)[1]
+    result = submit(settings, task_id, renumbered)
+    assert result["state"] == "done", result
+    assert (content / WRITTEN).read_bytes() == (po_world / WRITTEN).read_bytes()

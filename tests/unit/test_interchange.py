@@ -175,6 +175,23 @@ def test_xliff_20_isolated_codes_and_states() -> None:
     assert second.fuzzy  # no state is "initial" in 2.0
 
 
+def test_xliff_12_sentences_left_out_and_inherited_white_space() -> None:
+    """A seg-source's sentences the target leaves out or empty are named (a target with
+    no mrks is read whole); xml:space comes down from a group to its units' targets."""
+    data = b"""<?xml version="1.0"?>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" version="1.2"><file original="k"
+ source-language="en" target-language="tr"><body><group xml:space="preserve">
+<trans-unit id="k#0"><source>A. B. C.</source><seg-source><mrk mtype="seg" mid="1">A.</mrk>
+ <mrk mtype="seg" mid="2">B.</mrk> <mrk mtype="seg" mid="3">C.</mrk></seg-source><target
+ ><mrk mtype="seg" mid="1">a.</mrk> <mrk mtype="seg" mid="3"> </mrk></target></trans-unit>
+<trans-unit id="k#1" xml:space="default"><source>A. B.</source><seg-source><mrk mtype="seg"
+ mid="1">A.</mrk> <mrk mtype="seg" mid="2">B.</mrk></seg-source><target>a. b.</target>
+</trans-unit></group></body></file></xliff>"""
+    first, second = read_xliff(data).units
+    assert first.missing == ['<mrk mid="2">', '<mrk mid="3">'] and first.space_preserved
+    assert second.missing == [] and not second.space_preserved
+
+
 def test_sniff() -> None:
     assert sniff(b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- x --><xliff version="1.2">') == "xliff"
     assert sniff(b"<tmx version='1.4'>") == "tmx"

@@ -121,10 +121,10 @@ def test_task_page_takes_an_xliff_upload(site: Site) -> None:
     with transaction(site.settings.database_url) as session:
         assert session.get(Task, task["id"]).state == "claimed"  # type: ignore[union-attr]
     good = filled_xliff(site.settings, task["id"], texts)
-    r = browser.post(
+    r = browser.post(  # as Trados names it: XLIFF by its content, not taken for a PO
         f"/tasks/{task['id']}/po",
         data={"csrf_token": token},
-        files={"file": ("t.xlf", good, "application/xliff+xml")},
+        files={"file": ("t.sdlxliff", good, "application/octet-stream")},
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text[:2000]

@@ -4,7 +4,12 @@ transync's PO), XLIFF 1.1, 1.2 or 2.x, as :class:`UnitIn` values whose contents 
 
 Pure: no database, no I/O. Read back, a target counts as translated unless it is marked
 for review (1.2: a ``needs-*`` or ``new`` state, or ``approved="no"`` with no state; 2.0:
-``initial``, the default).
+``initial``, the default). A unit a CAT tool split into sentences (1.2 ``<seg-source>``
+and ``<mrk mtype="seg">``, 2.0 several ``<segment>``) names the sentences its target leaves
+out: the rest of its target is not the whole translation. A 2.0 target goes where its
+``order`` says (a sentence a translator moved), else where its segment is. Whether a
+target's white space is all text (``xml:space="preserve"``, inherited) is the caller's to
+use: under the default, the line breaks a tool indents a target with are layout.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from sync.errors import InputError
+from sync.i18n import t_
 from sync.interchange.inline import Piece
 from sync.interchange.safexml import Element, parse_tree
 from sync.interchange.xliff.names import (
@@ -25,6 +31,7 @@ from sync.interchange.xliff.names import (
     XLIFF12,
     XLIFF20,
     XLIFF21,
+    XML,
 )
 
 __all__ = ["UnitIn", "XliffIn", "read_xliff", "sniff"]
@@ -32,6 +39,7 @@ __all__ = ["UnitIn", "XliffIn", "read_xliff", "sniff"]
 _KEY_POSITION = re.compile(r"^(.*)#(\d+)$", re.DOTALL)
 _SEGMENT_NOTE = re.compile(r"^segment (\d+):")
 _OVERRIDE_REF = re.compile(r"d\d+te?")
+_SPACE = f"{{{XML}}}space"
 
 
 @dataclass(slots=True)
@@ -49,6 +57,8 @@ class UnitIn:
     notes: list[str] = field(default_factory=list)
     has_codes: bool = False  # the source holds inline codes (transync's, or a tool's)
     problems: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # sentences the target leaves out
+    space_preserved: bool = True  # the target is under xml:space="preserve"
 
     @property
     def where(self) -> str:
@@ -111,6 +121,11 @@ def _attr_any(element: Element, local: str) -> str | None:
     return None
 
 
+def _space(element: Element, inherited: str) -> str:
+    """The element's xml:space: its own, else its parent's ("default" at the root)."""
+    return element.attrs.get(_SPACE, inherited)
+
+
 def _read12(root: Element, path: str) -> XliffIn:
     files = list(root.elements("file"))
     if not files:
@@ -131,11 +146,11 @@ def _read12(root: Element, path: str) -> XliffIn:
         body = f.first("body")
         if body is None:
             continue
-        for tu in _trans_units(body):
+        for tu, space in _trans_units(body, _space(body, _space(f, _space(root, "default")))):
             if tu.attrs.get("restype") == "x-gettext-domain-header":
                 _po_header(tu, meta)
                 continue
-            units.append(_unit12(tu))
+            units.append(_unit12(tu, space))
     return XliffIn(
         version=root.attrs.get("version", "1.2"),
         original=first.attrs.get("original", ""),
@@ -147,13 +162,14 @@ def _read12(root: Element, path: str) -> XliffIn:
     )
 
 
-def _trans_units(body: Element) -> list[Element]:
-    found: list[Element] = []
+def _trans_units(body: Element, space: str) -> list[tuple[Element, str]]:
+    """The trans-units in groups at any depth, each with the xml:space it inherits."""
+    found: list[tuple[Element, str]] = []
     for child in body.elements():
         if child.local == "trans-unit":
-            found.append(child)
+            found.append((child, space))
         elif child.local == "group":
-            found += _trans_units(child)
+            found += _trans_units(child, _space(child, space))
     return found
 
 
@@ -166,7 +182,7 @@ def _po_header(tu: Element, meta: dict[str, str]) -> None:
             meta.setdefault(name.strip(), value.strip())
 
 
-def _unit12(tu: Element) -> UnitIn:
+def _unit12(tu: Element, space: str) -> UnitIn:
     source = tu.first("source")
     target = tu.first("target")
     notes = [n.text().strip() for n in tu.elements("note")]
@@ -176,9 +192,13 @@ def _unit12(tu: Element) -> UnitIn:
                 notes.append(context.text().strip())
     src_pieces, has_codes, problems = _pieces12(source) if source is not None else ([], False, [])
     tgt_pieces: list[Piece] | None = None
+    missing: list[str] = []
     if target is not None:
         tgt_pieces, _, more = _pieces12(target)
         problems += more
+        seg_source = tu.first("seg-source")
+        if seg_source is not None:
+            missing = _missing12(seg_source, target)
     state = target.attrs.get("state") if target is not None else None
     approved = tu.attrs.get("approved")
     fuzzy = approved != "yes" and (state in NEEDS_REVIEW_12 or (approved == "no" and state is None))
@@ -197,7 +217,38 @@ def _unit12(tu: Element) -> UnitIn:
         notes=notes,
         has_codes=has_codes,
         problems=problems,
+        missing=missing,
+        space_preserved=target is not None and _space(target, _space(tu, space)) == "preserve",
     )
+
+
+def _missing12(seg_source: Element, target: Element) -> list[str]:
+    """The ``<mrk mtype="seg">`` sentences of a seg-source that the target leaves out or
+    empty. A target with no such mrks is read whole (a tool that dropped the split)."""
+    translated = _sentences12(target)
+    if not translated:
+        return []
+    return [
+        f'<mrk mid="{mid}">'
+        for mid, mrk in _sentences12(seg_source).items()
+        if _has_content(mrk) and not (mid in translated and _has_content(translated[mid]))
+    ]
+
+
+def _sentences12(element: Element) -> dict[str, Element]:
+    found: dict[str, Element] = {}
+    for child in element.elements():
+        if child.local == "mrk" and child.attrs.get("mtype") == "seg":
+            found.setdefault(child.attrs.get("mid", ""), child)
+        else:
+            for mid, mrk in _sentences12(child).items():
+                found.setdefault(mid, mrk)
+    return found
+
+
+def _has_content(element: Element) -> bool:
+    """Text other than white space, or an inline code."""
+    return bool(element.text().strip()) or any(True for _ in element.elements())
 
 
 def _code_id(value: str | None) -> int | str:
@@ -264,8 +315,8 @@ def _read20(root: Element, path: str) -> XliffIn:
             for group in metadata.elements("metaGroup"):
                 for m in group.elements("meta"):
                     meta.setdefault(m.attrs.get("type", ""), m.text().strip())
-        for unit in _units20(f):
-            units.append(_unit20(unit))
+        for unit, space in _units20(f, _space(f, _space(root, "default"))):
+            units.append(_unit20(unit, space))
     return XliffIn(
         version=root.attrs.get("version", "2.0"),
         original=files[0].attrs.get("original", ""),
@@ -277,17 +328,18 @@ def _read20(root: Element, path: str) -> XliffIn:
     )
 
 
-def _units20(parent: Element) -> list[Element]:
-    found: list[Element] = []
+def _units20(parent: Element, space: str) -> list[tuple[Element, str]]:
+    """The units in groups at any depth, each with the xml:space it inherits."""
+    found: list[tuple[Element, str]] = []
     for child in parent.elements():
         if child.local == "unit" and child.namespace in (XLIFF20, XLIFF21):
-            found.append(child)
+            found.append((child, space))
         elif child.local == "group" and child.namespace in (XLIFF20, XLIFF21):
-            found += _units20(child)
+            found += _units20(child, _space(child, space))
     return found
 
 
-def _unit20(unit: Element) -> UnitIn:
+def _unit20(unit: Element, space: str) -> UnitIn:
     data: dict[str, str] = {}
     original = unit.first("originalData")
     if original is not None:
@@ -297,14 +349,18 @@ def _unit20(unit: Element) -> UnitIn:
     for block in unit.elements("notes"):
         notes += [n.text().strip() for n in block.elements("note")]
     src: list[Piece] = []
-    tgt: list[Piece] | None = None
+    placed: list[tuple[int, list[Piece]]] = []  # (place in the unit, a target's pieces)
+    taken: dict[int, int] = {}  # place → the line of the target there
     has_codes = False
     problems: list[str] = []
     states: list[str] = []
+    missing: list[str] = []
     target_line = 0
-    for seg in unit.elements():
-        if seg.local not in ("segment", "ignorable"):
-            continue
+    disordered = False  # an order out of range or repeated: the target cannot be read
+    preserved = False
+    space = _space(unit, space)
+    parts = [e for e in unit.elements() if e.local in ("segment", "ignorable")]
+    for ordinal, seg in enumerate(parts, 1):
         s = seg.first("source")
         t = seg.first("target")
         src_pieces: list[Piece] = []
@@ -313,32 +369,78 @@ def _unit20(unit: Element) -> UnitIn:
             src += src_pieces
             has_codes = has_codes or codes
             problems += more
-        if t is not None:
-            pieces, _, more = _pieces20(t, data)
-            tgt = (tgt or []) + pieces
-            problems += more
-            target_line = target_line or t.line
-        elif seg.local == "ignorable":
-            tgt = (tgt or []) + src_pieces  # white space between segments: kept as it is
         if seg.local == "segment":
             states.append(seg.attrs.get("state", "initial"))
+            if s is not None and _has_content(s) and (t is None or not _has_content(t)):
+                seg_id = seg.attrs.get("id")
+                missing.append(f'<segment id="{seg_id}">' if seg_id else f"segment {ordinal}")
+        place: int | None = ordinal
+        if t is not None:
+            pieces, _, more = _pieces20(t, data)
+            problems += more
+            target_line = target_line or t.line
+            preserved = preserved or _space(t, _space(seg, space)) == "preserve"
+            place = _place20(t, ordinal, len(parts), problems)
+        elif seg.local == "ignorable":
+            pieces = src_pieces  # white space between segments: kept as it is, where it is
+        else:
+            continue
+        if place is None:
+            disordered = True
+        elif place in taken:
+            disordered = True
+            problems.append(
+                t_(
+                    "line %(line)d: two targets take place %(place)d of the unit (lines "
+                    "%(other)d and %(line)d); give each target its own order attribute",
+                    line=(t or seg).line,
+                    place=place,
+                    other=taken[place],
+                )
+            )
+        else:
+            taken[place] = (t or seg).line
+            placed.append((place, pieces))
     fuzzy = any(s not in DONE_20 for s in states)
     keep = unit.attrs.get(f"{{{TS}}}keep-source") == "yes" or any(
         n.lower() == "keep-source" for n in notes
     )
+    tgt = [p for _, pieces in sorted(placed, key=lambda e: e[0]) for p in pieces]
     return UnitIn(
         id=unit.attrs.get("id", ""),
         name=unit.attrs.get("name", ""),
         line=unit.line,
         source=src,
-        target=tgt,
+        target=tgt if placed and not disordered else None,
         target_line=target_line,
         fuzzy=fuzzy,
         keep_source=keep,
         notes=notes,
         has_codes=has_codes,
         problems=problems,
+        missing=missing,
+        space_preserved=preserved,
     )
+
+
+def _place20(target: Element, ordinal: int, count: int, problems: list[str]) -> int | None:
+    """The place (1 to the unit's segments and ignorables) a 2.0 target takes: its
+    ``order``, else its segment's own; None for an order out of range."""
+    value = target.attrs.get("order")
+    if value is None:
+        return ordinal
+    if value.isdigit() and 1 <= int(value) <= count:
+        return int(value)
+    problems.append(
+        t_(
+            'line %(line)d: <target order="%(order)s"> is not a place in the unit: order counts '
+            "the unit's segments and ignorables, from 1 to %(count)d",
+            line=target.line,
+            order=value,
+            count=count,
+        )
+    )
+    return None
 
 
 def _data_text(element: Element) -> str:
