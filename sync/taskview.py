@@ -116,6 +116,14 @@ def line_up(session: Session, task: Task) -> LinedUp:
     )
 
 
+def unchanged_translations(session: Session, task: Task) -> dict[int, str]:
+    """Position → the current translation of each segment of an update task whose source
+    did not change since that translation: what `transync po` gives as translated (not
+    fuzzy), so a file that leaves the segment out keeps it."""
+    lined = line_up(session, task)
+    return {i: text for i, text in enumerate(lined.carried) if text and lined.tag(i) == "equal"}
+
+
 def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str, Any]:
     task, key = get_task(session, task_id)
     lined = line_up(session, task)
