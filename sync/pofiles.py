@@ -25,7 +25,7 @@ from sync.i18n import nt_, t_
 from sync.queue import get_task
 from sync.segments import Segment, segment_label, split_fields
 from sync.submission import check_claim, fields_by_name, finish, task_source
-from sync.taskview import task_detail
+from sync.taskview import task_detail, unchanged_translations
 
 TASK_HEADER = "X-Transync-Task"
 HASH_HEADER = "X-Transync-Source-Hash"
@@ -435,18 +435,17 @@ def apply_segments(
     already loaded them in this transaction (else they are loaded here). ``cleared``:
     positions the file gives as unfinished (empty, or fuzzy and not accepted): a
     translation saved earlier for them no longer counts, so a segment the translator
-    took back is not published from an older save."""
+    took back is not published from an older save. A segment of an update task whose
+    source did not change, that the file leaves out and no save gave, counts as
+    translated by its current translation (what the task's PO gives it, not fuzzy): a
+    translator may send only the entries that changed."""
     if loaded is None:
         src, rev = task_source(session, task)
         segments: Sequence[Segment] = _segments(session, src.id, rev.number)
     else:
         src, rev, segments = loaded
     source = [seg.text for seg in segments]
-    progress = {**(task.progress or {}), **{str(k): v for k, v in by_position.items()}}
-    for position in cleared:
-        if position not in by_position:  # a text given for it counts
-            progress.pop(str(position), None)
-    missing = [i for i in range(len(source)) if str(i) not in progress]
+    progress, kept, missing = untranslated(session, task, len(source), by_position, cleared)
     if missing and not partial:
         raise SubmissionError(
             nt_(
@@ -473,19 +472,20 @@ def apply_segments(
             task.lang,
             task=task.id,
             state="claimed",
-            progress=len(progress),
+            progress=len(progress) + len(kept),
             of=len(source),
         )
         return {
             "task": task.id,
             "state": task.state,
             "applied": False,
-            "translated": len(progress),
+            "translated": len(progress) + len(kept),
             "segments": len(source),
         }
     from sync.htmlsegments import render_html
     from sync.segments import render_markdown
 
+    progress.update({str(i): text for i, text in kept.items()})  # the review reads them
     kinds = [seg.kind for seg in segments]
     texts = [progress[str(i)] for i in range(len(source))]
     heads, n_fields = split_fields(kinds)
@@ -516,6 +516,29 @@ def apply_segments(
     return finish(session, settings, task, key, submission, actor)
 
 
+def untranslated(
+    session: Session,
+    task: Task,
+    total: int,
+    by_position: Mapping[int, str],
+    cleared: Collection[int],
+) -> tuple[dict[str, str], dict[int, str], list[int]]:
+    """What a submission leaves: the task's progress with the file's texts (those it
+    takes back removed), the current translations kept for the unchanged segments of an
+    update task that it leaves out, and the positions still untranslated."""
+    progress = {**(task.progress or {}), **{str(k): v for k, v in by_position.items()}}
+    taken_back = {p for p in cleared if p not in by_position}  # a text given for it counts
+    for position in taken_back:
+        progress.pop(str(position), None)
+    missing = [i for i in range(total) if str(i) not in progress]
+    kept: dict[int, str] = {}  # position → its current translation, left as it is
+    if missing:
+        unchanged = unchanged_translations(session, task)
+        kept = {i: unchanged[i] for i in missing if i in unchanged and i not in taken_back}
+        missing = [i for i in missing if i not in kept]
+    return progress, kept, missing
+
+
 def _segments(session: Session, version_id: int, number: int) -> tuple[Segment, ...]:
     from sync.revisions import load_segments
 
@@ -540,4 +563,11 @@ def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-__all__ = ["apply_segments", "import_po", "submit_po", "submit_segments", "task_po"]
+__all__ = [
+    "apply_segments",
+    "import_po",
+    "submit_po",
+    "submit_segments",
+    "task_po",
+    "untranslated",
+]

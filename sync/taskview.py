@@ -4,6 +4,7 @@ translation beside the previous one, with the checks' warnings)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from sync.config import Settings
 from sync.db.models import Post, Revision, Segment, Suggestion, Task, Version
 from sync.queue import get_task, task_dict
 from sync.revisions import load_segments
+from sync.segments import Segment as Seg
 from sync.segments import align, diff_segments
 
 
@@ -47,13 +49,31 @@ def translation_segments(
     if rows and all(r.source_text is not None for r in rows):
         by_source = {r.source_text: r.text for r in rows}
         return [by_source.get(s.text) for s in source]
-    from sync.segments import Segment as Seg
-
     return align(source, [Seg(kind=r.kind, text=r.text) for r in rows])
 
 
-def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str, Any]:
-    task, key = get_task(session, task_id)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinedUp:
+    """A task's source segments beside the translation it updates."""
+
+    post: Post
+    src: Version | None  # the source version
+    based_on: int | None  # the source revision the translation was made from
+    loaded: dict[tuple[int, int], tuple[Seg, ...]]  # (version id, revision) → segments
+    source: list[Seg]  # the segments of the revision the task translates
+    change: dict[int, tuple[str, str | None]]  # position → ("changed"/"added", old text)
+    carried: list[str | None]  # position → the translation's text for it, if any
+
+    def tag(self, position: int) -> str | None:
+        """What happened to the segment since the translation: changed, added, equal
+        (None for a first translation)."""
+        return self.change.get(position, ("equal" if self.based_on else None, None))[0]
+
+
+def line_up(session: Session, task: Task) -> LinedUp:
+    """The task's source segments, what changed in each since the translation's source,
+    and the translation's text carried onto each (where the segment is unchanged, or
+    changed in place)."""
     post = session.execute(select(Post).where(Post.id == task.post_id)).scalar_one()
     versions = {
         v.lang: v
@@ -70,20 +90,45 @@ def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str,
     segs = load_segments(session, wanted)
     source = list(segs.get((src.id, task.source_revision), ())) if src else []
     old = list(segs.get((src.id, based_on), ())) if src and based_on else []
+    ops = diff_segments(old, source).ops if based_on else []
     change: dict[int, tuple[str, str | None]] = {}
     if based_on and based_on != task.source_revision:
-        for op in diff_segments(old, source).ops:
+        for op in ops:
             if op.new_index is not None and op.tag in ("changed", "added"):
                 change[op.new_index] = (op.tag, op.old_text)
     current = translation_segments(session, mine, old if based_on else source) if mine else []
     # translations of the old source line up with the new one where the segment is unchanged
     carried: list[str | None] = [None] * len(source)
     if based_on and current:
-        for op in diff_segments(old, source).ops:
+        for op in ops:
             if op.new_index is not None and op.old_index is not None:
                 carried[op.new_index] = current[op.old_index]
     elif current:
         carried = list(current)
+    return LinedUp(
+        post=post,
+        src=src,
+        based_on=based_on,
+        loaded=segs,
+        source=source,
+        change=change,
+        carried=carried,
+    )
+
+
+def unchanged_translations(session: Session, task: Task) -> dict[int, str]:
+    """Position → the current translation of each segment of an update task whose source
+    did not change since that translation: what `transync po` gives as translated (not
+    fuzzy), so a file that leaves the segment out keeps it."""
+    lined = line_up(session, task)
+    return {i: text for i, text in enumerate(lined.carried) if text and lined.tag(i) == "equal"}
+
+
+def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str, Any]:
+    task, key = get_task(session, task_id)
+    lined = line_up(session, task)
+    post, src, based_on, segs = lined.post, lined.src, lined.based_on, lined.loaded
+    source, change, carried = lined.source, lined.change, lined.carried
     suggestions = suggestions_for(session, task.id)
     progress = task.progress or {}
     segments = []
@@ -135,7 +180,6 @@ def submitted_texts(
     """The submitted translation lined up with the task's source segments: the browser's
     and the PO file's per segment, a Markdown file's segmented and aligned like a scan."""
     from sync.analysis import analyze_document
-    from sync.segments import Segment as Seg
     from sync.submission import task_source
 
     sub = task.submission or {}

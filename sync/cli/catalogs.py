@@ -237,3 +237,5 @@ def memory_import(ctx: Context, file: Path, name: str, as_json: bool) -> None:
             f"skipped; {counts['prefill']} open tasks to pre-fill again",
             markup=False,
         )
+        for w in counts.get("warnings", []):
+            out.print(f"  warning: {w}", markup=False)

@@ -3,20 +3,23 @@
 Export streams the memory table to TMX 1.4b, one ``<tu>`` per pair (its post as the
 property ``x-context``, which translate-toolkit reads as a PO msgctxt, and transync's
 origin as ``x-transync-origin``). Import streams a TMX file: every unit is validated
-(dates, languages mapped through TRANSYNC_WP_LOCALE_MAP onto TRANSYNC_LANGUAGES, a
-``<seg>`` in every ``<tuv>``), texts are normalized as the tracker normalizes segments
-(a Markdown hard line break kept), pairs already in the memory or repeated in the file
-are merged, and the rows go to the database in bulk (:mod:`sync.interchange.bulk`: COPY
-on PostgreSQL, batches on SQLite) inside the caller's transaction: one problem anywhere
-and the caller's rollback leaves the memory as it was. Open tasks of the language pairs
-that gained entries are queued for pre-fill again, so the new entries reach translators
-at once.
+(dates, language tags, a ``<seg>`` in every ``<tuv>``); languages are mapped through
+TRANSYNC_WP_LOCALE_MAP onto TRANSYNC_LANGUAGES, and a ``<tuv>`` in a language that is not
+configured is skipped and counted (a memoQ or Trados export holds every language of the
+agency's memory, not only the site's), as is a unit whose source language is not. Texts
+are normalized as the tracker normalizes segments (a Markdown hard line break kept), pairs
+already in the memory or repeated in the file are merged, and the rows go to the database
+in bulk (:mod:`sync.interchange.bulk`: COPY on PostgreSQL, batches on SQLite) inside the
+caller's transaction: one problem anywhere and the caller's rollback leaves the memory as
+it was. Open tasks of the language pairs that gained entries are queued for pre-fill
+again, so the new entries reach translators at once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from hashlib import sha256 as _sha256
 from pathlib import PurePath
@@ -29,6 +32,7 @@ from sync import __version__
 from sync.config import Settings
 from sync.db.models import Memory, Post, Task, utcnow
 from sync.errors import InputError
+from sync.i18n import Text, nt_
 from sync.interchange.bulk import open_writer
 from sync.interchange.tmx import TuOut, parse_date, read_tmx, write_tmx
 from sync.outbox import enqueue_prefill
@@ -39,6 +43,7 @@ __all__ = ["export_memory", "import_memory"]
 
 MAX_LISTED = 200  # problems kept to show; the rest are counted
 _ORIGIN_KEY = re.compile(r"^(.*) \[[^\[\]]+\]$", re.DOTALL)
+_LANG_TAG = re.compile(r"^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*$")  # en, en-GB, tr_TR, sr-Latn
 
 
 def export_memory(session: Session, out: BinaryIO, langs: Sequence[str] = ()) -> int:
@@ -81,17 +86,23 @@ def _units(rows: Any) -> Iterator[TuOut]:
 
 class _Languages:
     """TMX language codes (``en-US``, ``tr_TR``, ``pt-BR``) onto configured languages, as
-    the WordPress sources map locales."""
+    the WordPress sources map locales. None for a code that is not configured, or (listed
+    in ``malformed``) not a language tag at all."""
 
     def __init__(self, settings: Settings) -> None:
         self.languages = set(settings.languages)
         self.map = parse_locale_map(settings.wp_locale_map or "")
         self.seen: dict[str, str | None] = {}
+        self.malformed: set[str] = set()
 
     def __call__(self, code: str) -> str | None:
         if code in self.seen:
             return self.seen[code]
         found: str | None = None
+        if not _LANG_TAG.match(code):
+            self.malformed.add(code)
+            self.seen[code] = None
+            return None
         for form in (code, code.replace("-", "_")):
             if form in self.map:
                 found = self.map[form] if self.map[form] in self.languages else None
@@ -113,17 +124,29 @@ def import_memory(
 
     Returns counts: ``units`` read, ``pairs`` found, ``added`` (new to the memory),
     ``merged`` (already there, or repeated in the file), ``skipped`` (a unit with one
-    language only, or an empty segment), and ``prefill`` (open tasks queued again).
-    Raises :class:`~sync.errors.InputError` listing every problem, each with its unit's
-    line and number; the caller's transaction is then rolled back."""
+    language only, an empty segment, a ``<tuv>`` in a language that is not configured, a
+    unit whose source language is not), ``prefill`` (open tasks queued again),
+    ``skipped_variants`` and ``skipped_units`` (those skipped for their language, by its
+    code in the file), and ``warnings`` when any was so skipped. Raises
+    :class:`~sync.errors.InputError` listing every problem, each with its unit's line and
+    number; the caller's transaction is then rolled back."""
     langs = _Languages(settings)
     known = langs.seen
     name = PurePath(path).name if path else "TMX"
     fallback = f"{name} ({actor})" if actor else name  # the origin of pairs with no post
-    counts = {"units": 0, "pairs": 0, "added": 0, "merged": 0, "skipped": 0, "prefill": 0}
+    counts: dict[str, Any] = {
+        "units": 0,
+        "pairs": 0,
+        "added": 0,
+        "merged": 0,
+        "skipped": 0,
+        "prefill": 0,
+    }
     problems: list[str] = []
     n_problems = 0
     units = pairs = skipped = 0
+    skipped_variants: Counter[str] = Counter()  # code in the file → <tuv>s not configured
+    skipped_units: Counter[str] = Counter()  # source language not configured → units
     now = utcnow()
     writer = open_writer(session)
     add = writer.add
@@ -137,17 +160,17 @@ def import_memory(
             if changed and parse_date(changed) is None:
                 found.append(f"changedate {changed!r} is not a TMX date (YYYYMMDDThhmmssZ, UTC)")
             variants: list[tuple[str, str]] = []
+            elsewhere: list[str] = []  # codes of the <tuv>s in languages not configured
             for v in tu.variants:
                 code = v.lang
                 lang = (known[code] if code in known else langs(code)) if code else None
                 if not code:
                     found.append(f"the <tuv> at line {v.line} has no xml:lang")
                 elif lang is None:
-                    found.append(
-                        f"language {code!r} (line {v.line}) is not one of "
-                        f"TRANSYNC_LANGUAGES={','.join(settings.languages)}; add it, "
-                        "or map it in TRANSYNC_WP_LOCALE_MAP (e.g. pt_BR=pt)"
-                    )
+                    if code in langs.malformed:
+                        found.append(f"xml:lang {code!r} (line {v.line}) is not a language tag")
+                    else:
+                        elsewhere.append(code)
                 if v.text is None:
                     found.append(f"the <tuv> {code!r} at line {v.line} has no <seg>")
                 elif lang is not None:
@@ -157,11 +180,8 @@ def import_memory(
             source_lang = None
             if tu.srclang and tu.srclang != "*all*":
                 source_lang = langs(tu.srclang)
-                if source_lang is None:
-                    found.append(
-                        f"source language {tu.srclang!r} is not one of "
-                        f"TRANSYNC_LANGUAGES={','.join(settings.languages)}"
-                    )
+                if source_lang is None and tu.srclang in langs.malformed:
+                    found.append(f"source language {tu.srclang!r} is not a language tag")
             elif variants:
                 source_lang = variants[0][0]
             if found:
@@ -169,6 +189,15 @@ def import_memory(
                 if len(problems) < MAX_LISTED:
                     problems += [f"{tu.name}: {p}" for p in found]
                 continue
+            if source_lang is None and tu.srclang and tu.srclang != "*all*":
+                skipped += 1  # from a language the site does not have: no pair to take
+                skipped_units[tu.srclang] += 1
+                continue
+            if elsewhere:
+                skipped += len(elsewhere)
+                skipped_variants.update(elsewhere)
+                if not variants:
+                    continue  # no language of the site at all
             source = next((text for lang, text in variants if lang == source_lang), None)
             if source is None:
                 n_problems += 1
@@ -212,7 +241,13 @@ def import_memory(
         with contextlib.suppress(Exception):
             writer.discard()  # a refused XML stream: end the copy, keep the connection
         raise
-    counts.update(units=units, pairs=pairs, skipped=skipped)
+    counts.update(
+        units=units,
+        pairs=pairs,
+        skipped=skipped,
+        skipped_variants=dict(sorted(skipped_variants.items())),
+        skipped_units=dict(sorted(skipped_units.items())),
+    )
     if n_problems:
         writer.discard()
         raise InputError(
@@ -226,7 +261,46 @@ def import_memory(
     counts["added"] = sum(added.values())
     counts["merged"] = pairs - counts["added"]
     counts["prefill"] = _prefill_again(session, {pair for pair, n in added.items() if n})
+    warnings = _skipped_warnings(settings, skipped_variants, skipped_units)
+    if warnings:
+        counts["warnings"] = warnings
     return counts
+
+
+def _skipped_warnings(
+    settings: Settings, variants: Counter[str], units: Counter[str]
+) -> list[Text]:
+    """What was left out for its language, so that an export of an agency's whole memory
+    does not lose a language the site has under another code without a word."""
+    warnings: list[Text] = []
+    if variants:
+        n = sum(variants.values())
+        warnings.append(
+            nt_(
+                "skipped %(n)d variant in a language that is not configured "
+                "(TRANSYNC_LANGUAGES=%(languages)s): %(codes)s; to import it, add its "
+                "language to TRANSYNC_LANGUAGES or map it in TRANSYNC_WP_LOCALE_MAP",
+                "skipped %(n)d variants in languages that are not configured "
+                "(TRANSYNC_LANGUAGES=%(languages)s): %(codes)s; to import them, add their "
+                "language to TRANSYNC_LANGUAGES or map it in TRANSYNC_WP_LOCALE_MAP",
+                n,
+                n=n,
+                languages=",".join(settings.languages),
+                codes=", ".join(sorted(variants)),
+            )
+        )
+    if units:
+        n = sum(units.values())
+        warnings.append(
+            nt_(
+                "skipped %(n)d unit whose source language is not configured: %(codes)s",
+                "skipped %(n)d units whose source language is not configured: %(codes)s",
+                n,
+                n=n,
+                codes=", ".join(sorted(units)),
+            )
+        )
+    return warnings
 
 
 def _prefill_again(session: Session, pairs: set[tuple[str, str]]) -> int:

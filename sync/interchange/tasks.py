@@ -31,7 +31,14 @@ from sync.interchange.xliff import (
     read_xliff,
     write_xliff,
 )
-from sync.pofiles import _gc_paused, _segments, apply_segments, same_language, source_revisions
+from sync.pofiles import (
+    _gc_paused,
+    _segments,
+    apply_segments,
+    same_language,
+    source_revisions,
+    untranslated,
+)
 from sync.queue import get_task
 from sync.segments import Segment, segment_label
 from sync.submission import check_claim, task_source
@@ -262,15 +269,17 @@ def _submit(
     else:
         by_position = translated
         cleared = sorted(unfinished)
-    missing = len(segments) - len(by_position)
-    if missing and not partial and skipped_fuzzy:
-        raise SubmissionError(
-            f"{missing} of {len(segments)} segments are not translated: {skipped_fuzzy} of "
-            'them have a target marked for review (XLIFF 1.2 needs-* states or approved="no"'
-            ', 2.0 state "initial"); mark them translated in your CAT tool, or submit with '
-            "--accept-fuzzy to count them, or --partial to save progress",
-            path=filename,
-        )
+    if not partial and skipped_fuzzy:
+        # counted as apply_segments counts: an update's unchanged units left out are kept
+        missing = len(untranslated(session, task, len(segments), by_position, cleared)[2])
+        if missing:
+            raise SubmissionError(
+                f"{missing} of {len(segments)} segments are not translated: {skipped_fuzzy} "
+                "of them have a target marked for review (XLIFF 1.2 needs-* states or approved="
+                '"no", 2.0 state "initial"); mark them translated in your CAT tool, or submit '
+                "with --accept-fuzzy to count them, or --partial to save progress",
+                path=filename,
+            )
     result = apply_segments(
         session,
         settings,

@@ -35,8 +35,22 @@ class MemoryImport(S.Open):
     pairs: int = Field(description="(source, translation) pairs found in them.")
     added: int = Field(description="Pairs new to the memory.")
     merged: int = Field(description="Pairs already in the memory, or repeated in the file.")
-    skipped: int = Field(description="Units with one language only, or an empty segment.")
+    skipped: int = Field(
+        description="Units with one language only, empty segments, <tuv>s in languages "
+        "that are not configured, and units whose source language is not configured."
+    )
     prefill: int = Field(description="Open tasks queued to be pre-filled again.")
+    skipped_variants: dict[str, int] = Field(
+        default_factory=dict,
+        description="<tuv>s skipped as their language is not configured, by xml:lang.",
+    )
+    skipped_units: dict[str, int] = Field(
+        default_factory=dict,
+        description="Units skipped whole as their source language is not configured, by srclang.",
+    )
+    warnings: list[str] | None = Field(
+        None, description="What was skipped for its language, in words."
+    )
 
 
 def _xliff_response(data: bytes, key: str, lang: str, task_id: int, version: str) -> Response:

@@ -100,6 +100,8 @@ def test_export_then_import_into_an_empty_database_gives_the_same_memory(
         "merged": 0,
         "skipped": 0,
         "prefill": 0,
+        "skipped_variants": {},
+        "skipped_units": {},
     }
     assert pairs(empty) == before
     again = do_import(empty, data)  # a second import adds nothing: every pair merges
@@ -138,7 +140,16 @@ def test_a_cat_tools_tmx_is_mapped_normalized_and_merged(learned: Settings) -> N
     counts = do_import(learned, TMX / "cat-tool.tmx", "agency.tmx")
     # en-US → en, tr-TR → tr, ru-RU → ru; the repeated unit merges; the English-only unit
     # is skipped
-    assert counts == {"units": 4, "pairs": 4, "added": 3, "merged": 1, "skipped": 1, "prefill": 0}
+    assert counts == {
+        "units": 4,
+        "pairs": 4,
+        "added": 3,
+        "merged": 1,
+        "skipped": 1,
+        "prefill": 0,
+        "skipped_variants": {},
+        "skipped_units": {},
+    }
     assert memory_count(learned) == before + 3
     assert do_import(learned, TMX / "cat-tool.tmx")["merged"] == 4  # all known now
     with transaction(learned.database_url) as s:
@@ -185,6 +196,8 @@ def test_bulk_import_escapes_text_and_keeps_the_first_of_a_repeated_pair(
         "merged": 1,
         "skipped": 0,
         "prefill": 0,
+        "skipped_variants": {},
+        "skipped_units": {},
     }
     got = {src: (tgt, origin, changed) for _, _, src, tgt, origin, changed in pairs(settings)}
     day = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -222,6 +235,52 @@ def test_xml_broken_after_good_units_adds_nothing_and_leaves_the_session_usable(
     assert do_import(settings, data.replace(b"<tu><tuv></body>", b"</body></tmx>"))["added"] == 3000
 
 
+def test_variants_in_languages_not_configured_are_skipped_and_counted(
+    learned: Settings,
+) -> None:
+    """A memoQ or Trados export holds more languages than the site: a German <tuv> beside
+    the English and Turkish ones is skipped (counted by its code), the rest comes in; a unit
+    whose source language is German is skipped whole."""
+    from tests.helpers.tracking import transync
+
+    before = memory_count(learned)
+    counts = do_import(learned, TMX / "multilingual.tmx", "agency.tmx")
+    # 3 German variants, 1 unit left in English only, 1 unit from German
+    assert {k: v for k, v in counts.items() if k != "warnings"} == {
+        "units": 4,
+        "pairs": 3,
+        "added": 3,
+        "merged": 0,
+        "skipped": 5,
+        "prefill": 0,
+        "skipped_variants": {"de-de": 3},
+        "skipped_units": {"de-de": 1},
+    }
+    assert counts["warnings"] == [
+        "skipped 3 variants in languages that are not configured (TRANSYNC_LANGUAGES=en,tr,ru)"
+        ": de-de; to import them, add their language to TRANSYNC_LANGUAGES or map it in "
+        "TRANSYNC_WP_LOCALE_MAP",
+        "skipped 1 unit whose source language is not configured: de-de",
+    ]
+    assert memory_count(learned) == before + 3
+    with transaction(learned.database_url) as s:
+        got = {
+            (r.source_lang, r.target_lang, r.source_text, r.target_text)
+            for r in s.execute(
+                select(Memory).where(Memory.origin == "agency.tmx (maria)")
+            ).scalars()
+        }
+    assert got == {
+        ("en", "tr", "Good morning", "Günaydın"),
+        ("en", "tr", "Good night", "İyi geceler"),
+        ("en", "ru", "Good night", "Спокойной ночи"),
+    }
+    code, text, err = transync(learned, "memory", "import", str(TMX / "multilingual.tmx"))
+    assert code == 0, err
+    assert "3 pairs: 0 added, 3 merged, 5 skipped" in text
+    assert "skipped 3 variants in languages that are not configured" in text
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [
@@ -230,9 +289,8 @@ def test_xml_broken_after_good_units_adds_nothing_and_leaves_the_session_usable(
             "<tu> 2 (tuid 'bad-date'): changedate '2024-02-11 08:00' is not a TMX date",
         ),
         (
-            "unknown-language.tmx",
-            "<tu> 2 (tuid 'german'): language 'de-DE' (line 6) is not one "
-            "of TRANSYNC_LANGUAGES=en,tr,ru",
+            "bad-language-tag.tmx",
+            "<tu> 2 (tuid 'bad-tag'): xml:lang 'de DE' (line 6) is not a language tag",
         ),
         ("missing-segment.tmx", "<tu> 2 (tuid 'no-seg'): the <tuv> 'tr' at line 6 has no <seg>"),
         ("bomb.tmx", "the DOCTYPE declares the entity 'a': entities are refused"),
@@ -253,7 +311,7 @@ def test_broken_or_hostile_tmx_is_refused_and_adds_nothing(
 def test_problems_name_every_bad_unit_and_count_them(empty: Settings) -> None:
     units = "".join(
         f'<tu tuid="u{i}" changedate="yesterday"><tuv xml:lang="en"><seg>a{i}</seg></tuv>'
-        f'<tuv xml:lang="xx"><seg>b{i}</seg></tuv></tu>'
+        f'<tuv xml:lang="tr"><note>b{i}</note></tuv></tu>'
         for i in range(300)
     )
     data = f'<tmx version="1.4"><header srclang="en"/><body>{units}</body></tmx>'.encode()
