@@ -26,7 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 from sync.analysis import analyze_document, with_words
 from sync.errors import InputError
-from sync.frontmatter import parse_date, parse_document
+from sync.frontmatter import (
+    clashing_keys,
+    front_key,
+    front_value,
+    parse_date,
+    parse_document,
+)
 from sync.i18n import t_
 from sync.sources.base import Document, Item, Problem, Skipped, Unchanged
 from sync.sources.values import (
@@ -56,6 +62,19 @@ MAX_ORIGIN_CHARS = 2048  # versions.origin
 SOURCE_HASH = re.compile(r"^[0-9a-fA-F]{8,64}$")
 PARALLEL_MIN = 200  # fewer changed files than this are parsed in-process
 PARALLEL_BATCH = 4000  # files held in memory at once while waiting to be parsed
+#: The front-matter keys a scan reads (besides the translatable fields and stub flags), in
+#: any case, as Hugo reads them.
+READ_KEYS = (
+    "title",
+    "draft",
+    "headless",
+    "translationKey",
+    "date",
+    "priority",
+    "due",
+    "source_lang",
+    "source_hash",
+)
 
 
 def translation_origin(source_origin: str, source_lang: str, lang: str) -> str:
@@ -417,12 +436,12 @@ class ContentTree:
                 continue
             try:
                 raw = read_file(os.path.join(root, rel), self.max_bytes)
-                if raw is None or b"headless" not in raw:
+                if raw is None or b"headless" not in raw.lower():  # Headless: true too
                     continue
                 meta = parse_document(raw, origin=rel)[0]
             except Exception:  # noqa: BLE001 - the main pass reports what is wrong with it
                 continue
-            if truthy(meta.get("headless")):
+            if truthy(front_value(meta, "headless")):
                 found.append(rel.rsplit("/", 1)[0] + "/")
         return tuple(found)
 
@@ -486,11 +505,20 @@ class ContentTree:
         meta, body, _ = parse_document(raw, origin=rel)
 
         def problem(field: str, reason: str, key: str | None = None) -> Problem:
-            return Problem(
-                origin=rel, line=field_line(raw, field), key=key, lang=lang, reason=reason
-            )
+            line = field_line(raw, front_key(meta, field) or field)  # as the file spells it
+            return Problem(origin=rel, line=line, key=key, lang=lang, reason=reason)
 
-        if truthy(meta.get("headless")):
+        if clash := clashing_keys(meta, (*READ_KEYS, *self.fields, *self.stub_fields)):
+            return problem(
+                clash[1],
+                t_(
+                    "front-matter keys %(first)s and %(second)s are one key to Hugo, which "
+                    "reads keys in any case; keep one of them",
+                    first=repr(clash[0]),
+                    second=repr(clash[1]),
+                ),
+            )
+        if truthy(front_value(meta, "headless")):
             return Skipped(rel, "headless")
         for name, value in meta.items():  # an escaped NUL ("\0", \u0000) in any value
             if has_nul(name) or has_nul(value):
@@ -502,9 +530,7 @@ class ContentTree:
                         field=str(name),
                     ),
                 )
-        key = meta.get("translationKey")
-        if key is None:
-            key = meta.get("translationkey")
+        key = front_value(meta, "translationKey")
         if isinstance(key, list | dict | bool):  # str() would make a key of its repr
             return problem(
                 "translationKey",
@@ -519,7 +545,7 @@ class ContentTree:
             return problem(
                 "translationKey", t_("translationKey %(key)s: %(why)s", key=repr(key), why=why)
             )
-        declared = meta.get("source_lang")
+        declared = front_value(meta, "source_lang")
         if declared is not None and str(declared) not in self.languages:
             return problem(
                 "source_lang",
@@ -530,7 +556,7 @@ class ContentTree:
                 ),
                 key,
             )
-        declared_hash = meta.get("source_hash")
+        declared_hash = front_value(meta, "source_hash")
         if declared_hash is not None and not SOURCE_HASH.match(str(declared_hash)):
             return problem(
                 "source_hash",
@@ -542,18 +568,18 @@ class ContentTree:
                 key,
             )
         try:
-            priority = whole_number(meta.get("priority"))
+            priority = whole_number(front_value(meta, "priority"))
         except ValueError as exc:
             return problem("priority", exception_message(exc), key)
         try:
-            date = parse_date(meta.get("date"))
+            date = parse_date(front_value(meta, "date"))
         except ValueError as exc:
             return problem("date", exception_message(exc), key)
         try:
-            due_dt = parse_date(meta.get("due"), field="due")
+            due_dt = parse_date(front_value(meta, "due"), field="due")
         except ValueError as exc:
             return problem("due", exception_message(exc), key)
-        title = meta.get("title")
+        title = front_value(meta, "title")
         title = "" if title is None else str(title)
         fields = self.field_segments(meta)
         body_format = FORMATS[PurePosixPath(rel).suffix.lower()]
@@ -566,7 +592,7 @@ class ContentTree:
             body=body,
             body_format=body_format,  # type: ignore[arg-type]
             date=date,
-            draft=truthy(meta.get("draft", False)),
+            draft=truthy(front_value(meta, "draft", False)),
             source_lang=None if declared is None else str(declared),
             source_hash=None if declared_hash is None else str(declared_hash),
             priority=priority,
@@ -579,7 +605,7 @@ class ContentTree:
             if analyze
             else None,
             fields=fields,
-            stub=any(truthy(meta.get(f)) for f in self.stub_fields),
+            stub=any(truthy(front_value(meta, f)) for f in self.stub_fields),
         )
 
     def field_segments(self, meta: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -588,7 +614,7 @@ class ContentTree:
 
         found: list[tuple[str, str]] = []
         for name in self.fields:
-            value = meta.get(name)
+            value = front_value(meta, name)
             if value is not None:
                 found.extend((name, text) for text in string_leaves(value))
         return tuple(found)
