@@ -35,7 +35,7 @@ from sync.errors import ConflictError
 from sync.frontmatter import front_key
 from sync.i18n import nt_, t_
 from sync.sources.base import Document, WriteConflict
-from sync.sources.fs import ContentTree, read_file, translation_origin
+from sync.sources.fs import ContentTree, read_file
 from sync.text import normalize_inline
 from sync.tracker import Scan, VRow
 
@@ -147,7 +147,7 @@ def write_translation(
     origin = (
         existing.origin
         if existing is not None and existing.source == src.source
-        else translation_origin(src.origin, src.lang, lang)
+        else tree.translation_origin(src.origin, src.lang, lang)
     )
     target = place(root, origin)
     recorded = _recorded(scan, src.source, origin)

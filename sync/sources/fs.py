@@ -1,8 +1,11 @@
 """The content-tree source: a Hugo-style tree of content files with front matter.
 
-Two layouts, as Hugo has them: a folder per language (``en/posts/x.md``) and a
-language suffix (``posts/x.tr.md``). A file with neither is in the default
-language (TRANSYNC_SOURCE_LANG). Markdown (``.md``, ``.markdown``, ``.mdown``) and
+The layouts Hugo has: a folder per language (``en/posts/x.md``), a language suffix
+(``posts/x.tr.md``), and content folders of any name that the site's configuration gives
+languages (``contentDir = "content/turkish"``, :mod:`sync.sources.hugosite`). A file with
+none of these is in the default language (TRANSYNC_SOURCE_LANG, or when that is not set the
+site's defaultContentLanguage). Front-matter keys are read in any case, as Hugo reads
+them. Markdown (``.md``, ``.markdown``, ``.mdown``) and
 HTML (``.html``, ``.htm``) content files are read; every other file, a language that
 is not configured, a TRANSYNC_IGNORE pattern and a headless bundle are skipped and
 counted by reason. One file's failure, whatever it is, rejects that file alone.
@@ -35,6 +38,7 @@ from sync.frontmatter import (
 )
 from sync.i18n import t_
 from sync.sources.base import Document, Item, Problem, Skipped, Unchanged
+from sync.sources.hugosite import HugoSite, find_site
 from sync.sources.values import (
     exception_message,
     field_line,
@@ -245,11 +249,12 @@ class ContentTree:
         self.root = root
         self.uri = f"fs:{root}"
         self.languages = tuple(languages)
-        self.default_lang = default_lang
+        self.source_lang = default_lang
         if settings is None:
             from sync.config import Settings
 
             settings = Settings(languages=self.languages, source_lang=default_lang)
+        self.source_lang_given = "source_lang" in settings.given
         self.fields = tuple(f for f in settings.front_matter_fields if f != "title")
         self.stub_fields = tuple(settings.stub_fields)
         self.ignore_patterns = settings.ignore.split()
@@ -260,9 +265,58 @@ class ContentTree:
             raise InputError(
                 t_("is not a folder; give the path of a content tree"), path=str(self.root)
             )
+        self.content_dirs  # noqa: B018 - a Hugo configuration that cannot be read is said here
+
+    @functools.cached_property
+    def site(self) -> HugoSite | None:
+        """The Hugo site the tree is in, when its configuration is found above it."""
+        return find_site(self.root)
+
+    @functools.cached_property
+    def content_dirs(self) -> tuple[tuple[tuple[str, ...], str | bool], ...]:
+        """(folder in the tree as path parts, its language or False when not configured) for
+        each content folder the site's configuration gives a language, the deepest first.
+        ``()`` is the whole tree, when the tree is inside one language's content folder."""
+        if self.site is None:
+            return ()
+        root = Path(os.path.normpath(self.root))
+        found: list[tuple[tuple[str, ...], str | bool]] = []
+        for code, folder in self.site.content_dirs.items():
+            lang = self.configured(code)
+            if folder == root or folder in root.parents:
+                found.append(((), lang))
+            elif root in folder.parents:
+                found.append((folder.relative_to(root).parts, lang))
+        return tuple(sorted(found, key=lambda item: -len(item[0])))
+
+    @property
+    def default_lang(self) -> str:
+        """The language of a file whose path names none: TRANSYNC_SOURCE_LANG when it is set,
+        else the Hugo site's defaultContentLanguage (when configured here), else
+        TRANSYNC_SOURCE_LANG's default."""
+        site = self.site
+        if not self.source_lang_given and site is not None and site.default_lang:
+            found = self.configured(site.default_lang)
+            if found:
+                return found
+        return self.source_lang
+
+    def configured(self, code: str) -> str | bool:
+        """The configured language a Hugo language code is (Hugo lower-cases them), or False."""
+        return next((lang for lang in self.languages if lang.lower() == code.lower()), False)
 
     def folder_layout(self) -> bool:
         return any((self.root / lang).is_dir() for lang in self.languages)
+
+    def translation_origin(self, source_origin: str, source_lang: str, lang: str) -> str:
+        """Where a translation of `source_origin` lives: in the target language's content
+        folder when the site gives both languages one, else as :func:`translation_origin`."""
+        folders = {found: parts for parts, found in self.content_dirs if found and parts}
+        src, dst = folders.get(source_lang), folders.get(lang)
+        parts = PurePosixPath(source_origin).parts
+        if src is not None and dst is not None and parts[: len(src)] == src:
+            return str(PurePosixPath(*dst, *parts[len(src) :]))
+        return translation_origin(source_origin, source_lang, lang)
 
     def ignore_spec(self) -> Any:
         if not self.ignore_patterns:
@@ -290,9 +344,19 @@ class ContentTree:
                 return Skipped(rel, "unconfigured_language")
             if found:
                 stem, lang = stem.rsplit(".", 1)[0], found
-        if folders and len(parts) > 1 and LANG_CODE.match(parts[0]):
+        owner = next(
+            (
+                (found, len(folder))
+                for folder, found in self.content_dirs
+                if len(parts) > len(folder) and tuple(parts[: len(folder)]) == folder
+            ),
+            None,
+        )
+        if owner is None and folders and len(parts) > 1 and LANG_CODE.match(parts[0]):
             # in a folder-per-language tree every such top folder is a language's content
-            found = parts[0] if parts[0] in self.languages else False
+            owner = (parts[0] if parts[0] in self.languages else False, 1)
+        if owner is not None:  # a language's content folder (a Hugo contentDir)
+            found, depth = owner
             if found is False:
                 return Skipped(rel, "unconfigured_language")
             if lang is not None and lang != found:
@@ -306,8 +370,8 @@ class ContentTree:
                         name=repr(lang),
                     ),
                 )
-            lang = found
-            parts = parts[1:]
+            lang = str(found)
+            parts = parts[depth:]
         elif folders and len(parts) > 1 and lang is None:
             return self.no_language(rel, stem)
         lang = lang or self.default_lang
@@ -315,6 +379,54 @@ class ContentTree:
         if key.endswith("/index") or key.endswith("/_index"):
             key = key.rsplit("/", 1)[0]
         return lang, key
+
+    def names_language(self, rel: str) -> bool:
+        """Whether a path says its language (a suffix, a language folder, a content folder)
+        rather than being read in the default language."""
+        parts = PurePosixPath(rel).parts
+        stem = parts[-1].rsplit(".", 1)[0]
+        if "." in stem and self.language_of(stem.rsplit(".", 1)[1]) is not None:
+            return True
+        if len(parts) > 1 and parts[0] in self.languages and self.folder_layout():
+            return True
+        return any(tuple(parts[: len(folder)]) == folder for folder, _ in self.content_dirs)
+
+    def claim_clash(self, key: str, lang: str, origins: Sequence[str]) -> str | None:
+        """Why files claim one post in one language when one of them has no language suffix
+        and was read as TRANSYNC_SOURCE_LANG beside a file that names that language: the
+        site's default language is another (``posts/x.md`` is Turkish on a site whose
+        defaultContentLanguage is tr). Distinct translationKeys would split the post, so the
+        setting is what to change. None for any other clash."""
+        if lang != self.source_lang or self.default_lang != lang:
+            return None  # the default came from the site's configuration: not this case
+        plain = [o for o in origins if not self.names_language(o)]
+        if not plain or len(plain) == len(origins):
+            return None
+        site = self.site.default_lang if self.site is not None else None
+        site_lang = self.configured(site) if site else False
+        if site_lang and site_lang != lang:
+            return t_(
+                "post %(key)s in %(lang)s is claimed by %(files)s: %(plain)s has no language "
+                "suffix, so it is read as TRANSYNC_SOURCE_LANG (%(lang)s), but the site's "
+                "defaultContentLanguage is %(site)s; set TRANSYNC_SOURCE_LANG=%(site)s (or "
+                "leave it unset) rather than giving the files distinct translationKeys",
+                key=repr(key),
+                lang=lang,
+                files=", ".join(origins),
+                plain=plain[0],
+                site=site_lang,
+            )
+        return t_(
+            "post %(key)s in %(lang)s is claimed by %(files)s: %(plain)s has no language "
+            "suffix, so it is read as TRANSYNC_SOURCE_LANG (%(lang)s); if the site's "
+            "defaultContentLanguage is another language (%(others)s), set "
+            "TRANSYNC_SOURCE_LANG to it rather than giving the files distinct translationKeys",
+            key=repr(key),
+            lang=lang,
+            files=", ".join(origins),
+            plain=plain[0],
+            others=", ".join(code for code in self.languages if code != lang),
+        )
 
     def no_language(self, rel: str, stem: str) -> Problem:
         return Problem(
