@@ -73,6 +73,10 @@ class Settings:
     word_rate: str = ""  # price of a word: 0.08 for every language, or tr=0.08,ru=0.07
     currency: str = "EUR"
     forecast_days: int = 60  # the past window throughput and the forecast are measured over
+    #: the settings a flag, a variable or transync.toml gave (not a setting itself): a value
+    #: given is kept, a default may give way to what a source says (a Hugo site's
+    #: defaultContentLanguage is the language of its files without a language suffix)
+    given: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @property
     def four_eyes_on(self) -> bool:
@@ -127,7 +131,7 @@ def parse_word_rates(text: str, languages: tuple[str, ...]) -> dict[str, Decimal
 
 
 ENV_PREFIX = "TRANSYNC_"
-FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name != "given"}
 
 
 def env_name(name: str) -> str:
@@ -185,7 +189,7 @@ def load_settings(
     for name, value in overrides.items():
         if value is not None:
             values[name] = _coerce(name, value)
-    settings = Settings(**values)
+    settings = Settings(**values, given=frozenset(values))
     if not settings.languages:
         raise ConfigError("TRANSYNC_LANGUAGES is empty; list the languages, e.g. en,tr,ru")
     if settings.source_lang not in settings.languages:

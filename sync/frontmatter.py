@@ -12,7 +12,7 @@ import math
 import re
 import sys
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -274,6 +274,47 @@ def parse_document(raw: bytes, *, origin: str) -> tuple[dict[str, Any], str, int
             line=2,
         )
     return data, "\n".join(lines[close + 1 :]), close + 2
+
+
+def front_key(meta: Mapping[Any, Any], name: str) -> str | None:
+    """The key ``meta`` writes ``name`` as, in any case: Hugo reads front-matter keys case
+    insensitively (``Title:``, ``Draft: true``, ``TranslationKey:``). None when it has none.
+
+    >>> front_key({"Title": "Hello", "tags": []}, "title")
+    'Title'
+    """
+    if name in meta:
+        return name
+    low = name.lower()
+    return next((k for k in meta if isinstance(k, str) and k.lower() == low), None)
+
+
+def front_value(meta: Mapping[Any, Any], name: str, default: Any = None) -> Any:
+    """The value of front-matter key ``name`` written in any case, as Hugo reads it.
+
+    >>> front_value({"Draft": True}, "draft")
+    True
+    """
+    key = front_key(meta, name)
+    return default if key is None else meta[key]
+
+
+def clashing_keys(meta: Mapping[Any, Any], names: Iterable[str]) -> tuple[str, str] | None:
+    """Two keys of ``meta`` that are one of ``names`` to Hugo (``title`` and ``Title``), in
+    the order the file writes them; None when there are none. Which one Hugo takes is not
+    said anywhere, so such a file cannot be read as Hugo reads it.
+
+    >>> clashing_keys({"title": "A", "Title": "B"}, ["title", "draft"])
+    ('title', 'Title')
+    """
+    wanted = {name.lower() for name in names}
+    seen: dict[str, str] = {}
+    for key in meta:
+        if isinstance(key, str) and (low := key.lower()) in wanted:
+            if low in seen:
+                return seen[low], key
+            seen[low] = key
+    return None
 
 
 def render_document(front_matter: dict[str, Any], body: str) -> str:

@@ -19,7 +19,7 @@ from sync.config import Settings
 from sync.db.models import Revision, Task, Version, utcnow
 from sync.errors import ConflictError, InputError, PermissionDenied, SubmissionError
 from sync.frontedit import string_leaves
-from sync.frontmatter import parse_document
+from sync.frontmatter import front_value, parse_document
 from sync.history import record
 from sync.i18n import t_
 from sync.memory import learn
@@ -104,14 +104,14 @@ def parse_markdown_submission(
     Markdown file; or every reason it is refused."""
     meta, body, body_line = parse_document(data, origin=name)
     problems = []
-    title = meta.get("title")
+    title = front_value(meta, "title")  # any case, as Hugo and the scan read keys
     if not isinstance(title, str) or not title.strip():
         problems.append(t_("the front matter has no title: add `title: …` between the --- lines"))
     elif any(c in title.strip() for c in "\n\r\u2028\u2029\x85"):
         problems.append(t_("the title must be one line: remove the line break"))
     if not body.strip():
         problems.append(t_("the body is empty: paste the translated text below the front matter"))
-    declared = meta.get("lang") or meta.get("language")
+    declared = front_value(meta, "lang") or front_value(meta, "language")
     if declared is not None and str(declared) != lang:
         problems.append(
             t_(
@@ -206,8 +206,8 @@ def submit_markdown(
     fields = tuple(
         (name, text)
         for name in names
-        if meta.get(name) is not None
-        for text in string_leaves(meta[name])
+        if (value := front_value(meta, name)) is not None
+        for text in string_leaves(value)
     )
     translated = with_fields(analyze_markdown(title, body), fields).segments
     lined = align(source_segments, translated)

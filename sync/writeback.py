@@ -32,9 +32,10 @@ from sqlalchemy.orm import Session
 from sync.config import Settings
 from sync.db.models import Revision, Version
 from sync.errors import ConflictError
+from sync.frontmatter import front_key
 from sync.i18n import nt_, t_
 from sync.sources.base import Document, WriteConflict
-from sync.sources.fs import FORMATS, ContentTree, read_file, translation_origin
+from sync.sources.fs import FORMATS, ContentTree, read_file
 from sync.text import normalize_inline
 from sync.tracker import Scan, VRow
 
@@ -57,13 +58,14 @@ def field_values(
 
     out: dict[str, Any] = {}
     for name, texts in fields.items():
-        if name not in source_front:
+        spelled = front_key(source_front, name)  # Description: is description to Hugo
+        if spelled is None:
             continue
-        leaves = string_leaves(source_front[name])
+        leaves = string_leaves(source_front[spelled])
         it = iter(texts)
         try:
             out[name] = replace_leaves(
-                source_front[name],
+                source_front[spelled],
                 [next(it) if normalize_inline(leaf) else leaf for leaf in leaves],
             )
         except StopIteration:
@@ -147,7 +149,7 @@ def write_translation(
     origin = (
         existing.origin
         if existing is not None and existing.source == src.source
-        else translation_origin(src.origin, src.lang, lang)
+        else tree.translation_origin(src.origin, src.lang, lang)
     )
     target = place(root, origin)
     recorded = _recorded(scan, src.source, origin)
@@ -181,7 +183,7 @@ def write_translation(
     source_front, source_text = _source_front(session, src, root)
     base = None if why or found is None else _read_text(target)
     values: dict[str, Any] = dict(front_matter or {})
-    if title or "title" in source_front:
+    if title or front_key(source_front, "title") is not None:
         values["title"] = title
     values.update(field_values(source_front, fields or {}))
     values["source_hash"] = source_hash
@@ -473,8 +475,12 @@ def _render(
             )
         except (FrontMatterError, ValueError):
             continue
-    front = {k: v for k, v in source_front.items() if k not in (*NOT_COPIED, *remove)}
-    front.update(values)
+    # keys in any case, as Hugo reads them: the source's Title: is set, not joined by a title:
+    dropped = {k.lower() for k in (*NOT_COPIED, *remove)}
+    front = {
+        k: v for k, v in source_front.items() if not (isinstance(k, str) and k.lower() in dropped)
+    }
+    front.update({front_key(front, k) or k: v for k, v in values.items()})
     return render_document(front, body.strip() + "\n")
 
 

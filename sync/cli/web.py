@@ -72,13 +72,12 @@ def serve(
     if workers > 1:
         # each process builds the app from the environment: hand it our settings that way,
         # with one session secret for all of them
-        import dataclasses
         import os
         import secrets
 
-        from sync.config import env_name
+        from sync.config import FIELDS, env_name
 
-        for f in dataclasses.fields(settings):
+        for f in FIELDS.values():
             value = getattr(settings, f.name)
             if isinstance(value, tuple):
                 value = ",".join(value)

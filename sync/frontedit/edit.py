@@ -12,7 +12,7 @@ from sync.frontedit.parts import JSON_KIND, _ending, _split
 from sync.frontedit.toml_edit import _edit_toml
 from sync.frontedit.values import _same
 from sync.frontedit.yaml_edit import _edit_yaml, _yaml_new_block
-from sync.frontmatter import parse_document
+from sync.frontmatter import front_key, parse_document
 
 __all__ = ["edit_document"]
 
@@ -27,6 +27,7 @@ def edit_document(
 ) -> str:
     """The document with top-level front-matter keys set or removed and maybe a new body.
 
+    A key is matched in any case, as Hugo reads front matter (``title`` sets ``Title:``).
     Everything not named stays as written (comments, order, quoting, dates; the body byte
     for byte); an existing key keeps its place and, where the new value has the same shape,
     the formatting of its nested values. New keys go at the end; a document without front
@@ -38,6 +39,10 @@ def edit_document(
     if both:
         raise ValueError(f"keys both set and removed: {sorted(both)}")
     original, _, _ = parse_document(text.encode("utf-8", "surrogatepass"), origin=origin)
+    # a key is set or removed as the document spells it: Hugo reads keys in any case, so a
+    # title: added beside the file's Title: would be a second, clashing title
+    set_values = {front_key(original, k) or k: v for k, v in set_values.items()}
+    remove = [front_key(original, k) or k for k in remove]
     parts = _split(text)
     assert parts is not None  # parse_document raised for front matter that is never closed
     nl = parts.newline

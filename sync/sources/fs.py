@@ -1,8 +1,11 @@
 """The content-tree source: a Hugo-style tree of content files with front matter.
 
-Two layouts, as Hugo has them: a folder per language (``en/posts/x.md``) and a
-language suffix (``posts/x.tr.md``). A file with neither is in the default
-language (TRANSYNC_SOURCE_LANG). Markdown (``.md``, ``.markdown``, ``.mdown``) and
+The layouts Hugo has: a folder per language (``en/posts/x.md``), a language suffix
+(``posts/x.tr.md``), and content folders of any name that the site's configuration gives
+languages (``contentDir = "content/turkish"``, :mod:`sync.sources.hugosite`). A file with
+none of these is in the default language (TRANSYNC_SOURCE_LANG, or when that is not set the
+site's defaultContentLanguage). Front-matter keys are read in any case, as Hugo reads
+them. Markdown (``.md``, ``.markdown``, ``.mdown``) and
 HTML (``.html``, ``.htm``) content files are read; every other file, a language that
 is not configured, a TRANSYNC_IGNORE pattern and a headless bundle are skipped and
 counted by reason. One file's failure, whatever it is, rejects that file alone.
@@ -26,9 +29,16 @@ from typing import TYPE_CHECKING, Any
 
 from sync.analysis import analyze_document, with_words
 from sync.errors import InputError
-from sync.frontmatter import parse_date, parse_document
+from sync.frontmatter import (
+    clashing_keys,
+    front_key,
+    front_value,
+    parse_date,
+    parse_document,
+)
 from sync.i18n import t_
 from sync.sources.base import Document, Item, Problem, Skipped, Unchanged
+from sync.sources.hugosite import HugoSite, find_site
 from sync.sources.values import (
     exception_message,
     field_line,
@@ -56,6 +66,19 @@ MAX_ORIGIN_CHARS = 2048  # versions.origin
 SOURCE_HASH = re.compile(r"^[0-9a-fA-F]{8,64}$")
 PARALLEL_MIN = 200  # fewer changed files than this are parsed in-process
 PARALLEL_BATCH = 4000  # files held in memory at once while waiting to be parsed
+#: The front-matter keys a scan reads (besides the translatable fields and stub flags), in
+#: any case, as Hugo reads them.
+READ_KEYS = (
+    "title",
+    "draft",
+    "headless",
+    "translationKey",
+    "date",
+    "priority",
+    "due",
+    "source_lang",
+    "source_hash",
+)
 
 
 def translation_origin(source_origin: str, source_lang: str, lang: str) -> str:
@@ -226,11 +249,12 @@ class ContentTree:
         self.root = root
         self.uri = f"fs:{root}"
         self.languages = tuple(languages)
-        self.default_lang = default_lang
+        self.source_lang = default_lang
         if settings is None:
             from sync.config import Settings
 
             settings = Settings(languages=self.languages, source_lang=default_lang)
+        self.source_lang_given = "source_lang" in settings.given
         self.fields = tuple(f for f in settings.front_matter_fields if f != "title")
         self.stub_fields = tuple(settings.stub_fields)
         self.ignore_patterns = settings.ignore.split()
@@ -241,9 +265,58 @@ class ContentTree:
             raise InputError(
                 t_("is not a folder; give the path of a content tree"), path=str(self.root)
             )
+        self.content_dirs  # noqa: B018 - a Hugo configuration that cannot be read is said here
+
+    @functools.cached_property
+    def site(self) -> HugoSite | None:
+        """The Hugo site the tree is in, when its configuration is found above it."""
+        return find_site(self.root)
+
+    @functools.cached_property
+    def content_dirs(self) -> tuple[tuple[tuple[str, ...], str | bool], ...]:
+        """(folder in the tree as path parts, its language or False when not configured) for
+        each content folder the site's configuration gives a language, the deepest first.
+        ``()`` is the whole tree, when the tree is inside one language's content folder."""
+        if self.site is None:
+            return ()
+        root = Path(os.path.normpath(self.root))
+        found: list[tuple[tuple[str, ...], str | bool]] = []
+        for code, folder in self.site.content_dirs.items():
+            lang = self.configured(code)
+            if folder == root or folder in root.parents:
+                found.append(((), lang))
+            elif root in folder.parents:
+                found.append((folder.relative_to(root).parts, lang))
+        return tuple(sorted(found, key=lambda item: -len(item[0])))
+
+    @property
+    def default_lang(self) -> str:
+        """The language of a file whose path names none: TRANSYNC_SOURCE_LANG when it is set,
+        else the Hugo site's defaultContentLanguage (when configured here), else
+        TRANSYNC_SOURCE_LANG's default."""
+        site = self.site
+        if not self.source_lang_given and site is not None and site.default_lang:
+            found = self.configured(site.default_lang)
+            if found:
+                return found
+        return self.source_lang
+
+    def configured(self, code: str) -> str | bool:
+        """The configured language a Hugo language code is (Hugo lower-cases them), or False."""
+        return next((lang for lang in self.languages if lang.lower() == code.lower()), False)
 
     def folder_layout(self) -> bool:
         return any((self.root / lang).is_dir() for lang in self.languages)
+
+    def translation_origin(self, source_origin: str, source_lang: str, lang: str) -> str:
+        """Where a translation of `source_origin` lives: in the target language's content
+        folder when the site gives both languages one, else as :func:`translation_origin`."""
+        folders = {found: parts for parts, found in self.content_dirs if found and parts}
+        src, dst = folders.get(source_lang), folders.get(lang)
+        parts = PurePosixPath(source_origin).parts
+        if src is not None and dst is not None and parts[: len(src)] == src:
+            return str(PurePosixPath(*dst, *parts[len(src) :]))
+        return translation_origin(source_origin, source_lang, lang)
 
     def ignore_spec(self) -> Any:
         if not self.ignore_patterns:
@@ -271,9 +344,19 @@ class ContentTree:
                 return Skipped(rel, "unconfigured_language")
             if found:
                 stem, lang = stem.rsplit(".", 1)[0], found
-        if folders and len(parts) > 1 and LANG_CODE.match(parts[0]):
+        owner = next(
+            (
+                (found, len(folder))
+                for folder, found in self.content_dirs
+                if len(parts) > len(folder) and tuple(parts[: len(folder)]) == folder
+            ),
+            None,
+        )
+        if owner is None and folders and len(parts) > 1 and LANG_CODE.match(parts[0]):
             # in a folder-per-language tree every such top folder is a language's content
-            found = parts[0] if parts[0] in self.languages else False
+            owner = (parts[0] if parts[0] in self.languages else False, 1)
+        if owner is not None:  # a language's content folder (a Hugo contentDir)
+            found, depth = owner
             if found is False:
                 return Skipped(rel, "unconfigured_language")
             if lang is not None and lang != found:
@@ -287,8 +370,8 @@ class ContentTree:
                         name=repr(lang),
                     ),
                 )
-            lang = found
-            parts = parts[1:]
+            lang = str(found)
+            parts = parts[depth:]
         elif folders and len(parts) > 1 and lang is None:
             return self.no_language(rel, stem)
         lang = lang or self.default_lang
@@ -296,6 +379,54 @@ class ContentTree:
         if key.endswith("/index") or key.endswith("/_index"):
             key = key.rsplit("/", 1)[0]
         return lang, key
+
+    def names_language(self, rel: str) -> bool:
+        """Whether a path says its language (a suffix, a language folder, a content folder)
+        rather than being read in the default language."""
+        parts = PurePosixPath(rel).parts
+        stem = parts[-1].rsplit(".", 1)[0]
+        if "." in stem and self.language_of(stem.rsplit(".", 1)[1]) is not None:
+            return True
+        if len(parts) > 1 and parts[0] in self.languages and self.folder_layout():
+            return True
+        return any(tuple(parts[: len(folder)]) == folder for folder, _ in self.content_dirs)
+
+    def claim_clash(self, key: str, lang: str, origins: Sequence[str]) -> str | None:
+        """Why files claim one post in one language when one of them has no language suffix
+        and was read as TRANSYNC_SOURCE_LANG beside a file that names that language: the
+        site's default language is another (``posts/x.md`` is Turkish on a site whose
+        defaultContentLanguage is tr). Distinct translationKeys would split the post, so the
+        setting is what to change. None for any other clash."""
+        if lang != self.source_lang or self.default_lang != lang:
+            return None  # the default came from the site's configuration: not this case
+        plain = [o for o in origins if not self.names_language(o)]
+        if not plain or len(plain) == len(origins):
+            return None
+        site = self.site.default_lang if self.site is not None else None
+        site_lang = self.configured(site) if site else False
+        if site_lang and site_lang != lang:
+            return t_(
+                "post %(key)s in %(lang)s is claimed by %(files)s: %(plain)s has no language "
+                "suffix, so it is read as TRANSYNC_SOURCE_LANG (%(lang)s), but the site's "
+                "defaultContentLanguage is %(site)s; set TRANSYNC_SOURCE_LANG=%(site)s (or "
+                "leave it unset) rather than giving the files distinct translationKeys",
+                key=repr(key),
+                lang=lang,
+                files=", ".join(origins),
+                plain=plain[0],
+                site=site_lang,
+            )
+        return t_(
+            "post %(key)s in %(lang)s is claimed by %(files)s: %(plain)s has no language "
+            "suffix, so it is read as TRANSYNC_SOURCE_LANG (%(lang)s); if the site's "
+            "defaultContentLanguage is another language (%(others)s), set "
+            "TRANSYNC_SOURCE_LANG to it rather than giving the files distinct translationKeys",
+            key=repr(key),
+            lang=lang,
+            files=", ".join(origins),
+            plain=plain[0],
+            others=", ".join(code for code in self.languages if code != lang),
+        )
 
     def no_language(self, rel: str, stem: str) -> Problem:
         return Problem(
@@ -417,12 +548,12 @@ class ContentTree:
                 continue
             try:
                 raw = read_file(os.path.join(root, rel), self.max_bytes)
-                if raw is None or b"headless" not in raw:
+                if raw is None or b"headless" not in raw.lower():  # Headless: true too
                     continue
                 meta = parse_document(raw, origin=rel)[0]
             except Exception:  # noqa: BLE001 - the main pass reports what is wrong with it
                 continue
-            if truthy(meta.get("headless")):
+            if truthy(front_value(meta, "headless")):
                 found.append(rel.rsplit("/", 1)[0] + "/")
         return tuple(found)
 
@@ -486,11 +617,20 @@ class ContentTree:
         meta, body, _ = parse_document(raw, origin=rel)
 
         def problem(field: str, reason: str, key: str | None = None) -> Problem:
-            return Problem(
-                origin=rel, line=field_line(raw, field), key=key, lang=lang, reason=reason
-            )
+            line = field_line(raw, front_key(meta, field) or field)  # as the file spells it
+            return Problem(origin=rel, line=line, key=key, lang=lang, reason=reason)
 
-        if truthy(meta.get("headless")):
+        if clash := clashing_keys(meta, (*READ_KEYS, *self.fields, *self.stub_fields)):
+            return problem(
+                clash[1],
+                t_(
+                    "front-matter keys %(first)s and %(second)s are one key to Hugo, which "
+                    "reads keys in any case; keep one of them",
+                    first=repr(clash[0]),
+                    second=repr(clash[1]),
+                ),
+            )
+        if truthy(front_value(meta, "headless")):
             return Skipped(rel, "headless")
         for name, value in meta.items():  # an escaped NUL ("\0", \u0000) in any value
             if has_nul(name) or has_nul(value):
@@ -502,9 +642,7 @@ class ContentTree:
                         field=str(name),
                     ),
                 )
-        key = meta.get("translationKey")
-        if key is None:
-            key = meta.get("translationkey")
+        key = front_value(meta, "translationKey")
         if isinstance(key, list | dict | bool):  # str() would make a key of its repr
             return problem(
                 "translationKey",
@@ -519,7 +657,7 @@ class ContentTree:
             return problem(
                 "translationKey", t_("translationKey %(key)s: %(why)s", key=repr(key), why=why)
             )
-        declared = meta.get("source_lang")
+        declared = front_value(meta, "source_lang")
         if declared is not None and str(declared) not in self.languages:
             return problem(
                 "source_lang",
@@ -530,7 +668,7 @@ class ContentTree:
                 ),
                 key,
             )
-        declared_hash = meta.get("source_hash")
+        declared_hash = front_value(meta, "source_hash")
         if declared_hash is not None and not SOURCE_HASH.match(str(declared_hash)):
             return problem(
                 "source_hash",
@@ -542,18 +680,18 @@ class ContentTree:
                 key,
             )
         try:
-            priority = whole_number(meta.get("priority"))
+            priority = whole_number(front_value(meta, "priority"))
         except ValueError as exc:
             return problem("priority", exception_message(exc), key)
         try:
-            date = parse_date(meta.get("date"))
+            date = parse_date(front_value(meta, "date"))
         except ValueError as exc:
             return problem("date", exception_message(exc), key)
         try:
-            due_dt = parse_date(meta.get("due"), field="due")
+            due_dt = parse_date(front_value(meta, "due"), field="due")
         except ValueError as exc:
             return problem("due", exception_message(exc), key)
-        title = meta.get("title")
+        title = front_value(meta, "title")
         title = "" if title is None else str(title)
         fields = self.field_segments(meta)
         body_format = FORMATS[PurePosixPath(rel).suffix.lower()]
@@ -566,7 +704,7 @@ class ContentTree:
             body=body,
             body_format=body_format,  # type: ignore[arg-type]
             date=date,
-            draft=truthy(meta.get("draft", False)),
+            draft=truthy(front_value(meta, "draft", False)),
             source_lang=None if declared is None else str(declared),
             source_hash=None if declared_hash is None else str(declared_hash),
             priority=priority,
@@ -579,7 +717,7 @@ class ContentTree:
             if analyze
             else None,
             fields=fields,
-            stub=any(truthy(meta.get(f)) for f in self.stub_fields),
+            stub=any(truthy(front_value(meta, f)) for f in self.stub_fields),
         )
 
     def field_segments(self, meta: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -588,7 +726,7 @@ class ContentTree:
 
         found: list[tuple[str, str]] = []
         for name in self.fields:
-            value = meta.get(name)
+            value = front_value(meta, name)
             if value is not None:
                 found.extend((name, text) for text in string_leaves(value))
         return tuple(found)

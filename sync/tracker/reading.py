@@ -160,7 +160,7 @@ class Reading(ScanBase):
         if not docs and not problems and not gone and kept == known.keys():
             return  # every file unchanged, none gone: nothing to stage, nothing deleted
         existing = self.snap.by_origin(source.uri)
-        docs = self.reject_duplicates(docs, existing, kept)
+        docs = self.reject_duplicates(docs, existing, kept, source)
         docs = self.reject_other_origins(docs, source.uri, kept)
         self.create_posts(sorted({d.key for d in docs} - self.snap.posts.keys()))
         claimed = {d.origin for d in docs} | kept
@@ -191,9 +191,11 @@ class Reading(ScanBase):
                 self.report.new_posts += 1
 
     def reject_duplicates(
-        self, docs: list[Document], existing: dict[str, VRow], kept: set[str]
+        self, docs: list[Document], existing: dict[str, VRow], kept: set[str], source: Any = None
     ) -> list[Document]:
-        """Two files may not claim one (post, language); each such file is reported."""
+        """Two files may not claim one (post, language); each such file is reported, with the
+        source's own explanation when it has one (a content tree's file without a language
+        suffix, read in a language the site does not mean)."""
         by_slot: dict[tuple[str, str], list[Document]] = defaultdict(list)
         for d in docs:
             by_slot[(d.key, d.lang)].append(d)
@@ -210,13 +212,16 @@ class Reading(ScanBase):
                 accepted.append(group[0])
                 continue
             others = sorted({d.origin for d in group} | ({holder} if holder else set()))
+            explain = getattr(source, "claim_clash", None)
+            reason = explain(key, lang, others) if explain is not None else None
             for d in group:
                 self.report.problems.append(
                     Problem(
                         origin=d.origin,
                         key=key,
                         lang=lang,
-                        reason=nt_(
+                        reason=reason
+                        or nt_(
                             "post %(key)s in %(lang)s is claimed by %(n)d file (%(files)s); "
                             "give each a distinct translationKey",
                             "post %(key)s in %(lang)s is claimed by %(n)d files (%(files)s); "

@@ -6,7 +6,6 @@ with SIGKILL) by the fixture that started it, whatever the test did.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import shutil
@@ -19,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sync.config import Settings, env_name
+from sync.config import FIELDS, Settings, env_name
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSYNC = ROOT / ".venv" / "bin" / "transync"
@@ -61,7 +60,7 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
     """The environment that gives a subprocess exactly these settings (and no others)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRANSYNC_")}
     env["TRANSYNC_CONFIG"] = "/nonexistent/transync.toml"
-    for f in dataclasses.fields(settings):
+    for f in FIELDS.values():
         value = getattr(settings, f.name)
         if isinstance(value, tuple):
             value = ",".join(value)

@@ -617,3 +617,20 @@ def test_random_json_values_read_back_in_yaml(values: dict[str, Any]) -> None:
     after = edit_document(YAML_POST, set_values=values)
     assert_edited(YAML_POST, after, values)
     assert body_of(after) == body_of(YAML_POST)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\nTitle: Old\nDraft: true\nUntranslated: 1\n---\nBody\n",
+        "+++\nTitle = 'Old'\nDraft = true\nUntranslated = 1\n+++\nBody\n",
+        '{\n  "Title": "Old",\n  "Draft": true,\n  "Untranslated": 1\n}\nBody\n',
+    ],
+    ids=["yaml", "toml", "json"],
+)
+def test_a_key_is_edited_as_the_document_spells_it(text: str) -> None:
+    """Hugo reads keys in any case: setting ``title`` must change ``Title``, not add a second
+    key Hugo would read as the same one."""
+    out = edit_document(text, set_values={"title": "New"}, remove=["untranslated"])
+    meta = parse_document(out.encode(), origin="x")[0]
+    assert meta == {"Title": "New", "Draft": True}, out
