@@ -182,7 +182,11 @@ def write_translation(
         _record_disk(scan, tree, origin, target)  # the hand edit becomes a revision first
     source_front, source_text = _source_front(session, src, root)
     base = None if why or found is None else _read_text(target)
-    values: dict[str, Any] = dict(front_matter or {})
+    # the translator's keys as the file being edited spells them (Tags: stays Tags:)
+    spelled = _front_of(base, origin) if base is not None else source_front
+    values: dict[str, Any] = {
+        front_key(spelled, k) or k: v for k, v in (front_matter or {}).items()
+    }
     if title or front_key(source_front, "title") is not None:
         values["title"] = title
     values.update(field_values(source_front, fields or {}))
@@ -411,6 +415,18 @@ def _dropped(
         select(Revision.body).where(Revision.version_id == src.id, Revision.number == number)
     ).scalar()
     return dropped_blocks(old_body, body, source_body or "")
+
+
+def _front_of(text: str, origin: str) -> dict[str, Any]:
+    """A document's front matter, or none when it cannot be read (the write fails later,
+    saying why)."""
+    from sync.errors import FrontMatterError
+    from sync.frontmatter import parse_document
+
+    try:
+        return parse_document(text.encode("utf-8", "surrogatepass"), origin=origin)[0]
+    except (FrontMatterError, ValueError):
+        return {}
 
 
 def _quoted(lost: Sequence[str]) -> str:
