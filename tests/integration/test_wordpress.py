@@ -453,6 +453,19 @@ def test_wpml_rest_add_on(lite: Settings, real_wp: WordPress) -> None:
     assert not [m for m, _ in real_wp.proxy.requests if m == "POST"]
 
 
+def test_a_language_not_configured_is_skipped_and_counted(
+    lite: Settings, real_wp: WordPress
+) -> None:
+    """A site may publish languages transync does not track (Russian here): their posts are
+    skipped and counted, as a content tree's folders are, not an error on every scan."""
+    ids = build_real(real_wp)
+    settings = on_wp(lite, real_wp, languages=("en", "tr"))
+    report = run_scan(settings, [f"wp:{real_wp.url}"])
+    assert report is not None and not report.problems, report and report.problems
+    assert report.skipped["unconfigured_language"] == 1  # the Russian draft
+    assert sorted(post(settings, f"wp-{ids['energy']}")["versions"]) == ["en", "tr"]
+
+
 def test_community_fields_and_free_polylang(
     lite: Settings, sqlite_url: str, real_wp: WordPress, tmp_path: Path
 ) -> None:

@@ -197,13 +197,12 @@ def test_blank_lines_before_the_declaration_are_skipped(tmp_path: Path, blank: s
 
 
 def test_lines_are_the_files_after_blank_lines(tmp_path: Path) -> None:
-    text = "\n\n\n" + POLYLANG.replace(
-        '<category domain="language" nicename="tr">',
-        '<category domain="language" nicename="de">',
-        1,
-    )
+    at = POLYLANG.index("<wp:post_id>14</wp:post_id>")
+    start, end = POLYLANG.rindex("<item>", 0, at), POLYLANG.index("</item>", at)
+    block = POLYLANG[start:end].replace('nicename="pll_65e1a3c2b7d4e"', 'nicename="../x"')
+    text = "\n\n\n" + POLYLANG[:start] + block + POLYLANG[end:]
     [problem] = problems(read(write_bytes(tmp_path, text.encode("utf-8"))))
-    assert "unknown language 'de'" in problem.reason
+    assert "post key '../x'" in problem.reason
     assert problem.line == item_line(text, 14)
 
 

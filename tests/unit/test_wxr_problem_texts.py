@@ -63,21 +63,21 @@ def assert_no_item_data(reason: str, *data: str) -> None:
                 assert value not in text.plural
 
 
-def test_an_unknown_language_is_a_text_with_the_item_as_parameters(tmp_path: Path) -> None:
+def test_a_missing_language_is_a_text_with_the_item_as_parameters(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         item(12, '<category domain="language" nicename="en"><![CDATA[English]]></category>\n')
-        + item(4321, '<category domain="language" nicename="de"><![CDATA[Deutsch]]></category>\n'),
+        + item(4321),
     )
     [problem] = problems(path)
     reason = problem.reason
     assert reason == (
-        f"item 2 at line {problem.line} of {path} (wp:post_id 4321): unknown language 'de' "
-        "(configured: en, tr, ru); add it to TRANSYNC_LANGUAGES or map its locale"
+        f"item 2 at line {problem.line} of {path} (wp:post_id 4321): it has no language (no "
+        "Polylang language category, no _wpml_import_language_code meta); assign one in "
+        "WordPress and export again, or, for a site in one language, set "
+        "TRANSYNC_WP_DEFAULT_LANG"
     )
-    assert_no_item_data(
-        reason, "4321", "'de'", str(path), f"line {problem.line}", "item 2", "en, tr"
-    )
+    assert_no_item_data(reason, "4321", str(path), f"line {problem.line}", "item 2")
     assert isinstance(reason, Text)
     assert reason.msgid == ITEM
     assert reason.params["post_id"] == "4321"
@@ -115,13 +115,14 @@ def test_a_truncated_export_is_a_fatal_text(tmp_path: Path) -> None:
 def test_a_reason_is_localized_with_its_parameters(tmp_path: Path, lang: str) -> None:
     path = write(
         tmp_path,
-        item(8, '<category domain="language" nicename="xx"><![CDATA[X]]></category>\n'),
+        item(8),
     )
     [problem] = problems(path)
     said = {
         ITEM: f"[{lang}] %(file)s %(line)d %(n)d %(post_id)s: %(problem)s",
-        "unknown language %(code)s (configured: %(languages)s); add it to TRANSYNC_LANGUAGES "
-        "or map its locale": f"[{lang}] %(code)s",
+        "it has no language (no Polylang language category, no %(meta)s meta); assign one "
+        "in WordPress and export again, or, for a site in one language, set "
+        "TRANSYNC_WP_DEFAULT_LANG": f"[{lang}] %(meta)s",
     }
     out = localize(problem.reason, lambda m: said.get(m, m), None)
-    assert out == f"[{lang}] {path} {problem.line} 1 8: [{lang}] 'xx'"
+    assert out == f"[{lang}] {path} {problem.line} 1 8: [{lang}] _wpml_import_language_code"

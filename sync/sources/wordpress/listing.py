@@ -30,7 +30,7 @@ from typing import Any
 from sync.analysis import analyze_document, with_words
 from sync.errors import SourceError
 from sync.i18n import t_
-from sync.sources.base import Deleted, Document, Problem, Unchanged
+from sync.sources.base import Deleted, Document, Problem, Skipped, Unchanged
 from sync.sources.wordpress.posts import (
     EDIT_FIELDS,
     EDIT_STATUSES,
@@ -136,7 +136,9 @@ class _Reading(_Posts, _RestClient):
 
     # -- reading ----------------------------------------------------------------------------
 
-    def read(self, known: Mapping[str, str]) -> Iterator[Document | Problem | Unchanged | Deleted]:
+    def read(
+        self, known: Mapping[str, str]
+    ) -> Iterator[Document | Problem | Unchanged | Deleted | Skipped]:
         """Every post that changed (or every post, on a full pass), grouped into posts."""
         self.complete = False
         self._result = None
@@ -302,7 +304,7 @@ class _Reading(_Posts, _RestClient):
         try:
             key = self._keys.get(post_id) or _likely_key(item, self._keys, listing.held)
             made = self._document(item, key)
-            if isinstance(made, Problem):
+            if not isinstance(made, Document):
                 return  # read() makes it again, under the group's key
             doc = made
             analysis = None

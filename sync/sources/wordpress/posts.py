@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sync.i18n import t_
-from sync.sources.base import Document, Problem
+from sync.sources.base import Document, Problem, Skipped
 from sync.sources.wordpress.rest import CREDENTIALS_HINT
 from sync.sources.wpcommon import is_post_id as _is_id
 from sync.sources.wpcommon import ranked_by_held_key
@@ -93,7 +93,7 @@ class _Posts:
 
     def _document(
         self, item: Mapping[str, Any], key: str, source_hash: str | None = None
-    ) -> Document | Problem:
+    ) -> Document | Problem | Skipped:
         post_id = int(item["id"])
         link = str(item.get("link") or f"{self.base}/?p={post_id}")
         code = _language_code(item) or self.default_lang
@@ -108,20 +108,8 @@ class _Posts:
                 ),
             )
         lang = self.language(code)
-        if lang is None:
-            return Problem(
-                origin=link,
-                key=key,
-                lang=code,
-                reason=t_(
-                    "post %(id)d: unknown language %(code)s (configured: %(languages)s); "
-                    "add it to TRANSYNC_LANGUAGES or map it in TRANSYNC_WP_LOCALE_MAP "
-                    "(e.g. tr_TR=tr)",
-                    id=post_id,
-                    code=repr(code),
-                    languages=", ".join(self.languages),
-                ),
-            )
+        if lang is None:  # a language the site has and transync does not track
+            return Skipped(link, "unconfigured_language")
         title_field = item.get("title") if isinstance(item.get("title"), dict) else {}
         content = item.get("content") if isinstance(item.get("content"), dict) else {}
         if "raw" in content:

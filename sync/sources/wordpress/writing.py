@@ -106,11 +106,14 @@ class _WriteBack(_Posts, _RestClient):
         except _EditedInWordPress as edited:
             return self._conflict(session, scan, edited, key)
         doc = self._document(written, key, source_hash=source_hash)
-        if isinstance(doc, Problem) or doc.lang != lang:
+        if not isinstance(doc, Document) or doc.lang != lang:
             why = (
                 doc.reason
                 if isinstance(doc, Problem)
                 else f"WordPress reports its language as {doc.lang!r}; check TRANSYNC_WP_LOCALE_MAP"
+                if isinstance(doc, Document)
+                else "WordPress reports a language that is not configured; check "
+                "TRANSYNC_WP_LOCALE_MAP"
             )
             raise ConflictError(
                 f"the translation was written to {doc.origin} but cannot be recorded: {why}",

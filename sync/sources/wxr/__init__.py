@@ -53,7 +53,7 @@ from pathlib import Path
 
 from sync.errors import InputError, SourceError
 from sync.i18n import t_
-from sync.sources.base import Document, Problem, Unchanged
+from sync.sources.base import Document, Problem, Skipped, Unchanged
 from sync.sources.wpcommon import check_default_lang, held_keys, is_post_id, parse_locale_map
 from sync.sources.wxr.reader import _WxrReader
 from sync.sources.wxr.schema import DEFAULT_POST_TYPES, MAX_DOCUMENT_BYTES, WP_NAMESPACES
@@ -153,7 +153,7 @@ class WxrFile:
         """TRANSYNC_WP_DEFAULT_LANG: the language of items that have none."""
         return getattr(self.settings, "wp_default_lang", "") or None
 
-    def read(self, known: Mapping[str, str]) -> Iterator[Document | Problem | Unchanged]:
+    def read(self, known: Mapping[str, str]) -> Iterator[Document | Problem | Unchanged | Skipped]:
         """Every item; one whose content, language, group, status and date are as recorded
         is Unchanged (not analyzed again)."""
         s = self.settings

@@ -18,7 +18,7 @@ from collections import Counter
 from sync.errors import InputError
 from sync.i18n import Text, t_
 from sync.phpserial import loads as php_loads
-from sync.sources.base import Document, Problem
+from sync.sources.base import Document, Problem, Skipped
 from sync.sources.values import valid_key
 from sync.sources.wpcommon import is_post_id, ranked_by_held_key
 from sync.sources.wxr.records import _Item, _Record
@@ -167,7 +167,7 @@ class _Posts:
 
     # -- items ----------------------------------------------------------------------------
 
-    def item(self, record: _Record) -> Document | Problem | None:
+    def item(self, record: _Record) -> Document | Problem | Skipped | None:
         """What an ``<item>`` read whole gives: a Document, a Problem, or nothing (an item
         that is not a tracked post, counted by what it is)."""
         try:
@@ -219,7 +219,7 @@ class _Posts:
             reason=reason,
         )
 
-    def item_result(self, record: _Record) -> Document | Problem | None:
+    def item_result(self, record: _Record) -> Document | Problem | Skipped | None:
         for name in ("post_type", "status"):
             if record.too_long(name):
                 return self.item_problem(
@@ -300,7 +300,7 @@ class _Posts:
         own = self.held.get(item.post_id)
         return own if own is not None and own not in self._taken else None
 
-    def document(self, record: _Record, item: _Item) -> Document | Problem:
+    def document(self, record: _Record, item: _Item) -> Document | Problem | Skipped:
         if not is_post_id(item.post_id):
             return self.item_problem(
                 record,
@@ -341,15 +341,13 @@ class _Posts:
                 )
             code = self.default_lang
         lang = self.language(code)
-        if lang is None:
-            return self.unknown_language(record, key, code, source=False)
+        if lang is None:  # a language the site has and transync does not track
+            return Skipped(self.identity(record), "unconfigured_language")
 
-        source_lang = None
+        # a source in a language transync does not track is no source here: the post's
+        # source is chosen among the tracked versions, as in a content tree
         source_code = item.meta.get(WPML_SOURCE_LANGUAGE, "").strip()
-        if source_code:
-            source_lang = self.language(source_code)
-            if source_lang is None:
-                return self.unknown_language(record, key, source_code, source=True)
+        source_lang = self.language(source_code) if source_code else None
 
         if (key, lang) in self.seen:
             return self.item_problem(
@@ -400,23 +398,6 @@ class _Posts:
                     if spelling in self.languages:
                         return spelling
         return None
-
-    def unknown_language(self, record: _Record, key: str, code: str, *, source: bool) -> Problem:
-        params = {"code": repr(code), "languages": ", ".join(self.languages)}
-        why = (
-            t_(
-                "unknown source language %(code)s (configured: %(languages)s); "
-                "add it to TRANSYNC_LANGUAGES or map its locale",
-                **params,
-            )
-            if source
-            else t_(
-                "unknown language %(code)s (configured: %(languages)s); "
-                "add it to TRANSYNC_LANGUAGES or map its locale",
-                **params,
-            )
-        )
-        return self.item_problem(record, why, key=key, lang=code)
 
 
 def _gmt_datetime(text: str) -> dt.datetime | None:

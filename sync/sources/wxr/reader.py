@@ -15,7 +15,7 @@ from typing import BinaryIO
 from xml.parsers import expat
 
 from sync.i18n import nt_, t_
-from sync.sources.base import Document, Problem
+from sync.sources.base import Document, Problem, Skipped
 from sync.sources.wxr.items import _Posts
 from sync.sources.wxr.prolog import declaration_first, declared_encoding, single_byte, utf8_text
 from sync.sources.wxr.records import _Fatal, _Record, _Text
@@ -74,7 +74,7 @@ class _WxrReader(_Refusals):
         #: expat name -> (key, name as written, _Item field if an item's child)
         self.names: dict[str, tuple[str, str, str | None]] = {}
         self.stack: list[tuple[str, int]] = []  # open elements: (expat name, line)
-        self.pending: list[Document | Problem] = []
+        self.pending: list[Document | Problem | Skipped] = []
         self.in_channel = False
         self.channels = 0
         self.item: _Record | None = None
@@ -90,7 +90,7 @@ class _WxrReader(_Refusals):
 
     # -- the stream ------------------------------------------------------------------------
 
-    def read(self, stream: BinaryIO) -> Iterator[Document | Problem]:
+    def read(self, stream: BinaryIO) -> Iterator[Document | Problem | Skipped]:
         fed = 0
         try:
             chunk = self.head = declaration_first(stream.read(CHUNK))
