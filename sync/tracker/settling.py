@@ -146,40 +146,50 @@ class Settling(History):
     ) -> set[int]:
         """``id()`` of the translations whose source got a new revision this scan with the
         very content of the revision they were made from (an edit undone): they translate the
-        source as it is again. Translations seen for the first time, and posts whose source
-        language changed, are judged as new instead."""
+        source as it is again. Not a translation that changed after the source moved on from
+        that revision (a hand edit may have followed the source's change: what it translates
+        is not known), nor one seen for the first time or of a post whose source language
+        changed (judged as new instead)."""
         wanted: dict[tuple[int, int], list[VRow]] = defaultdict(list)
+        current: dict[int, str] = {}
         for pid in touched:
             src = source_version(self.snap, pid)
             if src is None or src.id is None or not src.revised or pid in changed_source:
                 continue
+            current[src.id] = src.content_hash
             for v in by_post[pid]:
                 base = v.based_on_revision
                 if (
                     v is not src
+                    and v.id is not None
                     and v.live
                     and not v.first_seen
+                    and not v.revised
                     and base not in (None, src.revision)
                 ):
                     wanted[(src.id, base)].append(v)
         if not wanted:
             return set()
-        current = {
-            src.id: src.content_hash
-            for src in (source_version(self.snap, pid) for pid in touched)
-            if src is not None
-        }
-        reverted: set[int] = set()
-        ids = sorted({vid for vid, _ in wanted})
+        made: dict[int, dict[int, Any]] = defaultdict(dict)  # version id -> number -> time
+        ids = sorted({vid for vid, _ in wanted} | {v.id for vs in wanted.values() for v in vs})
         for chunk in chunks(ids):
             rows = self.session.execute(
-                select(Revision.version_id, Revision.number, Revision.content_hash).where(
-                    Revision.version_id.in_(chunk)
-                )
+                select(
+                    Revision.version_id, Revision.number, Revision.content_hash, Revision.created_at
+                ).where(Revision.version_id.in_(chunk))
             )
-            for vid, number, content_hash in rows:
-                if (vid, number) in wanted and content_hash == current.get(vid):
-                    reverted.update(id(v) for v in wanted[(vid, number)])
+            for vid, number, content_hash, created in rows:
+                made[vid][number] = (content_hash, created)
+        reverted: set[int] = set()
+        for (sid, base), versions in wanted.items():
+            if made[sid].get(base, ("", None))[0] != current[sid]:
+                continue
+            later = [n for n in made[sid] if n > base]
+            left = min((made[sid][n][1] for n in later), default=None)  # the source moved on
+            for v in versions:
+                edited = made[v.id].get(v.revision, ("", None))[1]
+                if left is not None and edited is not None and edited < left:
+                    reverted.add(id(v))
         return reverted
 
     @staticmethod

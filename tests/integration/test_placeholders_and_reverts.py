@@ -58,3 +58,23 @@ def test_an_undone_source_edit_makes_the_translation_current_again(
     back = cell(settings, "posts/e", "tr")
     assert back["state"] == "current", back
     assert open_task(settings, "posts/e", "tr") is None  # its update task is not needed
+
+
+def test_a_translation_edited_after_the_source_moved_on_is_not_judged_by_the_undo(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The translation was edited by hand while stale (perhaps to follow the source's edit):
+    what it translates is not known, so the source's undo does not make it current."""
+    content = tree(tmp_path)
+    tr = content / "posts/e.tr.md"
+    tr.write_text(TRANSLATION, encoding="utf-8")
+    scan(settings, content)
+    en = content / "posts/e.md"
+    en.write_text(SOURCE.replace("Oil matters.", "Oil matters a lot."), encoding="utf-8")
+    scan(settings, content)
+    tr.write_text(TRANSLATION.replace("Petrol önemli.", "Petrol çok önemli."), encoding="utf-8")
+    scan(settings, content)
+    assert cell(settings, "posts/e", "tr")["state"] == "stale"
+    en.write_text(SOURCE, encoding="utf-8")  # the source's edit undone
+    scan(settings, content)
+    assert cell(settings, "posts/e", "tr")["state"] == "stale"
