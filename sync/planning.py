@@ -160,6 +160,7 @@ def plan_tasks(
                 task = session.get(Task, task.id)
                 if task.state == "queued":
                     previous = task.source_revision
+                    carried = carry_progress(session, task, src.id, previous, src.revision)
                     task.source_revision = src.revision
                     task.kind = "new" if cell.state is State.MISSING else "update"
                     task.priority = max(task.priority, src.priority or 0)
@@ -177,6 +178,7 @@ def plan_tasks(
                             task=task.id,
                             moved_from=previous,
                             source_revision=src.revision,
+                            **carried,
                         )
                     )
                     new_rows.append({"_prefill": (task.id, lang)})
@@ -235,7 +237,7 @@ def requeued(session: Session, task_ids: Collection[int], *, actor: str = "plann
     if not task_ids:
         return 0
     rows = session.execute(
-        select(Task, Version.revision)
+        select(Task, Version.revision, Version.id)
         .join(Post, Post.id == Task.post_id)
         .join(Version, (Version.post_id == Task.post_id) & (Version.lang == Post.source_lang))
         .where(
@@ -249,8 +251,9 @@ def requeued(session: Session, task_ids: Collection[int], *, actor: str = "plann
     now, events, moved = utcnow(), [], []
     from sync.workload import pending_words
 
-    words = pending_words(session, [(task.post_id, task.lang) for task, _ in rows])
-    for task, revision in rows:
+    words = pending_words(session, [(task.post_id, task.lang) for task, _, _ in rows])
+    for task, revision, source_id in rows:
+        carried = carry_progress(session, task, source_id, task.source_revision, revision)
         events.append(
             _event(
                 now,
@@ -261,6 +264,7 @@ def requeued(session: Session, task_ids: Collection[int], *, actor: str = "plann
                 task=task.id,
                 moved_from=task.source_revision,
                 source_revision=revision,
+                **carried,
             )
         )
         task.source_revision, task.source_changed = revision, False
@@ -272,6 +276,40 @@ def requeued(session: Session, task_ids: Collection[int], *, actor: str = "plann
         session.execute(Event.__table__.insert(), events)
     enqueue_prefill(session, moved)
     return len(moved)
+
+
+def carry_progress(
+    session: Session, task: Task, source_id: int, old: int, new: int
+) -> dict[str, int]:
+    """Move a task's saved translations from source revision ``old`` to ``new`` with their
+    segments, not their positions (a paragraph inserted above would shift every one onto the
+    wrong paragraph): a segment the source kept as it was keeps its translation where it
+    now is; one the source changed has its translation set aside with the text it
+    translates (offered again for review, as an update task's changed segment is); one the
+    source removed needs none. What moved, for the task's event."""
+    from sync.revisions import load_segments
+    from sync.segments import diff_segments
+
+    progress, aside = task.progress or {}, task.set_aside or {}
+    if not progress and not aside:
+        return {}
+    segments = load_segments(session, [(source_id, old), (source_id, new)])
+    before, after = segments.get((source_id, old), ()), segments.get((source_id, new), ())
+    kept: dict[str, Any] = {}
+    outdated: dict[str, Any] = {}
+    for op in diff_segments(before, after).ops:
+        if op.old_index is None or op.new_index is None:
+            continue
+        was, now = str(op.old_index), str(op.new_index)
+        if was in progress and op.tag == "equal":
+            kept[now] = progress[was]
+        elif was in progress:
+            outdated[now] = {"text": progress[was], "source": op.old_text}
+        elif was in aside:
+            outdated[now] = aside[was]  # still the translation of the text it was made for
+    dropped = len(progress) + len(aside) - len(kept) - len(outdated)
+    task.progress, task.set_aside = kept, outdated or None
+    return {"kept": len(kept), "set_aside": len(outdated), "dropped": dropped}
 
 
 def _event(now: Any, actor: str, kind: str, post_id: int, lang: str, **details: Any) -> dict:

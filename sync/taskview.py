@@ -131,9 +131,16 @@ def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str,
     source, change, carried = lined.source, lined.change, lined.carried
     suggestions = suggestions_for(session, task.id)
     progress = task.progress or {}
+    aside = task.set_aside or {}
     segments = []
     for i, seg in enumerate(source):
         tag, previous = change.get(i, ("equal" if based_on else None, None))
+        translation = progress.get(str(i), carried[i] if i < len(carried) else None)
+        held = aside.get(str(i)) if str(i) not in progress else None
+        if isinstance(held, dict) and held.get("text"):
+            # saved before the source changed this segment: offered for review, with
+            # the source text it translates, as an update task's changed segment is
+            tag, previous, translation = "changed", held.get("source"), held["text"]
         segments.append(
             {
                 "position": i,
@@ -141,7 +148,7 @@ def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str,
                 "source": seg.text,
                 "change": tag,
                 "previous_source": previous,
-                "translation": progress.get(str(i), carried[i] if i < len(carried) else None),
+                "translation": translation,
                 "previous_translation": carried[i] if i < len(carried) else None,
                 "suggestions": suggestions.get(i, []),
             }

@@ -274,6 +274,11 @@ class Task(Base):
     # the work in words at source_revision (sync.words), kept once done: throughput reads it.
     # Last, as migration 0006 added it: the claim's RETURNING tasks.* maps columns by place
     words: Mapped[int | None] = mapped_column(Integer)
+    # saved translations of segments the source changed since they were saved (the task
+    # moved to a newer revision): position -> {"text": the translation, "source": the source
+    # text it translates}; offered again marked for review, never published unconfirmed.
+    # Last, as migration 0010 added it.
+    set_aside: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Suggestion(Base):
