@@ -50,6 +50,8 @@ def kind_text(kind: str) -> str:
         "cell": t_("cell"),
         "caption": t_("caption"),
         "html": t_("html"),
+        "term": t_("term"),
+        "definition": t_("definition"),
     }.get(kind, kind)
 
 

@@ -37,6 +37,12 @@ _CONTAINERS = {
     "footnote_reference_open": "footnote",
 }
 _CONTAINER_CLOSE = {"list_item_close", "blockquote_close", "footnote_reference_close"}
+#: Definition lists (Goldmark's, on in Hugo by default): ``Term`` then ``: definition``
+#: lines. A term is a segment of its own, a definition's paragraphs are ``definition``s.
+_DEFINITION_OPEN, _DEFINITION_CLOSE = "dd_open", "dd_close"
+#: A line that may open a definition (``:`` then white space, after any container marks):
+#: only then is a body read a second time with definition lists on.
+_DEFINITION_LINE = re.compile(r"^[ \t>]*(?:[-*+][ \t]+|\d{1,9}[.)][ \t]+)*:[ \t]", re.MULTILINE)
 
 #: Hugo shortcodes whose inner text is code (``{{< highlight go >}}…{{< /highlight >}}``,
 #: ``{{% code %}}…{{% /code %}}``): read as a fenced code block, not as prose.
@@ -121,9 +127,23 @@ def _new_parser() -> MarkdownIt:
     return md
 
 
+def _with_definitions(md: MarkdownIt) -> MarkdownIt:
+    from mdit_py_plugins.deflist import deflist_plugin
+
+    return md.use(deflist_plugin)
+
+
 @functools.cache
 def _parser() -> MarkdownIt:
     return _new_parser()
+
+
+@functools.cache
+def _definitions_block_parser() -> MarkdownIt:
+    """:func:`_block_parser` with definition lists: what segments a body that has them.
+    The content hash is read without them, as it always was (a definition list was a
+    paragraph ``Term : definition`` then), so a page that has one keeps its revision."""
+    return _with_definitions(_new_parser()).disable(["normalize", "inline", "text_join"])
 
 
 @functools.cache
@@ -252,13 +272,17 @@ def _records(tokens: Sequence[Token]) -> Iterator[tuple[bool, str, str, int]]:
         kind = token.type
         if kind in _CONTAINERS:
             containers.append(_CONTAINERS[kind])
-        elif kind in _CONTAINER_CLOSE:
+        elif kind == _DEFINITION_OPEN:
+            containers.append("definition")
+        elif kind in _CONTAINER_CLOSE or kind == _DEFINITION_CLOSE:
             containers.pop()
         elif kind == "inline":
             if opener == "heading_open":
                 yield True, "heading", token.content, index
             elif opener == "paragraph_open":
                 yield True, containers[-1] if containers else "paragraph", token.content, index
+            elif opener == "dt_open":
+                yield True, "term", token.content, index
             elif opener in ("th_open", "td_open"):
                 # The table rule unescapes "\|"; every "|" left in a cell was written "\|".
                 yield True, "cell", token.content.replace("|", "\\|"), index
@@ -286,29 +310,35 @@ def _with_spaces(raw: str, where: list[int] | None, spaced: frozenset[int]) -> s
     return "\n".join(lines)
 
 
-def _blocks(body: str) -> tuple[list[tuple[bool, str, str, str]], list[str]]:
-    """The body's blocks that hold something, in order, as ``(is_segment, kind, text as the
-    hash reads it, text as the segment shows it)`` (the two differ only by hard breaks), and
-    its link reference definitions (``label\\nhref\\ntitle``)."""
+def _blocks(body: str) -> tuple[list[tuple[bool, str, str]], list[list[str]], list[str]]:
+    """The body's blocks that hold something, in order, as ``(is_segment, kind, text)`` (a
+    segment's text with its hard breaks, :func:`inline_text`); the records the content
+    hash reads, ``[kind, text]`` (without hard breaks or definition lists: as it always
+    has); and the link reference definitions (``label\\nhref\\ntitle``)."""
     env: dict[str, Any] = {}
-    tokens = _block_parser().parse(_block_source(body), env)
+    source = _block_source(body)
+    tokens = _block_parser().parse(source, env)
     spaced = _spaced_breaks(body)
-    blocks: list[tuple[bool, str, str, str]] = []
+    hashed: list[list[str]] = []
+    for is_segment, kind, raw, _index in _records(tokens):
+        text = normalize_inline(raw) if kind != "code" else raw
+        if text and text != "\n":
+            hashed.append([kind if is_segment else f"{kind}-block", text])
+    if _DEFINITION_LINE.search(source):
+        tokens = _definitions_block_parser().parse(source, {})
+    blocks: list[tuple[bool, str, str]] = []
     for is_segment, kind, raw, index in _records(tokens):
         text = normalize_inline(raw) if kind != "code" else raw
         if not text or text == "\n":
             continue
-        # the hash sees the text without its hard breaks, as it always has: a page that
-        # has them keeps its revision
-        shown = text
         if is_segment and "\n" in raw and kind not in _ONE_LINE_KINDS:
-            shown = inline_text(_with_spaces(raw, tokens[index].map, spaced))
-        blocks.append((is_segment, kind, text, shown))
+            text = inline_text(_with_spaces(raw, tokens[index].map, spaced))
+        blocks.append((is_segment, kind, text))
     references = [
         f"{label}\n{ref.get('href', '')}\n{ref.get('title', '')}"
         for label, ref in env.get("references", {}).items()
     ]
-    return blocks, references
+    return blocks, hashed, references
 
 
 def body_blocks(body: str) -> list[tuple[bool, str, str]]:
@@ -316,10 +346,8 @@ def body_blocks(body: str) -> list[tuple[bool, str, str]]:
     segments (as :func:`analyze_markdown` gives them, without the title), code blocks,
     HTML blocks without text, and link reference definitions (kind ``reference``). What a
     write-back must not drop without saying so."""
-    blocks, references = _blocks(body)
-    return [(seg, kind, shown) for seg, kind, _, shown in blocks] + [
-        (False, "reference", ref) for ref in references
-    ]
+    blocks, _, references = _blocks(body)
+    return blocks + [(False, "reference", ref) for ref in references]
 
 
 def analyze_markdown(title: str, body: str) -> Analysis:
@@ -327,23 +355,18 @@ def analyze_markdown(title: str, body: str) -> Analysis:
 
     Segment texts are the blocks' inline Markdown source (links, emphasis, inline HTML,
     footnote references verbatim), normalized with :func:`normalize_inline`, hard line
-    breaks kept (:func:`inline_text`). The hash also covers code blocks, HTML blocks without
-    visible text and link reference definitions, so any edit except white space, line
-    wrapping, line endings and Unicode form changes it.
+    breaks kept (:func:`inline_text`); a definition list's terms and definitions are
+    segments of their own. The hash also covers code blocks, HTML blocks without visible
+    text and link reference definitions, so any edit except white space, line wrapping,
+    line endings and Unicode form changes it.
     """
-    blocks, references = _blocks(body)
+    blocks, hashed, references = _blocks(body)
     norm_title = normalize_inline(title)
     segments: list[Segment] = []
     if norm_title:
         segments.append(Segment(kind="title", text=norm_title))
-    hashed: list[list[str]] = [["title", norm_title]]
-    for is_segment, kind, text, shown in blocks:
-        if is_segment:
-            segments.append(Segment(kind=kind, text=shown))
-            hashed.append([kind, text])
-        else:
-            hashed.append([f"{kind}-block", text])
-    for reference in references:
-        hashed.append(["reference", reference])
-    payload = json.dumps([HASH_FORMAT, hashed], ensure_ascii=False, separators=(",", ":"))
+    segments.extend(Segment(kind=kind, text=text) for seg, kind, text in blocks if seg)
+    records = [["title", norm_title], *hashed]
+    records.extend(["reference", reference] for reference in references)
+    payload = json.dumps([HASH_FORMAT, records], ensure_ascii=False, separators=(",", ":"))
     return Analysis(segments=_Segments(segments), content_hash=sha256_hex(payload))

@@ -12,12 +12,14 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sync.segments.markdown import (
+    _DEFINITION_LINE,
     _ONE_LINE_KINDS,
     HARD_BREAK,
     _new_parser,
     _parser,
     _prepare,
     _records,
+    _with_definitions,
     inline_text,
 )
 from sync.text import normalize_inline
@@ -29,7 +31,7 @@ if TYPE_CHECKING:  # markdown-it loads with the first parse
 
 #: Where the render parser records, per line, the offset at which a leaf block's text starts.
 _LINE_STARTS = "transync_line_starts"
-_TRACKED_RULES = ("table", "html_block", "heading", "lheading", "paragraph")
+_TRACKED_RULES = ("table", "html_block", "heading", "lheading", "paragraph", "deflist")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ORDERED_MARKER = re.compile(r"[0-9]{1,9}(?=[.)])")
 _THEMATIC_BREAK = re.compile(r"(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}")
@@ -50,21 +52,25 @@ def _tracking(rule: Callable[[StateBlock, int, int, bool], bool]) -> Any:
             return False
         if not silent:
             starts = state.env.setdefault(_LINE_STARTS, {})
-            for line in range(start, state.line):
-                starts[line] = state.bMarks[line] + state.tShift[line]
+            for line in range(start, state.line):  # a definition's own paragraphs came first
+                starts.setdefault(line, state.bMarks[line] + state.tShift[line])
         return True
 
     return tracked
 
 
 @functools.cache
-def _render_parser() -> MarkdownIt:
-    """The segmenting parser, also noting the offset of each leaf block line's first character
-    (after container markers and indentation) in ``env[_LINE_STARTS]``.
+def _render_parser(definitions: bool = False) -> MarkdownIt:
+    """The segmenting parser (with definition lists when ``definitions``), also noting the
+    offset of each leaf block line's first character (after container markers and
+    indentation) in ``env[_LINE_STARTS]``.
 
     Rendering reads only block tokens (types, maps, markup, raw inline content), so the
     inline parse, which fills nothing but their children, is skipped."""
-    md = _new_parser().disable(["inline", "text_join"])
+    md = _new_parser()
+    if definitions:
+        md = _with_definitions(md)
+    md.disable(["inline", "text_join"])
     for rule in list(md.block.ruler.__rules__):
         if rule.name in _TRACKED_RULES:
             md.block.ruler.at(rule.name, _tracking(rule.fn), {"alt": list(rule.alt)})
@@ -199,16 +205,21 @@ def render_markdown(body: str, translations: Sequence[str | None]) -> str:
     '## Başlık\\n\\n- one\\n- \\\\# iki\\n'
     """
     source = _prepare(body)
-    env: dict[str, Any] = {}
-    tokens = _render_parser().parse(source, env)
-    starts: dict[int, int] = env.get(_LINE_STARTS, {})
-    found = [
-        (index, kind)
-        for is_segment, kind, raw, index in _records(tokens)
-        if is_segment and normalize_inline(raw)
-    ]
-    if len(translations) != len(found):
+    # a body with a definition list is read with them, as analyze_markdown reads it now; a
+    # task made before that has the segments of the paragraph it was then
+    for definitions in (True, False) if _DEFINITION_LINE.search(source) else (False,):
+        env: dict[str, Any] = {}
+        tokens = _render_parser(definitions).parse(source, env)
+        found = [
+            (index, kind)
+            for is_segment, kind, raw, index in _records(tokens)
+            if is_segment and normalize_inline(raw)
+        ]
+        if len(translations) == len(found):
+            break
+    else:
         raise ValueError(f"{len(translations)} translations for {len(found)} segments")
+    starts: dict[int, int] = env.get(_LINE_STARTS, {})
 
     lines = source.split("\n")
     line_offsets = [0]
@@ -231,6 +242,7 @@ def render_markdown(body: str, translations: Sequence[str | None]) -> str:
             continue
         token, opener = tokens[index], tokens[index - 1]
         first, end = token.map or (0, 0)
+        end = max(end, first + 1)  # a definition list's term says [line, line]
         if end < len(lines) and "-" in lines[end] and _DELIMITER_ROW.fullmatch(lines[end]):
             # A line with a "|" (escaped or not) above a "---" line is a table header.
             text = _ANY_PIPE.sub("&#124;", text)

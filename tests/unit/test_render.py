@@ -301,6 +301,34 @@ def test_headings_and_cells_take_hard_breaks_as_spaces() -> None:
     assert out == "# Baş lık\n\n| x y |\n|---|\n| b |\n"
 
 
+GLOSSARY = "Intro.\n\nLNG\n: Liquefied natural gas.\n  Shipped cold.\n\nCNG\n:   Compressed gas.\n"
+
+
+def test_a_definition_list_is_terms_and_definitions_written_back_as_a_list() -> None:
+    # Hugo's Goldmark reads definition lists by default; joined into one paragraph
+    # ("LNG : Liquefied…") a translation lost the list
+    found = analyze_markdown("T", GLOSSARY)
+    assert [(s.kind, s.text) for s in found.segments[1:]] == [
+        ("paragraph", "Intro."),
+        ("term", "LNG"),
+        ("definition", "Liquefied natural gas. Shipped cold."),
+        ("term", "CNG"),
+        ("definition", "Compressed gas."),
+    ]
+    # the hash reads it as it always did: a page that has one keeps its revision
+    assert found.content_hash == "eeb93d608b4a55285b13488858c32d63ca42117a6fe5d978b5e3762b9b01e347"
+    out = render_markdown(
+        GLOSSARY, ["Giriş.", "LNG", "Sıvılaştırılmış doğal gaz.", "CNG", "Sıkıştırılmış gaz."]
+    )
+    assert out == ("Giriş.\n\nLNG\n: Sıvılaştırılmış doğal gaz.\n\nCNG\n:   Sıkıştırılmış gaz.\n")
+
+
+def test_a_task_made_before_definition_lists_still_renders() -> None:
+    # its segments are those of the paragraphs the list was read as then
+    out = render_markdown(GLOSSARY, ["Giriş.", "LNG : Sıvılaştırılmış.", "CNG : Sıkıştırılmış."])
+    assert "LNG : Sıvılaştırılmış." in out and "CNG : Sıkıştırılmış." in out
+
+
 def test_code_blocks_references_and_invisible_html_are_byte_identical() -> None:
     body = (
         "Önce:\n\n```python\nprint('merhaba')   \n```\n\n    girintili\tkod\n\n"
