@@ -238,9 +238,13 @@ def _save(
             shown={pos: (shown or {}).get(pos, "") for pos in edited or {}},
             status_code=422,
         )
-    except ACT_ERRORS as exc:
-        flash(request, "error", exc.message)
-        return RedirectResponse(f"/tasks/{task_id}", 303)
+    except ACT_ERRORS:
+        # the task was lost meanwhile (lease expired, reassigned, cancelled): what was typed
+        # goes back to the translator, never only a flash over a page they cannot see
+        from sync.web.lost import give_back
+
+        mine = edited if edited is not None else {p: t for p, t in typed.items() if t.strip()}
+        return give_back(request, actor, task_id, mine, submit=submit)
     flash(request, "ok", outcome(result, task_id))
     target = f"/tasks/{task_id}" if result.get("state") == "claimed" else "/my"
     return RedirectResponse(target, 303, background=BackgroundTask(nudge, settings))

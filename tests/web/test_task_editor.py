@@ -4,13 +4,15 @@ when the task was lost meanwhile (lease expired, reassigned, cancelled)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
 from fastapi.testclient import TestClient
 
+from sync.db.models import utcnow
 from sync.db.session import transaction
-from sync.queue import get_task
+from sync.queue import assign, cancel, expire, get_task
 from tests.web.site import Site, csrf
 
 
@@ -86,3 +88,42 @@ def test_a_stale_page_submits_with_what_was_saved_meanwhile(site: Site) -> None:
     assert r.status_code == 303 and r.headers["location"] == "/my", r.text[:3000]
     with transaction(site.settings.database_url) as session:
         assert get_task(session, task_id)[0].state == "done"
+
+
+def test_a_lost_lease_gives_the_typed_text_back(site: Site) -> None:
+    """The lease ran out and `transync expire` ran: the task is queued, not ivan's, so he may
+    not see its page; Save answers with his text and what to do, not a flash and a 403."""
+    ivan, task_id, form, sources = claim_ru(site)
+    with transaction(site.settings.database_url) as session:
+        assert expire(session, now=utcnow() + dt.timedelta(days=30)) == [task_id]
+    typed = {"t2": "Мой текст, набранный долго", "t5": ru(sources[5])}
+    r = ivan.post(f"/tasks/{task_id}/translations", data={**form, **typed, "action": "save"})
+    assert r.status_code == 409
+    page = html.unescape(r.text)
+    assert "Мой текст, набранный долго" in page and ru(sources[5]) in page
+    assert "not saved" in page and "submitted" not in page
+    assert "back to the queue" in page and "claim a task in Russian again" in page
+    r = ivan.post(f"/tasks/{task_id}/translations", data={**form, **typed, "action": "submit"})
+    assert r.status_code == 409 and "not submitted" in r.text
+    assert "Мой текст, набранный долго" in html.unescape(r.text)
+
+
+def test_a_cancelled_task_gives_the_typed_text_back(site: Site) -> None:
+    ivan, task_id, form, _sources = claim_ru(site)
+    with transaction(site.settings.database_url) as session:
+        cancel(session, task_id, "ed", "not needed")
+    typed = {"t1": "Набранный текст"}
+    r = ivan.post(f"/tasks/{task_id}/translations", data={**form, **typed, "action": "save"})
+    assert r.status_code == 409  # still his to see: the task page, with his text on it
+    assert "Набранный текст" in r.text and "cancelled" in r.text and "not saved" in r.text
+    with transaction(site.settings.database_url) as session:
+        assert not get_task(session, task_id)[0].progress  # nothing was saved
+
+
+def test_a_reassigned_task_gives_the_typed_text_back(site: Site) -> None:
+    ivan, task_id, form, _sources = claim_ru(site)
+    typed = {"t1": "Набранный текст"}
+    with transaction(site.settings.database_url) as session:
+        assign(session, site.settings, task_id, "ed", "root")
+    r = ivan.post(f"/tasks/{task_id}/translations", data={**form, **typed, "action": "save"})
+    assert r.status_code == 409 and "Набранный текст" in r.text and "root" in r.text
