@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import json
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,6 +115,23 @@ def cell_state(post: Any, lang: str, v: Any | None, src: Any | None) -> State:
     )
 
 
+# Turkish has two letters I: dotted İ/i and dotless I/ı. casefold() knows only the English
+# pair (I→i, İ→i̇ with a combining dot), so "KISA" never found "Kısa". A search box should
+# be lenient rather than exact: every I (I, İ, i, ı) folds to one plain i, so "kisa",
+# "KISA", "KİSA" and "Kısa" all find each other. The cost (an English "I" also finds a
+# Turkish "ı") is a few extra rows, never a missed one.
+_ALL_I = str.maketrans({"I": "i", "İ": "i", "ı": "i"})
+
+
+def search_fold(text: str) -> str:
+    """Text as the matrix's text filter compares it: casefolded, every I a plain i.
+
+    >>> search_fold("KİSA Kısa KISA") == search_fold("kisa kisa kisa")
+    True
+    """
+    return unicodedata.normalize("NFC", text).translate(_ALL_I).casefold()
+
+
 @dataclass(frozen=True, kw_only=True)
 class Filters:
     langs: tuple[str, ...] = ()
@@ -128,7 +146,7 @@ class Filters:
             fnmatch.fnmatchcase(row.post.key, self.post) or self.post in row.post.key
         ):
             return False
-        if self.text and self.text.casefold() not in (row.post.key + " " + row.title).casefold():
+        if self.text and search_fold(self.text) not in search_fold(row.post.key + " " + row.title):
             return False
         cells = [row.cells[lang] for lang in langs]
         if self.states and not any(str(c.state) in self.states for c in cells):

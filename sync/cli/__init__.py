@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
@@ -72,6 +73,23 @@ def configured_lang(ctx: click.Context, _param: click.Parameter, value: Any) -> 
                 "TRANSYNC_LANGUAGES lists the languages"
             )
     return value
+
+
+def comma_choices(choices: Sequence[str], what: str) -> Callable[..., tuple[str, ...]]:
+    """A repeatable option's callback that also takes a comma-separated list, as the API's
+    ``state=queued,claimed`` does; a value not among `choices` is a wrong command line
+    (exit 64) that names it."""
+
+    def callback(_ctx: click.Context, _param: click.Parameter, value: Any) -> tuple[str, ...]:
+        given = tuple(v.strip() for item in value or () for v in item.split(",") if v.strip())
+        for v in given:
+            if v not in choices:
+                raise click.BadParameter(
+                    f"{what} {v!r} is unknown: use one of {', '.join(choices)}"
+                )
+        return given
+
+    return callback
 
 
 LONG_RUNNING = ("serve", "worker", "beat")  # refuse to start on a database with no schema

@@ -17,6 +17,7 @@ from sync.cli import (
     EXIT_REJECTED,
     Context,
     cli,
+    comma_choices,
     configured_lang,
     out,
     pass_ctx,
@@ -26,6 +27,7 @@ from sync.db.session import transaction
 from sync.nudge import nudge
 from sync.outbox import dispatch
 from sync.people import add_user, list_users, user_dict
+from sync.queue import TASK_STATES
 
 
 @cli.group()
@@ -92,7 +94,13 @@ def print_task(data: dict[str, Any]) -> None:
 
 @cli.command()
 @click.option("--lang", callback=configured_lang, help="Only this language.")
-@click.option("--state", "states", multiple=True, help="Only these states (repeatable).")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    callback=comma_choices(TASK_STATES, "task state"),
+    help=f"Only these states: {', '.join(TASK_STATES)} (repeat, or separate with commas).",
+)
 @click.option("--as", "assignee", help="Only tasks assigned to NAME.")
 @click.option("--post", help="Only tasks of this post key.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="At most this many.")

@@ -13,6 +13,7 @@ from sync.cli import (
     EXIT_REJECTED,
     Context,
     cli,
+    comma_choices,
     configured_lang,
     err,
     out,
@@ -254,8 +255,10 @@ def filter_options(fn: Any) -> Any:
         "--state",
         "states",
         multiple=True,
-        type=click.Choice([str(s) for s in State]),
-        help="Only posts with a language in this state.",
+        callback=comma_choices([str(s) for s in State], "state"),
+        help="Only posts with a language in one of these states: "
+        + ", ".join(str(s) for s in State)
+        + " (repeat, or separate with commas).",
     )(fn)
     fn = click.option("--post", help="Only posts whose key matches (glob or substring).")(fn)
     return fn

@@ -131,6 +131,10 @@ def matrix(
             ("sorted", sort, tuple(shown_langs)), lambda: sort_rows(snap.rows, sort, shown_langs)
         )
         doc = status_document(rows, settings, filters, page=page, per_page=per_page)
+        pages = max(1, math.ceil(doc["total"] / per_page))
+        shown = min(page, pages)  # past the end (fewer posts match now): the last page
+        if shown != page:
+            doc = status_document(rows, settings, filters, page=shown, per_page=per_page)
         by_key = {r.post.key: r for r in snap.rows} if doc["posts"] else {}
         table = state_.renderer.fragment(
             "matrix_table.html",
@@ -138,8 +142,8 @@ def matrix(
                 "rows": [by_key[p["key"]] for p in doc["posts"]],
                 "shown_langs": shown_langs,
                 "actor": {"is_editor": actor.is_editor},
-                "page": page,
-                "pages": max(1, math.ceil(doc["total"] / per_page)),
+                "page": shown,
+                "pages": pages,
                 "params": params,
                 "sort": sort,
             },

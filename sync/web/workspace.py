@@ -3,6 +3,7 @@ side-by-side editor, PO download and upload. Every problem is shown beside its s
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -34,6 +35,7 @@ ACT_ERRORS = (ConflictError, InputError, NotFound, PermissionDenied)
 SEGMENT_PROBLEM = re.compile(r"^segment (\d+): (.*)$", re.DOTALL)
 FIELD = re.compile(r"^t(\d{1,5})$")
 KEEP = re.compile(r"^same(\d{1,5})$")
+SHOWN = re.compile(r"^h(\d{1,5})$")
 
 
 @router.get("/my")
@@ -121,8 +123,12 @@ def render_task(
     problems: dict[int, list[str]] | None = None,
     errors: list[str] | None = None,
     po_errors: list[str] | None = None,
+    shown: dict[int, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The task page. ``entered``: what the translator typed, shown instead of what the
+    task holds; ``shown``: for those fields, the digest of what the page showed before (so
+    a save from this page still tells the translator's edits from a stale field)."""
     from sync.taskview import review_detail, task_detail
 
     state = web(request)
@@ -140,6 +146,7 @@ def render_task(
     saved = task.progress or {}
     for seg in detail["segments"]:
         pos = seg["position"]
+        seg["shown"] = (shown or {}).get(pos) or digest(seg["translation"])
         # a changed segment still holding the translation of its old text needs a look
         seg["needs_review"] = (
             seg["change"] == "changed" and bool(seg["translation"]) and str(pos) not in saved
@@ -182,6 +189,7 @@ def _save(
     translations: dict[int, str],
     submit: bool,
     keep_source: set[int] | None = None,
+    shown: dict[int, str] | None = None,
 ) -> Response:
     from sync.errors import SubmissionError
 
@@ -198,10 +206,16 @@ def _save(
             ),
         )
         return RedirectResponse(f"/tasks/{task_id}", 303)
+    typed = translations
+    edited: dict[int, str] | None = None
     try:
         with transaction(settings.database_url) as session:
-            if not submit:
-                translations = edited_only(session, settings, task_id, translations)
+            now = holds(session, settings, task_id)
+            edited = edited_only(translations, shown or {}, now)
+            translations = edited
+            if submit:  # the fields left as shown submit what the task holds now
+                kept = {pos: now[pos] for pos in typed if pos not in edited and now.get(pos)}
+                translations = {**kept, **edited}
             result = submit_segments(
                 session,
                 settings,
@@ -221,29 +235,53 @@ def _save(
             entered=translations,
             problems=by_position,
             errors=[exc.message, *other],
+            shown={pos: (shown or {}).get(pos, "") for pos in edited or {}},
             status_code=422,
         )
-    except ACT_ERRORS as exc:
-        flash(request, "error", exc.message)
-        return RedirectResponse(f"/tasks/{task_id}", 303)
+    except ACT_ERRORS:
+        # the task was lost meanwhile (lease expired, reassigned, cancelled): what was typed
+        # goes back to the translator, never only a flash over a page they cannot see
+        from sync.web.lost import give_back
+
+        mine = edited if edited is not None else {p: t for p, t in typed.items() if t.strip()}
+        return give_back(request, actor, task_id, mine, submit=submit)
     flash(request, "ok", outcome(result, task_id))
     target = f"/tasks/{task_id}" if result.get("state") == "claimed" else "/my"
     return RedirectResponse(target, 303, background=BackgroundTask(nudge, settings))
 
 
-def edited_only(
-    session: Any, settings: Any, task_id: int, translations: dict[int, str]
-) -> dict[int, str]:
-    """For "save progress": only what differs from what the editor showed. An update task
-    comes pre-filled with the old translations, which are not the translator's progress
-    (a changed segment's old text would be saved as if it were done)."""
+def digest(text: str | None) -> str:
+    """A short fingerprint of a field's text as the page shows it (the form carries one per
+    field): line ends and the blank edges a browser may change do not count."""
+    norm = (text or "").replace("\r\n", "\n").strip()
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:16]
+
+
+def holds(session: Any, settings: Any, task_id: int) -> dict[int, str]:
+    """What the editor would show in each field now: saved progress, else the current
+    translation of an update task."""
     from sync.taskview import task_detail
 
-    shown = {
+    return {
         s["position"]: s["translation"] or ""
         for s in task_detail(session, settings, task_id)["segments"]
     }
-    return {pos: text for pos, text in translations.items() if text != shown.get(pos, "")}
+
+
+def edited_only(
+    translations: dict[int, str], shown: dict[int, str], now: dict[int, str]
+) -> dict[int, str]:
+    """The fields the translator changed from what the page showed (``shown``: a digest per
+    field), emptied ones included (a deliberate clear). A field left as the page showed it
+    is no edit: a stale empty field must not clear text saved meanwhile (the API, a PO
+    upload, another tab), and an update task's pre-filled old translations are not
+    progress. A form with no digest for a field (a page from before they existed) is
+    compared with what the task holds now."""
+    return {
+        pos: text
+        for pos, text in translations.items()
+        if (digest(text) != shown[pos] if pos in shown else text != now.get(pos, ""))
+    }
 
 
 def outcome(result: dict[str, Any], task_id: int) -> str:
@@ -264,19 +302,23 @@ def outcome(result: dict[str, Any], task_id: int) -> str:
 async def save_translations(
     request: Request, task_id: int, actor: Actor = Depends(page_actor)
 ) -> Response:
-    """The editor's form: fields t0…tN (one per segment) and action=save|submit."""
+    """The editor's form: fields t0…tN (one per segment), h0…hN (the digest of what the
+    page showed in each) and action=save|submit."""
     form = await request.form()
     translations: dict[int, str] = {}
     keep_source: set[int] = set()
+    shown: dict[int, str] = {}  # what the page showed in each field, as digest()
     for name, value in form.multi_items():
         m = FIELD.match(name)
         if m and isinstance(value, str):
             translations[int(m.group(1))] = value.replace("\r\n", "\n")
         elif (k := KEEP.match(name)) and value == "yes":
             keep_source.add(int(k.group(1)))  # "same as source": a name that stays as it is
+        elif (h := SHOWN.match(name)) and isinstance(value, str):
+            shown[int(h.group(1))] = value
     submit = form.get("action") == "submit"
     return await run_in_threadpool(
-        _save, request, actor, task_id, translations, submit, keep_source
+        _save, request, actor, task_id, translations, submit, keep_source, shown
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -12,6 +13,7 @@ import sync.cli.web  # noqa: F401 - registers the commands
 from sync.cli import cli
 from sync.db.session import transaction
 from sync.people import UserExists, check_password, find_user, user_for_token
+from tests.web.site import Site
 
 
 @pytest.fixture
@@ -62,3 +64,39 @@ def test_users_add_passwd_list(run, sqlite_url: str, fast_hashes: None) -> None:
 def test_serve_help(run) -> None:  # type: ignore[no-untyped-def]
     code, out = run("serve", "--help")
     assert code == 0 and "--port" in out and "--host" in out
+
+
+def test_state_options_take_commas_as_the_api_does(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--state queued,claimed` as the API's state=queued,claimed; repeating still works, and
+    an unknown state is a wrong command line that names it."""
+    from sync.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TRANSYNC_DATABASE_URL", site.settings.database_url)
+    monkeypatch.setenv("TRANSYNC_LANGUAGES", ",".join(site.settings.languages))
+
+    def run(*args: str) -> tuple[int, str]:
+        with pytest.raises(SystemExit) as exit_:
+            main(list(args))
+        out = capsys.readouterr()
+        return int(exit_.value.code or 0), out.out + out.err
+
+    code, out = run("tasks", "--json", "--state", "queued,claimed")
+    assert code == 0, out
+    listed = json.loads(out)["tasks"]
+    assert listed and {t["state"] for t in listed} <= {"queued", "claimed"}
+    assert json.loads(run("tasks", "--json", "--state", "queued", "--state", "claimed")[1]) == {
+        "tasks": listed
+    }
+    code, out = run("tasks", "--state", "queued,waiting")
+    assert code == 64 and "waiting" in out
+    code, out = run("status", "--json", "--state", "stale,missing")
+    assert code == 0, out
+    keys = [p["key"] for p in json.loads(out)["posts"]]
+    assert keys and "grain-corridor" in keys
+    code, out = run("status", "--json", "--state", "stale", "--state", "missing")
+    assert [p["key"] for p in json.loads(out)["posts"]] == keys
+    code, out = run("status", "--state", "stale,gone")
+    assert code == 64 and "gone" in out

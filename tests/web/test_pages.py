@@ -177,6 +177,16 @@ def test_matrix_filters_and_pages(site: Site) -> None:
     assert rows(page) == ["digital-public-services"] and "in progress · ayse" in page
 
 
+def test_matrix_past_the_last_page_shows_the_last_page(site: Site) -> None:
+    """A page number past the end (a bookmark, fewer posts matching now) shows the last
+    page, as the review page does, not "no post matches" under "7 posts match"."""
+    ed = site.login("ed")
+    page = ed.get("/?page=99").text
+    assert len(rows(page)) == 7 and "No post matches" not in page
+    page = ed.get("/?per_page=3&page=99").text
+    assert len(rows(page)) == 1 and 'aria-current="page">3<' in page
+
+
 def test_post_page_shows_diff_and_ack(site: Site) -> None:
     change_energy_source(site.content)
     run_scan(site.settings, [f"fs:{site.content}"])
