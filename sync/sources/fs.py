@@ -301,6 +301,14 @@ class ContentTree:
                 return found
         return self.source_lang
 
+    @property
+    def site_source_lang(self) -> str | None:
+        """The language the site writes its posts in first, when its Hugo configuration says
+        (defaultContentLanguage) and TRANSYNC_SOURCE_LANG is not given: a post's source is
+        then chosen in that language, as its files without a suffix are read in it."""
+        lang = self.default_lang
+        return lang if lang != self.source_lang else None
+
     def configured(self, code: str) -> str | bool:
         """The configured language a Hugo language code is (Hugo lower-cases them), or False."""
         return next((lang for lang in self.languages if lang.lower() == code.lower()), False)

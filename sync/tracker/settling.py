@@ -43,7 +43,9 @@ class Settling(History):
         waiting = self.unreadable_sources()
         for pid in touched:
             old = self.snap.source_lang.get(pid)
-            new = choose_source_lang(by_post[pid], old, self.settings)
+            new = choose_source_lang(
+                by_post[pid], old, self.settings, self.site_default(by_post[pid])
+            )
             if old is None and new != self.settings.source_lang and pid in waiting:
                 new = None  # its file in the source language is there, unreadable: wait
             if new != old:
@@ -90,6 +92,15 @@ class Settling(History):
         for chunk in chunks(lang_changes):
             self.session.execute(posts.update().where(posts.c.id == bindparam("_id")), chunk)
         self.count_changes(touched)
+
+    def site_default(self, versions: Sequence[VRow]) -> str | None:
+        """The language a post's source (a Hugo site whose defaultContentLanguage transync
+        reads, with TRANSYNC_SOURCE_LANG not given) says its content is in, if it says."""
+        for v in versions:
+            found = getattr(self.sources.get(v.source), "site_source_lang", None)
+            if isinstance(found, str) and found in self.settings.languages:
+                return found
+        return None
 
     def unreadable_sources(self) -> set[int]:
         """Posts whose file in TRANSYNC_SOURCE_LANG this scan rejected: a post seen for the

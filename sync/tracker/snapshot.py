@@ -78,13 +78,15 @@ def state_of(snap: Snapshot, post_id: int, lang: str) -> State:
 
 
 def choose_source_lang(
-    versions: Iterable[VRow], current: str | None, settings: Settings
+    versions: Iterable[VRow], current: str | None, settings: Settings, default: str | None = None
 ) -> str | None:
-    """The post's source language: declared > kept > TRANSYNC_SOURCE_LANG > earliest date,
-    among the languages that may be a source (TRANSYNC_SOURCE_LANGS) and versions that are
-    not stubs. None when no version qualifies: the post then has no source (its versions
-    are orphaned, no task is planned). A source that is deleted stays the source: its
-    translations are orphaned, never promoted to be translated from."""
+    """The post's source language: declared > kept > the default (TRANSYNC_SOURCE_LANG, or
+    ``default``: the language a Hugo site says its content is in when that setting is not
+    given) > earliest date, among the languages that may be a source
+    (TRANSYNC_SOURCE_LANGS) and versions that are not stubs. None when no version
+    qualifies: the post then has no source (its versions are orphaned, no task is planned).
+    A source that is deleted stays the source: its translations are orphaned, never
+    promoted to be translated from."""
     allowed = settings.possible_sources
     live = [v for v in versions if v.live and v.lang in allowed]
     declared = sorted(
@@ -103,8 +105,9 @@ def choose_source_lang(
     if not live:
         return None
     langs = {v.lang for v in live}
-    if settings.source_lang in langs:
-        return settings.source_lang
+    preferred = default or settings.source_lang
+    if preferred in langs:
+        return preferred
     order = {lang: i for i, lang in enumerate(settings.languages)}
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return min(live, key=lambda v: (v.date or far, order.get(v.lang, 99))).lang

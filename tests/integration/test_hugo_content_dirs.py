@@ -128,6 +128,9 @@ def test_files_without_a_suffix_are_in_the_sites_default_language(
     assert keys(settings) == {"posts/hello"}
     assert cell(settings, "posts/hello", "tr")["origin"] == "posts/hello.md"
     assert cell(settings, "posts/hello", "en")["origin"] == "posts/hello.en.md"
+    # and the site's own language is the post's source: the English page translates it
+    assert cell(settings, "posts/hello", "tr")["state"] == "source"
+    assert cell(settings, "posts/hello", "en")["state"] == "current"
 
 
 def test_a_set_source_lang_wins_and_the_clash_says_to_change_it(
