@@ -117,11 +117,54 @@ def html_segments(html_text: str, *, autop: bool | None = None) -> list[Segment]
 def _walk(html_text: str, *, autop: bool | None) -> _Walker:
     if autop is None:
         autop = _BLOCK_COMMENT.search(html_text) is None
+    masks = HugoShortcodes.of(html_text)
+    if masks is not None:
+        html_text = masks.mask(html_text)
     html_text = _CAPTION_SHORTCODE.sub(_caption_as_figure, html_text)
     walker = _Walker(autop=autop)
     if html_text.strip():
         walker.container(_parse(html_text), in_quote=False)
+    if masks is not None:
+        walker.segments = [Segment(kind=s.kind, text=masks.unmask(s.text)) for s in walker.segments]
+        walker.records = [Segment(kind=s.kind, text=masks.unmask(s.text)) for s in walker.records]
     return walker
+
+
+#: A Hugo shortcode, ``{{< name … >}}`` or ``{{% name … %}}`` (a Hugo site's ``.html``
+#: content has them, in text and in attribute values: ``href="{{< relref "x.md" >}}"``).
+_HUGO_SHORTCODE = re.compile(r"\{\{[<%].*?[>%]\}\}", re.DOTALL)
+_MASK_OPEN, _MASK_CLOSE = "\ue000", "\ue001"
+_MASKED = re.compile(f"{_MASK_OPEN}(\\d+){_MASK_CLOSE}")
+
+
+class HugoShortcodes:
+    """Hugo shortcodes held out of the HTML parser: each is a private-use placeholder while
+    the HTML is read (lxml would escape ``<`` and ``>`` into ``{{&lt; … &gt;}}``, which
+    Hugo no longer takes for a shortcode, and the quotes of one inside an attribute end
+    the attribute), then itself again in the segment texts, as the file writes it."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    @classmethod
+    def of(cls, text: str) -> HugoShortcodes | None:
+        """A masker for a text that has shortcodes (and no placeholder character of its
+        own); None otherwise, when reading it needs none."""
+        if "{{" not in text or _MASK_OPEN in text or _HUGO_SHORTCODE.search(text) is None:
+            return None
+        return cls()
+
+    def mask(self, text: str) -> str:
+        def hold(match: re.Match[str]) -> str:
+            self.found.append(match.group())
+            return f"{_MASK_OPEN}{len(self.found) - 1}{_MASK_CLOSE}"
+
+        return _HUGO_SHORTCODE.sub(hold, text) if "{{" in text else text
+
+    def unmask(self, text: str) -> str:
+        if _MASK_OPEN not in text:
+            return text
+        return _MASKED.sub(lambda m: self.found[int(m.group(1))], text)
 
 
 _PARSERS = threading.local()

@@ -30,6 +30,7 @@ from sync.htmlsegments.analysis import (
     _OWN_SEGMENTS,
     _SEGMENT_KINDS,
     _SOFT,
+    HugoShortcodes,
     _AttributeText,
     _canonical_attributes,
     _comment_texts,
@@ -266,6 +267,22 @@ def _splice(source: str, edits: list[_Edit]) -> str:
 
 
 def render_html(
+    html_text: str, translations: Sequence[str | None], *, autop: bool | None = None
+) -> str:
+    """The post body with each segment's inner HTML replaced by its translation (see
+    :func:`_render_html`); a Hugo page's shortcodes held out of the HTML parser as
+    ``analyze_html`` holds them, in the body and in the translations."""
+    masks = HugoShortcodes.of(html_text)
+    if masks is None:
+        return _render_html(html_text, translations, autop=autop)
+    if autop is None:
+        autop = _BLOCK_COMMENT.search(html_text) is None
+    masked = masks.mask(html_text)
+    done = _render_html(masked, [masks.mask(t) if t else t for t in translations], autop=autop)
+    return masks.unmask(done)
+
+
+def _render_html(
     html_text: str, translations: Sequence[str | None], *, autop: bool | None = None
 ) -> str:
     """The post body with each segment's inner HTML replaced by its translation.
