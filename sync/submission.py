@@ -470,8 +470,22 @@ def approve(session: Session, settings: Settings, task_id: int, editor: str) -> 
             )
         )
     record(session, "review", editor, task.post_id, task.lang, task=task.id, verdict="approved")
+    mark_approved(task, editor)
     apply(session, settings, task, key, editor)
     return outcome(session, settings, task, key)
+
+
+def mark_approved(task: Task, editor: str) -> None:
+    """Note on the submission who approved it: a conflict at write-back then holds a
+    reviewed submission (a new submission replaces the whole record, approval and all)."""
+    task.submission = {**(task.submission or {}), "approved_by": editor}
+
+
+def unreviewed(settings: Settings, task: Task) -> bool:
+    """The task holds a submission that waits for review and nobody has approved: a
+    conflict raised before approval (the translation changed on disk or became current
+    while it waited). Without review a submission needs no approval."""
+    return settings.review and not (task.submission or {}).get("approved_by")
 
 
 def outcome(session: Session, settings: Settings, task: Task, key: str) -> dict[str, Any]:
@@ -494,7 +508,8 @@ def resolve(
 ) -> dict[str, Any]:
     """An editor settles a conflict: ``submitted`` writes the submission over what is on
     disk (which was recorded first), ``disk`` keeps the file and closes the task (the
-    submission stays in the task). Logged either way."""
+    submission stays in the task). Logged either way. Keeping a submission nobody has
+    approved approves it, so with four eyes its submitter cannot."""
     require_role(get_user(session, editor), "editor")
     if keep not in ("submitted", "disk"):
         raise InputError(t_("--keep %(keep)s: use submitted or disk", keep=repr(keep)))
@@ -507,6 +522,19 @@ def resolve(
                 state=state_text(task.state),
             )
         )
+    if keep == "submitted" and unreviewed(settings, task):
+        # keeping a submission nobody reviewed approves it: the rule of approve holds
+        submitter = (task.submission or {}).get("submitted_by")
+        if settings.four_eyes_on and submitter == editor:
+            raise PermissionDenied(
+                t_(
+                    "task #%(id)d was submitted by %(name)s and nobody has approved it; "
+                    "with TRANSYNC_FOUR_EYES another editor resolves it",
+                    id=task_id,
+                    name=editor,
+                )
+            )
+        mark_approved(task, editor)
     record(
         session,
         "resolve",

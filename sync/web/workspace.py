@@ -123,6 +123,7 @@ def render_task(
     po_errors: list[str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    from sync.submission import unreviewed
     from sync.taskview import review_detail, task_detail
 
     state = web(request)
@@ -165,6 +166,13 @@ def render_task(
             # four eyes: the person who submitted sees the review, not the approve button
             "may_approve": reviewing
             and not (settings.four_eyes_on and detail.get("submitted_by") == actor.name),
+            # and a submission in conflict that nobody approved: keeping it approves it
+            "may_keep_submitted": not (
+                task.state == "conflict"
+                and unreviewed(settings, task)
+                and settings.four_eyes_on
+                and (task.submission or {}).get("submitted_by") == actor.name
+            ),
         },
         status_code=status_code,
     )

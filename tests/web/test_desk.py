@@ -15,7 +15,7 @@ from sync.db.session import transaction
 from sync.queue import claim, get_task, list_tasks
 from sync.scanning import run_scan
 from sync.taskview import task_detail
-from tests.web.site import Site, change_energy_source, csrf
+from tests.web.site import Site, change_energy_source, csrf, submit_update_as
 
 
 def rows(page: str) -> list[str]:
@@ -273,3 +273,36 @@ def test_memory_suggestions_show_what_differs(site: Site) -> None:
     diff = re.findall(r'<span class="sugg-diff"[^>]*>(.*?)</span>\n', block, re.S)
     assert len(diff) == 1  # the exact match has nothing to show
     assert "<del>Earlier,</del>" in diff[0] and f"<ins>{words[0]}</ins>" in diff[0]
+
+
+def test_the_submitter_cannot_keep_an_unreviewed_submission_on_the_task_page(
+    review_site: Site,
+) -> None:
+    site = review_site
+    task_id = submit_update_as(site, "ed")
+    site.api("ed").post("/api/v1/posts/energy-security/ack", json={"lang": "tr"})
+    written = site.content / "tr/posts/energy-security.md"
+    before = written.read_bytes()
+    ed = site.login("ed")
+    page = ed.get(f"/tasks/{task_id}").text
+    # four eyes: the submitter is told, and offered only to keep what is on disk
+    assert 'id="keep-disk"' in page and 'id="keep-submitted"' not in page
+    assert "another editor" in page
+    token = csrf(ed, f"/tasks/{task_id}")
+    r = ed.post(
+        f"/tasks/{task_id}/resolve",
+        data={"csrf_token": token, "keep": "submitted", "confirm": "yes"},
+    )
+    assert r.headers["location"] == f"/tasks/{task_id}"
+    assert "another editor" in ed.get(f"/tasks/{task_id}").text
+    assert written.read_bytes() == before
+    with transaction(site.settings.database_url) as session:
+        assert get_task(session, task_id)[0].state == "conflict"
+    root = site.login("root")
+    assert 'id="keep-submitted"' in root.get(f"/tasks/{task_id}").text
+    r = root.post(
+        f"/tasks/{task_id}/resolve",
+        data={"csrf_token": csrf(root, f"/tasks/{task_id}"), "keep": "submitted", "confirm": "yes"},
+    )
+    assert "written back" in root.get(f"/tasks/{task_id}").text
+    assert "açık ara" in written.read_text(encoding="utf-8")
