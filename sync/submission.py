@@ -6,6 +6,8 @@ all checks pass.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -439,7 +441,30 @@ def recheck(settings: Settings, task: Task, rev: Revision, sub: dict[str, Any]) 
     return problems
 
 
-def approve(session: Session, settings: Settings, task_id: int, editor: str) -> dict[str, Any]:
+def submission_digest(submission: Mapping[str, Any] | None) -> str:
+    """What names one submission: a digest of all it holds but its approval, so a review
+    page (or an API client) can say which submission its decision is about."""
+    held = {k: v for k, v in (submission or {}).items() if k != "approved_by"}
+    text = json.dumps(held, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def check_seen(task: Task, seen: str | None) -> None:
+    """``seen``: the submission the reviewer looked at (its digest); None: not said."""
+    if seen is not None and seen != submission_digest(task.submission):
+        raise ConflictError(
+            t_(
+                "task #%(id)d: the submission changed since you opened it; review it again",
+                id=task.id,
+            )
+        )
+
+
+def approve(
+    session: Session, settings: Settings, task_id: int, editor: str, *, seen: str | None = None
+) -> dict[str, Any]:
+    """Write a submitted task's translation back (``seen``: the submission reviewed, as
+    `submission_digest` names it; refused when the task holds another)."""
     require_role(get_user(session, editor), "editor")
     task, key = get_task(session, task_id, lock=True)
     if task.state == "conflict":
@@ -469,6 +494,7 @@ def approve(session: Session, settings: Settings, task_id: int, editor: str) -> 
                 name=editor,
             )
         )
+    check_seen(task, seen)
     record(session, "review", editor, task.post_id, task.lang, task=task.id, verdict="approved")
     mark_approved(task, editor)
     apply(session, settings, task, key, editor)
@@ -569,9 +595,16 @@ def resolve(
 
 
 def reject(
-    session: Session, settings: Settings, task_id: int, editor: str, reason: str
+    session: Session,
+    settings: Settings,
+    task_id: int,
+    editor: str,
+    reason: str,
+    *,
+    seen: str | None = None,
 ) -> dict[str, Any]:
-    """Send a submission back to the same translator, with the reason, under a new lease."""
+    """Send a submission back to the same translator, with the reason, under a new lease
+    (``seen``: as for `approve`)."""
     import datetime as dt
 
     require_role(get_user(session, editor), "editor")
@@ -586,6 +619,7 @@ def reject(
                 state=state_text(task.state),
             )
         )
+    check_seen(task, seen)
     now = utcnow()
     task.state = "claimed"
     task.reject_reason = reason.strip()

@@ -147,6 +147,13 @@ def csrf(client: TestClient, path: str = "/login") -> str:
     return m.group(1)
 
 
+def shown_submission(page: str) -> str:
+    """What the review page's forms say they decide on: the submission it shows."""
+    m = re.search(r'name="submission_digest" value="([^"]+)"', page)
+    assert m, "the review page's forms do not name the submission they show"
+    return m.group(1)
+
+
 def build_site(database_url: str, content: Path, tmp_path: Path, **overrides: Any) -> Site:
     settings = make_settings(
         database_url,

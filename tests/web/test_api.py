@@ -249,6 +249,35 @@ def test_review_approve_and_reject(review_site: Site) -> None:
     assert ed.post(f"/api/v1/tasks/{task['id']}/approve").status_code == 409
 
 
+def test_approve_names_the_submission_it_approves(review_site: Site) -> None:
+    """The task detail names its submission; approve and reject given another are refused,
+    given none (the contract before) act on the submission there is."""
+    site = review_site
+    ayse, ed = site.api("ayse"), site.api("ed")
+    task_id = submit_update_as(site, "ayse")
+    shown = ed.get(f"/api/v1/tasks/{task_id}").json()["submission_digest"]
+    assert isinstance(shown, str) and shown
+    ed.post(
+        f"/api/v1/tasks/{task_id}/reject",
+        json={"reason": "Bir daha bakın.", "submission_digest": shown},
+    )
+    assert ed.get(f"/api/v1/tasks/{task_id}").json()["submission_digest"] is None
+    segments = ayse.get(f"/api/v1/tasks/{task_id}").json()["segments"]
+    texts = {s["position"]: s["translation"].replace("açık ara", "YENİ") for s in segments}
+    ayse.post(f"/api/v1/tasks/{task_id}/translations", json={"translations": texts})
+    for act, body in (("approve", {}), ("reject", {"reason": "Hayır."})):
+        r = ed.post(f"/api/v1/tasks/{task_id}/{act}", json={**body, "submission_digest": shown})
+        assert r.status_code == 409, r.text
+        assert "changed since you opened it" in r.json()["detail"]
+    assert ed.get(f"/api/v1/tasks/{task_id}").json()["state"] == "submitted"
+    now = ed.get(f"/api/v1/tasks/{task_id}").json()["submission_digest"]
+    assert now != shown
+    r = ed.post(f"/api/v1/tasks/{task_id}/approve", json={"submission_digest": now})
+    assert r.json()["state"] == "done", r.text
+    written = site.content / "tr/posts/energy-security.md"
+    assert "YENİ" in written.read_text(encoding="utf-8")
+
+
 def test_no_one_keeps_their_own_unreviewed_submission_through_a_conflict(
     review_site: Site,
 ) -> None:
