@@ -6,6 +6,8 @@ all checks pass.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -441,7 +443,30 @@ def recheck(settings: Settings, task: Task, rev: Revision, sub: dict[str, Any]) 
     return problems
 
 
-def approve(session: Session, settings: Settings, task_id: int, editor: str) -> dict[str, Any]:
+def submission_digest(submission: Mapping[str, Any] | None) -> str:
+    """What names one submission: a digest of all it holds but its approval, so a review
+    page (or an API client) can say which submission its decision is about."""
+    held = {k: v for k, v in (submission or {}).items() if k != "approved_by"}
+    text = json.dumps(held, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def check_seen(task: Task, seen: str | None) -> None:
+    """``seen``: the submission the reviewer looked at (its digest); None: not said."""
+    if seen is not None and seen != submission_digest(task.submission):
+        raise ConflictError(
+            t_(
+                "task #%(id)d: the submission changed since you opened it; review it again",
+                id=task.id,
+            )
+        )
+
+
+def approve(
+    session: Session, settings: Settings, task_id: int, editor: str, *, seen: str | None = None
+) -> dict[str, Any]:
+    """Write a submitted task's translation back (``seen``: the submission reviewed, as
+    `submission_digest` names it; refused when the task holds another)."""
     require_role(get_user(session, editor), "editor")
     task, key = get_task(session, task_id, lock=True)
     if task.state == "conflict":
@@ -471,9 +496,24 @@ def approve(session: Session, settings: Settings, task_id: int, editor: str) -> 
                 name=editor,
             )
         )
+    check_seen(task, seen)
     record(session, "review", editor, task.post_id, task.lang, task=task.id, verdict="approved")
+    mark_approved(task, editor)
     apply(session, settings, task, key, editor)
     return outcome(session, settings, task, key)
+
+
+def mark_approved(task: Task, editor: str) -> None:
+    """Note on the submission who approved it: a conflict at write-back then holds a
+    reviewed submission (a new submission replaces the whole record, approval and all)."""
+    task.submission = {**(task.submission or {}), "approved_by": editor}
+
+
+def unreviewed(settings: Settings, task: Task) -> bool:
+    """The task holds a submission that waits for review and nobody has approved: a
+    conflict raised before approval (the translation changed on disk or became current
+    while it waited). Without review a submission needs no approval."""
+    return settings.review and not (task.submission or {}).get("approved_by")
 
 
 def outcome(session: Session, settings: Settings, task: Task, key: str) -> dict[str, Any]:
@@ -496,7 +536,8 @@ def resolve(
 ) -> dict[str, Any]:
     """An editor settles a conflict: ``submitted`` writes the submission over what is on
     disk (which was recorded first), ``disk`` keeps the file and closes the task (the
-    submission stays in the task). Logged either way."""
+    submission stays in the task). Logged either way. Keeping a submission nobody has
+    approved approves it, so with four eyes its submitter cannot."""
     require_role(get_user(session, editor), "editor")
     if keep not in ("submitted", "disk"):
         raise InputError(t_("--keep %(keep)s: use submitted or disk", keep=repr(keep)))
@@ -509,6 +550,19 @@ def resolve(
                 state=state_text(task.state),
             )
         )
+    if keep == "submitted" and unreviewed(settings, task):
+        # keeping a submission nobody reviewed approves it: the rule of approve holds
+        submitter = (task.submission or {}).get("submitted_by")
+        if settings.four_eyes_on and submitter == editor:
+            raise PermissionDenied(
+                t_(
+                    "task #%(id)d was submitted by %(name)s and nobody has approved it; "
+                    "with TRANSYNC_FOUR_EYES another editor resolves it",
+                    id=task_id,
+                    name=editor,
+                )
+            )
+        mark_approved(task, editor)
     record(
         session,
         "resolve",
@@ -543,9 +597,16 @@ def resolve(
 
 
 def reject(
-    session: Session, settings: Settings, task_id: int, editor: str, reason: str
+    session: Session,
+    settings: Settings,
+    task_id: int,
+    editor: str,
+    reason: str,
+    *,
+    seen: str | None = None,
 ) -> dict[str, Any]:
-    """Send a submission back to the same translator, with the reason, under a new lease."""
+    """Send a submission back to the same translator, with the reason, under a new lease
+    (``seen``: as for `approve`)."""
     import datetime as dt
 
     require_role(get_user(session, editor), "editor")
@@ -560,6 +621,7 @@ def reject(
                 state=state_text(task.state),
             )
         )
+    check_seen(task, seen)
     now = utcnow()
     task.state = "claimed"
     task.reject_reason = reason.strip()

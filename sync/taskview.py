@@ -125,6 +125,8 @@ def unchanged_translations(session: Session, task: Task) -> dict[int, str]:
 
 
 def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str, Any]:
+    from sync.submission import submission_digest
+
     task, key = get_task(session, task_id)
     lined = line_up(session, task)
     post, src, based_on, segs = lined.post, lined.src, lined.based_on, lined.loaded
@@ -161,6 +163,8 @@ def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str,
         claimed_revision=task.claimed_revision,
         reject_reason=task.reject_reason,
         segments=segments,
+        # what names the submission waiting for review: approve and reject may be given it
+        submission_digest=submission_digest(task.submission) if task.state == "submitted" else None,
     )
     if task.state == "conflict" and task.submission:
         detail["submitted"] = {

@@ -331,19 +331,41 @@ def submit_translations(
     return result
 
 
+SEEN = (
+    "Optional: the submission you reviewed, as the task detail's `submission_digest` "
+    "names it. When the task holds another submission by now, nothing is done (409)."
+)
+
+
+class ApproveBody(BaseModel):
+    submission_digest: str | None = Field(None, description=SEEN)
+
+
 @router.post(
     "/{task_id}/approve",
     summary="Approve a submitted task: it is written back",
-    **answers(S.SubmissionResult, 404, 409, 422),
+    **answers(
+        S.SubmissionResult,
+        404,
+        409,
+        422,
+        notes={409: "Not submitted, in conflict, or not the submission you reviewed."},
+    ),
 )
 def approve(
-    request: Request, task_id: int, background: BackgroundTasks, actor: Actor = Depends(api_editor)
+    request: Request,
+    task_id: int,
+    background: BackgroundTasks,
+    body: ApproveBody | None = None,
+    actor: Actor = Depends(api_editor),
 ) -> dict[str, Any]:
+    """The body may be left out (approve the submission the task holds)."""
     from sync.submission import approve as run
 
     settings = web(request).settings
+    seen = body.submission_digest if body is not None else None
     with transaction(settings.database_url) as session:
-        result = run(session, settings, task_id, actor.name)
+        result = run(session, settings, task_id, actor.name, seen=seen)
     background.add_task(nudge, settings)
     return result
 
@@ -379,12 +401,18 @@ def resolve(
 
 class RejectBody(BaseModel):
     reason: str = Field(min_length=1, description="What the translator should fix.")
+    submission_digest: str | None = Field(None, description=SEEN)
 
 
 @router.post(
     "/{task_id}/reject",
     summary="Send a submitted task back with a reason",
-    **answers(S.SubmissionResult, 404, 409),
+    **answers(
+        S.SubmissionResult,
+        404,
+        409,
+        notes={409: "Not submitted, or not the submission you reviewed."},
+    ),
 )
 def reject(
     request: Request, task_id: int, body: RejectBody, actor: Actor = Depends(api_editor)
@@ -393,7 +421,7 @@ def reject(
 
     settings = web(request).settings
     with transaction(settings.database_url) as session:
-        return run(session, settings, task_id, actor.name, body.reason)
+        return run(session, settings, task_id, actor.name, body.reason, seen=body.submission_digest)
 
 
 class AssignBody(BaseModel):

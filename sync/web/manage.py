@@ -271,14 +271,19 @@ def review_page(
 
 @router.post("/review/{task_id}/approve", dependencies=[Depends(check_csrf)])
 def approve(
-    request: Request, task_id: int, back: str = Form(""), actor: Actor = Depends(page_editor)
+    request: Request,
+    task_id: int,
+    back: str = Form(""),
+    submission_digest: str = Form(""),
+    actor: Actor = Depends(page_editor),
 ) -> Response:
+    """Approve the submission the page showed (the form names it): never a newer one."""
     from sync.submission import approve as run
 
     settings = web(request).settings
     try:
         with transaction(settings.database_url) as session:
-            result = run(session, settings, task_id, actor.name)
+            result = run(session, settings, task_id, actor.name, seen=submission_digest)
     except ACT_ERRORS as exc:
         flash(request, "error", exc.message)
         return RedirectResponse(f"/tasks/{task_id}", 303)
@@ -345,6 +350,7 @@ def reject(
     task_id: int,
     reason: str = Form(""),
     back: str = Form(""),
+    submission_digest: str = Form(""),
     actor: Actor = Depends(page_editor),
 ) -> Response:
     from sync.submission import reject as run
@@ -352,7 +358,7 @@ def reject(
     settings = web(request).settings
     try:
         with transaction(settings.database_url) as session:
-            run(session, settings, task_id, actor.name, reason)
+            run(session, settings, task_id, actor.name, reason, seen=submission_digest)
     except ACT_ERRORS as exc:
         flash(request, "error", exc.message)
         return RedirectResponse(f"/tasks/{task_id}#decision", 303)

@@ -174,6 +174,11 @@ class TaskDetail(TaskOut):
     claimed_revision: int | None
     reject_reason: str | None
     segments: list[TaskSegment]
+    submission_digest: str | None = Field(
+        None,
+        description="Submitted tasks: what names the submission waiting for review; give "
+        "it to approve or reject, which then refuse (409) if another has come since",
+    )
 
 
 class SubmissionResult(Open):

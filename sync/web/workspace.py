@@ -129,6 +129,7 @@ def render_task(
     """The task page. ``entered``: what the translator typed, shown instead of what the
     task holds; ``shown``: for those fields, the digest of what the page showed before (so
     a save from this page still tells the translator's edits from a stale field)."""
+    from sync.submission import unreviewed
     from sync.taskview import review_detail, task_detail
 
     state = web(request)
@@ -172,6 +173,13 @@ def render_task(
             # four eyes: the person who submitted sees the review, not the approve button
             "may_approve": reviewing
             and not (settings.four_eyes_on and detail.get("submitted_by") == actor.name),
+            # and a submission in conflict that nobody approved: keeping it approves it
+            "may_keep_submitted": not (
+                task.state == "conflict"
+                and unreviewed(settings, task)
+                and settings.four_eyes_on
+                and (task.submission or {}).get("submitted_by") == actor.name
+            ),
         },
         status_code=status_code,
     )

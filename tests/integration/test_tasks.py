@@ -27,6 +27,7 @@ from sync.db.models import Event, Outbox, Post, Task, User, utcnow
 from sync.db.session import transaction
 from sync.errors import ConflictError, InputError, NotFound, PermissionDenied, SubmissionError
 from sync.frontmatter import parse_document, to_datetime
+from sync.people import add_user
 from sync.planning import plan_tasks
 from sync.queue import assign, claim, expire, release, renew
 from sync.submission import approve, reject, submit_markdown
@@ -738,6 +739,43 @@ def test_review_submit_reject_approve(db_url: str, content: Path) -> None:
     assert cell(settings, "grain-corridor", "ru")["state"] == "current"
     verdicts = [e["verdict"] for e in task_events(settings, mine["id"]) if e["kind"] == "review"]
     assert verdicts == ["rejected", "approved"]
+
+
+def test_resolve_keeps_an_unreviewed_submission_only_for_another_editor(
+    db_url: str, content: Path
+) -> None:
+    """Four eyes: an editor's own submission, in conflict before anyone approved it (the
+    translation appeared on disk while it waited), is not theirs to keep; another editor's."""
+    settings = make_settings(db_url, review=True)
+    scan(settings, content)
+    add_people(settings)
+    with transaction(settings.database_url) as s:
+        add_user(s, settings, "olga", role="editor")
+    mine = take(settings, EDITOR, "ru")
+    submit_file(settings, mine["id"], EDITOR, TRANSLATIONS / "grain-corridor.ru.md")
+    target = content / "ru/posts/grain-corridor.md"
+    appeared = (
+        "---\ntitle: Зерновой коридор\ntranslationKey: grain-corridor\n---\n\n"
+        "Другой перевод, сделанный вне transync.\n"
+    )
+    target.write_text(appeared, encoding="utf-8")
+    scan(settings, content)
+    assert task(settings, mine["id"])["state"] == "conflict"
+
+    code, out, err = transync(
+        settings, "resolve", str(mine["id"]), "--keep", "submitted", "--as", EDITOR
+    )
+    assert code == 1 and "Traceback" not in out + err, (code, out, err)
+    assert "another editor" in err and EDITOR in err, err
+    assert target.read_text(encoding="utf-8") == appeared
+    assert task(settings, mine["id"])["state"] == "conflict"
+    assert [e for e in task_events(settings, mine["id"]) if e["kind"] == "review"] == []
+
+    code, out, err = transync(
+        settings, "resolve", str(mine["id"]), "--keep", "submitted", "--as", "olga"
+    )
+    assert code == 0 and "done" in out, (code, out, err)
+    assert "Чтобы зерно не останавливалось" in target.read_text(encoding="utf-8")
 
 
 def front(path: Path) -> dict[str, Any]:

@@ -11,8 +11,10 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from sync.config import Settings
+from sync.db.models import Task
 from sync.db.session import transaction
 from sync.people import add_user, set_password
 from sync.scanning import run_scan
@@ -53,6 +55,28 @@ def change_energy_source(content: Path) -> None:
     )
     text = text.replace("No single state can secure", "No single government can secure")
     path.write_text(text, encoding="utf-8")
+
+
+def submit_update_as(site: Site, name: str) -> int:
+    """The energy-security source changes; `name` claims the Turkish update through the
+    API and submits it (its changed paragraph translated anew)."""
+    change_energy_source(site.content)
+    run_scan(site.settings, [f"fs:{site.content}"])
+    with transaction(site.settings.database_url) as session:
+        task = session.scalars(
+            select(Task).where(Task.lang == "tr", Task.state == "queued", Task.kind == "update")
+        ).one()
+        task.priority = 100
+    me = site.api(name)
+    task_id = me.post("/api/v1/tasks/claim", json={"lang": "tr"}).json()["id"]
+    segments = me.get(f"/api/v1/tasks/{task_id}").json()["segments"]
+    texts = {
+        s["position"]: s["translation"].replace("Açık deniz gazı,", "Açık deniz gazı, açık ara,")
+        for s in segments
+    }
+    r = me.post(f"/api/v1/tasks/{task_id}/translations", json={"translations": texts})
+    assert r.status_code == 200, r.text
+    return task_id
 
 
 def add_xss_post(content: Path) -> None:
@@ -120,6 +144,13 @@ def csrf(client: TestClient, path: str = "/login") -> str:
     page = client.get(path, follow_redirects=True)
     m = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert m, f"no CSRF token on {path}"
+    return m.group(1)
+
+
+def shown_submission(page: str) -> str:
+    """What the review page's forms say they decide on: the submission it shows."""
+    m = re.search(r'name="submission_digest" value="([^"]+)"', page)
+    assert m, "the review page's forms do not name the submission they show"
     return m.group(1)
 
 

@@ -15,7 +15,7 @@ from sync.db.session import transaction
 from sync.queue import assign
 from sync.scanning import run_scan
 from sync.status import Filters, load_rows, status_document
-from tests.web.site import Pristine, Site, change_energy_source
+from tests.web.site import Pristine, Site, change_energy_source, submit_update_as
 
 TASK_KEYS = {
     "id",
@@ -247,6 +247,85 @@ def test_review_approve_and_reject(review_site: Site) -> None:
         "translation": "current",
     }
     assert ed.post(f"/api/v1/tasks/{task['id']}/approve").status_code == 409
+
+
+def test_approve_names_the_submission_it_approves(review_site: Site) -> None:
+    """The task detail names its submission; approve and reject given another are refused,
+    given none (the contract before) act on the submission there is."""
+    site = review_site
+    ayse, ed = site.api("ayse"), site.api("ed")
+    task_id = submit_update_as(site, "ayse")
+    shown = ed.get(f"/api/v1/tasks/{task_id}").json()["submission_digest"]
+    assert isinstance(shown, str) and shown
+    ed.post(
+        f"/api/v1/tasks/{task_id}/reject",
+        json={"reason": "Bir daha bakın.", "submission_digest": shown},
+    )
+    assert ed.get(f"/api/v1/tasks/{task_id}").json()["submission_digest"] is None
+    segments = ayse.get(f"/api/v1/tasks/{task_id}").json()["segments"]
+    texts = {s["position"]: s["translation"].replace("açık ara", "YENİ") for s in segments}
+    ayse.post(f"/api/v1/tasks/{task_id}/translations", json={"translations": texts})
+    for act, body in (("approve", {}), ("reject", {"reason": "Hayır."})):
+        r = ed.post(f"/api/v1/tasks/{task_id}/{act}", json={**body, "submission_digest": shown})
+        assert r.status_code == 409, r.text
+        assert "changed since you opened it" in r.json()["detail"]
+    assert ed.get(f"/api/v1/tasks/{task_id}").json()["state"] == "submitted"
+    now = ed.get(f"/api/v1/tasks/{task_id}").json()["submission_digest"]
+    assert now != shown
+    r = ed.post(f"/api/v1/tasks/{task_id}/approve", json={"submission_digest": now})
+    assert r.json()["state"] == "done", r.text
+    written = site.content / "tr/posts/energy-security.md"
+    assert "YENİ" in written.read_text(encoding="utf-8")
+
+
+def test_no_one_keeps_their_own_unreviewed_submission_through_a_conflict(
+    review_site: Site,
+) -> None:
+    site = review_site
+    ed, root = site.api("ed"), site.api("root")
+    task_id = submit_update_as(site, "ed")
+    written = site.content / "tr/posts/energy-security.md"
+    before = written.read_bytes()
+    r = ed.post(f"/api/v1/tasks/{task_id}/approve")
+    assert r.status_code == 403 and "another editor" in r.json()["detail"]
+    # the source change is acknowledged: the submission is not needed, so it is in conflict
+    ed.post("/api/v1/posts/energy-security/ack", json={"lang": "tr"})
+    assert ed.get(f"/api/v1/tasks/{task_id}").json()["conflict"]["reason"] == "not_needed"
+    # nobody reviewed the submission: keeping it is approving it, so not by its submitter
+    r = ed.post(f"/api/v1/tasks/{task_id}/resolve", json={"keep": "submitted"})
+    assert r.status_code == 403, r.text
+    assert "another editor" in r.json()["detail"] and "ed" in r.json()["detail"]
+    assert written.read_bytes() == before
+    assert ed.get(f"/api/v1/tasks/{task_id}").json()["state"] == "conflict"
+    # another editor may keep it, and the submitter may keep what is on disk
+    r = root.post(f"/api/v1/tasks/{task_id}/resolve", json={"keep": "submitted"})
+    assert r.json()["state"] == "done" and r.json()["applied"] is True
+    assert "açık ara" in written.read_text(encoding="utf-8")
+
+
+def test_the_submitter_keeps_what_is_on_disk(review_site: Site) -> None:
+    site = review_site
+    ed = site.api("ed")
+    task_id = submit_update_as(site, "ed")
+    ed.post("/api/v1/posts/energy-security/ack", json={"lang": "tr"})
+    r = ed.post(f"/api/v1/tasks/{task_id}/resolve", json={"keep": "disk"})
+    assert r.json()["state"] == "cancelled"
+
+
+def test_an_approved_submission_in_conflict_is_kept_by_any_editor(review_site: Site) -> None:
+    """A write-back conflict at approval: the submission was reviewed already, so the
+    approver (or its submitter) keeps it."""
+    site = review_site
+    ed, root = site.api("ed"), site.api("root")
+    task_id = submit_update_as(site, "ed")
+    written = site.content / "tr/posts/energy-security.md"
+    written.write_text(written.read_text(encoding="utf-8") + "\nEl ile.\n", encoding="utf-8")
+    r = root.post(f"/api/v1/tasks/{task_id}/approve")
+    assert r.json()["state"] == "conflict", r.text
+    assert r.json()["conflict"]["reason"] == "changed"
+    r = ed.post(f"/api/v1/tasks/{task_id}/resolve", json={"keep": "submitted"})
+    assert r.status_code == 200 and r.json()["state"] == "done", r.text
+    assert "açık ara" in written.read_text(encoding="utf-8")
 
 
 def test_assign_reprioritise_cancel(site: Site) -> None:

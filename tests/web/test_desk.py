@@ -15,7 +15,7 @@ from sync.db.session import transaction
 from sync.queue import claim, get_task, list_tasks
 from sync.scanning import run_scan
 from sync.taskview import task_detail
-from tests.web.site import Site, change_energy_source, csrf
+from tests.web.site import Site, change_energy_source, csrf, shown_submission, submit_update_as
 
 
 def rows(page: str) -> list[str]:
@@ -104,7 +104,11 @@ def test_approve_from_the_task_page(review_site: Site) -> None:
     task_id = submit_update(site)
     ed = site.login("ed")
     token = csrf(ed, f"/tasks/{task_id}")
-    r = ed.post(f"/review/{task_id}/approve", data={"csrf_token": token, "back": "/review?lang=tr"})
+    shown = shown_submission(ed.get(f"/tasks/{task_id}").text)
+    r = ed.post(
+        f"/review/{task_id}/approve",
+        data={"csrf_token": token, "back": "/review?lang=tr", "submission_digest": shown},
+    )
     assert r.headers["location"] == "/review?lang=tr"
     assert "approved" in ed.get("/review?lang=tr").text
     with transaction(site.settings.database_url) as session:
@@ -273,3 +277,71 @@ def test_memory_suggestions_show_what_differs(site: Site) -> None:
     diff = re.findall(r'<span class="sugg-diff"[^>]*>(.*?)</span>\n', block, re.S)
     assert len(diff) == 1  # the exact match has nothing to show
     assert "<del>Earlier,</del>" in diff[0] and f"<ins>{words[0]}</ins>" in diff[0]
+
+
+def test_the_submitter_cannot_keep_an_unreviewed_submission_on_the_task_page(
+    review_site: Site,
+) -> None:
+    site = review_site
+    task_id = submit_update_as(site, "ed")
+    site.api("ed").post("/api/v1/posts/energy-security/ack", json={"lang": "tr"})
+    written = site.content / "tr/posts/energy-security.md"
+    before = written.read_bytes()
+    ed = site.login("ed")
+    page = ed.get(f"/tasks/{task_id}").text
+    # four eyes: the submitter is told, and offered only to keep what is on disk
+    assert 'id="keep-disk"' in page and 'id="keep-submitted"' not in page
+    assert "another editor" in page
+    token = csrf(ed, f"/tasks/{task_id}")
+    r = ed.post(
+        f"/tasks/{task_id}/resolve",
+        data={"csrf_token": token, "keep": "submitted", "confirm": "yes"},
+    )
+    assert r.headers["location"] == f"/tasks/{task_id}"
+    assert "another editor" in ed.get(f"/tasks/{task_id}").text
+    assert written.read_bytes() == before
+    with transaction(site.settings.database_url) as session:
+        assert get_task(session, task_id)[0].state == "conflict"
+    root = site.login("root")
+    assert 'id="keep-submitted"' in root.get(f"/tasks/{task_id}").text
+    r = root.post(
+        f"/tasks/{task_id}/resolve",
+        data={"csrf_token": csrf(root, f"/tasks/{task_id}"), "keep": "submitted", "confirm": "yes"},
+    )
+    assert "written back" in root.get(f"/tasks/{task_id}").text
+    assert "açık ara" in written.read_text(encoding="utf-8")
+
+
+def test_approve_from_an_open_page_never_writes_a_newer_submission(review_site: Site) -> None:
+    site = review_site
+    task_id = submit_update(site)
+    ed = site.login("ed")
+    page = ed.get(f"/tasks/{task_id}").text
+    form = {"csrf_token": csrf(ed, f"/tasks/{task_id}"), "back": "/review?lang=tr"}
+    seen = re.search(r'<form method="post" action="/review/\d+/approve".*?</form>', page, re.S)
+    assert seen and f'value="{shown_submission(page)}"' in seen.group(0)
+    form["submission_digest"] = shown_submission(page)
+    # meanwhile the submission is sent back and another one comes
+    ayse, root = site.api("ayse"), site.api("root")
+    root.post(f"/api/v1/tasks/{task_id}/reject", json={"reason": "Bir daha bakın."})
+    segments = ayse.get(f"/api/v1/tasks/{task_id}").json()["segments"]
+    texts = {s["position"]: s["translation"].replace("açık ara", "YENİ") for s in segments}
+    r = ayse.post(f"/api/v1/tasks/{task_id}/translations", json={"translations": texts})
+    assert r.json()["state"] == "submitted"
+    written = site.content / "tr/posts/energy-security.md"
+    before = written.read_bytes()
+    # the page still open shows the first: approving (or rejecting) from it is refused
+    r = ed.post(f"/review/{task_id}/approve", data=form)
+    assert r.headers["location"] == f"/tasks/{task_id}"
+    page = ed.get(f"/tasks/{task_id}").text
+    assert "changed since you opened it" in page
+    r = ed.post(f"/review/{task_id}/reject", data={**form, "reason": "Başlık?"})
+    assert "changed since you opened it" in ed.get(f"/tasks/{task_id}").text
+    assert written.read_bytes() == before
+    with transaction(site.settings.database_url) as session:
+        assert get_task(session, task_id)[0].state == "submitted"
+    # reviewed again: the page names the new submission, and approving it writes it
+    form["submission_digest"] = shown_submission(page)
+    r = ed.post(f"/review/{task_id}/approve", data=form)
+    assert r.headers["location"] == "/review?lang=tr"
+    assert "YENİ" in written.read_text(encoding="utf-8")

@@ -24,6 +24,7 @@ from tests.web.site import (
     add_xss_post,
     change_energy_source,
     csrf,
+    shown_submission,
 )
 
 
@@ -369,10 +370,17 @@ def test_review_page(review_site: Site) -> None:
     r = ed.post(f"/review/{task_id}/reject", data={"csrf_token": token, "reason": ""})
     assert r.headers["location"] == f"/tasks/{task_id}#decision"
     assert "give a reason" in ed.get(f"/tasks/{task_id}").text
-    ed.post(f"/review/{task_id}/reject", data={"csrf_token": token, "reason": "Başlık?"})
+    shown = shown_submission(page)  # the review page's decisions name what it shows
+    ed.post(
+        f"/review/{task_id}/reject",
+        data={"csrf_token": token, "reason": "Başlık?", "submission_digest": shown},
+    )
     assert "Başlık?" in ayse.get("/my").text
     site.api("ayse").post(f"/api/v1/tasks/{task_id}/submit", files={"file": ("t.md", md)})
-    r = ed.post(f"/review/{task_id}/approve", data={"csrf_token": token})
+    shown = shown_submission(ed.get(f"/tasks/{task_id}").text)
+    r = ed.post(
+        f"/review/{task_id}/approve", data={"csrf_token": token, "submission_digest": shown}
+    )
     assert r.status_code == 303
     with transaction(site.settings.database_url) as session:
         assert get_task(session, task_id)[0].state == "done"
