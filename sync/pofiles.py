@@ -221,6 +221,14 @@ def _submit_po(
     cleared: set[str] = set()  # msgids this file leaves empty or fuzzy
     segments = _segments(session, src.id, rev.number)
     kinds = {s.text: s.kind for s in reversed(segments)}  # the first segment with a text
+    # an update task's unchanged segments come pre-filled with their current translation:
+    # given back as they were, they are that translation, not the translator's new work,
+    # and its own forms (a localized image or link) are not this submission's problems
+    as_they_were = {
+        (segments[i].text, text)
+        for i, text in unchanged_translations(session, task).items()
+        if i < len(segments)
+    }
     for entry in catalog:
         if entry.obsolete:
             continue
@@ -255,13 +263,17 @@ def _submit_po(
                 )
             )
             continue
-        found = check_segment(
-            entry.msgid,
-            entry.msgstr,
-            kind=kinds.get(entry.msgid, ""),
-            lang=task.lang,
-            text_params=settings.shortcode_text_params,
-            keep_source=KEEP_SOURCE in entry.flags,
+        found = (
+            []
+            if (entry.msgid, entry.msgstr) in as_they_were
+            else check_segment(
+                entry.msgid,
+                entry.msgstr,
+                kind=kinds.get(entry.msgid, ""),
+                lang=task.lang,
+                text_params=settings.shortcode_text_params,
+                keep_source=KEEP_SOURCE in entry.flags,
+            )
         )
         if found:
             where = _where(entry)
@@ -378,6 +390,7 @@ def submit_segments(
                 if seg["translation"] == seg["source"] and seg["change"] != "changed"
             ),
         }
+    unchanged = unchanged_translations(session, task) if task.kind == "update" else {}
     for pos, text in translations.items():
         if not 0 <= pos < len(segments):
             problems.append(
@@ -386,6 +399,9 @@ def submit_segments(
             continue
         if not text or not text.strip():
             emptied.append(pos)  # cleared in the editor: not taken from an earlier save
+            continue
+        if unchanged.get(pos) == text:
+            clean[pos] = text  # the current translation, untouched: not this work's problem
             continue
         for p in check_segment(
             segments[pos],
@@ -503,6 +519,7 @@ def apply_segments(
             )
         ) from exc
     task.progress = progress
+    unchanged = unchanged_translations(session, task) if task.kind == "update" else {}
     submission = {
         "format": "segments",
         "title": title,
@@ -512,6 +529,9 @@ def apply_segments(
         "source_revision": rev.number,
         "source_hash": rev.content_hash[:16],
         "submitted_by": actor,
+        # the current translation of an unchanged segment, given back as it was: checked
+        # as the translation it is, not again as this submission's work
+        "as_they_were": [i for i, text in enumerate(texts) if unchanged.get(i) == text],
     }
     return finish(session, settings, task, key, submission, actor)
 

@@ -427,11 +427,12 @@ def recheck(settings: Settings, task: Task, rev: Revision, sub: dict[str, Any]) 
             fields=fields,
             autop=False,
         ).segments
+        as_they_were = set(sub.get("as_they_were") or ())
         if len(translated) == len(texts):
             problems += [
                 t_("segment %(pos)d: %(problem)s", pos=pos, problem=p)
                 for pos, (source, seg) in enumerate(zip(texts, translated, strict=True))
-                if source
+                if source and pos not in as_they_were
                 for p in check_entry(
                     source, seg.text, lang=task.lang, text_params=settings.shortcode_text_params
                 )

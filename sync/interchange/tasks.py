@@ -42,7 +42,7 @@ from sync.pofiles import (
 from sync.queue import get_task
 from sync.segments import Segment, segment_label
 from sync.submission import check_claim, task_source
-from sync.taskview import task_detail
+from sync.taskview import task_detail, unchanged_translations
 
 __all__ = ["import_xliff", "submit_xliff", "task_xliff", "xliff_filename"]
 
@@ -216,6 +216,11 @@ def _submit(
     seen: dict[int, str] = {}
     skipped_fuzzy = 0
     unfinished: set[int] = set()  # positions in made_from the file leaves unfinished
+    as_they_were = (
+        unchanged_translations(session, task)
+        if task.kind == "update" and revision == rev.number
+        else {}
+    )
     for unit in doc.units:
         problems += [
             t_("%(where)s: %(problem)s", where=unit.where, problem=p) for p in unit.problems
@@ -248,13 +253,17 @@ def _submit(
             skipped_fuzzy += 1
             unfinished.add(position)
             continue
-        found_problems = code_problems + check_segment(
-            seg.text,
-            text,
-            kind=seg.kind,
-            lang=task.lang,
-            text_params=settings.shortcode_text_params,
-            keep_source=unit.keep_source,
+        found_problems = code_problems + (
+            []
+            if as_they_were.get(position) == text  # the current translation, untouched
+            else check_segment(
+                seg.text,
+                text,
+                kind=seg.kind,
+                lang=task.lang,
+                text_params=settings.shortcode_text_params,
+                keep_source=unit.keep_source,
+            )
         )
         problems += [f"{unit.where} (segment {position}): {p}" for p in found_problems]
         translated[position] = text

@@ -5,6 +5,8 @@ over a page the translator may not see any more."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import Request
 from fastapi.responses import Response
 
@@ -20,12 +22,18 @@ STATUS = 409  # the request was fine; the task changed under it
 
 
 def give_back(
-    request: Request, actor: Actor, task_id: int, typed: dict[int, str], *, submit: bool
+    request: Request,
+    actor: Actor,
+    task_id: int,
+    typed: dict[int, str],
+    *,
+    submit: bool,
+    render_task: Callable[..., Response],
 ) -> Response:
-    """The task page with `typed` on it, when the translator may still see the task; else
-    a page of its own with the typed text beside each segment's source."""
+    """The task page (``render_task``, the editor's own) with `typed` on it, when the
+    translator may still see the task; else a page of its own with the typed text beside
+    each segment's source."""
     from sync.taskview import task_detail
-    from sync.web.workspace import render_task
 
     settings = web(request).settings
     try:

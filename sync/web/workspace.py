@@ -252,7 +252,7 @@ def _save(
         from sync.web.lost import give_back
 
         mine = edited if edited is not None else {p: t for p, t in typed.items() if t.strip()}
-        return give_back(request, actor, task_id, mine, submit=submit)
+        return give_back(request, actor, task_id, mine, submit=submit, render_task=render_task)
     flash(request, "ok", outcome(result, task_id))
     target = f"/tasks/{task_id}" if result.get("state") == "claimed" else "/my"
     return RedirectResponse(target, 303, background=BackgroundTask(nudge, settings))

@@ -1,0 +1,51 @@
+"""An update task's PO comes pre-filled with the current translation of every segment the
+source did not change; given back as it was, that text is not checked as the translator's
+new work: a translation's own forms (a localized image, a link to the Turkish page) were
+refused there, though nobody had touched them. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polib
+
+from sync.config import Settings
+from sync.db.session import transaction
+from sync.queue import assign
+from tests.helpers.tracking import EDITOR, add_people, cell, open_task, scan, transync
+
+SOURCE = "---\ntitle: Prices\n---\n\n![Chart](/img/chart.png)\n\nPrices rise.\n"
+TRANSLATION = "---\ntitle: Fiyatlar\n---\n\n![Grafik](/img/chart-tr.png)\n\nFiyatlar artıyor.\n"
+
+
+def test_the_current_translation_given_back_is_not_refused(
+    settings: Settings, tmp_path: Path
+) -> None:
+    content = tmp_path / "content"
+    (content / "posts").mkdir(parents=True)
+    en = content / "posts/prices.md"
+    en.write_text(SOURCE, encoding="utf-8")
+    (content / "posts/prices.tr.md").write_text(TRANSLATION, encoding="utf-8")
+    add_people(settings)
+    scan(settings, content)
+    en.write_text(SOURCE.replace("Prices rise.", "Prices rise fast."), encoding="utf-8")
+    scan(settings, content)
+    task = open_task(settings, "posts/prices", "tr")
+    assert task is not None
+    with transaction(settings.database_url) as s:
+        assign(s, settings, task["id"], EDITOR, "ayse")
+    path = tmp_path / "prices.po"
+    code, out, err = transync(settings, "po", str(task["id"]), "-o", str(path))
+    assert code == 0, out + err
+    po = polib.pofile(str(path))
+    image = next(e for e in po if e.msgid == "![Chart](/img/chart.png)")
+    assert image.msgstr == "![Grafik](/img/chart-tr.png)" and "fuzzy" not in image.flags
+    changed = next(e for e in po if "fuzzy" in e.flags)
+    changed.msgstr, changed.previous_msgid = "Fiyatlar hızla artıyor.", None
+    changed.flags.remove("fuzzy")
+    po.save(str(path))
+    code, out, err = transync(settings, "submit", str(task["id"]), str(path), "--as", "ayse")
+    assert code == 0, out + err
+    written = (content / "posts/prices.tr.md").read_text(encoding="utf-8")
+    assert "![Grafik](/img/chart-tr.png)" in written and "Fiyatlar hızla artıyor." in written
+    assert cell(settings, "posts/prices", "tr")["state"] == "current"
