@@ -10,7 +10,10 @@ How each case is decided (paths are followed by blob ids, not by file names alon
 
 - The translation's last change is the newest commit, in topological order, whose diff gave the
   translation's path the blob it has at HEAD with different content. A pure rename (same blob,
-  R100) or a mode change is followed back to the old path and is not a change.
+  R100) or a mode change is followed back to the old path and is not a change. Renames are
+  read over the whole repository, so a tree moved into another folder keeps its history; an
+  added file git did not pair with a deleted one (a page made a bundle, with front matter
+  added) is followed to a file deleted in that commit when ``same_text`` says it has the text.
 - Merges take part as combined diffs: a merge counts as the change only when the translation
   differs from every parent (a conflict resolution or an edit made in the merge). A translation
   merged late from a branch is therefore dated by the branch commit that made it, and the source
@@ -18,7 +21,8 @@ How each case is decided (paths are followed by blob ids, not by file names alon
   the tree's path as it does by default: a merge identical to one parent for the whole tree is
   followed through that parent only, so work a merge discarded (`-s ours`) is never evidence.
 - The source is read at the translation commit under the name it had then: every name the
-  source has had along its history from HEAD is tried, newest first.
+  source has had along its history from HEAD is tried, newest first, then the name that
+  stands to the translation's name then as the source's stands to the translation's now.
 - `source_commit` is the commit that gave the source that blob at or before the translation
   commit; `next_source_commit` is the source change that followed it on the source's history
   from HEAD. When that history does not pass through `source_commit` (the translation was made
@@ -34,6 +38,7 @@ How each case is decided (paths are followed by blob ids, not by file names alon
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import subprocess
@@ -47,6 +52,11 @@ from sync.errors import SourceError
 logger = logging.getLogger(__name__)
 
 Pair = tuple[str, str]
+
+# An added file is matched against the files its commit deleted (when git did not pair it)
+# only in commits that delete at most this many files, and against this many of them.
+_MAX_UNPAIRED = 2000
+_CANDIDATES = 8
 
 # Settings that would change git's output, pinned whatever the user's configuration says.
 _CONFIG = (
@@ -95,6 +105,7 @@ class _Step:
     mode change, True when the bytes changed."""
 
     at: int
+    path: str
     old_path: str | None
     old_blob: str | None
     content: bool
@@ -110,6 +121,7 @@ class _Log:
         self.boundary: set[int] = set()
         self.steps: dict[tuple[str, str], list[_Step]] = {}
         self.deleted: set[str] = set()  # paths some commit deleted (or renamed away)
+        self.removed: dict[int, list[tuple[str, str]]] = {}  # at -> (path, blob) deleted there
 
     @classmethod
     def parse(cls, data: bytes, shallow: frozenset[str]) -> _Log:
@@ -146,19 +158,24 @@ class _Log:
             if _null(new_blob):
                 if parents == 1:
                     log.deleted.add(paths[0])
+                    log.removed.setdefault(at, []).append((paths[0], blobs[0]))
                 continue  # a deletion gives no path a blob
             if parents == 1:
                 old_blob = None if status == b"A" or _null(blobs[0]) else blobs[0]
-                step = _Step(at, paths[0] if old_blob else None, old_blob, old_blob != new_blob)
+                step = _Step(
+                    at, paths[-1], paths[0] if old_blob else None, old_blob, old_blob != new_blob
+                )
             else:
                 sides = list(zip(paths[:-1], blobs[:-1], strict=True))
                 same = next(((p, b) for p, b in sides if b == new_blob), None)
                 if same:  # renamed in the merge, bytes kept from that parent
-                    step = _Step(at, same[0], same[1], False)
+                    step = _Step(at, paths[-1], same[0], same[1], False)
                 else:  # differs from every parent: the merge itself changed it
                     path, blob = sides[0]
                     kept = not _null(blob)
-                    step = _Step(at, path if kept else None, blob if kept else None, True)
+                    step = _Step(
+                        at, paths[-1], path if kept else None, blob if kept else None, True
+                    )
             log.steps.setdefault((paths[-1], new_blob), []).append(step)
         return log
 
@@ -291,13 +308,16 @@ class GitHistory:
         front matter, line endings made LF): those are no evidence that it was redone."""
         log, tree = self._history()
         changed = self._status()
+        # the log is the whole repository's: a tree none of whose files was ever committed
+        # has no history, whatever the rest of the repository has
+        ever = bool(tree) or any(path.startswith(self.prefix) for path in log.deleted)
         out: dict[Pair, Evidence] = {}
         committed: list[tuple[Pair, str, _Step, bool]] = []
         for pair in dict.fromkeys(pairs):
             translation, source = self.prefix + pair[0], self.prefix + pair[1]
             source_dirty = source in changed
             if translation in changed:
-                if log.commits:
+                if ever:
                     out[pair] = Evidence(
                         uncommitted=True,
                         translation_commit=None,
@@ -320,19 +340,26 @@ class GitHistory:
             committed = self._text_changes(log, tree, committed, same_text)
 
         lines = {source: self._source_line(log, tree, source) for _, source, _, _ in committed}
+        names = {  # the source's names, then where a source of the translation's path then was
+            pair: dict.fromkeys(
+                [*lines[source].paths, _counterpart(self.prefix + pair[0], source, step.path)]
+            )
+            for pair, source, step, _ in committed
+        }
         texts = self._read(
             list(
                 dict.fromkeys(
                     (log.commits[step.at], path)
-                    for _, source, step, _ in committed
-                    for path in lines[source].paths
+                    for pair, _source, step, _ in committed
+                    for path in names[pair]
+                    if path
                 )
             )
         )
         for pair, source, step, source_dirty in committed:
             commit = log.commits[step.at]
             line = lines[source]
-            then = next((path for path in line.paths if (commit, path) in texts), None)
+            then = next((path for path in names[pair] if (commit, path) in texts), None)
             source_blob = source_at = None
             source_step = None
             if then is not None:
@@ -365,23 +392,25 @@ class GitHistory:
         """Each translation's last change moved back over the commits that changed its file
         but not its text, a level of history at a time (one cat-file run per level)."""
         steps = {pair: step for pair, _source, step, _dirty in committed}
-        pending = [pair for pair, step in steps.items() if step.old_blob and step.old_path]
+        pending = [pair for pair, step in steps.items() if _before(log, step)]
         while pending:
-            wanted = [steps[pair].old_blob for pair in pending]
-            texts = self._read([(oid, "") for oid in dict.fromkeys(wanted) if oid])
+            wanted = {pair: _before(log, steps[pair]) for pair in pending}
+            blobs = dict.fromkeys(blob for olds in wanted.values() for _path, blob in olds)
+            texts = self._read([(oid, "") for oid in blobs])
             moved = []
             for pair in pending:
                 step = steps[pair]
-                old = texts.get((step.old_blob or "", ""))
-                if old is None or not same_text(pair, old[1]):
-                    continue
-                assert step.old_path is not None and step.old_blob is not None
-                older = log.last_change(step.old_path, step.old_blob, after=step.at)
-                if older is None or older.at in log.boundary:
-                    continue
-                steps[pair] = older
-                if older.old_blob and older.old_path:
-                    moved.append(pair)
+                for old_path, old_blob in wanted[pair]:
+                    old = texts.get((old_blob, ""))
+                    if old is None or not same_text(pair, old[1]):
+                        continue
+                    older = log.last_change(old_path, old_blob, after=step.at)
+                    if older is None or older.at in log.boundary:
+                        break
+                    steps[pair] = older
+                    if _before(log, older):
+                        moved.append(pair)
+                    break
             pending = moved
         return [(pair, source, steps[pair], dirty) for pair, source, _step, dirty in committed]
 
@@ -438,7 +467,7 @@ class GitHistory:
                 "--format=%H %ct",
                 self.head,
                 "--",
-                ".",
+                ":/",  # the whole repository: a tree moved into a folder keeps its history
             )
             log = _Log.parse(data, self.shallow)
             tree: dict[str, str] = {}
@@ -516,6 +545,50 @@ def _following(
         return line.changes[j - 1] if j > 0 else None
     later = [at for at in line.changes if log.times[at] > log.times[translation.at]]
     return later[-1] if later else None
+
+
+def _before(log: _Log, step: _Step) -> list[tuple[str, str]]:
+    """The (path, blob) pairs the content `step` produced may have come from: its old version,
+    or for an added file (git did not pair it with a deleted one: a rename with an edit
+    too large, a page made a bundle) the files of the same extension deleted in that commit,
+    the most alike in name first."""
+    if step.old_path is not None and step.old_blob is not None:
+        return [(step.old_path, step.old_blob)]
+    if step.old_blob is not None:
+        return []
+    removed = log.removed.get(step.at, ())
+    if not removed or len(removed) > _MAX_UNPAIRED:
+        return []
+    ext = step.path.rpartition(".")[2]
+    alike = [(p, b) for p, b in removed if p.rpartition(".")[2] == ext]
+    rank = {p: difflib.SequenceMatcher(None, p, step.path).ratio() for p, _b in alike}
+    return sorted(alike, key=lambda pb: -rank[pb[0]])[:_CANDIDATES]
+
+
+def _counterpart(translation: str, source: str, then: str) -> str | None:
+    """Where the source was when the translation was at `then`, if the two were named then as
+    they are now: `a/index.tr.md`/`a/index.md` and `a.tr.md` give `a.md`; `tr/x.md`/`en/x.md`
+    and `tr/y.md` give `en/y.md`.
+
+    >>> _counterpart("c/a/index.tr.md", "c/a/index.md", "c/a.tr.md")
+    'c/a.md'
+    >>> _counterpart("c/tr/a/index.md", "c/en/a/index.md", "c/tr/a.md")
+    'c/en/a.md'
+    """
+    if then == translation:
+        return source
+    lead = len(os.path.commonprefix([translation, source]))
+    tail = len(os.path.commonprefix([translation[::-1], source[::-1]]))
+    tail = min(tail, len(translation) - lead, len(source) - lead)
+    mine = translation[lead : len(translation) - tail]
+    theirs = source[lead : len(source) - tail]
+    end = mine + translation[len(translation) - tail :]
+    if then.endswith(end):
+        return then[: len(then) - len(end)] + theirs + translation[len(translation) - tail :]
+    start = translation[:lead] + mine
+    if then.startswith(start):
+        return translation[:lead] + theirs + then[len(start) :]
+    return None
 
 
 def _null(oid: str) -> bool:

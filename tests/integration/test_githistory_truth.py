@@ -1,0 +1,134 @@
+"""Git history says the same thing to a database that scanned once (fresh) and to one that
+scanned after every commit (followed), and what a careful editor reading `git log` would
+say: a translation is current only when its text changed after the source's did."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sync.db.migrate import upgrade
+from sync.db.session import dispose_all, transaction
+from sync.scanning import run_scan
+from sync.status import load_rows, status_document
+from tests.conftest import make_settings
+from tests.helpers.gitrepo import GitRepo, git_env
+
+SRC = "content/posts/a.md"
+TR = "content/posts/a.tr.md"
+SRC_A = "---\ntitle: Grain\n---\n\nShips sail along the coast.\n\nPorts need rail.\n"
+SRC_B = "---\ntitle: Grain\n---\n\nShips sail along the coast under escort.\n\nPorts need rail.\n"
+TR_A = "---\ntitle: Tahıl\n---\n\nGemiler kıyı boyunca seyreder.\n\nLimanlar demiryolu ister.\n"
+TR_B = (
+    "---\ntitle: Tahıl\n---\n\nGemiler kıyı boyunca eskortla seyreder.\n\n"
+    "Limanlar demiryolu ister.\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in git_env().items():
+        if name.startswith("GIT_"):
+            monkeypatch.setenv(name, value)
+
+
+class Story:
+    """A repository built commit by commit, with a database that scans after each commit."""
+
+    def __init__(self, tmp_path: Path, tree: str = "content") -> None:
+        self.tmp = tmp_path
+        self.repo = GitRepo.init(tmp_path / "site")
+        self.tree = tree
+        self.day = 0
+        self.followed = self.database("followed")
+
+    def database(self, name: str) -> str:
+        url = f"sqlite:///{self.tmp / name}.db"
+        upgrade(url)
+        return url
+
+    def commit(
+        self, message: str, files: dict[str, str] | None = None, *, scan: bool = True
+    ) -> str:
+        for rel, text in (files or {}).items():
+            self.repo.write(rel, text)
+        self.day += 1
+        commit = self.repo.commit(message, when=self.day)
+        if scan:
+            self.scan(self.followed)
+        return commit
+
+    def scan(self, url: str) -> None:
+        report = run_scan(make_settings(url), [f"fs:{self.repo.path / self.tree}"])
+        assert report is not None and not report.problems, report and report.problems
+
+    def state(self, url: str, key: str = "posts/a", lang: str = "tr") -> str:
+        settings = make_settings(url)
+        with transaction(url) as s:
+            doc = status_document(load_rows(s, settings), settings)
+        post = next(p for p in doc["posts"] if p["key"] == key)
+        return post["versions"][lang]["state"]
+
+    def fresh(self, key: str = "posts/a", lang: str = "tr") -> str:
+        url = self.database(f"fresh{self.day}")
+        self.scan(url)
+        return self.state(url, key, lang)
+
+    def both(self, key: str = "posts/a", lang: str = "tr") -> tuple[str, str]:
+        """(fresh, followed) states; fresh first, so the followed scan sees the same tree."""
+        fresh = self.fresh(key, lang)
+        self.scan(self.followed)
+        state = self.state(self.followed, key, lang)
+        dispose_all()
+        return fresh, state
+
+
+def started(tmp_path: Path) -> Story:
+    """A source and its translation made from it, then the source's first paragraph rewritten."""
+    story = Story(tmp_path)
+    story.commit("grain", {SRC: SRC_A, TR: TR_A})
+    story.commit("the source rewritten", {SRC: SRC_B})
+    return story
+
+
+# --- F1: moves git does not pair within the scanned tree ---------------------------------------
+
+
+def test_a_tree_moved_into_a_folder_keeps_its_translations_history(tmp_path: Path) -> None:
+    story = started(tmp_path)
+    story.repo.move("content", "site/content")
+    story.commit("the site moves into a folder", scan=False)
+    story.tree = "site/content"
+    assert story.fresh() == "stale"
+
+
+def test_a_post_turned_into_a_bundle_with_new_front_matter_stays_stale(tmp_path: Path) -> None:
+    story = started(tmp_path)
+    story.repo.git("rm", "-q", SRC, TR)
+    front = (
+        "date: 2024-01-01\ndraft: false\nweight: 10\nslug: grain\ncategories: [food]\n"
+        "tags: [ships, ports]\nauthor: Editor\nlayout: wide\nimages: [grain.jpg]\n"
+    )
+    story.commit(
+        "a bundle",
+        {
+            "content/posts/a/index.md": SRC_B.replace("---\n", "---\n" + front, 1),
+            "content/posts/a/index.tr.md": TR_A.replace("---\n", "---\n" + front, 1),
+        },
+    )
+    assert story.both() == ("stale", "stale")
+
+
+def test_a_source_moved_into_a_bundle_and_rewritten_leaves_the_translation_stale(
+    tmp_path: Path,
+) -> None:
+    story = Story(tmp_path)
+    story.commit("grain", {SRC: SRC_A, TR: TR_A})
+    story.repo.git("rm", "-q", SRC)
+    story.repo.move(TR, "content/posts/a/index.tr.md")
+    story.commit(
+        "a bundle, the source rewritten",
+        {"content/posts/a/index.md": "---\ntitle: Grain\n---\n\nAll new words here.\n"},
+    )
+    assert story.both() == ("stale", "stale")
