@@ -97,8 +97,9 @@ class History(ScanBase):
         root = Path(uri[3:])
 
         def body(raw: bytes, origin: str) -> str:
-            text = parse_document(raw, origin=origin)[1]
-            return "\n".join(line.rstrip() for line in text.strip().split("\n"))
+            # white space runs and line wrapping are layout, as for the content hash: a
+            # reflowed body goes on to the hash, which decides
+            return " ".join(parse_document(raw, origin=origin)[1].split())
 
         current: dict[str, str] = {}  # origin -> the body on disk, read once per batch
 

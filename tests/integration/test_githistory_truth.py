@@ -132,3 +132,15 @@ def test_a_source_moved_into_a_bundle_and_rewritten_leaves_the_translation_stale
         {"content/posts/a/index.md": "---\ntitle: Grain\n---\n\nAll new words here.\n"},
     )
     assert story.both() == ("stale", "stale")
+
+
+# --- F2: layout is not a change ---------------------------------------------------------------
+
+
+def test_a_reflowed_translation_stays_stale(tmp_path: Path) -> None:
+    story = started(tmp_path)
+    reflowed = TR_A.replace("kıyı boyunca", "kıyı  boyunca").replace(
+        "Limanlar demiryolu", "Limanlar\ndemiryolu"
+    )
+    story.commit("reflow", {TR: reflowed})
+    assert story.both() == ("stale", "stale")
