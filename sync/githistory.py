@@ -29,7 +29,8 @@ How each case is decided (paths are followed by blob ids, not by file names alon
   on a branch from a source version that never reached HEAD), it is the oldest source change
   committed after the translation, by committer time. On a branch, the next change can be
   older than the translation: the branch did not have it.
-- A translation with uncommitted changes, or untracked, counts as made now (`uncommitted`).
+- A translation with uncommitted changes, or untracked, counts as made now (`uncommitted`),
+  unless ``same_text`` says HEAD's version has its text: then it is dated by its history.
   An untracked file in a tree that has never been committed is no evidence: nothing says when
   it was made.
 - A shallow clone says only what it holds: a change found in a boundary commit (whose parents
@@ -313,10 +314,12 @@ class GitHistory:
         ever = bool(tree) or any(path.startswith(self.prefix) for path in log.deleted)
         out: dict[Pair, Evidence] = {}
         committed: list[tuple[Pair, str, _Step, bool]] = []
-        for pair in dict.fromkeys(pairs):
+        unique = list(dict.fromkeys(pairs))
+        touched = self._touched(unique, tree, changed, same_text)
+        for pair in unique:
             translation, source = self.prefix + pair[0], self.prefix + pair[1]
             source_dirty = source in changed
-            if translation in changed:
+            if translation in changed and pair not in touched:
                 if ever:
                     out[pair] = Evidence(
                         uncommitted=True,
@@ -381,6 +384,29 @@ class GitHistory:
                 source_dirty=source_dirty,
             )
         return out
+
+    def _touched(
+        self,
+        pairs: Sequence[Pair],
+        tree: dict[str, str],
+        changed: set[str],
+        same_text: Callable[[Pair, bytes], bool] | None,
+    ) -> set[Pair]:
+        """The pairs whose translation has uncommitted changes that keep HEAD's text (a key
+        added to the front matter, line endings): judged by their history, not as made now."""
+        if same_text is None:
+            return set()
+        dirty = {
+            pair: tree[self.prefix + pair[0]]
+            for pair in pairs
+            if self.prefix + pair[0] in changed and self.prefix + pair[0] in tree
+        }
+        texts = self._read([(oid, "") for oid in dict.fromkeys(dirty.values())])
+        return {
+            pair
+            for pair, oid in dirty.items()
+            if (oid, "") in texts and same_text(pair, texts[(oid, "")][1])
+        }
 
     def _text_changes(
         self,

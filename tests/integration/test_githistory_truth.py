@@ -144,3 +144,20 @@ def test_a_reflowed_translation_stays_stale(tmp_path: Path) -> None:
     )
     story.commit("reflow", {TR: reflowed})
     assert story.both() == ("stale", "stale")
+
+
+# --- F3: uncommitted edits that are not text changes ------------------------------------------
+
+
+@pytest.mark.parametrize("edit", ["front matter", "line endings"])
+def test_an_uncommitted_touch_of_a_stale_translation_keeps_it_stale(
+    tmp_path: Path, edit: str
+) -> None:
+    story = started(tmp_path)
+    touched = (
+        TR_A.replace("---\n", "---\nweight: 5\n", 1)
+        if edit == "front matter"
+        else TR_A.replace("\n", "\r\n")
+    )
+    (story.repo.path / TR).write_bytes(touched.encode())
+    assert story.both() == ("stale", "stale")
