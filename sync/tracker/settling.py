@@ -76,7 +76,7 @@ class Settling(History):
                     matched = src.revision
                 if matched is not None:
                     self.set_base(v, matched, v.forced_baseline or "declared")
-                elif v.first_seen and id(v) in found:
+                elif (v.first_seen or v.revised) and id(v) in found:
                     self.set_base(v, found[id(v)], "history")
                 elif id(v) in reverted:  # the source is back to what it was translated from
                     self.set_base(v, src.revision, v.baseline or "assumed")

@@ -161,3 +161,24 @@ def test_an_uncommitted_touch_of_a_stale_translation_keeps_it_stale(
     )
     (story.repo.path / TR).write_bytes(touched.encode())
     assert story.both() == ("stale", "stale")
+
+
+# --- a translation updated after the source, on a followed database ----------------------------
+
+
+def test_a_stale_translation_updated_by_hand_is_current(tmp_path: Path) -> None:
+    story = started(tmp_path)
+    story.commit("retranslated", {TR: TR_B})
+    assert story.both() == ("current", "current")
+
+
+def test_a_translation_touched_without_a_text_change_stays_stale(tmp_path: Path) -> None:
+    story = started(tmp_path)
+    story.commit("a key", {TR: TR_A.replace("---\n", "---\nweight: 5\n", 1)})
+    assert story.both() == ("stale", "stale")
+
+
+def test_an_uncommitted_retranslation_is_current(tmp_path: Path) -> None:
+    story = started(tmp_path)
+    story.repo.write(TR, TR_B)
+    assert story.both() == ("current", "current")
