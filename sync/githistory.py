@@ -121,7 +121,8 @@ class _Log:
         self.times: list[int] = []
         self.boundary: set[int] = set()
         self.steps: dict[tuple[str, str], list[_Step]] = {}
-        self.deleted: set[str] = set()  # paths some commit deleted (or renamed away)
+        # path -> the newest commit that deleted it (or renamed it away)
+        self.deleted: dict[str, int] = {}
         self.removed: dict[int, list[tuple[str, str]]] = {}  # at -> (path, blob) deleted there
 
     @classmethod
@@ -155,10 +156,10 @@ class _Log:
             i += count
             new_blob = blobs[-1]
             if parents == 1 and status == b"R":
-                log.deleted.add(paths[0])
+                log.deleted.setdefault(paths[0], at)
             if _null(new_blob):
                 if parents == 1:
-                    log.deleted.add(paths[0])
+                    log.deleted.setdefault(paths[0], at)
                     log.removed.setdefault(at, []).append((paths[0], blobs[0]))
                 continue  # a deletion gives no path a blob
             if parents == 1:
@@ -440,16 +441,29 @@ class GitHistory:
             pending = moved
         return [(pair, source, steps[pair], dirty) for pair, source, _step, dirty in committed]
 
-    def deleted(self, paths: Sequence[str]) -> set[str]:
+    def deleted(self, paths: Sequence[str], after: dict[str, str] | None = None) -> set[str]:
         """The paths (relative to the tree) that were committed once and are gone now: not at
         HEAD and not in the work tree. A translation whose source-language counterpart is
-        among them lost its original; it is not a source of its own."""
+        among them lost its original; it is not a source of its own.
+
+        ``after`` maps a path to the translation it would be the original of: such a path
+        counts only when deleted in or after the commit that added the translation (renames
+        followed). An unrelated page deleted before the translation existed was no original
+        of it; nor was one deleted before an uncommitted or untracked translation."""
         log, tree = self._history()
         gone = set()
         for path in paths:
             full = self.prefix + path
-            if full in log.deleted and full not in tree and not (self.root / path).exists():
-                gone.add(path)
+            at = log.deleted.get(full)
+            if at is None or full in tree or (self.root / path).exists():
+                continue
+            translation = (after or {}).get(path)
+            if translation is not None:
+                blob = tree.get(self.prefix + translation)
+                made = [step.at for step in log.lineage(self.prefix + translation, blob or "")]
+                if not made or at > made[-1]:  # topological index: larger is older
+                    continue
+            gone.add(path)
         return gone
 
     # --- git -------------------------------------------------------------------------------

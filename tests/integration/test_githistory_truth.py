@@ -182,3 +182,28 @@ def test_an_uncommitted_retranslation_is_current(tmp_path: Path) -> None:
     story = started(tmp_path)
     story.repo.write(TR, TR_B)
     assert story.both() == ("current", "current")
+
+
+# --- F7: a deletion before the translation existed --------------------------------------------
+
+
+def test_a_deletion_before_the_page_existed_does_not_make_an_orphan(tmp_path: Path) -> None:
+    story = Story(tmp_path)
+    old = {"content/posts/x.md": "---\ntitle: Old\n---\n\nOld words.\n"}
+    story.commit("unrelated", {**old, "content/about.md": "---\ntitle: About\n---\n\nUs.\n"})
+    story.repo.git("rm", "-q", "content/posts/x.md")
+    story.commit("gone")
+    story.commit(
+        "russian", {"content/posts/x.ru.md": "---\ntitle: Новое\n---\n\nСлова.\n"}, scan=False
+    )
+    # a database that followed knew the English page as this post's source: not judged here
+    assert story.fresh("posts/x", "ru") == "source"
+
+
+def test_a_deletion_after_the_page_existed_makes_an_orphan(tmp_path: Path) -> None:
+    story = Story(tmp_path)
+    story.commit("english", {"content/posts/x.md": "---\ntitle: Old\n---\n\nOld words.\n"})
+    story.commit("russian", {"content/posts/x.ru.md": "---\ntitle: Старое\n---\n\nСлова.\n"})
+    story.repo.git("rm", "-q", "content/posts/x.md")
+    story.commit("gone", scan=False)
+    assert story.fresh("posts/x", "ru") == "orphaned"
