@@ -9,7 +9,8 @@ the tree's whole history, one `git ls-tree` of HEAD, one `git status` and one `g
 How each case is decided (paths are followed by blob ids, not by file names alone):
 
 - The translation's last change is the newest commit, in topological order, whose diff gave the
-  translation's path the blob it has at HEAD with different content. A pure rename (same blob,
+  translation's path the blob it has at HEAD with different content; when the file had those
+  very bytes before (a revert), the commit that made them then. A pure rename (same blob,
   R100) or a mode change is followed back to the old path and is not a change. Renames are
   read over the whole repository, so a tree moved into another folder keeps its history; an
   added file git did not pair with a deleted one (a page made a bundle, with front matter
@@ -198,6 +199,19 @@ class _Log:
         """The newest step that changed the content `path` holds as `blob` (renames followed)."""
         return next((s for s in self.lineage(path, blob, after) if s.content), None)
 
+    def made(self, path: str, blob: str) -> _Step | None:
+        """The change that first gave the file `blob`'s bytes along its history: the last
+        change, or when those bytes were there before (a revert, an old version checked out
+        and committed), the change that made them then."""
+        steps = list(self.lineage(path, blob))
+        produced = blob
+        first = 0
+        for k, step in enumerate(steps):
+            if produced == blob:
+                first = k
+            produced = step.old_blob or ""
+        return next((s for s in steps[first:] if s.content), None)
+
     def when(self, at: int) -> datetime:
         return datetime.fromtimestamp(self.times[at], UTC)
 
@@ -336,7 +350,7 @@ class GitHistory:
             blob = tree.get(translation)
             if blob is None:
                 continue  # not in HEAD and not in status: ignored
-            step = log.last_change(translation, blob)
+            step = log.made(translation, blob)
             if step is None or step.at in log.boundary or "\n" in source:
                 continue  # no history, only the shallow boundary, or a source cat-file can't name
             committed.append((pair, source, step, source_dirty))

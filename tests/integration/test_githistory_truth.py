@@ -207,3 +207,27 @@ def test_a_deletion_after_the_page_existed_makes_an_orphan(tmp_path: Path) -> No
     story.repo.git("rm", "-q", "content/posts/x.md")
     story.commit("gone", scan=False)
     assert story.fresh("posts/x", "ru") == "orphaned"
+
+
+# --- F4: an old translation brought back -------------------------------------------------------
+
+
+def test_a_reverted_translation_translates_the_older_source(tmp_path: Path) -> None:
+    story = Story(tmp_path)
+    story.commit("grain", {SRC: SRC_A, TR: TR_A})
+    story.commit("the source rewritten", {SRC: SRC_B})
+    story.commit("retranslated", {TR: TR_B})
+    story.repo.git("revert", "--no-edit", "HEAD", when=story.day + 1)
+    story.day += 1
+    story.scan(story.followed)
+    assert story.both() == ("stale", "stale")
+
+
+def test_a_translation_checked_out_from_an_old_commit_is_stale(tmp_path: Path) -> None:
+    story = Story(tmp_path)
+    old = story.commit("grain", {SRC: SRC_A, TR: TR_A})
+    story.commit("the source rewritten", {SRC: SRC_B})
+    story.commit("retranslated", {TR: TR_B})
+    story.repo.git("checkout", old, "--", TR)
+    story.commit("the old translation back")
+    assert story.both() == ("stale", "stale")
