@@ -16,7 +16,9 @@ How each case is decided (paths are followed by blob ids, not by file names alon
   added file git did not pair with a deleted one (a page made a bundle, with front matter
   added) is followed to a file deleted in that commit when ``same_text`` says it has the text.
 - Merges take part as combined diffs: a merge counts as the change only when the translation
-  differs from every parent (a conflict resolution or an edit made in the merge). A translation
+  differs from every parent and from what git's own merge of the parents gives (a conflict
+  resolution or an edit made in the merge); a clean combination of two edits is dated by the
+  newer of them. A translation
   merged late from a branch is therefore dated by the branch commit that made it, and the source
   is read in that commit: the old source the translator saw. `git log` simplifies history for
   the tree's path as it does by default: a merge identical to one parent for the whole tree is
@@ -59,6 +61,8 @@ Pair = tuple[str, str]
 # only in commits that delete at most this many files, and against this many of them.
 _MAX_UNPAIRED = 2000
 _CANDIDATES = 8
+# Clean merges of merges are followed back this many levels.
+_MERGE_ROUNDS = 8
 
 # Settings that would change git's output, pinned whatever the user's configuration says.
 _CONFIG = (
@@ -111,6 +115,9 @@ class _Step:
     old_path: str | None
     old_blob: str | None
     content: bool
+    blob: str = ""
+    sides: tuple[tuple[str, str], ...] = ()
+    """For a merge that changed the file: each parent's (path, blob), when it had the file."""
 
 
 class _Log:
@@ -166,18 +173,29 @@ class _Log:
             if parents == 1:
                 old_blob = None if status == b"A" or _null(blobs[0]) else blobs[0]
                 step = _Step(
-                    at, paths[-1], paths[0] if old_blob else None, old_blob, old_blob != new_blob
+                    at,
+                    paths[-1],
+                    paths[0] if old_blob else None,
+                    old_blob,
+                    old_blob != new_blob,
+                    new_blob,
                 )
             else:
                 sides = list(zip(paths[:-1], blobs[:-1], strict=True))
                 same = next(((p, b) for p, b in sides if b == new_blob), None)
                 if same:  # renamed in the merge, bytes kept from that parent
-                    step = _Step(at, paths[-1], same[0], same[1], False)
-                else:  # differs from every parent: the merge itself changed it
+                    step = _Step(at, paths[-1], same[0], same[1], False, new_blob)
+                else:  # differs from every parent: the merge changed it, or combined changes
                     path, blob = sides[0]
                     kept = not _null(blob)
                     step = _Step(
-                        at, paths[-1], path if kept else None, blob if kept else None, True
+                        at,
+                        paths[-1],
+                        path if kept else None,
+                        blob if kept else None,
+                        True,
+                        new_blob,
+                        tuple((p, b) for p, b in sides if not _null(b)),
                     )
             log.steps.setdefault((paths[-1], new_blob), []).append(step)
         return log
@@ -199,11 +217,11 @@ class _Log:
         """The newest step that changed the content `path` holds as `blob` (renames followed)."""
         return next((s for s in self.lineage(path, blob, after) if s.content), None)
 
-    def made(self, path: str, blob: str) -> _Step | None:
+    def made(self, path: str, blob: str, after: int = -1) -> _Step | None:
         """The change that first gave the file `blob`'s bytes along its history: the last
         change, or when those bytes were there before (a revert, an old version checked out
         and committed), the change that made them then."""
-        steps = list(self.lineage(path, blob))
+        steps = list(self.lineage(path, blob, after))
         produced = blob
         first = 0
         for k, step in enumerate(steps):
@@ -354,6 +372,7 @@ class GitHistory:
             if step is None or step.at in log.boundary or "\n" in source:
                 continue  # no history, only the shallow boundary, or a source cat-file can't name
             committed.append((pair, source, step, source_dirty))
+        committed = self._clean_merges(log, committed)
         if same_text is not None:
             committed = self._text_changes(log, tree, committed, same_text)
 
@@ -422,6 +441,60 @@ class GitHistory:
             for pair, oid in dirty.items()
             if (oid, "") in texts and same_text(pair, texts[(oid, "")][1])
         }
+
+    def _clean_merges(
+        self, log: _Log, committed: list[tuple[Pair, str, _Step, bool]]
+    ) -> list[tuple[Pair, str, _Step, bool]]:
+        """Each translation last changed by a two-parent merge whose result for it is what
+        git's own merge of the parents gives (no conflict resolved, nothing edited in the
+        merge) dated by the newest of the parents' changes instead: combining two edits is
+        no new translation. One `git merge-tree` per such merge, one cat-file in all."""
+        steps = {pair: step for pair, _source, step, _dirty in committed}
+        for _round in range(_MERGE_ROUNDS):
+            merges = {pair: step for pair, step in steps.items() if len(step.sides) == 2}
+            if not merges:
+                break
+            trees: dict[int, str | None] = {}
+            for step in merges.values():
+                if step.at not in trees:
+                    trees[step.at] = self._merged_tree(log.commits[step.at])
+            texts = self._read(
+                list(
+                    dict.fromkeys(
+                        (trees[step.at] or "", step.path)
+                        for step in merges.values()
+                        if trees[step.at]
+                    )
+                )
+            )
+            changed = False
+            for pair, step in merges.items():
+                merged = texts.get((trees[step.at] or "", step.path))
+                if merged is None or merged[0] != step.blob:
+                    continue  # resolved or edited in the merge: the merge made it
+                made = [log.made(path, blob, after=step.at) for path, blob in step.sides]
+                found = [m for m in made if m is not None]
+                if not found:
+                    continue
+                steps[pair] = max(found, key=lambda m: (log.times[m.at], -m.at))
+                changed = True
+            if not changed:
+                break
+        return [(pair, source, steps[pair], dirty) for pair, source, _step, dirty in committed]
+
+    def _merged_tree(self, merge: str) -> str | None:
+        """The tree git's merge of `merge`'s two parents gives (conflicted files with their
+        markers), or None when git cannot say (a shallow clone without the merge base)."""
+        argv = [self.git, "-C", str(self.root), *_CONFIG, "merge-tree", "--write-tree"]
+        argv += [f"{merge}^1", f"{merge}^2"]
+        try:
+            done = subprocess.run(argv, capture_output=True, stdin=subprocess.DEVNULL, env=_env())
+        except OSError:
+            return None
+        if done.returncode not in (0, 1):
+            return None
+        first = done.stdout.split(b"\n", 1)[0].strip().decode("ascii", "replace")
+        return first if len(first) >= 40 and not first.strip("0123456789abcdef") else None
 
     def _text_changes(
         self,

@@ -231,3 +231,34 @@ def test_a_translation_checked_out_from_an_old_commit_is_stale(tmp_path: Path) -
     story.repo.git("checkout", old, "--", TR)
     story.commit("the old translation back")
     assert story.both() == ("stale", "stale")
+
+
+# --- F5: a clean merge is not a retranslation --------------------------------------------------
+
+
+def test_a_clean_merge_of_two_translation_edits_is_no_retranslation(tmp_path: Path) -> None:
+    story = Story(tmp_path)
+    story.commit("grain", {SRC: SRC_A, TR: TR_A})
+    story.repo.branch("side")
+    story.commit("second paragraph", {TR: TR_A.replace("demiryolu ister", "demiryolu ister!")})
+    story.repo.checkout("main")
+    story.commit("title", {TR: TR_A.replace("Tahıl", "Tahıl yolu")})
+    story.commit("the source rewritten", {SRC: SRC_B})
+    story.day += 1
+    story.repo.merge("side", when=story.day)
+    story.scan(story.followed)
+    assert story.both() == ("stale", "stale")
+
+
+def test_a_merge_that_resolves_a_conflict_is_a_retranslation(tmp_path: Path) -> None:
+    story = Story(tmp_path)
+    story.commit("grain", {SRC: SRC_A, TR: TR_A})
+    story.repo.branch("side")
+    story.commit("one way", {TR: TR_A.replace("Tahıl", "Buğday")})
+    story.repo.checkout("main")
+    story.commit("another way", {TR: TR_A.replace("Tahıl", "Arpa")})
+    story.commit("the source rewritten", {SRC: SRC_B})
+    story.day += 1
+    story.repo.merge("side", when=story.day, resolve={TR: TR_B})
+    story.scan(story.followed)
+    assert story.fresh() == "current"
