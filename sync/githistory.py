@@ -37,7 +37,9 @@ How each case is decided (paths are followed by blob ids, not by file names alon
   An untracked file in a tree that has never been committed is no evidence: nothing says when
   it was made.
 - A shallow clone says only what it holds: a change found in a boundary commit (whose parents
-  are missing, so every file looks added there) is no evidence, and yields no `source_commit`.
+  are missing, so every file looks added there) yields no `source_commit`, and is evidence
+  only when the source changed after the boundary: the translation, there already, was made
+  from an older source than HEAD's (read as of the boundary, the newest it can have seen).
 """
 
 from __future__ import annotations
@@ -369,8 +371,10 @@ class GitHistory:
             if blob is None:
                 continue  # not in HEAD and not in status: ignored
             step = log.made(translation, blob)
-            if step is None or step.at in log.boundary or "\n" in source:
-                continue  # no history, only the shallow boundary, or a source cat-file can't name
+            if step is None or "\n" in source:
+                continue  # no history, or a source cat-file can't name
+            if step.at in log.boundary and not self._source_line(log, tree, source).changes:
+                continue  # only the shallow boundary, and no source change seen after it
             committed.append((pair, source, step, source_dirty))
         committed = self._clean_merges(log, committed)
         if same_text is not None:

@@ -262,3 +262,25 @@ def test_a_merge_that_resolves_a_conflict_is_a_retranslation(tmp_path: Path) -> 
     story.repo.merge("side", when=story.day, resolve={TR: TR_B})
     story.scan(story.followed)
     assert story.fresh() == "current"
+
+
+# --- F8: what a shallow clone holds ------------------------------------------------------------
+
+
+def test_a_shallow_clone_sees_a_source_change_after_its_boundary(tmp_path: Path) -> None:
+    story = Story(tmp_path)
+    story.commit("grain", {SRC: SRC_A, TR: TR_A})
+    story.commit("a note", {"content/about.md": "---\ntitle: About\n---\n\nUs.\n"})
+    story.commit("the source rewritten", {SRC: SRC_B})
+    clone = story.repo.clone(tmp_path / "clone", depth=2)  # the note's commit is the boundary
+    story.repo = clone
+    assert story.fresh() == "stale"
+
+
+def test_a_shallow_clone_without_a_later_source_change_says_nothing(tmp_path: Path) -> None:
+    story = Story(tmp_path)
+    story.commit("grain", {SRC: SRC_A, TR: TR_A})
+    story.commit("the source rewritten", {SRC: SRC_B})
+    story.commit("a note", {"content/about.md": "---\ntitle: About\n---\n\nUs.\n"})
+    story.repo = story.repo.clone(tmp_path / "clone", depth=2)
+    assert story.fresh() == "current"  # assumed: the boundary hides when it was made
