@@ -9,31 +9,42 @@ the tree's whole history, one `git ls-tree` of HEAD, one `git status` and one `g
 How each case is decided (paths are followed by blob ids, not by file names alone):
 
 - The translation's last change is the newest commit, in topological order, whose diff gave the
-  translation's path the blob it has at HEAD with different content. A pure rename (same blob,
-  R100) or a mode change is followed back to the old path and is not a change.
+  translation's path the blob it has at HEAD with different content; when the file had those
+  very bytes before (a revert), the commit that made them then. A pure rename (same blob,
+  R100) or a mode change is followed back to the old path and is not a change. Renames are
+  read over the whole repository, so a tree moved into another folder keeps its history; an
+  added file git did not pair with a deleted one (a page made a bundle, with front matter
+  added) is followed to a file deleted in that commit when ``same_text`` says it has the text.
 - Merges take part as combined diffs: a merge counts as the change only when the translation
-  differs from every parent (a conflict resolution or an edit made in the merge). A translation
+  differs from every parent and from what git's own merge of the parents gives (a conflict
+  resolution or an edit made in the merge); a clean combination of two edits is dated by the
+  newer of them. A translation
   merged late from a branch is therefore dated by the branch commit that made it, and the source
   is read in that commit: the old source the translator saw. `git log` simplifies history for
   the tree's path as it does by default: a merge identical to one parent for the whole tree is
   followed through that parent only, so work a merge discarded (`-s ours`) is never evidence.
 - The source is read at the translation commit under the name it had then: every name the
-  source has had along its history from HEAD is tried, newest first.
+  source has had along its history from HEAD is tried, newest first, then the name that
+  stands to the translation's name then as the source's stands to the translation's now.
 - `source_commit` is the commit that gave the source that blob at or before the translation
   commit; `next_source_commit` is the source change that followed it on the source's history
   from HEAD. When that history does not pass through `source_commit` (the translation was made
   on a branch from a source version that never reached HEAD), it is the oldest source change
   committed after the translation, by committer time. On a branch, the next change can be
   older than the translation: the branch did not have it.
-- A translation with uncommitted changes, or untracked, counts as made now (`uncommitted`).
+- A translation with uncommitted changes, or untracked, counts as made now (`uncommitted`),
+  unless ``same_text`` says HEAD's version has its text: then it is dated by its history.
   An untracked file in a tree that has never been committed is no evidence: nothing says when
   it was made.
 - A shallow clone says only what it holds: a change found in a boundary commit (whose parents
-  are missing, so every file looks added there) is no evidence, and yields no `source_commit`.
+  are missing, so every file looks added there) yields no `source_commit`, and is evidence
+  only when the source changed after the boundary: the translation, there already, was made
+  from an older source than HEAD's (read as of the boundary, the newest it can have seen).
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import subprocess
@@ -47,6 +58,13 @@ from sync.errors import SourceError
 logger = logging.getLogger(__name__)
 
 Pair = tuple[str, str]
+
+# An added file is matched against the files its commit deleted (when git did not pair it)
+# only in commits that delete at most this many files, and against this many of them.
+_MAX_UNPAIRED = 2000
+_CANDIDATES = 8
+# Clean merges of merges are followed back this many levels.
+_MERGE_ROUNDS = 8
 
 # Settings that would change git's output, pinned whatever the user's configuration says.
 _CONFIG = (
@@ -95,9 +113,13 @@ class _Step:
     mode change, True when the bytes changed."""
 
     at: int
+    path: str
     old_path: str | None
     old_blob: str | None
     content: bool
+    blob: str = ""
+    sides: tuple[tuple[str, str], ...] = ()
+    """For a merge that changed the file: each parent's (path, blob), when it had the file."""
 
 
 class _Log:
@@ -109,7 +131,9 @@ class _Log:
         self.times: list[int] = []
         self.boundary: set[int] = set()
         self.steps: dict[tuple[str, str], list[_Step]] = {}
-        self.deleted: set[str] = set()  # paths some commit deleted (or renamed away)
+        # path -> the newest commit that deleted it (or renamed it away)
+        self.deleted: dict[str, int] = {}
+        self.removed: dict[int, list[tuple[str, str]]] = {}  # at -> (path, blob) deleted there
 
     @classmethod
     def parse(cls, data: bytes, shallow: frozenset[str]) -> _Log:
@@ -142,23 +166,39 @@ class _Log:
             i += count
             new_blob = blobs[-1]
             if parents == 1 and status == b"R":
-                log.deleted.add(paths[0])
+                log.deleted.setdefault(paths[0], at)
             if _null(new_blob):
                 if parents == 1:
-                    log.deleted.add(paths[0])
+                    log.deleted.setdefault(paths[0], at)
+                    log.removed.setdefault(at, []).append((paths[0], blobs[0]))
                 continue  # a deletion gives no path a blob
             if parents == 1:
                 old_blob = None if status == b"A" or _null(blobs[0]) else blobs[0]
-                step = _Step(at, paths[0] if old_blob else None, old_blob, old_blob != new_blob)
+                step = _Step(
+                    at,
+                    paths[-1],
+                    paths[0] if old_blob else None,
+                    old_blob,
+                    old_blob != new_blob,
+                    new_blob,
+                )
             else:
                 sides = list(zip(paths[:-1], blobs[:-1], strict=True))
                 same = next(((p, b) for p, b in sides if b == new_blob), None)
                 if same:  # renamed in the merge, bytes kept from that parent
-                    step = _Step(at, same[0], same[1], False)
-                else:  # differs from every parent: the merge itself changed it
+                    step = _Step(at, paths[-1], same[0], same[1], False, new_blob)
+                else:  # differs from every parent: the merge changed it, or combined changes
                     path, blob = sides[0]
                     kept = not _null(blob)
-                    step = _Step(at, path if kept else None, blob if kept else None, True)
+                    step = _Step(
+                        at,
+                        paths[-1],
+                        path if kept else None,
+                        blob if kept else None,
+                        True,
+                        new_blob,
+                        tuple((p, b) for p, b in sides if not _null(b)),
+                    )
             log.steps.setdefault((paths[-1], new_blob), []).append(step)
         return log
 
@@ -178,6 +218,19 @@ class _Log:
     def last_change(self, path: str, blob: str, after: int = -1) -> _Step | None:
         """The newest step that changed the content `path` holds as `blob` (renames followed)."""
         return next((s for s in self.lineage(path, blob, after) if s.content), None)
+
+    def made(self, path: str, blob: str, after: int = -1) -> _Step | None:
+        """The change that first gave the file `blob`'s bytes along its history: the last
+        change, or when those bytes were there before (a revert, an old version checked out
+        and committed), the change that made them then."""
+        steps = list(self.lineage(path, blob, after))
+        produced = blob
+        first = 0
+        for k, step in enumerate(steps):
+            if produced == blob:
+                first = k
+            produced = step.old_blob or ""
+        return next((s for s in steps[first:] if s.content), None)
 
     def when(self, at: int) -> datetime:
         return datetime.fromtimestamp(self.times[at], UTC)
@@ -291,13 +344,18 @@ class GitHistory:
         front matter, line endings made LF): those are no evidence that it was redone."""
         log, tree = self._history()
         changed = self._status()
+        # the log is the whole repository's: a tree none of whose files was ever committed
+        # has no history, whatever the rest of the repository has
+        ever = bool(tree) or any(path.startswith(self.prefix) for path in log.deleted)
         out: dict[Pair, Evidence] = {}
         committed: list[tuple[Pair, str, _Step, bool]] = []
-        for pair in dict.fromkeys(pairs):
+        unique = list(dict.fromkeys(pairs))
+        touched = self._touched(unique, tree, changed, same_text)
+        for pair in unique:
             translation, source = self.prefix + pair[0], self.prefix + pair[1]
             source_dirty = source in changed
-            if translation in changed:
-                if log.commits:
+            if translation in changed and pair not in touched:
+                if ever:
                     out[pair] = Evidence(
                         uncommitted=True,
                         translation_commit=None,
@@ -312,27 +370,37 @@ class GitHistory:
             blob = tree.get(translation)
             if blob is None:
                 continue  # not in HEAD and not in status: ignored
-            step = log.last_change(translation, blob)
-            if step is None or step.at in log.boundary or "\n" in source:
-                continue  # no history, only the shallow boundary, or a source cat-file can't name
+            step = log.made(translation, blob)
+            if step is None or "\n" in source:
+                continue  # no history, or a source cat-file can't name
+            if step.at in log.boundary and not self._source_line(log, tree, source).changes:
+                continue  # only the shallow boundary, and no source change seen after it
             committed.append((pair, source, step, source_dirty))
+        committed = self._clean_merges(log, committed)
         if same_text is not None:
             committed = self._text_changes(log, tree, committed, same_text)
 
         lines = {source: self._source_line(log, tree, source) for _, source, _, _ in committed}
+        names = {  # the source's names, then where a source of the translation's path then was
+            pair: dict.fromkeys(
+                [*lines[source].paths, _counterpart(self.prefix + pair[0], source, step.path)]
+            )
+            for pair, source, step, _ in committed
+        }
         texts = self._read(
             list(
                 dict.fromkeys(
                     (log.commits[step.at], path)
-                    for _, source, step, _ in committed
-                    for path in lines[source].paths
+                    for pair, _source, step, _ in committed
+                    for path in names[pair]
+                    if path
                 )
             )
         )
         for pair, source, step, source_dirty in committed:
             commit = log.commits[step.at]
             line = lines[source]
-            then = next((path for path in line.paths if (commit, path) in texts), None)
+            then = next((path for path in names[pair] if (commit, path) in texts), None)
             source_blob = source_at = None
             source_step = None
             if then is not None:
@@ -355,6 +423,83 @@ class GitHistory:
             )
         return out
 
+    def _touched(
+        self,
+        pairs: Sequence[Pair],
+        tree: dict[str, str],
+        changed: set[str],
+        same_text: Callable[[Pair, bytes], bool] | None,
+    ) -> set[Pair]:
+        """The pairs whose translation has uncommitted changes that keep HEAD's text (a key
+        added to the front matter, line endings): judged by their history, not as made now."""
+        if same_text is None:
+            return set()
+        dirty = {
+            pair: tree[self.prefix + pair[0]]
+            for pair in pairs
+            if self.prefix + pair[0] in changed and self.prefix + pair[0] in tree
+        }
+        texts = self._read([(oid, "") for oid in dict.fromkeys(dirty.values())])
+        return {
+            pair
+            for pair, oid in dirty.items()
+            if (oid, "") in texts and same_text(pair, texts[(oid, "")][1])
+        }
+
+    def _clean_merges(
+        self, log: _Log, committed: list[tuple[Pair, str, _Step, bool]]
+    ) -> list[tuple[Pair, str, _Step, bool]]:
+        """Each translation last changed by a two-parent merge whose result for it is what
+        git's own merge of the parents gives (no conflict resolved, nothing edited in the
+        merge) dated by the newest of the parents' changes instead: combining two edits is
+        no new translation. One `git merge-tree` per such merge, one cat-file in all."""
+        steps = {pair: step for pair, _source, step, _dirty in committed}
+        for _round in range(_MERGE_ROUNDS):
+            merges = {pair: step for pair, step in steps.items() if len(step.sides) == 2}
+            if not merges:
+                break
+            trees: dict[int, str | None] = {}
+            for step in merges.values():
+                if step.at not in trees:
+                    trees[step.at] = self._merged_tree(log.commits[step.at])
+            texts = self._read(
+                list(
+                    dict.fromkeys(
+                        (trees[step.at] or "", step.path)
+                        for step in merges.values()
+                        if trees[step.at]
+                    )
+                )
+            )
+            changed = False
+            for pair, step in merges.items():
+                merged = texts.get((trees[step.at] or "", step.path))
+                if merged is None or merged[0] != step.blob:
+                    continue  # resolved or edited in the merge: the merge made it
+                made = [log.made(path, blob, after=step.at) for path, blob in step.sides]
+                found = [m for m in made if m is not None]
+                if not found:
+                    continue
+                steps[pair] = max(found, key=lambda m: (log.times[m.at], -m.at))
+                changed = True
+            if not changed:
+                break
+        return [(pair, source, steps[pair], dirty) for pair, source, _step, dirty in committed]
+
+    def _merged_tree(self, merge: str) -> str | None:
+        """The tree git's merge of `merge`'s two parents gives (conflicted files with their
+        markers), or None when git cannot say (a shallow clone without the merge base)."""
+        argv = [self.git, "-C", str(self.root), *_CONFIG, "merge-tree", "--write-tree"]
+        argv += [f"{merge}^1", f"{merge}^2"]
+        try:
+            done = subprocess.run(argv, capture_output=True, stdin=subprocess.DEVNULL, env=_env())
+        except OSError:
+            return None
+        if done.returncode not in (0, 1):
+            return None
+        first = done.stdout.split(b"\n", 1)[0].strip().decode("ascii", "replace")
+        return first if len(first) >= 40 and not first.strip("0123456789abcdef") else None
+
     def _text_changes(
         self,
         log: _Log,
@@ -365,36 +510,51 @@ class GitHistory:
         """Each translation's last change moved back over the commits that changed its file
         but not its text, a level of history at a time (one cat-file run per level)."""
         steps = {pair: step for pair, _source, step, _dirty in committed}
-        pending = [pair for pair, step in steps.items() if step.old_blob and step.old_path]
+        pending = [pair for pair, step in steps.items() if _before(log, step)]
         while pending:
-            wanted = [steps[pair].old_blob for pair in pending]
-            texts = self._read([(oid, "") for oid in dict.fromkeys(wanted) if oid])
+            wanted = {pair: _before(log, steps[pair]) for pair in pending}
+            blobs = dict.fromkeys(blob for olds in wanted.values() for _path, blob in olds)
+            texts = self._read([(oid, "") for oid in blobs])
             moved = []
             for pair in pending:
                 step = steps[pair]
-                old = texts.get((step.old_blob or "", ""))
-                if old is None or not same_text(pair, old[1]):
-                    continue
-                assert step.old_path is not None and step.old_blob is not None
-                older = log.last_change(step.old_path, step.old_blob, after=step.at)
-                if older is None or older.at in log.boundary:
-                    continue
-                steps[pair] = older
-                if older.old_blob and older.old_path:
-                    moved.append(pair)
+                for old_path, old_blob in wanted[pair]:
+                    old = texts.get((old_blob, ""))
+                    if old is None or not same_text(pair, old[1]):
+                        continue
+                    older = log.last_change(old_path, old_blob, after=step.at)
+                    if older is None or older.at in log.boundary:
+                        break
+                    steps[pair] = older
+                    if _before(log, older):
+                        moved.append(pair)
+                    break
             pending = moved
         return [(pair, source, steps[pair], dirty) for pair, source, _step, dirty in committed]
 
-    def deleted(self, paths: Sequence[str]) -> set[str]:
+    def deleted(self, paths: Sequence[str], after: dict[str, str] | None = None) -> set[str]:
         """The paths (relative to the tree) that were committed once and are gone now: not at
         HEAD and not in the work tree. A translation whose source-language counterpart is
-        among them lost its original; it is not a source of its own."""
+        among them lost its original; it is not a source of its own.
+
+        ``after`` maps a path to the translation it would be the original of: such a path
+        counts only when deleted in or after the commit that added the translation (renames
+        followed). An unrelated page deleted before the translation existed was no original
+        of it; nor was one deleted before an uncommitted or untracked translation."""
         log, tree = self._history()
         gone = set()
         for path in paths:
             full = self.prefix + path
-            if full in log.deleted and full not in tree and not (self.root / path).exists():
-                gone.add(path)
+            at = log.deleted.get(full)
+            if at is None or full in tree or (self.root / path).exists():
+                continue
+            translation = (after or {}).get(path)
+            if translation is not None:
+                blob = tree.get(self.prefix + translation)
+                made = [step.at for step in log.lineage(self.prefix + translation, blob or "")]
+                if not made or at > made[-1]:  # topological index: larger is older
+                    continue
+            gone.add(path)
         return gone
 
     # --- git -------------------------------------------------------------------------------
@@ -438,7 +598,7 @@ class GitHistory:
                 "--format=%H %ct",
                 self.head,
                 "--",
-                ".",
+                ":/",  # the whole repository: a tree moved into a folder keeps its history
             )
             log = _Log.parse(data, self.shallow)
             tree: dict[str, str] = {}
@@ -516,6 +676,50 @@ def _following(
         return line.changes[j - 1] if j > 0 else None
     later = [at for at in line.changes if log.times[at] > log.times[translation.at]]
     return later[-1] if later else None
+
+
+def _before(log: _Log, step: _Step) -> list[tuple[str, str]]:
+    """The (path, blob) pairs the content `step` produced may have come from: its old version,
+    or for an added file (git did not pair it with a deleted one: a rename with an edit
+    too large, a page made a bundle) the files of the same extension deleted in that commit,
+    the most alike in name first."""
+    if step.old_path is not None and step.old_blob is not None:
+        return [(step.old_path, step.old_blob)]
+    if step.old_blob is not None:
+        return []
+    removed = log.removed.get(step.at, ())
+    if not removed or len(removed) > _MAX_UNPAIRED:
+        return []
+    ext = step.path.rpartition(".")[2]
+    alike = [(p, b) for p, b in removed if p.rpartition(".")[2] == ext]
+    rank = {p: difflib.SequenceMatcher(None, p, step.path).ratio() for p, _b in alike}
+    return sorted(alike, key=lambda pb: -rank[pb[0]])[:_CANDIDATES]
+
+
+def _counterpart(translation: str, source: str, then: str) -> str | None:
+    """Where the source was when the translation was at `then`, if the two were named then as
+    they are now: `a/index.tr.md`/`a/index.md` and `a.tr.md` give `a.md`; `tr/x.md`/`en/x.md`
+    and `tr/y.md` give `en/y.md`.
+
+    >>> _counterpart("c/a/index.tr.md", "c/a/index.md", "c/a.tr.md")
+    'c/a.md'
+    >>> _counterpart("c/tr/a/index.md", "c/en/a/index.md", "c/tr/a.md")
+    'c/en/a.md'
+    """
+    if then == translation:
+        return source
+    lead = len(os.path.commonprefix([translation, source]))
+    tail = len(os.path.commonprefix([translation[::-1], source[::-1]]))
+    tail = min(tail, len(translation) - lead, len(source) - lead)
+    mine = translation[lead : len(translation) - tail]
+    theirs = source[lead : len(source) - tail]
+    end = mine + translation[len(translation) - tail :]
+    if then.endswith(end):
+        return then[: len(then) - len(end)] + theirs + translation[len(translation) - tail :]
+    start = translation[:lead] + mine
+    if then.startswith(start):
+        return translation[:lead] + theirs + then[len(start) :]
+    return None
 
 
 def _null(oid: str) -> bool:

@@ -31,9 +31,10 @@ class History(ScanBase):
         self, touched: Sequence[int], by_post: dict[int, list[VRow]]
     ) -> dict[int, tuple[VRow, VRow, Any]]:
         """id(translation) → (translation, source, Evidence) for translations seen for the
-        first time whose source is a file of the same tree, when git history says which
-        source they were made from (TRANSYNC_HISTORY=auto). One history per tree, asked in
-        batches."""
+        first time, or with a new revision in this scan, whose source is a file of the same
+        tree, when git history says which source they were made from (TRANSYNC_HISTORY=auto):
+        a database that followed every commit then says what a fresh one says. One history
+        per tree, asked in batches."""
         if self.settings.history == "off":
             return {}
         wanted: dict[str, list[tuple[VRow, VRow]]] = defaultdict(list)
@@ -44,7 +45,7 @@ class History(ScanBase):
             for v in by_post[pid]:
                 if (
                     v is not src
-                    and v.first_seen
+                    and (v.first_seen or v.revised)
                     and v.live
                     and v.source == src.source
                     and not v.declared_source_hash
@@ -97,8 +98,9 @@ class History(ScanBase):
         root = Path(uri[3:])
 
         def body(raw: bytes, origin: str) -> str:
-            text = parse_document(raw, origin=origin)[1]
-            return "\n".join(line.rstrip() for line in text.strip().split("\n"))
+            # white space runs and line wrapping are layout, as for the content hash: a
+            # reflowed body goes on to the hash, which decides
+            return " ".join(parse_document(raw, origin=origin)[1].split())
 
         current: dict[str, str] = {}  # origin -> the body on disk, read once per batch
 
@@ -167,6 +169,8 @@ class History(ScanBase):
                 decided.append((v, src, ev, None))
             elif src.id is not None and (src.id, h) in hashes:
                 decided.append((v, src, ev, hashes[(src.id, h)]))
+            elif not v.first_seen and src.id is not None:
+                continue  # a source text between two scans: no place in the recorded order
             else:
                 pending[id(src)].append((v, ev, doc.analysis, doc))
                 sources[id(src)] = src

@@ -78,7 +78,7 @@ class Settling(History):
                     matched = src.revision
                 if matched is not None:
                     self.set_base(v, matched, v.forced_baseline or "declared")
-                elif v.first_seen and id(v) in found:
+                elif (v.first_seen or v.revised) and id(v) in found:
                     self.set_base(v, found[id(v)], "history")
                 elif id(v) in reverted:  # the source is back to what it was translated from
                     self.set_base(v, src.revision, v.baseline or "assumed")
@@ -114,15 +114,16 @@ class Settling(History):
         self, touched: Sequence[int], by_post: dict[int, list[VRow]]
     ) -> dict[int, str]:
         """post → path, for posts seen without a source yet, none of whose versions is in
-        TRANSYNC_SOURCE_LANG, when git history shows a file there that was deleted: a page
-        left in Russian after its English original was deleted is an orphan, not a
-        Russian source to translate into English."""
+        TRANSYNC_SOURCE_LANG, when git history shows a file there that was deleted after the
+        page appeared: a page left in Russian after its English original was deleted is an
+        orphan, not a Russian source to translate into English."""
         if self.settings.history == "off":
             return {}
         from sync.sources.fs import translation_origin
 
         lang = self.settings.source_lang
         wanted: dict[str, dict[int, list[str]]] = defaultdict(dict)
+        made: dict[str, dict[int, str]] = defaultdict(dict)
         for pid in touched:
             if self.snap.source_lang.get(pid) is not None:
                 continue
@@ -137,13 +138,15 @@ class Settling(History):
             # the default language may also be written with no suffix: posts/x.md
             plain = there.replace(f".{lang}.", ".", 1) if f".{lang}." in there else there
             wanted[v.source][pid] = list(dict.fromkeys((there, plain)))
+            made[v.source][pid] = v.origin
         lost: dict[int, str] = {}
         for uri, candidates in wanted.items():
             history = self.git_history(uri)
             if history is None:
                 continue
-            try:
-                gone = history.deleted([p for paths in candidates.values() for p in paths])
+            after = {p: made[uri][pid] for pid, paths in candidates.items() for p in paths}
+            try:  # only a file deleted after the page appeared was its original
+                gone = history.deleted(list(after), after=after)
             except SourceError:
                 continue
             for pid, paths in candidates.items():
