@@ -164,3 +164,30 @@ def transync(settings: Settings, *args: str) -> tuple[int, str, str]:
         except SystemExit as exit_:
             code = exit_.code
     return int(code or 0), stdout.getvalue(), stderr.getvalue()
+
+
+def assigned(settings: Settings, post: str, lang: str, who: str) -> int:
+    """The open task of (post, lang), assigned to `who` by the editor: its id."""
+    from sync.queue import assign
+
+    found = open_task(settings, post, lang)
+    assert found is not None, f"no open task for {post} [{lang}]"
+    with transaction(settings.database_url) as s:
+        assign(s, settings, found["id"], EDITOR, who)
+    return int(found["id"])
+
+
+def task_po(settings: Settings, task_id: int, path: Path) -> Any:
+    """`transync po TASK -o path`, read back with polib."""
+    import polib
+
+    code, out, err = transync(settings, "po", str(task_id), "-o", str(path))
+    assert code == 0, f"transync po {task_id} exited {code}\n{out}\n{err}"
+    return polib.pofile(str(path))
+
+
+def translate_fuzzy(po: Any, text: str) -> None:
+    """The PO's one fuzzy entry translated as `text`, its fuzzy flag and previous msgid gone."""
+    (entry,) = [e for e in po if "fuzzy" in e.flags]
+    entry.msgstr, entry.previous_msgid = text, None
+    entry.flags.remove("fuzzy")

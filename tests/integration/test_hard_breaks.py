@@ -16,10 +16,16 @@ import pytest
 from lxml import etree
 
 from sync.config import Settings
-from sync.db.session import transaction
 from sync.interchange.xliff import XLIFF12
-from sync.queue import assign
-from tests.helpers.tracking import EDITOR, add_people, cell, open_task, scan, transync
+from tests.helpers.tracking import (
+    EDITOR,
+    add_people,
+    assigned,
+    cell,
+    scan,
+    translate_fuzzy,
+    transync,
+)
 
 #: {SP} is two spaces ending a line (a hard break), which editors and linters would strip
 SOURCE = """\
@@ -63,7 +69,10 @@ def run(settings: Settings, *args: str) -> str:
     return out
 
 
-def test_a_write_back_keeps_the_hard_breaks(settings: Settings, tmp_path: Path) -> None:
+def stale_contact(settings: Settings, tmp_path: Path) -> tuple[Path, int]:
+    """The contact page and its Turkish translation scanned (current), the source's last
+    paragraph changed and scanned again (stale by one segment); the translation file and
+    its task, assigned to ayse."""
     content = tmp_path / "content"
     (content / "en/posts").mkdir(parents=True)
     (content / "tr/posts").mkdir(parents=True)
@@ -73,19 +82,17 @@ def test_a_write_back_keeps_the_hard_breaks(settings: Settings, tmp_path: Path) 
     add_people(settings)
     assert not scan(settings, content).problems
     assert cell(settings, "posts/contact", "tr")["state"] == "current"
-
-    # the source changes in its last paragraph only: one changed segment
     en.write_text(SOURCE.replace("nine to five", "nine to six"), encoding="utf-8")
     assert scan(settings, content).new_revisions == 1
     stale = cell(settings, "posts/contact", "tr")
     assert stale["state"] == "stale" and stale["changed_segments"] == 1, stale
+    return tr, assigned(settings, "posts/contact", "tr", "ayse")
 
-    task = open_task(settings, "posts/contact", "tr")
-    assert task is not None
-    with transaction(settings.database_url) as s:
-        assign(s, settings, task["id"], EDITOR, "ayse")
+
+def test_a_write_back_keeps_the_hard_breaks(settings: Settings, tmp_path: Path) -> None:
+    tr, task_id = stale_contact(settings, tmp_path)
     path = tmp_path / "task.tr.po"
-    run(settings, "po", str(task["id"]), "-o", str(path))
+    run(settings, "po", str(task_id), "-o", str(path))
     if shutil.which("msgfmt"):
         check = subprocess.run(
             ["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True
@@ -99,18 +106,13 @@ def test_a_write_back_keeps_the_hard_breaks(settings: Settings, tmp_path: Path) 
     assert by_id["Questions go\\\nto the press office."].msgstr == (
         "Sorularınızı\\\nbasın ofisine iletin."
     )
-    changed = by_id["Office hours are nine to six."]
-    assert "fuzzy" in changed.flags
-    changed.msgstr = "Çalışma saatleri dokuzdan altıya."
-    changed.flags.remove("fuzzy")
-    changed.previous_msgid = None
+    assert "fuzzy" in by_id["Office hours are nine to six."].flags
+    translate_fuzzy(po, "Çalışma saatleri dokuzdan altıya.")
     po.save(str(path))
-    result = json.loads(
-        run(settings, "submit", str(task["id"]), "--as", "ayse", str(path), "--json")
-    )
+    result = json.loads(run(settings, "submit", str(task_id), "--as", "ayse", str(path), "--json"))
     assert result["state"] in ("submitted", "done"), result
     if result["state"] == "submitted":
-        run(settings, "approve", str(task["id"]), "--as", EDITOR)
+        run(settings, "approve", str(task_id), "--as", EDITOR)
 
     written = tr.read_text(encoding="utf-8")
     # the breaks the translator left alone are still breaks (written with a backslash, the
@@ -119,28 +121,8 @@ def test_a_write_back_keeps_the_hard_breaks(settings: Settings, tmp_path: Path) 
     assert "> Sorularınızı\\\n> basın ofisine iletin.\n" in written, written
     assert "Çalışma saatleri dokuzdan altıya.\n" in written, written
     assert "title: İletişim\n" in written and "---\n\nEnstitüye yazın:\n\n" in written
-    scan(settings, content)
+    scan(settings, tmp_path / "content")
     assert cell(settings, "posts/contact", "tr")["state"] == "current"
-
-
-def stale_contact(settings: Settings, tmp_path: Path) -> tuple[Path, int]:
-    """The contact page and its Turkish translation scanned, the source's last paragraph
-    changed and scanned again; the translation file and its task, claimed by ayse."""
-    content = tmp_path / "content"
-    (content / "en/posts").mkdir(parents=True)
-    (content / "tr/posts").mkdir(parents=True)
-    en, tr = content / "en/posts/contact.md", content / "tr/posts/contact.md"
-    en.write_text(SOURCE, encoding="utf-8")
-    tr.write_text(TRANSLATION, encoding="utf-8")
-    add_people(settings)
-    scan(settings, content)
-    en.write_text(SOURCE.replace("nine to five", "nine to six"), encoding="utf-8")
-    scan(settings, content)
-    task = open_task(settings, "posts/contact", "tr")
-    assert task is not None
-    with transaction(settings.database_url) as s:
-        assign(s, settings, task["id"], EDITOR, "ayse")
-    return tr, task["id"]
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

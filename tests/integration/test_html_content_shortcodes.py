@@ -7,12 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import polib
-
 from sync.config import Settings
-from sync.db.session import transaction
-from sync.queue import assign
-from tests.helpers.tracking import EDITOR, add_people, cell, open_task, scan, transync
+from tests.helpers.tracking import add_people, assigned, cell, scan, task_po, transync
 
 PAGE = (
     "---\ntitle: Gallery\n---\n<p>Our new office.</p>\n"
@@ -39,19 +35,14 @@ def test_shortcodes_in_an_html_page_come_back_as_shortcodes(
     (content / "posts/gallery.html").write_text(PAGE, encoding="utf-8")
     add_people(settings)
     assert not scan(settings, content).problems
-    task = open_task(settings, "posts/gallery", "tr")
-    assert task is not None
-    with transaction(settings.database_url) as s:
-        assign(s, settings, task["id"], EDITOR, "ayse")
+    task_id = assigned(settings, "posts/gallery", "tr", "ayse")
     path = tmp_path / "gallery.po"
-    code, out, err = transync(settings, "po", str(task["id"]), "-o", str(path))
-    assert code == 0, out + err
-    po = polib.pofile(str(path))
+    po = task_po(settings, task_id, path)
     assert sorted(e.msgid for e in po) == sorted(TURKISH)  # as the page writes them
     for entry in po:
         entry.msgstr = TURKISH[entry.msgid]
     po.save(str(path))
-    code, out, err = transync(settings, "submit", str(task["id"]), str(path), "--as", "ayse")
+    code, out, err = transync(settings, "submit", str(task_id), str(path), "--as", "ayse")
     assert code == 0, out + err
     written = (content / "posts/gallery.tr.html").read_text(encoding="utf-8")
     assert '{{< figure src="office.jpg" caption="Ofis" >}}' in written, written

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import polib
-
 from sync.config import Settings
-from sync.db.session import transaction
-from sync.queue import assign
-from tests.helpers.tracking import EDITOR, add_people, cell, open_task, scan, transync
+from tests.helpers.tracking import (
+    add_people,
+    assigned,
+    cell,
+    scan,
+    task_po,
+    translate_fuzzy,
+    transync,
+)
 
 SOURCE = "---\ntitle: Prices\n---\n\n![Chart](/img/chart.png)\n\nPrices rise.\n"
 TRANSLATION = "---\ntitle: Fiyatlar\n---\n\n![Grafik](/img/chart-tr.png)\n\nFiyatlar artıyor.\n"
@@ -30,21 +34,14 @@ def test_the_current_translation_given_back_is_not_refused(
     scan(settings, content)
     en.write_text(SOURCE.replace("Prices rise.", "Prices rise fast."), encoding="utf-8")
     scan(settings, content)
-    task = open_task(settings, "posts/prices", "tr")
-    assert task is not None
-    with transaction(settings.database_url) as s:
-        assign(s, settings, task["id"], EDITOR, "ayse")
+    task_id = assigned(settings, "posts/prices", "tr", "ayse")
     path = tmp_path / "prices.po"
-    code, out, err = transync(settings, "po", str(task["id"]), "-o", str(path))
-    assert code == 0, out + err
-    po = polib.pofile(str(path))
+    po = task_po(settings, task_id, path)
     image = next(e for e in po if e.msgid == "![Chart](/img/chart.png)")
     assert image.msgstr == "![Grafik](/img/chart-tr.png)" and "fuzzy" not in image.flags
-    changed = next(e for e in po if "fuzzy" in e.flags)
-    changed.msgstr, changed.previous_msgid = "Fiyatlar hızla artıyor.", None
-    changed.flags.remove("fuzzy")
+    translate_fuzzy(po, "Fiyatlar hızla artıyor.")
     po.save(str(path))
-    code, out, err = transync(settings, "submit", str(task["id"]), str(path), "--as", "ayse")
+    code, out, err = transync(settings, "submit", str(task_id), str(path), "--as", "ayse")
     assert code == 0, out + err
     written = (content / "posts/prices.tr.md").read_text(encoding="utf-8")
     assert "![Grafik](/img/chart-tr.png)" in written and "Fiyatlar hızla artıyor." in written

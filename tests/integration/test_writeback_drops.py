@@ -9,12 +9,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import polib
-
 from sync.config import Settings
-from sync.db.session import transaction
-from sync.queue import assign
-from tests.helpers.tracking import EDITOR, add_people, cell, open_task, scan, task_row, transync
+from tests.helpers.tracking import (
+    EDITOR,
+    add_people,
+    assigned,
+    cell,
+    scan,
+    task_po,
+    task_row,
+    translate_fuzzy,
+    transync,
+)
 
 SOURCE = "---\ntitle: Energy\n---\n\nGas matters.\n\nOil matters.\n\n[src]: https://example.org/en/report\n"
 TRANSLATION = (
@@ -42,21 +48,15 @@ def submitted_update(settings: Settings, tmp_path: Path) -> tuple[Path, int, str
     assert not scan(settings, content).problems
     en.write_text(SOURCE.replace("Oil matters.", "Oil matters a lot."), encoding="utf-8")
     scan(settings, content)
-    task = open_task(settings, "posts/e", "tr")
-    assert task is not None
-    with transaction(settings.database_url) as s:
-        assign(s, settings, task["id"], EDITOR, "ayse")
+    task_id = assigned(settings, "posts/e", "tr", "ayse")
     path = tmp_path / "e.po"
-    run(settings, "po", str(task["id"]), "-o", str(path))
-    po = polib.pofile(str(path))
+    po = task_po(settings, task_id, path)
     assert not any("Çevirmen" in e.msgid + e.msgstr for e in po)  # never shown
-    changed = next(e for e in po if "fuzzy" in e.flags)
-    changed.msgstr, changed.previous_msgid = "Petrol çok önemli.", None
-    changed.flags.remove("fuzzy")
+    translate_fuzzy(po, "Petrol çok önemli.")
     po.save(str(path))
-    code, out, err = transync(settings, "submit", str(task["id"]), "--as", "ayse", str(path))
+    code, out, err = transync(settings, "submit", str(task_id), "--as", "ayse", str(path))
     assert code == 2, (code, out, err)  # a conflict: the task waits for an editor
-    return tr, task["id"], out + err
+    return tr, task_id, out + err
 
 
 def test_a_note_only_the_translation_has_stops_the_write_back(
