@@ -417,3 +417,43 @@ def test_hash_survives_crlf_trailing_space_and_nfd(title: str, body: str, pad: s
     assert spaced.content_hash == base.content_hash
     assert [_flat(s.text) for s in spaced.segments] == [_flat(s.text) for s in base.segments]
     assert analyze_markdown(title.replace("\n", "\r\n") + pad, body) == base
+
+
+def test_align_leaves_out_an_item_only_the_translation_has() -> None:
+    """A translator's extra list item is not paired with the next source item (every item
+    after it would be a translation of the one before): numbers, link targets and lengths,
+    which every language keeps, tell where it sits."""
+    source = [
+        Segment(kind="title", text="Labour migration"),
+        Segment(kind="item", text="Recognise skills gained abroad through short, cheap tests."),
+        Segment(kind="item", text="Lower the cost of sending money ([2023 data](/d/2023))."),
+        Segment(kind="item", text="Offer pre-departure training on workers' rights."),
+        Segment(kind="item", text="Support returnees who want to start a small business."),
+    ]
+    translation = [
+        Segment(kind="title", text="İşçi göçü"),
+        Segment(
+            kind="item", text="Yurt dışında edinilen becerileri kısa, ucuz sınavlarla tanıyın."
+        ),
+        Segment(kind="item", text="Para göndermenin maliyetini düşürün ([2023 verisi](/d/2023))."),
+        Segment(kind="item", text="(Türkiye için) Yabancı diploma denkliği hızlandırılmalı."),
+        Segment(kind="item", text="Yola çıkmadan önce işçi hakları eğitimi verin."),
+        Segment(kind="item", text="Küçük bir işletme kurmak isteyen geri dönenleri destekleyin."),
+    ]
+    lined = align(source, translation)
+    assert lined[3] == "Yola çıkmadan önce işçi hakları eğitimi verin."
+    assert lined[4] == "Küçük bir işletme kurmak isteyen geri dönenleri destekleyin."
+    assert "(Türkiye için) Yabancı diploma denkliği hızlandırılmalı." not in lined
+
+
+def test_diff_pairs_an_edited_paragraph_beside_a_removed_quote() -> None:
+    old = [
+        Segment(kind="title", text="Grain"),
+        Segment(kind="quote", text="Ports are the corridor's lungs, a captain told us."),
+        Segment(kind="paragraph", text="Flexibility has a price: insurance costs rise."),
+    ]
+    new = [old[0], Segment(kind="paragraph", text="Flexibility has a cost: insurance rises.")]
+    diff = diff_segments(old, new)
+    assert (diff.changed, diff.added, diff.removed) == (1, 0, 1)
+    changed = next(op for op in diff.ops if op.tag == "changed")
+    assert (changed.old_index, changed.new_index) == (2, 1)
