@@ -229,6 +229,7 @@ def _submit_po(
         for i, text in unchanged_translations(session, task).items()
         if i < len(segments)
     }
+    msgids: set[str] = set()  # every msgid of the task's entries, translated or not
     for entry in catalog:
         if entry.obsolete:
             continue
@@ -242,6 +243,7 @@ def _submit_po(
                 )
             )
             continue
+        msgids.add(entry.msgid)
         if entry.msgstr_plural and not entry.msgid_plural:
             problems.append(
                 t_(
@@ -280,22 +282,40 @@ def _submit_po(
             problems += [t_("%(where)s: %(problem)s", where=where, problem=p) for p in found]
         entries[entry.msgid] = entry
     texts = [s.text for s in segments]
+    known = set(texts)
     if revision != rev.number:
         old = set(_segment_texts(session, src.id, revision))
+        if _merged_into(msgids, known, old):
+            revision = rev.number  # msgmerge kept the old header: the file is current
+    if revision != rev.number:
         unknown = [t for t in entries if t not in old]
+        if any(t not in known for t in unknown):  # edited msgids: the rest may be msgmerge's
+            unknown = [t for t in unknown if t not in known]
         partial = True  # an older PO: keep what still applies, the task stays open
+        problems += [
+            t_(
+                "%(where)s: not a segment of source r%(made)d, which header %(header)s names "
+                "(an edited msgid?); keep msgid as the source gave it. msgmerge keeps the old "
+                "file's header: after merging with a newer PO of the task, copy its %(header)s "
+                "line, or download a fresh PO",
+                where=_where(entries[t]),
+                made=revision,
+                header=HASH_HEADER,
+                cli=f"`transync po {task.id}`",
+            )
+            for t in unknown
+        ]
     else:
-        known = set(texts)
         unknown = [t for t in entries if t not in known]
-    for t in unknown:
-        problems.append(
+        problems += [
             t_(
                 "%(where)s: not a segment of task #%(id)d (an edited msgid?); keep msgid as "
                 "the source gave it",
                 where=_where(entries[t]),
                 id=task.id,
             )
-        )
+            for t in unknown
+        ]
     if problems:
         raise SubmissionError(
             t_("the PO file was refused; nothing was applied"), path=filename, problems=problems
@@ -563,6 +583,21 @@ def _segments(session: Session, version_id: int, number: int) -> tuple[Segment, 
     from sync.revisions import load_segments
 
     return load_segments(session, [(version_id, number)]).get((version_id, number), ())
+
+
+def _merged_into(msgids: set[str], current: set[str], old: set[str]) -> bool:
+    """Whether a PO whose header names an older revision holds the current one's segments,
+    as ``msgmerge old.po new.po`` makes it (the new PO's msgids under the old file's header):
+    every msgid a current segment's, and one the old revision lacks, or all the current ones.
+    A PO whose msgids are all in both revisions, and not all the current ones, is an older
+    PO as its header says.
+
+    >>> _merged_into({"a", "c"}, {"a", "c"}, {"a", "b"}), _merged_into({"a"}, {"a"}, {"a", "b"})
+    (True, True)
+    >>> _merged_into({"a", "b"}, {"a", "c"}, {"a", "b"}), _merged_into({"a"}, {"a", "c"}, {"a"})
+    (False, False)
+    """
+    return bool(msgids) and msgids <= current and (not msgids <= old or current <= msgids)
 
 
 def _segment_texts(session: Session, version_id: int, number: int) -> list[str]:

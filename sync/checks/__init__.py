@@ -34,6 +34,9 @@ false alarms on ordinary prose:
   ``https://site/ru/docs/x``, ``/`` → ``/ru/``; relative targets, queries and fragments
   stay as they are. A dangerous-scheme target the source lacks is named as such;
 - Markdown: the same number of ``**``, ``__``, ``*``, ``_`` emphasis markers and backticks;
+- Markdown hard line breaks (a backslash ending the line): a translation of a source that
+  has them may be on one line, but one with line breaks needs at least one hard break (a
+  plain new line is a space to Markdown, so the text would be published on one line);
 - the same leading and trailing white space.
 
 Quotes (« », „ “, " ") and punctuation are not checked.

@@ -1,9 +1,11 @@
-"""Markdown: the same emphasis markers and backticks, counted outside code spans."""
+"""Markdown: the same emphasis markers and backticks, counted outside code spans; hard line
+breaks not written as plain new lines."""
 
 from __future__ import annotations
 
 from sync.checks.grammar import _CODE_SPAN, _ESCAPED, _INTRAWORD_UNDERSCORE, _STAR
-from sync.i18n import t_
+from sync.i18n import nt_, t_
+from sync.segments.markdown import HARD_BREAK, inline_text
 
 
 def _without_code(text: str) -> str:
@@ -62,3 +64,35 @@ def _check_markdown(msgid: str, msgstr: str) -> list[str]:
                 )
             )
     return problems
+
+
+def _check_hard_breaks(msgid: str, msgstr: str) -> list[str]:
+    r"""A source with hard line breaks and a translation whose line breaks are all plain new
+    lines, which Markdown reads as spaces (the text would be published on one line). A
+    translation on one line is the translator's choice; one with a break written either way
+    (a backslash, or two trailing spaces) passes.
+
+    >>> _check_hard_breaks("Street 12\\\nAnkara", "Cadde 12\\\nAnkara")
+    []
+    >>> _check_hard_breaks("Street 12\\\nAnkara", "Cadde 12, Ankara")
+    []
+    >>> _check_hard_breaks("Street 12\\\nAnkara", "Cadde 12\nAnkara")[0][:36]
+    'the source has 1 line break (a backs'
+    """
+    if HARD_BREAK not in msgid or ("\n" not in msgstr and "\r" not in msgstr):
+        return []
+    if HARD_BREAK in inline_text(msgstr):
+        return []
+    n = msgid.count(HARD_BREAK)
+    return [
+        nt_(
+            "the source has %(n)d line break (a backslash at the end of the line) and the "
+            "translation only plain new lines, which Markdown reads as spaces: end the line "
+            "with a backslash, as the source does, or write the translation on one line",
+            "the source has %(n)d line breaks (a backslash at the end of the line) and the "
+            "translation only plain new lines, which Markdown reads as spaces: end the line "
+            "with a backslash, as the source does, or write the translation on one line",
+            n,
+            n=n,
+        )
+    ]

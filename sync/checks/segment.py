@@ -9,7 +9,7 @@ from collections.abc import Collection
 
 from sync.checks.grammar import _FOOTNOTE, _LINK_TARGET, _TEXT_PARAMS
 from sync.checks.links import _check_urls, _without_tags
-from sync.checks.markdown import _check_markdown, _without_code
+from sync.checks.markdown import _check_hard_breaks, _check_markdown, _without_code
 from sync.checks.multiset import _check_multiset
 from sync.checks.numerals import _check_numbers, _strip_non_numbers
 from sync.checks.placeholders import _check_braces, _check_printf
@@ -82,6 +82,8 @@ def check_entry(
         stripped_id if source == msgid else _strip_non_numbers(source),
         stripped_str if target == msgstr else _strip_non_numbers(target),
     )
+    if "\n" in msgid:  # hard breaks (Markdown's only: an HTML segment's text is one line)
+        problems += _check_hard_breaks(msgid, msgstr)
     return problems
 
 

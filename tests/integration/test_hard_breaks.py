@@ -23,6 +23,8 @@ from tests.helpers.tracking import (
     assigned,
     cell,
     scan,
+    task_po,
+    task_row,
     translate_fuzzy,
     transync,
 )
@@ -176,3 +178,30 @@ def test_breaks_added_or_removed_alone_change_no_revision(
     en.write_text(rewrapped, encoding="utf-8")
     report = scan(settings, content)
     assert report.new_revisions == 0 and not report.problems
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_plain_new_lines_for_hard_breaks_are_refused(settings: Settings, tmp_path: Path) -> None:
+    """A translator who types plain line breaks (Poedit's Enter) where the source has hard
+    ones would see the address published on one line, since Markdown reads a plain newline
+    as a space: the PO is refused, saying how to write a break. On one line it is taken."""
+    tr, task_id = stale_contact(settings, tmp_path)
+    path = tmp_path / "task.tr.po"
+    po = task_po(settings, task_id, path)
+    address = next(e for e in po if e.msgid.startswith("Atatürk Bulvarı 12\\\n"))
+    address.msgstr = "Atatürk Bulvarı 12\nÇankaya\n06420 Ankara"
+    translate_fuzzy(po, "Çalışma saatleri dokuzdan altıya.")
+    po.save(str(path))
+    code, out, err = transync(settings, "submit", str(task_id), "--as", "ayse", str(path))
+    assert code != 0, out
+    assert "the source has 2 line breaks" in err, err
+    assert "end the line with a backslash" in err, err
+    assert task_row(settings, task_id).state == "claimed"
+
+    address.msgstr = "Atatürk Bulvarı 12, Çankaya, 06420 Ankara"  # one line, on purpose
+    po.save(str(path))
+    result = json.loads(run(settings, "submit", str(task_id), "--as", "ayse", str(path), "--json"))
+    assert result["state"] in ("submitted", "done"), result
+    if result["state"] == "submitted":
+        run(settings, "approve", str(task_id), "--as", EDITOR)
+    assert "Atatürk Bulvarı 12, Çankaya, 06420 Ankara\n" in tr.read_text(encoding="utf-8")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.checks import check_entry
+from sync.checks import check_entry, check_segment
 
 # -- ordinary prose: no problems ----------------------------------------------
 
@@ -410,6 +410,32 @@ def test_footnotes_urls_numbers(msgid: str, msgstr: str, problems: list[str]) ->
 )
 def test_markdown_and_white_space(msgid: str, msgstr: str, problems: list[str]) -> None:
     assert check_entry(msgid, msgstr) == problems
+
+
+BREAKS_LOST = (
+    "the source has 2 line breaks (a backslash at the end of the line) and the translation "
+    "only plain new lines, which Markdown reads as spaces: end the line with a backslash, as "
+    "the source does, or write the translation on one line"
+)
+
+
+@pytest.mark.parametrize(
+    ("msgid", "msgstr", "problems"),
+    [
+        ("Street 12\\\nÇankaya\\\nAnkara", "Cadde 12\nÇankaya\nAnkara", [BREAKS_LOST]),
+        ("Street 12\\\nÇankaya\\\nAnkara", "Cadde 12\r\nÇankaya\r\nAnkara", [BREAKS_LOST]),
+        ("Street 12\\\nÇankaya\\\nAnkara", "Cadde 12\\\nÇankaya\\\nAnkara", []),
+        ("Street 12\\\nÇankaya\\\nAnkara", "Cadde 12  \nÇankaya\nAnkara", []),  # spaces
+        ("Street 12\\\nÇankaya\\\nAnkara", "Cadde 12, Çankaya, Ankara", []),  # one line
+        ("Street 12<br>Ankara", "Cadde 12<br>Ankara", []),  # HTML: <br> is a tag
+        ("Street 12 Ankara", "Cadde 12\nAnkara", []),  # no break to lose
+    ],
+)
+def test_hard_breaks_written_as_plain_new_lines(
+    msgid: str, msgstr: str, problems: list[str]
+) -> None:
+    assert check_entry(msgid, msgstr) == problems
+    assert [p for p in check_segment(msgid, msgstr) if "line break" in p] == problems
 
 
 def test_every_problem_is_reported_together() -> None:
