@@ -435,3 +435,24 @@ def test_immediate_mail_once_and_nothing_for_nothing(db_url: str, content: Path)
             )
     finally:
         box.stop()
+
+
+def test_notify_counts_the_messages_the_fanout_published(db_url: str, content: Path) -> None:
+    """`transync notify --json`'s "published" counts every message of the tick, the
+    fan-out's as well as those of due deliveries."""
+    from sync.notify import tick
+
+    settings = notify_settings(db_url, smtp_url=None)
+    with transaction(settings.database_url) as s:
+        hook_id = add_webhook(s, "https://hooks.example/all", "task.queued")[0].id
+    scan(settings, content)
+    result = tick(settings)
+    with transaction(settings.database_url) as s:
+        n = s.execute(
+            select(func.count()).select_from(Delivery).where(Delivery.webhook_id == hook_id)
+        ).scalar_one()
+        leased = s.execute(
+            select(func.count(func.distinct(Delivery.lease))).where(Delivery.lease.is_not(None))
+        ).scalar_one()
+    assert result["fanout"]["deliveries"] == n > 0
+    assert result["published"] == leased >= 1
