@@ -346,6 +346,42 @@ def prior_events(session: Session, events: Sequence[Event]) -> dict[int, tuple[s
     return out
 
 
+#: the fields of a task object that an event may record as it left them
+TASK_FIELDS = ("state", "assignee", "lease_expires_at", "source_revision", "source_changed")
+
+
+def as_left(
+    task: dict[str, Any], kind: str, details: dict[str, Any], actor: str | None
+) -> dict[str, Any]:
+    """The task object (``task_dict`` of the row now) as the event left it: what the event
+    records wins, and what its state implies (a queued task has no assignee and no lease;
+    a claim's assignee is the claimer).
+
+    >>> now = {"id": 1, "state": "claimed", "assignee": "ivan", "lease_expires_at": "…"}
+    >>> as_left(now, "task", {"task": 1, "state": "queued", "reason": "released"}, "ayse")
+    {'id': 1, 'state': 'queued', 'assignee': None, 'lease_expires_at': None}
+    >>> as_left(now, "task", {"task": 1, "state": "claimed", "assigned_to": "ayse"}, "ed")
+    {'id': 1, 'state': 'claimed', 'assignee': 'ayse', 'lease_expires_at': '…'}
+    """
+    out = dict(task)
+    out.update({k: details[k] for k in TASK_FIELDS if k in details})
+    if kind == "review" and details.get("verdict") == "rejected":
+        out["state"] = "claimed"  # back to the same translator, under a new lease
+    if "renewed_until" in details:
+        out["lease_expires_at"] = details["renewed_until"]
+    state = details.get("state")
+    if state in ("queued", "cancelled"):
+        out["assignee"] = None if state == "queued" else out.get("assignee")
+        out["lease_expires_at"] = None
+    elif state == "claimed" and "assignee" not in details:
+        out["assignee"] = details.get("assigned_to") or actor
+    elif state in ("submitted", "done", "conflict"):
+        out["lease_expires_at"] = None
+    if out.get("state") != "conflict":
+        out.pop("conflict", None)
+    return out
+
+
 class Payloads:
     """The `data` of each notification: the objects of the JSON contracts (a task as
     ``tasks --json`` gives it, a translation as a cell of ``status --json``), loaded in a
@@ -400,6 +436,7 @@ class Payloads:
         task = self.tasks.get(int(details.get("task") or 0))
         if task is None:
             return None  # the task is gone (its post was deleted)
+        task = as_left(task, event.kind, details, event.actor)
         data: dict[str, Any] = {
             "task": task,
             "post": task["post"],
@@ -429,8 +466,23 @@ class Payloads:
         if row is None or event.lang not in row.cells:
             return None
         cell = row.cells[event.lang]
-        if cell.version is None or str(cell.state) != str(type_).split(".")[1]:
-            return None  # it changed again since: that change is told by its own event
+        if cell.version is None:
+            return None
+        if str(cell.state) != str(type_).split(".")[1]:
+            if type_ is not EventType.TRANSLATION_STALE:
+                return None  # current, then changed again: told by its own events
+            # stale, then current again before the fan-out: still told (an integrator
+            # hears of every staleness), without the figures of a staleness that is over
+            return {
+                "post": key,
+                "lang": event.lang,
+                "title": row.title,
+                "state": "stale",
+                "previous": (event.details or {}).get("previous"),
+                "now": str(cell.state),
+                "source_revision": row.source.revision if row.source else None,
+                "url": f"{self.base}/posts/{key}",
+            }
         data: dict[str, Any] = {
             "post": key,
             "lang": event.lang,

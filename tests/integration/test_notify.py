@@ -456,3 +456,51 @@ def test_notify_counts_the_messages_the_fanout_published(db_url: str, content: P
         ).scalar_one()
     assert result["fanout"]["deliveries"] == n > 0
     assert result["published"] == leased >= 1
+
+
+def test_a_payload_describes_the_task_as_its_event_left_it(db_url: str, content: Path) -> None:
+    """Events that pile up before a fan-out are told as they happened, not as the task is
+    by then; a translation stale for a while is told, though current again."""
+    settings = notify_settings(db_url, smtp_url=None)
+    add_people(settings)
+    with transaction(settings.database_url) as s:
+        add_webhook(s, "https://hooks.example/all", "*")
+    scan(settings, content)
+    with transaction(settings.database_url) as s:
+        tr_task = _open_task(s, DIGITAL, "tr")
+        assign(s, settings, tr_task, EDITOR, "ayse")
+    with transaction(settings.database_url) as s:
+        release(s, tr_task, "ayse")
+    with transaction(settings.database_url) as s:
+        assign(s, settings, tr_task, EDITOR, "nadia")
+    made = [m for m in drain(settings) if m["task"] == tr_task]
+    told = [
+        (m["type"], m["body"]["data"]["task"]["state"], m["body"]["data"]["task"]["assignee"])
+        for m in made
+    ]
+    assert told == [
+        ("task.queued", "queued", None),
+        ("task.claimed", "claimed", "ayse"),
+        ("task.released", "queued", None),
+        ("task.claimed", "claimed", "nadia"),
+    ]
+    leases = [m["body"]["data"]["task"]["lease_expires_at"] for m in made]
+    assert leases[0] is None and leases[2] is None and leases[1] and leases[3]
+
+    # stale, then current again (the source change undone) before anyone fanned out
+    path = content / f"en/posts/{DIGITAL}.md"
+    original = path.read_text(encoding="utf-8")
+    replace_in(
+        path,
+        "Yet availability is not the same as usability.",
+        "Yet being online is not the same as being usable.",
+    )
+    scan(settings, content)
+    with transaction(settings.database_url) as s:
+        from sync.history import acknowledge
+
+        acknowledge(s, settings, DIGITAL, "ru", EDITOR)
+    path.write_text(original, encoding="utf-8")
+    made = drain(settings)
+    stale = of_type(made, "translation.stale")
+    assert [(m["lang"], m["body"]["data"]["state"]) for m in stale] == [("ru", "stale")]
