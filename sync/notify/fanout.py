@@ -151,6 +151,25 @@ def fan_out(session: Session, settings: Settings, limit: int = EVENTS_PER_FANOUT
         from sync.notify.vocabulary import MAIL_AUDIENCE
 
         wanted |= set(MAIL_AUDIENCE)
+    made = notifications_of(session, settings, rows, wanted)
+    shared = [k for k in made if not k.startswith("event:")]  # told once, whichever event
+    if shared:
+        for k in session.execute(
+            select(Notification.key).where(Notification.key.in_(shared))
+        ).scalars():
+            made.pop(k, None)
+    result.add(write(session, settings, list(made.values()), hooks, people))
+    return result
+
+
+def notifications_of(
+    session: Session,
+    settings: Settings,
+    rows: Sequence[Any],
+    wanted: set[str] | frozenset[str],
+) -> dict[str, Made]:
+    """What (event, post key) rows mean as notifications of the `wanted` types, by key, in
+    the events' order."""
     priors = prior_events(session, [e for e, _ in rows if needs_prior(e.kind, e.details)])
     facts: list[tuple[Event, str | None, EventType]] = []
     for event, key in rows:
@@ -158,7 +177,7 @@ def fan_out(session: Session, settings: Settings, limit: int = EVENTS_PER_FANOUT
             if type_ in wanted:
                 facts.append((event, key, type_))
     if not facts:
-        return result
+        return {}
     data = Payloads(session, settings, facts)
     made: dict[str, Made] = {}
     for event, key, type_ in facts:
@@ -179,14 +198,76 @@ def fan_out(session: Session, settings: Settings, limit: int = EVENTS_PER_FANOUT
                 data=d,
             ),
         )
-    shared = [k for k in made if not k.startswith("event:")]  # told once, whichever event
-    if shared:
-        for k in session.execute(
-            select(Notification.key).where(Notification.key.in_(shared))
-        ).scalars():
-            made.pop(k, None)
-    result.add(write(session, settings, list(made.values()), hooks, people))
-    return result
+    return made
+
+
+#: events this long before an endpoint was disabled are looked at again when it is enabled:
+#: a fan-out that ran after the disabling left out what happened just before it
+REPLAY_MARGIN = dt.timedelta(hours=1)
+
+
+def replay(session: Session, settings: Settings, hook: Listener, since: dt.datetime) -> int:
+    """Deliveries to an endpoint enabled again for what it missed while disabled: every
+    event since `since` of its types that it has no delivery of, in the events' order (a
+    notification others were told is delivered as they got it; the rest are made now).
+    The tick sends them; returns how many."""
+    rows = session.execute(
+        select(Event, Post.key)
+        .outerjoin(Post, Post.id == Event.post_id)
+        .where(Event.at >= since - REPLAY_MARGIN)
+        .order_by(Event.id)
+    ).all()
+    made = notifications_of(session, settings, rows, hook.types)
+    if not made:
+        return 0
+    dialect = session.get_bind().dialect.name
+    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(Notification)
+    now = utcnow()
+    ids: list[int] = []
+    for m in made.values():
+        nid = session.execute(
+            ins.values(
+                key=m.key,
+                type=m.type,
+                event_id=m.event_id,
+                post_id=m.post_id,
+                task_id=m.task_id,
+                lang=m.lang,
+                body=m.body(),
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(Notification.id)
+        ).scalar()
+        if nid is None:  # told to others already: the same notification, the same bytes
+            nid = session.execute(
+                select(Notification.id).where(Notification.key == m.key)
+            ).scalar_one()
+        ids.append(nid)
+    had = set(
+        session.execute(
+            select(Delivery.notification_id).where(
+                Delivery.webhook_id == hook.id, Delivery.notification_id.in_(ids)
+            )
+        ).scalars()
+    )
+    todo = [n for n in dict.fromkeys(ids) if n not in had]
+    if todo:
+        session.execute(
+            insert(Delivery),
+            [
+                {
+                    "notification_id": n,
+                    "webhook_id": hook.id,
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for n in todo
+            ],
+        )
+    return len(todo)
 
 
 @dataclass(frozen=True, kw_only=True)

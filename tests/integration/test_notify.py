@@ -458,6 +458,58 @@ def test_notify_counts_the_messages_the_fanout_published(db_url: str, content: P
     assert result["published"] == leased >= 1
 
 
+def test_what_happened_while_disabled_is_delivered_once_enabled(db_url: str, content: Path) -> None:
+    """Events of a disabled endpoint's types are not lost: enabling it again delivers
+    them, in order, with no notification made twice (another endpoint listened)."""
+    from sync.db.models import Webhook
+    from sync.notify.webhooks import enable_webhook
+
+    settings = notify_settings(db_url, smtp_url=None)
+    add_people(settings)
+    with transaction(settings.database_url) as s:
+        down = add_webhook(s, "https://hooks.example/down", "task.claimed,task.released")[0].id
+        other = add_webhook(s, "https://hooks.example/other", "task.claimed")[0].id
+    scan(settings, content)
+    drain(settings)
+    with transaction(settings.database_url) as s:
+        s.execute(
+            update(Webhook)
+            .where(Webhook.id == down)
+            .values(active=False, disabled_at=utcnow(), disabled_reason="failing for 3 days")
+        )
+    with transaction(settings.database_url) as s:
+        task_id = claim(s, settings, "ivan", "ru")[0].id  # type: ignore[index]
+    with transaction(settings.database_url) as s:
+        release(s, task_id, "ivan")
+    made = drain(settings)
+    assert [(m["type"], m["hooks"]) for m in made] == [("task.claimed", [other])]
+    with transaction(settings.database_url) as s:
+        hook, missed = enable_webhook(s, settings, down)
+        assert hook.active and missed == 2
+    with transaction(settings.database_url) as s:
+        rows = s.execute(
+            select(Notification.type, Notification.body, Delivery.state)
+            .join(Delivery, Delivery.notification_id == Notification.id)
+            .where(Delivery.webhook_id == down)
+            .order_by(Delivery.id)
+        ).all()
+        keys = s.execute(select(Notification.key)).scalars().all()
+    assert [(t, st) for t, _, st in rows] == [
+        ("task.claimed", "pending"),
+        ("task.released", "pending"),
+    ]
+    assert json.loads(rows[1][1])["data"]["task"]["id"] == task_id
+    assert len(keys) == len(set(keys))
+    with transaction(settings.database_url) as s:  # enabling twice sends nothing twice
+        assert enable_webhook(s, settings, down)[1] == 0
+        assert (
+            s.execute(
+                select(func.count()).select_from(Delivery).where(Delivery.webhook_id == down)
+            ).scalar_one()
+            == 2
+        )
+
+
 def test_a_payload_describes_the_task_as_its_event_left_it(db_url: str, content: Path) -> None:
     """Events that pile up before a fan-out are told as they happened, not as the task is
     by then; a translation stale for a while is told, though current again."""
