@@ -376,8 +376,18 @@ def write(
         session.execute(insert(MailItem), items)
     result.mail_items = len(items)
     until = now + QUEUE_LEASE
+    busy = set(  # an older delivery waits or is being sent: the new ones queue behind it
+        session.execute(
+            select(Delivery.webhook_id)
+            .where(Delivery.webhook_id.in_(sorted(per_hook)), Delivery.state == "pending")
+            .distinct()
+        ).scalars()
+    )
     for hook_id, nids in sorted(per_hook.items()):
         for i in range(0, len(nids), DELIVERIES_PER_MESSAGE):
+            # one message per endpoint at a time, so they arrive in order; the rest are
+            # leased by the tick, or by the worker when the batch before is done
+            lease_it = leased and i == 0 and hook_id not in busy
             token = lease_token()
             chunk = nids[i : i + DELIVERIES_PER_MESSAGE]
             dids = list(
@@ -390,8 +400,8 @@ def write(
                             "state": "pending",
                             "attempts": 0,
                             "next_attempt_at": now,
-                            "lease": token if leased else None,
-                            "leased_until": until if leased else None,
+                            "lease": token if lease_it else None,
+                            "leased_until": until if lease_it else None,
                             "created_at": now,
                         }
                         for n in chunk
@@ -399,7 +409,7 @@ def write(
                 ).scalars()
             )
             result.deliveries += len(dids)
-            if leased:
+            if lease_it:
                 result.messages.append({"delivery_ids": dids, "lease": token})
     return result
 

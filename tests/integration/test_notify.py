@@ -556,3 +556,37 @@ def test_a_payload_describes_the_task_as_its_event_left_it(db_url: str, content:
     made = drain(settings)
     stale = of_type(made, "translation.stale")
     assert [(m["lang"], m["body"]["data"]["state"]) for m in stale] == [("ru", "stale")]
+
+
+def test_a_retried_delivery_is_not_overtaken(db_url: str, content: Path) -> None:
+    """Per endpoint, a newer delivery waits while an older one waits for its retry: the
+    receiver answers 500 to task.claimed, and task.released goes out after it, not before."""
+    from sync.notify.delivery import deliver, lease_due
+    from tests.helpers.receivers import Receiver
+
+    receiver = Receiver(scripts={"/h": lambda n: (500, 0.0) if n == 1 else (200, 0.0)}).start()
+    try:
+        settings = notify_settings(db_url, smtp_url=None, webhook_timeout=2.0)
+        add_people(settings)
+        with transaction(settings.database_url) as s:
+            add_webhook(s, receiver.url("/h"), "task.claimed,task.released")
+        scan(settings, content)
+        with transaction(settings.database_url) as s:
+            task_id = claim(s, settings, "ivan", "ru")[0].id  # type: ignore[index]
+        with transaction(settings.database_url) as s:
+            fanned = fan_out(s, settings)
+        (message,) = fanned.messages
+        assert deliver(settings, message["delivery_ids"], message["lease"])["retry"] == 1
+        with transaction(settings.database_url) as s:
+            release(s, task_id, "ivan")
+        with transaction(settings.database_url) as s:
+            assert fan_out(s, settings).messages == []  # written, waiting behind the retry
+            assert lease_due(s) == []
+            s.execute(update(Delivery).values(next_attempt_at=utcnow()))  # the retry is due
+        with transaction(settings.database_url) as s:
+            (message,) = lease_due(s)
+        deliver(settings, message["delivery_ids"], message["lease"])
+        got = [json.loads(r.body)["type"] for r in receiver.at("/h")]
+        assert got == ["task.claimed", "task.claimed", "task.released"]
+    finally:
+        receiver.stop()
