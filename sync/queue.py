@@ -403,6 +403,7 @@ def assign(
         task=task.id,
         state="claimed",
         assigned_to=user.name,
+        lease_expires_at=iso(task.lease_expires_at),
     )
     return task, key
 

@@ -31,6 +31,7 @@ from sync.queue import get_task, state_text
 from sync.revisions import load_segments
 from sync.segments import FIELD_KIND, align, analyze_markdown, with_fields
 from sync.sources.fs import LANG_CODE
+from sync.status import iso
 from sync.writeback import WriteConflict, conflict_message, conflict_text, write_translation
 
 
@@ -311,7 +312,16 @@ def finish(
     if settings.review:
         task.state = "submitted"
         task.lease_expires_at = None
-        record(session, "task", actor, task.post_id, task.lang, task=task.id, state="submitted")
+        record(
+            session,
+            "task",
+            actor,
+            task.post_id,
+            task.lang,
+            task=task.id,
+            state="submitted",
+            assignee=task.assignee,
+        )
         return {"task": task.id, "state": "submitted", "applied": False}
     apply(session, settings, task, key, actor)
     return outcome(session, settings, task, key)
@@ -638,5 +648,6 @@ def reject(
         verdict="rejected",
         reason=reason.strip(),
         assignee=task.assignee,
+        lease_expires_at=iso(task.lease_expires_at),
     )
     return {"task": task.id, "state": task.state, "applied": False}

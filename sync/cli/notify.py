@@ -7,6 +7,7 @@ import click
 
 from sync.cli import Context, cli, out, pass_ctx, print_json
 from sync.db.session import transaction
+from sync.i18n import nt_
 
 
 @cli.group()
@@ -80,9 +81,18 @@ def webhooks_enable(ctx: Context, webhook_id: int) -> None:
     from sync.notify.webhooks import enable_webhook
 
     with transaction(ctx.settings.database_url) as session:
-        enable_webhook(session, webhook_id)
+        _, missed = enable_webhook(session, ctx.settings, webhook_id)
     out.print(
-        f"webhook #{webhook_id} enabled: waiting deliveries go out with the next tick", markup=False
+        nt_(
+            "webhook #%(id)d enabled: %(n)d event from while it was disabled and the waiting "
+            "deliveries go out with the next tick",
+            "webhook #%(id)d enabled: %(n)d events from while it was disabled and the waiting "
+            "deliveries go out with the next tick",
+            missed,
+            id=webhook_id,
+            n=missed,
+        ),
+        markup=False,
     )
 
 

@@ -30,16 +30,17 @@ FANOUT_BUDGET = 20.0  # seconds of fan-out per tick; the rest waits for the next
 
 def fan_out_all(settings: Settings, budget: float = FANOUT_BUDGET) -> dict[str, int]:
     """Fan out queued events batch by batch, publishing each batch's deliveries after its
-    commit."""
+    commit (``published``: how many messages)."""
     from sync.notify.delivery import publish
     from sync.notify.fanout import EVENTS_PER_FANOUT, Fanned, fan_out
 
     total = Fanned()
+    published = 0
     deadline = time.monotonic() + budget
     while True:
         with transaction(settings.database_url) as session:
             fanned = fan_out(session, settings)
-        publish(settings, fanned.messages)
+        published += publish(settings, fanned.messages)
         total.add(fanned)
         if fanned.events < EVENTS_PER_FANOUT or time.monotonic() > deadline:
             break
@@ -48,22 +49,25 @@ def fan_out_all(settings: Settings, budget: float = FANOUT_BUDGET) -> dict[str, 
         "notifications": total.notifications,
         "deliveries": total.deliveries,
         "mail_items": total.mail_items,
+        "published": published,
     }
 
 
 def tick(settings: Settings) -> dict[str, Any]:
-    """Fan out, warn of ending leases, publish due (and lost) deliveries, send due mail."""
+    """Fan out, warn of ending leases, publish due (and lost) deliveries, send due mail.
+    ``published`` counts every delivery message the tick published."""
     from sync.notify.delivery import lease_due, publish
     from sync.notify.digests import send_due
     from sync.notify.fanout import lease_warnings
 
-    out: dict[str, Any] = {"fanout": fan_out_all(settings)}
+    fanned = fan_out_all(settings)
+    out: dict[str, Any] = {"fanout": fanned}
     with transaction(settings.database_url) as session:
         warned = lease_warnings(session, settings)
-    publish(settings, warned.messages)
+    published = fanned["published"] + publish(settings, warned.messages)
     with transaction(settings.database_url) as session:
         due = lease_due(session)
-    out["published"] = publish(settings, due)
+    out["published"] = published + publish(settings, due)
     out["lease_warnings"] = warned.notifications
     out["mail"] = send_due(settings)
     return out

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from sync import __version__
@@ -65,13 +65,35 @@ def publish(settings: Settings, messages: Sequence[dict[str, Any]]) -> int:
     return sent
 
 
+def waiting_from(
+    session: Session, now: dt.datetime, hooks: Sequence[int] | None = None
+) -> dict[int, int]:
+    """Per endpoint, its oldest pending delivery that is not due (waiting for a retry) or
+    is being sent (a live lease): nothing newer to that endpoint may go before it."""
+    q = select(Delivery.webhook_id, func.min(Delivery.id)).where(
+        Delivery.state == "pending",
+        or_(
+            Delivery.next_attempt_at > now,
+            and_(Delivery.lease.is_not(None), Delivery.leased_until >= now),
+        ),
+    )
+    if hooks is not None:
+        q = q.where(Delivery.webhook_id.in_(list(hooks)))
+    return dict(session.execute(q.group_by(Delivery.webhook_id)).all())
+
+
 def lease_due(
-    session: Session, now: dt.datetime | None = None, limit: int = 5000
+    session: Session,
+    now: dt.datetime | None = None,
+    limit: int = 5000,
+    hooks: Sequence[int] | None = None,
 ) -> list[dict[str, Any]]:
     """Lease the pending deliveries that are due (no live lease, an active endpoint) to new
-    messages, per endpoint, in batches."""
+    messages: per endpoint, the oldest batch, unless an older delivery to it waits for a
+    retry or is being sent (deliveries reach an endpoint in order; :func:`deliver` leases
+    the next batch when one is done)."""
     now = now or utcnow()
-    rows = session.execute(
+    q = (
         select(Delivery.id, Delivery.webhook_id)
         .join(Webhook, Webhook.id == Delivery.webhook_id)
         .where(
@@ -81,15 +103,20 @@ def lease_due(
             Webhook.removed.is_(False),
             or_(Delivery.lease.is_(None), Delivery.leased_until < now),
         )
-        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .order_by(Delivery.id)
         .limit(limit)
-    ).all()
+    )
+    if hooks is not None:
+        q = q.where(Delivery.webhook_id.in_(list(hooks)))
+    rows = session.execute(q).all()
+    blocked = waiting_from(session, now, hooks)
     per_hook: dict[int, list[int]] = {}
     for did, hook in rows:
-        per_hook.setdefault(hook, []).append(did)
+        if did < blocked.get(hook, did + 1):
+            per_hook.setdefault(hook, []).append(did)
     messages = []
     for ids in per_hook.values():
-        for i in range(0, len(ids), DELIVERIES_PER_MESSAGE):
+        for i in range(0, min(len(ids), DELIVERIES_PER_MESSAGE), DELIVERIES_PER_MESSAGE):
             token = lease_token()
             got = (
                 session.execute(
@@ -237,8 +264,9 @@ def attempt(sender: Sender, job: Job, settings: Settings) -> None:
 
 def deliver(settings: Settings, delivery_ids: Sequence[int], lease: str) -> dict[str, int]:
     """Send the deliveries leased to this message, in order, over one connection. A batch
-    stops at the first answer that asks to retry (the endpoint is down or busy): the rest
-    wait as long as that one does. Results are written every few seconds, and at the end."""
+    stops at the first answer that asks to retry (the endpoint is down or busy): the rest,
+    and every newer delivery to the endpoint, wait as long as that one does. Results are
+    written every few seconds, and at the end; then the endpoint's next batch is leased."""
     mine = lease_token()
     with transaction(settings.database_url) as session:
         jobs = take(session, settings, delivery_ids, lease, mine)
@@ -280,6 +308,10 @@ def deliver(settings: Settings, delivery_ids: Sequence[int], lease: str) -> dict
     finally:
         sender.close()
     record(settings, done, mine)
+    if not counts["retry"]:  # the endpoint's next batch, in order, without waiting a tick
+        with transaction(settings.database_url) as session:
+            follow = lease_due(session, hooks=sorted({j.webhook_id for j in jobs}))
+        publish(settings, follow)
     return counts
 
 

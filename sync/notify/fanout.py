@@ -151,6 +151,25 @@ def fan_out(session: Session, settings: Settings, limit: int = EVENTS_PER_FANOUT
         from sync.notify.vocabulary import MAIL_AUDIENCE
 
         wanted |= set(MAIL_AUDIENCE)
+    made = notifications_of(session, settings, rows, wanted)
+    shared = [k for k in made if not k.startswith("event:")]  # told once, whichever event
+    if shared:
+        for k in session.execute(
+            select(Notification.key).where(Notification.key.in_(shared))
+        ).scalars():
+            made.pop(k, None)
+    result.add(write(session, settings, list(made.values()), hooks, people))
+    return result
+
+
+def notifications_of(
+    session: Session,
+    settings: Settings,
+    rows: Sequence[Any],
+    wanted: set[str] | frozenset[str],
+) -> dict[str, Made]:
+    """What (event, post key) rows mean as notifications of the `wanted` types, by key, in
+    the events' order."""
     priors = prior_events(session, [e for e, _ in rows if needs_prior(e.kind, e.details)])
     facts: list[tuple[Event, str | None, EventType]] = []
     for event, key in rows:
@@ -158,7 +177,7 @@ def fan_out(session: Session, settings: Settings, limit: int = EVENTS_PER_FANOUT
             if type_ in wanted:
                 facts.append((event, key, type_))
     if not facts:
-        return result
+        return {}
     data = Payloads(session, settings, facts)
     made: dict[str, Made] = {}
     for event, key, type_ in facts:
@@ -179,14 +198,76 @@ def fan_out(session: Session, settings: Settings, limit: int = EVENTS_PER_FANOUT
                 data=d,
             ),
         )
-    shared = [k for k in made if not k.startswith("event:")]  # told once, whichever event
-    if shared:
-        for k in session.execute(
-            select(Notification.key).where(Notification.key.in_(shared))
-        ).scalars():
-            made.pop(k, None)
-    result.add(write(session, settings, list(made.values()), hooks, people))
-    return result
+    return made
+
+
+#: events this long before an endpoint was disabled are looked at again when it is enabled:
+#: a fan-out that ran after the disabling left out what happened just before it
+REPLAY_MARGIN = dt.timedelta(hours=1)
+
+
+def replay(session: Session, settings: Settings, hook: Listener, since: dt.datetime) -> int:
+    """Deliveries to an endpoint enabled again for what it missed while disabled: every
+    event since `since` of its types that it has no delivery of, in the events' order (a
+    notification others were told is delivered as they got it; the rest are made now).
+    The tick sends them; returns how many."""
+    rows = session.execute(
+        select(Event, Post.key)
+        .outerjoin(Post, Post.id == Event.post_id)
+        .where(Event.at >= since - REPLAY_MARGIN)
+        .order_by(Event.id)
+    ).all()
+    made = notifications_of(session, settings, rows, hook.types)
+    if not made:
+        return 0
+    dialect = session.get_bind().dialect.name
+    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(Notification)
+    now = utcnow()
+    ids: list[int] = []
+    for m in made.values():
+        nid = session.execute(
+            ins.values(
+                key=m.key,
+                type=m.type,
+                event_id=m.event_id,
+                post_id=m.post_id,
+                task_id=m.task_id,
+                lang=m.lang,
+                body=m.body(),
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(Notification.id)
+        ).scalar()
+        if nid is None:  # told to others already: the same notification, the same bytes
+            nid = session.execute(
+                select(Notification.id).where(Notification.key == m.key)
+            ).scalar_one()
+        ids.append(nid)
+    had = set(
+        session.execute(
+            select(Delivery.notification_id).where(
+                Delivery.webhook_id == hook.id, Delivery.notification_id.in_(ids)
+            )
+        ).scalars()
+    )
+    todo = [n for n in dict.fromkeys(ids) if n not in had]
+    if todo:
+        session.execute(
+            insert(Delivery),
+            [
+                {
+                    "notification_id": n,
+                    "webhook_id": hook.id,
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for n in todo
+            ],
+        )
+    return len(todo)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -295,8 +376,18 @@ def write(
         session.execute(insert(MailItem), items)
     result.mail_items = len(items)
     until = now + QUEUE_LEASE
+    busy = set(  # an older delivery waits or is being sent: the new ones queue behind it
+        session.execute(
+            select(Delivery.webhook_id)
+            .where(Delivery.webhook_id.in_(sorted(per_hook)), Delivery.state == "pending")
+            .distinct()
+        ).scalars()
+    )
     for hook_id, nids in sorted(per_hook.items()):
         for i in range(0, len(nids), DELIVERIES_PER_MESSAGE):
+            # one message per endpoint at a time, so they arrive in order; the rest are
+            # leased by the tick, or by the worker when the batch before is done
+            lease_it = leased and i == 0 and hook_id not in busy
             token = lease_token()
             chunk = nids[i : i + DELIVERIES_PER_MESSAGE]
             dids = list(
@@ -309,8 +400,8 @@ def write(
                             "state": "pending",
                             "attempts": 0,
                             "next_attempt_at": now,
-                            "lease": token if leased else None,
-                            "leased_until": until if leased else None,
+                            "lease": token if lease_it else None,
+                            "leased_until": until if lease_it else None,
                             "created_at": now,
                         }
                         for n in chunk
@@ -318,7 +409,7 @@ def write(
                 ).scalars()
             )
             result.deliveries += len(dids)
-            if leased:
+            if lease_it:
                 result.messages.append({"delivery_ids": dids, "lease": token})
     return result
 
@@ -343,6 +434,42 @@ def prior_events(session: Session, events: Sequence[Event]) -> dict[int, tuple[s
             if (details or {}).get("task") == task_id:
                 out[e.id] = (kind, details or {})
                 break
+    return out
+
+
+#: the fields of a task object that an event may record as it left them
+TASK_FIELDS = ("state", "assignee", "lease_expires_at", "source_revision", "source_changed")
+
+
+def as_left(
+    task: dict[str, Any], kind: str, details: dict[str, Any], actor: str | None
+) -> dict[str, Any]:
+    """The task object (``task_dict`` of the row now) as the event left it: what the event
+    records wins, and what its state implies (a queued task has no assignee and no lease;
+    a claim's assignee is the claimer).
+
+    >>> now = {"id": 1, "state": "claimed", "assignee": "ivan", "lease_expires_at": "…"}
+    >>> as_left(now, "task", {"task": 1, "state": "queued", "reason": "released"}, "ayse")
+    {'id': 1, 'state': 'queued', 'assignee': None, 'lease_expires_at': None}
+    >>> as_left(now, "task", {"task": 1, "state": "claimed", "assigned_to": "ayse"}, "ed")
+    {'id': 1, 'state': 'claimed', 'assignee': 'ayse', 'lease_expires_at': '…'}
+    """
+    out = dict(task)
+    out.update({k: details[k] for k in TASK_FIELDS if k in details})
+    if kind == "review" and details.get("verdict") == "rejected":
+        out["state"] = "claimed"  # back to the same translator, under a new lease
+    if "renewed_until" in details:
+        out["lease_expires_at"] = details["renewed_until"]
+    state = details.get("state")
+    if state in ("queued", "cancelled"):
+        out["assignee"] = None if state == "queued" else out.get("assignee")
+        out["lease_expires_at"] = None
+    elif state == "claimed" and "assignee" not in details:
+        out["assignee"] = details.get("assigned_to") or actor
+    elif state in ("submitted", "done", "conflict"):
+        out["lease_expires_at"] = None
+    if out.get("state") != "conflict":
+        out.pop("conflict", None)
     return out
 
 
@@ -400,6 +527,7 @@ class Payloads:
         task = self.tasks.get(int(details.get("task") or 0))
         if task is None:
             return None  # the task is gone (its post was deleted)
+        task = as_left(task, event.kind, details, event.actor)
         data: dict[str, Any] = {
             "task": task,
             "post": task["post"],
@@ -429,8 +557,23 @@ class Payloads:
         if row is None or event.lang not in row.cells:
             return None
         cell = row.cells[event.lang]
-        if cell.version is None or str(cell.state) != str(type_).split(".")[1]:
-            return None  # it changed again since: that change is told by its own event
+        if cell.version is None:
+            return None
+        if str(cell.state) != str(type_).split(".")[1]:
+            if type_ is not EventType.TRANSLATION_STALE:
+                return None  # current, then changed again: told by its own events
+            # stale, then current again before the fan-out: still told (an integrator
+            # hears of every staleness), without the figures of a staleness that is over
+            return {
+                "post": key,
+                "lang": event.lang,
+                "title": row.title,
+                "state": "stale",
+                "previous": (event.details or {}).get("previous"),
+                "now": str(cell.state),
+                "source_revision": row.source.revision if row.source else None,
+                "url": f"{self.base}/posts/{key}",
+            }
         data: dict[str, Any] = {
             "post": key,
             "lang": event.lang,

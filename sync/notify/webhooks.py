@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from sync.config import Settings
 from sync.db.models import Delivery, DeliveryAttempt, Notification, Webhook, utcnow
 from sync.errors import InputError, NotFound
 from sync.notify import signing
@@ -82,13 +83,21 @@ def remove_webhook(session: Session, hook_id: int) -> Webhook:
     return hook
 
 
-def enable_webhook(session: Session, hook_id: int) -> Webhook:
-    """Bring back a disabled endpoint: its waiting deliveries go out with the next tick
-    (those past their 24 hours are tried once more)."""
+def enable_webhook(session: Session, settings: Settings, hook_id: int) -> tuple[Webhook, int]:
+    """Bring back a disabled endpoint: its waiting deliveries, and what happened while it
+        was disabled (in order), go out with the next tick (those past their 24 hours are tried
+    once more). Returns it and how many events it
+        had missed."""
+    from sync.notify.fanout import Listener, replay, webhook_types
+
     hook = get_webhook(session, hook_id)
+    missed = 0
+    if not hook.active and hook.disabled_at is not None:
+        listener = Listener(id=hook.id, types=webhook_types(hook.events))
+        missed = replay(session, settings, listener, hook.disabled_at)
     hook.active, hook.disabled_at, hook.disabled_reason = True, None, None
     hook.failing_since = None
-    return hook
+    return hook, missed
 
 
 def webhook_dict(hook: Webhook, counts: dict[str, int] | None = None) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from sync.notify import webhooks as hooks
 from sync.notify.vocabulary import EVENT_TYPES
 from sync.people import DIGESTS, check_digest, check_email
 from sync.web.auth import Actor, api_actor, api_admin, check_csrf, page_actor, page_admin
-from sync.web.i18n import _
+from sync.web.i18n import _, ngettext
 from sync.web.render import flash
 from sync.web.schemas import Open, answers
 from sync.web.state import web
@@ -121,8 +121,10 @@ def remove_api(
 def enable_api(
     request: Request, webhook_id: int, actor: Actor = Depends(api_admin)
 ) -> dict[str, Any]:
-    with transaction(web(request).settings.database_url) as session:
-        return hooks.webhook_dict(hooks.enable_webhook(session, webhook_id))
+    settings = web(request).settings
+    with transaction(settings.database_url) as session:
+        hook, missed = hooks.enable_webhook(session, settings, webhook_id)
+        return {**hooks.webhook_dict(hook), "missed": missed}
 
 
 @router.get(
@@ -244,9 +246,19 @@ def remove_page(request: Request, webhook_id: int, actor: Actor = Depends(page_a
     "/webhooks/{webhook_id}/enable", include_in_schema=False, dependencies=[Depends(check_csrf)]
 )
 def enable_page(request: Request, webhook_id: int, actor: Actor = Depends(page_admin)) -> Response:
-    with transaction(web(request).settings.database_url) as session:
-        hooks.enable_webhook(session, webhook_id)
-    flash(request, "ok", _("Webhook #%(id)d enabled.") % {"id": webhook_id})
+    settings = web(request).settings
+    with transaction(settings.database_url) as session:
+        _hook, missed = hooks.enable_webhook(session, settings, webhook_id)
+    flash(
+        request,
+        "ok",
+        ngettext(
+            "Webhook #%(id)d enabled; %(n)d event from while it was disabled will be delivered.",
+            "Webhook #%(id)d enabled; %(n)d events from while it was disabled will be delivered.",
+            missed,
+        )
+        % {"id": webhook_id, "n": missed},
+    )
     return RedirectResponse("/webhooks", 303)
 
 

@@ -435,3 +435,158 @@ def test_immediate_mail_once_and_nothing_for_nothing(db_url: str, content: Path)
             )
     finally:
         box.stop()
+
+
+def test_notify_counts_the_messages_the_fanout_published(db_url: str, content: Path) -> None:
+    """`transync notify --json`'s "published" counts every message of the tick, the
+    fan-out's as well as those of due deliveries."""
+    from sync.notify import tick
+
+    settings = notify_settings(db_url, smtp_url=None)
+    with transaction(settings.database_url) as s:
+        hook_id = add_webhook(s, "https://hooks.example/all", "task.queued")[0].id
+    scan(settings, content)
+    result = tick(settings)
+    with transaction(settings.database_url) as s:
+        n = s.execute(
+            select(func.count()).select_from(Delivery).where(Delivery.webhook_id == hook_id)
+        ).scalar_one()
+        leased = s.execute(
+            select(func.count(func.distinct(Delivery.lease))).where(Delivery.lease.is_not(None))
+        ).scalar_one()
+    assert result["fanout"]["deliveries"] == n > 0
+    assert result["published"] == leased >= 1
+
+
+def test_what_happened_while_disabled_is_delivered_once_enabled(db_url: str, content: Path) -> None:
+    """Events of a disabled endpoint's types are not lost: enabling it again delivers
+    them, in order, with no notification made twice (another endpoint listened)."""
+    from sync.db.models import Webhook
+    from sync.notify.webhooks import enable_webhook
+
+    settings = notify_settings(db_url, smtp_url=None)
+    add_people(settings)
+    with transaction(settings.database_url) as s:
+        down = add_webhook(s, "https://hooks.example/down", "task.claimed,task.released")[0].id
+        other = add_webhook(s, "https://hooks.example/other", "task.claimed")[0].id
+    scan(settings, content)
+    drain(settings)
+    with transaction(settings.database_url) as s:
+        s.execute(
+            update(Webhook)
+            .where(Webhook.id == down)
+            .values(active=False, disabled_at=utcnow(), disabled_reason="failing for 3 days")
+        )
+    with transaction(settings.database_url) as s:
+        task_id = claim(s, settings, "ivan", "ru")[0].id  # type: ignore[index]
+    with transaction(settings.database_url) as s:
+        release(s, task_id, "ivan")
+    made = drain(settings)
+    assert [(m["type"], m["hooks"]) for m in made] == [("task.claimed", [other])]
+    with transaction(settings.database_url) as s:
+        hook, missed = enable_webhook(s, settings, down)
+        assert hook.active and missed == 2
+    with transaction(settings.database_url) as s:
+        rows = s.execute(
+            select(Notification.type, Notification.body, Delivery.state)
+            .join(Delivery, Delivery.notification_id == Notification.id)
+            .where(Delivery.webhook_id == down)
+            .order_by(Delivery.id)
+        ).all()
+        keys = s.execute(select(Notification.key)).scalars().all()
+    assert [(t, st) for t, _, st in rows] == [
+        ("task.claimed", "pending"),
+        ("task.released", "pending"),
+    ]
+    assert json.loads(rows[1][1])["data"]["task"]["id"] == task_id
+    assert len(keys) == len(set(keys))
+    with transaction(settings.database_url) as s:  # enabling twice sends nothing twice
+        assert enable_webhook(s, settings, down)[1] == 0
+        assert (
+            s.execute(
+                select(func.count()).select_from(Delivery).where(Delivery.webhook_id == down)
+            ).scalar_one()
+            == 2
+        )
+
+
+def test_a_payload_describes_the_task_as_its_event_left_it(db_url: str, content: Path) -> None:
+    """Events that pile up before a fan-out are told as they happened, not as the task is
+    by then; a translation stale for a while is told, though current again."""
+    settings = notify_settings(db_url, smtp_url=None)
+    add_people(settings)
+    with transaction(settings.database_url) as s:
+        add_webhook(s, "https://hooks.example/all", "*")
+    scan(settings, content)
+    with transaction(settings.database_url) as s:
+        tr_task = _open_task(s, DIGITAL, "tr")
+        assign(s, settings, tr_task, EDITOR, "ayse")
+    with transaction(settings.database_url) as s:
+        release(s, tr_task, "ayse")
+    with transaction(settings.database_url) as s:
+        assign(s, settings, tr_task, EDITOR, "nadia")
+    made = [m for m in drain(settings) if m["task"] == tr_task]
+    told = [
+        (m["type"], m["body"]["data"]["task"]["state"], m["body"]["data"]["task"]["assignee"])
+        for m in made
+    ]
+    assert told == [
+        ("task.queued", "queued", None),
+        ("task.claimed", "claimed", "ayse"),
+        ("task.released", "queued", None),
+        ("task.claimed", "claimed", "nadia"),
+    ]
+    leases = [m["body"]["data"]["task"]["lease_expires_at"] for m in made]
+    assert leases[0] is None and leases[2] is None and leases[1] and leases[3]
+
+    # stale, then current again (the source change undone) before anyone fanned out
+    path = content / f"en/posts/{DIGITAL}.md"
+    original = path.read_text(encoding="utf-8")
+    replace_in(
+        path,
+        "Yet availability is not the same as usability.",
+        "Yet being online is not the same as being usable.",
+    )
+    scan(settings, content)
+    with transaction(settings.database_url) as s:
+        from sync.history import acknowledge
+
+        acknowledge(s, settings, DIGITAL, "ru", EDITOR)
+    path.write_text(original, encoding="utf-8")
+    made = drain(settings)
+    stale = of_type(made, "translation.stale")
+    assert [(m["lang"], m["body"]["data"]["state"]) for m in stale] == [("ru", "stale")]
+
+
+def test_a_retried_delivery_is_not_overtaken(db_url: str, content: Path) -> None:
+    """Per endpoint, a newer delivery waits while an older one waits for its retry: the
+    receiver answers 500 to task.claimed, and task.released goes out after it, not before."""
+    from sync.notify.delivery import deliver, lease_due
+    from tests.helpers.receivers import Receiver
+
+    receiver = Receiver(scripts={"/h": lambda n: (500, 0.0) if n == 1 else (200, 0.0)}).start()
+    try:
+        settings = notify_settings(db_url, smtp_url=None, webhook_timeout=2.0)
+        add_people(settings)
+        with transaction(settings.database_url) as s:
+            add_webhook(s, receiver.url("/h"), "task.claimed,task.released")
+        scan(settings, content)
+        with transaction(settings.database_url) as s:
+            task_id = claim(s, settings, "ivan", "ru")[0].id  # type: ignore[index]
+        with transaction(settings.database_url) as s:
+            fanned = fan_out(s, settings)
+        (message,) = fanned.messages
+        assert deliver(settings, message["delivery_ids"], message["lease"])["retry"] == 1
+        with transaction(settings.database_url) as s:
+            release(s, task_id, "ivan")
+        with transaction(settings.database_url) as s:
+            assert fan_out(s, settings).messages == []  # written, waiting behind the retry
+            assert lease_due(s) == []
+            s.execute(update(Delivery).values(next_attempt_at=utcnow()))  # the retry is due
+        with transaction(settings.database_url) as s:
+            (message,) = lease_due(s)
+        deliver(settings, message["delivery_ids"], message["lease"])
+        got = [json.loads(r.body)["type"] for r in receiver.at("/h")]
+        assert got == ["task.claimed", "task.claimed", "task.released"]
+    finally:
+        receiver.stop()
