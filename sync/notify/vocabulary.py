@@ -78,6 +78,8 @@ def classify(
     [<EventType.LEASE_EXPIRED: 'lease.expired'>]
     >>> classify("task", {"task": 1, "state": "claimed", "renewed_until": "…"})
     []
+    >>> classify("task", {"task": 1, "state": "claimed", "progress": 3, "of": 8})
+    []
     >>> classify("task", {"task": 1, "state": "done"}, ("review", {"verdict": "approved"}))
     [<EventType.TRANSLATION_CURRENT: 'translation.current'>]
     >>> [str(t) for t in classify("task", {"state": "done"}, ("task", {"state": "claimed"}))]
@@ -94,8 +96,12 @@ def classify(
             if reason == "released":
                 return [EventType.TASK_RELEASED]
             return [EventType.TASK_QUEUED] if reason is None else []
-        if state == "claimed":
-            return [] if "renewed_until" in details else [EventType.TASK_CLAIMED]
+        if state == "claimed":  # a renewal or a saved step of work is no new claim
+            return (
+                []
+                if "renewed_until" in details or "progress" in details
+                else [EventType.TASK_CLAIMED]
+            )
         if state == "submitted":
             return [EventType.TASK_SUBMITTED]
         if state == "conflict":
