@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -75,15 +76,7 @@ def serve(
         import os
         import secrets
 
-        from sync.config import FIELDS, env_name
-
-        for f in FIELDS.values():
-            value = getattr(settings, f.name)
-            if isinstance(value, tuple):
-                value = ",".join(value)
-            os.environ[env_name(f.name)] = (
-                str(value).lower() if isinstance(value, bool) else (str(value))
-            )
+        os.environ.update(worker_environment(settings))
         os.environ["TRANSYNC_SECRET_KEY"] = settings.secret_key or secrets.token_urlsafe(32)
         os.environ["TRANSYNC_SERVE_WORKERS"] = str(workers)  # they share the cores
         uvicorn.run(
@@ -281,3 +274,29 @@ def users_list(ctx: Context, as_json: bool) -> None:
             f"  [{', '.join(flags) or 'no login'}]",
             markup=False,
         )
+
+
+def worker_environment(settings: Any) -> dict[str, str]:
+    """The settings each server process builds its app from, as TRANSYNC_* variables: those
+    given (flags, variables, transync.toml), never the defaults, so a default stays a
+    default there too (a Hugo site's defaultContentLanguage may then say the source
+    language, as it does in a scan from the command line).
+
+    >>> from pathlib import Path
+    >>> from sync.config import load_settings
+    >>> none = Path("/nonexistent/transync.toml")
+    >>> s = load_settings(environ={"TRANSYNC_LANGUAGES": "en,tr"}, config_file=none)
+    >>> sorted(worker_environment(s))
+    ['TRANSYNC_LANGUAGES']
+    """
+    from sync.config import FIELDS, env_name
+
+    out = {}
+    for f in FIELDS.values():
+        if f.name not in settings.given:
+            continue
+        value = getattr(settings, f.name)
+        if isinstance(value, tuple):
+            value = ",".join(value)
+        out[env_name(f.name)] = str(value).lower() if isinstance(value, bool) else str(value)
+    return out

@@ -1,6 +1,6 @@
-"""The examples in the docstrings of the text layer's modules are run, so they stay true:
-segmenting, rendering, alignment and loss (sync.segments), HTML segmenting
-(sync.htmlsegments) and text normalization (sync.text)."""
+"""The examples in docstrings are run, so they stay true: segmenting, rendering, alignment
+and loss (sync.segments), HTML segmenting (sync.htmlsegments), text normalization
+(sync.text), and the settings `serve` hands its server processes (sync.cli.web)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ MODULES = (
     "sync.segments.fields",
     "sync.htmlsegments.analysis",
     "sync.htmlsegments.render",
+    "sync.cli.web",
 )
 
 
