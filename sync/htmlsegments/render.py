@@ -336,8 +336,8 @@ def _render_html(
             continue
         want[index] = canonical_html(text, autop=autop)
         start, end, in_attribute = document.to_source(span.start, span.end)
-        if in_attribute:  # caption="..." of a classic [caption]: the value is HTML, escaped
-            text = html.escape(text, quote=True)
+        if in_attribute:  # caption="..." of a classic [caption]: WordPress prints the value
+            text = text.replace('"', "&quot;")  # as HTML, so only its quote is escaped
         else:
             text = _restore_tags(text, document, span)
         kept = [document.to_source(*k)[:2] for k in span.kept]

@@ -225,7 +225,11 @@ class _WriteBack(_Posts, _RestClient):
         elif not self.force:
             self._check_unchanged(scan, src, lang, rest_base, target, marker, title, body)
         others = {k: v for k, v in links.items() if k != code}
-        payload: dict[str, Any] = {"title": title, "content": body, "lang": code}
+        payload: dict[str, Any] = {
+            "title": _title_html(title, src.title),
+            "content": body,
+            "lang": code,
+        }
         if target is None:
             payload.update(
                 slug=marker,
@@ -371,3 +375,20 @@ class _WriteBack(_Posts, _RestClient):
                 url=url,
             )
         return written
+
+
+def _title_html(title: str, source_title: str) -> str:
+    """A translated title as WordPress keeps titles: HTML. The title segment is text (its
+    entities decoded), so a ``<`` the translator wrote is text too, escaped, unless the
+    source's own title is written with markup (``<em>``), whose translation keeps it: a
+    title ``Using the &lt;template&gt; tag`` came back as a real ``<template>`` element,
+    which hides the title and what follows it.
+
+    >>> _title_html("<template> etiketi & kullanımı", "Using the &lt;template&gt; tag")
+    '&lt;template&gt; etiketi & kullanımı'
+    >>> _title_html("<em>Yeni</em> liman", "The <em>new</em> port")
+    '<em>Yeni</em> liman'
+    """
+    if "<" in source_title:
+        return title
+    return title.replace("<", "&lt;").replace(">", "&gt;")
