@@ -34,7 +34,7 @@ from sync.db.models import Revision, Version
 from sync.errors import ConflictError
 from sync.frontmatter import front_key
 from sync.i18n import nt_, t_
-from sync.sources.base import Document, WriteConflict
+from sync.sources.base import Document, WriteConflict, dropped_detail, drops_why
 from sync.sources.fs import FORMATS, ContentTree, read_file
 from sync.text import normalize_inline
 from sync.tracker import Scan, VRow
@@ -198,7 +198,7 @@ def write_translation(
         if lost:
             return WriteConflict(
                 reason="drops",
-                message=conflict_message("drops", origin, _quoted(lost)),
+                message=conflict_message("drops", origin, dropped_detail(lost)),
                 path=origin,
                 found_hash=found,
                 recorded_hash=recorded,
@@ -307,13 +307,7 @@ MESSAGES: dict[str, Callable[[str, str], str]] = {
         detail=detail,
     ),
     "not_a_file": lambda path, _d: t_("%(path)s is not a regular file", path=path),
-    "drops": lambda path, detail: t_(
-        "%(path)s has text the task did not show (%(detail)s: a block only the translation "
-        "has, or its own form of a code block or link definition), which writing the "
-        "submission would drop",
-        path=path,
-        detail=detail,
-    ),
+    "drops": drops_why,
 }
 
 
@@ -427,19 +421,6 @@ def _front_of(text: str, origin: str) -> dict[str, Any]:
         return parse_document(text.encode("utf-8", "surrogatepass"), origin=origin)[0]
     except (FrontMatterError, ValueError):
         return {}
-
-
-def _quoted(lost: Sequence[str]) -> str:
-    """The dropped blocks as a conflict message names them: how many, and the first."""
-    first = normalize_inline(lost[0])
-    first = first if len(first) <= 60 else first[:59] + "…"
-    return nt_(
-        "%(n)d block, %(first)s",
-        "%(n)d blocks, the first %(first)s",
-        len(lost),
-        n=len(lost),
-        first=repr(first),
-    )
 
 
 def _read_text(target: Path) -> str | None:

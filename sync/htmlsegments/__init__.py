@@ -27,7 +27,12 @@ Pure: no database, no I/O.
 
 from __future__ import annotations
 
-from sync.htmlsegments.analysis import analyze_html, canonical_html, hash_segments
+from sync.htmlsegments.analysis import (
+    analyze_html,
+    canonical_html,
+    hash_segments,
+    html_body_blocks,
+)
 from sync.htmlsegments.render import render_html
 
-__all__ = ["analyze_html", "canonical_html", "hash_segments", "render_html"]
+__all__ = ["analyze_html", "canonical_html", "hash_segments", "html_body_blocks", "render_html"]

@@ -109,6 +109,15 @@ def analyze_html(title: str, html_text: str, *, autop: bool | None = None) -> An
     )
 
 
+def html_body_blocks(html_text: str) -> list[tuple[bool, str, str]]:
+    """Every block of a post body that holds something, as ``(is_segment, kind, text)``:
+    its segments and its code blocks (what a write-back must not drop without saying so;
+    :func:`sync.segments.markdown.body_blocks` is the Markdown one)."""
+    walker = _walk(html_text, autop=None)
+    segments = {id(s) for s in walker.segments}
+    return [(id(r) in segments, r.kind, r.text) for r in walker.records]
+
+
 def html_segments(html_text: str, *, autop: bool | None = None) -> list[Segment]:
     """The body's segments in document order (no title)."""
     return _walk(html_text, autop=autop).segments

@@ -14,18 +14,26 @@ Pure: no database, no I/O.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from sync.segments.diff import align
 from sync.segments.markdown import body_blocks
 from sync.segments.model import Segment
 
 
-def dropped_blocks(translation: str, written: str, source: str) -> list[str]:
+def dropped_blocks(
+    translation: str,
+    written: str,
+    source: str,
+    *,
+    blocks: Callable[[str], list[tuple[bool, str, str]]] = body_blocks,
+) -> list[str]:
     """The texts of the blocks of ``translation`` (the body on disk) that ``written`` (the
     body the write-back would put there) does not have and that are not the source's own:
     a non-segment block that ``source`` (the source body the translation was made from)
     does not have too, and a segment that does not line up with a source segment (so the
-    task never showed it). In the translation's order.
+    task never showed it). In the translation's order. ``blocks`` reads a body (Markdown by
+    default; a WordPress post's HTML with :func:`sync.htmlsegments.html_body_blocks`).
 
     >>> dropped_blocks("Bir.\\n\\nNot: yalnız Türkçe.\\n", "Bir!\\n", "One.\\n")
     ['Not: yalnız Türkçe.']
@@ -33,9 +41,9 @@ def dropped_blocks(translation: str, written: str, source: str) -> list[str]:
     >>> dropped_blocks(tr, "Bir!\\n\\n[a]: /en/x\\n", en)
     ['[a]: /tr/x']
     """
-    old = body_blocks(translation)
-    written_texts = Counter(text for _, _, text in body_blocks(written))
-    base = body_blocks(source)
+    old = blocks(translation)
+    written_texts = Counter(text for _, _, text in blocks(written))
+    base = blocks(source)
     inherited = Counter((kind, text) for segment, kind, text in base if not segment)
     shown = Counter(
         text

@@ -5,6 +5,7 @@ write-back and the sources that write need not import each other."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -86,7 +87,8 @@ Item = Document | Problem | Unchanged | Deleted | Skipped
 class WriteConflict:
     """Why write-back wrote nothing: the target is not what the last scan recorded."""
 
-    reason: str  # changed | appeared | deleted | symlink | not_a_file | edited (after claim)
+    # changed | appeared | deleted | symlink | not_a_file | edited (after claim) | drops
+    reason: str
     message: str  # why, in English (a Text: the web shows it in the reader's language)
     path: str  # the translation's origin in its source
     found_hash: str | None = None  # sha256 of the bytes on disk now
@@ -95,3 +97,33 @@ class WriteConflict:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+def dropped_detail(lost: Sequence[str]) -> Any:
+    """What a write-back would drop (``sync.segments.loss.dropped_blocks``), as a ``drops``
+    conflict names it: how many blocks, and the first."""
+    from sync.i18n import nt_
+    from sync.text import normalize_inline
+
+    first = normalize_inline(lost[0])
+    first = first if len(first) <= 60 else first[:59] + "…"
+    return nt_(
+        "%(n)d block, %(first)s",
+        "%(n)d blocks, the first %(first)s",
+        len(lost),
+        n=len(lost),
+        first=repr(first),
+    )
+
+
+def drops_why(path: str, detail: Any) -> Any:
+    """Why a ``drops`` conflict wrote nothing (the fs and WordPress write-backs both say it)."""
+    from sync.i18n import t_
+
+    return t_(
+        "%(path)s has text the task did not show (%(detail)s: a block only the translation "
+        "has, or its own form of a code block or link definition), which writing the "
+        "submission would drop",
+        path=path,
+        detail=detail,
+    )

@@ -808,6 +808,45 @@ def test_task_flow_end_to_end(settings: Settings, real_wp: WordPress, tmp_path: 
     assert f"{real_wp.url}/karadeniz-enerji/" in places
 
 
+def test_write_back_never_drops_what_an_editor_added_in_wordpress(
+    lite: Settings, real_wp: WordPress
+) -> None:
+    """An editor added a note to the Turkish post in WordPress (a scan recorded it); the
+    source changed; the update task never showed the note, so writing it back would drop
+    it: the task is in conflict (drops), WordPress keeps its text."""
+    ids = build_real(real_wp)
+    settings = on_wp(lite, real_wp)
+    spec = f"wp:{real_wp.url}"
+    run_scan(settings, [spec])
+    add_people(settings)
+    key = f"wp-{ids['energy']}"
+    note = "<!-- wp:paragraph -->\n<p>Editörün eklediği not.</p>\n<!-- /wp:paragraph -->\n\n"
+    with_note = note + ENERGY_TR
+    real_wp.php({"op": "update", "id": ids["energy-tr"], "content": with_note})
+    run_scan(settings, [spec])  # the note is recorded: the translation's own text now
+    real_wp.php(
+        {
+            "op": "update",
+            "id": ids["energy"],
+            "content": ENERGY_EN.replace("biggest new asset", "biggest asset"),
+        }
+    )
+    run_scan(settings, [spec])
+    assert post(settings, key)["versions"]["tr"]["state"] == "stale"
+    texts = [
+        "Karadeniz'de enerji güvenliği",
+        "Açık deniz gazı, bölgenin en büyük varlığı.",
+        "Boru hatları ve limanlar",
+        "Artık ihracatın <strong>çoğunu</strong> üç terminal karşılıyor.",
+    ]
+    result = translate_task(settings, key, "tr", texts)
+    assert result["state"] == "conflict" and not result["applied"], result
+    assert result["conflict"]["reason"] == "drops", result
+    assert "Editörün eklediği not." in result["conflict"]["message"]
+    (tr,) = real_wp.php({"op": "get", "id": ids["energy-tr"]})
+    assert tr["content"] == with_note  # nothing written
+
+
 def test_write_back_refused_when_edited_in_wordpress(lite: Settings, real_wp: WordPress) -> None:
     """The Turkish translation is edited in WordPress after the last scan: nothing is
     written, the task is in conflict, both texts are kept (WordPress's as a revision, the

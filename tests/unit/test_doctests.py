@@ -19,6 +19,7 @@ MODULES = (
     "sync.htmlsegments.analysis",
     "sync.htmlsegments.render",
     "sync.cli.web",
+    "sync.sources.wordpress.writing",
 )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sync.errors import ConflictError, SourceError
-from sync.sources.base import Document, Problem, WriteConflict
+from sync.sources.base import Document, Problem, WriteConflict, dropped_detail, drops_why
 from sync.sources.wordpress.posts import (
     EDIT_STATUSES,
     PUBLISHED,
@@ -98,6 +98,10 @@ class _WriteBack(_Posts, _RestClient):
         post_type = self._source_type(session, src)
         rest_base = self._rest_base(post_type)
         self.force = force
+        if not force:
+            dropped = self._dropped(session, scan, src, key, lang, body)
+            if dropped is not None:
+                return dropped
         try:
             with self._open():
                 written = self._upsert(
@@ -317,6 +321,34 @@ class _WriteBack(_Posts, _RestClient):
                 "the last scan",
             )
 
+    def _dropped(
+        self, session: Any, scan: Any, src: Any, key: str, lang: str, body: str
+    ) -> WriteConflict | None:
+        """A ``drops`` conflict when the translation in WordPress has blocks the written body
+        would lose and the task never showed (an editor's note added in WordPress, its own
+        form of a code block), as the content tree's write-back refuses it; None when
+        nothing would be lost (or there is no translation yet)."""
+        from sync.htmlsegments import html_body_blocks
+        from sync.segments.loss import dropped_blocks
+
+        existing = scan.snap.versions.get((scan.snap.posts[key], lang))
+        if existing is None or existing.deleted or existing.source != self.uri:
+            return None
+        now = _revision_body(session, existing.id, existing.revision)
+        made_from = _revision_body(session, src.id, existing.based_on_revision or src.revision)
+        if now is None:
+            return None
+        lost = dropped_blocks(now, body, made_from or "", blocks=html_body_blocks)
+        if not lost:
+            return None
+        why = drops_why(existing.origin, dropped_detail(lost))
+        return WriteConflict(
+            reason="drops",
+            message=f"{why}; nothing was written: the task is in conflict until an editor "
+            "keeps the submitted translation or what is in WordPress",
+            path=existing.origin,
+        )
+
     def _conflict(self, session: Any, scan: Any, edited: _EditedInWordPress, key: str) -> Any:
         """Record the post as WordPress has it now and say why nothing was written."""
         doc = self._document(edited.post, key)
@@ -375,6 +407,18 @@ class _WriteBack(_Posts, _RestClient):
                 url=url,
             )
         return written
+
+
+def _revision_body(session: Any, version_id: int | None, number: int | None) -> str | None:
+    from sqlalchemy import select
+
+    from sync.db.models import Revision
+
+    if version_id is None or not number:
+        return None
+    return session.execute(
+        select(Revision.body).where(Revision.version_id == version_id, Revision.number == number)
+    ).scalar()
 
 
 def _title_html(title: str, source_title: str) -> str:
