@@ -29,7 +29,7 @@ from typing import Any
 
 from sync.analysis import analyze_document, with_words
 from sync.errors import SourceError
-from sync.i18n import t_
+from sync.i18n import nt_, t_
 from sync.sources.base import Deleted, Document, Problem, Skipped, Unchanged
 from sync.sources.wordpress.posts import (
     EDIT_FIELDS,
@@ -92,6 +92,25 @@ class _Reading(_Posts, _RestClient):
     _plugin: str | None
     _origins: dict[int, str]
     _result: tuple[_Listing, bool] | None
+
+    def claim_clash(self, key: str, lang: str, origins: list[str]) -> Any:
+        """Why two posts of the site are one post's version in one language (the tracker
+        asks): in WordPress that is a translation group holding two posts in a language,
+        which only the site can mend (a translationKey is a content tree's)."""
+        return nt_(
+            "post %(key)s has %(n)d post in %(lang)s in %(site)s (%(posts)s); keep one post "
+            "per language in its translation group (Polylang: the Languages box of the post; "
+            "WPML: its Translations)",
+            "post %(key)s has %(n)d posts in %(lang)s in %(site)s (%(posts)s); keep one post "
+            "per language in its translation group (Polylang: the Languages box of the post; "
+            "WPML: its Translations)",
+            len(origins),
+            key=repr(key),
+            lang=lang,
+            n=len(origins),
+            site=self.base,
+            posts=", ".join(origins),
+        )
 
     # -- state ------------------------------------------------------------------------------
 
