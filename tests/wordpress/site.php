@@ -161,6 +161,13 @@ function op_update( $a ) {
 	return get_post( $id )->post_modified_gmt;
 }
 
+/** A scheduled post published as WordPress's cron publishes it: the status alone changes. */
+function op_publish_scheduled( $a ) {
+	wp_publish_post( (int) $a['id'] );
+	clean_post_cache( (int) $a['id'] );
+	return get_post( (int) $a['id'] )->post_status;
+}
+
 function op_trash( $a ) {
 	as_editor();
 	return (bool) wp_trash_post( (int) $a['id'] );

@@ -233,18 +233,26 @@ class _Reading(_Posts, _RestClient):
         self.complete = full and listing.consistent
 
     def _list_all(self, rest_base: str, full: bool, listing: _Listing) -> None:
-        """One post type: unfiltered, and per language where WPML filters by language."""
+        """One post type: unfiltered, and per language where WPML filters by language. An
+        incremental read asks twice: what was modified since the cursor, and what was
+        published since (a scheduled post WordPress's cron publishes keeps its modified
+        time, so it would stay a draft here until the next full pass)."""
         params: dict[str, Any] = {"per_page": PER_PAGE, "order": "asc", "_fields": FIELDS}
-        if full:
-            params["orderby"] = "id"  # ids do not move while the pages are read
-        else:
-            params["orderby"] = "modified"
-            assert self._cursor is not None
-            params["modified_after"] = _iso_z(self._cursor - CURSOR_OVERLAP)
         if self.authenticated:
             params["context"] = "edit"
             params["status"] = ",".join(EDIT_STATUSES)
             params["_fields"] = EDIT_FIELDS
+        if full:
+            self._list_one(rest_base, {**params, "orderby": "id"}, listing)  # ids stay put
+            return
+        assert self._cursor is not None
+        since = self._cursor - CURSOR_OVERLAP
+        modified = {**params, "orderby": "modified", "modified_after": _iso_z(since)}
+        self._list_one(rest_base, modified, listing)
+        published = {**params, "orderby": "date", "after": _iso_z(since)}  # as modified_after
+        self._list_one(rest_base, published, listing)
+
+    def _list_one(self, rest_base: str, params: dict[str, Any], listing: _Listing) -> None:
         if listing.plugin != "wpml":
             found = self._pages(rest_base, params, listing)
             if listing.plugin in ("polylang", "community") or (listing.plugin is None and found):
