@@ -843,22 +843,29 @@ def test_task_flow_end_to_end(settings: Settings, real_wp: WordPress, tmp_path: 
     assert f"{real_wp.url}/karadeniz-enerji/" in places
 
 
-def test_write_back_never_drops_what_an_editor_added_in_wordpress(
-    lite: Settings, real_wp: WordPress
-) -> None:
-    """An editor added a note to the Turkish post in WordPress (a scan recorded it); the
-    source changed; the update task never showed the note, so writing it back would drop
-    it: the task is in conflict (drops), WordPress keeps its text."""
+#: The Turkish update of the energy post after the source's edit in stale_energy().
+ENERGY_TR_UPDATE = [
+    "Karadeniz'de enerji güvenliği",
+    "Açık deniz gazı, bölgenin en büyük varlığı.",
+    "Boru hatları ve limanlar",
+    "Artık ihracatın <strong>çoğunu</strong> üç terminal karşılıyor.",
+]
+
+
+def stale_energy(
+    lite: Settings, real_wp: WordPress, *, before_edit: Any = None
+) -> tuple[Settings, dict[str, int], str, str]:
+    """The site scanned, people added, ``before_edit(ids)`` done in WordPress and scanned
+    (when given), then the English energy post edited and scanned: its Turkish is stale.
+    The settings, the post ids, the post key and the scan spec."""
     ids = build_real(real_wp)
     settings = on_wp(lite, real_wp)
     spec = f"wp:{real_wp.url}"
     run_scan(settings, [spec])
     add_people(settings)
-    key = f"wp-{ids['energy']}"
-    note = "<!-- wp:paragraph -->\n<p>Editörün eklediği not.</p>\n<!-- /wp:paragraph -->\n\n"
-    with_note = note + ENERGY_TR
-    real_wp.php({"op": "update", "id": ids["energy-tr"], "content": with_note})
-    run_scan(settings, [spec])  # the note is recorded: the translation's own text now
+    if before_edit is not None:
+        before_edit(ids)
+        run_scan(settings, [spec])
     real_wp.php(
         {
             "op": "update",
@@ -867,14 +874,25 @@ def test_write_back_never_drops_what_an_editor_added_in_wordpress(
         }
     )
     run_scan(settings, [spec])
+    key = f"wp-{ids['energy']}"
     assert post(settings, key)["versions"]["tr"]["state"] == "stale"
-    texts = [
-        "Karadeniz'de enerji güvenliği",
-        "Açık deniz gazı, bölgenin en büyük varlığı.",
-        "Boru hatları ve limanlar",
-        "Artık ihracatın <strong>çoğunu</strong> üç terminal karşılıyor.",
-    ]
-    result = translate_task(settings, key, "tr", texts)
+    return settings, ids, key, spec
+
+
+def test_write_back_never_drops_what_an_editor_added_in_wordpress(
+    lite: Settings, real_wp: WordPress
+) -> None:
+    """An editor added a note to the Turkish post in WordPress (a scan recorded it); the
+    source changed; the update task never showed the note, so writing it back would drop
+    it: the task is in conflict (drops), WordPress keeps its text."""
+    note = "<!-- wp:paragraph -->\n<p>Editörün eklediği not.</p>\n<!-- /wp:paragraph -->\n\n"
+    with_note = note + ENERGY_TR
+
+    def add_note(ids: dict[str, int]) -> None:  # recorded by a scan: the translation's text
+        real_wp.php({"op": "update", "id": ids["energy-tr"], "content": with_note})
+
+    settings, ids, key, _ = stale_energy(lite, real_wp, before_edit=add_note)
+    result = translate_task(settings, key, "tr", ENERGY_TR_UPDATE)
     assert result["state"] == "conflict" and not result["applied"], result
     assert result["conflict"]["reason"] == "drops", result
     assert "Editörün eklediği not." in result["conflict"]["message"]
@@ -887,30 +905,11 @@ def test_write_back_refused_when_edited_in_wordpress(lite: Settings, real_wp: Wo
     written, the task is in conflict, both texts are kept (WordPress's as a revision, the
     submission in the task) until an editor resolves it. A translation linked in WordPress
     that transync never saw is a conflict too; an edit a scan has seen is not."""
-    ids = build_real(real_wp)
-    settings = on_wp(lite, real_wp)
-    spec = f"wp:{real_wp.url}"
-    run_scan(settings, [spec])
-    add_people(settings)
-    key = f"wp-{ids['energy']}"
-    real_wp.php(
-        {
-            "op": "update",
-            "id": ids["energy"],
-            "content": ENERGY_EN.replace("biggest new asset", "biggest asset"),
-        }
-    )
-    run_scan(settings, [spec])
-    assert post(settings, key)["versions"]["tr"]["state"] == "stale"
+    settings, ids, key, spec = stale_energy(lite, real_wp)
     hand = ENERGY_TR.replace("en büyük yeni varlığı", "en büyük varlığı (elle)")
     real_wp.php({"op": "update", "id": ids["energy-tr"], "content": hand})  # not scanned
-    texts = [
-        "Karadeniz'de enerji güvenliği",
-        "Açık deniz gazı, bölgenin en büyük varlığı.",
-        "Boru hatları ve limanlar",
-        "Artık ihracatın <strong>çoğunu</strong> üç terminal karşılıyor.",
-    ]
-    result = translate_task(settings, key, "tr", texts)
+
+    result = translate_task(settings, key, "tr", ENERGY_TR_UPDATE)
     assert result["state"] == "conflict" and not result["applied"]
     assert result["conflict"]["reason"] == "changed", result
     assert "edited in WordPress" in result["conflict"]["message"]
