@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -224,11 +224,8 @@ def _submit_po(
     # an update task's unchanged segments come pre-filled with their current translation:
     # given back as they were, they are that translation, not the translator's new work,
     # and its own forms (a localized image or link) are not this submission's problems
-    as_they_were = {
-        (segments[i].text, text)
-        for i, text in unchanged_translations(session, task).items()
-        if i < len(segments)
-    }
+    unchanged = unchanged_translations(session, task)
+    as_they_were = {(segments[i].text, text) for i, text in unchanged.items() if i < len(segments)}
     msgids: set[str] = set()  # every msgid of the task's entries, translated or not
     for entry in catalog:
         if entry.obsolete:
@@ -332,6 +329,7 @@ def _submit_po(
         filename=filename,
         loaded=(src, rev, segments),
         cleared=[i for i, t in enumerate(texts) if t in cleared],
+        unchanged=unchanged,
     )
     if revision != rev.number:
         result.setdefault("warnings", []).append(
@@ -410,7 +408,8 @@ def submit_segments(
                 if seg["translation"] == seg["source"] and seg["change"] != "changed"
             ),
         }
-    unchanged = unchanged_translations(session, task) if task.kind == "update" else {}
+    unchanged = unchanged_translations(session, task)
+    kept_as_is = unchanged if task.kind == "update" else {}
     for pos, text in translations.items():
         if not 0 <= pos < len(segments):
             problems.append(
@@ -420,7 +419,7 @@ def submit_segments(
         if not text or not text.strip():
             emptied.append(pos)  # cleared in the editor: not taken from an earlier save
             continue
-        if unchanged.get(pos) == text:
+        if kept_as_is.get(pos) == text:
             clean[pos] = text  # the current translation, untouched: not this work's problem
             continue
         for p in check_segment(
@@ -448,6 +447,7 @@ def submit_segments(
         save_only=save_only,
         loaded=(src, rev, loaded),
         cleared=emptied,
+        unchanged=unchanged,
     )
 
 
@@ -464,6 +464,7 @@ def apply_segments(
     save_only: bool = False,
     loaded: tuple[Version, Revision, Sequence[Segment]] | None = None,
     cleared: Collection[int] = (),
+    unchanged: Mapping[int, str] | None = None,
 ) -> dict[str, Any]:
     """Store progress, or (when every segment is translated) render and submit the post.
 
@@ -474,14 +475,26 @@ def apply_segments(
     took back is not published from an older save. A segment of an update task whose
     source did not change, that the file leaves out and no save gave, counts as
     translated by its current translation (what the task's PO gives it, not fuzzy): a
-    translator may send only the entries that changed."""
+    translator may send only the entries that changed. ``unchanged``: those current
+    translations (:func:`sync.taskview.unchanged_translations`) when the caller has them
+    already; else they are read here, once, if needed."""
+    known = unchanged
+
+    def current() -> Mapping[int, str]:
+        nonlocal known
+        if known is None:
+            known = unchanged_translations(session, task)
+        return known
+
     if loaded is None:
         src, rev = task_source(session, task)
         segments: Sequence[Segment] = _segments(session, src.id, rev.number)
     else:
         src, rev, segments = loaded
     source = [seg.text for seg in segments]
-    progress, kept, missing = untranslated(session, task, len(source), by_position, cleared)
+    progress, kept, missing = untranslated(
+        session, task, len(source), by_position, cleared, unchanged=current
+    )
     if missing and not partial:
         raise SubmissionError(
             nt_(
@@ -539,7 +552,7 @@ def apply_segments(
             )
         ) from exc
     task.progress = progress
-    unchanged = unchanged_translations(session, task) if task.kind == "update" else {}
+    kept_as_is = current() if task.kind == "update" else {}
     submission = {
         "format": "segments",
         "title": title,
@@ -551,7 +564,7 @@ def apply_segments(
         "submitted_by": actor,
         # the current translation of an unchanged segment, given back as it was: checked
         # as the translation it is, not again as this submission's work
-        "as_they_were": [i for i, text in enumerate(texts) if unchanged.get(i) == text],
+        "as_they_were": [i for i, text in enumerate(texts) if kept_as_is.get(i) == text],
     }
     return finish(session, settings, task, key, submission, actor)
 
@@ -562,10 +575,13 @@ def untranslated(
     total: int,
     by_position: Mapping[int, str],
     cleared: Collection[int],
+    *,
+    unchanged: Callable[[], Mapping[int, str]] | None = None,
 ) -> tuple[dict[str, str], dict[int, str], list[int]]:
     """What a submission leaves: the task's progress with the file's texts (those it
     takes back removed), the current translations kept for the unchanged segments of an
-    update task that it leaves out, and the positions still untranslated."""
+    update task that it leaves out, and the positions still untranslated. ``unchanged``
+    gives those current translations when the caller reads them anyway."""
     progress = {**(task.progress or {}), **{str(k): v for k, v in by_position.items()}}
     taken_back = {p for p in cleared if p not in by_position}  # a text given for it counts
     for position in taken_back:
@@ -573,8 +589,8 @@ def untranslated(
     missing = [i for i in range(total) if str(i) not in progress]
     kept: dict[int, str] = {}  # position → its current translation, left as it is
     if missing:
-        unchanged = unchanged_translations(session, task)
-        kept = {i: unchanged[i] for i in missing if i in unchanged and i not in taken_back}
+        current = unchanged() if unchanged is not None else unchanged_translations(session, task)
+        kept = {i: current[i] for i in missing if i in current and i not in taken_back}
         missing = [i for i in missing if i not in kept]
     return progress, kept, missing
 

@@ -280,7 +280,16 @@ def _submit(
         cleared = sorted(unfinished)
     if not partial and skipped_fuzzy:
         # counted as apply_segments counts: an update's unchanged units left out are kept
-        missing = len(untranslated(session, task, len(segments), by_position, cleared)[2])
+        missing = len(
+            untranslated(
+                session,
+                task,
+                len(segments),
+                by_position,
+                cleared,
+                unchanged=(lambda: as_they_were) if as_they_were else None,
+            )[2]
+        )
         if missing:
             raise SubmissionError(
                 f"{missing} of {len(segments)} segments are not translated: {skipped_fuzzy} "
@@ -300,6 +309,7 @@ def _submit(
         filename=filename,
         loaded=(src, rev, segments),
         cleared=cleared,
+        unchanged=as_they_were or None,
     )
     if revision != rev.number:
         result.setdefault("warnings", []).append(
