@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
 
 from sync.segments.model import DiffOp, Segment, SegmentDiff
@@ -79,8 +79,8 @@ def _pair_edited(
 ) -> list[tuple[int, int]]:
     """In a run that gained or lost segments, which old segment each new one is an edit of:
     as many order-keeping pairs of same-kind segments as the run allows (as many as pairing
-    by position made), and among those the pairs with the most alike texts (dynamic
-    programming over the run, difflib's ratio)."""
+    by position made), and among those the pairs with the most alike texts (difflib's
+    ratio; :func:`_best_pairs`)."""
 
     def worth(i: int, j: int) -> float:
         if old[i].kind != new[j].kind:
@@ -88,27 +88,35 @@ def _pair_edited(
         return 2.0 + SequenceMatcher(None, old[i].text, new[j].text, autojunk=False).ratio()
 
     a, b = list(olds), list(news)
-    n, m = len(a), len(b)
-    if n * m > _MAX_CELLS:
+    if len(a) * len(b) > _MAX_CELLS:
         return list(zip(a, b, strict=False))
-    cell = {(x, y): worth(a[x], b[y]) for x in range(n) for y in range(m)}
+    return [(a[x], b[y]) for x, y in _best_pairs(len(a), len(b), lambda x, y: worth(a[x], b[y]))]
+
+
+def _best_pairs(n: int, m: int, worth: Callable[[int, int], float]) -> list[tuple[int, int]]:
+    """The order-keeping pairs (i, j) of two sequences of n and m items with the greatest
+    total worth (dynamic programming, as Needleman and Wunsch align sequences): a pair
+    worth 0 or less is never made, an item left out costs nothing. Each worth is asked
+    once."""
+    cell = [[worth(i, j) for j in range(m)] for i in range(n)]
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
-    for x in range(n - 1, -1, -1):
-        for y in range(m - 1, -1, -1):
-            here = max(best[x + 1][y], best[x][y + 1])
-            if cell[(x, y)] > 0:
-                here = max(here, cell[(x, y)] + best[x + 1][y + 1])
-            best[x][y] = here
+    for i in range(n - 1, -1, -1):
+        row, below, worths = best[i], best[i + 1], cell[i]
+        for j in range(m - 1, -1, -1):
+            here = max(below[j], row[j + 1])
+            if worths[j] > 0:
+                here = max(here, worths[j] + below[j + 1])
+            row[j] = here
     pairs: list[tuple[int, int]] = []
-    x = y = 0
-    while x < n and y < m:
-        if cell[(x, y)] > 0 and best[x][y] == cell[(x, y)] + best[x + 1][y + 1]:
-            pairs.append((a[x], b[y]))
-            x, y = x + 1, y + 1
-        elif best[x][y] == best[x + 1][y]:
-            x += 1
+    i = j = 0
+    while i < n and j < m:
+        if cell[i][j] > 0 and best[i][j] == cell[i][j] + best[i + 1][j + 1]:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif best[i][j] == best[i + 1][j]:
+            i += 1
         else:
-            y += 1
+            j += 1
     return pairs
 
 
@@ -156,9 +164,9 @@ def _align_by_likeness(
     source: Sequence[Segment], translation: Sequence[Segment]
 ) -> list[str | None]:
     """An order-keeping pairing of same-kind segments with the greatest total likeness
-    (dynamic programming, as Needleman and Wunsch align sequences): every pair is worth 2
-    and up to 3 more for shared anchors and like lengths, a segment left out nothing, so as
-    many segments as can be pair, and among those pairings the most alike wins."""
+    (:func:`_best_pairs`): every pair is worth 2 and up to 3 more for shared anchors and
+    like lengths, so as many segments as can be pair, and among those pairings the most
+    alike wins."""
     n, m = len(source), len(translation)
     anchors_s = [Counter(_ANCHOR.findall(s.text)) for s in source]
     anchors_t = [Counter(_ANCHOR.findall(t.text)) for t in translation]
@@ -174,24 +182,7 @@ def _align_by_likeness(
         ratio = abs(math.log((len(t.text) + 20) / (len(s.text) + 20)))
         return 2.0 + 2.0 * shared + max(0.0, 1.0 - ratio)
 
-    best = [[0.0] * (m + 1) for _ in range(n + 1)]
-    for i in range(n - 1, -1, -1):
-        row, below = best[i], best[i + 1]
-        for j in range(m - 1, -1, -1):
-            pair = worth(i, j)
-            here = max(below[j], row[j + 1])
-            if pair > 0:
-                here = max(here, pair + below[j + 1])
-            row[j] = here
     result: list[str | None] = [None] * n
-    i = j = 0
-    while i < n and j < m:
-        pair = worth(i, j)
-        if pair > 0 and best[i][j] == pair + best[i + 1][j + 1]:
-            result[i] = translation[j].text
-            i, j = i + 1, j + 1
-        elif best[i][j] == best[i + 1][j]:
-            i += 1
-        else:
-            j += 1
+    for i, j in _best_pairs(n, m, worth):
+        result[i] = translation[j].text
     return result
