@@ -318,8 +318,8 @@ class Memory(Base):
 
     __tablename__ = "memory"
     __table_args__ = (
+        # also the lookup index: exact matches are found by its leading columns
         UniqueConstraint("source_lang", "target_lang", "source_hash", "target_hash"),
-        Index("ix_memory_lookup", "source_lang", "target_lang", "source_hash"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

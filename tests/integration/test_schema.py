@@ -52,7 +52,7 @@ def test_migrations_match_the_models(db_url: str) -> None:
         with get_engine(db_url).connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
-    assert upgrade(db_url) == ("0010", "0010")  # idempotent
+    assert upgrade(db_url) == ("0011", "0011")  # idempotent
 
 
 def test_0002_keeps_suggestions_and_takes_long_texts(db_url: str) -> None:
@@ -69,7 +69,7 @@ def test_0002_keeps_suggestions_and_takes_long_texts(db_url: str) -> None:
                 "score, origin) VALUES (1, 0, 's', 'kept', 100, 'o')"
             )
         )
-    assert upgrade(db_url) == ("0001", "0010")
+    assert upgrade(db_url) == ("0001", "0011")
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -97,7 +97,7 @@ def test_0003_drops_only_the_suggestions_of_tasks_moved_before_the_upgrade(db_ur
                 ),
                 {"id": task_id, "t": f"task {task_id}"},
             )
-    assert upgrade(db_url) == ("0002", "0010")
+    assert upgrade(db_url) == ("0002", "0011")
     with engine.begin() as conn:
         rows = conn.execute(text("SELECT task_id, text FROM suggestions")).all()
     assert [tuple(r) for r in rows] == [(1, "task 1")]
