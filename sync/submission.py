@@ -28,10 +28,11 @@ from sync.memory import learn
 from sync.outbox import EXPORT, enqueue
 from sync.people import get_user, require_lang, require_role
 from sync.queue import get_task, state_text
-from sync.revisions import load_segments
+from sync.revisions import load_segments, revision_body
 from sync.segments import FIELD_KIND, align, analyze_markdown, with_fields
 from sync.sources.fs import LANG_CODE
 from sync.status import iso
+from sync.taskview import unchanged_translations
 from sync.writeback import WriteConflict, conflict_message, conflict_text, write_translation
 
 
@@ -217,6 +218,12 @@ def submit_markdown(
     translated = with_fields(analyze_markdown(title, body), fields).segments
     lined = align(source_segments, translated)
     problems: list[str] = []
+    # an update task's segments the source did not change, written as the translation
+    # has them, are that translation (its localized image or link), not new work: as a
+    # PO's entries given back as they were, they are not checked again
+    unchanged = unchanged_translations(session, task) if task.kind == "update" else {}
+    as_they_were = [i for i, text in enumerate(lined) if text and unchanged.get(i) == text]
+    kept = translation_body(session, task) if task.kind == "update" else None
     if [s.kind for s in source_segments] == [s.kind for s in translated]:
         # the same blocks in the same order: each pair is certain, so each is checked as a
         # PO entry would be (when the structure differs, the pairing is a guess)
@@ -228,7 +235,7 @@ def submit_markdown(
                 problem=p,
             )
             for pos, (seg, text) in enumerate(zip(source_segments, lined, strict=True))
-            if text is not None
+            if text is not None and pos not in as_they_were
             for p in check_segment(
                 seg.text,
                 text,
@@ -242,6 +249,7 @@ def submit_markdown(
         body,
         text_params=settings.shortcode_text_params,
         first_lines=(source_body_line(src), body_line),
+        kept=kept,
     )
     if problems:
         raise SubmissionError(
@@ -262,6 +270,8 @@ def submit_markdown(
         "aligned": sum(1 for x in lined if x is not None),
         "front_matter": translator_front(meta, settings),
     }
+    if source_texts is not None and as_they_were:
+        submission["as_they_were"] = as_they_were
     return finish(session, settings, task, key, submission, name)
 
 
@@ -335,7 +345,7 @@ def apply(
     with both texts kept (``force``: an editor chose the submission over the disk)."""
     sub = task.submission or {}
     src, rev = task_source(session, task)
-    problems = recheck(settings, task, rev, sub)
+    problems = recheck(settings, task, rev, sub, kept=translation_body(session, task))
     if problems:
         raise SubmissionError(
             t_(
@@ -421,10 +431,30 @@ def apply(
     plan_tasks(session, settings, [task.post_id], actor=actor)
 
 
-def recheck(settings: Settings, task: Task, rev: Revision, sub: dict[str, Any]) -> list[str]:
+def translation_body(session: Session, task: Task) -> str | None:
+    """The body of the task's translation as the last scan recorded it (an update task's
+    current translation); None when there is none yet."""
+    found = session.execute(
+        select(Version.id, Version.revision).where(
+            Version.post_id == task.post_id, Version.lang == task.lang, Version.deleted.is_(False)
+        )
+    ).first()
+    return None if found is None else revision_body(session, found[0], found[1])
+
+
+def recheck(
+    settings: Settings,
+    task: Task,
+    rev: Revision,
+    sub: dict[str, Any],
+    *,
+    kept: str | None = None,
+) -> list[str]:
     """The checks once more, on exactly what is about to be written: the stored submission
     (it may have waited for review, or come from an older transync), segment by segment
-    against the source texts it translates, and its shortcodes against the source's."""
+    against the source texts it translates, and its shortcodes against the source's (a
+    shortcode written as the translation as it stands, ``kept``, writes it: a localized
+    image in a paragraph nobody touched is the published translation's, not new work)."""
     texts = sub.get("source_texts")
     problems: list[str] = []
     if texts:
@@ -449,7 +479,7 @@ def recheck(settings: Settings, task: Task, rev: Revision, sub: dict[str, Any]) 
             ]
     if sub.get("format") == "markdown" or rev.body_format == "markdown":
         problems += shortcode_problems(
-            rev.body, sub.get("body") or "", text_params=settings.shortcode_text_params
+            rev.body, sub.get("body") or "", text_params=settings.shortcode_text_params, kept=kept
         )
     return problems
 

@@ -30,10 +30,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync.config import Settings
-from sync.db.models import Revision, Version
+from sync.db.models import Version
 from sync.errors import ConflictError
 from sync.frontmatter import front_key
 from sync.i18n import nt_, t_
+from sync.revisions import revision_body
 from sync.sources.base import Document, WriteConflict, dropped_detail, drops_why
 from sync.sources.fs import FORMATS, ContentTree, read_file
 from sync.text import normalize_inline
@@ -405,10 +406,7 @@ def _dropped(
     except (FrontMatterError, ValueError):
         return []  # not a document any more: the scan's refusal says so, not this
     number = (existing.based_on_revision if existing is not None else None) or src.revision
-    source_body = session.execute(
-        select(Revision.body).where(Revision.version_id == src.id, Revision.number == number)
-    ).scalar()
-    return dropped_blocks(old_body, body, source_body or "")
+    return dropped_blocks(old_body, body, revision_body(session, src.id, number) or "")
 
 
 def _front_of(text: str, origin: str) -> dict[str, Any]:

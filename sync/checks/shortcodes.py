@@ -29,26 +29,52 @@ def shortcode_problems(
     *,
     text_params: Collection[str] = _TEXT_PARAMS,
     first_lines: tuple[int, int] = (1, 1),
+    kept: str | None = None,
 ) -> list[str]:
     """Shortcode problems of a whole translated document (a Markdown file submitted whole).
 
     The same rules as :func:`check_entry`'s across the document, with broken nesting named
     as such and line numbers: ``(line N)`` in the translation, ``(source line N)``.
     ``first_lines`` are the file lines where the source and the translated texts start (a
-    body after its front matter).
+    body after its front matter). ``kept``: the translation as it stands (an update task's):
+    a shortcode written exactly as it is there, against the same source shortcode, is the
+    published translation's own form (a localized image), not the translator's change.
 
     >>> shortcode_problems("{{< note >}}\\nHi\\n{{< /note >}}\\n", "{{< note >}}\\nSelam\\n")
     ['shortcode {{< /note >}} is missing (source line 3)']
+    >>> shortcode_problems('{{< figure src="a.png" >}}', '{{< figure src="a.tr.png" >}}',
+    ...                    kept='{{< figure src="a.tr.png" >}}')
+    []
     """
     if "{{" not in source_text and "{{" not in translated_text:
         return []
+    source = _shortcodes(source_text)
     return _compare_shortcodes(
-        _shortcodes(source_text),
+        source,
         _shortcodes(translated_text),
         text_params,
         texts=(source_text, translated_text),
         first_lines=first_lines,
+        kept=_kept_forms(source, _shortcodes(kept)) if kept and "{{" in kept else None,
     )
+
+
+def _kept_forms(source: list[_Shortcode], kept: list[_Shortcode]) -> dict[int, _Shortcode]:
+    """The kept text's shortcode paired with each source shortcode (by position in
+    ``source``), paired as the translation's are."""
+    pairs = _pairs([c.key for c in source], [c.key for c in kept])
+    return {i: kept[j] for i, j in pairs}
+
+
+def _pairs(
+    source_keys: list[tuple[str, ...]], target_keys: list[tuple[str, ...]]
+) -> list[tuple[int, int]]:
+    """Which target shortcode stands for which source shortcode (indexes): all in order
+    when the keys agree, else the longest matching runs."""
+    if source_keys == target_keys:
+        return [(i, i) for i in range(len(source_keys))]
+    matcher = SequenceMatcher(None, source_keys, target_keys, autojunk=False)
+    return [(b.a + k, b.b + k) for b in matcher.get_matching_blocks() for k in range(b.size)]
 
 
 class _Shortcode(NamedTuple):
@@ -141,8 +167,11 @@ def _compare_shortcodes(
     *,
     texts: tuple[str, str] | None = None,
     first_lines: tuple[int, int] = (1, 1),
+    kept: dict[int, _Shortcode] | None = None,
 ) -> list[str]:
-    """Shortcode problems; with ``texts`` (whole documents), each says on which line."""
+    """Shortcode problems; with ``texts`` (whole documents), each says on which line.
+    ``kept``: by source position, the shortcode the current translation writes there (its
+    parameters, if the translation writes them alike, are not the translator's change)."""
 
     def at(code: _Shortcode, in_source: bool = False) -> str:
         if texts is None:
@@ -156,18 +185,13 @@ def _compare_shortcodes(
         )
 
     source_keys, target_keys = [c.key for c in source], [c.key for c in target]
-    if source_keys == target_keys:
-        pairs = list(zip(source, target, strict=True))
-        problems: list[str] = []
-    else:
-        matcher = SequenceMatcher(None, source_keys, target_keys, autojunk=False)
-        blocks = matcher.get_matching_blocks()
-        pairs = [(source[b.a + k], target[b.b + k]) for b in blocks for k in range(b.size)]
-        paired_source = {b.a + k for b in blocks for k in range(b.size)}
-        paired_target = {b.b + k for b in blocks for k in range(b.size)}
+    indexes = _pairs(source_keys, target_keys)
+    problems: list[str] = []
+    if source_keys != target_keys:
+        paired_source = {i for i, _ in indexes}
+        paired_target = {j for _, j in indexes}
         missing = Counter(source_keys) - Counter(target_keys)
         extra = Counter(target_keys) - Counter(source_keys)
-        problems = []
         for i, code in enumerate(source):
             if i not in paired_source and missing[code.key] > 0:
                 missing[code.key] -= 1
@@ -207,7 +231,11 @@ def _compare_shortcodes(
                         source_where=at(source[i], True),
                     )
                 )
-    for old, new in pairs:
+    for i, j in indexes:
+        old, new = source[i], target[j]
+        same = kept.get(i) if kept else None
+        if same is not None and (same.positional, same.named) == (new.positional, new.named):
+            continue  # as the current translation writes it
         if old.key[0] in ("open", "self"):
             problems += [
                 t_(

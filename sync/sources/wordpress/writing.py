@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sync.errors import ConflictError, SourceError
+from sync.revisions import revision_body
 from sync.sources.base import Document, Problem, WriteConflict, dropped_detail, drops_why
 from sync.sources.wordpress.posts import (
     EDIT_STATUSES,
@@ -334,8 +335,8 @@ class _WriteBack(_Posts, _RestClient):
         existing = scan.snap.versions.get((scan.snap.posts[key], lang))
         if existing is None or existing.deleted or existing.source != self.uri:
             return None
-        now = _revision_body(session, existing.id, existing.revision)
-        made_from = _revision_body(session, src.id, existing.based_on_revision or src.revision)
+        now = revision_body(session, existing.id, existing.revision)
+        made_from = revision_body(session, src.id, existing.based_on_revision or src.revision)
         if now is None:
             return None
         lost = dropped_blocks(now, body, made_from or "", blocks=html_body_blocks)
@@ -407,18 +408,6 @@ class _WriteBack(_Posts, _RestClient):
                 url=url,
             )
         return written
-
-
-def _revision_body(session: Any, version_id: int | None, number: int | None) -> str | None:
-    from sqlalchemy import select
-
-    from sync.db.models import Revision
-
-    if version_id is None or not number:
-        return None
-    return session.execute(
-        select(Revision.body).where(Revision.version_id == version_id, Revision.number == number)
-    ).scalar()
 
 
 def _title_html(title: str, source_title: str) -> str:
