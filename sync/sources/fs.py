@@ -2,7 +2,8 @@
 
 The layouts Hugo has: a folder per language (``en/posts/x.md``), a language suffix
 (``posts/x.tr.md``), and content folders of any name that the site's configuration gives
-languages (``contentDir = "content/turkish"``, :mod:`sync.sources.hugosite`). A file with
+languages (``contentDir = "content/turkish"``, a module mount with ``lang = "tr"``,
+:mod:`sync.sources.hugosite`). A file with
 none of these is in the default language (TRANSYNC_SOURCE_LANG, or when that is not set the
 site's defaultContentLanguage). Front-matter keys are read in any case, as Hugo reads
 them. Markdown (``.md``, ``.markdown``, ``.mdown``) and
@@ -281,7 +282,7 @@ class ContentTree:
             return ()
         root = Path(os.path.normpath(self.root))
         found: list[tuple[tuple[str, ...], str | bool]] = []
-        for code, folder in self.site.content_dirs.items():
+        for code, folder in [*self.site.content_dirs.items(), *self.site.mounts]:
             lang = self.configured(code)
             if folder == root or folder in root.parents:
                 found.append(((), lang))

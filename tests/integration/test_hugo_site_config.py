@@ -1,0 +1,116 @@
+"""A Hugo site configured the ways real ones are: content folders mounted per language
+(``[[module.mounts]]``), language codes with a region (``pt-BR``), the site's own
+``ignoreFiles``, sections that cascade ``draft``, and a scan given the site's folder rather
+than its content folder. What the scan says of each page is what Hugo publishes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sync.config import Settings
+from sync.db.session import transaction
+from sync.writeback import write_translation
+from tests.helpers.tracking import cell, open_task_counts, scan, status
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def keys(settings: Settings) -> set[str]:
+    return {p["key"] for p in status(settings)["posts"]}
+
+
+HELLO_EN = "---\ntitle: Hello\n---\n\nHello world.\n"
+HELLO_TR = "---\ntitle: Merhaba\n---\n\nMerhaba dünya.\n"
+HELLO_RU = "---\ntitle: Привет\n---\n\nПривет, мир.\n"
+NEWS_EN = "---\ntitle: News\n---\n\nNothing new.\n"
+
+MOUNTS_TOML = """\
+defaultContentLanguage = "en"
+[languages.en]
+weight = 1
+[languages.tr]
+weight = 2
+[[module.mounts]]
+source = "content/english"
+target = "content"
+lang = "en"
+[[module.mounts]]
+source = "content/turkish"
+target = "content"
+lang = "tr"
+"""
+
+#: Hugo 0.153's form, in the config folder's module file
+MATRIX_YAML = """\
+mounts:
+  - source: content/english
+    target: content
+    sites:
+      matrix:
+        languages: [en]
+  - source: content/russian
+    target: content
+    sites:
+      matrix:
+        languages: [ru]
+  - source: shared
+    target: content/shared
+    sites:
+      matrix:
+        languages: [en, tr, ru]
+"""
+
+
+def test_content_folders_mounted_per_language_are_their_languages(
+    settings: Settings, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    write(site / "hugo.toml", MOUNTS_TOML)
+    content = site / "content"
+    write(content / "english/posts/hello.md", HELLO_EN)
+    write(content / "turkish/posts/hello.md", HELLO_TR)
+    write(content / "english/posts/news.md", NEWS_EN)
+
+    report = scan(settings, content)
+    assert not report.problems, report.problems
+    assert keys(settings) == {"posts/hello", "posts/news"}
+    assert cell(settings, "posts/hello", "en")["state"] == "source"
+    assert cell(settings, "posts/hello", "tr")["origin"] == "turkish/posts/hello.md"
+    assert cell(settings, "posts/hello", "tr")["state"] == "current"
+    assert open_task_counts(settings) == {
+        ("posts/hello", "ru"): 1,
+        ("posts/news", "tr"): 1,
+        ("posts/news", "ru"): 1,
+    }
+
+    # a new translation is written into its language's mounted folder
+    news = next(p for p in status(settings)["posts"] if p["key"] == "posts/news")
+    with transaction(settings.database_url) as s:
+        write_translation(
+            s,
+            settings,
+            key="posts/news",
+            lang="tr",
+            title="Haberler",
+            body="Yeni bir şey yok.",
+            source_hash=news["source_hash"],
+            actor="test",
+        )
+    assert (content / "turkish/posts/news.md").is_file()
+
+
+def test_mounts_in_the_config_folder_with_a_sites_matrix(
+    settings: Settings, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    write(site / "config/_default/hugo.toml", 'defaultContentLanguage = "en"\n')
+    write(site / "config/_default/module.yaml", MATRIX_YAML)
+    write(site / "content/english/posts/hello.md", HELLO_EN)
+    write(site / "content/russian/posts/hello.md", HELLO_RU)
+    assert not scan(settings, site / "content").problems
+    assert keys(settings) == {"posts/hello"}
+    assert cell(settings, "posts/hello", "ru")["origin"] == "russian/posts/hello.md"
+    assert cell(settings, "posts/hello", "ru")["state"] == "current"
