@@ -94,7 +94,7 @@ def translation_origin(source_origin: str, source_lang: str, lang: str) -> str:
     """
     path = PurePosixPath(source_origin)
     parts = list(path.parts)
-    if len(parts) > 1 and parts[0] == source_lang:
+    if len(parts) > 1 and parts[0].lower() == source_lang.lower():
         return str(PurePosixPath(lang, *parts[1:]))
     stem, ext = path.name.rsplit(".", 1)
     if "." in stem and LANG_CODE.match(stem.rsplit(".", 1)[1]):
@@ -315,7 +315,15 @@ class ContentTree:
         return next((lang for lang in self.languages if lang.lower() == code.lower()), False)
 
     def folder_layout(self) -> bool:
-        return any((self.root / lang).is_dir() for lang in self.languages)
+        """Whether the tree has a folder per language (``en/``, ``pt-br/``: Hugo lower-cases
+        language codes, so a folder is a language's whatever its case)."""
+        if any((self.root / lang).is_dir() for lang in self.languages):
+            return True
+        try:
+            with os.scandir(self.root) as it:
+                return any(e.is_dir() and self.configured(e.name) for e in it)
+        except OSError:
+            return False
 
     def translation_origin(self, source_origin: str, source_lang: str, lang: str) -> str:
         """Where a translation of `source_origin` lives: in the target language's content
@@ -336,9 +344,10 @@ class ContentTree:
 
     def language_of(self, code: str) -> str | None | bool:
         """A configured language, False for a language that is not configured, None for a
-        code that names no language (then it is part of the name)."""
-        if code in self.languages:
-            return code
+        code that names no language (then it is part of the name). Hugo lower-cases paths and
+        language codes: ``x.pt-br.md`` is in ``pt-BR``."""
+        if found := self.configured(code):
+            return found
         return False if known_language(code) else None
 
     def locate(self, rel: str, folders: bool) -> tuple[str, str] | Problem | Skipped:
@@ -363,7 +372,7 @@ class ContentTree:
         )
         if owner is None and folders and len(parts) > 1 and LANG_CODE.match(parts[0]):
             # in a folder-per-language tree every such top folder is a language's content
-            owner = (parts[0] if parts[0] in self.languages else False, 1)
+            owner = (self.configured(parts[0]), 1)
         if owner is not None:  # a language's content folder (a Hugo contentDir)
             found, depth = owner
             if found is False:
@@ -396,7 +405,7 @@ class ContentTree:
         stem = parts[-1].rsplit(".", 1)[0]
         if "." in stem and self.language_of(stem.rsplit(".", 1)[1]) is not None:
             return True
-        if len(parts) > 1 and parts[0] in self.languages and self.folder_layout():
+        if len(parts) > 1 and self.configured(parts[0]) and self.folder_layout():
             return True
         return any(tuple(parts[: len(folder)]) == folder for folder, _ in self.content_dirs)
 
@@ -667,7 +676,7 @@ class ContentTree:
                 "translationKey", t_("translationKey %(key)s: %(why)s", key=repr(key), why=why)
             )
         declared = front_value(meta, "source_lang")
-        if declared is not None and str(declared) not in self.languages:
+        if declared is not None and not self.configured(str(declared)):
             return problem(
                 "source_lang",
                 t_(
@@ -714,7 +723,7 @@ class ContentTree:
             body_format=body_format,  # type: ignore[arg-type]
             date=date,
             draft=truthy(front_value(meta, "draft", False)),
-            source_lang=None if declared is None else str(declared),
+            source_lang=None if declared is None else str(self.configured(str(declared))),
             source_hash=None if declared_hash is None else str(declared_hash),
             priority=priority,
             due=due_dt.date() if due_dt else None,

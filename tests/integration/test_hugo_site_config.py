@@ -5,6 +5,7 @@ than its content folder. What the scan says of each page is what Hugo publishes.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from sync.config import Settings
@@ -114,3 +115,25 @@ def test_mounts_in_the_config_folder_with_a_sites_matrix(
     assert keys(settings) == {"posts/hello"}
     assert cell(settings, "posts/hello", "ru")["origin"] == "russian/posts/hello.md"
     assert cell(settings, "posts/hello", "ru")["state"] == "current"
+
+
+def test_a_region_code_is_one_language_in_any_case(settings: Settings, tmp_path: Path) -> None:
+    """TRANSYNC_LANGUAGES written as BCP 47 has it (pt-BR, zh-Hans), files as Hugo has them:
+    Hugo lower-cases paths and language codes, so hello.pt-br.md is the pt-BR page."""
+    regional = dataclasses.replace(settings, languages=("en", "pt-BR", "zh-Hans"))
+    suffixes, folders = tmp_path / "blog/content", tmp_path / "docs/content"
+    write(suffixes / "posts/hello.md", HELLO_EN)
+    write(suffixes / "posts/hello.pt-br.md", "---\ntitle: Olá\nsource_lang: EN\n---\n\nOlá.\n")
+    write(suffixes / "posts/hello.zh-hans.md", "---\ntitle: 你好\n---\n\n你好，世界。\n")
+    write(folders / "en/posts/news.md", NEWS_EN)
+    write(folders / "pt-br/posts/news.md", "---\ntitle: Notícias\n---\n\nNada de novo.\n")
+
+    report = scan(regional, suffixes, folders)
+    assert not report.problems, report.problems
+    assert report.skipped["unconfigured_language"] == 0
+    assert cell(regional, "posts/hello", "pt-BR")["origin"] == "posts/hello.pt-br.md"
+    assert cell(regional, "posts/hello", "pt-BR")["state"] == "current"
+    assert cell(regional, "posts/hello", "zh-Hans")["state"] == "current"
+    assert cell(regional, "posts/news", "pt-BR")["origin"] == "pt-br/posts/news.md"
+    assert cell(regional, "posts/news", "pt-BR")["state"] == "current"
+    assert open_task_counts(regional) == {("posts/news", "zh-Hans"): 1}
