@@ -8,8 +8,8 @@ none of these is in the default language (TRANSYNC_SOURCE_LANG, or when that is 
 site's defaultContentLanguage). Front-matter keys are read in any case, as Hugo reads
 them. Markdown (``.md``, ``.markdown``, ``.mdown``) and
 HTML (``.html``, ``.htm``) content files are read; every other file, a language that
-is not configured, a TRANSYNC_IGNORE pattern and a headless bundle are skipped and
-counted by reason. One file's failure, whatever it is, rejects that file alone.
+is not configured, a TRANSYNC_IGNORE pattern or the site's ignoreFiles and a headless bundle
+are skipped and counted by reason. One file's failure, whatever it is, rejects that file alone.
 """
 
 from __future__ import annotations
@@ -141,8 +141,8 @@ class Listing:
 def list_tree(root: Path, ignore: Any = None) -> Listing:
     """Walk a tree once: content files (sorted), skipped entries, unreadable names.
 
-    Hidden entries (a leading dot, as Hugo has it) are skipped and not descended into; a
-    folder that an ignore pattern matches counts once. Whether an entry is a symlink or a
+    Hidden entries (a leading dot or ``#``, as Hugo has it) are skipped and not descended
+    into; a folder that an ignore pattern matches counts once. Whether an entry is a symlink or a
     regular file comes with the directory listing: no system call per file. FIFOs, devices
     and sockets are never opened.
     """
@@ -163,7 +163,7 @@ def list_tree(root: Path, ignore: Any = None) -> Listing:
             continue
         for entry in entries:
             path = f"{rel}/{entry.name}" if rel else entry.name
-            if entry.name.startswith("."):
+            if entry.name.startswith((".", "#")):  # Hugo reads neither
                 listing.skipped.append(Skipped(shown_path(path), "hidden"))
                 continue
             try:
@@ -234,6 +234,21 @@ def _die_with_parent() -> None:
         pass
     if os.getppid() == 1:  # the parent died before prctl took effect
         os._exit(1)
+
+
+class Ignore:
+    """The files a scan leaves out: TRANSYNC_IGNORE's gitignore patterns, matched against the
+    path in the tree, and the Hugo site's ``ignoreFiles``, regular expressions Hugo searches
+    a file's (or folder's) full path for: ``ignoreFiles = ["/private/", "\\.bak\\.md$"]``."""
+
+    def __init__(self, spec: Any, regexes: Sequence[re.Pattern[str]], root: str) -> None:
+        self.spec, self.regexes, self.root = spec, regexes, root
+
+    def match_file(self, path: str) -> bool:
+        if self.spec is not None and self.spec.match_file(path):
+            return True
+        full = os.path.join(self.root, path.rstrip("/"))
+        return any(r.search(full) for r in self.regexes)
 
 
 class ContentTree:
@@ -335,12 +350,31 @@ class ContentTree:
             return str(PurePosixPath(*dst, *parts[len(src) :]))
         return translation_origin(source_origin, source_lang, lang)
 
-    def ignore_spec(self) -> Any:
-        if not self.ignore_patterns:
-            return None
-        import pathspec
+    def ignore_spec(self) -> Ignore | None:
+        """What the scan leaves out: TRANSYNC_IGNORE and the Hugo site's ignoreFiles."""
+        spec = None
+        if self.ignore_patterns:
+            import pathspec
 
-        return pathspec.GitIgnoreSpec.from_lines(self.ignore_patterns)
+            spec = pathspec.GitIgnoreSpec.from_lines(self.ignore_patterns)
+        regexes = []
+        site = self.site
+        for pattern in site.ignore_files if site is not None else ():
+            try:
+                regexes.append(re.compile(pattern))
+            except re.error as exc:
+                raise InputError(
+                    t_(
+                        "ignoreFiles pattern %(pattern)s is not a regular expression "
+                        "(%(error)s); fix it (Hugo stops at it too)",
+                        pattern=repr(pattern),
+                        error=str(exc),
+                    ),
+                    path=str(site.ignore_files_in) if site is not None else None,
+                ) from exc
+        if spec is None and not regexes:
+            return None
+        return Ignore(spec, regexes, os.path.abspath(self.root))
 
     def language_of(self, code: str) -> str | None | bool:
         """A configured language, False for a language that is not configured, None for a

@@ -47,6 +47,9 @@ class HugoSite:
     default_lang: str | None = None  # defaultContentLanguage, when set
     #: (language code, folder) for each folder mounted as one language's content
     mounts: tuple[tuple[str, Path], ...] = ()
+    #: ignoreFiles: regular expressions; Hugo reads no file whose path one of them matches
+    ignore_files: tuple[str, ...] = ()
+    ignore_files_in: Path | None = None  # the file that sets them, for messages
 
 
 def find_site(tree: Path) -> HugoSite | None:
@@ -65,7 +68,7 @@ def find_site(tree: Path) -> HugoSite | None:
 def read_site(folder: Path, root: Path | None, default: Path) -> HugoSite:
     """The site's settings from its root configuration file, then config/_default/."""
     read: list[Path] = []
-    settings: dict[str, Any] = {}
+    settings: dict[str, Any] = {}  # lower-cased name → value
     languages: dict[str, dict[str, Any]] = {}
     mounts: list[tuple[str, Path]] = []
 
@@ -90,6 +93,11 @@ def read_site(folder: Path, root: Path | None, default: Path) -> HugoSite:
             value = front_value(data, name)
             if isinstance(value, str) and name.lower() not in settings:
                 settings[name.lower()] = value
+        patterns = front_value(data, "ignoreFiles")
+        if isinstance(patterns, str):
+            patterns = [patterns]
+        if isinstance(patterns, list) and "ignorefiles" not in settings:
+            settings["ignorefiles"] = (tuple(str(p) for p in patterns), path)
 
     if root is not None:
         take(load(root), root)
@@ -126,6 +134,8 @@ def read_site(folder: Path, root: Path | None, default: Path) -> HugoSite:
         content_dirs=dirs,
         default_lang=default_lang.strip().lower() if default_lang else None,
         mounts=tuple(mounts),
+        ignore_files=settings["ignorefiles"][0] if "ignorefiles" in settings else (),
+        ignore_files_in=settings["ignorefiles"][1] if "ignorefiles" in settings else None,
     )
 
 

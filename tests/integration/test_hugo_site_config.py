@@ -8,8 +8,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 from sync.config import Settings
 from sync.db.session import transaction
+from sync.errors import InputError
 from sync.writeback import write_translation
 from tests.helpers.tracking import cell, open_task_counts, scan, status
 
@@ -137,3 +140,36 @@ def test_a_region_code_is_one_language_in_any_case(settings: Settings, tmp_path:
     assert cell(regional, "posts/news", "pt-BR")["origin"] == "pt-br/posts/news.md"
     assert cell(regional, "posts/news", "pt-BR")["state"] == "current"
     assert open_task_counts(regional) == {("posts/news", "zh-Hans"): 1}
+
+
+def test_files_hugo_ignores_are_not_pages(settings: Settings, tmp_path: Path) -> None:
+    """The site's ignoreFiles (regular expressions Hugo searches a file's full path for) and
+    Hugo's own rule (a name starting with ``.`` or ``#``): no post, no task."""
+    site = tmp_path / "site"
+    write(
+        site / "config/_default/hugo.toml",
+        'defaultContentLanguage = "en"\nignoreFiles = ["/private/", "\\\\.draft\\\\.md$"]\n',
+    )
+    content = site / "content"
+    write(content / "posts/hello.md", HELLO_EN)
+    write(content / "private/notes.md", NEWS_EN)
+    write(content / "posts/news.draft.md", NEWS_EN)
+    write(content / "posts/#scratch.md", NEWS_EN)
+
+    report = scan(settings, content)
+    assert not report.problems, report.problems
+    assert keys(settings) == {"posts/hello"}
+    assert report.skipped["ignored"] == 2 and report.skipped["hidden"] == 1
+    assert open_task_counts(settings) == {("posts/hello", "tr"): 1, ("posts/hello", "ru"): 1}
+
+
+def test_an_ignore_files_pattern_that_is_no_regex_is_named(
+    settings: Settings, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    write(site / "hugo.yaml", "ignoreFiles:\n  - 'drafts/(old'\n")
+    write(site / "content/posts/hello.md", HELLO_EN)
+    with pytest.raises(InputError) as caught:
+        scan(settings, site / "content")
+    assert caught.value.path == str(site / "hugo.yaml")
+    assert "'drafts/(old'" in caught.value.message and "ignoreFiles" in caught.value.message
