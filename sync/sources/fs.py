@@ -282,6 +282,23 @@ class ContentTree:
                 t_("is not a folder; give the path of a content tree"), path=str(self.root)
             )
         self.content_dirs  # noqa: B018 - a Hugo configuration that cannot be read is said here
+        site, root = self.site, Path(os.path.normpath(self.root))
+        if (
+            site is not None
+            and Path(os.path.normpath(site.folder)) == root
+            and site.content_dir != root
+            and all(parts for parts, _lang in self.content_dirs)
+        ):
+            raise InputError(
+                t_(
+                    "is a Hugo site's folder (%(config)s), not its content: its templates, "
+                    "theme and README would be read as pages; scan its content folder "
+                    "(%(content)s) instead",
+                    config=site.config,
+                    content=str(site.content_dir),
+                ),
+                path=str(self.root),
+            )
 
     @functools.cached_property
     def site(self) -> HugoSite | None:

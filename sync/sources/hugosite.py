@@ -45,6 +45,7 @@ class HugoSite:
     #: language code as the configuration writes it → its content folder (absolute)
     content_dirs: dict[str, Path] = field(default_factory=dict)
     default_lang: str | None = None  # defaultContentLanguage, when set
+    content_dir: Path | None = None  # the site's contentDir (content/ unless set)
     #: (language code, folder) for each folder mounted as one language's content
     mounts: tuple[tuple[str, Path], ...] = ()
     #: ignoreFiles: regular expressions; Hugo reads no file whose path one of them matches
@@ -133,6 +134,7 @@ def read_site(folder: Path, root: Path | None, default: Path) -> HugoSite:
         config=", ".join(os.path.relpath(p, folder) for p in read),
         content_dirs=dirs,
         default_lang=default_lang.strip().lower() if default_lang else None,
+        content_dir=_folder(folder, settings.get("contentdir") or "content"),
         mounts=tuple(mounts),
         ignore_files=settings["ignorefiles"][0] if "ignorefiles" in settings else (),
         ignore_files_in=settings["ignorefiles"][1] if "ignorefiles" in settings else None,

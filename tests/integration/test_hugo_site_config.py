@@ -173,3 +173,20 @@ def test_an_ignore_files_pattern_that_is_no_regex_is_named(
         scan(settings, site / "content")
     assert caught.value.path == str(site / "hugo.yaml")
     assert "'drafts/(old'" in caught.value.message and "ignoreFiles" in caught.value.message
+
+
+def test_the_site_folder_is_not_its_content(settings: Settings, tmp_path: Path) -> None:
+    """Given the site's folder, a scan would read layouts/*.html, the theme and README.md as
+    English pages to translate: it stops and names the content folder."""
+    site = tmp_path / "site"
+    write(site / "hugo.toml", 'contentDir = "src/pages"\n')
+    write(site / "src/pages/posts/hello.md", HELLO_EN)
+    write(site / "layouts/_default/single.html", "<h1>{{ .Title }}</h1>\n")
+    write(site / "README.md", "# The site\n\nRun hugo.\n")
+    with pytest.raises(InputError) as caught:
+        scan(settings, site)
+    assert caught.value.path == str(site)
+    assert str(site / "src/pages") in caught.value.message
+    assert keys(settings) == set()
+    assert not scan(settings, site / "src/pages").problems
+    assert keys(settings) == {"posts/hello"}
