@@ -275,6 +275,9 @@ class ContentTree:
         self.stub_fields = tuple(settings.stub_fields)
         self.ignore_patterns = settings.ignore.split()
         self.max_bytes = settings.max_document_bytes
+        #: (language, section folder with a trailing /, its index file) → the draft value its
+        #: ``cascade`` gives the pages below it, in its language (set by :meth:`read`)
+        self.cascades: dict[tuple[str, str, str], bool] = {}
 
     def check(self) -> None:
         if not self.root.is_dir():
@@ -521,6 +524,7 @@ class ContentTree:
         changed: list[tuple[str, bytes, str]] = []
         root = os.fspath(self.root)
         headless = self.headless_bundles(listing.files)
+        self.cascades, changed_sections = self.draft_cascades(listing.files, known, folders)
         listed = {rel for rel, _symlink in listing.files}
         copies: set[str] = set()  # symlinks to another file of the tree
         for rel, symlink in listing.files:
@@ -596,7 +600,7 @@ class ContentTree:
                 )
                 continue
             raw_hash = hashlib.sha256(raw).hexdigest()
-            if known.get(rel) == raw_hash:
+            if known.get(rel) == raw_hash and not self.cascaded(rel, folders, changed_sections):
                 yield Unchanged(rel)
                 continue
             changed.append((rel, raw, raw_hash))
@@ -625,6 +629,77 @@ class ContentTree:
             if truthy(front_value(meta, "headless")):
                 found.append(rel.rsplit("/", 1)[0] + "/")
         return tuple(found)
+
+    def draft_cascades(
+        self, files: Sequence[tuple[str, bool]], known: Mapping[str, str], folders: bool
+    ) -> tuple[dict[tuple[str, str, str], bool], set[str]]:
+        """The ``draft`` each section page's ``cascade`` gives the pages below it in its
+        language (``cascade: {draft: true}``: Hugo publishes none of them unless one says
+        ``draft: false``), and the folders of section pages that changed or are gone since
+        the last scan (the pages below them are read again). Only section pages that mention
+        the word are parsed."""
+        found: dict[tuple[str, str, str], bool] = {}
+        changed: set[str] = set()
+        root = os.fspath(self.root)
+        listed = set()
+        for rel, _symlink in files:
+            if not PurePosixPath(rel).name.startswith("_index."):
+                continue
+            listed.add(rel)
+            folder = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+            try:
+                raw = read_file(os.path.join(root, rel), self.max_bytes)
+            except OSError:
+                continue  # the main pass reports it
+            if raw is None:
+                continue
+            if known.get(rel) != hashlib.sha256(raw).hexdigest():
+                changed.add(folder)
+            if b"cascade" not in raw.lower():
+                continue
+            try:
+                place = self.locate(rel, folders)
+                cascade = front_value(parse_document(raw, origin=rel)[0], "cascade")
+            except Exception:  # noqa: BLE001 - the main pass reports what is wrong with it
+                continue
+            if not isinstance(place, tuple):
+                continue
+            # a mapping, or a list of them; one with a target applies to some pages only
+            items = cascade if isinstance(cascade, list) else [cascade]
+            for item in items:
+                if not isinstance(item, Mapping) or front_key(item, "_target") is not None:
+                    continue
+                if front_key(item, "target") is not None:
+                    continue
+                if (draft := front_value(item, "draft")) is not None:
+                    found[(place[0], folder, rel)] = truthy(draft)
+        for rel in known:
+            name = PurePosixPath(rel).name
+            if name.startswith("_index.") and rel not in listed:  # gone: its cascade too
+                changed.add(rel.rsplit("/", 1)[0] + "/" if "/" in rel else "")
+        return found, changed
+
+    def cascaded(self, rel: str, folders: bool, changed: set[str]) -> bool:
+        """Whether a file must be read again though its bytes are as recorded: a section
+        page above it changed or went (its cascade may have), or a cascade says it is a
+        draft (a tree first scanned before cascades were read)."""
+        if any(rel.startswith(folder) for folder in changed):
+            return True
+        if not self.cascades:
+            return False
+        place = self.locate(rel, folders)
+        return isinstance(place, tuple) and self.cascaded_draft(rel, place[0])
+
+    def cascaded_draft(self, rel: str, lang: str) -> bool:
+        """The draft value the nearest section above `rel` in its language cascades (a
+        section page's own cascade is not its own)."""
+        best: tuple[int, bool] | None = None
+        for (section_lang, folder, index), draft in self.cascades.items():
+            if section_lang != lang or index == rel or not rel.startswith(folder):
+                continue
+            if best is None or len(folder) > best[0]:
+                best = (len(folder), draft)
+        return best[1] if best is not None else False
 
     def parse_many(
         self, items: list[tuple[str, bytes, str]], folders: bool
@@ -773,7 +848,9 @@ class ContentTree:
             body=body,
             body_format=body_format,  # type: ignore[arg-type]
             date=date,
-            draft=truthy(front_value(meta, "draft", False)),
+            draft=truthy(draft)
+            if (draft := front_value(meta, "draft")) is not None
+            else self.cascaded_draft(rel, lang),
             source_lang=None if declared is None else str(self.configured(str(declared))),
             source_hash=None if declared_hash is None else str(declared_hash),
             priority=priority,

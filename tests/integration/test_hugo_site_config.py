@@ -190,3 +190,34 @@ def test_the_site_folder_is_not_its_content(settings: Settings, tmp_path: Path) 
     assert keys(settings) == set()
     assert not scan(settings, site / "src/pages").problems
     assert keys(settings) == {"posts/hello"}
+
+
+def test_a_section_that_cascades_draft_makes_its_pages_drafts(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """``cascade: {draft: true}`` in a section page: Hugo publishes none of the pages below it
+    in that language (a page's own ``draft: false`` wins), so none is queued for translation;
+    taking the cascade out publishes them, and a rescan says so."""
+    content = tmp_path / "site/content"
+    write(content / "notes/_index.md", "---\ntitle: Notes\ncascade:\n  Draft: true\n---\n")
+    write(content / "notes/_index.tr.md", "---\ntitle: Notlar\n---\n")
+    write(content / "notes/plan.md", "---\ntitle: Plan\n---\n\nThe plan.\n")
+    write(content / "notes/plan.tr.md", "---\ntitle: Plan\n---\n\nPlan bu.\n")
+    write(content / "notes/ready.md", "---\ntitle: Ready\ndraft: false\n---\n\nReady.\n")
+    write(content / "notes/deep/idea.md", "---\ntitle: Idea\n---\n\nAn idea.\n")
+
+    assert not scan(settings, content).problems
+    drafts = {p["key"]: p["draft"] for p in status(settings)["posts"]}
+    assert drafts == {
+        "notes": False,
+        "notes/plan": True,
+        "notes/ready": False,
+        "notes/deep/idea": True,
+    }
+    assert cell(settings, "notes/plan", "tr")["draft"] is False  # the Turkish section cascades none
+    assert {post for post, _lang in open_task_counts(settings)} == {"notes", "notes/ready"}
+
+    write(content / "notes/_index.md", "---\ntitle: Notes\n---\n")
+    assert not scan(settings, content).problems
+    assert not any(p["draft"] for p in status(settings)["posts"])
+    assert ("notes/deep/idea", "ru") in open_task_counts(settings)
