@@ -2,13 +2,14 @@
 
 The layouts Hugo has: a folder per language (``en/posts/x.md``), a language suffix
 (``posts/x.tr.md``), and content folders of any name that the site's configuration gives
-languages (``contentDir = "content/turkish"``, :mod:`sync.sources.hugosite`). A file with
+languages (``contentDir = "content/turkish"``, a module mount with ``lang = "tr"``,
+:mod:`sync.sources.hugosite`). A file with
 none of these is in the default language (TRANSYNC_SOURCE_LANG, or when that is not set the
 site's defaultContentLanguage). Front-matter keys are read in any case, as Hugo reads
 them. Markdown (``.md``, ``.markdown``, ``.mdown``) and
 HTML (``.html``, ``.htm``) content files are read; every other file, a language that
-is not configured, a TRANSYNC_IGNORE pattern and a headless bundle are skipped and
-counted by reason. One file's failure, whatever it is, rejects that file alone.
+is not configured, a TRANSYNC_IGNORE pattern or the site's ignoreFiles and a headless bundle
+are skipped and counted by reason. One file's failure, whatever it is, rejects that file alone.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def translation_origin(source_origin: str, source_lang: str, lang: str) -> str:
     """
     path = PurePosixPath(source_origin)
     parts = list(path.parts)
-    if len(parts) > 1 and parts[0] == source_lang:
+    if len(parts) > 1 and parts[0].lower() == source_lang.lower():
         return str(PurePosixPath(lang, *parts[1:]))
     stem, ext = path.name.rsplit(".", 1)
     if "." in stem and LANG_CODE.match(stem.rsplit(".", 1)[1]):
@@ -140,8 +141,8 @@ class Listing:
 def list_tree(root: Path, ignore: Any = None) -> Listing:
     """Walk a tree once: content files (sorted), skipped entries, unreadable names.
 
-    Hidden entries (a leading dot, as Hugo has it) are skipped and not descended into; a
-    folder that an ignore pattern matches counts once. Whether an entry is a symlink or a
+    Hidden entries (a leading dot or ``#``, as Hugo has it) are skipped and not descended
+    into; a folder that an ignore pattern matches counts once. Whether an entry is a symlink or a
     regular file comes with the directory listing: no system call per file. FIFOs, devices
     and sockets are never opened.
     """
@@ -162,7 +163,7 @@ def list_tree(root: Path, ignore: Any = None) -> Listing:
             continue
         for entry in entries:
             path = f"{rel}/{entry.name}" if rel else entry.name
-            if entry.name.startswith("."):
+            if entry.name.startswith((".", "#")):  # Hugo reads neither
                 listing.skipped.append(Skipped(shown_path(path), "hidden"))
                 continue
             try:
@@ -235,6 +236,21 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
+class Ignore:
+    """The files a scan leaves out: TRANSYNC_IGNORE's gitignore patterns, matched against the
+    path in the tree, and the Hugo site's ``ignoreFiles``, regular expressions Hugo searches
+    a file's (or folder's) full path for: ``ignoreFiles = ["/private/", "\\.bak\\.md$"]``."""
+
+    def __init__(self, spec: Any, regexes: Sequence[re.Pattern[str]], root: str) -> None:
+        self.spec, self.regexes, self.root = spec, regexes, root
+
+    def match_file(self, path: str) -> bool:
+        if self.spec is not None and self.spec.match_file(path):
+            return True
+        full = os.path.join(self.root, path.rstrip("/"))
+        return any(r.search(full) for r in self.regexes)
+
+
 class ContentTree:
     """Reads ``fs:PATH``."""
 
@@ -259,6 +275,9 @@ class ContentTree:
         self.stub_fields = tuple(settings.stub_fields)
         self.ignore_patterns = settings.ignore.split()
         self.max_bytes = settings.max_document_bytes
+        #: (language, section folder with a trailing /, its index file) → the draft value its
+        #: ``cascade`` gives the pages below it, in its language (set by :meth:`read`)
+        self.cascades: dict[tuple[str, str, str], bool] = {}
 
     def check(self) -> None:
         if not self.root.is_dir():
@@ -266,6 +285,23 @@ class ContentTree:
                 t_("is not a folder; give the path of a content tree"), path=str(self.root)
             )
         self.content_dirs  # noqa: B018 - a Hugo configuration that cannot be read is said here
+        site, root = self.site, Path(os.path.normpath(self.root))
+        if (
+            site is not None
+            and Path(os.path.normpath(site.folder)) == root
+            and site.content_dir != root
+            and all(parts for parts, _lang in self.content_dirs)
+        ):
+            raise InputError(
+                t_(
+                    "is a Hugo site's folder (%(config)s), not its content: its templates, "
+                    "theme and README would be read as pages; scan its content folder "
+                    "(%(content)s) instead",
+                    config=site.config,
+                    content=str(site.content_dir),
+                ),
+                path=str(self.root),
+            )
 
     @functools.cached_property
     def site(self) -> HugoSite | None:
@@ -281,7 +317,7 @@ class ContentTree:
             return ()
         root = Path(os.path.normpath(self.root))
         found: list[tuple[tuple[str, ...], str | bool]] = []
-        for code, folder in self.site.content_dirs.items():
+        for code, folder in [*self.site.content_dirs.items(), *self.site.mounts]:
             lang = self.configured(code)
             if folder == root or folder in root.parents:
                 found.append(((), lang))
@@ -314,7 +350,15 @@ class ContentTree:
         return next((lang for lang in self.languages if lang.lower() == code.lower()), False)
 
     def folder_layout(self) -> bool:
-        return any((self.root / lang).is_dir() for lang in self.languages)
+        """Whether the tree has a folder per language (``en/``, ``pt-br/``: Hugo lower-cases
+        language codes, so a folder is a language's whatever its case)."""
+        if any((self.root / lang).is_dir() for lang in self.languages):
+            return True
+        try:
+            with os.scandir(self.root) as it:
+                return any(e.is_dir() and self.configured(e.name) for e in it)
+        except OSError:
+            return False
 
     def translation_origin(self, source_origin: str, source_lang: str, lang: str) -> str:
         """Where a translation of `source_origin` lives: in the target language's content
@@ -326,18 +370,38 @@ class ContentTree:
             return str(PurePosixPath(*dst, *parts[len(src) :]))
         return translation_origin(source_origin, source_lang, lang)
 
-    def ignore_spec(self) -> Any:
-        if not self.ignore_patterns:
-            return None
-        import pathspec
+    def ignore_spec(self) -> Ignore | None:
+        """What the scan leaves out: TRANSYNC_IGNORE and the Hugo site's ignoreFiles."""
+        spec = None
+        if self.ignore_patterns:
+            import pathspec
 
-        return pathspec.GitIgnoreSpec.from_lines(self.ignore_patterns)
+            spec = pathspec.GitIgnoreSpec.from_lines(self.ignore_patterns)
+        regexes = []
+        site = self.site
+        for pattern in site.ignore_files if site is not None else ():
+            try:
+                regexes.append(re.compile(pattern))
+            except re.error as exc:
+                raise InputError(
+                    t_(
+                        "ignoreFiles pattern %(pattern)s is not a regular expression "
+                        "(%(error)s); fix it (Hugo stops at it too)",
+                        pattern=repr(pattern),
+                        error=str(exc),
+                    ),
+                    path=str(site.ignore_files_in) if site is not None else None,
+                ) from exc
+        if spec is None and not regexes:
+            return None
+        return Ignore(spec, regexes, os.path.abspath(self.root))
 
     def language_of(self, code: str) -> str | None | bool:
         """A configured language, False for a language that is not configured, None for a
-        code that names no language (then it is part of the name)."""
-        if code in self.languages:
-            return code
+        code that names no language (then it is part of the name). Hugo lower-cases paths and
+        language codes: ``x.pt-br.md`` is in ``pt-BR``."""
+        if found := self.configured(code):
+            return found
         return False if known_language(code) else None
 
     def locate(self, rel: str, folders: bool) -> tuple[str, str] | Problem | Skipped:
@@ -362,7 +426,7 @@ class ContentTree:
         )
         if owner is None and folders and len(parts) > 1 and LANG_CODE.match(parts[0]):
             # in a folder-per-language tree every such top folder is a language's content
-            owner = (parts[0] if parts[0] in self.languages else False, 1)
+            owner = (self.configured(parts[0]), 1)
         if owner is not None:  # a language's content folder (a Hugo contentDir)
             found, depth = owner
             if found is False:
@@ -395,7 +459,7 @@ class ContentTree:
         stem = parts[-1].rsplit(".", 1)[0]
         if "." in stem and self.language_of(stem.rsplit(".", 1)[1]) is not None:
             return True
-        if len(parts) > 1 and parts[0] in self.languages and self.folder_layout():
+        if len(parts) > 1 and self.configured(parts[0]) and self.folder_layout():
             return True
         return any(tuple(parts[: len(folder)]) == folder for folder, _ in self.content_dirs)
 
@@ -460,6 +524,7 @@ class ContentTree:
         changed: list[tuple[str, bytes, str]] = []
         root = os.fspath(self.root)
         headless = self.headless_bundles(listing.files)
+        self.cascades, changed_sections = self.draft_cascades(listing.files, known, folders)
         listed = {rel for rel, _symlink in listing.files}
         copies: set[str] = set()  # symlinks to another file of the tree
         for rel, symlink in listing.files:
@@ -535,7 +600,7 @@ class ContentTree:
                 )
                 continue
             raw_hash = hashlib.sha256(raw).hexdigest()
-            if known.get(rel) == raw_hash:
+            if known.get(rel) == raw_hash and not self.cascaded(rel, folders, changed_sections):
                 yield Unchanged(rel)
                 continue
             changed.append((rel, raw, raw_hash))
@@ -564,6 +629,77 @@ class ContentTree:
             if truthy(front_value(meta, "headless")):
                 found.append(rel.rsplit("/", 1)[0] + "/")
         return tuple(found)
+
+    def draft_cascades(
+        self, files: Sequence[tuple[str, bool]], known: Mapping[str, str], folders: bool
+    ) -> tuple[dict[tuple[str, str, str], bool], set[str]]:
+        """The ``draft`` each section page's ``cascade`` gives the pages below it in its
+        language (``cascade: {draft: true}``: Hugo publishes none of them unless one says
+        ``draft: false``), and the folders of section pages that changed or are gone since
+        the last scan (the pages below them are read again). Only section pages that mention
+        the word are parsed."""
+        found: dict[tuple[str, str, str], bool] = {}
+        changed: set[str] = set()
+        root = os.fspath(self.root)
+        listed = set()
+        for rel, _symlink in files:
+            if not PurePosixPath(rel).name.startswith("_index."):
+                continue
+            listed.add(rel)
+            folder = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+            try:
+                raw = read_file(os.path.join(root, rel), self.max_bytes)
+            except OSError:
+                continue  # the main pass reports it
+            if raw is None:
+                continue
+            if known.get(rel) != hashlib.sha256(raw).hexdigest():
+                changed.add(folder)
+            if b"cascade" not in raw.lower():
+                continue
+            try:
+                place = self.locate(rel, folders)
+                cascade = front_value(parse_document(raw, origin=rel)[0], "cascade")
+            except Exception:  # noqa: BLE001 - the main pass reports what is wrong with it
+                continue
+            if not isinstance(place, tuple):
+                continue
+            # a mapping, or a list of them; one with a target applies to some pages only
+            items = cascade if isinstance(cascade, list) else [cascade]
+            for item in items:
+                if not isinstance(item, Mapping) or front_key(item, "_target") is not None:
+                    continue
+                if front_key(item, "target") is not None:
+                    continue
+                if (draft := front_value(item, "draft")) is not None:
+                    found[(place[0], folder, rel)] = truthy(draft)
+        for rel in known:
+            name = PurePosixPath(rel).name
+            if name.startswith("_index.") and rel not in listed:  # gone: its cascade too
+                changed.add(rel.rsplit("/", 1)[0] + "/" if "/" in rel else "")
+        return found, changed
+
+    def cascaded(self, rel: str, folders: bool, changed: set[str]) -> bool:
+        """Whether a file must be read again though its bytes are as recorded: a section
+        page above it changed or went (its cascade may have), or a cascade says it is a
+        draft (a tree first scanned before cascades were read)."""
+        if any(rel.startswith(folder) for folder in changed):
+            return True
+        if not self.cascades:
+            return False
+        place = self.locate(rel, folders)
+        return isinstance(place, tuple) and self.cascaded_draft(rel, place[0])
+
+    def cascaded_draft(self, rel: str, lang: str) -> bool:
+        """The draft value the nearest section above `rel` in its language cascades (a
+        section page's own cascade is not its own)."""
+        best: tuple[int, bool] | None = None
+        for (section_lang, folder, index), draft in self.cascades.items():
+            if section_lang != lang or index == rel or not rel.startswith(folder):
+                continue
+            if best is None or len(folder) > best[0]:
+                best = (len(folder), draft)
+        return best[1] if best is not None else False
 
     def parse_many(
         self, items: list[tuple[str, bytes, str]], folders: bool
@@ -666,7 +802,7 @@ class ContentTree:
                 "translationKey", t_("translationKey %(key)s: %(why)s", key=repr(key), why=why)
             )
         declared = front_value(meta, "source_lang")
-        if declared is not None and str(declared) not in self.languages:
+        if declared is not None and not self.configured(str(declared)):
             return problem(
                 "source_lang",
                 t_(
@@ -712,8 +848,10 @@ class ContentTree:
             body=body,
             body_format=body_format,  # type: ignore[arg-type]
             date=date,
-            draft=truthy(front_value(meta, "draft", False)),
-            source_lang=None if declared is None else str(declared),
+            draft=truthy(draft)
+            if (draft := front_value(meta, "draft")) is not None
+            else self.cascaded_draft(rel, lang),
+            source_lang=None if declared is None else str(self.configured(str(declared))),
             source_hash=None if declared_hash is None else str(declared_hash),
             priority=priority,
             due=due_dt.date() if due_dt else None,

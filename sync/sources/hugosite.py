@@ -5,8 +5,10 @@ A site may give each language its own content folder under any name (``[language
 contentDir = "content/english"``); only its configuration says which folder is which
 language. The configuration is the first of ``hugo.toml``/``.yaml``/``.json`` and
 ``config.toml``/``.yaml``/``.json`` in the site folder, with ``config/_default/`` (``hugo.*``,
-``config.*``, ``languages.*``) filling in what it does not set. Keys are read in any case, as
-Hugo reads them. Reads files, nothing else.
+``config.*``, ``languages.*``, ``module.*``) filling in what it does not set. A folder mounted
+as content for one language (``[[module.mounts]] source = "content/turkish" target = "content"
+lang = "tr"``, or ``sites.matrix.languages = ["tr"]``) is that language's content folder, as
+a ``contentDir`` is. Keys are read in any case, as Hugo reads them. Reads files, nothing else.
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ class HugoSite:
     #: language code as the configuration writes it → its content folder (absolute)
     content_dirs: dict[str, Path] = field(default_factory=dict)
     default_lang: str | None = None  # defaultContentLanguage, when set
+    content_dir: Path | None = None  # the site's contentDir (content/ unless set)
+    #: (language code, folder) for each folder mounted as one language's content
+    mounts: tuple[tuple[str, Path], ...] = ()
+    #: ignoreFiles: regular expressions; Hugo reads no file whose path one of them matches
+    ignore_files: tuple[str, ...] = ()
+    ignore_files_in: Path | None = None  # the file that sets them, for messages
 
 
 def find_site(tree: Path) -> HugoSite | None:
@@ -61,11 +69,20 @@ def find_site(tree: Path) -> HugoSite | None:
 def read_site(folder: Path, root: Path | None, default: Path) -> HugoSite:
     """The site's settings from its root configuration file, then config/_default/."""
     read: list[Path] = []
-    settings: dict[str, Any] = {}
+    settings: dict[str, Any] = {}  # lower-cased name → value
     languages: dict[str, dict[str, Any]] = {}
+    mounts: list[tuple[str, Path]] = []
 
-    def take(data: Mapping[str, Any], path: Path, languages_only: bool = False) -> None:
+    def take(
+        data: Mapping[str, Any], path: Path, languages_only: bool = False, module: bool = False
+    ) -> None:
         read.append(path)
+        if not mounts:  # the first file that mounts content folders has them all
+            found_module = data if module else front_value(data, "module")
+            if isinstance(found_module, Mapping):
+                mounts.extend(content_mounts(folder, front_value(found_module, "mounts")))
+        if module:
+            return
         found = data if languages_only else front_value(data, "languages")
         if isinstance(found, Mapping):
             for code, values in found.items():
@@ -77,15 +94,25 @@ def read_site(folder: Path, root: Path | None, default: Path) -> HugoSite:
             value = front_value(data, name)
             if isinstance(value, str) and name.lower() not in settings:
                 settings[name.lower()] = value
+        patterns = front_value(data, "ignoreFiles")
+        if isinstance(patterns, str):
+            patterns = [patterns]
+        if isinstance(patterns, list) and "ignorefiles" not in settings:
+            settings["ignorefiles"] = (tuple(str(p) for p in patterns), path)
 
     if root is not None:
         take(load(root), root)
     if default.is_dir():
-        for stem in ("hugo", "config", "languages"):
+        for stem in ("hugo", "config", "languages", "module"):
             for ext in EXTENSIONS:
                 path = default / f"{stem}.{ext}"
                 if path.is_file():
-                    take(load(path), path, languages_only=stem == "languages")
+                    take(
+                        load(path),
+                        path,
+                        languages_only=stem == "languages",
+                        module=stem == "module",
+                    )
     own = {
         code: value
         for code, values in languages.items()
@@ -107,7 +134,41 @@ def read_site(folder: Path, root: Path | None, default: Path) -> HugoSite:
         config=", ".join(os.path.relpath(p, folder) for p in read),
         content_dirs=dirs,
         default_lang=default_lang.strip().lower() if default_lang else None,
+        content_dir=_folder(folder, settings.get("contentdir") or "content"),
+        mounts=tuple(mounts),
+        ignore_files=settings["ignorefiles"][0] if "ignorefiles" in settings else (),
+        ignore_files_in=settings["ignorefiles"][1] if "ignorefiles" in settings else None,
     )
+
+
+def content_mounts(site: Path, found: Any) -> list[tuple[str, Path]]:
+    """(language, folder) for each module mount that makes a folder one language's content:
+    its target is ``content`` (or a folder in it) and it names one language, as ``lang`` or
+    as the only one of ``sites.matrix.languages``. A folder mounted for several languages is
+    no one language's (suffixes tell then)."""
+    out: list[tuple[str, Path]] = []
+    if not isinstance(found, list):
+        return out
+    for mount in found:
+        if not isinstance(mount, Mapping):
+            continue
+        source, target = front_value(mount, "source"), front_value(mount, "target")
+        if not isinstance(source, str) or not isinstance(target, str):
+            continue
+        if target.strip().strip("/").split("/")[0] != "content" or not source.strip():
+            continue
+        lang = front_value(mount, "lang")
+        if not isinstance(lang, str) or not lang.strip():
+            sites = front_value(mount, "sites")
+            matrix = front_value(sites, "matrix") if isinstance(sites, Mapping) else None
+            codes = front_value(matrix, "languages") if isinstance(matrix, Mapping) else None
+            if isinstance(codes, str):
+                codes = [codes]
+            if not isinstance(codes, list) or len(codes) != 1 or not isinstance(codes[0], str):
+                continue
+            lang = codes[0]
+        out.append((lang.strip().lower(), _folder(site, source)))
+    return out
 
 
 def _folder(site: Path, value: str) -> Path:

@@ -65,3 +65,20 @@ def test_no_site_nearby(tmp_path: Path) -> None:
     (tmp_path / "a/b/c/d/content").mkdir(parents=True)
     write(tmp_path / "hugo.toml", "[languages.en]\ncontentDir = 'content'\n")
     assert find_site(tmp_path / "a/b/c/d/content") is None
+
+
+def test_content_mounted_for_one_language_is_its_folder(tmp_path: Path) -> None:
+    write(
+        tmp_path / "config/_default/module.toml",
+        '[[mounts]]\nsource = "content/english"\ntarget = "content"\nLang = "EN"\n'
+        '[[mounts]]\nsource = "content/turkish"\ntarget = "content/"\n'
+        '[mounts.sites.matrix]\nlanguages = ["tr"]\n'
+        '[[mounts]]\nsource = "shared"\ntarget = "content"\n'  # every language's: suffixes tell
+        '[[mounts]]\nsource = "static-tr"\ntarget = "static"\nlang = "tr"\n',  # not content
+    )
+    site = find_site(tmp_path / "content")
+    assert site is not None
+    assert site.mounts == (
+        ("en", tmp_path / "content/english"),
+        ("tr", tmp_path / "content/turkish"),
+    )
