@@ -137,6 +137,90 @@ def test_wpml_documents_keys_and_source_languages() -> None:
     assert pending.title == "Воздушные шары над Каппадокией"
 
 
+#: A WPML site's export from Tools → Export: WPML keeps languages in its own table
+#: (icl_translations), which WordPress does not export; what shows WPML is its
+#: translation_priority taxonomy (while it is active) and its post meta.
+WPML_CORE_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" ?>\n<rss version="2.0" '
+    'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+    'xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>Site</title>\n'
+)
+WPML_PRIORITY_TERM = (
+    "<wp:term><wp:term_id>20</wp:term_id><wp:term_taxonomy><![CDATA[translation_priority]]>"
+    "</wp:term_taxonomy><wp:term_slug><![CDATA[optional]]></wp:term_slug>"
+    "<wp:term_name><![CDATA[Optional]]></wp:term_name></wp:term>\n"
+)
+
+
+def wpml_core_item(post_id: int, slug: str, title: str, extra: str = "") -> str:
+    return (
+        f"<item><title>{title}</title><link>https://example.org/{slug}/</link>"
+        f"<content:encoded><![CDATA[<p>{title}.</p>]]></content:encoded>"
+        f"<wp:post_id>{post_id}</wp:post_id><wp:status>publish</wp:status>"
+        f"<wp:post_type>post</wp:post_type>{extra}"
+        "<wp:postmeta><wp:meta_key><![CDATA[_edit_last]]></wp:meta_key>"
+        "<wp:meta_value><![CDATA[1]]></wp:meta_value></wp:postmeta></item>\n"
+    )
+
+
+WPML_MEDIA = (
+    "<wp:postmeta><wp:meta_key><![CDATA[_wpml_media_featured]]></wp:meta_key>"
+    "<wp:meta_value><![CDATA[1]]></wp:meta_value></wp:postmeta>"
+)
+WPML_PRIORITY = '<category domain="translation_priority" nicename="optional">Optional</category>'
+
+
+@pytest.mark.parametrize(
+    ("channel", "extra"),
+    [
+        (WPML_PRIORITY_TERM, ""),  # the channel's terms show WPML (an export of all content)
+        ("", WPML_PRIORITY),  # the items' taxonomy does (an export of posts only)
+    ],
+    ids=["channel-term", "item-category"],
+)
+def test_a_wpml_sites_core_export_is_never_read_in_the_default_language(
+    tmp_path: Path, channel: str, extra: str
+) -> None:
+    """Tools → Export on a WPML site writes no languages: its Turkish and Russian posts are
+    not English posts because TRANSYNC_WP_DEFAULT_LANG says en (they were three English
+    sources, each queued for translation), and the problem says what WPML needs."""
+    path = tmp_path / "export.xml"
+    path.write_text(
+        WPML_CORE_HEAD
+        + channel
+        + wpml_core_item(10, "a-day", "A Day in Istanbul", extra)
+        + wpml_core_item(11, "tr/bir-gun", "İstanbul'da Bir Gün", extra)
+        + wpml_core_item(12, "ru/den", "День в Стамбуле", extra)
+        + "</channel></rss>\n",
+        encoding="utf-8",
+    )
+    for default_lang in ("en", None):
+        found = read(path, default_lang=default_lang)
+        assert documents(found) == []
+        assert len(problems(found)) == 3
+        for problem in problems(found):
+            assert not problem.fatal
+            assert "WPML site" in problem.reason, problem.reason
+            assert "Export and Import add-on" in problem.reason
+            assert "_wpml_import_language_code" in problem.reason
+            assert "TRANSYNC_WP_DEFAULT_LANG" not in problem.reason
+
+
+def test_wpml_meta_names_wpml_and_the_default_language_still_applies(tmp_path: Path) -> None:
+    """WPML's post meta outlives the plugin: without a default language the problem names
+    WPML; a site that set TRANSYNC_WP_DEFAULT_LANG (WPML long gone) is read in it."""
+    path = tmp_path / "export.xml"
+    path.write_text(
+        WPML_CORE_HEAD + wpml_core_item(10, "a-day", "A Day", WPML_MEDIA) + "</channel></rss>\n",
+        encoding="utf-8",
+    )
+    [problem] = problems(read(path))
+    assert "WPML site" in problem.reason
+    found = read(path, default_lang="en")
+    assert problems(found) == []
+    assert summary(found) == [("wp-10", "en", "10", False)]
+
+
 # -- broken files: each yields its problem, the good items still come -----------------------
 
 

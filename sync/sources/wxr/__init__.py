@@ -8,7 +8,10 @@ file. WPML's export add-on writes the post
 meta ``_wpml_import_language_code``, ``_wpml_import_source_language_code`` and
 ``_wpml_import_translation_group``. The post key is the Polylang group slug,
 ``wpml-<group>`` for WPML, or ``wp-<post id>`` for an item in no group. An item with no
-language at all takes TRANSYNC_WP_DEFAULT_LANG when it is set (a site in one language).
+language at all takes TRANSYNC_WP_DEFAULT_LANG when it is set (a site in one language),
+unless the export is of a WPML site (its ``translation_priority`` taxonomy, or WPML's post
+meta with no default language): Tools → Export leaves WPML's languages out, and its posts
+are in many.
 
 The file is streamed through expat (the standard library's ``pyexpat``) in 64 KiB
 pieces, and only the fields transync uses are kept while an element is open: nothing

@@ -30,6 +30,7 @@ from sync.sources.wxr.schema import (
     WPML_GROUP,
     WPML_LANGUAGE,
     WPML_SOURCE_LANGUAGE,
+    WPML_TAXONOMY,
 )
 from sync.text import sha256_hex
 
@@ -66,6 +67,8 @@ class _Posts:
         self.held: dict[str, str] = {}
         self._group_held: dict[str, str] | None = None  # Polylang group slug -> held key
         self._taken: set[str] = set()  # held keys a Polylang group has
+        #: a WPML term (translation_priority) in the channel: WPML was active at export
+        self.wpml_active = False
         # what the items gave
         self.documents = 0
         self.item_problems = 0
@@ -98,6 +101,8 @@ class _Posts:
 
     def term_result(self, term: _Record) -> Problem | None:
         taxonomy = term.get("term_taxonomy")
+        if taxonomy == WPML_TAXONOMY:
+            self.wpml_active = True
         if taxonomy not in ("post_translations", "language"):
             return None
         slug = term.get("term_slug")
@@ -328,6 +333,22 @@ class _Posts:
             members = self.groups.get(item.pll_group, {})
             code = next((lang for lang, pid in members.items() if pid == item.post_id), "")
         if not code:
+            wpml = "active" if self.wpml_active else record.wpml
+            if wpml == "active" or (wpml and self.default_lang is None):
+                # a WPML site's posts have languages, which Tools → Export leaves out: they
+                # are not the one language of TRANSYNC_WP_DEFAULT_LANG
+                return self.item_problem(
+                    record,
+                    t_(
+                        "it has no language in the export: it is from a WPML site, and "
+                        "WordPress's Tools → Export leaves WPML's languages out (WPML keeps "
+                        "them in a table of its own); export with WPML's Export and Import "
+                        "add-on, which writes them as %(meta)s meta, or scan the site with "
+                        "wp:URL and WPML's REST API add-on",
+                        meta=WPML_LANGUAGE,
+                    ),
+                    key=key,
+                )
             if self.default_lang is None:
                 return self.item_problem(
                     record,

@@ -35,6 +35,8 @@ from sync.sources.wxr.schema import (
     MAX_NAMES,
     SMALL_FIELD_BYTES,
     WP_NAMESPACES,
+    WPML_META_PREFIXES,
+    WPML_TAXONOMY,
 )
 
 log = logging.getLogger("sync.sources.wxr")
@@ -370,6 +372,8 @@ class _WxrReader(_Refusals):
                 item.pll_language = (attrs.get("nicename") or "").strip() or None
             elif domain == "post_translations":
                 item.pll_group = (attrs.get("nicename") or "").strip() or None
+            elif domain == WPML_TAXONOMY:
+                item.wpml = "active"
         elif what == "postmeta":
             self.meta = _Record(number=0, line=line)
         else:
@@ -449,6 +453,8 @@ class _WxrReader(_Refusals):
             return
         meta_key = meta.get("meta_key")
         if meta_key not in _WPML_META:
+            if item.wpml is None and meta_key.startswith(WPML_META_PREFIXES):
+                item.wpml = "meta"
             return  # other plugins' meta: not read, whatever it holds
         if meta.failure:
             item.fail(meta.failure)

@@ -33,6 +33,13 @@ WPML_LANGUAGE = "_wpml_import_language_code"
 WPML_SOURCE_LANGUAGE = "_wpml_import_source_language_code"
 WPML_GROUP = "_wpml_import_translation_group"
 _WPML_META = frozenset({WPML_LANGUAGE, WPML_SOURCE_LANGUAGE, WPML_GROUP})
+#: The taxonomy WPML (4.0 and later) registers while it is active: an export that has it
+#: is of a WPML site, whose languages Tools → Export does not carry (WPML keeps them in
+#: its own table, icl_translations).
+WPML_TAXONOMY = "translation_priority"
+#: The prefixes of the post meta WPML writes (_wpml_media_featured, _wpml_word_count,
+#: _icl_lang_duplicate_of…): a trace of WPML, which may outlive the plugin.
+WPML_META_PREFIXES = ("_wpml_", "_icl_")
 #: _Item fields with a few distinct values (publish, post, page…), kept in front matter.
 _REPEATED = frozenset({"status", "post_type"})
 
