@@ -61,7 +61,49 @@ def test_polylang_documents_keys_drafts_and_skips() -> None:
         (TEA, "tr", "21", True),  # draft
         ("wp-30", "en", "30", False),  # a page in no translation group
     ]
-    # 22 is trashed, 40 an attachment, 41 a menu item: nothing for them.
+    # 22 is trashed, 40 an attachment, 41 a menu item: skipped, and counted by reason
+    assert sorted(i.reason for i in found if isinstance(i, Skipped)) == [
+        "not_content",
+        "not_content",
+        "trashed",
+    ]
+
+
+def test_every_item_that_is_no_tracked_post_is_counted_by_reason(tmp_path: Path) -> None:
+    """An export's products, reusable blocks and portfolio items were dropped without a
+    word (the scan's report said nothing of them): each is counted by why."""
+    rows = [
+        (1, "post", "publish", None),
+        (2, "product", "publish", "untracked_type"),
+        (3, "wp_block", "publish", "untracked_type"),
+        (4, "jetpack-portfolio", "publish", "untracked_type"),
+        (5, "post", "trash", "trashed"),
+        (6, "post", "auto-draft", "not_content"),
+        (7, "revision", "inherit", "not_content"),
+        (8, "attachment", "inherit", "not_content"),
+        (9, "nav_menu_item", "publish", "not_content"),
+    ]
+    path = tmp_path / "export.xml"
+    path.write_text(
+        WPML_CORE_HEAD
+        + "".join(
+            f"<item><title>T{n}</title><link>https://example.org/{n}/</link>"
+            f"<content:encoded><![CDATA[<p>Text {n}.</p>]]></content:encoded>"
+            f"<wp:post_id>{n}</wp:post_id><wp:status>{status}</wp:status>"
+            f'<wp:post_type>{post_type}</wp:post_type><category domain="language" '
+            'nicename="en">English</category></item>\n'
+            for n, post_type, status, _ in rows
+        )
+        + "</channel></rss>\n",
+        encoding="utf-8",
+    )
+    found = read(path)
+    assert summary(found) == [("wp-1", "en", "1", False)]
+    assert [(i.origin, i.reason) for i in found if isinstance(i, Skipped)] == [
+        (f"https://example.org/{n}/", why) for n, _, _, why in rows if why
+    ]
+    # a type that is configured is read
+    assert len(documents(read(path, post_types=("post", "product")))) == 2
 
 
 def test_polylang_document_fields() -> None:

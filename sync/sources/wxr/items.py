@@ -27,6 +27,7 @@ from sync.sources.wxr.schema import (
     PUBLISHED,
     SKIPPED_STATUSES,
     SKIPPED_TYPES,
+    TRASHED,
     WPML_GROUP,
     WPML_LANGUAGE,
     WPML_SOURCE_LANGUAGE,
@@ -173,7 +174,7 @@ class _Posts:
     # -- items ----------------------------------------------------------------------------
 
     def item(self, record: _Record) -> Document | Problem | Skipped | None:
-        """What an ``<item>`` read whole gives: a Document, a Problem, or nothing (an item
+        """What an ``<item>`` read whole gives: a Document, a Problem, or a Skipped (an item
         that is not a tracked post, counted by what it is)."""
         try:
             found = self.item_result(record)
@@ -242,10 +243,13 @@ class _Posts:
             )
         if post_type in SKIPPED_TYPES or post_type not in self.post_types:
             self.skip(f"{post_type} items")
-            return None
+            # an attachment, a menu item, a revision is no post; another type may be one
+            # the site translates (a product, a reusable block): TRANSYNC_WP_POST_TYPES
+            why = "not_content" if post_type in SKIPPED_TYPES else "untracked_type"
+            return Skipped(self.identity(record), why)
         if status in SKIPPED_STATUSES:
             self.skip(f"{status} {post_type}s")
-            return None
+            return Skipped(self.identity(record), "trashed" if status == TRASHED else "not_content")
         if record.failure is not None:
             return self.item_problem(record, record.failure)
         size = sum(record.texts[n].size for n in _POST_TEXT if n in record.texts)

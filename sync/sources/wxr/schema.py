@@ -17,8 +17,9 @@ MAX_DOCUMENT_BYTES = 10_000_000
 SKIPPED_TYPES = frozenset({"attachment", "nav_menu_item", "revision"})
 PUBLISHED = "publish"
 DRAFT_STATUSES = frozenset({"draft", "pending", "future", "private"})
-#: Deleted or not a post of its own: yields nothing.
-SKIPPED_STATUSES = frozenset({"trash", "auto-draft", "inherit"})
+TRASHED = "trash"
+#: Deleted or not a post of its own: skipped (``trashed``, ``not_content``) and counted.
+SKIPPED_STATUSES = frozenset({TRASHED, "auto-draft", "inherit"})
 
 _WXR_VERSIONS = ("1.0", "1.1", "1.2")
 #: The wp: namespace of every WXR version, as WordPress (http) and WordPress.com (https)
