@@ -382,6 +382,31 @@ def test_second_version_in_the_same_language_is_a_problem(tmp_path: Path) -> Non
     assert [d.external_id for d in documents(found) if d.key == ISTANBUL] == ["12", "14", "15"]
 
 
+@pytest.mark.parametrize("lang", ["tr", "ru"])
+def test_a_post_id_given_twice_refuses_the_file(tmp_path: Path, lang: str) -> None:
+    """WordPress exports each post once: two items with one wp:post_id (two exports joined,
+    an edited file) leave unknown which text is the post's. The second was told as 'a second
+    version in translation group', or (in another language) read as a second post; the
+    first was recorded either way. The file is refused, naming both items."""
+    text = (WXR / "polylang.xml").read_text(encoding="utf-8")
+    start = text.rindex("\t<item>", 0, text.index("<wp:post_id>14<"))
+    end = text.index("</item>", start) + len("</item>")
+    copy = text[start:end].replace("<p>İstanbul", "<p>Başka bir İstanbul")
+    if lang == "ru":  # the copy claims another language of the group: no clash by language
+        copy = copy.replace('domain="language" nicename="tr"', 'domain="language" nicename="ru"')
+        text = text.replace("<wp:post_id>15<", "<wp:post_id>16<")
+    path = tmp_path / "dup.xml"
+    path.write_text(text[:end] + "\n" + copy + text[end:], encoding="utf-8")
+    found = read(path)
+    last = found[-1]
+    assert isinstance(last, Problem) and last.fatal, found[-1]
+    first_line, copy_line = item_line(path, 14), text[:end].count("\n") + 2
+    assert last.line == copy_line
+    assert f"line {copy_line} has wp:post_id 14, as item" in last.reason, last.reason
+    assert f"at line {first_line} does" in last.reason
+    assert "export the site again" in last.reason
+
+
 def test_internal_entities_are_expanded_in_full(tmp_path: Path) -> None:
     text = (WXR / "no-group.xml").read_text(encoding="utf-8")
     doctype = '<!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>\n'

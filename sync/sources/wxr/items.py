@@ -21,7 +21,7 @@ from sync.phpserial import loads as php_loads
 from sync.sources.base import Document, Problem, Skipped
 from sync.sources.values import valid_key
 from sync.sources.wpcommon import is_post_id, ranked_by_held_key
-from sync.sources.wxr.records import _Item, _Record
+from sync.sources.wxr.records import _Fatal, _Item, _Record
 from sync.sources.wxr.schema import (
     _POST_TEXT,
     PUBLISHED,
@@ -63,6 +63,7 @@ class _Posts:
         self.groups: dict[str, dict[str, str]] = {}  # Polylang group slug -> lang slug -> post id
         self.locales: dict[str, str] = {}  # Polylang language slug -> locale (tr -> tr_TR)
         self.seen: set[tuple[str, str]] = set()  # (key, lang) already yielded
+        self.ids: dict[str, tuple[int, int]] = {}  # post id -> (item number, line) read
         self.ignored_entries: Counter[str] = Counter()  # translation-map keys, not languages
         #: post id -> the key the tracker holds for it (set by the source before reading)
         self.held: dict[str, str] = {}
@@ -178,6 +179,8 @@ class _Posts:
         that is not a tracked post, counted by what it is)."""
         try:
             found = self.item_result(record)
+        except _Fatal:
+            raise
         except Exception as exc:  # noqa: BLE001 - any trouble rejects this item alone
             found = self.item_problem(
                 record,
@@ -317,6 +320,22 @@ class _Posts:
                     "it has no usable wp:post_id (%(post_id)s); export it again",
                     post_id=repr(item.post_id),
                 ),
+            )
+        first = self.ids.setdefault(item.post_id, (record.number, record.line))
+        if first != (record.number, record.line):  # which text is the post's is unknown
+            raise _Fatal(
+                t_(
+                    "item %(n)d at line %(line)d has wp:post_id %(post_id)s, as item "
+                    "%(first)d at line %(first_line)d does: WordPress exports each post once, "
+                    "so this file was edited or joined from two exports, and which text is "
+                    "the post's is unknown; nothing from it is applied: export the site again",
+                    n=record.number,
+                    line=record.line,
+                    post_id=item.post_id,
+                    first=first[0],
+                    first_line=first[1],
+                ),
+                record.line,
             )
         group_id = item.meta.get(WPML_GROUP, "").strip()
         if held := self.held_key(item):
