@@ -386,6 +386,7 @@ class _Posts:
             code = self.default_lang
         lang = self.language(code)
         if lang is None:  # a language the site has and transync does not track
+            self.skip(f"{item.post_type}s in {code[:40]}")
             return Skipped(self.identity(record), "unconfigured_language")
 
         # a source in a language transync does not track is no source here: the post's

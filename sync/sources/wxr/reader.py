@@ -213,15 +213,18 @@ class _WxrReader(_Refusals):
             raise _Fatal(
                 nt_(
                     "none of the %(n)d items is a post transync tracks (found: %(found)s; "
-                    "tracked types: %(types)s, not trashed); "
-                    "export the posts and pages, or set TRANSYNC_WP_POST_TYPES",
+                    "tracked types: %(types)s, not trashed, in %(languages)s); export the "
+                    "posts and pages, or set TRANSYNC_WP_POST_TYPES, or TRANSYNC_LANGUAGES "
+                    "and TRANSYNC_WP_LOCALE_MAP",
                     "none of the %(n)d items is a post transync tracks (found: %(found)s; "
-                    "tracked types: %(types)s, not trashed); "
-                    "export the posts and pages, or set TRANSYNC_WP_POST_TYPES",
+                    "tracked types: %(types)s, not trashed, in %(languages)s); export the "
+                    "posts and pages, or set TRANSYNC_WP_POST_TYPES, or TRANSYNC_LANGUAGES "
+                    "and TRANSYNC_WP_LOCALE_MAP",
                     self.items,
                     n=self.items,
                     found=found,
                     types=", ".join(sorted(posts.post_types)),
+                    languages=", ".join(posts.languages),
                 )
             )
 
