@@ -64,13 +64,23 @@ class Unchanged:
 @dataclass(frozen=True, slots=True)
 class Skipped:
     """A file the source does not read, counted by reason: ``not_content`` (not a content
-    file), ``ignored`` (TRANSYNC_IGNORE), ``unconfigured_language``, ``headless``, ``hidden``."""
+    file; an export's attachments, menu items, revisions, auto-drafts), ``ignored``
+    (TRANSYNC_IGNORE), ``unconfigured_language``, ``headless``, ``hidden``, and an export's
+    ``untracked_type`` (a post type not in TRANSYNC_WP_POST_TYPES) and ``trashed`` items."""
 
     origin: str
     reason: str
 
 
-SKIP_REASONS = ("not_content", "ignored", "unconfigured_language", "headless", "hidden")
+SKIP_REASONS = (
+    "not_content",
+    "ignored",
+    "unconfigured_language",
+    "headless",
+    "hidden",
+    "untracked_type",
+    "trashed",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -258,10 +258,14 @@ class Reading(ScanBase):
                 reason = (
                     t_(
                         "in %(source)s: post %(key)s in %(lang)s is already read from "
-                        "another export, %(holder)s (%(origin)s): scan each new export of "
-                        "a site under one path: save it as %(path)s (over the earlier "
-                        "file), or point a link such as latest.xml at each new export and "
-                        "scan wxr:latest.xml",
+                        "another export, %(holder)s (%(origin)s). If both are exports of "
+                        "one site, scan each new export of it under one path: save it as "
+                        "%(path)s (over the earlier file), or point a link such as "
+                        "latest.xml at each new export and scan wxr:latest.xml. If they "
+                        "are two sites (a multisite network's), do not: their posts with "
+                        "the same post id (and in no translation group) share a key, so "
+                        "scanning one over the other would delete the first site's posts; "
+                        "track each site in a database of its own (TRANSYNC_DATABASE_URL)",
                         path=holder.source[4:],
                         **names,
                     )

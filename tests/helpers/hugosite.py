@@ -1077,6 +1077,9 @@ SKIPPED = {
     "headless": 4,
     # en/docs/tasks/.debug.md.swp
     "hidden": 1,
+    # a WordPress export's (a content tree has none)
+    "untracked_type": 0,
+    "trashed": 0,
 }
 
 

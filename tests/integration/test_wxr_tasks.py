@@ -135,3 +135,25 @@ def test_a_link_to_each_new_export_is_one_source(settings: Settings, tmp_path: P
     report = run_scan(settings, [f"wxr:{second}"])
     (problem,) = report.problems
     assert "another export" in problem.reason and str(latest) in problem.reason, problem.reason
+
+
+def test_two_sites_of_a_network_are_not_told_to_overwrite_each_other(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Every site of a multisite network has its 'Hello world!' as post 1: a second site's
+    export clashes on wp-1. Saving it over the first export, as the message advised, would
+    delete the first site's posts; it now tells the two cases apart and what to do."""
+    blog, shop = tmp_path / "blog.xml", tmp_path / "shop.xml"
+    for path, site in ((blog, "blog"), (shop, "shop")):
+        path.write_text(
+            HEAD.replace("https://example.org", f"https://example.org/{site}")
+            + item(1, "en", f"{site}/hello-world", "Hello world!", f"Welcome to {site}.")
+            + "</channel></rss>",
+            encoding="utf-8",
+        )
+    assert not run_scan(settings, [f"wxr:{blog}"]).problems
+    report = run_scan(settings, [f"wxr:{shop}"])
+    (problem,) = report.problems
+    assert "two sites" in problem.reason and "would delete" in problem.reason, problem.reason
+    assert "TRANSYNC_DATABASE_URL" in problem.reason
+    assert report.deleted == 0

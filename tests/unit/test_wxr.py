@@ -61,7 +61,49 @@ def test_polylang_documents_keys_drafts_and_skips() -> None:
         (TEA, "tr", "21", True),  # draft
         ("wp-30", "en", "30", False),  # a page in no translation group
     ]
-    # 22 is trashed, 40 an attachment, 41 a menu item: nothing for them.
+    # 22 is trashed, 40 an attachment, 41 a menu item: skipped, and counted by reason
+    assert sorted(i.reason for i in found if isinstance(i, Skipped)) == [
+        "not_content",
+        "not_content",
+        "trashed",
+    ]
+
+
+def test_every_item_that_is_no_tracked_post_is_counted_by_reason(tmp_path: Path) -> None:
+    """An export's products, reusable blocks and portfolio items were dropped without a
+    word (the scan's report said nothing of them): each is counted by why."""
+    rows = [
+        (1, "post", "publish", None),
+        (2, "product", "publish", "untracked_type"),
+        (3, "wp_block", "publish", "untracked_type"),
+        (4, "jetpack-portfolio", "publish", "untracked_type"),
+        (5, "post", "trash", "trashed"),
+        (6, "post", "auto-draft", "not_content"),
+        (7, "revision", "inherit", "not_content"),
+        (8, "attachment", "inherit", "not_content"),
+        (9, "nav_menu_item", "publish", "not_content"),
+    ]
+    path = tmp_path / "export.xml"
+    path.write_text(
+        WPML_CORE_HEAD
+        + "".join(
+            f"<item><title>T{n}</title><link>https://example.org/{n}/</link>"
+            f"<content:encoded><![CDATA[<p>Text {n}.</p>]]></content:encoded>"
+            f"<wp:post_id>{n}</wp:post_id><wp:status>{status}</wp:status>"
+            f'<wp:post_type>{post_type}</wp:post_type><category domain="language" '
+            'nicename="en">English</category></item>\n'
+            for n, post_type, status, _ in rows
+        )
+        + "</channel></rss>\n",
+        encoding="utf-8",
+    )
+    found = read(path)
+    assert summary(found) == [("wp-1", "en", "1", False)]
+    assert [(i.origin, i.reason) for i in found if isinstance(i, Skipped)] == [
+        (f"https://example.org/{n}/", why) for n, _, _, why in rows if why
+    ]
+    # a type that is configured is read
+    assert len(documents(read(path, post_types=("post", "product")))) == 2
 
 
 def test_polylang_document_fields() -> None:
@@ -135,6 +177,90 @@ def test_wpml_documents_keys_and_source_languages() -> None:
     pending = documents(found)[5]
     assert pending.front_matter["status"] == "pending"
     assert pending.title == "Воздушные шары над Каппадокией"
+
+
+#: A WPML site's export from Tools → Export: WPML keeps languages in its own table
+#: (icl_translations), which WordPress does not export; what shows WPML is its
+#: translation_priority taxonomy (while it is active) and its post meta.
+WPML_CORE_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" ?>\n<rss version="2.0" '
+    'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+    'xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>Site</title>\n'
+)
+WPML_PRIORITY_TERM = (
+    "<wp:term><wp:term_id>20</wp:term_id><wp:term_taxonomy><![CDATA[translation_priority]]>"
+    "</wp:term_taxonomy><wp:term_slug><![CDATA[optional]]></wp:term_slug>"
+    "<wp:term_name><![CDATA[Optional]]></wp:term_name></wp:term>\n"
+)
+
+
+def wpml_core_item(post_id: int, slug: str, title: str, extra: str = "") -> str:
+    return (
+        f"<item><title>{title}</title><link>https://example.org/{slug}/</link>"
+        f"<content:encoded><![CDATA[<p>{title}.</p>]]></content:encoded>"
+        f"<wp:post_id>{post_id}</wp:post_id><wp:status>publish</wp:status>"
+        f"<wp:post_type>post</wp:post_type>{extra}"
+        "<wp:postmeta><wp:meta_key><![CDATA[_edit_last]]></wp:meta_key>"
+        "<wp:meta_value><![CDATA[1]]></wp:meta_value></wp:postmeta></item>\n"
+    )
+
+
+WPML_MEDIA = (
+    "<wp:postmeta><wp:meta_key><![CDATA[_wpml_media_featured]]></wp:meta_key>"
+    "<wp:meta_value><![CDATA[1]]></wp:meta_value></wp:postmeta>"
+)
+WPML_PRIORITY = '<category domain="translation_priority" nicename="optional">Optional</category>'
+
+
+@pytest.mark.parametrize(
+    ("channel", "extra"),
+    [
+        (WPML_PRIORITY_TERM, ""),  # the channel's terms show WPML (an export of all content)
+        ("", WPML_PRIORITY),  # the items' taxonomy does (an export of posts only)
+    ],
+    ids=["channel-term", "item-category"],
+)
+def test_a_wpml_sites_core_export_is_never_read_in_the_default_language(
+    tmp_path: Path, channel: str, extra: str
+) -> None:
+    """Tools → Export on a WPML site writes no languages: its Turkish and Russian posts are
+    not English posts because TRANSYNC_WP_DEFAULT_LANG says en (they were three English
+    sources, each queued for translation), and the problem says what WPML needs."""
+    path = tmp_path / "export.xml"
+    path.write_text(
+        WPML_CORE_HEAD
+        + channel
+        + wpml_core_item(10, "a-day", "A Day in Istanbul", extra)
+        + wpml_core_item(11, "tr/bir-gun", "İstanbul'da Bir Gün", extra)
+        + wpml_core_item(12, "ru/den", "День в Стамбуле", extra)
+        + "</channel></rss>\n",
+        encoding="utf-8",
+    )
+    for default_lang in ("en", None):
+        found = read(path, default_lang=default_lang)
+        assert documents(found) == []
+        assert len(problems(found)) == 3
+        for problem in problems(found):
+            assert not problem.fatal
+            assert "WPML site" in problem.reason, problem.reason
+            assert "Export and Import add-on" in problem.reason
+            assert "_wpml_import_language_code" in problem.reason
+            assert "TRANSYNC_WP_DEFAULT_LANG" not in problem.reason
+
+
+def test_wpml_meta_names_wpml_and_the_default_language_still_applies(tmp_path: Path) -> None:
+    """WPML's post meta outlives the plugin: without a default language the problem names
+    WPML; a site that set TRANSYNC_WP_DEFAULT_LANG (WPML long gone) is read in it."""
+    path = tmp_path / "export.xml"
+    path.write_text(
+        WPML_CORE_HEAD + wpml_core_item(10, "a-day", "A Day", WPML_MEDIA) + "</channel></rss>\n",
+        encoding="utf-8",
+    )
+    [problem] = problems(read(path))
+    assert "WPML site" in problem.reason
+    found = read(path, default_lang="en")
+    assert problems(found) == []
+    assert summary(found) == [("wp-10", "en", "10", False)]
 
 
 # -- broken files: each yields its problem, the good items still come -----------------------
@@ -254,6 +380,31 @@ def test_second_version_in_the_same_language_is_a_problem(tmp_path: Path) -> Non
     assert "(wp:post_id 99)" in problem.reason
     assert problem.key == ISTANBUL and problem.lang == "tr"
     assert [d.external_id for d in documents(found) if d.key == ISTANBUL] == ["12", "14", "15"]
+
+
+@pytest.mark.parametrize("lang", ["tr", "ru"])
+def test_a_post_id_given_twice_refuses_the_file(tmp_path: Path, lang: str) -> None:
+    """WordPress exports each post once: two items with one wp:post_id (two exports joined,
+    an edited file) leave unknown which text is the post's. The second was told as 'a second
+    version in translation group', or (in another language) read as a second post; the
+    first was recorded either way. The file is refused, naming both items."""
+    text = (WXR / "polylang.xml").read_text(encoding="utf-8")
+    start = text.rindex("\t<item>", 0, text.index("<wp:post_id>14<"))
+    end = text.index("</item>", start) + len("</item>")
+    copy = text[start:end].replace("<p>İstanbul", "<p>Başka bir İstanbul")
+    if lang == "ru":  # the copy claims another language of the group: no clash by language
+        copy = copy.replace('domain="language" nicename="tr"', 'domain="language" nicename="ru"')
+        text = text.replace("<wp:post_id>15<", "<wp:post_id>16<")
+    path = tmp_path / "dup.xml"
+    path.write_text(text[:end] + "\n" + copy + text[end:], encoding="utf-8")
+    found = read(path)
+    last = found[-1]
+    assert isinstance(last, Problem) and last.fatal, found[-1]
+    first_line, copy_line = item_line(path, 14), text[:end].count("\n") + 2
+    assert last.line == copy_line
+    assert f"line {copy_line} has wp:post_id 14, as item" in last.reason, last.reason
+    assert f"at line {first_line} does" in last.reason
+    assert "export the site again" in last.reason
 
 
 def test_internal_entities_are_expanded_in_full(tmp_path: Path) -> None:

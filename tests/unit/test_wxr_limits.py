@@ -167,6 +167,16 @@ def test_items_that_are_all_skipped_are_not_silent(tmp_path: Path) -> None:
     assert "x items × 7" in problem.reason and "tracked types: page, post" in problem.reason
 
 
+def test_items_all_in_untracked_languages_say_so(tmp_path: Path) -> None:
+    """An export of a site in languages transync does not track: its posts were left out
+    of what was found, and the message pointed at post types alone."""
+    problem = fatal(read(write(tmp_path, POLYLANG), languages=("de", "fr")))
+    assert "none of the 9 items is a post transync tracks" in problem.reason
+    assert "posts in en × " in problem.reason and "posts in tr × " in problem.reason
+    assert "pages in en × 1" in problem.reason, problem.reason
+    assert "in de, fr" in problem.reason and "TRANSYNC_LANGUAGES" in problem.reason
+
+
 def test_an_item_without_a_post_type_is_a_problem(tmp_path: Path) -> None:
     text = in_item(POLYLANG, 14, "<wp:post_type><![CDATA[post]]></wp:post_type>", "")
     found = read(write(tmp_path, text))

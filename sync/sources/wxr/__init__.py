@@ -8,7 +8,10 @@ file. WPML's export add-on writes the post
 meta ``_wpml_import_language_code``, ``_wpml_import_source_language_code`` and
 ``_wpml_import_translation_group``. The post key is the Polylang group slug,
 ``wpml-<group>`` for WPML, or ``wp-<post id>`` for an item in no group. An item with no
-language at all takes TRANSYNC_WP_DEFAULT_LANG when it is set (a site in one language).
+language at all takes TRANSYNC_WP_DEFAULT_LANG when it is set (a site in one language),
+unless the export is of a WPML site (its ``translation_priority`` taxonomy, or WPML's post
+meta with no default language): Tools → Export leaves WPML's languages out, and its posts
+are in many.
 
 The file is streamed through expat (the standard library's ``pyexpat``) in 64 KiB
 pieces, and only the fields transync uses are kept while an element is open: nothing
@@ -81,22 +84,22 @@ def read_wxr(
     default_lang: str | None = None,
     max_bytes: int = MAX_DOCUMENT_BYTES,
     held: Mapping[str, str] | None = None,
-) -> Iterator[Document | Problem]:
+) -> Iterator[Document | Problem | Skipped]:
     """Every post and page of a WXR file as a Document, or a Problem saying what is wrong.
 
-    Trashed items, attachments, menu items, revisions and other post types yield
-    nothing. A Problem about one item has the origin its Document would have had (its
-    link, else its guid, else ``FILE#item <post id>``), so the version recorded for it
-    is kept; its line is the item's. A file that cannot be read as a WordPress export
-    (malformed or truncated XML, no WXR namespace, nothing but skipped items, a limit
-    above) yields one fatal Problem (``key=None``, ``fatal=True``) and ends the
-    iteration: whatever was yielded before it must not be applied. ``locale_map`` maps
-    WordPress locales or language slugs to configured languages (default: the part
-    before ``_``, so ``tr_TR`` is ``tr``); ``default_lang`` is the language of items
-    that carry no language at all (a site without a translation plugin); without it
-    they are problems. ``max_bytes`` bounds an item's title plus content (UTF-8).
-    ``held`` maps post ids to the keys the tracker holds for them: a group keeps its key
-    (see ``_Posts.held_key``).
+    Trashed items, attachments, menu items, revisions and other post types are Skipped
+    (``trashed``, ``not_content``, ``untracked_type``), so a scan counts them. A Problem
+    about one item has the origin its Document would have had (its link, else its guid, else
+    ``FILE#item <post id>``), so the version recorded for it is kept; its line is the
+    item's. A file that cannot be read as a WordPress export (malformed or truncated XML, no
+    WXR namespace, nothing but skipped items, a limit above) yields one fatal Problem
+    (``key=None``, ``fatal=True``) and ends the iteration: whatever was yielded before it
+    must not be applied. ``locale_map`` maps WordPress locales or language slugs to
+    configured languages (default: the part before ``_``, so ``tr_TR`` is ``tr``);
+    ``default_lang`` is the language of items that carry no language at all (a site without
+    a translation plugin); without it they are problems. ``max_bytes`` bounds an item's
+    title plus content (UTF-8). ``held`` maps post ids to the keys the tracker holds for
+    them: a group keeps its key (see ``_Posts.held_key``).
     Raises SourceError if the file cannot be opened.
     """
     reader = _WxrReader(

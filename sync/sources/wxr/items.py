@@ -21,15 +21,17 @@ from sync.phpserial import loads as php_loads
 from sync.sources.base import Document, Problem, Skipped
 from sync.sources.values import valid_key
 from sync.sources.wpcommon import is_post_id, ranked_by_held_key
-from sync.sources.wxr.records import _Item, _Record
+from sync.sources.wxr.records import _Fatal, _Item, _Record
 from sync.sources.wxr.schema import (
     _POST_TEXT,
     PUBLISHED,
     SKIPPED_STATUSES,
     SKIPPED_TYPES,
+    TRASHED,
     WPML_GROUP,
     WPML_LANGUAGE,
     WPML_SOURCE_LANGUAGE,
+    WPML_TAXONOMY,
 )
 from sync.text import sha256_hex
 
@@ -61,11 +63,14 @@ class _Posts:
         self.groups: dict[str, dict[str, str]] = {}  # Polylang group slug -> lang slug -> post id
         self.locales: dict[str, str] = {}  # Polylang language slug -> locale (tr -> tr_TR)
         self.seen: set[tuple[str, str]] = set()  # (key, lang) already yielded
+        self.ids: dict[str, tuple[int, int]] = {}  # post id -> (item number, line) read
         self.ignored_entries: Counter[str] = Counter()  # translation-map keys, not languages
         #: post id -> the key the tracker holds for it (set by the source before reading)
         self.held: dict[str, str] = {}
         self._group_held: dict[str, str] | None = None  # Polylang group slug -> held key
         self._taken: set[str] = set()  # held keys a Polylang group has
+        #: a WPML term (translation_priority) in the channel: WPML was active at export
+        self.wpml_active = False
         # what the items gave
         self.documents = 0
         self.item_problems = 0
@@ -98,6 +103,8 @@ class _Posts:
 
     def term_result(self, term: _Record) -> Problem | None:
         taxonomy = term.get("term_taxonomy")
+        if taxonomy == WPML_TAXONOMY:
+            self.wpml_active = True
         if taxonomy not in ("post_translations", "language"):
             return None
         slug = term.get("term_slug")
@@ -168,10 +175,12 @@ class _Posts:
     # -- items ----------------------------------------------------------------------------
 
     def item(self, record: _Record) -> Document | Problem | Skipped | None:
-        """What an ``<item>`` read whole gives: a Document, a Problem, or nothing (an item
+        """What an ``<item>`` read whole gives: a Document, a Problem, or a Skipped (an item
         that is not a tracked post, counted by what it is)."""
         try:
             found = self.item_result(record)
+        except _Fatal:
+            raise
         except Exception as exc:  # noqa: BLE001 - any trouble rejects this item alone
             found = self.item_problem(
                 record,
@@ -237,10 +246,13 @@ class _Posts:
             )
         if post_type in SKIPPED_TYPES or post_type not in self.post_types:
             self.skip(f"{post_type} items")
-            return None
+            # an attachment, a menu item, a revision is no post; another type may be one
+            # the site translates (a product, a reusable block): TRANSYNC_WP_POST_TYPES
+            why = "not_content" if post_type in SKIPPED_TYPES else "untracked_type"
+            return Skipped(self.identity(record), why)
         if status in SKIPPED_STATUSES:
             self.skip(f"{status} {post_type}s")
-            return None
+            return Skipped(self.identity(record), "trashed" if status == TRASHED else "not_content")
         if record.failure is not None:
             return self.item_problem(record, record.failure)
         size = sum(record.texts[n].size for n in _POST_TEXT if n in record.texts)
@@ -309,6 +321,22 @@ class _Posts:
                     post_id=repr(item.post_id),
                 ),
             )
+        first = self.ids.setdefault(item.post_id, (record.number, record.line))
+        if first != (record.number, record.line):  # which text is the post's is unknown
+            raise _Fatal(
+                t_(
+                    "item %(n)d at line %(line)d has wp:post_id %(post_id)s, as item "
+                    "%(first)d at line %(first_line)d does: WordPress exports each post once, "
+                    "so this file was edited or joined from two exports, and which text is "
+                    "the post's is unknown; nothing from it is applied: export the site again",
+                    n=record.number,
+                    line=record.line,
+                    post_id=item.post_id,
+                    first=first[0],
+                    first_line=first[1],
+                ),
+                record.line,
+            )
         group_id = item.meta.get(WPML_GROUP, "").strip()
         if held := self.held_key(item):
             key = held
@@ -328,6 +356,22 @@ class _Posts:
             members = self.groups.get(item.pll_group, {})
             code = next((lang for lang, pid in members.items() if pid == item.post_id), "")
         if not code:
+            wpml = "active" if self.wpml_active else record.wpml
+            if wpml == "active" or (wpml and self.default_lang is None):
+                # a WPML site's posts have languages, which Tools → Export leaves out: they
+                # are not the one language of TRANSYNC_WP_DEFAULT_LANG
+                return self.item_problem(
+                    record,
+                    t_(
+                        "it has no language in the export: it is from a WPML site, and "
+                        "WordPress's Tools → Export leaves WPML's languages out (WPML keeps "
+                        "them in a table of its own); export with WPML's Export and Import "
+                        "add-on, which writes them as %(meta)s meta, or scan the site with "
+                        "wp:URL and WPML's REST API add-on",
+                        meta=WPML_LANGUAGE,
+                    ),
+                    key=key,
+                )
             if self.default_lang is None:
                 return self.item_problem(
                     record,
@@ -342,6 +386,7 @@ class _Posts:
             code = self.default_lang
         lang = self.language(code)
         if lang is None:  # a language the site has and transync does not track
+            self.skip(f"{item.post_type}s in {code[:40]}")
             return Skipped(self.identity(record), "unconfigured_language")
 
         # a source in a language transync does not track is no source here: the post's

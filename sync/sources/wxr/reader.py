@@ -35,6 +35,8 @@ from sync.sources.wxr.schema import (
     MAX_NAMES,
     SMALL_FIELD_BYTES,
     WP_NAMESPACES,
+    WPML_META_PREFIXES,
+    WPML_TAXONOMY,
 )
 
 log = logging.getLogger("sync.sources.wxr")
@@ -211,15 +213,18 @@ class _WxrReader(_Refusals):
             raise _Fatal(
                 nt_(
                     "none of the %(n)d items is a post transync tracks (found: %(found)s; "
-                    "tracked types: %(types)s, not trashed); "
-                    "export the posts and pages, or set TRANSYNC_WP_POST_TYPES",
+                    "tracked types: %(types)s, not trashed, in %(languages)s); export the "
+                    "posts and pages, or set TRANSYNC_WP_POST_TYPES, or TRANSYNC_LANGUAGES "
+                    "and TRANSYNC_WP_LOCALE_MAP",
                     "none of the %(n)d items is a post transync tracks (found: %(found)s; "
-                    "tracked types: %(types)s, not trashed); "
-                    "export the posts and pages, or set TRANSYNC_WP_POST_TYPES",
+                    "tracked types: %(types)s, not trashed, in %(languages)s); export the "
+                    "posts and pages, or set TRANSYNC_WP_POST_TYPES, or TRANSYNC_LANGUAGES "
+                    "and TRANSYNC_WP_LOCALE_MAP",
                     self.items,
                     n=self.items,
                     found=found,
                     types=", ".join(sorted(posts.post_types)),
+                    languages=", ".join(posts.languages),
                 )
             )
 
@@ -370,6 +375,8 @@ class _WxrReader(_Refusals):
                 item.pll_language = (attrs.get("nicename") or "").strip() or None
             elif domain == "post_translations":
                 item.pll_group = (attrs.get("nicename") or "").strip() or None
+            elif domain == WPML_TAXONOMY:
+                item.wpml = "active"
         elif what == "postmeta":
             self.meta = _Record(number=0, line=line)
         else:
@@ -449,6 +456,8 @@ class _WxrReader(_Refusals):
             return
         meta_key = meta.get("meta_key")
         if meta_key not in _WPML_META:
+            if item.wpml is None and meta_key.startswith(WPML_META_PREFIXES):
+                item.wpml = "meta"
             return  # other plugins' meta: not read, whatever it holds
         if meta.failure:
             item.fail(meta.failure)

@@ -63,6 +63,9 @@ class _Record:
     pll_language: str | None = None
     pll_group: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
+    #: what the item shows of WPML: "active" (its translation_priority taxonomy), "meta"
+    #: (only its post meta, which outlives the plugin) or None
+    wpml: str | None = None
 
     def fail(self, why: str) -> None:
         if self.failure is None:

@@ -17,8 +17,9 @@ MAX_DOCUMENT_BYTES = 10_000_000
 SKIPPED_TYPES = frozenset({"attachment", "nav_menu_item", "revision"})
 PUBLISHED = "publish"
 DRAFT_STATUSES = frozenset({"draft", "pending", "future", "private"})
-#: Deleted or not a post of its own: yields nothing.
-SKIPPED_STATUSES = frozenset({"trash", "auto-draft", "inherit"})
+TRASHED = "trash"
+#: Deleted or not a post of its own: skipped (``trashed``, ``not_content``) and counted.
+SKIPPED_STATUSES = frozenset({TRASHED, "auto-draft", "inherit"})
 
 _WXR_VERSIONS = ("1.0", "1.1", "1.2")
 #: The wp: namespace of every WXR version, as WordPress (http) and WordPress.com (https)
@@ -33,6 +34,13 @@ WPML_LANGUAGE = "_wpml_import_language_code"
 WPML_SOURCE_LANGUAGE = "_wpml_import_source_language_code"
 WPML_GROUP = "_wpml_import_translation_group"
 _WPML_META = frozenset({WPML_LANGUAGE, WPML_SOURCE_LANGUAGE, WPML_GROUP})
+#: The taxonomy WPML (4.0 and later) registers while it is active: an export that has it
+#: is of a WPML site, whose languages Tools → Export does not carry (WPML keeps them in
+#: its own table, icl_translations).
+WPML_TAXONOMY = "translation_priority"
+#: The prefixes of the post meta WPML writes (_wpml_media_featured, _wpml_word_count,
+#: _icl_lang_duplicate_of…): a trace of WPML, which may outlive the plugin.
+WPML_META_PREFIXES = ("_wpml_", "_icl_")
 #: _Item fields with a few distinct values (publish, post, page…), kept in front matter.
 _REPEATED = frozenset({"status", "post_type"})
 
