@@ -25,15 +25,6 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[i : i + size]
 
 
-def revision_body(session: Session, version_id: int | None, number: int | None) -> str | None:
-    """The stored body of one revision of a version; None when there is none."""
-    if version_id is None or not number:
-        return None
-    return session.execute(
-        select(Revision.body).where(Revision.version_id == version_id, Revision.number == number)
-    ).scalar()
-
-
 def load_segments(
     session: Session, wanted: Iterable[tuple[int | None, int | None]]
 ) -> dict[tuple[int, int], tuple[Segment, ...]]:

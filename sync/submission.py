@@ -6,8 +6,6 @@ all checks pass.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -18,7 +16,7 @@ from sqlalchemy.orm import Session
 from sync.analysis import analyze_document
 from sync.checks import check_entry, check_segment, shortcode_problems
 from sync.config import Settings
-from sync.db.models import Revision, Task, Version, utcnow
+from sync.db.models import Revision, Task, Version, revision_body, utcnow
 from sync.errors import ConflictError, InputError, PermissionDenied, SubmissionError
 from sync.frontedit import string_leaves
 from sync.frontmatter import front_value, parse_document
@@ -28,11 +26,11 @@ from sync.memory import learn
 from sync.outbox import EXPORT, enqueue
 from sync.people import get_user, require_lang, require_role
 from sync.queue import get_task, state_text
-from sync.revisions import load_segments, revision_body
+from sync.revisions import load_segments
 from sync.segments import FIELD_KIND, align, analyze_markdown, with_fields
 from sync.sources.fs import LANG_CODE
 from sync.status import iso
-from sync.taskview import unchanged_translations
+from sync.taskview import submission_digest, task_source, unchanged_translations
 from sync.writeback import WriteConflict, conflict_message, conflict_text, write_translation
 
 
@@ -57,31 +55,6 @@ def kind_text(kind: str) -> str:
         "term": t_("term"),
         "definition": t_("definition"),
     }.get(kind, kind)
-
-
-def task_source(session: Session, task: Task) -> tuple[Version, Revision]:
-    """The source version of the task's post and the revision the task translates."""
-    from sync.db.models import Post
-
-    src_lang = session.execute(select(Post.source_lang).where(Post.id == task.post_id)).scalar()
-    row = session.execute(
-        select(Version, Revision)
-        .join(Revision, Revision.version_id == Version.id)
-        .where(
-            Version.post_id == task.post_id,
-            Version.lang == src_lang,
-            Revision.number == task.source_revision,
-        )
-    ).first()
-    if row is None:
-        raise ConflictError(
-            t_(
-                "task #%(id)d: its source revision r%(revision)d is gone",
-                id=task.id,
-                revision=task.source_revision,
-            )
-        )
-    return row[0], row[1]
 
 
 def edited_since_claim(session: Session, task: Task) -> Version | None:
@@ -482,14 +455,6 @@ def recheck(
             rev.body, sub.get("body") or "", text_params=settings.shortcode_text_params, kept=kept
         )
     return problems
-
-
-def submission_digest(submission: Mapping[str, Any] | None) -> str:
-    """What names one submission: a digest of all it holds but its approval, so a review
-    page (or an API client) can say which submission its decision is about."""
-    held = {k: v for k, v in (submission or {}).items() if k != "approved_by"}
-    text = json.dumps(held, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def check_seen(task: Task, seen: str | None) -> None:

@@ -4,6 +4,9 @@ translation beside the previous one, with the checks' warnings)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from sync.config import Settings
 from sync.db.models import Post, Revision, Segment, Suggestion, Task, Version
+from sync.errors import ConflictError
+from sync.i18n import t_
 from sync.queue import get_task, task_dict
 from sync.revisions import load_segments
 from sync.segments import Segment as Seg
@@ -116,6 +121,37 @@ def line_up(session: Session, task: Task) -> LinedUp:
     )
 
 
+def task_source(session: Session, task: Task) -> tuple[Version, Revision]:
+    """The source version of the task's post and the revision the task translates."""
+    src_lang = session.execute(select(Post.source_lang).where(Post.id == task.post_id)).scalar()
+    row = session.execute(
+        select(Version, Revision)
+        .join(Revision, Revision.version_id == Version.id)
+        .where(
+            Version.post_id == task.post_id,
+            Version.lang == src_lang,
+            Revision.number == task.source_revision,
+        )
+    ).first()
+    if row is None:
+        raise ConflictError(
+            t_(
+                "task #%(id)d: its source revision r%(revision)d is gone",
+                id=task.id,
+                revision=task.source_revision,
+            )
+        )
+    return row[0], row[1]
+
+
+def submission_digest(submission: Mapping[str, Any] | None) -> str:
+    """What names one submission: a digest of all it holds but its approval, so a review
+    page (or an API client) can say which submission its decision is about."""
+    held = {k: v for k, v in (submission or {}).items() if k != "approved_by"}
+    text = json.dumps(held, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def unchanged_translations(session: Session, task: Task) -> dict[int, str]:
     """Position → the current translation of each segment of an update task whose source
     did not change since that translation: what `transync po` gives as translated (not
@@ -125,8 +161,6 @@ def unchanged_translations(session: Session, task: Task) -> dict[int, str]:
 
 
 def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str, Any]:
-    from sync.submission import submission_digest
-
     task, key = get_task(session, task_id)
     lined = line_up(session, task)
     post, src, based_on, segs = lined.post, lined.src, lined.based_on, lined.loaded
@@ -191,7 +225,6 @@ def submitted_texts(
     """The submitted translation lined up with the task's source segments: the browser's
     and the PO file's per segment, a Markdown file's segmented and aligned like a scan."""
     from sync.analysis import analyze_document
-    from sync.submission import task_source
 
     sub = task.submission or {}
     progress = task.progress or {}

@@ -30,11 +30,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync.config import Settings
-from sync.db.models import Version
+from sync.db.models import Version, revision_body
 from sync.errors import ConflictError
 from sync.frontmatter import front_key
 from sync.i18n import nt_, t_
-from sync.revisions import revision_body
 from sync.sources.base import Document, WriteConflict, dropped_detail, drops_why
 from sync.sources.fs import FORMATS, ContentTree, read_file
 from sync.text import normalize_inline

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    select,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -146,6 +147,15 @@ class Revision(Base):
     # for a translation revision: the source revision it was made from, when known
     source_revision: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+def revision_body(session: Any, version_id: int | None, number: int | None) -> str | None:
+    """The stored body of one revision of a version; None when there is none."""
+    if version_id is None or not number:
+        return None
+    return session.execute(
+        select(Revision.body).where(Revision.version_id == version_id, Revision.number == number)
+    ).scalar()
 
 
 class Segment(Base):

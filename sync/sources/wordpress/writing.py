@@ -14,8 +14,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from sync.db.models import revision_body
 from sync.errors import ConflictError, SourceError
-from sync.revisions import revision_body
 from sync.sources.base import Document, Problem, WriteConflict, dropped_detail, drops_why
 from sync.sources.wordpress.posts import (
     EDIT_STATUSES,
