@@ -451,7 +451,9 @@ def _render(
     origin: str,
 ) -> str:
     """The translation file: the existing translation's text edited in place, else the
-    source's front matter edited, else fresh YAML front matter."""
+    source's front matter edited, else fresh YAML front matter. An existing translation
+    that cannot be edited in place is never replaced by the source's front matter (its own
+    keys, a localized slug or aliases, would be lost): ConflictError, nothing written."""
     from sync.errors import FrontMatterError
     from sync.frontedit import edit_document
     from sync.frontmatter import parse_document, render_document
@@ -470,7 +472,17 @@ def _render(
                 body=gap + body.strip() + "\n",
                 origin=origin,
             )
-        except (FrontMatterError, ValueError):
+        except (FrontMatterError, ValueError) as exc:
+            if start is base:
+                raise ConflictError(
+                    t_(
+                        "the translation %(path)s cannot be edited in place (%(problem)s); "
+                        "nothing was written, so that none of its front matter is lost: fix "
+                        "the file, scan, and submit again",
+                        path=origin,
+                        problem=str(exc),
+                    )
+                ) from None
             continue
     # keys in any case, as Hugo reads them: the source's Title: is set, not joined by a title:
     dropped = {k.lower() for k in (*NOT_COPIED, *remove)}
