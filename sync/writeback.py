@@ -192,7 +192,10 @@ def write_translation(
     values.update(field_values(source_front, fields or {}))
     values["source_hash"] = source_hash
     remove = [k for k in settings.stub_fields if k not in values]
-    text = _render(base, source_text, source_front, values, remove, body, origin)
+    # over an existing translation, only the segments that changed are written: the rest
+    # stays as the file writes it (wrapping, list markers, line breaks, no final newline)
+    kept = _over_translation(base, body, origin) if base is not None else None
+    text = _render(base, source_text, source_front, values, remove, kept or body, origin)
     if not force and base is not None:
         lost = _dropped(session, src, existing, base, body, origin)
         if lost:
@@ -225,7 +228,7 @@ def write_translation(
             key=key,
             lang=lang,
         )
-    write_file(root, target, raw)
+    write_file(root, target, raw, new_mode=_mode(place(root, src.origin)))
     at_origin = next(
         (v for v in scan.snap.versions.values() if v.source == src.source and v.origin == origin),
         None,
@@ -441,6 +444,39 @@ def _source_front(session: Session, src: VRow, root: Path) -> tuple[dict[str, An
     return dict(front or {}), text
 
 
+def _over_translation(base: str, body: str, origin: str) -> str | None:
+    """``body`` (the translation rebuilt on its source's structure) as the Markdown
+    translation on disk (``base``) would have it: that file's body with only the segments
+    whose text differs written anew, the rest as written (that body itself when no segment
+    differs, which :func:`_render` then leaves byte for byte). None when the two differ in
+    more than segment texts (kinds, code, link definitions, which :func:`_dropped` judges)
+    or the rewrite would not read back as ``body``: then ``body`` is written."""
+    from sync.errors import FrontMatterError
+    from sync.frontmatter import parse_document
+    from sync.segments import render_markdown
+    from sync.segments.markdown import body_blocks
+
+    if FORMATS.get(Path(origin).suffix.lower()) != "markdown":
+        return None
+    try:
+        old_body = parse_document(base.encode("utf-8", "surrogatepass"), origin=origin)[1]
+    except (FrontMatterError, ValueError):
+        return None
+    old, new = body_blocks(old_body), body_blocks(body)
+    if len(old) != len(new) or any(
+        o[:2] != n[:2] or (not o[0] and o[2] != n[2]) for o, n in zip(old, new, strict=True)
+    ):
+        return None
+    texts = [None if o[2] == n[2] else n[2] for o, n in zip(old, new, strict=True) if o[0]]
+    if not any(texts):
+        return old_body
+    try:
+        written = render_markdown(old_body, texts)
+    except ValueError:
+        return None
+    return written if body_blocks(written) == new else None
+
+
 def _render(
     base: str | None,
     source_text: str | None,
@@ -453,7 +489,8 @@ def _render(
     """The translation file: the existing translation's text edited in place, else the
     source's front matter edited, else fresh YAML front matter. An existing translation
     that cannot be edited in place is never replaced by the source's front matter (its own
-    keys, a localized slug or aliases, would be lost): ConflictError, nothing written."""
+    keys, a localized slug or aliases, would be lost): ConflictError, nothing written.
+    A ``body`` that is the existing translation's own stays byte for byte."""
     from sync.errors import FrontMatterError
     from sync.frontedit import edit_document
     from sync.frontmatter import parse_document, render_document
@@ -469,7 +506,7 @@ def _render(
                 start,
                 set_values=values,
                 remove=[k for k in drop if k not in values],
-                body=gap + body.strip() + "\n",
+                body=None if start is base and body == old_body else gap + body.strip() + "\n",
                 origin=origin,
             )
         except (FrontMatterError, ValueError) as exc:
@@ -493,15 +530,25 @@ def _render(
     return render_document(front, body.strip() + "\n")
 
 
-def write_file(root: Path, target: Path, data: bytes) -> None:
+def _mode(path: Path) -> int:
+    """A file's permission bits (0o644 when it cannot be read)."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        return 0o644
+
+
+def write_file(root: Path, target: Path, data: bytes, new_mode: int = 0o644) -> None:
     """Write through a temporary file renamed into place: readers see the old file or the
-    new one. A symlink at the target is replaced by the file (its target untouched)."""
+    new one. A symlink at the target is replaced by the file (its target untouched). The
+    file keeps its mode; a new one gets ``new_mode`` (the source's: a page kept from other
+    users stays so in every language)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     place(root, os.path.relpath(target, os.path.realpath(root)))  # still inside the tree
     try:
-        mode = os.lstat(target).st_mode & 0o7777 if not os.path.islink(target) else 0o644
+        mode = os.lstat(target).st_mode & 0o7777 if not os.path.islink(target) else new_mode
     except FileNotFoundError:
-        mode = 0o644
+        mode = new_mode
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

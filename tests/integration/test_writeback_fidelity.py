@@ -20,18 +20,20 @@ from tests.helpers.tracking import (
 SOURCE = "---\ntitle: Water\n---\n\nOne paragraph.\n\nTwo paragraphs.\n"
 
 
-def update_po(settings: Settings, tmp_path: Path, translation: bytes) -> tuple[Path, int, Path]:
-    """Source and translation (path-paired by suffix) scanned, the source's second paragraph
+def update_po(
+    settings: Settings, tmp_path: Path, translation: bytes, source: str = SOURCE
+) -> tuple[Path, int, Path]:
+    """Source and translation (path-paired by suffix) scanned, the source's "Two paragraphs."
     edited and scanned again, the Turkish update task's PO with that paragraph translated:
     the translation's path, the task and the PO's path."""
     content = tmp_path / "content"
     (content / "posts").mkdir(parents=True)
     en, tr = content / "posts/w.md", content / "posts/w.tr.md"
-    en.write_text(SOURCE, encoding="utf-8")
+    en.write_text(source, encoding="utf-8")
     tr.write_bytes(translation)
     add_people(settings)
     assert not scan(settings, content).problems
-    en.write_text(SOURCE.replace("Two paragraphs.", "Two short paragraphs."), encoding="utf-8")
+    en.write_text(source.replace("Two paragraphs.", "Two short paragraphs."), encoding="utf-8")
     assert not scan(settings, content).problems
     task_id = assigned(settings, "posts/w", "tr", "ayse")
     path = tmp_path / "w.po"
@@ -39,6 +41,12 @@ def update_po(settings: Settings, tmp_path: Path, translation: bytes) -> tuple[P
     translate_fuzzy(po, "İki kısa paragraf.")
     po.save(str(path))
     return tr, task_id, path
+
+
+def submit(settings: Settings, task_id: int, po: Path, code: int = 0) -> str:
+    got, out, err = transync(settings, "submit", str(task_id), "--as", "ayse", str(po))
+    assert got == code, (got, out, err)
+    return out + err
 
 
 def test_front_matter_it_cannot_edit_is_never_replaced_by_the_sources(
@@ -51,8 +59,66 @@ def test_front_matter_it_cannot_edit_is_never_replaced_by_the_sources(
         "Bir paragraf.\n\nİki paragraf.\n"
     ).encode()
     tr, task_id, po = update_po(settings, tmp_path, translation)
-    code, out, err = transync(settings, "submit", str(task_id), "--as", "ayse", str(po))
-    assert code == 1, (code, out, err)
-    assert "posts/w.tr.md" in err and "cannot be edited in place" in err, err
+    out = submit(settings, task_id, po, code=1)
+    assert "posts/w.tr.md" in out and "cannot be edited in place" in out, out
     assert tr.read_bytes() == translation  # not a byte written
     assert task_row(settings, task_id).state == "claimed"
+
+
+#: A translation laid out by hand: CRLF, wrapped lines, `*` bullets, a tab, a two-space
+#: break. The source lays its text out otherwise.
+LAID_OUT = (
+    "---\r\ntitle: Su # başlık\r\nslug: su-meselesi\r\n---\r\n\r\n"
+    "Bir\r\nparagraf  \r\niki satır.\r\n\r\n* İki paragraf.\r\n\r\nSon\tsöz.\r\n"
+)
+LAID_OUT_SOURCE = (
+    "---\ntitle: Water\n---\n\nOne paragraph  \non two lines.\n\n- Two paragraphs.\n\nLast word.\n"
+)
+
+
+def test_an_update_rewrites_only_the_segments_that_changed(
+    settings: Settings, tmp_path: Path
+) -> None:
+    tr, task_id, po = update_po(settings, tmp_path, LAID_OUT.encode(), LAID_OUT_SOURCE)
+    submit(settings, task_id, po)
+    written = tr.read_bytes().decode()
+    (hash_line,) = [line for line in written.split("\r\n") if line.startswith("source_hash: ")]
+    assert written == LAID_OUT.replace(
+        "slug: su-meselesi\r\n", f"slug: su-meselesi\r\n{hash_line}\r\n"
+    ).replace("* İki paragraf.", "* İki kısa paragraf.")
+
+
+def test_an_update_that_changes_no_segment_keeps_the_body_byte_for_byte(
+    settings: Settings, tmp_path: Path
+) -> None:
+    laid_out = LAID_OUT.removesuffix("\r\n")  # and no final newline
+    tr, task_id, po = update_po(settings, tmp_path, laid_out.encode(), LAID_OUT_SOURCE)
+    translated = po.read_text(encoding="utf-8").replace(
+        'msgstr "İki kısa paragraf."', 'msgstr "İki paragraf."'
+    )
+    po.write_text(translated, encoding="utf-8")  # the old translation still says it
+    submit(settings, task_id, po)
+    written = tr.read_bytes().decode()
+    (hash_line,) = [line for line in written.split("\r\n") if line.startswith("source_hash: ")]
+    assert written == laid_out.replace(
+        "slug: su-meselesi\r\n", f"slug: su-meselesi\r\n{hash_line}\r\n"
+    )
+
+
+def test_a_new_translation_takes_its_sources_file_mode(settings: Settings, tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    (content / "en/posts").mkdir(parents=True)
+    en = content / "en/posts/w.md"
+    en.write_text(SOURCE, encoding="utf-8")
+    en.chmod(0o640)  # kept from other users: not world-readable once translated either
+    add_people(settings)
+    assert not scan(settings, content).problems
+    task_id = assigned(settings, "posts/w", "tr", "ayse")
+    po = task_po(settings, task_id, tmp_path / "w.po")
+    for entry, text in zip(po, ["Su", "Bir paragraf.", "İki paragraf."], strict=True):
+        entry.msgstr = text
+    po.save(str(tmp_path / "w.po"))
+    submit(settings, task_id, tmp_path / "w.po")
+    tr = content / "tr/posts/w.md"  # in a folder that did not exist
+    assert "İki paragraf." in tr.read_text(encoding="utf-8")
+    assert tr.stat().st_mode & 0o777 == 0o640
