@@ -4,8 +4,9 @@ For a content tree the translation is written next to its source in the same
 layout (language folder or language suffix), atomically. Its front matter is the
 existing translation's, edited in place (other keys, their order and comments kept),
 or for a new file the source's, with the title, the translatable fields and
-``source_hash`` set and stub flags removed. The tracker then records the new version
-from the very document written, so the next scan sees it unchanged.
+``source_hash`` set and stub flags removed; an existing Markdown translation's body keeps
+its own form, only the segments whose text changed written anew. The tracker then records
+the new version from the very document written, so the next scan sees it unchanged.
 
 transync never overwrites text it has not seen: before replacing a file it compares
 the file's bytes with what the last scan recorded. A hand edit, a file that appeared
@@ -194,10 +195,12 @@ def write_translation(
     remove = [k for k in settings.stub_fields if k not in values]
     # over an existing translation, only the segments that changed are written: the rest
     # stays as the file writes it (wrapping, list markers, line breaks, no final newline)
-    kept = _over_translation(base, body, origin) if base is not None else None
-    text = _render(base, source_text, source_front, values, remove, kept or body, origin)
+    made_from = _made_from(session, src, existing) if base is not None else ""
+    kept = _over_translation(base, body, made_from, origin) if base is not None else None
+    body = kept or body
+    text = _render(base, source_text, source_front, values, remove, body, origin)
     if not force and base is not None:
-        lost = _dropped(session, src, existing, base, body, origin)
+        lost = _dropped(base, body, made_from, origin)
         if lost:
             return WriteConflict(
                 reason="drops",
@@ -391,12 +394,19 @@ def _record_disk(scan: Scan, tree: ContentTree, origin: str, target: Path) -> bo
     return True
 
 
-def _dropped(
-    session: Session, src: VRow, existing: VRow | None, base: str, body: str, origin: str
-) -> list[str]:
+def _made_from(session: Session, src: VRow, existing: VRow | None) -> str:
+    """The source's body at the revision the translation was made from (else its latest)."""
+    number = (existing.based_on_revision if existing is not None else None) or src.revision
+    source_body = session.execute(
+        select(Revision.body).where(Revision.version_id == src.id, Revision.number == number)
+    ).scalar()
+    return source_body or ""
+
+
+def _dropped(base: str, body: str, made_from: str, origin: str) -> list[str]:
     """The blocks of the Markdown translation on disk (``base``) that the written ``body``
     would drop and the task never showed (:func:`sync.segments.loss.dropped_blocks`),
-    against the source revision the translation was made from (else the source's latest)."""
+    against the source body the translation was made from (``made_from``)."""
     from sync.errors import FrontMatterError
     from sync.frontmatter import parse_document
     from sync.segments.loss import dropped_blocks
@@ -407,11 +417,7 @@ def _dropped(
         old_body = parse_document(base.encode("utf-8", "surrogatepass"), origin=origin)[1]
     except (FrontMatterError, ValueError):
         return []  # not a document any more: the scan's refusal says so, not this
-    number = (existing.based_on_revision if existing is not None else None) or src.revision
-    source_body = session.execute(
-        select(Revision.body).where(Revision.version_id == src.id, Revision.number == number)
-    ).scalar()
-    return dropped_blocks(old_body, body, source_body or "")
+    return dropped_blocks(old_body, body, made_from)
 
 
 def _front_of(text: str, origin: str) -> dict[str, Any]:
@@ -444,13 +450,16 @@ def _source_front(session: Session, src: VRow, root: Path) -> tuple[dict[str, An
     return dict(front or {}), text
 
 
-def _over_translation(base: str, body: str, origin: str) -> str | None:
+def _over_translation(base: str, body: str, made_from: str, origin: str) -> str | None:
     """``body`` (the translation rebuilt on its source's structure) as the Markdown
     translation on disk (``base``) would have it: that file's body with only the segments
     whose text differs written anew, the rest as written (that body itself when no segment
-    differs, which :func:`_render` then leaves byte for byte). None when the two differ in
-    more than segment texts (kinds, code, link definitions, which :func:`_dropped` judges)
-    or the rewrite would not read back as ``body``: then ``body`` is written."""
+    differs, which :func:`_render` then leaves byte for byte). A block that is no segment
+    (code, an HTML block, a link definition) stays in the translation's own form (a
+    localized link target, code comments in its language) where the source has not changed
+    it since ``made_from``, the source body the translation was made from. None when the
+    two differ in more (kinds, blocks the source changed, which :func:`_dropped` judges) or
+    the rewrite would not read back so: then ``body`` is written."""
     from sync.errors import FrontMatterError
     from sync.frontmatter import parse_document
     from sync.segments import render_markdown
@@ -462,9 +471,13 @@ def _over_translation(base: str, body: str, origin: str) -> str | None:
         old_body = parse_document(base.encode("utf-8", "surrogatepass"), origin=origin)[1]
     except (FrontMatterError, ValueError):
         return None
-    old, new = body_blocks(old_body), body_blocks(body)
-    if len(old) != len(new) or any(
-        o[:2] != n[:2] or (not o[0] and o[2] != n[2]) for o, n in zip(old, new, strict=True)
+    old, new, was = body_blocks(old_body), body_blocks(body), body_blocks(made_from)
+    if len(old) != len(new) or any(o[:2] != n[:2] for o, n in zip(old, new, strict=True)):
+        return None
+    unchanged = [w[:2] for w in was] == [n[:2] for n in new]
+    if any(
+        not o[0] and o[2] != n[2] and not (unchanged and w[2] == n[2])
+        for o, n, w in zip(old, new, was if unchanged else new, strict=True)
     ):
         return None
     texts = [None if o[2] == n[2] else n[2] for o, n in zip(old, new, strict=True) if o[0]]
@@ -474,7 +487,8 @@ def _over_translation(base: str, body: str, origin: str) -> str | None:
         written = render_markdown(old_body, texts)
     except ValueError:
         return None
-    return written if body_blocks(written) == new else None
+    expected = [o if not o[0] else n for o, n in zip(old, new, strict=True)]
+    return written if body_blocks(written) == expected else None
 
 
 def _render(

@@ -21,11 +21,15 @@ SOURCE = "---\ntitle: Water\n---\n\nOne paragraph.\n\nTwo paragraphs.\n"
 
 
 def update_po(
-    settings: Settings, tmp_path: Path, translation: bytes, source: str = SOURCE
+    settings: Settings,
+    tmp_path: Path,
+    translation: bytes,
+    source: str = SOURCE,
+    edit: dict[str, str] | None = None,
 ) -> tuple[Path, int, Path]:
     """Source and translation (path-paired by suffix) scanned, the source's "Two paragraphs."
-    edited and scanned again, the Turkish update task's PO with that paragraph translated:
-    the translation's path, the task and the PO's path."""
+    edited (and each other ``edit``: old → new) and scanned again, the Turkish update task's PO
+    with that paragraph translated: the translation's path, the task and the PO's path."""
     content = tmp_path / "content"
     (content / "posts").mkdir(parents=True)
     en, tr = content / "posts/w.md", content / "posts/w.tr.md"
@@ -33,7 +37,9 @@ def update_po(
     tr.write_bytes(translation)
     add_people(settings)
     assert not scan(settings, content).problems
-    en.write_text(source.replace("Two paragraphs.", "Two short paragraphs."), encoding="utf-8")
+    for old, new in {"Two paragraphs.": "Two short paragraphs.", **(edit or {})}.items():
+        source = source.replace(old, new)
+    en.write_text(source, encoding="utf-8")
     assert not scan(settings, content).problems
     task_id = assigned(settings, "posts/w", "tr", "ayse")
     path = tmp_path / "w.po"
@@ -122,3 +128,38 @@ def test_a_new_translation_takes_its_sources_file_mode(settings: Settings, tmp_p
     tr = content / "tr/posts/w.md"  # in a folder that did not exist
     assert "İki paragraf." in tr.read_text(encoding="utf-8")
     assert tr.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_localized_link_and_code_the_source_kept_stay_localized(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # the update task changes a paragraph; the link definition and the code block are the
+    # source's as they were, translated in the file's own form: a translator keeps them so
+    source = (
+        "---\ntitle: Water\n---\n\nOne [report][r].\n\nTwo paragraphs.\n\n"
+        "```sh\n# run it\nmake\n```\n\n[r]: https://example.org/en/report\n"
+    )
+    translation = (
+        "---\ntitle: Su\n---\n\nBir [rapor][r].\n\nİki paragraf.\n\n"
+        "```sh\n# çalıştır\nmake\n```\n\n[r]: https://example.org/tr/rapor\n"
+    )
+    tr, task_id, po = update_po(settings, tmp_path, translation.encode(), source)
+    submit(settings, task_id, po)
+    written = tr.read_text(encoding="utf-8")
+    (hash_line,) = [line for line in written.split("\n") if line.startswith("source_hash: ")]
+    assert written == translation.replace("title: Su\n", f"title: Su\n{hash_line}\n").replace(
+        "İki paragraf.", "İki kısa paragraf."
+    )
+
+
+def test_a_block_the_source_changed_too_is_still_a_conflict(
+    settings: Settings, tmp_path: Path
+) -> None:
+    source = "---\ntitle: Water\n---\n\nOne.\n\nTwo paragraphs.\n\n[r]: https://example.org/en/a\n"
+    translation = "---\ntitle: Su\n---\n\nBir.\n\nİki paragraf.\n\n[r]: https://example.org/tr/a\n"
+    tr, task_id, po = update_po(
+        settings, tmp_path, translation.encode(), source, edit={"/en/a": "/en/b"}
+    )
+    out = submit(settings, task_id, po, code=2)
+    assert "conflict" in out and "[r]: https://example.org/tr/a" in out, out
+    assert tr.read_text(encoding="utf-8") == translation
