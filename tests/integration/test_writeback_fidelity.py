@@ -163,3 +163,28 @@ def test_a_block_the_source_changed_too_is_still_a_conflict(
     out = submit(settings, task_id, po, code=2)
     assert "conflict" in out and "[r]: https://example.org/tr/a" in out, out
     assert tr.read_text(encoding="utf-8") == translation
+
+
+def test_a_stubs_text_is_offered_for_review_never_as_a_translation(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # the stub keeps the page in the menu: its English title and its placeholder are no
+    # translation; a PO giving them as done would publish them as one, marked current
+    content = tmp_path / "content"
+    (content / "posts").mkdir(parents=True)
+    (content / "posts/w.md").write_text(SOURCE, encoding="utf-8")
+    stub = "---\ntitle: Water\nuntranslated: true\n---\n\nBu sayfa henüz çevrilmedi.\n"
+    (content / "posts/w.tr.md").write_text(stub, encoding="utf-8")
+    add_people(settings)
+    assert not scan(settings, content).problems
+    task_id = assigned(settings, "posts/w", "tr", "ayse")
+    po = task_po(settings, task_id, tmp_path / "w.po")
+    given = [e for e in po if e.msgstr]
+    assert [e.msgstr for e in given] == ["Water", "Bu sayfa henüz çevrilmedi."]
+    assert all(e.fuzzy and "keep-source" not in e.flags for e in given)
+    (empty,) = [e for e in po if not e.msgstr]
+    empty.msgstr = "Bir çeviri."
+    po.save(str(tmp_path / "w.po"))
+    out = submit(settings, task_id, tmp_path / "w.po", code=1)
+    assert "2 of 3 segments are still untranslated" in out, out
+    assert (content / "posts/w.tr.md").read_text(encoding="utf-8") == stub
