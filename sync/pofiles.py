@@ -46,7 +46,13 @@ def task_po(session: Session, settings: Settings, task_id: int) -> bytes:
         comments = [f"segment {seg['position']}: {segment_label(seg['kind'])}"]
         msgstr, fuzzy, previous = seg["translation"] or "", False, None
         flags: tuple[str, ...] = ()
-        if msgstr and msgstr == seg["source"] and seg["change"] != "changed":
+        # the page's text where no translation was ever made from the source (a stub, a
+        # copy of the source): something to review, never a translation already done
+        unmade = seg["change"] is None and msgstr and msgstr == seg["previous_translation"]
+        if unmade:
+            fuzzy = True
+            comments.append("the page's text before this task, not a translation yet")
+        elif msgstr and msgstr == seg["source"] and seg["change"] != "changed":
             flags = (KEEP_SOURCE,)  # accepted as it is before (a name): not untranslated
         if seg["change"] == "changed" and msgstr:
             fuzzy, previous = True, seg["previous_source"]

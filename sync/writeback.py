@@ -4,8 +4,9 @@ For a content tree the translation is written next to its source in the same
 layout (language folder or language suffix), atomically. Its front matter is the
 existing translation's, edited in place (other keys, their order and comments kept),
 or for a new file the source's, with the title, the translatable fields and
-``source_hash`` set and stub flags removed. The tracker then records the new version
-from the very document written, so the next scan sees it unchanged.
+``source_hash`` set and stub flags removed; an existing Markdown translation's body keeps
+its own form, only the segments whose text changed written anew. The tracker then records
+the new version from the very document written, so the next scan sees it unchanged.
 
 transync never overwrites text it has not seen: before replacing a file it compares
 the file's bytes with what the last scan recorded. A hand edit, a file that appeared
@@ -192,9 +193,14 @@ def write_translation(
     values.update(field_values(source_front, fields or {}))
     values["source_hash"] = source_hash
     remove = [k for k in settings.stub_fields if k not in values]
+    # over an existing translation, only the segments that changed are written: the rest
+    # stays as the file writes it (wrapping, list markers, line breaks, no final newline)
+    made_from = _made_from(session, src, existing) if base is not None else ""
+    kept = _over_translation(base, body, made_from, origin) if base is not None else None
+    body = kept or body
     text = _render(base, source_text, source_front, values, remove, body, origin)
     if not force and base is not None:
-        lost = _dropped(session, src, existing, base, body, origin)
+        lost = _dropped(base, body, made_from, origin)
         if lost:
             return WriteConflict(
                 reason="drops",
@@ -225,7 +231,7 @@ def write_translation(
             key=key,
             lang=lang,
         )
-    write_file(root, target, raw)
+    write_file(root, target, raw, new_mode=_mode(place(root, src.origin)))
     at_origin = next(
         (v for v in scan.snap.versions.values() if v.source == src.source and v.origin == origin),
         None,
@@ -388,12 +394,16 @@ def _record_disk(scan: Scan, tree: ContentTree, origin: str, target: Path) -> bo
     return True
 
 
-def _dropped(
-    session: Session, src: VRow, existing: VRow | None, base: str, body: str, origin: str
-) -> list[str]:
+def _made_from(session: Session, src: VRow, existing: VRow | None) -> str:
+    """The source's body at the revision the translation was made from (else its latest)."""
+    number = (existing.based_on_revision if existing is not None else None) or src.revision
+    return revision_body(session, src.id, number) or ""
+
+
+def _dropped(base: str, body: str, made_from: str, origin: str) -> list[str]:
     """The blocks of the Markdown translation on disk (``base``) that the written ``body``
     would drop and the task never showed (:func:`sync.segments.loss.dropped_blocks`),
-    against the source revision the translation was made from (else the source's latest)."""
+    against the source body the translation was made from (``made_from``)."""
     from sync.errors import FrontMatterError
     from sync.frontmatter import parse_document
     from sync.segments.loss import dropped_blocks
@@ -404,8 +414,7 @@ def _dropped(
         old_body = parse_document(base.encode("utf-8", "surrogatepass"), origin=origin)[1]
     except (FrontMatterError, ValueError):
         return []  # not a document any more: the scan's refusal says so, not this
-    number = (existing.based_on_revision if existing is not None else None) or src.revision
-    return dropped_blocks(old_body, body, revision_body(session, src.id, number) or "")
+    return dropped_blocks(old_body, body, made_from)
 
 
 def _front_of(text: str, origin: str) -> dict[str, Any]:
@@ -438,6 +447,47 @@ def _source_front(session: Session, src: VRow, root: Path) -> tuple[dict[str, An
     return dict(front or {}), text
 
 
+def _over_translation(base: str, body: str, made_from: str, origin: str) -> str | None:
+    """``body`` (the translation rebuilt on its source's structure) as the Markdown
+    translation on disk (``base``) would have it: that file's body with only the segments
+    whose text differs written anew, the rest as written (that body itself when no segment
+    differs, which :func:`_render` then leaves byte for byte). A block that is no segment
+    (code, an HTML block, a link definition) stays in the translation's own form (a
+    localized link target, code comments in its language) where the source has not changed
+    it since ``made_from``, the source body the translation was made from. None when the
+    two differ in more (kinds, blocks the source changed, which :func:`_dropped` judges) or
+    the rewrite would not read back so: then ``body`` is written."""
+    from sync.errors import FrontMatterError
+    from sync.frontmatter import parse_document
+    from sync.segments import render_markdown
+    from sync.segments.markdown import body_blocks
+
+    if FORMATS.get(Path(origin).suffix.lower()) != "markdown":
+        return None
+    try:
+        old_body = parse_document(base.encode("utf-8", "surrogatepass"), origin=origin)[1]
+    except (FrontMatterError, ValueError):
+        return None
+    old, new, was = body_blocks(old_body), body_blocks(body), body_blocks(made_from)
+    if len(old) != len(new) or any(o[:2] != n[:2] for o, n in zip(old, new, strict=True)):
+        return None
+    unchanged = [w[:2] for w in was] == [n[:2] for n in new]
+    if any(
+        not o[0] and o[2] != n[2] and not (unchanged and w[2] == n[2])
+        for o, n, w in zip(old, new, was if unchanged else new, strict=True)
+    ):
+        return None
+    texts = [None if o[2] == n[2] else n[2] for o, n in zip(old, new, strict=True) if o[0]]
+    if not any(texts):
+        return old_body
+    try:
+        written = render_markdown(old_body, texts)
+    except ValueError:
+        return None
+    expected = [o if not o[0] else n for o, n in zip(old, new, strict=True)]
+    return written if body_blocks(written) == expected else None
+
+
 def _render(
     base: str | None,
     source_text: str | None,
@@ -448,7 +498,10 @@ def _render(
     origin: str,
 ) -> str:
     """The translation file: the existing translation's text edited in place, else the
-    source's front matter edited, else fresh YAML front matter."""
+    source's front matter edited, else fresh YAML front matter. An existing translation
+    that cannot be edited in place is never replaced by the source's front matter (its own
+    keys, a localized slug or aliases, would be lost): ConflictError, nothing written.
+    A ``body`` that is the existing translation's own stays byte for byte."""
     from sync.errors import FrontMatterError
     from sync.frontedit import edit_document
     from sync.frontmatter import parse_document, render_document
@@ -464,10 +517,20 @@ def _render(
                 start,
                 set_values=values,
                 remove=[k for k in drop if k not in values],
-                body=gap + body.strip() + "\n",
+                body=None if start is base and body == old_body else gap + body.strip() + "\n",
                 origin=origin,
             )
-        except (FrontMatterError, ValueError):
+        except (FrontMatterError, ValueError) as exc:
+            if start is base:
+                raise ConflictError(
+                    t_(
+                        "the translation %(path)s cannot be edited in place (%(problem)s); "
+                        "nothing was written, so that none of its front matter is lost: fix "
+                        "the file, scan, and submit again",
+                        path=origin,
+                        problem=str(exc),
+                    )
+                ) from None
             continue
     # keys in any case, as Hugo reads them: the source's Title: is set, not joined by a title:
     dropped = {k.lower() for k in (*NOT_COPIED, *remove)}
@@ -478,15 +541,25 @@ def _render(
     return render_document(front, body.strip() + "\n")
 
 
-def write_file(root: Path, target: Path, data: bytes) -> None:
+def _mode(path: Path) -> int:
+    """A file's permission bits (0o644 when it cannot be read)."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        return 0o644
+
+
+def write_file(root: Path, target: Path, data: bytes, new_mode: int = 0o644) -> None:
     """Write through a temporary file renamed into place: readers see the old file or the
-    new one. A symlink at the target is replaced by the file (its target untouched)."""
+    new one. A symlink at the target is replaced by the file (its target untouched). The
+    file keeps its mode; a new one gets ``new_mode`` (the source's: a page kept from other
+    users stays so in every language)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     place(root, os.path.relpath(target, os.path.realpath(root)))  # still inside the tree
     try:
-        mode = os.lstat(target).st_mode & 0o7777 if not os.path.islink(target) else 0o644
+        mode = os.lstat(target).st_mode & 0o7777 if not os.path.islink(target) else new_mode
     except FileNotFoundError:
-        mode = 0o644
+        mode = new_mode
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

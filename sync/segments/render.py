@@ -266,6 +266,11 @@ def render_markdown(body: str, translations: Sequence[str | None]) -> str:
         if any(index in cells for index in row):
             texts = [cells.get(i, tokens[i].content.replace("|", "\\|")) for i in row]
             line = token.map[0]
+            # cells past the header's count are no cells to the parser (nor to Hugo), but
+            # they are the file's text: they stay, as written
+            written = _UNESCAPED_PIPE.split(lines[line][len(prefix(line)) :].strip())
+            written = written[written[0] == "" : len(written) - (written[-1] == "")]
+            texts += [cell.strip() for cell in written[len(row) :]]
             edits[line] = (line + 1, [f"{prefix(line)}| {' | '.join(texts)} |"])
 
     # Lines left alone are copied from the body as written (line endings included).

@@ -117,10 +117,9 @@ def test_a_write_back_keeps_the_hard_breaks(settings: Settings, tmp_path: Path) 
         run(settings, "approve", str(task_id), "--as", EDITOR)
 
     written = tr.read_text(encoding="utf-8")
-    # the breaks the translator left alone are still breaks (written with a backslash, the
-    # form the segment text shows); the wrapped paragraph keeps its text on one line
-    assert "Atatürk Bulvarı 12\\\nÇankaya\\\n06420 Ankara\n" in written, written
-    assert "> Sorularınızı\\\n> basın ofisine iletin.\n" in written, written
+    # the paragraphs the translator left alone are as the file wrote them, breaks and all
+    assert "Atatürk Bulvarı 12  \nÇankaya  \n06420 Ankara\n" in written, written
+    assert "> Sorularınızı  \n> basın ofisine iletin.\n" in written, written
     assert "Çalışma saatleri dokuzdan altıya.\n" in written, written
     assert "title: İletişim\n" in written and "---\n\nEnstitüye yazın:\n\n" in written
     scan(settings, tmp_path / "content")
@@ -158,9 +157,9 @@ def test_a_cat_tool_that_folds_white_space_keeps_the_breaks(
     result = json.loads(run(settings, "submit", str(task_id), "--as", "ayse", str(path), "--json"))
     if result["state"] == "submitted":
         run(settings, "approve", str(task_id), "--as", EDITOR)
-    written = tr.read_text(encoding="utf-8")
-    assert "Atatürk Bulvarı 12\\\nÇankaya\\\n06420 Ankara\n" in written, written
-    assert "> Sorularınızı\\\n> basın ofisine iletin.\n" in written, written
+    written = tr.read_text(encoding="utf-8")  # breaks as the file wrote them
+    assert "Atatürk Bulvarı 12  \nÇankaya  \n06420 Ankara\n" in written, written
+    assert "> Sorularınızı  \n> basın ofisine iletin.\n" in written, written
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -48,7 +48,10 @@ def test_the_current_translation_given_back_is_not_refused(
     assert cell(settings, "posts/prices", "tr")["state"] == "current"
 
 
-FIGURE = '---\ntitle: Prices\n---\n\n{{< figure src="/img/chart.png" caption="Chart" >}}\n\nPrices rise.\n'
+FIGURE = (
+    '---\ntitle: Prices\n---\n\n{{< figure src="/img/chart.png" caption="Chart" >}}\n\n'
+    "Prices rise.\n"
+)
 FIGURE_TR = (
     '---\ntitle: Fiyatlar\n---\n\n{{< figure src="/img/chart-tr.png" caption="Grafik" >}}\n\n'
     "Fiyatlar artıyor.\n"

@@ -384,6 +384,14 @@ def test_table_rows_get_every_column_and_escaped_pipes_stay_single() -> None:
     assert body_segments(rendered)[2] == Segment(kind="cell", text="tek \\| başına \\| ama")
 
 
+def test_cells_past_the_headers_count_stay_as_written() -> None:
+    # the parser (and Hugo) ignore them, the translator never saw them: still the file's text
+    body = "| a | b |\n|---|---|\n| c | d | not shown \\| kept |\n> quote\n"
+    rendered = render_markdown(body, ["A", "B", "C", None, None])
+    assert rendered.splitlines()[2] == "| C | d | not shown \\| kept |"
+    assert [s.text for s in body_segments(rendered)] == ["A", "B", "C", "d", "quote"]
+
+
 def test_footnotes_keep_label_and_continuation_indent() -> None:
     body = "Metin.[^n]\n\n[^n]: Birinci\n    satır.\n\n    İkinci paragraf.\n"
     rendered = render_markdown(body, ["Текст.[^n]", "Первый абзац.", "Второй абзац."])
