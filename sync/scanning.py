@@ -41,6 +41,20 @@ def lock_sources(session: Session, uris: Sequence[str], *, wait: bool = True) ->
     return True
 
 
+def lock_post_sources(session: Session, post_id: Any) -> None:
+    """Hold the scan locks of the sources a post's versions come from (`post_id`: an id or a
+    scalar subquery giving one). Whatever writes versions outside a scan (a write-back, an
+    acknowledgement) takes them before any row lock, as a scan does: a scan rewrites each
+    version it changes from the snapshot it loaded, so one running alongside would undo the
+    other's change (a write-back's revision undone, every later scan then failing on it)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return  # SQLite: the IMMEDIATE transaction excludes every other writer already
+    from sync.db.models import Version
+
+    uris = session.execute(select(Version.source).where(Version.post_id == post_id).distinct())
+    lock_sources(session, list(uris.scalars()))
+
+
 def mark_scanned(session: Session, uris: Sequence[str], now: dt.datetime) -> None:
     for uri in uris:
         state = session.get(SourceState, uri)
