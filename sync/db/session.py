@@ -11,7 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync.errors import ConfigError
+import sync.db
+from sync.errors import ConfigError, TransyncError
 
 
 def normalize_url(url: str) -> str:
@@ -44,7 +45,7 @@ def get_engine(url: str, *, readonly: bool = False) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 60}
+        kwargs["connect_args"] = {"timeout": sync.db.BUSY_SECONDS}
     else:
         # a web process runs up to 40 requests at once in its thread pool (AnyIO's default);
         # a pool smaller than that opens and closes a PostgreSQL connection (a backend
@@ -65,7 +66,7 @@ def _sqlite_setup(engine: Engine, begin: str) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA busy_timeout={sync.db.BUSY_SECONDS * 1000}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -73,6 +74,36 @@ def _sqlite_setup(engine: Engine, begin: str) -> None:
         # IMMEDIATE takes the write lock up front: two writers never deadlock on upgrade,
         # and a claim's UPDATE … RETURNING runs alone.
         conn.exec_driver_sql(begin)
+
+
+def busy(exc: BaseException) -> bool:
+    """Whether an error is SQLite's "database is locked" (or busy): another connection held
+    the write lock for longer than a connection waits (:data:`sync.db.BUSY_SECONDS`)."""
+    import sqlite3
+
+    orig = getattr(exc, "orig", exc)  # SQLAlchemy's wrapper, or the driver's own (quickscan)
+    if not isinstance(orig, sqlite3.OperationalError):
+        return False
+    text = str(orig).lower()
+    return "locked" in text or "busy" in text
+
+
+def busy_error(exc: BaseException, url: str) -> TransyncError | None:
+    """The error to show for a SQLite database another process kept locked, else None."""
+    if not busy(exc):
+        return None
+    from sync.i18n import t_
+
+    database = make_url(normalize_url(url)).database or url
+    return TransyncError(
+        t_(
+            "the database %(database)s is locked: another process (a scan, an import, a "
+            "worker, or a program holding a transaction open) kept it busy for over "
+            "%(seconds)d seconds; nothing was changed: try again when it has finished",
+            database=database,
+            seconds=sync.db.BUSY_SECONDS,
+        )
+    )
 
 
 def get_sessionmaker(url: str, *, readonly: bool = False) -> sessionmaker[Session]:
