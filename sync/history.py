@@ -92,7 +92,7 @@ def acknowledge(
     if lang is not None and lang not in settings.languages:
         raise _unconfigured(settings, lang)
     post = get_post(session, key)
-    from sync.scanning import lock_post_sources
+    from sync.db.session import lock_post_sources
 
     lock_post_sources(session, post.id)  # a scan running now would undo the acknowledgement
     (row,) = load_rows(session, settings, [key], for_update=True)

@@ -169,7 +169,7 @@ def fields_by_name(kinds: Sequence[str], texts: Sequence[str]) -> dict[str, list
 def lock_task_sources(session: Session, task_id: int) -> None:
     """Keep scans of the task's post out until this transaction ends (PostgreSQL), before
     the task's row is locked: its write-back writes the post's versions, as a scan does."""
-    from sync.scanning import lock_post_sources
+    from sync.db.session import lock_post_sources
 
     lock_post_sources(session, select(Task.post_id).where(Task.id == task_id).scalar_subquery())
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -104,6 +105,42 @@ def busy_error(exc: BaseException, url: str) -> TransyncError | None:
             seconds=sync.db.BUSY_SECONDS,
         )
     )
+
+
+def source_lock_id(uri: str) -> int:
+    """A stable 63-bit id for PostgreSQL advisory locks, one per source."""
+    return zlib.crc32(b"transync-scan:" + uri.encode()) & 0x7FFFFFFF
+
+
+def lock_sources(session: Session, uris: Sequence[str], *, wait: bool = True) -> bool:
+    """Hold each source's scan lock until the transaction ends.
+
+    PostgreSQL: transaction-level advisory locks, released on commit, rollback or a
+    dropped connection, so a dead scanner never leaves a lock behind. SQLite: the
+    scan's IMMEDIATE transaction already excludes every other writer.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    fn = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    for uri in sorted(uris):
+        got = session.execute(text(f"SELECT {fn}(:k)"), {"k": source_lock_id(uri)}).scalar()
+        if not wait and not got:
+            return False
+    return True
+
+
+def lock_post_sources(session: Session, post_id: Any) -> None:
+    """Hold the scan locks of the sources a post's versions come from (`post_id`: an id or a
+    scalar subquery giving one). Whatever writes versions outside a scan (a write-back, an
+    acknowledgement) takes them before any row lock, as a scan does: a scan rewrites each
+    version it changes from the snapshot it loaded, so one running alongside would undo the
+    other's change (a write-back's revision undone, every later scan then failing on it)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return  # SQLite: the IMMEDIATE transaction excludes every other writer already
+    from sync.db.models import Version
+
+    uris = session.execute(select(Version.source).where(Version.post_id == post_id).distinct())
+    lock_sources(session, list(uris.scalars()))
 
 
 def get_sessionmaker(url: str, *, readonly: bool = False) -> sessionmaker[Session]:
