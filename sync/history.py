@@ -92,6 +92,9 @@ def acknowledge(
     if lang is not None and lang not in settings.languages:
         raise _unconfigured(settings, lang)
     post = get_post(session, key)
+    from sync.db.session import lock_post_sources
+
+    lock_post_sources(session, post.id)  # a scan running now would undo the acknowledgement
     (row,) = load_rows(session, settings, [key], for_update=True)
     if row.source is None or row.source.deleted:
         raise ConflictError(

@@ -61,10 +61,12 @@ def connect(url: str) -> tuple[Any, str]:
     if url.startswith("sqlite"):
         import sqlite3
 
+        import sync.db
+
         path = url.split(":///", 1)[1].split("?", 1)[0] if ":///" in url else ":memory:"
         if path != ":memory:" and not Path(path).expanduser().is_file():
             raise FileNotFoundError(path)  # never create an empty database by reading
-        return sqlite3.connect(str(Path(path).expanduser()), timeout=60), "?"
+        return sqlite3.connect(str(Path(path).expanduser()), timeout=sync.db.BUSY_SECONDS), "?"
     import psycopg
 
     dsn = "postgresql://" + url.split("://", 1)[1]

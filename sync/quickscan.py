@@ -51,8 +51,12 @@ def quick_rescan(
             return None
         conn.commit()
         return report
-    except Exception:  # noqa: BLE001 - anything unexpected: the full scan, from the start
+    except Exception as exc:  # noqa: BLE001 - anything unexpected: the full scan, from the start
         conn.rollback()
+        from sync.db.session import busy
+
+        if busy(exc):
+            raise  # another process holds the database: the full scan would wait as long again
         return None
     finally:
         conn.close()

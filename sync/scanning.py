@@ -4,41 +4,18 @@ transaction."""
 from __future__ import annotations
 
 import datetime as dt
-import zlib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync.config import Settings
 from sync.db.models import SourceState, utcnow
-from sync.db.session import transaction
+from sync.db.session import lock_sources, transaction
 from sync.errors import ConfigError
 from sync.sources import open_source
 from sync.tracker import Progress, Scan, ScanReport
-
-
-def source_lock_id(uri: str) -> int:
-    """A stable 63-bit id for PostgreSQL advisory locks, one per source."""
-    return zlib.crc32(b"transync-scan:" + uri.encode()) & 0x7FFFFFFF
-
-
-def lock_sources(session: Session, uris: Sequence[str], *, wait: bool = True) -> bool:
-    """Hold each source's scan lock until the transaction ends.
-
-    PostgreSQL: transaction-level advisory locks, released on commit, rollback or a
-    dropped connection, so a dead scanner never leaves a lock behind. SQLite: the
-    scan's IMMEDIATE transaction already excludes every other writer.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return True
-    fn = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-    for uri in sorted(uris):
-        got = session.execute(text(f"SELECT {fn}(:k)"), {"k": source_lock_id(uri)}).scalar()
-        if not wait and not got:
-            return False
-    return True
 
 
 def mark_scanned(session: Session, uris: Sequence[str], now: dt.datetime) -> None:

@@ -31,9 +31,9 @@ class Spill:
         self.buffered = 0  # their bytes
         self.sizes = array("Q")  # slot -> bytes of its pickle (4-8 bytes a document)
         self.offsets = array("Q")  # slot -> where its pickle starts in the file, once there
-        self.fd: int | None = None  # the temporary file, opened at the first flush
+        self.file: Any = None  # the temporary file, opened at the first flush
+        self.fd: int | None = None  # its descriptor
         self.end = 0  # bytes written to it
-        self.path: str | None = None
 
     @property
     def next(self) -> int:
@@ -70,7 +70,11 @@ class Spill:
         if not self.buffer:
             return
         if self.fd is None:
-            self.fd, self.path = tempfile.mkstemp(prefix="transync-scan-", suffix=".spill")
+            # a file with no name (unlinked at once): it goes when the process does, even a
+            # scan killed with SIGKILL (a worker's hard time limit, the OOM killer), which
+            # would leave a named one behind in /tmp, as large as the content it read
+            self.file = tempfile.TemporaryFile(prefix="transync-scan-", suffix=".spill")
+            self.fd = self.file.fileno()
         offsets, end = self.offsets, self.end
         for slot in range(len(offsets), len(self.sizes)):
             offsets.append(end)
@@ -84,12 +88,9 @@ class Spill:
         self.buffered = 0
 
     def close(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-        if self.path is not None:
-            os.unlink(self.path)
-            self.path = None
+        if self.file is not None:
+            self.file.close()
+            self.file = self.fd = None
         self.memory.clear()
         self.buffer.clear()
         self.buffered = 0

@@ -140,8 +140,17 @@ def fields_by_name(kinds: Sequence[str], texts: Sequence[str]) -> dict[str, list
     return out
 
 
+def lock_task_sources(session: Session, task_id: int) -> None:
+    """Keep scans of the task's post out until this transaction ends (PostgreSQL), before
+    the task's row is locked: its write-back writes the post's versions, as a scan does."""
+    from sync.db.session import lock_post_sources
+
+    lock_post_sources(session, select(Task.post_id).where(Task.id == task_id).scalar_subquery())
+
+
 def check_claim(session: Session, task_id: int, name: str) -> tuple[Task, str]:
     user = get_user(session, name)
+    lock_task_sources(session, task_id)
     task, key = get_task(session, task_id, lock=True)
     require_lang(user, task.lang)
     if task.state != "claimed":
@@ -474,6 +483,7 @@ def approve(
     """Write a submitted task's translation back (``seen``: the submission reviewed, as
     `submission_digest` names it; refused when the task holds another)."""
     require_role(get_user(session, editor), "editor")
+    lock_task_sources(session, task_id)
     task, key = get_task(session, task_id, lock=True)
     if task.state == "conflict":
         raise ConflictError(
@@ -547,6 +557,7 @@ def resolve(
     require_role(get_user(session, editor), "editor")
     if keep not in ("submitted", "disk"):
         raise InputError(t_("--keep %(keep)s: use submitted or disk", keep=repr(keep)))
+    lock_task_sources(session, task_id)
     task, key = get_task(session, task_id, lock=True)
     if task.state != "conflict":
         raise ConflictError(

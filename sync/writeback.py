@@ -168,6 +168,34 @@ def write_translation(
             key=key,
             lang=lang,
         )
+    source_front, source_text = _source_front(session, src, root)
+
+    def render(base: str | None) -> str:
+        """The translation file, edited from `base` (the file on disk, if any)."""
+        # the translator's keys as the file being edited spells them (Tags: stays Tags:)
+        spelled = _front_of(base, origin) if base is not None else source_front
+        values: dict[str, Any] = {
+            front_key(spelled, k) or k: v for k, v in (front_matter or {}).items()
+        }
+        if title or front_key(source_front, "title") is not None:
+            values["title"] = title
+        values.update(field_values(source_front, fields or {}))
+        values["source_hash"] = source_hash
+        remove = [k for k in settings.stub_fields if k not in values]
+        return _render(base, source_text, source_front, values, remove, body, origin)
+
+    base = None if why or found is None else _read_text(target)
+    # over an existing translation, only the segments that changed are written: the rest
+    # stays as the file writes it (wrapping, list markers, line breaks, no final newline)
+    made_from = _made_from(session, src, existing) if base is not None else ""
+    kept = _over_translation(base, body, made_from, origin) if base is not None else None
+    body = kept or body
+    if not force and not why and found != recorded and base is not None:
+        # the very file this write-back writes: an earlier attempt wrote it and stopped
+        # before its commit (a killed process); no text of anyone else's is on disk
+        with contextlib.suppress(ConflictError):  # said below, after the conflict
+            if hashlib.sha256(render(base).encode("utf-8")).hexdigest() == found:
+                recorded = found
     if not force and (why or found != recorded):
         return conflict(
             scan,
@@ -181,24 +209,7 @@ def write_translation(
         )
     if force and found is not None and found != recorded and not why:
         _record_disk(scan, tree, origin, target)  # the hand edit becomes a revision first
-    source_front, source_text = _source_front(session, src, root)
-    base = None if why or found is None else _read_text(target)
-    # the translator's keys as the file being edited spells them (Tags: stays Tags:)
-    spelled = _front_of(base, origin) if base is not None else source_front
-    values: dict[str, Any] = {
-        front_key(spelled, k) or k: v for k, v in (front_matter or {}).items()
-    }
-    if title or front_key(source_front, "title") is not None:
-        values["title"] = title
-    values.update(field_values(source_front, fields or {}))
-    values["source_hash"] = source_hash
-    remove = [k for k in settings.stub_fields if k not in values]
-    # over an existing translation, only the segments that changed are written: the rest
-    # stays as the file writes it (wrapping, list markers, line breaks, no final newline)
-    made_from = _made_from(session, src, existing) if base is not None else ""
-    kept = _over_translation(base, body, made_from, origin) if base is not None else None
-    body = kept or body
-    text = _render(base, source_text, source_front, values, remove, body, origin)
+    text = render(base)
     if not force and base is not None:
         lost = _dropped(base, body, made_from, origin)
         if lost:

@@ -315,6 +315,20 @@ def schema_error(exc: BaseException) -> TransyncError | None:
     return ConfigError(why) if why else None
 
 
+def database_busy(exc: BaseException) -> TransyncError | None:
+    """A SQLite database another process kept locked: one line that says so and what to do,
+    not the driver's error and the SQL it was running."""
+    from sync.db.session import busy, busy_error
+
+    if not busy(exc):
+        return None
+    try:
+        url = (_context.settings if _context is not None else load_settings()).database_url
+    except TransyncError:
+        return None
+    return busy_error(exc, url)
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         code = cli.main(args=argv, prog_name="transync", standalone_mode=False)
@@ -334,5 +348,5 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - the last line of defence prints, not a traceback
         if os.environ.get("TRANSYNC_DEBUG"):
             raise
-        code = fail(schema_error(exc) or exc)
+        code = fail(schema_error(exc) or database_busy(exc) or exc)
     sys.exit(code if isinstance(code, int) else 0)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync.errors import ConfigError
+import sync.db
+from sync.errors import ConfigError, TransyncError
 
 
 def normalize_url(url: str) -> str:
@@ -44,7 +46,7 @@ def get_engine(url: str, *, readonly: bool = False) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 60}
+        kwargs["connect_args"] = {"timeout": sync.db.BUSY_SECONDS}
     else:
         # a web process runs up to 40 requests at once in its thread pool (AnyIO's default);
         # a pool smaller than that opens and closes a PostgreSQL connection (a backend
@@ -65,7 +67,7 @@ def _sqlite_setup(engine: Engine, begin: str) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA busy_timeout={sync.db.BUSY_SECONDS * 1000}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -73,6 +75,72 @@ def _sqlite_setup(engine: Engine, begin: str) -> None:
         # IMMEDIATE takes the write lock up front: two writers never deadlock on upgrade,
         # and a claim's UPDATE … RETURNING runs alone.
         conn.exec_driver_sql(begin)
+
+
+def busy(exc: BaseException) -> bool:
+    """Whether an error is SQLite's "database is locked" (or busy): another connection held
+    the write lock for longer than a connection waits (:data:`sync.db.BUSY_SECONDS`)."""
+    import sqlite3
+
+    orig = getattr(exc, "orig", exc)  # SQLAlchemy's wrapper, or the driver's own (quickscan)
+    if not isinstance(orig, sqlite3.OperationalError):
+        return False
+    text = str(orig).lower()
+    return "locked" in text or "busy" in text
+
+
+def busy_error(exc: BaseException, url: str) -> TransyncError | None:
+    """The error to show for a SQLite database another process kept locked, else None."""
+    if not busy(exc):
+        return None
+    from sync.i18n import t_
+
+    database = make_url(normalize_url(url)).database or url
+    return TransyncError(
+        t_(
+            "the database %(database)s is locked: another process (a scan, an import, a "
+            "worker, or a program holding a transaction open) kept it busy for over "
+            "%(seconds)d seconds; nothing was changed: try again when it has finished",
+            database=database,
+            seconds=sync.db.BUSY_SECONDS,
+        )
+    )
+
+
+def source_lock_id(uri: str) -> int:
+    """A stable 63-bit id for PostgreSQL advisory locks, one per source."""
+    return zlib.crc32(b"transync-scan:" + uri.encode()) & 0x7FFFFFFF
+
+
+def lock_sources(session: Session, uris: Sequence[str], *, wait: bool = True) -> bool:
+    """Hold each source's scan lock until the transaction ends.
+
+    PostgreSQL: transaction-level advisory locks, released on commit, rollback or a
+    dropped connection, so a dead scanner never leaves a lock behind. SQLite: the
+    scan's IMMEDIATE transaction already excludes every other writer.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    fn = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    for uri in sorted(uris):
+        got = session.execute(text(f"SELECT {fn}(:k)"), {"k": source_lock_id(uri)}).scalar()
+        if not wait and not got:
+            return False
+    return True
+
+
+def lock_post_sources(session: Session, post_id: Any) -> None:
+    """Hold the scan locks of the sources a post's versions come from (`post_id`: an id or a
+    scalar subquery giving one). Whatever writes versions outside a scan (a write-back, an
+    acknowledgement) takes them before any row lock, as a scan does: a scan rewrites each
+    version it changes from the snapshot it loaded, so one running alongside would undo the
+    other's change (a write-back's revision undone, every later scan then failing on it)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return  # SQLite: the IMMEDIATE transaction excludes every other writer already
+    from sync.db.models import Version
+
+    uris = session.execute(select(Version.source).where(Version.post_id == post_id).distinct())
+    lock_sources(session, list(uris.scalars()))
 
 
 def get_sessionmaker(url: str, *, readonly: bool = False) -> sessionmaker[Session]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +21,7 @@ def test_small_content_stays_in_memory() -> None:
     spill = Spill()
     slots = [spill.put(content(i)) for i in range(10)]
     assert slots == list(range(10))
-    assert spill.fd is None and spill.path is None
+    assert spill.fd is None
     assert [spill.get(s) for s in slots] == [content(i) for i in range(10)]
     assert all(spill.size(s) > 100 for s in slots)
     spill.close()
@@ -27,12 +30,27 @@ def test_small_content_stays_in_memory() -> None:
 def test_content_over_the_budget_goes_to_a_file_and_comes_back() -> None:
     spill = Spill(limit=2000)
     slots = [spill.put(content(i)) for i in range(50)]
-    assert spill.path is not None and os.path.exists(spill.path)
+    assert spill.fd is not None and os.fstat(spill.fd).st_size > 0
     assert spill.buffered <= 2000 + max(spill.size(s) for s in slots)
     assert [spill.get(s) for s in slots] == [content(i) for i in range(50)]
-    path = spill.path
     spill.close()
-    assert not os.path.exists(path)
+    assert spill.fd is None
+
+
+def test_a_scan_killed_while_it_spills_leaves_no_file(tmp_path: Path) -> None:
+    """SIGKILL runs no clean-up: the spill's file has no name to leave behind."""
+    code = (
+        "import sys; from sync.spill import Spill; s = Spill(limit=0); "
+        "[s.put(b'x' * 10_000) for _ in range(100)]; print('spilled', flush=True); "
+        "sys.stdin.read()"
+    )
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    with subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+    ) as child:
+        assert child.stdout is not None and child.stdout.readline() == b"spilled\n"
+        child.kill()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_value_set_in_memory_wins() -> None:
