@@ -46,8 +46,8 @@ def submit(settings: Settings, task_id: int, key: str) -> dict[str, Any]:
 
 
 def killed_after_writing(settings: Settings, task_id: int, key: str) -> None:
-    def write_then_die(*args: Any) -> None:
-        write_file(*args)
+    def write_then_die(*args: Any, **kwargs: Any) -> None:
+        write_file(*args, **kwargs)
         raise Killed
 
     with mock.patch("sync.writeback.write_file", write_then_die), pytest.raises(Killed):
