@@ -4,7 +4,9 @@ translation's language prefix; ``javascript:``, ``vbscript:`` and ``data:`` URLs
 
 from __future__ import annotations
 
+import functools
 import html
+from typing import Any
 
 from sync.checks.grammar import (
     _AUTOLINK,
@@ -77,6 +79,77 @@ def _check_urls(msgid: str, msgstr: str, lang: str | None) -> list[str]:
             else t_("extra URL %(url)s", url=url)
         )
     return problems
+
+
+def _check_link_syntax(msgid: str, msgstr: str, lang: str | None) -> list[str]:
+    """Markdown links and images of the source that the translation no longer writes as
+    links, though it keeps their target (a bracket turned into a parenthesis, a space
+    before ``(``, a lost ``)``): the URL check finds the target and is content, the page
+    shows the broken syntax as text. A target the translation lost is the URL check's.
+
+    >>> _check_link_syntax("The [Food](https://x/) plan.", "Le (Food](https://x/) plan.", "fr")
+    ['link https://x/ is no longer a Markdown link: write it as [text](https://x/)']
+    >>> _check_link_syntax("See [docs](/d/).", "Bkz. [belgeler](/tr/d/).", "tr")
+    []
+    """
+    source, target = _markdown_links(msgid), _markdown_links(msgstr)
+    if sorted(source) == sorted(target):
+        return []
+    left = list(source)
+    for found in target:
+        same = next(
+            (
+                i
+                for i, s in enumerate(left)
+                if s == found or (lang and s[0] == found[0] and _same_link(s[1], found[1], lang))
+            ),
+            None,
+        )
+        if same is not None:
+            del left[same]
+    kept = _urls(msgstr)
+    written = {html.unescape(u) for u in kept} | kept
+    problems = []
+    for kind, url in sorted(set(left)):
+        if not any(url in (w, _normalized(w)) for w in written):
+            continue  # lost altogether: the URL check says so
+        problems.append(
+            t_(
+                "image %(url)s is no longer a Markdown image: write it as ![text](%(url)s)",
+                url=url,
+            )
+            if kind == "image"
+            else t_(
+                "link %(url)s is no longer a Markdown link: write it as [text](%(url)s)",
+                url=url,
+            )
+        )
+    return problems
+
+
+def _markdown_links(text: str) -> list[tuple[str, str]]:
+    """(``link`` or ``image``, target) of every complete inline Markdown link and image."""
+    if "](" not in text:
+        return []
+    found = []
+    for token in _inline_parser().parseInline(text)[0].children or ():
+        if token.type == "link_open":
+            found.append(("link", str(token.attrGet("href") or "")))
+        elif token.type == "image":
+            found.append(("image", str(token.attrGet("src") or "")))
+    return found
+
+
+def _normalized(url: str) -> str:
+    """A target as the Markdown parser gives it (percent-encoded)."""
+    return str(_inline_parser().normalizeLink(url))
+
+
+@functools.cache
+def _inline_parser() -> Any:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark")
 
 
 def _same_link(source: str, target: str, lang: str) -> bool:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Collection
 
 from sync.checks.grammar import _FOOTNOTE, _LINK_TARGET, _TEXT_PARAMS
-from sync.checks.links import _check_urls, _without_tags
+from sync.checks.links import _check_link_syntax, _check_urls, _without_tags
 from sync.checks.markdown import _check_hard_breaks, _check_markdown, _without_code
 from sync.checks.multiset import _check_multiset
 from sync.checks.numerals import _check_numbers, _strip_non_numbers
@@ -74,6 +74,8 @@ def check_entry(
         )
     # Links in HTML attributes belong to the tag check.
     problems += _check_urls(_without_tags(msgid), _without_tags(msgstr), lang)
+    if "](" in msgid:
+        problems += _check_link_syntax(msgid, msgstr, lang)
     # Both remaining checks drop what other checks own; the markdown one from the text
     # without code spans, which is the text itself when it has no backslash or backtick.
     stripped_id, stripped_str = _strip_non_numbers(msgid), _strip_non_numbers(msgstr)

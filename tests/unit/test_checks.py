@@ -542,3 +542,36 @@ def test_pathological_input() -> None:
     assert "Markdown code marker ` is missing: 2001 in the source, 0 in the translation" in (
         check_entry(nasty, nasty.replace("`", ""))
     )
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "Plan (Yemek](https://x.org/f) yapıyor.",  # a bracket typed as a parenthesis
+        "Plan [Yemek] (https://x.org/f) yapıyor.",  # a space before the target
+        "Plan [Yemek](https://x.org/f yapıyor.",  # the closing parenthesis lost
+        "Plan Yemek https://x.org/f yapıyor.",  # the link written out as text
+    ],
+)
+def test_a_link_the_translation_no_longer_writes_as_a_link_is_named(broken: str) -> None:
+    """The URL check found the target in each of these and passed them, so the page showed
+    the broken Markdown as text and the link was gone."""
+    problems = check_entry("The [Food](https://x.org/f) plan is out.", broken, lang="tr")
+    assert problems == [
+        "link https://x.org/f is no longer a Markdown link: write it as [text](https://x.org/f)"
+    ]
+
+
+def test_links_and_images_kept_or_localized_pass_the_link_syntax_check() -> None:
+    assert check_entry("![A chart](/i/c.png) [the plan](/p/)", "![Grafik](/i/c.png) [plan](/tr/p/)",
+                       lang="tr") == []  # fmt: skip
+    assert check_entry(
+        "See ![the chart](https://x.org/c.png).", "Bkz. grafik https://x.org/c.png.", lang="tr"
+    ) == [
+        "image https://x.org/c.png is no longer a Markdown image: write it as "
+        "![text](https://x.org/c.png)"
+    ]
+    # a target the translation lost altogether is the URL check's to name
+    assert check_entry("See [it](https://x.org/).", "Bkz.", lang="tr") == [
+        "URL https://x.org/ is missing"
+    ]
