@@ -9,7 +9,9 @@ keeps the old cursor (see the package's docstring).
 Pages are fetched one at a time, in a thread that keeps a page ahead: while WordPress
 builds the next page, the posts of this one that changed are analyzed (segments and hash,
 which do not depend on the post key), so a first scan costs the fetch or the analysis,
-whichever is longer, rather than both. With an application password only the raw title
+whichever is longer, rather than both. On a full pass of a large listing (PARALLEL_MIN
+posts or more) the analysis is handed to worker processes (sync.sources.wordpress.parallel),
+a page at a time, and the reader's core keeps to the fetch, the JSON and the documents. With an application password only the raw title
 and content are asked for (``_fields=…title.raw,content.raw…``): WordPress then renders
 no post's blocks for a reader that never uses the rendering.
 """
@@ -31,6 +33,7 @@ from sync.analysis import analyze_document, with_words
 from sync.errors import SourceError
 from sync.i18n import nt_, t_
 from sync.sources.base import Deleted, Document, Problem, Skipped, Unchanged
+from sync.sources.wordpress.parallel import PARALLEL_MIN, Batch, Handed, analysis_workers
 from sync.sources.wordpress.posts import (
     EDIT_FIELDS,
     EDIT_STATUSES,
@@ -79,6 +82,11 @@ class _Listing:
     ahead: dict[int, tuple[Document, Any]] = field(default_factory=dict)
     known: Mapping[str, str] = field(default_factory=dict)  # origin -> raw hash held
     held: frozenset[str] = frozenset()  # the post keys the tracker holds for this site
+    #: a full pass's analysis processes (used once a listing is seen to be large), and the
+    #: posts of the page being read that wait to be handed to them
+    workers: Any = None
+    large: bool = False
+    batch: Batch = field(default_factory=list)
 
 
 class _Reading(_Posts, _RestClient):
@@ -163,10 +171,16 @@ class _Reading(_Posts, _RestClient):
         self._result = None
         full = self._full_pass_due()
         listing = _Listing(plugin=self._plugin, known=known, held=frozenset(self._keys.values()))
-        with self._open():
+        # a full pass (the first scan) analyzes the posts in processes of their own, started
+        # before the fetching thread (no fork while it runs): the reader's own core keeps
+        # to the fetch, the JSON and the documents
+        with analysis_workers(full) as listing.workers, self._open():
             for post_type in self.settings.wp_post_types:
                 rest_base = self._rest_base(post_type)
                 self._list_all(rest_base, full, listing)
+            for post_id, made in listing.ahead.items():  # every analysis in before the pool goes
+                if isinstance(made[1], Handed):
+                    listing.ahead[post_id] = (made[0], made[1].result())
         if listing.started is None:  # no Date header: the latest modification seen
             times = [_gmt(p.get("modified_gmt")) for p in listing.posts.values()]
             listing.started = max((t for t in times if t is not None), default=None)
@@ -277,6 +291,7 @@ class _Reading(_Posts, _RestClient):
                     listing.started = _server_time(response)
                 if page == 1:
                     total = response.headers.get("X-WP-Total")
+                    listing.large = listing.large or _int(total, 0) >= PARALLEL_MIN
                 elif response.headers.get("X-WP-Total") != total:
                     listing.consistent = False  # posts came or went between pages
                 for item in items:
@@ -290,6 +305,9 @@ class _Reading(_Posts, _RestClient):
                     if listing.plugin is None:
                         listing.plugin = _plugin(item)
                     self._analyze_ahead(post_id, item, listing)
+                if listing.batch:
+                    listing.workers.hand(listing.batch, listing.ahead)
+                    listing.batch = []
         return bool(ids)
 
     def _page_answers(
@@ -336,11 +354,16 @@ class _Reading(_Posts, _RestClient):
             doc = made
             analysis = None
             if not doc.raw_hash or listing.known.get(doc.origin) != doc.raw_hash:
-                analysis = with_words(
-                    analyze_document(
-                        doc.title, doc.body, body_format=doc.body_format, fields=doc.fields
+                if listing.workers is not None and listing.large:
+                    listing.batch.append(
+                        (post_id, doc.title, doc.body, doc.body_format, tuple(doc.fields))
                     )
-                )
+                else:
+                    analysis = with_words(
+                        analyze_document(
+                            doc.title, doc.body, body_format=doc.body_format, fields=doc.fields
+                        )
+                    )
             listing.ahead[post_id] = (doc, analysis)
         except Exception:  # noqa: BLE001 - read() makes it again and reports it
             return

@@ -1,0 +1,100 @@
+"""A full WordPress pass's analysis in processes of its own.
+
+A first scan analyzes every post (segments, content hash, words): the greater part of its
+CPU. In one process that work shares a core with the fetching, the JSON and the documents,
+and the scan lasts as long as all of it together. A full pass hands each page's posts to
+worker processes instead, as the content tree's parser processes do (sync.sources.fs),
+while the reader goes on to the next page; the analyses are collected once every page is
+in. The processes are forked before the fetching thread starts (no fork while it runs) and
+die with the scan.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sync.analysis import analyze_document, with_words
+from sync.segments import Analysis
+from sync.sources.fs import _die_with_parent
+
+#: Worker processes at most (one core is the reader's, WordPress may have others).
+MAX_WORKERS = 4
+#: A listing of fewer posts than this is analyzed by the reader itself.
+PARALLEL_MIN = 200
+
+#: A post handed over: (post id, title, body, body format, fields).
+Batch = list[tuple[int, str, str, str, tuple[tuple[str, str], ...]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Handed:
+    """A post's analysis, being made in a worker: its batch's pending result and its place."""
+
+    pending: Any  # multiprocessing.pool.AsyncResult of a list of analyses
+    index: int
+
+    def result(self) -> Analysis | None:
+        """The analysis (None when the worker could not make it: the tracker makes it again
+        and reports what is wrong with the post)."""
+        found: list[Analysis | None] = self.pending.get()
+        return found[self.index]
+
+
+class Workers:
+    """A full pass's worker processes, forked when the first page says the listing is
+    large (a few posts are analyzed by the reader: forking costs more than they do)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.pool: Any = None
+
+    def hand(self, batch: Batch, ahead: dict[int, tuple[Any, Any]]) -> None:
+        """Hand a page's posts to the workers; each one's place in `ahead` (document,
+        analysis) gets a Handed for its analysis."""
+        if self.pool is None:
+            self.pool = multiprocessing.get_context("fork").Pool(
+                self.count, initializer=_die_with_parent
+            )
+        pending = self.pool.apply_async(_analyze_many, ([item[1:] for item in batch],))
+        for i, item in enumerate(batch):
+            ahead[item[0]] = (ahead[item[0]][0], Handed(pending, i))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()  # every result was taken (or the read failed)
+            self.pool.join()
+            self.pool = None
+
+
+@contextlib.contextmanager
+def analysis_workers(full: bool) -> Iterator[Workers | None]:
+    """Workers for a full pass on a machine with two cores or more, where processes can be
+    forked; None otherwise (an incremental read has a few posts: the reader analyzes them)."""
+    count = min(os.cpu_count() or 1, MAX_WORKERS)
+    if not full or count < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    workers = Workers(count)
+    try:
+        yield workers
+    finally:
+        workers.close()
+
+
+def _analyze_many(
+    items: list[tuple[str, str, str, tuple[tuple[str, str], ...]]],
+) -> list[Analysis | None]:
+    out: list[Analysis | None] = []
+    for title, body, body_format, fields in items:
+        try:
+            out.append(
+                with_words(analyze_document(title, body, body_format=body_format, fields=fields))
+            )
+        except Exception:  # noqa: BLE001 - the tracker analyzes it again and reports it
+            out.append(None)
+    return out
