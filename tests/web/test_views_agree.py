@@ -1,0 +1,125 @@
+"""Every view tells the same truth: the status matrix, `status --json`, the JSON API, the
+dashboard, the post and task pages and the catalogs say the same about each post."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import polib
+from click.testing import CliRunner
+
+import sync.cli.tracker  # noqa: F401 - registers the commands
+from sync.cli import cli
+from sync.export import export_catalogs
+from sync.scanning import run_scan
+from tests.web.site import Site
+
+# WordPress keeps a title as HTML: an editor without unfiltered_html who types
+# "Fish & Chips" gets "Fish &amp; Chips" in post_title, and so in the export
+WXR = """<?xml version="1.0" encoding="UTF-8" ?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+  xmlns:wp="http://wordpress.org/export/1.2/">
+<channel>
+<title>site</title><link>https://example.org</link>
+<wp:wxr_version>1.2</wp:wxr_version>
+<wp:base_site_url>https://example.org</wp:base_site_url>
+<wp:term><wp:term_id>5</wp:term_id><wp:term_taxonomy><![CDATA[post_translations]]></wp:term_taxonomy><wp:term_slug><![CDATA[pll_fish]]></wp:term_slug><wp:term_description><![CDATA[a:2:{s:2:"en";i:11;s:2:"tr";i:12;}]]></wp:term_description></wp:term>
+<item>
+<title><![CDATA[Fish &amp; Chips 🐟 &#8220;to go&#8221;]]></title>
+<link>https://example.org/fish/</link>
+<content:encoded><![CDATA[<p>Fish and chips are served daily.</p>]]></content:encoded>
+<wp:post_id>11</wp:post_id>
+<wp:post_date_gmt><![CDATA[2024-03-04 09:00:00]]></wp:post_date_gmt>
+<wp:post_name><![CDATA[fish]]></wp:post_name>
+<wp:status><![CDATA[publish]]></wp:status>
+<wp:post_type><![CDATA[post]]></wp:post_type>
+<category domain="language" nicename="en"><![CDATA[English]]></category>
+<category domain="post_translations" nicename="pll_fish"><![CDATA[pll_fish]]></category>
+</item>
+<item>
+<title><![CDATA[Bal&#305;k &amp; Patates]]></title>
+<link>https://example.org/balik/</link>
+<content:encoded><![CDATA[<p>Balık ve patates her gün servis edilir.</p>]]></content:encoded>
+<wp:post_id>12</wp:post_id>
+<wp:post_date_gmt><![CDATA[2024-03-05 09:00:00]]></wp:post_date_gmt>
+<wp:post_name><![CDATA[balik]]></wp:post_name>
+<wp:status><![CDATA[publish]]></wp:status>
+<wp:post_type><![CDATA[post]]></wp:post_type>
+<category domain="language" nicename="tr"><![CDATA[Türkçe]]></category>
+<category domain="post_translations" nicename="pll_fish"><![CDATA[pll_fish]]></category>
+</item>
+</channel>
+</rss>
+"""
+TITLE = "Fish & Chips 🐟 “to go”"
+
+
+def test_a_wordpress_title_reads_the_same_in_every_view(site: Site, tmp_path: Path) -> None:
+    export = tmp_path / "export.xml"
+    export.write_text(WXR, encoding="utf-8")
+    report = run_scan(site.settings, [f"wxr:{export}"])
+    assert not report.problems, report.problems
+
+    # the catalogs: the title segment is text, its entities decoded
+    export_catalogs(site.settings, directory=tmp_path / "locales")
+    ru = polib.pofile(str(tmp_path / "locales/ru/LC_MESSAGES/posts.po"))
+    assert [e.msgid for e in ru if e.msgctxt == "pll_fish"][0] == TITLE
+
+    # status --json and the command line's matrix
+    runner = CliRunner()
+    args = ["--database-url", site.settings.database_url, "status"]
+    doc = json.loads(runner.invoke(cli, [*args, "--json"], catch_exceptions=False).output)
+    (post,) = [p for p in doc["posts"] if p["key"] == "pll_fish"]
+    assert post["title"] == TITLE
+    table = runner.invoke(cli, args, env={"COLUMNS": "250"}, catch_exceptions=False).output
+    assert TITLE in table and "&amp;" not in table
+
+    # the API, and its text filter finds the title as it reads
+    api = site.api("ed")
+    (post,) = api.get("/api/v1/status", params={"post": "pll_fish"}).json()["posts"]
+    assert post["title"] == TITLE
+    found = api.get("/api/v1/status", params={"text": "fish & chips"}).json()["posts"]
+    assert [p["key"] for p in found] == ["pll_fish"]
+    assert api.get("/api/v1/posts/pll_fish").json()["title"] == TITLE
+    task = api.get("/api/v1/tasks", params={"post": "pll_fish", "lang": "ru"}).json()["tasks"][0]
+    assert api.get(f"/api/v1/tasks/{task['id']}").json()["title"] == TITLE
+
+    # the dashboard, the post page (each version's title) and the task page
+    ed = site.login("ed")
+    pages = {
+        "/?text=chips": [TITLE],
+        "/posts/pll_fish": [TITLE, "Balık & Patates"],
+        f"/tasks/{task['id']}": [TITLE],
+    }
+    for path, titles in pages.items():
+        shown = html.unescape(ed.get(path).text)
+        for title in titles:
+            assert title in shown, path
+        assert "Fish &amp;" not in shown and "#8220" not in shown, path
+
+
+def test_the_post_page_counts_the_words_the_matrix_counts(site: Site) -> None:
+    """A missing translation's work is its source's words, on the post page as on the matrix
+    (the post page drew its cells without the source, and said 0 words)."""
+    api = site.api("ed")
+    doc = api.get("/api/v1/status", params={"state": "missing"}).json()
+    post, lang, words = next(
+        (p["key"], lang, v["words"])
+        for p in doc["posts"]
+        for lang, v in p["versions"].items()
+        if v["state"] == "missing"
+    )
+    assert words > 0
+    page = site.login("ed").get(f"/posts/{post}").text
+    versions = page.split("<tbody>")[1].split("</tbody>")[0]
+    row = next(r for r in versions.split("<tr>") if f'title="{_name(lang)}">{lang}<' in r)
+    cell = re.search(r'<td class="cell st-missing.*?</td>', row, re.S)
+    assert cell is not None, row
+    assert re.search(rf"\b{words} words\b", cell.group(0)), cell.group(0)
+
+
+def _name(lang: str) -> str:
+    return {"en": "English", "tr": "Turkish", "ru": "Russian"}[lang]
