@@ -123,3 +123,17 @@ def test_the_post_page_counts_the_words_the_matrix_counts(site: Site) -> None:
 
 def _name(lang: str) -> str:
     return {"en": "English", "tr": "Turkish", "ru": "Russian"}[lang]
+
+
+def test_the_dashboard_rounds_percent_current_as_the_command_line_does() -> None:
+    """7 current of 52 is 13.46%: `transync status` says 13%; the dashboard rounded its
+    one-decimal bar share (13.5) again and said 14%."""
+    from jinja2 import Environment
+
+    from sync.web.pages import progress_bars
+
+    counts = {"source": 0, "current": 7, "stale": 45, "missing": 0, "orphaned": 0}
+    (bar,) = progress_bars({"tr": {**counts, "assumed": 0, "words_pending": 0}}, ["tr"])
+    # as matrix.html shows it
+    shown = Environment().from_string("{{ pct|round|int }}").render(pct=bar["current_pct"])
+    assert shown == f"{100 * 7 / 52:.0f}" == "13"
