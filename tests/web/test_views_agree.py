@@ -137,3 +137,20 @@ def test_the_dashboard_rounds_percent_current_as_the_command_line_does() -> None
     # as matrix.html shows it
     shown = Environment().from_string("{{ pct|round|int }}").render(pct=bar["current_pct"])
     assert shown == f"{100 * 7 / 52:.0f}" == "13"
+
+
+def test_the_post_page_offers_no_work_when_the_source_is_gone(site: Site) -> None:
+    """The matrix gives a post whose source was deleted no work (0 words, its tasks
+    cancelled); its page said each language, the deleted source's own included, was
+    "Not translated yet: 3 segments to translate"."""
+    (site.content / "en/posts/grain-corridor.md").unlink()
+    run_scan(site.settings, [f"fs:{site.content}"])
+    (post,) = (
+        site.api("ed").get("/api/v1/status", params={"post": "grain-corridor"}).json()["posts"]
+    )
+    states = {lang: v["state"] for lang, v in post["versions"].items()}
+    assert states == {"en": "missing", "tr": "orphaned", "ru": "missing"}
+    assert all(v["words"] == 0 for v in post["versions"].values())
+    page = site.login("ed").get("/posts/grain-corridor").text
+    assert "Not translated yet" not in page
+    assert page.count("Its source is gone.") == 3
