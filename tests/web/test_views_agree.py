@@ -154,3 +154,25 @@ def test_the_post_page_offers_no_work_when_the_source_is_gone(site: Site) -> Non
     page = site.login("ed").get("/posts/grain-corridor").text
     assert "Not translated yet" not in page
     assert page.count("Its source is gone.") == 3
+
+
+def test_the_tasks_page_lists_conflicts_as_the_api_does(site: Site) -> None:
+    """`tasks --state conflict` and GET /api/v1/tasks?state=conflict list the tasks an
+    editor must resolve; the tasks page had a tab for every other state but that one."""
+    from sqlalchemy import select
+
+    from sync.db.models import Task
+    from sync.db.session import transaction
+
+    with transaction(site.settings.database_url) as session:
+        task = session.scalars(select(Task).where(Task.lang == "tr").order_by(Task.id)).first()
+        assert task is not None
+        task.state, task.assignee = "conflict", "ayse"
+        task_id = task.id
+    api = site.api("ed").get("/api/v1/tasks", params={"state": "conflict"}).json()["tasks"]
+    assert [t["id"] for t in api] == [task_id]
+    page = site.login("ed").get("/tasks", params={"lang": "tr"}).text
+    tab = re.search(r'<a href="(/tasks\?lang=tr&amp;state=conflict)"[^>]*>([^<]*)</a>', page)
+    assert tab is not None and tab.group(2).strip() == "conflict"
+    listed = site.login("ed").get(html.unescape(tab.group(1))).text
+    assert re.findall(r'<tr id="task-(\d+)">', listed) == [str(task_id)]
