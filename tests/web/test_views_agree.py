@@ -176,3 +176,22 @@ def test_the_tasks_page_lists_conflicts_as_the_api_does(site: Site) -> None:
     assert tab is not None and tab.group(2).strip() == "conflict"
     listed = site.login("ed").get(html.unescape(tab.group(1))).text
     assert re.findall(r'<tr id="task-(\d+)">', listed) == [str(task_id)]
+
+
+def test_a_translators_page_lists_her_task_in_conflict(site: Site) -> None:
+    """A submission write-back found a hand edit under is in conflict, still hers: the API
+    lists it among her tasks; her page had it neither in progress nor done."""
+    from sqlalchemy import select
+
+    from sync.db.models import Task
+    from sync.db.session import transaction
+
+    with transaction(site.settings.database_url) as session:
+        task = session.scalars(select(Task).where(Task.lang == "tr").order_by(Task.id)).first()
+        assert task is not None
+        task.state, task.assignee = "conflict", "ayse"
+        task_id = task.id
+    mine = site.api("ayse").get("/api/v1/tasks").json()["tasks"]
+    assert [(t["id"], t["state"]) for t in mine] == [(task_id, "conflict")]
+    page = site.login("ayse").get("/my").text
+    assert f'href="/tasks/{task_id}"' in page and "Nothing in progress" not in page
