@@ -18,6 +18,7 @@ from typing import Any
 
 from sync.config import Settings
 from sync.state import STATES, State, translation_state
+from sync.text import title_text
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -25,6 +26,21 @@ def iso(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+#: Sources whose titles are HTML, as WordPress keeps them; and so are a content file's
+#: when the file is HTML (its title is read as the body's format has it: sync.analysis).
+HTML_TITLE_SOURCES = ("wp:", "wxr:")
+HTML_TITLE_FILES = (".html", ".htm")
+
+
+def version_title(version: Any) -> str:
+    """A version's title as text, as its title segment (and so every catalog) has it: a
+    WordPress title ``Fish &amp; Chips`` is shown as ``Fish & Chips``."""
+    is_html = version.source.startswith(HTML_TITLE_SOURCES) or (
+        version.source.startswith("fs:") and version.origin.lower().endswith(HTML_TITLE_FILES)
+    )
+    return title_text(version.title or "", is_html=is_html)
 
 
 @dataclass(slots=True)
@@ -84,10 +100,10 @@ class Row:
     @property
     def title(self) -> str:
         if self.source is not None:
-            return self.source.title
+            return version_title(self.source)
         for cell in self.cells.values():
             if cell.version is not None:
-                return cell.version.title
+                return version_title(cell.version)
         return self.post.key
 
     def as_dict(self) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from sync.config import Settings
 from sync.db.models import Post, Revision, Segment, Suggestion, Task, Version
 from sync.errors import ConflictError
 from sync.i18n import t_
+from sync.matrix import version_title
 from sync.queue import get_task, task_dict
 from sync.revisions import load_segments
 from sync.segments import Segment as Seg
@@ -191,7 +192,7 @@ def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str,
         )
     detail = task_dict(task, key)
     detail.update(
-        title=src.title if src else key,
+        title=version_title(src) if src else key,
         source_lang=post.source_lang,
         based_on_revision=based_on,
         claimed_revision=task.claimed_revision,

@@ -6,6 +6,7 @@ Pure: no database, no I/O.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import unicodedata
 
@@ -42,6 +43,25 @@ def normalize_inline(text: str) -> str:
     if "\u00a0" not in text and "\u2007" not in text and "\u202f" not in text:
         return " ".join(text.split())  # the same result, several times faster than the regex
     return _BREAKING_WS.sub(" ", text).strip(" ")
+
+
+#: Characters XML 1.0 forbids (lxml refuses them): an HTML title reads them as spaces.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def title_text(title: str, *, is_html: bool = False) -> str:
+    """A version's title as its title segment has it: what catalogs, translators and every
+    view show. WordPress keeps a title as HTML (``Fish &amp; Chips``), whose text has its
+    entities decoded; a content file's title is text already.
+
+    >>> title_text("Fish &amp; Chips &#8220;to go&#8221;", is_html=True)
+    'Fish & Chips “to go”'
+    >>> title_text("Fish &amp; Chips")
+    'Fish &amp; Chips'
+    """
+    if is_html:
+        return normalize_inline(html.unescape(NOT_XML.sub(" ", title)))
+    return normalize_inline(title)
 
 
 def strip_trailing_whitespace(text: str) -> str:

@@ -18,7 +18,14 @@ from lxml import etree
 
 from sync.htmlsegments.blockjson import _BLOCK_OPENER, BLOCK_TEXT_ATTRIBUTES, _json_value
 from sync.segments import Analysis, Segment
-from sync.text import NO_BREAK_SPACES, normalize_block, normalize_inline, sha256_hex
+from sync.text import (
+    NO_BREAK_SPACES,
+    NOT_XML,
+    normalize_block,
+    normalize_inline,
+    sha256_hex,
+    title_text,
+)
 
 RECORD_SEPARATOR = "\x1e"
 UNIT_SEPARATOR = "\x1f"
@@ -68,7 +75,7 @@ _SOFT_RUN = re.compile(rf"(?:{_WS}*{_SOFT}{_WS}*)+")
 _SOFT_BR = re.compile(rf"(?:<br>)?{_SOFT}(?:<br>)?")
 _EDGE_BR = re.compile(rf"^(?:<br>|{_WS})+|(?:<br>|{_WS})+$")
 _TAG = re.compile(r"<[^>]*>")
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # lxml refuses them
+_NOT_XML = NOT_XML  # lxml refuses them
 _BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:")
 _SHORTCODES_ONLY = re.compile(r"(?:\[/?[A-Za-z_][\w-]*(?:\s[^\[\]]*)?\]\s*)+")
 _CAPTION_SHORTCODE = re.compile(r"\[caption([^\]]*)\](.*?)\[/caption\]", re.DOTALL | re.I)
@@ -99,9 +106,9 @@ def analyze_html(title: str, html_text: str, *, autop: bool | None = None) -> An
     breaks); by default it is when the body has no Gutenberg block comments.
     """
     head: list[Segment] = []
-    title_text = normalize_inline(html.unescape(_NOT_XML.sub(" ", title)))
-    if title_text:
-        head.append(Segment(kind="title", text=title_text))
+    text = title_text(title, is_html=True)
+    if text:
+        head.append(Segment(kind="title", text=text))
     walker = _walk(html_text, autop=autop)
     return Analysis(
         segments=(*head, *walker.segments),

@@ -19,6 +19,7 @@ from starlette.requests import Request
 
 from sync import __version__
 from sync.config import Settings
+from sync.matrix import version_title
 from sync.web import i18n
 from sync.web.csrf import csrf_token
 
@@ -159,6 +160,7 @@ class Renderer:
             web_link=web_link,
             stale_age=stale_age,
             live_ages=live_ages,
+            version_title=version_title,
         )
         self.env.globals.update(
             version=__version__,

@@ -46,7 +46,8 @@ def my_tasks(request: Request, actor: Actor = Depends(page_actor)) -> Response:
         mine = list_tasks(session, assignee=actor.name)
         waiting = queries.queued(session)
         names = titles(session, settings, [k for _t, k in mine])
-    current = [(t, k) for t, k in mine if t.state in ("claimed", "submitted")]
+    # open work of theirs: a submission in conflict waits for an editor, but is still theirs
+    current = [(t, k) for t, k in mine if t.state in ("claimed", "submitted", "conflict")]
     done = sorted(
         ((t, k) for t, k in mine if t.state == "done"),
         key=lambda item: item[0].finished_at or item[0].updated_at,

@@ -10,7 +10,10 @@ from sync.matrix import Filters, Row
 
 
 def titled(title: str) -> Row:
-    return Row(post=SimpleNamespace(key="regional-rail"), source=SimpleNamespace(title=title))
+    return Row(
+        post=SimpleNamespace(key="regional-rail"),
+        source=SimpleNamespace(title=title, source="fs:content", origin="x.md"),
+    )
 
 
 @pytest.mark.parametrize("needle", ["Kısa", "KISA", "KİSA", "kısa", "kisa", "Kisa", "ISA N"])
