@@ -215,7 +215,8 @@ class _WriteBack(_Posts, _RestClient):
                 key=key,
             )
         if source_texts is not None:
-            raw = (source.get("content") or {}).get("raw")
+            content = source.get("content")
+            raw = content.get("raw") if isinstance(content, dict) else None
             body = _in_block_markup(body, str(raw or ""), source_texts)
         if "wpml_current_locale" in source or "wpml_translations" in source:
             raise ConflictError(
