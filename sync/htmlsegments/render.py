@@ -202,7 +202,9 @@ class _Locator(_Walker):
             if tag not in _SEGMENT_KINDS and tag not in _CONTAINERS and tag != "br":
                 attributes = _canonical_attributes(node)
                 if attributes or tag != "span":
-                    chars.tags.append((self.document.start_tag(node), f"<{tag}{attributes}>"))
+                    outer = serialized if node is element else self.inline(node, [])
+                    start = self.document.start_tag(node)
+                    chars.tags.append((start, f"<{tag}{attributes}>", normalize_inline(outer)))
             pending.extend(node)
 
 
@@ -224,24 +226,45 @@ def _canonical_start_tag(tag_text: str) -> str | None:
 
 def _restore_tags(translation: str, document: _Document, span: _Span) -> str:
     """Give the translation's inline tags back the attributes canonical HTML drops (class,
-    rel, srcset...): a tag whose canonical form equals a source tag's becomes that tag."""
+    rel, srcset...): a tag whose canonical form equals a source tag's becomes that tag.
+    Among source tags of the same canonical form, an element the translation writes whole
+    as the source does takes its own tag wherever the translation moved it (two footnote
+    markers swapped: each ``<sup data-fn>`` stays with its link); the rest go in order."""
     pool = []
-    for (start, end), canonical in span.tags:
+    for (start, end), canonical, outer in span.tags:
         original = document.text[start:end]
         if original != canonical:
-            pool.append((canonical, original))
+            pool.append((canonical, original, outer))
     if not pool:
         return translation
-
-    def swap(match: re.Match[str]) -> str:
-        canonical = _canonical_start_tag(match.group())
-        for position, (candidate, original) in enumerate(pool):
-            if candidate == canonical:
-                del pool[position]
-                return original
-        return match.group()
-
-    return _START_TAG_TEXT.sub(swap, translation)
+    found = list(_START_TAG_TEXT.finditer(translation))
+    canonicals = [_canonical_start_tag(match.group()) for match in found]
+    free = list(range(len(pool)))
+    chosen: dict[int, int] = {}  # tag of the translation → its source tag in the pool
+    for at, (match, canonical) in enumerate(zip(found, canonicals, strict=True)):
+        alike = [p for p in free if pool[p][0] == canonical]
+        if len({pool[p][2] for p in alike}) < 2:
+            continue  # nothing to tell apart
+        written = canonical_html(translation[match.start() :])
+        for p in alike:
+            if written.startswith(pool[p][2]):
+                chosen[at] = p
+                free.remove(p)
+                break
+    for at, canonical in enumerate(canonicals):
+        if at not in chosen:
+            p = next((p for p in free if pool[p][0] == canonical), None)
+            if p is not None:
+                chosen[at] = p
+                free.remove(p)
+    out: list[str] = []
+    last = 0
+    for at, match in enumerate(found):
+        if at in chosen:
+            out += [translation[last : match.start()], pool[chosen[at]][1]]
+            last = match.end()
+    out.append(translation[last:])
+    return "".join(out)
 
 
 def _splice(source: str, edits: list[_Edit]) -> str:

@@ -92,7 +92,8 @@ class _Span:
     start: int
     end: int
     kept: list[tuple[int, int]]  # comments, ignored elements, nested lists...: kept, moved after
-    tags: list[tuple[tuple[int, int], str]]  # inline start tags and their canonical form
+    #: inline start tags, their canonical form and their element's canonical outer HTML
+    tags: list[tuple[tuple[int, int], str, str]]
 
 
 class _Document:
@@ -245,7 +246,7 @@ class _Chars:
         self.opaque: list[bool] = []  # not from a text node (markup, whole inline elements)
         self.pairs: list[tuple[int, int]] = []  # block boundaries of a flattened element
         self.kept: list[tuple[int, int]] = []
-        self.tags: list[tuple[tuple[int, int], str]] = []
+        self.tags: list[tuple[tuple[int, int], str, str]] = []
 
     def __len__(self) -> int:
         return len(self.spans)

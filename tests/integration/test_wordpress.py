@@ -719,6 +719,66 @@ def test_write_back_renders_a_markdown_submission(lite: Settings, real_wp: WordP
     assert post(settings, key)["versions"]["tr"]["state"] == "current"
 
 
+TEA_EN = """<!-- wp:paragraph -->
+<p>Tea is served in tulip glasses.</p>
+<!-- /wp:paragraph -->
+
+<!-- wp:more -->
+<!--more-->
+<!-- /wp:more -->
+
+<!-- wp:heading -->
+<h2 class="wp-block-heading">Why tulip glasses?</h2>
+<!-- /wp:heading -->
+
+<!-- wp:list -->
+<ul class="wp-block-list"><!-- wp:list-item -->
+<li>Black tea, <em>strong</em></li>
+<!-- /wp:list-item --></ul>
+<!-- /wp:list -->"""
+
+
+def test_write_back_keeps_the_blocks_of_a_source_first_read_without_credentials(
+    lite: Settings, real_wp: WordPress
+) -> None:
+    """Read by a visitor first, a post's stored body is content.rendered (no block comments);
+    read with credentials later, content.raw has the same segments, so no revision replaces
+    it. The translation is still written in the source's block markup, not as the HTML a
+    visitor got (one Classic block in the editor)."""
+    (source_id, _) = real_wp.php(
+        {"op": "create", "title": "Tea", "content": TEA_EN, "lang": "en", "slug": "tea"},
+        {"op": "age", "hours": 2},
+    )
+    run_scan(on_wp(lite, real_wp, auth=False), [f"wp:{real_wp.url}"])
+    settings = on_wp(lite, real_wp)
+    report = run_scan(settings, [f"wp:{real_wp.url}"])
+    assert report is not None and report.new_revisions == 0
+    add_people(settings)
+    texts = ["Çay", "Çay lale bardakta içilir.", "Neden lale bardak?", "Siyah çay, <em>demli</em>"]
+    result = translate_task(settings, f"wp-{source_id}", "tr", texts)
+    assert result["applied"], result
+    (translation,) = posts_in(real_wp, "tr")
+    expected = TEA_EN
+    for english, turkish in zip(
+        ("Tea is served in tulip glasses.", "Why tulip glasses?", "Black tea, <em>strong</em>"),
+        texts[1:],
+        strict=True,
+    ):
+        expected = expected.replace(english, turkish)
+    assert translation["content"] == expected
+    (blocks,) = real_wp.php({"op": "blocks", "id": translation["id"]})
+    assert [b["name"] for b in blocks] == [
+        "core/paragraph",
+        "core/more",
+        "core/heading",
+        "core/list",
+        "core/list-item",
+    ]
+    again = run_scan(settings, [f"wp:{real_wp.url}"])
+    assert again is not None and again.new_revisions == 0 and not again.problems
+    assert post(settings, f"wp-{source_id}")["versions"]["tr"]["state"] == "current"
+
+
 def test_write_back_retried_after_a_dropped_connection_creates_one_post(
     lite: Settings, real_wp: WordPress, sleeps: list[float]
 ) -> None:

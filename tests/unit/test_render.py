@@ -867,6 +867,39 @@ def test_inline_attributes_come_back_only_for_matching_tags() -> None:
     )
 
 
+#: Two footnotes as the block editor (WordPress 6.3+) writes their markers: the ``<sup>``'s
+#: data-fn names the footnote in the post's ``footnotes`` meta, the link inside it points at it.
+FOOTNOTES = """<!-- wp:paragraph -->
+<p>Çay<sup data-fn="6b9c2f1e-8d6a" class="fn"><a href="#6b9c2f1e-8d6a" \
+id="6b9c2f1e-8d6a-link">1</a></sup> ve kahve<sup data-fn="a41d07c3-5e2b" class="fn">\
+<a href="#a41d07c3-5e2b" id="a41d07c3-5e2b-link">2</a></sup>.</p>
+<!-- /wp:paragraph -->
+
+<!-- wp:footnotes /-->"""
+
+
+def test_footnote_markers_a_translation_reorders_keep_their_own_tags() -> None:
+    """Both ``<sup>`` tags are ``<sup>`` in canonical HTML: taken in order, the first marker
+    of the translation got the first footnote's data-fn around the second one's link."""
+    (segment,) = html_body_segments(FOOTNOTES)
+    assert segment.text == (
+        'Çay<sup><a href="#6b9c2f1e-8d6a">1</a></sup> ve kahve'
+        '<sup><a href="#a41d07c3-5e2b">2</a></sup>.'
+    )
+    rendered = render_html(
+        FOOTNOTES,
+        [
+            'Кофе<sup><a href="#a41d07c3-5e2b">2</a></sup> и чай'
+            '<sup><a href="#6b9c2f1e-8d6a">1</a></sup>.'
+        ],
+    )
+    markers = re.findall(
+        r'<sup data-fn="([^"]*)" class="fn"><a href="#([^"]*)" id="([^"]*)-link">', rendered
+    )
+    assert markers == [("a41d07c3-5e2b",) * 3, ("6b9c2f1e-8d6a",) * 3]
+    assert rendered.endswith("</sup>.</p>\n<!-- /wp:paragraph -->\n\n<!-- wp:footnotes /-->")
+
+
 def test_html_translation_count_must_match_and_blocks_are_refused() -> None:
     with pytest.raises(ValueError, match="1 translations for 2 segments"):
         render_html("<p>Bir</p><p>İki</p>", ["Один"])

@@ -106,7 +106,14 @@ class _WriteBack(_Posts, _RestClient):
         try:
             with self._open():
                 written = self._upsert(
-                    scan, src=src, key=key, lang=lang, title=title, body=body, rest_base=rest_base
+                    scan,
+                    src=src,
+                    key=key,
+                    lang=lang,
+                    title=title,
+                    body=body,
+                    rest_base=rest_base,
+                    source_texts=source_texts if body_format == "html" else None,
                 )
         except _EditedInWordPress as edited:
             return self._conflict(session, scan, edited, key)
@@ -147,14 +154,30 @@ class _WriteBack(_Posts, _RestClient):
         return str((front or {}).get("type") or "post")
 
     def _upsert(
-        self, scan: Any, *, src: Any, key: str, lang: str, title: str, body: str, rest_base: str
+        self,
+        scan: Any,
+        *,
+        src: Any,
+        key: str,
+        lang: str,
+        title: str,
+        body: str,
+        rest_base: str,
+        source_texts: Sequence[str | None] | None,
     ) -> dict[str, Any]:
         """Find-or-create, retried as a whole while a write may or may not have landed."""
         waited = 0.0
         for attempt in itertools.count():
             try:
                 return self._upsert_once(
-                    scan, src=src, key=key, lang=lang, title=title, body=body, rest_base=rest_base
+                    scan,
+                    src=src,
+                    key=key,
+                    lang=lang,
+                    title=title,
+                    body=body,
+                    rest_base=rest_base,
+                    source_texts=source_texts,
                 )
             except _MaybeApplied as exc:
                 delay = self.backoff * 2**attempt
@@ -173,7 +196,16 @@ class _WriteBack(_Posts, _RestClient):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _upsert_once(
-        self, scan: Any, *, src: Any, key: str, lang: str, title: str, body: str, rest_base: str
+        self,
+        scan: Any,
+        *,
+        src: Any,
+        key: str,
+        lang: str,
+        title: str,
+        body: str,
+        rest_base: str,
+        source_texts: Sequence[str | None] | None,
     ) -> dict[str, Any]:
         src_id = int(src.external_id)
         source = self._get_post(rest_base, src_id)
@@ -182,6 +214,10 @@ class _WriteBack(_Posts, _RestClient):
                 f"post {key!r}: its source post {src_id} is gone from {self.base}; scan again",
                 key=key,
             )
+        if source_texts is not None:
+            content = source.get("content")
+            raw = content.get("raw") if isinstance(content, dict) else None
+            body = _in_block_markup(body, str(raw or ""), source_texts)
         if "wpml_current_locale" in source or "wpml_translations" in source:
             raise ConflictError(
                 f"{self.base} uses WPML, whose REST API cannot create or link "
@@ -408,6 +444,37 @@ class _WriteBack(_Posts, _RestClient):
                 url=url,
             )
         return written
+
+
+def _in_block_markup(body: str, raw: str, source_texts: Sequence[str | None]) -> str:
+    """The translation put into the source post's block markup (``raw``, its content.raw)
+    when it was rendered into HTML without block comments: a source last revised by a read
+    without credentials has content.rendered as its stored body, and a later read with
+    them finds the same segments, so no new revision replaces it. Written as it is, the
+    translation would lose every block (the block editor shows one Classic block; dynamic
+    blocks stay frozen as the HTML a visitor got). Only when the raw content has exactly
+    the segments the translation was made for; otherwise the body is left as it is.
+
+    >>> raw = "<!-- wp:paragraph -->\\n<p>Tea.</p>\\n<!-- /wp:paragraph -->"
+    >>> _in_block_markup("<p>Çay.</p>", raw, ["Tea", "Tea."])
+    '<!-- wp:paragraph -->\\n<p>Çay.</p>\\n<!-- /wp:paragraph -->'
+    """
+    from sync.htmlsegments import analyze_html, render_html
+    from sync.htmlsegments.analysis import _BLOCK_COMMENT
+
+    if _BLOCK_COMMENT.search(body) or not _BLOCK_COMMENT.search(raw):
+        return body
+    expected = [s.text for s in analyze_html("", raw).segments]
+    heads = len(source_texts) - len(expected)  # the title, when the source has one
+    if heads not in (0, 1) or list(source_texts[heads:]) != expected:
+        return body
+    translations = [s.text for s in analyze_html("", body).segments]
+    if len(translations) != len(expected):
+        return body
+    try:
+        return render_html(raw, translations)
+    except ValueError:
+        return body
 
 
 def _title_html(title: str, source_title: str) -> str:
