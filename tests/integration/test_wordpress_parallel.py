@@ -4,6 +4,7 @@ the reader's own analysis records, post for post, segment for segment, word for 
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 from typing import Any
@@ -91,4 +92,39 @@ def test_a_large_first_scan_analyzed_in_workers_records_what_the_reader_would(
     finally:
         stub.stop()
     assert len(in_workers) > 3 * GROUPS * 6
+    assert in_workers == by_reader
+
+
+def _killed(items: Any) -> Any:
+    """A worker's analysis that never answers: its process dies."""
+    os._exit(9)
+
+
+def test_a_worker_that_dies_costs_time_not_posts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed (the OOM killer, a hard time limit): its posts are analyzed by the
+    reader instead, nothing is lost and the scan does not wait for an answer that never
+    comes."""
+    rng = random.Random(8)
+    stub = WordPressStub().start()
+    try:
+        for g in range(GROUPS):
+            first = None
+            for lang in LANGS:
+                post_id = stub.add(
+                    title=f"{paragraph(rng, lang, 5).rstrip('.')} {g}",
+                    content=_html_body(rng, lang, 4),
+                    lang=lang,
+                    translation_of=first,
+                )
+                first = first or post_id
+        monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+        monkeypatch.setattr(parallel, "_analyze_many", _killed)
+        in_workers = scan(tmp_path, "killed", stub)
+        monkeypatch.setattr(listing, "PARALLEL_MIN", 10**9)
+        by_reader = scan(tmp_path, "reader", stub)
+    finally:
+        stub.stop()
+    assert len(in_workers) > 3 * GROUPS * 4
     assert in_workers == by_reader

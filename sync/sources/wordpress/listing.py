@@ -11,9 +11,10 @@ builds the next page, the posts of this one that changed are analyzed (segments 
 which do not depend on the post key), so a first scan costs the fetch or the analysis,
 whichever is longer, rather than both. On a full pass of a large listing (PARALLEL_MIN
 posts or more) the analysis is handed to worker processes (sync.sources.wordpress.parallel),
-a page at a time, and the reader's core keeps to the fetch, the JSON and the documents. With an application password only the raw title
-and content are asked for (``_fields=…title.raw,content.raw…``): WordPress then renders
-no post's blocks for a reader that never uses the rendering.
+a page at a time, and the reader's core keeps to the fetch, the JSON and the documents.
+With an application password only the raw title and content are asked for
+(``_fields=…title.raw,content.raw…``): WordPress then renders no post's blocks for a
+reader that never uses the rendering.
 """
 
 from __future__ import annotations

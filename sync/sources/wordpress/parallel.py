@@ -15,6 +15,8 @@ import contextlib
 import multiprocessing
 import os
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,14 +37,16 @@ Batch = list[tuple[int, str, str, str, tuple[tuple[str, str], ...]]]
 class Handed:
     """A post's analysis, being made in a worker: its batch's pending result and its place."""
 
-    pending: Any  # multiprocessing.pool.AsyncResult of a list of analyses
+    pending: Future[list[Analysis | None]]
     index: int
 
     def result(self) -> Analysis | None:
-        """The analysis (None when the worker could not make it: the tracker makes it again
-        and reports what is wrong with the post)."""
-        found: list[Analysis | None] = self.pending.get()
-        return found[self.index]
+        """The analysis; None when the worker could not make it, or died (the OOM killer):
+        the tracker then makes it in this process and reports what is wrong with the post."""
+        try:
+            return self.pending.result()[self.index]
+        except (BrokenProcessPool, OSError):
+            return None
 
 
 class Workers:
@@ -57,17 +61,18 @@ class Workers:
         """Hand a page's posts to the workers; each one's place in `ahead` (document,
         analysis) gets a Handed for its analysis."""
         if self.pool is None:
-            self.pool = multiprocessing.get_context("fork").Pool(
-                self.count, initializer=_die_with_parent
+            self.pool = ProcessPoolExecutor(
+                self.count,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_die_with_parent,
             )
-        pending = self.pool.apply_async(_analyze_many, ([item[1:] for item in batch],))
+        pending = self.pool.submit(_analyze_many, [item[1:] for item in batch])
         for i, item in enumerate(batch):
             ahead[item[0]] = (ahead[item[0]][0], Handed(pending, i))
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.terminate()  # every result was taken (or the read failed)
-            self.pool.join()
+            self.pool.shutdown(wait=True, cancel_futures=True)  # (the read failed)
             self.pool = None
 
 
