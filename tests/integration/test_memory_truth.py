@@ -1,0 +1,157 @@
+"""What translation memory learns is true, and what it offers says what it is: on a content
+tree shaped like a real one (boilerplate repeated across posts, a translator's note, a page
+left half in English, a translation corrected by hand)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+import sync.memory
+from sync.config import Settings
+from sync.db.models import Memory
+from sync.db.session import transaction
+from sync.memory import learn
+from sync.pofiles import submit_segments
+from sync.queue import claim
+from tests.conftest import make_settings
+from tests.helpers.tracking import add_people, scan
+
+NEWSLETTER = "Subscribe to our newsletter for weekly analysis."
+PRICES = "Gas prices rose by 40% in 2022."
+REPORT = "Read [the report](/docs/report/) for details."
+
+
+def write(root: Path, lang: str, key: str, title: str, body: str, extra: str = "") -> Path:
+    path = root / lang / "posts" / f"{key}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f'---\ntitle: "{title}"\ntranslationKey: {key}\n{extra}---\n\n'
+        f"{textwrap.dedent(body).strip()}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def lite(sqlite_url: str) -> Settings:
+    sync.memory._MATCHERS.clear()
+    return make_settings(sqlite_url)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    write(
+        root,
+        "en",
+        "gas",
+        "Gas in 2024",
+        f"""
+        {PRICES}
+
+        {REPORT}
+
+        {NEWSLETTER}
+        """,
+    )
+    # the Turkish page has a translator's note the source does not: one paragraph more
+    write(
+        root,
+        "tr",
+        "gas",
+        "2024'te gaz",
+        """
+        Gaz fiyatları 2022'de %40 arttı.
+
+        Çevirmenin notu: bu yazı kısaltılmıştır.
+
+        Ayrıntılar için [raporu](/tr/docs/report/) okuyun.
+
+        Haftalık analiz için bültenimize abone olun.
+        """,
+    )
+    # the Russian page was left with its last paragraph in English
+    write(
+        root,
+        "ru",
+        "gas",
+        "Газ в 2024 году",
+        f"""
+        Цены на газ выросли на 40% в 2022 году.
+
+        Подробности читайте в [докладе](/ru/docs/report/).
+
+        {NEWSLETTER}
+        """,
+    )
+    return root
+
+
+def memory(settings: Settings) -> dict[tuple[str, str], set[str]]:
+    """(target language, source text) → the target texts learned for it."""
+    found: dict[tuple[str, str], set[str]] = {}
+    with transaction(settings.database_url) as s:
+        for lang, source, target in s.execute(
+            select(Memory.target_lang, Memory.source_text, Memory.target_text)
+        ):
+            found.setdefault((lang, source), set()).add(target)
+    return found
+
+
+def test_a_paragraph_left_in_the_source_language_is_not_learned(lite: Settings, site: Path) -> None:
+    scan(lite, site)
+    learned = memory(lite)
+    assert learned[("ru", PRICES)] == {"Цены на газ выросли на 40% в 2022 году."}
+    assert ("ru", NEWSLETTER) not in learned, "English is no Russian translation of itself"
+    with transaction(lite.database_url) as s:
+        learn(s, "en", "ru", [(REPORT, REPORT, "elsewhere [ru]")])
+    assert ("ru", REPORT) in memory(lite)
+    assert memory(lite)[("ru", REPORT)] == {"Подробности читайте в [докладе](/ru/docs/report/)."}
+
+
+def test_an_extra_paragraph_in_the_translation_teaches_no_guessed_pairs(
+    lite: Settings, site: Path
+) -> None:
+    """Which Turkish paragraph translates which English one is a guess once the Turkish
+    page has one more: memory learns none of them, rather than the note as the
+    translation of the report paragraph and the report paragraph as the newsletter's."""
+    scan(lite, site)
+    learned = memory(lite)
+    assert learned[("tr", "Gas in 2024")] == {"2024'te gaz"}  # one title each: certain
+    assert not {k for k in learned if k[0] == "tr" and k[1] != "Gas in 2024"}, learned
+
+
+def test_a_write_back_that_keeps_the_translations_own_field_teaches_true_pairs(
+    lite: Settings, tmp_path: Path
+) -> None:
+    """The Turkish page has a `summary` the English one has not: written back, it keeps
+    it, one segment more before the body. Memory learns each paragraph's translation, not
+    the summary as the first paragraph's and the first paragraph as the second's."""
+    root = tmp_path / "content"
+    write(root, "en", "gas", "Gas", f"{PRICES}\n\n{NEWSLETTER}")
+    summary = 'summary: "Gaz hakkında kısa bir özet."\n'
+    body = "Gaz fiyatları 2022'de %40 arttı.\n\nBültene abone olun."
+    write(root, "tr", "gas", "Gaz", body, summary)
+    scan(lite, root)
+    en = root / "en" / "posts" / "gas.md"
+    en.write_text(en.read_text(encoding="utf-8").replace("40%", "45%"), encoding="utf-8")
+    scan(lite, root)
+    add_people(lite)
+    with transaction(lite.database_url) as s:
+        claimed = claim(s, lite, "ayse", "tr")
+        assert claimed is not None
+        task_id = claimed[0].id
+    new = "Gaz fiyatları 2022'de %45 arttı."
+    with transaction(lite.database_url) as s:
+        done = submit_segments(
+            s, lite, task_id, "ayse", {0: "Gaz", 1: new, 2: "Bültene abone olun."}, partial=False
+        )
+    assert done["state"] == "done"
+    assert "Gaz hakkında kısa bir özet." in (root / "tr" / "posts" / "gas.md").read_text()
+    learned = memory(lite)
+    assert learned[("tr", PRICES.replace("40%", "45%"))] == {new}
+    assert learned[("tr", NEWSLETTER)] == {"Bültene abone olun."}
