@@ -333,14 +333,16 @@ class Matcher:
     def lookup_many(
         self, session: Session, texts: Iterable[str]
     ) -> dict[str, list[tuple[str, float, str]]]:
-        """Up to three suggestions per text, best first: exact (100.0) before fuzzy."""
+        """Up to three suggestions per text, best first: exact (100.0) before fuzzy, and
+        among exact ones the newest first (a translation corrected by hand before the one
+        it replaced, which memory keeps)."""
         by_hash = {seg_hash(t): t for t in texts}
         exact: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for sh, target, origin in _where_in(
             session,
             select(Memory.source_hash, Memory.target_text, Memory.origin)
             .where(self.pair())
-            .order_by(Memory.id),
+            .order_by(Memory.updated_at.desc(), Memory.id.desc()),
             Memory.source_hash,
             list(by_hash),
         ):

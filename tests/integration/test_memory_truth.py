@@ -14,11 +14,12 @@ import sync.memory
 from sync.config import Settings
 from sync.db.models import Memory
 from sync.db.session import transaction
-from sync.memory import learn
+from sync.memory import learn, prefill
 from sync.pofiles import submit_segments
 from sync.queue import claim
+from sync.taskview import task_detail
 from tests.conftest import make_settings
-from tests.helpers.tracking import add_people, scan
+from tests.helpers.tracking import add_people, open_task, scan
 
 NEWSLETTER = "Subscribe to our newsletter for weekly analysis."
 PRICES = "Gas prices rose by 40% in 2022."
@@ -123,6 +124,28 @@ def test_an_extra_paragraph_in_the_translation_teaches_no_guessed_pairs(
     learned = memory(lite)
     assert learned[("tr", "Gas in 2024")] == {"2024'te gaz"}  # one title each: certain
     assert not {k for k in learned if k[0] == "tr" and k[1] != "Gas in 2024"}, learned
+
+
+def test_a_translation_corrected_by_hand_is_suggested_before_what_it_replaced(
+    lite: Settings, site: Path
+) -> None:
+    scan(lite, site)
+    ru = site / "ru" / "posts" / "gas.md"
+    text = ru.read_text(encoding="utf-8")
+    ru.write_text(text.replace("Цены на газ", "Цены на природный газ"), encoding="utf-8")
+    scan(lite, site)
+    write(site, "en", "oil", "Oil", f"Oil is here.\n\n{PRICES}")
+    scan(lite, site)
+    task = open_task(lite, "oil", "ru")
+    assert task is not None
+    with transaction(lite.database_url) as s:
+        prefill(s, lite, [task["id"]])
+        segments = task_detail(s, lite, task["id"])["segments"]
+    best = segments[2]["suggestions"]
+    assert [s["text"] for s in best] == [
+        "Цены на природный газ выросли на 40% в 2022 году.",
+        "Цены на газ выросли на 40% в 2022 году.",
+    ]
 
 
 def test_a_write_back_that_keeps_the_translations_own_field_teaches_true_pairs(
