@@ -7,17 +7,19 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import polib
 import pytest
 from sqlalchemy import select
 
 import sync.memory
 from sync.config import Settings
-from sync.db.models import Memory
+from sync.db.models import Memory, Task
 from sync.db.session import transaction
+from sync.interchange.tasks import task_file
 from sync.memory import learn, prefill
-from sync.pofiles import submit_segments
+from sync.pofiles import submit_segments, task_po
 from sync.queue import claim
-from sync.taskview import task_detail
+from sync.taskview import task_detail, unchanged_translations
 from tests.conftest import make_settings
 from tests.helpers.tracking import add_people, open_task, scan
 
@@ -178,3 +180,36 @@ def test_a_write_back_that_keeps_the_translations_own_field_teaches_true_pairs(
     learned = memory(lite)
     assert learned[("tr", PRICES.replace("40%", "45%"))] == {new}
     assert learned[("tr", NEWSLETTER)] == {"Bültene abone olun."}
+
+
+def test_an_update_task_never_gives_a_guessed_paragraph_as_translated(
+    lite: Settings, site: Path
+) -> None:
+    """The source's first paragraph changes; the Turkish page (one paragraph more, the
+    translator's note) is stale. Which of its paragraphs translates the unchanged report
+    and newsletter paragraphs is a guess: the PO file and the XLIFF give that text to
+    check (fuzzy, for review), never as a translation already done that a file leaving
+    the entry out keeps."""
+    scan(lite, site)
+    en = site / "en" / "posts" / "gas.md"
+    en.write_text(en.read_text(encoding="utf-8").replace("40%", "45%"), encoding="utf-8")
+    scan(lite, site)
+    task = open_task(lite, "gas", "tr")
+    assert task is not None and task["kind"] == "update"
+    with transaction(lite.database_url) as s:
+        catalog = polib.pofile(task_po(s, lite, task["id"]).decode("utf-8"))
+        xliff = task_file(s, lite, task["id"])
+        row = s.get(Task, task["id"])
+        assert row is not None
+        kept = unchanged_translations(s, row)
+    entries = {e.msgid: e for e in catalog if e.msgid}
+    title = entries["Gas in 2024"]
+    assert title.msgstr == "2024'te gaz" and "fuzzy" not in title.flags
+    for msgid in (REPORT, NEWSLETTER):
+        assert entries[msgid].msgstr and "fuzzy" in entries[msgid].flags, entries[msgid]
+    assert kept == {0: "2024'te gaz"}
+    review = {u.source_text: u.review for u in xliff.units}
+    assert review == {"Gas in 2024": False, PRICES.replace("40", "45"): True} | {
+        REPORT: True,
+        NEWSLETTER: True,
+    }
