@@ -30,6 +30,7 @@ from sync.segments import align_certain
 from sync.text import sha256_hex
 
 MAX_SUGGESTIONS = 3
+FUZZY_MAX = 99.0  # the highest score of a match that is not exact
 
 
 def seg_hash(text: str) -> str:
@@ -381,7 +382,8 @@ class Matcher:
                 ):
                     _, target, origin = entries[ids[pos]]
                     if score < 100.0 and target not in seen:
-                        hits.append((target, round(float(score), 1), origin))
+                        # at most 99: rounded for show, 99.7 would read as an exact match
+                        hits.append((target, min(round(float(score), 1), FUZZY_MAX), origin))
                         seen.add(target)
             out[text] = sorted(hits, key=lambda s: -s[1])[:MAX_SUGGESTIONS]
         return out

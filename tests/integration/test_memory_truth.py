@@ -213,3 +213,30 @@ def test_an_update_task_never_gives_a_guessed_paragraph_as_translated(
         REPORT: True,
         NEWSLETTER: True,
     }
+
+
+def test_a_fuzzy_match_never_shows_as_100_percent(lite: Settings, tmp_path: Path) -> None:
+    """One figure changed in a long paragraph scores 99.7: shown rounded it said 100%, an
+    exact match to anyone reading the PO file, the browser or the CLI."""
+    long = (
+        "Gas prices rose by 40% in 2022 across the region, according to the latest figures "
+        "published by the national energy regulators of every country on the coast of the "
+        "Black Sea, and the increase was passed on to households and industry alike within "
+        "a few months, with the poorest regions and the smallest businesses hit hardest by "
+        "bills that doubled over one winter while wages stayed where they were."
+    )
+    with transaction(lite.database_url) as s:
+        learn(s, "en", "tr", [(long, "[tr] " + long, "elsewhere [tr]")])
+    root = tmp_path / "content"
+    write(root, "en", "prices", "Prices", long.replace("40%", "45%"))
+    scan(lite, root)
+    task = open_task(lite, "prices", "tr")
+    assert task is not None
+    with transaction(lite.database_url) as s:
+        prefill(s, lite, [task["id"]])
+        ((suggestion,),) = [
+            seg["suggestions"] for seg in task_detail(s, lite, task["id"])["segments"][1:]
+        ]
+        po = task_po(s, lite, task["id"]).decode("utf-8")
+    assert 90 < suggestion["score"] < 100 and f"{suggestion['score']:.0f}" != "100"
+    assert "translation memory: 99% from elsewhere [tr]" in po
