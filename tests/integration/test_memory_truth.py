@@ -4,6 +4,7 @@ left half in English, a translation corrected by hand)."""
 
 from __future__ import annotations
 
+import io
 import textwrap
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import sync.memory
 from sync.config import Settings
 from sync.db.models import Memory, Task
 from sync.db.session import transaction
+from sync.interchange.memory import import_memory
 from sync.interchange.tasks import task_file
 from sync.memory import learn, prefill
 from sync.pofiles import submit_segments, task_po
@@ -240,3 +242,38 @@ def test_a_fuzzy_match_never_shows_as_100_percent(lite: Settings, tmp_path: Path
         po = task_po(s, lite, task["id"]).decode("utf-8")
     assert 90 < suggestion["score"] < 100 and f"{suggestion['score']:.0f}" != "100"
     assert "translation memory: 99% from elsewhere [tr]" in po
+
+
+CAT_TMX = """<?xml version="1.0" encoding="UTF-8"?>
+<tmx version="1.4">
+  <header creationtool="SDL Language Platform" creationtoolversion="8.0" o-tmf="SDL TM8"
+    datatype="xml" segtype="sentence" adminlang="en-US" srclang="en-US"/>
+  <body>
+    <tu creationdate="20230105T101010Z">
+      <tuv xml:lang="en-US"><seg>Subscribe to our <bpt i="1">&lt;b&gt;</bpt>newsletter<ept
+        i="1">&lt;/b&gt;</ept>.</seg></tuv>
+      <tuv xml:lang="tr-TR"><seg><bpt i="1">&lt;b&gt;</bpt>Bültenimize<ept
+        i="1">&lt;/b&gt;</ept> abone olun.</seg></tuv>
+    </tu>
+    <tu creationdate="20230105T101010Z">
+      <tuv xml:lang="en-US"><seg>Read the report.</seg></tuv>
+      <tuv xml:lang="tr-TR"><seg>Read the report.</seg></tuv>
+      <tuv xml:lang="ru-RU"><seg>Читайте доклад.</seg></tuv>
+    </tu>
+  </body>
+</tmx>
+"""
+
+
+def test_a_cat_tools_copy_of_the_source_is_not_imported_as_a_translation(
+    lite: Settings,
+) -> None:
+    """CAT tools copy the source into a target nobody translated yet: such a pair is
+    skipped and counted, never offered at 100% as the Turkish of an English sentence."""
+    with transaction(lite.database_url) as s:
+        counts = import_memory(s, lite, io.BytesIO(CAT_TMX.encode()), path="agency.tmx")
+    assert (counts["pairs"], counts["added"], counts["skipped"]) == (2, 2, 1)
+    assert memory(lite) == {
+        ("tr", "Subscribe to our <b>newsletter</b>."): {"<b>Bültenimize</b> abone olun."},
+        ("ru", "Read the report."): {"Читайте доклад."},
+    }
