@@ -68,6 +68,9 @@ def task_po(session: Session, settings: Settings, task_id: int) -> bytes:
             best = seg["suggestions"][0]
             msgstr, fuzzy = best["text"], True
             comments.append(f"translation memory: {best['score']:.0f}% from {best['origin']}")
+            if best.get("problems"):
+                misfit = "; ".join(str(p) for p in best["problems"])
+                comments.append(f"does not fit this segment: {misfit}")
         entries.append(
             CatalogEntry(
                 key=key,

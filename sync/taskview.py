@@ -212,6 +212,7 @@ def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str,
                 "suggestions": suggestions.get(i, []),
             }
         )
+    flag_misfits(segments, task.lang, settings)
     detail = task_dict(task, key)
     detail.update(
         title=src.title if src else key,
@@ -240,6 +241,21 @@ def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str,
             if op.tag != "equal"
         ]
     return detail
+
+
+def flag_misfits(segments: list[dict[str, Any]], lang: str, settings: Settings) -> None:
+    """Give each suggestion the ``problems`` it has as a translation of its segment (a
+    number, link target, shortcode or placeholder of the segment it lacks or changes; a
+    fuzzy match's differ often): a suggestion that does not fit says so wherever it is
+    offered, and a 100% match learned from a translation of an older source text too."""
+    from sync.checks import check_entry
+
+    params = settings.shortcode_text_params
+    for seg in segments:
+        for suggestion in seg["suggestions"]:
+            suggestion["problems"] = check_entry(
+                seg["source"], suggestion["text"], lang=lang, text_params=params
+            )
 
 
 def submitted_texts(

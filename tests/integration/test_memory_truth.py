@@ -23,7 +23,7 @@ from sync.pofiles import submit_segments, task_po
 from sync.queue import claim
 from sync.taskview import task_detail, unchanged_translations
 from tests.conftest import make_settings
-from tests.helpers.tracking import add_people, open_task, scan
+from tests.helpers.tracking import add_people, open_task, scan, transync
 
 NEWSLETTER = "Subscribe to our newsletter for weekly analysis."
 PRICES = "Gas prices rose by 40% in 2022."
@@ -277,3 +277,43 @@ def test_a_cat_tools_copy_of_the_source_is_not_imported_as_a_translation(
         ("tr", "Subscribe to our <b>newsletter</b>."): {"<b>Bültenimize</b> abone olun."},
         ("ru", "Read the report."): {"Читайте доклад."},
     }
+
+
+def test_a_suggestion_whose_figures_or_links_differ_says_it_does_not_fit(
+    lite: Settings, tmp_path: Path
+) -> None:
+    """A fuzzy match with last year's figure, and a 100% match learned from a translation
+    made from an older text (a first scan can only assume it current): each is offered
+    saying what does not fit, in the PO file, the task's JSON and `transync task`."""
+    new = "Gas prices rose by 45% in 2023."
+    link = "Read [the report](/docs/report-2023/) for details."
+    with transaction(lite.database_url) as s:
+        learn(
+            s,
+            "en",
+            "tr",
+            [
+                ("Gas prices rose by 45% in 2022.", "Gaz fiyatları 2022'de %45 arttı.", "a [tr]"),
+                (link, "Ayrıntılar için [raporu](/docs/report-2022/) okuyun.", "b [tr]"),
+            ],
+        )
+    root = tmp_path / "content"
+    write(root, "en", "prices", "Prices", f"{new}\n\n{link}")
+    scan(lite, root)
+    task = open_task(lite, "prices", "tr")
+    assert task is not None
+    with transaction(lite.database_url) as s:
+        prefill(s, lite, [task["id"]])
+        segments = task_detail(s, lite, task["id"])["segments"]
+        po = task_po(s, lite, task["id"]).decode("utf-8")
+    (fuzzy,), (exact,) = segments[1]["suggestions"], segments[2]["suggestions"]
+    assert fuzzy["score"] < 100 and exact["score"] == 100
+    assert [str(p) for p in fuzzy["problems"]] == ["number 2023 is missing", "extra number 2022"]
+    assert [str(p) for p in exact["problems"]] == [
+        "URL /docs/report-2023/ is missing",
+        "extra URL /docs/report-2022/",
+    ]
+    assert "#. does not fit this segment: number 2023 is missing; extra number 2022\n" in po
+    assert "#. does not fit this segment: URL /docs/report-2023/ is missing;" in po
+    code, text, _ = transync(lite, "task", str(task["id"]))
+    assert code == 0 and "does not fit: extra URL /docs/report-2022/" in text
