@@ -49,7 +49,12 @@ def lite(sqlite_url: str) -> Settings:
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    root = tmp_path / "content"
+    return build_site(tmp_path / "content")
+
+
+def build_site(root: Path) -> Path:
+    """A post in English, a Turkish page with a translator's note, a Russian one with its
+    last paragraph left in English."""
     write(
         root,
         "en",
