@@ -26,14 +26,23 @@ from sync.config import Settings
 from sync.db.models import Memory, Post, Suggestion, Task, Version, utcnow
 from sync.db.session import copy_rows
 from sync.revisions import chunks, load_segments
-from sync.segments import align
+from sync.segments import align_certain
 from sync.text import sha256_hex
 
 MAX_SUGGESTIONS = 3
+FUZZY_MAX = 99.0  # the highest score of a match that is not exact
 
 
 def seg_hash(text: str) -> str:
     return sha256_hex(text)[:16]
+
+
+def worth_learning(source: str, target: str) -> bool:
+    """Whether a pair teaches memory anything true: both texts there, and the target not
+    the source itself (a paragraph left in the source language on a half-translated page, a
+    CAT tool's copy of the source: offered with 100%, it would put English in a Turkish
+    page as a finished translation; a name that stays as it is needs no memory)."""
+    return bool(source.strip()) and bool(target.strip()) and source != target
 
 
 def learn(
@@ -42,11 +51,12 @@ def learn(
     target_lang: str,
     pairs: Iterable[tuple[str, str, str]],
 ) -> int:
-    """Store (source text, target text, origin) pairs; duplicates are ignored."""
+    """Store (source text, target text, origin) pairs; duplicates are ignored, and so is a
+    "translation" that is the source text itself (see :func:`worth_learning`)."""
     now = utcnow()
     rows = {}
     for src, tgt, origin in pairs:
-        if not src.strip() or not tgt.strip():
+        if not worth_learning(src, tgt):
             continue
         key = (seg_hash(src), seg_hash(tgt))
         rows[key] = {
@@ -87,7 +97,7 @@ def learn_many(
     writer = open_writer(session)
     try:
         for (source_lang, target_lang), (src, tgt, origin) in pairs:
-            if src.strip() and tgt.strip():
+            if worth_learning(src, tgt):
                 writer.add(
                     (source_lang, target_lang, seg_hash(src), seg_hash(tgt), src, tgt, origin, now)
                 )
@@ -119,7 +129,7 @@ def learn_versions(session: Session, settings: Settings, post_ids: Iterable[int]
     for src, v, key, lang in wanted:
         source = segs.get((src.id, v.based_on_revision), ())
         target = segs.get((v.id, v.revision), ())
-        for s, t in zip(source, align(source, target), strict=True):
+        for s, t in zip(source, align_certain(source, target), strict=True):
             if t is not None:
                 by_pair[(src.lang, lang)].append((s.text, t, f"{key} [{lang}]"))
     return sum(learn(session, a, b, pairs) for (a, b), pairs in by_pair.items())
@@ -324,14 +334,16 @@ class Matcher:
     def lookup_many(
         self, session: Session, texts: Iterable[str]
     ) -> dict[str, list[tuple[str, float, str]]]:
-        """Up to three suggestions per text, best first: exact (100.0) before fuzzy."""
+        """Up to three suggestions per text, best first: exact (100.0) before fuzzy, and
+        among exact ones the newest first (a translation corrected by hand before the one
+        it replaced, which memory keeps)."""
         by_hash = {seg_hash(t): t for t in texts}
         exact: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for sh, target, origin in _where_in(
             session,
             select(Memory.source_hash, Memory.target_text, Memory.origin)
             .where(self.pair())
-            .order_by(Memory.id),
+            .order_by(Memory.updated_at.desc(), Memory.id.desc()),
             Memory.source_hash,
             list(by_hash),
         ):
@@ -370,7 +382,8 @@ class Matcher:
                 ):
                     _, target, origin = entries[ids[pos]]
                     if score < 100.0 and target not in seen:
-                        hits.append((target, round(float(score), 1), origin))
+                        # at most 99: rounded for show, 99.7 would read as an exact match
+                        hits.append((target, min(round(float(score), 1), FUZZY_MAX), origin))
                         seen.add(target)
             out[text] = sorted(hits, key=lambda s: -s[1])[:MAX_SUGGESTIONS]
         return out

@@ -52,6 +52,11 @@ def task_po(session: Session, settings: Settings, task_id: int) -> bytes:
         if unmade:
             fuzzy = True
             comments.append("the page's text before this task, not a translation yet")
+        elif seg["guessed"] and msgstr:
+            # the translation has blocks the source has not (or lacks some): which of its
+            # paragraphs is this one's is a guess, never a translation already done
+            fuzzy = True
+            comments.append("the page's text lined up with this segment by a guess: check it")
         elif msgstr and msgstr == seg["source"] and seg["change"] != "changed":
             flags = (KEEP_SOURCE,)  # accepted as it is before (a name): not untranslated
         if seg["change"] == "changed" and msgstr:
@@ -63,6 +68,9 @@ def task_po(session: Session, settings: Settings, task_id: int) -> bytes:
             best = seg["suggestions"][0]
             msgstr, fuzzy = best["text"], True
             comments.append(f"translation memory: {best['score']:.0f}% from {best['origin']}")
+            if best.get("problems"):
+                misfit = "; ".join(str(p) for p in best["problems"])
+                comments.append(f"does not fit this segment: {misfit}")
         entries.append(
             CatalogEntry(
                 key=key,

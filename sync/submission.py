@@ -27,7 +27,7 @@ from sync.outbox import EXPORT, enqueue
 from sync.people import get_user, require_lang, require_role
 from sync.queue import get_task, state_text
 from sync.revisions import load_segments
-from sync.segments import FIELD_KIND, align, analyze_markdown, with_fields
+from sync.segments import FIELD_KIND, align, align_certain, analyze_markdown, with_fields
 from sync.sources.fs import LANG_CODE
 from sync.status import iso
 from sync.taskview import submission_digest, task_source, unchanged_translations
@@ -378,16 +378,19 @@ def apply(
             path=v.path,
         )
         return
-    texts = sub.get("source_texts")
-    if texts and v.new_segments is not None:
+    if sub.get("source_texts") and v.new_segments is not None:
+        # what was written, lined up with the source where that is certain: a translation
+        # keeps blocks of its own (a front-matter field the source has not), which shift
+        # its segments against the submission's
+        source = load_segments(session, [(src.id, rev.number)]).get((src.id, rev.number), ())
         learn(
             session,
             src.lang,
             task.lang,
             (
-                (s, t.text, f"{key} [{task.lang}]")
-                for s, t in zip(texts, v.new_segments, strict=False)
-                if s
+                (s.text, t, f"{key} [{task.lang}]")
+                for s, t in zip(source, align_certain(source, v.new_segments), strict=True)
+                if t is not None
             ),
         )
     now = utcnow()

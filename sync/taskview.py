@@ -21,7 +21,7 @@ from sync.matrix import version_title
 from sync.queue import get_task, task_dict
 from sync.revisions import load_segments
 from sync.segments import Segment as Seg
-from sync.segments import align, diff_segments
+from sync.segments import align, align_certain, diff_segments
 
 
 def suggestions_for(session: Session, task_id: int) -> dict[int, list[dict[str, Any]]]:
@@ -40,10 +40,12 @@ def suggestions_for(session: Session, task_id: int) -> dict[int, list[dict[str, 
 
 
 def translation_segments(
-    session: Session, version: Version | None, source: list[Any]
+    session: Session, version: Version | None, source: list[Any], guessed: set[int] | None = None
 ) -> list[str | None]:
     """The existing translation lined up with `source`: exact where transync recorded
-    the source text of each segment, else by position (see `segments.align`)."""
+    the source text of each segment, else by position (see `segments.align`). The
+    positions whose pairing is a guess (the translation has blocks the source has not, or
+    lacks some: `segments.align_certain` leaves them out) are added to `guessed`."""
     if version is None or version.deleted:
         return [None] * len(source)
     rows = session.execute(
@@ -55,7 +57,12 @@ def translation_segments(
     if rows and all(r.source_text is not None for r in rows):
         by_source = {r.source_text: r.text for r in rows}
         return [by_source.get(s.text) for s in source]
-    return align(source, [Seg(kind=r.kind, text=r.text) for r in rows])
+    theirs = [Seg(kind=r.kind, text=r.text) for r in rows]
+    lined = align(source, theirs)
+    if guessed is not None:
+        sure = align_certain(source, theirs)
+        guessed.update(i for i, t in enumerate(lined) if t is not None and sure[i] is None)
+    return lined
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,6 +76,7 @@ class LinedUp:
     source: list[Seg]  # the segments of the revision the task translates
     change: dict[int, tuple[str, str | None]]  # position → ("changed"/"added", old text)
     carried: list[str | None]  # position → the translation's text for it, if any
+    guessed: frozenset[int]  # positions whose carried text is lined up by a guess
 
     def tag(self, position: int) -> str | None:
         """What happened to the segment since the translation: changed, added, equal
@@ -102,15 +110,23 @@ def line_up(session: Session, task: Task) -> LinedUp:
         for op in ops:
             if op.new_index is not None and op.tag in ("changed", "added"):
                 change[op.new_index] = (op.tag, op.old_text)
-    current = translation_segments(session, mine, old if based_on else source) if mine else []
+    guessed_old: set[int] = set()
+    current = (
+        translation_segments(session, mine, old if based_on else source, guessed_old)
+        if mine
+        else []
+    )
     # translations of the old source line up with the new one where the segment is unchanged
     carried: list[str | None] = [None] * len(source)
+    guessed: set[int] = set()
     if based_on and current:
         for op in ops:
             if op.new_index is not None and op.old_index is not None:
                 carried[op.new_index] = current[op.old_index]
+                if op.old_index in guessed_old:
+                    guessed.add(op.new_index)
     elif current:
-        carried = list(current)
+        carried, guessed = list(current), guessed_old
     return LinedUp(
         post=post,
         src=src,
@@ -119,6 +135,7 @@ def line_up(session: Session, task: Task) -> LinedUp:
         source=source,
         change=change,
         carried=carried,
+        guessed=frozenset(guessed),
     )
 
 
@@ -158,7 +175,11 @@ def unchanged_translations(session: Session, task: Task) -> dict[int, str]:
     did not change since that translation: what `transync po` gives as translated (not
     fuzzy), so a file that leaves the segment out keeps it."""
     lined = line_up(session, task)
-    return {i: text for i, text in enumerate(lined.carried) if text and lined.tag(i) == "equal"}
+    return {
+        i: text
+        for i, text in enumerate(lined.carried)
+        if text and lined.tag(i) == "equal" and i not in lined.guessed
+    }
 
 
 def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str, Any]:
@@ -187,9 +208,12 @@ def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str,
                 "previous_source": previous,
                 "translation": translation,
                 "previous_translation": carried[i] if i < len(carried) else None,
+                # the page's text lined up with this segment by a guess: to check
+                "guessed": i in lined.guessed and str(i) not in progress and held is None,
                 "suggestions": suggestions.get(i, []),
             }
         )
+    flag_misfits(segments, task.lang, settings)
     detail = task_dict(task, key)
     detail.update(
         title=version_title(src) if src else key,
@@ -218,6 +242,21 @@ def task_detail(session: Session, settings: Settings, task_id: int) -> dict[str,
             if op.tag != "equal"
         ]
     return detail
+
+
+def flag_misfits(segments: list[dict[str, Any]], lang: str, settings: Settings) -> None:
+    """Give each suggestion the ``problems`` it has as a translation of its segment (a
+    number, link target, shortcode or placeholder of the segment it lacks or changes; a
+    fuzzy match's differ often): a suggestion that does not fit says so wherever it is
+    offered, and a 100% match learned from a translation of an older source text too."""
+    from sync.checks import check_entry
+
+    params = settings.shortcode_text_params
+    for seg in segments:
+        for suggestion in seg["suggestions"]:
+            suggestion["problems"] = check_entry(
+                seg["source"], suggestion["text"], lang=lang, text_params=params
+            )
 
 
 def submitted_texts(

@@ -211,6 +211,8 @@ def task(ctx: Context, task_id: int, as_json: bool) -> None:
                 f"    [cyan]{s['score']:.0f}%[/] {escape(s['text'])}  "
                 f"[dim]({escape(s['origin'])})[/]"
             )
+            for problem in s.get("problems", ()):
+                out.print(f"      [yellow]does not fit: {escape(str(problem))}[/]")
 
 
 @cli.command()

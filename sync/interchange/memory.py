@@ -124,10 +124,11 @@ def import_memory(
 
     Returns counts: ``units`` read, ``pairs`` found, ``added`` (new to the memory),
     ``merged`` (already there, or repeated in the file), ``skipped`` (a unit with one
-    language only, an empty segment, a ``<tuv>`` in a language that is not configured, a
-    unit whose source language is not), ``prefill`` (open tasks queued again),
-    ``skipped_variants`` and ``skipped_units`` (those skipped for their language, by its
-    code in the file), and ``warnings`` when any was so skipped. Raises
+    language only, an empty segment, a target that is its source text, a ``<tuv>`` in a
+    language that is not configured, a unit whose source language is not), ``prefill``
+    (open tasks queued again), ``skipped_variants`` and ``skipped_units`` (those skipped
+    for their language, by its code in the file), and ``warnings`` when any was so
+    skipped. Raises
     :class:`~sync.errors.InputError` listing every problem, each with its unit's line and
     number; the caller's transaction is then rolled back."""
     langs = _Languages(settings)
@@ -221,8 +222,8 @@ def import_memory(
             src_hash = _sha256(src_text.encode()).hexdigest()[:16]  # seg_hash, inlined
             for lang, text in targets:
                 tgt_text = inline_text(text)
-                if not tgt_text:
-                    skipped += 1
+                if not tgt_text or tgt_text == src_text:
+                    skipped += 1  # empty, or the source itself (a CAT tool's copy of it)
                     continue
                 pairs += 1
                 add(

@@ -65,10 +65,16 @@ def task_file(session: Session, settings: Settings, task_id: int) -> TaskFile:
         source = parse(seg["source"], text_params=params)
         translation = seg["translation"] or ""
         target, review, suggestion = None, False, None
-        keep = bool(translation) and translation == seg["source"] and seg["change"] != "changed"
+        guessed = bool(seg["guessed"])  # lined up with the segment by a guess: to check
+        keep = (
+            bool(translation)
+            and translation == seg["source"]
+            and seg["change"] != "changed"
+            and not guessed
+        )
         if translation:
             target = align(translation, codes_of(source), params)
-            review = seg["change"] == "changed"
+            review = seg["change"] == "changed" or guessed
         elif seg["suggestions"]:
             best = seg["suggestions"][0]
             target = align(best["text"], codes_of(source), params)

@@ -11,7 +11,7 @@ Pure: no database, no I/O.
 
 from __future__ import annotations
 
-from sync.segments.diff import align, diff_segments
+from sync.segments.diff import align, align_certain, diff_segments
 from sync.segments.fields import FIELD_KIND, segment_label, split_fields, with_fields
 from sync.segments.markdown import HASH_FORMAT, analyze_markdown, has_visible_text
 from sync.segments.model import Analysis, DiffOp, Segment, SegmentDiff
@@ -25,6 +25,7 @@ __all__ = [
     "Segment",
     "SegmentDiff",
     "align",
+    "align_certain",
     "analyze_markdown",
     "diff_segments",
     "has_visible_text",

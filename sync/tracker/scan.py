@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sync.segments import Segment, align
+from sync.segments import Segment, align_certain
 from sync.state import State
 from sync.tracker.reading import Progress, Reading
 from sync.tracker.rows import ScanReport
@@ -52,6 +52,6 @@ class Scan(Reading, Settling, Writing):
                 if source_segments is None:
                     source_segments = src.new_segments or ()
                 source, target = source_segments, v.new_segments or ()
-                for s, t in zip(source, align(source, target), strict=True):
+                for s, t in zip(source, align_certain(source, target), strict=True):
                     if t is not None:
                         yield (src.lang, lang), (s.text, t, f"{keys[pid]} [{lang}]")

@@ -164,6 +164,11 @@ class TaskSegment(Open):
     previous_source: str | None
     translation: str | None
     previous_translation: str | None
+    guessed: bool = Field(
+        False,
+        description="the translation's text lined up with this segment by a guess (it has "
+        "blocks the source has not, or lacks some): to check, not a translation already done",
+    )
     suggestions: list[Any]
 
 

@@ -149,9 +149,10 @@ def render_task(
     for seg in detail["segments"]:
         pos = seg["position"]
         seg["shown"] = (shown or {}).get(pos) or digest(seg["translation"])
-        # a changed segment still holding the translation of its old text needs a look
-        seg["needs_review"] = (
-            seg["change"] == "changed" and bool(seg["translation"]) and str(pos) not in saved
+        # a changed segment still holding the translation of its old text, or a text lined
+        # up with it by a guess, needs a look
+        seg["needs_review"] = (seg["change"] == "changed" or seg["guessed"]) and bool(
+            seg["translation"] and str(pos) not in saved
         )
         if entered and pos in entered:
             seg["translation"] = entered[pos]

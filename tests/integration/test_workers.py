@@ -211,6 +211,36 @@ def test_prefill_after_a_scan_exact_and_fuzzy(
     assert "transync.prefill" in worker.log() and "succeeded" in worker.log()
 
 
+def test_prefill_by_a_worker_offers_only_what_memory_truly_learned(
+    wsettings: Settings, tmp_path: Path, services: Services
+) -> None:
+    """A site as sites are: the Russian page left its newsletter line in English, the
+    Turkish one has a translator's note (one paragraph more). A new English post repeats
+    the boilerplate: the worker's pre-fill offers the Russian title's and paragraph's true
+    translations, never English as Russian nor the note as a Turkish paragraph."""
+    from tests.integration.test_memory_truth import NEWSLETTER, PRICES, REPORT, build_site, write
+
+    root = build_site(tmp_path / "content")
+    worker = services.worker("worker", wsettings)
+    scan(wsettings, root)
+    write(root, "en", "oil", "Gas in 2024", f"{PRICES}\n\n{REPORT}\n\n{NEWSLETTER}")
+    scan(wsettings, root)
+    dispatch(wsettings)
+    wait_until(lambda: not pending(wsettings), 30, "the outbox to be done", alive=(worker,))
+    offered = {}
+    for lang in ("tr", "ru"):
+        t = open_task(wsettings, "oil", lang)
+        assert t is not None
+        offered[lang] = {(pos, text) for pos, text, _, _ in suggestion_rows(wsettings, t["id"])}
+    assert offered["ru"] == {
+        (0, "Газ в 2024 году"),
+        (1, "Цены на газ выросли на 40% в 2022 году."),
+        (2, "Подробности читайте в [докладе](/ru/docs/report/)."),
+    }
+    assert offered["tr"] == {(0, "2024'te gaz")}
+    assert_prefilled_once_and_right(wsettings)
+
+
 def test_transync_scan_nudges_the_workers(
     wsettings: Settings, content: Path, services: Services
 ) -> None:
