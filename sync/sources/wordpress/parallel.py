@@ -66,7 +66,10 @@ class Workers:
                 mp_context=multiprocessing.get_context("fork"),
                 initializer=_die_with_parent,
             )
-        pending = self.pool.submit(_analyze_many, [item[1:] for item in batch])
+        try:
+            pending = self.pool.submit(_analyze_many, [item[1:] for item in batch])
+        except BrokenProcessPool:  # a worker died: these posts, as the rest of its batch,
+            return  # are analyzed by the tracker in this process
         for i, item in enumerate(batch):
             ahead[item[0]] = (ahead[item[0]][0], Handed(pending, i))
 
