@@ -14,7 +14,6 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sync.db.models import revision_body
 from sync.errors import ConflictError, SourceError
 from sync.sources.base import Document, Problem, WriteConflict, dropped_detail, drops_why
 from sync.sources.wordpress.posts import (
@@ -365,6 +364,7 @@ class _WriteBack(_Posts, _RestClient):
         would lose and the task never showed (an editor's note added in WordPress, its own
         form of a code block), as the content tree's write-back refuses it; None when
         nothing would be lost (or there is no translation yet)."""
+        from sync.db.models import revision_body  # the database layer: only here
         from sync.htmlsegments import html_body_blocks
         from sync.segments.loss import dropped_blocks
 
