@@ -49,6 +49,23 @@ def recorded(url: str) -> list[tuple[Any, ...]]:
         ]
 
 
+def filled(seed: int, blocks: int) -> WordPressStub:
+    """A running stand-in holding GROUPS translation groups (en, tr, ru) of `blocks` blocks."""
+    rng = random.Random(seed)
+    stub = WordPressStub().start()
+    for g in range(GROUPS):
+        first = None
+        for lang in LANGS:
+            post_id = stub.add(
+                title=f"{paragraph(rng, lang, 5).rstrip('.')} {g}",
+                content=_html_body(rng, lang, blocks),
+                lang=lang,
+                translation_of=first,
+            )
+            first = first or post_id
+    return stub
+
+
 def scan(tmp_path: Path, name: str, stub: WordPressStub) -> list[tuple[Any, ...]]:
     url = f"sqlite:///{tmp_path / name}.db"
     upgrade(url)
@@ -61,19 +78,8 @@ def scan(tmp_path: Path, name: str, stub: WordPressStub) -> list[tuple[Any, ...]
 def test_a_large_first_scan_analyzed_in_workers_records_what_the_reader_would(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rng = random.Random(7)
-    stub = WordPressStub().start()
+    stub = filled(7, 6)
     try:
-        for g in range(GROUPS):
-            first = None
-            for lang in LANGS:
-                post_id = stub.add(
-                    title=f"{paragraph(rng, lang, 5).rstrip('.')} {g}",
-                    content=_html_body(rng, lang, 6),
-                    lang=lang,
-                    translation_of=first,
-                )
-                first = first or post_id
         monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)  # workers on any machine
         handed: list[int] = []
         real_hand = parallel.Workers.hand
@@ -106,19 +112,8 @@ def test_a_worker_that_dies_costs_time_not_posts(
     """A worker killed (the OOM killer, a hard time limit): its posts are analyzed by the
     reader instead, nothing is lost and the scan does not wait for an answer that never
     comes."""
-    rng = random.Random(8)
-    stub = WordPressStub().start()
+    stub = filled(8, 4)
     try:
-        for g in range(GROUPS):
-            first = None
-            for lang in LANGS:
-                post_id = stub.add(
-                    title=f"{paragraph(rng, lang, 5).rstrip('.')} {g}",
-                    content=_html_body(rng, lang, 4),
-                    lang=lang,
-                    translation_of=first,
-                )
-                first = first or post_id
         monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
         monkeypatch.setattr(parallel, "_analyze_many", _killed)
         in_workers = scan(tmp_path, "killed", stub)
