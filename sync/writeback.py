@@ -112,6 +112,29 @@ def write_translation(
         raise ConflictError(
             t_("post %(key)s has no live source to write a translation beside", key=repr(key))
         )
+    existing = scan.snap.versions.get((pid, lang))
+    # the translation goes where it is: a live one in another content tree (a translations
+    # repository beside the site's) is written there, never doubled beside the source
+    home = src.source
+    if existing is not None and existing.alive and existing.source != src.source:
+        if not (existing.source.startswith("fs:") and src.source.startswith("fs:")):
+            raise ConflictError(
+                t_(
+                    "the %(lang)s translation of post %(key)s is read from %(holder)s "
+                    "(%(origin)s), not from %(source)s where its source is: transync "
+                    "writes a translation only where it is, and there only from a source "
+                    "in a content tree too; paste the translation (PO or Markdown) into "
+                    "%(origin)s by hand, and the next scan records it",
+                    lang=lang,
+                    key=repr(key),
+                    holder=existing.source,
+                    origin=existing.origin,
+                    source=src.source,
+                ),
+                key=key,
+                lang=lang,
+            )
+        home = existing.source
     if not src.source.startswith("fs:"):
         from sync.sources import open_source
 
@@ -142,18 +165,18 @@ def write_translation(
             body_format=body_format or "html",
             force=force,
         )
-    root = Path(src.source[3:])
+    src_root = Path(src.source[3:])
+    root = Path(home[3:])
     tree = ContentTree(
         root, languages=settings.languages, default_lang=settings.source_lang, settings=settings
     )
-    existing = scan.snap.versions.get((pid, lang))
     origin = (
         existing.origin
-        if existing is not None and existing.source == src.source
+        if existing is not None and existing.source == home
         else tree.translation_origin(src.origin, src.lang, lang)
     )
     target = place(root, origin)
-    recorded = _recorded(scan, src.source, origin)
+    recorded = _recorded(scan, home, origin)
     linked = symlinked_folder(root, origin)
     found, why = (None, "symlinked_folder") if linked else _on_disk(target)
     if linked and force:
@@ -168,7 +191,7 @@ def write_translation(
             key=key,
             lang=lang,
         )
-    source_front, source_text = _source_front(session, src, root)
+    source_front, source_text = _source_front(session, src, src_root)
 
     def render(base: str | None) -> str:
         """The translation file, edited from `base` (the file on disk, if any)."""
@@ -242,9 +265,9 @@ def write_translation(
             key=key,
             lang=lang,
         )
-    write_file(root, target, raw, new_mode=_mode(place(root, src.origin)))
+    write_file(root, target, raw, new_mode=_mode(place(src_root, src.origin)))
     at_origin = next(
-        (v for v in scan.snap.versions.values() if v.source == src.source and v.origin == origin),
+        (v for v in scan.snap.versions.values() if v.source == home and v.origin == origin),
         None,
     )
     v = scan.stage(doc, at_origin, source_texts, baseline="recorded")

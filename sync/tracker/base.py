@@ -82,6 +82,10 @@ class ScanBase:
         self.remembered: set[int] = set()
         self.spill = Spill()
         self.sources: dict[str, Any] = {}  # uri → source object, for history look-ups
+        self.pending: set[str] = set()  # this scan's sources not read yet
+        # documents waiting for a source read later that holds their (post, language):
+        # (document, its source's uri, the version at its origin)
+        self.deferred: list[tuple[Document, str, VRow | None]] = []
         # source revisions found in history and not yet recorded: (post, number) → slot
         self.historical: dict[tuple[int, int], int] = {}
         self.historical_rows: list[tuple[VRow, int, str, str, int, int, dt.datetime, str]] = []

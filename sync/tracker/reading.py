@@ -93,6 +93,7 @@ class Reading(ScanBase):
         """Read one source; documents are staged, problems reported, deletions found."""
         self.report.sources.append(source.uri)
         self.sources[source.uri] = source
+        self.pending.discard(source.uri)
         if self.loaded or self.keys is not None:
             existing = self.snap.by_origin(source.uri)
             known = {o: v.raw_hash for o, v in existing.items() if not v.deleted}
@@ -161,7 +162,7 @@ class Reading(ScanBase):
             return  # every file unchanged, none gone: nothing to stage, nothing deleted
         existing = self.snap.by_origin(source.uri)
         docs = self.reject_duplicates(docs, existing, kept, source)
-        docs = self.reject_other_origins(docs, source.uri, kept)
+        docs = self.reject_other_origins(docs, source.uri, kept, existing)
         self.create_posts(sorted({d.key for d in docs} - self.snap.posts.keys()))
         claimed = {d.origin for d in docs} | kept
         for doc in docs:
@@ -238,52 +239,82 @@ class Reading(ScanBase):
         return sorted(accepted, key=lambda d: d.origin)
 
     def reject_other_origins(
-        self, docs: list[Document], uri: str, kept: set[str]
+        self,
+        docs: list[Document],
+        uri: str,
+        kept: set[str],
+        existing: dict[str, VRow] | None = None,
     ) -> list[Document]:
         """A (post, language) that another source holds (a live version read from elsewhere)
         is not taken over: the document is rejected with both origins named, and what was
-        recorded stays. Scanning two exports of the same post never alternates."""
+        recorded stays. Scanning two exports of the same post never alternates. A holder
+        that this scan reads later may find the post gone (moved from it to this source):
+        that document waits for the end of the scan (:meth:`take_deferred`)."""
         accepted = []
         for d in docs:
-            pid = self.snap.posts.get(d.key)
-            holder = self.snap.versions.get((pid, d.lang)) if pid is not None else None
-            if holder is not None and holder.source != uri and holder.alive:
-                names = {
-                    "source": uri,
-                    "key": repr(d.key),
-                    "lang": d.lang,
-                    "holder": holder.source,
-                    "origin": holder.origin,
-                }
-                reason = (
-                    t_(
-                        "in %(source)s: post %(key)s in %(lang)s is already read from "
-                        "another export, %(holder)s (%(origin)s). If both are exports of "
-                        "one site, scan each new export of it under one path: save it as "
-                        "%(path)s (over the earlier file), or point a link such as "
-                        "latest.xml at each new export and scan wxr:latest.xml. If they "
-                        "are two sites (a multisite network's), do not: their posts with "
-                        "the same post id (and in no translation group) share a key, so "
-                        "scanning one over the other would delete the first site's posts; "
-                        "track each site in a database of its own (TRANSYNC_DATABASE_URL)",
-                        path=holder.source[4:],
-                        **names,
-                    )
-                    if uri.startswith("wxr:") and holder.source.startswith("wxr:")
-                    else t_(
-                        "in %(source)s: post %(key)s in %(lang)s is already read from "
-                        "%(holder)s (%(origin)s); one origin per post and language: remove "
-                        "one of them, or give this one another key",
-                        **names,
-                    )
-                )
-                self.report.problems.append(
-                    Problem(origin=d.origin, key=d.key, lang=d.lang, source=uri, reason=reason)
-                )
-                kept.add(d.origin)
+            holder = self.holder_elsewhere(d, uri)
+            if holder is None:
+                accepted.append(d)
                 continue
-            accepted.append(d)
+            kept.add(d.origin)
+            if holder.source in self.pending:
+                self.deferred.append((d, uri, (existing or {}).get(d.origin)))
+            else:
+                self.report.problems.append(self.held_problem(d, uri, holder))
         return accepted
+
+    def take_deferred(self) -> None:
+        """Stage each document that waited for the source holding its (post, language),
+        now that every source was read: taken when the holder found it gone, else
+        rejected as :meth:`reject_other_origins` rejects it."""
+        for d, uri, at_origin in self.deferred:
+            holder = self.holder_elsewhere(d, uri)
+            if holder is not None:
+                self.report.problems.append(self.held_problem(d, uri, holder))
+            else:
+                self.stage(d, at_origin)
+        self.deferred.clear()
+
+    def holder_elsewhere(self, d: Document, uri: str) -> VRow | None:
+        """The live version of d's (post, language) that another source than ``uri``
+        holds, or None."""
+        pid = self.snap.posts.get(d.key)
+        holder = self.snap.versions.get((pid, d.lang)) if pid is not None else None
+        if holder is not None and holder.source != uri and holder.alive:
+            return holder
+        return None
+
+    def held_problem(self, d: Document, uri: str, holder: VRow) -> Problem:
+        names = {
+            "source": uri,
+            "key": repr(d.key),
+            "lang": d.lang,
+            "holder": holder.source,
+            "origin": holder.origin,
+        }
+        reason = (
+            t_(
+                "in %(source)s: post %(key)s in %(lang)s is already read from "
+                "another export, %(holder)s (%(origin)s). If both are exports of "
+                "one site, scan each new export of it under one path: save it as "
+                "%(path)s (over the earlier file), or point a link such as "
+                "latest.xml at each new export and scan wxr:latest.xml. If they "
+                "are two sites (a multisite network's), do not: their posts with "
+                "the same post id (and in no translation group) share a key, so "
+                "scanning one over the other would delete the first site's posts; "
+                "track each site in a database of its own (TRANSYNC_DATABASE_URL)",
+                path=holder.source[4:],
+                **names,
+            )
+            if uri.startswith("wxr:") and holder.source.startswith("wxr:")
+            else t_(
+                "in %(source)s: post %(key)s in %(lang)s is already read from "
+                "%(holder)s (%(origin)s); one origin per post and language: remove "
+                "one of them, or give this one another key",
+                **names,
+            )
+        )
+        return Problem(origin=d.origin, key=d.key, lang=d.lang, source=uri, reason=reason)
 
     def stage(
         self,

@@ -21,8 +21,10 @@ class Scan(Reading, Settling, Writing):
     def apply(self, sources: Sequence[Any], progress: Progress | None = None) -> ScanReport:
         """Read the sources, then settle and write what they changed, in the caller's
         transaction. The spill stays open (``memory_pairs`` reads it): the caller closes it."""
+        self.pending = {s.uri for s in sources}
         for source in sources:
             self.read_source(source, progress)
+        self.take_deferred()
         if not self.loaded:  # every file unchanged: nothing staged, nothing to settle or write
             return self.report
         self.settle()
