@@ -162,7 +162,7 @@ POSITIVE = (
 
 def _suggest(name: str, known: Any) -> str:
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _shown(name: str, value: Any, text: Any = repr) -> str:
@@ -270,9 +270,9 @@ def load_settings(
                 hint = _suggest(key, FIELDS)
                 if isinstance(value, dict) and not hint:
                     inner = [f"{key}_{k}" for k in value if f"{key}_{k}" in FIELDS]
-                    hint = f"; settings are not in tables: write {inner[0]}" if inner else ""
+                    hint = f" (settings are not in tables: write {inner[0]})" if inner else ""
                 raise ConfigError(
-                    f"{path}: unknown setting {key!r}{hint} (known: {', '.join(FIELDS)})"
+                    f"{path}: unknown setting {key!r}{hint}; known: {', '.join(FIELDS)}"
                 )
             values[key] = _coerce(key, value, f"{path}: {key} = {_shown(key, value)}")
     names = {env_name(name): name for name in FIELDS}

@@ -137,3 +137,24 @@ def test_an_error_never_shows_a_password(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         settings(tmp_path, 'database_url = ["postgresql://u:s3cret@h/db"]\n')
     assert "s3cret" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlte:///x.db", "postgres+psycopg://u:s3cret@127.0.0.1/x", "mysql://u@h/db"]
+)
+def test_a_database_url_with_a_wrong_scheme_names_the_variable(url: str) -> None:
+    from sync.db.session import get_engine
+
+    with pytest.raises(ConfigError, match=r"TRANSYNC_DATABASE_URL.*sqlite:///.*postgresql") as e:
+        get_engine(url)
+    assert "s3cret" not in str(e.value)
+
+
+def test_servers_do_not_start_on_a_database_url_with_a_wrong_scheme() -> None:
+    """`serve`, `worker` and `beat` ask schema_problem before they start: a URL transync
+    cannot use stops them there, as a missing schema does, instead of a server that fails
+    every request."""
+    from sync.db.migrate import schema_problem
+
+    with pytest.raises(ConfigError, match=r"TRANSYNC_DATABASE_URL"):
+        schema_problem("sqlte:///transync.db")
