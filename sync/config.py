@@ -9,6 +9,8 @@ at the top level or under a ``[transync]`` table.
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -139,8 +141,41 @@ def env_name(name: str) -> str:
     return ENV_PREFIX + name.upper()
 
 
-def _coerce(name: str, value: Any) -> Any:
+#: variables named TRANSYNC_* that are not settings: the file to read, logging, what `serve`
+#: hands its processes, and the test and benchmark suites' own
+OTHER_VARIABLES = ("TRANSYNC_CONFIG", "TRANSYNC_DEBUG", "TRANSYNC_SERVE_WORKERS")
+OTHER_PREFIXES = ("TRANSYNC_TEST_", "TRANSYNC_BENCH_")
+#: string settings that hold several items: a TOML list (or table) is read as one
+LISTS = {"ignore": " ", "wp_locale_map": "=", "word_rate": "="}
+#: numbers that must be above zero (or at least zero), and the largest tm_min_score
+POSITIVE = (
+    "lease_hours",
+    "scan_interval",
+    "export_interval",
+    "max_upload_bytes",
+    "wp_reconcile_hours",
+    "webhook_retry_seconds",
+    "webhook_retry_hours",
+    "webhook_disable_days",
+)
+
+
+def _suggest(name: str, known: Any) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _shown(name: str, value: Any, text: Any = repr) -> str:
+    """A value as an error may show it: never a password or a URL that may hold one."""
+    secret = not FIELDS[name].repr or name in ("database_url", "broker_url")
+    return "(hidden)" if secret else text(value)
+
+
+def _coerce(name: str, value: Any, where: str = "") -> Any:
+    """`value` as field `name` holds it; `where` names the value in an error (a variable by
+    default, ``transync.toml: key = value`` for the file)."""
     default = FIELDS[name].default
+    where = where or f"{env_name(name)}={_shown(name, value, str)}"
     try:
         if isinstance(default, bool):
             if isinstance(value, bool):
@@ -150,18 +185,62 @@ def _coerce(name: str, value: Any) -> Any:
                 return True
             if text in {"0", "false", "no", "off", ""}:
                 return False
-            raise ValueError(f"expected true or false, found {value!r}")
+            raise ValueError("expected true or false")
         if isinstance(default, tuple):
             if isinstance(value, (list, tuple)):
-                return tuple(str(v) for v in value)
+                return tuple(str(v).strip() for v in value if str(v).strip())
             return _split(str(value))
+        if isinstance(value, (list, dict)):
+            if name not in LISTS:
+                raise ValueError("expected one value, found a list")
+            if isinstance(value, dict):
+                return " ".join(f"{k}={v}" for k, v in value.items())
+            return " ".join(str(v) for v in value)
+        if isinstance(default, (int, float)) and isinstance(value, bool):
+            raise ValueError("expected a number, found true or false")
         if isinstance(default, int):
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError("expected a whole number")
             return int(value)
         if isinstance(default, float):
-            return float(value)
+            number = float(value)
+            if not math.isfinite(number):
+                raise ValueError("expected a finite number")
+            return number
         return str(value)
     except ValueError as exc:
-        raise ConfigError(f"{env_name(name)}: {exc}; see README.md#configuration") from exc
+        why = "expected a number" if "convert" in str(exc) or "literal" in str(exc) else exc
+        raise ConfigError(f"{where}: {why}; see README.md#configuration") from exc
+
+
+def _twice(name: str, values: tuple[str, ...]) -> None:
+    """Refuse a list that names a language twice (``tr,tr`` or ``ru,RU``): each would be
+    counted, planned and exported as if it were another language."""
+    seen: dict[str, str] = {}
+    for value in values:
+        if value.lower() in seen:
+            raise ConfigError(
+                f"{env_name(name)}={','.join(values)} lists {value} twice "
+                f"({seen[value.lower()]} and {value}); name each language once"
+            )
+        seen[value.lower()] = value
+
+
+def _locale_map(settings: Settings) -> None:
+    """Refuse a TRANSYNC_WP_LOCALE_MAP pair that is not ``locale=language`` with a configured
+    language: posts in that locale would otherwise be read as in no language at all."""
+    for item in settings.wp_locale_map.replace(",", " ").split():
+        locale, sep, lang = item.partition("=")
+        if not sep or not locale.strip() or not lang.strip():
+            raise ConfigError(
+                f"TRANSYNC_WP_LOCALE_MAP: {item!r} is not a pair; write locale=language, "
+                "e.g. pt_BR=pt,zh_CN=zh"
+            )
+        if lang.strip() not in settings.languages:
+            raise ConfigError(
+                f"TRANSYNC_WP_LOCALE_MAP maps {locale.strip()} to {lang.strip()}, which is not in "
+                f"TRANSYNC_LANGUAGES={','.join(settings.languages)}"
+            )
 
 
 def load_settings(
@@ -178,20 +257,56 @@ def load_settings(
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: {exc}; fix the file or remove it") from exc
-        data = {**data, **data.pop("transync", {})}
-        for key, value in data.items():
+        table = data.pop("transync", {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: transync must be a table ([transync]), not a value")
+        twice = sorted(set(data) & set(table))
+        if twice:
+            raise ConfigError(
+                f"{path}: {', '.join(twice)} set both at the top and under [transync]; keep one"
+            )
+        for key, value in {**data, **table}.items():
             if key not in FIELDS:
-                raise ConfigError(f"{path}: unknown setting {key!r}; known: {', '.join(FIELDS)}")
-            values[key] = _coerce(key, value)
-    for name in FIELDS:
-        if env_name(name) in environ:
-            values[name] = _coerce(name, environ[env_name(name)])
+                hint = _suggest(key, FIELDS)
+                if isinstance(value, dict) and not hint:
+                    inner = [f"{key}_{k}" for k in value if f"{key}_{k}" in FIELDS]
+                    hint = f" (settings are not in tables: write {inner[0]})" if inner else ""
+                raise ConfigError(
+                    f"{path}: unknown setting {key!r}{hint}; known: {', '.join(FIELDS)}"
+                )
+            values[key] = _coerce(key, value, f"{path}: {key} = {_shown(key, value)}")
+    names = {env_name(name): name for name in FIELDS}
+    for variable in environ:
+        if (
+            variable.startswith(ENV_PREFIX)
+            and variable not in names
+            and variable not in OTHER_VARIABLES
+            and not variable.startswith(OTHER_PREFIXES)
+        ):
+            raise ConfigError(
+                f"{variable} is not a setting{_suggest(variable, names)}; "
+                "see README.md#configuration, or unset it"
+            )
+    for variable, name in names.items():
+        if variable in environ:
+            values[name] = _coerce(name, environ[variable])
     for name, value in overrides.items():
         if value is not None:
             values[name] = _coerce(name, value)
     settings = Settings(**values, given=frozenset(values))
     if not settings.languages:
         raise ConfigError("TRANSYNC_LANGUAGES is empty; list the languages, e.g. en,tr,ru")
+    _twice("languages", settings.languages)
+    _twice("source_langs", settings.source_langs)
+    for name in POSITIVE:
+        if getattr(settings, name) <= 0:
+            raise ConfigError(
+                f"{env_name(name)}={getattr(settings, name):g}: must be above 0; "
+                "see README.md#configuration"
+            )
+    if not 0 <= settings.tm_min_score <= 100:
+        raise ConfigError(f"TRANSYNC_TM_MIN_SCORE={settings.tm_min_score:g}: a score from 0 to 100")
+    _locale_map(settings)
     if settings.source_lang not in settings.languages:
         raise ConfigError(
             f"TRANSYNC_SOURCE_LANG={settings.source_lang} is not one of "

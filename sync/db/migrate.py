@@ -11,6 +11,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import SAWarning
 
 from sync.db.session import get_engine, normalize_url
+from sync.errors import ConfigError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -66,6 +67,8 @@ def schema_problem(url: str) -> str | None:
     try:
         with get_engine(url).connect() as conn:
             current = _current(conn)
+    except ConfigError:
+        raise  # a URL transync cannot use: `serve` or `worker` must not start on it
     except Exception:  # noqa: BLE001 - unreachable databases are reported elsewhere
         return None
     if current is None:

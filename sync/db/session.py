@@ -41,6 +41,13 @@ def get_engine(url: str, *, readonly: bool = False) -> Engine:
         parsed = make_url(url)
     except Exception as exc:  # noqa: BLE001 - SQLAlchemy raises several types here
         raise ConfigError(f"TRANSYNC_DATABASE_URL is not a database URL: {exc}") from exc
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        # a typo in the scheme would otherwise read "Can't load plugin: sqlalchemy.dialects:…"
+        raise ConfigError(
+            f"TRANSYNC_DATABASE_URL starts with {parsed.drivername}://, which is not a database "
+            "transync uses: write sqlite:///path/transync.db or "
+            "postgresql+psycopg://user@host/db"
+        )
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
