@@ -43,6 +43,10 @@ def upgrade(url: str) -> tuple[str | None, str | None]:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         before = _current(conn)
+        if before is not None and not _known(before):
+            from sync.errors import ConfigError
+
+            raise ConfigError(_newer(before))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
         after = _current(conn)
@@ -62,6 +66,27 @@ def head() -> str:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() or ""
 
 
+def _known(revision: str) -> bool:
+    """Whether this transync's migrations have `revision` (a newer one made it if not)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        return (
+            ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision)
+            is not None
+        )
+    except CommandError:
+        return False
+
+
+def _newer(current: str) -> str:
+    return (
+        f"the database schema is {current}, which a newer transync made (this one knows "
+        f"{head()}): run that newer transync; its schema cannot be taken back"
+    )
+
+
 def schema_problem(url: str) -> str | None:
     """Why the database cannot be used as it is (no schema, or an older one), or None."""
     try:
@@ -74,6 +99,8 @@ def schema_problem(url: str) -> str | None:
     if current is None:
         return "the database has no transync schema yet: run `transync init`"
     newest = head()
+    if current != newest and not _known(current):
+        return _newer(current)
     if current != newest:
         return (
             f"the database schema is {current}, this transync needs {newest}: run "

@@ -85,3 +85,38 @@ def test_stored_segments_get_their_hard_breaks(settings: Settings, tmp_path: Pat
     # old text named the source segment, wherever the translation has it
     assert tr[2] == ("Düz metin.", NEW_TEXT)
     assert segments(engine, "posts/verse", "en")[1] == ("Another reading", None)
+
+
+def test_a_block_read_otherwise_leaves_the_others_their_breaks(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A page with a definition list, which an older transync read as one paragraph 'Term :
+    definition': that paragraph stays as it was read, and the address above it still gets
+    its breaks (the whole page was left flattened, and a write-back joined the address)."""
+    content = tmp_path / "content"
+    (content / "en" / "posts").mkdir(parents=True)
+    (content / "en/posts/contact.md").write_text(
+        SOURCE.replace("Plain text.", "Hours\n: Monday to Friday"), encoding="utf-8"
+    )
+    assert not scan(settings, content).problems
+    url = settings.database_url
+    engine = get_engine(url)
+    migrate(engine, url, "0008", down=True)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE segments SET text = :old WHERE text = :new"),
+                     {"old": OLD_TEXT, "new": NEW_TEXT})  # fmt: skip
+        conn.execute(text("DELETE FROM segments WHERE kind = 'definition'"))
+        conn.execute(
+            text(
+                "UPDATE segments SET kind = 'paragraph', text = 'Hours : Monday to Friday' "
+                "WHERE kind = 'term'"
+            )
+        )
+    dispose_all()
+
+    assert upgrade(url)[1] == head()
+    assert segments(get_engine(url), "posts/contact", "en") == [
+        ("Contact", None),
+        (NEW_TEXT, None),
+        ("Hours : Monday to Friday", None),
+    ]

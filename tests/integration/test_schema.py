@@ -9,7 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, text
 
-from sync.db.migrate import upgrade
+from sync.config import Settings
+from sync.db.migrate import schema_problem, upgrade
 from sync.db.models import Base
 from sync.db.session import get_engine
 
@@ -123,3 +124,22 @@ def test_0008_stores_new_revision_bodies_with_lz4(pg_url: str) -> None:
     upgrade(pg_url)
     with engine.connect() as conn:
         assert conn.execute(query).scalar() == "l"
+
+
+def test_a_schema_newer_than_this_transync_is_named_as_such(settings: Settings) -> None:
+    """A database a newer transync upgraded, used by this one (a rollback of the code):
+    `transync init` and every command say so and what to do; they said `run transync init
+    to upgrade it`, and init then failed with Alembic's "Can't locate revision"."""
+    from tests.helpers.tracking import transync
+
+    url = settings.database_url
+    with get_engine(url).begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    problem = schema_problem(url)
+    assert problem is not None
+    assert "0099" in problem and "newer transync" in problem and "init" not in problem
+    code, out, err = transync(settings, "init")
+    assert code == 1
+    assert "newer transync" in err and "Can't locate" not in err
+    with get_engine(url).connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0099"

@@ -20,6 +20,7 @@ Create Date: 2026-12-06 03:00:00
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import defaultdict
 
@@ -70,22 +71,31 @@ def upgrade() -> None:
             held = conn.execute(stored, {"r": revision_id}).all()
             head = sum(1 for _, kind, _ in held if kind == "title" or kind.startswith("meta:"))
             body_held = held[head:]
-            if len(body_held) != len(fresh) or any(
-                kind != seg.kind or _words_only(text) != _words_only(seg.text)
-                for (_, kind, text), seg in zip(body_held, fresh, strict=True)
-            ):
-                continue  # read otherwise by an older transync: left as it is
-            changes = [
-                {"i": seg_id, "t": seg.text}
-                for (seg_id, _, text), seg in zip(body_held, fresh, strict=True)
-                if text != seg.text
-            ]
+            # segment by segment: where an older transync read a block otherwise (a
+            # definition list as one paragraph), that block is left as it is, and the
+            # segments around it still get their breaks
+            pairs = _same_segments(body_held, fresh)
+            changes = [{"i": seg_id, "t": seg.text} for (seg_id, _, text), seg in pairs
+                       if text != seg.text]
             if changes:
                 conn.execute(update, changes)
-                for (_, _, text), seg in zip(body_held, fresh, strict=True):
+                for (_, _, text), seg in pairs:
                     if text != seg.text:
                         renamed[post_id][text] = seg.text
     _rename_source_texts(conn, renamed)
+
+
+def _same_segments(held: list, fresh: list) -> list:
+    """(stored segment row, fresh segment) for the stored segments that are the fresh
+    reading's, but for their breaks: same kind, same words, in the same order."""
+    keys_held = [(kind, _words_only(text)) for _, kind, text in held]
+    keys_fresh = [(seg.kind, _words_only(seg.text)) for seg in fresh]
+    matcher = difflib.SequenceMatcher(None, keys_held, keys_fresh, autojunk=False)
+    return [
+        (held[a + k], fresh[b + k])
+        for a, b, size in matcher.get_matching_blocks()
+        for k in range(size)
+    ]
 
 
 def _rename_source_texts(conn: sa.Connection, renamed: dict[int, dict[str, str]]) -> None:
