@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from sync.config import Settings
+from sync.db.migrate import upgrade
 from sync.db.models import Post, Revision
 from sync.db.session import transaction
 from sync.export import export_catalogs
@@ -251,3 +253,26 @@ def test_an_export_as_a_latin1_site_writes_it_changes_nothing(db_url: str, tmp_p
     assert not again.problems
     assert again.new_revisions == 0 and again.deleted == 0
     assert snapshot(settings) == before
+
+
+def test_an_export_with_no_post_of_a_site_held_deletes_nothing(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A new export of the site that holds no item (an export of another kind, a download
+    cut before the first item) deleted every version read from the file before, with no
+    error and exit 0."""
+    site = tmp_path / "site.xml"
+    full = (WXR / "polylang.xml").read_text(encoding="utf-8")
+    site.write_text(full, encoding="utf-8")
+    run_scan(settings, [f"wxr:{site}"])
+    before = snapshot(settings)
+    site.write_text(re.sub(r"<item>.*?</item>\s*", "", full, flags=re.S), encoding="utf-8")
+    report = run_scan(settings, [f"wxr:{site}"])
+    assert len(report.problems) == 1 and report.problems[0].fatal
+    assert report.problems[0].reason.startswith("holds no post, and transync holds 6 versions")
+    assert report.deleted == 0
+    assert snapshot(settings)["states"] == before["states"]
+    # a first scan of such a file has nothing to delete: it is read, as empty as it is
+    other = make_settings(f"sqlite:///{tmp_path / 'other.db'}", languages=settings.languages)
+    upgrade(other.database_url)
+    assert not run_scan(other, [f"wxr:{site}"]).problems

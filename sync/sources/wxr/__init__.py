@@ -158,8 +158,11 @@ class WxrFile:
 
     def read(self, known: Mapping[str, str]) -> Iterator[Document | Problem | Unchanged | Skipped]:
         """Every item; one whose content, language, group, status and date are as recorded
-        is Unchanged (not analyzed again)."""
+        is Unchanged (not analyzed again). An export with no post at all, of a site this
+        database holds posts of, is refused: read as it is, it would delete them all (an
+        export of the media only, a download cut before the first item)."""
         s = self.settings
+        posts = 0
         for item in read_wxr(
             self.path,
             source=self.uri,
@@ -170,6 +173,11 @@ class WxrFile:
             max_bytes=s.max_document_bytes,  # type: ignore[attr-defined]
             held=self.held,
         ):
+            if isinstance(item, Problem) and item.fatal:
+                yield item
+                return
+            if isinstance(item, Document | Problem):
+                posts += 1
             if isinstance(item, Document):
                 fingerprint = sha256_hex(
                     "\x1f".join(
@@ -192,3 +200,14 @@ class WxrFile:
                     continue
                 item = dataclasses.replace(item, raw_hash=fingerprint)
             yield item
+        if not posts and known:
+            yield Problem(
+                origin=str(self.path),
+                fatal=True,
+                reason=t_(
+                    "holds no post, and transync holds %(n)d versions read from it: read as it "
+                    "is, every one of them would be deleted; nothing was applied. Export the "
+                    "site again with Tools → Export → All content (or Posts and Pages)",
+                    n=len(known),
+                ),
+            )
