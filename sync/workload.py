@@ -128,10 +128,14 @@ def load_history(session: Session, settings: Settings, now: dt.datetime | None =
             Task.created_at <= now,
         )
     ).all()
+    # a finished task's submissions, from its planning on: one submitted before the window
+    # and approved inside it is the window's work on no day (the translator's day is the
+    # submission's, docs/forecast.md), not on its approval's
+    planned = [r.created_at for r in rows if r.state not in PENDING_STATES]
     submitted: dict[int, list[dt.datetime]] = {}
     for at, details in session.execute(
         select(Event.at, Event.details).where(
-            Event.kind == "task", Event.at >= start, Event.at <= now
+            Event.kind == "task", Event.at >= min(planned, default=start), Event.at <= now
         )
     ):
         if isinstance(details, dict) and details.get("state") == "submitted":

@@ -14,7 +14,7 @@ import polib
 from sqlalchemy import select, text
 
 from sync.config import Settings
-from sync.db.models import Revision, Segment, Task, Version
+from sync.db.models import Event, Revision, Segment, Task, Version
 from sync.db.session import dispose_all, transaction
 from sync.export import export_catalogs
 from sync.queue import claim
@@ -276,3 +276,43 @@ def test_forecast_and_at_risk_from_the_database(db_url: str, content: Path, tmp_
     assert "no forecast" in out and "AT RISK" in out
     code, _out, err = transync(settings, "forecast", "--lang", "xx")
     assert code != 0 and "not configured" in err
+
+
+def test_work_submitted_before_the_window_is_not_counted_on_its_approval_day(
+    db_url: str, content: Path, tmp_path: Path
+) -> None:
+    """The translator's day is the day of the submission, however late the approval: a task
+    submitted before the window and approved inside it is no work of the window."""
+    settings = settings_for(db_url, tmp_path, forecast_days=7)
+    add_people(settings)
+    scan(settings, content)
+    today = dt.datetime.now(dt.UTC).date()
+    with transaction(settings.database_url) as s:
+        add_done(s, key="urban-heat", lang="tr", words=100, day=today, assignee="ayse", hour=0)
+        late = add_done(
+            s,
+            key="urban-heat",
+            lang="tr",
+            words=900,
+            day=today - dt.timedelta(days=3),
+            assignee="ayse",
+            hour=0,
+            work_hours=24 * 8,  # claimed 11 days ago, approved 3 days ago
+        )
+        submitted = dt.datetime.combine(today - dt.timedelta(days=9), dt.time(15), dt.UTC)
+        s.add(
+            Event(
+                at=submitted,
+                actor="ayse",
+                kind="task",
+                post_id=late.post_id,
+                lang="tr",
+                details={"task": late.id, "state": "submitted"},
+            )
+        )
+    with transaction(settings.database_url) as s:
+        doc = forecast_document(s, settings)
+    tr = doc["languages"]["tr"]
+    assert tr["words_done"] == 100
+    (ayse,) = doc["translators"]
+    assert ayse["words"] == 100 and ayse["days_worked"] == 1

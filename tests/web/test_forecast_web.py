@@ -12,6 +12,7 @@ import pytest
 
 from sync.db.models import Task
 from sync.db.session import transaction
+from sync.queue import cancel
 from tests.helpers.workhistory import add_done
 from tests.web import contract
 from tests.web.site import Site
@@ -116,8 +117,22 @@ def test_the_dashboard_panel_draws_the_burn_down_for_editors_only(site: Site) ->
     assert "style=" not in re.sub(r"(?s)^.*?<svg", "<svg", panel).split("</section>")[0]
     assert 'data-lang="tr"' in panel and 'data-lang="ru"' in panel
     assert "No forecast" in panel  # ru has no history
-    assert "185 words pending" in panel
+    assert "185 words in queued and claimed tasks" in panel
     assert "forecast-panel" not in site.login("ayse").get("/").text
+
+
+def test_the_panel_does_not_call_words_nobody_queued_nothing_pending(site: Site) -> None:
+    """The bars count every missing and stale translation's words, the panel only those of
+    queued and claimed tasks: on one page, the panel says which it counts."""
+    history(site)
+    with transaction(site.settings.database_url) as session:
+        cancel(session, 1, "ed")  # the Turkish translation is still missing
+    page = site.login("ed").get("/").text
+    assert "185 words to translate" in page
+    panel = page[page.index('class="forecast-panel"') :]
+    card = panel[panel.index('data-lang="tr"') :].split('class="forecast-card"')[0]
+    assert "words pending" not in card and "Nothing pending" not in card
+    assert "0 words in queued and claimed tasks" in card and "No task queued or claimed." in card
 
 
 def test_the_matrix_shows_words_beside_the_state(site: Site) -> None:
