@@ -92,14 +92,18 @@ class PostView:
     draft: bool = False
 
 
-def state_comment(view: PostView) -> str:
-    """``state: stale; source: en r3; based on r2; changed 1, added 0, removed 0; task …``"""
+def state_comment(view: PostView, guessed: int = 0) -> str:
+    """``state: stale; source: en r3; based on r2; changed 1, added 0, removed 0; task …``;
+    with ``lined up by a guess: 3 of 7`` when that many segments carry the translation's
+    text by a guess (fuzzy, even in a current post)."""
     parts = [f"state: {view.state}", f"source: {view.source_lang} r{view.source_revision}"]
     if view.based_on_revision is not None:
         parts.append(f"based on r{view.based_on_revision}")
     if view.state == "stale":
         c, a, r = view.diff_counts
         parts.append(f"changed {c}, added {a}, removed {r}")
+    if guessed:
+        parts.append(f"lined up by a guess: {guessed} of {len(view.source)}")
     if view.draft:
         parts.append("draft")
     if view.task:
@@ -129,7 +133,7 @@ def entries_for_post(view: PostView) -> list[CatalogEntry]:
         msgstr, previous = lined.get(i, ("", None))
         comments: list[str] = []
         if i == 0:
-            comments.append(state_comment(view))
+            comments.append(state_comment(view, len(guessed)))
         if i in unaligned:
             comments.append(UNALIGNED)
         if i in guessed:

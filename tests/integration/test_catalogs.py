@@ -137,7 +137,8 @@ def test_a_translation_lined_up_by_a_guess_is_never_given_as_translated(
     export(settings, out)
     po = out / "tr/LC_MESSAGES/posts.po"
     entries = [e for e in polib.pofile(str(po)) if e.msgctxt == "urban-heat"]
-    assert entries[0].comment.startswith("state: current")
+    state = "state: current; source: en r1; based on r1; lined up by a guess: 3 of 7"
+    assert entries[0].comment == state
     translated = [e.msgid for e in entries if e.msgstr and "fuzzy" not in e.flags]
     assert translated == [
         "Cooler Cities: Adapting to Urban Heat",
