@@ -9,7 +9,11 @@ How translation text lines up with source segments (the same rule everywhere):
    translation match those of the source revision it is based on;
 3. otherwise the fallback of :func:`sync.segments.align`: blocks are matched by
    kind sequence, and a source segment with no counterpart is left untranslated
-   with a ``#.`` note "could not be lined up".
+   with a ``#.`` note "could not be lined up". A pair :func:`sync.segments.align_certain`
+   does not make (a paragraph added, dropped or merged in one language: which one a
+   paragraph translates is a guess) is fuzzy with a ``#.`` note "by a guess", never
+   translated, even in a current post: the post is up to date, but whether that text is
+   this segment's translation is for an editor to check.
 
 A segment whose source text changed since the translation is fuzzy, its msgstr the
 translation of the old text and ``#| msgid`` the old text; a new segment is empty.
@@ -49,11 +53,19 @@ from sync.config import Settings
 from sync.db.models import Post, Revision, SourceState, utcnow
 from sync.db.models import Segment as SegmentRow
 from sync.db.session import transaction
-from sync.segments import FIELD_KIND, Segment, align, diff_segments, segment_label
+from sync.segments import (
+    FIELD_KIND,
+    Segment,
+    align,
+    align_certain,
+    diff_segments,
+    segment_label,
+)
 from sync.state import State
 from sync.status import Row, load_rows
 
 UNALIGNED = "transync: the translation could not be lined up with this segment"
+GUESSED = "transync: the translation's text lined up with this segment by a guess: check it"
 DOMAIN = "posts"
 #: Posts read (and their entries built) at a time: the export's memory is bounded by this.
 POST_BATCH = 500
@@ -73,20 +85,25 @@ class PostView:
     based_on_revision: int | None = None
     base: Sequence[Segment] = ()  # the source at the based-on revision
     translation: Sequence[str | None] = ()  # lined up with `base`
+    guessed: frozenset[int] = frozenset()  # `base` positions whose text is lined up by a guess
     translation_origin: str | None = None
     diff_counts: tuple[int, int, int] = (0, 0, 0)
     task: str | None = None
     draft: bool = False
 
 
-def state_comment(view: PostView) -> str:
-    """``state: stale; source: en r3; based on r2; changed 1, added 0, removed 0; task …``"""
+def state_comment(view: PostView, guessed: int = 0) -> str:
+    """``state: stale; source: en r3; based on r2; changed 1, added 0, removed 0; task …``;
+    with ``lined up by a guess: 3 of 7`` when that many segments carry the translation's
+    text by a guess (fuzzy, even in a current post)."""
     parts = [f"state: {view.state}", f"source: {view.source_lang} r{view.source_revision}"]
     if view.based_on_revision is not None:
         parts.append(f"based on r{view.based_on_revision}")
     if view.state == "stale":
         c, a, r = view.diff_counts
         parts.append(f"changed {c}, added {a}, removed {r}")
+    if guessed:
+        parts.append(f"lined up by a guess: {guessed} of {len(view.source)}")
     if view.draft:
         parts.append("draft")
     if view.task:
@@ -98,6 +115,7 @@ def entries_for_post(view: PostView) -> list[CatalogEntry]:
     """One entry per source segment, translated, fuzzy or empty as the module doc says."""
     lined: dict[int, tuple[str | None, str | None]] = {}  # new index → (msgstr, previous)
     unaligned: set[int] = set()
+    guessed: set[int] = set()
     if view.base and view.translation:
         for op in diff_segments(view.base, view.source).ops:
             if op.new_index is None or op.old_index is None:
@@ -107,15 +125,19 @@ def entries_for_post(view: PostView) -> list[CatalogEntry]:
                 unaligned.add(op.new_index)
                 continue
             lined[op.new_index] = (text, op.old_text if op.tag == "changed" else None)
+            if op.old_index in view.guessed:
+                guessed.add(op.new_index)
     origins = tuple(o for o in (view.source_origin, view.translation_origin) if o)
     entries = []
     for i, seg in enumerate(view.source):
         msgstr, previous = lined.get(i, ("", None))
         comments: list[str] = []
         if i == 0:
-            comments.append(state_comment(view))
+            comments.append(state_comment(view, len(guessed)))
         if i in unaligned:
             comments.append(UNALIGNED)
+        if i in guessed:
+            comments.append(GUESSED)
         if seg.kind.startswith(FIELD_KIND):
             comments.append(segment_label(seg.kind))
         entries.append(
@@ -123,7 +145,7 @@ def entries_for_post(view: PostView) -> list[CatalogEntry]:
                 key=view.key,
                 msgid=seg.text,
                 msgstr=msgstr or "",
-                fuzzy=previous is not None,
+                fuzzy=previous is not None or i in guessed,
                 previous_msgid=previous,
                 comments=tuple(comments),
                 occurrences=origins if i == 0 else (view.source_origin,),
@@ -182,12 +204,18 @@ def translated_segments(
 
 def line_up(
     base: Sequence[Segment], translated: list[tuple[str, str, str | None]]
-) -> list[str | None]:
-    """The translation for each `base` segment: exact by recorded source text, else align()."""
+) -> tuple[list[str | None], frozenset[int]]:
+    """The translation for each `base` segment: exact by recorded source text, else align();
+    and the positions whose text align() guessed (align_certain() does not pair them)."""
     if translated and all(src is not None for _, _, src in translated):
         by_source = {src: text for _, text, src in translated}
-        return [by_source.get(s.text) for s in base]
-    return align(base, [Segment(kind=k, text=t) for k, t, _ in translated])
+        return [by_source.get(s.text) for s in base], frozenset()
+    theirs = [Segment(kind=k, text=t) for k, t, _ in translated]
+    lined = align(base, theirs)
+    sure = align_certain(base, theirs)
+    return lined, frozenset(
+        i for i, (t, s) in enumerate(zip(lined, sure, strict=True)) if t is not None and s is None
+    )
 
 
 def context_order(key: str) -> bytes:
@@ -257,13 +285,14 @@ def post_views(
             v = cell.version if cell.state in (State.CURRENT, State.STALE) else None
             base: Sequence[Segment] = ()
             lined: list[str | None] = []
+            guessed: frozenset[int] = frozenset()
             changes = [created.get(src.id)]
             if v is not None:
                 base = segs.get(
                     (src.id, src.revision if v.based_on_revision is None else v.based_on_revision),
                     (),
                 )
-                lined = line_up(base, translated.get(v.id, []))
+                lined, guessed = line_up(base, translated.get(v.id, []))
                 changes.append(created.get(v.id))
             if cell.task is not None:
                 changes.append(cell.task.updated_at)
@@ -278,6 +307,7 @@ def post_views(
                 based_on_revision=v.based_on_revision if v is not None else None,
                 base=base,
                 translation=lined,
+                guessed=guessed,
                 translation_origin=v.origin if v is not None else None,
                 diff_counts=(v.changed_segments, v.added_segments, v.removed_segments)
                 if v is not None

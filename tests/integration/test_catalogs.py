@@ -123,6 +123,35 @@ def test_stale_paragraph_is_fuzzy_with_previous_msgid(
     assert msgfmt_statistics(out / "tr/LC_MESSAGES/posts.po")[1] == 1
 
 
+def test_a_translation_lined_up_by_a_guess_is_never_given_as_translated(
+    settings: Settings, content: Path, tmp_path: Path
+) -> None:
+    """A current Turkish page whose translator merged the first two paragraphs: which
+    source paragraph the merged one translates is a guess (it holds both), so neither is
+    given as translated; the title, heading and footnote, as many on each side, still are."""
+    tr = content / "tr/posts/urban-heat.md"
+    text = tr.read_text(encoding="utf-8")
+    tr.write_text(text.replace("olabiliyor.[^1]\n\nEn büyük", "olabiliyor.[^1] En büyük"))
+    run_scan(settings, [str(content)])
+    out = tmp_path / "locales"
+    export(settings, out)
+    po = out / "tr/LC_MESSAGES/posts.po"
+    entries = [e for e in polib.pofile(str(po)) if e.msgctxt == "urban-heat"]
+    state = "state: current; source: en r1; based on r1; lined up by a guess: 3 of 7"
+    assert entries[0].comment == state
+    translated = [e.msgid for e in entries if e.msgstr and "fuzzy" not in e.flags]
+    assert translated == [
+        "Cooler Cities: Adapting to Urban Heat",
+        "Practical measures",
+        next(e.msgid for e in entries if e.msgid.startswith("This effect")),
+    ]
+    merged = next(e for e in entries if e.msgid.startswith("Summer heat"))
+    assert "fuzzy" in merged.flags and "En büyük risk" in merged.msgstr
+    assert "lined up with this segment by a guess" in merged.comment
+    tracker = language_counts(settings, "tr")
+    assert msgfmt_statistics(po) == (tracker.translated, tracker.fuzzy, tracker.untranslated)
+
+
 def fill_from(po_bytes: bytes, translation: Path) -> bytes:
     """A translator's PO editor: fill every entry from a finished translation file."""
     po = polib.pofile(po_bytes.decode("utf-8"))
