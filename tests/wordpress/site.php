@@ -5,7 +5,7 @@
  * {"op": name, ...arguments}; it prints the list of results as JSON.
  *
  * Ops: install, user, reset, option, mode, create, update, trash, untrash, delete, age, sync,
- * export, get, posts, blocks. A post id may be given as "#N": the id op N of the same run returned.
+ * language, link, export, get, posts, blocks. A post id may be given as "#N": the id op N of the same run returned.
  */
 
 $docroot = $argv[1];
@@ -149,7 +149,7 @@ function op_create( $a ) {
 function op_update( $a ) {
 	as_editor();
 	$post = array( 'ID' => (int) $a['id'] );
-	foreach ( array( 'title' => 'post_title', 'content' => 'post_content', 'status' => 'post_status' ) as $k => $field ) {
+	foreach ( array( 'title' => 'post_title', 'content' => 'post_content', 'status' => 'post_status', 'slug' => 'post_name' ) as $k => $field ) {
 		if ( isset( $a[ $k ] ) ) {
 			$post[ $field ] = $a[ $k ];
 		}
@@ -180,7 +180,13 @@ function op_untrash( $a ) {
 
 function op_delete( $a ) {
 	as_editor();
-	return (bool) wp_delete_post( (int) $a['id'], true );
+	$id = (int) $a['id'];
+	// as Polylang on delete_post: the post leaves its group, whose other posts stay linked
+	$group = array_diff( transync_test_translations( $id ), array( $id ) );
+	if ( $group && 'wpml' !== transync_test_mode() ) {
+		transync_test_link( reset( $group ), $group );
+	}
+	return (bool) wp_delete_post( $id, true );
 }
 
 /** Every post's dates moved back (the posts were written before the test began). */
@@ -199,6 +205,31 @@ function op_age( $a ) {
 function op_sync( $a ) {
 	$id = (int) $a['id'];
 	return transync_test_link( $id, transync_test_translations( $id ), $a['sync'] );
+}
+
+/** The post's language changed in its Languages box, saved as wp-admin saves it: as
+ * Polylang, the post keeps its place in its group under the new language if that language
+ * is free there, else it leaves the group. */
+function op_language( $a ) {
+	as_editor();
+	$id = (int) $a['id'];
+	$group = transync_test_translations( $id );
+	$old = transync_test_language( $id );
+	transync_test_set_language( $id, $a['lang'] );
+	unset( $group[ $old ] );
+	transync_test_link( $id, isset( $group[ $a['lang'] ] ) ? array() : $group );
+	wp_update_post( array( 'ID' => $id ) );
+	return get_post( $id )->post_modified_gmt;
+}
+
+/** The post's translations set in its Languages box and saved (language => id; {} unlinks
+ * it): the post is saved, the other posts of either group are not. */
+function op_link( $a ) {
+	as_editor();
+	$id = (int) $a['id'];
+	transync_test_link( $id, (array) $a['translations'] );
+	wp_update_post( array( 'ID' => $id ) );
+	return get_post( $id )->post_modified_gmt;
 }
 
 /** Tools → Export → All content, written to a file. */

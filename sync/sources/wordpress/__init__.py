@@ -6,7 +6,9 @@ incremental: ``orderby=modified&order=asc&modified_after=<cursor>`` asks only fo
 changed, so versions not mentioned are kept and a trashed post is reported as deleted.
 Every ``TRANSYNC_WP_RECONCILE_HOURS`` (and on the first scan) a full pass lists every
 post in id order; only a full pass can notice a post deleted for good, so only it is
-``complete``.
+``complete``. Linking or unlinking translations saves only the post edited, so an
+incremental read also reads, by id, the posts the tracker holds under a listed group's
+key that the group no longer names (one the site no longer has is deleted then).
 
 The cursor is the server's clock (the ``Date`` header) when the previous read began, and
 each read asks from one minute before it, so a save in flight or in the same second is not

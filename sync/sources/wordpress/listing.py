@@ -33,6 +33,7 @@ from typing import Any
 from sync.analysis import analyze_document, with_words
 from sync.errors import SourceError
 from sync.i18n import nt_, t_
+from sync.revisions import chunks
 from sync.sources.base import Deleted, Document, Problem, Skipped, Unchanged
 from sync.sources.wordpress.parallel import PARALLEL_MIN, Batch, Handed, analysis_workers
 from sync.sources.wordpress.posts import (
@@ -42,6 +43,7 @@ from sync.sources.wordpress.posts import (
     PLUGINS,
     SKIPPED_STATUSES,
     _gmt,
+    _groups,
     _plugin,
     _Posts,
     _translation_ids,
@@ -88,6 +90,8 @@ class _Listing:
     workers: Any = None
     large: bool = False
     batch: Batch = field(default_factory=list)
+    #: posts the tracker holds that an incremental read asked for by id and did not get
+    gone: set[int] = field(default_factory=set)
 
 
 class _Reading(_Posts, _RestClient):
@@ -179,6 +183,8 @@ class _Reading(_Posts, _RestClient):
             for post_type in self.settings.wp_post_types:
                 rest_base = self._rest_base(post_type)
                 self._list_all(rest_base, full, listing)
+            if not full:
+                self._read_left_behind(listing)
             for post_id, made in listing.ahead.items():  # every analysis in before the pool goes
                 if isinstance(made[1], Handed):
                     listing.ahead[post_id] = (made[0], made[1].result())
@@ -209,6 +215,9 @@ class _Reading(_Posts, _RestClient):
             )
             return
         keys = self._group_keys(listing.posts)
+        for post_id in sorted(listing.gone):  # deleted for good since the tracker read it
+            if post_id in self._origins:
+                yield Deleted(self._origins[post_id])
         for post_id in sorted(listing.posts):
             item = listing.posts[post_id]
             status = str(item.get("status") or "")
@@ -252,11 +261,7 @@ class _Reading(_Posts, _RestClient):
         incremental read asks twice: what was modified since the cursor, and what was
         published since (a scheduled post WordPress's cron publishes keeps its modified
         time, so it would stay a draft here until the next full pass)."""
-        params: dict[str, Any] = {"per_page": PER_PAGE, "order": "asc", "_fields": FIELDS}
-        if self.authenticated:
-            params["context"] = "edit"
-            params["status"] = ",".join(EDIT_STATUSES)
-            params["_fields"] = EDIT_FIELDS
+        params = self._params()
         if full:
             self._list_one(rest_base, {**params, "orderby": "id"}, listing)  # ids stay put
             return
@@ -266,6 +271,48 @@ class _Reading(_Posts, _RestClient):
         self._list_one(rest_base, modified, listing)
         published = {**params, "orderby": "date", "after": _iso_z(since)}  # as modified_after
         self._list_one(rest_base, published, listing)
+
+    def _params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {"per_page": PER_PAGE, "order": "asc", "_fields": FIELDS}
+        if self.authenticated:
+            params["context"] = "edit"
+            params["status"] = ",".join(EDIT_STATUSES)
+            params["_fields"] = EDIT_FIELDS
+        return params
+
+    def _read_left_behind(self, listing: _Listing) -> None:
+        """An incremental read lists only the posts saved since the cursor, but linking
+        and unlinking translations (Polylang's Languages box) saves only the post edited:
+        a translation unlinked from the source's screen, or the posts of a group one of
+        them left for another, keep their modified time. So the posts the tracker holds
+        under a listed group's keys that the group no longer names are read too (by id),
+        and what they name in turn; one the site no longer has is deleted for good."""
+        asked: set[int] = set()
+        for _ in range(3):  # each round reads the posts the last one named
+            wanted = self._left_behind(listing.posts) - asked
+            if not wanted:
+                break
+            asked |= wanted
+            for post_type in self.settings.wp_post_types:
+                rest_base = self._rest_base(post_type)
+                for chunk in chunks(sorted(wanted), PER_PAGE):
+                    include = ",".join(str(i) for i in chunk)
+                    self._list_one(
+                        rest_base, {**self._params(), "orderby": "id", "include": include}, listing
+                    )
+        listing.gone = asked - listing.posts.keys()
+
+    def _left_behind(self, posts: Mapping[int, dict[str, Any]]) -> set[int]:
+        """Posts not read that the tracker holds under a key a group read holds, and that
+        the group does not name: they left it, or it left them."""
+        by_key: dict[str, set[int]] = {}
+        for post_id, key in self._keys.items():
+            by_key.setdefault(key, set()).add(post_id)
+        wanted: set[int] = set()
+        for group in _groups(posts).values():
+            for key in {self._keys[i] for i in group if i in self._keys}:
+                wanted |= by_key[key] - set(group)
+        return wanted - posts.keys()
 
     def _list_one(self, rest_base: str, params: dict[str, Any], listing: _Listing) -> None:
         if listing.plugin != "wpml":

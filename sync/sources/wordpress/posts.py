@@ -13,6 +13,7 @@ import datetime as dt
 import html
 import itertools
 import json
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,29 +59,19 @@ class _Posts:
 
     def _group_keys(self, posts: Mapping[int, dict[str, Any]]) -> dict[int, str]:
         """Post key of every post read: translation groups are the posts naming each other."""
-        parent: dict[int, int] = {}
-
-        def find(x: int) -> int:
-            parent.setdefault(x, x)
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        for post_id, item in posts.items():
-            find(post_id)
-            for other in _translation_ids(item):
-                parent[find(other)] = find(post_id)
-        members: dict[int, list[int]] = {}
-        for x in list(parent):
-            members.setdefault(find(x), []).append(x)
-        # a group takes the key most of its posts hold; a bigger group keeps a contested key
+        members = _groups(posts)
+        # a group takes the key most of its posts hold; a bigger group keeps a contested key,
+        # and the other takes another key one of its posts holds (a translation that joined
+        # another group: the group keeps its own key), else a new one
         taken: set[str] = set()
         known_keys = set(self._keys.values())
         out: dict[int, str] = {}
         for _root, group, best in ranked_by_held_key(members, self._keys):
             key = best
-            if key is None or key in taken:
+            if key is not None and key in taken:
+                held = Counter(self._keys[i] for i in group if i in self._keys)
+                key = next((k for k, _ in held.most_common() if k not in taken), None)
+            if key is None:
                 mine = {self._keys.get(i) for i in group}
                 key = f"wp-{group[0]}"
                 for n in itertools.count(2):
@@ -196,6 +187,28 @@ class _Posts:
             if mapped == lang and "_" not in code:
                 return code
         return lang
+
+
+def _groups(posts: Mapping[int, Mapping[str, Any]]) -> dict[int, list[int]]:
+    """Translation groups of the posts read (root id → ids): the posts naming each other,
+    with the ids they name that were not read."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for post_id, item in posts.items():
+        find(post_id)
+        for other in _translation_ids(item):
+            parent[find(other)] = find(post_id)
+    members: dict[int, list[int]] = {}
+    for x in list(parent):
+        members.setdefault(find(x), []).append(x)
+    return members
 
 
 def _raw_hash(key: str, *parts: Any) -> str:
