@@ -33,7 +33,6 @@ from typing import Any
 from sync.analysis import analyze_document, with_words
 from sync.errors import SourceError
 from sync.i18n import nt_, t_
-from sync.revisions import chunks
 from sync.sources.base import Deleted, Document, Problem, Skipped, Unchanged
 from sync.sources.wordpress.parallel import PARALLEL_MIN, Batch, Handed, analysis_workers
 from sync.sources.wordpress.posts import (
@@ -295,8 +294,9 @@ class _Reading(_Posts, _RestClient):
             asked |= wanted
             for post_type in self.settings.wp_post_types:
                 rest_base = self._rest_base(post_type)
-                for chunk in chunks(sorted(wanted), PER_PAGE):
-                    include = ",".join(str(i) for i in chunk)
+                ids = sorted(wanted)
+                for start in range(0, len(ids), PER_PAGE):
+                    include = ",".join(str(i) for i in ids[start : start + PER_PAGE])
                     self._list_one(
                         rest_base, {**self._params(), "orderby": "id", "include": include}, listing
                     )
