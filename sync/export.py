@@ -212,7 +212,7 @@ def line_up(
         return [by_source.get(s.text) for s in base], frozenset()
     theirs = [Segment(kind=k, text=t) for k, t, _ in translated]
     lined = align(base, theirs)
-    sure = align_certain(base, theirs)
+    sure = align_certain(base, theirs, lined)
     return lined, frozenset(
         i for i, (t, s) in enumerate(zip(lined, sure, strict=True)) if t is not None and s is None
     )

@@ -60,7 +60,7 @@ def translation_segments(
     theirs = [Seg(kind=r.kind, text=r.text) for r in rows]
     lined = align(source, theirs)
     if guessed is not None:
-        sure = align_certain(source, theirs)
+        sure = align_certain(source, theirs, lined)
         guessed.update(i for i, t in enumerate(lined) if t is not None and sure[i] is None)
     return lined
 

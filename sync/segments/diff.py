@@ -148,14 +148,19 @@ def align(source: Sequence[Segment], translation: Sequence[Segment]) -> list[str
     return _align_by_likeness(source, translation)
 
 
-def align_certain(source: Sequence[Segment], translation: Sequence[Segment]) -> list[str | None]:
+def align_certain(
+    source: Sequence[Segment],
+    translation: Sequence[Segment],
+    lined: Sequence[str | None] | None = None,
+) -> list[str | None]:
     """:func:`align`'s pairs that are not a guess, for what must learn only true pairs
     (translation memory): all of them when both have the same sequence of kinds; else only
     segments of a kind both have as many of, each paired with the one at the same place
     among its kind. A paragraph added or dropped in one language leaves every paragraph
     unpaired (which one it was is a guess: the likeness of numbers and lengths cannot tell
     a translator's note from the paragraph beside it), while the title and the headings,
-    as many on each side, still pair."""
+    as many on each side, still pair. ``lined``: :func:`align`'s pairing, when the caller
+    has made it already (the pairing is the costly part)."""
     if [s.kind for s in source] == [t.kind for t in translation]:
         return [t.text for t in translation]
     theirs: dict[str, list[str]] = {}
@@ -164,7 +169,8 @@ def align_certain(source: Sequence[Segment], translation: Sequence[Segment]) -> 
     ours = Counter(s.kind for s in source)
     seen: Counter[str] = Counter()
     result: list[str | None] = []
-    for s, guess in zip(source, align(source, translation), strict=True):
+    guesses = align(source, translation) if lined is None else lined
+    for s, guess in zip(source, guesses, strict=True):
         texts = theirs.get(s.kind, [])
         k = seen[s.kind]
         seen[s.kind] += 1
