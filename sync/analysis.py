@@ -13,6 +13,8 @@ import dataclasses
 from collections.abc import Sequence
 
 from sync.segments import Analysis, analyze_markdown, with_fields
+from sync.spill import Packed, pack
+from sync.text import memory_hash
 from sync.words import count_words
 
 
@@ -44,3 +46,20 @@ def with_words(analysis: Analysis) -> Analysis:
     return dataclasses.replace(
         analysis, words=tuple([count_words(s.text) for s in analysis.segments])
     )
+
+
+def packed_analysis(
+    title: str,
+    body: str,
+    *,
+    body_format: str = "markdown",
+    fields: Sequence[tuple[str, str]] = (),
+) -> Packed:
+    """A document's analysis made in a worker process, with the words and translation
+    memory's hash of each segment, packed as the scan's spill keeps it (sync.spill): what
+    the scan's process would otherwise unpickle, pickle again into its spill, and hash
+    once the pages are all in, on one core."""
+    analysis = with_words(analyze_document(title, body, body_format=body_format, fields=fields))
+    hashes = tuple([memory_hash(s.text) for s in analysis.segments])
+    content = (analysis.segments, body, None, analysis.words, hashes)
+    return Packed(analysis.content_hash, len(analysis.segments), pack(content))

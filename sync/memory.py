@@ -27,14 +27,13 @@ from sync.db.models import Memory, Post, Suggestion, Task, Version, utcnow
 from sync.db.session import copy_rows
 from sync.revisions import chunks, load_segments
 from sync.segments import align_certain
-from sync.text import sha256_hex
+from sync.text import memory_hash
 
 MAX_SUGGESTIONS = 3
 FUZZY_MAX = 99.0  # the highest score of a match that is not exact
 
 
-def seg_hash(text: str) -> str:
-    return sha256_hex(text)[:16]
+seg_hash = memory_hash  # the name the memory's callers know
 
 
 def worth_learning(source: str, target: str) -> bool:
@@ -85,22 +84,21 @@ def learn(
 
 
 def learn_many(
-    session: Session, pairs: Iterable[tuple[tuple[str, str], tuple[str, str, str]]]
+    session: Session, pairs: Iterable[tuple[tuple[str, str], tuple[str, str, str, str, str]]]
 ) -> None:
-    """Store ``((source_lang, target_lang), (source text, target text, origin))`` pairs, as
-    many as a first scan finds (hundreds of thousands), through the bulk writer a TMX
-    import uses: COPY on PostgreSQL, the driver's executemany on SQLite. A pair already in
-    the memory, or given twice, is kept as it first came."""
+    """Store ``((source_lang, target_lang), (source text, target text, origin, source hash,
+    target hash))`` pairs (the hashes :func:`seg_hash`'s), as many as a first scan finds
+    (hundreds of thousands), through the bulk writer a TMX import uses: COPY on PostgreSQL,
+    the driver's executemany on SQLite. A pair already in the memory, or given twice, is
+    kept as it first came."""
     from sync.interchange.bulk import open_writer
 
     now = utcnow()
     writer = open_writer(session)
     try:
-        for (source_lang, target_lang), (src, tgt, origin) in pairs:
+        for (source_lang, target_lang), (src, tgt, origin, sh, th) in pairs:
             if worth_learning(src, tgt):
-                writer.add(
-                    (source_lang, target_lang, seg_hash(src), seg_hash(tgt), src, tgt, origin, now)
-                )
+                writer.add((source_lang, target_lang, sh, th, src, tgt, origin, now))
     except BaseException:
         writer.discard()
         raise

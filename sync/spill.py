@@ -9,6 +9,12 @@ the buffer starts again (each slot's place in the file kept in an array, read ba
 
 ``memory`` holds values set directly (write-back replaces a document's content with one
 that carries source texts): they are not pickled and are looked up first.
+
+A slot's content is ``(segments, body, source texts, words, memory hashes)``: the last three
+None where not given (write-back gives source texts), not counted, or not hashed (the words
+and translation memory's hash of each segment, made where the segments were: a parser or
+worker process). A worker process pickles it itself (:class:`Packed`), so that the scan's
+process puts the bytes as they came rather than unpickling and pickling them again.
 """
 
 from __future__ import annotations
@@ -17,10 +23,30 @@ import os
 import pickle
 import tempfile
 from array import array
+from dataclasses import dataclass
 from typing import Any
 
 #: Pickled content kept in memory before a scan spills it to its temporary file.
 IN_MEMORY_BYTES = 4 << 20
+
+
+def pack(content: Any) -> bytes:
+    """A slot's content as the spill keeps it."""
+    return pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@dataclass(frozen=True, slots=True)
+class Packed:
+    """A document's analysis made in another process, its content already packed for the
+    spill (:func:`pack`): the scan's process reads only the hash and the count."""
+
+    content_hash: str
+    segment_count: int
+    data: bytes
+
+    @property
+    def short_hash(self) -> str:
+        return self.content_hash[:16]
 
 
 class Spill:
@@ -40,7 +66,10 @@ class Spill:
         return len(self.sizes)
 
     def put(self, value: Any) -> int:
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return self.put_packed(pack(value))
+
+    def put_packed(self, data: bytes) -> int:
+        """Put content packed already (:func:`pack`); its slot."""
         slot = len(self.sizes)
         self.sizes.append(len(data))
         self.buffer[slot] = data

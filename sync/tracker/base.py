@@ -16,7 +16,7 @@ from sync.config import Settings
 from sync.db.models import utcnow
 from sync.segments import Analysis
 from sync.sources.base import Document
-from sync.spill import Spill
+from sync.spill import Packed, Spill
 from sync.state import State
 from sync.tracker.rows import ScanReport, Spilled, VRow
 from sync.tracker.snapshot import Snapshot, state_of
@@ -104,9 +104,14 @@ class ScanBase:
         return self._snap is not None
 
     def keep(self, doc: Document) -> Spilled:
-        """Analyze a document and put its content in the spill: only metadata stays."""
+        """Analyze a document and put its content in the spill: only metadata stays. An
+        analysis a worker process packed (of this very body) goes in as it came."""
+        analysis = doc.analysis
+        if isinstance(analysis, Packed):
+            slot = self.spill.put_packed(analysis.data)
+            return Spilled(analysis.content_hash, slot, analysis.segment_count)
         analysis = analyze(doc)
-        slot = self.spill.put((analysis.segments, doc.body, None, analysis.words))
+        slot = self.spill.put((analysis.segments, doc.body, None, analysis.words, None))
         return Spilled(analysis.content_hash, slot, len(analysis.segments))
 
     def remember(self, v: VRow) -> None:

@@ -192,7 +192,7 @@ class History(ScanBase):
                 h = analysis.content_hash
                 number = numbers[h]
                 if (src.post_id, number) not in self.historical:
-                    slot = self.spill.put((analysis.segments, doc.body, None, None))
+                    slot = self.spill.put((analysis.segments, doc.body, None, None, None))
                     self.historical[(src.post_id, number)] = slot
                     self.historical_rows.append(
                         (

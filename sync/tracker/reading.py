@@ -354,9 +354,15 @@ class Reading(ScanBase):
             self.remember(v)
         analysis = doc.analysis if isinstance(doc.analysis, Spilled) else self.keep(doc)
         if source_texts is not None:  # write-back: the source each segment translates
-            segments, body, _, words = self.spill.get(analysis.slot)
+            segments, body, _, words, hashes = self.spill.get(analysis.slot)
             if len(source_texts) == len(segments):
-                self.spill.memory[analysis.slot] = (segments, body, tuple(source_texts), words)
+                self.spill.memory[analysis.slot] = (
+                    segments,
+                    body,
+                    tuple(source_texts),
+                    words,
+                    hashes,
+                )
         if v.deleted or v.revision == 0:
             if v.revision:
                 self.report.restored += 1

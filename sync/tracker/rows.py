@@ -13,6 +13,15 @@ from sync.scanreport import ScanReport  # noqa: F401 - re-exported: the scan's r
 from sync.segments import Segment
 from sync.spill import Spill
 
+#: A new revision's content, as the spill keeps it (see sync.spill).
+Content = tuple[
+    tuple[Segment, ...],
+    str,
+    Sequence[str | None] | None,
+    Sequence[int] | None,
+    Sequence[str] | None,
+]
+
 
 @dataclass(eq=False, slots=True)  # tens of thousands per scan: no __dict__ each
 class VRow:
@@ -67,11 +76,9 @@ class VRow:
         """Alive and not a stub: a version that counts (a stub translation is missing)."""
         return not self.deleted and self.revision > 0 and not self.stub
 
-    def content(
-        self,
-    ) -> tuple[tuple[Segment, ...], str, Sequence[str | None] | None, Sequence[int] | None] | None:
-        """(segments, body, source texts, words of each segment if counted) of the new
-        revision this scan made, if any."""
+    def content(self) -> Content | None:
+        """(segments, body, source texts, words of each segment if counted, memory hash of
+        each if made) of the new revision this scan made, if any (sync.spill)."""
         return None if self.spill is None else self.spill.get(self.slot)
 
     @property

@@ -8,8 +8,9 @@ from typing import Any
 
 from sync.segments import Segment, align_certain
 from sync.state import State
+from sync.text import memory_hash
 from sync.tracker.reading import Progress, Reading
-from sync.tracker.rows import ScanReport
+from sync.tracker.rows import Content, ScanReport
 from sync.tracker.settling import Settling
 from sync.tracker.snapshot import source_version, state_of
 from sync.tracker.writing import Writing
@@ -32,9 +33,11 @@ class Scan(Reading, Settling, Writing):
 
     def memory_pairs(
         self, fallback: set[int]
-    ) -> Iterator[tuple[tuple[str, str], tuple[str, str, str]]]:
+    ) -> Iterator[tuple[tuple[str, str], tuple[str, str, str, str, str]]]:
         """Translation-memory pairs from this scan's new content: (source, translation)
-        segments of every current translation that got a new revision or a new based-on.
+        segments of every current translation that got a new revision or a new based-on,
+        as (source text, translation text, origin, source hash, translation hash): each
+        text hashed once, or not at all where its analysis hashed it (a worker process).
         Posts whose segments are not in the spill are added to `fallback` (a database pass)."""
         keys = {pid: key for key, pid in self.snap.posts.items()}
         for pid in sorted(self.report.touched_posts):
@@ -42,6 +45,7 @@ class Scan(Reading, Settling, Writing):
             if src is None or not src.alive:
                 continue
             source_segments: tuple[Segment, ...] | None = None  # read from the spill once
+            source_hashes: Sequence[str] = ()
             for lang in self.settings.languages:
                 v = self.snap.versions.get((pid, lang))
                 if v is None or v is src or state_of(self.snap, pid, lang) is not State.CURRENT:
@@ -52,8 +56,24 @@ class Scan(Reading, Settling, Writing):
                     fallback.add(pid)
                     continue
                 if source_segments is None:
-                    source_segments = src.new_segments or ()
-                source, target = source_segments, v.new_segments or ()
-                for s, t in zip(source, align_certain(source, target), strict=True):
+                    source_segments, source_hashes = hashed(src.content())
+                source = source_segments
+                target, target_hashes = hashed(v.content())
+                by_text = dict(zip((t.text for t in target), target_hashes, strict=True))
+                origin = f"{keys[pid]} [{lang}]"
+                for s, h, t in zip(
+                    source, source_hashes, align_certain(source, target), strict=True
+                ):
                     if t is not None:
-                        yield (src.lang, lang), (s.text, t, f"{keys[pid]} [{lang}]")
+                        yield (src.lang, lang), (s.text, t, origin, h, by_text[t])
+
+
+def hashed(content: Content | None) -> tuple[tuple[Segment, ...], Sequence[str]]:
+    """A new revision's segments and translation memory's hash of each: as its analysis
+    made them, or made now."""
+    if content is None:
+        return (), ()
+    segments, hashes = content[0], content[4]
+    if hashes is None or len(hashes) != len(segments):
+        hashes = [memory_hash(s.text) for s in segments]
+    return segments, hashes

@@ -76,7 +76,7 @@ class Writing(ScanBase):
             counted: list[int | None] = []
             words = dict.fromkeys(rev_ids, 0)
             for content, rid in zip(contents, rev_ids, strict=True):
-                segments, _body, texts, known = content  # type: ignore[misc]
+                segments, _body, texts, known, _hashes = content  # type: ignore[misc]
                 if texts:
                     n = len(texts)
                     rows.extend(

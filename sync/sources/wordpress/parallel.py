@@ -1,12 +1,13 @@
 """A full WordPress pass's analysis in processes of its own.
 
-A first scan analyzes every post (segments, content hash, words): the greater part of its
-CPU. In one process that work shares a core with the fetching, the JSON and the documents,
-and the scan lasts as long as all of it together. A full pass hands each page's posts to
-worker processes instead, as the content tree's parser processes do (sync.sources.fs),
-while the reader goes on to the next page; the analyses are collected once every page is
-in. The processes are forked before the fetching thread starts (no fork while it runs) and
-die with the scan.
+A first scan analyzes every post (segments, content hash, words, translation memory's
+hashes): the greater part of its CPU. In one process that work shares a core with the
+fetching, the JSON and the documents, and the scan lasts as long as all of it together.
+A full pass hands each page's posts to worker processes instead, as the content tree's
+parser processes do (sync.sources.fs), while the reader goes on to the next page; the
+analyses are collected once every page is in, each packed as the scan's spill keeps it
+(sync.spill.Packed). The processes are forked before the fetching thread starts (no fork
+while it runs) and die with the scan.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from sync.analysis import analyze_document, with_words
-from sync.segments import Analysis
+from sync.analysis import packed_analysis
 from sync.sources.fs import _die_with_parent
+from sync.spill import Packed
 
 #: Worker processes at most (one core is the reader's, WordPress may have others).
 MAX_WORKERS = 4
@@ -37,10 +38,10 @@ Batch = list[tuple[int, str, str, str, tuple[tuple[str, str], ...]]]
 class Handed:
     """A post's analysis, being made in a worker: its batch's pending result and its place."""
 
-    pending: Future[list[Analysis | None]]
+    pending: Future[list[Packed | None]]
     index: int
 
-    def result(self) -> Analysis | None:
+    def result(self) -> Packed | None:
         """The analysis; None when the worker could not make it, or died (the OOM killer):
         the tracker then makes it in this process and reports what is wrong with the post."""
         try:
@@ -96,13 +97,11 @@ def analysis_workers(full: bool) -> Iterator[Workers | None]:
 
 def _analyze_many(
     items: list[tuple[str, str, str, tuple[tuple[str, str], ...]]],
-) -> list[Analysis | None]:
-    out: list[Analysis | None] = []
+) -> list[Packed | None]:
+    out: list[Packed | None] = []
     for title, body, body_format, fields in items:
         try:
-            out.append(
-                with_words(analyze_document(title, body, body_format=body_format, fields=fields))
-            )
+            out.append(packed_analysis(title, body, body_format=body_format, fields=fields))
         except Exception:  # noqa: BLE001 - the tracker analyzes it again and reports it
             out.append(None)
     return out
