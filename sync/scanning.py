@@ -4,6 +4,7 @@ transaction."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,7 +16,10 @@ from sync.db.models import SourceState, utcnow
 from sync.db.session import lock_sources, transaction
 from sync.errors import ConfigError
 from sync.sources import open_source
+from sync.sources.base import StreamUndone
 from sync.tracker import Progress, Scan, ScanReport
+
+log = logging.getLogger("sync.scanning")
 
 
 def mark_scanned(session: Session, uris: Sequence[str], now: dt.datetime) -> None:
@@ -52,10 +56,16 @@ def scan_sources(
     *,
     actor: str = "scan",
     progress: Progress | None = None,
+    stream: bool = True,
 ) -> ScanReport:
     """Read the sources and apply them in the caller's transaction, then let translation
-    memory learn from the translations the scan found current."""
+    memory learn from the translations the scan found current. ``stream``: a source that
+    gives whole posts before its end (a WordPress first scan) has them written and learned
+    from as it reads on (the tracker's ``Settled``); they may raise StreamUndone, after
+    which the caller rolls back and scans again with ``stream=False``."""
     scan = Scan(session, settings, actor)
+    if stream:
+        scan.stream_learner = lambda written: learn_some(session, settings, written)
     report = scan.apply(sources, progress)
     if not report.touched_posts:  # nothing new to learn (a no-change rescan): skip the
         scan.spill.close()  # translation memory's imports (rapidfuzz and more) too
@@ -68,11 +78,17 @@ def learn_from_scan(session: Session, settings: Settings, scan: Scan) -> None:
     """Store the segment pairs of the scan's new current translations in translation
     memory, then close the scan's spill. Above the tracker, so that the tracker and
     translation memory never import each other."""
+    learn_some(session, settings, scan)
+    scan.spill.close()
+
+
+def learn_some(session: Session, settings: Settings, scan: Scan) -> None:
+    """Learn from what the scan has settled and not yet written off (all of it at the end;
+    a part written before a source's end, as it is written)."""
     from sync.memory import learn_many, learn_versions
 
     fallback: set[int] = set()
     learn_many(session, scan.memory_pairs(fallback))
-    scan.spill.close()
     if fallback:
         learn_versions(session, settings, fallback)
 
@@ -85,9 +101,31 @@ def run_scan(
     progress: Progress | None = None,
     plan: bool = True,
     scheduled: bool = False,
+    stream: bool = True,
 ) -> ScanReport | None:
     """Scan and plan in one transaction. A scheduled scan skips a source scanned (or being
-    scanned) within half an interval, so two beat processes never scan twice."""
+    scanned) within half an interval, so two beat processes never scan twice. A first scan
+    of a WordPress site writes whole posts as the pages come (``stream``); should a page
+    read later change one of them, the transaction is rolled back and the scan made again
+    with every page read first (logged: it costs a second fetch, never a wrong record)."""
+    if stream:
+        try:
+            return _run_scan(settings, specs, actor, progress, plan, scheduled, stream=True)
+        except StreamUndone as exc:
+            log.warning("%s; scanning again with every page read first", exc)
+    return _run_scan(settings, specs, actor, progress, plan, scheduled, stream=False)
+
+
+def _run_scan(
+    settings: Settings,
+    specs: Sequence[str],
+    actor: str,
+    progress: Progress | None,
+    plan: bool,
+    scheduled: bool,
+    *,
+    stream: bool,
+) -> ScanReport | None:
     sources: list[Any] = [open_source(s, settings) for s in resolve_specs(settings, specs)]
     for s in sources:
         if hasattr(s, "check"):
@@ -104,7 +142,9 @@ def run_scan(
         for s in sources:  # incremental sources (WordPress) keep a cursor per source
             if hasattr(s, "load_state"):
                 s.load_state(session)
-        report = scan_sources(session, settings, sources, actor=actor, progress=progress)
+        report = scan_sources(
+            session, settings, sources, actor=actor, progress=progress, stream=stream
+        )
         if report.problems:  # told as scan.rejected while a webhook listens (sync.notify)
             from sync.notify.fanout import record_rejections
 

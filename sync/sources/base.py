@@ -4,9 +4,10 @@ write-back and the sources that write need not import each other."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 
@@ -37,6 +38,19 @@ class Document:
     stub: bool = False  # a placeholder the site keeps so the page exists (TRANSYNC_STUB_FIELDS)
 
 
+def changed(doc: Document, **changes: Any) -> Document:
+    """``dataclasses.replace(doc, **changes)`` for a Document (no __post_init__, no field
+    that init leaves out), without calling __init__ again: a scan makes three per post,
+    and replace() checks and passes all twenty fields each time (0.5 s a first scan of
+    6,000 posts, on the reader's core)."""
+    new = copy.copy(doc)
+    for name, value in changes.items():
+        if name not in _DOCUMENT_FIELDS:
+            raise TypeError(f"Document has no field {name!r}")
+        object.__setattr__(new, name, value)
+    return new
+
+
 @dataclass(frozen=True, kw_only=True)
 class Problem:
     """An input a source rejected: it names the place and says what to do."""
@@ -52,6 +66,9 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.origin}:{self.line}" if self.line else self.origin
         return f"{where}: {self.reason}"
+
+
+_DOCUMENT_FIELDS = frozenset(f.name for f in fields(Document))
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +107,22 @@ class Deleted:
     origin: str
 
 
-Item = Document | Problem | Unchanged | Deleted | Skipped
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """The documents a source gave since the last such mark are whole posts that nothing it
+    reads later can change: the tracker may settle and write them now, while the source
+    reads on. A source gives it only when the tracker asked (its ``streaming`` set) and
+    when it can tell: a WordPress first full pass, a page at a time."""
+
+
+class StreamUndone(Exception):  # noqa: N818 - a signal to scan again, not a failure
+    """What a source or the tracker finds, once posts were written before the source was
+    read to its end, that says they may not stand as written (a post read later joined a
+    written post's translation group, or came again): the scan's transaction is rolled
+    back and the scan made again with the source read whole first."""
+
+
+Item = Document | Problem | Unchanged | Deleted | Skipped | Settled
 
 
 @dataclass(frozen=True, kw_only=True)

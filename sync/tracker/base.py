@@ -5,7 +5,7 @@ content, the events and the states before the scan changed them."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Table, func, select, text
@@ -89,6 +89,25 @@ class ScanBase:
         # source revisions found in history and not yet recorded: (post, number) → slot
         self.historical: dict[tuple[int, int], int] = {}
         self.historical_rows: list[tuple[VRow, int, str, str, int, int, dt.datetime, str]] = []
+        # a source that gives whole posts before its end (Settled): what learns translation
+        # memory from each part written (the caller's: the tracker does not import the
+        # memory), None where the caller writes only at the end; the posts and origins
+        # written so, which nothing read later may touch (StreamUndone)
+        self.stream_learner: Callable[[Any], None] | None = None
+        self.streamed: set[int] = set()
+        self.streamed_origins: set[str] = set()
+        # the content of a part written before a source's end, as writing read it from
+        # the spill, for learning to read again (a part is a page's posts; the whole scan's
+        # would be as large as the spill)
+        self.contents: dict[int, Any] | None = None
+
+    def content_of(self, v: VRow) -> Any:
+        """A version's new content (:meth:`VRow.content`), read from the spill once."""
+        if self.contents is not None:
+            found = self.contents.get(id(v))
+            if found is not None:
+                return found
+        return v.content()
 
     @property
     def snap(self) -> Snapshot:

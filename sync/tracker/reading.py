@@ -14,7 +14,16 @@ from sync.frontmatter import json_safe
 from sync.i18n import nt_, t_
 from sync.revisions import chunks
 from sync.segments import Analysis
-from sync.sources.base import Deleted, Document, Problem, Skipped, Unchanged
+from sync.sources.base import (
+    Deleted,
+    Document,
+    Problem,
+    Settled,
+    Skipped,
+    StreamUndone,
+    Unchanged,
+    changed,
+)
 from sync.tracker.base import ScanBase, insert_with_ids
 from sync.tracker.rows import Spilled, VRow
 from sync.tracker.snapshot import known_hashes
@@ -99,11 +108,19 @@ class Reading(ScanBase):
             known = {o: v.raw_hash for o, v in existing.items() if not v.deleted}
         else:  # two columns instead of the snapshot: a rescan usually finds nothing new
             known = known_hashes(self.session, source.uri)
+        stream = self.may_stream(source, known)
+        if hasattr(source, "streaming"):
+            source.streaming = stream
         docs: list[Document] = []
         kept: set[str] = set()
         problems: list[Problem] = []
         gone: set[str] = set()
         for item in source.read(known):
+            if isinstance(item, Settled):
+                if stream and (docs or problems):
+                    self.write_settled(source, docs, kept, problems)
+                    docs, problems = [], []
+                continue
             if progress:
                 progress(1)
             if isinstance(item, Skipped):
@@ -147,15 +164,14 @@ class Reading(ScanBase):
                     )
                     kept.add(item.origin)
                     continue
-                docs.append(
-                    dataclasses.replace(
-                        item, body="", analysis=spilled, stub=is_stub(item, spilled)
-                    )
-                )
+                docs.append(changed(item, body="", analysis=spilled, stub=is_stub(item, spilled)))
         self.report.problems.extend(
             dataclasses.replace(p, source=p.source or source.uri) for p in problems
         )
+        self.not_streamed(problems)
         if any(p.fatal for p in problems):
+            if self.streamed:
+                raise StreamUndone(f"{source.uri} is unreadable after some of it was written")
             self.report.failed_sources.add(source.uri)
             return  # nothing of an unreadable source is applied, nothing is deleted
         if not docs and not problems and not gone and kept == known.keys():
@@ -164,7 +180,7 @@ class Reading(ScanBase):
         docs = self.reject_duplicates(docs, existing, kept, source)
         docs = self.reject_other_origins(docs, source.uri, kept, existing)
         self.create_posts(sorted({d.key for d in docs} - self.snap.posts.keys()))
-        claimed = {d.origin for d in docs} | kept
+        claimed = {d.origin for d in docs} | kept | self.streamed_origins
         for doc in docs:
             self.stage(doc, existing.get(doc.origin))
         complete = getattr(source, "complete", True)  # an incremental read lists only changes
@@ -178,6 +194,62 @@ class Reading(ScanBase):
             self.report.deleted += 1
             self.report.touched_posts.add(v.post_id)
             self.event("deleted", v.post_id, v.lang, origin=origin, revision=v.revision)
+
+    def may_stream(self, source: Any, known: Any) -> bool:
+        """Whether this source's whole posts may be written as it gives them (Settled),
+        before it is read to its end: the caller learns as they are written, the scan reads
+        this one source alone (no other source can hold or defer its posts), it is not a
+        write-back's scan of some keys, and the tracker holds nothing read from it (a
+        first scan: nothing of it to compare, move or delete)."""
+        return (
+            self.stream_learner is not None
+            and hasattr(source, "streaming")
+            and self.keys is None
+            and not known
+            and not self.pending
+            and self.report.sources == [source.uri]
+        )
+
+    def write_settled(
+        self, source: Any, docs: list[Document], kept: set[str], problems: list[Problem]
+    ) -> None:
+        """Stage, settle and write the whole posts a source gave before its end, and learn
+        from them, as the end of the scan would: each is settled with all its versions,
+        and never touched again by this scan (what would touch it undoes the streaming)."""
+        self.report.problems.extend(
+            dataclasses.replace(p, source=p.source or source.uri) for p in problems
+        )
+        self.not_streamed(problems)
+        if any(p.fatal for p in problems):
+            raise StreamUndone(f"{source.uri} is unreadable after some of it was written")
+        existing = self.snap.by_origin(source.uri)
+        docs = self.reject_duplicates(docs, existing, kept, source)
+        docs = self.reject_other_origins(docs, source.uri, kept, existing)
+        self.create_posts(sorted({d.key for d in docs} - self.snap.posts.keys()))
+        for doc in docs:
+            self.stage(doc, existing.get(doc.origin))
+            self.streamed_origins.add(doc.origin)
+        if not self.report.touched_posts:
+            return
+        assert self.stream_learner is not None
+        self.settle()
+        self.contents = {}
+        try:
+            self.write()
+            self.stream_learner(self)
+        finally:
+            self.contents = None
+        self.streamed |= self.report.touched_posts
+        self.written()
+
+    def not_streamed(self, problems: Sequence[Problem]) -> None:
+        """A problem with a post written before the source's end (its file in the source
+        language unreadable, say) would have settled it otherwise: scan again whole."""
+        if not self.streamed:
+            return
+        for p in problems:
+            if p.key is not None and self.snap.posts.get(p.key) in self.streamed:
+                raise StreamUndone(f"{p.origin}: a problem with post {p.key}, written already")
 
     def create_posts(self, keys: Sequence[str]) -> None:
         """Insert new posts in bulk, ids returned in order."""
@@ -329,6 +401,8 @@ class Reading(ScanBase):
         if doc.key not in self.snap.posts:
             self.create_posts([doc.key])
         pid = self.snap.posts[doc.key]
+        if pid in self.streamed:  # written before the source's end: it would change now
+            raise StreamUndone(f"{doc.origin}: post {doc.key} was written already")
         if at_origin is not None and (at_origin.post_id, at_origin.lang) != (pid, doc.lang):
             # the file now belongs to another post or language: the old version is gone
             if not at_origin.deleted:

@@ -29,7 +29,9 @@ class Scan(Reading, Settling, Writing):
         if not self.loaded:  # every file unchanged: nothing staged, nothing to settle or write
             return self.report
         self.settle()
-        return self.write()
+        report = self.write()
+        report.touched_posts |= self.streamed  # written before (and learned from already)
+        return report
 
     def memory_pairs(
         self, fallback: set[int]
@@ -56,9 +58,9 @@ class Scan(Reading, Settling, Writing):
                     fallback.add(pid)
                     continue
                 if source_segments is None:
-                    source_segments, source_hashes = hashed(src.content())
+                    source_segments, source_hashes = hashed(self.content_of(src))
                 source = source_segments
-                target, target_hashes = hashed(v.content())
+                target, target_hashes = hashed(self.content_of(v))
                 by_text = dict(zip((t.text for t in target), target_hashes, strict=True))
                 origin = f"{keys[pid]} [{lang}]"
                 for s, h, t in zip(

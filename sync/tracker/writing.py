@@ -53,6 +53,8 @@ class Writing(ScanBase):
                 src = source_version(self.snap, v.post_id)
                 src_rev[v.id] = v.based_on_revision if src is not v else None
             contents = [v.content() for v in chunk]  # once each: a spilled one is unpickled
+            if self.contents is not None:  # a part written before the source's end
+                self.contents.update((id(v), c) for v, c in zip(chunk, contents, strict=True))
             revisions = Revision.__table__
             rev_ids = insert_with_ids(
                 self.session,

@@ -19,21 +19,29 @@ reader that never uses the rendering.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import itertools
 import json
 import logging
 import queue
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sync.analysis import analyze_document, with_words
 from sync.errors import SourceError
 from sync.i18n import nt_, t_
-from sync.sources.base import Deleted, Document, Problem, Skipped, Unchanged
+from sync.sources.base import (
+    Deleted,
+    Document,
+    Problem,
+    Settled,
+    Skipped,
+    StreamUndone,
+    Unchanged,
+    changed,
+)
 from sync.sources.wordpress.parallel import PARALLEL_MIN, Batch, Handed, analysis_workers
 from sync.sources.wordpress.posts import (
     EDIT_FIELDS,
@@ -91,6 +99,11 @@ class _Listing:
     batch: Batch = field(default_factory=list)
     #: posts the tracker holds that an incremental read asked for by id and did not get
     gone: set[int] = field(default_factory=set)
+    #: whether whole translation groups are given to the tracker as the pages come (a first
+    #: full pass, the tracker asking), and the key each post given so was given under
+    stream: bool = False
+    streamed: dict[int, str] = field(default_factory=dict)
+    newest: Any = None  # the analysis of the last page handed to the workers, pending
 
 
 class _Reading(_Posts, _RestClient):
@@ -104,6 +117,8 @@ class _Reading(_Posts, _RestClient):
     _plugin: str | None
     _origins: dict[int, str]
     _result: tuple[_Listing, bool] | None
+    #: set by the tracker before a read: it takes whole posts before the end (Settled)
+    streaming: bool = False
 
     def claim_clash(self, key: str, lang: str, origins: list[str]) -> Any:
         """Why two posts of the site are one post's version in one language (the tracker
@@ -175,15 +190,18 @@ class _Reading(_Posts, _RestClient):
         self._result = None
         full = self._full_pass_due()
         listing = _Listing(plugin=self._plugin, known=known, held=frozenset(self._keys.values()))
+        # the first full pass of a site the tracker holds nothing of may give whole groups
+        # as the pages come (see _settled_groups), when the tracker asks
+        listing.stream = self.streaming and full and not self._keys and not known
         # a full pass (the first scan) analyzes the posts in processes of their own, started
         # before the fetching thread (no fork while it runs): the reader's own core keeps
         # to the fetch, the JSON and the documents
         with analysis_workers(full) as listing.workers, self._open():
             for post_type in self.settings.wp_post_types:
                 rest_base = self._rest_base(post_type)
-                self._list_all(rest_base, full, listing)
+                yield from self._list_all(rest_base, full, listing)
             if not full:
-                self._read_left_behind(listing)
+                yield from self._read_left_behind(listing)
             for post_id, made in listing.ahead.items():  # every analysis in before the pool goes
                 if isinstance(made[1], Handed):
                     listing.ahead[post_id] = (made[0], made[1].result())
@@ -214,62 +232,117 @@ class _Reading(_Posts, _RestClient):
             )
             return
         keys = self._group_keys(listing.posts)
+        for post_id, key in listing.streamed.items():
+            if keys.get(post_id) != key:  # a post read later joined its group
+                raise StreamUndone(
+                    f"{self.uri}: post {post_id} was written under {key}, its group is "
+                    f"{keys.get(post_id)} once every page is in"
+                )
         for post_id in sorted(listing.gone):  # deleted for good since the tracker read it
             if post_id in self._origins:
                 yield Deleted(self._origins[post_id])
         for post_id in sorted(listing.posts):
-            item = listing.posts[post_id]
-            status = str(item.get("status") or "")
-            if status in SKIPPED_STATUSES:
-                continue
-            if status == "trash":
-                yield Deleted(self._origins.get(post_id) or str(item.get("link") or ""))
-                continue
-            try:
-                made = listing.ahead.pop(post_id, None)
-                if made is None:
-                    found = self._document(item, keys[post_id])
-                else:
-                    found = self.rekeyed(made[0], item, keys[post_id])
-                    if made[1] is not None:
-                        found = dataclasses.replace(found, analysis=made[1])
-            except Exception as exc:  # noqa: BLE001 - one post's failure is that post's
-                origin = (
-                    self._origins.get(post_id)
-                    or str(item.get("link") or "")
-                    or (f"{self.base}/?p={post_id}")
-                )
-                found = Problem(
-                    origin=origin,
-                    key=keys.get(post_id),
-                    reason=t_(
-                        "post %(id)d could not be read (%(error)s); fix it in WordPress",
-                        id=post_id,
-                        error=f"{type(exc).__name__}: {exc}",
-                    ),
-                )
-            if isinstance(found, Document) and known.get(found.origin) == found.raw_hash:
-                yield Unchanged(found.origin)
-            else:
-                yield found
+            if post_id not in listing.streamed:
+                found = self._item(post_id, keys[post_id], listing)
+                if found is not None:
+                    yield found
         self._result = (listing, full)
         self.complete = full and listing.consistent
 
-    def _list_all(self, rest_base: str, full: bool, listing: _Listing) -> None:
+    def _item(
+        self, post_id: int, key: str, listing: _Listing
+    ) -> Document | Problem | Unchanged | Deleted | Skipped | None:
+        """What the tracker is given for one post read, under its group's key: its document
+        (with the analysis made ahead), a problem, Unchanged, Deleted (trashed), or None
+        (a status not tracked)."""
+        item = listing.posts[post_id]
+        status = str(item.get("status") or "")
+        if status in SKIPPED_STATUSES:
+            return None
+        if status == "trash":
+            return Deleted(self._origins.get(post_id) or str(item.get("link") or ""))
+        try:
+            made = listing.ahead.pop(post_id, None)
+            if made is None:
+                found = self._document(item, key)
+            else:
+                found = self.rekeyed(made[0], item, key)
+                analysis = made[1].result() if isinstance(made[1], Handed) else made[1]
+                if analysis is not None:
+                    found = changed(found, analysis=analysis)
+        except Exception as exc:  # noqa: BLE001 - one post's failure is that post's
+            origin = (
+                self._origins.get(post_id)
+                or str(item.get("link") or "")
+                or (f"{self.base}/?p={post_id}")
+            )
+            found = Problem(
+                origin=origin,
+                key=key,
+                reason=t_(
+                    "post %(id)d could not be read (%(error)s); fix it in WordPress",
+                    id=post_id,
+                    error=f"{type(exc).__name__}: {exc}",
+                ),
+            )
+        if isinstance(found, Document) and listing.known.get(found.origin) == found.raw_hash:
+            return Unchanged(found.origin)
+        return found
+
+    def _settled_groups(self, listing: _Listing) -> Iterator[Any]:
+        """While the pages come, the translation groups of a first full pass that are whole:
+        every post they name read, none given before, each post's analysis made (or being
+        made from an earlier page: waited for; this page's are the next page's turn). They are
+        given under the key read() would give them at the end (``wp-`` and the group's
+        lowest id: the tracker holds no key of this site), then Settled, so that the tracker
+        writes them while the next page is fetched rather than all of them after the last.
+        What could make such a group other than it was given (a post read later naming one
+        of its posts, a post listed again) is found at the end or by the tracker, and the
+        scan is made again without giving groups early (StreamUndone): never written wrong."""
+        if not listing.stream or listing.plugin == "wpml":  # WPML lists a language at a time
+            return
+        if listing.plugin is None and not self.default_lang:
+            return  # a site with no language field may be refused whole at the end
+        pending = {i: p for i, p in listing.posts.items() if i not in listing.streamed}
+        whole: list[int] = []
+        for members in _groups(pending).values():
+            if any(i not in pending for i in members):
+                continue  # it names a post not read yet (or one given before): wait
+            if any(
+                isinstance(made[1], Handed)
+                and made[1].pending is listing.newest
+                and not made[1].done()
+                for i in members
+                if (made := listing.ahead.get(i)) is not None
+            ):
+                continue  # this page's analyses are still being made: the next page's turn
+            whole.extend(members)
+        keys = self._group_keys({i: pending[i] for i in whole})  # whole groups: their own
+        given = 0
+        for post_id in sorted(whole):
+            listing.streamed[post_id] = keys[post_id]
+            found = self._item(post_id, keys[post_id], listing)
+            if found is not None:
+                given += 1
+                yield found
+        if given:
+            yield Settled()
+
+    def _list_all(self, rest_base: str, full: bool, listing: _Listing) -> Iterator[Any]:
         """One post type: unfiltered, and per language where WPML filters by language. An
         incremental read asks twice: what was modified since the cursor, and what was
         published since (a scheduled post WordPress's cron publishes keeps its modified
         time, so it would stay a draft here until the next full pass)."""
         params = self._params()
-        if full:
-            self._list_one(rest_base, {**params, "orderby": "id"}, listing)  # ids stay put
+        if full:  # in id order: ids stay put
+            yield from self._list_one(rest_base, {**params, "orderby": "id"}, listing)
             return
         assert self._cursor is not None
         since = self._cursor - CURSOR_OVERLAP
         modified = {**params, "orderby": "modified", "modified_after": _iso_z(since)}
-        self._list_one(rest_base, modified, listing)
+        yield from self._list_one(rest_base, modified, listing)
         published = {**params, "orderby": "date", "after": _iso_z(since)}  # as modified_after
-        self._list_one(rest_base, published, listing)
+        yield from self._list_one(rest_base, published, listing)
 
     def _params(self) -> dict[str, Any]:
         params: dict[str, Any] = {"per_page": PER_PAGE, "order": "asc", "_fields": FIELDS}
@@ -279,7 +352,7 @@ class _Reading(_Posts, _RestClient):
             params["_fields"] = EDIT_FIELDS
         return params
 
-    def _read_left_behind(self, listing: _Listing) -> None:
+    def _read_left_behind(self, listing: _Listing) -> Iterator[Any]:
         """An incremental read lists only the posts saved since the cursor, but linking
         and unlinking translations (Polylang's Languages box) saves only the post edited:
         a translation unlinked from the source's screen, or the posts of a group one of
@@ -297,7 +370,7 @@ class _Reading(_Posts, _RestClient):
                 ids = sorted(wanted)
                 for start in range(0, len(ids), PER_PAGE):
                     include = ",".join(str(i) for i in ids[start : start + PER_PAGE])
-                    self._list_one(
+                    yield from self._list_one(
                         rest_base, {**self._params(), "orderby": "id", "include": include}, listing
                     )
         listing.gone = asked - listing.posts.keys()
@@ -314,17 +387,20 @@ class _Reading(_Posts, _RestClient):
                 wanted |= by_key[key] - set(group)
         return wanted - posts.keys()
 
-    def _list_one(self, rest_base: str, params: dict[str, Any], listing: _Listing) -> None:
+    def _list_one(self, rest_base: str, params: dict[str, Any], listing: _Listing) -> Iterator[Any]:
         if listing.plugin != "wpml":
-            found = self._pages(rest_base, params, listing)
+            found = yield from self._pages(rest_base, params, listing)
             if listing.plugin in ("polylang", "community") or (listing.plugin is None and found):
                 return  # Polylang (or no plugin) lists every language at once
         for lang in self.languages:  # WPML answers in one language at a time
-            self._pages(rest_base, {**params, "lang": self.wp_code(lang)}, listing)
+            yield from self._pages(rest_base, {**params, "lang": self.wp_code(lang)}, listing)
 
-    def _pages(self, rest_base: str, params: dict[str, Any], listing: _Listing) -> bool:
+    def _pages(
+        self, rest_base: str, params: dict[str, Any], listing: _Listing
+    ) -> Generator[Any, None, bool]:
         """Read every page of one listing into `listing`; whether it had any post. The next
-        page is fetched (in a thread) while the posts of this one are analyzed."""
+        page is fetched (in a thread) while the posts of this one are analyzed; on a first
+        full pass the groups made whole are given after each page (_settled_groups)."""
         url = f"{self.base}/wp-json/wp/v2/{rest_base}"
         total: str | None = None
         ids: set[int] = set()
@@ -346,6 +422,8 @@ class _Reading(_Posts, _RestClient):
                     if not isinstance(item, dict) or not _is_id(item.get("id")):
                         continue
                     post_id = int(item["id"])
+                    if post_id in listing.streamed:  # listed again: this answer would count
+                        raise StreamUndone(f"{self.uri}: post {post_id} was listed again")
                     if post_id in ids:
                         listing.consistent = False  # it moved to a later page while we read
                     ids.add(post_id)
@@ -354,8 +432,9 @@ class _Reading(_Posts, _RestClient):
                         listing.plugin = _plugin(item)
                     self._analyze_ahead(post_id, item, listing)
                 if listing.batch:
-                    listing.workers.hand(listing.batch, listing.ahead)
+                    listing.newest = listing.workers.hand(listing.batch, listing.ahead)
                     listing.batch = []
+                yield from self._settled_groups(listing)
         return bool(ids)
 
     def _page_answers(

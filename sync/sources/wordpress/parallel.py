@@ -41,6 +41,9 @@ class Handed:
     pending: Future[list[Packed | None]]
     index: int
 
+    def done(self) -> bool:
+        return self.pending.done()
+
     def result(self) -> Packed | None:
         """The analysis; None when the worker could not make it, or died (the OOM killer):
         the tracker then makes it in this process and reports what is wrong with the post."""
@@ -58,9 +61,10 @@ class Workers:
         self.count = count
         self.pool: Any = None
 
-    def hand(self, batch: Batch, ahead: dict[int, tuple[Any, Any]]) -> None:
+    def hand(self, batch: Batch, ahead: dict[int, tuple[Any, Any]]) -> Future[Any] | None:
         """Hand a page's posts to the workers; each one's place in `ahead` (document,
-        analysis) gets a Handed for its analysis."""
+        analysis) gets a Handed for its analysis. The batch's pending result, or None when
+        the pool is broken (then the tracker analyzes them)."""
         if self.pool is None:
             self.pool = ProcessPoolExecutor(
                 self.count,
@@ -70,9 +74,10 @@ class Workers:
         try:
             pending = self.pool.submit(_analyze_many, [item[1:] for item in batch])
         except BrokenProcessPool:  # a worker died: these posts, as the rest of its batch,
-            return  # are analyzed by the tracker in this process
+            return None  # are analyzed by the tracker in this process
         for i, item in enumerate(batch):
             ahead[item[0]] = (ahead[item[0]][0], Handed(pending, i))
+        return pending
 
     def close(self) -> None:
         if self.pool is not None:

@@ -8,7 +8,6 @@ Polylang Pro gives ``lang`` and ``translations``; WPML's REST add-on
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import html
 import itertools
@@ -18,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sync.i18n import t_
-from sync.sources.base import Document, Problem, Skipped
+from sync.sources.base import Document, Problem, Skipped, changed
 from sync.sources.wordpress.rest import CREDENTIALS_HINT
 from sync.sources.wpcommon import is_post_id as _is_id
 from sync.sources.wpcommon import ranked_by_held_key
@@ -168,7 +167,7 @@ class _Posts:
             doc.title,
             doc.body,
         )
-        return dataclasses.replace(doc, key=key, raw_hash=raw_hash)
+        return changed(doc, key=key, raw_hash=raw_hash)
 
     def language(self, code: str) -> str | None:
         """The configured language of a Polylang slug, a WPML code or a locale (tr_TR → tr)."""
