@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from sync.db.models import Event, Memory, Post, Revision, Segment, Task, Version
 from sync.db.session import transaction
 from sync.scanning import run_scan
 from sync.tracker.reading import Reading
-from tests.conftest import make_settings
+from tests.conftest import make_settings, pg_database
 from tests.wpstub import WordPressStub
 
 GROUPS = 120  # 348 posts: four pages, above the worker processes' PARALLEL_MIN
@@ -141,9 +142,27 @@ def site(seed: int) -> tuple[WordPressStub, list[int]]:
     return stub, firsts
 
 
-def scan(tmp_path: Path, name: str, stub: WordPressStub, *, stream: bool) -> dict[str, Any]:
-    url = f"sqlite:///{tmp_path / name}.db"
-    upgrade(url)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """Empty migrated databases of one backend, as many as asked for."""
+    made: list[Iterator[str]] = []
+
+    def new() -> str:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / f'db{len(made)}.db'}"
+            upgrade(url)
+            made.append(iter(()))
+            return url
+        made.append(pg_database())
+        return next(made[-1])
+
+    yield new
+    for database in made:
+        for _ in database:  # drops it
+            pass
+
+
+def scan(url: str, stub: WordPressStub, *, stream: bool) -> dict[str, Any]:
     settings = make_settings(url, languages=("en", "tr", "ru"))
     report = run_scan(settings, [f"wp:{stub.url}"], stream=stream)
     assert report is not None and not report.problems
@@ -166,17 +185,17 @@ def settled_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_a_first_scan_written_as_the_pages_come_records_what_reading_them_first_would(
-    tmp_path: Path, settled_writes: list[int], caplog: pytest.LogCaptureFixture
+    databases: Callable[[], str], settled_writes: list[int], caplog: pytest.LogCaptureFixture
 ) -> None:
     stub, _ = site(16)
     try:
         with caplog.at_level(logging.WARNING, logger="sync.scanning"):
-            streamed = scan(tmp_path, "streamed", stub, stream=True)
+            streamed = scan(databases(), stub, stream=True)
         assert len(settled_writes) >= 3  # after every page but the first (the analyses lag)
         # a group whose Russian came on the last page waited for it: never scanned again
         assert "scanning again" not in caplog.text
         settled_writes.clear()
-        whole = scan(tmp_path, "whole", stub, stream=False)
+        whole = scan(databases(), stub, stream=False)
         assert settled_writes == []
     finally:
         stub.stop()
@@ -186,7 +205,7 @@ def test_a_first_scan_written_as_the_pages_come_records_what_reading_them_first_
 
 
 def test_a_later_page_that_changes_a_written_group_makes_the_scan_again_whole(
-    tmp_path: Path,
+    databases: Callable[[], str],
     settled_writes: list[int],
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
@@ -207,10 +226,10 @@ def test_a_later_page_that_changes_a_written_group_makes_the_scan_again_whole(
     monkeypatch.setattr(WordPressStub, "as_json", one_sided)
     try:
         with caplog.at_level(logging.WARNING, logger="sync.scanning"):
-            streamed = scan(tmp_path, "streamed", stub, stream=True)
+            streamed = scan(databases(), stub, stream=True)
         assert settled_writes  # it began writing groups before the last page
         assert "scanning again with every page read first" in caplog.text
-        whole = scan(tmp_path, "whole", stub, stream=False)
+        whole = scan(databases(), stub, stream=False)
     finally:
         stub.stop()
     assert streamed == whole
