@@ -96,6 +96,7 @@ class ScanBase:
         self.stream_learner: Callable[[Any], None] | None = None
         self.streamed: set[int] = set()
         self.streamed_origins: set[str] = set()
+        self.stream_existing: dict[str, VRow] | None = None  # the source's, before the scan
         # the content of a part written before a source's end, as writing read it from
         # the spill, for learning to read again (a part is a page's posts; the whole scan's
         # would be as large as the spill)

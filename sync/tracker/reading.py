@@ -222,7 +222,9 @@ class Reading(ScanBase):
         self.not_streamed(problems)
         if any(p.fatal for p in problems):
             raise StreamUndone(f"{source.uri} is unreadable after some of it was written")
-        existing = self.snap.by_origin(source.uri)
+        if self.stream_existing is None:  # what the end of the source would find: the
+            self.stream_existing = self.snap.by_origin(source.uri)  # versions before the scan
+        existing = self.stream_existing
         docs = self.reject_duplicates(docs, existing, kept, source)
         docs = self.reject_other_origins(docs, source.uri, kept, existing)
         self.create_posts(sorted({d.key for d in docs} - self.snap.posts.keys()))
@@ -232,15 +234,16 @@ class Reading(ScanBase):
         if not self.report.touched_posts:
             return
         assert self.stream_learner is not None
+        part = set(self.report.touched_posts)  # every version this part changed is theirs
         self.settle()
         self.contents = {}
         try:
-            self.write()
+            self.write(part)
             self.stream_learner(self)
         finally:
             self.contents = None
-        self.streamed |= self.report.touched_posts
-        self.written()
+        self.streamed |= part
+        self.written(part)
 
     def not_streamed(self, problems: Sequence[Problem]) -> None:
         """A problem with a post written before the source's end (its file in the source
@@ -422,7 +425,7 @@ class Reading(ScanBase):
                 origin=doc.origin,
             )
             v.first_seen = True
-            self.snap.versions[(pid, doc.lang)] = v
+            self.snap.add(v)
             self.report.new_versions += 1
         else:
             self.remember(v)

@@ -28,10 +28,7 @@ class Settling(History):
         """Source languages, based-on revisions (and how they are known) and stale counts of
         every touched post."""
         touched = sorted(self.report.touched_posts)
-        by_post: dict[int, list[VRow]] = defaultdict(list)
-        for (pid, _lang), v in self.snap.versions.items():
-            if pid in self.report.touched_posts:
-                by_post[pid].append(v)
+        by_post = self.snap.versions_of(touched)
         lang_changes: list[dict[str, Any]] = []
         changed_source: set[int] = set()
         for pid, path in self.lost_originals(touched, by_post).items():

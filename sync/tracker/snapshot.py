@@ -4,6 +4,7 @@ source languages derived from it in memory."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
@@ -37,6 +38,27 @@ class Snapshot:
         for row in session.execute(version_q):  # positional: a row is VRow's first fields
             v = VRow(*row)
             versions[(v.post_id, v.lang)] = v
+        self._by_post: dict[int, list[VRow]] | None = None  # made at first use
+
+    def add(self, v: VRow) -> None:
+        """A version new to the snapshot (the scan read it for the first time)."""
+        self.versions[(v.post_id, v.lang)] = v
+        if self._by_post is not None:
+            self._by_post.setdefault(v.post_id, []).append(v)
+
+    def versions_of(self, post_ids: Iterable[int]) -> defaultdict[int, list[VRow]]:
+        """Each post's versions, in the order the snapshot holds them: through an index
+        made once, so that a scan writing a page's posts at a time (a WordPress first scan)
+        does not go through every version for every page."""
+        if self._by_post is None:
+            self._by_post = {}
+            for v in self.versions.values():
+                self._by_post.setdefault(v.post_id, []).append(v)
+        found: defaultdict[int, list[VRow]] = defaultdict(list)
+        for pid in post_ids:
+            if pid in self._by_post:
+                found[pid] = list(self._by_post[pid])
+        return found
 
     def by_origin(self, source: str) -> dict[str, VRow]:
         return {v.origin: v for v in self.versions.values() if v.source == source}

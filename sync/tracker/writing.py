@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -28,9 +28,15 @@ VERSION_CHUNK = 100
 class Writing(ScanBase):
     """A scan's writing step: the snapshot's changes to the database."""
 
-    def write(self) -> ScanReport:
-        """Write every dirty version, new revisions with their segments, and the events."""
-        dirty = [v for v in self.snap.versions.values() if v.dirty]
+    def write(self, part: set[int] | None = None) -> ScanReport:
+        """Write every dirty version, new revisions with their segments, and the events.
+        ``part``: the posts of a part written before a source's end, which hold every
+        version it changed (the rest of the snapshot is not gone through)."""
+        if part is None:
+            dirty = [v for v in self.snap.versions.values() if v.dirty]
+        else:
+            held = self.snap.versions_of(sorted(part)).values()
+            dirty = [v for vs in held for v in vs if v.dirty]
         new = [v for v in dirty if v.id is None]
         old = [v for v in dirty if v.id is not None]
         versions = Version.__table__
@@ -121,10 +127,15 @@ class Writing(ScanBase):
                 )
         return self.report
 
-    def written(self) -> None:
+    def written(self, part: set[int] | None = None) -> None:
         """Forget what this scan wrote, so that more can be staged and written in the same
-        transaction (write-back records a hand edit, then the translation over it)."""
-        for v in self.snap.versions.values():
+        transaction (write-back records a hand edit, then the translation over it; a part
+        written before a source's end, whose ``part`` posts hold every version it changed)."""
+        if part is None:
+            versions: Iterable[VRow] = self.snap.versions.values()
+        else:
+            versions = [v for vs in self.snap.versions_of(part).values() for v in vs]
+        for v in versions:
             if v.dirty or v.spill is not None:
                 v.dirty, v.spill, v.first_seen, v.forced_baseline = False, None, False, None
         self.events.clear()

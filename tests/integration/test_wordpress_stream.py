@@ -23,6 +23,7 @@ from sync.db.models import Event, Memory, Post, Revision, Segment, Task, Version
 from sync.db.session import transaction
 from sync.scanning import run_scan
 from sync.tracker.reading import Reading
+from sync.tracker.snapshot import Snapshot
 from tests.conftest import make_settings, pg_database
 from tests.wpstub import WordPressStub
 
@@ -233,3 +234,41 @@ def test_a_later_page_that_changes_a_written_group_makes_the_scan_again_whole(
     finally:
         stub.stop()
     assert streamed == whole
+
+
+class _Counted(dict):  # type: ignore[type-arg]
+    """The snapshot's versions, counting each pass through all of them."""
+
+    passes = 0
+
+    def values(self) -> Any:
+        _Counted.passes += 1
+        return super().values()
+
+    def items(self) -> Any:
+        _Counted.passes += 1
+        return super().items()
+
+
+def test_a_part_written_before_the_end_goes_through_its_own_posts_only(
+    databases: Callable[[], str], settled_writes: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each part is a page's groups: settling, writing and forgetting it go through its own
+    posts' versions, not the whole snapshot's (a site of 100,000 posts is written in 1,000
+    parts; a pass through every version for each would be quadratic)."""
+    real_init = Snapshot.__init__
+
+    def counting(self: Snapshot, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        self.versions = _Counted(self.versions)
+
+    monkeypatch.setattr(Snapshot, "__init__", counting)
+    _Counted.passes = 0
+    stub, _ = site(18)
+    try:
+        scan(databases(), stub, stream=True)
+    finally:
+        stub.stop()
+    assert len(settled_writes) >= 3
+    # the per-post index, the source's versions before the scan, and the end's passes
+    assert _Counted.passes <= 6

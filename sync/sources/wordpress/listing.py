@@ -103,6 +103,7 @@ class _Listing:
     #: full pass, the tracker asking), and the key each post given so was given under
     stream: bool = False
     streamed: dict[int, str] = field(default_factory=dict)
+    waiting: dict[int, dict[str, Any]] = field(default_factory=dict)  # read, not given yet
     newest: Any = None  # the analysis of the last page handed to the workers, pending
 
 
@@ -303,7 +304,7 @@ class _Reading(_Posts, _RestClient):
             return
         if listing.plugin is None and not self.default_lang:
             return  # a site with no language field may be refused whole at the end
-        pending = {i: p for i, p in listing.posts.items() if i not in listing.streamed}
+        pending = listing.waiting  # a page's posts, and those whose groups wait for others
         whole: list[int] = []
         for members in _groups(pending).values():
             if any(i not in pending for i in members):
@@ -320,6 +321,7 @@ class _Reading(_Posts, _RestClient):
         keys = self._group_keys({i: pending[i] for i in whole})  # whole groups: their own
         given = 0
         for post_id in sorted(whole):
+            del pending[post_id]
             listing.streamed[post_id] = keys[post_id]
             found = self._item(post_id, keys[post_id], listing)
             if found is not None:
@@ -428,6 +430,8 @@ class _Reading(_Posts, _RestClient):
                         listing.consistent = False  # it moved to a later page while we read
                     ids.add(post_id)
                     listing.posts[post_id] = item
+                    if listing.stream:
+                        listing.waiting[post_id] = item
                     if listing.plugin is None:
                         listing.plugin = _plugin(item)
                     self._analyze_ahead(post_id, item, listing)
