@@ -109,14 +109,14 @@ def recorded(url: str) -> dict[str, Any]:
     }
 
 
-def site(seed: int) -> tuple[WordPressStub, list[int]]:
-    """GROUPS groups, most in en, tr and ru; every tenth group's Russian added after all the
-    others (a translation made later: a high id, its group whole only on the last page),
+def site(seed: int, groups: int = GROUPS) -> tuple[WordPressStub, list[int]]:
+    """`groups` groups, most in en, tr and ru; every tenth group's Russian added after all
+    the others (a translation made later: a high id, its group whole only on the last page),
     every seventh group has no Turkish. The first post of each group, in order."""
     rng = random.Random(seed)
     stub = WordPressStub().start()
     firsts, late = [], []
-    for g in range(GROUPS):
+    for g in range(groups):
         first = None
         for lang in LANGS:
             if lang == "tr" and g % 7 == 3:  # groups 3, 10, 17…
@@ -163,11 +163,12 @@ def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callab
             pass
 
 
-def scan(url: str, stub: WordPressStub, *, stream: bool) -> dict[str, Any]:
+def scan(url: str, stub: WordPressStub, *, stream: bool, unread: int = 0) -> dict[str, Any]:
+    """A first scan's record; `unread`: posts the site has that the read did not see."""
     settings = make_settings(url, languages=("en", "tr", "ru"))
     report = run_scan(settings, [f"wp:{stub.url}"], stream=stream)
     assert report is not None and not report.problems
-    assert report.new_versions == len(stub.posts)
+    assert report.new_versions == len(stub.posts) - unread
     return recorded(url)
 
 
@@ -272,3 +273,69 @@ def test_a_part_written_before_the_end_goes_through_its_own_posts_only(
     assert len(settled_writes) >= 3
     # the per-post index, the source's versions before the scan, and the end's passes
     assert _Counted.passes <= 6
+
+
+class _Shift:
+    """Once the first page of posts is served, nine posts with lower ids than any appear (an
+    import, a restored backup): every later page starts nine posts back, so the last nine of
+    the first page, whole groups among them, are listed again; ``edit`` edits those nine
+    too, as editors saving them."""
+
+    IMPORTED = range(1, 10)
+
+    def __init__(self, stub: WordPressStub, monkeypatch: pytest.MonkeyPatch, edit: bool) -> None:
+        self.stub, self.edit, self.armed = stub, edit, False
+        real = WordPressStub.answer
+
+        def answer(this: WordPressStub, method: str, path: str, params: Any, *a: Any) -> Any:
+            found = real(this, method, path, params, *a)
+            if self.armed and method == "GET" and path.endswith("/posts"):
+                self.armed = False
+                again = sorted(this.posts)[100 - len(self.IMPORTED) : 100]
+                after = this._next_id
+                for post_id in self.IMPORTED:
+                    this._next_id = post_id
+                    this.add(title=f"Imported {post_id}", content="<p>Imported.</p>", lang="en")
+                this._next_id = after
+                for post_id in again if self.edit else ():
+                    this.edit(post_id, content=this.posts[post_id].content + "<p>Saved.</p>")
+            return found
+
+        monkeypatch.setattr(WordPressStub, "answer", answer)
+
+    def arm(self) -> None:
+        """The site as it was before the first page: the imported posts not there yet."""
+        for post_id in self.IMPORTED:
+            self.stub.posts.pop(post_id, None)
+        self.armed = True
+
+
+@pytest.mark.parametrize("edited", [False, True], ids=["as-it-was", "edited"])
+def test_a_post_listed_again_after_its_group_was_written(
+    databases: Callable[[], str],
+    settled_writes: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    edited: bool,
+) -> None:
+    """The listing moves while it is read: a post already written comes again on the next
+    page. As it was, it is taken as the whole read takes it (the listing marked as moved);
+    edited in between, the scan is made again whole (the whole read keeps the later answer)."""
+    stub, _ = site(19, groups=60)  # under PARALLEL_MIN: the reader analyzes, a page at a time
+    shift = _Shift(stub, monkeypatch, edit=edited)
+    try:
+        shift.arm()
+        with caplog.at_level(logging.WARNING, logger="sync.scanning"):
+            # the imported posts come before the page read: unread (as the whole read)
+            unread = 0 if edited else len(_Shift.IMPORTED)
+            streamed = scan(databases(), stub, stream=True, unread=unread)
+        assert settled_writes
+        assert ("scanning again" in caplog.text) is edited
+        if edited:  # scanned again: the site as it is now
+            whole = scan(databases(), stub, stream=False)
+        else:  # the same read, page for page
+            shift.arm()
+            whole = scan(databases(), stub, stream=False, unread=len(_Shift.IMPORTED))
+    finally:
+        stub.stop()
+    assert streamed == whole

@@ -424,8 +424,11 @@ class _Reading(_Posts, _RestClient):
                     if not isinstance(item, dict) or not _is_id(item.get("id")):
                         continue
                     post_id = int(item["id"])
-                    if post_id in listing.streamed:  # listed again: this answer would count
-                        raise StreamUndone(f"{self.uri}: post {post_id} was listed again")
+                    if post_id in listing.streamed:  # listed again (the listing moved)
+                        if item != listing.posts[post_id]:  # otherwise, as it was given
+                            raise StreamUndone(f"{self.uri}: post {post_id} changed while read")
+                        listing.consistent = False
+                        continue
                     if post_id in ids:
                         listing.consistent = False  # it moved to a later page while we read
                     ids.add(post_id)
