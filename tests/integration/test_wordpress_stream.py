@@ -1,7 +1,9 @@
 """A WordPress first scan writes whole translation groups as the pages come (the source's
 ``Settled``, the tracker's ``write_settled``): what it records is what the scan records
 when it reads every page first, row for row: posts, versions and their states, revisions,
-segments, translation memory, tasks and events. Where a page read later changes a group
+segments, translation memory, tasks and events (one difference by design, not met here: a
+memory pair found in two posts keeps the origin of the one written first, which need not
+be the lower post id). Where a page read later changes a group
 already written (a post naming it from another group), the scan is rolled back and made
 again with every page read first: the result is the same, never a group written wrong."""
 
