@@ -191,3 +191,24 @@ def translate_fuzzy(po: Any, text: str) -> None:
     (entry,) = [e for e in po if "fuzzy" in e.flags]
     entry.msgstr, entry.previous_msgid = text, None
     entry.flags.remove("fuzzy")
+
+
+def memory_rows(session: Any) -> list[tuple[Any, ...]]:
+    """Every translation-memory pair, ids and times left out, in one order whatever order
+    the pairs were learned in."""
+    from sync.db.models import Memory
+
+    return sorted(
+        tuple(row)
+        for row in session.execute(
+            select(
+                Memory.source_lang,
+                Memory.target_lang,
+                Memory.source_hash,
+                Memory.target_hash,
+                Memory.source_text,
+                Memory.target_text,
+                Memory.origin,
+            )
+        )
+    )

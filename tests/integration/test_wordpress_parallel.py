@@ -14,12 +14,13 @@ from sqlalchemy import select
 
 from bench.generate import LANGS, _html_body, paragraph
 from sync.db.migrate import upgrade
-from sync.db.models import Memory, Post, Revision, Segment, Version
+from sync.db.models import Post, Revision, Segment, Version
 from sync.db.session import transaction
 from sync.scanning import run_scan
 from sync.sources.wordpress import listing, parallel
 from sync.text import memory_hash
 from tests.conftest import make_settings
+from tests.helpers.tracking import memory_rows
 from tests.wpstub import WordPressStub
 
 GROUPS = 80  # 240 posts: above PARALLEL_MIN
@@ -29,20 +30,7 @@ def recorded(url: str) -> list[tuple[Any, ...]]:
     """Every post's versions, revisions and segments as the scan recorded them, and what
     translation memory learned from them (the workers hash each segment for it)."""
     with transaction(url, readonly=True) as s:
-        learned = [
-            tuple(row)
-            for row in s.execute(
-                select(
-                    Memory.source_lang,
-                    Memory.target_lang,
-                    Memory.source_hash,
-                    Memory.target_hash,
-                    Memory.source_text,
-                    Memory.target_text,
-                    Memory.origin,
-                ).order_by(Memory.source_hash, Memory.target_lang, Memory.target_hash)
-            )
-        ]
+        learned = memory_rows(s)
         assert learned, "translation memory learned nothing"
         assert all(h == memory_hash(t) for row in learned for h, t in (row[2:5:2], row[3:6:2]))
         return learned + [

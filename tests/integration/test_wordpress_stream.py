@@ -21,12 +21,13 @@ from sqlalchemy import select
 
 from bench.generate import LANGS, _html_body, paragraph
 from sync.db.migrate import upgrade
-from sync.db.models import Event, Memory, Post, Revision, Segment, Task, Version
+from sync.db.models import Event, Post, Revision, Segment, Task, Version
 from sync.db.session import transaction
 from sync.scanning import run_scan
 from sync.tracker.reading import Reading
 from sync.tracker.snapshot import Snapshot
 from tests.conftest import make_settings, pg_database
+from tests.helpers.tracking import memory_rows
 from tests.wpstub import WordPressStub
 
 GROUPS = 120  # 348 posts: four pages, above the worker processes' PARALLEL_MIN
@@ -77,20 +78,7 @@ def recorded(url: str) -> dict[str, Any]:
                 .join(Segment, Segment.revision_id == Revision.id)
             )
         )
-        memory = sorted(
-            tuple(row)
-            for row in s.execute(
-                select(
-                    Memory.source_lang,
-                    Memory.target_lang,
-                    Memory.source_hash,
-                    Memory.target_hash,
-                    Memory.source_text,
-                    Memory.target_text,
-                    Memory.origin,
-                )
-            )
-        )
+        memory = memory_rows(s)
         posts = sorted(tuple(row) for row in s.execute(select(Post.key, Post.source_lang)))
         tasks = sorted(
             (keys[t.post_id], t.lang, t.kind, t.state, t.priority, t.source_revision, t.due)
