@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import sync.db
 from sync.errors import ConfigError, TransyncError
+
+log = logging.getLogger("sync.db")
 
 
 def normalize_url(url: str) -> str:
@@ -128,11 +131,20 @@ def lock_sources(session: Session, uris: Sequence[str], *, wait: bool = True) ->
     """
     if session.get_bind().dialect.name != "postgresql":
         return True
-    fn = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
     for uri in sorted(uris):
-        got = session.execute(text(f"SELECT {fn}(:k)"), {"k": source_lock_id(uri)}).scalar()
-        if not wait and not got:
+        key = {"k": source_lock_id(uri)}
+        if session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), key).scalar():
+            continue
+        if not wait:
             return False
+        # another scan (or a write-back) of this source holds it: say so before waiting,
+        # which may be as long as a first scan (a command that only hung would be killed)
+        log.warning(
+            "waiting for another scan or write-back of %s to finish (it holds the source's "
+            "lock; it is released when that scan commits or is stopped)",
+            uri,
+        )
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), key)
     return True
 
 
