@@ -109,10 +109,19 @@ def run_scan(
     read later change one of them, the transaction is rolled back and the scan made again
     with every page read first (logged: it costs a second fetch, never a wrong record)."""
     if stream:
+        counted = [0]  # what the attempt told the progress bar, taken back if it is undone
+
+        def told(n: int) -> None:
+            counted[0] += n
+            if progress is not None:
+                progress(n)
+
         try:
-            return _run_scan(settings, specs, actor, progress, plan, scheduled, stream=True)
+            return _run_scan(settings, specs, actor, told, plan, scheduled, stream=True)
         except StreamUndone as exc:
             log.warning("%s; scanning again with every page read first", exc)
+            if progress is not None and counted[0]:
+                progress(-counted[0])  # the bar starts again with the second read
     return _run_scan(settings, specs, actor, progress, plan, scheduled, stream=False)
 
 

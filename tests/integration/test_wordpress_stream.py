@@ -154,11 +154,19 @@ def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callab
 
 
 def scan(url: str, stub: WordPressStub, *, stream: bool, unread: int = 0) -> dict[str, Any]:
-    """A first scan's record; `unread`: posts the site has that the read did not see."""
+    """A first scan's record; `unread`: posts the site has that the read did not see. The
+    progress it shows ends at the files the scan read, whether it was made again or not."""
     settings = make_settings(url, languages=("en", "tr", "ru"))
-    report = run_scan(settings, [f"wp:{stub.url}"], stream=stream)
+    shown = [0]
+
+    def progress(n: int) -> None:
+        shown[0] += n
+        assert shown[0] >= 0
+
+    report = run_scan(settings, [f"wp:{stub.url}"], stream=stream, progress=progress)
     assert report is not None and not report.problems
     assert report.new_versions == len(stub.posts) - unread
+    assert shown[0] == report.files
     return recorded(url)
 
 
