@@ -165,10 +165,7 @@ class Reading(ScanBase):
                     kept.add(item.origin)
                     continue
                 docs.append(changed(item, body="", analysis=spilled, stub=is_stub(item, spilled)))
-        self.report.problems.extend(
-            dataclasses.replace(p, source=p.source or source.uri) for p in problems
-        )
-        self.not_streamed(problems)
+        self.report_problems(source, problems)
         if any(p.fatal for p in problems):
             if self.streamed:
                 raise StreamUndone(f"{source.uri} is unreadable after some of it was written")
@@ -177,12 +174,8 @@ class Reading(ScanBase):
         if not docs and not problems and not gone and kept == known.keys():
             return  # every file unchanged, none gone: nothing to stage, nothing deleted
         existing = self.snap.by_origin(source.uri)
-        docs = self.reject_duplicates(docs, existing, kept, source)
-        docs = self.reject_other_origins(docs, source.uri, kept, existing)
-        self.create_posts(sorted({d.key for d in docs} - self.snap.posts.keys()))
+        docs = self.stage_read(source, docs, kept, existing)
         claimed = {d.origin for d in docs} | kept | self.streamed_origins
-        for doc in docs:
-            self.stage(doc, existing.get(doc.origin))
         complete = getattr(source, "complete", True)  # an incremental read lists only changes
         for origin, v in existing.items():
             moved = v.origin != origin  # read again under a new origin (renamed, new permalink)
@@ -216,21 +209,13 @@ class Reading(ScanBase):
         """Stage, settle and write the whole posts a source gave before its end, and learn
         from them, as the end of the scan would: each is settled with all its versions,
         and never touched again by this scan (what would touch it undoes the streaming)."""
-        self.report.problems.extend(
-            dataclasses.replace(p, source=p.source or source.uri) for p in problems
-        )
-        self.not_streamed(problems)
+        self.report_problems(source, problems)
         if any(p.fatal for p in problems):
             raise StreamUndone(f"{source.uri} is unreadable after some of it was written")
         if self.stream_existing is None:  # what the end of the source would find: the
             self.stream_existing = self.snap.by_origin(source.uri)  # versions before the scan
-        existing = self.stream_existing
-        docs = self.reject_duplicates(docs, existing, kept, source)
-        docs = self.reject_other_origins(docs, source.uri, kept, existing)
-        self.create_posts(sorted({d.key for d in docs} - self.snap.posts.keys()))
-        for doc in docs:
-            self.stage(doc, existing.get(doc.origin))
-            self.streamed_origins.add(doc.origin)
+        docs = self.stage_read(source, docs, kept, self.stream_existing)
+        self.streamed_origins.update(d.origin for d in docs)
         if not self.report.touched_posts:
             return
         assert self.stream_learner is not None
@@ -244,6 +229,26 @@ class Reading(ScanBase):
             self.contents = None
         self.streamed |= part
         self.written(part)
+
+    def report_problems(self, source: Any, problems: Sequence[Problem]) -> None:
+        """Report what a source rejected, each problem naming the source read."""
+        self.report.problems.extend(
+            dataclasses.replace(p, source=p.source or source.uri) for p in problems
+        )
+        self.not_streamed(problems)
+
+    def stage_read(
+        self, source: Any, docs: list[Document], kept: set[str], existing: dict[str, VRow]
+    ) -> list[Document]:
+        """Stage the documents read from a source, but those that claim a (post, language)
+        twice or that another source holds: those rejected (their origins kept), the rest
+        staged onto the snapshot, in origin order; the documents staged."""
+        docs = self.reject_duplicates(docs, existing, kept, source)
+        docs = self.reject_other_origins(docs, source.uri, kept, existing)
+        self.create_posts(sorted({d.key for d in docs} - self.snap.posts.keys()))
+        for doc in docs:
+            self.stage(doc, existing.get(doc.origin))
+        return docs
 
     def not_streamed(self, problems: Sequence[Problem]) -> None:
         """A problem with a post written before the source's end (its file in the source
